@@ -1,0 +1,96 @@
+"""What a calculation returns: exact quantities, their display, and their basis.
+
+Every result carries the inputs used, the formula with the patient's numbers,
+the rule, the source citation, the rules' version and SHA-256, the side
+effects, the supervision statement and the disclaimer, so that a clinician can
+check it by hand. ``model_dump(mode="json")`` gives exact values with UCUM
+units; ``display`` strings follow the rounding rule in `dosecalc.foundation.display`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict
+
+from dosecalc.foundation.display import JsonQuantity, format_range
+from dosecalc.foundation.units import Quantity
+from dosecalc.patient.body import DosingWeight, DoseWarning, Patient
+from dosecalc.ruleset.schema import RegimenKind
+
+DISCLAIMER: Final = (
+    "Educational use only. Not a substitute for clinical judgement. Verify every figure "
+    "independently before use. The figures restate a general-audience article, not a "
+    "formulary, and apply only under a palliative care specialist's supervision with close "
+    "monitoring."
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+class QuantityRange(_Frozen):
+    """An inclusive range of exact quantities; ``display`` is never wider than it."""
+
+    low: JsonQuantity
+    high: JsonQuantity
+    display: str
+
+    @classmethod
+    def between(cls, low: Quantity, high: Quantity) -> QuantityRange:
+        return cls(low=low, high=high, display=format_range(low, high))
+
+
+class TitrationStep(_Frozen):
+    """One row of the titration table: rate per kg, dose rate, pump rate."""
+
+    rate_per_kg: JsonQuantity
+    dose_rate: JsonQuantity
+    pump_rate: JsonQuantity | None
+    display: dict[str, str]
+
+
+class Basis(_Frozen):
+    """Where the numbers come from, enough to check them by hand."""
+
+    inputs: dict[str, str | None]
+    formula: str
+    steps: list[str]
+    rule: str
+    source: str
+    source_quote: str
+    rules_version: str
+    rules_sha256: str
+
+
+class DoseResult(_Frozen):
+    """The source's range applied to one patient.
+
+    For a weight-based rate: ``dose`` in mg/h, ``dose_per_24h`` in mg,
+    ``dose_per_kg_per_min`` in mcg/kg/min, ``pump_rate`` in mL/h (with a
+    concentration) and a ``titration`` table. For a fixed dose: ``dose`` in mg
+    and ``volume`` in mL (with a concentration); the weight is not used.
+    Fields that do not apply are None (or an empty list).
+    """
+
+    drug: str
+    regimen: str
+    route: str
+    kind: RegimenKind
+    rule_range: QuantityRange
+    patient: Patient
+    dosing_weight: DosingWeight | None
+    concentration: JsonQuantity | None
+    dose: QuantityRange
+    dose_per_24h: QuantityRange | None
+    dose_per_kg_per_min: QuantityRange | None
+    pump_rate: QuantityRange | None
+    volume: QuantityRange | None
+    titration: list[TitrationStep]
+    side_effects: list[str]
+    supervision: str
+    warnings: list[DoseWarning]
+    notes: list[str]
+    basis: Basis
+    disclaimer: str = DISCLAIMER

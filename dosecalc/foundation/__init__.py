@@ -1,0 +1,1 @@
+"""Layer 1, the foundation: errors, the unit registry and parser, and display."""

@@ -1,0 +1,238 @@
+"""How quantities are shown: the one place for rounding, ISMP display and UCUM codes.
+
+The rounding rule (README, "How numbers are shown"):
+
+* Doses, rates and volumes: 3 significant figures, never rounding away whole
+  digits (1,234 mg stays 1,234 mg).
+* A range is shown at one precision for both bounds, with the low bound
+  rounded up and the high bound rounded down, so the range on screen is never
+  wider than the true one. If that would make low > high, more decimals are
+  shown until it does not.
+* Body measurements derived by conversion (kg from lb, IBW, BMI): 2 decimal
+  places. Values a person entered are echoed exactly.
+
+Display follows ISMP: a leading zero (0.3), no trailing zero (5 mg), ``mcg``
+not ``µg``, ``mL`` not ``cc``, ``hr`` spelled out, a space before the unit and
+thousands separated by commas. Exact values are kept everywhere else; JSON
+carries them with UCUM unit codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+from decimal import Decimal
+from fractions import Fraction
+from collections.abc import Sequence
+from typing import Annotated, Final, Literal
+
+import pint
+from pydantic import PlainSerializer
+
+from dosecalc.foundation.units import Quantity, Unit, dimension_of
+
+SIGNIFICANT_FIGURES: Final = 3
+BODY_DECIMALS: Final = 2
+_MAX_EXTRA_DECIMALS: Final = 12
+
+EXACT_DECIMALS: Final = 12
+Rounding = Literal["nearest", "up", "down"]
+
+
+@dataclass(frozen=True)
+class UnitName:
+    """How one unit is written: for people (ISMP) and in UCUM for machines."""
+
+    display: str
+    ucum: str
+
+
+UNIT_NAMES: Final[dict[str, UnitName]] = {
+    "kilogram": UnitName("kg", "kg"),
+    "gram": UnitName("g", "g"),
+    "milligram": UnitName("mg", "mg"),
+    "microgram": UnitName("mcg", "ug"),
+    "pound": UnitName("lb", "[lb_av]"),
+    "ounce": UnitName("oz", "[oz_av]"),
+    "meter": UnitName("m", "m"),
+    "centimeter": UnitName("cm", "cm"),
+    "millimeter": UnitName("mm", "mm"),
+    "inch": UnitName("in", "[in_i]"),
+    "foot": UnitName("ft", "[ft_i]"),
+    "hour": UnitName("hr", "h"),
+    "minute": UnitName("min", "min"),
+    "day": UnitName("day", "d"),
+    "milliliter": UnitName("mL", "mL"),
+    "liter": UnitName("L", "L"),
+}
+
+# Denominators read "per kg, per mL, per hour": mg/kg/hr, never mg/hr/kg.
+_DENOMINATOR_ORDER: Final = {"[mass]": 0, "[length]": 1, "[time]": 2}
+
+
+def unit_display(units: Unit) -> str:
+    """``mg/kg/hr``, ``mcg/kg/min``, ``mL``: the ISMP spelling of a unit."""
+    return _compose(units, ucum=False)
+
+
+def unit_ucum(units: Unit) -> str:
+    """``mg/kg/h``, ``ug/kg/min``, ``[lb_av]``: the case-sensitive UCUM code of a unit."""
+    return _compose(units, ucum=True)
+
+
+def _compose(units: Unit, *, ucum: bool) -> str:
+    """Numerator, then each denominator in the order per mass, per volume, per time.
+
+    Only powers of 1 and -1 occur: dosecalc never builds a squared unit, because
+    pint cannot print one when magnitudes are Fractions (hgrecco/pint#2386).
+    """
+    parts = pint.util.to_units_container(units)
+    if any(abs(power) != 1 for power in parts.values()):
+        raise ValueError("dosecalc reports no unit with a power other than 1")
+    try:
+        names = {name: getattr(UNIT_NAMES[name], "ucum" if ucum else "display") for name in parts}
+    except KeyError as error:
+        raise ValueError(f"dosecalc has no display name for the unit {error}") from None
+    numerator = [names[name] for name, power in parts.items() if power > 0]
+    denominator = sorted(
+        (name for name, power in parts.items() if power < 0),
+        key=lambda name: _DENOMINATOR_ORDER[dimension_of(name)[0][0]],
+    )
+    return ("." if ucum else "·").join(numerator) + "".join(f"/{names[n]}" for n in denominator)
+
+
+def format_number(value: Fraction, rounding: Rounding = "nearest", decimals: int | None = None) -> str:
+    """``value`` as ISMP-safe text: leading zero, no trailing zero, thousands commas.
+
+    ``decimals`` defaults to the significant-figure rule; ``rounding`` picks
+    nearest (half up), up (toward +inf) or down (toward -inf). Exact: the
+    rounding is done on the rational value, never on a float.
+    """
+    places = significant_decimals(value) if decimals is None else decimals
+    text = format(Decimal(_scaled(value, places, rounding)).scaleb(-places), ",f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def significant_decimals(value: Fraction) -> int:
+    """Decimal places that show ``value`` to SIGNIFICANT_FIGURES, keeping whole digits."""
+    if value == 0:
+        return 0
+    return max(0, SIGNIFICANT_FIGURES - 1 - _exponent(abs(value)))
+
+
+def _exponent(value: Fraction) -> int:
+    """The e with 10**e <= value < 10**(e + 1), for value > 0, exactly."""
+    exponent = len(str(value.numerator)) - len(str(value.denominator))
+    return exponent - 1 if value < Fraction(10) ** exponent else exponent
+
+
+def _scaled(value: Fraction, places: int, rounding: Rounding) -> int:
+    """``value`` x 10**places, rounded to a whole number in the given direction."""
+    scaled = value * 10**places
+    if rounding == "up":
+        return math.ceil(scaled)
+    if rounding == "down":
+        return math.floor(scaled)
+    return math.floor(scaled + Fraction(1, 2)) if scaled >= 0 else math.ceil(scaled - Fraction(1, 2))
+
+
+def _rounded(value: Fraction, places: int, rounding: Rounding) -> Fraction:
+    return Fraction(_scaled(value, places, rounding), 10**places)
+
+
+def format_quantity(quantity: Quantity, rounding: Rounding = "nearest") -> str:
+    """``21 mg/hr``: a dose, rate or volume under the significant-figure rule."""
+    return f"{format_number(magnitude(quantity), rounding)} {unit_display(quantity.units)}"
+
+
+def format_body(quantity: Quantity) -> str:
+    """``69.99 kg``: a converted body measurement to BODY_DECIMALS places."""
+    text = format_number(magnitude(quantity), decimals=BODY_DECIMALS)
+    return f"{text} {unit_display(quantity.units)}"
+
+
+def format_exact(quantity: Quantity) -> str:
+    """``154.3 lb``: a value as entered, every decimal shown.
+
+    A value with no finite decimal form (1 g/3 mL) is shown to
+    EXACT_DECIMALS places.
+    """
+    value = magnitude(quantity)
+    places = next(
+        (p for p in range(EXACT_DECIMALS + 1) if (value * 10**p).denominator == 1), EXACT_DECIMALS
+    )
+    return f"{format_number(value, decimals=places)} {unit_display(quantity.units)}"
+
+
+def range_bounds_text(low: Quantity, high: Quantity) -> tuple[str, str]:
+    """Low rounded up and high rounded down, at one shared precision (never wider)."""
+    shown_low, shown_high, places = _inward(magnitude(low), magnitude(high.to(low.units)))
+    return format_number(shown_low, decimals=places), format_number(shown_high, decimals=places)
+
+
+def format_steps(steps: Sequence[Quantity]) -> list[str]:
+    """Texts for ascending values across a range (a titration table).
+
+    The ends are shown as the range is (inward); the steps between are
+    rounded to nearest at the same precision and kept inside the shown range.
+    """
+    values = [magnitude(step.to(steps[0].units)) for step in steps]
+    shown_low, shown_high, places = _inward(values[0], values[-1])
+    unit = unit_display(steps[0].units)
+    shown = [min(max(_rounded(v, places, "nearest"), shown_low), shown_high) for v in values]
+    shown[0], shown[-1] = shown_low, shown_high
+    return [f"{format_number(value, decimals=places)} {unit}" for value in shown]
+
+
+def _inward(low: Fraction, high: Fraction) -> tuple[Fraction, Fraction, int]:
+    places = max(significant_decimals(low), significant_decimals(high))
+    for extra in range(_MAX_EXTRA_DECIMALS + 1):
+        shown_low = _rounded(low, places + extra, "up")
+        shown_high = _rounded(high, places + extra, "down")
+        if shown_low <= shown_high:
+            return shown_low, shown_high, places + extra
+    # Only a range narrower than 1e-12 of its values gets here: show one nearest value.
+    shown_low = shown_high = _rounded(low, places + _MAX_EXTRA_DECIMALS, "nearest")
+    return shown_low, shown_high, places + _MAX_EXTRA_DECIMALS
+
+
+def format_range(low: Quantity, high: Quantity) -> str:
+    """``21 to 35 mg/hr`` (ranges say "to": a dash can be read as a minus sign)."""
+    low_text, high_text = range_bounds_text(low, high)
+    return f"{low_text} to {high_text} {unit_display(low.units)}"
+
+
+def format_range_bounds(low: Quantity, high: Quantity) -> tuple[str, str]:
+    """``("21 mg/hr", "35 mg/hr")``: each bound as `format_range` rounds it, with its unit."""
+    low_text, high_text = range_bounds_text(low, high)
+    unit = unit_display(low.units)
+    return f"{low_text} {unit}", f"{high_text} {unit}"
+
+
+def magnitude(quantity: Quantity) -> Fraction:
+    """The exact magnitude of a quantity of this package's registry."""
+    value = quantity.magnitude
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Fraction(value)
+    if not isinstance(value, Fraction):
+        raise TypeError(f"expected an exact (Fraction) magnitude, got {type(value).__name__}")
+    return value
+
+
+def json_number(value: Fraction) -> int | float:
+    """An exact value as a JSON number: 21, not 21.0 or "21"; else the nearest double."""
+    return int(value) if value == int(value) else float(value)
+
+
+def json_quantity(quantity: Quantity) -> dict[str, int | float | str]:
+    """``{"value": 21, "unit": "mg/h"}``: exact value, UCUM unit code."""
+    return {"value": json_number(magnitude(quantity)), "unit": unit_ucum(quantity.units)}
+
+
+JsonNumber = Annotated[Fraction, PlainSerializer(json_number, when_used="json")]
+"""An exact (Fraction) field that is a plain number in JSON."""
+
+JsonQuantity = Annotated[pint.Quantity, PlainSerializer(json_quantity, when_used="json")]
+"""A pint Quantity field that is ``{"value", "unit"}`` (UCUM) in JSON."""

@@ -1,0 +1,376 @@
+"""The one unit registry and the one parser for quantities that people type.
+
+Why not hand user text to pint? pint evaluates expressions: it reads
+``50 mg/5 mL`` as 10 mg·mL, ``5 ft 7 in`` as an area, ``70 ** 2 kg`` as
+4,900 kg, and knows ``Mg`` (megagram) and ``cc``. A dose calculator must not
+guess, so user text goes through a small grammar instead::
+
+    quantity := number unit ( "/" [number] unit )*     e.g. 0.3 mg/kg/hr, 50 mg/5 mL
+              | number unit ( number unit )+           e.g. 5 ft 7 in (parts are added)
+
+over a clinical vocabulary of units. Matching ignores case (MG, KG and LB are
+common in clinical systems) except for the few capitalisations whose SI
+meaning differs (``Mg`` is a megagram): those are refused, never guessed. pint then does what it is good at:
+dimensions and conversions. The registry uses ``fractions.Fraction``
+magnitudes, so arithmetic is exact: ``0.35 mg/kg/hr x 70 kg`` is 24.5 mg/hr
+(not 24.499999999999996) and 0.3 mg/kg/hr is 5 mcg/kg/min (not 5.0000...01,
+as a Decimal would give after dividing by 60). A verdict on a bound is never
+decided by rounding noise.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final
+
+import pint
+
+from dosecalc.foundation.errors import OutOfRangeError, ParseError, UnitError
+
+Quantity = pint.Quantity
+Unit = pint.Unit
+
+UNIT_CACHE_ENV: Final = "DOSECALC_UNIT_CACHE"
+"""Set to ``0`` to build the registry without pint's disk cache."""
+
+MAX_INPUT_LENGTH: Final = 100
+"""Longer text is refused before any parsing is attempted."""
+
+
+@functools.cache
+def registry() -> pint.UnitRegistry:
+    """The package's only pint registry, built on first use.
+
+    pint's definition cache (``cache_folder=":auto:"``) makes later starts
+    faster; set ``DOSECALC_UNIT_CACHE=0`` to build without it (read-only or
+    shared home folders).
+    """
+    use_cache = os.environ.get(UNIT_CACHE_ENV, "1") != "0"
+    return pint.UnitRegistry(cache_folder=":auto:" if use_cache else None, non_int_type=Fraction)
+
+
+# Lower-case spelling -> pint unit. Input only: display spellings live in display.py.
+_VOCABULARY: Final[dict[str, str]] = {
+    **dict.fromkeys(["kg", "kgs", "kilogram", "kilograms", "kilo", "kilos"], "kilogram"),
+    **dict.fromkeys(["g", "gram", "grams"], "gram"),
+    **dict.fromkeys(["mg", "milligram", "milligrams"], "milligram"),
+    **dict.fromkeys(["mcg", "µg", "μg", "ug", "microgram", "micrograms"], "microgram"),
+    **dict.fromkeys(["lb", "lbs", "pound", "pounds"], "pound"),
+    **dict.fromkeys(["oz", "ounce", "ounces"], "ounce"),
+    **dict.fromkeys(["m", "metre", "metres", "meter", "meters"], "meter"),
+    **dict.fromkeys(["cm", "centimetre", "centimetres", "centimeter", "centimeters"], "centimeter"),
+    **dict.fromkeys(["mm", "millimetre", "millimetres", "millimeter", "millimeters"], "millimeter"),
+    **dict.fromkeys(["in", "inch", "inches"], "inch"),
+    **dict.fromkeys(["ft", "foot", "feet"], "foot"),
+    **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], "hour"),
+    **dict.fromkeys(["min", "mins", "minute", "minutes"], "minute"),
+    **dict.fromkeys(["d", "day", "days"], "day"),
+    **dict.fromkeys(["ml", "millilitre", "millilitres", "milliliter", "milliliters"], "milliliter"),
+    **dict.fromkeys(["l", "litre", "litres", "liter", "liters"], "liter"),
+}
+
+# Spellings refused with a reason rather than read: ISMP's error-prone "cc",
+# and capitalisations whose SI meaning is not the lower-case one (Mg = megagram).
+_REFUSED_UNITS: Final[dict[str, str]] = {
+    "cc": "Write mL instead of cc ('cc' is mistaken for 'u' or '00')",
+    "CC": "Write mL instead of cc ('cc' is mistaken for 'u' or '00')",
+    "Mg": "'Mg' means megagram: write 'mg' for milligram",
+    "Ml": "'Ml' means megalitre: write 'mL' for millilitre",
+}
+
+
+@dataclass(frozen=True)
+class QuantityKind:
+    """What a field holds: its name, dimension, canonical unit and an example."""
+
+    name: str
+    dimensionality: str
+    unit: str
+    example: str
+
+
+WEIGHT: Final = QuantityKind("weight", "[mass]", "kg", "'70 kg' or '154 lb'")
+HEIGHT: Final = QuantityKind("height", "[length]", "cm", "'170 cm' or '5 ft 7 in'")
+DRUG_AMOUNT: Final = QuantityKind("drug amount", "[mass]", "mg", "'25 mg'")
+CONCENTRATION: Final = QuantityKind(
+    "concentration", "[mass]/[length]**3", "mg/mL", "'1 mg/mL' or '50 mg/5 mL'"
+)
+
+Dimension = tuple[tuple[str, int], ...]
+"""A dimension as sorted (base dimension, power) pairs: (("[mass]", 1), ("[time]", -1)).
+
+Compared as tuples, never via pint's text: pint cannot format a power other
+than 1 when magnitudes are Fractions (hgrecco/pint#2386).
+"""
+
+MASS: Final[Dimension] = (("[mass]", 1),)
+LENGTH: Final[Dimension] = (("[length]", 1),)
+TIME: Final[Dimension] = (("[time]", 1),)
+
+# How a dimension is named in an error message ("'70 m' is a length, not a weight").
+_DIMENSION_WORDS: Final[dict[Dimension, str]] = {
+    MASS: "a weight",
+    LENGTH: "a length",
+    (("[length]", 2),): "an area",
+    (("[length]", 3),): "a volume",
+    TIME: "a time",
+    (("[length]", -3), ("[mass]", 1)): "a concentration",
+    (("[mass]", 1), ("[time]", -1)): "a dose rate",
+    (("[time]", -1),): "a dose per kg of body weight per time",
+    (): "a ratio such as mg/kg",
+    (("[length]", 3), ("[time]", -1)): "a flow rate",
+}
+
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
+_TERM = r"[^\W\d_]+"  # letters only, including µ and μ
+_SIMPLE_RE: Final = re.compile(rf"({_NUMBER})\s*({_TERM})")
+_DENOMINATOR_RE: Final = re.compile(rf"({_NUMBER})?\s*({_TERM})")
+_COMPOUND_RE: Final = re.compile(rf"{_NUMBER}\s*{_TERM}(?:\s*{_NUMBER}\s*{_TERM})+")
+_BARE_NUMBER_RE: Final = re.compile(rf"[+\-−]?\s*{_NUMBER}")
+_NEGATIVE_RE: Final = re.compile(rf"[\-−]\s*{_NUMBER}")
+_NOT_FINITE_RE: Final = re.compile(r"\b(?:nan|inf|infinity)\b", re.IGNORECASE)
+_DECIMAL_COMMA_RE: Final = re.compile(r"\d,\d")
+_THOUSANDS_COMMA_RE: Final = re.compile(r"\d,\d{3}(?!\d)")
+_EXPONENT_RE: Final = re.compile(r"\d[eE][+\-]?\d")
+
+
+def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) -> Quantity:
+    """Read ``value`` (text or a pint Quantity) as a positive, finite ``kind``.
+
+    Returns a Quantity of this package's registry with a Fraction magnitude, in
+    the units that were entered. Raises a subclass of `InputError` naming
+    ``field`` (default: the kind's name) for anything else: no unit, unknown
+    or wrong-dimension unit, zero, negative, NaN, infinity, unreadable text.
+    """
+    name = field or kind.name
+    if isinstance(value, pint.Quantity):
+        quantity = _from_pint(value, kind, name)
+    elif isinstance(value, str):
+        quantity = _from_text(value, kind, name)
+    elif isinstance(value, int | float | Decimal | Fraction):
+        raise UnitError(
+            name, f"the number {value!r} has no unit",
+            f"Give text with a unit, e.g. {kind.example}, or a pint Quantity",
+        )
+    else:
+        raise ParseError(
+            name, f"expected text such as {kind.example}, got {type(value).__name__}",
+            f"Enter {kind.example}",
+        )
+    _check_dimension(quantity, kind, name, shown=str(value))
+    known = set(_VOCABULARY.values())
+    if not set(pint.util.to_units_container(quantity.units)) <= known:
+        return quantity.to(kind.unit)  # a caller's Quantity in a unit we do not display
+    return quantity
+
+
+def is_given(value: object) -> bool:
+    """False for an optional input left out: None or blank text."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+@dataclass(frozen=True)
+class DoseUnit:
+    """A dose unit taken apart: drug amount, per kg of body weight, per time.
+
+    pint reduces ``mg/kg/h`` to 1/time; keeping the parts separate means a
+    weight-based rate can never be mistaken for an absolute one.
+    """
+
+    amount: str
+    per_body_weight: str | None
+    per_time: str | None
+
+    @property
+    def is_weight_based(self) -> bool:
+        return self.per_body_weight is not None
+
+    @property
+    def is_rate(self) -> bool:
+        return self.per_time is not None
+
+    def pint_unit(self) -> Unit:
+        text = "/".join(p for p in (self.amount, self.per_body_weight, self.per_time) if p)
+        return registry().Unit(text)
+
+
+def parse_dose_unit(text: str) -> DoseUnit:
+    """Read a dose unit such as ``mg``, ``mg/h`` or ``mg/kg/h`` (no numbers).
+
+    Raises `UnitError` (a ValueError) for anything that is not a drug mass,
+    optionally per body mass, optionally per time, in that order.
+    """
+    parts = [part.strip() for part in text.split("/")]
+    units = [_resolve_term(part, "dose unit", "'mg', 'mg/h' or 'mg/kg/h'") for part in parts]
+    dims = [dimension_of(registry().Unit(u)) for u in units]
+    amount, *rest = zip(units, dims, strict=True)
+    per_weight: str | None = None
+    per_time: str | None = None
+    if amount[1] == MASS:
+        if rest and rest[0][1] == MASS:
+            per_weight = rest.pop(0)[0]
+        if rest and rest[0][1] == TIME:
+            per_time = rest.pop(0)[0]
+        if not rest:
+            return DoseUnit(amount[0], per_weight, per_time)
+    raise UnitError(
+        "dose unit", f"'{text}' is not a drug amount, per kg, per time",
+        "Write it as 'mg', 'mg/h' or 'mg/kg/h'",
+    )
+
+
+def describe_dimension(quantity_or_unit: Quantity | Unit) -> str:
+    """Name a dimension in words for messages: 'a length', 'a concentration'..."""
+    unit = quantity_or_unit.units if isinstance(quantity_or_unit, pint.Quantity) else (
+        quantity_or_unit
+    )
+    return _DIMENSION_WORDS.get(dimension_of(unit), "a quantity of another kind")
+
+
+def dimension_of(unit: Unit | str) -> Dimension:
+    """The dimension of ``unit`` as comparable (base dimension, power) pairs."""
+    dims = registry().get_dimensionality(unit)
+    return tuple(sorted((name, int(power)) for name, power in dims.items()))
+
+
+def _from_pint(value: Quantity, kind: QuantityKind, name: str) -> Quantity:
+    magnitude = value.magnitude
+    if isinstance(magnitude, bool) or not isinstance(magnitude, int | float | Decimal | Fraction):
+        raise ParseError(
+            name, f"the magnitude must be a single number, got {type(magnitude).__name__}",
+            f"Enter {kind.example}",
+        )
+    finite = magnitude.is_finite() if isinstance(magnitude, Decimal) else math.isfinite(magnitude)
+    if not finite:
+        raise OutOfRangeError(name, f"{magnitude} is not a finite number", f"Enter {kind.example}")
+    # A float is taken as the decimal it prints as (70.1, not 70.099999999999994).
+    exact = Fraction(str(magnitude)) if isinstance(magnitude, float) else Fraction(magnitude)
+    _check_positive(exact, name, kind, shown=f"{value}")
+    # Rebuild in our registry: quantities from another registry cannot be mixed.
+    return registry().Quantity(exact, pint.util.to_units_container(value.units))
+
+
+def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
+    if len(text) > MAX_INPUT_LENGTH:
+        raise ParseError(
+            name, f"the text is too long ({len(text)} characters; at most {MAX_INPUT_LENGTH})",
+            f"Enter a single quantity, e.g. {kind.example}",
+        )
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and not ch.isspace() for ch in text):
+        raise ParseError(
+            name, "the text contains a control character", f"Enter {kind.example}"
+        )
+    shown = text.strip()
+    if not shown:
+        raise ParseError(name, "nothing was entered", f"Enter {kind.example}")
+    if _NOT_FINITE_RE.search(shown):
+        raise OutOfRangeError(name, f"'{shown}' is not a finite number", f"Enter {kind.example}")
+    if _DECIMAL_COMMA_RE.search(shown):
+        raise ParseError(name, *_comma_advice(shown))
+    if _EXPONENT_RE.search(shown):
+        raise ParseError(
+            name, f"'{shown}' uses exponent notation",
+            f"Write the number out in plain decimals, e.g. {kind.example}",
+        )
+    if _NEGATIVE_RE.match(shown):
+        raise OutOfRangeError(name, f"'{shown}' is negative", f"Enter a positive {kind.name}")
+    if _BARE_NUMBER_RE.fullmatch(shown):
+        raise UnitError(
+            name, f"'{shown}' has no unit",
+            f"Write the unit after the number, e.g. {kind.example}",
+        )
+    if _COMPOUND_RE.fullmatch(shown):
+        quantity = _compound(shown, kind, name)
+    else:
+        quantity = _ratio(shown, kind, name)
+    magnitude = quantity.magnitude
+    _check_positive(magnitude, name, kind, shown=f"'{shown}'")
+    return quantity
+
+
+def _ratio(text: str, kind: QuantityKind, name: str) -> Quantity:
+    """``number unit ( / [number] unit )*``: 0.3 mg/kg/hr, 50 mg/5 mL, 600 mg/24 h."""
+    head, *denominators = (part.strip() for part in text.split("/"))
+    match = _SIMPLE_RE.fullmatch(head)
+    if match is None:
+        raise _unreadable(text, kind, name)
+    magnitude = Fraction(match.group(1))
+    unit = registry().Unit(_resolve_term(match.group(2), name, kind.example))
+    for denominator in denominators:
+        part = _DENOMINATOR_RE.fullmatch(denominator)
+        if part is None:
+            raise _unreadable(text, kind, name)
+        if part.group(1) is not None:
+            divisor = Fraction(part.group(1))
+            if divisor == 0:
+                raise OutOfRangeError(name, f"'{text}' divides by zero", f"Enter {kind.example}")
+            magnitude /= divisor
+        unit /= registry().Unit(_resolve_term(part.group(2), name, kind.example))
+    return registry().Quantity(magnitude, unit)
+
+
+def _compound(text: str, kind: QuantityKind, name: str) -> Quantity:
+    """``5 ft 7 in``: parts of one dimension, added, in the last part's unit."""
+    parts = [
+        registry().Quantity(Fraction(number), _resolve_term(term, name, kind.example))
+        for number, term in _SIMPLE_RE.findall(text)
+    ]
+    if len({dimension_of(part.units) for part in parts}) != 1:
+        raise _unreadable(text, kind, name)
+    last_unit = parts[-1].units
+    return registry().Quantity(sum(part.to(last_unit).magnitude for part in parts), last_unit)
+
+
+def _resolve_term(term: str, field: str, example: str) -> str:
+    if term in _REFUSED_UNITS:
+        raise UnitError(field, f"'{term}' is not accepted", _REFUSED_UNITS[term])
+    try:
+        return _VOCABULARY[term.lower()]
+    except KeyError:
+        raise UnitError(
+            field, f"'{term}' is not a unit dosecalc knows",
+            f"Use a unit such as {example}",
+        ) from None
+
+
+def _check_dimension(quantity: Quantity, kind: QuantityKind, name: str, shown: str) -> None:
+    expected = registry().get_dimensionality(kind.dimensionality)
+    if quantity.dimensionality != expected:
+        raise UnitError(
+            name, f"'{shown.strip()}' is {describe_dimension(quantity)}, not a {kind.name}",
+            f"Enter {kind.example}",
+        )
+
+
+def _check_positive(magnitude: Fraction, name: str, kind: QuantityKind, shown: str) -> None:
+    if magnitude <= 0:
+        raise OutOfRangeError(
+            name, f"{shown} is {'zero' if magnitude == 0 else 'negative'}",
+            f"Enter a {kind.name} greater than zero, e.g. {kind.example}",
+        )
+
+
+def _comma_advice(text: str) -> tuple[str, str]:
+    if _THOUSANDS_COMMA_RE.search(text):
+        return (
+            f"'{text}' has a comma, which could be a decimal or a thousands separator",
+            "Write the number without commas, with a point for decimals, e.g. '1000 g' or '70.5 kg'",
+        )
+    return (
+        f"'{text}' uses a decimal comma",
+        f"Use a decimal point: '{_DECIMAL_COMMA_RE.sub(lambda m: m.group().replace(',', '.'), text)}'",
+    )
+
+
+def _unreadable(text: str, kind: QuantityKind, name: str) -> ParseError:
+    return ParseError(
+        name, f"could not read '{text}' as one number followed by its unit",
+        f"Enter {kind.example}",
+    )

@@ -1,0 +1,1 @@
+"""Layer 3, the patient: measurements, plausibility and the dosing weight."""

@@ -1,0 +1,283 @@
+"""The patient's body and the weight a dose is calculated on.
+
+The bounds here are input plausibility checks, not clinical limits: a weight
+outside 0.5 to 500 kg or a height outside 30 to 275 cm belongs to no patient
+and is refused; weights outside the usual adult band (40 to 150 kg) are
+allowed with a warning, because the source gives no guidance there.
+
+Ideal body weight is Devine's formula (Devine BJ, Drug Intell Clin Pharm
+1974;8:650-655): 50 kg (male) or 45.5 kg (female) + 2.3 kg per inch over
+60 inches. Adjusted body weight is IBW + 0.4 x (actual - IBW), the convention
+MedCalc-Bench and clinPK use. Dosing-weight policy: the chosen basis, except
+that the actual weight is used whenever it is below IBW (a warning says so).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from dosecalc.foundation.display import (
+    BODY_DECIMALS,
+    JsonNumber,
+    JsonQuantity,
+    format_body,
+    format_exact,
+    format_number,
+)
+from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError
+from dosecalc.foundation.units import (
+    HEIGHT,
+    WEIGHT,
+    Quantity,
+    is_given,
+    parse_quantity,
+    registry,
+)
+
+Sex = Literal["male", "female"]
+Basis = Literal["actual", "ideal", "adjusted"]
+BASES: Final[tuple[Basis, ...]] = ("actual", "ideal", "adjusted")
+
+WEIGHT_LIMITS_KG: Final = (Fraction("0.5"), Fraction(500))
+USUAL_ADULT_WEIGHT_KG: Final = (Fraction(40), Fraction(150))
+HEIGHT_LIMITS_CM: Final = (Fraction(30), Fraction(275))
+LB_KG_MIX_UP_FACTOR: Final = Fraction("2.2")
+
+DEVINE_BASE_KG: Final[dict[Sex, Fraction]] = {"male": Fraction(50), "female": Fraction("45.5")}
+DEVINE_KG_PER_INCH: Final = Fraction("2.3")
+DEVINE_FROM_INCHES: Final = Fraction(60)
+ADJUSTED_WEIGHT_FACTOR: Final = Fraction("0.4")
+
+_SEX_SPELLINGS: Final[dict[str, Sex]] = {"male": "male", "m": "male", "female": "female", "f": "female"}
+
+
+class DoseWarning(BaseModel):
+    """Something the clinician must see beside the result: a stable code and a sentence."""
+
+    model_config = ConfigDict(frozen=True)
+    code: str
+    message: str
+
+
+class Patient(BaseModel):
+    """The patient as entered, with the weights derived from it (all exact)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    weight: JsonQuantity
+    weight_kg: JsonQuantity
+    weight_lb: JsonQuantity
+    height: JsonQuantity | None
+    height_cm: JsonQuantity | None
+    sex: Sex | None
+    ideal_body_weight: JsonQuantity | None
+    adjusted_body_weight: JsonQuantity | None
+    bmi: JsonNumber | None
+    """Body mass index in kg/m², a plain number (pint cannot print m² exactly, pint#2386)."""
+    display: dict[str, str]
+
+
+class DosingWeight(BaseModel):
+    """The weight the dose is calculated on (exact, in kg), and which basis it follows."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    value: JsonNumber
+    unit: Literal["kg"] = "kg"
+    basis: Basis
+    requested_basis: Basis
+    display: str
+
+    @property
+    def quantity(self) -> Quantity:
+        return registry().Quantity(self.value, self.unit)
+
+
+def read_sex(value: object) -> Sex | None:
+    """``male``/``female`` (or ``m``/``f``), any case; None when not given."""
+    if not is_given(value):
+        return None
+    sex = _SEX_SPELLINGS.get(value.strip().lower()) if isinstance(value, str) else None
+    if sex is None:
+        raise ChoiceError("sex", f"{_shown(value)} is not a sex dosecalc uses",
+                          "Use 'male' or 'female' (needed for ideal body weight)")
+    return sex
+
+
+def read_basis(value: object) -> Basis:
+    """``actual``, ``ideal`` or ``adjusted``, any case."""
+    wanted = value.strip().lower() if isinstance(value, str) else None
+    for basis in BASES:
+        if wanted == basis:
+            return basis
+    raise ChoiceError("basis", f"{_shown(value)} is not a dosing-weight basis",
+                      "Use 'actual', 'ideal' or 'adjusted'")
+
+
+def _shown(value: object) -> str:
+    return f"'{value.strip()}'" if isinstance(value, str) else repr(value)
+
+
+def assess_patient(
+    weight: object, height: object = None, sex: object = None
+) -> tuple[Patient, list[DoseWarning]]:
+    """Validate the patient's measurements and derive IBW, ABW and BMI.
+
+    Weight is required; height and sex are optional and together give IBW
+    and ABW. Raises `InputError` for a weight or height no patient has.
+    """
+    entered_weight = parse_quantity(weight, WEIGHT)
+    weight_kg = _within(entered_weight.to("kg"), WEIGHT_LIMITS_KG, "weight", "kg", "patient weighs")
+    entered_height = parse_quantity(height, HEIGHT) if is_given(height) else None
+    height_cm = (
+        _within(entered_height.to("cm"), HEIGHT_LIMITS_CM, "height", "cm", "patient measures")
+        if entered_height is not None else None
+    )
+    chosen_sex = read_sex(sex)
+    warnings = _weight_warnings(weight_kg)
+    ibw = abw = bmi = None
+    if height_cm is not None:
+        bmi = weight_kg.magnitude / height_cm.to("m").magnitude ** 2
+        if chosen_sex is not None:
+            ibw, ibw_warnings = _ideal_body_weight(height_cm, chosen_sex)
+            warnings += ibw_warnings
+            if ibw is not None:
+                abw = ibw + ADJUSTED_WEIGHT_FACTOR * (weight_kg - ibw)
+    patient = Patient(
+        weight=entered_weight,
+        weight_kg=weight_kg,
+        weight_lb=weight_kg.to("lb"),
+        height=entered_height,
+        height_cm=height_cm,
+        sex=chosen_sex,
+        ideal_body_weight=ibw,
+        adjusted_body_weight=abw,
+        bmi=bmi,
+        display=_patient_display(entered_weight, weight_kg, entered_height, ibw, abw, bmi),
+    )
+    return patient, warnings
+
+
+def choose_dosing_weight(patient: Patient, basis: Basis) -> tuple[DosingWeight, list[DoseWarning]]:
+    """The weight for ``basis``; the actual weight when it is below IBW.
+
+    ``ideal`` and ``adjusted`` need height and sex (`MissingInputError`), and
+    a height at which Devine's formula gives a positive weight.
+    """
+    actual: Quantity = patient.weight_kg
+    if basis == "actual":
+        return _dosing(actual, "actual", basis), []
+    if patient.height_cm is None or patient.sex is None:
+        missing = " and ".join(
+            name for name, value in (("height", patient.height_cm), ("sex", patient.sex))
+            if value is None
+        )
+        raise MissingInputError(
+            "basis", f"the '{basis}' basis needs the patient's {missing}",
+            "Enter height and sex, or use the 'actual' basis",
+        )
+    if patient.ideal_body_weight is None:
+        raise OutOfRangeError(
+            "height", f"Devine's formula gives no positive ideal body weight at "
+            f"{format_body(patient.height_cm)}", "Use the 'actual' basis for this patient",
+        )
+    ibw: Quantity = patient.ideal_body_weight
+    if actual < ibw:
+        warning = DoseWarning(
+            code="actual-below-ideal",
+            message=f"Actual weight ({format_body(actual)}) is below ideal body weight "
+            f"({format_body(ibw)}), so the actual weight is used rather than the {basis} weight.",
+        )
+        return _dosing(actual, "actual", basis), [warning]
+    chosen = ibw if basis == "ideal" else patient.adjusted_body_weight
+    assert chosen is not None  # ABW exists whenever IBW does
+    return _dosing(chosen, basis, basis), []
+
+
+def _dosing(quantity: Quantity, basis: Basis, requested: Basis) -> DosingWeight:
+    shown = f"{format_body(quantity)} ({basis} body weight)"
+    return DosingWeight(
+        value=quantity.to("kg").magnitude, basis=basis, requested_basis=requested, display=shown
+    )
+
+
+def _within(
+    quantity: Quantity, limits: tuple[Fraction, Fraction], field: str, unit: str, verb: str
+) -> Quantity:
+    low, high = limits
+    shown = format_body(quantity)
+    if quantity.magnitude < low:
+        raise OutOfRangeError(field, f"{shown} is below {low} {unit}, less than any {verb}",
+                              f"Check the {field} and its unit")
+    if quantity.magnitude > high:
+        raise OutOfRangeError(field, f"{shown} is above {high} {unit}, more than any {verb}",
+                              f"Check the {field} and its unit")
+    return quantity
+
+
+def _weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
+    low, high = USUAL_ADULT_WEIGHT_KG
+    kg = weight_kg.magnitude
+    shown = format_body(weight_kg)
+    warnings = []
+    if kg < low:
+        warnings.append(DoseWarning(
+            code="low-weight",
+            message=f"Weight {shown} is below {low} kg: the source gives no paediatric or "
+            "low-weight guidance.",
+        ))
+    if kg > high:
+        warnings.append(DoseWarning(
+            code="high-weight",
+            message=f"Weight {shown} is above {high} kg: check it, and for a weight-based dose "
+            "consider the ideal or adjusted basis (the source does not say which weight to use).",
+        ))
+    if kg < low or kg > high:
+        for other, sign in ((kg * LB_KG_MIX_UP_FACTOR, "×"), (kg / LB_KG_MIX_UP_FACTOR, "÷")):
+            if low <= other <= high:
+                warnings.append(DoseWarning(
+                    code="possible-lb-kg-mix-up",
+                    message=f"{shown} {sign} 2.2 = {format_number(other, decimals=2)} kg would be "
+                    "a usual adult weight: check that pounds and kilograms were not mixed up.",
+                ))
+    return warnings
+
+
+def _ideal_body_weight(height_cm: Quantity, sex: Sex) -> tuple[Quantity | None, list[DoseWarning]]:
+    inches = height_cm.to("inch").magnitude
+    kg = DEVINE_BASE_KG[sex] + DEVINE_KG_PER_INCH * (inches - DEVINE_FROM_INCHES)
+    if inches >= DEVINE_FROM_INCHES:
+        return registry().Quantity(kg, "kg"), []
+    if kg <= 0:
+        return None, [DoseWarning(
+            code="ideal-weight-undefined",
+            message=f"Devine's formula gives no positive ideal body weight at {format_body(height_cm)};"
+            " ideal and adjusted body weight are not shown.",
+        )]
+    return registry().Quantity(kg, "kg"), [DoseWarning(
+        code="devine-extrapolated",
+        message=f"Height {format_body(height_cm)} is under 60 inches (152.4 cm), where Devine's "
+        "formula is extrapolated: treat ideal and adjusted body weight with caution.",
+    )]
+
+
+def _patient_display(
+    weight: Quantity, weight_kg: Quantity, height: Quantity | None,
+    ibw: Quantity | None, abw: Quantity | None, bmi: Fraction | None,
+) -> dict[str, str]:
+    shown = {"weight": _echo(weight, ("kg", "lb"))}
+    if height is not None:
+        shown["height"] = _echo(height, ("cm", "inch"))
+    for name, value in (("ideal_body_weight", ibw), ("adjusted_body_weight", abw)):
+        if value is not None:
+            shown[name] = format_body(value)
+    if bmi is not None:
+        shown["bmi"] = f"{format_number(bmi, decimals=BODY_DECIMALS)} kg/m²"
+    return shown
+
+
+def _echo(entered: Quantity, units: tuple[str, str]) -> str:
+    """``154.3 lb (69.99 kg)``: the entry as typed, then in the usual units."""
+    others = [format_body(entered.to(u)) for u in units if entered.units != registry().Unit(u)]
+    return f"{format_exact(entered)} ({', '.join(others)})"

@@ -1,0 +1,1 @@
+"""Layer 2, the rules: the rule-file schema and the folder loader."""

@@ -1,0 +1,151 @@
+"""Loading a rule folder: all files valid, or the whole folder refused.
+
+A rule set is never partial: one invalid file, a duplicate id or alias, or an
+empty folder raises `RulesError` naming the file (and the field or line), so a
+calculator can never run on half a drug library.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Final
+
+from pydantic import ValidationError
+
+from dosecalc.foundation.errors import RulesError, UnknownRegimenError
+from dosecalc.ruleset.schema import Regimen, RuleFile
+
+RULES_ENV: Final = "DOSECALC_RULES"
+"""Environment variable naming a rule folder to use instead of the shipped one."""
+
+MAX_RULE_FILE_BYTES: Final = 1_000_000
+
+_PACKAGE_DIR: Final = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class RuleFileInfo:
+    """One loaded file: its name, its version and the SHA-256 of its bytes."""
+
+    name: str
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The regimens of one rule folder, with its version and SHA-256.
+
+    ``version`` lists every file as ``stem@version``; ``sha256`` is the hash
+    of a ``sha256sum``-style listing of the files, so any edit changes it.
+    """
+
+    path: Path
+    files: tuple[RuleFileInfo, ...]
+    regimens: tuple[Regimen, ...]
+
+    @property
+    def version(self) -> str:
+        return "+".join(f"{Path(f.name).stem}@{f.version}" for f in self.files)
+
+    @property
+    def sha256(self) -> str:
+        listing = "".join(f"{f.sha256}  {f.name}\n" for f in self.files)
+        return hashlib.sha256(listing.encode()).hexdigest()
+
+    def find(self, name: object) -> Regimen:
+        """The regimen whose id or alias is ``name`` (case and outer spaces ignored)."""
+        wanted = name.strip().lower() if isinstance(name, str) else None
+        for regimen in self.regimens:
+            if wanted is not None and (wanted == regimen.id or wanted in regimen.aliases):
+                return regimen
+        shown = f"'{name.strip()}'" if isinstance(name, str) else repr(name)
+        raise UnknownRegimenError(
+            "regimen", f"{shown} is not a regimen in the rules in force",
+            f"Use one of: {'; '.join(_describe(r) for r in self.regimens)}",
+        )
+
+
+def _describe(regimen: Regimen) -> str:
+    also = f"; also {', '.join(repr(a) for a in regimen.aliases)}" if regimen.aliases else ""
+    return f"'{regimen.id}' ({regimen.route}{also})"
+
+
+def default_rules_path() -> Path:
+    """``$DOSECALC_RULES`` if set, else the rules shipped in the package.
+
+    From a source checkout (no packaged copy yet) the repository's ``rules/``.
+    """
+    configured = os.environ.get(RULES_ENV)
+    if configured:
+        return Path(configured)
+    packaged = _PACKAGE_DIR / "rules"
+    return packaged if packaged.is_dir() else _PACKAGE_DIR.parent / "rules"
+
+
+def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
+    """Load and validate every ``*.toml`` file of a rule folder.
+
+    ``path`` defaults to `default_rules_path`. Raises `RulesError` if the
+    folder is missing or empty, or if any file is invalid.
+    """
+    folder = Path(path) if path is not None else default_rules_path()
+    if not folder.is_dir():
+        raise RulesError(f"rules folder '{folder}' does not exist or is not a folder")
+    paths = sorted(folder.glob("*.toml"))
+    if not paths:
+        raise RulesError(f"rules folder '{folder}' holds no rule files (*.toml)")
+    files, regimens = [], []
+    for file_path in paths:
+        info, rule_file = _load_file(file_path)
+        files.append(info)
+        regimens.extend((file_path.name, regimen) for regimen in rule_file.regimens)
+    _check_unique_names(regimens)
+    return RuleSet(folder, tuple(files), tuple(regimen for _, regimen in regimens))
+
+
+@functools.lru_cache(maxsize=8)
+def cached_rules(path: Path) -> RuleSet:
+    """`load_rules` once per folder and process (what ``rules=None`` uses)."""
+    return load_rules(path)
+
+
+def _load_file(path: Path) -> tuple[RuleFileInfo, RuleFile]:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise RulesError(f"{path.name}: cannot be read ({error.strerror})") from None
+    if len(raw) > MAX_RULE_FILE_BYTES:
+        raise RulesError(f"{path.name}: {len(raw):,} bytes is more than a rule file may hold")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
+    except UnicodeDecodeError:
+        raise RulesError(f"{path.name}: is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise RulesError(f"{path.name}: invalid TOML: {error}") from None
+    try:
+        rule_file = RuleFile.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(file)"
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        raise RulesError(f"{path.name}: {where}: {first['msg']}{more}") from None
+    return RuleFileInfo(path.name, rule_file.version, hashlib.sha256(raw).hexdigest()), rule_file
+
+
+def _check_unique_names(regimens: list[tuple[str, Regimen]]) -> None:
+    seen: dict[str, str] = {}
+    for file_name, regimen in regimens:
+        for name in (regimen.id, *regimen.aliases):
+            if name in seen:
+                raise RulesError(
+                    f"{file_name}: regimen '{regimen.id}': the name '{name}' is already used "
+                    f"in {seen[name]}"
+                )
+            seen[name] = f"{file_name} (regimen '{regimen.id}')"

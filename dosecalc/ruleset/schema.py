@@ -1,0 +1,137 @@
+"""The schema of a rule file (``rules/*.toml``).
+
+A rule file carries only what a cited source says. The optional fields at the
+end of `Regimen` are for a hospital drug library (hard limits, a maximum per
+24 hours, standard concentrations, review); the shipped file leaves them out
+because the source gives none of them. ``rules/schema.json`` is generated
+from these models (``dosecalc rules --schema``) and a test keeps it in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from dosecalc.foundation.units import (
+    CONCENTRATION,
+    DRUG_AMOUNT,
+    DoseUnit,
+    parse_dose_unit,
+    parse_quantity,
+)
+
+RegimenKind = Literal["weight-based-rate", "fixed-dose"]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+PositiveDecimal = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(_Strict):
+    """Where a rule's numbers come from, down to the words printed there."""
+
+    document: Text = Field(description="The source document's file name or title.")
+    description: Text = Field(description="What kind of document it is, so nobody claims more.")
+    section: Text
+    table: Text | None = None
+    quote: Text = Field(description="The row or sentence as printed in the source.")
+
+
+class DoseRange(_Strict):
+    """An inclusive range in one dose unit, such as 0.3 to 0.5 mg/kg/h."""
+
+    low: PositiveDecimal
+    high: PositiveDecimal
+    unit: Text = Field(description="A drug mass, optionally per kg, optionally per time: mg/kg/h.")
+
+    @model_validator(mode="after")
+    def _low_not_above_high(self) -> Self:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low}) is above high ({self.high})")
+        parse_dose_unit(self.unit)
+        return self
+
+    @property
+    def dose_unit(self) -> DoseUnit:
+        return parse_dose_unit(self.unit)
+
+
+class Amount(_Strict):
+    """A drug amount, such as a maximum per 24 hours."""
+
+    value: PositiveDecimal
+    unit: Text
+
+    @model_validator(mode="after")
+    def _is_a_mass(self) -> Self:
+        parse_quantity(f"{self.value} {self.unit}", DRUG_AMOUNT, "unit")
+        return self
+
+
+class Concentration(_Strict):
+    """A drug concentration, such as a standard 1 mg/mL infusion."""
+
+    value: PositiveDecimal
+    unit: Text
+
+    @model_validator(mode="after")
+    def _is_a_concentration(self) -> Self:
+        parse_quantity(f"{self.value} {self.unit}", CONCENTRATION, "unit")
+        return self
+
+
+class Regimen(_Strict):
+    """One regimen: a drug by one route, its dose range and what to watch for."""
+
+    id: Identifier
+    aliases: list[Identifier] = Field(default_factory=list, description="Input only.")
+    drug: Text
+    route: Text = Field(description="Spelled out for display, e.g. 'intravenous infusion'.")
+    label: Text = Field(description="The source's own name for the row, e.g. 'Low dose'.")
+    kind: RegimenKind
+    dose: DoseRange
+    side_effects: list[Text] = Field(min_length=1)
+    supervision: Text
+    source: Citation
+    source_does_not_specify: list[Text] = Field(
+        default_factory=list, description="What a clinician would ask that the source leaves open."
+    )
+    # Optional: for a hospital drug library. Not used by the shipped rules.
+    hard_limits: DoseRange | None = None
+    max_per_24h: Amount | None = None
+    standard_concentrations: list[Concentration] = Field(default_factory=list)
+    reviewed_by: Text | None = None
+    review_date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _unit_fits_kind(self) -> Self:
+        unit = self.dose.dose_unit
+        if self.kind == "weight-based-rate" and not (unit.is_weight_based and unit.is_rate):
+            raise ValueError(
+                f"a weight-based rate needs a unit per kg per time (e.g. mg/kg/h), "
+                f"not '{self.dose.unit}'"
+            )
+        if self.kind == "fixed-dose" and (unit.is_weight_based or unit.is_rate):
+            raise ValueError(f"a fixed dose needs a plain drug amount (e.g. mg), not '{self.dose.unit}'")
+        limits = self.hard_limits
+        if limits is not None and (limits.dose_unit.is_weight_based, limits.dose_unit.is_rate) != (
+            unit.is_weight_based, unit.is_rate
+        ):
+            raise ValueError(f"hard_limits must be in the same kind of unit as dose ('{self.dose.unit}')")
+        if len(set(self.aliases)) != len(self.aliases) or self.id in self.aliases:
+            raise ValueError("aliases must be unique and differ from the id")
+        return self
+
+
+class RuleFile(_Strict):
+    """A rule file: a version and its regimens."""
+
+    schema_version: Literal[1]
+    version: Text = Field(description="Bumped on every reviewed change of this file.")
+    regimens: list[Regimen] = Field(min_length=1)
