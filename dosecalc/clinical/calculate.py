@@ -93,7 +93,7 @@ def calculate(
         regimen=rule.id,
         route=rule.route,
         kind=rule.kind,
-        rule_range=QuantityRange.between(*_rule_bounds(rule)),
+        rule_range=QuantityRange.between(*rule.dose.quantities()),
         patient=patient,
         dosing_weight=dosing_weight if rule.kind == "weight-based-rate" else None,
         concentration=conc,
@@ -136,7 +136,7 @@ class _Parts:
 
 
 def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | None) -> _Parts:
-    low_rate, high_rate = _rule_bounds(rule)
+    low_rate, high_rate = rule.dose.quantities()
     weight = dosing.quantity
     dose = QuantityRange.between(
         (low_rate * weight).to(DOSE_RATE_UNIT), (high_rate * weight).to(DOSE_RATE_UNIT)
@@ -180,7 +180,7 @@ def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | Non
 
 
 def _fixed_dose(rule: Regimen, dosing: DosingWeight, conc: Quantity | None) -> _Parts:
-    low, high = (bound.to(FIXED_DOSE_UNIT) for bound in _rule_bounds(rule))
+    low, high = (bound.to(FIXED_DOSE_UNIT) for bound in rule.dose.quantities())
     dose = QuantityRange.between(low, high)
     steps, volume = [], None
     if conc is not None:
@@ -250,12 +250,6 @@ def _weight_steps(patient: Patient, dosing: DosingWeight, kind: RegimenKind) -> 
                 f"{format_body(ibw)}) = {format_body(dosing.quantity)}"
             )
     return [line]
-
-
-def _rule_bounds(rule: Regimen) -> tuple[Quantity, Quantity]:
-    unit = rule.dose.dose_unit.pint_unit()
-    low, high = Fraction(rule.dose.low), Fraction(rule.dose.high)
-    return registry().Quantity(low, unit), registry().Quantity(high, unit)
 
 
 def _bounds(quantity_range: QuantityRange) -> tuple[str, str]:

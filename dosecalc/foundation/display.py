@@ -31,6 +31,11 @@ from pydantic import PlainSerializer
 
 from dosecalc.foundation.units import Quantity, Unit, dimension_of
 
+ROUNDING_RULE: Final = (
+    "Doses, rates and volumes are shown to 3 significant figures; ranges are rounded "
+    "inward (low up, high down), so no range shown is wider than the exact one. "
+    "Exact values are in the JSON output."
+)
 SIGNIFICANT_FIGURES: Final = 3
 BODY_DECIMALS: Final = 2
 _MAX_EXTRA_DECIMALS: Final = 12

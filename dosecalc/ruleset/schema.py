@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -19,8 +20,10 @@ from dosecalc.foundation.units import (
     CONCENTRATION,
     DRUG_AMOUNT,
     DoseUnit,
+    Quantity,
     parse_dose_unit,
     parse_quantity,
+    registry,
 )
 
 RegimenKind = Literal["weight-based-rate", "fixed-dose"]
@@ -60,6 +63,12 @@ class DoseRange(_Strict):
     @property
     def dose_unit(self) -> DoseUnit:
         return parse_dose_unit(self.unit)
+
+    def quantities(self) -> tuple[Quantity, Quantity]:
+        """Low and high as exact Quantities (TOML decimals become exact fractions)."""
+        unit = self.dose_unit.pint_unit()
+        return (registry().Quantity(Fraction(self.low), unit),
+                registry().Quantity(Fraction(self.high), unit))
 
 
 class Amount(_Strict):

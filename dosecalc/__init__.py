@@ -1,0 +1,79 @@
+"""dosecalc: the palliative ketamine range of a cited source, applied to one patient.
+
+Educational use only; not a substitute for clinical judgement.
+
+The package is built in layers, each importing only those below it::
+
+    faces       the CLI (and later the TUI)            dosecalc.faces
+    reports     text rendering of a result             dosecalc.reports
+    clinical    calculate                              dosecalc.clinical
+    patient     measurements and dosing weight         dosecalc.patient
+    ruleset     rule-file schema and loader            dosecalc.ruleset
+    foundation  errors, units, display                 dosecalc.foundation
+
+This module re-exports the public API; everything else may change.
+
+>>> import dosecalc
+>>> r = dosecalc.calculate(weight="70 kg", regimen="iv-infusion")
+>>> r.dose.display
+'21 to 35 mg/hr'
+"""
+
+from dosecalc.clinical.calculate import calculate
+from dosecalc.clinical.result import DISCLAIMER, Basis, DoseResult, QuantityRange, TitrationStep
+from dosecalc.foundation.errors import (
+    ChoiceError,
+    DoseCalcError,
+    InputError,
+    MissingInputError,
+    OutOfRangeError,
+    ParseError,
+    RulesError,
+    UnitError,
+    UnknownRegimenError,
+)
+from dosecalc.foundation.units import (
+    CONCENTRATION,
+    HEIGHT,
+    WEIGHT,
+    QuantityKind,
+    parse_quantity,
+    registry,
+)
+from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
+from dosecalc.ruleset.loader import RuleSet, default_rules_path, load_rules
+from dosecalc.ruleset.schema import Regimen
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CONCENTRATION",
+    "DISCLAIMER",
+    "HEIGHT",
+    "WEIGHT",
+    "Basis",
+    "ChoiceError",
+    "DoseCalcError",
+    "DoseResult",
+    "DoseWarning",
+    "DosingWeight",
+    "InputError",
+    "MissingInputError",
+    "OutOfRangeError",
+    "ParseError",
+    "Patient",
+    "QuantityKind",
+    "QuantityRange",
+    "Regimen",
+    "RuleSet",
+    "RulesError",
+    "TitrationStep",
+    "UnitError",
+    "UnknownRegimenError",
+    "__version__",
+    "calculate",
+    "default_rules_path",
+    "load_rules",
+    "parse_quantity",
+    "registry",
+]

@@ -1,0 +1,127 @@
+"""The ``dosecalc`` command line. It parses arguments and prints; no dose logic.
+
+Exit codes: 0 success; 2 bad input, bad arguments or an invalid rule folder
+(one message on stderr, nothing on stdout); 70 an unexpected internal error
+(a short message; ``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Final
+
+from dosecalc import __version__
+from dosecalc.clinical.calculate import calculate
+from dosecalc.foundation.display import format_range
+from dosecalc.foundation.errors import DoseCalcError
+from dosecalc.patient.body import BASES
+from dosecalc.reports.text import render_text
+from dosecalc.ruleset.loader import RULES_ENV, RuleSet, default_rules_path, load_rules
+from dosecalc.ruleset.schema import RuleFile
+
+EXIT_OK: Final = 0
+EXIT_BAD_INPUT: Final = 2
+EXIT_INTERNAL_ERROR: Final = 70
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        output = args.handler(args)
+    except DoseCalcError as error:
+        print(f"dosecalc: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as error:
+        if args.debug:
+            raise
+        print(f"dosecalc: internal error ({type(error).__name__}): {error}. "
+              "Nothing was calculated. Run again with --debug for details.", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
+    sys.stdout.write(output)
+    return EXIT_OK
+
+
+def _calc(args: argparse.Namespace) -> str:
+    result = calculate(
+        weight=args.weight,
+        regimen=args.regimen,
+        concentration=args.concentration,
+        height=args.height,
+        sex=args.sex,
+        basis=args.basis,
+        rules=args.rules,
+    )
+    if args.json:
+        return json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    return render_text(result)
+
+
+def _rules(args: argparse.Namespace) -> str:
+    if args.schema:
+        return json.dumps(RuleFile.model_json_schema(), indent=2) + "\n"
+    if args.check is not None:
+        rule_set = load_rules(args.check)
+        return (f"OK: {rule_set.path} holds {len(rule_set.regimens)} valid regimens\n"
+                f"version {rule_set.version}\nsha256 {rule_set.sha256}\n")
+    return _list_rules(load_rules(args.rules))
+
+
+def _list_rules(rule_set: RuleSet) -> str:
+    lines = [f"Rules in {rule_set.path}", f"version {rule_set.version}",
+             f"sha256 {rule_set.sha256}", ""]
+    for regimen in rule_set.regimens:
+        aliases = f" (also: {', '.join(regimen.aliases)})" if regimen.aliases else ""
+        lines += [
+            f"{regimen.id}{aliases}",
+            f"  {regimen.drug}, {regimen.route}: {format_range(*regimen.dose.quantities())} "
+            f"({regimen.kind})",
+            f"  side effects: {', '.join(regimen.side_effects)}",
+            f"  source: {regimen.source.document}, {regimen.source.section}"
+            + (f", {regimen.source.table}" if regimen.source.table else ""),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dosecalc",
+        description="The palliative ketamine range of a cited source, applied to one patient. "
+        "Educational use only; not a substitute for clinical judgement.",
+    )
+    parser.add_argument("--version", action="version", version=f"dosecalc {__version__}")
+    parser.add_argument(
+        "--rules", metavar="DIR", default=None,
+        help=f"rule folder to use (default: ${RULES_ENV}, else the shipped rules)",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    calc = commands.add_parser(
+        "calc", help="the range for one patient and regimen",
+        description="The source's range for one regimen, applied to one patient.",
+    )
+    calc.add_argument("--weight", required=True, help='with its unit: "70 kg", "154 lb"')
+    calc.add_argument("--regimen", required=True, help="iv-infusion (iv) or sublingual-buccal (sl)")
+    calc.add_argument("--concentration", help='for mL: "1 mg/mL", "50 mg/5 mL"')
+    calc.add_argument("--height", help='for IBW/ABW: "170 cm", "5 ft 7 in"')
+    calc.add_argument("--sex", help="male or female (for IBW/ABW)")
+    calc.add_argument("--basis", default="actual", help=f"dosing weight: {', '.join(BASES)}")
+    calc.add_argument("--json", action="store_true", help="exact values as JSON")
+    calc.set_defaults(handler=_calc)
+
+    rules = commands.add_parser(
+        "rules", help="list the rules in force, or check a rule folder",
+        description=f"List the regimens of the rules in force ({default_rules_path()}).",
+    )
+    rules.add_argument("--check", metavar="DIR", help="validate DIR; exit 0 if valid, 2 if not")
+    rules.add_argument("--schema", action="store_true", help="print the rule files' JSON Schema")
+    rules.set_defaults(handler=_rules)
+    return parser

@@ -1,0 +1,1 @@
+"""Layer 5, reports: a result rendered for people (plain text)."""

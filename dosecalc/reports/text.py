@@ -1,0 +1,127 @@
+"""A result as a plain-text report for a terminal, a printout or a note.
+
+Only layout lives here: every number is already a display string in the
+result (rounded once, in `dosecalc.foundation.display`).
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from dosecalc.clinical.result import DoseResult, QuantityRange
+from dosecalc.foundation.display import ROUNDING_RULE
+
+_WIDTH = 78
+_LABEL = 26
+_NUMBER_THEN_UNIT = re.compile(r"(\d) (?=[^\W\d_])")
+_NO_BREAK_SPACE = "\u00a0"
+
+
+def render_text(result: DoseResult) -> str:
+    """The whole report: disclaimer first, then results, cautions and basis."""
+    sections = [
+        _header(result),
+        _patient(result),
+        _results(result),
+        _titration(result),
+        _watch_for(result),
+        _cautions(result),
+        _basis(result),
+    ]
+    return "\n\n".join(section for section in sections if section) + "\n"
+
+
+def _header(result: DoseResult) -> str:
+    title = f"dosecalc: {result.drug}, {result.route} ({result.regimen})"
+    return "\n".join([title, "=" * len(title), _wrap(result.disclaimer.upper())])
+
+
+def _patient(result: DoseResult) -> str:
+    shown = result.patient.display
+    lines = ["Patient", _row("Weight", shown["weight"])]
+    if "height" in shown:
+        lines.append(_row("Height", shown["height"]))
+    if result.patient.sex is not None:
+        lines.append(_row("Sex", result.patient.sex))
+    for key, label in (("ideal_body_weight", "Ideal body weight"),
+                       ("adjusted_body_weight", "Adjusted body weight"), ("bmi", "BMI")):
+        if key in shown:
+            lines.append(_row(label, shown[key]))
+    if result.dosing_weight is not None:
+        lines.append(_row("Dosing weight", result.dosing_weight.display))
+    return "\n".join(lines)
+
+
+def _results(result: DoseResult) -> str:
+    rows: list[tuple[str, QuantityRange | None]] = [
+        ("Range in the source", result.rule_range),
+        ("Dose per administration" if result.kind == "fixed-dose" else "Dose rate", result.dose),
+        ("Per 24 hours", result.dose_per_24h),
+        ("Per kg per minute", result.dose_per_kg_per_min),
+        ("Pump rate", result.pump_rate),
+        ("Volume per dose", result.volume),
+    ]
+    lines = ["Result"] + [_row(label, value.display) for label, value in rows if value is not None]
+    return "\n".join(lines)
+
+
+def _titration(result: DoseResult) -> str:
+    if not result.titration:
+        return ""
+    columns = ["rate_per_kg", "dose_rate"] + (["pump_rate"] if result.pump_rate else [])
+    headers = {"rate_per_kg": "per kg", "dose_rate": "dose rate", "pump_rate": "pump rate"}
+    table = [[headers[c] for c in columns]] + [[s.display[c] for c in columns] for s in result.titration]
+    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
+    lines = ["Titration across the range"]
+    lines += ["  " + "   ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True))
+              for row in table]
+    return "\n".join(lines)
+
+
+def _watch_for(result: DoseResult) -> str:
+    return "\n".join([
+        "Watch for (side effects in the source)",
+        _wrap(", ".join(result.side_effects), indent="  "),
+        _wrap("Supervision: " + result.supervision, indent="  "),
+    ])
+
+
+def _cautions(result: DoseResult) -> str:
+    lines = []
+    if result.warnings:
+        lines.append("Warnings")
+        lines += [_wrap(f"! {w.message} [{w.code}]", indent="  ") for w in result.warnings]
+    if result.notes:
+        lines.append("Notes")
+        lines += [_wrap(f"- {note}", indent="  ") for note in result.notes]
+    return "\n".join(lines)
+
+
+def _basis(result: DoseResult) -> str:
+    basis = result.basis
+    inputs = ", ".join(f"{key} = {value}" for key, value in basis.inputs.items() if value)
+    return "\n".join([
+        "Basis (check by hand)",
+        _wrap(f"Inputs: {inputs}", indent="  "),
+        _wrap(f"Formula: {basis.formula}", indent="  "),
+        *(_wrap(f"Then {step}", indent="  ") for step in basis.steps),
+        _wrap(f"Rule: {basis.rule}, from {basis.source}", indent="  "),
+        _wrap(f'Source says: "{basis.source_quote}"', indent="  "),
+        _wrap(f"Rules: {basis.rules_version}, SHA-256 {basis.rules_sha256}", indent="  "),
+        _wrap(f"Rounding: {ROUNDING_RULE}", indent="  "),
+    ])
+
+
+def _row(label: str, value: str) -> str:
+    return f"  {label + ':':<{_LABEL}}{value}"
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    """Wrap at _WIDTH, never between a number and its unit (``30.8 mg/hr`` stays whole)."""
+    bound = _NUMBER_THEN_UNIT.sub(rf"\1{_NO_BREAK_SPACE}", text)
+    wrapped = textwrap.fill(
+        bound, _WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+        break_on_hyphens=False,
+    )
+    return wrapped.replace(_NO_BREAK_SPACE, " ")
