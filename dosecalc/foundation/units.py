@@ -204,26 +204,26 @@ class DoseUnit:
 def parse_dose_unit(text: str) -> DoseUnit:
     """Read a dose unit such as ``mg``, ``mg/h`` or ``mg/kg/h`` (no numbers).
 
-    Raises `UnitError` (a ValueError) for anything that is not a drug mass,
-    optionally per body mass, optionally per time, in that order.
+    The drug amount is g, mg or mcg; the body weight, if any, is per kg; the
+    time, if any, is per hour, minute or day, in that order. Anything else
+    raises `UnitError` (a ValueError).
     """
-    parts = [part.strip() for part in text.split("/")]
-    units = [_resolve_term(part, "dose unit", "'mg', 'mg/h' or 'mg/kg/h'") for part in parts]
-    dims = [dimension_of(registry().Unit(u)) for u in units]
-    amount, *rest = zip(units, dims, strict=True)
-    per_weight: str | None = None
-    per_time: str | None = None
-    if amount[1] == MASS:
-        if rest and rest[0][1] == MASS:
-            per_weight = rest.pop(0)[0]
-        if rest and rest[0][1] == TIME:
-            per_time = rest.pop(0)[0]
-        if not rest:
-            return DoseUnit(amount[0], per_weight, per_time)
-    raise UnitError(
-        "dose unit", f"'{text}' is not a drug amount, per kg, per time",
-        "Write it as 'mg', 'mg/h' or 'mg/kg/h'",
-    )
+    parts = [_resolve_term(part.strip(), "dose unit", _DOSE_UNIT_EXAMPLE) for part in text.split("/")]
+    amount, *rest = parts
+    per_weight = rest.pop(0) if rest and rest[0] in _BODY_WEIGHT_UNITS else None
+    per_time = rest.pop(0) if rest and rest[0] in _TIME_UNITS else None
+    if amount not in _DRUG_AMOUNT_UNITS or rest:
+        raise UnitError(
+            "dose unit", f"'{text}' is not a drug amount, optionally per kg, optionally per time",
+            f"Write it as {_DOSE_UNIT_EXAMPLE}",
+        )
+    return DoseUnit(amount, per_weight, per_time)
+
+
+_DOSE_UNIT_EXAMPLE: Final = "'mg', 'mg/h' or 'mg/kg/h'"
+_DRUG_AMOUNT_UNITS: Final = frozenset({"gram", "milligram", "microgram"})
+_BODY_WEIGHT_UNITS: Final = frozenset({"kilogram"})
+_TIME_UNITS: Final = frozenset({"hour", "minute", "day"})
 
 
 def describe_dimension(quantity_or_unit: Quantity | Unit) -> str:
@@ -253,8 +253,13 @@ def _from_pint(value: Quantity, kind: QuantityKind, name: str) -> Quantity:
     # A float is taken as the decimal it prints as (70.1, not 70.099999999999994).
     exact = Fraction(str(magnitude)) if isinstance(magnitude, float) else Fraction(magnitude)
     _check_positive(exact, name, kind, shown=f"{value}")
-    # Rebuild in our registry: quantities from another registry cannot be mixed.
-    return registry().Quantity(exact, pint.util.to_units_container(value.units))
+    # Rebuild in our registry, term by term with exact powers: quantities from
+    # another registry cannot be mixed, and its float powers would make the
+    # conversions inexact.
+    unit = registry().Unit("dimensionless")
+    for term, power in pint.util.to_units_container(value.units).items():
+        unit *= registry().Unit(term) ** Fraction(power)
+    return registry().Quantity(exact, unit)
 
 
 def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
@@ -280,7 +285,9 @@ def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
             f"Write the number out in plain decimals, e.g. {kind.example}",
         )
     if _NEGATIVE_RE.match(shown):
-        raise OutOfRangeError(name, f"'{shown}' is negative", f"Enter a positive {kind.name}")
+        raise OutOfRangeError(
+            name, f"'{shown}' is negative", f"Enter a positive {kind.name}, e.g. {kind.example}"
+        )
     if _BARE_NUMBER_RE.fullmatch(shown):
         raise UnitError(
             name, f"'{shown}' has no unit",
@@ -330,7 +337,7 @@ def _compound(text: str, kind: QuantityKind, name: str) -> Quantity:
 
 def _resolve_term(term: str, field: str, example: str) -> str:
     if term in _REFUSED_UNITS:
-        raise UnitError(field, f"'{term}' is not accepted", _REFUSED_UNITS[term])
+        raise UnitError(field, f"'{term}' is not accepted", f"{_REFUSED_UNITS[term]}, e.g. {example}")
     try:
         return _VOCABULARY[term.lower()]
     except KeyError:

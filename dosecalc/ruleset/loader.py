@@ -25,6 +25,7 @@ RULES_ENV: Final = "DOSECALC_RULES"
 """Environment variable naming a rule folder to use instead of the shipped one."""
 
 MAX_RULE_FILE_BYTES: Final = 1_000_000
+_MAX_REPORTED_PROBLEMS: Final = 10
 
 _PACKAGE_DIR: Final = Path(__file__).resolve().parent.parent
 
@@ -132,10 +133,14 @@ def _load_file(path: Path) -> tuple[RuleFileInfo, RuleFile]:
     try:
         rule_file = RuleFile.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(file)"
-        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        raise RulesError(f"{path.name}: {where}: {first['msg']}{more}") from None
+        problems = [
+            f"{'.'.join(str(part) for part in e['loc']) or '(file)'}: {e['msg']}"
+            for e in error.errors()[:_MAX_REPORTED_PROBLEMS]
+        ]
+        more = error.error_count() - len(problems)
+        raise RulesError(
+            f"{path.name}: " + "; ".join(problems) + (f"; and {more} more" if more else "")
+        ) from None
     return RuleFileInfo(path.name, rule_file.version, hashlib.sha256(raw).hexdigest()), rule_file
 
 

@@ -1,0 +1,49 @@
+"""Fixtures shared by the tests."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import dosecalc
+from dosecalc.faces.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def shipped_rules_dir() -> Path:
+    """The rule folder dosecalc uses by default (packaged, or the checkout's)."""
+    return dosecalc.default_rules_path()
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path, shipped_rules_dir: Path) -> Path:
+    """A writable copy of the shipped rule files, to break on purpose."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    for source in shipped_rules_dir.glob("*.toml"):
+        shutil.copy(source, folder / source.name)
+    return folder
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run ``dosecalc`` in-process: (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _no_rules_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the shipped rules unless they set DOSECALC_RULES themselves."""
+    monkeypatch.delenv("DOSECALC_RULES", raising=False)

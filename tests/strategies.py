@@ -1,0 +1,45 @@
+"""Hypothesis strategies shared by the tests: patients, entries and rule ranges."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import strategies as st
+
+LB_IN_KG = Fraction("0.45359237")
+
+# Weights as a person types them: a decimal in kg, within dosecalc's hard bounds.
+weights_kg = st.decimals(
+    min_value=Decimal("0.5"), max_value=Decimal(500), places=3, allow_nan=False
+).map(Fraction)
+
+# Weights in lb whose kg value is within the hard bounds.
+weights_lb = st.decimals(
+    min_value=Decimal("1.11"), max_value=Decimal("1102.3"), places=2, allow_nan=False
+).map(Fraction)
+
+heights_cm = st.decimals(
+    min_value=Decimal(30), max_value=Decimal(275), places=1, allow_nan=False
+).map(Fraction)
+
+concentrations_mg_per_ml = st.decimals(
+    min_value=Decimal("0.1"), max_value=Decimal(100), places=2, allow_nan=False
+).map(Fraction)
+
+scale_factors = st.fractions(min_value=Fraction(1, 10), max_value=Fraction(10)).filter(bool)
+
+regimen_names = st.sampled_from(
+    ["iv-infusion", "iv", "IV", " iv ", "sublingual-buccal", "sublingual", "buccal", "sl", "SL"]
+)
+
+sexes = st.sampled_from(["male", "female", "m", "f", "Male", "FEMALE"])
+
+positive_decimal_text = st.decimals(
+    min_value=Decimal("0.001"), max_value=Decimal(10_000), places=3, allow_nan=False
+).map(lambda d: format(d.normalize(), "f"))
+
+
+def text(value: Fraction, unit: str) -> str:
+    """A Fraction with a finite decimal form, written as a person would type it."""
+    return f"{format(Decimal(value.numerator) / Decimal(value.denominator), 'f')} {unit}"

@@ -1,0 +1,154 @@
+"""The one place numbers become text: ISMP display, inward rounding, UCUM codes."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from dosecalc import registry
+from dosecalc.foundation.display import (
+    format_body,
+    format_exact,
+    format_number,
+    format_quantity,
+    format_range,
+    format_steps,
+    json_number,
+    json_quantity,
+    range_bounds_text,
+    unit_display,
+    unit_ucum,
+)
+
+positive = st.fractions(min_value=Fraction(1, 10**6), max_value=Fraction(10**6)).filter(bool)
+
+
+def shown_value(text: str) -> Fraction:
+    return Fraction(text.replace(",", ""))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Fraction(3, 10), "0.3"),  # leading zero, never ".3"
+        (Fraction(5), "5"),  # no trailing zero, never "5.0"
+        (Fraction(21), "21"),
+        (Fraction(49, 2), "24.5"),
+        (Fraction(25, 3), "8.33"),
+        (Fraction(1, 20), "0.05"),
+        (Fraction(1234), "1,234"),  # thousands separated, whole digits kept
+        (Fraction(12345678, 10), "1,234,568"),
+        (Fraction(1, 3000), "0.000333"),
+    ],
+)
+def test_numbers_are_shown_the_ismp_way(value, expected):
+    assert format_number(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("unit", "display", "ucum"),
+    [
+        ("mg/kg/h", "mg/kg/hr", "mg/kg/h"),
+        ("mg/h/kg", "mg/kg/hr", "mg/kg/h"),  # per kg before per time, whatever pint's order
+        ("mcg/kg/min", "mcg/kg/min", "ug/kg/min"),
+        ("mg/mL", "mg/mL", "mg/mL"),
+        ("mL/h", "mL/hr", "mL/h"),
+        ("microgram", "mcg", "ug"),
+        ("pound", "lb", "[lb_av]"),
+        ("inch", "in", "[in_i]"),
+        ("mg/day", "mg/day", "mg/d"),
+    ],
+)
+def test_units_are_spelled_the_ismp_way_for_people_and_in_ucum_for_machines(unit, display, ucum):
+    assert unit_display(registry().Unit(unit)) == display
+    assert unit_ucum(registry().Unit(unit)) == ucum
+
+
+def test_no_display_ever_shows_micro_sign_cc_or_a_trailing_zero():
+    quantity = registry().Quantity(Fraction(5), "µg/mL")
+    assert format_quantity(quantity) == "5 mcg/mL"
+    assert format_exact(registry().Quantity(Fraction(50), "mL")) == "50 mL"
+
+
+def test_units_with_powers_are_refused_rather_than_printed_wrongly():
+    with pytest.raises(ValueError, match="power"):
+        unit_display(registry().Unit("kg/m**2"))
+
+
+def test_a_unit_without_a_display_name_is_a_programming_error():
+    with pytest.raises(ValueError, match="no display name"):
+        unit_display(registry().Unit("stone"))
+
+
+def test_entered_values_are_echoed_exactly_and_converted_ones_to_two_places():
+    assert format_exact(registry().Quantity(Fraction("154.3"), "lb")) == "154.3 lb"
+    assert format_exact(registry().Quantity(Fraction(1, 3), "g/mL")) == "0.333333333333 g/mL"
+    assert format_body(registry().Quantity(Fraction("154.3"), "lb").to("kg")) == "69.99 kg"
+
+
+def test_a_range_is_rounded_inward():
+    low = registry().Quantity(Fraction("20.9967908073"), "mg/h")
+    high = registry().Quantity(Fraction("34.9946513455"), "mg/h")
+    assert format_range(low, high) == "21 to 34.9 mg/hr"
+
+
+@given(positive, positive)
+@example(Fraction(1, 3), Fraction(1, 3))  # equal, with no finite decimal form
+@example(Fraction("20.9967908073"), Fraction("34.9946513455"))
+@example(Fraction(21), Fraction(35))
+@example(Fraction("0.999"), Fraction("1.0001"))
+def test_a_shown_range_is_never_wider_than_the_exact_one_and_never_inverted(a, b):
+    low, high = sorted((a, b))
+    unit = "mg/h"
+    low_text, high_text = range_bounds_text(
+        registry().Quantity(low, unit), registry().Quantity(high, unit)
+    )
+    shown_low, shown_high = shown_value(low_text), shown_value(high_text)
+    assert shown_low <= shown_high
+    if low < high:
+        assert low <= shown_low
+        assert shown_high <= high
+    else:  # a single value: shown once, at its nearest
+        assert shown_low == shown_high
+
+
+@given(positive)
+def test_rounding_to_nearest_stays_within_half_a_unit_of_the_last_shown_digit(value):
+    text = format_number(value)
+    places = len(text.split(".")[1]) if "." in text else 0
+    assert abs(shown_value(text) - value) <= Fraction(1, 2 * 10**places) + Fraction(1, 10**12)
+
+
+@given(st.lists(positive, min_size=2, max_size=8, unique=True))
+def test_titration_steps_stay_inside_the_shown_range(values):
+    steps = [registry().Quantity(v, "mg/h") for v in sorted(values)]
+    texts = format_steps(steps)
+    low_text, high_text = range_bounds_text(steps[0], steps[-1])
+    shown = [shown_value(t.split()[0]) for t in texts]
+    assert shown[0] == shown_value(low_text)
+    assert shown[-1] == shown_value(high_text)
+    assert all(shown[0] <= s <= shown[-1] for s in shown)
+    assert shown == sorted(shown)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(Fraction(21), 21), (Fraction(21, 2), 10.5), (Fraction(25, 3), 8.333333333333334)],
+)
+def test_json_numbers_are_whole_where_whole(value, expected):
+    number = json_number(value)
+    assert number == expected
+    assert type(number) is type(expected)
+
+
+def test_json_quantities_carry_the_exact_value_and_a_ucum_code():
+    quantity = registry().Quantity(Fraction(21), "mg/h")
+    assert json_quantity(quantity) == {"value": 21, "unit": "mg/h"}
+
+
+def test_a_float_magnitude_is_refused_by_the_display_layer():
+    with pytest.raises(TypeError, match="exact"):
+        format_quantity(registry().Quantity(2.5, "mg"))

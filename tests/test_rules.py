@@ -1,0 +1,182 @@
+"""Rule files: exactly the source's Table 1, validated, refused whole when broken."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import dosecalc
+from dosecalc import RulesError, UnknownRegimenError, load_rules
+from dosecalc.ruleset import loader
+from dosecalc.ruleset.schema import RuleFile
+
+from conftest import REPO, SHARED
+
+
+def test_the_shipped_rules_hold_exactly_table_1_of_the_source():
+    rules = load_rules()
+    iv, sl = rules.find("iv-infusion"), rules.find("sublingual-buccal")
+    assert (iv.kind, iv.dose.low, iv.dose.high, iv.dose.unit) == (
+        "weight-based-rate", Decimal("0.3"), Decimal("0.5"), "mg/kg/h")
+    assert iv.route == "intravenous infusion"
+    assert iv.side_effects == ["confusion", "nausea", "dizziness", "blurred vision"]
+    assert (sl.kind, sl.dose.low, sl.dose.high, sl.dose.unit) == ("fixed-dose", 25, 50, "mg")
+    assert sl.route == "sublingual or buccal"
+    assert sl.side_effects == ["disorientation", "hallucinations", "prolonged sedation"]
+    assert len(rules.regimens) == 2
+    for regimen in rules.regimens:
+        assert regimen.drug == "ketamine"
+        assert regimen.hard_limits is None and regimen.max_per_24h is None
+        assert regimen.standard_concentrations == []
+
+
+def test_every_quoted_row_and_the_supervision_statement_are_in_the_source_document():
+    source = (SHARED / "source" / "ketamine-overview.txt").read_text(encoding="utf-8")
+    for regimen in load_rules().regimens:
+        assert regimen.supervision in source
+        assert regimen.source.section in source
+        assert regimen.source.table in source
+        cells = [cell.strip() for cell in regimen.source.quote.split("|")]
+        row = next(line for line in source.splitlines() if line.startswith(cells[0]))
+        assert [cell.strip() for cell in row.split("|") if cell.strip()] == cells
+
+
+@pytest.mark.parametrize(
+    ("name", "regimen_id"),
+    [("iv", "iv-infusion"), ("IV", "iv-infusion"), (" iv-infusion ", "iv-infusion"),
+     ("sublingual", "sublingual-buccal"), ("buccal", "sublingual-buccal"),
+     ("sl", "sublingual-buccal"), ("SL", "sublingual-buccal")],
+)
+def test_regimens_are_found_by_id_or_alias(name, regimen_id):
+    assert load_rules().find(name).id == regimen_id
+
+
+@pytest.mark.parametrize("name", ["im", "subcutaneous", "", "iv infusion", None, 3])
+def test_an_unknown_regimen_is_refused_with_the_choices(name):
+    with pytest.raises(UnknownRegimenError, match="Use one of: 'iv-infusion'") as raised:
+        load_rules().find(name)
+    assert raised.value.field == "regimen"
+
+
+def test_the_committed_json_schema_matches_the_pydantic_models():
+    committed = json.loads((REPO / "rules" / "schema.json").read_text(encoding="utf-8"))
+    assert committed == RuleFile.model_json_schema(), (
+        "rules/schema.json is stale: run `dosecalc rules --schema > rules/schema.json`"
+    )
+
+
+def test_version_lists_each_file_and_the_hash_covers_every_byte(rules_copy: Path):
+    before = load_rules(rules_copy)
+    assert before.version == "ketamine-palliative@1.0.0"
+    assert before.files[0].sha256 == hashlib.sha256(
+        (rules_copy / "ketamine-palliative.toml").read_bytes()).hexdigest()
+    path = rules_copy / "ketamine-palliative.toml"
+    path.write_bytes(path.read_bytes() + b"\n")
+    assert load_rules(rules_copy).sha256 != before.sha256
+
+
+def test_the_shipped_rule_set_hash_is_the_same_wherever_it_is_loaded_from(rules_copy: Path):
+    assert load_rules(rules_copy).sha256 == load_rules().sha256
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+BROKEN_EDITS = [
+    ("low = 0.3, high = 0.5", "low = 0.6, high = 0.5", "low (0.6) is above high (0.5)"),
+    ("low = 0.3, high = 0.5", "low = -0.3, high = 0.5", "dose.low"),
+    ("low = 0.3, high = 0.5", "low = 0, high = 0.5", "dose.low"),
+    ('unit = "mg/kg/h"', 'unit = "mg/h"', "a weight-based rate needs a unit per kg per time"),
+    ('unit = "mg/kg/h"', 'unit = "mL/h"', "dose unit"),
+    ('unit = "mg" }', 'unit = "mg/kg" }', "a fixed dose needs a plain drug amount"),
+    ('kind = "fixed-dose"', 'kind = "fixed"', "kind"),
+    ('aliases = ["iv"]', 'aliases = ["iv"]\ncolour = "red"', "Extra inputs are not permitted"),
+    ('aliases = ["iv"]', 'aliases = ["sl"]', "the name 'sl' is already used"),
+    ('aliases = ["iv"]', 'aliases = ["iv", "iv"]', "aliases must be unique"),
+    ('id = "iv-infusion"', 'id = "IV Infusion"', "regimens.0.id"),
+    ('side_effects = ["confusion", "nausea", "dizziness", "blurred vision"]', "side_effects = []",
+     "side_effects"),
+    ("schema_version = 1", "schema_version = 2", "schema_version"),
+    ('version = "1.0.0"', "", "version"),
+    ("[regimens.source]", "[regimens.sauce]", "sauce"),
+    ("schema_version = 1", "schema_version = = 1", "invalid TOML"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "words"), BROKEN_EDITS)
+def test_a_broken_rule_file_refuses_the_whole_folder_naming_file_and_field(
+    rules_copy: Path, old, new, words
+):
+    _replace(rules_copy / "ketamine-palliative.toml", old, new)
+    with pytest.raises(RulesError) as raised:
+        load_rules(rules_copy)
+    assert str(raised.value).startswith("ketamine-palliative.toml: ")
+    assert words in str(raised.value)
+
+
+def test_an_invalid_toml_error_names_the_line(rules_copy: Path):
+    _replace(rules_copy / "ketamine-palliative.toml", "schema_version = 1", "schema_version = = 1")
+    with pytest.raises(RulesError, match=r"line \d+"):
+        load_rules(rules_copy)
+
+
+def test_a_second_file_reusing_an_id_is_refused(rules_copy: Path):
+    (rules_copy / "zz-copy.toml").write_bytes((rules_copy / "ketamine-palliative.toml").read_bytes())
+    with pytest.raises(RulesError, match="zz-copy.toml: regimen 'iv-infusion'.*already used in "
+                                         "ketamine-palliative.toml"):
+        load_rules(rules_copy)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [(b"", "schema_version"), (b"\xff\xfe", "not UTF-8"),
+     (b"# " + b"x" * loader.MAX_RULE_FILE_BYTES, "more than a rule file may hold")],
+)
+def test_empty_binary_and_huge_files_are_refused(rules_copy: Path, content, words):
+    (rules_copy / "extra.toml").write_bytes(content)
+    with pytest.raises(RulesError, match=words):
+        load_rules(rules_copy)
+
+
+def test_an_empty_or_missing_folder_is_refused(tmp_path: Path):
+    with pytest.raises(RulesError, match="holds no rule files"):
+        load_rules(tmp_path)
+    with pytest.raises(RulesError, match="does not exist"):
+        load_rules(tmp_path / "nowhere")
+
+
+def test_optional_hospital_fields_are_validated_when_present(rules_copy: Path):
+    path = rules_copy / "ketamine-palliative.toml"
+    _replace(path, 'aliases = ["iv"]', 'aliases = ["iv"]\nhard_limits = { low = 0.1, high = 1, '
+             'unit = "mg/kg/h" }\nmax_per_24h = { value = 1200, unit = "mg" }\n'
+             'standard_concentrations = [{ value = 1, unit = "mg/mL" }]\n'
+             'reviewed_by = "A Pharmacist"\nreview_date = 2026-11-24')
+    regimen = load_rules(rules_copy).find("iv")
+    assert regimen.hard_limits is not None and regimen.max_per_24h is not None
+    _replace(path, 'unit = "mg" }\nstandard', 'unit = "mL" }\nstandard')
+    with pytest.raises(RulesError, match="max_per_24h"):
+        load_rules(rules_copy)
+
+
+def test_hard_limits_must_be_in_the_same_kind_of_unit_as_the_dose(rules_copy: Path):
+    _replace(rules_copy / "ketamine-palliative.toml", 'aliases = ["iv"]',
+             'aliases = ["iv"]\nhard_limits = { low = 10, high = 50, unit = "mg/h" }')
+    with pytest.raises(RulesError, match="hard_limits must be in the same kind of unit"):
+        load_rules(rules_copy)
+
+
+def test_dosecalc_rules_env_chooses_the_folder(rules_copy: Path, monkeypatch):
+    monkeypatch.setenv("DOSECALC_RULES", str(rules_copy))
+    assert dosecalc.default_rules_path() == rules_copy
+
+
+def test_without_a_packaged_copy_the_checkouts_rules_are_used(monkeypatch, tmp_path: Path):
+    monkeypatch.setattr(loader, "_PACKAGE_DIR", tmp_path / "dosecalc")
+    assert loader.default_rules_path() == tmp_path / "rules"

@@ -1,0 +1,239 @@
+"""The one unit registry and the one parser for typed quantities."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pint
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from dosecalc import (
+    CONCENTRATION,
+    HEIGHT,
+    WEIGHT,
+    DoseCalcError,
+    OutOfRangeError,
+    ParseError,
+    UnitError,
+    parse_quantity,
+    registry,
+)
+from dosecalc.foundation.units import MAX_INPUT_LENGTH, parse_dose_unit
+
+from strategies import positive_decimal_text
+
+EXAMPLE = re.compile(r"'[^']*\d[^']*'")  # a quoted entry with a number: '70 kg'
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected", "unit"),
+    [
+        ("70 kg", WEIGHT, Fraction(70), "kg"),
+        ("70kg", WEIGHT, Fraction(70), "kg"),
+        ("  70 kg  ", WEIGHT, Fraction(70), "kg"),
+        ("154 lb", WEIGHT, Fraction(154), "lb"),
+        ("154 lbs", WEIGHT, Fraction(154), "lb"),
+        ("154 LBS", WEIGHT, Fraction(154), "lb"),
+        ("70000 g", WEIGHT, Fraction(70000), "g"),
+        ("70 KG", WEIGHT, Fraction(70), "kg"),
+        (".5 kg", WEIGHT, Fraction(1, 2), "kg"),
+        ("170 cm", HEIGHT, Fraction(170), "cm"),
+        ("1.7 m", HEIGHT, Fraction(17, 10), "m"),
+        ("5 ft 7 in", HEIGHT, Fraction(67), "inch"),
+        ("5ft7in", HEIGHT, Fraction(67), "inch"),
+        ("1 mg/mL", CONCENTRATION, Fraction(1), "mg/mL"),
+        ("1 mg/ml", CONCENTRATION, Fraction(1), "mg/mL"),
+        ("2 MG/ML", CONCENTRATION, Fraction(2), "mg/mL"),
+        ("50 mg/5 mL", CONCENTRATION, Fraction(10), "mg/mL"),
+        ("50mg/5mL", CONCENTRATION, Fraction(10), "mg/mL"),
+        ("1 g/250 mL", CONCENTRATION, Fraction(1, 250), "g/mL"),
+        ("1600 mcg/mL", CONCENTRATION, Fraction(1600), "mcg/mL"),
+        ("1600 µg/mL", CONCENTRATION, Fraction(1600), "mcg/mL"),
+        ("1600 μg/mL", CONCENTRATION, Fraction(1600), "mcg/mL"),
+    ],
+)
+def test_clinical_spellings_are_read_exactly(text, kind, expected, unit):
+    quantity = parse_quantity(text, kind)
+    assert quantity.to(unit).magnitude == expected
+
+
+def test_label_style_concentration_is_a_concentration_not_a_product():
+    # pint alone reads "50 mg/5 mL" as 10 mg·mL.
+    quantity = parse_quantity("50 mg/5 mL", CONCENTRATION)
+    assert quantity.to("mg/mL").magnitude == 10
+    assert quantity.dimensionality == registry().get_dimensionality("[mass]/[length]**3")
+
+
+def test_feet_and_inches_are_a_height_never_an_area():
+    quantity = parse_quantity("5 ft 7 in", HEIGHT)
+    assert quantity.to("cm").magnitude == Fraction(67 * 254, 100)
+    with pytest.raises(UnitError, match="length, not a weight"):
+        parse_quantity("5 ft 7 in", WEIGHT)
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "words"),
+    [
+        ("70", UnitError, "has no unit"),
+        ("70.5", UnitError, "has no unit"),
+        ("", ParseError, "nothing was entered"),
+        ("   ", ParseError, "nothing was entered"),
+        ("kg", ParseError, "could not read"),
+        ("seventy kg", ParseError, "could not read"),
+        ("70 stone", UnitError, "not a unit dosecalc knows"),
+        ("70 m", UnitError, "a length, not a weight"),
+        ("70 mg/h", UnitError, "a dose rate, not a weight"),
+        ("70 mL", UnitError, "a volume, not a weight"),
+        ("nan kg", OutOfRangeError, "not a finite number"),
+        ("NaN kg", OutOfRangeError, "not a finite number"),
+        ("inf kg", OutOfRangeError, "not a finite number"),
+        ("1e309 kg", ParseError, "exponent notation"),
+        ("7e1 kg", ParseError, "exponent notation"),
+        ("0 kg", OutOfRangeError, "zero"),
+        ("0.0 kg", OutOfRangeError, "zero"),
+        ("-70 kg", OutOfRangeError, "negative"),
+        ("−70 kg", OutOfRangeError, "negative"),
+        ("70,5 kg", ParseError, "70.5 kg"),
+        ("1,000 g", ParseError, "thousands separator"),
+        ("70 ** 2 kg", ParseError, "could not read"),
+        ("(70 kg", ParseError, "could not read"),
+        ("70 kg + 5 m", ParseError, "could not read"),
+        ("70 lb lb", ParseError, "could not read"),
+        ("70 kg 5", ParseError, "could not read"),
+        ("70 kg 5 m", ParseError, "could not read"),
+        ("70 Mg", UnitError, "megagram"),
+        ("70\x00 kg", ParseError, "control character"),
+        ("70\u200b kg", ParseError, "control character"),
+        ("x" * (MAX_INPUT_LENGTH + 1), ParseError, "too long"),
+        ("70 kg; DROP TABLE patients", ParseError, "could not read"),
+        ("__import__('os') kg", ParseError, "could not read"),
+    ],
+)
+def test_bad_weight_text_is_refused_with_the_field_the_problem_and_an_example(text, error, words):
+    with pytest.raises(error) as raised:
+        parse_quantity(text, WEIGHT)
+    message = str(raised.value)
+    assert message.startswith("weight: ")
+    assert words in message
+    assert raised.value.field == "weight"
+    assert EXAMPLE.search(raised.value.fix), f"no correct example in: {message}"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("1 mg/kg", "ratio such as mg/kg, not a concentration"),
+        ("1 mg", "a weight, not a concentration"),
+        ("5 cc", "Write mL instead of cc"),
+        ("50 mg/0 mL", "divides by zero"),
+        ("1 mg/Ml", "megalitre"),
+    ],
+)
+def test_bad_concentrations_are_refused_with_a_correct_example(text, words):
+    with pytest.raises(DoseCalcError, match=words) as raised:
+        parse_quantity(text, CONCENTRATION)
+    assert EXAMPLE.search(raised.value.fix)
+
+
+def test_a_bare_number_argument_is_refused_rather_than_given_a_default_unit():
+    with pytest.raises(UnitError, match="has no unit"):
+        parse_quantity(70, WEIGHT)
+    with pytest.raises(UnitError, match="has no unit"):
+        parse_quantity(70.5, WEIGHT)
+
+
+def test_an_object_that_is_neither_text_nor_quantity_is_refused():
+    with pytest.raises(ParseError, match="got list"):
+        parse_quantity(["70 kg"], WEIGHT)
+
+
+def test_quantities_from_another_pint_registry_are_taken_exactly():
+    other = pint.UnitRegistry()
+    quantity = parse_quantity(other.Quantity(70.1, "kilogram"), WEIGHT)
+    assert quantity.to("kg").magnitude == Fraction("70.1")
+
+
+def test_a_quantity_in_a_unit_dosecalc_does_not_display_is_converted_to_the_canonical_unit():
+    other = pint.UnitRegistry()
+    quantity = parse_quantity(other.Quantity(10, "stone"), WEIGHT)
+    assert str(quantity.units) == "kilogram"
+    assert quantity.magnitude == Fraction(10 * 14) * Fraction("0.45359237")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0, 0])
+def test_bad_quantity_magnitudes_are_refused(value):
+    with pytest.raises(OutOfRangeError):
+        parse_quantity(registry().Quantity(value, "kg"), WEIGHT)
+
+
+def test_a_quantity_of_the_wrong_dimension_is_refused():
+    with pytest.raises(UnitError, match="a length, not a weight"):
+        parse_quantity(registry().Quantity(70, "m"), WEIGHT)
+
+
+@given(positive_decimal_text, st.sampled_from(["kg", "g", "mg", "mcg", "lb", "oz"]))
+@example("0.5", "kg")
+def test_any_positive_decimal_with_a_mass_unit_reads_as_exactly_that_weight(number, unit):
+    quantity = parse_quantity(f"{number} {unit}", WEIGHT)
+    assert quantity.magnitude == Fraction(number)
+    assert quantity.to("kg") == registry().Quantity(Fraction(number), unit).to("kg")
+
+
+@given(st.text(max_size=60))
+def test_arbitrary_text_either_reads_as_a_positive_weight_or_raises_a_dosecalc_error(text):
+    try:
+        quantity = parse_quantity(text, WEIGHT)
+    except DoseCalcError:
+        return
+    assert quantity.magnitude > 0
+    assert quantity.dimensionality == registry().get_dimensionality("[mass]")
+
+
+def test_dose_units_keep_per_kg_explicit():
+    weight_based = parse_dose_unit("mg/kg/h")
+    assert (weight_based.amount, weight_based.per_body_weight, weight_based.per_time) == (
+        "milligram", "kilogram", "hour")
+    absolute = parse_dose_unit("mg/h")
+    assert not absolute.is_weight_based and absolute.is_rate
+    # pint alone cannot tell these apart from a plain 1/time or a ratio.
+    assert weight_based.pint_unit().dimensionality == registry().Unit("1/h").dimensionality
+    fixed = parse_dose_unit("mg")
+    assert not fixed.is_weight_based and not fixed.is_rate
+
+
+@pytest.mark.parametrize(
+    "text", ["kg/mg/h", "mg/h/kg", "mL/h", "h", "mg/kg/h/min", "mg/cm", "mg/lb/h", "lb", "mg/kg/kg"]
+)
+def test_dose_units_in_another_order_or_kind_are_refused(text):
+    with pytest.raises(UnitError):
+        parse_dose_unit(text)
+
+
+def test_the_registry_is_built_once_and_shared():
+    assert registry() is registry()
+
+
+_CACHE_PROBE = """
+import json, os, sys
+from dosecalc import registry
+registry()
+root = os.environ["XDG_CACHE_HOME"]
+print(json.dumps(os.path.isdir(os.path.join(root, "pint"))))
+"""
+
+
+@pytest.mark.parametrize(("setting", "cache_written"), [("1", True), ("0", False)])
+def test_pints_disk_cache_is_used_unless_turned_off(tmp_path: Path, setting, cache_written):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "DOSECALC_UNIT_CACHE": setting}
+    out = subprocess.run(
+        [sys.executable, "-c", _CACHE_PROBE], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) is cache_written
