@@ -6,7 +6,7 @@ Why not hand user text to pint? pint evaluates expressions: it reads
 guess, so user text goes through a small grammar instead::
 
     quantity := number unit ( "/" [number] unit )*     e.g. 0.3 mg/kg/hr, 50 mg/5 mL
-              | number unit ( number unit )+           e.g. 5 ft 7 in (parts are added)
+              | number ft number in | number lb number oz      e.g. 5 ft 7 in (added)
 
 over a clinical vocabulary of units. Matching ignores case (MG, KG and LB are
 common in clinical systems) except for the few capitalisations whose SI
@@ -127,6 +127,9 @@ _DIMENSION_WORDS: Final[dict[Dimension, str]] = {
     (): "a ratio such as mg/kg",
     (("[length]", 3), ("[time]", -1)): "a flow rate",
 }
+
+# The only entries written as a sum of two parts.
+_COMPOUND_UNITS: Final = frozenset({("foot", "inch"), ("pound", "ounce")})
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _TERM = r"[^\W\d_]+"  # letters only, including µ and μ
@@ -324,15 +327,14 @@ def _ratio(text: str, kind: QuantityKind, name: str) -> Quantity:
 
 
 def _compound(text: str, kind: QuantityKind, name: str) -> Quantity:
-    """``5 ft 7 in``: parts of one dimension, added, in the last part's unit."""
-    parts = [
-        registry().Quantity(Fraction(number), _resolve_term(term, name, kind.example))
-        for number, term in _SIMPLE_RE.findall(text)
-    ]
-    if len({dimension_of(part.units) for part in parts}) != 1:
+    """``5 ft 7 in`` or ``10 lb 3 oz``: the two parts added, in the smaller unit."""
+    pairs = _SIMPLE_RE.findall(text)
+    units = tuple(_resolve_term(term, name, kind.example) for _, term in pairs)
+    if units not in _COMPOUND_UNITS:
         raise _unreadable(text, kind, name)
-    last_unit = parts[-1].units
-    return registry().Quantity(sum(part.to(last_unit).magnitude for part in parts), last_unit)
+    (big, _), (small, _) = pairs
+    magnitude = registry().Quantity(Fraction(big), units[0]).to(units[1]).magnitude + Fraction(small)
+    return registry().Quantity(magnitude, units[1])
 
 
 def _resolve_term(term: str, field: str, example: str) -> str:

@@ -32,6 +32,7 @@ from dosecalc.foundation.units import (
     HEIGHT,
     WEIGHT,
     Quantity,
+    QuantityKind,
     is_given,
     parse_quantity,
     registry,
@@ -128,10 +129,10 @@ def assess_patient(
     and ABW. Raises `InputError` for a weight or height no patient has.
     """
     entered_weight = parse_quantity(weight, WEIGHT)
-    weight_kg = _within(entered_weight.to("kg"), WEIGHT_LIMITS_KG, "weight", "kg", "patient weighs")
+    weight_kg = _within(entered_weight, WEIGHT, WEIGHT_LIMITS_KG, "patient weighs")
     entered_height = parse_quantity(height, HEIGHT) if is_given(height) else None
     height_cm = (
-        _within(entered_height.to("cm"), HEIGHT_LIMITS_CM, "height", "cm", "patient measures")
+        _within(entered_height, HEIGHT, HEIGHT_LIMITS_CM, "patient measures")
         if entered_height is not None else None
     )
     chosen_sex = read_sex(sex)
@@ -203,17 +204,21 @@ def _dosing(quantity: Quantity, basis: Basis, requested: Basis) -> DosingWeight:
 
 
 def _within(
-    quantity: Quantity, limits: tuple[Fraction, Fraction], field: str, unit: str, verb: str
+    entered: Quantity, kind: QuantityKind, limits: tuple[Fraction, Fraction], verb: str
 ) -> Quantity:
+    """``entered`` in the kind's unit, if within ``limits``; the message echoes it as typed."""
+    value = entered.to(kind.unit)
     low, high = limits
-    shown = format_body(quantity)
-    if quantity.magnitude < low:
-        raise OutOfRangeError(field, f"{shown} is below {low} {unit}, less than any {verb}",
-                              f"Check the {field} and its unit")
-    if quantity.magnitude > high:
-        raise OutOfRangeError(field, f"{shown} is above {high} {unit}, more than any {verb}",
-                              f"Check the {field} and its unit")
-    return quantity
+    for beyond, limit, side, than in ((value.magnitude < low, low, "below", "less"),
+                                      (value.magnitude > high, high, "above", "more")):
+        if beyond:
+            raise OutOfRangeError(
+                kind.name,
+                f"{format_exact(entered)} is {side} {format_number(limit)} {kind.unit}, "
+                f"{than} than any {verb}",
+                f"Check the {kind.name} and its unit, e.g. {kind.example}",
+            )
+    return value
 
 
 def _weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:

@@ -1,0 +1,243 @@
+"""`calculate`: the source's range applied to one patient, exactly, with its basis."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+import dosecalc
+from dosecalc import DoseCalcError, calculate, registry
+
+from strategies import (
+    LB_IN_KG,
+    concentrations_mg_per_ml,
+    regimen_names,
+    scale_factors,
+    text,
+    weights_kg,
+    weights_lb,
+)
+
+
+def exact(quantity, unit: str) -> Fraction:
+    return quantity.to(unit).magnitude
+
+
+def shown(display: str) -> tuple[Fraction, Fraction]:
+    low, high = re.fullmatch(r"([\d,.]+) to ([\d,.]+) .+", display).groups()
+    return Fraction(low.replace(",", "")), Fraction(high.replace(",", ""))
+
+
+# ------------------------------------------------------------ the issue's done-when cases
+
+def test_70_kg_iv_gives_21_to_35_mg_per_hr_and_504_to_840_mg_per_24_hours():
+    r = calculate(weight="70 kg", regimen="iv")
+    assert (exact(r.dose.low, "mg/h"), exact(r.dose.high, "mg/h")) == (21, 35)
+    assert (exact(r.dose_per_24h.low, "mg"), exact(r.dose_per_24h.high, "mg")) == (504, 840)
+    assert r.dose.display == "21 to 35 mg/hr"
+    assert r.dose_per_24h.display == "504 to 840 mg"
+    assert r.dose_per_kg_per_min.display == "5 to 8.33 mcg/kg/min"
+    assert r.pump_rate is None and r.volume is None
+
+
+def test_154_3_lb_agrees_with_70_kg_to_within_the_rounding_of_the_weight():
+    r = calculate(weight="154.3 lb", regimen="iv")
+    kg = Fraction("154.3") * LB_IN_KG
+    assert exact(r.dose.low, "mg/h") == Fraction(3, 10) * kg
+    assert exact(r.dose.high, "mg/h") == Fraction(1, 2) * kg
+    assert abs(exact(r.dose.low, "mg/h") - 21) < Fraction(1, 100)
+    assert r.dose.display == "21 to 34.9 mg/hr"  # inward: never wider than 20.997 to 34.995
+
+
+def test_a_2_mg_per_ml_concentration_gives_10_5_to_17_5_ml_per_hr():
+    r = calculate(weight="70 kg", regimen="iv", concentration="2 mg/mL")
+    assert (exact(r.pump_rate.low, "mL/h"), exact(r.pump_rate.high, "mL/h")) == (
+        Fraction(21, 2), Fraction(35, 2))
+    assert r.pump_rate.display == "10.5 to 17.5 mL/hr"
+
+
+@given(weights_kg)
+@example(Fraction("0.5"))
+@example(Fraction(500))
+def test_sublingual_gives_25_to_50_mg_whatever_the_weight(kg):
+    r = calculate(weight=text(kg, "kg"), regimen="sl")
+    assert (exact(r.dose.low, "mg"), exact(r.dose.high, "mg")) == (25, 50)
+    assert r.dose.display == "25 to 50 mg"
+    assert r.dosing_weight is None and r.dose_per_24h is None and r.titration == []
+    assert any("weight is not used" in note for note in r.notes)
+
+
+def test_sublingual_with_a_label_style_concentration_gives_the_volume():
+    r = calculate(weight="60 kg", regimen="buccal", concentration="50 mg/5 mL")
+    assert (exact(r.volume.low, "mL"), exact(r.volume.high, "mL")) == (Fraction(5, 2), 5)
+    assert r.volume.display == "2.5 to 5 mL"
+    assert r.basis.steps == ["volume: 25 mg ÷ 10 mg/mL = 2.5 mL; 50 mg ÷ 10 mg/mL = 5 mL"]
+
+
+def test_the_json_has_the_documented_shape_with_exact_values_and_ucum_units():
+    data = calculate(weight="70 kg", regimen="iv", concentration="1 mg/mL").model_dump(mode="json")
+    assert data["regimen"] == "iv-infusion" and data["route"] == "intravenous infusion"
+    assert data["dosing_weight"] == {"value": 70, "unit": "kg", "basis": "actual",
+                                     "requested_basis": "actual",
+                                     "display": "70 kg (actual body weight)"}
+    assert data["dose"]["low"] == {"value": 21, "unit": "mg/h"}
+    assert data["dose"]["high"] == {"value": 35, "unit": "mg/h"}
+    assert data["dose_per_24h"]["low"] == {"value": 504, "unit": "mg"}
+    assert data["pump_rate"]["high"] == {"value": 35, "unit": "mL/h"}
+    assert data["dose_per_kg_per_min"]["low"] == {"value": 5, "unit": "ug/kg/min"}
+    assert data["volume"] is None
+    assert data["side_effects"] == ["confusion", "nausea", "dizziness", "blurred vision"]
+    assert data["warnings"] == []
+    basis = data["basis"]
+    assert basis["rule"] == "iv-infusion"
+    assert basis["formula"] == "0.3 mg/kg/hr × 70 kg = 21 mg/hr; 0.5 mg/kg/hr × 70 kg = 35 mg/hr"
+    assert basis["inputs"]["weight"] == "70 kg"
+    assert "Ketamine in Palliative Care" in basis["source"] and "Table 1" in basis["source"]
+    rules = dosecalc.load_rules()
+    assert (basis["rules_version"], basis["rules_sha256"]) == (rules.version, rules.sha256)
+    assert "Educational use only" in data["disclaimer"]
+    assert "palliative care specialist" in data["supervision"]
+
+
+def test_the_titration_table_steps_by_0_05_mg_per_kg_per_hr_across_the_range():
+    r = calculate(weight="70 kg", regimen="iv", concentration="1 mg/mL")
+    rates = [exact(step.rate_per_kg, "mg/kg/h") for step in r.titration]
+    assert rates == [Fraction(n, 100) for n in (30, 35, 40, 45, 50)]
+    assert [exact(step.dose_rate, "mg/h") for step in r.titration] == [
+        21, Fraction(49, 2), 28, Fraction(63, 2), 35]
+    assert [step.display["pump_rate"] for step in r.titration] == [
+        "21 mL/hr", "24.5 mL/hr", "28 mL/hr", "31.5 mL/hr", "35 mL/hr"]
+
+
+def test_the_source_leaves_open_what_it_does_not_say():
+    note = calculate(weight="70 kg", regimen="iv").notes[-1]
+    for question in ("maximum daily dose", "salt or base", "age", "duration"):
+        assert question in note
+
+
+def test_every_result_carries_side_effects_supervision_disclaimer_and_basis():
+    for regimen in ("iv", "sl"):
+        r = calculate(weight="70 kg", regimen=regimen)
+        assert r.side_effects and r.supervision and r.disclaimer == dosecalc.DISCLAIMER
+        assert r.basis.source_quote and r.basis.rules_sha256 and r.basis.formula
+
+
+def test_an_adjusted_basis_shows_its_working():
+    r = calculate(weight="95 kg", regimen="iv", height="5 ft 7 in", sex="female", basis="adjusted")
+    assert r.dosing_weight.basis == "adjusted"
+    assert r.basis.steps[0] == (
+        "ideal body weight (Devine, female): 45.5 kg + 2.3 kg × (67 in − 60 in) = 61.6 kg; "
+        "adjusted body weight: 61.6 kg + 0.4 × (95 kg − 61.6 kg) = 74.96 kg")
+    assert exact(r.dose.low, "mg/h") == Fraction(3, 10) * (Fraction("61.6") + Fraction(2, 5) * (
+        95 - Fraction("61.6")))
+
+
+def test_quantities_are_accepted_as_well_as_text():
+    kg, mg_per_ml = registry().Quantity(70, "kg"), registry().Quantity(2, "mg/mL")
+    from_quantities = calculate(weight=kg, regimen="iv", concentration=mg_per_ml)
+    from_text = calculate(weight="70 kg", regimen="iv", concentration="2 mg/mL")
+    assert from_quantities.pump_rate == from_text.pump_rate
+    assert from_quantities.basis.inputs["weight"] == "70 kg"
+
+
+def test_arguments_are_keyword_only_so_weight_and_height_cannot_swap():
+    with pytest.raises(TypeError):
+        calculate("70 kg", "iv")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"weight": "70"}, "weight: '70' has no unit"),
+    ({"weight": ""}, "weight: nothing was entered"),
+    ({"weight": "-70 kg"}, "weight: '-70 kg' is negative"),
+    ({"weight": "nan kg"}, "not a finite number"),
+    ({"weight": "70 m"}, "is a length, not a weight"),
+    ({"weight": "700 kg"}, "above 500 kg"),
+    ({"regimen": "im"}, "regimen: 'im' is not a regimen"),
+    ({"concentration": "1 mg/kg"}, "not a concentration"),
+    ({"concentration": "2"}, "concentration: '2' has no unit"),
+    ({"basis": "ideal"}, "needs the patient's height and sex"),
+    ({"basis": "lean"}, "not a dosing-weight basis"),
+    ({"sex": "x", "height": "170 cm"}, "not a sex"),
+    ({"height": "5 ft 7 in 3 cm"}, "height"),
+    ({"rules": "/nonexistent"}, "does not exist"),
+])
+def test_bad_input_raises_a_dosecalc_error_and_returns_nothing(kwargs, words):
+    arguments = {"weight": "70 kg", "regimen": "iv", **kwargs}
+    with pytest.raises(DoseCalcError, match=re.escape(words)):
+        calculate(**arguments)
+
+
+# ------------------------------------------------------------ properties of the range logic
+
+@given(weights_lb, regimen_names)
+def test_a_weight_in_lb_gives_exactly_the_result_of_the_same_weight_in_kg(lb, regimen):
+    in_lb = calculate(weight=text(lb, "lb"), regimen=regimen)
+    in_kg = calculate(weight=registry().Quantity(lb * LB_IN_KG, "kg"), regimen=regimen)
+    assert in_lb.dose == in_kg.dose
+    assert in_lb.dose_per_24h == in_kg.dose_per_24h
+
+
+@given(weights_kg, weights_kg)
+def test_the_dose_rate_rises_with_weight(a, b):
+    assume(a != b)
+    light, heavy = (calculate(weight=text(w, "kg"), regimen="iv") for w in sorted((a, b)))
+    assert light.dose.low < heavy.dose.low
+    assert light.dose.high < heavy.dose.high
+
+
+@given(weights_kg, scale_factors)
+def test_the_dose_rate_is_linear_in_weight(kg, factor):
+    assume(Fraction(1, 2) <= kg * factor <= 500)
+    base = calculate(weight=registry().Quantity(kg, "kg"), regimen="iv")
+    scaled = calculate(weight=registry().Quantity(kg * factor, "kg"), regimen="iv")
+    assert exact(scaled.dose.low, "mg/h") == factor * exact(base.dose.low, "mg/h")
+    assert exact(scaled.dose.high, "mg/h") == factor * exact(base.dose.high, "mg/h")
+
+
+@given(weights_kg, st.none() | concentrations_mg_per_ml, regimen_names)
+@example(Fraction("0.5"), Fraction("0.1"), "iv")
+@example(Fraction(500), Fraction(100), "iv")
+def test_every_range_has_low_at_most_high_and_is_never_shown_wider(kg, conc, regimen):
+    r = calculate(weight=text(kg, "kg"), regimen=regimen,
+                  concentration=None if conc is None else text(conc, "mg/mL"))
+    ranges = [r.rule_range, r.dose, r.dose_per_24h, r.dose_per_kg_per_min, r.pump_rate, r.volume]
+    for quantity_range in filter(None, ranges):
+        low, high = quantity_range.low, quantity_range.high
+        assert 0 < low.magnitude <= high.to(low.units).magnitude
+        shown_low, shown_high = shown(quantity_range.display)
+        assert low.magnitude <= shown_low <= shown_high <= high.to(low.units).magnitude
+
+
+@given(weights_kg, concentrations_mg_per_ml)
+def test_conversions_round_trip(kg, conc):
+    r = calculate(weight=text(kg, "kg"), regimen="iv", concentration=text(conc, "mg/mL"))
+    concentration = registry().Quantity(conc, "mg/mL")
+    weight = registry().Quantity(kg, "kg")
+    assert (r.pump_rate.low * concentration).to("mg/h") == r.dose.low
+    assert (r.dose.high / weight).to("mg/kg/h") == r.rule_range.high
+    assert r.dose_per_kg_per_min.low.to("mg/kg/h") == r.rule_range.low
+    assert (r.dose_per_24h.high / registry().Quantity(24, "h")).to("mg/h") == r.dose.high
+    assert r.patient.weight_lb.to("kg") == weight
+
+
+@given(weights_kg, concentrations_mg_per_ml)
+def test_titration_rows_run_from_low_to_high_and_agree_with_the_range(kg, conc):
+    r = calculate(weight=text(kg, "kg"), regimen="iv", concentration=text(conc, "mg/mL"))
+    rows = r.titration
+    assert rows[0].dose_rate == r.dose.low and rows[-1].dose_rate == r.dose.high
+    assert rows[0].pump_rate == r.pump_rate.low and rows[-1].pump_rate == r.pump_rate.high
+    doses = [exact(row.dose_rate, "mg/h") for row in rows]
+    assert doses == sorted(doses) and len(set(doses)) == len(doses)
+
+
+@given(st.text(max_size=40), st.text(max_size=20), st.text(max_size=40))
+def test_arbitrary_text_inputs_give_a_valid_result_or_a_dosecalc_error(weight, regimen, conc):
+    try:
+        r = calculate(weight=weight, regimen=regimen, concentration=conc)
+    except DoseCalcError:
+        return
+    assert 0 < r.dose.low.magnitude <= r.dose.high.magnitude

@@ -1,0 +1,163 @@
+"""The patient: plausibility bounds, warnings, IBW/ABW/BMI and the dosing-weight policy."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import example, given
+
+from dosecalc import ChoiceError, MissingInputError, OutOfRangeError
+from dosecalc.patient.body import (
+    USUAL_ADULT_WEIGHT_KG,
+    WEIGHT_LIMITS_KG,
+    assess_patient,
+    choose_dosing_weight,
+    read_basis,
+    read_sex,
+)
+
+from strategies import heights_cm, sexes, text, weights_kg
+
+
+def codes(warnings) -> set[str]:
+    return {w.code for w in warnings}
+
+
+@pytest.mark.parametrize("weight", ["0.5 kg", "500 kg", "1102 lb", "500000 g"])
+def test_weights_at_the_hard_bounds_are_accepted(weight):
+    patient, _ = assess_patient(weight)
+    assert WEIGHT_LIMITS_KG[0] <= patient.weight_kg.magnitude <= WEIGHT_LIMITS_KG[1]
+
+
+@pytest.mark.parametrize(("weight", "words"), [
+    ("0.49 kg", "0.49 kg is below 0.5 kg"), ("700 kg", "700 kg is above 500 kg"),
+    ("1103 lb", "1,103 lb is above 500 kg"), ("70 mg", "70 mg is below 0.5 kg"),
+    ("70 g", "70 g is below 0.5 kg"),
+])
+def test_weights_no_patient_has_are_refused(weight, words):
+    with pytest.raises(OutOfRangeError, match=words) as raised:
+        assess_patient(weight)
+    assert raised.value.field == "weight"
+
+
+@pytest.mark.parametrize(("height", "words"), [
+    ("29 cm", "below 30 cm"), ("17000 cm", "above 275 cm"), ("276 cm", "above 275 cm"),
+    ("10 ft", "above 275 cm"),
+])
+def test_heights_no_patient_has_are_refused(height, words):
+    with pytest.raises(OutOfRangeError, match=words):
+        assess_patient("70 kg", height)
+
+
+@given(weights_kg)
+@example(Fraction(40)).via("the low soft bound is not below it")
+@example(Fraction(150)).via("the high soft bound is not above it")
+@example(Fraction("39.999"))
+@example(Fraction("150.001"))
+def test_weights_outside_the_usual_adult_band_are_warned_and_inside_are_not(kg):
+    _, warnings = assess_patient(text(kg, "kg"))
+    low, high = USUAL_ADULT_WEIGHT_KG
+    assert ("low-weight" in codes(warnings)) == (kg < low)
+    assert ("high-weight" in codes(warnings)) == (kg > high)
+
+
+@pytest.mark.parametrize(("weight", "mixed_up"), [
+    ("180 kg", True),   # 180 lb typed as kg: 180 / 2.2 = 81.8
+    ("30 kg", True),    # 66 lb read as kg? 30 x 2.2 = 66
+    ("66 lb", True),    # 29.9 kg; x 2.2 = 66: 66 kg entered as lb?
+    ("30 lb", False),   # 13.6 kg; x 2.2 = 30 is still below the band
+    ("70 kg", False),
+    ("400 kg", False),  # / 2.2 = 181.8: still outside the band
+    ("2 kg", False),
+])
+def test_a_possible_lb_kg_mix_up_is_warned_only_outside_the_usual_band(weight, mixed_up):
+    _, warnings = assess_patient(weight)
+    assert ("possible-lb-kg-mix-up" in codes(warnings)) == mixed_up
+
+
+def test_lb_and_kg_are_both_echoed():
+    patient, _ = assess_patient("154.3 lb")
+    assert patient.display["weight"] == "154.3 lb (69.99 kg)"
+    assert patient.weight_lb.magnitude == Fraction("154.3")
+    assert patient.weight_kg.magnitude == Fraction("154.3") * Fraction("0.45359237")
+
+
+def test_devine_ibw_abw_and_bmi_for_a_known_patient():
+    patient, _ = assess_patient("80 kg", "64 in", "female")
+    assert patient.ideal_body_weight.magnitude == Fraction("54.7")
+    assert patient.adjusted_body_weight.magnitude == Fraction("54.7") + Fraction("0.4") * (
+        80 - Fraction("54.7"))
+    assert patient.bmi == 80 / (Fraction(64 * 254, 10000)) ** 2
+
+
+def test_without_sex_there_is_no_ibw_but_still_a_bmi():
+    patient, _ = assess_patient("80 kg", "170 cm")
+    assert patient.ideal_body_weight is None and patient.adjusted_body_weight is None
+    assert patient.bmi is not None
+
+
+def test_below_60_inches_devine_is_extrapolated_with_a_warning():
+    patient, warnings = assess_patient("45 kg", "150 cm", "male")
+    assert "devine-extrapolated" in codes(warnings)
+    assert patient.ideal_body_weight.magnitude < 50
+
+
+def test_where_devine_gives_no_positive_weight_the_ideal_and_adjusted_bases_are_refused():
+    patient, warnings = assess_patient("20 kg", "90 cm", "male")
+    assert patient.ideal_body_weight is None
+    assert "ideal-weight-undefined" in codes(warnings)
+    assert choose_dosing_weight(patient, "actual")[0].value == 20
+    for basis in ("ideal", "adjusted"):
+        with pytest.raises(OutOfRangeError, match="no positive ideal body weight"):
+            choose_dosing_weight(patient, basis)
+
+
+@pytest.mark.parametrize(("height", "sex", "missing"), [
+    (None, None, "height and sex"), ("170 cm", None, "sex"), (None, "male", "height"),
+])
+@pytest.mark.parametrize("basis", ["ideal", "adjusted"])
+def test_ideal_and_adjusted_bases_need_height_and_sex(height, sex, missing, basis):
+    patient, _ = assess_patient("80 kg", height, sex)
+    with pytest.raises(MissingInputError, match=f"needs the patient's {missing}"):
+        choose_dosing_weight(patient, basis)
+
+
+@given(weights_kg, heights_cm, sexes)
+def test_the_dosing_weight_follows_the_basis_except_below_ibw(kg, cm, sex):
+    try:
+        patient, _ = assess_patient(text(kg, "kg"), text(cm, "cm"), sex)
+        chosen = {basis: choose_dosing_weight(patient, basis) for basis in ("actual", "ideal",
+                                                                              "adjusted")}
+    except OutOfRangeError:
+        assert cm < 103  # only short heights make Devine non-positive
+        return
+    ibw = patient.ideal_body_weight.magnitude
+    assert chosen["actual"][0].value == kg
+    if kg < ibw:
+        for basis in ("ideal", "adjusted"):
+            dosing, warnings = chosen[basis]
+            assert (dosing.value, dosing.basis, dosing.requested_basis) == (kg, "actual", basis)
+            assert codes(warnings) == {"actual-below-ideal"}
+    else:
+        assert chosen["ideal"][0].value == ibw
+        assert chosen["adjusted"][0].value == ibw + Fraction(2, 5) * (kg - ibw)
+        assert ibw <= chosen["adjusted"][0].value <= kg
+
+
+@pytest.mark.parametrize(("given_sex", "expected"), [
+    ("male", "male"), ("F", "female"), (" Female ", "female"), (None, None), ("", None)])
+def test_sex_spellings(given_sex, expected):
+    assert read_sex(given_sex) == expected
+
+
+@pytest.mark.parametrize("value", ["unknown", "x", 1])
+def test_an_unknown_sex_is_refused(value):
+    with pytest.raises(ChoiceError, match="'male' or 'female'"):
+        read_sex(value)
+
+
+@pytest.mark.parametrize("value", ["lean", "", None, "ideal body weight"])
+def test_an_unknown_basis_is_refused(value):
+    with pytest.raises(ChoiceError, match="'actual', 'ideal' or 'adjusted'"):
+        read_basis(value)
