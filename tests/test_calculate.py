@@ -8,10 +8,6 @@ from fractions import Fraction
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
-
-import dosecalc
-from dosecalc import DoseCalcError, calculate, registry
-
 from strategies import (
     LB_IN_KG,
     concentrations_mg_per_ml,
@@ -21,6 +17,9 @@ from strategies import (
     weights_kg,
     weights_lb,
 )
+
+import dosecalc
+from dosecalc import DoseCalcError, calculate, registry
 
 
 def exact(quantity, unit: str) -> Fraction:
@@ -34,6 +33,7 @@ def shown(display: str) -> tuple[Fraction, Fraction]:
 
 # ------------------------------------------------------------ the done-when cases
 
+
 def test_70_kg_iv_gives_21_to_35_mg_per_hr_and_504_to_840_mg_per_24_hours():
     r = calculate(weight="70 kg", regimen="iv")
     assert (exact(r.dose.low, "mg/h"), exact(r.dose.high, "mg/h")) == (21, 35)
@@ -41,7 +41,8 @@ def test_70_kg_iv_gives_21_to_35_mg_per_hr_and_504_to_840_mg_per_24_hours():
     assert r.dose.display == "21 to 35 mg/hr"
     assert r.dose_per_24h.display == "504 to 840 mg"
     assert r.dose_per_kg_per_min.display == "5 to 8.33 mcg/kg/min"
-    assert r.pump_rate is None and r.volume is None
+    assert r.pump_rate is None
+    assert r.volume is None
 
 
 def test_154_3_lb_agrees_with_70_kg_to_within_the_rounding_of_the_weight():
@@ -56,7 +57,9 @@ def test_154_3_lb_agrees_with_70_kg_to_within_the_rounding_of_the_weight():
 def test_a_2_mg_per_ml_concentration_gives_10_5_to_17_5_ml_per_hr():
     r = calculate(weight="70 kg", regimen="iv", concentration="2 mg/mL")
     assert (exact(r.pump_rate.low, "mL/h"), exact(r.pump_rate.high, "mL/h")) == (
-        Fraction(21, 2), Fraction(35, 2))
+        Fraction(21, 2),
+        Fraction(35, 2),
+    )
     assert r.pump_rate.display == "10.5 to 17.5 mL/hr"
 
 
@@ -67,7 +70,9 @@ def test_sublingual_gives_25_to_50_mg_whatever_the_weight(kg):
     r = calculate(weight=text(kg, "kg"), regimen="sl")
     assert (exact(r.dose.low, "mg"), exact(r.dose.high, "mg")) == (25, 50)
     assert r.dose.display == "25 to 50 mg"
-    assert r.dosing_weight is None and r.dose_per_24h is None and r.titration == []
+    assert r.dosing_weight is None
+    assert r.dose_per_24h is None
+    assert r.titration == []
     assert any("weight is not used" in note for note in r.notes)
 
 
@@ -80,10 +85,15 @@ def test_sublingual_with_a_label_style_concentration_gives_the_volume():
 
 def test_the_json_has_the_documented_shape_with_exact_values_and_ucum_units():
     data = calculate(weight="70 kg", regimen="iv", concentration="1 mg/mL").model_dump(mode="json")
-    assert data["regimen"] == "iv-infusion" and data["route"] == "intravenous infusion"
-    assert data["dosing_weight"] == {"value": 70, "unit": "kg", "basis": "actual",
-                                     "requested_basis": "actual",
-                                     "display": "70 kg (actual body weight)"}
+    assert data["regimen"] == "iv-infusion"
+    assert data["route"] == "intravenous infusion"
+    assert data["dosing_weight"] == {
+        "value": 70,
+        "unit": "kg",
+        "basis": "actual",
+        "requested_basis": "actual",
+        "display": "70 kg (actual body weight)",
+    }
     assert data["dose"]["low"] == {"value": 21, "unit": "mg/h"}
     assert data["dose"]["high"] == {"value": 35, "unit": "mg/h"}
     assert data["dose_per_24h"]["low"] == {"value": 504, "unit": "mg"}
@@ -96,7 +106,8 @@ def test_the_json_has_the_documented_shape_with_exact_values_and_ucum_units():
     assert basis["rule"] == "iv-infusion"
     assert basis["formula"] == "0.3 mg/kg/hr × 70 kg = 21 mg/hr; 0.5 mg/kg/hr × 70 kg = 35 mg/hr"
     assert basis["inputs"]["weight"] == "70 kg"
-    assert "Ketamine in Palliative Care" in basis["source"] and "Table 1" in basis["source"]
+    assert "Ketamine in Palliative Care" in basis["source"]
+    assert "Table 1" in basis["source"]
     rules = dosecalc.load_rules()
     assert (basis["rules_version"], basis["rules_sha256"]) == (rules.version, rules.sha256)
     assert "Educational use only" in data["disclaimer"]
@@ -108,9 +119,19 @@ def test_the_titration_table_steps_by_0_05_mg_per_kg_per_hr_across_the_range():
     rates = [exact(step.rate_per_kg, "mg/kg/h") for step in r.titration]
     assert rates == [Fraction(n, 100) for n in (30, 35, 40, 45, 50)]
     assert [exact(step.dose_rate, "mg/h") for step in r.titration] == [
-        21, Fraction(49, 2), 28, Fraction(63, 2), 35]
+        21,
+        Fraction(49, 2),
+        28,
+        Fraction(63, 2),
+        35,
+    ]
     assert [step.display["pump_rate"] for step in r.titration] == [
-        "21 mL/hr", "24.5 mL/hr", "28 mL/hr", "31.5 mL/hr", "35 mL/hr"]
+        "21 mL/hr",
+        "24.5 mL/hr",
+        "28 mL/hr",
+        "31.5 mL/hr",
+        "35 mL/hr",
+    ]
 
 
 def test_the_source_leaves_open_what_it_does_not_say():
@@ -122,8 +143,12 @@ def test_the_source_leaves_open_what_it_does_not_say():
 def test_every_result_carries_side_effects_supervision_disclaimer_and_basis():
     for regimen in ("iv", "sl"):
         r = calculate(weight="70 kg", regimen=regimen)
-        assert r.side_effects and r.supervision and r.disclaimer == dosecalc.DISCLAIMER
-        assert r.basis.source_quote and r.basis.rules_sha256 and r.basis.formula
+        assert r.side_effects
+        assert r.supervision
+        assert r.disclaimer == dosecalc.DISCLAIMER
+        assert r.basis.source_quote
+        assert r.basis.rules_sha256
+        assert r.basis.formula
 
 
 def test_an_adjusted_basis_shows_its_working():
@@ -131,9 +156,11 @@ def test_an_adjusted_basis_shows_its_working():
     assert r.dosing_weight.basis == "adjusted"
     assert r.basis.steps[0] == (
         "ideal body weight (Devine, female): 45.5 kg + 2.3 kg × (67 in − 60 in) = 61.6 kg; "
-        "adjusted body weight: 61.6 kg + 0.4 × (95 kg − 61.6 kg) = 74.96 kg")
-    assert exact(r.dose.low, "mg/h") == Fraction(3, 10) * (Fraction("61.6") + Fraction(2, 5) * (
-        95 - Fraction("61.6")))
+        "adjusted body weight: 61.6 kg + 0.4 × (95 kg − 61.6 kg) = 74.96 kg"
+    )
+    assert exact(r.dose.low, "mg/h") == Fraction(3, 10) * (
+        Fraction("61.6") + Fraction(2, 5) * (95 - Fraction("61.6"))
+    )
 
 
 def test_quantities_are_accepted_as_well_as_text():
@@ -149,22 +176,25 @@ def test_arguments_are_keyword_only_so_weight_and_height_cannot_swap():
         calculate("70 kg", "iv")  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(("kwargs", "words"), [
-    ({"weight": "70"}, "weight: '70' has no unit"),
-    ({"weight": ""}, "weight: nothing was entered"),
-    ({"weight": "-70 kg"}, "weight: '-70 kg' is negative"),
-    ({"weight": "nan kg"}, "not a finite number"),
-    ({"weight": "70 m"}, "is a length, not a weight"),
-    ({"weight": "700 kg"}, "above 500 kg"),
-    ({"regimen": "im"}, "regimen: 'im' is not a regimen"),
-    ({"concentration": "1 mg/kg"}, "not a concentration"),
-    ({"concentration": "2"}, "concentration: '2' has no unit"),
-    ({"basis": "ideal"}, "needs the patient's height and sex"),
-    ({"basis": "lean"}, "not a dosing-weight basis"),
-    ({"sex": "x", "height": "170 cm"}, "not a sex"),
-    ({"height": "5 ft 7 in 3 cm"}, "height"),
-    ({"rules": "/nonexistent"}, "does not exist"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"weight": "70"}, "weight: '70' has no unit"),
+        ({"weight": ""}, "weight: nothing was entered"),
+        ({"weight": "-70 kg"}, "weight: '-70 kg' is negative"),
+        ({"weight": "nan kg"}, "not a finite number"),
+        ({"weight": "70 m"}, "is a length, not a weight"),
+        ({"weight": "700 kg"}, "above 500 kg"),
+        ({"regimen": "im"}, "regimen: 'im' is not a regimen"),
+        ({"concentration": "1 mg/kg"}, "not a concentration"),
+        ({"concentration": "2"}, "concentration: '2' has no unit"),
+        ({"basis": "ideal"}, "needs the patient's height and sex"),
+        ({"basis": "lean"}, "not a dosing-weight basis"),
+        ({"sex": "x", "height": "170 cm"}, "not a sex"),
+        ({"height": "5 ft 7 in 3 cm"}, "height"),
+        ({"rules": "/nonexistent"}, "does not exist"),
+    ],
+)
 def test_bad_input_raises_a_dosecalc_error_and_returns_nothing(kwargs, words):
     arguments = {"weight": "70 kg", "regimen": "iv", **kwargs}
     with pytest.raises(DoseCalcError, match=re.escape(words)):
@@ -172,6 +202,7 @@ def test_bad_input_raises_a_dosecalc_error_and_returns_nothing(kwargs, words):
 
 
 # ------------------------------------------------------------ properties of the range logic
+
 
 @given(weights_lb, regimen_names)
 def test_a_weight_in_lb_gives_exactly_the_result_of_the_same_weight_in_kg(lb, regimen):
@@ -202,8 +233,11 @@ def test_the_dose_rate_is_linear_in_weight(kg, factor):
 @example(Fraction("0.5"), Fraction("0.1"), "iv")
 @example(Fraction(500), Fraction(100), "iv")
 def test_every_range_has_low_at_most_high_and_is_never_shown_wider(kg, conc, regimen):
-    r = calculate(weight=text(kg, "kg"), regimen=regimen,
-                  concentration=None if conc is None else text(conc, "mg/mL"))
+    r = calculate(
+        weight=text(kg, "kg"),
+        regimen=regimen,
+        concentration=None if conc is None else text(conc, "mg/mL"),
+    )
     ranges = [r.rule_range, r.dose, r.dose_per_24h, r.dose_per_kg_per_min, r.pump_rate, r.volume]
     for quantity_range in filter(None, ranges):
         low, high = quantity_range.low, quantity_range.high
@@ -228,10 +262,13 @@ def test_conversions_round_trip(kg, conc):
 def test_titration_rows_run_from_low_to_high_and_agree_with_the_range(kg, conc):
     r = calculate(weight=text(kg, "kg"), regimen="iv", concentration=text(conc, "mg/mL"))
     rows = r.titration
-    assert rows[0].dose_rate == r.dose.low and rows[-1].dose_rate == r.dose.high
-    assert rows[0].pump_rate == r.pump_rate.low and rows[-1].pump_rate == r.pump_rate.high
+    assert rows[0].dose_rate == r.dose.low
+    assert rows[-1].dose_rate == r.dose.high
+    assert rows[0].pump_rate == r.pump_rate.low
+    assert rows[-1].pump_rate == r.pump_rate.high
     doses = [exact(row.dose_rate, "mg/h") for row in rows]
-    assert doses == sorted(doses) and len(set(doses)) == len(doses)
+    assert doses == sorted(doses)
+    assert len(set(doses)) == len(doses)
 
 
 @given(st.text(max_size=40), st.text(max_size=20), st.text(max_size=40))

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import pytest
 from hypothesis import example, given
+from strategies import heights_cm, sexes, text, weights_kg
 
 from dosecalc import ChoiceError, MissingInputError, OutOfRangeError
 from dosecalc.patient.body import (
@@ -16,8 +17,6 @@ from dosecalc.patient.body import (
     read_basis,
     read_sex,
 )
-
-from strategies import heights_cm, sexes, text, weights_kg
 
 
 def codes(warnings) -> set[str]:
@@ -30,21 +29,31 @@ def test_weights_at_the_hard_bounds_are_accepted(weight):
     assert WEIGHT_LIMITS_KG[0] <= patient.weight_kg.magnitude <= WEIGHT_LIMITS_KG[1]
 
 
-@pytest.mark.parametrize(("weight", "words"), [
-    ("0.49 kg", "0.49 kg is below 0.5 kg"), ("700 kg", "700 kg is above 500 kg"),
-    ("1103 lb", "1,103 lb is above 500 kg"), ("70 mg", "70 mg is below 0.5 kg"),
-    ("70 g", "70 g is below 0.5 kg"),
-])
+@pytest.mark.parametrize(
+    ("weight", "words"),
+    [
+        ("0.49 kg", "0.49 kg is below 0.5 kg"),
+        ("700 kg", "700 kg is above 500 kg"),
+        ("1103 lb", "1,103 lb is above 500 kg"),
+        ("70 mg", "70 mg is below 0.5 kg"),
+        ("70 g", "70 g is below 0.5 kg"),
+    ],
+)
 def test_weights_no_patient_has_are_refused(weight, words):
     with pytest.raises(OutOfRangeError, match=words) as raised:
         assess_patient(weight)
     assert raised.value.field == "weight"
 
 
-@pytest.mark.parametrize(("height", "words"), [
-    ("29 cm", "below 30 cm"), ("17000 cm", "above 275 cm"), ("276 cm", "above 275 cm"),
-    ("10 ft", "above 275 cm"),
-])
+@pytest.mark.parametrize(
+    ("height", "words"),
+    [
+        ("29 cm", "below 30 cm"),
+        ("17000 cm", "above 275 cm"),
+        ("276 cm", "above 275 cm"),
+        ("10 ft", "above 275 cm"),
+    ],
+)
 def test_heights_no_patient_has_are_refused(height, words):
     with pytest.raises(OutOfRangeError, match=words):
         assess_patient("70 kg", height)
@@ -62,15 +71,18 @@ def test_weights_outside_the_usual_adult_band_are_warned_and_inside_are_not(kg):
     assert ("high-weight" in codes(warnings)) == (kg > high)
 
 
-@pytest.mark.parametrize(("weight", "mixed_up"), [
-    ("180 kg", True),   # 180 lb typed as kg: 180 / 2.2 = 81.8
-    ("30 kg", True),    # 66 lb read as kg? 30 x 2.2 = 66
-    ("66 lb", True),    # 29.9 kg; x 2.2 = 66: 66 kg entered as lb?
-    ("30 lb", False),   # 13.6 kg; x 2.2 = 30 is still below the band
-    ("70 kg", False),
-    ("400 kg", False),  # / 2.2 = 181.8: still outside the band
-    ("2 kg", False),
-])
+@pytest.mark.parametrize(
+    ("weight", "mixed_up"),
+    [
+        ("180 kg", True),  # 180 lb typed as kg: 180 / 2.2 = 81.8
+        ("30 kg", True),  # 66 lb read as kg? 30 x 2.2 = 66
+        ("66 lb", True),  # 29.9 kg; x 2.2 = 66: 66 kg entered as lb?
+        ("30 lb", False),  # 13.6 kg; x 2.2 = 30 is still below the band
+        ("70 kg", False),
+        ("400 kg", False),  # / 2.2 = 181.8: still outside the band
+        ("2 kg", False),
+    ],
+)
 def test_a_possible_lb_kg_mix_up_is_warned_only_outside_the_usual_band(weight, mixed_up):
     _, warnings = assess_patient(weight)
     assert ("possible-lb-kg-mix-up" in codes(warnings)) == mixed_up
@@ -87,13 +99,15 @@ def test_devine_ibw_abw_and_bmi_for_a_known_patient():
     patient, _ = assess_patient("80 kg", "64 in", "female")
     assert patient.ideal_body_weight.magnitude == Fraction("54.7")
     assert patient.adjusted_body_weight.magnitude == Fraction("54.7") + Fraction("0.4") * (
-        80 - Fraction("54.7"))
+        80 - Fraction("54.7")
+    )
     assert patient.bmi == 80 / (Fraction(64 * 254, 10000)) ** 2
 
 
 def test_without_sex_there_is_no_ibw_but_still_a_bmi():
     patient, _ = assess_patient("80 kg", "170 cm")
-    assert patient.ideal_body_weight is None and patient.adjusted_body_weight is None
+    assert patient.ideal_body_weight is None
+    assert patient.adjusted_body_weight is None
     assert patient.bmi is not None
 
 
@@ -113,9 +127,14 @@ def test_where_devine_gives_no_positive_weight_the_ideal_and_adjusted_bases_are_
             choose_dosing_weight(patient, basis)
 
 
-@pytest.mark.parametrize(("height", "sex", "missing"), [
-    (None, None, "height and sex"), ("170 cm", None, "sex"), (None, "male", "height"),
-])
+@pytest.mark.parametrize(
+    ("height", "sex", "missing"),
+    [
+        (None, None, "height and sex"),
+        ("170 cm", None, "sex"),
+        (None, "male", "height"),
+    ],
+)
 @pytest.mark.parametrize("basis", ["ideal", "adjusted"])
 def test_ideal_and_adjusted_bases_need_height_and_sex(height, sex, missing, basis):
     patient, _ = assess_patient("80 kg", height, sex)
@@ -127,8 +146,9 @@ def test_ideal_and_adjusted_bases_need_height_and_sex(height, sex, missing, basi
 def test_the_dosing_weight_follows_the_basis_except_below_ibw(kg, cm, sex):
     try:
         patient, _ = assess_patient(text(kg, "kg"), text(cm, "cm"), sex)
-        chosen = {basis: choose_dosing_weight(patient, basis) for basis in ("actual", "ideal",
-                                                                              "adjusted")}
+        chosen = {
+            basis: choose_dosing_weight(patient, basis) for basis in ("actual", "ideal", "adjusted")
+        }
     except OutOfRangeError:
         assert cm < 103  # only short heights make Devine non-positive
         return
@@ -145,8 +165,10 @@ def test_the_dosing_weight_follows_the_basis_except_below_ibw(kg, cm, sex):
         assert ibw <= chosen["adjusted"][0].value <= kg
 
 
-@pytest.mark.parametrize(("given_sex", "expected"), [
-    ("male", "male"), ("F", "female"), (" Female ", "female"), (None, None), ("", None)])
+@pytest.mark.parametrize(
+    ("given_sex", "expected"),
+    [("male", "male"), ("F", "female"), (" Female ", "female"), (None, None), ("", None)],
+)
 def test_sex_spellings(given_sex, expected):
     assert read_sex(given_sex) == expected
 

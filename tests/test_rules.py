@@ -8,20 +8,23 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import REPO, SHARED
 
 import dosecalc
 from dosecalc import RulesError, UnknownRegimenError, load_rules
 from dosecalc.ruleset import loader
 from dosecalc.ruleset.schema import RuleFile
 
-from conftest import REPO, SHARED
-
 
 def test_the_shipped_rules_hold_exactly_table_1_of_the_source():
     rules = load_rules()
     iv, sl = rules.find("iv-infusion"), rules.find("sublingual-buccal")
     assert (iv.kind, iv.dose.low, iv.dose.high, iv.dose.unit) == (
-        "weight-based-rate", Decimal("0.3"), Decimal("0.5"), "mg/kg/h")
+        "weight-based-rate",
+        Decimal("0.3"),
+        Decimal("0.5"),
+        "mg/kg/h",
+    )
     assert iv.route == "intravenous infusion"
     assert iv.side_effects == ["confusion", "nausea", "dizziness", "blurred vision"]
     assert (sl.kind, sl.dose.low, sl.dose.high, sl.dose.unit) == ("fixed-dose", 25, 50, "mg")
@@ -30,7 +33,8 @@ def test_the_shipped_rules_hold_exactly_table_1_of_the_source():
     assert len(rules.regimens) == 2
     for regimen in rules.regimens:
         assert regimen.drug == "ketamine"
-        assert regimen.hard_limits is None and regimen.max_per_24h is None
+        assert regimen.hard_limits is None
+        assert regimen.max_per_24h is None
         assert regimen.standard_concentrations == []
 
 
@@ -47,9 +51,15 @@ def test_every_quoted_row_and_the_supervision_statement_are_in_the_source_docume
 
 @pytest.mark.parametrize(
     ("name", "regimen_id"),
-    [("iv", "iv-infusion"), ("IV", "iv-infusion"), (" iv-infusion ", "iv-infusion"),
-     ("sublingual", "sublingual-buccal"), ("buccal", "sublingual-buccal"),
-     ("sl", "sublingual-buccal"), ("SL", "sublingual-buccal")],
+    [
+        ("iv", "iv-infusion"),
+        ("IV", "iv-infusion"),
+        (" iv-infusion ", "iv-infusion"),
+        ("sublingual", "sublingual-buccal"),
+        ("buccal", "sublingual-buccal"),
+        ("sl", "sublingual-buccal"),
+        ("SL", "sublingual-buccal"),
+    ],
 )
 def test_regimens_are_found_by_id_or_alias(name, regimen_id):
     assert load_rules().find(name).id == regimen_id
@@ -72,8 +82,10 @@ def test_the_committed_json_schema_matches_the_pydantic_models():
 def test_version_lists_each_file_and_the_hash_covers_every_byte(rules_copy: Path):
     before = load_rules(rules_copy)
     assert before.version == "ketamine-palliative@1.0.0"
-    assert before.files[0].sha256 == hashlib.sha256(
-        (rules_copy / "ketamine-palliative.toml").read_bytes()).hexdigest()
+    assert (
+        before.files[0].sha256
+        == hashlib.sha256((rules_copy / "ketamine-palliative.toml").read_bytes()).hexdigest()
+    )
     path = rules_copy / "ketamine-palliative.toml"
     path.write_bytes(path.read_bytes() + b"\n")
     assert load_rules(rules_copy).sha256 != before.sha256
@@ -101,8 +113,11 @@ BROKEN_EDITS = [
     ('aliases = ["iv"]', 'aliases = ["sl"]', "the name 'sl' is already used"),
     ('aliases = ["iv"]', 'aliases = ["iv", "iv"]', "aliases must be unique"),
     ('id = "iv-infusion"', 'id = "IV Infusion"', "regimens.0.id"),
-    ('side_effects = ["confusion", "nausea", "dizziness", "blurred vision"]', "side_effects = []",
-     "side_effects"),
+    (
+        'side_effects = ["confusion", "nausea", "dizziness", "blurred vision"]',
+        "side_effects = []",
+        "side_effects",
+    ),
     ("schema_version = 1", "schema_version = 2", "schema_version"),
     ('version = "1.0.0"', "", "version"),
     ("[regimens.source]", "[regimens.sauce]", "sauce"),
@@ -128,16 +143,23 @@ def test_an_invalid_toml_error_names_the_line(rules_copy: Path):
 
 
 def test_a_second_file_reusing_an_id_is_refused(rules_copy: Path):
-    (rules_copy / "zz-copy.toml").write_bytes((rules_copy / "ketamine-palliative.toml").read_bytes())
-    with pytest.raises(RulesError, match="zz-copy.toml: regimen 'iv-infusion'.*already used in "
-                                         "ketamine-palliative.toml"):
+    (rules_copy / "zz-copy.toml").write_bytes(
+        (rules_copy / "ketamine-palliative.toml").read_bytes()
+    )
+    with pytest.raises(
+        RulesError,
+        match=r"zz-copy\.toml: regimen .iv-infusion..*already used in ketamine-palliative\.toml",
+    ):
         load_rules(rules_copy)
 
 
 @pytest.mark.parametrize(
     ("content", "words"),
-    [(b"", "schema_version"), (b"\xff\xfe", "not UTF-8"),
-     (b"# " + b"x" * loader.MAX_RULE_FILE_BYTES, "more than a rule file may hold")],
+    [
+        (b"", "schema_version"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"# " + b"x" * loader.MAX_RULE_FILE_BYTES, "more than a rule file may hold"),
+    ],
 )
 def test_empty_binary_and_huge_files_are_refused(rules_copy: Path, content, words):
     (rules_copy / "extra.toml").write_bytes(content)
@@ -154,20 +176,28 @@ def test_an_empty_or_missing_folder_is_refused(tmp_path: Path):
 
 def test_optional_hospital_fields_are_validated_when_present(rules_copy: Path):
     path = rules_copy / "ketamine-palliative.toml"
-    _replace(path, 'aliases = ["iv"]', 'aliases = ["iv"]\nhard_limits = { low = 0.1, high = 1, '
-             'unit = "mg/kg/h" }\nmax_per_24h = { value = 1200, unit = "mg" }\n'
-             'standard_concentrations = [{ value = 1, unit = "mg/mL" }]\n'
-             'reviewed_by = "A Pharmacist"\nreview_date = 2026-11-24')
+    _replace(
+        path,
+        'aliases = ["iv"]',
+        'aliases = ["iv"]\nhard_limits = { low = 0.1, high = 1, '
+        'unit = "mg/kg/h" }\nmax_per_24h = { value = 1200, unit = "mg" }\n'
+        'standard_concentrations = [{ value = 1, unit = "mg/mL" }]\n'
+        'reviewed_by = "A Pharmacist"\nreview_date = 2026-11-24',
+    )
     regimen = load_rules(rules_copy).find("iv")
-    assert regimen.hard_limits is not None and regimen.max_per_24h is not None
+    assert regimen.hard_limits is not None
+    assert regimen.max_per_24h is not None
     _replace(path, 'unit = "mg" }\nstandard', 'unit = "mL" }\nstandard')
     with pytest.raises(RulesError, match="max_per_24h"):
         load_rules(rules_copy)
 
 
 def test_hard_limits_must_be_in_the_same_kind_of_unit_as_the_dose(rules_copy: Path):
-    _replace(rules_copy / "ketamine-palliative.toml", 'aliases = ["iv"]',
-             'aliases = ["iv"]\nhard_limits = { low = 10, high = 50, unit = "mg/h" }')
+    _replace(
+        rules_copy / "ketamine-palliative.toml",
+        'aliases = ["iv"]',
+        'aliases = ["iv"]\nhard_limits = { low = 10, high = 50, unit = "mg/h" }',
+    )
     with pytest.raises(RulesError, match="hard_limits must be in the same kind of unit"):
         load_rules(rules_copy)
 

@@ -14,6 +14,7 @@ import pint
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from strategies import positive_decimal_text
 
 from dosecalc import (
     CONCENTRATION,
@@ -27,8 +28,6 @@ from dosecalc import (
     registry,
 )
 from dosecalc.foundation.units import MAX_INPUT_LENGTH, parse_dose_unit
-
-from strategies import positive_decimal_text
 
 EXAMPLE = re.compile(r"'[^']*\d[^']*'")  # a quoted entry with a number: '70 kg'
 
@@ -204,13 +203,18 @@ def test_arbitrary_text_either_reads_as_a_positive_weight_or_raises_a_dosecalc_e
 def test_dose_units_keep_per_kg_explicit():
     weight_based = parse_dose_unit("mg/kg/h")
     assert (weight_based.amount, weight_based.per_body_weight, weight_based.per_time) == (
-        "milligram", "kilogram", "hour")
+        "milligram",
+        "kilogram",
+        "hour",
+    )
     absolute = parse_dose_unit("mg/h")
-    assert not absolute.is_weight_based and absolute.is_rate
+    assert not absolute.is_weight_based
+    assert absolute.is_rate
     # pint alone cannot tell these apart from a plain 1/time or a ratio.
     assert weight_based.pint_unit().dimensionality == registry().Unit("1/h").dimensionality
     fixed = parse_dose_unit("mg")
-    assert not fixed.is_weight_based and not fixed.is_rate
+    assert not fixed.is_weight_based
+    assert not fixed.is_rate
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from dosecalc import CONCENTRATION, HEIGHT, WEIGHT, calculate, load_rules, parse_quantity
 from dosecalc.patient.body import assess_patient, choose_dosing_weight
-
-from conftest import SHARED
 
 VALIDATION = SHARED / "validation"
 NURSING_LB_PER_KG = Fraction("2.2")  # nursing pages convert with 1 kg = 2.2 lb
@@ -59,10 +58,14 @@ MEDCALC_SLACK = Fraction(1, 10**4)  # it converts with 0.393701 in/cm and 0.4535
 
 def medcalc_rows() -> list[dict[str, str]]:
     return [
-        row for name in ("medcalcbench_v1_test_weight_calcs.csv",
-                         "medcalcbench_verified_test_weight_calcs.csv",
-                         "medcalcbench_verified_one_shot_weight_calcs.csv")
-        for row in rows(name) if row["calculator_name"] in MEDCALC_TESTED
+        row
+        for name in (
+            "medcalcbench_v1_test_weight_calcs.csv",
+            "medcalcbench_verified_test_weight_calcs.csv",
+            "medcalcbench_verified_one_shot_weight_calcs.csv",
+        )
+        for row in rows(name)
+        if row["calculator_name"] in MEDCALC_TESTED
     ]
 
 
@@ -104,8 +107,9 @@ def clinpk_case(row: dict[str, str]) -> str | None:
     return function
 
 
-@pytest.mark.parametrize("row", [r for r in rows("clinpk_testthat_cases.csv") if clinpk_case(r)],
-                         ids=row_id)
+@pytest.mark.parametrize(
+    "row", [r for r in rows("clinpk_testthat_cases.csv") if clinpk_case(r)], ids=row_id
+)
 def test_clinpk_cases(row):
     function = row["function"]
     sex = "female" if row["sex"] == "female" else "male"
@@ -137,8 +141,9 @@ def test_clinpk_cases(row):
         lb = parse_quantity(f"{row['weight_value']} kg", WEIGHT).to("lb")
         assert_matches_stated(lb.magnitude, stated)
     elif function == "cm2inch":
-        assert_matches_stated(parse_quantity(f"{row['height_cm']} cm", HEIGHT).to("inch").magnitude,
-                              stated)
+        assert_matches_stated(
+            parse_quantity(f"{row['height_cm']} cm", HEIGHT).to("inch").magnitude, stated
+        )
     elif function == "inch2cm":
         inches = row["other_inputs"].split("=")[1]
         assert_matches_stated(parse_quantity(f"{inches} in", HEIGHT).to("cm").magnitude, stated)
@@ -147,6 +152,7 @@ def test_clinpk_cases(row):
 
 
 # ---------------------------------------------------------------- other code's unit tests
+
 
 @pytest.mark.parametrize("row", rows("other_code_unit_tests.csv"), ids=row_id)
 def test_other_public_unit_tests(row):
@@ -169,6 +175,7 @@ def test_other_public_unit_tests(row):
 
 # ---------------------------------------------------------------- ketamine drip tables
 
+
 @pytest.fixture(scope="module")
 def wide_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A test-only rule folder: the shipped iv rule widened to 0.1 mg/kg/hr.
@@ -178,7 +185,9 @@ def wide_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     folder = tmp_path_factory.mktemp("table-rules")
     shipped = next(load_rules().path.glob("*.toml"))
-    text = shipped.read_text(encoding="utf-8").replace("low = 0.3, high = 0.5", "low = 0.1, high = 0.5")
+    text = shipped.read_text(encoding="utf-8").replace(
+        "low = 0.3, high = 0.5", "low = 0.1, high = 0.5"
+    )
     (folder / shipped.name).write_text(text, encoding="utf-8")
     return folder
 
@@ -192,20 +201,30 @@ def test_the_drip_tables_have_the_three_known_misprints():
 
 
 @pytest.mark.parametrize(
-    "row", adx_rows(),
-    ids=lambda r: f"{r['weight_kg']}kg-{r['dose']}-{r['concentration']}mg/mL-{r['consistent_with_formula']}",
+    "row",
+    adx_rows(),
+    ids=lambda r: (
+        f"{r['weight_kg']}kg-{r['dose']}-{r['concentration']}mg/mL-{r['consistent_with_formula']}"
+    ),
 )
 def test_published_ketamine_drip_tables_agree_except_where_misprinted(row, wide_rules):
-    result = calculate(weight=f"{row['weight_kg']} kg", regimen="iv",
-                       concentration=f"{row['concentration']} mg/mL", rules=wide_rules)
+    result = calculate(
+        weight=f"{row['weight_kg']} kg",
+        regimen="iv",
+        concentration=f"{row['concentration']} mg/mL",
+        rules=wide_rules,
+    )
     step = next(s for s in result.titration if s.rate_per_kg.magnitude == number(row["dose"]))
     pump = step.pump_rate.to("mL/h").magnitude
     # The tables print mL/hr to 0.1: agreement is the exact rate rounding to the printed one.
     agrees = abs(pump - number(row["stated_rate_ml_per_hr"])) <= Fraction(1, 20)
     assert agrees == (row["consistent_with_formula"] == "yes")
     if row["dose"] == "0.3":  # the source's own low bound: the shipped rule gives the same
-        shipped = calculate(weight=f"{row['weight_kg']} kg", regimen="iv",
-                            concentration=f"{row['concentration']} mg/mL")
+        shipped = calculate(
+            weight=f"{row['weight_kg']} kg",
+            regimen="iv",
+            concentration=f"{row['concentration']} mg/mL",
+        )
         assert shipped.pump_rate.low == step.pump_rate
 
 
@@ -236,8 +255,11 @@ NURSING_OUT_OF_SCOPE = {
 
 
 def nursing_rows() -> list[dict[str, str]]:
-    return [r for r in rows("nursing_pages_worked_examples.csv")
-            if r["category"] not in NURSING_OUT_OF_SCOPE]
+    return [
+        r
+        for r in rows("nursing_pages_worked_examples.csv")
+        if r["category"] not in NURSING_OUT_OF_SCOPE
+    ]
 
 
 def inputs(row: dict[str, str]) -> dict[str, str]:
@@ -261,7 +283,9 @@ def test_nursing_worked_examples(row, wide_rules):
         assert_matches_stated(parse_quantity(given["length"], HEIGHT).to("inch").magnitude, stated)
     elif category in ("ibw_devine", "abw_0.4"):
         patient = assess_patient(given.get("weight", "70 kg"), given["height"], given["sex"])[0]
-        ours = patient.ideal_body_weight if category == "ibw_devine" else patient.adjusted_body_weight
+        ours = (
+            patient.ideal_body_weight if category == "ibw_devine" else patient.adjusted_body_weight
+        )
         assert_matches_stated(ours.magnitude, stated)
     elif category == "ketamine_concentration":
         drug, volume = given["drug"], given["final volume"]
@@ -280,11 +304,23 @@ def test_nursing_worked_examples(row, wide_rules):
 
 def test_every_kind_of_row_is_tested_or_listed_out_of_scope():
     nursing = {r["category"] for r in rows("nursing_pages_worked_examples.csv")}
-    tested = {"lb_to_kg", "kg_to_lb", "cm_to_in", "ibw_devine", "abw_0.4",
-              "ketamine_concentration", "mgkghr_to_mcgkgmin"}
+    tested = {
+        "lb_to_kg",
+        "kg_to_lb",
+        "cm_to_in",
+        "ibw_devine",
+        "abw_0.4",
+        "ketamine_concentration",
+        "mgkghr_to_mcgkgmin",
+    }
     assert nursing <= tested | set(NURSING_OUT_OF_SCOPE)
-    medcalc = {r["calculator_name"] for name in ("medcalcbench_v1_test_weight_calcs.csv",)
-               for r in rows(name)}
+    medcalc = {
+        r["calculator_name"]
+        for name in ("medcalcbench_v1_test_weight_calcs.csv",)
+        for r in rows(name)
+    }
     assert medcalc - MEDCALC_TESTED == {
-        "Body Surface Area Calculator", "Target weight", "Maintenance Fluids Calculations"
+        "Body Surface Area Calculator",
+        "Target weight",
+        "Maintenance Fluids Calculations",
     }, "a new MedCalc-Bench calculator appeared: test it or name it here"

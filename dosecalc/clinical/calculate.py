@@ -29,7 +29,6 @@ from dosecalc.patient.body import (
     DEVINE_FROM_INCHES,
     DEVINE_KG_PER_INCH,
     DosingWeight,
-    DoseWarning,
     Patient,
     assess_patient,
     choose_dosing_weight,
@@ -79,15 +78,20 @@ def calculate(
     conc = parse_quantity(concentration, CONCENTRATION) if is_given(concentration) else None
     parts = _BY_KIND[rule.kind](rule, dosing_weight, conc)
     inputs = {
-        "weight": _entered(weight, patient.weight), "regimen": regimen,
-        "concentration": _entered(concentration, conc), "height": _entered(height, patient.height),
-        "sex": patient.sex, "basis": chosen_basis,
+        "weight": _entered(weight, patient.weight),
+        "regimen": regimen,
+        "concentration": _entered(concentration, conc),
+        "height": _entered(height, patient.height),
+        "sex": patient.sex,
+        "basis": chosen_basis,
     }
     steps = [*_weight_steps(patient, dosing_weight, rule.kind), *parts.steps]
     citation = rule.source
-    source = f"{citation.document}, section '{citation.section}'" + (
-        f", {citation.table}" if citation.table else ""
-    ) + f" ({citation.description})"
+    source = (
+        f"{citation.document}, section '{citation.section}'"
+        + (f", {citation.table}" if citation.table else "")
+        + f" ({citation.description})"
+    )
     return DoseResult(
         drug=rule.drug,
         regimen=rule.id,
@@ -169,7 +173,9 @@ def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | Non
         )
     return _Parts(
         dose=dose,
-        formula=f"{rule_low} × {weight_text} = {dose_low}; {rule_high} × {weight_text} = {dose_high}",
+        formula=(
+            f"{rule_low} × {weight_text} = {dose_low}; {rule_high} × {weight_text} = {dose_high}"
+        ),
         steps=steps,
         notes=[],
         dose_per_24h=per_24h,
@@ -194,8 +200,10 @@ def _fixed_dose(rule: Regimen, dosing: DosingWeight, conc: Quantity | None) -> _
         dose=dose,
         formula=f"fixed dose per administration, as printed in the source: {dose.display}",
         steps=steps,
-        notes=["The weight is not used: the source gives a fixed dose per administration, "
-               "whatever the patient weighs."],
+        notes=[
+            "The weight is not used: the source gives a fixed dose per administration, "
+            "whatever the patient weighs."
+        ],
         volume=volume,
     )
 
@@ -221,9 +229,14 @@ def _titration(
         shown = {"rate_per_kg": rate_texts[i], "dose_rate": dose_texts[i]}
         if pump_texts is not None:
             shown["pump_rate"] = pump_texts[i]
-        table.append(TitrationStep(
-            rate_per_kg=rate, dose_rate=dose, pump_rate=pumps[i] if pumps else None, display=shown
-        ))
+        table.append(
+            TitrationStep(
+                rate_per_kg=rate,
+                dose_rate=dose,
+                pump_rate=pumps[i] if pumps else None,
+                display=shown,
+            )
+        )
     return table
 
 
@@ -233,7 +246,8 @@ def _weight_steps(patient: Patient, dosing: DosingWeight, kind: RegimenKind) -> 
     weight = patient.weight_kg
     line = f"dosing weight ({dosing.basis}): {patient.display['weight']}"
     if dosing.basis in ("ideal", "adjusted"):
-        assert patient.sex is not None and patient.height_cm is not None
+        assert patient.sex is not None
+        assert patient.height_cm is not None
         ibw = patient.ideal_body_weight
         assert ibw is not None
         inches = format_body(patient.height_cm.to("inch"))

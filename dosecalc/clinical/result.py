@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from dosecalc.foundation.display import JsonQuantity, format_range
 from dosecalc.foundation.units import Quantity
-from dosecalc.patient.body import DosingWeight, DoseWarning, Patient
+from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
 from dosecalc.ruleset.schema import RegimenKind
 
 DISCLAIMER: Final = (

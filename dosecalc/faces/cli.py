@@ -42,8 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         if args.debug:
             raise
-        print(f"dosecalc: internal error ({type(error).__name__}): {error}. "
-              "Nothing was calculated. Run again with --debug for details.", file=sys.stderr)
+        print(
+            f"dosecalc: internal error ({type(error).__name__}): {error}. "
+            "Nothing was calculated. Run again with --debug for details.",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL_ERROR
     sys.stdout.write(output)
     return EXIT_OK
@@ -69,14 +72,20 @@ def _rules(args: argparse.Namespace) -> str:
         return json.dumps(RuleFile.model_json_schema(), indent=2) + "\n"
     if args.check is not None:
         rule_set = load_rules(args.check)
-        return (f"OK: {rule_set.path} holds {len(rule_set.regimens)} valid regimens\n"
-                f"version {rule_set.version}\nsha256 {rule_set.sha256}\n")
+        return (
+            f"OK: {rule_set.path} holds {len(rule_set.regimens)} valid regimens\n"
+            f"version {rule_set.version}\nsha256 {rule_set.sha256}\n"
+        )
     return _list_rules(load_rules(args.rules))
 
 
 def _list_rules(rule_set: RuleSet) -> str:
-    lines = [f"Rules in {rule_set.path}", f"version {rule_set.version}",
-             f"sha256 {rule_set.sha256}", ""]
+    lines = [
+        f"Rules in {rule_set.path}",
+        f"version {rule_set.version}",
+        f"sha256 {rule_set.sha256}",
+        "",
+    ]
     for regimen in rule_set.regimens:
         aliases = f" (also: {', '.join(regimen.aliases)})" if regimen.aliases else ""
         lines += [
@@ -98,14 +107,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"dosecalc {__version__}")
     parser.add_argument(
-        "--rules", metavar="DIR", default=None,
+        "--rules",
+        metavar="DIR",
+        default=None,
         help=f"rule folder to use (default: ${RULES_ENV}, else the shipped rules)",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     calc = commands.add_parser(
-        "calc", help="the range for one patient and regimen",
+        "calc",
+        help="the range for one patient and regimen",
         description="The source's range for one regimen, applied to one patient.",
     )
     calc.add_argument("--weight", required=True, help='with its unit: "70 kg", "154 lb"')
@@ -118,7 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     calc.set_defaults(handler=_calc)
 
     rules = commands.add_parser(
-        "rules", help="list the rules in force, or check a rule folder",
+        "rules",
+        help="list the rules in force, or check a rule folder",
         description=f"List the regimens of the rules in force ({default_rules_path()}).",
     )
     rules.add_argument("--check", metavar="DIR", help="validate DIR; exit 0 if valid, 2 if not")

@@ -19,17 +19,16 @@ carries them with UCUM unit codes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from collections.abc import Sequence
 from typing import Annotated, Final, Literal
 
-import pint
 from pydantic import PlainSerializer
 
-from dosecalc.foundation.units import Quantity, Unit, dimension_of
+from dosecalc.foundation.units import Quantity, Unit, dimension_of, unit_powers
 
 ROUNDING_RULE: Final = (
     "Doses, rates and volumes are shown to 3 significant figures; ranges are rounded "
@@ -91,7 +90,7 @@ def _compose(units: Unit, *, ucum: bool) -> str:
     Only powers of 1 and -1 occur: dosecalc never builds a squared unit, because
     pint cannot print one when magnitudes are Fractions (hgrecco/pint#2386).
     """
-    parts = pint.util.to_units_container(units)
+    parts = unit_powers(units)
     if any(abs(power) != 1 for power in parts.values()):
         raise ValueError("dosecalc reports no unit with a power other than 1")
     try:
@@ -106,7 +105,9 @@ def _compose(units: Unit, *, ucum: bool) -> str:
     return ("." if ucum else "·").join(numerator) + "".join(f"/{names[n]}" for n in denominator)
 
 
-def format_number(value: Fraction, rounding: Rounding = "nearest", decimals: int | None = None) -> str:
+def format_number(
+    value: Fraction, rounding: Rounding = "nearest", decimals: int | None = None
+) -> str:
     """``value`` as ISMP-safe text: leading zero, no trailing zero, thousands commas.
 
     ``decimals`` defaults to the significant-figure rule; ``rounding`` picks
@@ -135,12 +136,14 @@ def _exponent(value: Fraction) -> int:
 
 def _scaled(value: Fraction, places: int, rounding: Rounding) -> int:
     """``value`` x 10**places, rounded to a whole number in the given direction."""
-    scaled = value * 10**places
+    scaled = value * Fraction(10) ** places
     if rounding == "up":
         return math.ceil(scaled)
     if rounding == "down":
         return math.floor(scaled)
-    return math.floor(scaled + Fraction(1, 2)) if scaled >= 0 else math.ceil(scaled - Fraction(1, 2))
+    return (
+        math.floor(scaled + Fraction(1, 2)) if scaled >= 0 else math.ceil(scaled - Fraction(1, 2))
+    )
 
 
 def _rounded(value: Fraction, places: int, rounding: Rounding) -> Fraction:
@@ -239,5 +242,5 @@ def json_quantity(quantity: Quantity) -> dict[str, int | float | str]:
 JsonNumber = Annotated[Fraction, PlainSerializer(json_number, when_used="json")]
 """An exact (Fraction) field that is a plain number in JSON."""
 
-JsonQuantity = Annotated[pint.Quantity, PlainSerializer(json_quantity, when_used="json")]
+JsonQuantity = Annotated[Quantity, PlainSerializer(json_quantity, when_used="json")]
 """A pint Quantity field that is ``{"value", "unit"}`` (UCUM) in JSON."""

@@ -10,12 +10,12 @@ guess, so user text goes through a small grammar instead::
 
 over a clinical vocabulary of units. Matching ignores case (MG, KG and LB are
 common in clinical systems) except for the few capitalisations whose SI
-meaning differs (``Mg`` is a megagram): those are refused, never guessed. pint then does what it is good at:
-dimensions and conversions. The registry uses ``fractions.Fraction``
-magnitudes, so arithmetic is exact: ``0.35 mg/kg/hr x 70 kg`` is 24.5 mg/hr
-(not 24.499999999999996) and 0.3 mg/kg/hr is 5 mcg/kg/min (not 5.0000...01,
-as a Decimal would give after dividing by 60). A verdict on a bound is never
-decided by rounding noise.
+meaning differs (``Mg`` is a megagram): those are refused, never guessed.
+pint then does what it is good at: dimensions and conversions. The registry
+uses ``fractions.Fraction`` magnitudes, so arithmetic is exact: ``0.35 mg/kg/hr
+x 70 kg`` is 24.5 mg/hr (not 24.499999999999996) and 0.3 mg/kg/hr is 5
+mcg/kg/min (not 5.0000...01, as a Decimal would give after dividing by 60). A
+verdict on a bound is never decided by rounding noise.
 """
 
 from __future__ import annotations
@@ -25,17 +25,26 @@ import math
 import os
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 import pint
 
 from dosecalc.foundation.errors import OutOfRangeError, ParseError, UnitError
 
-Quantity = pint.Quantity
-Unit = pint.Unit
+if TYPE_CHECKING:
+    from pint.facets.plain import PlainUnit
+
+    Quantity: TypeAlias = pint.Quantity[Fraction]  # the registry's magnitudes are Fractions
+    Unit: TypeAlias = PlainUnit
+    Registry: TypeAlias = pint.UnitRegistry[Fraction]
+else:
+    Quantity = pint.Quantity
+    Unit = pint.Unit
+    Registry = pint.UnitRegistry
 
 UNIT_CACHE_ENV: Final = "DOSECALC_UNIT_CACHE"
 """Set to ``0`` to build the registry without pint's disk cache."""
@@ -45,7 +54,7 @@ MAX_INPUT_LENGTH: Final = 100
 
 
 @functools.cache
-def registry() -> pint.UnitRegistry:
+def registry() -> Registry:
     """The package's only pint registry, built on first use.
 
     pint's definition cache (``cache_folder=":auto:"``) makes later starts
@@ -159,17 +168,19 @@ def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) 
         quantity = _from_text(value, kind, name)
     elif isinstance(value, int | float | Decimal | Fraction):
         raise UnitError(
-            name, f"the number {value!r} has no unit",
+            name,
+            f"the number {value!r} has no unit",
             f"Give text with a unit, e.g. {kind.example}, or a pint Quantity",
         )
     else:
         raise ParseError(
-            name, f"expected text such as {kind.example}, got {type(value).__name__}",
+            name,
+            f"expected text such as {kind.example}, got {type(value).__name__}",
             f"Enter {kind.example}",
         )
     _check_dimension(quantity, kind, name, shown=str(value))
     known = set(_VOCABULARY.values())
-    if not set(pint.util.to_units_container(quantity.units)) <= known:
+    if not set(unit_powers(quantity.units)) <= known:
         return quantity.to(kind.unit)  # a caller's Quantity in a unit we do not display
     return quantity
 
@@ -211,13 +222,16 @@ def parse_dose_unit(text: str) -> DoseUnit:
     time, if any, is per hour, minute or day, in that order. Anything else
     raises `UnitError` (a ValueError).
     """
-    parts = [_resolve_term(part.strip(), "dose unit", _DOSE_UNIT_EXAMPLE) for part in text.split("/")]
+    parts = [
+        _resolve_term(part.strip(), "dose unit", _DOSE_UNIT_EXAMPLE) for part in text.split("/")
+    ]
     amount, *rest = parts
     per_weight = rest.pop(0) if rest and rest[0] in _BODY_WEIGHT_UNITS else None
     per_time = rest.pop(0) if rest and rest[0] in _TIME_UNITS else None
     if amount not in _DRUG_AMOUNT_UNITS or rest:
         raise UnitError(
-            "dose unit", f"'{text}' is not a drug amount, optionally per kg, optionally per time",
+            "dose unit",
+            f"'{text}' is not a drug amount, optionally per kg, optionally per time",
             f"Write it as {_DOSE_UNIT_EXAMPLE}",
         )
     return DoseUnit(amount, per_weight, per_time)
@@ -231,23 +245,39 @@ _TIME_UNITS: Final = frozenset({"hour", "minute", "day"})
 
 def describe_dimension(quantity_or_unit: Quantity | Unit) -> str:
     """Name a dimension in words for messages: 'a length', 'a concentration'..."""
-    unit = quantity_or_unit.units if isinstance(quantity_or_unit, pint.Quantity) else (
-        quantity_or_unit
+    unit = (
+        quantity_or_unit.units
+        if isinstance(quantity_or_unit, pint.Quantity)
+        else (quantity_or_unit)
     )
     return _DIMENSION_WORDS.get(dimension_of(unit), "a quantity of another kind")
 
 
 def dimension_of(unit: Unit | str) -> Dimension:
     """The dimension of ``unit`` as comparable (base dimension, power) pairs."""
-    dims = registry().get_dimensionality(unit)
-    return tuple(sorted((name, int(power)) for name, power in dims.items()))
+    return tuple(sorted(_whole_powers(registry().get_dimensionality(unit)).items()))
+
+
+def unit_powers(unit: Unit) -> dict[str, int]:
+    """The unit's terms and whole powers: mg/kg/h -> {milligram: 1, kilogram: -1, hour: -1}."""
+    return _whole_powers(pint.util.to_units_container(unit))
+
+
+def _whole_powers(terms: Mapping[str, object]) -> dict[str, int]:
+    powers = {}
+    for name, power in terms.items():
+        if not isinstance(power, int | Fraction | float) or power != int(power):
+            raise ValueError(f"dosecalc uses whole powers of units only, not {name}**{power}")
+        powers[name] = int(power)
+    return powers
 
 
 def _from_pint(value: Quantity, kind: QuantityKind, name: str) -> Quantity:
     magnitude = value.magnitude
     if isinstance(magnitude, bool) or not isinstance(magnitude, int | float | Decimal | Fraction):
         raise ParseError(
-            name, f"the magnitude must be a single number, got {type(magnitude).__name__}",
+            name,
+            f"the magnitude must be a single number, got {type(magnitude).__name__}",
             f"Enter {kind.example}",
         )
     finite = magnitude.is_finite() if isinstance(magnitude, Decimal) else math.isfinite(magnitude)
@@ -260,21 +290,20 @@ def _from_pint(value: Quantity, kind: QuantityKind, name: str) -> Quantity:
     # another registry cannot be mixed, and its float powers would make the
     # conversions inexact.
     unit = registry().Unit("dimensionless")
-    for term, power in pint.util.to_units_container(value.units).items():
-        unit *= registry().Unit(term) ** Fraction(power)
+    for term, power in unit_powers(value.units).items():
+        unit *= registry().Unit(term) ** power
     return registry().Quantity(exact, unit)
 
 
 def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
     if len(text) > MAX_INPUT_LENGTH:
         raise ParseError(
-            name, f"the text is too long ({len(text)} characters; at most {MAX_INPUT_LENGTH})",
+            name,
+            f"the text is too long ({len(text)} characters; at most {MAX_INPUT_LENGTH})",
             f"Enter a single quantity, e.g. {kind.example}",
         )
     if any(unicodedata.category(ch) in ("Cc", "Cf") and not ch.isspace() for ch in text):
-        raise ParseError(
-            name, "the text contains a control character", f"Enter {kind.example}"
-        )
+        raise ParseError(name, "the text contains a control character", f"Enter {kind.example}")
     shown = text.strip()
     if not shown:
         raise ParseError(name, "nothing was entered", f"Enter {kind.example}")
@@ -284,7 +313,8 @@ def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
         raise ParseError(name, *_comma_advice(shown))
     if _EXPONENT_RE.search(shown):
         raise ParseError(
-            name, f"'{shown}' uses exponent notation",
+            name,
+            f"'{shown}' uses exponent notation",
             f"Write the number out in plain decimals, e.g. {kind.example}",
         )
     if _NEGATIVE_RE.match(shown):
@@ -293,7 +323,8 @@ def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
         )
     if _BARE_NUMBER_RE.fullmatch(shown):
         raise UnitError(
-            name, f"'{shown}' has no unit",
+            name,
+            f"'{shown}' has no unit",
             f"Write the unit after the number, e.g. {kind.example}",
         )
     if _COMPOUND_RE.fullmatch(shown):
@@ -333,18 +364,23 @@ def _compound(text: str, kind: QuantityKind, name: str) -> Quantity:
     if units not in _COMPOUND_UNITS:
         raise _unreadable(text, kind, name)
     (big, _), (small, _) = pairs
-    magnitude = registry().Quantity(Fraction(big), units[0]).to(units[1]).magnitude + Fraction(small)
+    magnitude = registry().Quantity(Fraction(big), units[0]).to(units[1]).magnitude + Fraction(
+        small
+    )
     return registry().Quantity(magnitude, units[1])
 
 
 def _resolve_term(term: str, field: str, example: str) -> str:
     if term in _REFUSED_UNITS:
-        raise UnitError(field, f"'{term}' is not accepted", f"{_REFUSED_UNITS[term]}, e.g. {example}")
+        raise UnitError(
+            field, f"'{term}' is not accepted", f"{_REFUSED_UNITS[term]}, e.g. {example}"
+        )
     try:
         return _VOCABULARY[term.lower()]
     except KeyError:
         raise UnitError(
-            field, f"'{term}' is not a unit dosecalc knows",
+            field,
+            f"'{term}' is not a unit dosecalc knows",
             f"Use a unit such as {example}",
         ) from None
 
@@ -353,7 +389,8 @@ def _check_dimension(quantity: Quantity, kind: QuantityKind, name: str, shown: s
     expected = registry().get_dimensionality(kind.dimensionality)
     if quantity.dimensionality != expected:
         raise UnitError(
-            name, f"'{shown.strip()}' is {describe_dimension(quantity)}, not a {kind.name}",
+            name,
+            f"'{shown.strip()}' is {describe_dimension(quantity)}, not a {kind.name}",
             f"Enter {kind.example}",
         )
 
@@ -361,7 +398,8 @@ def _check_dimension(quantity: Quantity, kind: QuantityKind, name: str, shown: s
 def _check_positive(magnitude: Fraction, name: str, kind: QuantityKind, shown: str) -> None:
     if magnitude <= 0:
         raise OutOfRangeError(
-            name, f"{shown} is {'zero' if magnitude == 0 else 'negative'}",
+            name,
+            f"{shown} is {'zero' if magnitude == 0 else 'negative'}",
             f"Enter a {kind.name} greater than zero, e.g. {kind.example}",
         )
 
@@ -370,16 +408,19 @@ def _comma_advice(text: str) -> tuple[str, str]:
     if _THOUSANDS_COMMA_RE.search(text):
         return (
             f"'{text}' has a comma, which could be a decimal or a thousands separator",
-            "Write the number without commas, with a point for decimals, e.g. '1000 g' or '70.5 kg'",
+            "Write the number without commas, with a point for decimals, "
+            "e.g. '1000 g' or '70.5 kg'",
         )
+    with_point = _DECIMAL_COMMA_RE.sub(lambda m: m.group().replace(",", "."), text)
     return (
         f"'{text}' uses a decimal comma",
-        f"Use a decimal point: '{_DECIMAL_COMMA_RE.sub(lambda m: m.group().replace(',', '.'), text)}'",
+        f"Use a decimal point: '{with_point}'",
     )
 
 
 def _unreadable(text: str, kind: QuantityKind, name: str) -> ParseError:
     return ParseError(
-        name, f"could not read '{text}' as one number followed by its unit",
+        name,
+        f"could not read '{text}' as one number followed by its unit",
         f"Enter {kind.example}",
     )

@@ -52,7 +52,12 @@ DEVINE_KG_PER_INCH: Final = Fraction("2.3")
 DEVINE_FROM_INCHES: Final = Fraction(60)
 ADJUSTED_WEIGHT_FACTOR: Final = Fraction("0.4")
 
-_SEX_SPELLINGS: Final[dict[str, Sex]] = {"male": "male", "m": "male", "female": "female", "f": "female"}
+_SEX_SPELLINGS: Final[dict[str, Sex]] = {
+    "male": "male",
+    "m": "male",
+    "female": "female",
+    "f": "female",
+}
 
 
 class DoseWarning(BaseModel):
@@ -101,8 +106,11 @@ def read_sex(value: object) -> Sex | None:
         return None
     sex = _SEX_SPELLINGS.get(value.strip().lower()) if isinstance(value, str) else None
     if sex is None:
-        raise ChoiceError("sex", f"{_shown(value)} is not a sex dosecalc uses",
-                          "Use 'male' or 'female' (needed for ideal body weight)")
+        raise ChoiceError(
+            "sex",
+            f"{_shown(value)} is not a sex dosecalc uses",
+            "Use 'male' or 'female' (needed for ideal body weight)",
+        )
     return sex
 
 
@@ -112,8 +120,11 @@ def read_basis(value: object) -> Basis:
     for basis in BASES:
         if wanted == basis:
             return basis
-    raise ChoiceError("basis", f"{_shown(value)} is not a dosing-weight basis",
-                      "Use 'actual', 'ideal' or 'adjusted'")
+    raise ChoiceError(
+        "basis",
+        f"{_shown(value)} is not a dosing-weight basis",
+        "Use 'actual', 'ideal' or 'adjusted'",
+    )
 
 
 def _shown(value: object) -> str:
@@ -133,7 +144,8 @@ def assess_patient(
     entered_height = parse_quantity(height, HEIGHT) if is_given(height) else None
     height_cm = (
         _within(entered_height, HEIGHT, HEIGHT_LIMITS_CM, "patient measures")
-        if entered_height is not None else None
+        if entered_height is not None
+        else None
     )
     chosen_sex = read_sex(sex)
     warnings = _weight_warnings(weight_kg)
@@ -171,17 +183,21 @@ def choose_dosing_weight(patient: Patient, basis: Basis) -> tuple[DosingWeight, 
         return _dosing(actual, "actual", basis), []
     if patient.height_cm is None or patient.sex is None:
         missing = " and ".join(
-            name for name, value in (("height", patient.height_cm), ("sex", patient.sex))
+            name
+            for name, value in (("height", patient.height_cm), ("sex", patient.sex))
             if value is None
         )
         raise MissingInputError(
-            "basis", f"the '{basis}' basis needs the patient's {missing}",
+            "basis",
+            f"the '{basis}' basis needs the patient's {missing}",
             "Enter height and sex, or use the 'actual' basis",
         )
     if patient.ideal_body_weight is None:
         raise OutOfRangeError(
-            "height", f"Devine's formula gives no positive ideal body weight at "
-            f"{format_body(patient.height_cm)}", "Use the 'actual' basis for this patient",
+            "height",
+            f"Devine's formula gives no positive ideal body weight at "
+            f"{format_body(patient.height_cm)}",
+            "Use the 'actual' basis for this patient",
         )
     ibw: Quantity = patient.ideal_body_weight
     if actual < ibw:
@@ -209,8 +225,10 @@ def _within(
     """``entered`` in the kind's unit, if within ``limits``; the message echoes it as typed."""
     value = entered.to(kind.unit)
     low, high = limits
-    for beyond, limit, side, than in ((value.magnitude < low, low, "below", "less"),
-                                      (value.magnitude > high, high, "above", "more")):
+    for beyond, limit, side, than in (
+        (value.magnitude < low, low, "below", "less"),
+        (value.magnitude > high, high, "above", "more"),
+    ):
         if beyond:
             raise OutOfRangeError(
                 kind.name,
@@ -227,25 +245,33 @@ def _weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
     shown = format_body(weight_kg)
     warnings = []
     if kg < low:
-        warnings.append(DoseWarning(
-            code="low-weight",
-            message=f"Weight {shown} is below {low} kg: the source gives no paediatric or "
-            "low-weight guidance.",
-        ))
+        warnings.append(
+            DoseWarning(
+                code="low-weight",
+                message=f"Weight {shown} is below {low} kg: the source gives no paediatric or "
+                "low-weight guidance.",
+            )
+        )
     if kg > high:
-        warnings.append(DoseWarning(
-            code="high-weight",
-            message=f"Weight {shown} is above {high} kg: check it, and for a weight-based dose "
-            "consider the ideal or adjusted basis (the source does not say which weight to use).",
-        ))
+        warnings.append(
+            DoseWarning(
+                code="high-weight",
+                message=f"Weight {shown} is above {high} kg: check it, and for a weight-based dose "
+                "consider the ideal or adjusted basis (the source does not say which weight "
+                "to use).",
+            )
+        )
     if kg < low or kg > high:
         for other, sign in ((kg * LB_KG_MIX_UP_FACTOR, "×"), (kg / LB_KG_MIX_UP_FACTOR, "÷")):
             if low <= other <= high:
-                warnings.append(DoseWarning(
-                    code="possible-lb-kg-mix-up",
-                    message=f"{shown} {sign} 2.2 = {format_number(other, decimals=2)} kg would be "
-                    "a usual adult weight: check that pounds and kilograms were not mixed up.",
-                ))
+                warnings.append(
+                    DoseWarning(
+                        code="possible-lb-kg-mix-up",
+                        message=f"{shown} {sign} {format_number(LB_KG_MIX_UP_FACTOR)} = "
+                        f"{format_number(other, decimals=2)} kg would be a usual adult weight: "
+                        "check that pounds and kilograms were not mixed up.",
+                    )
+                )
     return warnings
 
 
@@ -254,22 +280,32 @@ def _ideal_body_weight(height_cm: Quantity, sex: Sex) -> tuple[Quantity | None, 
     kg = DEVINE_BASE_KG[sex] + DEVINE_KG_PER_INCH * (inches - DEVINE_FROM_INCHES)
     if inches >= DEVINE_FROM_INCHES:
         return registry().Quantity(kg, "kg"), []
+    threshold = registry().Quantity(DEVINE_FROM_INCHES, "inch")
     if kg <= 0:
-        return None, [DoseWarning(
-            code="ideal-weight-undefined",
-            message=f"Devine's formula gives no positive ideal body weight at {format_body(height_cm)};"
-            " ideal and adjusted body weight are not shown.",
-        )]
-    return registry().Quantity(kg, "kg"), [DoseWarning(
-        code="devine-extrapolated",
-        message=f"Height {format_body(height_cm)} is under 60 inches (152.4 cm), where Devine's "
-        "formula is extrapolated: treat ideal and adjusted body weight with caution.",
-    )]
+        return None, [
+            DoseWarning(
+                code="ideal-weight-undefined",
+                message="Devine's formula gives no positive ideal body weight at "
+                f"{format_body(height_cm)}; ideal and adjusted body weight are not shown.",
+            )
+        ]
+    return registry().Quantity(kg, "kg"), [
+        DoseWarning(
+            code="devine-extrapolated",
+            message=f"Height {format_body(height_cm)} is under {format_body(threshold)} "
+            f"({format_body(threshold.to('cm'))}), where Devine's formula is extrapolated: "
+            "treat ideal and adjusted body weight with caution.",
+        )
+    ]
 
 
 def _patient_display(
-    weight: Quantity, weight_kg: Quantity, height: Quantity | None,
-    ibw: Quantity | None, abw: Quantity | None, bmi: Fraction | None,
+    weight: Quantity,
+    weight_kg: Quantity,
+    height: Quantity | None,
+    ibw: Quantity | None,
+    abw: Quantity | None,
+    bmi: Fraction | None,
 ) -> dict[str, str]:
     shown = {"weight": _echo(weight, ("kg", "lb"))}
     if height is not None:

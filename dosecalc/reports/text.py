@@ -44,8 +44,11 @@ def _patient(result: DoseResult) -> str:
         lines.append(_row("Height", shown["height"]))
     if result.patient.sex is not None:
         lines.append(_row("Sex", result.patient.sex))
-    for key, label in (("ideal_body_weight", "Ideal body weight"),
-                       ("adjusted_body_weight", "Adjusted body weight"), ("bmi", "BMI")):
+    for key, label in (
+        ("ideal_body_weight", "Ideal body weight"),
+        ("adjusted_body_weight", "Adjusted body weight"),
+        ("bmi", "BMI"),
+    ):
         if key in shown:
             lines.append(_row(label, shown[key]))
     if result.dosing_weight is not None:
@@ -71,20 +74,26 @@ def _titration(result: DoseResult) -> str:
         return ""
     columns = ["rate_per_kg", "dose_rate"] + (["pump_rate"] if result.pump_rate else [])
     headers = {"rate_per_kg": "per kg", "dose_rate": "dose rate", "pump_rate": "pump rate"}
-    table = [[headers[c] for c in columns]] + [[s.display[c] for c in columns] for s in result.titration]
+    table = [[headers[c] for c in columns]] + [
+        [s.display[c] for c in columns] for s in result.titration
+    ]
     widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
     lines = ["Titration across the range"]
-    lines += ["  " + "   ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True))
-              for row in table]
+    lines += [
+        "  " + "   ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True))
+        for row in table
+    ]
     return "\n".join(lines)
 
 
 def _watch_for(result: DoseResult) -> str:
-    return "\n".join([
-        "Watch for (side effects in the source)",
-        _wrap(", ".join(result.side_effects), indent="  "),
-        _wrap("Supervision: " + result.supervision, indent="  "),
-    ])
+    return "\n".join(
+        [
+            "Watch for (side effects in the source)",
+            _wrap(", ".join(result.side_effects), indent="  "),
+            _wrap("Supervision: " + result.supervision, indent="  "),
+        ]
+    )
 
 
 def _cautions(result: DoseResult) -> str:
@@ -101,16 +110,18 @@ def _cautions(result: DoseResult) -> str:
 def _basis(result: DoseResult) -> str:
     basis = result.basis
     inputs = ", ".join(f"{key} = {value}" for key, value in basis.inputs.items() if value)
-    return "\n".join([
-        "Basis (check by hand)",
-        _wrap(f"Inputs: {inputs}", indent="  "),
-        _wrap(f"Formula: {basis.formula}", indent="  "),
-        *(_wrap(f"Then {step}", indent="  ") for step in basis.steps),
-        _wrap(f"Rule: {basis.rule}, from {basis.source}", indent="  "),
-        _wrap(f'Source says: "{basis.source_quote}"', indent="  "),
-        _wrap(f"Rules: {basis.rules_version}, SHA-256 {basis.rules_sha256}", indent="  "),
-        _wrap(f"Rounding: {ROUNDING_RULE}", indent="  "),
-    ])
+    return "\n".join(
+        [
+            "Basis (check by hand)",
+            _wrap(f"Inputs: {inputs}", indent="  "),
+            _wrap(f"Formula: {basis.formula}", indent="  "),
+            *(_wrap(f"Then {step}", indent="  ") for step in basis.steps),
+            _wrap(f"Rule: {basis.rule}, from {basis.source}", indent="  "),
+            _wrap(f'Source says: "{basis.source_quote}"', indent="  "),
+            _wrap(f"Rules: {basis.rules_version}, SHA-256 {basis.rules_sha256}", indent="  "),
+            _wrap(f"Rounding: {ROUNDING_RULE}", indent="  "),
+        ]
+    )
 
 
 def _row(label: str, value: str) -> str:
@@ -121,7 +132,10 @@ def _wrap(text: str, indent: str = "") -> str:
     """Wrap at _WIDTH, never between a number and its unit (``30.8 mg/hr`` stays whole)."""
     bound = _NUMBER_THEN_UNIT.sub(rf"\1{_NO_BREAK_SPACE}", text)
     wrapped = textwrap.fill(
-        bound, _WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+        bound,
+        _WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
         break_on_hyphens=False,
     )
     return wrapped.replace(_NO_BREAK_SPACE, " ")

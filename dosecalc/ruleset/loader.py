@@ -68,7 +68,8 @@ class RuleSet:
                 return regimen
         shown = f"'{name.strip()}'" if isinstance(name, str) else repr(name)
         raise UnknownRegimenError(
-            "regimen", f"{shown} is not a regimen in the rules in force",
+            "regimen",
+            f"{shown} is not a regimen in the rules in force",
             f"Use one of: {'; '.join(_describe(r) for r in self.regimens)}",
         )
 
@@ -102,7 +103,8 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
     paths = sorted(folder.glob("*.toml"))
     if not paths:
         raise RulesError(f"rules folder '{folder}' holds no rule files (*.toml)")
-    files, regimens = [], []
+    files: list[RuleFileInfo] = []
+    regimens: list[tuple[str, Regimen]] = []
     for file_path in paths:
         info, rule_file = _load_file(file_path)
         files.append(info)

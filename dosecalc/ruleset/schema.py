@@ -67,8 +67,10 @@ class DoseRange(_Strict):
     def quantities(self) -> tuple[Quantity, Quantity]:
         """Low and high as exact Quantities (TOML decimals become exact fractions)."""
         unit = self.dose_unit.pint_unit()
-        return (registry().Quantity(Fraction(self.low), unit),
-                registry().Quantity(Fraction(self.high), unit))
+        return (
+            registry().Quantity(Fraction(self.low), unit),
+            registry().Quantity(Fraction(self.high), unit),
+        )
 
 
 class Amount(_Strict):
@@ -127,12 +129,17 @@ class Regimen(_Strict):
                 f"not '{self.dose.unit}'"
             )
         if self.kind == "fixed-dose" and (unit.is_weight_based or unit.is_rate):
-            raise ValueError(f"a fixed dose needs a plain drug amount (e.g. mg), not '{self.dose.unit}'")
+            raise ValueError(
+                f"a fixed dose needs a plain drug amount (e.g. mg), not '{self.dose.unit}'"
+            )
         limits = self.hard_limits
         if limits is not None and (limits.dose_unit.is_weight_based, limits.dose_unit.is_rate) != (
-            unit.is_weight_based, unit.is_rate
+            unit.is_weight_based,
+            unit.is_rate,
         ):
-            raise ValueError(f"hard_limits must be in the same kind of unit as dose ('{self.dose.unit}')")
+            raise ValueError(
+                f"hard_limits must be in the same kind of unit as dose ('{self.dose.unit}')"
+            )
         if len(set(self.aliases)) != len(self.aliases) or self.id in self.aliases:
             raise ValueError("aliases must be unique and differ from the id")
         return self

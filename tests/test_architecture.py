@@ -1,0 +1,81 @@
+"""The shape of the house: a small public API, and a core that never loads a UI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pint
+from pydantic import BaseModel
+
+import dosecalc
+
+_LOADED_AFTER_CALCULATE = """
+import json, sys
+import dosecalc
+dosecalc.calculate(weight="70 kg", regimen="iv", concentration="1 mg/mL")
+from dosecalc.reports.text import render_text
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"textual", "pandas", "numpy"}
+                        or m.startswith("dosecalc.faces"))))
+"""
+
+
+def test_importing_dosecalc_and_calculating_loads_no_ui_pandas_or_cli():
+    out = subprocess.run(
+        [sys.executable, "-c", _LOADED_AFTER_CALCULATE], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == []
+
+
+def test_the_cli_path_does_not_load_textual():
+    probe = (
+        "import sys; from dosecalc.faces.cli import main; main(['calc', '--weight', '70 kg', "
+        "'--regimen', 'iv', '--json']); "
+        "print('textual' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stderr.strip() == "False"
+
+
+def test_every_public_name_exists_and_is_documented():
+    for name in dosecalc.__all__:
+        assert hasattr(dosecalc, name), name
+    for name in ("calculate", "load_rules", "parse_quantity", "DoseCalcError", "DoseResult"):
+        assert getattr(dosecalc, name).__doc__
+
+
+def test_every_error_dosecalc_raises_is_a_dosecalc_error():
+    errors = [getattr(dosecalc, n) for n in dosecalc.__all__ if n.endswith("Error")]
+    assert errors
+    assert all(issubclass(e, dosecalc.DoseCalcError) for e in errors)
+    assert issubclass(dosecalc.InputError, ValueError)
+
+
+def _quantities(value: object) -> list[pint.Quantity]:
+    if isinstance(value, pint.Quantity):
+        return [value]
+    if isinstance(value, BaseModel):
+        return [q for name in type(value).model_fields for q in _quantities(getattr(value, name))]
+    if isinstance(value, list | tuple):
+        return [q for item in value for q in _quantities(item)]
+    return []
+
+
+def test_every_quantity_dosecalc_returns_can_be_printed():
+    # pint cannot print a unit with a power other than 1 under Fraction magnitudes
+    # (hgrecco/pint#2386); dosecalc must never hand one out.
+    r = dosecalc.calculate(
+        weight="80 kg",
+        regimen="iv",
+        concentration="1 mg/mL",
+        height="170 cm",
+        sex="male",
+        basis="adjusted",
+    )
+    quantities = _quantities(r)
+    assert len(quantities) > 20
+    for quantity in quantities:
+        assert str(quantity.units) in str(quantity)
+        assert repr(quantity).startswith("<Quantity(")
+    assert repr(r).startswith("DoseResult(")

@@ -1,0 +1,197 @@
+"""The ``dosecalc`` command: reports, JSON, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dosecalc
+from dosecalc.faces import cli
+
+CALC_70_KG = ("calc", "--weight", "70 kg", "--regimen", "iv")
+
+
+def test_calc_prints_a_readable_report_with_disclaimer_basis_and_side_effects(run_cli):
+    code, out, err = run_cli(*CALC_70_KG, "--concentration", "1 mg/mL")
+    assert (code, err) == (0, "")
+    assert out.startswith("dosecalc: ketamine, intravenous infusion (iv-infusion)")
+    assert "EDUCATIONAL USE ONLY" in out
+    assert "Dose rate:                21 to 35 mg/hr" in out
+    assert "Per 24 hours:             504 to 840 mg" in out
+    assert "Pump rate:                21 to 35 mL/hr" in out
+    assert "confusion, nausea, dizziness, blurred vision" in out
+    assert "Formula: 0.3 mg/kg/hr × 70 kg = 21 mg/hr" in out
+    assert dosecalc.load_rules().sha256 in out
+
+
+@pytest.mark.parametrize("weight", ["154.3 lb", "33 kg", "70 kg", "180 kg"])
+def test_the_report_never_splits_a_number_from_its_unit_across_lines(run_cli, weight):
+    _, out, _ = run_cli(
+        "calc",
+        "--weight",
+        weight,
+        "--regimen",
+        "iv",
+        "--concentration",
+        "2 mg/mL",
+        "--height",
+        "5 ft 7 in",
+        "--sex",
+        "female",
+        "--basis",
+        "adjusted",
+    )
+    assert not any(
+        line.rstrip()[-1:].isdigit() and nxt.lstrip()[:1].isalpha() and nxt.lstrip()[:2] != "to"
+        for line, nxt in zip(out.splitlines(), out.splitlines()[1:], strict=False)
+        if line.strip() and nxt.strip() and nxt.startswith("    ")
+    ), out
+    assert all(len(line) <= 78 or "SHA-256" in line for line in out.splitlines())
+
+
+def test_calc_json_is_exactly_the_result_model_dump(run_cli):
+    code, out, err = run_cli(*CALC_70_KG, "--concentration", "2 mg/mL", "--json")
+    assert (code, err) == (0, "")
+    expected = dosecalc.calculate(weight="70 kg", regimen="iv", concentration="2 mg/mL")
+    assert json.loads(out) == expected.model_dump(mode="json")
+    data = json.loads(out)
+    assert data["dose"]["low"] == {"value": 21, "unit": "mg/h"}
+    assert data["dose_per_24h"]["high"] == {"value": 840, "unit": "mg"}
+    assert data["pump_rate"]["low"] == {"value": 10.5, "unit": "mL/h"}
+
+
+def test_sublingual_json_has_no_per_24h_and_a_volume_with_a_concentration(run_cli):
+    _, out, _ = run_cli(
+        "calc", "--weight", "40 kg", "--regimen", "sl", "--concentration", "50 mg/5 mL", "--json"
+    )
+    data = json.loads(out)
+    assert data["dose"]["low"] == {"value": 25, "unit": "mg"}
+    assert data["dose_per_24h"] is None
+    assert data["pump_rate"] is None
+    assert data["volume"]["high"] == {"value": 5, "unit": "mL"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("calc", "--weight", "70", "--regimen", "iv"),
+        ("calc", "--weight", "", "--regimen", "iv"),
+        ("calc", "--weight", "-70 kg", "--regimen", "iv"),
+        ("calc", "--weight", "NaN kg", "--regimen", "iv"),
+        ("calc", "--weight", "70 m", "--regimen", "iv"),
+        ("calc", "--weight", "70,5 kg", "--regimen", "iv"),
+        ("calc", "--weight", "70 kg", "--regimen", "im"),
+        ("calc", "--weight", "70 kg", "--regimen", "iv", "--concentration", "1 mg/kg"),
+        ("calc", "--weight", "70 kg", "--regimen", "iv", "--basis", "ideal"),
+        ("calc", "--weight", "70 kg", "--regimen", "iv", "--json", "--basis", "ideal"),
+        ("--rules", "/nonexistent", "calc", "--weight", "70 kg", "--regimen", "iv"),
+    ],
+)
+def test_bad_input_exits_2_with_one_message_and_nothing_on_stdout(run_cli, args):
+    code, out, err = run_cli(*args)
+    assert (code, out) == (2, "")
+    assert err.startswith("dosecalc: ")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_missing_or_unknown_arguments_exit_2_like_bad_input(run_cli):
+    with pytest.raises(SystemExit) as raised:
+        run_cli("calc", "--regimen", "iv")
+    assert raised.value.code == 2
+
+
+def test_an_unexpected_error_is_a_short_message_and_exit_70(run_cli, monkeypatch):
+    def broken(**_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "calculate", broken)
+    code, out, err = run_cli(*CALC_70_KG)
+    assert (code, out) == (70, "")
+    assert "internal error (RuntimeError): boom" in err
+    assert "Traceback" not in err
+    with pytest.raises(RuntimeError, match="boom"):
+        run_cli("--debug", *CALC_70_KG)
+
+
+def test_rules_lists_the_regimens_with_version_and_hash(run_cli):
+    code, out, _ = run_cli("rules")
+    rules = dosecalc.load_rules()
+    assert code == 0
+    assert f"version {rules.version}" in out
+    assert f"sha256 {rules.sha256}" in out
+    assert "iv-infusion (also: iv)" in out
+    assert "ketamine, intravenous infusion: 0.3 to 0.5 mg/kg/hr" in out
+    assert "sublingual-buccal (also: sublingual, buccal, sl)" in out
+
+
+def test_rules_check_accepts_a_valid_folder_and_refuses_a_broken_one(run_cli, rules_copy: Path):
+    code, out, _ = run_cli("rules", "--check", str(rules_copy))
+    assert code == 0
+    assert out.startswith("OK: ")
+    path = rules_copy / "ketamine-palliative.toml"
+    path.write_text(path.read_text().replace("high = 0.5", "high = 0.2"))
+    code, out, err = run_cli("rules", "--check", str(rules_copy))
+    assert (code, out) == (2, "")
+    assert "ketamine-palliative.toml" in err
+    assert "above high" in err
+
+
+def test_a_broken_rules_folder_stops_calc_before_any_dose(run_cli, rules_copy: Path):
+    (rules_copy / "broken.toml").write_text("schema_version = 1\n")
+    code, out, err = run_cli("--rules", str(rules_copy), *CALC_70_KG)
+    assert (code, out) == (2, "")
+    assert "broken.toml" in err
+
+
+def test_the_rules_option_and_env_choose_another_folder(run_cli, rules_copy: Path, monkeypatch):
+    path = rules_copy / "ketamine-palliative.toml"
+    path.write_text(path.read_text().replace('version = "1.0.0"', 'version = "9.9.9"'))
+    _, out, _ = run_cli("--rules", str(rules_copy), *CALC_70_KG, "--json")
+    assert json.loads(out)["basis"]["rules_version"] == "ketamine-palliative@9.9.9"
+    monkeypatch.setenv("DOSECALC_RULES", str(rules_copy))
+    _, out, _ = run_cli(*CALC_70_KG, "--json")
+    assert json.loads(out)["basis"]["rules_version"] == "ketamine-palliative@9.9.9"
+
+
+def test_rules_schema_prints_the_committed_json_schema(run_cli):
+    _, out, _ = run_cli("rules", "--schema")
+    committed = (Path(__file__).resolve().parents[1] / "rules" / "schema.json").read_text()
+    assert out == committed
+
+
+def test_no_command_prints_help(run_cli):
+    code, out, _ = run_cli()
+    assert code == 0
+    assert "calc" in out
+    assert "Educational use only" in out
+
+
+@pytest.mark.parametrize("launcher", [["dosecalc"], [sys.executable, "-m", "dosecalc"]])
+def test_the_console_script_and_python_m_work_from_any_folder(launcher, tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if k != "DOSECALC_RULES"}
+    done = subprocess.run(
+        [*launcher, *CALC_70_KG, "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["dose"]["high"] == {"value": 35, "unit": "mg/h"}
+    bad = subprocess.run(
+        [*launcher, "calc", "--weight", "70", "--regimen", "iv"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert "has no unit" in bad.stderr
