@@ -27,7 +27,7 @@ from dosecalc import (
     parse_quantity,
     registry,
 )
-from dosecalc.foundation.units import MAX_INPUT_LENGTH, parse_dose_unit
+from dosecalc.foundation.units import MAX_INPUT_LENGTH, parse_dose, parse_dose_unit
 
 EXAMPLE = re.compile(r"'[^']*\d[^']*'")  # a quoted entry with a number: '70 kg'
 
@@ -218,11 +218,65 @@ def test_dose_units_keep_per_kg_explicit():
 
 
 @pytest.mark.parametrize(
-    "text", ["kg/mg/h", "mg/h/kg", "mL/h", "h", "mg/kg/h/min", "mg/cm", "mg/lb/h", "lb", "mg/kg/kg"]
+    "text", ["kg/mg/h", "mL/h", "h", "mg/kg/h/min", "mg/cm", "mg/lb/h", "lb", "mg/kg/kg", "mg/mg"]
 )
 def test_dose_units_in_another_order_or_kind_are_refused(text):
     with pytest.raises(UnitError):
         parse_dose_unit(text)
+
+
+def test_a_dose_unit_is_the_same_whatever_the_order_of_its_denominators():
+    assert parse_dose_unit("mg/h/kg") == parse_dose_unit("mg/kg/h")
+
+
+@pytest.mark.parametrize(
+    ("text", "per_kg", "per_time", "mg_per_unit"),
+    [
+        ("0.3 mg/kg/h", "kilogram", "hour", Fraction(3, 10)),
+        ("0.3 mg/kg/hr", "kilogram", "hour", Fraction(3, 10)),
+        ("5 mcg/kg/min", "kilogram", "minute", Fraction(5, 1000)),
+        ("30 mg/hr", None, "hour", Fraction(30)),
+        ("600 mg/24 h", None, "hour", Fraction(25)),
+        ("600 mg/24h", None, "hour", Fraction(25)),
+        ("600 mg/day", None, "day", Fraction(600)),
+        ("25 mg", None, None, Fraction(25)),
+        ("25000 mcg", None, None, Fraction(25)),
+        ("1.5 mg/kg", "kilogram", None, Fraction(3, 2)),
+    ],
+)
+def test_doses_are_read_with_per_kg_and_per_time_kept_explicit(text, per_kg, per_time, mg_per_unit):
+    dose = parse_dose(text)
+    assert dose.unit.per_body_weight == per_kg
+    assert dose.unit.per_time == per_time
+    assert (
+        dose.quantity.to(dose.unit.pint_unit()).magnitude
+        * (registry().Quantity(1, dose.unit.amount).to("mg").magnitude)
+        == mg_per_unit
+    )
+
+
+def test_a_weight_based_rate_and_an_absolute_rate_are_never_confused():
+    per_kg, absolute = parse_dose("0.3 mg/kg/h"), parse_dose("0.3 mg/h")
+    assert per_kg.unit.is_weight_based
+    assert not absolute.unit.is_weight_based
+    assert per_kg.quantity.dimensionality != absolute.quantity.dimensionality
+    quantity = parse_dose(registry().Quantity(Fraction(3, 10), "mg/kg/h"))
+    assert quantity.unit == per_kg.unit
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("70 kg", "a weight, not a dose"),
+        ("30 mL/h", "a flow rate, not a dose"),
+        ("1 mg/mL", "a concentration, not a dose"),
+        ("30", "has no unit"),
+        ("30 mg/lb/h", "not a dose"),
+    ],
+)
+def test_what_is_not_a_dose_is_refused_as_a_dose(text, words):
+    with pytest.raises(DoseCalcError, match=words):
+        parse_dose(text)
 
 
 def test_the_registry_is_built_once_and_shared():

@@ -100,7 +100,7 @@ class QuantityKind:
     """What a field holds: its name, dimension, canonical unit and an example."""
 
     name: str
-    dimensionality: str
+    dimensionality: str | None  # None: any dimension, checked by the caller
     unit: str
     example: str
 
@@ -179,8 +179,11 @@ def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) 
             f"Enter {kind.example}",
         )
     _check_dimension(quantity, kind, name, shown=str(value))
-    known = set(_VOCABULARY.values())
-    if not set(unit_powers(quantity.units)) <= known:
+    if not set(unit_powers(quantity.units)) <= set(_VOCABULARY.values()):
+        if kind.dimensionality is None:
+            raise UnitError(
+                name, f"'{value}' is in a unit dosecalc does not use", f"Enter {kind.example}"
+            )
         return quantity.to(kind.unit)  # a caller's Quantity in a unit we do not display
     return quantity
 
@@ -188,6 +191,13 @@ def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) 
 def is_given(value: object) -> bool:
     """False for an optional input left out: None or blank text."""
     return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+_DRUG_AMOUNT_UNITS: Final = frozenset({"gram", "milligram", "microgram"})
+_BODY_WEIGHT_UNITS: Final = frozenset({"kilogram"})
+_TIME_UNITS: Final = frozenset({"hour", "minute", "day"})
+_DOSE_EXAMPLE: Final = "'25 mg', '30 mg/hr' or '0.3 mg/kg/hr'"
+_DOSE_UNIT_EXAMPLE: Final = "'mg', 'mg/h' or 'mg/kg/h'"
 
 
 @dataclass(frozen=True)
@@ -214,33 +224,71 @@ class DoseUnit:
         text = "/".join(p for p in (self.amount, self.per_body_weight, self.per_time) if p)
         return registry().Unit(text)
 
+    @classmethod
+    def of(cls, unit: Unit) -> DoseUnit | None:
+        """The parts of ``unit`` if it is a dose unit (g, mg or mcg; per kg; per hr, min or
+        day), else None."""
+        powers = unit_powers(unit)
+        amounts = [name for name, power in powers.items() if power == 1]
+        per = {name for name, power in powers.items() if power == -1}
+        per_weight, per_time = per & _BODY_WEIGHT_UNITS, per & _TIME_UNITS
+        if (
+            len(amounts) != 1
+            or amounts[0] not in _DRUG_AMOUNT_UNITS
+            or len(per_weight) > 1
+            or len(per_time) > 1
+            or len(powers) != 1 + len(per_weight) + len(per_time)
+        ):
+            return None
+        return cls(amounts[0], next(iter(per_weight), None), next(iter(per_time), None))
+
+
+@dataclass(frozen=True)
+class Dose:
+    """A dose as entered: its exact quantity and what kind of dose it is."""
+
+    quantity: Quantity
+    unit: DoseUnit
+
+
+DOSE: Final = QuantityKind("dose", None, "mg", _DOSE_EXAMPLE)
+
+
+def parse_dose(value: object, field: str = "dose") -> Dose:
+    """Read a dose (``25 mg``, ``30 mg/hr``, ``600 mg/24 h``, ``0.3 mg/kg/hr``,
+    ``5 mcg/kg/min``) from text or a pint Quantity, keeping "per kg" explicit.
+
+    Raises `InputError` as `parse_quantity` does, and `UnitError` for a
+    quantity that is not a drug amount, optionally per kg, optionally per time.
+    """
+    quantity = parse_quantity(value, DOSE, field)
+    unit = DoseUnit.of(quantity.units)
+    if unit is None:
+        shown = value.strip() if isinstance(value, str) else str(value)
+        raise UnitError(
+            field,
+            f"'{shown}' is {describe_dimension(quantity)}, not a dose",
+            f"Enter {_DOSE_EXAMPLE}",
+        )
+    return Dose(quantity, unit)
+
 
 def parse_dose_unit(text: str) -> DoseUnit:
-    """Read a dose unit such as ``mg``, ``mg/h`` or ``mg/kg/h`` (no numbers).
-
-    The drug amount is g, mg or mcg; the body weight, if any, is per kg; the
-    time, if any, is per hour, minute or day, in that order. Anything else
-    raises `UnitError` (a ValueError).
-    """
-    parts = [
-        _resolve_term(part.strip(), "dose unit", _DOSE_UNIT_EXAMPLE) for part in text.split("/")
-    ]
-    amount, *rest = parts
-    per_weight = rest.pop(0) if rest and rest[0] in _BODY_WEIGHT_UNITS else None
-    per_time = rest.pop(0) if rest and rest[0] in _TIME_UNITS else None
-    if amount not in _DRUG_AMOUNT_UNITS or rest:
+    """Read a dose unit such as ``mg``, ``mg/h`` or ``mg/kg/h`` (no numbers), for rule files."""
+    first, *per = (
+        registry().Unit(_resolve_term(term.strip(), "dose unit", _DOSE_UNIT_EXAMPLE))
+        for term in text.split("/")
+    )
+    for divisor in per:
+        first /= divisor
+    dose_unit = DoseUnit.of(first)
+    if dose_unit is None:
         raise UnitError(
             "dose unit",
             f"'{text}' is not a drug amount, optionally per kg, optionally per time",
             f"Write it as {_DOSE_UNIT_EXAMPLE}",
         )
-    return DoseUnit(amount, per_weight, per_time)
-
-
-_DOSE_UNIT_EXAMPLE: Final = "'mg', 'mg/h' or 'mg/kg/h'"
-_DRUG_AMOUNT_UNITS: Final = frozenset({"gram", "milligram", "microgram"})
-_BODY_WEIGHT_UNITS: Final = frozenset({"kilogram"})
-_TIME_UNITS: Final = frozenset({"hour", "minute", "day"})
+    return dose_unit
 
 
 def describe_dimension(quantity_or_unit: Quantity | Unit) -> str:
@@ -386,6 +434,8 @@ def _resolve_term(term: str, field: str, example: str) -> str:
 
 
 def _check_dimension(quantity: Quantity, kind: QuantityKind, name: str, shown: str) -> None:
+    if kind.dimensionality is None:
+        return
     expected = registry().get_dimensionality(kind.dimensionality)
     if quantity.dimensionality != expected:
         raise UnitError(

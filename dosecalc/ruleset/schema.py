@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -21,6 +21,7 @@ from dosecalc.foundation.units import (
     DRUG_AMOUNT,
     DoseUnit,
     Quantity,
+    QuantityKind,
     parse_dose_unit,
     parse_quantity,
     registry,
@@ -73,28 +74,29 @@ class DoseRange(_Strict):
         )
 
 
-class Amount(_Strict):
+class _RuleQuantity(_Strict):
+    """A value and unit in a rule file, of the kind the subclass names."""
+
+    value: PositiveDecimal
+    unit: Text
+    _kind: ClassVar[QuantityKind]
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> Self:
+        parse_quantity(f"{self.value} {self.unit}", self._kind, "unit")
+        return self
+
+
+class Amount(_RuleQuantity):
     """A drug amount, such as a maximum per 24 hours."""
 
-    value: PositiveDecimal
-    unit: Text
-
-    @model_validator(mode="after")
-    def _is_a_mass(self) -> Self:
-        parse_quantity(f"{self.value} {self.unit}", DRUG_AMOUNT, "unit")
-        return self
+    _kind = DRUG_AMOUNT
 
 
-class Concentration(_Strict):
+class Concentration(_RuleQuantity):
     """A drug concentration, such as a standard 1 mg/mL infusion."""
 
-    value: PositiveDecimal
-    unit: Text
-
-    @model_validator(mode="after")
-    def _is_a_concentration(self) -> Self:
-        parse_quantity(f"{self.value} {self.unit}", CONCENTRATION, "unit")
-        return self
+    _kind = CONCENTRATION
 
 
 class Regimen(_Strict):
