@@ -1,0 +1,39 @@
+"""The README's examples are run, and the values its comments claim are checked."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shlex
+
+from conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+CLAIM = re.compile(r"^(?P<expr>[^#]+?)\s+# (?P<value>'.*')$")
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_the_readme_python_example_runs_and_its_commented_values_are_true():
+    (block,) = python_blocks()
+    namespace: dict[str, object] = {}
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exec(compile(block, "README.md", "exec"), namespace)  # the documented example, as is
+    claims = [m for line in block.splitlines() if (m := CLAIM.match(line.strip()))]
+    assert len(claims) >= 3
+    for claim in claims:
+        assert repr(eval(claim["expr"], namespace)) == claim["value"], claim["expr"]
+    assert "weight: '70' has no unit" in printed.getvalue()
+
+
+def test_the_readme_shell_examples_state_what_dosecalc_gives(run_cli):
+    examples = re.findall(r"^dosecalc calc (.*?)\s+# (.*)$", README, flags=re.MULTILINE)
+    assert len(examples) >= 4
+    for arguments, claim in examples:
+        code, out, err = run_cli("calc", *shlex.split(arguments))
+        assert code == 0, err
+        for expected in re.findall(r"\d[\d.,]* to [\d.,]+ [\w/]+", claim):
+            assert expected in out, (arguments, expected)
