@@ -20,7 +20,17 @@ This module re-exports the public API; everything else may change.
 """
 
 from dosecalc.clinical.calculate import calculate
-from dosecalc.clinical.result import DISCLAIMER, Basis, DoseResult, QuantityRange, TitrationStep
+from dosecalc.clinical.check import check
+from dosecalc.clinical.result import (
+    DISCLAIMER,
+    Basis,
+    CheckResult,
+    DoseResult,
+    EntrySlip,
+    ProbableEntryError,
+    QuantityRange,
+    TitrationStep,
+)
 from dosecalc.foundation.errors import (
     ChoiceError,
     DoseCalcError,
@@ -55,6 +65,7 @@ __all__ = [
     "HEIGHT",
     "WEIGHT",
     "Basis",
+    "CheckResult",
     "ChoiceError",
     "Dose",
     "DoseCalcError",
@@ -62,11 +73,13 @@ __all__ = [
     "DoseUnit",
     "DoseWarning",
     "DosingWeight",
+    "EntrySlip",
     "InputError",
     "MissingInputError",
     "OutOfRangeError",
     "ParseError",
     "Patient",
+    "ProbableEntryError",
     "QuantityKind",
     "QuantityRange",
     "Regimen",
@@ -77,6 +90,7 @@ __all__ = [
     "UnknownRegimenError",
     "__version__",
     "calculate",
+    "check",
     "default_rules_path",
     "load_rules",
     "parse_dose",

@@ -5,15 +5,16 @@ the rule, the source citation, the rules' version and SHA-256, the side
 effects, the supervision statement and the disclaimer, so that a clinician can
 check it by hand. ``model_dump(mode="json")`` gives exact values with UCUM
 units; ``display`` strings follow the rounding rule in `dosecalc.foundation.display`.
+`CheckResult` is what checking a proposed order returns, with the same basis.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from dosecalc.foundation.display import JsonQuantity, format_range
+from dosecalc.foundation.display import JsonNumber, JsonQuantity, format_range
 from dosecalc.foundation.units import Quantity
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
 from dosecalc.ruleset.schema import RegimenKind
@@ -88,6 +89,62 @@ class DoseResult(_Frozen):
     pump_rate: QuantityRange | None
     volume: QuantityRange | None
     titration: list[TitrationStep]
+    side_effects: list[str]
+    supervision: str
+    warnings: list[DoseWarning]
+    notes: list[str]
+    basis: Basis
+    disclaimer: str = DISCLAIMER
+
+
+Verdict = Literal["below", "within", "above"]
+DoseForm = Literal[
+    "weight-based-rate", "absolute-rate", "pump-rate", "fixed-dose", "volume", "weight-based-dose"
+]
+
+
+class EntrySlip(_Frozen):
+    """One usual slip that would bring the proposed dose into range."""
+
+    slip: str
+    factor: str
+    would_mean: JsonQuantity
+    display: str
+
+
+class ProbableEntryError(_Frozen):
+    """Why an out-of-range dose looks like an entry error, and what it may have meant."""
+
+    reason: str
+    slips: list[EntrySlip]
+    message: str
+
+
+class CheckResult(_Frozen):
+    """A proposed order checked against the source's range for one patient.
+
+    ``verdict`` is decided on exact values, bounds inclusive. ``in_rule_units``
+    restates the dose in the rule's own unit (mg/kg/h for the infusion);
+    ``dose_rate`` in mg/h and ``pump_rate`` in mL/h (with a concentration) for
+    a rate, ``volume`` in mL for a fixed dose with a concentration.
+    ``ratio_to_bound`` is the proposed dose divided by the nearest bound.
+    """
+
+    verdict: Verdict
+    drug: str
+    regimen: str
+    route: str
+    form: DoseForm
+    proposed: JsonQuantity
+    in_rule_units: JsonQuantity
+    dose_rate: JsonQuantity | None
+    pump_rate: JsonQuantity | None
+    volume: JsonQuantity | None
+    range: QuantityRange
+    patient_range: QuantityRange
+    ratio_to_bound: JsonNumber
+    probable_entry_error: ProbableEntryError | None
+    display: dict[str, str]
     side_effects: list[str]
     supervision: str
     warnings: list[DoseWarning]

@@ -1,29 +1,34 @@
 """The ``dosecalc`` command line. It parses arguments and prints; no dose logic.
 
-Exit codes: 0 success; 2 bad input, bad arguments or an invalid rule folder
-(one message on stderr, nothing on stdout); 70 an unexpected internal error
-(a short message; ``--debug`` shows the traceback).
+Exit codes: 0 success (a check's verdict, whatever it is, is not an error);
+2 bad input, bad arguments or an invalid rule folder (one message on stderr,
+nothing on stdout); 3 with ``check --strict`` when the verdict is not
+"within"; 70 an unexpected internal error (a short message; ``--debug``
+shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Final
 
 from dosecalc import __version__
 from dosecalc.clinical.calculate import calculate
+from dosecalc.clinical.check import check
 from dosecalc.foundation.display import format_range
 from dosecalc.foundation.errors import DoseCalcError
 from dosecalc.patient.body import BASES
-from dosecalc.reports.text import render_text
+from dosecalc.reports.text import render_check_text, render_text
 from dosecalc.ruleset.loader import RULES_ENV, RuleSet, default_rules_path, load_rules
 from dosecalc.ruleset.schema import RuleFile
 
 EXIT_OK: Final = 0
 EXIT_BAD_INPUT: Final = 2
+EXIT_NOT_WITHIN: Final = 3
 EXIT_INTERNAL_ERROR: Final = 70
 
 
@@ -49,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERNAL_ERROR
     sys.stdout.write(output)
-    return EXIT_OK
+    return int(getattr(args, "exit_code", EXIT_OK))
 
 
 def _calc(args: argparse.Namespace) -> str:
@@ -63,13 +68,40 @@ def _calc(args: argparse.Namespace) -> str:
         rules=args.rules,
     )
     if args.json:
-        return json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        return _json(result.model_dump(mode="json"))
     return render_text(result)
+
+
+def _check(args: argparse.Namespace) -> str:
+    result = check(
+        weight=args.weight,
+        regimen=args.regimen,
+        dose=args.dose,
+        concentration=args.concentration,
+        height=args.height,
+        sex=args.sex,
+        basis=args.basis,
+        rules=args.rules,
+    )
+    if args.strict and result.verdict != "within":
+        args.exit_code = EXIT_NOT_WITHIN
+    if args.json:
+        return _json(result.model_dump(mode="json"))
+    return render_check_text(result, colour=_colour_wanted())
+
+
+def _colour_wanted() -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _rules(args: argparse.Namespace) -> str:
     if args.schema:
-        return json.dumps(RuleFile.model_json_schema(), indent=2) + "\n"
+        return _json(RuleFile.model_json_schema())
     if args.check is not None:
         rule_set = load_rules(args.check)
         return (
@@ -120,14 +152,22 @@ def _parser() -> argparse.ArgumentParser:
         help="the range for one patient and regimen",
         description="The source's range for one regimen, applied to one patient.",
     )
-    calc.add_argument("--weight", required=True, help='with its unit: "70 kg", "154 lb"')
-    calc.add_argument("--regimen", required=True, help="iv-infusion (iv) or sublingual-buccal (sl)")
-    calc.add_argument("--concentration", help='for mL: "1 mg/mL", "50 mg/5 mL"')
-    calc.add_argument("--height", help='for IBW/ABW: "170 cm", "5 ft 7 in"')
-    calc.add_argument("--sex", help="male or female (for IBW/ABW)")
-    calc.add_argument("--basis", default="actual", help=f"dosing weight: {', '.join(BASES)}")
-    calc.add_argument("--json", action="store_true", help="exact values as JSON")
+    _patient_arguments(calc)
     calc.set_defaults(handler=_calc)
+
+    order = commands.add_parser(
+        "check",
+        help="check a proposed dose against the range",
+        description="Is this proposed dose within the source's range for this patient?",
+    )
+    _patient_arguments(order)
+    order.add_argument(
+        "--dose",
+        required=True,
+        help='the proposed dose: "30 mg/hr", "0.4 mg/kg/hr", "6 mcg/kg/min", "25 mL/hr", "25 mg"',
+    )
+    order.add_argument("--strict", action="store_true", help="exit 3 unless the dose is within")
+    order.set_defaults(handler=_check)
 
     rules = commands.add_parser(
         "rules",
@@ -138,3 +178,15 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--schema", action="store_true", help="print the rule files' JSON Schema")
     rules.set_defaults(handler=_rules)
     return parser
+
+
+def _patient_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--weight", required=True, help='with its unit: "70 kg", "154 lb"')
+    command.add_argument(
+        "--regimen", required=True, help="iv-infusion (iv) or sublingual-buccal (sl)"
+    )
+    command.add_argument("--concentration", help='for mL: "1 mg/mL", "50 mg/5 mL"')
+    command.add_argument("--height", help='for IBW/ABW: "170 cm", "5 ft 7 in"')
+    command.add_argument("--sex", help="male or female (for IBW/ABW)")
+    command.add_argument("--basis", default="actual", help=f"dosing weight: {', '.join(BASES)}")
+    command.add_argument("--json", action="store_true", help="exact values as JSON")

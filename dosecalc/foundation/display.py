@@ -41,6 +41,7 @@ _MAX_EXTRA_DECIMALS: Final = 12
 
 EXACT_DECIMALS: Final = 12
 Rounding = Literal["nearest", "up", "down"]
+_ROUNDINGS: Final[tuple[Rounding, ...]] = ("nearest", "up", "down")
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,23 @@ def _rounded(value: Fraction, places: int, rounding: Rounding) -> Fraction:
 def format_quantity(quantity: Quantity, rounding: Rounding = "nearest") -> str:
     """``21 mg/hr``: a dose, rate or volume under the significant-figure rule."""
     return f"{format_number(magnitude(quantity), rounding)} {unit_display(quantity.units)}"
+
+
+def format_apart_from(quantity: Quantity, bounds: Sequence[Quantity]) -> str:
+    """``quantity`` to nearest, with as many more decimals as it takes never to read as
+    equal to a bound it is not equal to (0.5004 mg/kg/hr is never shown as "0.5")."""
+    value = magnitude(quantity)
+    others = [magnitude(bound.to(quantity.units)) for bound in bounds]
+    places = significant_decimals(value)
+    for extra in range(_MAX_EXTRA_DECIMALS + 1):
+        shown = _rounded(value, places + extra, "nearest")
+        # A bound, however it is rounded at this precision, must not look the same.
+        if not any(
+            other != value and shown in {_rounded(other, places + extra, r) for r in _ROUNDINGS}
+            for other in others
+        ):
+            break
+    return f"{format_number(shown, decimals=places + extra)} {unit_display(quantity.units)}"
 
 
 def format_body(quantity: Quantity) -> str:

@@ -122,19 +122,21 @@ than 1 when magnitudes are Fractions (hgrecco/pint#2386).
 MASS: Final[Dimension] = (("[mass]", 1),)
 LENGTH: Final[Dimension] = (("[length]", 1),)
 TIME: Final[Dimension] = (("[time]", 1),)
+VOLUME: Final[Dimension] = (("[length]", 3),)
+FLOW: Final[Dimension] = (("[length]", 3), ("[time]", -1))
 
 # How a dimension is named in an error message ("'70 m' is a length, not a weight").
 _DIMENSION_WORDS: Final[dict[Dimension, str]] = {
     MASS: "a weight",
     LENGTH: "a length",
     (("[length]", 2),): "an area",
-    (("[length]", 3),): "a volume",
+    VOLUME: "a volume",
     TIME: "a time",
     (("[length]", -3), ("[mass]", 1)): "a concentration",
     (("[mass]", 1), ("[time]", -1)): "a dose rate",
     (("[time]", -1),): "a dose per kg of body weight per time",
     (): "a ratio such as mg/kg",
-    (("[length]", 3), ("[time]", -1)): "a flow rate",
+    FLOW: "a flow rate",
 }
 
 # The only entries written as a sum of two parts.

@@ -1,4 +1,4 @@
-"""A result as a plain-text report for a terminal, a printout or a note.
+"""Results as plain-text reports for a terminal, a printout or a note.
 
 Only layout lives here: every number is already a display string in the
 result (rounded once, in `dosecalc.foundation.display`).
@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import textwrap
 
-from dosecalc.clinical.result import DoseResult, QuantityRange
-from dosecalc.foundation.display import ROUNDING_RULE
+from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRange
+from dosecalc.foundation.display import ROUNDING_RULE, format_number
+from dosecalc.patient.body import DoseWarning
 
 _WIDTH = 78
 _LABEL = 26
@@ -26,8 +27,8 @@ def render_text(result: DoseResult) -> str:
         _results(result),
         _titration(result),
         _watch_for(result),
-        _cautions(result),
-        _basis(result),
+        _cautions(result.warnings, result.notes),
+        _basis_lines(result.basis),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
 
@@ -96,19 +97,18 @@ def _watch_for(result: DoseResult) -> str:
     )
 
 
-def _cautions(result: DoseResult) -> str:
+def _cautions(warnings: list[DoseWarning], notes: list[str]) -> str:
     lines = []
-    if result.warnings:
+    if warnings:
         lines.append("Warnings")
-        lines += [_wrap(f"! {w.message} [{w.code}]", indent="  ") for w in result.warnings]
-    if result.notes:
+        lines += [_wrap(f"! {w.message} [{w.code}]", indent="  ") for w in warnings]
+    if notes:
         lines.append("Notes")
-        lines += [_wrap(f"- {note}", indent="  ") for note in result.notes]
+        lines += [_wrap(f"- {note}", indent="  ") for note in notes]
     return "\n".join(lines)
 
 
-def _basis(result: DoseResult) -> str:
-    basis = result.basis
+def _basis_lines(basis: Basis) -> str:
     inputs = ", ".join(f"{key} = {value}" for key, value in basis.inputs.items() if value)
     return "\n".join(
         [
@@ -139,3 +139,50 @@ def _wrap(text: str, indent: str = "") -> str:
         break_on_hyphens=False,
     )
     return wrapped.replace(_NO_BREAK_SPACE, " ")
+
+
+_VERDICT_COLOURS = {"below": "\033[1;33m", "within": "\033[1;32m", "above": "\033[1;31m"}
+_RESET = "\033[0m"
+
+
+def render_check_text(result: CheckResult, *, colour: bool = False) -> str:
+    """A checked order: the verdict in words (and colour on a terminal), then the basis."""
+    shown = result.display
+    verdict = shown["verdict"]
+    if colour:
+        verdict = f"{_VERDICT_COLOURS[result.verdict]}{verdict}{_RESET}"
+    title = f"dosecalc check: {result.drug}, {result.route} ({result.regimen})"
+    lines = [
+        title,
+        "=" * len(title),
+        _wrap(result.disclaimer.upper()),
+        "",
+        f"Verdict: {verdict}",
+        _row("Proposed", shown["proposed"]),
+        _row("In the rule's unit", shown["in_rule_units"]),
+        _row("Range in the source", shown["range"]),
+    ]
+    for key, label in (
+        ("dose_rate", "As a dose rate"),
+        ("pump_rate", "As a pump rate"),
+        ("volume", "As a volume"),
+    ):
+        if key in shown:
+            lines.append(_row(label, shown[key]))
+    lines.append(_row("Range for this patient", shown["patient_range"]))
+    lines.append(_row("Proposed / nearest bound", format_number(result.ratio_to_bound)))
+    if result.probable_entry_error is not None:
+        lines += ["", _wrap("!! " + result.probable_entry_error.message)]
+    sections = [
+        "\n".join(lines),
+        "\n".join(
+            [
+                "Watch for (side effects in the source)",
+                _wrap(", ".join(result.side_effects), indent="  "),
+                _wrap("Supervision: " + result.supervision, indent="  "),
+            ]
+        ),
+        _cautions(result.warnings, result.notes),
+        _basis_lines(result.basis),
+    ]
+    return "\n\n".join(section for section in sections if section) + "\n"

@@ -1,0 +1,323 @@
+"""`check`: is this proposed order within the source's range for this patient?
+
+The proposed dose may be written in any form a clinician uses; its form is
+recognised from its unit (pint reduces mg/kg/h to 1/time, so "per kg" is read
+from the unit's parts, never from its dimension):
+
+* weight-based rate: mg/kg/h, mcg/kg/min;
+* absolute rate: mg/h, mcg/h, mg/24 h, mg/day, mg/min;
+* pump rate: mL/h, which needs the concentration;
+* fixed dose: mg, mcg; volume: mL, which needs the concentration.
+
+A form that does not fit the regimen is an input error. The verdict is
+decided on the exact dose restated in the rule's unit, bounds inclusive.
+Like smart-pump dose error reduction software, it also flags the classic
+entry errors: a dose out of range by 10x or more, or one that a slipped
+decimal, mcg for mg, per minute for per hour or per day for per hour would
+bring into range.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Final
+
+from dosecalc.clinical.calculate import Rules, calculate
+from dosecalc.clinical.result import (
+    CheckResult,
+    DoseForm,
+    DoseResult,
+    EntrySlip,
+    ProbableEntryError,
+    Verdict,
+)
+from dosecalc.foundation.display import (
+    format_apart_from,
+    format_body,
+    format_exact,
+    format_number,
+)
+from dosecalc.foundation.errors import MissingInputError, UnitError
+from dosecalc.foundation.units import (
+    FLOW,
+    VOLUME,
+    DoseUnit,
+    Quantity,
+    QuantityKind,
+    describe_dimension,
+    dimension_of,
+    parse_quantity,
+)
+
+PROPOSED_DOSE: Final = QuantityKind(
+    "dose", None, "mg", "'30 mg/hr', '0.4 mg/kg/hr', '25 mL/hr' (with a concentration) or '25 mg'"
+)
+
+ENTRY_ERROR_RATIO: Final = 10
+"""A dose this many times the top of the range, or this fraction of the bottom, is flagged."""
+
+# The usual slips: a factor on the number entered, whether only a rate can make it, and
+# whether it confuses units (then what was meant is shown in the rule's unit).
+_SLIPS: Final[tuple[tuple[int, str, bool, bool], ...]] = (
+    (10, "decimal point one place out", False, False),
+    (100, "decimal point two places out", False, False),
+    (1000, "mg and mcg confused", False, True),
+    (60, "per minute and per hour confused", True, True),
+    (24, "per day and per hour confused", True, True),
+)
+
+_FORMS_BY_KIND: Final[dict[str, frozenset[DoseForm]]] = {
+    "weight-based-rate": frozenset({"weight-based-rate", "absolute-rate", "pump-rate"}),
+    "fixed-dose": frozenset({"fixed-dose", "volume"}),
+}
+_FORM_WORDS: Final[dict[DoseForm, str]] = {
+    "weight-based-rate": "a rate per kg",
+    "absolute-rate": "a rate",
+    "pump-rate": "a pump rate",
+    "fixed-dose": "a dose without a time",
+    "volume": "a volume",
+    "weight-based-dose": "a dose per kg without a time",
+}
+_KIND_WORDS: Final[dict[str, str]] = {
+    "weight-based-rate": "a rate, e.g. '30 mg/hr', '0.4 mg/kg/hr' or '25 mL/hr'",
+    "fixed-dose": "a dose per administration, e.g. '25 mg' or '2.5 mL'",
+}
+
+
+def check(
+    *,
+    weight: object,
+    regimen: str,
+    dose: object,
+    concentration: object = None,
+    height: object = None,
+    sex: str | None = None,
+    basis: str = "actual",
+    rules: Rules = None,
+) -> CheckResult:
+    """Check a proposed ``dose`` against the regimen's range for this patient.
+
+    Arguments are as for `calculate`, plus ``dose`` (text or a pint Quantity).
+    Raises `InputError` for unusable input, including a dose whose form does
+    not fit the regimen or a pump rate without a concentration.
+    """
+    result = calculate(
+        weight=weight,
+        regimen=regimen,
+        concentration=concentration,
+        height=height,
+        sex=sex,
+        basis=basis,
+        rules=rules,
+    )
+    proposed, form = _read_dose(dose)
+    in_rule_units = _in_rule_units(proposed, form, result, _shown(dose, proposed))
+    low, high = result.rule_range.low, result.rule_range.high
+    verdict = _verdict(in_rule_units, low, high)
+    ratio = _ratio_to_nearest_bound(in_rule_units, low, high)
+    rate = result.kind == "weight-based-rate"
+    dose_rate = (
+        (in_rule_units * result.dosing_weight.quantity).to("mg/h")
+        if (rate and result.dosing_weight is not None)
+        else None
+    )
+    pump_rate = (
+        (dose_rate / result.concentration).to("mL/h")
+        if dose_rate is not None and result.concentration is not None
+        else None
+    )
+    volume = (
+        (in_rule_units / result.concentration).to("mL")
+        if not rate and result.concentration is not None
+        else None
+    )
+    entry_error = _probable_entry_error(verdict, proposed, form, in_rule_units, low, high)
+    display = _display(verdict, proposed, in_rule_units, dose_rate, pump_rate, volume, result)
+    return CheckResult(
+        verdict=verdict,
+        drug=result.drug,
+        regimen=result.regimen,
+        route=result.route,
+        form=form,
+        proposed=proposed,
+        in_rule_units=in_rule_units,
+        dose_rate=dose_rate,
+        pump_rate=pump_rate,
+        volume=volume,
+        range=result.rule_range,
+        patient_range=result.dose,
+        ratio_to_bound=ratio,
+        probable_entry_error=entry_error,
+        display=display,
+        side_effects=result.side_effects,
+        supervision=result.supervision,
+        warnings=result.warnings,
+        notes=result.notes,
+        basis=result.basis.model_copy(
+            update={
+                "inputs": {**result.basis.inputs, "dose": _shown(dose, proposed)},
+                "formula": _restatement(proposed, form, in_rule_units, result, verdict),
+                "steps": [result.basis.formula, *result.basis.steps],
+            }
+        ),
+        disclaimer=result.disclaimer,
+    )
+
+
+def _read_dose(value: object) -> tuple[Quantity, DoseForm]:
+    quantity = parse_quantity(value, PROPOSED_DOSE)
+    unit = DoseUnit.of(quantity.units)
+    if unit is not None:
+        if unit.is_weight_based:
+            return quantity, "weight-based-rate" if unit.is_rate else "weight-based-dose"
+        return quantity, "absolute-rate" if unit.is_rate else "fixed-dose"
+    dimension = dimension_of(quantity.units)
+    if dimension == FLOW:
+        return quantity, "pump-rate"
+    if dimension == VOLUME:
+        return quantity, "volume"
+    raise UnitError(
+        "dose",
+        f"'{_shown(value, quantity)}' is {describe_dimension(quantity)}, not a dose",
+        f"Enter {PROPOSED_DOSE.example}",
+    )
+
+
+def _in_rule_units(proposed: Quantity, form: DoseForm, result: DoseResult, shown: str) -> Quantity:
+    if form not in _FORMS_BY_KIND[result.kind]:
+        raise UnitError(
+            "dose",
+            f"'{shown}' is {_FORM_WORDS[form]}, which does not fit {result.route} "
+            f"({result.regimen})",
+            f"Enter {_KIND_WORDS[result.kind]}",
+        )
+    quantity = proposed
+    if form in ("pump-rate", "volume"):
+        if result.concentration is None:
+            raise MissingInputError(
+                "concentration",
+                f"the dose '{shown}' is {_FORM_WORDS[form]}, which needs the "
+                "concentration to become a drug amount",
+                "Give the concentration, e.g. '1 mg/mL'",
+            )
+        quantity = quantity * result.concentration
+    if form in ("absolute-rate", "pump-rate"):
+        assert result.dosing_weight is not None  # a rate regimen always has one
+        quantity = quantity / result.dosing_weight.quantity
+    return quantity.to(result.rule_range.low.units)
+
+
+def _verdict(dose: Quantity, low: Quantity, high: Quantity) -> Verdict:
+    if dose.magnitude < low.magnitude:
+        return "below"
+    if dose.magnitude > high.magnitude:
+        return "above"
+    return "within"
+
+
+def _ratio_to_nearest_bound(dose: Quantity, low: Quantity, high: Quantity) -> Fraction:
+    """Proposed / nearest bound, nearest by ratio: < 1 below the low bound, > 1 above the high."""
+    to_low = dose.magnitude / low.magnitude
+    to_high = dose.magnitude / high.magnitude
+    return to_low if _fold(to_low) <= _fold(to_high) else to_high
+
+
+def _fold(ratio: Fraction) -> Fraction:
+    """How many times apart, whichever is larger: 2 for both 2 and 1/2."""
+    return ratio if ratio >= 1 else 1 / ratio
+
+
+def _probable_entry_error(
+    verdict: Verdict,
+    proposed: Quantity,
+    form: DoseForm,
+    dose: Quantity,
+    low: Quantity,
+    high: Quantity,
+) -> ProbableEntryError | None:
+    if verdict == "within":
+        return None
+    # Too high: the number meant may have been divided; too low: multiplied.
+    sign = "÷" if verdict == "above" else "×"
+    is_rate = form in ("weight-based-rate", "absolute-rate", "pump-rate")
+    slips = []
+    for factor, slip, needs_rate, confuses_units in _SLIPS:
+        meant_factor = Fraction(1, factor) if verdict == "above" else Fraction(factor)
+        if (is_rate or not needs_rate) and _verdict(dose * meant_factor, low, high) == "within":
+            meant = (dose if confuses_units else proposed) * meant_factor
+            slips.append(
+                EntrySlip(
+                    slip=slip,
+                    factor=f"{sign} {factor}",
+                    would_mean=meant,
+                    display=f"{slip}: {format_exact(proposed)} {sign} {factor} would be "
+                    f"{format_apart_from(meant, [])}, within the range",
+                )
+            )
+    ratio = dose.magnitude / (high.magnitude if verdict == "above" else low.magnitude)
+    far = ratio >= ENTRY_ERROR_RATIO or ratio <= Fraction(1, ENTRY_ERROR_RATIO)
+    if not slips and not far:
+        return None
+    reason = (
+        f"the dose is {format_number(ratio)} times the "
+        f"{'upper' if verdict == 'above' else 'lower'} bound"
+        if far
+        else "a usual slip would bring the dose into range"
+    )
+    message = f"Probable entry error: {reason}." + "".join(f" Possibly {s.display}." for s in slips)
+    return ProbableEntryError(reason=reason, slips=slips, message=message)
+
+
+def _display(
+    verdict: Verdict,
+    proposed: Quantity,
+    in_rule_units: Quantity,
+    dose_rate: Quantity | None,
+    pump_rate: Quantity | None,
+    volume: Quantity | None,
+    result: DoseResult,
+) -> dict[str, str]:
+    bounds = [result.rule_range.low, result.rule_range.high]
+    patient_bounds = [result.dose.low, result.dose.high]
+    shown = {
+        "verdict": {
+            "below": "BELOW the range",
+            "within": "WITHIN the range",
+            "above": "ABOVE the range",
+        }[verdict],
+        "proposed": format_exact(proposed),
+        "in_rule_units": format_apart_from(in_rule_units, bounds),
+        "range": result.rule_range.display,
+        "patient_range": result.dose.display,
+    }
+    if dose_rate is not None:
+        shown["dose_rate"] = format_apart_from(dose_rate, patient_bounds)
+    if pump_rate is not None and result.pump_rate is not None:
+        shown["pump_rate"] = format_apart_from(
+            pump_rate, [result.pump_rate.low, result.pump_rate.high]
+        )
+    if volume is not None and result.volume is not None:
+        shown["volume"] = format_apart_from(volume, [result.volume.low, result.volume.high])
+    return shown
+
+
+def _restatement(
+    proposed: Quantity,
+    form: DoseForm,
+    in_rule_units: Quantity,
+    result: DoseResult,
+    verdict: Verdict,
+) -> str:
+    entered = format_exact(proposed)
+    restated = format_apart_from(in_rule_units, [result.rule_range.low, result.rule_range.high])
+    via = ""
+    if form in ("pump-rate", "volume") and result.concentration is not None:
+        via += f" × {format_exact(result.concentration)}"
+    if form in ("absolute-rate", "pump-rate") and result.dosing_weight is not None:
+        via += f" ÷ {format_body(result.dosing_weight.quantity)}"
+    working = entered if not via and entered == restated else f"{entered}{via} = {restated}"
+    return f"{working}; the range is {result.rule_range.display}, so the dose is {verdict} it"
+
+
+def _shown(value: object, parsed: Quantity) -> str:
+    return value.strip() if isinstance(value, str) else format_exact(parsed)
