@@ -43,3 +43,13 @@ positive_decimal_text = st.decimals(
 def text(value: Fraction, unit: str) -> str:
     """A Fraction with a finite decimal form, written as a person would type it."""
     return f"{format(Decimal(value.numerator) / Decimal(value.denominator), 'f')} {unit}"
+
+
+# A dose rate in mg/h for a 70 kg patient, across and well beyond the 21 to 35 mg/h range.
+dose_rates_mg_per_h = st.fractions(min_value=Fraction(1, 100), max_value=Fraction(1000)).filter(
+    bool
+)
+
+# How a dose rate may be written: (unit, factor from mg/h to that unit, needs a concentration).
+DOSE_FORMS = ("mg/h", "mcg/h", "mg/kg/h", "mcg/kg/min", "mL/h", "mg/day", "mg/min")
+dose_forms = st.sampled_from(DOSE_FORMS)

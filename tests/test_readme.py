@@ -37,3 +37,14 @@ def test_the_readme_shell_examples_state_what_dosecalc_gives(run_cli):
         assert code == 0, err
         for expected in re.findall(r"\d[\d.,]* to [\d.,]+ [\w/]+", claim):
             assert expected in out, (arguments, expected)
+
+
+def test_the_readme_check_examples_give_the_verdicts_it_states(run_cli):
+    examples = re.findall(
+        r"^dosecalc check (--weight.*?)\s+# (\w+ the range)$", README, flags=re.MULTILINE
+    )
+    assert len(examples) >= 5
+    for arguments, verdict in examples:
+        code, out, err = run_cli("check", *shlex.split(arguments))
+        assert code == 0, err
+        assert f"Verdict: {verdict}" in out

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import SHARED
 
-from dosecalc import CONCENTRATION, HEIGHT, WEIGHT, calculate, load_rules, parse_quantity
+from dosecalc import CONCENTRATION, HEIGHT, WEIGHT, calculate, check, load_rules, parse_quantity
 from dosecalc.patient.body import assess_patient, choose_dosing_weight
 
 VALIDATION = SHARED / "validation"
@@ -96,7 +96,7 @@ CLINPK_OUT_OF_SCOPE = {
     "calc_abw (ibw given)": "ABW from a given IBW: dosecalc always derives IBW from height and sex",
     "calc_bsa": "body surface area: not used by any regimen in the source",
     "calc_lbw": "lean body weight: not used by any regimen in the source",
-    "convert_flow_unit": "flow conversions: belong to the order check (issue 3)",
+    "convert_flow_unit": "clearance flows (L/hr, mL/min/kg) are not drug doses",
 }
 
 
@@ -230,19 +230,35 @@ def test_published_ketamine_drip_tables_agree_except_where_misprinted(row, wide_
 
 # ---------------------------------------------------------------- nursing examples
 
+# Rate and volume conversions are run through `check`, which restates any proposed
+# dose in every unit; the drug does not matter to the arithmetic, so the ketamine
+# regimens stand in for dopamine or magnesium.
+CHECK_RESTATES = {
+    "mL/hr": ("pump_rate", "mL/h"),
+    "mL": ("volume", "mL"),
+    "mg/hr": ("dose_rate", "mg/h"),
+    "g/hr": ("dose_rate", "g/h"),
+    "mg/min": ("dose_rate", "mg/min"),
+    "mcg/kg/min": ("in_rule_units", "mcg/kg/min"),
+    "mg/kg/hr": ("in_rule_units", "mg/kg/h"),
+}
+CHECKED_CATEGORIES = {
+    "mcgkgmin_to_mlhr",
+    "mlhr_to_mcgkgmin",
+    "mlhr_to_mgmin",
+    "mlhr_to_mghr",
+    "mlhr_to_ghr",
+    "ketamine_mlhr_to_mghr",
+    "mghr_to_mlhr",
+    "mcghr_to_mlhr",
+    "ghr_to_mlhr",
+    "mgmin_to_mlhr",
+    "mgmin_to_mghr",
+    "mcgkgmin_to_mgkghr",
+    "ketamine_dose_to_volume",
+}
+
 NURSING_OUT_OF_SCOPE = {
-    "mcgkgmin_to_mlhr": "other drugs' pump-rate conversions: the order check (issue 3)",
-    "mlhr_to_mcgkgmin": "reverse conversions from a pump rate: the order check (issue 3)",
-    "mlhr_to_mgmin": "reverse conversions from a pump rate: the order check (issue 3)",
-    "mlhr_to_mghr": "reverse conversions from a pump rate: the order check (issue 3)",
-    "mlhr_to_ghr": "reverse conversions from a pump rate: the order check (issue 3)",
-    "ketamine_mlhr_to_mghr": "reverse conversions from a pump rate: the order check (issue 3)",
-    "mghr_to_mlhr": "absolute-rate orders: the order check (issue 3)",
-    "mcghr_to_mlhr": "absolute-rate orders: the order check (issue 3)",
-    "ghr_to_mlhr": "absolute-rate orders: the order check (issue 3)",
-    "mgmin_to_mlhr": "absolute-rate orders: the order check (issue 3)",
-    "mgmin_to_mghr": "absolute-rate orders: the order check (issue 3)",
-    "mcgkgmin_to_mgkghr": "weight-based orders in other units: the order check (issue 3)",
     "unitskghr_to_mlhr": "heparin units are not a mass; not a ketamine regimen",
     "unitskghr_to_unitshr": "heparin units are not a mass; not a ketamine regimen",
     "mlhr_to_unitshr": "insulin units are not a mass; not a ketamine regimen",
@@ -250,7 +266,6 @@ NURSING_OUT_OF_SCOPE = {
     "weight_based_dose": "mg/kg bolus doses: no such regimen in the source",
     "weight_based_dose_volume": "mg/kg bolus doses: no such regimen in the source",
     "ketamine_weight_based_dose": "mg/kg bolus doses: no such regimen in the source",
-    "ketamine_dose_to_volume": "a 105 mg dose: not a regimen in the source",
 }
 
 
@@ -291,6 +306,18 @@ def test_nursing_worked_examples(row, wide_rules):
         drug, volume = given["drug"], given["final volume"]
         conc = parse_quantity(f"{drug}/{volume}", CONCENTRATION).to("mg/mL").magnitude
         assert conc == number(stated)
+    elif category in CHECKED_CATEGORIES:
+        field, unit = CHECK_RESTATES[row["expected_unit"]]
+        # The pages convert lb with 2.2 and state their kg: "176 lb (=80 kg)"; use theirs.
+        weight = re.sub(r".*\(=(.+)\)", r"\1", given.get("weight", "70 kg"))
+        regimen = "sl" if field == "volume" else "iv"
+        result = check(
+            weight=weight,
+            regimen=regimen,
+            dose=given.get("dose") or given["rate"],
+            concentration=given.get("conc") or given.get("bag"),
+        )
+        assert_matches_stated(getattr(result, field).to(unit).magnitude, stated)
     elif category == "mgkghr_to_mcgkgmin":
         per_min = calculate(weight="70 kg", regimen="iv", rules=wide_rules).titration
         dose = number(given["dose"].split()[0])
@@ -312,6 +339,7 @@ def test_every_kind_of_row_is_tested_or_listed_out_of_scope():
         "abw_0.4",
         "ketamine_concentration",
         "mgkghr_to_mcgkgmin",
+        *CHECKED_CATEGORIES,
     }
     assert nursing <= tested | set(NURSING_OUT_OF_SCOPE)
     medcalc = {

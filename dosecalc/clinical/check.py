@@ -27,8 +27,8 @@ from dosecalc.clinical.result import (
     CheckResult,
     DoseForm,
     DoseResult,
+    EntryErrorFlag,
     EntrySlip,
-    ProbableEntryError,
     Verdict,
 )
 from dosecalc.foundation.display import (
@@ -234,7 +234,7 @@ def _probable_entry_error(
     dose: Quantity,
     low: Quantity,
     high: Quantity,
-) -> ProbableEntryError | None:
+) -> EntryErrorFlag | None:
     if verdict == "within":
         return None
     # Too high: the number meant may have been divided; too low: multiplied.
@@ -265,7 +265,7 @@ def _probable_entry_error(
         else "a usual slip would bring the dose into range"
     )
     message = f"Probable entry error: {reason}." + "".join(f" Possibly {s.display}." for s in slips)
-    return ProbableEntryError(reason=reason, slips=slips, message=message)
+    return EntryErrorFlag(reason=reason, slips=slips, message=message)
 
 
 def _display(

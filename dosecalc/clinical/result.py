@@ -112,7 +112,7 @@ class EntrySlip(_Frozen):
     display: str
 
 
-class ProbableEntryError(_Frozen):
+class EntryErrorFlag(_Frozen):
     """Why an out-of-range dose looks like an entry error, and what it may have meant."""
 
     reason: str
@@ -143,7 +143,7 @@ class CheckResult(_Frozen):
     range: QuantityRange
     patient_range: QuantityRange
     ratio_to_bound: JsonNumber
-    probable_entry_error: ProbableEntryError | None
+    probable_entry_error: EntryErrorFlag | None
     display: dict[str, str]
     side_effects: list[str]
     supervision: str

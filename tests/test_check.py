@@ -1,0 +1,266 @@
+"""`check`: a proposed order against the range, exactly, with entry-error detection."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from strategies import dose_forms, dose_rates_mg_per_h, weights_kg
+
+import dosecalc
+from dosecalc import DoseCalcError, MissingInputError, UnitError, calculate, check, registry
+
+KG70 = {"weight": "70 kg", "regimen": "iv"}
+
+
+def written_as(mg_per_h: Fraction, form: str, kg: Fraction, mg_per_ml: Fraction):
+    """The same dose rate as a Quantity in another form, exactly."""
+    rate = registry().Quantity(mg_per_h, "mg/h")
+    if form in ("mg/kg/h", "mcg/kg/min"):
+        return (rate / registry().Quantity(kg, "kg")).to(form)
+    if form == "mL/h":
+        return (rate / registry().Quantity(mg_per_ml, "mg/mL")).to(form)
+    return rate.to(form)
+
+
+# ------------------------------------------------------------ the issue's done-when cases
+
+
+@pytest.mark.parametrize(
+    ("dose", "extra", "verdict"),
+    [
+        ("21 mg/h", {}, "within"),
+        ("35 mg/h", {}, "within"),
+        ("20.9 mg/h", {}, "below"),
+        ("35.1 mg/h", {}, "above"),
+        ("6 mcg/kg/min", {}, "within"),
+        ("25 mL/h", {"concentration": "1 mg/mL"}, "within"),
+        ("0.3 mg/kg/hr", {}, "within"),
+        ("600 mg/24 h", {}, "within"),
+        ("600 mg/24h", {}, "within"),
+        ("600 mg/day", {}, "within"),
+        ("0.5 mg/min", {}, "within"),
+        ("30000 mcg/h", {}, "within"),
+    ],
+)
+def test_seventy_kg_iv_orders_get_the_right_verdict(dose, extra, verdict):
+    result = check(**KG70, dose=dose, **extra)
+    assert result.verdict == verdict
+    assert result.probable_entry_error is None
+
+
+def test_400_mg_per_hr_is_above_and_a_probable_entry_error():
+    result = check(**KG70, dose="400 mg/h")
+    assert result.verdict == "above"
+    assert result.probable_entry_error is not None
+    assert "11.4 times the upper bound" in result.probable_entry_error.message
+    assert result.ratio_to_bound == Fraction(400, 35)
+
+
+def test_2_mg_per_hr_is_below_and_a_probable_entry_error():
+    result = check(**KG70, dose="2 mg/h")
+    assert result.verdict == "below"
+    assert result.probable_entry_error is not None
+    assert result.ratio_to_bound == Fraction(2, 21)
+
+
+def test_sublingual_300_mg_is_above_and_names_the_decimal_slip_meaning_30_mg():
+    result = check(weight="70 kg", regimen="sl", dose="300 mg")
+    assert result.verdict == "above"
+    (slip,) = result.probable_entry_error.slips
+    assert slip.factor == "÷ 10"
+    assert slip.would_mean == registry().Quantity(30, "mg")
+    assert "300 mg ÷ 10 would be 30 mg" in result.probable_entry_error.message
+
+
+def test_a_per_minute_slip_is_named_with_what_was_meant_per_hour():
+    result = check(**KG70, dose="0.4 mg/kg/min")
+    slips = {s.slip: s for s in result.probable_entry_error.slips}
+    assert slips["per minute and per hour confused"].would_mean == registry().Quantity(
+        Fraction(2, 5), "mg/kg/h"
+    )
+
+
+def test_a_pump_rate_without_a_concentration_is_refused():
+    with pytest.raises(MissingInputError, match="needs the concentration"):
+        check(**KG70, dose="25 mL/h")
+
+
+@pytest.mark.parametrize(
+    ("regimen", "dose", "words"),
+    [
+        ("iv", "30 mg", "a dose without a time, which does not fit intravenous infusion"),
+        ("iv", "1.5 mg/kg", "a dose per kg without a time"),
+        ("iv", "25 mL", "a volume, which does not fit"),
+        ("sl", "30 mg/h", "a rate, which does not fit sublingual or buccal"),
+        ("sl", "0.4 mg/kg/h", "a rate per kg"),
+        ("iv", "70 kg", "a weight, not a dose"),
+        ("iv", "30", "has no unit"),
+        ("iv", "1 mg/mL", "a concentration, not a dose"),
+        ("iv", "", "nothing was entered"),
+    ],
+)
+def test_a_dose_whose_form_does_not_fit_the_regimen_is_refused(regimen, dose, words):
+    with pytest.raises(DoseCalcError, match=words):
+        check(weight="70 kg", regimen=regimen, dose=dose, concentration="1 mg/mL")
+
+
+def test_a_sublingual_dose_may_be_given_as_a_volume_with_a_concentration():
+    result = check(weight="70 kg", regimen="sl", dose="2.5 mL", concentration="50 mg/5 mL")
+    assert result.verdict == "within"
+    assert result.in_rule_units == registry().Quantity(25, "mg")
+    with pytest.raises(UnitError):
+        check(weight="70 kg", regimen="sl", dose="2.5 mL/h", concentration="50 mg/5 mL")
+
+
+def test_the_restatement_is_exact_and_in_every_unit():
+    result = check(**KG70, dose="25 mL/h", concentration="1 mg/mL")
+    assert result.in_rule_units == registry().Quantity(Fraction(25, 70), "mg/kg/h")
+    assert result.dose_rate == registry().Quantity(25, "mg/h")
+    assert result.pump_rate == registry().Quantity(25, "mL/h")
+    assert result.display["in_rule_units"] == "0.357 mg/kg/hr"
+    assert result.basis.formula == (
+        "25 mL/hr × 1 mg/mL ÷ 70 kg = 0.357 mg/kg/hr; the range is 0.3 to 0.5 mg/kg/hr, "
+        "so the dose is within it"
+    )
+
+
+def test_a_dose_just_outside_never_reads_as_the_bound():
+    result = check(**KG70, dose="0.5004 mg/kg/h")
+    assert result.verdict == "above"
+    assert result.display["in_rule_units"] == "0.5004 mg/kg/hr"
+    assert result.display["dose_rate"] == "35.03 mg/hr"
+
+
+def test_the_json_carries_the_documented_keys():
+    data = check(**KG70, dose="400 mg/h").model_dump(mode="json")
+    assert data["verdict"] == "above"
+    assert data["proposed"] == {"value": 400, "unit": "mg/h"}
+    assert data["in_rule_units"] == {"value": 400 / 70, "unit": "mg/kg/h"}
+    assert data["range"]["low"] == {"value": 0.3, "unit": "mg/kg/h"}
+    assert data["range"]["high"] == {"value": 0.5, "unit": "mg/kg/h"}
+    assert data["ratio_to_bound"] == 400 / 35
+    assert data["probable_entry_error"]["reason"] == "the dose is 11.4 times the upper bound"
+    assert data["basis"]["inputs"]["dose"] == "400 mg/h"
+    assert "Educational use only" in data["disclaimer"]
+    for key in ("warnings", "side_effects", "supervision"):
+        assert key in data
+
+
+# ------------------------------------------------------------ properties
+
+
+@given(weights_kg, st.booleans())
+@example(Fraction("0.5"), True)
+@example(Fraction(500), False)
+def test_calculates_own_bounds_are_always_within(kg, low_end):
+    quantity = registry().Quantity(kg, "kg")
+    calculated = calculate(weight=quantity, regimen="iv")
+    bound = calculated.dose.low if low_end else calculated.dose.high
+    assert check(weight=quantity, regimen="iv", dose=bound).verdict == "within"
+
+
+@given(dose_rates_mg_per_h, dose_forms)
+@example(Fraction(21), "mcg/kg/min")
+@example(Fraction(35), "mL/h")
+@example(Fraction(35), "mg/day")
+@example(Fraction(20999, 1000), "mg/h")
+def test_within_exactly_when_low_le_dose_le_high_whatever_the_unit(mg_per_h, form):
+    kg, mg_per_ml = Fraction(70), Fraction(2)
+    dose = written_as(mg_per_h, form, kg, mg_per_ml)
+    result = check(
+        weight=registry().Quantity(kg, "kg"),
+        regimen="iv",
+        dose=dose,
+        concentration=registry().Quantity(mg_per_ml, "mg/mL"),
+    )
+    expected = "below" if mg_per_h < 21 else "above" if mg_per_h > 35 else "within"
+    assert result.verdict == expected
+
+
+@given(dose_rates_mg_per_h, weights_kg)
+def test_restating_a_dose_and_checking_again_gives_the_same_verdict(mg_per_h, kg):
+    weight = registry().Quantity(kg, "kg")
+    first = check(
+        weight=weight,
+        regimen="iv",
+        dose=registry().Quantity(mg_per_h, "mg/h"),
+        concentration="1 mg/mL",
+    )
+    for restated in (first.in_rule_units, first.dose_rate, first.pump_rate):
+        again = check(weight=weight, regimen="iv", dose=restated, concentration="1 mg/mL")
+        assert again.verdict == first.verdict
+        assert again.in_rule_units == first.in_rule_units
+
+
+@given(st.fractions(min_value=Fraction(21), max_value=Fraction(35)))
+def test_the_entry_error_flag_is_never_set_within_range(mg_per_h):
+    result = check(**KG70, dose=registry().Quantity(mg_per_h, "mg/h"))
+    assert result.verdict == "within"
+    assert result.probable_entry_error is None
+
+
+@given(
+    st.fractions(min_value=Fraction(21), max_value=Fraction(35)), st.sampled_from([10, 100, 1000])
+)
+@example(Fraction(35), 10)
+@example(Fraction(21), 1000)
+def test_every_in_range_dose_times_10_100_or_1000_is_flagged(mg_per_h, factor):
+    result = check(**KG70, dose=registry().Quantity(mg_per_h * factor, "mg/h"))
+    assert result.verdict == "above"
+    assert result.probable_entry_error is not None
+    assert any(s.factor == f"÷ {factor}" for s in result.probable_entry_error.slips)
+
+
+@given(st.text(max_size=40))
+def test_arbitrary_dose_text_gives_a_verdict_or_a_dosecalc_error(text):
+    try:
+        result = check(**KG70, dose=text, concentration="1 mg/mL")
+    except DoseCalcError:
+        return
+    assert result.verdict in ("below", "within", "above")
+    assert result.in_rule_units.magnitude > 0
+
+
+# ------------------------------------------------------------ command line
+
+
+def test_check_prints_the_verdict_in_words_and_exits_0_whatever_it_is(run_cli):
+    code, out, err = run_cli("check", "--weight", "70 kg", "--regimen", "iv", "--dose", "400 mg/h")
+    assert (code, err) == (0, "")
+    assert "Verdict: ABOVE the range" in out
+    assert "Probable entry error" in out
+    assert "\033[" not in out  # no colour codes when not on a terminal
+
+
+def test_check_strict_exits_3_unless_within(run_cli):
+    args = ("check", "--weight", "70 kg", "--regimen", "iv", "--strict", "--dose")
+    assert run_cli(*args, "400 mg/h")[0] == 3
+    assert run_cli(*args, "30 mg/h")[0] == 0
+
+
+def test_check_json_is_exactly_the_result_model_dump(run_cli):
+    code, out, _ = run_cli(
+        "check", "--weight", "70 kg", "--regimen", "iv", "--dose", "6 mcg/kg/min", "--json"
+    )
+    assert code == 0
+    expected = dosecalc.check(weight="70 kg", regimen="iv", dose="6 mcg/kg/min")
+    assert json.loads(out) == expected.model_dump(mode="json")
+
+
+@pytest.mark.parametrize("dose", ["25 mL/h", "30 mg", "70 kg", "30", "nan mg/h", "-5 mg/h"])
+def test_check_bad_input_exits_2_with_nothing_on_stdout(run_cli, dose):
+    code, out, err = run_cli("check", "--weight", "70 kg", "--regimen", "iv", "--dose", dose)
+    assert (code, out) == (2, "")
+    assert err.startswith("dosecalc: ")
+
+
+def test_the_report_is_coloured_only_when_asked(monkeypatch):
+    from dosecalc.reports.text import render_check_text
+
+    result = check(**KG70, dose="400 mg/h")
+    assert "\033[1;31mABOVE the range" in render_check_text(result, colour=True)
+    assert "\033[" not in render_check_text(result, colour=False)
