@@ -210,3 +210,60 @@ def test_dosecalc_rules_env_chooses_the_folder(rules_copy: Path, monkeypatch):
 def test_without_a_packaged_copy_the_checkouts_rules_are_used(monkeypatch, tmp_path: Path):
     monkeypatch.setattr(loader, "_PACKAGE_DIR", tmp_path / "dosecalc")
     assert loader.default_rules_path() == tmp_path / "rules"
+
+
+# ------------------------------------------------------------ the reviewed-hash manifest
+
+
+def test_the_committed_manifest_lists_every_rule_file_with_its_hash():
+    folder = REPO / "rules"
+    committed = (folder / "MANIFEST.sha256").read_text(encoding="utf-8")
+    assert committed == load_rules(folder).manifest, (
+        "a rule file changed without its reviewed hash: after review, run "
+        "`cd rules && sha256sum *.toml > MANIFEST.sha256` in the same commit"
+    )
+
+
+def test_the_rule_set_hash_is_the_hash_of_its_manifest():
+    rules = load_rules()
+    assert rules.sha256 == hashlib.sha256(rules.manifest.encode()).hexdigest()
+
+
+@pytest.fixture
+def reviewed_copy(rules_copy: Path) -> Path:
+    (rules_copy / "MANIFEST.sha256").write_text(load_rules(rules_copy).manifest, encoding="utf-8")
+    return rules_copy
+
+
+def test_a_folder_matching_its_manifest_loads(reviewed_copy: Path):
+    assert load_rules(reviewed_copy).find("iv").id == "iv-infusion"
+
+
+def test_a_rule_file_edited_after_review_refuses_the_folder(reviewed_copy: Path):
+    _replace(reviewed_copy / "ketamine-palliative.toml", "high = 0.5", "high = 5")
+    with pytest.raises(RulesError, match=r"ketamine-palliative\.toml differs from its reviewed"):
+        load_rules(reviewed_copy)
+
+
+def test_an_unlisted_rule_file_refuses_the_folder(reviewed_copy: Path):
+    text = (reviewed_copy / "ketamine-palliative.toml").read_text(encoding="utf-8")
+    other = text.replace('"iv-infusion"', '"iv-other"').replace('["iv"]', '["iv2"]')
+    other = other.replace('"sublingual-buccal"', '"sl-other"').replace(
+        '["sublingual", "buccal", "sl"]', "[]"
+    )
+    (reviewed_copy / "extra.toml").write_text(other, encoding="utf-8")
+    with pytest.raises(RulesError, match=r"extra\.toml is not listed"):
+        load_rules(reviewed_copy)
+
+
+def test_a_listed_file_that_is_missing_refuses_the_folder(reviewed_copy: Path):
+    manifest = reviewed_copy / "MANIFEST.sha256"
+    manifest.write_text(manifest.read_text() + f"{'0' * 64}  gone.toml\n", encoding="utf-8")
+    with pytest.raises(RulesError, match=r"lists gone\.toml, which is not in the folder"):
+        load_rules(reviewed_copy)
+
+
+def test_a_malformed_manifest_refuses_the_folder(reviewed_copy: Path):
+    (reviewed_copy / "MANIFEST.sha256").write_text("not a hash line\n", encoding="utf-8")
+    with pytest.raises(RulesError, match="line 1 is not"):
+        load_rules(reviewed_copy)

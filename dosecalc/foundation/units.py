@@ -92,6 +92,7 @@ _REFUSED_UNITS: Final[dict[str, str]] = {
     "CC": "Write mL instead of cc ('cc' is mistaken for 'u' or '00')",
     "Mg": "'Mg' means megagram: write 'mg' for milligram",
     "Ml": "'Ml' means megalitre: write 'mL' for millilitre",
+    "Mm": "'Mm' means megametre: write 'mm' for millimetre",
 }
 
 

@@ -24,6 +24,9 @@ from dosecalc.ruleset.schema import Regimen, RuleFile
 RULES_ENV: Final = "DOSECALC_RULES"
 """Environment variable naming a rule folder to use instead of the shipped one."""
 
+MANIFEST: Final = "MANIFEST.sha256"
+"""A ``sha256sum`` listing of the reviewed rule files; verified when a folder has one."""
+
 MAX_RULE_FILE_BYTES: Final = 1_000_000
 _MAX_REPORTED_PROBLEMS: Final = 10
 
@@ -44,7 +47,7 @@ class RuleSet:
     """The regimens of one rule folder, with its version and SHA-256.
 
     ``version`` lists every file as ``stem@version``; ``sha256`` is the hash
-    of a ``sha256sum``-style listing of the files, so any edit changes it.
+    of the ``sha256sum`` listing of the files (`manifest`), so any edit changes it.
     """
 
     path: Path
@@ -56,9 +59,13 @@ class RuleSet:
         return "+".join(f"{Path(f.name).stem}@{f.version}" for f in self.files)
 
     @property
+    def manifest(self) -> str:
+        """The ``sha256sum`` listing of the files, as MANIFEST.sha256 holds it."""
+        return "".join(f"{f.sha256}  {f.name}\n" for f in self.files)
+
+    @property
     def sha256(self) -> str:
-        listing = "".join(f"{f.sha256}  {f.name}\n" for f in self.files)
-        return hashlib.sha256(listing.encode()).hexdigest()
+        return hashlib.sha256(self.manifest.encode()).hexdigest()
 
     def find(self, name: object) -> Regimen:
         """The regimen whose id or alias is ``name`` (case and outer spaces ignored)."""
@@ -110,7 +117,9 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
         files.append(info)
         regimens.extend((file_path.name, regimen) for regimen in rule_file.regimens)
     _check_unique_names(regimens)
-    return RuleSet(folder, tuple(files), tuple(regimen for _, regimen in regimens))
+    rule_set = RuleSet(folder, tuple(files), tuple(regimen for _, regimen in regimens))
+    _check_manifest(rule_set)
+    return rule_set
 
 
 @functools.lru_cache(maxsize=8)
@@ -144,6 +153,29 @@ def _load_file(path: Path) -> tuple[RuleFileInfo, RuleFile]:
             f"{path.name}: " + "; ".join(problems) + (f"; and {more} more" if more else "")
         ) from None
     return RuleFileInfo(path.name, rule_file.version, hashlib.sha256(raw).hexdigest()), rule_file
+
+
+def _check_manifest(rule_set: RuleSet) -> None:
+    """If the folder has a MANIFEST.sha256, every rule file must be listed there, unchanged."""
+    path = rule_set.path / MANIFEST
+    if not path.exists():
+        return
+    listed: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name:
+            raise RulesError(f"{MANIFEST}: line {number} is not '<sha256>  <file name>'")
+        listed[name] = digest
+    actual = {info.name: info.sha256 for info in rule_set.files}
+    for name in sorted(listed.keys() | actual.keys()):
+        if name not in actual:
+            raise RulesError(f"{MANIFEST}: lists {name}, which is not in the folder")
+        if name not in listed:
+            raise RulesError(f"{MANIFEST}: {name} is not listed (a rule file nobody reviewed?)")
+        if listed[name] != actual[name]:
+            raise RulesError(
+                f"{MANIFEST}: {name} differs from its reviewed SHA-256 (edited without review?)"
+            )
 
 
 def _check_unique_names(regimens: list[tuple[str, Regimen]]) -> None:

@@ -1,0 +1,138 @@
+"""A calculator session never shows a dose that `calculate` would not give right now."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from dosecalc import DoseCalcError, calculate, check
+from dosecalc.clinical.session import Session
+
+# Entries as people type them into the form: valid, borderline and wrong.
+weight_entries = st.sampled_from(
+    [
+        "70",
+        "154.3",
+        "0.5",
+        "500",
+        "39.9",
+        "151",
+        "",
+        "abc",
+        "-3",
+        "70 kg",
+        "154 lb",
+        "70,5",
+        "1e3",
+        "nan",
+        "700",
+        "0",
+        "70 m",
+    ]
+)
+height_entries = st.sampled_from(["", "170", "5 ft 7 in", "67 in", "90", "300", "x", "1.7 m"])
+concentration_entries = st.sampled_from(["", "1 mg/mL", "2 mg/mL", "50 mg/5 mL", "1", "1 mg/kg"])
+dose_entries = st.sampled_from(
+    ["", "30 mg/h", "400 mg/h", "25 mL/h", "6 mcg/kg/min", "25 mg", "70 kg"]
+)
+
+
+class CalculatorSession(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.session = Session()
+
+    @rule(value=weight_entries)
+    def type_weight(self, value: str) -> None:
+        self.session.set(weight=value)
+
+    @rule(unit=st.sampled_from(["kg", "lb"]))
+    def choose_weight_unit(self, unit: str) -> None:
+        self.session.set(weight_unit=unit)
+
+    @rule(regimen=st.sampled_from(["iv-infusion", "sublingual-buccal", "sl", "im", ""]))
+    def choose_regimen(self, regimen: str) -> None:
+        self.session.set(regimen=regimen)
+
+    @rule(value=height_entries, unit=st.sampled_from(["cm", "in"]))
+    def type_height(self, value: str, unit: str) -> None:
+        self.session.set(height=value, height_unit=unit)
+
+    @rule(sex=st.sampled_from(["", "male", "female", "other"]))
+    def choose_sex(self, sex: str) -> None:
+        self.session.set(sex=sex)
+
+    @rule(basis=st.sampled_from(["actual", "ideal", "adjusted", "lean"]))
+    def choose_basis(self, basis: str) -> None:
+        self.session.set(basis=basis)
+
+    @rule(value=concentration_entries)
+    def type_concentration(self, value: str) -> None:
+        self.session.set(concentration=value)
+
+    @rule(value=dose_entries)
+    def type_dose(self, value: str) -> None:
+        self.session.set(dose=value)
+
+    @invariant()
+    def shows_exactly_a_fresh_calculation_or_nothing(self) -> None:
+        arguments = self.session.calculate_arguments()
+        try:
+            fresh = calculate(**arguments)
+        except DoseCalcError:
+            assert self.session.result is None
+            assert self.session.check_result is None
+            assert self.session.errors
+            return
+        assert self.session.result == fresh
+        if self.session.inputs.dose.strip():
+            try:
+                fresh_check = check(**arguments, dose=self.session.inputs.dose)
+            except DoseCalcError:
+                assert self.session.check_result is None
+                assert "dose" in self.session.errors or "concentration" in self.session.errors
+                return
+            assert self.session.check_result == fresh_check
+        assert not self.session.errors
+
+
+TestCalculatorSession = CalculatorSession.TestCase
+
+
+def test_every_invalid_field_gets_its_own_message_and_no_dose_is_shown():
+    session = Session()
+    session.set(weight="70,5", height="x", concentration="1", sex="other", basis="lean")
+    assert session.result is None
+    assert set(session.errors) == {"weight", "height", "concentration", "sex", "basis"}
+    assert "70.5 kg" in session.errors["weight"]
+
+
+def test_a_number_takes_the_chosen_unit_and_a_typed_unit_wins():
+    session = Session()
+    session.set(weight="154.3", weight_unit="lb")
+    assert session.result is not None
+    assert session.result.patient.display["weight"] == "154.3 lb (69.99 kg)"
+    session.set(weight="70 kg")
+    assert session.result.dose.display == "21 to 35 mg/hr"
+
+
+def test_a_stale_result_disappears_when_an_input_becomes_invalid():
+    session = Session()
+    session.set(weight="70")
+    assert session.result is not None
+    session.set(weight="70 m")
+    assert session.result is None
+    assert "a length, not a weight" in session.errors["weight"]
+
+
+def test_a_cross_field_error_is_reported_on_its_field():
+    session = Session()
+    session.set(weight="70", basis="ideal")
+    assert session.result is None
+    assert "needs the patient's height and sex" in session.errors["basis"]
+
+
+def test_an_unknown_session_field_is_a_programming_error():
+    with pytest.raises(TypeError, match="unknown session fields: colour"):
+        Session().set(colour="red")
