@@ -9,8 +9,9 @@ for each invalid field: a stale dose can never stay on screen.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from typing import Final
+from typing import Final, TypedDict
 
 from dosecalc.clinical.calculate import Rules, calculate
 from dosecalc.clinical.check import check
@@ -44,6 +45,17 @@ class SessionInputs:
         return _with_unit(self.height, self.height_unit)
 
 
+class CalculateArguments(TypedDict):
+    """What a session passes to `calculate` (blank optional fields become None)."""
+
+    weight: str
+    regimen: str
+    concentration: str | None
+    height: str | None
+    sex: str | None
+    basis: str
+
+
 class Session:
     """The current inputs and, when they are all valid, the result for them."""
 
@@ -63,8 +75,8 @@ class Session:
         self.inputs = replace(self.inputs, **changes)
         self._refresh()
 
-    def calculate_arguments(self) -> dict[str, str | None]:
-        """The arguments this session passes to `calculate` (blank optional fields are None)."""
+    def calculate_arguments(self) -> CalculateArguments:
+        """The arguments this session passes to `calculate`."""
         inputs = self.inputs
         return {
             "weight": inputs.weight_text(),
@@ -99,13 +111,14 @@ class Session:
     def _field_errors(self) -> dict[str, str]:
         """Each field checked on its own, so every invalid field gets its message."""
         inputs = self.inputs
-        checks = {
+        checks: dict[str, Callable[[], object]] = {
             "weight": lambda: parse_quantity(inputs.weight_text(), WEIGHT),
-            "height": lambda: is_given(inputs.height) and parse_quantity(
-                inputs.height_text(), HEIGHT
+            "height": lambda: (
+                is_given(inputs.height) and parse_quantity(inputs.height_text(), HEIGHT)
             ),
-            "concentration": lambda: is_given(inputs.concentration) and parse_quantity(
-                inputs.concentration, CONCENTRATION
+            "concentration": lambda: (
+                is_given(inputs.concentration)
+                and parse_quantity(inputs.concentration, CONCENTRATION)
             ),
             "sex": lambda: read_sex(inputs.sex),
             "basis": lambda: read_basis(inputs.basis),
