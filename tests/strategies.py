@@ -53,3 +53,48 @@ dose_rates_mg_per_h = st.fractions(min_value=Fraction(1, 100), max_value=Fractio
 # How a dose rate may be written: (unit, factor from mg/h to that unit, needs a concentration).
 DOSE_FORMS = ("mg/h", "mcg/h", "mg/kg/h", "mcg/kg/min", "mL/h", "mg/day", "mg/min")
 dose_forms = st.sampled_from(DOSE_FORMS)
+
+
+VOCABULARY_UNITS = [
+    "kg",
+    "g",
+    "mg",
+    "mcg",
+    "lb",
+    "oz",
+    "m",
+    "cm",
+    "mm",
+    "inch",
+    "ft",
+    "hour",
+    "minute",
+    "day",
+    "mL",
+    "L",
+    "mg/mL",
+    "mg/h",
+    "mg/kg/h",
+    "mcg/kg/min",
+    "mL/h",
+    "kg/m",
+    "1/h",
+    "mg/kg",
+    "dimensionless",
+]
+
+
+def anything():
+    """Whatever a script or a form might pass: text, numbers, None, bytes, Quantities."""
+    from dosecalc import registry
+
+    magnitudes = st.one_of(
+        st.integers(min_value=-(10**30), max_value=10**30),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.fractions(),
+        st.decimals(allow_nan=True, allow_infinity=True),
+    )
+    quantities = st.builds(
+        lambda m, u: registry().Quantity(m, u), magnitudes, st.sampled_from(VOCABULARY_UNITS)
+    )
+    return st.one_of(st.text(max_size=60), magnitudes, st.none(), st.binary(max_size=8), quantities)

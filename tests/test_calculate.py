@@ -278,3 +278,18 @@ def test_arbitrary_text_inputs_give_a_valid_result_or_a_dosecalc_error(weight, r
     except DoseCalcError:
         return
     assert 0 < r.dose.low.magnitude <= r.dose.high.magnitude
+
+
+def test_an_ideal_basis_shows_the_devine_working():
+    r = calculate(weight="80 kg", regimen="iv", height="170 cm", sex="male", basis="ideal")
+    assert r.dosing_weight.basis == "ideal"
+    assert r.basis.steps[0].startswith("ideal body weight (Devine, male): 50 kg + 2.3 kg × (")
+    assert "adjusted" not in r.basis.steps[0]
+
+
+def test_rules_may_be_a_loaded_rule_set_a_folder_or_the_default():
+    rule_set = dosecalc.load_rules()
+    by_object = calculate(weight="70 kg", regimen="iv", rules=rule_set)
+    by_folder = calculate(weight="70 kg", regimen="iv", rules=rule_set.path)
+    by_default = calculate(weight="70 kg", regimen="iv")
+    assert by_object == by_folder == by_default

@@ -195,3 +195,23 @@ def test_the_console_script_and_python_m_work_from_any_folder(launcher, tmp_path
     )
     assert (bad.returncode, bad.stdout) == (2, "")
     assert "has no unit" in bad.stderr
+
+
+def test_python_m_dosecalc_runs_the_same_main(monkeypatch, capsys):
+    import runpy
+
+    monkeypatch.setattr(sys, "argv", ["dosecalc", *CALC_70_KG, "--json"])
+    with pytest.raises(SystemExit) as raised:
+        runpy.run_module("dosecalc", run_name="__main__")
+    assert raised.value.code == 0
+    assert json.loads(capsys.readouterr().out)["regimen"] == "iv-infusion"
+
+
+def test_a_report_without_notes_has_no_notes_heading(run_cli, rules_copy: Path):
+    path = rules_copy / "ketamine-palliative.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("source_does_not_specify = [")
+    path.write_text(text[:start] + text[text.index("]", start) + 1 :], encoding="utf-8")
+    _, out, _ = run_cli("--rules", str(rules_copy), *CALC_70_KG)
+    assert "Notes" not in out
+    assert "Basis (check by hand)" in out

@@ -152,3 +152,32 @@ def test_json_quantities_carry_the_exact_value_and_a_ucum_code():
 def test_a_float_magnitude_is_refused_by_the_display_layer():
     with pytest.raises(TypeError, match="exact"):
         format_quantity(registry().Quantity(2.5, "mg"))
+
+
+def test_zero_and_whole_number_magnitudes_are_shown_exactly():
+    assert format_number(Fraction(0)) == "0"
+    assert format_quantity(registry().Quantity(2, "mg")) == "2 mg"
+
+
+def test_a_value_is_never_shown_as_a_bound_it_is_not_equal_to():
+    from dosecalc.foundation.display import format_apart_from
+
+    bound = registry().Quantity(Fraction(1, 2), "mg/kg/h")
+    near = registry().Quantity(Fraction(5004, 10000), "mg/kg/h")
+    assert format_apart_from(near, [bound]) == "0.5004 mg/kg/hr"
+    assert format_apart_from(bound, [bound]) == "0.5 mg/kg/hr"
+    hair_above = registry().Quantity(Fraction(1, 2) + Fraction(1, 10**20), "mg/kg/h")
+    hair_below = registry().Quantity(Fraction(1, 2) - Fraction(1, 10**20), "mg/kg/h")
+    assert format_apart_from(hair_above, [bound]) == "just over 0.5 mg/kg/hr"
+    assert format_apart_from(hair_below, [bound]) == "just under 0.5 mg/kg/hr"
+
+
+@given(positive, positive)
+def test_a_shown_value_never_reads_as_a_different_bound(value, other):
+    from dosecalc.foundation.display import format_apart_from
+
+    text = format_apart_from(
+        registry().Quantity(value, "mg/h"), [registry().Quantity(other, "mg/h")]
+    )
+    if value != other and not text.startswith("just"):
+        assert shown_value(text.split()[0]) != other

@@ -267,3 +267,9 @@ def test_a_malformed_manifest_refuses_the_folder(reviewed_copy: Path):
     (reviewed_copy / "MANIFEST.sha256").write_text("not a hash line\n", encoding="utf-8")
     with pytest.raises(RulesError, match="line 1 is not"):
         load_rules(reviewed_copy)
+
+
+def test_an_unreadable_rule_file_refuses_the_folder(rules_copy: Path):
+    (rules_copy / "folder.toml").mkdir()
+    with pytest.raises(RulesError, match=r"folder\.toml: cannot be read"):
+        load_rules(rules_copy)

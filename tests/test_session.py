@@ -136,3 +136,10 @@ def test_a_cross_field_error_is_reported_on_its_field():
 def test_an_unknown_session_field_is_a_programming_error():
     with pytest.raises(TypeError, match="unknown session fields: colour"):
         Session().set(colour="red")
+
+
+def test_an_invalid_rule_folder_shows_no_dose_and_says_why(tmp_path):
+    session = Session(rules=tmp_path / "missing")
+    session.set(weight="70")
+    assert session.result is None
+    assert "does not exist" in session.errors["rules"]

@@ -299,3 +299,21 @@ def test_pints_disk_cache_is_used_unless_turned_off(tmp_path: Path, setting, cac
         [sys.executable, "-c", _CACHE_PROBE], env=env, capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out) is cache_written
+
+
+def test_a_dose_quantity_in_a_unit_dosecalc_does_not_use_is_refused():
+    other = pint.UnitRegistry()
+    with pytest.raises(UnitError, match="a unit dosecalc does not use"):
+        parse_dose(other.Quantity(1, "grain/hour"))
+
+
+def test_a_magnitude_that_is_not_one_real_number_is_refused():
+    with pytest.raises(ParseError, match="single number"):
+        parse_quantity(registry().Quantity(70 + 1j, "kg"), WEIGHT)
+
+
+def test_fractional_powers_of_units_are_refused():
+    from dosecalc.foundation.units import unit_powers
+
+    with pytest.raises(ValueError, match="whole powers"):
+        unit_powers(registry().Unit("m**0.5"))

@@ -158,19 +158,27 @@ def format_quantity(quantity: Quantity, rounding: Rounding = "nearest") -> str:
 
 def format_apart_from(quantity: Quantity, bounds: Sequence[Quantity]) -> str:
     """``quantity`` to nearest, with as many more decimals as it takes never to read as
-    equal to a bound it is not equal to (0.5004 mg/kg/hr is never shown as "0.5")."""
+    equal to a bound it is not equal to (0.5004 mg/kg/hr is never shown as "0.5").
+
+    Closer to a bound than 12 more decimals can show, it says so in words:
+    "just over 0.5 mg/kg/hr" (ISMP: no ">" or "<", which are misread).
+    """
     value = magnitude(quantity)
+    unit = unit_display(quantity.units)
     others = [magnitude(bound.to(quantity.units)) for bound in bounds]
     places = significant_decimals(value)
     for extra in range(_MAX_EXTRA_DECIMALS + 1):
         shown = _rounded(value, places + extra, "nearest")
         # A bound, however it is rounded at this precision, must not look the same.
-        if not any(
-            other != value and shown in {_rounded(other, places + extra, r) for r in _ROUNDINGS}
+        alike = [
+            other
             for other in others
-        ):
-            break
-    return f"{format_number(shown, decimals=places + extra)} {unit_display(quantity.units)}"
+            if other != value and shown in {_rounded(other, places + extra, r) for r in _ROUNDINGS}
+        ]
+        if not alike:
+            return f"{format_number(shown, decimals=places + extra)} {unit}"
+    bound = alike[0]
+    return f"just {'over' if value > bound else 'under'} {format_number(bound)} {unit}"
 
 
 def format_body(quantity: Quantity) -> str:

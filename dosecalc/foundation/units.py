@@ -325,7 +325,7 @@ def _whole_powers(terms: Mapping[str, object]) -> dict[str, int]:
 
 def _from_pint(value: Quantity, kind: QuantityKind, name: str) -> Quantity:
     magnitude = value.magnitude
-    if isinstance(magnitude, bool) or not isinstance(magnitude, int | float | Decimal | Fraction):
+    if not isinstance(magnitude, int | float | Decimal | Fraction):  # e.g. complex, an array
         raise ParseError(
             name,
             f"the magnitude must be a single number, got {type(magnitude).__name__}",
