@@ -7,12 +7,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import dosecalc
 from dosecalc.faces.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# shared/ stands beside the checkout (CI); from a copy inside it (mutmut's mutants/), further up.
+SHARED = next(
+    (parent / "shared" for parent in REPO.parents if (parent / "shared" / "validation").is_dir()),
+    REPO.parent / "shared",
+)
+
+# A light profile for mutation testing (scripts/mutation-test), where each test runs many times.
+settings.register_profile("mutation", max_examples=10, derandomize=True, database=None)
 
 
 @pytest.fixture

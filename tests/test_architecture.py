@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pint
+import pytest
 from pydantic import BaseModel
 
 import dosecalc
@@ -21,6 +22,7 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"textual",
 """
 
 
+@pytest.mark.subprocess
 def test_importing_dosecalc_and_calculating_loads_no_ui_pandas_or_cli():
     out = subprocess.run(
         [sys.executable, "-c", _LOADED_AFTER_CALCULATE], capture_output=True, text=True, check=True
@@ -28,6 +30,7 @@ def test_importing_dosecalc_and_calculating_loads_no_ui_pandas_or_cli():
     assert json.loads(out) == []
 
 
+@pytest.mark.subprocess
 def test_the_cli_path_does_not_load_textual():
     probe = (
         "import sys; from dosecalc.faces.cli import main; main(['calc', '--weight', '70 kg', "

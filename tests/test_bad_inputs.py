@@ -65,6 +65,7 @@ def test_long_input_is_refused_by_its_length_before_any_parsing():
 SAMPLE = [c for c in CASES if c.get("cli", True) and "repeat" not in c][::12]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case", SAMPLE, ids=case_id)
 def test_the_installed_command_behaves_the_same(case, tmp_path):
     argv = ["dosecalc", "check", *(f"--{k}={v}" for k, v in arguments(case).items())]

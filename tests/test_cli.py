@@ -172,6 +172,7 @@ def test_no_command_prints_help(run_cli):
     assert "Educational use only" in out
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("launcher", [["dosecalc"], [sys.executable, "-m", "dosecalc"]])
 def test_the_console_script_and_python_m_work_from_any_folder(launcher, tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k != "DOSECALC_RULES"}

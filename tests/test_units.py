@@ -292,6 +292,7 @@ print(json.dumps(os.path.isdir(os.path.join(root, "pint"))))
 """
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(("setting", "cache_written"), [("1", True), ("0", False)])
 def test_pints_disk_cache_is_used_unless_turned_off(tmp_path: Path, setting, cache_written):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "DOSECALC_UNIT_CACHE": setting}
