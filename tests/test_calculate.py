@@ -293,3 +293,12 @@ def test_rules_may_be_a_loaded_rule_set_a_folder_or_the_default():
     by_folder = calculate(weight="70 kg", regimen="iv", rules=rule_set.path)
     by_default = calculate(weight="70 kg", regimen="iv")
     assert by_object == by_folder == by_default
+
+
+def test_the_fixed_dose_notes_say_the_weight_is_not_used_and_what_the_source_leaves_open():
+    assert calculate(weight="70 kg", regimen="sl").notes == [
+        "The weight is not used: the source gives a fixed dose per administration, "
+        "whatever the patient weighs.",
+        "The source does not specify: dose frequency; salt or base (ketamine hydrochloride or "
+        "ketamine base); age limits or paediatric dosing; maximum daily dose.",
+    ]

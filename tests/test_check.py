@@ -264,3 +264,79 @@ def test_the_report_is_coloured_only_when_asked(monkeypatch):
     result = check(**KG70, dose="400 mg/h")
     assert "\033[1;31mABOVE the range" in render_check_text(result, colour=True)
     assert "\033[" not in render_check_text(result, colour=False)
+
+
+# ------------------------------------------------------------ entry errors, precisely
+
+
+@pytest.mark.parametrize(
+    ("dose", "ratio"),
+    [("24 mg/h", Fraction(24, 21)), ("28 mg/h", Fraction(28, 35)), ("21 mg/h", Fraction(1))],
+)
+def test_the_ratio_is_to_the_nearest_bound_by_factor(dose, ratio):
+    assert check(**KG70, dose=dose).ratio_to_bound == ratio
+
+
+def test_a_dose_equally_far_from_both_bounds_is_compared_with_the_low_one(rules_copy):
+    path = rules_copy / "ketamine-palliative.toml"
+    path.write_text(path.read_text().replace("low = 25, high = 50", "low = 25, high = 100"))
+    result = check(weight="70 kg", regimen="sl", dose="50 mg", rules=rules_copy)
+    assert result.ratio_to_bound == 2
+
+
+def test_a_low_dose_names_the_slip_as_a_multiplication_with_what_was_meant():
+    result = check(**KG70, dose="2.5 mg/h")
+    assert result.verdict == "below"
+    flag = result.probable_entry_error
+    assert flag.reason == "a usual slip would bring the dose into range"
+    (slip,) = flag.slips
+    assert (slip.slip, slip.factor) == ("decimal point one place out", "× 10")
+    assert slip.display == (
+        "decimal point one place out: 2.5 mg/hr × 10 would be 25 mg/hr, within the range"
+    )
+    assert flag.message == (
+        "Probable entry error: a usual slip would bring the dose into range. Possibly "
+        "decimal point one place out: 2.5 mg/hr × 10 would be 25 mg/hr, within the range."
+    )
+
+
+def test_a_far_low_dose_names_the_lower_bound():
+    flag = check(**KG70, dose="2 mg/h").probable_entry_error
+    assert flag.reason == "the dose is 0.0952 times the lower bound"
+    assert flag.slips == []
+
+
+def test_exactly_a_tenth_of_the_lower_bound_is_flagged_and_a_fifth_is_not():
+    assert check(**KG70, dose="2.1 mg/h").probable_entry_error is not None
+    assert check(**KG70, dose="4 mg/h").probable_entry_error is None
+
+
+@pytest.mark.parametrize(
+    ("dose", "concentration", "meant"),
+    [
+        ("30 mg/min", None, "0.429 mg/kg/hr"),
+        ("25 mL/min", "1 mg/mL", "0.357 mg/kg/hr"),
+        ("0.4 mg/kg/min", None, "0.4 mg/kg/hr"),
+        ("720 mg/h", None, "0.429 mg/kg/hr"),
+    ],
+)
+def test_time_slips_are_found_for_every_kind_of_rate_and_shown_in_the_rules_unit(
+    dose, concentration, meant
+):
+    result = check(**KG70, dose=dose, concentration=concentration)
+    slips = [s for s in result.probable_entry_error.slips if "per" in s.slip]
+    assert slips
+    assert slips[0].display.endswith(f"would be {meant}, within the range")
+
+
+def test_no_time_slip_is_suggested_for_a_dose_without_a_time():
+    result = check(weight="70 kg", regimen="sl", dose="1500 mg")
+    assert all("per" not in s.slip for s in result.probable_entry_error.slips)
+
+
+def test_a_dose_within_a_very_wide_range_is_never_flagged(rules_copy):
+    path = rules_copy / "ketamine-palliative.toml"
+    path.write_text(path.read_text().replace("low = 25, high = 50", "low = 1, high = 20"))
+    result = check(weight="70 kg", regimen="sl", dose="15 mg", rules=rules_copy)
+    assert result.verdict == "within"
+    assert result.probable_entry_error is None

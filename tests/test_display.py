@@ -13,7 +13,6 @@ from dosecalc.foundation.display import (
     format_body,
     format_exact,
     format_number,
-    format_quantity,
     format_range,
     format_steps,
     json_number,
@@ -69,7 +68,7 @@ def test_units_are_spelled_the_ismp_way_for_people_and_in_ucum_for_machines(unit
 
 def test_no_display_ever_shows_micro_sign_cc_or_a_trailing_zero():
     quantity = registry().Quantity(Fraction(5), "µg/mL")
-    assert format_quantity(quantity) == "5 mcg/mL"
+    assert format_exact(quantity) == "5 mcg/mL"
     assert format_exact(registry().Quantity(Fraction(50), "mL")) == "50 mL"
 
 
@@ -151,12 +150,12 @@ def test_json_quantities_carry_the_exact_value_and_a_ucum_code():
 
 def test_a_float_magnitude_is_refused_by_the_display_layer():
     with pytest.raises(TypeError, match="exact"):
-        format_quantity(registry().Quantity(2.5, "mg"))
+        format_exact(registry().Quantity(2.5, "mg"))
 
 
 def test_zero_and_whole_number_magnitudes_are_shown_exactly():
     assert format_number(Fraction(0)) == "0"
-    assert format_quantity(registry().Quantity(2, "mg")) == "2 mg"
+    assert format_exact(registry().Quantity(2, "mg")) == "2 mg"
 
 
 def test_a_value_is_never_shown_as_a_bound_it_is_not_equal_to():

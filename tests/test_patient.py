@@ -183,3 +183,35 @@ def test_an_unknown_sex_is_refused(value):
 def test_an_unknown_basis_is_refused(value):
     with pytest.raises(ChoiceError, match="'actual', 'ideal' or 'adjusted'"):
         read_basis(value)
+
+
+def test_a_non_text_sex_or_basis_is_named_in_the_message():
+    with pytest.raises(ChoiceError, match=r"^sex: 1 is not a sex"):
+        read_sex(1)
+    with pytest.raises(ChoiceError, match=r"^basis: None is not a dosing-weight basis"):
+        read_basis(None)
+
+
+def test_at_exactly_60_inches_devine_is_not_extrapolated():
+    _, warnings = assess_patient("60 kg", "60 in", "female")
+    assert "devine-extrapolated" not in codes(warnings)
+    _, warnings = assess_patient("60 kg", "59.9 in", "female")
+    (warning,) = [w for w in warnings if w.code == "devine-extrapolated"]
+    assert warning.message == (
+        "Height 152.15 cm is under 60 in (152.4 cm), where Devine's formula is extrapolated: "
+        "treat ideal and adjusted body weight with caution."
+    )
+
+
+def test_an_ibw_of_exactly_zero_is_undefined_and_of_one_kg_is_not():
+    from dosecalc import registry
+
+    zero_at = registry().Quantity(Fraction(880, 23), "inch")  # 50 + 2.3 x (880/23 - 60) = 0
+    patient, warnings = assess_patient("20 kg", zero_at, "male")
+    assert patient.ideal_body_weight is None
+    (warning,) = [w for w in warnings if w.code == "ideal-weight-undefined"]
+    assert warning.message.startswith("Devine's formula gives no positive ideal body weight at ")
+    assert warning.message.endswith("; ideal and adjusted body weight are not shown.")
+    one_at = registry().Quantity(Fraction(890, 23), "inch")
+    patient, _ = assess_patient("20 kg", one_at, "male")
+    assert patient.ideal_body_weight.magnitude == 1

@@ -273,3 +273,37 @@ def test_an_unreadable_rule_file_refuses_the_folder(rules_copy: Path):
     (rules_copy / "folder.toml").mkdir()
     with pytest.raises(RulesError, match=r"folder\.toml: cannot be read"):
         load_rules(rules_copy)
+
+
+def test_a_rule_file_of_exactly_the_size_limit_loads_and_one_byte_more_is_refused(
+    rules_copy: Path,
+):
+    path = rules_copy / "ketamine-palliative.toml"
+    text = path.read_bytes()
+    padding = loader.MAX_RULE_FILE_BYTES - len(text) - 3
+    path.write_bytes(text + b"\n# " + b"x" * padding)
+    assert len(path.read_bytes()) == loader.MAX_RULE_FILE_BYTES
+    assert load_rules(rules_copy).find("iv").id == "iv-infusion"
+    path.write_bytes(path.read_bytes() + b"x")
+    with pytest.raises(RulesError, match="more than a rule file may hold"):
+        load_rules(rules_copy)
+
+
+def test_every_problem_of_a_file_is_listed_up_to_ten_then_counted(rules_copy: Path):
+    path = rules_copy / "ketamine-palliative.toml"
+    text = path.read_text(encoding="utf-8")
+    for key in ("drug", "route", "label", "supervision"):
+        text = text.replace(f"\n{key} = ", f"\n{key}_x = ")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError) as raised:
+        load_rules(rules_copy)
+    message = str(raised.value)
+    assert message.count("; ") == 10
+    assert message.endswith("; and 6 more")
+    assert message.startswith("ketamine-palliative.toml: regimens.0.drug: Field required; ")
+
+
+def test_a_manifest_line_with_a_short_hash_is_malformed(reviewed_copy: Path):
+    (reviewed_copy / "MANIFEST.sha256").write_text("abc  ketamine-palliative.toml\n")
+    with pytest.raises(RulesError, match="line 1 is not"):
+        load_rules(reviewed_copy)

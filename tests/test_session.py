@@ -143,3 +143,31 @@ def test_an_invalid_rule_folder_shows_no_dose_and_says_why(tmp_path):
     session.set(weight="70")
     assert session.result is None
     assert "does not exist" in session.errors["rules"]
+
+
+def test_a_height_number_takes_the_chosen_unit():
+    session = Session()
+    session.set(weight="70", height="170", height_unit="cm", sex="male", basis="ideal")
+    assert session.result.patient.height_cm.magnitude == 170
+    session.set(height_unit="in", height="67")
+    assert session.result.patient.display["height"] == "67 in (170.18 cm)"
+
+
+def test_the_session_checks_the_dose_against_its_own_rules(rules_copy):
+    path = rules_copy / "ketamine-palliative.toml"
+    path.write_text(path.read_text().replace('version = "1.0.0"', 'version = "9.9.9"'))
+    session = Session(rules=rules_copy)
+    session.set(weight="70", dose="30 mg/h")
+    assert session.check_result.basis.rules_version == "ketamine-palliative@9.9.9"
+
+
+def test_a_dose_that_cannot_be_checked_is_reported_on_its_field():
+    session = Session()
+    session.set(weight="70", dose="30 mg")
+    assert session.check_result is None
+    assert session.errors["dose"].startswith("dose: '30 mg' is a dose without a time")
+
+
+def test_unknown_session_fields_are_all_named():
+    with pytest.raises(TypeError, match="unknown session fields: colour, size"):
+        Session().set(size="L", colour="red")

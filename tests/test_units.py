@@ -275,8 +275,10 @@ def test_a_weight_based_rate_and_an_absolute_rate_are_never_confused():
     ],
 )
 def test_what_is_not_a_dose_is_refused_as_a_dose(text, words):
-    with pytest.raises(DoseCalcError, match=words):
+    with pytest.raises(DoseCalcError, match=words) as raised:
         parse_dose(text)
+    assert raised.value.field == "dose"
+    assert str(raised.value).startswith(f"dose: '{text}'")
 
 
 def test_the_registry_is_built_once_and_shared():
@@ -318,3 +320,30 @@ def test_fractional_powers_of_units_are_refused():
 
     with pytest.raises(ValueError, match="whole powers"):
         unit_powers(registry().Unit("m**0.5"))
+
+
+def test_errors_for_quantity_inputs_name_the_field_and_echo_the_value():
+    with pytest.raises(OutOfRangeError) as raised:
+        parse_quantity(registry().Quantity(float("nan"), "kg"), WEIGHT, "weight")
+    assert str(raised.value) == "weight: nan is not a finite number. Enter '70 kg' or '154 lb'"
+    with pytest.raises(OutOfRangeError) as raised:
+        parse_quantity(registry().Quantity(-2, "kg"), WEIGHT)
+    assert str(raised.value).startswith("weight: -2 kilogram is negative. Enter a weight greater")
+    with pytest.raises(ParseError) as raised:
+        parse_quantity(registry().Quantity(70 + 1j, "kg"), WEIGHT)
+    assert str(raised.value) == (
+        "weight: the magnitude must be a single number, got complex. Enter '70 kg' or '154 lb'"
+    )
+
+
+def test_a_dimension_without_a_name_is_called_another_kind():
+    with pytest.raises(UnitError, match="'70 kg/h/h' is a quantity of another kind, not a weight"):
+        parse_quantity("70 kg/h/h", WEIGHT)
+
+
+def test_the_thousands_comma_advice_is_exact():
+    with pytest.raises(ParseError) as raised:
+        parse_quantity("1,000 g", WEIGHT)
+    assert raised.value.fix == (
+        "Write the number without commas, with a point for decimals, e.g. '1000 g' or '70.5 kg'"
+    )

@@ -59,12 +59,14 @@ class CalculateArguments(TypedDict):
 class Session:
     """The current inputs and, when they are all valid, the result for them."""
 
+    result: DoseResult | None
+    check_result: CheckResult | None
+    errors: dict[str, str]
+    """Field name -> message, for every field that stops a result."""
+
     def __init__(self, rules: Rules = None) -> None:
         self._rules = rules
         self.inputs = SessionInputs()
-        self.result: DoseResult | None = None
-        self.check_result: CheckResult | None = None
-        self.errors: dict[str, str] = {}
         self._refresh()
 
     def set(self, **changes: str) -> None:

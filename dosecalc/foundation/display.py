@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, assert_never
 
 from pydantic import PlainSerializer
 
@@ -106,17 +106,14 @@ def _compose(units: Unit, *, ucum: bool) -> str:
     return ("." if ucum else "·").join(numerator) + "".join(f"/{names[n]}" for n in denominator)
 
 
-def format_number(
-    value: Fraction, rounding: Rounding = "nearest", decimals: int | None = None
-) -> str:
+def format_number(value: Fraction, decimals: int | None = None) -> str:
     """``value`` as ISMP-safe text: leading zero, no trailing zero, thousands commas.
 
-    ``decimals`` defaults to the significant-figure rule; ``rounding`` picks
-    nearest (half up), up (toward +inf) or down (toward -inf). Exact: the
-    rounding is done on the rational value, never on a float.
+    Rounded half up to ``decimals`` places (default: the significant-figure
+    rule), exactly: on the rational value, never on a float.
     """
     places = significant_decimals(value) if decimals is None else decimals
-    text = format(Decimal(_scaled(value, places, rounding)).scaleb(-places), ",f")
+    text = format(Decimal(_scaled(value, places, "nearest")).scaleb(-places), ",f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
@@ -138,22 +135,20 @@ def _exponent(value: Fraction) -> int:
 def _scaled(value: Fraction, places: int, rounding: Rounding) -> int:
     """``value`` x 10**places, rounded to a whole number in the given direction."""
     scaled = value * Fraction(10) ** places
-    if rounding == "up":
-        return math.ceil(scaled)
-    if rounding == "down":
-        return math.floor(scaled)
-    return (
-        math.floor(scaled + Fraction(1, 2)) if scaled >= 0 else math.ceil(scaled - Fraction(1, 2))
-    )
+    match rounding:
+        case "up":
+            return math.ceil(scaled)
+        case "down":
+            return math.floor(scaled)
+        case "nearest":  # half away from zero
+            half = Fraction(1, 2)
+            return math.floor(scaled + half) if scaled >= 0 else math.ceil(scaled - half)
+        case _:
+            assert_never(rounding)
 
 
 def _rounded(value: Fraction, places: int, rounding: Rounding) -> Fraction:
     return Fraction(_scaled(value, places, rounding), 10**places)
-
-
-def format_quantity(quantity: Quantity, rounding: Rounding = "nearest") -> str:
-    """``21 mg/hr``: a dose, rate or volume under the significant-figure rule."""
-    return f"{format_number(magnitude(quantity), rounding)} {unit_display(quantity.units)}"
 
 
 def format_apart_from(quantity: Quantity, bounds: Sequence[Quantity]) -> str:

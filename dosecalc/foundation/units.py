@@ -294,14 +294,9 @@ def parse_dose_unit(text: str) -> DoseUnit:
     return dose_unit
 
 
-def describe_dimension(quantity_or_unit: Quantity | Unit) -> str:
-    """Name a dimension in words for messages: 'a length', 'a concentration'..."""
-    unit = (
-        quantity_or_unit.units
-        if isinstance(quantity_or_unit, pint.Quantity)
-        else (quantity_or_unit)
-    )
-    return _DIMENSION_WORDS.get(dimension_of(unit), "a quantity of another kind")
+def describe_dimension(quantity: Quantity) -> str:
+    """Name a quantity's dimension in words for messages: 'a length', 'a concentration'..."""
+    return _DIMENSION_WORDS.get(dimension_of(quantity.units), "a quantity of another kind")
 
 
 def dimension_of(unit: Unit | str) -> Dimension:
