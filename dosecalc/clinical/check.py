@@ -22,7 +22,13 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Final
 
-from dosecalc.clinical.calculate import Rules, calculate
+from dosecalc.clinical.calculate import (
+    DOSE_RATE_UNIT,
+    PUMP_RATE_UNIT,
+    VOLUME_UNIT,
+    Rules,
+    calculate,
+)
 from dosecalc.clinical.result import (
     CheckResult,
     DoseForm,
@@ -117,17 +123,17 @@ def check(
     ratio = _ratio_to_nearest_bound(in_rule_units, low, high)
     rate = result.kind == "weight-based-rate"
     dose_rate = (
-        (in_rule_units * result.dosing_weight.quantity).to("mg/h")
+        (in_rule_units * result.dosing_weight.quantity).to(DOSE_RATE_UNIT)
         if (rate and result.dosing_weight is not None)
         else None
     )
     pump_rate = (
-        (dose_rate / result.concentration).to("mL/h")
+        (dose_rate / result.concentration).to(PUMP_RATE_UNIT)
         if dose_rate is not None and result.concentration is not None
         else None
     )
     volume = (
-        (in_rule_units / result.concentration).to("mL")
+        (in_rule_units / result.concentration).to(VOLUME_UNIT)
         if not rate and result.concentration is not None
         else None
     )
