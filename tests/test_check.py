@@ -340,3 +340,59 @@ def test_a_dose_within_a_very_wide_range_is_never_flagged(rules_copy):
     result = check(weight="70 kg", regimen="sl", dose="15 mg", rules=rules_copy)
     assert result.verdict == "within"
     assert result.probable_entry_error is None
+
+
+@pytest.mark.parametrize(
+    ("dose", "regimen", "concentration", "formula"),
+    [
+        ("0.3 mg/kg/hr", "iv", None, "0.3 mg/kg/hr; the range is 0.3 to 0.5 mg/kg/hr"),
+        ("6 mcg/kg/min", "iv", None, "6 mcg/kg/min = 0.36 mg/kg/hr; the range is"),
+        ("30 mg/h", "iv", None, "30 mg/hr ÷ 70 kg = 0.429 mg/kg/hr; the range is"),
+        ("25 mL/h", "iv", "1 mg/mL", "25 mL/hr × 1 mg/mL ÷ 70 kg = 0.357 mg/kg/hr; the range"),
+        ("2.5 mL", "sl", "10 mg/mL", "2.5 mL × 10 mg/mL = 25 mg; the range is 25 to 50 mg"),
+        ("25 mg", "sl", "10 mg/mL", "25 mg; the range is 25 to 50 mg, so the dose is within it"),
+    ],
+)
+def test_the_restatement_shows_its_working_for_every_form(dose, regimen, concentration, formula):
+    result = check(weight="70 kg", regimen=regimen, dose=dose, concentration=concentration)
+    assert result.basis.formula.startswith(formula)
+
+
+def test_the_display_names_the_verdict_and_every_restatement():
+    below = check(**KG70, dose="20 mg/h", concentration="2 mg/mL")
+    assert below.display == {
+        "verdict": "BELOW the range",
+        "proposed": "20 mg/hr",
+        "in_rule_units": "0.286 mg/kg/hr",
+        "range": "0.3 to 0.5 mg/kg/hr",
+        "patient_range": "21 to 35 mg/hr",
+        "dose_rate": "20 mg/hr",
+        "pump_rate": "10 mL/hr",
+    }
+    assert check(**KG70, dose="20 mg/h").display.keys() == below.display.keys() - {"pump_rate"}
+    sublingual = check(weight="70 kg", regimen="sl", dose="60 mg", concentration="10 mg/mL")
+    assert sublingual.display["verdict"] == "ABOVE the range"
+    assert sublingual.display["volume"] == "6 mL"
+    assert "dose_rate" not in sublingual.display
+
+
+def test_a_pump_rate_without_a_concentration_says_exactly_what_to_add():
+    with pytest.raises(MissingInputError) as raised:
+        check(**KG70, dose="25 mL/h")
+    assert str(raised.value) == (
+        "concentration: the dose '25 mL/h' is a pump rate, which needs the concentration to "
+        "become a drug amount. Give the concentration, e.g. '1 mg/mL'"
+    )
+
+
+def test_a_form_that_does_not_fit_says_what_would():
+    with pytest.raises(UnitError) as raised:
+        check(**KG70, dose="30 mg")
+    assert raised.value.fix == "Enter a rate, e.g. '30 mg/hr', '0.4 mg/kg/hr' or '25 mL/hr'"
+
+
+def test_several_slips_are_all_listed_in_the_message():
+    flag = check(**KG70, dose="30000 mcg/kg/h").probable_entry_error
+    assert len(flag.slips) == 2
+    assert flag.message.count(" Possibly ") == 2
+    assert ". Possibly per minute and per hour confused" in flag.message

@@ -180,3 +180,13 @@ def test_a_shown_value_never_reads_as_a_different_bound(value, other):
     )
     if value != other and not text.startswith("just"):
         assert shown_value(text.split()[0]) != other
+
+
+def test_a_value_is_told_apart_from_a_bound_down_to_the_last_decimal_the_rule_allows():
+    from dosecalc.foundation.display import format_apart_from
+
+    bound = registry().Quantity(Fraction(1, 2), "mg/kg/h")
+    at_limit = registry().Quantity(Fraction(1, 2) + Fraction(1, 10**15), "mg/kg/h")
+    beyond = registry().Quantity(Fraction(1, 2) + Fraction(1, 10**16), "mg/kg/h")
+    assert format_apart_from(at_limit, [bound]) == "0.500000000000001 mg/kg/hr"
+    assert format_apart_from(beyond, [bound]) == "just over 0.5 mg/kg/hr"
