@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 from dosecalc import __version__
 from dosecalc.clinical.calculate import calculate
@@ -58,36 +58,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _calc(args: argparse.Namespace) -> str:
-    result = calculate(
-        weight=args.weight,
-        regimen=args.regimen,
-        concentration=args.concentration,
-        height=args.height,
-        sex=args.sex,
-        basis=args.basis,
-        rules=args.rules,
-    )
+    result = calculate(**_patient(args))
     if args.json:
         return _json(result.model_dump(mode="json"))
     return render_text(result)
 
 
 def _check(args: argparse.Namespace) -> str:
-    result = check(
-        weight=args.weight,
-        regimen=args.regimen,
-        dose=args.dose,
-        concentration=args.concentration,
-        height=args.height,
-        sex=args.sex,
-        basis=args.basis,
-        rules=args.rules,
-    )
+    result = check(**_patient(args), dose=args.dose)
     if args.strict and result.verdict != "within":
         args.exit_code = EXIT_NOT_WITHIN
     if args.json:
         return _json(result.model_dump(mode="json"))
     return render_check_text(result, colour=_colour_wanted())
+
+
+def _patient(args: argparse.Namespace) -> dict[str, Any]:
+    """The arguments `calc` and `check` share (see `_patient_arguments`)."""
+    names = ("weight", "regimen", "concentration", "height", "sex", "basis", "rules")
+    return {name: getattr(args, name) for name in names}
 
 
 def _colour_wanted() -> bool:
