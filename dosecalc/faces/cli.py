@@ -20,7 +20,7 @@ from dosecalc import __version__
 from dosecalc.clinical.calculate import calculate
 from dosecalc.clinical.check import check
 from dosecalc.foundation.display import format_range
-from dosecalc.foundation.errors import DoseCalcError
+from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.patient.body import BASES
 from dosecalc.reports.text import render_check_text, render_text
 from dosecalc.ruleset.loader import RULES_ENV, RuleSet, default_rules_path, load_rules
@@ -37,8 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+        if not _on_a_terminal():
+            parser.print_help()
+            return EXIT_OK
+        args.handler = _tui
     try:
         output = args.handler(args)
     except DoseCalcError as error:
@@ -71,6 +73,24 @@ def _check(args: argparse.Namespace) -> str:
     if args.json:
         return _json(result.model_dump(mode="json"))
     return render_check_text(result, colour=_colour_wanted())
+
+
+def _tui(args: argparse.Namespace) -> str:
+    rules = load_rules(args.rules)  # a broken rule folder stops the app before it starts
+    if not _on_a_terminal():
+        raise InputError(
+            "terminal",
+            "the app needs an interactive terminal",
+            "Run it in one, or use 'dosecalc calc --weight \"70 kg\" --regimen iv'",
+        )
+    from dosecalc.faces.tui.app import DoseCalcApp  # textual loads only for the app
+
+    DoseCalcApp(rules).run()
+    return ""
+
+
+def _on_a_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _patient(args: argparse.Namespace) -> dict[str, Any]:
@@ -157,6 +177,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     order.add_argument("--strict", action="store_true", help="exit 3 unless the dose is within")
     order.set_defaults(handler=_check)
+
+    tui = commands.add_parser("tui", help="open the app (the same as no command, on a terminal)")
+    tui.set_defaults(handler=_tui)
 
     rules = commands.add_parser(
         "rules",
