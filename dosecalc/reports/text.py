@@ -129,11 +129,18 @@ def _row(label: str, value: str) -> str:
 
 
 def _wrap(text: str, indent: str = "") -> str:
-    """Wrap at _WIDTH, never between a number and its unit (``30.8 mg/hr`` stays whole)."""
+    return wrap(text, _WIDTH, indent)
+
+
+def wrap(text: str, width: int, indent: str = "") -> str:
+    """Wrap at ``width``, never between a number and its unit (``30.8 mg/hr`` stays whole).
+
+    Continuation lines are indented two more spaces than ``indent``.
+    """
     bound = _NUMBER_THEN_UNIT.sub(rf"\1{_NO_BREAK_SPACE}", text)
     wrapped = textwrap.fill(
         bound,
-        _WIDTH,
+        max(width, len(indent) + 10),
         initial_indent=indent,
         subsequent_indent=indent + "  ",
         break_on_hyphens=False,

@@ -23,6 +23,8 @@ from dosecalc.faces.tui.widgets import (
     CheckPanel,
     Field,
     ResultPanel,
+    TitrationTable,
+    WrappedText,
 )
 from dosecalc.ruleset.loader import RuleSet
 
@@ -100,14 +102,15 @@ class CalculatorScreen(Screen[None]):
                 yield Select(SEXES, value="", allow_blank=False, id="sex")
                 yield Label("Dosing-weight basis", classes="field-label")
                 yield Select(BASES, value="actual", allow_blank=False, id="basis")
-                yield Label("", id="basis-error", classes="field-error")
+                yield WrappedText(id="basis-error", classes="field-error")
             with VerticalScroll(id="results"):
                 yield ResultPanel(id="result")
+                yield TitrationTable(id="titration", show_cursor=False, zebra_stripes=True)
                 yield CautionPanel(id="cautions")
                 yield BasisPanel(id="basis-panel")
                 yield Field("Check an order: proposed dose", "dose", "dose with its unit")
                 yield CheckPanel(id="check", classes="check-panel")
-        yield Static(SHORT_DISCLAIMER, id="short-disclaimer")
+        yield Static(SHORT_DISCLAIMER, id="short-disclaimer", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -133,12 +136,16 @@ class CalculatorScreen(Screen[None]):
         """Show what the session holds now; every panel follows the same result."""
         session = self.session
         result, errors = session.result, session.errors
+        # A field left blank is not an error to point at; the result panel says what is missing.
         for field in self.query(Field):
-            field.show_error(errors.get(field.field_name))
-        basis_error = self.query_one("#basis-error", Label)
-        basis_error.update(errors.get("basis", ""))
+            typed = self.query_one(f"#{field.field_name}", Input).value.strip()
+            field.show_error(errors.get(field.field_name) if typed else None)
+        basis_error = self.query_one("#basis-error", WrappedText)
+        basis_error.set_lines([errors["basis"]] if "basis" in errors else [])
         basis_error.display = "basis" in errors
-        self.query_one(ResultPanel).show(result, errors)
+        waiting = not session.inputs.weight.strip()
+        self.query_one(ResultPanel).show(result, errors, waiting)
+        self.query_one(TitrationTable).show(result)
         self.query_one(CautionPanel).show(result)
         self.query_one(BasisPanel).show(result)
         self.query_one(CheckPanel).show(session.check_result, errors.get("dose"))

@@ -1,12 +1,19 @@
-"""The app's widgets. They show what a `Session` holds and never compute a dose."""
+"""The app's widgets. They show what a `Session` holds and never compute a dose.
+
+Text is wrapped here, to the panel's width, by the report layer's wrapper, so a
+number is never split from its unit (Textual would break at any space), and it
+is never read as markup: messages echo what the user typed.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Select, Static
+from textual.events import Resize
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from dosecalc.clinical.result import CheckResult, DoseResult
+from dosecalc.reports.text import wrap
 
 WEIGHT_UNITS = [("kg", "kg"), ("lb", "lb")]
 HEIGHT_UNITS = [("cm", "cm"), ("in", "in")]
@@ -16,6 +23,25 @@ BASES = [
     ("ideal body weight", "ideal"),
     ("adjusted body weight", "adjusted"),
 ]
+
+
+class WrappedText(Static):
+    """Lines of plain text, wrapped to the widget's width without splitting a dose."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", markup=False, id=id, classes=classes)
+        self._lines: list[str] = []
+
+    def set_lines(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._rewrap()
+
+    def on_resize(self, _: Resize) -> None:
+        self._rewrap()
+
+    def _rewrap(self) -> None:
+        width = self.content_region.width or 40
+        self.update("\n".join(wrap(line, width) if line else "" for line in self._lines))
 
 
 class Field(Vertical):
@@ -40,69 +66,75 @@ class Field(Vertical):
                     id=f"{self.field_name}_unit",
                     compact=True,
                 )
-        yield Label("", id=f"{self.field_name}-error", classes="field-error")
+        yield WrappedText(id=f"{self.field_name}-error", classes="field-error")
 
     def show_error(self, message: str | None) -> None:
-        error = self.query_one(f"#{self.field_name}-error", Label)
-        error.update(message or "")
+        error = self.query_one(f"#{self.field_name}-error", WrappedText)
+        error.set_lines([message] if message else [])
         error.display = bool(message)
         self.set_class(bool(message), "invalid")
 
 
-class ResultPanel(Static):
+class ResultPanel(WrappedText):
     """The range for this patient, or why there is none. Never a stale dose."""
 
-    def show(self, result: DoseResult | None, errors: dict[str, str]) -> None:
+    def show(self, result: DoseResult | None, errors: dict[str, str], waiting: bool) -> None:
+        self.set_class(result is None, "empty")
         if result is None:
-            reasons = "\n".join(f"• {message}" for message in errors.values())
-            self.update(f"[b]No dose shown.[/b] Fix the field marked below it.\n{reasons}")
-            self.set_class(True, "empty")
+            if waiting:
+                self.set_lines(["Enter the patient's weight to see the range."])
+            else:
+                self.set_lines(["NO DOSE SHOWN: fix the marked field.", *errors.values()])
             return
-        self.set_class(False, "empty")
-        lines = [
-            f"[b]{result.drug}, {result.route}[/b]",
-            f"Range in the source: {result.rule_range.display}",
-        ]
-        if result.dosing_weight is not None:
-            lines.append(f"Dosing weight: {result.dosing_weight.display}")
         label = "Dose per administration" if result.kind == "fixed-dose" else "Dose rate"
-        lines.append(f"[b]{label}: {result.dose.display}[/b]")
+        lines = [f"{result.drug}, {result.route}".upper(), f"{label}: {result.dose.display}"]
         for title, shown in (
             ("Per 24 hours", result.dose_per_24h),
             ("Per kg per minute", result.dose_per_kg_per_min),
             ("Pump rate", result.pump_rate),
             ("Volume per dose", result.volume),
+            ("Range in the source", result.rule_range),
         ):
             if shown is not None:
                 lines.append(f"{title}: {shown.display}")
-        if result.titration:
-            lines.append("")
-            lines.append("Titration across the range:")
-            for step in result.titration:
-                cells = [step.display["rate_per_kg"], step.display["dose_rate"]]
-                if "pump_rate" in step.display:
-                    cells.append(step.display["pump_rate"])
-                lines.append("  " + " → ".join(cells))
-        lines += [f"Note: {note}" for note in result.notes]
-        self.update("\n".join(lines))
+        if result.dosing_weight is not None:
+            lines.append(f"Dosing weight: {result.dosing_weight.display}")
+        self.set_lines(lines)
 
 
-class CautionPanel(Static):
-    """Side effects to watch for, the supervision statement and warnings."""
+class TitrationTable(DataTable[str]):
+    """The titration steps across the range; cells never wrap."""
+
+    def show(self, result: DoseResult | None) -> None:
+        self.clear(columns=True)
+        self.display = result is not None and bool(result.titration)
+        if result is None or not result.titration:
+            return
+        columns = ["rate_per_kg", "dose_rate"] + (["pump_rate"] if result.pump_rate else [])
+        titles = {"rate_per_kg": "per kg", "dose_rate": "dose rate", "pump_rate": "pump rate"}
+        self.add_columns(*(titles[c] for c in columns))
+        for step in result.titration:
+            self.add_row(*(step.display[c] for c in columns))
+
+
+class CautionPanel(WrappedText):
+    """Side effects to watch for, the supervision statement, warnings and notes."""
 
     def show(self, result: DoseResult | None) -> None:
         self.display = result is not None
         if result is None:
             return
-        lines = [
-            "[b]Watch for[/b] (side effects in the source): " + ", ".join(result.side_effects),
-            result.supervision,
-        ]
-        lines += [f"⚠ WARNING: {warning.message}" for warning in result.warnings]
-        self.update("\n".join(lines))
+        self.set_lines(
+            [
+                "WATCH FOR (side effects in the source): " + ", ".join(result.side_effects),
+                result.supervision,
+                *(f"WARNING: {warning.message}" for warning in result.warnings),
+                *(f"Note: {note}" for note in result.notes),
+            ]
+        )
 
 
-class BasisPanel(Static):
+class BasisPanel(WrappedText):
     """The basis: formula with the patient's numbers, source and rules version."""
 
     def show(self, result: DoseResult | None) -> None:
@@ -110,52 +142,43 @@ class BasisPanel(Static):
         if result is None:
             return
         basis = result.basis
-        self.update(
-            "\n".join(
-                [
-                    "[b]Basis[/b] (check by hand)",
-                    f"Formula: {basis.formula}",
-                    *(f"Then {step}" for step in basis.steps),
-                    f"Source: {basis.source}",
-                    f'Source says: "{basis.source_quote}"',
-                    f"Rules: {basis.rules_version}, SHA-256 {basis.rules_sha256[:16]}…",
-                ]
-            )
+        self.set_lines(
+            [
+                "BASIS (check by hand)",
+                *basis.formula.split("; "),
+                *(f"Then {step}" for step in basis.steps),
+                f"Source: {basis.source}",
+                f'Source says: "{basis.source_quote}"',
+                f"Rules: {basis.rules_version}, SHA-256 {basis.rules_sha256}",
+            ]
         )
 
 
-VERDICT_WORDS = {
-    "below": "BELOW the range",
-    "within": "WITHIN the range",
-    "above": "ABOVE the range",
-}
-
-
-class CheckPanel(Static):
+class CheckPanel(WrappedText):
     """The verdict on a proposed order, in words (colour only adds to them)."""
 
     def show(self, result: CheckResult | None, error: str | None) -> None:
+        self.set_classes("check-panel" if result is None else f"check-panel {result.verdict}")
         if error:
-            self.update(f"No verdict: {error}")
-            self.set_classes("check-panel")
+            self.set_lines([f"No verdict: {error}"])
             return
         if result is None:
-            self.update("Type a proposed dose, with its unit (mg/hr, mcg/kg/min, mL/hr, mg...).")
-            self.set_classes("check-panel")
+            self.set_lines(["Type a proposed dose, with its unit (mg/hr, mcg/kg/min, mL/hr, mg)."])
             return
         shown = result.display
         lines = [
-            f"[b]{shown['verdict']}[/b]: {shown['proposed']} = {shown['in_rule_units']}"
-            f" (range {shown['range']})"
+            shown["verdict"],
+            f"Proposed: {shown['proposed']}",
+            f"In the rule's unit: {shown['in_rule_units']}",
+            f"Range: {shown['range']}",
         ]
         for key, title in (
-            ("dose_rate", "as a dose rate"),
-            ("pump_rate", "as a pump rate"),
-            ("volume", "as a volume"),
+            ("dose_rate", "As a dose rate"),
+            ("pump_rate", "As a pump rate"),
+            ("volume", "As a volume"),
         ):
             if key in shown:
-                lines.append(f"  {title}: {shown[key]}")
+                lines.append(f"{title}: {shown[key]}")
         if result.probable_entry_error is not None:
-            lines.append(f"⚠ {result.probable_entry_error.message}")
-        self.update("\n".join(lines))
-        self.set_classes(f"check-panel {result.verdict}")
+            lines.append(f"WARNING: {result.probable_entry_error.message}")
+        self.set_lines(lines)

@@ -1,0 +1,291 @@
+"""The app under Pilot: disclaimer first, live results, no stale dose, check, export."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Label, Static
+
+from dosecalc import load_rules
+from dosecalc.faces.tui.app import DoseCalcApp
+from dosecalc.faces.tui.screens import CalculatorScreen, DisclaimerScreen, SourceScreen
+
+DOSE_ON_SCREEN = re.compile(r"\d\s*(mg|mcg|mL)(/|\b)")
+
+
+def on_screen(pilot: Pilot[None]) -> str:
+    """Every piece of text the current screen shows, with wrapped lines joined again."""
+    return " ".join(screen_lines(pilot).split())
+
+
+def screen_lines(pilot: Pilot[None]) -> str:
+    """Every line of text the current screen shows (visible widgets only), as wrapped."""
+    widgets = pilot.app.screen.query("Static, Label")
+    return "\n".join(
+        str(w.render())
+        for w in widgets
+        if isinstance(w, Static | Label) and w.display and w.visible
+    )
+
+
+def run(
+    scenario: Callable[[Pilot[None]], Awaitable[None]],
+    tmp_path: Path,
+    size: tuple[int, int] = (80, 24),
+) -> DoseCalcApp:
+    app = DoseCalcApp(load_rules(), export_dir=tmp_path)
+
+    async def go() -> None:
+        async with app.run_test(size=size) as pilot:
+            await scenario(pilot)
+
+    asyncio.run(go())
+    return app
+
+
+async def accept(pilot: Pilot[None]) -> None:
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def type_weight(pilot: Pilot[None], text: str) -> None:
+    weight = pilot.app.screen.query_one("#weight", Input)
+    weight.value = ""
+    weight.focus()
+    await pilot.press(*text)
+    await pilot.pause()
+
+
+def test_the_disclaimer_comes_first_and_enter_accepts_it(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert isinstance(pilot.app.screen, DisclaimerScreen)
+        assert "Educational use only" in on_screen(pilot)
+        await accept(pilot)
+        assert isinstance(pilot.app.screen, CalculatorScreen)
+        assert pilot.app.focused is pilot.app.screen.query_one("#weight", Input)
+
+    run(scenario, tmp_path)
+
+
+def test_nothing_behind_the_disclaimer_is_reachable_before_it_is_accepted(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("tab", "7", "0", "ctrl+r", "ctrl+s", "ctrl+o")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, DisclaimerScreen)
+        assert pilot.app.calculator.session.inputs.weight == ""
+        assert pilot.app.calculator.session.inputs.regimen == "iv-infusion"
+        assert list(tmp_path.iterdir()) == []
+
+    run(scenario, tmp_path)
+
+
+def test_typing_70_shows_21_to_35_mg_per_hr_live_with_cautions_and_disclaimer(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await pilot.press("7", "0")
+        await pilot.pause()
+        text = on_screen(pilot)
+        assert "Dose rate: 21 to 35 mg/hr" in text
+        assert "confusion, nausea, dizziness, blurred vision" in text
+        assert "palliative care specialist" in text
+        assert "Educational use only" in text
+        assert "0.3 mg/kg/hr × 70 kg = 21 mg/hr" in text
+
+    run(scenario, tmp_path)
+
+
+def test_switching_to_sublingual_shows_25_to_50_mg(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        text = on_screen(pilot)
+        assert "Dose per administration: 25 to 50 mg" in text
+        assert "disorientation, hallucinations, prolonged sedation" in text
+        assert "mg/hr" not in str(pilot.app.screen.query_one("#result", Static).render())
+        assert not pilot.app.screen.query_one("#titration").display
+
+    run(scenario, tmp_path)
+
+
+@pytest.mark.parametrize("bad", ["abc", "-5", "0", "70,5", "700"])
+def test_an_invalid_weight_leaves_no_dose_anywhere_on_screen(bad, tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        assert DOSE_ON_SCREEN.search(on_screen(pilot))
+        await type_weight(pilot, bad)
+        text = on_screen(pilot)
+        assert "NO DOSE SHOWN" in text
+        assert not DOSE_ON_SCREEN.search(text), text
+        assert pilot.app.screen.query_one("#weight-error").display
+        table = pilot.app.screen.query_one("#titration", DataTable)
+        assert not table.display
+        assert table.row_count == 0
+
+    run(scenario, tmp_path)
+
+
+def test_a_weight_in_lb_gives_the_same_range_as_the_same_weight_in_kg(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "154.3")
+        pilot.app.screen.query_one("#weight_unit").value = "lb"
+        await pilot.pause()
+        in_lb = pilot.app.screen.query_one("#result", Static).render()
+        await type_weight(pilot, "69.98930269")
+        pilot.app.screen.query_one("#weight_unit").value = "kg"
+        await pilot.pause()
+        in_kg = pilot.app.screen.query_one("#result", Static).render()
+        assert "Dose rate: 21 to 34.9 mg/hr" in str(in_lb)
+        assert "Dose rate: 21 to 34.9 mg/hr" in str(in_kg)
+
+    run(scenario, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("dose", "words"),
+    [
+        ("30 mg/h", "WITHIN the range"),
+        ("400 mg/h", "ABOVE the range"),
+        ("2 mg/h", "BELOW the range"),
+        ("30 mg", "No verdict"),
+    ],
+)
+def test_the_check_panel_gives_the_verdict_in_words(dose, words, tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        pilot.app.screen.query_one("#dose", Input).value = dose
+        await pilot.pause()
+        text = str(pilot.app.screen.query_one("#check", Static).render())
+        assert words in text
+        if dose == "400 mg/h":
+            assert "Probable entry error" in text
+
+    run(scenario, tmp_path)
+
+
+def test_a_quick_concentration_fills_the_field_and_shows_the_pump_rate(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        await pilot.click("Button.quick")
+        await pilot.pause()
+        assert pilot.app.screen.query_one("#concentration", Input).value == "1 mg/mL"
+        assert "Pump rate: 21 to 35 mL/hr" in on_screen(pilot)
+
+    run(scenario, tmp_path, size=(100, 40))
+
+
+def test_export_writes_the_summary_with_basis_cautions_and_disclaimer(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await pilot.press("ctrl+s")  # nothing valid yet: nothing is saved
+        await pilot.pause()
+        assert list(tmp_path.iterdir()) == []
+        await type_weight(pilot, "70")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+    run(scenario, tmp_path)
+    (saved,) = tmp_path.glob("dosecalc-summary-*.txt")
+    text = saved.read_text(encoding="utf-8")
+    for expected in (
+        "21 to 35 mg/hr",
+        "EDUCATIONAL USE ONLY",
+        "Supervision:",
+        "ketamine-palliative@1.0.0",
+        "Summary made",
+        "Formula: 0.3 mg/kg/hr",
+    ):
+        assert expected in text
+
+
+def test_the_source_section_and_theme_are_one_key_away(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, SourceScreen)
+        assert "Low Dose: 0.3-0.5 mg/kg/hr" in on_screen(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        theme = pilot.app.theme
+        await pilot.press("ctrl+t")
+        assert pilot.app.theme != theme
+
+    run(scenario, tmp_path)
+
+
+def test_every_binding_has_an_id_and_a_tooltip():
+    for binding in DoseCalcApp.BINDINGS:
+        assert binding.id
+        assert binding.tooltip
+
+
+def test_ctrl_q_quits(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not pilot.app.is_running
+
+    run(scenario, tmp_path)
+
+
+def test_the_titration_table_follows_the_result(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        pilot.app.screen.query_one("#concentration", Input).value = "1 mg/mL"
+        await pilot.pause()
+        table = pilot.app.screen.query_one("#titration", DataTable)
+        assert table.row_count == 5
+        assert table.get_row_at(1) == ["0.35 mg/kg/hr", "24.5 mg/hr", "24.5 mL/hr"]
+
+    run(scenario, tmp_path)
+
+
+def test_a_blank_form_asks_for_the_weight_without_pointing_at_an_error(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        text = on_screen(pilot)
+        assert "Enter the patient's weight to see the range." in text
+        assert not pilot.app.screen.query_one("#weight-error").display
+        assert not DOSE_ON_SCREEN.search(text)
+
+    run(scenario, tmp_path)
+
+
+def test_markup_typed_into_a_field_is_shown_as_text_not_obeyed(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "[red]70")
+        assert "'[red]70'" in on_screen(pilot)
+
+    run(scenario, tmp_path)
+
+
+def test_no_number_is_split_from_its_unit_at_80_columns(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "154.3")
+        pilot.app.screen.query_one("#weight_unit").value = "lb"
+        pilot.app.screen.query_one("#concentration", Input).value = "2 mg/mL"
+        await pilot.pause()
+        lines = screen_lines(pilot).splitlines()
+        assert len(lines) > 20
+        for line, following in itertools.pairwise(lines):
+            assert not (
+                line.rstrip()[-1:].isdigit() and re.match(r"\s*(mg|mcg|mL|kg|lb)", following)
+            )
+
+    run(scenario, tmp_path)
