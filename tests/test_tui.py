@@ -283,6 +283,7 @@ def test_no_number_is_split_from_its_unit_at_80_columns(tmp_path):
         await pilot.pause()
         lines = screen_lines(pilot).splitlines()
         assert len(lines) > 20
+        assert not any(re.search(r"\d to$", line.rstrip()) for line in lines)
         for line, following in itertools.pairwise(lines):
             assert not (
                 line.rstrip()[-1:].isdigit() and re.match(r"\s*(mg|mcg|mL|kg|lb)", following)

@@ -15,7 +15,9 @@ from dosecalc.patient.body import DoseWarning
 
 _WIDTH = 78
 _LABEL = 26
+# Bound so that wrapping never splits "30.8 mg/hr", nor a range "21 to 35 mg/hr".
 _NUMBER_THEN_UNIT = re.compile(r"(\d) (?=[^\W\d_])")
+_RANGE_TO = re.compile(r"(\d) to (?=\d)")
 _NO_BREAK_SPACE = "\u00a0"
 
 
@@ -133,17 +135,19 @@ def _wrap(text: str, indent: str = "") -> str:
 
 
 def wrap(text: str, width: int, indent: str = "") -> str:
-    """Wrap at ``width``, never between a number and its unit (``30.8 mg/hr`` stays whole).
+    """Wrap at ``width``, never inside a dose or a range (``21 to 35 mg/hr`` stays whole).
 
     Continuation lines are indented two more spaces than ``indent``.
     """
-    bound = _NUMBER_THEN_UNIT.sub(rf"\1{_NO_BREAK_SPACE}", text)
+    bound = _RANGE_TO.sub(rf"\1{_NO_BREAK_SPACE}to{_NO_BREAK_SPACE}", text)
+    bound = _NUMBER_THEN_UNIT.sub(rf"\1{_NO_BREAK_SPACE}", bound)
     wrapped = textwrap.fill(
         bound,
         max(width, len(indent) + 10),
         initial_indent=indent,
         subsequent_indent=indent + "  ",
         break_on_hyphens=False,
+        break_long_words=False,  # a line a little too long beats a dose split in two
     )
     return wrapped.replace(_NO_BREAK_SPACE, " ")
 

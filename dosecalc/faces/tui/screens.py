@@ -28,9 +28,7 @@ from dosecalc.faces.tui.widgets import (
 )
 from dosecalc.ruleset.loader import RuleSet
 
-SHORT_DISCLAIMER: Final = (
-    "Educational use only · verify every figure · palliative care specialist supervision"
-)
+SHORT_DISCLAIMER: Final = "Educational use only · verify every figure · specialist supervision"
 QUICK_CONCENTRATIONS: Final = ("1 mg/mL", "2 mg/mL")
 
 
