@@ -215,3 +215,9 @@ def test_an_ibw_of_exactly_zero_is_undefined_and_of_one_kg_is_not():
     one_at = registry().Quantity(Fraction(890, 23), "inch")
     patient, _ = assess_patient("20 kg", one_at, "male")
     assert patient.ideal_body_weight.magnitude == 1
+
+
+def test_a_refused_sex_is_echoed_trimmed():
+    with pytest.raises(ChoiceError) as raised:
+        read_sex("  other ")
+    assert str(raised.value).startswith("sex: 'other' is not a sex dosecalc uses.")

@@ -307,3 +307,14 @@ def test_a_manifest_line_with_a_short_hash_is_malformed(reviewed_copy: Path):
     (reviewed_copy / "MANIFEST.sha256").write_text("abc  ketamine-palliative.toml\n")
     with pytest.raises(RulesError, match="line 1 is not"):
         load_rules(reviewed_copy)
+
+
+def test_a_file_with_one_problem_says_just_that(rules_copy: Path):
+    _replace(
+        rules_copy / "ketamine-palliative.toml", "low = 0.3, high = 0.5", "low = 0.6, high = 0.5"
+    )
+    with pytest.raises(RulesError) as raised:
+        load_rules(rules_copy)
+    assert str(raised.value) == (
+        "ketamine-palliative.toml: regimens.0.dose: Value error, low (0.6) is above high (0.5)"
+    )

@@ -347,3 +347,17 @@ def test_the_thousands_comma_advice_is_exact():
     assert raised.value.fix == (
         "Write the number without commas, with a point for decimals, e.g. '1000 g' or '70.5 kg'"
     )
+
+
+def test_dose_errors_name_the_callers_field_and_echo_the_entry_as_given():
+    with pytest.raises(UnitError) as raised:
+        parse_dose("  70 kg ", field="order")
+    assert str(raised.value) == (
+        "order: '70 kg' is a weight, not a dose. Enter '25 mg', '30 mg/hr' or '0.3 mg/kg/hr'"
+    )
+    with pytest.raises(UnitError) as raised:
+        parse_dose(registry().Quantity(70, "kg"))
+    assert str(raised.value).startswith("dose: '70 kilogram' is a weight, not a dose.")
+    with pytest.raises(UnitError) as raised:
+        parse_dose("30", field="order")
+    assert raised.value.field == "order"

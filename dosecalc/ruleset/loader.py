@@ -145,7 +145,7 @@ def _load_file(path: Path) -> tuple[RuleFileInfo, RuleFile]:
         rule_file = RuleFile.model_validate(data)
     except ValidationError as error:
         problems = [
-            f"{'.'.join(str(part) for part in e['loc']) or '(file)'}: {e['msg']}"
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}"
             for e in error.errors()[:_MAX_REPORTED_PROBLEMS]
         ]
         more = error.error_count() - len(problems)
