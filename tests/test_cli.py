@@ -216,3 +216,16 @@ def test_a_report_without_notes_has_no_notes_heading(run_cli, rules_copy: Path):
     _, out, _ = run_cli("--rules", str(rules_copy), *CALC_70_KG)
     assert "Notes" not in out
     assert "Basis (check by hand)" in out
+
+
+def test_the_app_needs_a_terminal_and_says_so(run_cli):
+    code, out, err = run_cli("tui")
+    assert (code, out) == (2, "")
+    assert "the app needs an interactive terminal" in err
+
+
+def test_a_broken_rule_folder_stops_the_app_before_it_starts(run_cli, rules_copy: Path):
+    (rules_copy / "broken.toml").write_text("schema_version = 1\n")
+    code, out, err = run_cli("--rules", str(rules_copy), "tui")
+    assert (code, out) == (2, "")
+    assert "broken.toml" in err

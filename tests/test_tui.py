@@ -290,3 +290,50 @@ def test_no_number_is_split_from_its_unit_at_80_columns(tmp_path):
             )
 
     run(scenario, tmp_path)
+
+
+def test_height_and_sex_show_ibw_and_abw_and_the_basis_can_use_them(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "95")
+        screen = pilot.app.screen
+        screen.query_one("#height", Input).value = "170"
+        screen.query_one("#sex").value = "female"
+        await pilot.pause()
+        text = on_screen(pilot)
+        assert "Ideal body weight: 61.44 kg" in text
+        assert "Adjusted body weight: 74.86 kg" in text
+        screen.query_one("#basis").value = "adjusted"
+        await pilot.pause()
+        assert "Dosing weight: 74.86 kg (adjusted body weight)" in on_screen(pilot)
+        screen.query_one("#height", Input).value = ""
+        await pilot.pause()
+        text = on_screen(pilot)
+        assert "needs the patient's height" in text
+        assert not DOSE_ON_SCREEN.search(text)
+
+    run(scenario, tmp_path)
+
+
+def test_the_command_palette_offers_the_apps_commands(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        titles = [c.title for c in pilot.app.get_system_commands(pilot.app.screen)]
+        for title in (
+            "Switch regimen",
+            "Save summary",
+            "Show the source section",
+            "Toggle dark/light",
+        ):
+            assert title in titles
+        await type_weight(pilot, "70")
+        command = next(
+            c
+            for c in pilot.app.get_system_commands(pilot.app.screen)
+            if c.title == "Switch regimen"
+        )
+        command.callback()
+        await pilot.pause()
+        assert "Dose per administration: 25 to 50 mg" in on_screen(pilot)
+
+    run(scenario, tmp_path)

@@ -103,8 +103,8 @@ class CalculatorScreen(Screen[None]):
                 yield WrappedText(id="basis-error", classes="field-error")
             with VerticalScroll(id="results"):
                 yield ResultPanel(id="result")
-                yield TitrationTable(id="titration", show_cursor=False, zebra_stripes=True)
                 yield CautionPanel(id="cautions")
+                yield TitrationTable(id="titration", show_cursor=False, zebra_stripes=True)
                 yield BasisPanel(id="basis-panel")
                 yield Field("Check an order: proposed dose", "dose", "dose with its unit")
                 yield CheckPanel(id="check", classes="check-panel")

@@ -99,6 +99,16 @@ class ResultPanel(WrappedText):
                 lines.append(f"{title}: {shown.display}")
         if result.dosing_weight is not None:
             lines.append(f"Dosing weight: {result.dosing_weight.display}")
+        patient = result.patient.display
+        for key, title in (
+            ("weight", "Weight"),
+            ("height", "Height"),
+            ("ideal_body_weight", "Ideal body weight"),
+            ("adjusted_body_weight", "Adjusted body weight"),
+            ("bmi", "BMI"),
+        ):
+            if key in patient:
+                lines.append(f"{title}: {patient[key]}")
         self.set_lines(lines)
 
 
