@@ -229,3 +229,15 @@ def test_a_broken_rule_folder_stops_the_app_before_it_starts(run_cli, rules_copy
     code, out, err = run_cli("--rules", str(rules_copy), "tui")
     assert (code, out) == (2, "")
     assert "broken.toml" in err
+
+
+def test_on_a_terminal_no_command_opens_the_app_with_the_rules_in_force(run_cli, monkeypatch):
+    from dosecalc.faces.tui.app import DoseCalcApp
+
+    opened: list[DoseCalcApp] = []
+    monkeypatch.setattr(cli, "_on_a_terminal", lambda: True)
+    monkeypatch.setattr(DoseCalcApp, "run", lambda self: opened.append(self))
+    code, out, err = run_cli()
+    assert (code, out, err) == (0, "", "")
+    (app,) = opened
+    assert app.rules.sha256 == dosecalc.load_rules().sha256

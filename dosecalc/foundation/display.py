@@ -140,9 +140,8 @@ def _scaled(value: Fraction, places: int, rounding: Rounding) -> int:
             return math.ceil(scaled)
         case "down":
             return math.floor(scaled)
-        case "nearest":  # half away from zero
-            half = Fraction(1, 2)
-            return math.floor(scaled + half) if scaled >= 0 else math.ceil(scaled - half)
+        case "nearest":  # half up; every value dosecalc shows is positive
+            return math.floor(scaled + Fraction(1, 2))
         case _:
             assert_never(rounding)
 
