@@ -337,3 +337,18 @@ def test_the_command_palette_offers_the_apps_commands(tmp_path):
         assert "Dose per administration: 25 to 50 mg" in on_screen(pilot)
 
     run(scenario, tmp_path)
+
+
+def test_the_app_starts_on_the_first_regimen_of_the_rules_in_force(tmp_path, rules_copy):
+    path = rules_copy / "ketamine-palliative.toml"
+    header, _iv, sublingual = path.read_text(encoding="utf-8").split("[[regimens]]")
+    path.write_text(header + "[[regimens]]" + sublingual, encoding="utf-8")
+    app = DoseCalcApp(load_rules(rules_copy), export_dir=tmp_path)
+
+    async def go() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await accept(pilot)
+            await type_weight(pilot, "70")
+            assert "Dose per administration: 25 to 50 mg" in on_screen(pilot)
+
+    asyncio.run(go())

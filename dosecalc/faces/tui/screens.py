@@ -83,6 +83,7 @@ class CalculatorScreen(Screen[None]):
         super().__init__()
         self.rules = rules
         self.session = Session(rules)
+        self.session.set(regimen=rules.regimens[0].id)  # what the regimen selector shows first
 
     def compose(self) -> ComposeResult:
         regimens = [(regimen.route, regimen.id) for regimen in self.rules.regimens]
