@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from dosecalc import __version__
 from dosecalc.clinical.calculate import calculate
@@ -32,6 +32,13 @@ EXIT_NOT_WITHIN: Final = 3
 EXIT_INTERNAL_ERROR: Final = 70
 
 
+class Outcome(NamedTuple):
+    """What a command prints on stdout, and its exit code."""
+
+    output: str
+    code: int = EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _parser()
@@ -42,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         args.handler = _tui
     try:
-        output = args.handler(args)
+        outcome: Outcome = args.handler(args)
     except DoseCalcError as error:
         print(f"dosecalc: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -55,27 +62,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL_ERROR
-    sys.stdout.write(output)
-    return int(getattr(args, "exit_code", EXIT_OK))
+    sys.stdout.write(outcome.output)
+    return outcome.code
 
 
-def _calc(args: argparse.Namespace) -> str:
+def _calc(args: argparse.Namespace) -> Outcome:
     result = calculate(**_patient(args))
-    if args.json:
-        return _json(result.model_dump(mode="json"))
-    return render_text(result)
+    return Outcome(_json(result.model_dump(mode="json")) if args.json else render_text(result))
 
 
-def _check(args: argparse.Namespace) -> str:
+def _check(args: argparse.Namespace) -> Outcome:
     result = check(**_patient(args), dose=args.dose)
-    if args.strict and result.verdict != "within":
-        args.exit_code = EXIT_NOT_WITHIN
-    if args.json:
-        return _json(result.model_dump(mode="json"))
-    return render_check_text(result, colour=_colour_wanted())
+    text = (
+        _json(result.model_dump(mode="json"))
+        if args.json
+        else render_check_text(result, colour=_colour_wanted())
+    )
+    return Outcome(text, EXIT_NOT_WITHIN if args.strict and result.verdict != "within" else EXIT_OK)
 
 
-def _tui(args: argparse.Namespace) -> str:
+def _tui(args: argparse.Namespace) -> Outcome:
     rules = load_rules(args.rules)  # a broken rule folder stops the app before it starts
     if not _on_a_terminal():
         raise InputError(
@@ -86,7 +92,7 @@ def _tui(args: argparse.Namespace) -> str:
     from dosecalc.faces.tui.app import DoseCalcApp  # textual loads only for the app
 
     DoseCalcApp(rules).run()
-    return ""
+    return Outcome("")
 
 
 def _on_a_terminal() -> bool:
@@ -108,16 +114,16 @@ def _json(data: object) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _rules(args: argparse.Namespace) -> str:
+def _rules(args: argparse.Namespace) -> Outcome:
     if args.schema:
-        return _json(RuleFile.model_json_schema())
+        return Outcome(_json(RuleFile.model_json_schema()))
     if args.check is not None:
         rule_set = load_rules(args.check)
-        return (
+        return Outcome(
             f"OK: {rule_set.path} holds {len(rule_set.regimens)} valid regimens\n"
             f"version {rule_set.version}\nsha256 {rule_set.sha256}\n"
         )
-    return _list_rules(load_rules(args.rules))
+    return Outcome(_list_rules(load_rules(args.rules)))
 
 
 def _list_rules(rule_set: RuleSet) -> str:
