@@ -116,6 +116,11 @@ def check(
         basis=basis,
         rules=rules,
     )
+    return check_against(result, dose)
+
+
+def check_against(result: DoseResult, dose: object) -> CheckResult:
+    """Check a proposed ``dose`` against a range already calculated for a patient."""
     proposed, form = _read_dose(dose)
     in_rule_units = _in_rule_units(proposed, form, result, _shown(dose, proposed))
     low, high = result.rule_range.low, result.rule_range.high

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Final, TypedDict
 
 from dosecalc.clinical.calculate import Rules, calculate
-from dosecalc.clinical.check import check
+from dosecalc.clinical.check import check_against
 from dosecalc.clinical.result import CheckResult, DoseResult
 from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.foundation.units import CONCENTRATION, HEIGHT, WEIGHT, is_given, parse_quantity
@@ -104,9 +104,7 @@ class Session:
             return
         if is_given(self.inputs.dose):
             try:
-                self.check_result = check(
-                    **self.calculate_arguments(), dose=self.inputs.dose, rules=self._rules
-                )
+                self.check_result = check_against(self.result, self.inputs.dose)
             except InputError as error:
                 self.errors = {error.field: str(error)}
 
