@@ -4,9 +4,9 @@ Educational use only; not a substitute for clinical judgement.
 
 The package is built in layers, each importing only those below it::
 
-    faces       the CLI (and later the TUI)            dosecalc.faces
+    faces       the CLI and the Textual app            dosecalc.faces
     reports     text rendering of a result             dosecalc.reports
-    clinical    calculate                              dosecalc.clinical
+    clinical    calculate, check, the session          dosecalc.clinical
     patient     measurements and dosing weight         dosecalc.patient
     ruleset     rule-file schema and loader            dosecalc.ruleset
     foundation  errors, units, display                 dosecalc.foundation

@@ -1,1 +1,1 @@
-"""Layer 4, the clinical core: calculate (and later check and audit) on validated inputs."""
+"""Layer 4, the clinical core: calculate, check and the calculator session, on validated inputs."""

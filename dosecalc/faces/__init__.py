@@ -1,1 +1,1 @@
-"""Layer 6, the faces: the command line (and later the TUI). No dose logic here."""
+"""Layer 6, the faces: the command line and the Textual app (tui/). No dose logic here."""
