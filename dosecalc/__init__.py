@@ -11,13 +11,17 @@ The package is built in layers, each importing only those below it::
     ruleset     rule-file schema and loader            dosecalc.ruleset
     foundation  errors, units, display                 dosecalc.foundation
 
-This module re-exports the public API; everything else may change.
+This module re-exports the public API; everything else may change. `audit`
+and `audit_file` load numpy, so they are imported on first use only.
 
 >>> import dosecalc
 >>> r = dosecalc.calculate(weight="70 kg", regimen="iv-infusion")
 >>> r.dose.display
 '21 to 35 mg/hr'
 """
+
+import importlib
+from typing import TYPE_CHECKING, Any, Final
 
 from dosecalc.clinical.calculate import calculate
 from dosecalc.clinical.check import check
@@ -59,11 +63,30 @@ from dosecalc.ruleset.schema import Regimen
 
 __version__ = "0.1.0"
 
+_LAZY: Final = {
+    "audit": "dosecalc.clinical.audit",
+    "AuditSummary": "dosecalc.clinical.audit",
+    "audit_file": "dosecalc.reports.audit_file",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """`audit` and its kin, imported when first asked for (PEP 562)."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'dosecalc' has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from dosecalc.clinical.audit import AuditSummary, audit
+    from dosecalc.reports.audit_file import audit_file
+
 __all__ = [
     "CONCENTRATION",
     "DISCLAIMER",
     "HEIGHT",
     "WEIGHT",
+    "AuditSummary",
     "Basis",
     "CheckResult",
     "ChoiceError",
@@ -89,6 +112,8 @@ __all__ = [
     "UnitError",
     "UnknownRegimenError",
     "__version__",
+    "audit",
+    "audit_file",
     "calculate",
     "check",
     "default_rules_path",

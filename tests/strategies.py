@@ -98,3 +98,116 @@ def anything():
         lambda m, u: registry().Quantity(m, u), magnitudes, st.sampled_from(VOCABULARY_UNITS)
     )
     return st.one_of(st.text(max_size=60), magnitudes, st.none(), st.binary(max_size=8), quantities)
+
+
+# --- Orders for the audit: cells as found in a file, aimed at every threshold. ---
+
+# The rules' bounds, and the factors a decision turns on (the verdict, the usual slips
+# and the entry-error ratio): a dose of bound x factor sits exactly on a threshold.
+RULE_BOUNDS = {"iv": (Fraction("0.3"), Fraction("0.5")), "sl": (Fraction(25), Fraction(50))}
+THRESHOLD_FACTORS = [Fraction(f) for f in (1, 10, 100, 1000, 60, 24)] + [
+    Fraction(1, f) for f in (10, 100, 1000, 60, 24)
+]
+
+_ODD_WEIGHTS = [
+    "40 kg",
+    "150 kg",
+    "0.5 kg",
+    "500 kg",
+    "88 lb",
+    "330 lb",
+    "70kg",
+    " 70 kg ",
+    "154 lbs",
+    "70.0 kg",
+    "5 ft",
+    "70",
+    "abc",
+    "",
+    "-5 kg",
+    "0 kg",
+    "600 kg",
+    "0.4 kg",
+    "10 st",
+    "70 Kg",
+]
+_ODD_DOSES = [
+    "abc",
+    "",
+    "30",
+    "30 m",
+    "25 cc",
+    "600 mg/24 h",
+    "30 mg / h",
+    "0.4 mg/kg",
+    "25 mL",
+    "2 mL/h",
+    "5 mcg/kg/min",
+    "1e3 mg/h",
+    "3,5 mg/h",
+    ".5 mg/kg/hr",
+    "30 Mg/h",
+    "nan mg/h",
+    "30 mg/h/h",
+]
+
+
+def _finite_decimal(value: Fraction) -> bool:
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    return denominator == 1 and len(text(value, "")) < 40
+
+
+@st.composite
+def order_rows(draw):
+    """One order: weight, regimen, dose, concentration, height, sex, basis (text cells)."""
+    kg = draw(st.one_of(weights_kg, st.sampled_from([Fraction(40), Fraction(150), Fraction(70)])))
+    weight = draw(
+        st.one_of(
+            st.just(text(kg, "kg")),
+            weights_lb.map(lambda lb: text(lb, "lb")),
+            st.sampled_from(_ODD_WEIGHTS),
+        )
+    )
+    route = draw(st.sampled_from(["iv", "sl"]))
+    regimen = draw(
+        st.sampled_from(
+            {"iv": ["iv", "iv-infusion", "IV"], "sl": ["sl", "buccal", "sublingual-buccal"]}[route]
+            + ["intrathecal"]
+        )
+    )
+    bound = draw(st.sampled_from(RULE_BOUNDS[route])) * draw(st.sampled_from(THRESHOLD_FACTORS))
+    on_threshold = {
+        "iv": [(bound, "mg/kg/hr"), (bound * kg, "mg/h"), (bound * 1000 / 60, "mcg/kg/min")],
+        "sl": [(bound, "mg"), (bound * 1000, "mcg")],
+    }[route]
+    exact = [text(value, unit) for value, unit in on_threshold if _finite_decimal(value)]
+    units = ["mg/h", "mg/kg/hr", "mcg/kg/min", "mL/h", "mg", "mL", "mcg", "mg/kg", "mg/min"]
+    dose = draw(
+        st.one_of(
+            st.sampled_from(exact) if exact else st.nothing(),
+            st.tuples(positive_decimal_text, st.sampled_from(units)).map(" ".join),
+            st.sampled_from(_ODD_DOSES),
+        )
+    )
+    concentration = draw(
+        st.sampled_from(["", "", "", "1 mg/mL", "10 mg/mL", "50 mg/5 mL", "0.5 mg/mL", "abc"])
+    )
+    height, sex, basis = draw(
+        st.sampled_from(
+            [("", "", "")] * 6
+            + [
+                ("", "", "actual"),
+                ("", "", "ACTUAL"),
+                ("170 cm", "", ""),
+                ("170 cm", "male", "ideal"),
+                ("5 ft 2 in", "female", "adjusted"),
+                ("150 cm", "female", "ideal"),
+                ("", "", "ideal"),
+                ("", "", "bogus"),
+            ]
+        )
+    )
+    return weight, regimen, dose, concentration, height, sex, basis

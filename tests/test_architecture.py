@@ -17,8 +17,8 @@ import json, sys
 import dosecalc
 dosecalc.calculate(weight="70 kg", regimen="iv", concentration="1 mg/mL")
 from dosecalc.reports.text import render_text
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"textual", "pandas", "numpy"}
-                        or m.startswith("dosecalc.faces"))))
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"textual", "pandas"}
+                        or m.startswith(("dosecalc.faces", "dosecalc.clinical.audit")))))
 """
 
 
@@ -31,14 +31,17 @@ def test_importing_dosecalc_and_calculating_loads_no_ui_pandas_or_cli():
 
 
 @pytest.mark.subprocess
-def test_the_cli_path_does_not_load_textual():
+def test_the_calc_command_loads_neither_textual_nor_pandas_nor_the_audit():
     probe = (
         "import sys; from dosecalc.faces.cli import main; main(['calc', '--weight', '70 kg', "
         "'--regimen', 'iv', '--json']); "
-        "print('textual' in sys.modules, file=sys.stderr)"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'pandas'}) "
+        "+ [m for m in sys.modules if m.startswith(('dosecalc.clinical.audit', "
+        "'dosecalc.reports.audit'))], "
+        "file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stderr.strip() == "False"
+    assert done.stderr.strip() == "[]"
 
 
 def test_every_public_name_exists_and_is_documented():

@@ -22,7 +22,14 @@ from dosecalc.foundation.display import (
     format_range_bounds,
     format_steps,
 )
-from dosecalc.foundation.units import CONCENTRATION, Quantity, is_given, parse_quantity, registry
+from dosecalc.foundation.units import (
+    CONCENTRATION,
+    Quantity,
+    is_given,
+    named_unit,
+    parse_quantity,
+    registry,
+)
 from dosecalc.patient.body import (
     ADJUSTED_WEIGHT_FACTOR,
     DEVINE_BASE_KG,
@@ -70,7 +77,7 @@ def calculate(
     Raises `InputError` for any unusable input and `RulesError` for an
     invalid rule folder; never returns a result built on either.
     """
-    rule_set = _rule_set(rules)
+    rule_set = rule_set_of(rules)
     rule = rule_set.find(regimen)
     chosen_basis = read_basis(basis)
     patient, warnings = assess_patient(weight, height, sex)
@@ -143,14 +150,16 @@ def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | Non
     low_rate, high_rate = rule.dose.quantities()
     weight = dosing.quantity
     dose = QuantityRange.between(
-        (low_rate * weight).to(DOSE_RATE_UNIT), (high_rate * weight).to(DOSE_RATE_UNIT)
+        (low_rate * weight).to(named_unit(DOSE_RATE_UNIT)),
+        (high_rate * weight).to(named_unit(DOSE_RATE_UNIT)),
     )
-    day = registry().Quantity(Fraction(24), "h")
+    day = registry().Quantity(Fraction(24), named_unit("h"))
     per_24h = QuantityRange.between(
-        (dose.low * day).to(DAILY_DOSE_UNIT), (dose.high * day).to(DAILY_DOSE_UNIT)
+        (dose.low * day).to(named_unit(DAILY_DOSE_UNIT)),
+        (dose.high * day).to(named_unit(DAILY_DOSE_UNIT)),
     )
     per_min = QuantityRange.between(
-        low_rate.to(PER_KG_PER_MIN_UNIT), high_rate.to(PER_KG_PER_MIN_UNIT)
+        low_rate.to(named_unit(PER_KG_PER_MIN_UNIT)), high_rate.to(named_unit(PER_KG_PER_MIN_UNIT))
     )
     rule_low, rule_high = format_exact(low_rate), format_exact(high_rate)
     dose_low, dose_high = _bounds(dose)
@@ -164,7 +173,8 @@ def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | Non
     pump = None
     if conc is not None:
         pump = QuantityRange.between(
-            (dose.low / conc).to(PUMP_RATE_UNIT), (dose.high / conc).to(PUMP_RATE_UNIT)
+            (dose.low / conc).to(named_unit(PUMP_RATE_UNIT)),
+            (dose.high / conc).to(named_unit(PUMP_RATE_UNIT)),
         )
         conc_text = format_exact(conc)
         steps.append(
@@ -186,11 +196,13 @@ def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | Non
 
 
 def _fixed_dose(rule: Regimen, dosing: DosingWeight, conc: Quantity | None) -> _Parts:
-    low, high = (bound.to(FIXED_DOSE_UNIT) for bound in rule.dose.quantities())
+    low, high = (bound.to(named_unit(FIXED_DOSE_UNIT)) for bound in rule.dose.quantities())
     dose = QuantityRange.between(low, high)
     steps, volume = [], None
     if conc is not None:
-        volume = QuantityRange.between((low / conc).to(VOLUME_UNIT), (high / conc).to(VOLUME_UNIT))
+        volume = QuantityRange.between(
+            (low / conc).to(named_unit(VOLUME_UNIT)), (high / conc).to(named_unit(VOLUME_UNIT))
+        )
         conc_text = format_exact(conc)
         steps.append(
             f"volume: {_bounds(dose)[0]} ÷ {conc_text} = {_bounds(volume)[0]}; "
@@ -220,8 +232,12 @@ def _titration(
     width = (high_rate - low_rate) / TITRATION_INTERVALS
     count = 1 if width.magnitude == 0 else TITRATION_INTERVALS + 1
     rates = [low_rate + width * i for i in range(count - 1)] + [high_rate]
-    doses = [(rate * weight).to(DOSE_RATE_UNIT) for rate in rates]
-    pumps = [(dose / conc).to(PUMP_RATE_UNIT) for dose in doses] if conc is not None else None
+    doses = [(rate * weight).to(named_unit(DOSE_RATE_UNIT)) for rate in rates]
+    pumps = (
+        [(dose / conc).to(named_unit(PUMP_RATE_UNIT)) for dose in doses]
+        if conc is not None
+        else None
+    )
     rate_texts, dose_texts = format_steps(rates), format_steps(doses)
     pump_texts = format_steps(pumps) if pumps is not None else None
     table = []
@@ -250,7 +266,7 @@ def _weight_steps(patient: Patient, dosing: DosingWeight, kind: RegimenKind) -> 
         assert patient.height_cm is not None
         ibw = patient.ideal_body_weight
         assert ibw is not None
-        inches = format_body(patient.height_cm.to("inch"))
+        inches = format_body(patient.height_cm.to(named_unit("inch")))
         line = (
             f"ideal body weight (Devine, {patient.sex}): "
             f"{format_number(DEVINE_BASE_KG[patient.sex])} kg + "
@@ -274,7 +290,8 @@ def _not_specified(rule: Regimen) -> str:
     return f"The source does not specify: {'; '.join(rule.source_does_not_specify)}."
 
 
-def _rule_set(rules: Rules) -> RuleSet:
+def rule_set_of(rules: Rules) -> RuleSet:
+    """The `RuleSet` that ``rules`` names (see `calculate`)."""
     if isinstance(rules, RuleSet):
         return rules
     if rules is None:

@@ -47,11 +47,14 @@ from dosecalc.foundation.errors import MissingInputError, UnitError
 from dosecalc.foundation.units import (
     FLOW,
     VOLUME,
+    Dimension,
     DoseUnit,
     Quantity,
     QuantityKind,
+    Unit,
     describe_dimension,
     dimension_of,
+    named_unit,
     parse_quantity,
 )
 
@@ -62,20 +65,24 @@ PROPOSED_DOSE: Final = QuantityKind(
 ENTRY_ERROR_RATIO: Final = 10
 """A dose this many times the top of the range, or this fraction of the bottom, is flagged."""
 
-# The usual slips: a factor on the number entered, whether only a rate can make it, and
-# whether it confuses units (then what was meant is shown in the rule's unit).
-_SLIPS: Final[tuple[tuple[int, str, bool, bool], ...]] = (
+SLIPS: Final[tuple[tuple[int, str, bool, bool], ...]] = (
     (10, "decimal point one place out", False, False),
     (100, "decimal point two places out", False, False),
     (1000, "mg and mcg confused", False, True),
     (60, "per minute and per hour confused", True, True),
     (24, "per day and per hour confused", True, True),
 )
+"""The usual slips: a factor on the number entered, whether only a rate can make it, and
+whether it confuses units (then what was meant is shown in the rule's unit)."""
 
+RATE_FORMS: Final[frozenset[DoseForm]] = frozenset(
+    {"weight-based-rate", "absolute-rate", "pump-rate"}
+)
 _FORMS_BY_KIND: Final[dict[str, frozenset[DoseForm]]] = {
     "weight-based-rate": frozenset({"weight-based-rate", "absolute-rate", "pump-rate"}),
     "fixed-dose": frozenset({"fixed-dose", "volume"}),
 }
+_FORMS_BY_DIMENSION: Final[dict[Dimension, DoseForm]] = {FLOW: "pump-rate", VOLUME: "volume"}
 _FORM_WORDS: Final[dict[DoseForm, str]] = {
     "weight-based-rate": "a rate per kg",
     "absolute-rate": "a rate",
@@ -124,21 +131,21 @@ def check_against(result: DoseResult, dose: object) -> CheckResult:
     proposed, form = _read_dose(dose)
     in_rule_units = _in_rule_units(proposed, form, result, _shown(dose, proposed))
     low, high = result.rule_range.low, result.rule_range.high
-    verdict = _verdict(in_rule_units, low, high)
+    verdict = verdict_of(in_rule_units, low, high)
     ratio = _ratio_to_nearest_bound(in_rule_units, low, high)
     rate = result.kind == "weight-based-rate"
     dose_rate = (
-        (in_rule_units * result.dosing_weight.quantity).to(DOSE_RATE_UNIT)
+        (in_rule_units * result.dosing_weight.quantity).to(named_unit(DOSE_RATE_UNIT))
         if (rate and result.dosing_weight is not None)
         else None
     )
     pump_rate = (
-        (dose_rate / result.concentration).to(PUMP_RATE_UNIT)
+        (dose_rate / result.concentration).to(named_unit(PUMP_RATE_UNIT))
         if dose_rate is not None and result.concentration is not None
         else None
     )
     volume = (
-        (in_rule_units / result.concentration).to(VOLUME_UNIT)
+        (in_rule_units / result.concentration).to(named_unit(VOLUME_UNIT))
         if not rate and result.concentration is not None
         else None
     )
@@ -175,18 +182,21 @@ def check_against(result: DoseResult, dose: object) -> CheckResult:
     )
 
 
+def dose_form(unit: Unit) -> DoseForm | None:
+    """The form of a dose written in ``unit``, from its parts; None if it is no dose."""
+    parts = DoseUnit.of(unit)
+    if parts is not None:
+        if parts.is_weight_based:
+            return "weight-based-rate" if parts.is_rate else "weight-based-dose"
+        return "absolute-rate" if parts.is_rate else "fixed-dose"
+    return _FORMS_BY_DIMENSION.get(dimension_of(unit))
+
+
 def _read_dose(value: object) -> tuple[Quantity, DoseForm]:
     quantity = parse_quantity(value, PROPOSED_DOSE)
-    unit = DoseUnit.of(quantity.units)
-    if unit is not None:
-        if unit.is_weight_based:
-            return quantity, "weight-based-rate" if unit.is_rate else "weight-based-dose"
-        return quantity, "absolute-rate" if unit.is_rate else "fixed-dose"
-    dimension = dimension_of(quantity.units)
-    if dimension == FLOW:
-        return quantity, "pump-rate"
-    if dimension == VOLUME:
-        return quantity, "volume"
+    form = dose_form(quantity.units)
+    if form is not None:
+        return quantity, form
     raise UnitError(
         "dose",
         f"'{_shown(value, quantity)}' is {describe_dimension(quantity)}, not a dose",
@@ -218,7 +228,8 @@ def _in_rule_units(proposed: Quantity, form: DoseForm, result: DoseResult, shown
     return quantity.to(result.rule_range.low.units)
 
 
-def _verdict(dose: Quantity, low: Quantity, high: Quantity) -> Verdict:
+def verdict_of(dose: Quantity, low: Quantity, high: Quantity) -> Verdict:
+    """Below, within or above ``low`` to ``high`` (inclusive), on exact magnitudes."""
     if dose.magnitude < low.magnitude:
         return "below"
     if dose.magnitude > high.magnitude:
@@ -238,6 +249,33 @@ def _fold(ratio: Fraction) -> Fraction:
     return ratio if ratio >= 1 else 1 / ratio
 
 
+def fitting_slips(
+    verdict: Verdict, form: DoseForm, dose: Quantity, low: Quantity, high: Quantity
+) -> list[tuple[int, str, bool]]:
+    """The usual slips (factor, name, confuses units) that would bring ``dose`` into range.
+
+    ``dose`` is in the rule's unit; too high, the number meant may have been
+    divided, too low, multiplied. Only a rate can have a per-time slip.
+    """
+    if verdict == "within":
+        return []
+    is_rate = form in RATE_FORMS
+    fitting = []
+    for factor, slip, needs_rate, confuses_units in SLIPS:
+        meant_factor = Fraction(1, factor) if verdict == "above" else Fraction(factor)
+        if (is_rate or not needs_rate) and verdict_of(dose * meant_factor, low, high) == "within":
+            fitting.append((factor, slip, confuses_units))
+    return fitting
+
+
+def is_far_out(verdict: Verdict, dose: Quantity, low: Quantity, high: Quantity) -> bool:
+    """Out of range by `ENTRY_ERROR_RATIO` times or more (above) or its inverse (below)."""
+    if verdict == "within":
+        return False
+    ratio = dose.magnitude / (high.magnitude if verdict == "above" else low.magnitude)
+    return bool(ratio >= ENTRY_ERROR_RATIO or ratio <= Fraction(1, ENTRY_ERROR_RATIO))
+
+
 def _probable_entry_error(
     verdict: Verdict,
     proposed: Quantity,
@@ -246,29 +284,24 @@ def _probable_entry_error(
     low: Quantity,
     high: Quantity,
 ) -> EntryErrorFlag | None:
-    if verdict == "within":
-        return None
-    # Too high: the number meant may have been divided; too low: multiplied.
     sign = "÷" if verdict == "above" else "×"
-    is_rate = form in ("weight-based-rate", "absolute-rate", "pump-rate")
     slips = []
-    for factor, slip, needs_rate, confuses_units in _SLIPS:
+    for factor, slip, confuses_units in fitting_slips(verdict, form, dose, low, high):
         meant_factor = Fraction(1, factor) if verdict == "above" else Fraction(factor)
-        if (is_rate or not needs_rate) and _verdict(dose * meant_factor, low, high) == "within":
-            meant = (dose if confuses_units else proposed) * meant_factor
-            slips.append(
-                EntrySlip(
-                    slip=slip,
-                    factor=f"{sign} {factor}",
-                    would_mean=meant,
-                    display=f"{slip}: {format_exact(proposed)} {sign} {factor} would be "
-                    f"{format_apart_from(meant, [])}, within the range",
-                )
+        meant = (dose if confuses_units else proposed) * meant_factor
+        slips.append(
+            EntrySlip(
+                slip=slip,
+                factor=f"{sign} {factor}",
+                would_mean=meant,
+                display=f"{slip}: {format_exact(proposed)} {sign} {factor} would be "
+                f"{format_apart_from(meant, [])}, within the range",
             )
-    ratio = dose.magnitude / (high.magnitude if verdict == "above" else low.magnitude)
-    far = ratio >= ENTRY_ERROR_RATIO or ratio <= Fraction(1, ENTRY_ERROR_RATIO)
+        )
+    far = is_far_out(verdict, dose, low, high)
     if not slips and not far:
         return None
+    ratio = dose.magnitude / (high.magnitude if verdict == "above" else low.magnitude)
     reason = (
         f"the dose is {format_number(ratio)} times the "
         f"{'upper' if verdict == 'above' else 'lower'} bound"

@@ -10,11 +10,14 @@ shows the traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, Final, NamedTuple
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, Final, NamedTuple, TextIO
 
 from dosecalc import __version__
 from dosecalc.clinical.calculate import calculate
@@ -79,6 +82,85 @@ def _check(args: argparse.Namespace) -> Outcome:
         else render_check_text(result, colour=_colour_wanted())
     )
     return Outcome(text, EXIT_NOT_WITHIN if args.strict and result.verdict != "within" else EXIT_OK)
+
+
+def _audit(args: argparse.Namespace) -> Outcome:
+    from dosecalc.reports.audit_file import audit_file, utf8_lines  # only for an audit
+
+    rule_set = load_rules(args.rules)
+    output_format: Final = "jsonl" if args.json else "csv"
+    with _opened(args.file) as binary:
+        source = utf8_lines(binary)
+        progress = _Progress(binary) if sys.stderr.isatty() else None
+        if args.output is None:
+            summary = audit_file(
+                source, sys.stdout, rule_set, output_format=output_format, on_progress=progress
+            )
+        else:
+            with _replaced_on_success(Path(args.output)) as destination:
+                summary = audit_file(
+                    source, destination, rule_set, output_format=output_format, on_progress=progress
+                )
+    if progress is not None:
+        progress.finish()
+    print("\n".join(summary.lines()), file=sys.stderr)
+    return Outcome("")
+
+
+@contextlib.contextmanager
+def _opened(name: str) -> Iterator[BinaryIO]:
+    """The orders file, or stdin for ``-``, as bytes."""
+    if name == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        binary = open(name, "rb")  # noqa: SIM115  # closed below
+    except OSError as error:
+        raise InputError(
+            "file", f"'{name}' cannot be opened ({error.strerror})", "Check the file's name"
+        ) from None
+    with binary:
+        yield binary
+
+
+@contextlib.contextmanager
+def _replaced_on_success(path: Path) -> Iterator[TextIO]:
+    """Write to a new file beside ``path``, moved onto it only if the audit completes."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as destination:
+            yield destination
+        os.replace(partial, path)
+    except OSError as error:
+        raise InputError(
+            "output", f"'{path}' cannot be written ({error.strerror})", "Choose another file"
+        ) from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+class _Progress:
+    """A progress bar on stderr, by how much of the file has been read."""
+
+    WIDTH: Final = 30
+
+    def __init__(self, binary: BinaryIO) -> None:
+        self._binary = binary
+        try:
+            self._size = os.fstat(binary.fileno()).st_size
+        except (OSError, io.UnsupportedOperation):
+            self._size = 0
+
+    def __call__(self, rows: int) -> None:
+        line = f"{rows:,} rows"
+        if self._size and self._binary.seekable():
+            done = min(self._binary.tell() / self._size, 1.0)
+            filled = round(done * self.WIDTH)
+            line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:4.0%}  {line}"
+        print(f"\r{line}", end="", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        print(file=sys.stderr)
 
 
 def _tui(args: argparse.Namespace) -> Outcome:
@@ -153,12 +235,7 @@ def _parser() -> argparse.ArgumentParser:
         "Educational use only; not a substitute for clinical judgement.",
     )
     parser.add_argument("--version", action="version", version=f"dosecalc {__version__}")
-    parser.add_argument(
-        "--rules",
-        metavar="DIR",
-        default=None,
-        help=f"rule folder to use (default: ${RULES_ENV}, else the shipped rules)",
-    )
+    _rules_argument(parser, default=None)
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -187,6 +264,20 @@ def _parser() -> argparse.ArgumentParser:
     tui = commands.add_parser("tui", help="open the app (the same as no command, on a terminal)")
     tui.set_defaults(handler=_tui)
 
+    audit = commands.add_parser(
+        "audit",
+        help="check every order in a CSV file",
+        description="Check every order in a CSV file (columns weight, regimen, dose; optionally "
+        "concentration, height, sex, basis; others pass through). Rows out == rows in: a bad row "
+        "gets an error, never a verdict. A summary goes to stderr. Exit 0 when the audit ran, "
+        "whatever the verdicts; 2 for a file that cannot be audited.",
+    )
+    audit.add_argument("file", help="the orders, as CSV with a header ('-' for stdin)")
+    audit.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    audit.add_argument("--json", action="store_true", help="JSON Lines instead of CSV")
+    _rules_argument(audit, default=argparse.SUPPRESS)
+    audit.set_defaults(handler=_audit)
+
     rules = commands.add_parser(
         "rules",
         help="list the rules in force, or check a rule folder",
@@ -198,7 +289,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _rules_argument(parser: argparse.ArgumentParser, default: object) -> None:
+    """``--rules`` before the command, or after it (where its default must not override)."""
+    parser.add_argument(
+        "--rules",
+        metavar="DIR",
+        default=default,
+        help=f"rule folder to use (default: ${RULES_ENV}, else the shipped rules)",
+    )
+
+
 def _patient_arguments(command: argparse.ArgumentParser) -> None:
+    _rules_argument(command, default=argparse.SUPPRESS)
     command.add_argument("--weight", required=True, help='with its unit: "70 kg", "154 lb"')
     command.add_argument(
         "--regimen", required=True, help="iv-infusion (iv) or sublingual-buccal (sl)"

@@ -33,9 +33,10 @@ from dosecalc.foundation.units import Quantity, Unit, dimension_of, unit_powers
 ROUNDING_RULE: Final = (
     "Doses, rates and volumes are shown to 3 significant figures; ranges are rounded "
     "inward (low up, high down), so no range shown is wider than the exact one. "
-    "Exact values are in the JSON output."
+    "Exact values are in the JSON output; audit files give 6 significant figures."
 )
 SIGNIFICANT_FIGURES: Final = 3
+DATA_SIGNIFICANT_FIGURES: Final = 6
 BODY_DECIMALS: Final = 2
 _MAX_EXTRA_DECIMALS: Final = 12
 
@@ -117,6 +118,15 @@ def format_number(value: Fraction, decimals: int | None = None) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+def format_data_number(value: float) -> str:
+    """A float for a data file (an audit's CSV): ``DATA_SIGNIFICANT_FIGURES``
+    significant figures, leading zero, no trailing zero, no exponent; '' for NaN."""
+    if math.isnan(value):
+        return ""
+    text = f"{value:.{DATA_SIGNIFICANT_FIGURES}g}"
+    return format(Decimal(text), "f") if "e" in text else text
 
 
 def significant_decimals(value: Fraction) -> int:

@@ -65,6 +65,13 @@ def registry() -> Registry:
     return pint.UnitRegistry(cache_folder=":auto:" if use_cache else None, non_int_type=Fraction)
 
 
+@functools.cache
+def named_unit(name: str) -> Unit:
+    """The registry's unit called ``name``, parsed once (parsing is most of what a pint
+    conversion by name costs)."""
+    return registry().Unit(name)
+
+
 # Lower-case spelling -> pint unit. Input only: display spellings live in display.py.
 _VOCABULARY: Final[dict[str, str]] = {
     **dict.fromkeys(["kg", "kgs", "kilogram", "kilograms", "kilo", "kilos"], "kilogram"),
@@ -187,7 +194,7 @@ def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) 
             raise UnitError(
                 name, f"'{value}' is in a unit dosecalc does not use", f"Enter {kind.example}"
             )
-        return quantity.to(kind.unit)  # a caller's Quantity in a unit we do not display
+        return quantity.to(named_unit(kind.unit))  # a caller's Quantity in a unit we do not display
     return quantity
 
 
@@ -225,7 +232,7 @@ class DoseUnit:
 
     def pint_unit(self) -> Unit:
         text = "/".join(p for p in (self.amount, self.per_body_weight, self.per_time) if p)
-        return registry().Unit(text)
+        return named_unit(text)
 
     @classmethod
     def of(cls, unit: Unit) -> DoseUnit | None:
@@ -279,7 +286,7 @@ def parse_dose(value: object, field: str = "dose") -> Dose:
 def parse_dose_unit(text: str) -> DoseUnit:
     """Read a dose unit such as ``mg``, ``mg/h`` or ``mg/kg/h`` (no numbers), for rule files."""
     first, *per = (
-        registry().Unit(_resolve_term(term.strip(), "dose unit", _DOSE_UNIT_EXAMPLE))
+        named_unit(_resolve_term(term.strip(), "dose unit", _DOSE_UNIT_EXAMPLE))
         for term in text.split("/")
     )
     for divisor in per:
@@ -299,14 +306,26 @@ def describe_dimension(quantity: Quantity) -> str:
     return _DIMENSION_WORDS.get(dimension_of(quantity.units), "a quantity of another kind")
 
 
-def dimension_of(unit: Unit | str) -> Dimension:
-    """The dimension of ``unit`` as comparable (base dimension, power) pairs."""
-    return tuple(sorted(_whole_powers(registry().get_dimensionality(unit)).items()))
+def dimension_of(of: Unit | str) -> Dimension:
+    """The dimension of a unit as comparable (base dimension, power) pairs."""
+    return _dimension(of if isinstance(of, str) else pint.util.to_units_container(of))
 
 
-def unit_powers(unit: Unit) -> dict[str, int]:
+def unit_powers(of: Unit) -> dict[str, int]:
     """The unit's terms and whole powers: mg/kg/h -> {milligram: 1, kilogram: -1, hour: -1}."""
-    return _whole_powers(pint.util.to_units_container(unit))
+    return dict(_unit_powers(pint.util.to_units_container(of)))
+
+
+# Cached by name or by units container, never by Unit: a Unit of another registry
+# refuses to be compared with ours.
+@functools.cache
+def _dimension(of: str | pint.util.UnitsContainer) -> Dimension:
+    return tuple(sorted(_whole_powers(registry().get_dimensionality(of)).items()))
+
+
+@functools.cache
+def _unit_powers(of: pint.util.UnitsContainer) -> tuple[tuple[str, int], ...]:
+    return tuple(_whole_powers(of).items())
 
 
 def _whole_powers(terms: Mapping[str, object]) -> dict[str, int]:
@@ -335,9 +354,9 @@ def _from_pint(value: Quantity, kind: QuantityKind, name: str) -> Quantity:
     # Rebuild in our registry, term by term with exact powers: quantities from
     # another registry cannot be mixed, and its float powers would make the
     # conversions inexact.
-    unit = registry().Unit("dimensionless")
+    unit = named_unit("dimensionless")
     for term, power in unit_powers(value.units).items():
-        unit *= registry().Unit(term) ** power
+        unit *= named_unit(term) ** power
     return registry().Quantity(exact, unit)
 
 
@@ -389,7 +408,7 @@ def _ratio(text: str, kind: QuantityKind, name: str) -> Quantity:
     if match is None:
         raise _unreadable(text, kind, name)
     magnitude = Fraction(match.group(1))
-    unit = registry().Unit(_resolve_term(match.group(2), name, kind.example))
+    unit = named_unit(_resolve_term(match.group(2), name, kind.example))
     for denominator in denominators:
         part = _DENOMINATOR_RE.fullmatch(denominator)
         if part is None:
@@ -399,7 +418,7 @@ def _ratio(text: str, kind: QuantityKind, name: str) -> Quantity:
             if divisor == 0:
                 raise OutOfRangeError(name, f"'{text}' divides by zero", f"Enter {kind.example}")
             magnitude /= divisor
-        unit /= registry().Unit(_resolve_term(part.group(2), name, kind.example))
+        unit /= named_unit(_resolve_term(part.group(2), name, kind.example))
     return registry().Quantity(magnitude, unit)
 
 
@@ -410,10 +429,10 @@ def _compound(text: str, kind: QuantityKind, name: str) -> Quantity:
     if units not in _COMPOUND_UNITS:
         raise _unreadable(text, kind, name)
     (big, _), (small, _) = pairs
-    magnitude = registry().Quantity(Fraction(big), units[0]).to(units[1]).magnitude + Fraction(
-        small
-    )
-    return registry().Quantity(magnitude, units[1])
+    magnitude = registry().Quantity(Fraction(big), units[0]).to(
+        named_unit(units[1])
+    ).magnitude + Fraction(small)
+    return registry().Quantity(magnitude, named_unit(units[1]))
 
 
 def _resolve_term(term: str, field: str, example: str) -> str:

@@ -34,6 +34,7 @@ from dosecalc.foundation.units import (
     Quantity,
     QuantityKind,
     is_given,
+    named_unit,
     parse_quantity,
     registry,
 )
@@ -97,7 +98,7 @@ class DosingWeight(BaseModel):
 
     @property
     def quantity(self) -> Quantity:
-        return registry().Quantity(self.value, self.unit)
+        return registry().Quantity(self.value, named_unit(self.unit))
 
 
 def read_sex(value: object) -> Sex | None:
@@ -148,10 +149,10 @@ def assess_patient(
         else None
     )
     chosen_sex = read_sex(sex)
-    warnings = _weight_warnings(weight_kg)
+    warnings = weight_warnings(weight_kg)
     ibw = abw = bmi = None
     if height_cm is not None:
-        bmi = weight_kg.magnitude / height_cm.to("m").magnitude ** 2
+        bmi = weight_kg.magnitude / height_cm.to(named_unit("m")).magnitude ** 2
         if chosen_sex is not None:
             ibw, ibw_warnings = _ideal_body_weight(height_cm, chosen_sex)
             warnings += ibw_warnings
@@ -160,7 +161,7 @@ def assess_patient(
     patient = Patient(
         weight=entered_weight,
         weight_kg=weight_kg,
-        weight_lb=weight_kg.to("lb"),
+        weight_lb=weight_kg.to(named_unit("lb")),
         height=entered_height,
         height_cm=height_cm,
         sex=chosen_sex,
@@ -215,7 +216,10 @@ def choose_dosing_weight(patient: Patient, basis: Basis) -> tuple[DosingWeight, 
 def _dosing(quantity: Quantity, basis: Basis, requested: Basis) -> DosingWeight:
     shown = f"{format_body(quantity)} ({basis} body weight)"
     return DosingWeight(
-        value=quantity.to("kg").magnitude, basis=basis, requested_basis=requested, display=shown
+        value=quantity.to(named_unit("kg")).magnitude,
+        basis=basis,
+        requested_basis=requested,
+        display=shown,
     )
 
 
@@ -223,7 +227,7 @@ def _within(
     entered: Quantity, kind: QuantityKind, limits: tuple[Fraction, Fraction], verb: str
 ) -> Quantity:
     """``entered`` in the kind's unit, if within ``limits``; the message echoes it as typed."""
-    value = entered.to(kind.unit)
+    value = entered.to(named_unit(kind.unit))
     low, high = limits
     for beyond, limit, side, than in (
         (value.magnitude < low, low, "below", "less"),
@@ -239,7 +243,8 @@ def _within(
     return value
 
 
-def _weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
+def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
+    """Warnings for a weight outside the usual adult band, and for a likely lb/kg mix-up."""
     low, high = USUAL_ADULT_WEIGHT_KG
     kg = weight_kg.magnitude
     shown = format_body(weight_kg)
@@ -276,11 +281,11 @@ def _weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
 
 
 def _ideal_body_weight(height_cm: Quantity, sex: Sex) -> tuple[Quantity | None, list[DoseWarning]]:
-    inches = height_cm.to("inch").magnitude
+    inches = height_cm.to(named_unit("inch")).magnitude
     kg = DEVINE_BASE_KG[sex] + DEVINE_KG_PER_INCH * (inches - DEVINE_FROM_INCHES)
     if inches >= DEVINE_FROM_INCHES:
-        return registry().Quantity(kg, "kg"), []
-    threshold = registry().Quantity(DEVINE_FROM_INCHES, "inch")
+        return registry().Quantity(kg, named_unit("kg")), []
+    threshold = registry().Quantity(DEVINE_FROM_INCHES, named_unit("inch"))
     if kg <= 0:
         return None, [
             DoseWarning(
@@ -289,12 +294,12 @@ def _ideal_body_weight(height_cm: Quantity, sex: Sex) -> tuple[Quantity | None, 
                 f"{format_body(height_cm)}; ideal and adjusted body weight are not shown.",
             )
         ]
-    return registry().Quantity(kg, "kg"), [
+    return registry().Quantity(kg, named_unit("kg")), [
         DoseWarning(
             code="devine-extrapolated",
             message=f"Height {format_body(height_cm)} is under {format_body(threshold)} "
-            f"({format_body(threshold.to('cm'))}), where Devine's formula is extrapolated: "
-            "treat ideal and adjusted body weight with caution.",
+            f"({format_body(threshold.to(named_unit('cm')))}), where Devine's formula is "
+            "extrapolated: treat ideal and adjusted body weight with caution.",
         )
     ]
 
@@ -320,5 +325,7 @@ def _patient_display(
 
 def _echo(entered: Quantity, units: tuple[str, str]) -> str:
     """``154.3 lb (69.99 kg)``: the entry as typed, then in the usual units."""
-    others = [format_body(entered.to(u)) for u in units if entered.units != registry().Unit(u)]
+    others = [
+        format_body(entered.to(named_unit(u))) for u in units if entered.units != named_unit(u)
+    ]
     return f"{format_exact(entered)} ({', '.join(others)})"

@@ -1,0 +1,159 @@
+"""An audit streamed from a CSV file to CSV or JSON Lines, in chunks.
+
+Memory stays flat whatever the file's size: rows are read, audited and
+written a chunk at a time, and only what `Auditor` remembers (unit texts and
+rows sent to `check`) outlives a chunk. Every record of the input is one
+record of the output, in order; a record with the wrong number of fields
+keeps what it has and gets an error instead of a verdict. Blank lines are not
+records and are skipped, as by every CSV reader.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any, Final, Literal, TextIO
+
+from dosecalc.clinical.audit import (
+    OUTPUT_COLUMNS,
+    REQUIRED_COLUMNS,
+    Audited,
+    Auditor,
+    AuditSummary,
+    FloatArray,
+    TextArray,
+    check_header,
+)
+from dosecalc.foundation.display import format_data_number
+from dosecalc.foundation.errors import InputError
+from dosecalc.ruleset.loader import RuleSet
+
+CHUNK_ROWS: Final = 50_000
+"""Rows audited at a time: large enough for arrays to pay, small enough for flat memory."""
+
+OutputFormat = Literal["csv", "jsonl"]
+
+
+def audit_file(
+    source: Iterable[str],
+    destination: TextIO,
+    rule_set: RuleSet,
+    *,
+    output_format: OutputFormat = "csv",
+    chunk_rows: int = CHUNK_ROWS,
+    on_progress: Callable[[int], None] | None = None,
+) -> AuditSummary:
+    """Audit the CSV ``source`` (a header, then one order per record) into ``destination``.
+
+    ``source`` is text: an open file (``newline=""``), or `utf8_lines` of a binary one.
+    The output has the input's columns, untouched, then the audit's (see
+    `dosecalc.audit`). ``on_progress`` is called with the number of rows done
+    after each chunk. Raises `InputError` for a file that cannot be audited:
+    no header, a missing required column, text that is not UTF-8 or CSV.
+    """
+    records = _records(source)
+    header = next(records, None)
+    if header is None:
+        raise InputError(
+            "file",
+            "it is empty",
+            f"Give a CSV file whose first line names the columns, "
+            f"with at least {', '.join(REQUIRED_COLUMNS)}",
+        )
+    check_header(header)
+    write = _writer(destination, header, output_format)
+    auditor = Auditor(rule_set)
+    summary = AuditSummary()
+    while chunk := list(islice(records, chunk_rows)):
+        cells, misshapen = _fit(chunk, len(header))
+        columns = dict(zip(header, zip(*cells, strict=True), strict=True))
+        audited = auditor.columns(columns)
+        for row, problem in misshapen.items():
+            for name in OUTPUT_COLUMNS:
+                audited[name][row] = math.nan if name == "dose_in_rule_units" else ""
+            audited["error"][row] = problem
+        write(cells, audited)
+        summary.add(audited)
+        if on_progress is not None:
+            on_progress(summary.rows)
+    return summary
+
+
+def utf8_lines(binary: Iterable[bytes]) -> Iterator[str]:
+    """The lines of a UTF-8 file (a spreadsheet's byte order mark dropped), decoded one at a
+    time so that a line that is not UTF-8 is named by its number."""
+    for number, line in enumerate(binary, start=1):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(
+                "file",
+                f"line {number} is not UTF-8 text",
+                "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8)",
+            ) from None
+        yield text.removeprefix("\ufeff") if number == 1 else text
+
+
+def _records(source: Iterable[str]) -> Iterator[list[str]]:
+    """The CSV records of ``source``, without blank lines; file problems as `InputError`."""
+    reader = csv.reader(source)
+    try:
+        for record in reader:
+            if record:
+                yield record
+    except csv.Error as error:
+        raise InputError(
+            "file", f"line {reader.line_num} is not valid CSV ({error})", "Fix or remove that line"
+        ) from None
+
+
+def _fit(chunk: Sequence[list[str]], width: int) -> tuple[list[list[str]], dict[int, str]]:
+    """Records padded or cut to the header's width, and why each misshapen one was."""
+    misshapen = {}
+    for row, record in enumerate(chunk):
+        if len(record) != width:
+            misshapen[row] = (
+                f"file: this record has {len(record)} fields but the header has {width}. "
+                "Fix the record (a missing or extra comma?)"
+                + ("; the extra fields are not copied" if len(record) > width else "")
+            )
+            chunk[row][:] = (record + [""] * width)[:width]
+    return list(chunk), misshapen
+
+
+def _writer(
+    destination: TextIO, header: Sequence[str], output_format: OutputFormat
+) -> Callable[[Sequence[Sequence[str]], Audited], None]:
+    if output_format == "csv":
+        writer = csv.writer(destination, lineterminator="\n")
+        writer.writerow([*header, *OUTPUT_COLUMNS])
+
+        def write_csv(cells: Sequence[Sequence[str]], audited: Audited) -> None:
+            outputs = [_listed(name, audited[name]) for name in OUTPUT_COLUMNS]
+            writer.writerows(
+                [*record, *out]
+                for record, out in zip(cells, zip(*outputs, strict=True), strict=True)
+            )
+
+        return write_csv
+
+    def write_json_lines(cells: Sequence[Sequence[str]], audited: Audited) -> None:
+        outputs = [audited[name].tolist() for name in OUTPUT_COLUMNS]
+        for record, out in zip(cells, zip(*outputs, strict=True), strict=True):
+            row: dict[str, Any] = dict(zip(header, record, strict=True))
+            row.update(zip(OUTPUT_COLUMNS, out, strict=True))
+            if math.isnan(row["dose_in_rule_units"]):
+                row["dose_in_rule_units"] = None
+            destination.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    return write_json_lines
+
+
+def _listed(name: str, column: FloatArray | TextArray) -> list[str]:
+    values: list[Any] = column.tolist()
+    if name == "dose_in_rule_units":
+        return [format_data_number(value) for value in values]
+    return values

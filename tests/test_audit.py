@@ -1,0 +1,349 @@
+"""`dosecalc.audit` and `dosecalc audit`: every row out, each with `check`'s verdict."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import order_rows
+
+import dosecalc
+from dosecalc.clinical.audit import INPUT_COLUMNS, OUTPUT_COLUMNS
+from dosecalc.foundation.display import magnitude
+
+
+def _orders(rows):
+    return {name: [row[i] for row in rows] for i, name in enumerate(INPUT_COLUMNS)}
+
+
+def _check_row(row):
+    weight, regimen, dose, concentration, height, sex, basis = row
+    return dosecalc.check(
+        weight=weight,
+        regimen=regimen,
+        dose=dose,
+        concentration=concentration,
+        height=height,
+        sex=sex,
+        basis=basis or "actual",
+    )
+
+
+def _check_or_error(row):
+    try:
+        return _check_row(row), ""
+    except dosecalc.InputError as error:
+        return None, str(error)
+
+
+def _assert_agrees_with_check(row, out, i):
+    expected, error = _check_or_error(row)
+    assert out["error"][i] == error
+    if expected is None:
+        assert out["verdict"][i] == ""
+        assert math.isnan(out["dose_in_rule_units"][i])
+        return
+    assert out["verdict"][i] == expected.verdict
+    assert math.isclose(
+        out["dose_in_rule_units"][i], float(magnitude(expected.in_rule_units)), rel_tol=1e-12
+    )
+    assert (
+        out["rule_unit"][i]
+        == {"iv-infusion": "mg/kg/h", "sublingual-buccal": "mg"}[expected.regimen]
+    )
+    assert out["warnings"][i] == "; ".join(w.code for w in expected.warnings)
+    flag = expected.probable_entry_error
+    if flag is None:
+        assert out["probable_entry_error"][i] == ""
+    else:
+        named = [part for part in out["probable_entry_error"][i].split("; ") if part]
+        assert [p for p in named if p.startswith("possibly ")] == [
+            f"possibly {slip.slip} ({slip.factor})" for slip in flag.slips
+        ]
+        assert any("times" in p or "1/10" in p for p in named) == flag.reason.startswith(
+            "the dose is"
+        )
+
+
+@given(st.lists(order_rows(), min_size=1, max_size=12))
+def test_every_row_gets_exactly_the_verdict_check_gives(rows):
+    out = dosecalc.audit(_orders(rows))
+    assert all(len(out[name]) == len(rows) for name in OUTPUT_COLUMNS)
+    for i, row in enumerate(rows):
+        _assert_agrees_with_check(row, out, i)
+
+
+THRESHOLD_ORDERS = [
+    ("70 kg", "iv", "21 mg/h"),  # exactly the low bound
+    ("70 kg", "iv", "35 mg/h"),  # exactly the high bound
+    ("70 kg", "iv", "350 mg/h"),  # exactly 10 times the high bound: far, and a slip
+    ("70 kg", "iv", "2.1 mg/h"),  # exactly a tenth of the low bound
+    ("70 kg", "iv", "5 mcg/kg/min"),  # 0.3 mg/kg/h exactly, through a unit factor
+    ("154 lb", "iv", "0.3 mg/kg/hr"),
+    ("40 kg", "iv", "12 mg/h"),  # 40 kg: the edge of the usual adult band
+    ("150 kg", "iv", "45 mg/h"),
+    ("88 lb", "sl", "25 mg"),
+    ("0.5 kg", "sl", "50 mg"),  # the lowest weight accepted
+    ("500 kg", "sl", "50000 mcg"),
+]
+
+
+@pytest.mark.parametrize(("weight", "regimen", "dose"), THRESHOLD_ORDERS)
+def test_a_dose_exactly_on_a_threshold_is_decided_exactly(weight, regimen, dose):
+    row = (weight, regimen, dose, "", "", "", "")
+    out = dosecalc.audit(_orders([row]))
+    _assert_agrees_with_check(row, out, 0)
+
+
+def test_the_bounds_themselves_are_within():
+    out = dosecalc.audit(_orders([(w, r, d, "", "", "", "") for w, r, d in THRESHOLD_ORDERS[:2]]))
+    assert list(out["verdict"]) == ["within", "within"]
+
+
+def test_other_columns_pass_through_untouched_and_in_order():
+    orders = {
+        "id": [7, 8],
+        "Weight": ["70 kg", "abc"],
+        "note": ["first", None],
+        "regimen": ["iv", "iv"],
+        "dose": ["30 mg/h", "30 mg/h"],
+    }
+    out = dosecalc.audit(orders)
+    assert list(out) == [*orders, *OUTPUT_COLUMNS]
+    for name, values in orders.items():
+        assert out[name] is values
+    assert list(out["verdict"]) == ["within", ""]
+    assert out["error"][1].startswith("weight: could not read 'abc'")
+
+
+def test_a_bad_row_never_stops_the_audit_and_never_gets_a_number():
+    rows = [("70", "iv", "30 mg/h"), ("70 kg", "iv", "30 mg/h"), ("-5 kg", "iv", "30 mg/h")]
+    out = dosecalc.audit(_orders([(*r, "", "", "", "") for r in rows]))
+    assert list(out["verdict"]) == ["", "within", ""]
+    assert [bool(e) for e in out["error"]] == [True, False, True]
+    assert np.isnan(out["dose_in_rule_units"][[0, 2]]).all()
+    assert list(out["rule_unit"]) == ["", "mg/kg/h", ""]
+
+
+def test_a_dataframe_comes_back_as_a_dataframe_with_its_index():
+    frame = pd.DataFrame(
+        {
+            "weight": ["70 kg", "154 lb", None],
+            "regimen": ["iv", "sl", "iv"],
+            "dose": ["300 mg/h", "25 mg", "30 mg/h"],
+        },
+        index=[10, 20, 30],
+    )
+    out = dosecalc.audit(frame)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.index) == [10, 20, 30]
+    assert list(out.columns) == [*frame.columns, *OUTPUT_COLUMNS]
+    assert list(out["verdict"]) == ["above", "within", ""]
+    assert out["probable_entry_error"][10] == "possibly decimal point one place out (÷ 10)"
+    assert out["error"][30] == "weight: nothing was entered. Enter '70 kg' or '154 lb'"
+
+
+def test_numpy_columns_and_missing_values_are_read_like_text_columns():
+    out = dosecalc.audit(
+        {
+            "weight": np.array(["70 kg", "70 kg"]),
+            "regimen": np.array(["iv", "iv"], dtype=object),
+            "dose": np.array(["25 mL/h", "25 mL/h"], dtype=object),
+            "concentration": np.array([np.nan, "1 mg/mL"], dtype=object),
+        }
+    )
+    assert list(out["verdict"]) == ["", "within"]
+    assert out["error"][0].startswith("concentration: the dose '25 mL/h' is a pump rate")
+
+
+def test_a_number_without_a_unit_in_a_column_is_a_bad_row():
+    out = dosecalc.audit({"weight": [70.0], "regimen": ["iv"], "dose": ["30 mg/h"]})
+    assert out["error"][0] == (
+        "weight: the number 70.0 has no unit. Give text with a unit, e.g. '70 kg' or '154 lb', "
+        "or a pint Quantity"
+    )
+
+
+@pytest.mark.parametrize(
+    ("orders", "message"),
+    [
+        ({"weight": [], "dose": []}, "orders: no 'regimen' column"),
+        ({"weight": [], "regimen": [], "dose": [], "verdict": []}, "already a column named"),
+        ({"weight": [], "WEIGHT": [], "regimen": [], "dose": []}, "two columns are named 'weight'"),
+        ({"weight": ["70 kg"], "regimen": [], "dose": []}, "the columns differ in length"),
+    ],
+)
+def test_an_unusable_table_is_refused_as_a_whole(orders, message):
+    with pytest.raises(dosecalc.InputError, match=message):
+        dosecalc.audit(orders)
+
+
+def test_an_entry_error_far_out_is_described_in_words():
+    out = dosecalc.audit(_orders([("70 kg", "iv", "3000 mg/h", "", "", "", "")]))
+    assert out["probable_entry_error"][0] == (
+        "10 or more times the upper bound; possibly decimal point two places out (÷ 100)"
+    )
+    out = dosecalc.audit(_orders([("70 kg", "iv", "0.021 mg/h", "", "", "", "")]))
+    assert out["probable_entry_error"][0] == (
+        "1/10 or less of the lower bound; possibly mg and mcg confused (× 1000)"
+    )
+
+
+# --- Files ---
+
+CSV = (
+    "id,weight,regimen,dose,note\n"
+    "1,70 kg,iv,30 mg/h,a\n"
+    "2,154 lb,iv,6 mcg/kg/min,b\n"
+    "\n"
+    "3,abc,iv,30 mg/h\n"
+    "4,70 kg,sl,250 mg,x,y\n"
+    "5,70 kg,iv,25 mL/h,c\n"
+)
+
+
+def _audit_text(text, **options):
+    out = io.StringIO()
+    summary = dosecalc.audit_file(io.StringIO(text), out, dosecalc.load_rules(), **options)
+    return out.getvalue(), summary
+
+
+def test_a_file_gets_one_output_record_per_input_record():
+    import csv
+
+    text, summary = _audit_text(CSV)
+    records = list(csv.reader(io.StringIO(text)))
+    assert records[0] == ["id", "weight", "regimen", "dose", "note", *OUTPUT_COLUMNS]
+    assert [r[0] for r in records[1:]] == ["1", "2", "3", "4", "5"]
+    assert records[1][5:10] == ["within", "0.428571", "mg/kg/h", "", ""]
+    assert records[3][5] == ""
+    assert "has 4 fields but the header has 5" in records[3][10]
+    assert records[4][4] == "x"
+    assert "the extra fields are not copied" in records[4][10]
+    assert summary.rows == 5
+    assert summary.bad_rows == 3
+    assert summary.verdicts == {"below": 0, "within": 2, "above": 0}
+
+
+@given(st.lists(order_rows(), min_size=1, max_size=10), st.integers(min_value=1, max_value=4))
+def test_the_output_does_not_depend_on_the_chunk_size(rows, chunk_rows):
+    import csv
+
+    source = io.StringIO()
+    writer = csv.writer(source)
+    writer.writerow(INPUT_COLUMNS)
+    writer.writerows(rows)
+    whole, _ = _audit_text(source.getvalue())
+    chunked, summary = _audit_text(source.getvalue(), chunk_rows=chunk_rows)
+    assert chunked == whole
+    assert summary.rows == len(rows)
+
+
+def test_json_lines_carry_every_column_and_null_for_no_number():
+    text, _ = _audit_text(CSV, output_format="jsonl")
+    rows = [json.loads(line) for line in text.splitlines()]
+    assert len(rows) == 5
+    assert rows[0]["dose_in_rule_units"] == pytest.approx(30 / 70, rel=1e-15)
+    assert rows[0]["note"] == "a"
+    assert rows[0]["rule_unit"] == "mg/kg/h"
+    assert rows[2]["dose_in_rule_units"] is None
+    assert rows[2]["verdict"] == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "file: it is empty"),
+        ("id,weight\n1,70 kg\n", "no 'regimen' or 'dose' column"),
+        ("weight,regimen,dose,weight\n", "two columns are named 'weight'"),
+    ],
+)
+def test_a_file_that_cannot_be_audited_is_refused(text, message):
+    with pytest.raises(dosecalc.InputError, match=message):
+        _audit_text(text)
+
+
+def test_the_cli_audits_a_file_and_summarises_on_stderr(run_cli, tmp_path):
+    orders = tmp_path / "orders.csv"
+    orders.write_text(CSV, encoding="utf-8")
+    code, out, err = run_cli("audit", str(orders))
+    assert code == 0
+    assert out.count("\n") == 6
+    assert "5 rows audited" in err
+    assert "3 rows not checked" in err
+    assert "[" not in err  # no progress bar off a terminal
+
+
+def test_the_cli_writes_the_output_file_only_when_the_audit_completes(run_cli, tmp_path):
+    good, bad, out = tmp_path / "good.csv", tmp_path / "bad.csv", tmp_path / "out.csv"
+    good.write_text(CSV, encoding="utf-8")
+    bad.write_bytes(CSV.encode() + b"6,70 kg,iv,30 mg/h,\xff\n")
+    code, _, err = run_cli("audit", str(bad), "-o", str(out))
+    assert code == 2
+    assert "line 8 is not UTF-8 text" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "good.csv"]
+    code, _, _ = run_cli(
+        "audit", str(good), "-o", str(out), "--rules", str(dosecalc.default_rules_path())
+    )
+    assert code == 0
+    assert out.read_text(encoding="utf-8").count("\n") == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["audit", "missing.csv"], "file: 'missing.csv' cannot be opened"),
+        (["audit", "{tmp}/o.csv", "-o", "{tmp}/no/such/dir/out.csv"], "output: "),
+    ],
+)
+def test_the_cli_exits_2_for_files_it_cannot_use(run_cli, tmp_path, args, message):
+    (tmp_path / "o.csv").write_text(CSV, encoding="utf-8")
+    code, out, err = run_cli(*(a.format(tmp=tmp_path) for a in args))
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"dosecalc: {message}")
+
+
+def test_a_byte_order_mark_from_a_spreadsheet_is_not_part_of_the_first_column(run_cli, tmp_path):
+    orders = tmp_path / "orders.csv"
+    orders.write_bytes(b"\xef\xbb\xbfweight,regimen,dose\r\n70 kg,iv,30 mg/h\r\n")
+    code, out, _ = run_cli("audit", str(orders))
+    assert code == 0
+    assert out.splitlines()[1].startswith("70 kg,iv,30 mg/h,within")
+
+
+def test_the_summary_counts_every_verdict_entry_error_and_bad_row():
+    summary = dosecalc.AuditSummary()
+    summary.add(
+        dosecalc.audit(
+            _orders(
+                [
+                    ("70 kg", "iv", d, "", "", "", "")
+                    for d in ("30 mg/h", "300 mg/h", "1 mg/h", "abc", "35 mg/h")
+                ]
+            )
+        )
+    )
+    assert summary.lines() == [
+        "5 rows audited",
+        "1 below the range",
+        "2 within the range",
+        "1 above the range",
+        "2 probable entry errors",
+        "1 rows not checked (their error column says why)",
+    ]
+
+
+def test_a_float_rounding_error_never_moves_a_dose_across_a_bound():
+    # 0.7 mg/kg/h ÷ 7 is 0.1 exactly, but 0.7 / 7 in floats is 0.09999999999999999:
+    # with bounds of 0.1 to 0.5 mg/kg/h the hot path alone would say "below".
+    assert 0.7 / 7 < 0.1
+    out = dosecalc.audit(_orders([("7 kg", "iv", "0.7 mg/h", "", "", "", "")]))
+    expected = _check_row(("7 kg", "iv", "0.7 mg/h", "", "", "", ""))
+    assert out["verdict"][0] == expected.verdict
