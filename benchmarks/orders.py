@@ -33,7 +33,8 @@ def order(rng: random.Random) -> tuple[str, str, str]:
     else:
         weight = f"{rng.randrange(90, 330)} lb"
     if rng.random() < 0.2:
-        return weight, rng.choice(["sl", "sublingual-buccal", "buccal"]), f"{rng.randrange(5, 80, 5)} mg"
+        regimen = rng.choice(["sl", "sublingual-buccal", "buccal"])
+        return weight, regimen, f"{rng.randrange(5, 80, 5)} mg"
     form = rng.random()
     if form < 0.4:
         dose = f"{rng.randrange(50, 800) / 10:g} mg/h"

@@ -22,10 +22,10 @@ SL_LOW, SL_HIGH = 25.0, 50.0  # mg
 
 def main(source: str, destination: str) -> None:
     orders = pd.read_csv(source, dtype=str, keep_default_na=False)
-    weight = orders["weight"].str.extract(r"^\s*([0-9.]+)\s*(\S+)\s*$")
-    kg = weight[0].astype(float) * weight[1].map(WEIGHT_TO_KG)
-    dose = orders["dose"].str.extract(r"^\s*([0-9.]+)\s*(\S+)\s*$")
-    number, unit = dose[0].astype(float), dose[1]
+    weight = orders["weight"].str.partition(" ")  # the fastest split pandas offers here
+    kg = pd.to_numeric(weight[0], errors="coerce") * weight[2].map(WEIGHT_TO_KG)
+    dose = orders["dose"].str.partition(" ")
+    number, unit = pd.to_numeric(dose[0], errors="coerce"), dose[2]
     is_iv = orders["regimen"].map(IV)
     per_kg_per_h = np.select(
         [unit == "mg/kg/hr", unit == "mg/h", unit == "mcg/kg/min"],

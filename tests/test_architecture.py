@@ -62,7 +62,8 @@ def _quantities(value: object) -> list[pint.Quantity]:
     if isinstance(value, pint.Quantity):
         return [value]
     if isinstance(value, BaseModel):
-        return [q for name in type(value).model_fields for q in _quantities(getattr(value, name))]
+        names = [*type(value).model_fields, *type(value).model_computed_fields]
+        return [q for name in names for q in _quantities(getattr(value, name))]
     if isinstance(value, list | tuple):
         return [q for item in value for q in _quantities(item)]
     return []

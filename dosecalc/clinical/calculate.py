@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
-from dosecalc.clinical.result import Basis, DoseResult, QuantityRange, TitrationStep
+from dosecalc.clinical.result import (
+    DOSE_RATE_UNIT,
+    PUMP_RATE_UNIT,
+    Basis,
+    DoseResult,
+    QuantityRange,
+)
 from dosecalc.foundation.display import (
     format_body,
     format_exact,
     format_number,
     format_range_bounds,
-    format_steps,
 )
 from dosecalc.foundation.units import (
     CONCENTRATION,
@@ -44,14 +49,10 @@ from dosecalc.patient.body import (
 from dosecalc.ruleset.loader import RuleSet, cached_rules, default_rules_path, load_rules
 from dosecalc.ruleset.schema import Regimen, RegimenKind
 
-DOSE_RATE_UNIT: Final = "mg/h"
 DAILY_DOSE_UNIT: Final = "mg"
 PER_KG_PER_MIN_UNIT: Final = "mcg/kg/min"
-PUMP_RATE_UNIT: Final = "mL/h"
 FIXED_DOSE_UNIT: Final = "mg"
 VOLUME_UNIT: Final = "mL"
-TITRATION_INTERVALS: Final = 4
-"""The titration table splits the rule's range into this many equal steps (0.05 mg/kg/h here)."""
 
 Rules = RuleSet | str | os.PathLike[str] | None
 
@@ -113,7 +114,6 @@ def calculate(
         dose_per_kg_per_min=parts.dose_per_kg_per_min,
         pump_rate=parts.pump_rate,
         volume=parts.volume,
-        titration=parts.titration,
         side_effects=list(rule.side_effects),
         supervision=rule.supervision,
         warnings=[*warnings, *basis_warnings],
@@ -143,7 +143,6 @@ class _Parts:
     dose_per_kg_per_min: QuantityRange | None = None
     pump_rate: QuantityRange | None = None
     volume: QuantityRange | None = None
-    titration: list[TitrationStep] = field(default_factory=list)
 
 
 def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | None) -> _Parts:
@@ -163,12 +162,12 @@ def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | Non
     )
     rule_low, rule_high = format_exact(low_rate), format_exact(high_rate)
     dose_low, dose_high = _bounds(dose)
+    day_low, day_high = _bounds(per_24h)
+    min_low, min_high = _bounds(per_min)
     weight_text = format_body(weight)
     steps = [
-        f"per 24 hours: {dose_low} × 24 hr = {_bounds(per_24h)[0]}; "
-        f"{dose_high} × 24 hr = {_bounds(per_24h)[1]}",
-        f"per kg per minute: {rule_low} = {_bounds(per_min)[0]}; "
-        f"{rule_high} = {_bounds(per_min)[1]}",
+        f"per 24 hours: {dose_low} × 24 hr = {day_low}; {dose_high} × 24 hr = {day_high}",
+        f"per kg per minute: {rule_low} = {min_low}; {rule_high} = {min_high}",
     ]
     pump = None
     if conc is not None:
@@ -177,9 +176,10 @@ def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | Non
             (dose.high / conc).to(named_unit(PUMP_RATE_UNIT)),
         )
         conc_text = format_exact(conc)
+        pump_low, pump_high = _bounds(pump)
         steps.append(
-            f"pump rate: {dose_low} ÷ {conc_text} = {_bounds(pump)[0]}; "
-            f"{dose_high} ÷ {conc_text} = {_bounds(pump)[1]}"
+            f"pump rate: {dose_low} ÷ {conc_text} = {pump_low}; "
+            f"{dose_high} ÷ {conc_text} = {pump_high}"
         )
     return _Parts(
         dose=dose,
@@ -191,7 +191,6 @@ def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | Non
         dose_per_24h=per_24h,
         dose_per_kg_per_min=per_min,
         pump_rate=pump,
-        titration=_titration(low_rate, high_rate, weight, conc),
     )
 
 
@@ -204,9 +203,10 @@ def _fixed_dose(rule: Regimen, dosing: DosingWeight, conc: Quantity | None) -> _
             (low / conc).to(named_unit(VOLUME_UNIT)), (high / conc).to(named_unit(VOLUME_UNIT))
         )
         conc_text = format_exact(conc)
+        (dose_low, dose_high), (volume_low, volume_high) = _bounds(dose), _bounds(volume)
         steps.append(
-            f"volume: {_bounds(dose)[0]} ÷ {conc_text} = {_bounds(volume)[0]}; "
-            f"{_bounds(dose)[1]} ÷ {conc_text} = {_bounds(volume)[1]}"
+            f"volume: {dose_low} ÷ {conc_text} = {volume_low}; "
+            f"{dose_high} ÷ {conc_text} = {volume_high}"
         )
     return _Parts(
         dose=dose,
@@ -224,36 +224,6 @@ _BY_KIND: Final[dict[RegimenKind, Callable[[Regimen, DosingWeight, Quantity | No
     "weight-based-rate": _weight_based_rate,
     "fixed-dose": _fixed_dose,
 }
-
-
-def _titration(
-    low_rate: Quantity, high_rate: Quantity, weight: Quantity, conc: Quantity | None
-) -> list[TitrationStep]:
-    width = (high_rate - low_rate) / TITRATION_INTERVALS
-    count = 1 if width.magnitude == 0 else TITRATION_INTERVALS + 1
-    rates = [low_rate + width * i for i in range(count - 1)] + [high_rate]
-    doses = [(rate * weight).to(named_unit(DOSE_RATE_UNIT)) for rate in rates]
-    pumps = (
-        [(dose / conc).to(named_unit(PUMP_RATE_UNIT)) for dose in doses]
-        if conc is not None
-        else None
-    )
-    rate_texts, dose_texts = format_steps(rates), format_steps(doses)
-    pump_texts = format_steps(pumps) if pumps is not None else None
-    table = []
-    for i, (rate, dose) in enumerate(zip(rates, doses, strict=True)):
-        shown = {"rate_per_kg": rate_texts[i], "dose_rate": dose_texts[i]}
-        if pump_texts is not None:
-            shown["pump_rate"] = pump_texts[i]
-        table.append(
-            TitrationStep(
-                rate_per_kg=rate,
-                dose_rate=dose,
-                pump_rate=pumps[i] if pumps else None,
-                display=shown,
-            )
-        )
-    return table
 
 
 def _weight_steps(patient: Patient, dosing: DosingWeight, kind: RegimenKind) -> list[str]:

@@ -22,14 +22,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Final
 
-from dosecalc.clinical.calculate import (
+from dosecalc.clinical.calculate import VOLUME_UNIT, Rules, calculate
+from dosecalc.clinical.result import (
     DOSE_RATE_UNIT,
     PUMP_RATE_UNIT,
-    VOLUME_UNIT,
-    Rules,
-    calculate,
-)
-from dosecalc.clinical.result import (
     CheckResult,
     DoseForm,
     DoseResult,

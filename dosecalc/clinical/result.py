@@ -10,12 +10,13 @@ units; ``display`` strings follow the rounding rule in `dosecalc.foundation.disp
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
-from dosecalc.foundation.display import JsonNumber, JsonQuantity, format_range
-from dosecalc.foundation.units import Quantity
+from dosecalc.foundation.display import JsonNumber, JsonQuantity, format_range, format_steps
+from dosecalc.foundation.units import Quantity, named_unit
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
 from dosecalc.ruleset.schema import RegimenKind
 
@@ -25,6 +26,11 @@ DISCLAIMER: Final = (
     "formulary, and apply only under a palliative care specialist's supervision with close "
     "monitoring."
 )
+
+DOSE_RATE_UNIT: Final = "mg/h"
+PUMP_RATE_UNIT: Final = "mL/h"
+TITRATION_INTERVALS: Final = 4
+"""The titration table splits the rule's range into this many equal steps (0.05 mg/kg/h here)."""
 
 
 class _Frozen(BaseModel):
@@ -88,13 +94,48 @@ class DoseResult(_Frozen):
     dose_per_kg_per_min: QuantityRange | None
     pump_rate: QuantityRange | None
     volume: QuantityRange | None
-    titration: list[TitrationStep]
     side_effects: list[str]
     supervision: str
     warnings: list[DoseWarning]
     notes: list[str]
     basis: Basis
     disclaimer: str = DISCLAIMER
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def titration(self) -> list[TitrationStep]:
+        """The rule's rate range in equal steps, for this patient; built when first read
+        (most callers never do), then kept."""
+        if self.kind != "weight-based-rate" or self.dosing_weight is None:
+            return []
+        low_rate, high_rate = self.rule_range.low, self.rule_range.high
+        width = (high_rate - low_rate) / TITRATION_INTERVALS
+        count = 1 if width.magnitude == 0 else TITRATION_INTERVALS + 1
+        rates = [low_rate + width * i for i in range(count - 1)] + [high_rate]
+        weight = self.dosing_weight.quantity
+        doses = [(rate * weight).to(named_unit(DOSE_RATE_UNIT)) for rate in rates]
+        conc = self.concentration
+        pumps = (
+            [(dose / conc).to(named_unit(PUMP_RATE_UNIT)) for dose in doses]
+            if conc is not None
+            else None
+        )
+        rate_texts, dose_texts = format_steps(rates), format_steps(doses)
+        pump_texts = format_steps(pumps) if pumps is not None else None
+        table = []
+        for i, (rate, dose) in enumerate(zip(rates, doses, strict=True)):
+            shown = {"rate_per_kg": rate_texts[i], "dose_rate": dose_texts[i]}
+            if pump_texts is not None:
+                shown["pump_rate"] = pump_texts[i]
+            table.append(
+                TitrationStep(
+                    rate_per_kg=rate,
+                    dose_rate=dose,
+                    pump_rate=pumps[i] if pumps else None,
+                    display=shown,
+                )
+            )
+        return table
 
 
 Verdict = Literal["below", "within", "above"]

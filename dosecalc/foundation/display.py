@@ -19,6 +19,7 @@ carries them with UCUM unit codes.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,21 +79,22 @@ _DENOMINATOR_ORDER: Final = {"[mass]": 0, "[length]": 1, "[time]": 2}
 
 def unit_display(units: Unit) -> str:
     """``mg/kg/hr``, ``mcg/kg/min``, ``mL``: the ISMP spelling of a unit."""
-    return _compose(units, ucum=False)
+    return _compose(tuple(unit_powers(units).items()), ucum=False)
 
 
 def unit_ucum(units: Unit) -> str:
     """``mg/kg/h``, ``ug/kg/min``, ``[lb_av]``: the case-sensitive UCUM code of a unit."""
-    return _compose(units, ucum=True)
+    return _compose(tuple(unit_powers(units).items()), ucum=True)
 
 
-def _compose(units: Unit, *, ucum: bool) -> str:
+@functools.cache
+def _compose(powers: tuple[tuple[str, int], ...], *, ucum: bool) -> str:
     """Numerator, then each denominator in the order per mass, per volume, per time.
 
     Only powers of 1 and -1 occur: dosecalc never builds a squared unit, because
     pint cannot print one when magnitudes are Fractions (hgrecco/pint#2386).
     """
-    parts = unit_powers(units)
+    parts = dict(powers)
     if any(abs(power) != 1 for power in parts.values()):
         raise ValueError("dosecalc reports no unit with a power other than 1")
     try:
