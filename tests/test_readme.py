@@ -17,8 +17,10 @@ def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
 
 
-def test_the_readme_python_example_runs_and_its_commented_values_are_true():
-    (block,) = python_blocks()
+def run_block(containing: str) -> str:
+    """Run the README's python example that contains ``containing``, check every value its
+    comments claim, and return what it printed."""
+    (block,) = [block for block in python_blocks() if containing in block]
     namespace: dict[str, object] = {}
     with contextlib.redirect_stdout(io.StringIO()) as printed:
         exec(compile(block, "README.md", "exec"), namespace)  # the documented example, as is
@@ -26,7 +28,15 @@ def test_the_readme_python_example_runs_and_its_commented_values_are_true():
     assert len(claims) >= 3
     for claim in claims:
         assert repr(eval(claim["expr"], namespace)) == claim["value"], claim["expr"]
-    assert "weight: '70' has no unit" in printed.getvalue()
+    return printed.getvalue()
+
+
+def test_the_readme_python_example_runs_and_its_commented_values_are_true():
+    assert "weight: '70' has no unit" in run_block("dosecalc.calculate(")
+
+
+def test_the_readme_audit_example_runs_and_its_commented_values_are_true():
+    run_block("dosecalc.audit(")
 
 
 def test_the_readme_shell_examples_state_what_dosecalc_gives(run_cli):
