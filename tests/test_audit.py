@@ -347,3 +347,76 @@ def test_a_float_rounding_error_never_moves_a_dose_across_a_bound():
     out = dosecalc.audit(_orders([("7 kg", "iv", "0.7 mg/h", "", "", "", "")]))
     expected = _check_row(("7 kg", "iv", "0.7 mg/h", "", "", "", ""))
     assert out["verdict"][0] == expected.verdict
+
+
+@pytest.mark.parametrize("weight", ["500.0000000001 kg", "0.4999999999 kg"])
+def test_a_weight_a_hair_beyond_a_limit_is_refused_as_check_refuses_it(weight):
+    row = (weight, "iv", "30 mg/h", "", "", "", "")
+    out = dosecalc.audit(_orders([row]))
+    assert out["error"][0].startswith("weight: ")
+    _assert_agrees_with_check(row, out, 0)
+
+
+@pytest.mark.parametrize(
+    ("regimen", "dose", "concentration"),
+    [
+        ("sl", "25 mL", "1 mg/mL"),
+        ("sl", "2.5 mL", "10 mg/mL"),
+        ("sl", "50 mL", "1 mg/mL"),
+        ("iv", "21 mL/h", "1 mg/mL"),
+        ("iv", "3.5 mL/h", "10 mg/mL"),
+    ],
+)
+def test_a_volume_or_pump_rate_exactly_on_a_bound_is_decided_exactly(regimen, dose, concentration):
+    row = ("70 kg", regimen, dose, concentration, "", "", "")
+    out = dosecalc.audit(_orders([row]))
+    _assert_agrees_with_check(row, out, 0)
+
+
+def test_a_regimen_that_is_not_text_is_a_bad_row():
+    out = dosecalc.audit({"weight": ["70 kg"], "regimen": [5], "dose": ["30 mg/h"]})
+    assert out["verdict"][0] == ""
+    assert out["error"][0].startswith("regimen: 5 is not a regimen in the rules in force")
+
+
+def test_progress_is_reported_after_every_chunk_with_the_rows_done():
+    done = []
+    _audit_text(CSV, chunk_rows=2, on_progress=done.append)
+    assert done == [2, 4, 5]
+
+
+def test_a_record_csv_cannot_read_is_named_by_its_line():
+    text = "weight,regimen,dose\n70 kg,iv,30 mg/h\n" + '"' + "x" * 200_000 + '",iv,30 mg/h\n'
+    with pytest.raises(dosecalc.InputError, match="line 3 is not valid CSV"):
+        _audit_text(text)
+
+
+def test_the_cli_reads_orders_from_stdin(run_cli, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(CSV.encode())))
+    code, out, err = run_cli("audit", "-")
+    assert code == 0
+    assert out.count("\n") == 6
+    assert "5 rows audited" in err
+
+
+def test_on_a_terminal_a_progress_bar_by_bytes_read_is_drawn_on_stderr(
+    run_cli, tmp_path, monkeypatch
+):
+    import sys
+
+    orders = tmp_path / "orders.csv"
+    orders.write_text(CSV, encoding="utf-8")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # capsys's stand-in, as a terminal
+    code, _, err = run_cli("audit", str(orders), "-o", str(tmp_path / "out.csv"))
+    assert code == 0
+    assert f"\r[{'#' * 30}] 100%  5 rows\n" in err
+
+
+def test_a_stream_of_unknown_size_shows_the_rows_done(run_cli, monkeypatch):
+    import sys
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(CSV.encode())))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = run_cli("audit", "-")
+    assert code == 0
+    assert "\r5 rows\n" in err

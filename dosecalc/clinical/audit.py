@@ -55,6 +55,7 @@ from dosecalc.foundation.units import (
     Quantity,
     QuantityKind,
     Unit,
+    is_given,
     named_unit,
     parse_quantity,
     registry,
@@ -547,9 +548,8 @@ def _cell(values: Column, row: int) -> object:
 
 
 def _is_given(value: object) -> bool:
-    if isinstance(value, str):
-        return bool(value.strip())
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
+    """`is_given`, and a missing value from a numpy or pandas column (NaN) is not given."""
+    return is_given(value) and not (isinstance(value, float) and math.isnan(value))
 
 
 def _is_actual_basis(value: object) -> bool:
@@ -558,11 +558,17 @@ def _is_actual_basis(value: object) -> bool:
 
 def _per_distinct(values: Column, compute: Callable[[Any], Any], dtype: type) -> npt.NDArray[Any]:
     """``compute`` of each value, called once per distinct value."""
+    distinct, codes = _distinct(values)
+    return np.array([compute(value) for value in distinct], dtype=dtype)[codes]
+
+
+def _distinct(values: Column) -> tuple[list[object], IndexArray]:
+    """The distinct values, in order of first appearance, and each value's index among them."""
     index: dict[object, int] = {}
     codes = np.fromiter(
         (index.setdefault(value, len(index)) for value in values), dtype=np.intp, count=len(values)
     )
-    return np.array([compute(value) for value in index], dtype=dtype)[codes]
+    return list(index), codes
 
 
 def _canonical_unit(regimen: Regimen) -> Unit:
@@ -593,13 +599,8 @@ class _CellReader:
 
     def read(self, values: Column) -> tuple[FloatArray, IndexArray]:
         """Each cell's value in its canonical unit (NaN if not read here), and its form."""
-        index: dict[object, int] = {}
-        codes = np.fromiter(
-            (index.setdefault(value, len(index)) for value in values),
-            dtype=np.intp,
-            count=len(values),
-        )
-        read = [self._read_cell(value) for value in index]
+        distinct, codes = _distinct(values)
+        read = [self._read_cell(value) for value in distinct]
         numbers = np.array([number for number, _ in read], dtype=np.float64)
         forms = np.array([form for _, form in read], dtype=np.intp)
         return numbers[codes], forms[codes]
