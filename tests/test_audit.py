@@ -420,3 +420,17 @@ def test_a_stream_of_unknown_size_shows_the_rows_done(run_cli, monkeypatch):
     code, _, err = run_cli("audit", "-")
     assert code == 0
     assert "\r5 rows\n" in err
+
+
+def test_with_a_tiny_memory_every_row_is_still_checked_right(monkeypatch):
+    from dosecalc.clinical import audit as audit_module
+
+    monkeypatch.setattr(audit_module, "REMEMBERED", 2)
+    rows = [
+        (f"{kg} kg", "iv", dose, "", "170 cm", "male", "ideal")
+        for kg in (60, 70, 80)
+        for dose in ("20 mg/h", "30 mg/h", "5 ft mg")
+    ] * 2
+    out = dosecalc.audit(_orders(rows))
+    for i, row in enumerate(rows):
+        _assert_agrees_with_check(row, out, i)

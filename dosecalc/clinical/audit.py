@@ -80,6 +80,9 @@ OUTPUT_COLUMNS: Final = (
     "error",
 )
 INPUT_COLUMNS: Final = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+REMEMBERED: Final = 100_000
+"""Rows checked and unit texts resolved that an `Auditor` keeps; it forgets them all when
+full, so memory stays bounded on a stream of any length."""
 NEAR: Final = 1e-9
 """Relative distance to a threshold within which a row is decided exactly, by `check`."""
 
@@ -178,7 +181,6 @@ class Auditor:
         self._weights = _CellReader(WEIGHT, lambda unit: (WEIGHT.unit, 0))
         self._concentrations = _CellReader(CONCENTRATION, lambda unit: ("mg/mL", 0))
         self._doses = _CellReader(PROPOSED_DOSE, _dose_canonical)
-        self._regimens: dict[object, int] = {}
         self._checked: dict[tuple[object, ...], _Outcome] = {}
 
     def columns(self, orders: Mapping[Any, Column]) -> Audited:
@@ -343,6 +345,8 @@ class Auditor:
         except InputError as error:
             outcome = _Outcome(error=str(error))
         if key is not None:
+            if len(self._checked) >= REMEMBERED:
+                self._checked.clear()
             self._checked[key] = outcome
         return outcome
 
@@ -630,6 +634,8 @@ class _CellReader:
             return None
         number, text = match.groups()
         if text not in self._units:
+            if len(self._units) >= REMEMBERED:
+                self._units.clear()
             self._units[text] = self._resolve(text)
         unit = self._units[text]
         if unit is None or float(number) <= 0:
