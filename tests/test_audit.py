@@ -278,6 +278,9 @@ def test_the_cli_audits_a_file_and_summarises_on_stderr(run_cli, tmp_path):
     assert "5 rows audited" in err
     assert "3 rows not checked" in err
     assert "[" not in err  # no progress bar off a terminal
+    rules = dosecalc.load_rules()
+    assert f"version {rules.version}, sha256 {rules.sha256}" in err
+    assert dosecalc.DISCLAIMER in err
 
 
 def test_the_cli_writes_the_output_file_only_when_the_audit_completes(run_cli, tmp_path):

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, Final, NamedTuple, TextIO
 from dosecalc import __version__
 from dosecalc.clinical.calculate import calculate
 from dosecalc.clinical.check import check
+from dosecalc.clinical.result import DISCLAIMER
 from dosecalc.foundation.display import format_range
 from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.patient.body import BASES
@@ -103,7 +104,11 @@ def _audit(args: argparse.Namespace) -> Outcome:
                 )
     if progress is not None:
         progress.finish()
-    print("\n".join(summary.lines()), file=sys.stderr)
+    basis = [
+        f"checked against {rule_set.path}, version {rule_set.version}, sha256 {rule_set.sha256}",
+        DISCLAIMER,
+    ]
+    print("\n".join([*summary.lines(), *basis]), file=sys.stderr)
     return Outcome("")
 
 
