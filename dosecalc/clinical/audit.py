@@ -38,6 +38,7 @@ from dosecalc.clinical.calculate import Rules, rule_set_of
 from dosecalc.clinical.check import (
     ENTRY_ERROR_RATIO,
     PROPOSED_DOSE,
+    RATE_FORMS,
     SLIPS,
     check,
     dose_form,
@@ -104,7 +105,6 @@ _CANONICAL: Final[dict[DoseForm, str]] = {
     "weight-based-dose": "mg/kg",
 }
 _FORMS: Final[tuple[DoseForm, ...]] = tuple(_CANONICAL)
-_RATE_FORMS: Final = ("weight-based-rate", "absolute-rate", "pump-rate")
 _FAST_CELL: Final = re.compile(r" *(\d+(?:\.\d+)?) *([^\W\d_]+(?: */ *[^\W\d_]+)*) *")
 _NOT_READ: Final = -1
 _VERDICTS: Final[tuple[Verdict, ...]] = ("below", "within", "above")
@@ -249,7 +249,7 @@ class Auditor:
 
         below, above = value < low, value > high
         verdict = np.where(below, 0, np.where(above, 2, 1))
-        is_rate_form = np.isin(form, [_FORMS.index(name) for name in _RATE_FORMS])
+        is_rate_form = np.isin(form, [_FORMS.index(name) for name in RATE_FORMS])
         slips = np.zeros(rows, dtype=np.intp)
         for bit, (factor, _, needs_rate, _) in enumerate(SLIPS):
             meant = np.where(above, value / factor, value * factor)
