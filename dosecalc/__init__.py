@@ -4,8 +4,8 @@ Educational use only; not a substitute for clinical judgement.
 
 The package is built in layers, each importing only those below it::
 
-    faces       the CLI and the Textual app            dosecalc.faces
-    reports     text rendering of a result             dosecalc.reports
+    faces       the CLI, the Textual app, browser mode dosecalc.faces
+    reports     text, Markdown, HTML and FHIR output   dosecalc.reports
     clinical    calculate, check, the session          dosecalc.clinical
     patient     measurements and dosing weight         dosecalc.patient
     ruleset     rule-file schema and loader            dosecalc.ruleset

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -55,3 +56,36 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str,
 def _no_rules_override(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests see the shipped rules unless they set DOSECALC_RULES themselves."""
     monkeypatch.delenv("DOSECALC_RULES", raising=False)
+
+
+# Flags for headless Chromium on a machine with a closed network (CI's and ours): no GPU,
+# no sandbox (CI runs as root) and none of the background connections it would try.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def required_program(name: str) -> str:
+    """The path of ``name``. Missing, the test is skipped on a workstation and fails in CI,
+    where `.ci/run` installs it: a browser test that silently skips proves nothing."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (.ci/run installs it with apt)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> list[str]:
+    """The command line of a fresh headless Chromium (its own empty profile)."""
+    profile = tmp_path / "chromium-profile"
+    return [required_program("chromium"), *CHROMIUM_FLAGS, f"--user-data-dir={profile}"]

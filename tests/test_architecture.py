@@ -15,15 +15,19 @@ import dosecalc
 _LOADED_AFTER_CALCULATE = """
 import json, sys
 import dosecalc
-dosecalc.calculate(weight="70 kg", regimen="iv", concentration="1 mg/mL")
-from dosecalc.reports.text import render_text
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"textual", "pandas"}
+result = dosecalc.calculate(weight="70 kg", regimen="iv", concentration="1 mg/mL")
+result.to_fhir()
+from dosecalc.reports.formats import FORMATS, render
+for name in FORMATS:
+    render(result, name)
+print(json.dumps(sorted(m for m in sys.modules
+                        if m.split(".")[0] in {"textual", "pandas", "textual_serve", "aiohttp"}
                         or m.startswith(("dosecalc.faces", "dosecalc.clinical.audit")))))
 """
 
 
 @pytest.mark.subprocess
-def test_importing_dosecalc_and_calculating_loads_no_ui_pandas_or_cli():
+def test_calculating_and_rendering_every_format_loads_no_ui_server_pandas_or_cli():
     out = subprocess.run(
         [sys.executable, "-c", _LOADED_AFTER_CALCULATE], capture_output=True, text=True, check=True
     ).stdout

@@ -10,11 +10,16 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Static
 
 from dosecalc import load_rules
 from dosecalc.faces.tui.app import DoseCalcApp
-from dosecalc.faces.tui.screens import CalculatorScreen, DisclaimerScreen, SourceScreen
+from dosecalc.faces.tui.screens import (
+    CalculatorScreen,
+    DisclaimerScreen,
+    ExportScreen,
+    SourceScreen,
+)
 
 DOSE_ON_SCREEN = re.compile(r"\d\s*(mg|mcg|mL)(/|\b)")
 
@@ -185,28 +190,81 @@ def test_a_quick_concentration_fills_the_field_and_shows_the_pump_rate(tmp_path)
     run(scenario, tmp_path, size=(100, 40))
 
 
+async def saved(pilot: Pilot[None], folder: Path, pattern: str) -> Path:
+    """The file the app saved into ``folder`` (it is written in a thread)."""
+    for _ in range(100):
+        found = list(folder.glob(pattern))
+        if found:
+            (path,) = found
+            return path
+        await pilot.pause(0.02)
+    raise AssertionError(f"nothing matching {pattern} was saved")
+
+
 def test_export_writes_the_summary_with_basis_cautions_and_disclaimer(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await pilot.press("ctrl+s")  # nothing valid yet: nothing is saved
+        await pilot.press("ctrl+s")  # nothing valid yet: nothing is offered or saved
         await pilot.pause()
+        assert isinstance(pilot.app.screen, CalculatorScreen)
         assert list(tmp_path.iterdir()) == []
         await type_weight(pilot, "70")
         await pilot.press("ctrl+s")
         await pilot.pause()
+        assert isinstance(pilot.app.screen, ExportScreen)
+        await pilot.press("enter")  # the first format: text
+        path = await saved(pilot, tmp_path, "dosecalc-*.txt")
+        text = path.read_text(encoding="utf-8")
+        for expected in (
+            "21 to 35 mg/hr",
+            "EDUCATIONAL USE ONLY",
+            "Supervision:",
+            "ketamine-palliative@1.0.0",
+            "Summary made",
+            "Formula: 0.3 mg/kg/hr",
+        ):
+            assert expected in text
 
     run(scenario, tmp_path)
-    (saved,) = tmp_path.glob("dosecalc-summary-*.txt")
-    text = saved.read_text(encoding="utf-8")
-    for expected in (
-        "21 to 35 mg/hr",
-        "EDUCATIONAL USE ONLY",
-        "Supervision:",
-        "ketamine-palliative@1.0.0",
-        "Summary made",
-        "Formula: 0.3 mg/kg/hr",
-    ):
-        assert expected in text
+
+
+@pytest.mark.parametrize(
+    ("name", "suffix", "expected"),
+    [
+        ("markdown", ".md", "| 0.3 mg/kg/hr | 21 mg/hr |"),
+        ("html", ".html", "<dd>21 to 35 mg/hr</dd>"),
+        ("json", ".json", '"display": "21 to 35 mg/hr"'),
+        ("fhir", ".fhir.json", '"code": "mg/kg/h"'),
+    ],
+)
+def test_export_offers_every_format_the_command_line_has(tmp_path, name, suffix, expected):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        options = pilot.app.screen.query_one("#formats", OptionList)
+        options.highlighted = [option.id for option in options.options].index(name)
+        await pilot.press("enter")
+        path = await saved(pilot, tmp_path, f"dosecalc-*{suffix}")
+        assert path.name.endswith(suffix)
+        assert expected in path.read_text(encoding="utf-8")
+
+    run(scenario, tmp_path)
+
+
+def test_closing_the_export_choice_saves_nothing(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, CalculatorScreen)
+        assert list(tmp_path.iterdir()) == []
+
+    run(scenario, tmp_path)
 
 
 def test_the_source_section_and_theme_are_one_key_away(tmp_path):

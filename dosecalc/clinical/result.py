@@ -11,7 +11,7 @@ units; ``display`` strings follow the rounding rule in `dosecalc.foundation.disp
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
@@ -100,6 +100,14 @@ class DoseResult(_Frozen):
     notes: list[str]
     basis: Basis
     disclaimer: str = DISCLAIMER
+
+    def to_fhir(self) -> dict[str, Any]:
+        """This result as one FHIR R4 ``Dosage``, JSON-ready (`dosecalc.reports.fhir`
+        says what goes where)."""
+        # The one call upward: the mapping lives with the other output formats.
+        from dosecalc.reports.fhir import fhir_dosage
+
+        return fhir_dosage(self)
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -26,7 +25,8 @@ from dosecalc.clinical.result import DISCLAIMER
 from dosecalc.foundation.display import format_range
 from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.patient.body import BASES
-from dosecalc.reports.text import render_check_text, render_text
+from dosecalc.reports.formats import FORMATS, render, to_json
+from dosecalc.reports.text import render_check_text
 from dosecalc.ruleset.loader import RULES_ENV, RuleSet, default_rules_path, load_rules
 from dosecalc.ruleset.schema import RuleFile
 
@@ -72,13 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _calc(args: argparse.Namespace) -> Outcome:
     result = calculate(**_patient(args))
-    return Outcome(_json(result.model_dump(mode="json")) if args.json else render_text(result))
+    return Outcome(render(result, "json" if args.json else args.format))
 
 
 def _check(args: argparse.Namespace) -> Outcome:
     result = check(**_patient(args), dose=args.dose)
     text = (
-        _json(result.model_dump(mode="json"))
+        to_json(result.model_dump(mode="json"))
         if args.json
         else render_check_text(result, colour=_colour_wanted())
     )
@@ -182,6 +182,21 @@ def _tui(args: argparse.Namespace) -> Outcome:
     return Outcome("")
 
 
+def _serve(args: argparse.Namespace) -> Outcome:
+    from dosecalc.faces import web  # textual-serve loads only to serve
+
+    if not 1 <= args.port <= 65535:
+        raise InputError("port", f"{args.port} is not a TCP port", "Give a port from 1 to 65535")
+    rules = load_rules(args.rules)  # a broken rule folder stops the server before it starts
+    if not web.is_loopback(args.host):
+        print(
+            f"dosecalc: {web.no_authentication_warning(web.url_of(args.host, args.port))}",
+            file=sys.stderr,
+        )
+    web.serve(rules, args.host, args.port, args.public_url)
+    return Outcome("")
+
+
 def _on_a_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
@@ -197,13 +212,9 @@ def _colour_wanted() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _json(data: object) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
 def _rules(args: argparse.Namespace) -> Outcome:
     if args.schema:
-        return Outcome(_json(RuleFile.model_json_schema()))
+        return Outcome(to_json(RuleFile.model_json_schema()))
     if args.check is not None:
         rule_set = load_rules(args.check)
         return Outcome(
@@ -250,6 +261,14 @@ def _parser() -> argparse.ArgumentParser:
         description="The source's range for one regimen, applied to one patient.",
     )
     _patient_arguments(calc)
+    output = calc.add_mutually_exclusive_group()
+    output.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="; ".join(f"{f.name}: {f.description}" for f in FORMATS.values()) + " (default: text)",
+    )
+    output.add_argument("--json", action="store_true", help="exact values as JSON (--format json)")
     calc.set_defaults(handler=_calc)
 
     order = commands.add_parser(
@@ -258,6 +277,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Is this proposed dose within the source's range for this patient?",
     )
     _patient_arguments(order)
+    order.add_argument("--json", action="store_true", help="exact values as JSON")
     order.add_argument(
         "--dose",
         required=True,
@@ -268,6 +288,25 @@ def _parser() -> argparse.ArgumentParser:
 
     tui = commands.add_parser("tui", help="open the app (the same as no command, on a terminal)")
     tui.set_defaults(handler=_tui)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the app in a web browser (no authentication; loopback by default)",
+        description="Serve the app to web browsers with textual-serve. There is no "
+        "authentication: by default only this machine can connect. Another --host prints a "
+        "warning; use it only on a network you trust.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address browsers use, if not http://HOST:PORT (behind a proxy, say)",
+    )
+    _rules_argument(serve, default=argparse.SUPPRESS)
+    serve.set_defaults(handler=_serve)
 
     audit = commands.add_parser(
         "audit",
@@ -314,4 +353,3 @@ def _patient_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--height", help='for IBW/ABW: "170 cm", "5 ft 7 in"')
     command.add_argument("--sex", help="male or female (for IBW/ABW)")
     command.add_argument("--basis", default="actual", help=f"dosing weight: {', '.join(BASES)}")
-    command.add_argument("--json", action="store_true", help="exact values as JSON")

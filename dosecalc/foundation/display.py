@@ -212,6 +212,13 @@ def range_bounds_text(low: Quantity, high: Quantity) -> tuple[str, str]:
     return format_number(shown_low, decimals=places), format_number(shown_high, decimals=places)
 
 
+def range_bounds(low: Quantity, high: Quantity) -> tuple[Fraction, Fraction]:
+    """The values `range_bounds_text` shows, as numbers in ``low``'s unit: for a record
+    (FHIR) that must say what the clinician reads, never a wider range."""
+    shown_low, shown_high, _places = _inward(magnitude(low), magnitude(high.to(low.units)))
+    return shown_low, shown_high
+
+
 def format_steps(steps: Sequence[Quantity]) -> list[str]:
     """Texts for ascending values across a range (a titration table).
 

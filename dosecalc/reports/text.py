@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 import textwrap
 
-from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRange
-from dosecalc.foundation.display import ROUNDING_RULE, format_number
+from dosecalc.clinical.result import Basis, CheckResult, DoseResult
+from dosecalc.foundation.display import format_number
 from dosecalc.patient.body import DoseWarning
+from dosecalc.reports.contents import basis_rows, patient_rows, result_rows, titration_table
 
 _WIDTH = 78
 _LABEL = 26
@@ -41,50 +42,23 @@ def _header(result: DoseResult) -> str:
 
 
 def _patient(result: DoseResult) -> str:
-    shown = result.patient.display
-    lines = ["Patient", _row("Weight", shown["weight"])]
-    if "height" in shown:
-        lines.append(_row("Height", shown["height"]))
-    if result.patient.sex is not None:
-        lines.append(_row("Sex", result.patient.sex))
-    for key, label in (
-        ("ideal_body_weight", "Ideal body weight"),
-        ("adjusted_body_weight", "Adjusted body weight"),
-        ("bmi", "BMI"),
-    ):
-        if key in shown:
-            lines.append(_row(label, shown[key]))
-    if result.dosing_weight is not None:
-        lines.append(_row("Dosing weight", result.dosing_weight.display))
-    return "\n".join(lines)
+    return "\n".join(["Patient"] + [_row(label, value) for label, value in patient_rows(result)])
 
 
 def _results(result: DoseResult) -> str:
-    rows: list[tuple[str, QuantityRange | None]] = [
-        ("Range in the source", result.rule_range),
-        ("Dose per administration" if result.kind == "fixed-dose" else "Dose rate", result.dose),
-        ("Per 24 hours", result.dose_per_24h),
-        ("Per kg per minute", result.dose_per_kg_per_min),
-        ("Pump rate", result.pump_rate),
-        ("Volume per dose", result.volume),
-    ]
-    lines = ["Result"] + [_row(label, value.display) for label, value in rows if value is not None]
-    return "\n".join(lines)
+    return "\n".join(["Result"] + [_row(label, value) for label, value in result_rows(result)])
 
 
 def _titration(result: DoseResult) -> str:
-    if not result.titration:
+    table = titration_table(result)
+    if table is None:
         return ""
-    columns = ["rate_per_kg", "dose_rate"] + (["pump_rate"] if result.pump_rate else [])
-    headers = {"rate_per_kg": "per kg", "dose_rate": "dose rate", "pump_rate": "pump rate"}
-    table = [[headers[c] for c in columns]] + [
-        [s.display[c] for c in columns] for s in result.titration
-    ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
+    cells = [table.header, *table.rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]
     lines = ["Titration across the range"]
     lines += [
         "  " + "   ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True))
-        for row in table
+        for row in cells
     ]
     return "\n".join(lines)
 
@@ -112,18 +86,12 @@ def _cautions(warnings: list[DoseWarning], notes: list[str]) -> str:
 
 def _basis_lines(basis: Basis) -> str:
     inputs = ", ".join(f"{key} = {value}" for key, value in basis.inputs.items() if value)
-    return "\n".join(
-        [
-            "Basis (check by hand)",
-            _wrap(f"Inputs: {inputs}", indent="  "),
-            _wrap(f"Formula: {basis.formula}", indent="  "),
-            *(_wrap(f"Then {step}", indent="  ") for step in basis.steps),
-            _wrap(f"Rule: {basis.rule}, from {basis.source}", indent="  "),
-            _wrap(f'Source says: "{basis.source_quote}"', indent="  "),
-            _wrap(f"Rules: {basis.rules_version}, SHA-256 {basis.rules_sha256}", indent="  "),
-            _wrap(f"Rounding: {ROUNDING_RULE}", indent="  "),
-        ]
-    )
+    lines = ["Basis (check by hand)", _wrap(f"Inputs: {inputs}", indent="  ")]
+    lines += [
+        _wrap(f"Then {value}" if label == "Then" else f"{label}: {value}", indent="  ")
+        for label, value in basis_rows(basis)
+    ]
+    return "\n".join(lines)
 
 
 def _row(label: str, value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -9,9 +10,16 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.events import DeliveryComplete, DeliveryFailed
 from textual.screen import Screen
 
-from dosecalc.faces.tui.screens import CalculatorScreen, DisclaimerScreen, SourceScreen
+from dosecalc.faces.tui.screens import (
+    CalculatorScreen,
+    DisclaimerScreen,
+    ExportScreen,
+    SourceScreen,
+)
+from dosecalc.reports.formats import FORMATS, render
 from dosecalc.reports.text import render_check_text, render_text
 from dosecalc.ruleset.loader import RuleSet
 
@@ -25,9 +33,9 @@ class DoseCalcApp(App[None]):
         Binding(
             "ctrl+s",
             "save_summary",
-            "Save summary",
+            "Save",
             id="save-summary",
-            tooltip="Save a plain-text summary to a file and copy it to the clipboard",
+            tooltip="Save the result as text, Markdown, HTML, JSON or FHIR, and copy it",
         ),
         Binding(
             "ctrl+r",
@@ -74,7 +82,9 @@ class DoseCalcApp(App[None]):
             self.action_switch_regimen,
         )
         yield SystemCommand(
-            "Save summary", "Save a plain-text summary and copy it", self.action_save_summary
+            "Save summary",
+            "Save the result as text, Markdown, HTML, JSON or FHIR, and copy it",
+            self.action_save_summary,
         )
         yield SystemCommand(
             "Show the source section", "What the source says, as quoted", self.action_show_source
@@ -107,23 +117,52 @@ class DoseCalcApp(App[None]):
         )
 
     def action_save_summary(self) -> None:
-        """Save the summary (inputs, results, basis, cautions, disclaimer, time) and copy it."""
-        text = self.summary()
+        """Ask for a format, then save the result in it (`save`)."""
+        if self.calculator.session.result is None:
+            self.notify("Nothing to save: there is no valid result.", severity="error")
+            return
+        self.push_screen(ExportScreen(), self._export_chosen)
+
+    def _export_chosen(self, name: str | None) -> None:
+        if name is not None:
+            self.save(name)
+
+    def save(self, name: str) -> None:
+        """Save what is on screen in format ``name`` and copy it: into ``export_dir`` on a
+        terminal, as a download in a browser (``dosecalc serve``)."""
+        made_at = datetime.now().astimezone()
+        text = self.export(name, made_at)
         if text is None:
             self.notify("Nothing to save: there is no valid result.", severity="error")
             return
-        path = self.export_dir / f"dosecalc-summary-{datetime.now():%Y%m%d-%H%M%S}.txt"
-        path.write_text(text, encoding="utf-8")
+        chosen = FORMATS[name]
+        self.deliver_text(
+            io.StringIO(text),
+            save_directory=self.export_dir,
+            save_filename=f"dosecalc-{made_at:%Y%m%d-%H%M%S}{chosen.suffix}",
+            mime_type=chosen.media_type,
+        )
         self.copy_to_clipboard(text)
-        self.notify(f"Saved to {path} and copied to the clipboard (where the terminal allows).")
 
-    def summary(self) -> str | None:
-        """The plain-text summary of what is on screen, or None when no dose is shown."""
+    def on_delivery_complete(self, event: DeliveryComplete) -> None:
+        where = f"Saved to {event.path}" if event.path is not None else "Downloaded"
+        self.notify(f"{where}, and copied to the clipboard (where the terminal allows).")
+
+    def on_delivery_failed(self, event: DeliveryFailed) -> None:
+        self.notify(f"Could not save: {event.exception}", severity="error")
+
+    def export(self, name: str, made_at: datetime) -> str | None:
+        """The result on screen in format ``name``, or None when no dose is shown.
+
+        The plain-text summary also holds the order check, when there is one.
+        """
         session = self.calculator.session
         if session.result is None:
             return None
+        if name != "text":
+            return render(session.result, name, made_at)
         parts = [
-            f"Summary made {datetime.now():%Y-%m-%d %H:%M} by dosecalc",
+            f"Summary made {made_at:%Y-%m-%d %H:%M %Z} by dosecalc",
             render_text(session.result),
         ]
         if session.check_result is not None:

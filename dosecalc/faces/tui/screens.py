@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
 
 from dosecalc.clinical.result import DISCLAIMER
 from dosecalc.clinical.session import Session
@@ -26,6 +27,7 @@ from dosecalc.faces.tui.widgets import (
     TitrationTable,
     WrappedText,
 )
+from dosecalc.reports.formats import FORMATS
 from dosecalc.ruleset.loader import RuleSet
 
 SHORT_DISCLAIMER: Final = "Educational use only · verify every figure · specialist supervision"
@@ -74,6 +76,26 @@ class SourceScreen(ModalScreen[None]):
     @on(Button.Pressed, "#close")
     def close(self) -> None:
         self.dismiss(None)
+
+
+class ExportScreen(ModalScreen[str | None]):
+    """Which format to save the result in; returns its name, or None when closed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close", id="close-export")
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export"):
+            yield Label("Save the result as", id="export-title")
+            yield OptionList(
+                *(Option(f"{f.name}: {f.description}", id=f.name) for f in FORMATS.values()),
+                id="formats",
+            )
+
+    @on(OptionList.OptionSelected, "#formats")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
 
 
 class CalculatorScreen(Screen[None]):

@@ -1,0 +1,223 @@
+"""A result as a FHIR R4 Dosage: valid by the R4B models, coded, and true to the result."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+import strategies
+from fhir.resources.R4B.dosage import Dosage
+from hypothesis import given
+from hypothesis import strategies as st
+
+import dosecalc
+from dosecalc.foundation.display import magnitude
+from dosecalc.reports.fhir import DOSE_RATE_TYPE, OROMUCOSAL, ROUTES, SNOMED_CT, UCUM
+
+CASES = [
+    ("iv", None),
+    ("iv", "1 mg/mL"),
+    ("sublingual-buccal", None),
+    ("sublingual-buccal", "50 mg/5 mL"),
+]
+
+
+def dosage_of(result: dosecalc.DoseResult) -> dict:
+    """The Dosage as JSON text and back, as another system would read it."""
+    return json.loads(json.dumps(result.to_fhir()))
+
+
+def entries(dosage: dict, kind: str) -> list[dict]:
+    return [
+        entry
+        for entry in dosage["doseAndRate"]
+        if entry["type"]["coding"]
+        == [{"system": DOSE_RATE_TYPE, "code": kind, "display": kind.capitalize()}]
+    ]
+
+
+def quantities(dosage: dict) -> list[dict]:
+    return [
+        entry[element][bound]
+        for entry in dosage["doseAndRate"]
+        for element in ("rateRange", "doseRange")
+        if element in entry
+        for bound in ("low", "high")
+    ]
+
+
+def test_the_done_when_command_gives_a_valid_r4_dosage_in_ucum_with_a_snomed_route(run_cli):
+    code, out, err = run_cli(
+        "calc", "--weight", "70 kg", "--regimen", "iv", "--concentration", "1 mg/mL",
+        "--format", "fhir",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    dosage = json.loads(out)
+    Dosage.model_validate(dosage)
+    assert dosage["route"]["coding"] == [
+        {"system": SNOMED_CT, "code": "47625008", "display": "Intravenous route"}
+    ]
+    (ordered,) = entries(dosage, "ordered")
+    first, second = entries(dosage, "calculated")
+    assert ordered["rateRange"]["low"] == {
+        "value": 0.3, "unit": "mg/kg/hr", "system": UCUM, "code": "mg/kg/h",
+    }  # fmt: skip
+    assert ordered["rateRange"]["high"]["value"] == 0.5
+    assert (first["rateRange"]["low"]["value"], first["rateRange"]["high"]["value"]) == (21, 35)
+    assert first["rateRange"]["low"]["code"] == "mg/h"
+    assert (second["rateRange"]["low"]["value"], second["rateRange"]["high"]["value"]) == (21, 35)
+    assert second["rateRange"]["high"]["code"] == "mL/h"
+
+
+@pytest.mark.parametrize(("regimen", "concentration"), CASES)
+def test_both_regimens_with_and_without_a_concentration_validate_as_r4_dosage(
+    regimen, concentration
+):
+    result = dosecalc.calculate(weight="70 kg", regimen=regimen, concentration=concentration)
+    dosage = dosage_of(result)
+    parsed = Dosage.model_validate(dosage)
+    assert parsed.route is not None
+    assert parsed.route.coding[0].system == SNOMED_CT
+    for quantity in quantities(dosage):
+        assert quantity["system"] == UCUM
+    (ordered,) = entries(dosage, "ordered")
+    calculated = entries(dosage, "calculated")
+    if result.kind == "weight-based-rate":
+        assert ordered["rateRange"]["low"]["code"] == "mg/kg/h"
+        assert [e["rateRange"]["low"]["code"] for e in calculated] == (
+            ["mg/h", "mL/h"] if concentration else ["mg/h"]
+        )
+    else:
+        assert ordered["doseRange"]["low"]["code"] == "mg"
+        assert [e["doseRange"]["low"]["code"] for e in calculated] == (
+            ["mL"] if concentration else []
+        )
+
+
+def test_the_text_holds_the_instruction_the_basis_and_the_disclaimer():
+    result = dosecalc.calculate(weight="70 kg", regimen="iv", concentration="2 mg/mL")
+    text = result.to_fhir()["text"]
+    for expected in (
+        "21 to 35 mg/hr",
+        "0.3 to 0.5 mg/kg/hr",
+        "70 kg (actual body weight)",
+        "at 2 mg/mL, 10.5 to 17.5 mL/hr",
+        "Table 1",
+        result.basis.rules_version,
+        result.basis.rules_sha256,
+        result.disclaimer,
+    ):
+        assert expected in text
+
+
+def test_side_effects_and_supervision_travel_as_additional_instructions():
+    result = dosecalc.calculate(weight="70 kg", regimen="sl")
+    instructions = [i["text"] for i in result.to_fhir()["additionalInstruction"]]
+    for effect in result.side_effects:
+        assert any(effect in instruction for instruction in instructions)
+    assert result.supervision in instructions
+    assert "patientInstruction" not in result.to_fhir()
+
+
+def test_a_weight_warning_is_in_the_text():
+    result = dosecalc.calculate(weight="250 kg", regimen="iv")
+    assert result.warnings
+    text = result.to_fhir()["text"]
+    for warning in result.warnings:
+        assert warning.message in text
+
+
+@pytest.mark.parametrize(
+    ("asked", "code", "text"),
+    [
+        ("sublingual", "37839007", "sublingual"),
+        ("Buccal", "54471007", "buccal"),
+        ("sl", OROMUCOSAL[0], "sublingual or buccal"),
+        ("sublingual-buccal", OROMUCOSAL[0], "sublingual or buccal"),
+        ("IV", "47625008", "intravenous infusion"),
+    ],
+)
+def test_the_route_is_the_one_the_clinician_named(asked, code, text):
+    dosage = dosecalc.calculate(weight="70 kg", regimen=asked).to_fhir()
+    assert dosage["route"]["coding"][0]["code"] == code
+    assert dosage["route"]["text"] == text
+    assert dosage["text"].startswith(f"Ketamine, {text}: ")
+
+
+def test_a_route_with_no_known_code_is_text_only(rules_copy):
+    path = rules_copy / "ketamine-palliative.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'route = "sublingual or buccal"', 'route = "intranasal"'
+        ),
+        encoding="utf-8",
+    )
+    result = dosecalc.calculate(weight="70 kg", regimen="sl", rules=rules_copy)
+    dosage = dosage_of(result)
+    assert dosage["route"] == {"text": "intranasal"}
+    Dosage.model_validate(dosage)
+
+
+def verhoeff_valid(number: str) -> bool:
+    """The check digit every SNOMED CT identifier ends with (Verhoeff's dihedral scheme)."""
+    d = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6], [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ]  # fmt: skip
+    p = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2], [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ]  # fmt: skip
+    check = 0
+    for i, digit in enumerate(reversed(number)):
+        check = d[check][p[i % 8][int(digit)]]
+    return check == 0
+
+
+@pytest.mark.parametrize(("code", "display"), [*ROUTES.values(), OROMUCOSAL])
+def test_every_snomed_route_code_is_a_well_formed_concept_id(code, display):
+    assert verhoeff_valid(code)
+    assert code[-3:-1] == "00"  # partition identifier: a concept, not a description
+    assert display.endswith("route")
+
+
+@pytest.mark.parametrize("typo", ["47625009", "37839070", "54417007"])
+def test_the_check_digit_test_catches_a_mistyped_code(typo):
+    assert not verhoeff_valid(typo)
+
+
+@given(
+    weight=strategies.weights_kg,
+    concentration=st.none() | strategies.concentrations_mg_per_ml,
+    regimen=strategies.regimen_names,
+)
+def test_structured_values_are_what_the_clinician_reads_and_never_wider(
+    weight, concentration, regimen
+):
+    result = dosecalc.calculate(
+        weight=strategies.text(weight, "kg"),
+        regimen=regimen,
+        concentration=None if concentration is None else strategies.text(concentration, "mg/mL"),
+    )
+    dosage = result.to_fhir()
+    ranges = [result.rule_range]
+    if result.kind == "weight-based-rate":
+        ranges.append(result.dose)
+    ranges += [r for r in (result.pump_rate, result.volume) if r is not None]
+    structured = [
+        entry.get("rateRange") or entry.get("doseRange") for entry in dosage["doseAndRate"]
+    ]
+    assert len(structured) == len(ranges)
+    for shown, exact in zip(structured, ranges, strict=True):
+        low, high = Fraction(str(shown["low"]["value"])), Fraction(str(shown["high"]["value"]))
+        assert magnitude(exact.low) <= low <= high <= magnitude(exact.high)
+        unit = shown["low"]["unit"]
+        assert f"{shown['low']['value']} to {shown['high']['value']} {unit}".replace(
+            ",", ""
+        ) == exact.display.replace(",", "")

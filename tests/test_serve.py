@@ -1,0 +1,214 @@
+"""Browser mode: loopback unless told otherwise, and a real browser sees the disclaimer."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from conftest import required_program
+
+import dosecalc
+from dosecalc import load_rules
+from dosecalc.faces import web
+
+# Words as OCR reads them: lower case, punctuation dropped.
+DISCLAIMER_START = "educational use only not a substitute for clinical judgement"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_loopback_addresses_are_recognised(host):
+    assert web.is_loopback(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "example.org", ""])
+def test_every_other_address_is_not_loopback(host):
+    assert not web.is_loopback(host)
+
+
+def test_urls_put_an_ipv6_address_in_brackets():
+    assert web.url_of("127.0.0.1", 8000) == "http://127.0.0.1:8000"
+    assert web.url_of("::1", 8001) == "http://[::1]:8001"
+    assert web.url_of("[::1]", 8001) == "http://[::1]:8001"
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, str | None]]:
+    """What `dosecalc serve` asked to serve, without starting a server."""
+    calls: list[tuple[str, int, str | None]] = []
+    monkeypatch.setattr(
+        web, "serve", lambda rules, host, port, public_url: calls.append((host, port, public_url))
+    )
+    return calls
+
+
+def test_serve_listens_on_loopback_port_8000_by_default_without_a_warning(run_cli, served):
+    code, out, err = run_cli("serve")
+    assert (code, out, err) == (0, "", "")
+    assert served == [("127.0.0.1", 8000, None)]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "example.org"])
+def test_any_other_host_must_be_asked_for_and_is_warned_about(run_cli, served, host):
+    code, _out, err = run_cli("serve", "--host", host, "--port", "8123")
+    assert code == 0
+    assert served == [(host, 8123, None)]
+    assert "no authentication" in err
+    assert f"http://{host}:8123" in err
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "-1"])
+def test_a_port_outside_1_to_65535_is_refused_before_serving(run_cli, served, port):
+    code, out, err = run_cli("serve", "--port", port)
+    assert (code, out) == (2, "")
+    assert "not a TCP port" in err
+    assert served == []
+
+
+def test_a_broken_rule_folder_stops_the_server_before_it_starts(run_cli, served, tmp_path):
+    code, _out, err = run_cli("serve", "--rules", str(tmp_path))
+    assert code == 2
+    assert err.startswith("dosecalc: ")
+    assert served == []
+
+
+def test_each_session_runs_the_app_with_the_rules_the_server_checked(shipped_rules_dir):
+    rules = load_rules(shipped_rules_dir)
+    command = shlex.split(web.app_command(rules))
+    assert command == [sys.executable, "-m", "dosecalc.faces.tui", "--rules", str(rules.path)]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, psutil.Process]]:
+    """``dosecalc serve`` on a free port, as a user starts it: (its URL, its process)."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with (
+        log.open("wb") as output,
+        subprocess.Popen(
+            [sys.executable, "-m", "dosecalc", "serve", "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        ) as process,
+    ):
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(f"no server: {log.read_text()}") from None
+                    time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}", psutil.Process(process.pid)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.mark.subprocess
+def test_the_server_answers_over_http_on_loopback_only(server):
+    url, process = server
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
+        page = response.read().decode("utf-8")
+    assert "<title>dosecalc</title>" in page or "dosecalc" in page
+    assert f'data-session-websocket-url="ws://127.0.0.1:{url.rsplit(":", 1)[1]}/ws"' in page
+    listening = [
+        c.laddr.ip for c in process.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN
+    ]
+    assert listening
+    assert all(web.is_loopback(ip) for ip in listening), listening
+
+
+def seen(driver, shot: Path) -> str:
+    """The words the page shows, read off a screenshot (the app draws on a canvas, not in
+    the DOM): lower case, with punctuation other than "/" dropped."""
+    driver.save_screenshot(str(shot))
+    ocr = subprocess.run(
+        [required_program("tesseract"), str(shot), "stdout"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},  # threads make it 10 times slower here
+    )
+    return " ".join(re.sub(r"[^\w/ ]+", " ", ocr.stdout.lower()).split())
+
+
+def wait_to_see(driver, shot: Path, pattern: str, seconds: float = 30) -> str:
+    deadline = time.monotonic() + seconds
+    while True:
+        text = seen(driver, shot)
+        if re.search(pattern, text):
+            return text
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never saw {pattern!r}; the page showed: {text}")
+        time.sleep(0.5)
+
+
+@pytest.mark.subprocess
+def test_a_real_browser_sees_the_disclaimer_first_then_a_dose(server, chromium, tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url, _process = server
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium[0]
+    for flag in [*chromium[1:], "--window-size=1400,900"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(required_program("chromedriver")), options=options)
+    try:
+        driver.get(f"{url}/?fontsize=20")
+        shot = tmp_path / "page.png"
+        first = wait_to_see(driver, shot, DISCLAIMER_START)
+        assert not re.search(r"\d\s*mg/hr", first)  # no dose before the disclaimer is accepted
+        keyboard = driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea")
+        keyboard.send_keys(Keys.ENTER)  # "I understand"
+        keyboard.send_keys("70")
+        wait_to_see(driver, shot, r"21 to 35 mg/hr")
+    finally:
+        driver.quit()
+
+
+def test_serve_hands_textual_serve_the_app_the_address_and_a_reachable_url(
+    monkeypatch, shipped_rules_dir
+):
+    from textual_serve.server import Server
+
+    started: list[Server] = []
+    monkeypatch.setattr(Server, "serve", lambda self, debug=False: started.append(self))
+    rules = load_rules(shipped_rules_dir)
+    web.serve(rules, "[::1]", 8124)
+    web.serve(rules, "0.0.0.0", 8125, public_url="https://dosecalc.ward.example")
+    first, second = started
+    assert (first.host, first.port, first.public_url) == ("::1", 8124, "http://[::1]:8124")
+    assert first.command == web.app_command(rules)
+    assert first.title == "dosecalc"
+    assert second.public_url == "https://dosecalc.ward.example"
+
+
+def test_without_textual_serve_the_error_says_what_to_install(monkeypatch, shipped_rules_dir):
+    monkeypatch.setitem(sys.modules, "textual_serve.server", None)
+    with pytest.raises(dosecalc.InputError, match=r"pip install 'dosecalc\[web\]'"):
+        web.serve(load_rules(shipped_rules_dir), "127.0.0.1", 8000)
