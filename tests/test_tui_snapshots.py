@@ -48,3 +48,10 @@ def test_sublingual_in_the_light_theme(snap_compare):
         await accept_and_type(pilot, "7", "0", "ctrl+r", "ctrl+t")
 
     assert snap_compare(app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_saving_offers_every_format(snap_compare):
+    async def run_before(pilot: Pilot[None]) -> None:
+        await accept_and_type(pilot, "7", "0", "ctrl+s")
+
+    assert snap_compare(app(), terminal_size=SIZE, run_before=run_before)

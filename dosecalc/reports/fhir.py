@@ -75,11 +75,11 @@ def route_of(result: DoseResult) -> tuple[str, tuple[str, str] | None]:
     dosecalc knows no code for, so that a record never carries a guess.
     """
     named = [word for word in re.findall(r"[a-z]+", result.route.lower()) if word in ROUTES]
+    if len(named) == 1:
+        return result.route, ROUTES[named[0]]
     asked = (result.basis.inputs.get("regimen") or "").strip().lower()
     if asked in named:
         return asked, ROUTES[asked]
-    if len(named) == 1:
-        return result.route, ROUTES[named[0]]
     if sorted(named) == ["buccal", "sublingual"]:
         return result.route, OROMUCOSAL
     return result.route, None
@@ -141,19 +141,16 @@ def _text(result: DoseResult) -> str:
 
 
 def _instruction(result: DoseResult) -> str:
-    if result.kind == "fixed-dose" or result.dosing_weight is None:
+    concentration = result.concentration
+    if result.dosing_weight is None:  # a fixed dose: the weight is not used
         text = f"{result.dose.display} per dose"
-        if result.volume is not None and result.concentration is not None:
-            text += f" ({result.volume.display} of {_concentration(result)})"
+        if result.volume is not None and concentration is not None:
+            text += f" ({result.volume.display} of {format_exact(concentration)})"
         return text
     text = (
         f"{result.dose.display}, from {result.rule_range.display} for a dosing weight of "
         f"{result.dosing_weight.display}"
     )
-    if result.pump_rate is not None:
-        text += f"; at {_concentration(result)}, {result.pump_rate.display}"
+    if result.pump_rate is not None and concentration is not None:
+        text += f"; at {format_exact(concentration)}, {result.pump_rate.display}"
     return text
-
-
-def _concentration(result: DoseResult) -> str:
-    return format_exact(result.concentration) if result.concentration is not None else ""
