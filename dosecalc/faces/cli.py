@@ -22,6 +22,7 @@ from dosecalc import __version__
 from dosecalc.clinical.calculate import calculate
 from dosecalc.clinical.check import check
 from dosecalc.clinical.result import DISCLAIMER
+from dosecalc.faces import web  # stdlib only; textual-serve loads only to serve
 from dosecalc.foundation.display import format_range
 from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.patient.body import BASES
@@ -183,8 +184,6 @@ def _tui(args: argparse.Namespace) -> Outcome:
 
 
 def _serve(args: argparse.Namespace) -> Outcome:
-    from dosecalc.faces import web  # textual-serve loads only to serve
-
     if not 1 <= args.port <= 65535:
         raise InputError("port", f"{args.port} is not a TCP port", "Give a port from 1 to 65535")
     rules = load_rules(args.rules)  # a broken rule folder stops the server before it starts
@@ -297,9 +296,11 @@ def _parser() -> argparse.ArgumentParser:
         "warning; use it only on a network you trust.",
     )
     serve.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+        "--host", default=web.LOOPBACK, help="address to listen on (default: %(default)s)"
     )
-    serve.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    serve.add_argument(
+        "--port", type=int, default=web.DEFAULT_PORT, help="TCP port (default: %(default)s)"
+    )
     serve.add_argument(
         "--public-url",
         metavar="URL",

@@ -1,7 +1,7 @@
 """``dosecalc serve``: the same Textual app in a browser, through textual-serve.
 
 Each browser session runs its own copy of the app (``python -m
-dosecalc.faces.tui``) with the rules the server checked at start. There is no
+dosecalc.faces.tui``) on the rule folder the server checked at start. There is no
 authentication, so the server listens on loopback unless told otherwise.
 """
 
