@@ -14,11 +14,9 @@ import dosecalc
 from dosecalc.faces.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-# shared/ stands beside the checkout (CI); from a copy inside it (mutmut's mutants/), further up.
-SHARED = next(
-    (parent / "shared" for parent in REPO.parents if (parent / "shared" / "validation").is_dir()),
-    REPO.parent / "shared",
-)
+DATA = Path(__file__).resolve().parent / "data"
+"""What the tests read: the bad-input corpus, the source's Table 1 and the external worked
+cases. The repository carries it all, so a clone or an sdist tests itself alone."""
 
 # A light profile for mutation testing (scripts/mutation-test), where each test runs many times.
 settings.register_profile("mutation", max_examples=10, derandomize=True, database=None)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import DATA
 
 import dosecalc
 from dosecalc.foundation.units import MAX_INPUT_LENGTH
 
-CORPUS = tomllib.loads((Path(__file__).parent / "data" / "bad_inputs.toml").read_text("utf-8"))
+CORPUS = tomllib.loads((DATA / "bad_inputs.toml").read_text("utf-8"))
 CASES: list[dict[str, Any]] = CORPUS["case"]
 BASE = {"weight": "70 kg", "regimen": "iv", "dose": "30 mg/h"}
 

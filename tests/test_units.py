@@ -289,8 +289,8 @@ _CACHE_PROBE = """
 import json, os, sys
 from dosecalc import registry
 registry()
-root = os.environ["XDG_CACHE_HOME"]
-print(json.dumps(os.path.isdir(os.path.join(root, "pint"))))
+folder = os.path.join(os.environ["XDG_CACHE_HOME"], "dosecalc", "pint")
+print(json.dumps(os.path.isdir(folder) and any(os.scandir(folder))))
 """
 
 

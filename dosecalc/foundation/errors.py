@@ -25,6 +25,10 @@ class InputError(DoseCalcError, ValueError):
         self.fix = fix
         super().__init__(f"{field}: {problem}. {fix}")
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, str]]:
+        """Pickle and copy by the three parts (Dask and Spark send errors between processes)."""
+        return type(self), (self.field, self.problem, self.fix)
+
 
 class ParseError(InputError):
     """The text is not a quantity we can read (empty, words, expressions, commas...)."""

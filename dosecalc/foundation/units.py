@@ -24,14 +24,18 @@ import functools
 import math
 import os
 import re
+import shutil
+import threading
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Final, TypeAlias
 
 import pint
+import platformdirs
 
 from dosecalc.foundation.errors import OutOfRangeError, ParseError, UnitError
 
@@ -53,16 +57,52 @@ MAX_INPUT_LENGTH: Final = 100
 """Longer text is refused before any parsing is attempted."""
 
 
-@functools.cache
-def registry() -> Registry:
-    """The package's only pint registry, built on first use.
+_registry: Registry | None = None
+_registry_lock = threading.Lock()
 
-    pint's definition cache (``cache_folder=":auto:"``) makes later starts
-    faster; set ``DOSECALC_UNIT_CACHE=0`` to build without it (read-only or
-    shared home folders).
+
+def _new_lock_after_fork() -> None:
+    """A child forked while another thread held the lock would wait on it for ever."""
+    global _registry_lock
+    _registry_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_after_fork)
+
+
+def registry() -> Registry:
+    """The package's only pint registry, built once, on first use, from any thread.
+
+    Every cache in dosecalc holds units of this one registry: two threads making
+    their first call at once must not build two (pint refuses to mix them).
+    pint's definition cache makes later starts faster; set
+    ``DOSECALC_UNIT_CACHE=0`` to build without it (read-only or shared home folders).
     """
-    use_cache = os.environ.get(UNIT_CACHE_ENV, "1") != "0"
-    return pint.UnitRegistry(cache_folder=":auto:" if use_cache else None, non_int_type=Fraction)
+    global _registry
+    if _registry is None:
+        with _registry_lock:
+            if _registry is None:
+                _registry = _build_registry()
+    return _registry
+
+
+def unit_cache_folder() -> Path:
+    """dosecalc's own folder for pint's definition cache: ours to rebuild when it breaks."""
+    return platformdirs.user_cache_path("dosecalc", appauthor=False) / "pint"
+
+
+def _build_registry() -> Registry:
+    if os.environ.get(UNIT_CACHE_ENV, "1") == "0":
+        return pint.UnitRegistry(cache_folder=None, non_int_type=Fraction)
+    folder = unit_cache_folder()
+    try:
+        return pint.UnitRegistry(cache_folder=folder, non_int_type=Fraction)
+    except Exception:  # whatever a torn or unwritable cache raises
+        # pint writes its cache in place: a full disk or two cold starts at once can leave
+        # a truncated file that every later start would fail on. Drop the folder (ours
+        # alone) and build from the definitions; the next start writes a whole cache.
+        shutil.rmtree(folder, ignore_errors=True)
+        return pint.UnitRegistry(cache_folder=None, non_int_type=Fraction)
 
 
 @functools.cache
