@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -39,15 +39,25 @@ def rules_copy(tmp_path: Path, shipped_rules_dir: Path) -> Path:
 
 
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Any:
     """Run ``dosecalc`` in-process: (exit code, stdout, stderr)."""
 
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
+    class Run:
+        out = ""
 
-    return run
+        def __call__(self, *args: str) -> tuple[int, str, str]:
+            try:
+                code = main(list(args))
+            finally:
+                captured = capsys.readouterr()
+                self.out = captured.out
+            return code, captured.out, captured.err
+
+        def last_out(self) -> str:
+            """What the last run printed, also when it ended by SystemExit (``--help``)."""
+            return self.out
+
+    return Run()
 
 
 @pytest.fixture(autouse=True)

@@ -382,10 +382,10 @@ def test_a_regimen_that_is_not_text_is_a_bad_row():
     assert out["error"][0].startswith("regimen: 5 is not a regimen in the rules in force")
 
 
-def test_progress_is_reported_after_every_chunk_with_the_rows_done():
+def test_progress_is_reported_once_the_header_is_out_then_after_every_chunk():
     done = []
     _audit_text(CSV, chunk_rows=2, on_progress=done.append)
-    assert done == [2, 4, 5]
+    assert done == [0, 2, 4, 5]
 
 
 def test_a_record_csv_cannot_read_is_named_by_its_line():
@@ -437,3 +437,36 @@ def test_with_a_tiny_memory_every_row_is_still_checked_right(monkeypatch):
     out = dosecalc.audit(_orders(rows))
     for i, row in enumerate(rows):
         _assert_agrees_with_check(row, out, i)
+
+
+def test_an_audit_to_stdout_that_fails_midway_says_its_output_is_cut_short(run_cli, tmp_path):
+    orders = tmp_path / "orders.csv"
+    rows = 50_001  # one chunk written, then the failure in the second
+    orders.write_bytes(b"weight,regimen,dose\n" + b"70 kg,iv,30 mg/h\n" * rows + b"70 kg,\xff\n")
+    code, out, err = run_cli("audit", str(orders))
+    assert code == 2
+    assert out.count("\n") == 1 + 50_000
+    assert err.startswith(f"dosecalc: file: line {rows + 2} is not UTF-8 text.")
+    assert "output (the header and 50,000 rows) is an incomplete audit" in err
+    assert "run again with -o FILE, which writes the file only when the audit completes" in err
+
+
+def test_an_audit_to_stdout_that_fails_before_writing_anything_says_only_what_is_wrong(
+    run_cli, tmp_path
+):
+    orders = tmp_path / "orders.csv"
+    orders.write_bytes(b"weight,regimen,\xff\n70 kg,iv,30 mg/h\n")
+    code, out, err = run_cli("audit", str(orders))
+    assert (code, out) == (2, "")
+    assert err == (
+        "dosecalc: file: line 1 is not UTF-8 text. "
+        "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8)\n"
+    )
+
+
+def test_an_audit_to_stdout_that_fails_after_the_header_says_so(run_cli, tmp_path):
+    orders = tmp_path / "orders.csv"
+    orders.write_bytes(b"weight,regimen,dose\n70 kg,\xff\n")
+    code, out, err = run_cli("audit", str(orders))
+    assert (code, out.count("\n")) == (2, 1)
+    assert "output (the header and 0 rows) is an incomplete audit" in err

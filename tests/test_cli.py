@@ -241,3 +241,58 @@ def test_on_a_terminal_no_command_opens_the_app_with_the_rules_in_force(run_cli,
     assert (code, out, err) == (0, "", "")
     (app,) = opened
     assert app.rules.sha256 == dosecalc.load_rules().sha256
+
+
+COMMANDS = ("calc", "check", "tui", "serve", "audit", "rules")
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_help_describes_the_command_and_lists_the_exit_codes(run_cli, command):
+    with pytest.raises(SystemExit) as exited:
+        run_cli(*([command] if command else []), "--help")
+    assert exited.value.code == 0
+    out = run_cli.last_out()
+    assert "exit codes:" in out
+    for code in ("0 ", "2 ", "3 ", "70 "):
+        assert f"\n  {code}" in out
+    assert "--rules DIR" in out
+    assert "--debug" in out
+    description = out.split("\n\n")[1]
+    assert len(description.split()) >= 8, description
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_every_command_takes_rules_and_debug_before_or_after_its_name(command, where):
+    options = ["--rules", "some/dir", "--debug"]
+    argv = [*options, command] if where == "before" else [command, *options]
+    patient = ["--weight", "1 kg", "--regimen", "x"]
+    extra = {"calc": patient, "check": [*patient, "--dose", "1 mg"], "audit": ["-"]}
+    argv += extra.get(command, [])
+    args = cli._parser().parse_args(argv)
+    assert (args.rules, args.debug) == ("some/dir", True)
+
+
+def test_the_regimen_help_names_every_alias_of_the_shipped_rules(run_cli):
+    with pytest.raises(SystemExit):
+        run_cli("calc", "--help")
+    text = " ".join(run_cli.last_out().split())
+    for regimen in dosecalc.load_rules().regimens:
+        for name in (regimen.id, *regimen.aliases):
+            assert name in text
+
+
+def test_the_app_takes_another_rule_folder_after_its_name(run_cli, rules_copy: Path):
+    (rules_copy / "broken.toml").write_text("schema_version = 1\n")
+    code, out, err = run_cli("tui", "--rules", str(rules_copy))
+    assert (code, out) == (2, "")
+    assert "broken.toml" in err
+
+
+def test_debug_after_the_command_shows_the_traceback_too(run_cli, monkeypatch):
+    def broken(**_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "calculate", broken)
+    with pytest.raises(RuntimeError, match="boom"):
+        run_cli(*CALC_70_KG, "--debug")

@@ -14,9 +14,9 @@ import contextlib
 import io
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Final, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple, TextIO
 
 from dosecalc import __version__
 from dosecalc.clinical.calculate import calculate
@@ -30,6 +30,10 @@ from dosecalc.reports.formats import FORMATS, render, to_json
 from dosecalc.reports.text import render_check_text
 from dosecalc.ruleset.loader import RULES_ENV, RuleSet, default_rules_path, load_rules
 from dosecalc.ruleset.schema import RuleFile
+
+if TYPE_CHECKING:
+    from dosecalc.clinical.audit import AuditSummary
+    from dosecalc.reports.audit_file import OutputFormat
 
 EXIT_OK: Final = 0
 EXIT_BAD_INPUT: Final = 2
@@ -90,14 +94,12 @@ def _audit(args: argparse.Namespace) -> Outcome:
     from dosecalc.reports.audit_file import audit_file, utf8_lines  # only for an audit
 
     rule_set = load_rules(args.rules)
-    output_format: Final = "jsonl" if args.json else "csv"
+    output_format: OutputFormat = "jsonl" if args.json else "csv"
     with _opened(args.file) as binary:
         source = utf8_lines(binary)
         progress = _Progress(binary) if sys.stderr.isatty() else None
         if args.output is None:
-            summary = audit_file(
-                source, sys.stdout, rule_set, output_format=output_format, on_progress=progress
-            )
+            summary = _audit_to_stdout(source, rule_set, output_format, progress)
         else:
             with _replaced_on_success(Path(args.output)) as destination:
                 summary = audit_file(
@@ -111,6 +113,40 @@ def _audit(args: argparse.Namespace) -> Outcome:
     ]
     print("\n".join([*summary.lines(), *basis]), file=sys.stderr)
     return Outcome("")
+
+
+def _audit_to_stdout(
+    source: Iterator[str],
+    rule_set: RuleSet,
+    output_format: OutputFormat,
+    progress: Callable[[int], None] | None,
+) -> AuditSummary:
+    """An audit to standard output, which cannot be taken back: a file that fails midway
+    says that what was already written is cut short."""
+    from dosecalc.reports.audit_file import audit_file
+
+    written: int | None = None  # rows, once the header is out
+
+    def count(rows: int) -> None:
+        nonlocal written
+        written = rows
+        if progress is not None:
+            progress(rows)
+
+    try:
+        return audit_file(
+            source, sys.stdout, rule_set, output_format=output_format, on_progress=count
+        )
+    except InputError as error:
+        if written is None:
+            raise
+        raise InputError(
+            error.field,
+            f"{error.problem}. The audit stopped there: what is already written to standard "
+            f"output (the header and {written:,} rows) is an incomplete audit",
+            f"{error.fix}, and run again with -o FILE, which writes the file only when the "
+            "audit completes",
+        ) from None
 
 
 @contextlib.contextmanager
@@ -243,21 +279,44 @@ def _list_rules(rule_set: RuleSet) -> str:
     return "\n".join(lines) + "\n"
 
 
+EXIT_CODES: Final = """exit codes:
+  0   success (a check's verdict, whatever it is, is not an error)
+  2   bad input, bad arguments or an invalid rule folder (one message on stderr)
+  3   check --strict: the verdict is not 'within'
+  70  an unexpected internal error (--debug shows the traceback)"""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dosecalc",
         description="The palliative ketamine range of a cited source, applied to one patient. "
-        "Educational use only; not a substitute for clinical judgement.",
+        "Educational use only; not a substitute for clinical judgement. "
+        "Without a command, on a terminal, opens the app.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"dosecalc {__version__}")
-    _rules_argument(parser, default=None)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _common_options(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Every command takes the common options after its name too; there, an option left
+    # out must not override one given before the name, so its default is SUPPRESS.
+    common = argparse.ArgumentParser(add_help=False)
+    _common_options(common, default=argparse.SUPPRESS)
 
-    calc = commands.add_parser(
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            parents=[common],
+            help=summary,
+            description=description,
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    calc = command(
         "calc",
-        help="the range for one patient and regimen",
-        description="The source's range for one regimen, applied to one patient.",
+        "the range for one patient and regimen",
+        "The source's range for one regimen, applied to one patient.",
     )
     _patient_arguments(calc)
     output = calc.add_mutually_exclusive_group()
@@ -270,10 +329,10 @@ def _parser() -> argparse.ArgumentParser:
     output.add_argument("--json", action="store_true", help="exact values as JSON (--format json)")
     calc.set_defaults(handler=_calc)
 
-    order = commands.add_parser(
+    order = command(
         "check",
-        help="check a proposed dose against the range",
-        description="Is this proposed dose within the source's range for this patient?",
+        "check a proposed dose against the range",
+        "Is this proposed dose within the source's range for this patient?",
     )
     _patient_arguments(order)
     order.add_argument("--json", action="store_true", help="exact values as JSON")
@@ -285,13 +344,18 @@ def _parser() -> argparse.ArgumentParser:
     order.add_argument("--strict", action="store_true", help="exit 3 unless the dose is within")
     order.set_defaults(handler=_check)
 
-    tui = commands.add_parser("tui", help="open the app (the same as no command, on a terminal)")
+    tui = command(
+        "tui",
+        "open the app (the same as no command, on a terminal)",
+        "Open the keyboard-first app on this terminal (80x24 or larger): a weight and a "
+        "regimen give the range, live, with its basis. Needs an interactive terminal.",
+    )
     tui.set_defaults(handler=_tui)
 
-    serve = commands.add_parser(
+    serve = command(
         "serve",
-        help="serve the app in a web browser (no authentication; loopback by default)",
-        description="Serve the app to web browsers with textual-serve. There is no "
+        "serve the app in a web browser (no authentication; loopback by default)",
+        "Serve the app to web browsers with textual-serve. There is no "
         "authentication: by default only this machine can connect. Another --host prints a "
         "warning; use it only on a network you trust.",
     )
@@ -306,27 +370,27 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the address browsers use, if not http://HOST:PORT (behind a proxy, say)",
     )
-    _rules_argument(serve, default=argparse.SUPPRESS)
     serve.set_defaults(handler=_serve)
 
-    audit = commands.add_parser(
+    audit = command(
         "audit",
-        help="check every order in a CSV file",
-        description="Check every order in a CSV file (columns weight, regimen, dose; optionally "
+        "check every order in a CSV file",
+        "Check every order in a CSV file (columns weight, regimen, dose; optionally "
         "concentration, height, sex, basis; others pass through). Rows out == rows in: a bad row "
         "gets an error, never a verdict. A summary goes to stderr. Exit 0 when the audit ran, "
-        "whatever the verdicts; 2 for a file that cannot be audited.",
+        "whatever the verdicts; 2 for a file that cannot be audited. Use -o: the file then "
+        "appears only when the audit completes, where standard output may be left cut short.",
     )
     audit.add_argument("file", help="the orders, as CSV with a header ('-' for stdin)")
     audit.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
     audit.add_argument("--json", action="store_true", help="JSON Lines instead of CSV")
-    _rules_argument(audit, default=argparse.SUPPRESS)
     audit.set_defaults(handler=_audit)
 
-    rules = commands.add_parser(
+    rules = command(
         "rules",
-        help="list the rules in force, or check a rule folder",
-        description=f"List the regimens of the rules in force ({default_rules_path()}).",
+        "list the rules in force, or check a rule folder",
+        f"List the regimens of the rules in force (--rules, else ${RULES_ENV}, else "
+        f"{default_rules_path()}).",
     )
     rules.add_argument("--check", metavar="DIR", help="validate DIR; exit 0 if valid, 2 if not")
     rules.add_argument("--schema", action="store_true", help="print the rule files' JSON Schema")
@@ -334,21 +398,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _rules_argument(parser: argparse.ArgumentParser, default: object) -> None:
-    """``--rules`` before the command, or after it (where its default must not override)."""
+def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """``--rules`` and ``--debug``, taken before the command or after it."""
     parser.add_argument(
         "--rules",
         metavar="DIR",
         default=default,
         help=f"rule folder to use (default: ${RULES_ENV}, else the shipped rules)",
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if default is None else default,
+        help="show the traceback of an internal error",
+    )
 
 
 def _patient_arguments(command: argparse.ArgumentParser) -> None:
-    _rules_argument(command, default=argparse.SUPPRESS)
     command.add_argument("--weight", required=True, help='with its unit: "70 kg", "154 lb"')
     command.add_argument(
-        "--regimen", required=True, help="iv-infusion (iv) or sublingual-buccal (sl)"
+        "--regimen",
+        required=True,
+        help="a regimen's id or alias, as 'dosecalc rules' lists them (shipped: iv-infusion "
+        "or iv; sublingual-buccal, sublingual, buccal or sl)",
     )
     command.add_argument("--concentration", help='for mL: "1 mg/mL", "50 mg/5 mL"')
     command.add_argument("--height", help='for IBW/ABW: "170 cm", "5 ft 7 in"')

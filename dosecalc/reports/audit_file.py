@@ -50,8 +50,8 @@ def audit_file(
 
     ``source`` is text: an open file (``newline=""``), or `utf8_lines` of a binary one.
     The output has the input's columns, untouched, then the audit's (see
-    `dosecalc.audit`). ``on_progress`` is called with the number of rows done
-    after each chunk. Raises `InputError` for a file that cannot be audited:
+    `dosecalc.audit`). ``on_progress`` is called with 0 once the header is
+    written, then with the number of rows done after each chunk. Raises `InputError` for a file that cannot be audited:
     no header, a missing required column, text that is not UTF-8 or CSV.
     """
     records = _records(source)
@@ -67,6 +67,8 @@ def audit_file(
     write = _writer(destination, header, output_format)
     auditor = Auditor(rule_set)
     summary = AuditSummary()
+    if on_progress is not None:
+        on_progress(0)  # the header is written
     while chunk := list(islice(records, chunk_rows)):
         cells, misshapen = _fit(chunk, len(header))
         columns = dict(zip(header, zip(*cells, strict=True), strict=True))
