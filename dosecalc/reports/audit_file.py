@@ -51,8 +51,9 @@ def audit_file(
     ``source`` is text: an open file (``newline=""``), or `utf8_lines` of a binary one.
     The output has the input's columns, untouched, then the audit's (see
     `dosecalc.audit`). ``on_progress`` is called with 0 once the header is
-    written, then with the number of rows done after each chunk. Raises `InputError` for a file that cannot be audited:
-    no header, a missing required column, text that is not UTF-8 or CSV.
+    written, then with the number of rows done after each chunk. Raises
+    `InputError` for a file that cannot be audited: no header, a missing
+    required column, text that is not UTF-8 or CSV.
     """
     records = _records(source)
     header = next(records, None)
