@@ -88,5 +88,7 @@ def test_every_quantity_dosecalc_returns_can_be_printed():
     assert len(quantities) > 20
     for quantity in quantities:
         assert str(quantity.units) in str(quantity)
-        assert repr(quantity).startswith("<Quantity(")
+        # Only that it prints: the form is pint's own, <Quantity(3/10, '...')> before
+        # Pint 0.26 and Quantity(Fraction(3, 10), "...") since.
+        assert "Quantity(" in repr(quantity)
     assert repr(r).startswith("DoseResult(")

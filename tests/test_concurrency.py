@@ -36,7 +36,7 @@ def work():
     out = []
     for order in orders:
         given = {k: v for k, v in order.items() if v or k in {"weight", "regimen"}}
-        given.pop("dose")
+        given.pop("dose", None)
         for call, arguments in ((dosecalc.check, {**given, "dose": order["dose"]}),
                                 (dosecalc.calculate, given)):
             try:

@@ -154,11 +154,14 @@ def seen(driver, shot: Path) -> str:
     return " ".join(re.sub(r"[^\w/ ]+", " ", ocr.stdout.lower()).split())
 
 
-def wait_to_see(driver, shot: Path, pattern: str, seconds: float = 30) -> str:
+def wait_to_see(
+    driver, shot: Path, pattern: str, seconds: float = 30, *, gone: str | None = None
+) -> str:
+    """Screenshots until the page shows ``pattern`` and no longer shows ``gone``."""
     deadline = time.monotonic() + seconds
     while True:
         text = seen(driver, shot)
-        if re.search(pattern, text):
+        if re.search(pattern, text) and not (gone and re.search(gone, text)):
             return text
         if time.monotonic() > deadline:
             raise AssertionError(f"never saw {pattern!r}; the page showed: {text}")
@@ -185,6 +188,9 @@ def test_a_real_browser_sees_the_disclaimer_first_then_a_dose(server, chromium, 
         assert not re.search(r"\d\s*mg/hr", first)  # no dose before the disclaimer is accepted
         keyboard = driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea")
         keyboard.send_keys(Keys.ENTER)  # "I understand"
+        # As a person would, type only once the disclaimer has gone: keys that arrive while
+        # it is still closing go to it, and are lost.
+        wait_to_see(driver, shot, r"enter the patient s weight", gone=DISCLAIMER_START)
         keyboard.send_keys("70")
         wait_to_see(driver, shot, r"21 to 35 mg/hr")
     finally:

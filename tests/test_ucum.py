@@ -1,26 +1,95 @@
 """Every UCUM code dosecalc writes is valid UCUM for the very unit dosecalc means.
 
-Each code is parsed back by an independent UCUM grammar (``ucumvert``) and
-compared with the pint unit it was written for: same dimension, same size.
-The codes come from the unit table itself and from real output of ``calc``,
-``check``, ``audit`` and the FHIR Dosage, so no code escapes the check.
+Each code is parsed back by an independent UCUM grammar (``ucumvert``'s), its
+atoms read from UCUM's own table of units (the ``ucum-essence.xml`` that
+ucumvert ships), and compared with the pint unit it was written for: same
+dimension, same size. The codes come from the unit table itself and from real
+output of ``calc``, ``check``, ``audit`` and the FHIR Dosage, so no code
+escapes the check.
+
+ucumvert's own pint registry is not used: it cannot load under Pint 0.26
+(an alias pint now refuses, and pint no longer reads ``[lb_av]``-style names).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
+from fractions import Fraction
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
-from ucumvert import InvalidUcumError, PintUcumRegistry
+from lark import Token, Tree
+from ucumvert import InvalidUcumError, get_ucum_parser, parse_ucum
+from ucumvert.xml_util import UCUM_ESSENCE_FILE
 
 import dosecalc
 from dosecalc.foundation.display import UNIT_NAMES, unit_ucum
-from dosecalc.foundation.units import Unit, named_unit
+from dosecalc.foundation.units import Quantity, Unit, named_unit
 
-UCUM = PintUcumRegistry()
+UCUM_PARSER = get_ucum_parser()
+# UCUM's table of prefixes and units, the one ucumvert generated its grammar from.
+_ESSENCE = ElementTree.parse(UCUM_ESSENCE_FILE).getroot()
+_NS = {"u": "http://unitsofmeasure.org/ucum-essence"}
+UCUM_PREFIXES = {
+    p.get("Code"): Fraction(p.find("u:value", _NS).get("value"))
+    for p in _ESSENCE.iterfind("u:prefix", _NS)
+}
+UCUM_UNITS = {u.get("Code"): u for u in _ESSENCE.iterfind("u:unit", _NS)}
+# UCUM's seven base units, by their plain SI meaning.
+UCUM_BASE_UNITS = {
+    "m": "meter",
+    "s": "second",
+    "g": "gram",
+    "rad": "radian",
+    "K": "kelvin",
+    "C": "coulomb",
+    "cd": "candela",
+}
+
+
+def ucum_meaning(code: str) -> Quantity:
+    """``code`` as UCUM defines it: parsed by ucumvert, its atoms from UCUM's table.
+
+    Raises ``InvalidUcumError`` for a code the grammar refuses, and ``ValueError``
+    for a unit that is not a plain multiple (Cel, [pH], arbitrary units such as [IU]).
+    """
+    return _meaning(parse_ucum(code, UCUM_PARSER))
+
+
+def _atom(code: str) -> Quantity:
+    if code in UCUM_BASE_UNITS:
+        return dosecalc.registry().Quantity(Fraction(1), UCUM_BASE_UNITS[code])
+    unit = UCUM_UNITS[code]
+    if unit.get("isSpecial") == "yes" or unit.get("isArbitrary") == "yes":
+        raise ValueError(f"{code} is not a plain multiple of UCUM's base units")
+    value = unit.find("u:value", _NS)
+    return Fraction(value.get("value")) * ucum_meaning(value.get("Unit"))
+
+
+def _meaning(node: Tree[Token] | Token) -> Quantity:
+    one = dosecalc.registry().Quantity(Fraction(1))
+    if isinstance(node, Token):  # an annotation standing alone, like {tablets}, means 1
+        return one
+    kids = node.children
+    match node.data:
+        case "simple_unit":  # [prefix] atom, or a whole number
+            *prefix, atom = kids
+            scale = UCUM_PREFIXES[prefix[0]] if prefix else 1
+            return scale * (one * int(atom) if atom.type == "FACTOR" else _atom(atom))
+        case "annotatable":  # a unit and its exponent
+            return _meaning(kids[0]) ** int(kids[1])
+        case "component":  # a unit and its annotation
+            return _meaning(kids[0])
+        case "term":
+            left, operator, right = kids
+            if operator == ".":
+                return _meaning(left) * _meaning(right)
+            return _meaning(left) / _meaning(right)
+        case _:  # main_term: a term, or "/" and a term
+            return one / _meaning(kids[1]) if len(kids) == 2 else _meaning(kids[0])
+
 
 CALCULATIONS = [
     {"weight": "70 kg", "regimen": "iv"},
@@ -43,15 +112,10 @@ CHECKS = [
 
 def same_unit(code: str, ours: Unit) -> bool:
     """``code`` read as UCUM is the same unit as ``ours``: dimension and size."""
-    theirs = UCUM.from_ucum(code)
-    mine = dosecalc.registry().Quantity(1, ours)
-    if dict(theirs.dimensionality) != {k: int(v) for k, v in mine.dimensionality.items()}:
-        return False
-    return math.isclose(
-        float(theirs.to_base_units().magnitude),
-        float(mine.to_base_units().magnitude),
-        rel_tol=1e-12,
-    )
+    theirs = ucum_meaning(code).to_base_units()
+    mine = dosecalc.registry().Quantity(Fraction(1), ours).to_base_units()
+    # Both sides are exact Fractions, so "the same size" is equality, not closeness.
+    return theirs.dimensionality == mine.dimensionality and theirs.magnitude == mine.magnitude
 
 
 def emitted(model: Any, data: Any) -> Iterator[tuple[str, Unit]]:
