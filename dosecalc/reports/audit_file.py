@@ -101,15 +101,29 @@ def utf8_lines(binary: Iterable[bytes]) -> Iterator[str]:
 
 
 def _records(source: Iterable[str]) -> Iterator[list[str]]:
-    """The CSV records of ``source``, without blank lines; file problems as `InputError`."""
-    reader = csv.reader(source)
+    """The CSV records of ``source``, without blank lines; file problems as `InputError`.
+
+    Read strictly: a quote that is never closed would otherwise swallow every later line
+    into one cell, and the audit would end early without a word.
+    """
+    reader = csv.reader(source, strict=True)
+    starts = 1
     try:
         for record in reader:
             if record:
                 yield record
+            starts = reader.line_num + 1
     except csv.Error as error:
+        where = (
+            f"line {starts}"
+            if reader.line_num <= starts
+            else f"the record that starts on line {starts} (read to line {reader.line_num})"
+        )
         raise InputError(
-            "file", f"line {reader.line_num} is not valid CSV ({error})", "Fix or remove that line"
+            "file",
+            f"{where} is not valid CSV ({error}; an unclosed or stray quote?)",
+            "Fix that record: a cell with a comma, quote or line break goes in double "
+            'quotes, and a quote inside it is written twice ("")',
         ) from None
 
 
@@ -131,7 +145,8 @@ def _writer(
     destination: TextIO, header: Sequence[str], output_format: OutputFormat
 ) -> Callable[[Sequence[Sequence[str]], Audited], None]:
     if output_format == "csv":
-        writer = csv.writer(destination, lineterminator="\n")
+        # RFC 4180: CRLF ends a record, so a cell holding a lone CR or LF is quoted too.
+        writer = csv.writer(destination, lineterminator="\r\n")
         writer.writerow([*header, *OUTPUT_COLUMNS])
 
         def write_csv(cells: Sequence[Sequence[str]], audited: Audited) -> None:

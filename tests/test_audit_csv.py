@@ -1,0 +1,122 @@
+"""Audit files round-trip: whatever the cells hold, every input record comes back, in order,
+cell for cell, as valid RFC 4180; a record CSV cannot read is an error with its line, never a
+silent early end."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import dosecalc
+from dosecalc.clinical.audit import OUTPUT_COLUMNS
+from dosecalc.reports.audit_file import utf8_lines
+
+HEADER = ["id", "weight", "regimen", "dose", "note"]
+
+# Cells people's files hold: line breaks of every kind, quotes, commas, NUL, any script.
+awkward = st.sampled_from(
+    ["\r", "\n", "\r\n", '"', '""', ",", "\x00", "a\rb", ' "x" ', "\u2028", 'é,"\r\n']
+)
+cells = st.one_of(
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20),
+    awkward,
+    st.lists(awkward, max_size=4).map("".join),
+)
+orders_cells = st.one_of(
+    cells, st.sampled_from(["70 kg", "154 lb", "iv", "sl", "30 mg/h", "25 mg"])
+)
+rows = st.lists(st.tuples(cells, orders_cells, orders_cells, orders_cells, cells), max_size=25)
+
+
+def written(table: list[list[str]], quoting: int) -> bytes:
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\r\n", quoting=quoting).writerows(table)
+    return text.getvalue().encode("utf-8")
+
+
+def audited(data: bytes, output_format: str = "csv") -> str:
+    out = io.StringIO(newline="")
+    dosecalc.audit_file(
+        utf8_lines(io.BytesIO(data)), out, dosecalc.load_rules(), output_format=output_format
+    )
+    return out.getvalue()
+
+
+@given(rows=rows, quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+def test_every_input_record_comes_back_in_order_cell_for_cell(rows, quoting):
+    table = [HEADER, *map(list, rows)]
+    back = list(csv.reader(io.StringIO(audited(written(table, quoting)), newline=""), strict=True))
+    assert back[0] == HEADER + list(OUTPUT_COLUMNS)
+    assert [record[: len(HEADER)] for record in back[1:]] == table[1:]
+    assert all(len(record) == len(HEADER) + len(OUTPUT_COLUMNS) for record in back)
+
+
+@given(rows=rows)
+def test_json_lines_carry_every_input_cell_unchanged(rows):
+    import json
+
+    table = [HEADER, *map(list, rows)]
+    lines = audited(written(table, csv.QUOTE_MINIMAL), "jsonl").split("\n")
+    assert lines.pop() == ""
+    back = [json.loads(line) for line in lines]
+    assert [[record[name] for name in HEADER] for record in back] == table[1:]
+
+
+def test_a_carriage_return_inside_a_cell_is_quoted_so_the_record_stays_one():
+    out = audited(b'id,weight,regimen,dose,note\r\n1,70 kg,iv,30 mg/hr,"a\rb"\r\n')
+    assert out.endswith('1,70 kg,iv,30 mg/hr,"a\rb",within,0.428571,mg/kg/h,,,\r\n')
+    assert len(list(csv.reader(io.StringIO(out, newline="")))) == 2
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["1", "2"]), st.just("70 kg"), st.just("iv"), st.just("30 mg/h")),
+        min_size=1,
+        max_size=30,
+    ),
+    data=st.data(),
+)
+def test_a_stray_quote_is_an_error_with_its_line_or_a_row_error_never_a_silent_end(rows, data):
+    lines = ["id,weight,regimen,dose", *(",".join(row) for row in rows)]
+    broken = data.draw(st.integers(1, len(lines) - 1))
+    cell = data.draw(st.integers(0, 3))
+    fields = lines[broken].split(",")
+    fields[cell] = '"' + fields[cell]
+    lines[broken] = ",".join(fields)
+    text = "\n".join(lines) + "\n"
+    try:
+        out, refused = audited(text.encode()), ""
+    except dosecalc.InputError as error:
+        out, refused = "", str(error)
+    if refused:
+        assert f"line {broken + 1}" in refused
+        assert "quote" in refused
+        return
+    records = list(csv.reader(io.StringIO(out, newline="")))[1:]
+    errors = [record[-1] for record in records]
+    assert len(records) == len(rows) or any("fields but the header has" in e for e in errors)
+
+
+def test_a_thousand_orders_with_one_unclosed_quote_are_refused_not_cut_to_ten(run_cli, tmp_path):
+    lines = ["id,weight,regimen,dose"] + [f"{i},70 kg,iv,400 mg/hr" for i in range(1, 1001)]
+    lines[10] = '10,"70 kg,iv,400 mg/hr'
+    orders = tmp_path / "orders.csv"
+    orders.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run_cli("audit", str(orders), "-o", str(tmp_path / "out.csv"))
+    assert (code, out) == (2, "")
+    assert "the record that starts on line 11 (read to line 1001) is not valid CSV" in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("terminator", ["\n", "\r\n"])
+def test_an_unclosed_quote_on_the_last_line_names_that_line(terminator):
+    text = (
+        terminator.join(["weight,regimen,dose", "70 kg,iv,30 mg/h", '"70 kg,iv,30 mg/h'])
+        + terminator
+    )
+    with pytest.raises(dosecalc.InputError, match="file: line 3 is not valid CSV"):
+        audited(text.encode())
