@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc import RulesError, UnknownRegimenError, load_rules
@@ -174,20 +176,41 @@ def test_an_empty_or_missing_folder_is_refused(tmp_path: Path):
         load_rules(tmp_path / "nowhere")
 
 
-def test_optional_hospital_fields_are_validated_when_present(rules_copy: Path):
+HOSPITAL_LIMITS = {
+    "hard_limits": 'hard_limits = { low = 0.1, high = 1, unit = "mg/kg/h" }',
+    "max_per_24h": 'max_per_24h = { value = 1200, unit = "mg" }',
+    "standard_concentrations": 'standard_concentrations = [{ value = 1, unit = "mg/mL" }]',
+}
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(limits=st.sets(st.sampled_from(sorted(HOSPITAL_LIMITS)), min_size=1))
+def test_a_limit_dosecalc_does_not_enforce_yet_is_refused_never_silently_ignored(
+    rules_copy: Path, limits
+):
+    path = rules_copy / "ketamine-palliative.toml"
+    original = path.read_text(encoding="utf-8")
+    added = "\n".join(HOSPITAL_LIMITS[name] for name in sorted(limits))
+    path.write_text(original.replace('aliases = ["iv"]', f'aliases = ["iv"]\n{added}', 1), "utf-8")
+    try:
+        with pytest.raises(RulesError, match="dosecalc does not enforce") as refused:
+            load_rules(rules_copy)
+    finally:
+        path.write_text(original, encoding="utf-8")
+    assert all(name in str(refused.value) for name in limits)
+    assert "Remove it from the rule file" in str(refused.value)
+
+
+def test_review_fields_are_accepted_and_a_limit_of_the_wrong_kind_is_named(rules_copy: Path):
     path = rules_copy / "ketamine-palliative.toml"
     _replace(
         path,
         'aliases = ["iv"]',
-        'aliases = ["iv"]\nhard_limits = { low = 0.1, high = 1, '
-        'unit = "mg/kg/h" }\nmax_per_24h = { value = 1200, unit = "mg" }\n'
-        'standard_concentrations = [{ value = 1, unit = "mg/mL" }]\n'
-        'reviewed_by = "A Pharmacist"\nreview_date = 2026-11-24',
+        'aliases = ["iv"]\nreviewed_by = "A Pharmacist"\nreview_date = 2026-11-24',
     )
     regimen = load_rules(rules_copy).find("iv")
-    assert regimen.hard_limits is not None
-    assert regimen.max_per_24h is not None
-    _replace(path, 'unit = "mg" }\nstandard', 'unit = "mL" }\nstandard')
+    assert (regimen.reviewed_by, str(regimen.review_date)) == ("A Pharmacist", "2026-11-24")
+    _replace(path, 'aliases = ["iv"]', 'aliases = ["iv"]\nmax_per_24h = { value = 1, unit = "mL" }')
     with pytest.raises(RulesError, match="max_per_24h"):
         load_rules(rules_copy)
 

@@ -3,7 +3,8 @@
 A rule file carries only what a cited source says. The optional fields at the
 end of `Regimen` are for a hospital drug library (hard limits, a maximum per
 24 hours, standard concentrations, review); the shipped file leaves them out
-because the source gives none of them. ``rules/schema.json`` is generated
+because the source gives none of them, and the three limits are refused until
+dosecalc enforces them. ``rules/schema.json`` is generated
 from these models (``dosecalc rules --schema``) and a test keeps it in step.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, ClassVar, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -115,7 +116,8 @@ class Regimen(_Strict):
     source_does_not_specify: list[Text] = Field(
         default_factory=list, description="What a clinician would ask that the source leaves open."
     )
-    # Optional: for a hospital drug library. Not used by the shipped rules.
+    # Optional: for a hospital drug library. Not used by the shipped rules; the three
+    # limits are refused until dosecalc enforces them (see _LIMITS_NOT_YET_ENFORCED).
     hard_limits: DoseRange | None = None
     max_per_24h: Amount | None = None
     standard_concentrations: list[Concentration] = Field(default_factory=list)
@@ -144,7 +146,19 @@ class Regimen(_Strict):
             )
         if len(set(self.aliases)) != len(self.aliases) or self.id in self.aliases:
             raise ValueError("aliases must be unique and differ from the id")
+        unchecked = [name for name in _LIMITS_NOT_YET_ENFORCED if getattr(self, name)]
+        if unchecked:
+            raise ValueError(
+                f"{', '.join(unchecked)}: dosecalc does not enforce "
+                f"{'this' if len(unchecked) == 1 else 'these'} yet, and a limit that nothing "
+                "checks would be trusted as if it were. Remove it from the rule file"
+            )
         return self
+
+
+_LIMITS_NOT_YET_ENFORCED: Final = ("hard_limits", "max_per_24h", "standard_concentrations")
+"""Validated for their shape, then refused: a pharmacist who configures a limit believes it
+acts, so until calculate, check and audit act on one, a rule file may not set it."""
 
 
 class RuleFile(_Strict):
