@@ -16,6 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from strategies import positive_decimal_text
 
+import dosecalc
 from dosecalc import (
     CONCENTRATION,
     HEIGHT,
@@ -361,3 +362,89 @@ def test_dose_errors_name_the_callers_field_and_echo_the_entry_as_given():
     with pytest.raises(UnitError) as raised:
         parse_dose("30", field="order")
     assert raised.value.field == "order"
+
+
+# ------------------------------------------------- characters that mean one thing
+
+VALID_ENTRIES = [
+    ("70 kg", WEIGHT),
+    ("154 lb", WEIGHT),
+    ("5 ft 7 in", HEIGHT),
+    ("170 cm", HEIGHT),
+    ("50 mg/5 mL", CONCENTRATION),
+]
+LOOK_ALIKES = [0x09EA, 0x0660, 0x06F5, 0x0966, 0x0E53, 0x212A, 0x039C, 0x039A, 0x0391, 0x03BF]
+LOOK_ALIKES += [0x0430, 0x0435, 0x0441, 0x043A, 0xFF10, 0xFF2B, 0x2024]
+beyond_ascii = st.characters(min_codepoint=0x80).filter(lambda c: c not in "µμ−\u00a0\u202f")
+
+
+@given(entry=st.sampled_from(VALID_ENTRIES), data=st.data())
+def test_a_character_beyond_plain_text_is_refused_by_name_never_read_as_its_look_alike(entry, data):
+    text, kind = entry
+    character = data.draw(
+        st.one_of(
+            beyond_ascii,
+            st.characters(categories=["Nd"]).filter(lambda c: not c.isascii()),
+            # Look-alikes of 8 . 5 0 K M A o a e c k, and full-width 0 and K, by code point.
+            st.sampled_from(list(map(chr, LOOK_ALIKES))),
+        )
+    )
+    where = data.draw(st.integers(0, len(text)))
+    replace = data.draw(st.booleans()) and where < len(text)
+    typed = text[:where] + character + text[where + replace :]
+    with pytest.raises(ParseError) as refused:
+        parse_quantity(typed, kind)
+    assert f"U+{ord(character):04X}" in str(refused.value)
+
+
+@given(
+    entry=st.sampled_from(VALID_ENTRIES),
+    control=st.characters(categories=["Cc", "Cf", "Zl", "Zp"]).filter(lambda c: c != " "),
+    where=st.integers(0, 12),
+)
+def test_control_characters_of_every_kind_are_refused_wherever_they_stand(entry, control, where):
+    text, kind = entry
+    with pytest.raises(ParseError, match=f"control character \\(U\\+{ord(control):04X}"):
+        parse_quantity(text[:where] + control + text[where:], kind)
+
+
+@given(text=st.text(max_size=30))
+def test_whatever_is_read_as_a_quantity_was_typed_in_plain_characters(text):
+    try:
+        parse_quantity(text, WEIGHT)
+    except dosecalc.DoseCalcError:
+        return
+    assert all(" " <= c <= "~" or c in "µμ\u00a0\u202f" for c in text)
+
+
+@pytest.mark.parametrize("spelling", ["5 \u039cG", "5 \u039cg", "5 \u039c\u0393"])
+def test_greek_capital_mu_is_never_read_as_micrograms(spelling):
+    with pytest.raises(ParseError, match="U\\+039C GREEK CAPITAL LETTER MU"):
+        parse_dose(spelling)
+
+
+@given(
+    feet=st.integers(1, 8),
+    inches=st.integers(0, 40),
+    pounds=st.integers(1, 300),
+    ounces=st.integers(0, 40),
+)
+def test_compound_entries_take_fewer_inches_than_a_foot_and_ounces_than_a_pound(
+    feet, inches, pounds, ounces
+):
+    for text, kind, below in (
+        (f"{feet} ft {inches} in", HEIGHT, 12),
+        (f"{pounds} lb {ounces} oz", WEIGHT, 16),
+    ):
+        small = inches if kind is HEIGHT else ounces
+        try:
+            quantity = parse_quantity(text, kind)
+        except dosecalc.DoseCalcError as error:
+            message = str(error)
+        else:
+            message = ""
+        if small >= below:
+            assert f"are {below} or more" in message
+        elif not message:
+            big = feet * 12 if kind is HEIGHT else pounds * 16
+            assert quantity.magnitude == big + small

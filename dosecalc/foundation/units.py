@@ -187,10 +187,15 @@ _DIMENSION_WORDS: Final[dict[Dimension, str]] = {
     FLOW: "a flow rate",
 }
 
-# The only entries written as a sum of two parts.
+# The only entries written as a sum of two parts, and how much of the smaller unit makes one
+# of the larger (5 ft 13 in is refused, never read as 6 ft 1 in).
 _COMPOUND_UNITS: Final = frozenset({("foot", "inch"), ("pound", "ounce")})
+_SMALLER_PART_BELOW: Final = {
+    "inch": (12, "inches", "feet", "'5 ft 7 in'"),
+    "ounce": (16, "ounces", "pounds", "'10 lb 3 oz'"),
+}
 
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
+_NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _TERM = r"[^\W\d_]+"  # letters only, including µ and μ
 _SIMPLE_RE: Final = re.compile(rf"({_NUMBER})\s*({_TERM})")
 _DENOMINATOR_RE: Final = re.compile(rf"({_NUMBER})?\s*({_TERM})")
@@ -407,8 +412,8 @@ def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
             f"the text is too long ({len(text)} characters; at most {MAX_INPUT_LENGTH})",
             f"Enter a single quantity, e.g. {kind.example}",
         )
-    if any(unicodedata.category(ch) in ("Cc", "Cf") and not ch.isspace() for ch in text):
-        raise ParseError(name, "the text contains a control character", f"Enter {kind.example}")
+    text = text.translate(_SPACES)
+    _refuse_unreadable_characters(text, name, kind.example)
     shown = text.strip()
     if not shown:
         raise ParseError(name, "nothing was entered", f"Enter {kind.example}")
@@ -469,19 +474,74 @@ def _compound(text: str, kind: QuantityKind, name: str) -> Quantity:
     if units not in _COMPOUND_UNITS:
         raise _unreadable(text, kind, name)
     (big, _), (small, _) = pairs
+    below, smaller, larger, example = _SMALLER_PART_BELOW[units[1]]
+    if Fraction(small) >= below:
+        raise ParseError(
+            name,
+            f"in '{text}' the {smaller} are {below} or more, which is a whole {units[0]} or more",
+            f"Write fewer than {below} {smaller} after the {larger}, e.g. {example}",
+        )
     magnitude = registry().Quantity(Fraction(big), units[0]).to(
         named_unit(units[1])
     ).magnitude + Fraction(small)
     return registry().Quantity(magnitude, named_unit(units[1]))
 
 
+# What a quantity may be written with: printable ASCII, the two micro signs (µg, μg), and the
+# minus sign, read only to say that a value is negative. Everything else is refused by name,
+# never read as what it resembles: a Bengali four (U+09EA) is drawn like an 8, an Arabic-Indic
+# zero (U+0660) like a point, Greek capital Mu (U+039C, what "µg".upper() gives) like M, the
+# Kelvin sign (U+212A) like K. Line breaks and other control characters are refused too.
+_READABLE_BEYOND_ASCII: Final = frozenset("µμ−")
+_SPACES: Final = str.maketrans({"\u00a0": " ", "\u202f": " "})  # no-break spaces are spaces
+_CONTROL_NAMES: Final = {
+    "\t": "TAB",
+    "\n": "LINE FEED",
+    "\x0b": "VERTICAL TAB",
+    "\x0c": "FORM FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x00": "NUL",
+    "\x1b": "ESCAPE",
+    "\x85": "NEXT LINE",
+}
+
+
+def _refuse_unreadable_characters(text: str, field: str, example: str) -> None:
+    for character in text:
+        if " " <= character <= "~" or character in _READABLE_BEYOND_ASCII:
+            continue
+        category = unicodedata.category(character)
+        code = f"U+{ord(character):04X}"
+        if category[0] in "CZ":
+            what = _CONTROL_NAMES.get(character) or unicodedata.name(character, "")
+            raise ParseError(
+                field,
+                f"the text contains a control character ({code} {what})".replace(" )", ")"),
+                f"Retype it in plain characters on one line, e.g. {example}",
+            )
+        named = f"'{character}' ({code} {unicodedata.name(character, 'unnamed')})"
+        if category == "Nd" or character.isdigit() or character.isnumeric():
+            fix = "Type the digits 0 to 9"
+        elif category[0] == "L":
+            fix = "Type the unit in plain Latin letters (mcg for micrograms)"
+        else:
+            fix = "Type plain characters only"
+        raise ParseError(
+            field,
+            f"{named} is not a character dosecalc reads in a quantity",
+            f"{fix}, e.g. {example}",
+        )
+
+
 def _resolve_term(term: str, field: str, example: str) -> str:
+    _refuse_unreadable_characters(term, field, example)
     if term in _REFUSED_UNITS:
         raise UnitError(
             field, f"'{term}' is not accepted", f"{_REFUSED_UNITS[term]}, e.g. {example}"
         )
     try:
-        return _VOCABULARY[term.lower()]
+        # Case is ignored in plain letters only: Greek 'MG' lowers to 'μg' but reads as 'MG'.
+        return _VOCABULARY[term.lower() if term.isascii() else term]
     except KeyError:
         raise UnitError(
             field,
