@@ -16,13 +16,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple
 
 from dosecalc import __version__
 from dosecalc.clinical.calculate import calculate
 from dosecalc.clinical.check import check
 from dosecalc.clinical.result import DISCLAIMER
 from dosecalc.faces import web  # stdlib only; textual-serve loads only to serve
+from dosecalc.faces.output_file import replaced_on_success
 from dosecalc.foundation.display import format_range
 from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.patient.body import BASES
@@ -39,6 +40,7 @@ EXIT_OK: Final = 0
 EXIT_BAD_INPUT: Final = 2
 EXIT_NOT_WITHIN: Final = 3
 EXIT_INTERNAL_ERROR: Final = 70
+EXIT_INTERRUPTED: Final = 130
 
 
 class Outcome(NamedTuple):
@@ -58,9 +60,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         args.handler = _tui
     try:
+        if sys.stdout is None:
+            raise InputError(
+                "output",
+                "standard output is closed",
+                "Run dosecalc with it open (redirect it to a file or /dev/null instead)",
+            )
         outcome: Outcome = args.handler(args)
+        sys.stdout.write(outcome.output)
+        sys.stdout.flush()
     except DoseCalcError as error:
         print(f"dosecalc: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("dosecalc: interrupted; no output file was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as error:  # standard output closed or full, a file that fails mid-read
+        if isinstance(error, BrokenPipeError):
+            # Nothing reads standard output any more: silence Python's flush at exit too.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(
+            f"dosecalc: reading or writing failed ({error.strerror or error}); "
+            "what was written is incomplete",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except Exception as error:
         if args.debug:
@@ -71,7 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL_ERROR
-    sys.stdout.write(outcome.output)
     return outcome.code
 
 
@@ -101,7 +123,8 @@ def _audit(args: argparse.Namespace) -> Outcome:
         if args.output is None:
             summary = _audit_to_stdout(source, rule_set, output_format, progress)
         else:
-            with _replaced_on_success(Path(args.output)) as destination:
+            source_path = None if args.file == "-" else Path(args.file)
+            with replaced_on_success(Path(args.output), source_path) as destination:
                 summary = audit_file(
                     source, destination, rule_set, output_format=output_format, on_progress=progress
                 )
@@ -153,6 +176,8 @@ def _audit_to_stdout(
 def _opened(name: str) -> Iterator[BinaryIO]:
     """The orders file, or stdin for ``-``, as bytes."""
     if name == "-":
+        if sys.stdin is None:
+            raise InputError("file", "standard input is closed", "Give the orders file's name")
         yield sys.stdin.buffer
         return
     try:
@@ -163,22 +188,6 @@ def _opened(name: str) -> Iterator[BinaryIO]:
         ) from None
     with binary:
         yield binary
-
-
-@contextlib.contextmanager
-def _replaced_on_success(path: Path) -> Iterator[TextIO]:
-    """Write to a new file beside ``path``, moved onto it only if the audit completes."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as destination:
-            yield destination
-        os.replace(partial, path)
-    except OSError as error:
-        raise InputError(
-            "output", f"'{path}' cannot be written ({error.strerror})", "Choose another file"
-        ) from None
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 class _Progress:
@@ -233,7 +242,8 @@ def _serve(args: argparse.Namespace) -> Outcome:
 
 
 def _on_a_terminal() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
+    streams = (sys.stdin, sys.stdout)
+    return all(stream is not None and stream.isatty() for stream in streams)
 
 
 def _patient(args: argparse.Namespace) -> dict[str, Any]:
@@ -283,7 +293,8 @@ EXIT_CODES: Final = """exit codes:
   0   success (a check's verdict, whatever it is, is not an error)
   2   bad input, bad arguments or an invalid rule folder (one message on stderr)
   3   check --strict: the verdict is not 'within'
-  70  an unexpected internal error (--debug shows the traceback)"""
+  70  an unexpected internal error (--debug shows the traceback)
+  130 interrupted (Ctrl-C); 143 stopped by SIGTERM: no output file is left behind"""
 
 
 def _parser() -> argparse.ArgumentParser:
