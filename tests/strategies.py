@@ -193,7 +193,14 @@ def order_rows(draw):
         )
     )
     concentration = draw(
-        st.sampled_from(["", "", "", "1 mg/mL", "10 mg/mL", "50 mg/5 mL", "0.5 mg/mL", "abc"])
+        st.sampled_from(
+            [
+                *["", "", "", "1 mg/mL", "10 mg/mL", "50 mg/5 mL", "0.5 mg/mL", "abc"],
+                # implausible, or giving a pump rate or volume no one could give; the bounds
+                *["1 mcg/mL", "0.01 mg/mL", "1000 mg/mL", "50 mcg/5 mL", "0.1 mg/mL"],
+                *["100 mg/mL", "0.2 mg/mL", "5 mg/mL", "2 mg/mL"],
+            ]
+        )
     )
     height, sex, basis = draw(
         st.sampled_from(

@@ -13,6 +13,8 @@ row) whenever anything about it is unusual:
   a plain decimal and a unit without digits ("5 ft 7 in" and "600 mg/24 h" go
   to `check`), and any input error, whose message only `check` gives;
 * a height, a sex, or a basis other than "actual" (blank means actual);
+* a concentration that is not well inside dosecalc's plausibility bounds, or that gives
+  a pump rate or volume per dose that is not (`check` words those warnings);
 * a value within a relative `NEAR` of any threshold a decision turns on (a
   bound, a bound times a slip factor, a weight limit): the float64 arithmetic
   here is good to about 1e-15, so outside that band its comparisons are the
@@ -45,6 +47,11 @@ from dosecalc.clinical.check import (
     fitting_slips,
     is_far_out,
     verdict_of,
+)
+from dosecalc.clinical.plausibility import (
+    PUMP_RATE_ML_PER_H,
+    USUAL_CONCENTRATION_MG_PER_ML,
+    VOLUME_PER_DOSE_ML,
 )
 from dosecalc.clinical.result import CheckResult, DoseForm, Verdict
 from dosecalc.foundation.display import magnitude, unit_ucum
@@ -240,6 +247,8 @@ class Auditor:
             default=np.nan,
         )
         done &= ~np.isnan(value)
+        if "concentration" in columns:
+            done &= ~given | _clearly_plausible(concentration, weight, low, high, is_rate)
         near = done & (
             _near_any(value, [bound * f for bound in (low, high) for f in _BOUND_FACTORS])
             | _near_any(weight, _WEIGHT_THRESHOLDS)
@@ -370,6 +379,34 @@ def _near_any(values: FloatArray, thresholds: Iterable[FloatArray | float]) -> B
     for threshold in thresholds:
         near |= np.abs(values - threshold) <= NEAR * np.abs(threshold)
     return near
+
+
+def _clearly_plausible(
+    concentration: FloatArray,
+    weight: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    is_rate: BoolArray,
+) -> BoolArray:
+    """Rows whose concentration (mg/mL), and the pump rate (mL/h) or volume per dose (mL) it
+    gives for the patient's range, lie well inside dosecalc's plausibility bounds. The rest
+    go to `check`, which words the warnings."""
+
+    def inside(
+        values: FloatArray, least: FloatArray | float, most: FloatArray | float
+    ) -> BoolArray:
+        return (values > np.multiply(least, 1 + NEAR)) & (values < np.multiply(most, 1 - NEAR))
+
+    per = np.where(is_rate, weight, 1.0) / concentration
+    delivery = [
+        np.where(is_rate, float(pump), float(volume))
+        for pump, volume in zip(PUMP_RATE_ML_PER_H, VOLUME_PER_DOSE_ML, strict=True)
+    ]
+    return (
+        inside(concentration, *(float(bound) for bound in USUAL_CONCENTRATION_MG_PER_ML))
+        & inside(low * per, *delivery)
+        & inside(high * per, *delivery)
+    )
 
 
 def _between(values: FloatArray, low: float, high: float) -> BoolArray:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
+from dosecalc.clinical.plausibility import concentration_warnings, delivery_warnings
 from dosecalc.clinical.result import (
     DOSE_RATE_UNIT,
     PUMP_RATE_UNIT,
@@ -116,7 +117,12 @@ def calculate(
         volume=parts.volume,
         side_effects=list(rule.side_effects),
         supervision=rule.supervision,
-        warnings=[*warnings, *basis_warnings],
+        warnings=[
+            *warnings,
+            *basis_warnings,
+            *(concentration_warnings(conc) if conc is not None else []),
+            *delivery_warnings(parts.pump_rate, parts.volume),
+        ],
         notes=[*parts.notes, _not_specified(rule)] if rule.source_does_not_specify else parts.notes,
         basis=Basis(
             inputs=inputs,

@@ -1,0 +1,84 @@
+"""dosecalc's own plausibility bounds for what a clinician types beside the source's range.
+
+The source gives no concentration, pump rate or volume. These bounds are not clinical
+numbers: they only catch entries that are probably slips (mcg written for mg, an infusion
+bag's strength typed for a syringe's) before a figure nobody could give is shown. Each
+warning says so, and names the likely intent where one is likely, as the lb/kg warning does.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Final
+
+from dosecalc.clinical.result import QuantityRange
+from dosecalc.foundation.display import format_exact, format_number, unit_display
+from dosecalc.foundation.units import Quantity, named_unit
+from dosecalc.patient.body import DoseWarning
+
+USUAL_CONCENTRATION_MG_PER_ML: Final = (Fraction(1, 10), Fraction(100))
+"""A drug solution weaker than 0.1 mg/mL or stronger than 100 mg/mL is probably a slip."""
+
+PUMP_RATE_ML_PER_H: Final = (Fraction(1, 10), Fraction(100))
+"""Below 0.1 mL/hr few pumps deliver accurately; above 100 mL/hr is no low-dose infusion."""
+
+VOLUME_PER_DOSE_ML: Final = (Fraction(1, 10), Fraction(5))
+"""A sublingual or buccal dose of more than 5 mL cannot be held in the mouth."""
+
+MCG_PER_MG: Final = Fraction(1000)
+
+_OWN_BOUND: Final = "a plausibility bound of dosecalc's, not a number of the source"
+
+
+def concentration_warnings(concentration: Quantity) -> list[DoseWarning]:
+    """A concentration outside the usual band; named as a likely mcg/mg slip where ×/÷ 1000
+    brings it into the band."""
+    low, high = USUAL_CONCENTRATION_MG_PER_ML
+    mg_per_ml = concentration.to(named_unit("mg/mL")).magnitude
+    if low <= mg_per_ml <= high:
+        return []
+    shown = format_exact(concentration)
+    warnings = [
+        DoseWarning(
+            code="implausible-concentration",
+            message=f"Concentration {shown} lies outside {format_number(low)} to "
+            f"{format_number(high)} mg/mL ({_OWN_BOUND}): check it against the label.",
+        )
+    ]
+    meant = mg_per_ml * MCG_PER_MG if mg_per_ml < low else mg_per_ml / MCG_PER_MG
+    if low <= meant <= high:
+        sign = "×" if mg_per_ml < low else "÷"
+        warnings.append(
+            DoseWarning(
+                code="possible-mcg-mg-mix-up",
+                message=f"{shown} {sign} 1000 = {format_number(meant, decimals=4)} mg/mL would be "
+                "a usual concentration: check that mcg and mg were not mixed up.",
+            )
+        )
+    return warnings
+
+
+def delivery_warnings(
+    pump_rate: QuantityRange | None, volume: QuantityRange | None
+) -> list[DoseWarning]:
+    """A pump rate or a volume per dose, worked out from the concentration, that no pump
+    runs or no mouth holds."""
+    warnings = []
+    for figures, (low, high), unit, code, what in (
+        (pump_rate, PUMP_RATE_ML_PER_H, "mL/h", "implausible-pump-rate", "pump rate"),
+        (volume, VOLUME_PER_DOSE_ML, "mL", "implausible-volume", "volume per dose"),
+    ):
+        if figures is None:
+            continue
+        least = figures.low.to(named_unit(unit)).magnitude
+        most = figures.high.to(named_unit(unit)).magnitude
+        if least < low or most > high:
+            warnings.append(
+                DoseWarning(
+                    code=code,
+                    message=f"The {what} {figures.display} lies outside {format_number(low)} to "
+                    f"{format_number(high)} {unit_display(named_unit(unit))} ({_OWN_BOUND}): "
+                    "check the concentration.",
+                )
+            )
+    return warnings
