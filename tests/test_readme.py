@@ -219,6 +219,17 @@ def test_the_numbers_the_readme_states_are_the_ones_the_code_uses():
     assert tuple(map(Fraction, weights.groups()[:2])) == body.WEIGHT_LIMITS_KG
     assert tuple(map(Fraction, weights.groups()[2:])) == body.HEIGHT_LIMITS_CM
     assert int(_stated(r"text over (\d+) characters")[1]) == MAX_INPUT_LENGTH
+    from dosecalc.clinical import plausibility as bounds
+
+    for pattern, stated_bounds in (
+        (
+            r"a concentration outside ([\d.]+) to ([\d.]+) mg/mL",
+            bounds.USUAL_CONCENTRATION_MG_PER_ML,
+        ),
+        (r"a pump rate outside ([\d.]+) to ([\d.]+) mL/hr", bounds.PUMP_RATE_ML_PER_H),
+        (r"buccal volume outside ([\d.]+) to ([\d.]+) mL", bounds.VOLUME_PER_DOSE_ML),
+    ):
+        assert tuple(map(Fraction, _stated(pattern).groups())) == stated_bounds
     assert int(_stated(r"streams in chunks of ([\d,]+) rows")[1].replace(",", "")) == CHUNK_ROWS
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     gate = pyproject["tool"]["coverage"]["report"]["fail_under"]
