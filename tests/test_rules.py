@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -341,3 +342,65 @@ def test_a_file_with_one_problem_says_just_that(rules_copy: Path):
     assert str(raised.value) == (
         "ketamine-palliative.toml: regimens.0.dose: Value error, low (0.6) is above high (0.5)"
     )
+
+
+# ------------------------------------------------- rule folders that cannot attack
+
+toml_numbers = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False).map(lambda d: f"{d:e}" if d else "0"),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.sampled_from(["1e99999999", "1e-99999999", "0.1234567891234567", "999999999999999999"]),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(low=toml_numbers, high=toml_numbers)
+def test_a_rule_number_is_refused_or_calculated_with_never_a_hang(rules_copy: Path, low, high):
+    path = rules_copy / "ketamine-palliative.toml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(
+        original.replace("low = 0.3, high = 0.5", f"low = {low}, high = {high}", 1), "utf-8"
+    )
+    try:
+        rules = load_rules(rules_copy)
+    except RulesError:
+        return
+    finally:
+        path.write_text(original, encoding="utf-8")
+    result = dosecalc.calculate(weight="70 kg", regimen="iv", rules=rules)
+    assert result.dose.low <= result.dose.high
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: os.mkfifo(p), "it is not a regular file"),
+        (lambda p: p.symlink_to("/dev/zero"), "symbolic link"),
+        (lambda p: p.symlink_to(p.parent / "ketamine-palliative.toml"), "symbolic link"),
+        (lambda p: p.mkdir(), "cannot be read: it is not a regular file"),
+        (lambda p: p.write_bytes(b"x = " + b"[" * 100_000 + b"]" * 100_000), "rule file"),
+        (lambda p: p.write_bytes(b"#" * (loader.MAX_RULE_FILE_BYTES + 1)), "may hold"),
+    ],
+    ids=["fifo", "link-to-dev-zero", "link-inside", "folder", "deep-nesting", "oversized"],
+)
+def test_only_plain_rule_files_of_bounded_size_are_read(rules_copy: Path, make, says):
+    make(rules_copy / "extra.toml")
+    with pytest.raises(RulesError, match=says) as refused:
+        load_rules(rules_copy)
+    assert str(refused.value).startswith("extra.toml: ")
+
+
+@pytest.mark.parametrize("empty", ["", " "])
+def test_an_empty_rules_folder_name_is_refused_not_read_as_the_current_folder(empty):
+    with pytest.raises(RulesError, match="name is empty"):
+        load_rules(empty)
+
+
+def test_a_manifest_that_lists_a_file_twice_is_refused(rules_copy: Path):
+    listing = load_rules(rules_copy).manifest
+    wrong = listing.replace(listing[:64], "0" * 64)
+    (rules_copy / "MANIFEST.sha256").write_text(wrong + listing, encoding="utf-8")
+    with pytest.raises(RulesError, match="a second time"):
+        load_rules(rules_copy)

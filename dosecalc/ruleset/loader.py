@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -104,6 +105,8 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
     ``path`` defaults to `default_rules_path`. Raises `RulesError` if the
     folder is missing or empty, or if any file is invalid.
     """
+    if path is not None and not os.fspath(path).strip():
+        raise RulesError("the rules folder's name is empty (it would mean the current folder)")
     folder = Path(path) if path is not None else default_rules_path()
     if not folder.is_dir():
         raise RulesError(f"rules folder '{folder}' does not exist or is not a folder")
@@ -128,19 +131,41 @@ def cached_rules(path: Path) -> RuleSet:
     return load_rules(path)
 
 
-def _load_file(path: Path) -> tuple[RuleFileInfo, RuleFile]:
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path``, which must be a regular file of at most MAX_RULE_FILE_BYTES
+    in the folder itself: never a link (to /dev/zero, say), a pipe that would block, or a
+    device that never ends."""
     try:
-        raw = path.read_bytes()
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
-        raise RulesError(f"{path.name}: cannot be read ({error.strerror})") from None
+        reason = "it is a symbolic link" if path.is_symlink() else error.strerror
+        raise RulesError(
+            f"{path.name}: cannot be read ({reason}); a rule file is a plain file"
+        ) from None
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise RulesError(
+            f"{path.name}: cannot be read: it is not a regular file (a folder, pipe or device?)"
+        )
+    with os.fdopen(handle, "rb") as file:
+        raw = file.read(MAX_RULE_FILE_BYTES + 1)
     if len(raw) > MAX_RULE_FILE_BYTES:
-        raise RulesError(f"{path.name}: {len(raw):,} bytes is more than a rule file may hold")
+        raise RulesError(
+            f"{path.name}: over {MAX_RULE_FILE_BYTES:,} bytes is more than a rule file may hold"
+        )
+    return raw
+
+
+def _load_file(path: Path) -> tuple[RuleFileInfo, RuleFile]:
+    raw = _read_regular_file(path)
     try:
         data = tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
     except UnicodeDecodeError:
         raise RulesError(f"{path.name}: is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise RulesError(f"{path.name}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise RulesError(f"{path.name}: nested too deeply to be a rule file") from None
     try:
         rule_file = RuleFile.model_validate(data)
     except ValidationError as error:
@@ -165,6 +190,8 @@ def _check_manifest(rule_set: RuleSet) -> None:
         digest, _, name = line.partition("  ")
         if len(digest) != 64 or not name:
             raise RulesError(f"{MANIFEST}: line {number} is not '<sha256>  <file name>'")
+        if name in listed:
+            raise RulesError(f"{MANIFEST}: line {number} lists {name} a second time")
         listed[name] = digest
     actual = {info.name: info.sha256 for info in rule_set.files}
     for name in sorted(listed.keys() | actual.keys()):

@@ -31,7 +31,11 @@ from dosecalc.foundation.units import (
 RegimenKind = Literal["weight-based-rate", "fixed-dose"]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-PositiveDecimal = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+# Bounded before any arithmetic: 1e99999999 or 1e-99999999 would make an exact Fraction
+# with a hundred-million-digit integer, and every calculation on it would hang.
+PositiveDecimal = Annotated[
+    Decimal, Field(gt=0, le=1_000_000, max_digits=15, decimal_places=6, allow_inf_nan=False)
+]
 
 
 class _Strict(BaseModel):
