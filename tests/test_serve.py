@@ -46,7 +46,9 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, str | None]]
     """What `dosecalc serve` asked to serve, without starting a server."""
     calls: list[tuple[str, int, str | None]] = []
     monkeypatch.setattr(
-        web, "serve", lambda rules, host, port, public_url: calls.append((host, port, public_url))
+        web,
+        "serve",
+        lambda rules, host, port, public_url, max_sessions: calls.append((host, port, public_url)),
     )
     return calls
 
@@ -84,7 +86,55 @@ def test_a_broken_rule_folder_stops_the_server_before_it_starts(run_cli, served,
 def test_each_session_runs_the_app_with_the_rules_the_server_checked(shipped_rules_dir):
     rules = load_rules(shipped_rules_dir)
     command = shlex.split(web.app_command(rules))
-    assert command == [sys.executable, "-m", "dosecalc.faces.tui", "--rules", str(rules.path)]
+    assert command == [
+        sys.executable,
+        "-m",
+        "dosecalc.faces.tui",
+        "--rules",
+        str(rules.path),
+        "--rules-sha256",
+        rules.sha256,
+    ]
+
+
+def test_the_server_holds_a_private_copy_of_the_rules_it_checked(rules_copy, tmp_path):
+    rules = load_rules(rules_copy)
+    held_folder = tmp_path / "held"
+    held_folder.mkdir()
+    held = web.hold(rules, held_folder)
+    assert (held.sha256, held.path) == (rules.sha256, held_folder)
+    assert held_folder.stat().st_mode & 0o777 == 0o700
+    edited = rules_copy / "ketamine-palliative.toml"
+    edited.write_text(edited.read_text().replace("high = 0.5", "high = 5"), encoding="utf-8")
+    assert load_rules(held_folder).sha256 == rules.sha256  # the edit never reaches a session
+
+
+@pytest.mark.subprocess
+def test_a_session_refuses_to_start_on_rules_other_than_the_ones_checked(rules_copy):
+    rules = load_rules(rules_copy)
+    edited = rules_copy / "ketamine-palliative.toml"
+    edited.write_text(edited.read_text().replace("high = 0.5", "high = 5"), encoding="utf-8")
+    command = shlex.split(web.app_command(rules))
+    run = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 2
+    assert "are not the ones the server checked" in run.stderr
+    assert "textual" not in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "public_url", "allowed"),
+    [
+        ("127.0.0.1", 8000, None, {"127.0.0.1:8000", "localhost:8000", "[::1]:8000"}),
+        ("::1", 8001, None, {"127.0.0.1:8001", "localhost:8001", "[::1]:8001"}),
+        ("192.168.1.20", 80, None, {"192.168.1.20:80", "192.168.1.20"}),
+        ("0.0.0.0", 8000, "https://dosecalc.ward.example", {"dosecalc.ward.example"}),
+        ("0.0.0.0", 8000, None, None),
+    ],
+)
+def test_a_request_must_name_one_of_the_servers_own_hosts(host, port, public_url, allowed):
+    assert web.allowed_hosts(host, port, public_url) == (
+        None if allowed is None else frozenset(allowed)
+    )
 
 
 def free_port() -> int:
@@ -209,12 +259,133 @@ def test_serve_hands_textual_serve_the_app_the_address_and_a_reachable_url(
     web.serve(rules, "0.0.0.0", 8125, public_url="https://dosecalc.ward.example")
     first, second = started
     assert (first.host, first.port, first.public_url) == ("::1", 8124, "http://[::1]:8124")
-    assert first.command == web.app_command(rules)
+    command = shlex.split(first.command)
+    assert command[-1] == rules.sha256
+    assert command[command.index("--rules") + 1] != str(rules.path)  # the held copy
     assert first.title == "dosecalc"
     assert second.public_url == "https://dosecalc.ward.example"
 
 
 def test_without_textual_serve_the_error_says_what_to_install(monkeypatch, shipped_rules_dir):
     monkeypatch.setitem(sys.modules, "textual_serve.server", None)
+    monkeypatch.delitem(sys.modules, "dosecalc.faces.web_server", raising=False)
     with pytest.raises(dosecalc.InputError, match=r"pip install 'dosecalc\[web\]'"):
         web.serve(load_rules(shipped_rules_dir), "127.0.0.1", 8000)
+
+
+@pytest.fixture
+def small_server(tmp_path: Path) -> Iterator[str]:
+    """``dosecalc serve --max-sessions 2`` on a free port: its URL."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with (
+        log.open("wb") as output,
+        subprocess.Popen(
+            [sys.executable, "-m", "dosecalc", "serve", "--port", str(port), "--max-sessions", "2"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        ) as process,
+    ):
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(f"no server: {log.read_text()}") from None
+                    time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def status_of(url: str, headers: dict[str, str]) -> int:
+    """The HTTP status of a GET with these headers (a WebSocket upgrade, if asked)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.putrequest("GET", parts.path or "/", skip_host=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def upgrade(origin: str | None, host: str) -> dict[str, str]:
+    headers = {
+        "Host": host,
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+    }
+    return headers if origin is None else {**headers, "Origin": origin}
+
+
+@pytest.mark.subprocess
+def test_browser_mode_refuses_foreign_pages_and_unexpected_hosts(small_server):
+    own = small_server.removeprefix("http://")
+    assert status_of(small_server, {"Host": own}) == 200
+    assert status_of(small_server, {"Host": f"localhost:{own.rsplit(':', 1)[1]}"}) == 200
+    assert status_of(small_server, {"Host": "attacker.example"}) == 403  # DNS rebinding
+    for origin in ("https://attacker.example", "null", None, f"http://{own}.evil.example"):
+        assert status_of(f"{small_server}/ws", upgrade(origin, own)) == 403, origin
+
+
+@pytest.mark.subprocess
+def test_browser_sessions_are_capped_and_a_closed_one_frees_its_place(small_server):
+    import asyncio
+
+    import aiohttp
+
+    own = small_server.removeprefix("http://")
+
+    async def scenario() -> list[int]:
+        statuses = []
+        async with aiohttp.ClientSession() as session:
+            first = await session.ws_connect(f"{small_server}/ws", origin=small_server)
+            second = await session.ws_connect(f"{small_server}/ws", origin=small_server)
+            statuses.append(status_of(f"{small_server}/ws", upgrade(small_server, own)))
+            await first.close()
+            deadline = time.monotonic() + 30  # the server stops that session's app first
+            while True:
+                try:
+                    third = await session.ws_connect(f"{small_server}/ws", origin=small_server)
+                    break
+                except aiohttp.WSServerHandshakeError as refused:
+                    statuses.append(refused.status)
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.2)
+            statuses.append(101)
+            await second.close()
+            await third.close()
+        return statuses
+
+    first_refused, *retries, connected = asyncio.run(scenario())
+    assert (first_refused, connected) == (503, 101)
+    assert set(retries) <= {503}
+
+
+@pytest.mark.subprocess
+def test_the_page_loads_nothing_from_outside_this_machine(small_server):
+    with urllib.request.urlopen(small_server, timeout=10) as response:
+        page = response.read().decode("utf-8")
+    loads = re.findall(r"""(?:href|src)\s*=\s*["']([^"']+)""", page)
+    loads += re.findall(r"""url\(["']?([^"')]+)""", page)
+    assert loads
+    for address in loads:
+        own = address.startswith(f"{small_server}/")
+        assert own or not re.match(r"(?:[a-z]+:)?//", address), address
+    assert "fonts.googleapis" not in page

@@ -237,7 +237,11 @@ def _serve(args: argparse.Namespace) -> Outcome:
             f"dosecalc: {web.no_authentication_warning(web.url_of(args.host, args.port))}",
             file=sys.stderr,
         )
-    web.serve(rules, args.host, args.port, args.public_url)
+    if args.max_sessions < 1:
+        raise InputError(
+            "max-sessions", f"{args.max_sessions} sessions would serve nobody", "Give 1 or more"
+        )
+    web.serve(rules, args.host, args.port, args.public_url, args.max_sessions)
     return Outcome("")
 
 
@@ -380,6 +384,13 @@ def _parser() -> argparse.ArgumentParser:
         "--public-url",
         metavar="URL",
         help="the address browsers use, if not http://HOST:PORT (behind a proxy, say)",
+    )
+    serve.add_argument(
+        "--max-sessions",
+        type=int,
+        default=web.DEFAULT_MAX_SESSIONS,
+        metavar="N",
+        help="browser sessions open at once, each a process (default: %(default)s)",
     )
     serve.set_defaults(handler=_serve)
 

@@ -1,22 +1,31 @@
 """``dosecalc serve``: the same Textual app in a browser, through textual-serve.
 
 Each browser session runs its own copy of the app (``python -m
-dosecalc.faces.tui``) on the rule folder the server checked at start. There is no
-authentication, so the server listens on loopback unless told otherwise.
+dosecalc.faces.tui``) on the rules the server checked at start: a private copy of them,
+held for as long as the server runs and verified by SHA-256 in every session, so a rule
+file edited afterwards never reaches a browser. There is no authentication, so the
+server listens on loopback unless told otherwise; `web_server` refuses foreign pages,
+unexpected Host names and more than ``max_sessions`` sessions at once.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import shlex
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 
-from dosecalc.foundation.errors import InputError
-from dosecalc.ruleset.loader import RuleSet
+from dosecalc.foundation.errors import InputError, RulesError
+from dosecalc.ruleset.loader import MANIFEST, RuleSet, load_rules
 
 LOOPBACK: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8000
+DEFAULT_MAX_SESSIONS: Final = 8
+"""Each session is a process of its own; more than this at once are refused."""
 
 
 def is_loopback(host: str) -> bool:
@@ -43,23 +52,77 @@ def url_of(host: str, port: int) -> str:
     return f"http://[{bare}]:{port}" if ":" in bare else f"http://{bare}:{port}"
 
 
+def allowed_hosts(host: str, port: int, public_url: str | None) -> frozenset[str] | None:
+    """The ``Host`` names a request may carry: this server's own addresses. None when it
+    listens on every interface and no --public-url names it (any name of this machine;
+    the WebSocket's Origin must still match the Host it was sent to)."""
+    bare = host.strip("[]").lower()
+    names = {f"[{bare}]" if ":" in bare else bare}
+    if is_loopback(host):
+        names |= {"127.0.0.1", "localhost", "[::1]"}
+    elif bare in ("0.0.0.0", "::") and public_url is None:
+        return None
+    elif bare in ("0.0.0.0", "::"):
+        names = set()
+    allowed = {f"{name}:{port}" for name in names}
+    if port == 80:
+        allowed |= names
+    if public_url is not None:
+        allowed.add(urlsplit(public_url).netloc.lower())
+    return frozenset(allowed)
+
+
+def hold(rules: RuleSet, folder: Path) -> RuleSet:
+    """A private copy of the checked rule files in ``folder``, verified to be the very
+    files that were checked (the same SHA-256)."""
+    folder.chmod(0o700)
+    names = [info.name for info in rules.files]
+    if (rules.path / MANIFEST).exists():
+        names.append(MANIFEST)
+    for name in names:
+        shutil.copyfile(rules.path / name, folder / name, follow_symlinks=False)
+    held = load_rules(folder)
+    if held.sha256 != rules.sha256:
+        raise RulesError(f"the rules in {rules.path} changed while the server was starting")
+    return held
+
+
 def app_command(rules: RuleSet) -> str:
     """The shell command textual-serve runs for each browser session."""
-    return shlex.join([sys.executable, "-m", "dosecalc.faces.tui", "--rules", str(rules.path)])
+    return shlex.join(
+        [
+            sys.executable,
+            "-m",
+            "dosecalc.faces.tui",
+            "--rules",
+            str(rules.path),
+            "--rules-sha256",
+            rules.sha256,
+        ]
+    )
 
 
-def serve(rules: RuleSet, host: str, port: int, public_url: str | None = None) -> None:
-    """Serve the app until interrupted (Ctrl+C)."""
+def serve(
+    rules: RuleSet,
+    host: str,
+    port: int,
+    public_url: str | None = None,
+    max_sessions: int = DEFAULT_MAX_SESSIONS,
+) -> None:
+    """Serve the app until interrupted (Ctrl+C), on a held copy of ``rules``."""
     try:
-        from textual_serve.server import Server
+        from dosecalc.faces.web_server import GuardedServer
     except ImportError:
         raise InputError(
             "serve", "browser mode needs textual-serve", "Install it: pip install 'dosecalc[web]'"
         ) from None
-    Server(
-        app_command(rules),
-        host=host.strip("[]"),
-        port=port,
-        title="dosecalc",
-        public_url=public_url or url_of(host, port),
-    ).serve()
+    with tempfile.TemporaryDirectory(prefix="dosecalc-serve-rules-") as folder:
+        held = hold(rules, Path(folder))
+        GuardedServer(
+            app_command(held),
+            host=host.strip("[]"),
+            port=port,
+            public_url=public_url or url_of(host, port),
+            allowed_hosts=allowed_hosts(host, port, public_url),
+            max_sessions=max_sessions,
+        ).serve()
