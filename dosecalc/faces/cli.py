@@ -26,6 +26,7 @@ from dosecalc.faces import web  # stdlib only; textual-serve loads only to serve
 from dosecalc.faces.output_file import replaced_on_success
 from dosecalc.foundation.display import format_range
 from dosecalc.foundation.errors import DoseCalcError, InputError
+from dosecalc.foundation.text import printable
 from dosecalc.patient.body import BASES
 from dosecalc.reports.formats import FORMATS, render, to_json
 from dosecalc.reports.text import render_check_text
@@ -67,10 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "Run dosecalc with it open (redirect it to a file or /dev/null instead)",
             )
         outcome: Outcome = args.handler(args)
-        sys.stdout.write(outcome.output)
+        sys.stdout.write(printable(outcome.output))
         sys.stdout.flush()
     except DoseCalcError as error:
-        print(f"dosecalc: {error}", file=sys.stderr)
+        print(f"dosecalc: {printable(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("dosecalc: interrupted; no output file was written", file=sys.stderr)
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"dosecalc: internal error ({type(error).__name__}): {error}. "
+            f"dosecalc: internal error ({type(error).__name__}): {printable(str(error))}. "
             "Nothing was calculated. Run again with --debug for details.",
             file=sys.stderr,
         )

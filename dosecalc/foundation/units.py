@@ -38,6 +38,7 @@ import pint
 import platformdirs
 
 from dosecalc.foundation.errors import OutOfRangeError, ParseError, UnitError
+from dosecalc.foundation.text import is_control
 
 if TYPE_CHECKING:
     from pint.facets.plain import PlainUnit
@@ -512,7 +513,7 @@ def _refuse_unreadable_characters(text: str, field: str, example: str) -> None:
             continue
         category = unicodedata.category(character)
         code = f"U+{ord(character):04X}"
-        if category[0] in "CZ":
+        if is_control(character) or category == "Zs":
             what = _CONTROL_NAMES.get(character) or unicodedata.name(character, "")
             raise ParseError(
                 field,

@@ -15,8 +15,16 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, ClassVar, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+from dosecalc.foundation.text import is_control
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DRUG_AMOUNT,
@@ -30,7 +38,22 @@ from dosecalc.foundation.units import (
 
 RegimenKind = Literal["weight-based-rate", "fixed-dose"]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _no_control_characters(text: str) -> str:
+    """Rule text reaches terminals, the app and reports: it may hold no escape sequence,
+    bidirectional override or other control character (a line break included)."""
+    for character in text:
+        if is_control(character):
+            raise ValueError(f"holds the control character U+{ord(character):04X}")
+    return text
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(_no_control_characters),
+]
 # Bounded before any arithmetic: 1e99999999 or 1e-99999999 would make an exact Fraction
 # with a hundred-million-digit integer, and every calculation on it would hang.
 PositiveDecimal = Annotated[

@@ -70,7 +70,7 @@ class SourceScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="source"):
-            yield Static(self._text, id="source-text")
+            yield Static(self._text, id="source-text", markup=False)  # rule text, as written
             yield Button("Close", id="close")
 
     @on(Button.Pressed, "#close")
