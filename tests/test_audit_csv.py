@@ -120,3 +120,17 @@ def test_an_unclosed_quote_on_the_last_line_names_that_line(terminator):
     )
     with pytest.raises(dosecalc.InputError, match="file: line 3 is not valid CSV"):
         audited(text.encode())
+
+
+@given(names=st.lists(st.sampled_from(["id", "note", "ward", "x"]), min_size=1, max_size=5))
+def test_json_lines_refuse_a_header_that_names_a_column_twice_and_never_drop_a_value(names):
+    header = ["weight", "regimen", "dose", *names]
+    text = ",".join(header) + "\n" + ",".join(["70 kg", "iv", "30 mg/h", *names]) + "\n"
+    if len(set(header)) < len(header):
+        with pytest.raises(dosecalc.InputError, match="more than once"):
+            audited(text.encode(), "jsonl")
+    else:
+        (line,) = audited(text.encode(), "jsonl").splitlines()
+        import json
+
+        assert all(json.loads(line)[name] == name for name in names)

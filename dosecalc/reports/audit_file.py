@@ -158,6 +158,15 @@ def _writer(
 
         return write_csv
 
+    repeated = sorted({name for name in header if list(header).count(name) > 1})
+    if repeated:
+        raise InputError(
+            "file",
+            f"the header names {', '.join(repr(name) for name in repeated)} more than once, "
+            "and a JSON object holds each name once",
+            "Rename the repeated columns, or audit to CSV",
+        )
+
     def write_json_lines(cells: Sequence[Sequence[str]], audited: Audited) -> None:
         outputs = [audited[name].tolist() for name in OUTPUT_COLUMNS]
         for record, out in zip(cells, zip(*outputs, strict=True), strict=True):
