@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import pytest
@@ -99,6 +100,14 @@ def test_a_range_is_rounded_inward():
 @example(Fraction("20.9967908073"), Fraction("34.9946513455"))
 @example(Fraction(21), Fraction(35))
 @example(Fraction("0.999"), Fraction("1.0001"))
+@example(  # bounds apart by less than 1e-12 of their size (found by hypothesis)
+    Fraction(175000000000007, 175000000000001000000),
+    Fraction(200000000035117, 200000000035109000000),
+)
+@example(
+    Fraction(100000000000002, 100000000000001000000),
+    Fraction(100000000000003, 100000000000002000000),
+)
 def test_a_shown_range_is_never_wider_than_the_exact_one_and_never_inverted(a, b):
     low, high = sorted((a, b))
     unit = "mg/h"
@@ -190,3 +199,10 @@ def test_a_value_is_told_apart_from_a_bound_down_to_the_last_decimal_the_rule_al
     beyond = registry().Quantity(Fraction(1, 2) + Fraction(1, 10**16), "mg/kg/h")
     assert format_apart_from(at_limit, [bound]) == "0.500000000000001 mg/kg/hr"
     assert format_apart_from(beyond, [bound]) == "just over 0.5 mg/kg/hr"
+
+
+@given(positive, st.integers(min_value=0, max_value=60))
+def test_every_decimal_asked_for_is_shown_exactly_however_many(value, decimals):
+    text = format_number(value, decimals=decimals)
+    expected = Fraction(math.floor(value * 10**decimals + Fraction(1, 2)), 10**decimals)
+    assert shown_value(text) == expected

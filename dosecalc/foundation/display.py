@@ -23,7 +23,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Annotated, Final, Literal, assert_never
 
@@ -116,7 +116,10 @@ def format_number(value: Fraction, decimals: int | None = None) -> str:
     rule), exactly: on the rational value, never on a float.
     """
     places = significant_decimals(value) if decimals is None else decimals
-    text = format(Decimal(_scaled(value, places, "nearest")).scaleb(-places), ",f")
+    scaled = _scaled(value, places, "nearest")
+    # Every digit kept: Decimal's default context would round to 28 significant digits.
+    exact = Context(prec=max(len(str(abs(scaled))), 1))
+    text = format(Decimal(scaled).scaleb(-places, exact), ",f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
@@ -234,15 +237,22 @@ def format_steps(steps: Sequence[Quantity]) -> list[str]:
 
 
 def _inward(low: Fraction, high: Fraction) -> tuple[Fraction, Fraction, int]:
+    """Low rounded up and high rounded down at the fewest places where they do not cross.
+
+    Two different bounds always have a decimal between them, found by adding places; a
+    range of one value with no finite decimal form (1/3) is shown once, at its nearest.
+    """
     places = max(significant_decimals(low), significant_decimals(high))
-    for extra in range(_MAX_EXTRA_DECIMALS + 1):
+    extra = 0
+    while True:
         shown_low = _rounded(low, places + extra, "up")
         shown_high = _rounded(high, places + extra, "down")
         if shown_low <= shown_high:
             return shown_low, shown_high, places + extra
-    # Only a range narrower than 1e-12 of its values gets here: show one nearest value.
-    shown_low = shown_high = _rounded(low, places + _MAX_EXTRA_DECIMALS, "nearest")
-    return shown_low, shown_high, places + _MAX_EXTRA_DECIMALS
+        if low >= high and extra >= _MAX_EXTRA_DECIMALS:
+            shown = _rounded(low, places + extra, "nearest")
+            return shown, shown, places + extra
+        extra += 1
 
 
 def format_range(low: Quantity, high: Quantity) -> str:
