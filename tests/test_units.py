@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -448,3 +449,19 @@ def test_compound_entries_take_fewer_inches_than_a_foot_and_ounces_than_a_pound(
         elif not message:
             big = feet * 12 if kind is HEIGHT else pounds * 16
             assert quantity.magnitude == big + small
+
+
+@given(
+    magnitude=st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False),
+        st.sampled_from([Decimal("1e-99999999"), Decimal("1e99999999"), Decimal("7E+1")]),
+        st.fractions(),
+        st.integers(min_value=-(10**400), max_value=10**400),
+    )
+)
+def test_a_quantity_of_any_magnitude_is_read_or_refused_at_once(magnitude):
+    try:
+        quantity = parse_quantity(registry().Quantity(magnitude, "kg"), WEIGHT)
+    except DoseCalcError:
+        return
+    assert quantity.magnitude == Fraction(magnitude)

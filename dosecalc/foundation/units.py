@@ -391,9 +391,19 @@ def _from_pint(value: Quantity, kind: QuantityKind, name: str) -> Quantity:
             f"the magnitude must be a single number, got {type(magnitude).__name__}",
             f"Enter {kind.example}",
         )
-    finite = magnitude.is_finite() if isinstance(magnitude, Decimal) else math.isfinite(magnitude)
+    finite = (
+        magnitude.is_finite()
+        if isinstance(magnitude, Decimal)
+        else not isinstance(magnitude, float) or math.isfinite(magnitude)
+    )
     if not finite:
         raise OutOfRangeError(name, f"{magnitude} is not a finite number", f"Enter {kind.example}")
+    if not _of_sane_size(magnitude):  # before any exact arithmetic, which it would stall
+        raise OutOfRangeError(
+            name,
+            f"{str(magnitude)[:24]}… has too many digits to be a {kind.name}",
+            f"Enter {kind.example}",
+        )
     # A float is taken as the decimal it prints as (70.1, not 70.099999999999994).
     exact = Fraction(str(magnitude)) if isinstance(magnitude, float) else Fraction(magnitude)
     _check_positive(exact, name, kind, shown=f"{value}")
@@ -404,6 +414,22 @@ def _from_pint(value: Quantity, kind: QuantityKind, name: str) -> Quantity:
     for term, power in unit_powers(value.units).items():
         unit *= named_unit(term) ** power
     return registry().Quantity(exact, unit)
+
+
+_MAX_DIGITS: Final = 60
+"""A magnitude with more digits than this is no measurement (1e-99999999 would take an exact
+Fraction with a hundred-million-digit denominator, and hang every calculation)."""
+
+
+def _of_sane_size(magnitude: int | float | Decimal | Fraction) -> bool:
+    if isinstance(magnitude, Decimal):
+        digits = len(magnitude.as_tuple().digits)
+        return digits <= _MAX_DIGITS and abs(magnitude.adjusted()) <= _MAX_DIGITS
+    if isinstance(magnitude, float):
+        return True  # at most 17 significant digits and an exponent within ±308
+    exact = Fraction(magnitude)
+    bits = _MAX_DIGITS * 4  # about 10**72
+    return exact.numerator.bit_length() <= bits and exact.denominator.bit_length() <= bits
 
 
 def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:

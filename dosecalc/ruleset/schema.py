@@ -54,10 +54,24 @@ Text = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1),
     AfterValidator(_no_control_characters),
 ]
-# Bounded before any arithmetic: 1e99999999 or 1e-99999999 would make an exact Fraction
-# with a hundred-million-digit integer, and every calculation on it would hang.
+
+
+def _bounded_decimal(value: Decimal) -> Decimal:
+    """Bounded before any arithmetic: 1e99999999 or 1e-99999999 would make an exact
+    Fraction with a hundred-million-digit integer, and every calculation on it would hang.
+    (Checked here too: some pydantic releases let 1e-99999999 past ``decimal_places``.)"""
+    exponent = value.as_tuple().exponent
+    if not value.is_finite() or not isinstance(exponent, int) or exponent < -6:
+        raise ValueError(f"{value} has more than 6 decimal places")
+    if value.adjusted() >= 7:
+        raise ValueError(f"{value} is more than 1,000,000")
+    return value
+
+
 PositiveDecimal = Annotated[
-    Decimal, Field(gt=0, le=1_000_000, max_digits=15, decimal_places=6, allow_inf_nan=False)
+    Decimal,
+    Field(gt=0, le=1_000_000, max_digits=15, decimal_places=6, allow_inf_nan=False),
+    AfterValidator(_bounded_decimal),
 ]
 
 
