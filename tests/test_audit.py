@@ -366,6 +366,7 @@ def test_a_weight_a_hair_beyond_a_limit_is_refused_as_check_refuses_it(weight):
         ("sl", "25 mL", "1 mg/mL"),
         ("sl", "2.5 mL", "10 mg/mL"),
         ("sl", "50 mL", "1 mg/mL"),
+        ("sl", "1.25 mL", "20 mg/mL"),  # a plausible volume: decided on the hot path
         ("iv", "21 mL/h", "1 mg/mL"),
         ("iv", "3.5 mL/h", "10 mg/mL"),
     ],
@@ -470,3 +471,15 @@ def test_an_audit_to_stdout_that_fails_after_the_header_says_so(run_cli, tmp_pat
     code, out, err = run_cli("audit", str(orders))
     assert (code, out.count("\n")) == (2, 1)
     assert "output (the header and 0 rows) is an incomplete audit" in err
+
+
+def test_a_stream_of_more_unit_spellings_than_it_remembers_is_still_read_right(monkeypatch):
+    from dosecalc.clinical import audit as audit_module
+
+    monkeypatch.setattr(audit_module, "REMEMBERED", 3)
+    doses = [f"{n} mg/h" for n in (21, 30, 35)] + ["30 MG/H", "30 mg/hr", "30 mg/hour", "1 mg/min"]
+    orders = {"weight": ["70 kg"] * len(doses), "regimen": ["iv"] * len(doses), "dose": doses}
+    out = dosecalc.audit(orders)
+    assert list(out["verdict"]) == [
+        dosecalc.check(weight="70 kg", regimen="iv", dose=dose).verdict for dose in doses
+    ]

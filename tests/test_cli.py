@@ -296,3 +296,41 @@ def test_debug_after_the_command_shows_the_traceback_too(run_cli, monkeypatch):
     monkeypatch.setattr(cli, "calculate", broken)
     with pytest.raises(RuntimeError, match="boom"):
         run_cli(*CALC_70_KG, "--debug")
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "says"),
+    [
+        (KeyboardInterrupt(), 130, "interrupted; no output file was written"),
+        (OSError(28, "No space left on device"), 2, "(No space left on device); what was written"),
+        (BrokenPipeError(32, "Broken pipe"), 2, "(Broken pipe); what was written is incomplete"),
+    ],
+)
+def test_an_interruption_or_a_failed_stream_is_one_line_never_a_traceback(
+    run_cli, monkeypatch, raised, code, says
+):
+    def interrupted(**_: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(cli, "calculate", interrupted)
+    exit_code, out, err = run_cli(*CALC_70_KG)
+    assert (exit_code, out) == (code, "")
+    assert says in err
+    assert err.count("\n") == 1
+
+
+def test_a_closed_standard_output_or_input_is_named(run_cli, monkeypatch):
+    monkeypatch.setattr(cli.sys, "stdin", None)
+    code, _, err = run_cli("audit", "-")
+    assert (code, err) == (
+        2,
+        "dosecalc: file: standard input is closed. Give the orders file's name\n",
+    )
+    monkeypatch.setattr(cli.sys, "stdout", None)
+    assert cli.main(list(CALC_70_KG)) == 2
+
+
+def test_serve_refuses_fewer_than_one_session(run_cli):
+    code, out, err = run_cli("serve", "--max-sessions", "0")
+    assert (code, out) == (2, "")
+    assert "0 sessions would serve nobody" in err

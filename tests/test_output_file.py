@@ -15,6 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import dosecalc
+
 CSV = "id,weight,regimen,dose\n" + "".join(f"{i},70 kg,iv,{i % 60} mg/h\n" for i in range(1, 40))
 settings_for_files = settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -170,3 +172,46 @@ def test_every_input_or_output_failure_is_one_line_and_exit_2(tmp_path, command,
     assert says in run.stderr
     assert run.stderr.startswith("dosecalc: ")
     assert run.stderr.count("\n") == 1, run.stderr
+
+
+def test_an_output_in_a_folder_that_does_not_exist_is_one_clear_error(tmp_path):
+    from dosecalc.faces.output_file import replaced_on_success
+
+    with (
+        pytest.raises(dosecalc.InputError, match="cannot be written"),
+        replaced_on_success(tmp_path / "no" / "such" / "out.csv"),
+    ):
+        pass
+
+
+def test_an_output_name_the_system_refuses_is_one_clear_error(tmp_path):
+    from dosecalc.faces.output_file import refuse_unsafe_target
+
+    with pytest.raises(dosecalc.InputError, match="cannot be written"):
+        refuse_unsafe_target(tmp_path / ("x" * 5000), None)
+
+
+def test_an_orders_file_that_has_gone_is_not_the_output(tmp_path):
+    from dosecalc.faces.output_file import refuse_unsafe_target
+
+    target = tmp_path / "out.csv"
+    target.write_text("previous", encoding="utf-8")
+    refuse_unsafe_target(target, tmp_path / "gone.csv")  # nothing to compare with: allowed
+
+
+def test_an_output_written_from_another_thread_is_still_whole(tmp_path):
+    import threading
+
+    from dosecalc.faces.output_file import replaced_on_success
+
+    target = tmp_path / "out.csv"
+
+    def write() -> None:
+        with replaced_on_success(target) as out:
+            out.write("whole\n")
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    thread.join()
+    assert target.read_text(encoding="utf-8") == "whole\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]

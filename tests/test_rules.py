@@ -404,3 +404,15 @@ def test_a_manifest_that_lists_a_file_twice_is_refused(rules_copy: Path):
     (rules_copy / "MANIFEST.sha256").write_text(wrong + listing, encoding="utf-8")
     with pytest.raises(RulesError, match="a second time"):
         load_rules(rules_copy)
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("1E-7", "more than 6 decimal places"), ("1E+7", "more than 1,000,000"), ("NaN", "decimal")],
+)
+def test_dosecalc_bounds_rule_decimals_itself_whatever_pydantic_lets_through(value, says):
+    from dosecalc.ruleset.schema import _bounded_decimal
+
+    with pytest.raises(ValueError, match=says):
+        _bounded_decimal(Decimal(value))
+    assert _bounded_decimal(Decimal("0.000001")) == Decimal("0.000001")

@@ -389,3 +389,108 @@ def test_the_page_loads_nothing_from_outside_this_machine(small_server):
         own = address.startswith(f"{small_server}/")
         assert own or not re.match(r"(?:[a-z]+:)?//", address), address
     assert "fonts.googleapis" not in page
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/", {"Host": "127.0.0.1:8000"}, 200),
+        ("/", {"Host": "attacker.example"}, 403),
+        ("/ws", {"Host": "127.0.0.1:8000", "Origin": "https://attacker.example"}, 403),
+        ("/ws", {"Host": "127.0.0.1:8000"}, 403),
+        ("/ws", {"Host": "localhost:8000", "Origin": "http://localhost:8000"}, 101),
+        ("/ws", {"Host": "127.0.0.1:8000", "Origin": "https://ward.example"}, 101),
+    ],
+)
+def test_the_guard_lets_through_only_this_servers_own_pages(
+    shipped_rules_dir, path, headers, status
+):
+    """The guard in this process (the live server runs it in another): Host, then Origin,
+    then the session cap, before textual-serve's own handler."""
+    import asyncio
+
+    from aiohttp import web as aiohttp_web
+    from aiohttp.test_utils import make_mocked_request
+
+    from dosecalc.faces.web_server import GuardedServer
+
+    server = GuardedServer(
+        "true",
+        host="127.0.0.1",
+        port=8000,
+        public_url="https://ward.example",
+        allowed_hosts=web.allowed_hosts("127.0.0.1", 8000, "https://ward.example"),
+        max_sessions=1,
+    )
+
+    async def handler(request: aiohttp_web.Request) -> aiohttp_web.StreamResponse:
+        return aiohttp_web.Response(status=101 if request.path == "/ws" else 200)
+
+    async def call() -> int:
+        app = await server._make_app()
+        (guard,) = [m for m in app.middlewares if m.__name__ == "guard"]
+        try:
+            response = await guard(make_mocked_request("GET", path, headers=headers), handler)
+        except aiohttp_web.HTTPException as refused:
+            return refused.status
+        return response.status
+
+    assert asyncio.run(call()) == status
+
+
+def test_the_guard_refuses_a_session_beyond_the_cap_and_frees_its_place():
+    import asyncio
+
+    from aiohttp import web as aiohttp_web
+    from aiohttp.test_utils import make_mocked_request
+
+    from dosecalc.faces.web_server import GuardedServer
+
+    server = GuardedServer(
+        "true",
+        host="127.0.0.1",
+        port=8000,
+        public_url="http://127.0.0.1:8000",
+        allowed_hosts=None,
+        max_sessions=1,
+    )
+    headers = {"Host": "127.0.0.1:8000", "Origin": "http://127.0.0.1:8000"}
+
+    async def scenario() -> list[int]:
+        app = await server._make_app()
+        (guard,) = [m for m in app.middlewares if m.__name__ == "guard"]
+        release = asyncio.Event()
+        statuses = []
+
+        async def open_session(request: aiohttp_web.Request) -> aiohttp_web.StreamResponse:
+            await release.wait()
+            return aiohttp_web.Response(status=101)
+
+        first = asyncio.create_task(
+            guard(make_mocked_request("GET", "/ws", headers=headers), open_session)
+        )
+        await asyncio.sleep(0)
+        try:
+            await guard(make_mocked_request("GET", "/ws", headers=headers), open_session)
+        except aiohttp_web.HTTPException as refused:
+            statuses.append(refused.status)
+        release.set()
+        statuses.append((await first).status)
+        statuses.append(
+            (await guard(make_mocked_request("GET", "/ws", headers=headers), open_session)).status
+        )
+        return statuses
+
+    assert asyncio.run(scenario()) == [503, 101, 101]
+
+
+def test_a_rule_folder_changed_while_the_server_starts_is_refused(
+    rules_copy, tmp_path, monkeypatch
+):
+    rules = load_rules(rules_copy)
+    edited = rules_copy / "ketamine-palliative.toml"
+    edited.write_text(edited.read_text().replace("high = 0.5", "high = 0.6"), encoding="utf-8")
+    held = tmp_path / "held"
+    held.mkdir()
+    with pytest.raises(dosecalc.RulesError, match="changed while the server was starting"):
+        web.hold(rules, held)

@@ -465,3 +465,49 @@ def test_a_quantity_of_any_magnitude_is_read_or_refused_at_once(magnitude):
     except DoseCalcError:
         return
     assert quantity.magnitude == Fraction(magnitude)
+
+
+def test_the_registry_is_built_without_the_disk_cache_when_asked(monkeypatch):
+    from dosecalc.foundation import units
+
+    monkeypatch.setenv(units.UNIT_CACHE_ENV, "0")
+    assert units._build_registry()._diskcache is None
+
+
+def test_a_cache_that_cannot_be_read_is_dropped_and_the_registry_built_without_it(
+    monkeypatch, tmp_path
+):
+    from dosecalc.foundation import units
+
+    built = []
+    real_registry = pint.UnitRegistry
+
+    def registry_or_torn_cache(*, cache_folder, non_int_type):
+        built.append(cache_folder)
+        if cache_folder is not None:
+            raise EOFError("Ran out of input")  # what pickle says of a truncated file
+        return real_registry(cache_folder=None, non_int_type=non_int_type)
+
+    folder = tmp_path / "dosecalc" / "pint"
+    folder.mkdir(parents=True)
+    (folder / "torn.pickle").write_bytes(b"\x80")
+    monkeypatch.setenv(units.UNIT_CACHE_ENV, "1")
+    monkeypatch.setattr(units, "unit_cache_folder", lambda: folder)
+    monkeypatch.setattr(units.pint, "UnitRegistry", registry_or_torn_cache)
+    assert units._build_registry() is not None
+    assert built == [folder, None]
+    assert not folder.exists()
+
+
+def test_a_child_forked_while_the_registry_lock_was_held_gets_a_free_lock():
+    from dosecalc.foundation import units
+
+    held = units._registry_lock
+    held.acquire()
+    try:
+        units._new_lock_after_fork()  # what the child runs right after the fork
+        assert units._registry_lock is not held
+        assert units._registry_lock.acquire(blocking=False)
+        units._registry_lock.release()
+    finally:
+        held.release()

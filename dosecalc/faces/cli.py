@@ -78,8 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except OSError as error:  # standard output closed or full, a file that fails mid-read
         if isinstance(error, BrokenPipeError):
-            # Nothing reads standard output any more: silence Python's flush at exit too.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            # Nothing reads standard output any more: silence Python's flush at exit too
+            # (where standard output is a file at all).
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         print(
             f"dosecalc: reading or writing failed ({error.strerror or error}); "
             "what was written is incomplete",
