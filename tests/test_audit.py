@@ -231,8 +231,12 @@ def test_a_file_gets_one_output_record_per_input_record():
     assert summary.verdicts == {"below": 0, "within": 2, "above": 0}
 
 
-@given(st.lists(order_rows(), min_size=1, max_size=10), st.integers(min_value=1, max_value=4))
-def test_the_output_does_not_depend_on_the_chunk_size(rows, chunk_rows):
+@given(
+    st.lists(order_rows(), min_size=1, max_size=10),
+    st.integers(min_value=1, max_value=4),
+    st.integers(min_value=1, max_value=200),
+)
+def test_the_output_does_not_depend_on_the_chunk_size(rows, chunk_rows, chunk_characters):
     import csv
 
     source = io.StringIO()
@@ -240,7 +244,9 @@ def test_the_output_does_not_depend_on_the_chunk_size(rows, chunk_rows):
     writer.writerow(INPUT_COLUMNS)
     writer.writerows(rows)
     whole, _ = _audit_text(source.getvalue())
-    chunked, summary = _audit_text(source.getvalue(), chunk_rows=chunk_rows)
+    chunked, summary = _audit_text(
+        source.getvalue(), chunk_rows=chunk_rows, chunk_characters=chunk_characters
+    )
     assert chunked == whole
     assert summary.rows == len(rows)
 
@@ -483,3 +489,12 @@ def test_a_stream_of_more_unit_spellings_than_it_remembers_is_still_read_right(m
     assert list(out["verdict"]) == [
         dosecalc.check(weight="70 kg", regimen="iv", dose=dose).verdict for dose in doses
     ]
+
+
+def test_wide_rows_are_audited_a_few_at_a_time_so_memory_stays_flat():
+    from dosecalc.reports.audit_file import _chunks
+
+    wide = [["70 kg", "iv", "30 mg/h", "x" * 4_000] for _ in range(10_000)]
+    sizes = [len(chunk) for chunk in _chunks(iter(wide), rows=50_000, characters=400_000)]
+    assert sum(sizes) == len(wide)
+    assert max(sizes) <= 400_000 // 4_000 + 1

@@ -215,3 +215,45 @@ def test_an_output_written_from_another_thread_is_still_whole(tmp_path):
     thread.join()
     assert target.read_text(encoding="utf-8") == "whole\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_an_output_that_cannot_be_moved_into_place_leaves_the_previous_one_whole(
+    tmp_path, monkeypatch
+):
+    import errno
+
+    from dosecalc.faces import output_file
+
+    target = tmp_path / "out.csv"
+    target.write_text("the previous audit\n", encoding="utf-8")
+
+    def read_only(*_: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(output_file.os, "replace", read_only)
+    with (
+        pytest.raises(dosecalc.InputError, match=r"cannot be written \(Read-only file system\)"),
+        output_file.replaced_on_success(target) as out,
+    ):
+        out.write("the new audit\n")
+    assert target.read_text(encoding="utf-8") == "the previous audit\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_sigterm_while_writing_unwinds_and_removes_the_temporary_file(tmp_path):
+    from dosecalc.faces import output_file
+
+    target = tmp_path / "out.csv"
+    before = signal.getsignal(signal.SIGTERM)
+
+    def write_then_get_terminated() -> None:
+        with output_file.replaced_on_success(target) as out:
+            out.write("half an audit\n")
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises long before this ends
+
+    with pytest.raises(SystemExit) as stopped:
+        write_then_get_terminated()
+    assert stopped.value.code == output_file.EXIT_TERMINATED == 143
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) == before  # put back as it was

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import re
 from collections.abc import Awaitable, Callable
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -410,3 +411,35 @@ def test_the_app_starts_on_the_first_regimen_of_the_rules_in_force(tmp_path, rul
             assert "Dose per administration: 25 to 50 mg" in on_screen(pilot)
 
     asyncio.run(go())
+
+
+def test_saving_twice_in_the_same_second_keeps_both_reports(tmp_path, monkeypatch):
+    from datetime import datetime
+
+    import dosecalc.faces.tui.app as app_module
+
+    frozen = datetime(2026, 12, 2, 9, 30, 0, tzinfo=UTC)
+
+    class SameSecond(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return frozen
+
+    monkeypatch.setattr(app_module, "datetime", SameSecond)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        for _ in range(3):
+            pilot.app.save("text")  # at once, before any of the files is written
+        deadline = asyncio.get_running_loop().time() + 10
+        while len(list(tmp_path.glob("dosecalc-*.txt"))) < 3:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+
+    run(scenario, tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("dosecalc-*.txt")) == [
+        "dosecalc-20261202-093000-2.txt",
+        "dosecalc-20261202-093000-3.txt",
+        "dosecalc-20261202-093000.txt",
+    ]

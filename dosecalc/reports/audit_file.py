@@ -1,8 +1,9 @@
 """An audit streamed from a CSV file to CSV or JSON Lines, in chunks.
 
-Memory stays flat whatever the file's size: rows are read, audited and
-written a chunk at a time, and only what `Auditor` remembers (unit texts and
-rows sent to `check`) outlives a chunk. Every record of the input is one
+Memory stays flat whatever the file's size and the rows' width: rows are read,
+audited and written a chunk at a time (CHUNK_ROWS rows, or CHUNK_CHARACTERS of
+text), and only what `Auditor` remembers (unit texts and rows sent to `check`)
+outlives a chunk. Every record of the input is one
 record of the output, in order; a record with the wrong number of fields
 keeps what it has and gets an error instead of a verdict. Blank lines are not
 records and are skipped, as by every CSV reader.
@@ -14,7 +15,6 @@ import csv
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
 from typing import Any, Final, Literal, TextIO
 
 from dosecalc.clinical.audit import (
@@ -34,6 +34,9 @@ from dosecalc.ruleset.loader import RuleSet
 CHUNK_ROWS: Final = 50_000
 """Rows audited at a time: large enough for arrays to pay, small enough for flat memory."""
 
+CHUNK_CHARACTERS: Final = 8_000_000
+"""Also at most this much text at a time, so that wide rows keep memory flat too."""
+
 OutputFormat = Literal["csv", "jsonl"]
 
 
@@ -44,6 +47,7 @@ def audit_file(
     *,
     output_format: OutputFormat = "csv",
     chunk_rows: int = CHUNK_ROWS,
+    chunk_characters: int = CHUNK_CHARACTERS,
     on_progress: Callable[[int], None] | None = None,
 ) -> AuditSummary:
     """Audit the CSV ``source`` (a header, then one order per record) into ``destination``.
@@ -70,7 +74,7 @@ def audit_file(
     summary = AuditSummary()
     if on_progress is not None:
         on_progress(0)  # the header is written
-    while chunk := list(islice(records, chunk_rows)):
+    for chunk in _chunks(records, chunk_rows, chunk_characters):
         cells, misshapen = _fit(chunk, len(header))
         columns = dict(zip(header, zip(*cells, strict=True), strict=True))
         audited = auditor.columns(columns)
@@ -83,6 +87,20 @@ def audit_file(
         if on_progress is not None:
             on_progress(summary.rows)
     return summary
+
+
+def _chunks(records: Iterator[list[str]], rows: int, characters: int) -> Iterator[list[list[str]]]:
+    """Records in chunks of at most ``rows`` records and about ``characters`` of text."""
+    chunk: list[list[str]] = []
+    size = 0
+    for record in records:
+        chunk.append(record)
+        size += sum(map(len, record))
+        if len(chunk) >= rows or size >= characters:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def utf8_lines(binary: Iterable[bytes]) -> Iterator[str]:

@@ -64,6 +64,7 @@ class DoseCalcApp(App[None]):
         super().__init__()
         self.rules = rules
         self.export_dir = export_dir or Path.cwd()
+        self._names_given: set[str] = set()
         self.calculator = CalculatorScreen(rules)
 
     def on_mount(self) -> None:
@@ -139,10 +140,20 @@ class DoseCalcApp(App[None]):
         self.deliver_text(
             io.StringIO(text),
             save_directory=self.export_dir,
-            save_filename=f"dosecalc-{made_at:%Y%m%d-%H%M%S}{chosen.suffix}",
+            save_filename=self._unused_name(f"dosecalc-{made_at:%Y%m%d-%H%M%S}", chosen.suffix),
             mime_type=chosen.media_type,
         )
         self.copy_to_clipboard(text)
+
+    def _unused_name(self, stem: str, suffix: str) -> str:
+        """``stem`` + ``suffix``, or ``stem-2`` + ``suffix`` and so on: two saves in the same
+        second keep two reports."""
+        name, number = f"{stem}{suffix}", 1
+        while name in self._names_given or (self.export_dir / name).exists():
+            number += 1
+            name = f"{stem}-{number}{suffix}"
+        self._names_given.add(name)  # its file may still be being written
+        return name
 
     def on_delivery_complete(self, event: DeliveryComplete) -> None:
         where = f"Saved to {event.path}" if event.path is not None else "Downloaded"
