@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -143,15 +144,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, psutil.Process]]:
+@contextlib.contextmanager
+def running_server(tmp_path: Path, *options: str) -> Iterator[tuple[str, psutil.Process]]:
     """``dosecalc serve`` on a free port, as a user starts it: (its URL, its process)."""
     port = free_port()
     log = tmp_path / "serve.log"
     with (
         log.open("wb") as output,
         subprocess.Popen(
-            [sys.executable, "-m", "dosecalc", "serve", "--port", str(port)],
+            [sys.executable, "-m", "dosecalc", "serve", "--port", str(port), *options],
             stdout=output,
             stderr=subprocess.STDOUT,
         ) as process,
@@ -173,6 +174,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, psutil.Process]]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, psutil.Process]]:
+    with running_server(tmp_path) as started:
+        yield started
 
 
 @pytest.mark.subprocess
@@ -276,33 +283,8 @@ def test_without_textual_serve_the_error_says_what_to_install(monkeypatch, shipp
 @pytest.fixture
 def small_server(tmp_path: Path) -> Iterator[str]:
     """``dosecalc serve --max-sessions 2`` on a free port: its URL."""
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with (
-        log.open("wb") as output,
-        subprocess.Popen(
-            [sys.executable, "-m", "dosecalc", "serve", "--port", str(port), "--max-sessions", "2"],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        ) as process,
-    ):
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise AssertionError(f"no server: {log.read_text()}") from None
-                    time.sleep(0.1)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with running_server(tmp_path, "--max-sessions", "2") as (url, _process):
+        yield url
 
 
 def status_of(url: str, headers: dict[str, str]) -> int:
