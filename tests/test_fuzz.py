@@ -4,7 +4,9 @@ is made of finite, positive quantities with low <= high."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
+import pint
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -87,3 +89,39 @@ def test_calculate_with_a_valid_weight_and_any_concentration(weight, regimen, co
     except DoseCalcError:
         return
     assert_sound(result)
+
+
+FOREIGN_REGISTRY = pint.UnitRegistry()
+unit_terms = st.lists(
+    st.tuples(
+        st.sampled_from(["kg", "g", "mg", "lb", "m", "cm", "h", "min", "mL", "L", "mol"]),
+        st.sampled_from([-3, -2, -1, 1, 2, 3, 0.5, -0.5, Fraction(1, 3)]),
+    ),
+    min_size=1,
+    max_size=3,
+    unique_by=lambda term: term[0],
+)
+
+
+@given(
+    terms=unit_terms,
+    magnitude=st.one_of(st.integers(1, 10**6), st.fractions(min_value=0, max_value=1000)),
+    ours=st.booleans(),
+    field=st.sampled_from(["weight", "height", "concentration", "dose"]),
+)
+def test_a_pint_quantity_in_any_unit_and_power_is_read_or_refused_as_a_dosecalc_error(
+    terms, magnitude, ours, field
+):
+    registry = dosecalc.registry() if ours else FOREIGN_REGISTRY
+    unit = registry.Unit("dimensionless")
+    for name, power in terms:
+        unit *= registry.Unit(name) ** power
+    orders = {"weight": "70 kg", "regimen": "iv", "dose": "30 mg/h"}
+    orders[field] = registry.Quantity(magnitude, unit)
+    try:
+        dosecalc.check(**orders)
+    except dosecalc.DoseCalcError as error:
+        message = str(error)
+    else:
+        message = f"{field}: read"
+    assert message.startswith(f"{field}: ")

@@ -384,6 +384,16 @@ def _whole_powers(terms: Mapping[str, object]) -> dict[str, int]:
 
 
 def _from_pint(value: Quantity, kind: QuantityKind, name: str) -> Quantity:
+    terms = pint.util.to_units_container(value.units)
+    if any(power not in (1, -1) for power in terms.values()):
+        # Checked before the quantity is ever printed: pint cannot print such a unit when
+        # the magnitude is a Fraction (hgrecco/pint#2386), and dosecalc uses none.
+        written = " ".join(f"{unit}**{power}" for unit, power in terms.items())
+        raise UnitError(
+            name,
+            f"a quantity in {written} is in a unit dosecalc does not use (a power other than 1)",
+            f"Enter {kind.example}",
+        )
     magnitude = value.magnitude
     if not isinstance(magnitude, int | float | Decimal | Fraction):  # e.g. complex, an array
         raise ParseError(
