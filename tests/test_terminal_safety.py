@@ -44,7 +44,7 @@ def test_text_without_control_characters_is_printed_as_it_is(text):
     assert printable(text) == text
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(["--regimen", "--sex", "--basis", "--weight", "--dose"]), text=texts)
 def test_nothing_a_user_types_reaches_the_terminal_raw(run_cli, field, text):
     arguments = {"--weight": "70 kg", "--regimen": "iv", "--dose": "30 mg/h", "--sex": "male"}
