@@ -257,3 +257,23 @@ def test_sigterm_while_writing_unwinds_and_removes_the_temporary_file(tmp_path):
     assert stopped.value.code == output_file.EXIT_TERMINATED == 143
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) == before  # put back as it was
+
+
+@pytest.mark.subprocess
+def test_an_output_that_is_the_file_on_standard_input_is_refused(tmp_path):
+    orders = tmp_path / "orders.csv"
+    orders.write_text(CSV, encoding="utf-8")
+    run = shell("dosecalc audit - -o orders.csv < orders.csv", tmp_path)
+    assert run.returncode == 2, run.stderr
+    assert "is the orders file itself" in run.stderr
+    assert orders.read_text(encoding="utf-8") == CSV
+
+
+@pytest.mark.subprocess
+def test_a_closed_standard_error_never_breaks_an_audit_or_mixes_into_its_output(tmp_path):
+    (tmp_path / "orders.csv").write_text(CSV, encoding="utf-8")
+    run = shell("dosecalc audit orders.csv -o out.csv 2>&-", tmp_path)
+    assert (run.returncode, run.stdout) == (0, "")
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") == CSV.count("\n")
+    run = shell("dosecalc calc --weight 70 --regimen iv 2>&-", tmp_path)
+    assert (run.returncode, run.stdout) == (2, "")

@@ -111,3 +111,52 @@ def test_every_character_class_printable_escapes_is_one_is_control_names():
         character = chr(code)
         assert is_control(character), unicodedata.name(character, hex(code))
         assert printable(character) == f"\\u{code:04x}"
+
+
+@given(
+    field=st.sampled_from(["regimen", "sex", "basis"]),
+    edge=st.one_of(
+        st.characters(categories=["Cc", "Cf", "Zl", "Zp"]),
+        st.characters(categories=["Zs"]).filter(lambda c: c != " "),
+    ),
+    before=st.booleans(),
+)
+def test_a_choice_with_a_control_character_or_an_odd_space_at_its_end_is_refused(
+    field, edge, before
+):
+    import dosecalc
+
+    value = {"regimen": "iv", "sex": "male", "basis": "ideal"}[field]
+    fields = {
+        "weight": "70 kg",
+        "regimen": "iv",
+        "height": "170 cm",
+        "sex": "male",
+        "basis": "ideal",
+    }
+    fields[field] = edge + value if before else value + edge
+    with pytest.raises(dosecalc.ChoiceError):
+        dosecalc.calculate(**fields)
+
+
+def test_argparse_errors_on_stderr_are_printable(capsys):
+    from dosecalc.faces import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["calc", "--weight", "70 kg", "--regimen", "iv", "\x1b]0;PWN\x07\x1b[31m\x9b"])
+    err = capsys.readouterr().err
+    assert "unrecognized arguments" in err
+    assert_printable(err)
+    assert "\\u001b" in err
+
+
+def test_json_lines_of_an_audit_escape_every_control_character_and_stay_json(tmp_path):
+    import dosecalc
+
+    orders = tmp_path / "orders.csv"
+    orders.write_text("id,weight,regimen,dose\n\x1b[31ma\x9bb\u202e,70 kg,iv,30 mg/h\n", "utf-8")
+    out = __import__("io").StringIO()
+    with orders.open(encoding="utf-8", newline="") as source:
+        dosecalc.audit_file(source, out, dosecalc.load_rules(), output_format="jsonl")
+    assert_printable(out.getvalue())
+    assert json.loads(out.getvalue())["id"] == "\x1b[31ma\x9bb\u202e"

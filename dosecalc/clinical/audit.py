@@ -594,7 +594,7 @@ def _is_given(value: object) -> bool:
 
 
 def _is_actual_basis(value: object) -> bool:
-    return not _is_given(value) or (isinstance(value, str) and value.strip().lower() == "actual")
+    return not _is_given(value) or (isinstance(value, str) and value.strip(" ").lower() == "actual")
 
 
 def _per_distinct(values: Column, compute: Callable[[Any], Any], dtype: type) -> npt.NDArray[Any]:

@@ -34,6 +34,8 @@ from dosecalc.ruleset.loader import RULES_ENV, RuleSet, default_rules_path, load
 from dosecalc.ruleset.schema import RuleFile
 
 if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
     from dosecalc.clinical.audit import AuditSummary
     from dosecalc.reports.audit_file import OutputFormat
 
@@ -51,8 +53,17 @@ class Outcome(NamedTuple):
     code: int = EXIT_OK
 
 
+class _PrintableParser(argparse.ArgumentParser):
+    """argparse echoes what it cannot parse: never an escape sequence, raw."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        super()._print_message(printable(message), file)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    if sys.stderr is None:  # closed: messages go nowhere, never into standard output
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -126,7 +137,7 @@ def _audit(args: argparse.Namespace) -> Outcome:
         if args.output is None:
             summary = _audit_to_stdout(source, rule_set, output_format, progress)
         else:
-            source_path = None if args.file == "-" else Path(args.file)
+            source_path = Path("/dev/stdin" if args.file == "-" else args.file)
             with replaced_on_success(Path(args.output), source_path) as destination:
                 summary = audit_file(
                     source, destination, rule_set, output_format=output_format, on_progress=progress
@@ -236,10 +247,8 @@ def _serve(args: argparse.Namespace) -> Outcome:
         raise InputError("port", f"{args.port} is not a TCP port", "Give a port from 1 to 65535")
     rules = load_rules(args.rules)  # a broken rule folder stops the server before it starts
     if not web.is_loopback(args.host):
-        print(
-            f"dosecalc: {web.no_authentication_warning(web.url_of(args.host, args.port))}",
-            file=sys.stderr,
-        )
+        warning = web.no_authentication_warning(web.url_of(args.host, args.port))
+        print(f"dosecalc: {printable(warning)}", file=sys.stderr)
     if args.max_sessions < 1:
         raise InputError(
             "max-sessions", f"{args.max_sessions} sessions would serve nobody", "Give 1 or more"
@@ -305,7 +314,7 @@ EXIT_CODES: Final = """exit codes:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _PrintableParser(
         prog="dosecalc",
         description="The palliative ketamine range of a cited source, applied to one patient. "
         "Educational use only; not a substitute for clinical judgement. "
@@ -318,11 +327,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # Every command takes the common options after its name too; there, an option left
     # out must not override one given before the name, so its default is SUPPRESS.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _PrintableParser(add_help=False)
     _common_options(common, default=argparse.SUPPRESS)
 
     def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
-        return commands.add_parser(
+        return commands.add_parser(  # of the class of the parser above: _PrintableParser
             name,
             parents=[common],
             help=summary,

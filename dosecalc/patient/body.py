@@ -105,7 +105,7 @@ def read_sex(value: object) -> Sex | None:
     """``male``/``female`` (or ``m``/``f``), any case; None when not given."""
     if not is_given(value):
         return None
-    sex = _SEX_SPELLINGS.get(value.strip().lower()) if isinstance(value, str) else None
+    sex = _SEX_SPELLINGS.get(value.strip(" ").lower()) if isinstance(value, str) else None
     if sex is None:
         raise ChoiceError(
             "sex",
@@ -117,7 +117,7 @@ def read_sex(value: object) -> Sex | None:
 
 def read_basis(value: object) -> Basis:
     """``actual``, ``ideal`` or ``adjusted``, any case."""
-    wanted = value.strip().lower() if isinstance(value, str) else None
+    wanted = value.strip(" ").lower() if isinstance(value, str) else None
     for basis in BASES:
         if wanted == basis:
             return basis

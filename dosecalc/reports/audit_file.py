@@ -29,6 +29,7 @@ from dosecalc.clinical.audit import (
 )
 from dosecalc.foundation.display import format_data_number
 from dosecalc.foundation.errors import InputError
+from dosecalc.foundation.text import printable
 from dosecalc.ruleset.loader import RuleSet
 
 CHUNK_ROWS: Final = 50_000
@@ -192,7 +193,7 @@ def _writer(
             row.update(zip(OUTPUT_COLUMNS, out, strict=True))
             if math.isnan(row["dose_in_rule_units"]):
                 row["dose_in_rule_units"] = None
-            destination.write(json.dumps(row, ensure_ascii=False) + "\n")
+            destination.write(printable(json.dumps(row, ensure_ascii=False)) + "\n")
 
     return write_json_lines
 

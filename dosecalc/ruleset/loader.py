@@ -70,7 +70,9 @@ class RuleSet:
 
     def find(self, name: object) -> Regimen:
         """The regimen whose id or alias is ``name`` (case and outer spaces ignored)."""
-        wanted = name.strip().lower() if isinstance(name, str) else None
+        # Only spaces are trimmed: a name with a control character or another script's
+        # space in it (a CR, U+2028) matches nothing, and is refused.
+        wanted = name.strip(" ").lower() if isinstance(name, str) else None
         for regimen in self.regimens:
             if wanted is not None and (wanted == regimen.id or wanted in regimen.aliases):
                 return regimen
