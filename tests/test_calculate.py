@@ -12,7 +12,6 @@ from strategies import (
     LB_IN_KG,
     concentrations_mg_per_ml,
     regimen_names,
-    scale_factors,
     text,
     weights_kg,
     weights_lb,
@@ -40,18 +39,21 @@ def test_70_kg_iv_gives_21_to_35_mg_per_hr_and_504_to_840_mg_per_24_hours():
     assert (exact(r.dose_per_24h.low, "mg"), exact(r.dose_per_24h.high, "mg")) == (504, 840)
     assert r.dose.display == "21 to 35 mg/hr"
     assert r.dose_per_24h.display == "504 to 840 mg"
-    assert r.dose_per_kg_per_min.display == "5 to 8.33 mcg/kg/min"
+    assert r.dose_per_kg_per_min.display == "5 to 8.33 mcg/kg/min (high rounded)"
     assert r.pump_rate is None
     assert r.volume is None
 
 
 def test_154_3_lb_agrees_with_70_kg_to_within_the_rounding_of_the_weight():
     r = calculate(weight="154.3 lb", regimen="iv")
-    kg = Fraction("154.3") * LB_IN_KG
+    kg = Fraction("69.99")  # 154.3 lb = 69.9893 kg, used as shown: to the nearest 10 g
+    assert r.dosing_weight.value == kg
     assert exact(r.dose.low, "mg/h") == Fraction(3, 10) * kg
     assert exact(r.dose.high, "mg/h") == Fraction(1, 2) * kg
-    assert abs(exact(r.dose.low, "mg/h") - 21) < Fraction(1, 100)
-    assert r.dose.display == "21 to 34.9 mg/hr"  # inward: never wider than 20.997 to 34.995
+    assert r.dose.display == "20.997 to 34.995 mg/hr"  # exact: each has 5 significant figures
+    assert r.basis.steps[0] == (
+        "weight: 154.3 lb = 69.99 kg (1 lb = 0.45359237 kg; nearest 0.01 kg)"
+    )
 
 
 def test_a_2_mg_per_ml_concentration_gives_10_5_to_17_5_ml_per_hr():
@@ -154,10 +156,11 @@ def test_every_result_carries_side_effects_supervision_disclaimer_and_basis():
 def test_an_adjusted_basis_shows_its_working():
     r = calculate(weight="95 kg", regimen="iv", height="5 ft 7 in", sex="female", basis="adjusted")
     assert r.dosing_weight.basis == "adjusted"
-    assert r.basis.steps[0] == (
-        "ideal body weight (Devine, female): 45.5 kg + 2.3 kg × (67 in − 60 in) = 61.6 kg; "
-        "adjusted body weight: 61.6 kg + 0.4 × (95 kg − 61.6 kg) = 74.96 kg"
-    )
+    assert r.basis.steps[:3] == [
+        "ideal body weight (Devine, female): 45.5 kg + 2.3 kg × (67 in − 60 in) = 61.6 kg",
+        "adjusted body weight: 61.6 kg + 0.4 × (95 kg − 61.6 kg) = 74.96 kg",
+        "dosing weight: 74.96 kg (adjusted body weight)",
+    ]
     assert exact(r.dose.low, "mg/h") == Fraction(3, 10) * (
         Fraction("61.6") + Fraction(2, 5) * (95 - Fraction("61.6"))
     )
@@ -220,7 +223,15 @@ def test_the_dose_rate_rises_with_weight(a, b):
     assert light.dose.high < heavy.dose.high
 
 
-@given(weights_kg, scale_factors)
+@given(weights_kg)
+def test_the_dosing_weight_is_the_weight_to_the_nearest_10_g(kg):
+    r = calculate(weight=registry().Quantity(kg, "kg"), regimen="iv")
+    assert abs(r.dosing_weight.value - kg) <= Fraction(1, 200)
+    assert (r.dosing_weight.value * 100).denominator == 1
+    assert exact(r.dose.low, "mg/h") == Fraction(3, 10) * r.dosing_weight.value
+
+
+@given(weights_kg.map(lambda kg: round(kg, 2)), st.integers(min_value=1, max_value=20))
 def test_the_dose_rate_is_linear_in_weight(kg, factor):
     assume(Fraction(1, 2) <= kg * factor <= 500)
     base = calculate(weight=registry().Quantity(kg, "kg"), regimen="iv")
@@ -252,7 +263,7 @@ def test_conversions_round_trip(kg, conc):
     concentration = registry().Quantity(conc, "mg/mL")
     weight = registry().Quantity(kg, "kg")
     assert (r.pump_rate.low * concentration).to("mg/h") == r.dose.low
-    assert (r.dose.high / weight).to("mg/kg/h") == r.rule_range.high
+    assert (r.dose.high / r.dosing_weight.quantity).to("mg/kg/h") == r.rule_range.high
     assert r.dose_per_kg_per_min.low.to("mg/kg/h") == r.rule_range.low
     assert (r.dose_per_24h.high / registry().Quantity(24, "h")).to("mg/h") == r.dose.high
     assert r.patient.weight_lb.to("kg") == weight
@@ -283,8 +294,12 @@ def test_arbitrary_text_inputs_give_a_valid_result_or_a_dosecalc_error(weight, r
 def test_an_ideal_basis_shows_the_devine_working():
     r = calculate(weight="80 kg", regimen="iv", height="170 cm", sex="male", basis="ideal")
     assert r.dosing_weight.basis == "ideal"
-    assert r.basis.steps[0].startswith("ideal body weight (Devine, male): 50 kg + 2.3 kg × (")
-    assert "adjusted" not in r.basis.steps[0]
+    assert r.basis.steps[0] == "height: 170 cm = 66.93 in (1 in = 2.54 cm; nearest 0.01 in)"
+    assert r.basis.steps[1] == (
+        "ideal body weight (Devine, male): 50 kg + 2.3 kg × (66.93 in − 60 in) = 65.939 kg, "
+        "used as 65.94 kg (nearest 0.01 kg)"
+    )
+    assert not any("adjusted" in step for step in r.basis.steps)
 
 
 def test_rules_may_be_a_loaded_rule_set_a_folder_or_the_default():

@@ -121,10 +121,10 @@ def test_the_restatement_is_exact_and_in_every_unit():
     assert result.in_rule_units == registry().Quantity(Fraction(25, 70), "mg/kg/h")
     assert result.dose_rate == registry().Quantity(25, "mg/h")
     assert result.pump_rate == registry().Quantity(25, "mL/h")
-    assert result.display["in_rule_units"] == "0.357 mg/kg/hr"
+    assert result.display["in_rule_units"] == "0.357 mg/kg/hr (rounded)"
     assert result.basis.formula == (
-        "25 mL/hr × 1 mg/mL ÷ 70 kg = 0.357 mg/kg/hr; the range is 0.3 to 0.5 mg/kg/hr, "
-        "so the dose is within it"
+        "25 mL/hr × 1 mg/mL ÷ 70 kg (actual body weight) = 0.357 mg/kg/hr (rounded); "
+        "the range is 0.3 to 0.5 mg/kg/hr, so the dose is within it"
     )
 
 
@@ -132,7 +132,7 @@ def test_a_dose_just_outside_never_reads_as_the_bound():
     result = check(**KG70, dose="0.5004 mg/kg/h")
     assert result.verdict == "above"
     assert result.display["in_rule_units"] == "0.5004 mg/kg/hr"
-    assert result.display["dose_rate"] == "35.03 mg/hr"
+    assert result.display["dose_rate"] == "35.028 mg/hr"  # exact: 5 significant figures
 
 
 def test_the_json_carries_the_documented_keys():
@@ -314,10 +314,10 @@ def test_exactly_a_tenth_of_the_lower_bound_is_flagged_and_a_fifth_is_not():
 @pytest.mark.parametrize(
     ("dose", "concentration", "meant"),
     [
-        ("30 mg/min", None, "0.429 mg/kg/hr"),
-        ("25 mL/min", "1 mg/mL", "0.357 mg/kg/hr"),
+        ("30 mg/min", None, "0.429 mg/kg/hr (rounded)"),
+        ("25 mL/min", "1 mg/mL", "0.357 mg/kg/hr (rounded)"),
         ("0.4 mg/kg/min", None, "0.4 mg/kg/hr"),
-        ("720 mg/h", None, "0.429 mg/kg/hr"),
+        ("720 mg/h", None, "0.429 mg/kg/hr (rounded)"),
     ],
 )
 def test_time_slips_are_found_for_every_kind_of_rate_and_shown_in_the_rules_unit(
@@ -347,8 +347,13 @@ def test_a_dose_within_a_very_wide_range_is_never_flagged(rules_copy):
     [
         ("0.3 mg/kg/hr", "iv", None, "0.3 mg/kg/hr; the range is 0.3 to 0.5 mg/kg/hr"),
         ("6 mcg/kg/min", "iv", None, "6 mcg/kg/min = 0.36 mg/kg/hr; the range is"),
-        ("30 mg/h", "iv", None, "30 mg/hr ÷ 70 kg = 0.429 mg/kg/hr; the range is"),
-        ("25 mL/h", "iv", "1 mg/mL", "25 mL/hr × 1 mg/mL ÷ 70 kg = 0.357 mg/kg/hr; the range"),
+        ("30 mg/h", "iv", None, "30 mg/hr ÷ 70 kg (actual body weight) = 0.429 mg/kg/hr"),
+        (
+            "25 mL/h",
+            "iv",
+            "1 mg/mL",
+            "25 mL/hr × 1 mg/mL ÷ 70 kg (actual body weight) = 0.357 mg/kg/hr (rounded); the",
+        ),
         ("2.5 mL", "sl", "10 mg/mL", "2.5 mL × 10 mg/mL = 25 mg; the range is 25 to 50 mg"),
         ("25 mg", "sl", "10 mg/mL", "25 mg; the range is 25 to 50 mg, so the dose is within it"),
     ],
@@ -363,13 +368,18 @@ def test_the_display_names_the_verdict_and_every_restatement():
     assert below.display == {
         "verdict": "BELOW the range",
         "proposed": "20 mg/hr",
-        "in_rule_units": "0.286 mg/kg/hr",
+        "in_rule_units": "0.286 mg/kg/hr (rounded)",
         "range": "0.3 to 0.5 mg/kg/hr",
         "patient_range": "21 to 35 mg/hr",
         "dose_rate": "20 mg/hr",
+        "dose_rate_range": "21 to 35 mg/hr",
         "pump_rate": "10 mL/hr",
+        "pump_rate_range": "10.5 to 17.5 mL/hr",
     }
-    assert check(**KG70, dose="20 mg/h").display.keys() == below.display.keys() - {"pump_rate"}
+    assert check(**KG70, dose="20 mg/h").display.keys() == below.display.keys() - {
+        "pump_rate",
+        "pump_rate_range",
+    }
     sublingual = check(weight="70 kg", regimen="sl", dose="60 mg", concentration="10 mg/mL")
     assert sublingual.display["verdict"] == "ABOVE the range"
     assert sublingual.display["volume"] == "6 mL"

@@ -1,4 +1,4 @@
-"""The one place numbers become text: ISMP display, inward rounding, UCUM codes."""
+"""The one place numbers become text: ISMP display, the display rule, UCUM codes."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from hypothesis import strategies as st
 
 from dosecalc import registry
 from dosecalc.foundation.display import (
+    figure,
+    figure_beside,
+    figure_range,
     format_body,
     format_exact,
     format_number,
     format_range,
-    format_steps,
     json_number,
     json_quantity,
-    range_bounds_text,
+    number_apart_from,
     unit_display,
     unit_ucum,
 )
@@ -85,14 +87,50 @@ def test_a_unit_without_a_display_name_is_a_programming_error():
 
 def test_entered_values_are_echoed_exactly_and_converted_ones_to_two_places():
     assert format_exact(registry().Quantity(Fraction("154.3"), "lb")) == "154.3 lb"
-    assert format_exact(registry().Quantity(Fraction(1, 3), "g/mL")) == "0.333333333333 g/mL"
+    assert format_exact(registry().Quantity(Fraction(1, 3), "g/mL")) == "1 g in 3 mL"
+    assert format_exact(registry().Quantity(Fraction(1, 3), "kg")) == "0.333333333333 kg"
     assert format_body(registry().Quantity(Fraction("154.3"), "lb").to("kg")) == "69.99 kg"
 
 
-def test_a_range_is_rounded_inward():
+def test_a_short_exact_value_is_shown_exactly_and_a_long_one_rounded_and_marked():
+    assert (
+        format_range(
+            registry().Quantity(Fraction("12.21"), "mg/h"),
+            registry().Quantity(Fraction("20.35"), "mg/h"),
+        )
+        == "12.21 to 20.35 mg/hr"
+    )
     low = registry().Quantity(Fraction("20.9967908073"), "mg/h")
     high = registry().Quantity(Fraction("34.9946513455"), "mg/h")
-    assert format_range(low, high) == "21 to 34.9 mg/hr"
+    assert format_range(low, high) == "21 to 34.9 mg/hr (low rounded, high rounded down)"
+    thirds = registry().Quantity(Fraction(25, 3), "mL"), registry().Quantity(Fraction(50, 3), "mL")
+    assert format_range(*thirds) == "8.34 to 16.66 mL (low rounded up, high rounded down)"
+
+
+def _ulp(text: str) -> Fraction:
+    places = len(text.split(".")[1]) if "." in text else 0
+    return Fraction(1, 10**places)
+
+
+def _holds(shown: Fraction, text: str, rounding: str | None, value: Fraction) -> bool:
+    """Whether ``shown`` (written ``text``) is ``value`` rounded as its mark says."""
+    ulp = _ulp(text)
+    if rounding is None:
+        return shown == value
+    if rounding == "nearest":
+        return abs(shown - value) <= ulp / 2
+    if rounding == "up":
+        return value <= shown < value + ulp
+    return value - ulp < shown <= value
+
+
+@given(positive)
+def test_a_figure_is_exact_when_unmarked_and_rounded_as_its_mark_says_otherwise(value):
+    shown = figure(value)
+    assert shown_value(shown.text) == shown.value
+    assert _holds(shown.value, shown.text, shown.rounding, value)
+    if shown.rounding is None:
+        assert len(shown.text.replace(",", "").replace(".", "").lstrip("0")) <= 5
 
 
 @given(positive, positive)
@@ -100,6 +138,7 @@ def test_a_range_is_rounded_inward():
 @example(Fraction("20.9967908073"), Fraction("34.9946513455"))
 @example(Fraction(21), Fraction(35))
 @example(Fraction("0.999"), Fraction("1.0001"))
+@example(Fraction(25, 3), Fraction(50, 3))
 @example(  # bounds apart by less than 1e-12 of their size (found by hypothesis)
     Fraction(175000000000007, 175000000000001000000),
     Fraction(200000000035117, 200000000035109000000),
@@ -108,19 +147,33 @@ def test_a_range_is_rounded_inward():
     Fraction(100000000000002, 100000000000001000000),
     Fraction(100000000000003, 100000000000002000000),
 )
-def test_a_shown_range_is_never_wider_than_the_exact_one_and_never_inverted(a, b):
+def test_a_shown_range_never_lies_outside_the_exact_one_and_is_never_inverted(a, b):
     low, high = sorted((a, b))
-    unit = "mg/h"
-    low_text, high_text = range_bounds_text(
-        registry().Quantity(low, unit), registry().Quantity(high, unit)
-    )
-    shown_low, shown_high = shown_value(low_text), shown_value(high_text)
-    assert shown_low <= shown_high
-    if low < high:
-        assert low <= shown_low
-        assert shown_high <= high
-    else:  # a single value: shown once, at its nearest
+    shown_low, shown_high = figure_range(low, high)
+    assert shown_low.value <= shown_high.value
+    for shown, value in ((shown_low, low), (shown_high, high)):
+        assert shown_value(shown.text) == shown.value
+        if low < high:
+            assert low <= shown.value <= high
+            assert _holds(shown.value, shown.text, shown.rounding, value)
+    if low == high:  # a single value: shown once
         assert shown_low == shown_high
+
+
+@given(positive, positive)
+def test_a_bound_shown_beside_a_value_inside_the_range_never_puts_it_outside(bound, value):
+    low_side = figure_beside(min(bound, value), max(bound, value), "up")
+    high_side = figure_beside(max(bound, value), min(bound, value), "down")
+    if bound != value:
+        assert low_side.value <= max(bound, value)
+        assert high_side.value >= min(bound, value)
+
+
+@given(st.fractions(min_value=Fraction(1, 1000), max_value=Fraction(1000)))
+def test_a_ratio_reads_as_one_only_when_it_is_one(ratio):
+    text = number_apart_from(ratio, [Fraction(1)])
+    if not text.startswith("just"):
+        assert (shown_value(text.split()[0]) == 1) == (ratio == 1)
 
 
 @given(positive)
@@ -128,18 +181,6 @@ def test_rounding_to_nearest_stays_within_half_a_unit_of_the_last_shown_digit(va
     text = format_number(value)
     places = len(text.split(".")[1]) if "." in text else 0
     assert abs(shown_value(text) - value) <= Fraction(1, 2 * 10**places) + Fraction(1, 10**12)
-
-
-@given(st.lists(positive, min_size=2, max_size=8, unique=True))
-def test_titration_steps_stay_inside_the_shown_range(values):
-    steps = [registry().Quantity(v, "mg/h") for v in sorted(values)]
-    texts = format_steps(steps)
-    low_text, high_text = range_bounds_text(steps[0], steps[-1])
-    shown = [shown_value(t.split()[0]) for t in texts]
-    assert shown[0] == shown_value(low_text)
-    assert shown[-1] == shown_value(high_text)
-    assert all(shown[0] <= s <= shown[-1] for s in shown)
-    assert shown == sorted(shown)
 
 
 @pytest.mark.parametrize(

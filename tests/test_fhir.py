@@ -217,7 +217,8 @@ def test_structured_values_are_what_the_clinician_reads_and_never_wider(
     for shown, exact in zip(structured, ranges, strict=True):
         low, high = Fraction(str(shown["low"]["value"])), Fraction(str(shown["high"]["value"]))
         assert magnitude(exact.low) <= low <= high <= magnitude(exact.high)
+        assert (low, high) == (exact.shown_low.value, exact.shown_high.value)
         unit = shown["low"]["unit"]
-        assert f"{shown['low']['value']} to {shown['high']['value']} {unit}".replace(
-            ",", ""
-        ) == exact.display.replace(",", "")
+        assert exact.display.replace(",", "").startswith(
+            f"{exact.shown_low.text} to {exact.shown_high.text} {unit}".replace(",", "")
+        )

@@ -203,18 +203,18 @@ def test_at_exactly_60_inches_devine_is_not_extrapolated():
     )
 
 
-def test_an_ibw_of_exactly_zero_is_undefined_and_of_one_kg_is_not():
+def test_an_ibw_that_comes_to_zero_kg_as_used_is_undefined_and_the_next_one_is_not():
     from dosecalc import registry
 
-    zero_at = registry().Quantity(Fraction(880, 23), "inch")  # 50 + 2.3 x (880/23 - 60) = 0
+    # 50 + 2.3 x (38.26 - 60) = -0.002 kg, used as 0 kg; 38.27 in gives 0.021, used as 0.02.
+    zero_at = registry().Quantity(Fraction("38.26"), "inch")
     patient, warnings = assess_patient("20 kg", zero_at, "male")
     assert patient.ideal_body_weight is None
     (warning,) = [w for w in warnings if w.code == "ideal-weight-undefined"]
     assert warning.message.startswith("Devine's formula gives no positive ideal body weight at ")
     assert warning.message.endswith("; ideal and adjusted body weight are not shown.")
-    one_at = registry().Quantity(Fraction(890, 23), "inch")
-    patient, _ = assess_patient("20 kg", one_at, "male")
-    assert patient.ideal_body_weight.magnitude == 1
+    patient, _ = assess_patient("20 kg", registry().Quantity(Fraction("38.27"), "inch"), "male")
+    assert patient.ideal_body_weight.magnitude == Fraction("0.02")
 
 
 def test_a_refused_sex_is_echoed_trimmed():

@@ -26,11 +26,14 @@ from dosecalc.foundation.display import (
     format_body,
     format_exact,
     format_number,
-    format_range_bounds,
+    magnitude,
+    unit_display,
 )
+from dosecalc.foundation.errors import MissingInputError
 from dosecalc.foundation.units import (
     CONCENTRATION,
     Quantity,
+    Unit,
     is_given,
     named_unit,
     parse_quantity,
@@ -41,11 +44,16 @@ from dosecalc.patient.body import (
     DEVINE_BASE_KG,
     DEVINE_FROM_INCHES,
     DEVINE_KG_PER_INCH,
+    DoseWarning,
     DosingWeight,
     Patient,
     assess_patient,
+    body_figure,
     choose_dosing_weight,
+    devine_kg,
+    height_in_inches,
     read_basis,
+    read_unused_measurements,
 )
 from dosecalc.ruleset.loader import RuleSet, cached_rules, default_rules_path, load_rules
 from dosecalc.ruleset.schema import Regimen, RegimenKind
@@ -60,7 +68,7 @@ Rules = RuleSet | str | os.PathLike[str] | None
 
 def calculate(
     *,
-    weight: object,
+    weight: object = None,
     regimen: str,
     concentration: object = None,
     height: object = None,
@@ -74,7 +82,9 @@ def calculate(
     "5 ft 7 in", "50 mg/5 mL") or pint Quantities. ``regimen`` is a rule id or
     alias ("iv-infusion", "iv", "sl"). ``basis`` is actual, ideal or adjusted
     (the last two need height and sex). ``rules`` is a `RuleSet`, a rule
-    folder, or None for the rules in force (`default_rules_path`).
+    folder, or None for the rules in force (`default_rules_path`). The weight is
+    needed only where the regimen uses it (not for a fixed dose); when given, it
+    is checked all the same.
 
     Raises `InputError` for any unusable input and `RulesError` for an
     invalid rule folder; never returns a result built on either.
@@ -82,33 +92,43 @@ def calculate(
     rule_set = rule_set_of(rules)
     rule = rule_set.find(regimen)
     chosen_basis = read_basis(basis)
-    patient, warnings = assess_patient(weight, height, sex)
-    dosing_weight, basis_warnings = choose_dosing_weight(patient, chosen_basis)
+    uses_weight = rule.kind == "weight-based-rate"
+    patient: Patient | None = None
+    dosing_weight: DosingWeight | None = None
+    warnings: list[DoseWarning] = []
+    if uses_weight and weight is None:
+        raise MissingInputError(
+            "weight",
+            f"{rule.route} ({rule.id}) is dosed per kg of body weight, so it needs the "
+            "patient's weight",
+            "Enter the weight, e.g. '70 kg' or '154 lb'",
+        )
+    if uses_weight or not left_out(weight):
+        patient, warnings = assess_patient(weight, height, sex)
+    else:
+        read_unused_measurements(height, sex)
+    if uses_weight and patient is not None:
+        dosing_weight, basis_warnings = choose_dosing_weight(patient, chosen_basis)
+        warnings += basis_warnings
     conc = parse_quantity(concentration, CONCENTRATION) if is_given(concentration) else None
     parts = _BY_KIND[rule.kind](rule, dosing_weight, conc)
     inputs = {
-        "weight": _entered(weight, patient.weight),
+        "weight": _entered(weight, patient.weight if patient else None),
         "regimen": regimen,
         "concentration": _entered(concentration, conc),
-        "height": _entered(height, patient.height),
-        "sex": patient.sex,
+        "height": _entered(height, patient.height if patient else None),
+        "sex": patient.sex if patient else None,
         "basis": chosen_basis,
     }
-    steps = [*_weight_steps(patient, dosing_weight, rule.kind), *parts.steps]
-    citation = rule.source
-    source = (
-        f"{citation.document}, section '{citation.section}'"
-        + (f", {citation.table}" if citation.table else "")
-        + f" ({citation.description})"
-    )
+    steps = [*_weight_steps(patient, dosing_weight), *parts.steps]
     return DoseResult(
         drug=rule.drug,
         regimen=rule.id,
         route=rule.route,
         kind=rule.kind,
-        rule_range=QuantityRange.between(*rule.dose.quantities()),
+        rule_range=parts.rule_range,
         patient=patient,
-        dosing_weight=dosing_weight if rule.kind == "weight-based-rate" else None,
+        dosing_weight=dosing_weight,
         concentration=conc,
         dose=parts.dose,
         dose_per_24h=parts.dose_per_24h,
@@ -119,21 +139,11 @@ def calculate(
         supervision=rule.supervision,
         warnings=[
             *warnings,
-            *basis_warnings,
             *(concentration_warnings(conc) if conc is not None else []),
             *delivery_warnings(parts.pump_rate, parts.volume),
         ],
-        notes=[*parts.notes, _not_specified(rule)] if rule.source_does_not_specify else parts.notes,
-        basis=Basis(
-            inputs=inputs,
-            formula=parts.formula,
-            steps=steps,
-            rule=rule.id,
-            source=source,
-            source_quote=citation.quote,
-            rules_version=rule_set.version,
-            rules_sha256=rule_set.sha256,
-        ),
+        notes=[*parts.notes, *not_specified(rule)],
+        basis=rule_basis(rule, rule_set, inputs, parts.formula, steps),
     )
 
 
@@ -141,6 +151,7 @@ def calculate(
 class _Parts:
     """The regimen-specific part of a result."""
 
+    rule_range: QuantityRange
     dose: QuantityRange
     formula: str
     steps: list[str]
@@ -151,47 +162,55 @@ class _Parts:
     volume: QuantityRange | None = None
 
 
-def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | None) -> _Parts:
+def _weight_based_rate(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) -> _Parts:
+    assert dosing is not None  # `calculate` asks for the weight a rate regimen needs
     low_rate, high_rate = rule.dose.quantities()
     weight = dosing.quantity
+    per_kg = per_kg_of(dosing)
+    rates = QuantityRange.between(low_rate, high_rate, qualifier=per_kg)
+    dose_unit, day_unit = named_unit(DOSE_RATE_UNIT), named_unit(DAILY_DOSE_UNIT)
+    per_min_unit = named_unit(PER_KG_PER_MIN_UNIT)
     dose = QuantityRange.between(
-        (low_rate * weight).to(named_unit(DOSE_RATE_UNIT)),
-        (high_rate * weight).to(named_unit(DOSE_RATE_UNIT)),
+        (low_rate * weight).to(dose_unit),
+        (high_rate * weight).to(dose_unit),
+        worked_from=rates.worked(
+            lambda rate: magnitude((_as(rate, low_rate.units) * weight).to(dose_unit))
+        ),
     )
     day = registry().Quantity(Fraction(24), named_unit("h"))
     per_24h = QuantityRange.between(
-        (dose.low * day).to(named_unit(DAILY_DOSE_UNIT)),
-        (dose.high * day).to(named_unit(DAILY_DOSE_UNIT)),
+        (dose.low * day).to(day_unit),
+        (dose.high * day).to(day_unit),
+        worked_from=dose.worked(lambda rate: magnitude((_as(rate, dose_unit) * day).to(day_unit))),
     )
     per_min = QuantityRange.between(
-        low_rate.to(named_unit(PER_KG_PER_MIN_UNIT)), high_rate.to(named_unit(PER_KG_PER_MIN_UNIT))
+        low_rate.to(per_min_unit),
+        high_rate.to(per_min_unit),
+        worked_from=rates.worked(
+            lambda rate: magnitude(_as(rate, low_rate.units).to(per_min_unit))
+        ),
+        qualifier=per_kg,
     )
-    rule_low, rule_high = format_exact(low_rate), format_exact(high_rate)
-    dose_low, dose_high = _bounds(dose)
-    day_low, day_high = _bounds(per_24h)
-    min_low, min_high = _bounds(per_min)
     weight_text = format_body(weight)
     steps = [
-        f"per 24 hours: {dose_low} × 24 hr = {day_low}; {dose_high} × 24 hr = {day_high}",
-        f"per kg per minute: {rule_low} = {min_low}; {rule_high} = {min_high}",
+        _line("per 24 hours", dose, "× 24 hr", per_24h),
+        _line("per kg per minute", rates, "× 1,000 mcg/mg ÷ 60 min/hr", per_min),
     ]
     pump = None
     if conc is not None:
+        pump_unit = named_unit(PUMP_RATE_UNIT)
         pump = QuantityRange.between(
-            (dose.low / conc).to(named_unit(PUMP_RATE_UNIT)),
-            (dose.high / conc).to(named_unit(PUMP_RATE_UNIT)),
+            (dose.low / conc).to(pump_unit),
+            (dose.high / conc).to(pump_unit),
+            worked_from=dose.worked(
+                lambda rate: magnitude((_as(rate, dose_unit) / conc).to(pump_unit))
+            ),
         )
-        conc_text = format_exact(conc)
-        pump_low, pump_high = _bounds(pump)
-        steps.append(
-            f"pump rate: {dose_low} ÷ {conc_text} = {pump_low}; "
-            f"{dose_high} ÷ {conc_text} = {pump_high}"
-        )
+        steps.append(_line("pump rate", dose, f"÷ {operand(conc)}", pump))
     return _Parts(
+        rule_range=rates,
         dose=dose,
-        formula=(
-            f"{rule_low} × {weight_text} = {dose_low}; {rule_high} × {weight_text} = {dose_high}"
-        ),
+        formula=_line("", rates, f"× {weight_text}", dose),
         steps=steps,
         notes=[],
         dose_per_24h=per_24h,
@@ -200,21 +219,23 @@ def _weight_based_rate(rule: Regimen, dosing: DosingWeight, conc: Quantity | Non
     )
 
 
-def _fixed_dose(rule: Regimen, dosing: DosingWeight, conc: Quantity | None) -> _Parts:
-    low, high = (bound.to(named_unit(FIXED_DOSE_UNIT)) for bound in rule.dose.quantities())
+def _fixed_dose(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) -> _Parts:
+    dose_unit = named_unit(FIXED_DOSE_UNIT)
+    low, high = (bound.to(dose_unit) for bound in rule.dose.quantities())
     dose = QuantityRange.between(low, high)
     steps, volume = [], None
     if conc is not None:
+        volume_unit = named_unit(VOLUME_UNIT)
         volume = QuantityRange.between(
-            (low / conc).to(named_unit(VOLUME_UNIT)), (high / conc).to(named_unit(VOLUME_UNIT))
+            (low / conc).to(volume_unit),
+            (high / conc).to(volume_unit),
+            worked_from=dose.worked(
+                lambda amount: magnitude((_as(amount, dose_unit) / conc).to(volume_unit))
+            ),
         )
-        conc_text = format_exact(conc)
-        (dose_low, dose_high), (volume_low, volume_high) = _bounds(dose), _bounds(volume)
-        steps.append(
-            f"volume: {dose_low} ÷ {conc_text} = {volume_low}; "
-            f"{dose_high} ÷ {conc_text} = {volume_high}"
-        )
+        steps.append(_line("volume", dose, f"÷ {operand(conc)}", volume))
     return _Parts(
+        rule_range=QuantityRange.between(*rule.dose.quantities()),
         dose=dose,
         formula=f"fixed dose per administration, as printed in the source: {dose.display}",
         steps=steps,
@@ -226,44 +247,136 @@ def _fixed_dose(rule: Regimen, dosing: DosingWeight, conc: Quantity | None) -> _
     )
 
 
-_BY_KIND: Final[dict[RegimenKind, Callable[[Regimen, DosingWeight, Quantity | None], _Parts]]] = {
+_BY_KIND: Final[
+    dict[RegimenKind, Callable[[Regimen, DosingWeight | None, Quantity | None], _Parts]]
+] = {
     "weight-based-rate": _weight_based_rate,
     "fixed-dose": _fixed_dose,
 }
 
 
-def _weight_steps(patient: Patient, dosing: DosingWeight, kind: RegimenKind) -> list[str]:
-    if kind != "weight-based-rate":
+def per_kg_of(dosing: DosingWeight) -> str:
+    """Which kg a per-kg figure counts, said whenever the basis asked for is not the
+    actual weight: "per kg of dosing weight (64.86 kg)"; empty otherwise."""
+    if dosing.requested_basis == "actual":
+        return ""
+    return f"per kg of dosing weight ({format_body(dosing.quantity)})"
+
+
+def operand(quantity: Quantity) -> str:
+    """A quantity as an operand of a line of working: "2 mg/mL", or "(50 mg in 3 mL)"."""
+    text = format_exact(quantity)
+    return f"({text})" if " in " in text else text
+
+
+def _as(value: Fraction, units: Unit) -> Quantity:
+    """A figure as shown, as a quantity to work the next figure from."""
+    return registry().Quantity(value, units)
+
+
+def _line(name: str, operands: QuantityRange, operation: str, results: QuantityRange) -> str:
+    """``pump rate: 19.458 mg/hr ÷ 2 mg/mL = 9.729 mL/hr; …``: one step for each bound,
+    from the figures shown, to the figures shown (each with its rounding, if any)."""
+    units = unit_display(operands.low.units), unit_display(results.low.units)
+    pairs = (
+        (operands.shown_low, results.shown_low),
+        (operands.shown_high, results.shown_high),
+    )
+    text = "; ".join(
+        f"{given.with_unit(units[0])} {operation} = {got.with_unit(units[1])}"
+        for given, got in pairs
+    )
+    return f"{name}: {text}" if name else text
+
+
+def _weight_steps(patient: Patient | None, dosing: DosingWeight | None) -> list[str]:
+    """How the dosing weight was reached, each figure as shown and used."""
+    if patient is None or dosing is None:
         return []
-    weight = patient.weight_kg
-    line = f"dosing weight ({dosing.basis}): {patient.display['weight']}"
-    if dosing.basis in ("ideal", "adjusted"):
+    entered = patient.weight
+    kg = named_unit("kg")
+    actual = format_body(patient.weight_kg)
+    lines = []
+    if entered.units != kg:
+        factor = format_exact(registry().Quantity(Fraction(1), entered.units).to(kg))
+        unit = unit_display(entered.units)
+        lines.append(
+            f"weight: {format_exact(entered)} = {actual} (1 {unit} = {factor}; nearest 0.01 kg)"
+        )
+    elif format_exact(entered) != actual:
+        lines.append(f"weight: {format_exact(entered)}, used as {actual} (nearest 0.01 kg)")
+    if dosing.requested_basis in ("ideal", "adjusted") and patient.ideal_body_weight is not None:
         assert patient.sex is not None
         assert patient.height_cm is not None
+        inches = height_in_inches(patient.height_cm)
+        if patient.height is not None and patient.height.units != named_unit("inch"):
+            lines.append(
+                f"height: {format_exact(patient.height)} = {format_body(inches)} "
+                "(1 in = 2.54 cm; nearest 0.01 in)"
+            )
         ibw = patient.ideal_body_weight
-        assert ibw is not None
-        inches = format_body(patient.height_cm.to(named_unit("inch")))
-        line = (
+        worked = registry().Quantity(devine_kg(magnitude(inches), patient.sex), kg)
+        lines.append(
             f"ideal body weight (Devine, {patient.sex}): "
             f"{format_number(DEVINE_BASE_KG[patient.sex])} kg + "
-            f"{format_number(DEVINE_KG_PER_INCH)} kg × ({inches} − "
-            f"{format_number(DEVINE_FROM_INCHES)} in) = {format_body(ibw)}"
+            f"{format_number(DEVINE_KG_PER_INCH)} kg × ({format_body(inches)} − "
+            f"{format_number(DEVINE_FROM_INCHES)} in) = {_used_as(worked, ibw)}"
         )
-        if dosing.basis == "adjusted":
-            line += (
-                f"; adjusted body weight: {format_body(ibw)} + "
-                f"{format_number(ADJUSTED_WEIGHT_FACTOR)} × ({format_body(weight)} − "
-                f"{format_body(ibw)}) = {format_body(dosing.quantity)}"
+        abw = patient.adjusted_body_weight
+        if dosing.requested_basis == "adjusted" and abw is not None:
+            worked = ibw + ADJUSTED_WEIGHT_FACTOR * (body_figure(patient.weight_kg) - ibw)
+            lines.append(
+                f"adjusted body weight: {format_body(ibw)} + "
+                f"{format_number(ADJUSTED_WEIGHT_FACTOR)} × ({actual} − "
+                f"{format_body(ibw)}) = {_used_as(worked, abw)}"
             )
-    return [line]
+    lines.append(f"dosing weight: {dosing.display}")
+    return lines
 
 
-def _bounds(quantity_range: QuantityRange) -> tuple[str, str]:
-    return format_range_bounds(quantity_range.low, quantity_range.high)
+def _used_as(worked: Quantity, used: Quantity) -> str:
+    """``65.939 kg, used as 65.94 kg (nearest 0.01 kg)``, or one figure when they agree."""
+    if magnitude(worked) == magnitude(used):
+        return format_body(used)
+    return f"{format_exact(worked)}, used as {format_body(used)} (nearest 0.01 kg)"
 
 
-def _not_specified(rule: Regimen) -> str:
-    return f"The source does not specify: {'; '.join(rule.source_does_not_specify)}."
+def rule_basis(
+    rule: Regimen,
+    rule_set: RuleSet,
+    inputs: dict[str, str | None],
+    formula: str,
+    steps: list[str],
+) -> Basis:
+    """The basis of a figure worked from ``rule``: inputs, working, rule, source, rules."""
+    citation = rule.source
+    source = (
+        f"{citation.document}, section '{citation.section}'"
+        + (f", {citation.table}" if citation.table else "")
+        + f" ({citation.description})"
+    )
+    return Basis(
+        inputs=inputs,
+        formula=formula,
+        steps=steps,
+        rule=rule.id,
+        source=source,
+        source_quote=citation.quote,
+        rules_version=rule_set.version,
+        rules_sha256=rule_set.sha256,
+    )
+
+
+def not_specified(rule: Regimen) -> list[str]:
+    """The note of what the source leaves unsaid, if anything."""
+    unsaid = rule.source_does_not_specify
+    return [f"The source does not specify: {'; '.join(unsaid)}."] if unsaid else []
+
+
+def left_out(value: object) -> bool:
+    """Whether an input was not given at all: None, or text of nothing but spaces (a tab
+    or another character is an entry, and is read, and refused, as one)."""
+    return value is None or (isinstance(value, str) and not value.strip(" "))
 
 
 def rule_set_of(rules: Rules) -> RuleSet:

@@ -19,18 +19,30 @@ bring into range.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
-from dosecalc.clinical.calculate import VOLUME_UNIT, Rules, calculate
+from dosecalc.clinical.calculate import (
+    VOLUME_UNIT,
+    Rules,
+    calculate,
+    not_specified,
+    operand,
+    rule_basis,
+    rule_set_of,
+)
 from dosecalc.clinical.result import (
+    DISCLAIMER,
     DOSE_RATE_UNIT,
     PUMP_RATE_UNIT,
+    Basis,
     CheckResult,
     DoseForm,
     DoseResult,
     EntryErrorFlag,
     EntrySlip,
+    QuantityRange,
     Verdict,
 )
 from dosecalc.foundation.display import (
@@ -38,9 +50,13 @@ from dosecalc.foundation.display import (
     format_body,
     format_exact,
     format_number,
+    magnitude,
+    number_apart_from,
+    unit_display,
 )
 from dosecalc.foundation.errors import MissingInputError, UnitError
 from dosecalc.foundation.units import (
+    CONCENTRATION,
     FLOW,
     VOLUME,
     Dimension,
@@ -50,9 +66,15 @@ from dosecalc.foundation.units import (
     Unit,
     describe_dimension,
     dimension_of,
+    is_given,
     named_unit,
     parse_quantity,
+    registry,
+    unit_powers,
 )
+from dosecalc.patient.body import DoseWarning, read_basis
+from dosecalc.ruleset.loader import RuleSet
+from dosecalc.ruleset.schema import Regimen, RegimenKind
 
 PROPOSED_DOSE: Final = QuantityKind(
     "dose", None, "mg", "'30 mg/hr', '0.4 mg/kg/hr', '25 mL/hr' (with a concentration) or '25 mg'"
@@ -95,7 +117,7 @@ _KIND_WORDS: Final[dict[str, str]] = {
 
 def check(
     *,
-    weight: object,
+    weight: object = None,
     regimen: str,
     dose: object,
     concentration: object = None,
@@ -107,9 +129,16 @@ def check(
     """Check a proposed ``dose`` against the regimen's range for this patient.
 
     Arguments are as for `calculate`, plus ``dose`` (text or a pint Quantity).
-    Raises `InputError` for unusable input, including a dose whose form does
-    not fit the regimen or a pump rate without a concentration.
+    Without a weight (None), a fixed dose is checked as usual and a dose per kg
+    against the range per kg (nothing is restated in mg/hr, and a note says the
+    weight is needed for that). Raises `InputError` for unusable input,
+    including a dose whose form does not fit the regimen, a pump rate without a
+    concentration, or a rate not per kg without a weight.
     """
+    rule_set = rule_set_of(rules)
+    rule = rule_set.find(regimen)
+    if rule.kind == "weight-based-rate" and weight is None:
+        return check_against(_without_weight(rule, rule_set, regimen, concentration, basis), dose)
     result = calculate(
         weight=weight,
         regimen=regimen,
@@ -117,12 +146,68 @@ def check(
         height=height,
         sex=sex,
         basis=basis,
-        rules=rules,
+        rules=rule_set,
     )
     return check_against(result, dose)
 
 
-def check_against(result: DoseResult, dose: object) -> CheckResult:
+@dataclass(frozen=True, kw_only=True)
+class _RuleOnly:
+    """What a check against the rule's own range needs, for a patient without a weight:
+    the fields of a `DoseResult` that such a check reads, none computed from a weight."""
+
+    drug: str
+    regimen: str
+    route: str
+    kind: RegimenKind
+    rule_range: QuantityRange
+    dosing_weight: None = None
+    concentration: Quantity | None
+    dose: None = None
+    pump_rate: None = None
+    volume: None = None
+    side_effects: list[str]
+    supervision: str
+    warnings: list[DoseWarning]
+    notes: list[str]
+    basis: Basis
+    disclaimer: str = DISCLAIMER
+
+
+def _without_weight(
+    rule: Regimen, rule_set: RuleSet, regimen: str, concentration: object, basis: str
+) -> _RuleOnly:
+    conc = parse_quantity(concentration, CONCENTRATION) if is_given(concentration) else None
+    rule_range = QuantityRange.between(*rule.dose.quantities())
+    inputs = {
+        "regimen": regimen,
+        "concentration": None if conc is None else _shown(concentration, conc),
+        "basis": read_basis(basis),
+    }
+    return _RuleOnly(
+        drug=rule.drug,
+        regimen=rule.id,
+        route=rule.route,
+        kind=rule.kind,
+        rule_range=rule_range,
+        concentration=conc,
+        side_effects=list(rule.side_effects),
+        supervision=rule.supervision,
+        warnings=[],
+        notes=[NO_WEIGHT_NOTE, *not_specified(rule)],
+        basis=rule_basis(
+            rule, rule_set, inputs, f"the range in the source: {rule_range.display}", []
+        ),
+    )
+
+
+NO_WEIGHT_NOTE: Final = (
+    "No weight was given: the dose is checked against the range per kg only. "
+    "Restating it in mg/hr, or as a pump rate, needs the patient's weight."
+)
+
+
+def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     """Check a proposed ``dose`` against a range already calculated for a patient."""
     proposed, form = _read_dose(dose)
     in_rule_units = _in_rule_units(proposed, form, result, _shown(dose, proposed))
@@ -200,7 +285,9 @@ def _read_dose(value: object) -> tuple[Quantity, DoseForm]:
     )
 
 
-def _in_rule_units(proposed: Quantity, form: DoseForm, result: DoseResult, shown: str) -> Quantity:
+def _in_rule_units(
+    proposed: Quantity, form: DoseForm, result: DoseResult | _RuleOnly, shown: str
+) -> Quantity:
     if form not in _FORMS_BY_KIND[result.kind]:
         raise UnitError(
             "dose",
@@ -219,7 +306,13 @@ def _in_rule_units(proposed: Quantity, form: DoseForm, result: DoseResult, shown
             )
         quantity = quantity * result.concentration
     if form in ("absolute-rate", "pump-rate"):
-        assert result.dosing_weight is not None  # a rate regimen always has one
+        if result.dosing_weight is None:
+            raise MissingInputError(
+                "weight",
+                f"the dose '{shown}' is {_FORM_WORDS[form]}, not a rate per kg: comparing it "
+                f"with the range per kg ({result.rule_range.display}) needs the patient's weight",
+                "Enter the weight, or give the dose per kg, e.g. '0.4 mg/kg/hr'",
+            )
         quantity = quantity / result.dosing_weight.quantity
     return quantity.to(result.rule_range.low.units)
 
@@ -315,48 +408,100 @@ def _display(
     dose_rate: Quantity | None,
     pump_rate: Quantity | None,
     volume: Quantity | None,
-    result: DoseResult,
+    result: DoseResult | _RuleOnly,
 ) -> dict[str, str]:
-    bounds = [result.rule_range.low, result.rule_range.high]
-    patient_bounds = [result.dose.low, result.dose.high]
+    """Each restatement of the dose beside the range it is compared with, that range shown
+    so that the two never contradict each other (`QuantityRange.display_beside`)."""
+    qualifier = result.rule_range.qualifier
     shown = {
-        "verdict": {
-            "below": "BELOW the range",
-            "within": "WITHIN the range",
-            "above": "ABOVE the range",
-        }[verdict],
+        "verdict": VERDICT_WORDS[verdict],
         "proposed": format_exact(proposed),
-        "in_rule_units": format_apart_from(in_rule_units, bounds),
-        "range": result.rule_range.display,
-        "patient_range": result.dose.display,
+        "in_rule_units": _beside(in_rule_units, result.rule_range)
+        + (f", {qualifier}" if qualifier else ""),
+        "range": result.rule_range.display_beside(in_rule_units),
     }
-    if dose_rate is not None:
-        shown["dose_rate"] = format_apart_from(dose_rate, patient_bounds)
-    if pump_rate is not None and result.pump_rate is not None:
-        shown["pump_rate"] = format_apart_from(
-            pump_rate, [result.pump_rate.low, result.pump_rate.high]
-        )
-    if volume is not None and result.volume is not None:
-        shown["volume"] = format_apart_from(volume, [result.volume.low, result.volume.high])
+    for key, value, compared in (
+        ("dose_rate", dose_rate, result.dose),
+        ("pump_rate", pump_rate, result.pump_rate),
+        ("volume", volume, result.volume),
+    ):
+        if value is not None and compared is not None:
+            shown[key] = _beside(value, compared)
+            shown[f"{key}_range"] = compared.display_beside(value)
+    if result.dose is not None:
+        shown["patient_range"] = result.dose.display_beside(dose_rate or in_rule_units)
     return shown
+
+
+VERDICT_WORDS: Final[dict[Verdict, str]] = {
+    "below": "BELOW the range",
+    "within": "WITHIN the range",
+    "above": "ABOVE the range",
+}
+
+
+def _beside(value: Quantity, compared: QuantityRange) -> str:
+    return format_apart_from(value, [compared.low, compared.high])
+
+
+def ratio_text(ratio: Fraction) -> str:
+    """The proposed dose over its nearest bound, never reading as 1 unless it is 1."""
+    return number_apart_from(ratio, [Fraction(1)])
 
 
 def _restatement(
     proposed: Quantity,
     form: DoseForm,
     in_rule_units: Quantity,
-    result: DoseResult,
+    result: DoseResult | _RuleOnly,
     verdict: Verdict,
 ) -> str:
     entered = format_exact(proposed)
-    restated = format_apart_from(in_rule_units, [result.rule_range.low, result.rule_range.high])
+    restated = _beside(in_rule_units, result.rule_range)
     via = ""
     if form in ("pump-rate", "volume") and result.concentration is not None:
-        via += f" × {format_exact(result.concentration)}"
+        via += f" × {operand(result.concentration)}"
+    worked = proposed
+    if form in ("pump-rate", "volume") and result.concentration is not None:
+        worked = worked * result.concentration
     if form in ("absolute-rate", "pump-rate") and result.dosing_weight is not None:
-        via += f" ÷ {format_body(result.dosing_weight.quantity)}"
+        dosing = result.dosing_weight
+        via += f" ÷ {format_body(dosing.quantity)} ({dosing.basis} body weight)"
+        worked = worked / dosing.quantity
+    via += _conversion(worked.units, result.rule_range.low.units)
     working = entered if not via and entered == restated else f"{entered}{via} = {restated}"
-    return f"{working}; the range is {result.rule_range.display}, so the dose is {verdict} it"
+    return (
+        f"{working}; the range is {result.rule_range.display_beside(in_rule_units)}, "
+        f"so the dose is {verdict} it"
+    )
+
+
+def _conversion(units: Unit, to: Unit) -> str:
+    """`` × 60 ÷ 1,000 (mcg/kg/min to mg/kg/hr)``: the factor each changed unit
+    multiplies by, so that the restatement checks by hand; empty when units agree."""
+    targets = {(dimension_of(name), power): name for name, power in unit_powers(to).items()}
+    times, by = [], []
+    for name, power in unit_powers(units).items():
+        target = targets.get((dimension_of(name), power), name)
+        factor = magnitude(
+            registry().Quantity(Fraction(1), named_unit(name)).to(named_unit(target))
+        )
+        factor = factor**power
+        if factor.denominator == 1 and factor != 1:
+            times.append(factor)
+        elif factor.numerator == 1 and factor != 1:
+            by.append(1 / factor)
+        elif factor != 1:  # no whole factor either way: the exact decimal
+            times.append(factor)
+    if not times and not by:
+        return ""
+    steps = [f" × {format_number(f, decimals=_places(f))}" for f in times]
+    steps += [f" ÷ {format_number(f, decimals=_places(f))}" for f in by]
+    return "".join(steps) + f" ({unit_display(units)} to {unit_display(to)})"
+
+
+def _places(value: Fraction) -> int:
+    return next((p for p in range(13) if (value * 10**p).denominator == 1), 12)
 
 
 def _shown(value: object, parsed: Quantity) -> str:

@@ -10,12 +10,24 @@ units; ``display`` strings follow the rounding rule in `dosecalc.foundation.disp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from fractions import Fraction
 from functools import cached_property
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from dosecalc.foundation.display import JsonNumber, JsonQuantity, format_range, format_steps
+from dosecalc.foundation.display import (
+    Figure,
+    JsonNumber,
+    JsonQuantity,
+    figure,
+    figure_beside,
+    figure_range,
+    magnitude,
+    range_text,
+    unit_display,
+)
 from dosecalc.foundation.units import Quantity, named_unit
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
 from dosecalc.ruleset.schema import RegimenKind
@@ -38,15 +50,63 @@ class _Frozen(BaseModel):
 
 
 class QuantityRange(_Frozen):
-    """An inclusive range of exact quantities; ``display`` is never wider than it."""
+    """An inclusive range of exact quantities, and its bounds as shown (never outside it).
+
+    ``shown_low`` and ``shown_high`` are the figures a person reads (in ``low``'s
+    unit); a figure worked out from this range is worked from them.
+    """
 
     low: JsonQuantity
     high: JsonQuantity
     display: str
+    shown_low: Figure = Field(exclude=True, repr=False)
+    shown_high: Figure = Field(exclude=True, repr=False)
+    qualifier: str = Field(default="", exclude=True, repr=False)
 
     @classmethod
-    def between(cls, low: Quantity, high: Quantity) -> QuantityRange:
-        return cls(low=low, high=high, display=format_range(low, high))
+    def between(
+        cls,
+        low: Quantity,
+        high: Quantity,
+        worked_from: tuple[Fraction, Fraction] | None = None,
+        qualifier: str = "",
+    ) -> QuantityRange:
+        """The range ``low`` to ``high``; ``worked_from`` are its bounds worked out from
+        figures shown before (in ``low``'s unit), which the display rounds instead of the
+        exact ones; ``qualifier`` follows the range ("per kg of dosing weight (64.86 kg)")."""
+        # A worked range lies inside the exact one (it starts from figures shown inside
+        # theirs), so a figure inside it is inside both, and agrees with those it came from.
+        shown_low, shown_high = figure_range(
+            *(worked_from or (magnitude(low), magnitude(high.to(low.units))))
+        )
+        return cls(
+            low=low,
+            high=high,
+            display=_qualified(
+                range_text(shown_low, shown_high, unit_display(low.units)), qualifier
+            ),
+            shown_low=shown_low,
+            shown_high=shown_high,
+            qualifier=qualifier,
+        )
+
+    def display_beside(self, value: Quantity) -> str:
+        """The range as shown beside ``value``: a bound that ``value`` lies between and its
+        rounded figure is shown exactly, so that a verdict never contradicts the range."""
+        bounds = (magnitude(self.low), magnitude(self.high.to(self.low.units)))
+        number = magnitude(value.to(self.low.units))
+        low, high = self.shown_low, self.shown_high
+        if bounds[0] <= number < low.value:
+            low = figure_beside(bounds[0], number, "up")
+        if high.value < number <= bounds[1]:
+            high = figure_beside(bounds[1], number, "down")
+        if (low, high) == (self.shown_low, self.shown_high):
+            return self.display
+        return _qualified(range_text(low, high, unit_display(self.low.units)), self.qualifier)
+
+    def worked(self, operation: Callable[[Fraction], Fraction]) -> tuple[Fraction, Fraction]:
+        """``operation`` applied to each bound as shown: the start of the next figure."""
+        return operation(self.shown_low.value), operation(self.shown_high.value)
 
 
 class TitrationStep(_Frozen):
@@ -86,7 +146,7 @@ class DoseResult(_Frozen):
     route: str
     kind: RegimenKind
     rule_range: QuantityRange
-    patient: Patient
+    patient: Patient | None
     dosing_weight: DosingWeight | None
     concentration: JsonQuantity | None
     dose: QuantityRange
@@ -123,27 +183,47 @@ class DoseResult(_Frozen):
         weight = self.dosing_weight.quantity
         doses = [(rate * weight).to(named_unit(DOSE_RATE_UNIT)) for rate in rates]
         conc = self.concentration
-        pumps = (
-            [(dose / conc).to(named_unit(PUMP_RATE_UNIT)) for dose in doses]
-            if conc is not None
-            else None
-        )
-        rate_texts, dose_texts = format_steps(rates), format_steps(doses)
-        pump_texts = format_steps(pumps) if pumps is not None else None
+        pumps = [(dose / conc).to(named_unit(PUMP_RATE_UNIT)) for dose in doses] if conc else None
         table = []
         for i, (rate, dose) in enumerate(zip(rates, doses, strict=True)):
-            shown = {"rate_per_kg": rate_texts[i], "dose_rate": dose_texts[i]}
-            if pump_texts is not None:
-                shown["pump_rate"] = pump_texts[i]
-            table.append(
-                TitrationStep(
-                    rate_per_kg=rate,
-                    dose_rate=dose,
-                    pump_rate=pumps[i] if pumps else None,
-                    display=shown,
+            # Each figure from the one shown before it; the ends are the ranges shown above.
+            shown_rate = _step(i, count, self.rule_range, magnitude(rate))
+            shown_dose = _step(i, count, self.dose, _worked(shown_rate, rate, weight, dose))
+            shown = {
+                "rate_per_kg": shown_rate.with_unit(unit_display(rate.units)),
+                "dose_rate": shown_dose.with_unit(unit_display(dose.units)),
+            }
+            pump = None
+            if pumps is not None and conc is not None and self.pump_rate is not None:
+                pump = pumps[i]
+                worked = _worked(shown_dose, dose, 1 / conc, pump)
+                shown["pump_rate"] = _step(i, count, self.pump_rate, worked).with_unit(
+                    unit_display(pump.units)
                 )
+            table.append(
+                TitrationStep(rate_per_kg=rate, dose_rate=dose, pump_rate=pump, display=shown)
             )
         return table
+
+
+def _qualified(text: str, qualifier: str) -> str:
+    return f"{text}, {qualifier}" if qualifier else text
+
+
+def _step(i: int, count: int, whole: QuantityRange, worked: Fraction) -> Figure:
+    """Row ``i`` of ``count``: the range's figures at the ends, the display rule between,
+    inside the ends as shown."""
+    if i == 0:
+        return whole.shown_low
+    if i == count - 1:
+        return whole.shown_high
+    return figure(worked, inside=(whole.shown_low.value, whole.shown_high.value))
+
+
+def _worked(shown: Figure, exact: Quantity, factor: Quantity, result: Quantity) -> Fraction:
+    """The figure ``shown`` (for ``exact``) times ``factor``, in ``result``'s unit."""
+    operand = exact.__class__(shown.value, exact.units)
+    return magnitude((operand * factor).to(result.units))
 
 
 Verdict = Literal["below", "within", "above"]
@@ -190,7 +270,7 @@ class CheckResult(_Frozen):
     pump_rate: JsonQuantity | None
     volume: JsonQuantity | None
     range: QuantityRange
-    patient_range: QuantityRange
+    patient_range: QuantityRange | None
     ratio_to_bound: JsonNumber
     probable_entry_error: EntryErrorFlag | None
     display: dict[str, str]

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Final, TypedDict
 
 from dosecalc.clinical.calculate import Rules, calculate
-from dosecalc.clinical.check import check_against
+from dosecalc.clinical.check import check, check_against
 from dosecalc.clinical.result import CheckResult, DoseResult
 from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.foundation.units import CONCENTRATION, HEIGHT, WEIGHT, is_given, parse_quantity
@@ -46,9 +46,9 @@ class SessionInputs:
 
 
 class CalculateArguments(TypedDict):
-    """What a session passes to `calculate` (blank optional fields become None)."""
+    """What a session passes to `calculate` (blank fields become None)."""
 
-    weight: str
+    weight: str | None
     regimen: str
     concentration: str | None
     height: str | None
@@ -81,7 +81,7 @@ class Session:
         """The arguments this session passes to `calculate`."""
         inputs = self.inputs
         return {
-            "weight": inputs.weight_text(),
+            "weight": inputs.weight_text() or None,
             "regimen": inputs.regimen,
             "concentration": inputs.concentration or None,
             "height": inputs.height_text() or None,
@@ -98,6 +98,7 @@ class Session:
             self.result = calculate(**self.calculate_arguments(), rules=self._rules)
         except InputError as error:
             self.errors = {error.field: str(error)}
+            self._check_without_weight()
             return
         except DoseCalcError as error:  # an invalid rule folder: nothing is shown
             self.errors = {"rules": str(error)}
@@ -108,11 +109,29 @@ class Session:
             except InputError as error:
                 self.errors = {error.field: str(error)}
 
+    def _check_without_weight(self) -> None:
+        """With no weight, an order may still be checked against the range per kg
+        (`check`); the weight's own message stays, since nothing else is shown."""
+        if (
+            set(self.errors) != {"weight"}
+            or self.inputs.weight.strip()
+            or not is_given(self.inputs.dose)
+        ):
+            return
+        try:
+            self.check_result = check(
+                **self.calculate_arguments(), dose=self.inputs.dose, rules=self._rules
+            )
+        except InputError as error:
+            self.errors = {**self.errors, error.field: str(error)}
+
     def _field_errors(self) -> dict[str, str]:
         """Each field checked on its own, so every invalid field gets its message."""
         inputs = self.inputs
         checks: dict[str, Callable[[], object]] = {
-            "weight": lambda: parse_quantity(inputs.weight_text(), WEIGHT),
+            "weight": lambda: (
+                is_given(inputs.weight) and parse_quantity(inputs.weight_text(), WEIGHT)
+            ),
             "height": lambda: (
                 is_given(inputs.height) and parse_quantity(inputs.height_text(), HEIGHT)
             ),

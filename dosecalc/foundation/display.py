@@ -1,15 +1,18 @@
 """How quantities are shown: the one place for rounding, ISMP display and UCUM codes.
 
-The rounding rule (README, "How numbers are shown"):
+The display rule (README, "How numbers are shown"), stated once in `ROUNDING_RULE`:
 
-* Doses, rates and volumes: 3 significant figures, never rounding away whole
-  digits (1,234 mg stays 1,234 mg).
-* A range is shown at one precision for both bounds, with the low bound
-  rounded up and the high bound rounded down, so the range on screen is never
-  wider than the true one. If that would make low > high, more decimals are
-  shown until it does not.
-* Body measurements derived by conversion (kg from lb, IBW, BMI): 2 decimal
-  places. Values a person entered are echoed exactly.
+* A dose, rate or volume whose exact value has at most 5 significant figures is
+  shown exactly (12.21 mg/hr, 19.458 mg/hr).
+* Any other is rounded to 3 significant figures (whole digits are never rounded
+  away; in a range, to at least the decimals its other bound shows), to nearest,
+  or toward the inside where the nearest would lie outside the range it belongs
+  to, so that no figure shown lies outside the exact range it stands for. A
+  rounded figure says so: "(rounded)", "(rounded up)" or "(rounded down)".
+* Each figure is worked out from the figures shown before it (the pump rate
+  from the dose rate as shown), so every line of arithmetic checks by hand.
+* Body measurements (kg from lb, inches from cm, IBW, ABW, BMI) are shown and
+  used to 2 decimal places, to nearest. Values a person entered are echoed exactly.
 
 Display follows ISMP: a leading zero (0.3), no trailing zero (5 mg), ``mcg``
 not ``µg``, ``mL`` not ``cc``, ``hr`` spelled out, a space before the unit and
@@ -32,10 +35,15 @@ from pydantic import PlainSerializer
 from dosecalc.foundation.units import Quantity, Unit, dimension_of, unit_powers
 
 ROUNDING_RULE: Final = (
-    "Doses, rates and volumes are shown to 3 significant figures; ranges are rounded "
-    "inward (low up, high down), so no range shown is wider than the exact one. "
-    "Exact values are in the JSON output; audit files give 6 significant figures."
+    "A figure with at most 5 significant figures is shown exactly. Any other is rounded "
+    "to 3 significant figures (in a range, to at least the decimals of its other bound), "
+    "to nearest, or toward the inside where the nearest would lie outside its range, and "
+    "is marked (rounded), (rounded up) or (rounded down). Each figure is worked from the "
+    "figures shown before it. Weights, heights and BMI are shown and used to 2 decimal "
+    "places. Exact values are in the JSON output; audit files give 6 significant figures."
 )
+EXACT_SIGNIFICANT_FIGURES: Final = 5
+"""A figure with at most this many significant figures is short enough to show exactly."""
 SIGNIFICANT_FIGURES: Final = 3
 DATA_SIGNIFICANT_FIGURES: Final = 6
 BODY_DECIMALS: Final = 2
@@ -166,28 +174,36 @@ def _rounded(value: Fraction, places: int, rounding: Rounding) -> Fraction:
 
 
 def format_apart_from(quantity: Quantity, bounds: Sequence[Quantity]) -> str:
-    """``quantity`` to nearest, with as many more decimals as it takes never to read as
-    equal to a bound it is not equal to (0.5004 mg/kg/hr is never shown as "0.5").
+    """``quantity`` as the display rule shows it, with as many more decimals as it takes
+    never to read as equal to a bound it is not equal to (0.5004 mg/kg/hr is never
+    shown as "0.5").
 
     Closer to a bound than 12 more decimals can show, it says so in words:
     "just over 0.5 mg/kg/hr" (ISMP: no ">" or "<", which are misread).
     """
-    value = magnitude(quantity)
-    unit = unit_display(quantity.units)
     others = [magnitude(bound.to(quantity.units)) for bound in bounds]
+    return number_apart_from(magnitude(quantity), others, unit_display(quantity.units))
+
+
+def number_apart_from(value: Fraction, others: Sequence[Fraction], unit: str = "") -> str:
+    """`format_apart_from` for a plain number (a ratio: "1.003", never "1" for 1.003)."""
+    spaced = f" {unit}" if unit else ""
+    if _is_short(value):
+        return f"{figure(value).text}{spaced}"
     places = significant_decimals(value)
     for extra in range(_MAX_EXTRA_DECIMALS + 1):
         shown = _rounded(value, places + extra, "nearest")
-        # A bound, however it is rounded at this precision, must not look the same.
+        # Another value, however it is rounded at this precision, must not look the same.
         alike = [
             other
             for other in others
             if other != value and shown in {_rounded(other, places + extra, r) for r in _ROUNDINGS}
         ]
         if not alike:
-            return f"{format_number(shown, decimals=places + extra)} {unit}"
+            text = format_number(shown, decimals=places + extra)
+            return f"{text}{spaced}{_MARKS['nearest'] if shown != value else ''}"
     bound = alike[0]
-    return f"just {'over' if value > bound else 'under'} {format_number(bound)} {unit}"
+    return f"just {'over' if value > bound else 'under'} {format_number(bound)}{spaced}"
 
 
 def format_body(quantity: Quantity) -> str:
@@ -199,73 +215,159 @@ def format_body(quantity: Quantity) -> str:
 def format_exact(quantity: Quantity) -> str:
     """``154.3 lb``: a value as entered, every decimal shown.
 
-    A value with no finite decimal form (1 g/3 mL) is shown to
+    A ratio with no finite decimal form (1 g/3 mL) is written as one amount in
+    another, ``1 g in 3 mL``, which is exact; any other such value is shown to
     EXACT_DECIMALS places.
     """
     value = magnitude(quantity)
+    unit = unit_display(quantity.units)
+    if (value * 10**EXACT_DECIMALS).denominator != 1 and unit.count("/") == 1:
+        amount, per = unit.split("/")
+        return (
+            f"{format_number(Fraction(value.numerator))} {amount} in "
+            f"{format_number(Fraction(value.denominator))} {per}"
+        )
     places = next(
         (p for p in range(EXACT_DECIMALS + 1) if (value * 10**p).denominator == 1), EXACT_DECIMALS
     )
-    return f"{format_number(value, decimals=places)} {unit_display(quantity.units)}"
+    return f"{format_number(value, decimals=places)} {unit}"
 
 
-def range_bounds_text(low: Quantity, high: Quantity) -> tuple[str, str]:
-    """Low rounded up and high rounded down, at one shared precision (never wider)."""
-    shown_low, shown_high, places = _inward(magnitude(low), magnitude(high.to(low.units)))
-    return format_number(shown_low, decimals=places), format_number(shown_high, decimals=places)
+@dataclass(frozen=True)
+class Figure:
+    """One figure as shown: its value, its text (no unit), and how it was rounded.
 
-
-def range_bounds(low: Quantity, high: Quantity) -> tuple[Fraction, Fraction]:
-    """The values `range_bounds_text` shows, as numbers in ``low``'s unit: for a record
-    (FHIR) that must say what the clinician reads, never a wider range."""
-    shown_low, shown_high, _places = _inward(magnitude(low), magnitude(high.to(low.units)))
-    return shown_low, shown_high
-
-
-def format_steps(steps: Sequence[Quantity]) -> list[str]:
-    """Texts for ascending values across a range (a titration table).
-
-    The ends are shown as the range is (inward); the steps between are
-    rounded to nearest at the same precision and kept inside the shown range.
+    ``rounding`` is None when the figure is the exact value; ``value`` is what a
+    person reads, and what the next figure is worked out from.
     """
-    values = [magnitude(step.to(steps[0].units)) for step in steps]
-    shown_low, shown_high, places = _inward(values[0], values[-1])
-    unit = unit_display(steps[0].units)
-    shown = [min(max(_rounded(v, places, "nearest"), shown_low), shown_high) for v in values]
-    shown[0], shown[-1] = shown_low, shown_high
-    return [f"{format_number(value, decimals=places)} {unit}" for value in shown]
+
+    value: Fraction
+    text: str
+    rounding: Rounding | None
+    places: int
+
+    def with_unit(self, unit: str) -> str:
+        """``4.08 mL/hr (rounded up)``: the figure, its unit, and its rounding if any."""
+        return f"{self.text} {unit}{_MARKS[self.rounding] if self.rounding else ''}"
 
 
-def _inward(low: Fraction, high: Fraction) -> tuple[Fraction, Fraction, int]:
-    """Low rounded up and high rounded down at the fewest places where they do not cross.
+_MARKS: Final[dict[Rounding, str]] = {
+    "nearest": " (rounded)",
+    "up": " (rounded up)",
+    "down": " (rounded down)",
+}
 
-    Two different bounds always have a decimal between them, found by adding places; a
-    range of one value with no finite decimal form (1/3) is shown once, at its nearest.
+
+def figure(
+    value: Fraction, inside: tuple[Fraction, Fraction] | None = None, min_places: int = 0
+) -> Figure:
+    """``value`` under the display rule: exactly when short, else rounded and marked.
+
+    A rounded figure takes 3 significant figures (at least ``min_places`` decimals), to
+    nearest, or toward the inside where the nearest falls outside ``inside``; more
+    decimals are added until a figure inside exists. A value with no finite decimal
+    form squeezed into a range of one value is shown at its nearest, marked.
     """
-    places = max(significant_decimals(low), significant_decimals(high))
+    if _is_short(value):
+        places = _exact_places(value)
+        return Figure(value, format_number(value, decimals=places), None, places)
+    places = max(significant_decimals(value), min_places)
     extra = 0
-    while True:
-        shown_low = _rounded(low, places + extra, "up")
-        shown_high = _rounded(high, places + extra, "down")
-        if shown_low <= shown_high:
-            return shown_low, shown_high, places + extra
-        if low >= high and extra >= _MAX_EXTRA_DECIMALS:
-            shown = _rounded(low, places + extra, "nearest")
-            return shown, shown, places + extra
+    # Between two different bounds there is always a decimal: keep adding places.
+    while extra <= _MAX_EXTRA_DECIMALS or (
+        inside is not None and inside[0] <= value <= inside[1] and inside[0] < inside[1]
+    ):
+        shown = _inside_at(value, places + extra, inside)
+        if shown is not None:
+            return shown
         extra += 1
+    return _figure_at(value, places + _MAX_EXTRA_DECIMALS, "nearest")
+
+
+def figure_range(
+    low: Fraction, high: Fraction, inside: tuple[Fraction, Fraction] | None = None
+) -> tuple[Figure, Figure]:
+    """The two bounds of an inclusive range as shown: each inside ``inside`` (the exact
+    range, by default ``low`` to ``high``), the low one never above the high one, a
+    rounded bound to at least its partner's decimals.
+
+    ``low`` and ``high`` may be worked from figures shown before (a pump rate from the
+    dose rate as shown), while ``inside`` is the exact range they stand for.
+    """
+    inside = (low, high) if inside is None else inside
+    places = 0
+    while True:
+        low_shown = figure(low, inside, places)
+        high_shown = figure(high, inside, places)
+        wanted = max(low_shown.places, high_shown.places)
+        settled = all(f.rounding is None or f.places >= wanted for f in (low_shown, high_shown))
+        if settled and low_shown.value <= high_shown.value:
+            return low_shown, high_shown
+        if places > wanted + _MAX_EXTRA_DECIMALS:
+            return low_shown, low_shown
+        places = max(places + 1, wanted)
+
+
+def _inside_at(
+    value: Fraction, places: int, inside: tuple[Fraction, Fraction] | None
+) -> Figure | None:
+    nearest = _figure_at(value, places, "nearest")
+    if inside is None:
+        return nearest
+    low, high = inside
+    if low <= nearest.value <= high:
+        return nearest
+    toward = _figure_at(value, places, "up" if nearest.value < low else "down")
+    return toward if low <= toward.value <= high else None
+
+
+def _figure_at(value: Fraction, places: int, rounding: Rounding) -> Figure:
+    shown = _rounded(value, places, rounding)
+    return Figure(shown, format_number(shown, decimals=places), rounding, places)
+
+
+def _is_short(value: Fraction) -> bool:
+    """Whether ``value`` has an exact decimal form of at most EXACT_SIGNIFICANT_FIGURES
+    significant figures (whole digits always count as short)."""
+    places = max(0, EXACT_SIGNIFICANT_FIGURES - 1 - _exponent(abs(value))) if value else 0
+    return bool((value * 10**places).denominator == 1)
+
+
+def _exact_places(value: Fraction) -> int:
+    """The decimals of a value with a short exact decimal form."""
+    return next(p for p in range(EXACT_DECIMALS + 1) if (value * 10**p).denominator == 1)
+
+
+def figure_beside(bound: Fraction, value: Fraction, rounding: Rounding) -> Figure:
+    """A range's ``bound`` shown so that ``value``, which lies inside the range, never
+    reads as outside it: exactly, or with decimals added, rounded in ``rounding``'s
+    direction (up for a low bound) until ``value`` is on the inside of it."""
+    if (bound * 10**EXACT_DECIMALS).denominator == 1:
+        places = _exact_places(bound)
+        return Figure(bound, format_number(bound, decimals=places), None, places)
+    places = significant_decimals(bound)
+    for extra in range(_MAX_EXTRA_DECIMALS + 1):
+        shown = _figure_at(bound, places + extra, rounding)
+        if (shown.value <= value) if rounding == "up" else (shown.value >= value):
+            return shown
+    return _figure_at(bound, places + _MAX_EXTRA_DECIMALS, "nearest")
+
+
+def range_text(low: Figure, high: Figure, unit: str) -> str:
+    """``12.21 to 20.33 mg/hr (high rounded)``: ranges say "to" (a dash can be read as a
+    minus sign), and say which bound is rounded and how."""
+    marks = [
+        f"{name} {_MARKS[shown.rounding].strip(' ()')}"
+        for name, shown in (("low", low), ("high", high))
+        if shown.rounding is not None
+    ]
+    return f"{low.text} to {high.text} {unit}" + (f" ({', '.join(marks)})" if marks else "")
 
 
 def format_range(low: Quantity, high: Quantity) -> str:
-    """``21 to 35 mg/hr`` (ranges say "to": a dash can be read as a minus sign)."""
-    low_text, high_text = range_bounds_text(low, high)
-    return f"{low_text} to {high_text} {unit_display(low.units)}"
-
-
-def format_range_bounds(low: Quantity, high: Quantity) -> tuple[str, str]:
-    """``("21 mg/hr", "35 mg/hr")``: each bound as `format_range` rounds it, with its unit."""
-    low_text, high_text = range_bounds_text(low, high)
-    unit = unit_display(low.units)
-    return f"{low_text} {unit}", f"{high_text} {unit}"
+    """``21 to 35 mg/hr``: an exact range under the display rule (see `range_text`)."""
+    low_shown, high_shown = figure_range(magnitude(low), magnitude(high.to(low.units)))
+    return range_text(low_shown, high_shown, unit_display(low.units))
 
 
 def magnitude(quantity: Quantity) -> Fraction:

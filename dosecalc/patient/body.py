@@ -10,10 +10,15 @@ Ideal body weight is Devine's formula (Devine BJ, Drug Intell Clin Pharm
 60 inches. Adjusted body weight is IBW + 0.4 x (actual - IBW), the convention
 MedCalc-Bench and clinPK use. Dosing-weight policy: the chosen basis, except
 that the actual weight is used whenever it is below IBW (a warning says so).
+
+Every weight a dose is worked from is the one shown: to the nearest 0.01 kg
+(`BODY_DECIMALS`), and IBW from the height in inches as shown, so that each
+line of the basis checks by hand.
 """
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Final, Literal
 
@@ -70,7 +75,8 @@ class DoseWarning(BaseModel):
 
 
 class Patient(BaseModel):
-    """The patient as entered, with the weights derived from it (all exact)."""
+    """The patient as entered (exact), with the weights derived from it as shown and used:
+    IBW and ABW to the nearest 0.01 kg, IBW worked from the height in inches to 0.01 in."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
     weight: JsonQuantity
@@ -87,7 +93,8 @@ class Patient(BaseModel):
 
 
 class DosingWeight(BaseModel):
-    """The weight the dose is calculated on (exact, in kg), and which basis it follows."""
+    """The weight the dose is calculated on, in kg to the nearest 0.01 kg (as shown), and
+    which basis it follows."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
     value: JsonNumber
@@ -157,7 +164,7 @@ def assess_patient(
             ibw, ibw_warnings = _ideal_body_weight(height_cm, chosen_sex)
             warnings += ibw_warnings
             if ibw is not None:
-                abw = ibw + ADJUSTED_WEIGHT_FACTOR * (weight_kg - ibw)
+                abw = body_figure(ibw + ADJUSTED_WEIGHT_FACTOR * (body_figure(weight_kg) - ibw))
     patient = Patient(
         weight=entered_weight,
         weight_kg=weight_kg,
@@ -171,6 +178,14 @@ def assess_patient(
         display=_patient_display(entered_weight, weight_kg, entered_height, ibw, abw, bmi),
     )
     return patient, warnings
+
+
+def read_unused_measurements(height: object, sex: object) -> None:
+    """Read a height and sex given for a regimen that uses no weight: a wrong entry is
+    refused as it would be anywhere else, never passed over in silence."""
+    if is_given(height):
+        _within(parse_quantity(height, HEIGHT), HEIGHT, HEIGHT_LIMITS_CM, "patient measures")
+    read_sex(sex)
 
 
 def choose_dosing_weight(patient: Patient, basis: Basis) -> tuple[DosingWeight, list[DoseWarning]]:
@@ -201,7 +216,7 @@ def choose_dosing_weight(patient: Patient, basis: Basis) -> tuple[DosingWeight, 
             "Use the 'actual' basis for this patient",
         )
     ibw: Quantity = patient.ideal_body_weight
-    if actual < ibw:
+    if body_figure(actual) < ibw:
         warning = DoseWarning(
             code="actual-below-ideal",
             message=f"Actual weight ({format_body(actual)}) is below ideal body weight "
@@ -213,10 +228,23 @@ def choose_dosing_weight(patient: Patient, basis: Basis) -> tuple[DosingWeight, 
     return _dosing(chosen, basis, basis), []
 
 
+def body_figure(quantity: Quantity) -> Quantity:
+    """``quantity`` to the nearest 0.01 of its unit (`BODY_DECIMALS`): as shown, and as used."""
+    places = 10**BODY_DECIMALS
+    value = Fraction(math.floor(quantity.magnitude * places + Fraction(1, 2)), places)
+    return registry().Quantity(value, quantity.units)
+
+
+def height_in_inches(height_cm: Quantity) -> Quantity:
+    """The height in inches as shown (0.01 in), which Devine's formula is worked from."""
+    return body_figure(height_cm.to(named_unit("inch")))
+
+
 def _dosing(quantity: Quantity, basis: Basis, requested: Basis) -> DosingWeight:
-    shown = f"{format_body(quantity)} ({basis} body weight)"
+    used = body_figure(quantity.to(named_unit("kg")))
+    shown = f"{format_body(used)} ({basis} body weight)"
     return DosingWeight(
-        value=quantity.to(named_unit("kg")).magnitude,
+        value=used.magnitude,
         basis=basis,
         requested_basis=requested,
         display=shown,
@@ -280,13 +308,19 @@ def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
     return warnings
 
 
+def devine_kg(inches: Fraction, sex: Sex) -> Fraction:
+    """Devine's ideal body weight in kg, before rounding, for a height in inches."""
+    return DEVINE_BASE_KG[sex] + DEVINE_KG_PER_INCH * (inches - DEVINE_FROM_INCHES)
+
+
 def _ideal_body_weight(height_cm: Quantity, sex: Sex) -> tuple[Quantity | None, list[DoseWarning]]:
-    inches = height_cm.to(named_unit("inch")).magnitude
-    kg = DEVINE_BASE_KG[sex] + DEVINE_KG_PER_INCH * (inches - DEVINE_FROM_INCHES)
+    inches = height_in_inches(height_cm).magnitude
+    kg = devine_kg(inches, sex)
+    ibw = body_figure(registry().Quantity(kg, named_unit("kg")))
     if inches >= DEVINE_FROM_INCHES:
-        return registry().Quantity(kg, named_unit("kg")), []
+        return ibw, []
     threshold = registry().Quantity(DEVINE_FROM_INCHES, named_unit("inch"))
-    if kg <= 0:
+    if ibw.magnitude <= 0:
         return None, [
             DoseWarning(
                 code="ideal-weight-undefined",
@@ -294,7 +328,7 @@ def _ideal_body_weight(height_cm: Quantity, sex: Sex) -> tuple[Quantity | None, 
                 f"{format_body(height_cm)}; ideal and adjusted body weight are not shown.",
             )
         ]
-    return registry().Quantity(kg, named_unit("kg")), [
+    return ibw, [
         DoseWarning(
             code="devine-extrapolated",
             message=f"Height {format_body(height_cm)} is under {format_body(threshold)} "

@@ -25,6 +25,8 @@ class Table:
 
 def patient_rows(result: DoseResult) -> list[Row]:
     """The patient as entered and as derived, then the dosing weight and its basis."""
+    if result.patient is None:
+        return [("Weight", "not given (not used by this regimen)")]
     shown = result.patient.display
     rows = [("Weight", shown["weight"])]
     if "height" in shown:

@@ -10,7 +10,7 @@ What goes where, and why:
   unit (``rateRange`` in mg/kg/h, or ``doseRange`` in mg), then ``calculated``
   entries for this patient: mg/h, and mL/h (or mL per dose) with a
   concentration. A fixed dose gets no calculated mg entry: it does not depend
-  on the patient. Values are those the clinician reads (rounded inward, see
+  on the patient. Values are those the clinician reads (never outside the exact range, see
   `dosecalc.foundation.display`), so the record is never wider than the exact
   range and agrees with the text. Every Quantity is UCUM.
 * ``text``: the instruction, any warnings, the basis (source, rules version
@@ -34,7 +34,6 @@ from dosecalc.clinical.result import DoseResult, QuantityRange
 from dosecalc.foundation.display import (
     format_exact,
     json_number,
-    range_bounds,
     unit_display,
     unit_ucum,
 )
@@ -115,7 +114,7 @@ def _entry(kind: str, element: str, quantities: QuantityRange) -> dict[str, Any]
 
 
 def _range(quantities: QuantityRange) -> dict[str, Any]:
-    low, high = range_bounds(quantities.low, quantities.high)
+    low, high = quantities.shown_low.value, quantities.shown_high.value
     units = quantities.low.units
     return {
         bound: {

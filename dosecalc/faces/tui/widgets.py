@@ -99,7 +99,7 @@ class ResultPanel(WrappedText):
                 lines.append(f"{title}: {shown.display}")
         if result.dosing_weight is not None:
             lines.append(f"Dosing weight: {result.dosing_weight.display}")
-        patient = result.patient.display
+        patient = result.patient.display if result.patient is not None else {}
         for key, title in (
             ("weight", "Weight"),
             ("height", "Height"),

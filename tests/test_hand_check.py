@@ -1,0 +1,227 @@
+"""Every figure shown checks by hand, as a pharmacist would redo it.
+
+Each test reads only what is shown (the basis lines, the ranges, the check's
+restatements), redoes the arithmetic with the operands as shown, and holds the
+result to the display rule: an unmarked figure is exact, a figure marked
+"(rounded)" is the nearest at the decimals shown, "(rounded up)" and "(rounded
+down)" the next one in that direction. And no figure shown lies outside the
+exact range it stands for.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import dosecalc
+from dosecalc.foundation.display import magnitude
+from tests import strategies
+
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+MARK = re.compile(r"\((rounded(?: up| down)?)\)")
+_OPERATORS = {"×": "*", "÷": "/", "+": "+", "−": "-", "(": "(", ")": ")", "in": "/"}
+# "50 mg in 3 mL" is a division; "66.93 in − 60 in" are inches.
+_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[×÷+−()]|\bin(?= \d)")
+
+
+def value(text: str) -> Fraction:
+    return Fraction(text.replace(",", ""))
+
+
+def redo(expression: str) -> Fraction:
+    """The arithmetic of ``expression`` on its numbers as shown; units are words, skipped."""
+    words = re.sub(r"\([^()\d]*\)", "", expression)  # "(actual body weight)", no digits
+    python = " ".join(
+        f"Fraction('{token.replace(',', '')}')" if token[0].isdigit() else _OPERATORS[token]
+        for token in _TOKEN.findall(words)
+    )
+    return eval(python, {"Fraction": Fraction})
+
+
+def agrees(shown_text: str, mark: str | None, worked: Fraction) -> bool:
+    """Whether the figure ``shown_text`` is ``worked`` under the rule its mark states."""
+    shown = value(shown_text)
+    places = len(shown_text.split(".")[1]) if "." in shown_text else 0
+    unit = Fraction(1, 10**places)
+    if mark is None:
+        return shown == worked
+    if mark == "rounded":
+        return abs(shown - worked) <= unit / 2
+    if mark == "rounded up":
+        return worked <= shown < worked + unit
+    return worked - unit < shown <= worked
+
+
+def check_equation(equation: str) -> None:
+    """``a U × b V = c W (mark)[, used as d W (nearest 0.01 kg)]`` holds as shown."""
+    left, right = equation.rsplit(" = ", 1)
+    result = NUMBER.search(right)
+    assert result is not None, equation
+    mark = MARK.search(right[result.end() :].split(", used as")[0])
+    worked = redo(left)
+    assert agrees(result.group(), mark.group(1) if mark else None, worked), equation
+    if ", used as " in right:
+        used = NUMBER.search(right.split(", used as ")[1])
+        assert used is not None
+        assert abs(value(used.group()) - value(result.group())) <= Fraction(1, 200), equation
+
+
+def check_line(line: str) -> None:
+    """One basis line: a named step with its equations, or a conversion of an entry."""
+    name, _, body = line.partition(": ") if ": " in line.split(" = ")[0] else ("", "", line)
+    if name in ("weight", "height"):
+        if " = " not in body:  # "70.125 kg, used as 70.13 kg (nearest 0.01 kg)"
+            entered, used = (value(NUMBER.search(part).group()) for part in body.split(", used"))
+            assert abs(entered - used) <= Fraction(1, 200)
+            return
+        entered, rest = body.split(" = ", 1)
+        shown, factor = re.fullmatch(r"(.+?) \(1 \S+ = (.+?); nearest 0\.01 \w+\)", rest).groups()
+        # The entry may be compound ("9 st 6 lb"): each part is converted by its own unit.
+        assert abs(value(NUMBER.search(shown).group())) > 0
+        assert NUMBER.search(factor) is not None
+        return
+    if name in ("dosing weight", "the range in the source") or name.startswith("fixed dose"):
+        return
+    for equation in body.split("; "):
+        check_equation(equation)
+
+
+def all_figures_inside(result: dosecalc.DoseResult) -> None:
+    ranges = [result.rule_range, result.dose, result.dose_per_24h, result.dose_per_kg_per_min]
+    for shown in filter(None, [*ranges, result.pump_rate, result.volume]):
+        low, high = magnitude(shown.low), magnitude(shown.high.to(shown.low.units))
+        figures = re.match(r"([\d,.]+) to ([\d,.]+) ", shown.display)
+        assert figures is not None, shown.display
+        shown_low, shown_high = (value(text) for text in figures.groups())
+        assert low <= shown_low <= shown_high <= high, shown.display
+
+
+weights = st.one_of(
+    strategies.weights_kg.map(lambda kg: strategies.text(kg, "kg")),
+    strategies.weights_lb.map(lambda lb: strategies.text(lb, "lb")),
+)
+concentrations = st.none() | st.one_of(
+    strategies.concentrations_mg_per_ml.map(lambda c: strategies.text(c, "mg/mL")),
+    st.sampled_from(["50 mg/3 mL", "500 mg/7 mL", "10 mg/6 mL", "200 mg/30 mL"]),
+)
+bases = st.one_of(
+    st.just({"basis": "actual"}),
+    st.builds(
+        lambda basis, cm, sex: {"basis": basis, "height": strategies.text(cm, "cm"), "sex": sex},
+        st.sampled_from(["ideal", "adjusted"]),
+        strategies.heights_cm.filter(lambda cm: cm >= 140),
+        st.sampled_from(["male", "female"]),
+    ),
+    st.builds(
+        lambda basis, inches, sex: {"basis": basis, "height": f"{inches} in", "sex": sex},
+        st.sampled_from(["ideal", "adjusted"]),
+        st.integers(min_value=56, max_value=84),
+        st.sampled_from(["male", "female"]),
+    ),
+)
+
+
+@given(weights, concentrations, bases, st.sampled_from(["iv", "sl"]))
+@example("40.7 kg", "2 mg/mL", {"basis": "actual"}, "iv")
+@example("70 kg", "1 mg/mL", {"basis": "actual"}, "sl")
+@example("154.3 lb", "3 mg/mL", {"basis": "adjusted", "height": "170 cm", "sex": "male"}, "iv")
+def test_every_line_of_the_basis_holds_when_redone_with_the_figures_shown(
+    weight, concentration, basis, regimen
+):
+    try:
+        result = dosecalc.calculate(
+            weight=weight, regimen=regimen, concentration=concentration, **basis
+        )
+    except dosecalc.InputError:  # e.g. a height at which Devine's formula gives nothing
+        return
+    for line in [result.basis.formula, *result.basis.steps]:
+        check_line(line)
+    all_figures_inside(result)
+
+
+def _shown_range(display: str) -> tuple[Fraction, Fraction]:
+    low, high = re.match(r"([\d,.]+) to ([\d,.]+) ", display).groups()
+    return value(low), value(high)
+
+
+@given(weights, concentrations, bases)
+def test_figures_derived_from_one_another_agree_as_shown(weight, concentration, basis):
+    try:
+        result = dosecalc.calculate(
+            weight=weight, regimen="iv", concentration=concentration, **basis
+        )
+    except dosecalc.InputError:
+        return
+    dose_low, dose_high = _shown_range(result.dose.display)
+    day_low, day_high = _shown_range(result.dose_per_24h.display)
+    # Per 24 hours is the rate shown times 24, never a wider range than the rate's.
+    assert dose_low * 24 <= day_low <= day_high <= dose_high * 24
+    if result.pump_rate is not None:
+        conc = magnitude(result.concentration.to("mg/mL"))
+        pump_low, pump_high = _shown_range(result.pump_rate.display)
+        # The pump rates shown deliver doses inside the dose range shown.
+        assert dose_low <= pump_low * conc <= pump_high * conc <= dose_high
+    rows = result.titration
+    for column, whole in (("rate_per_kg", result.rule_range), ("dose_rate", result.dose)):
+        figures = [value(NUMBER.search(row.display[column]).group()) for row in rows]
+        assert figures == sorted(figures)
+        assert (figures[0], figures[-1]) == _shown_range(whole.display)
+    for row in rows:
+        rate = value(NUMBER.search(row.display["rate_per_kg"]).group())
+        dose = row.display["dose_rate"]
+        mark = MARK.search(dose)
+        worked = rate * result.dosing_weight.value
+        assert agrees(NUMBER.search(dose).group(), mark.group(1) if mark else None, worked), row
+        if "pump_rate" in row.display:
+            pump = row.display["pump_rate"]
+            mark = MARK.search(pump)
+            worked = value(NUMBER.search(dose).group()) / conc
+            assert agrees(NUMBER.search(pump).group(), mark.group(1) if mark else None, worked)
+
+
+proposed_doses = st.builds(
+    lambda number, unit: f"{format(number.normalize(), 'f')} {unit}",
+    st.decimals(min_value=Decimal("0.001"), max_value=Decimal(2000), places=4),
+    st.sampled_from(["mg/hr", "mg/kg/hr", "mcg/kg/min", "mL/hr"]),
+)
+
+
+@given(weights, st.sampled_from([None, "1 mg/mL", "2 mg/mL", "50 mg/3 mL"]), proposed_doses)
+@example("40.7 kg", None, "12.25 mg/hr")
+@example("64.86 kg", "2 mg/mL", "19.46 mg/hr")
+@example("70 kg", "2 mg/mL", "35.0004 mg/hr")
+def test_a_verdict_never_contradicts_the_range_shown_beside_it(weight, concentration, dose):
+    try:
+        result = dosecalc.check(weight=weight, regimen="iv", dose=dose, concentration=concentration)
+    except dosecalc.InputError:
+        return
+    shown = result.display
+    pairs = [("in_rule_units", "range")]
+    pairs += [(key, f"{key}_range") for key in ("dose_rate", "pump_rate") if key in shown]
+    for figure_key, range_key in pairs:
+        text = shown[figure_key]
+        low, high = _shown_range(shown[range_key])
+        if text.startswith("just "):
+            assert ("over" in text) == (result.verdict == "above")
+            continue
+        figure = value(NUMBER.search(text).group())
+        expected = "below" if figure < low else "above" if figure > high else "within"
+        assert expected == result.verdict, (text, shown[range_key])
+    ratio = dosecalc.clinical.check.ratio_text(result.ratio_to_bound)
+    if not ratio.startswith("just"):
+        assert (value(NUMBER.search(ratio).group()) == 1) == (result.ratio_to_bound == 1)
+
+
+@given(weights, proposed_doses)
+def test_the_check_restatement_holds_when_redone(weight, dose):
+    try:
+        result = dosecalc.check(weight=weight, regimen="iv", dose=dose, concentration="2 mg/mL")
+    except dosecalc.InputError:
+        return
+    working = result.basis.formula.split("; the range is")[0]
+    if " = " in working and "just " not in working:
+        check_equation(working)
