@@ -342,6 +342,13 @@ def test_a_part_of_a_route_that_is_not_one_of_its_alternatives_is_not_a_regimen(
         load_rules().find(name)
 
 
+def test_a_look_alike_that_lowers_to_a_plain_letter_never_finds_a_route():
+    rules = _with_routes("kidney infusion", "oral")  # the Kelvin sign lowers to a plain k
+    assert rules.find("Kidney Infusion").id == "iv-infusion"
+    with pytest.raises(UnknownRegimenError, match="is not a regimen"):
+        rules.find("\u212aidney infusion")
+
+
 def _with_routes(first: str, second: str) -> RuleSet:
     shipped = load_rules()
     one, two = shipped.regimens

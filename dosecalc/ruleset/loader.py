@@ -85,8 +85,10 @@ class RuleSet:
         refused with their ids, never settled by the order of the rule files.
         """
         # Only spaces are trimmed: a name with a control character or another script's
-        # space in it (a CR, U+2028) matches nothing, and is refused.
-        wanted = name.strip(" ").lower() if isinstance(name, str) else None
+        # space in it (a CR, U+2028) matches nothing, and is refused. Case is ignored in
+        # plain letters only: the Kelvin sign lowers to a plain k, yet is no letter k.
+        trimmed = name.strip(" ") if isinstance(name, str) else None
+        wanted = trimmed.lower() if trimmed is not None and trimmed.isascii() else trimmed
         found = self._by_name.get(wanted, ()) if wanted is not None else ()
         if len(found) == 1:
             return found[0]
