@@ -218,3 +218,135 @@ def order_rows(draw):
         )
     )
     return weight, regimen, dose, concentration, height, sex, basis
+
+
+# --- The spellings clinicians write: stones, feet and inch marks, "in", "per", routes. ---
+
+
+def decimal_text(value: Fraction) -> str:
+    """A Fraction with a finite decimal form as its decimal: 12.5, not 25/2."""
+    return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+
+
+_gap = st.sampled_from(["", " ", "  "])
+
+# Whole stones, with any pounds below one stone, inside the 0.5 to 500 kg bounds (77 st 13.99 lb
+# is 495.3 kg).
+stones = st.integers(min_value=1, max_value=77).map(Fraction)
+pounds_below_a_stone = st.decimals(
+    min_value=0, max_value=Decimal("13.99"), places=2, allow_nan=False
+).map(Fraction)
+pounds_of_a_stone_or_more = st.decimals(min_value=14, max_value=100, places=2, allow_nan=False).map(
+    Fraction
+)
+stone_words = st.sampled_from(["st", "stone", "stones", "ST", "Stone"])
+pound_words = st.sampled_from(["lb", "lbs", "pound", "pounds", "LB"])
+
+
+@st.composite
+def stones_and_pounds(draw, pounds=pounds_below_a_stone):
+    """``9 st 6 lb`` in any of its spellings and spacings: (text, stones, pounds)."""
+    s, p = draw(stones), draw(pounds)
+    text = (
+        f"{decimal_text(s)}{draw(_gap)}{draw(stone_words)}{draw(_gap.filter(bool))}"
+        f"{decimal_text(p)}{draw(_gap)}{draw(pound_words)}"
+    )
+    return text, s, p
+
+
+# Heights from 1 ft to 8 ft 11.9 in: inside the 30 to 275 cm bounds.
+feet = st.integers(min_value=1, max_value=8).map(Fraction)
+inches_below_a_foot = st.decimals(
+    min_value=0, max_value=Decimal("11.9"), places=1, allow_nan=False
+).map(Fraction)
+inches_of_a_foot_or_more = st.decimals(min_value=12, max_value=40, places=1, allow_nan=False).map(
+    Fraction
+)
+FOOT_MARKS = ["'", "\u2032", "\u2019"]  # apostrophe, prime, right single quotation mark
+INCH_MARKS = ['"', "\u2033", "\u201d"]  # quotation mark, double prime, right double quotation
+foot_marks = st.sampled_from(FOOT_MARKS)
+inch_marks = st.sampled_from(INCH_MARKS)
+
+
+@st.composite
+def feet_and_inches_marked(draw, inches=inches_below_a_foot):
+    """``5' 7"``, ``5'7`` (the inch mark left off), or with the prime and double prime or the
+    right quotation marks autocorrection types: (text, feet, inches)."""
+    f, i = draw(feet), draw(inches)
+    closing = draw(st.one_of(inch_marks, st.just("")))
+    text = f"{decimal_text(f)}{draw(_gap)}{draw(foot_marks)}{draw(_gap)}{decimal_text(i)}"
+    return f"{text}{draw(_gap) if closing else ''}{closing}", f, i
+
+
+# An amount in a volume, as written on a syringe label or an infusion bag.
+drug_amounts = st.decimals(
+    min_value=Decimal("0.01"), max_value=Decimal(5000), places=2, allow_nan=False
+).map(Fraction)
+volumes = st.decimals(
+    min_value=Decimal("0.1"), max_value=Decimal(1000), places=1, allow_nan=False
+).map(Fraction)
+amount_words = st.sampled_from(["mg", "mcg", "g", "MG", "milligrams", "micrograms"])
+volume_words = st.sampled_from(["mL", "ml", "L", "millilitres", "ML"])
+
+
+@st.composite
+def amounts_in_volumes(draw):
+    """``500 mg in 50 mL`` and the same concentration as ``500 mg/50 mL``: (in, slash)."""
+    amount = f"{decimal_text(draw(drug_amounts))}{draw(_gap)}{draw(amount_words)}"
+    volume = f"{decimal_text(draw(volumes))}{draw(_gap)}{draw(volume_words)}"
+    word = draw(st.sampled_from(["in", "IN", "In"]))
+    return f"{amount} {word}{draw(_gap.filter(bool))}{volume}", f"{amount}/{volume}"
+
+
+# Dose units written with "/", as DOSE_FORMS, and with time words a clinician spells out.
+DOSE_UNITS_WITH_SLASHES = [
+    "mg/h",
+    "mg/hr",
+    "mg/hour",
+    "mcg/h",
+    "mg/kg/h",
+    "mg/kg/hr",
+    "mcg/kg/min",
+    "mcg/kg/minute",
+    "mL/hr",
+    "mL/h",
+    "mg/day",
+    "mg/min",
+    "mg/24 h",
+    "mg/kg",
+    "mg",
+]
+_per_words = st.sampled_from([" per ", " PER ", " Per ", "  per  ", "/", " / "])
+
+
+@st.composite
+def per_spellings(draw):
+    """A dose unit with each "/" written as "per" (or left, or spaced): (per, slash)."""
+    slash = draw(st.sampled_from(DOSE_UNITS_WITH_SLASHES))
+    first, *rest = slash.split("/")
+    return first + "".join(draw(_per_words) + part for part in rest), slash
+
+
+ROUTE_WORDS = ["intravenous", "subcutaneous", "oral", "sublingual", "buccal", "intranasal"]
+ROUTE_WORDS += ["infusion", "bolus", "rectal", "topical"]
+_route_separators = st.sampled_from(["/", " / ", " or ", " OR "])
+
+
+@st.composite
+def routes(draw):
+    """A route as a rule file may write it, with the alternatives it names:
+    ("Sublingual or Buccal", ["sublingual", "buccal"])."""
+    phrases = draw(
+        st.lists(
+            st.lists(st.sampled_from(ROUTE_WORDS), min_size=1, max_size=2).map(" ".join),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    text = phrases[0]
+    for phrase in phrases[1:]:
+        text += draw(_route_separators) + phrase
+    if draw(st.booleans()):
+        text = text.title()
+    return text, phrases

@@ -82,7 +82,7 @@ def test_units_with_powers_are_refused_rather_than_printed_wrongly():
 
 def test_a_unit_without_a_display_name_is_a_programming_error():
     with pytest.raises(ValueError, match="no display name"):
-        unit_display(registry().Unit("stone"))
+        unit_display(registry().Unit("grain"))
 
 
 def test_entered_values_are_echoed_exactly_and_converted_ones_to_two_places():

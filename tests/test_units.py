@@ -29,7 +29,7 @@ from dosecalc import (
     parse_quantity,
     registry,
 )
-from dosecalc.foundation.units import MAX_INPUT_LENGTH, parse_dose, parse_dose_unit
+from dosecalc.foundation.units import DOSE, MAX_INPUT_LENGTH, parse_dose, parse_dose_unit
 
 EXAMPLE = re.compile(r"'[^']*\d[^']*'")  # a quoted entry with a number: '70 kg'
 
@@ -51,6 +51,17 @@ EXAMPLE = re.compile(r"'[^']*\d[^']*'")  # a quoted entry with a number: '70 kg'
         ("5 ft 7 in", HEIGHT, Fraction(67), "inch"),
         ("5ft7in", HEIGHT, Fraction(67), "inch"),
         ("10 lb 3 oz", WEIGHT, Fraction(163), "ounce"),
+        ("9 st", WEIGHT, Fraction(126), "lb"),
+        ("9 st 6 lb", WEIGHT, Fraction(132), "lb"),
+        ("9st 6lb", WEIGHT, Fraction(132), "lb"),
+        ("9 stone 6 pounds", WEIGHT, Fraction(132), "lb"),
+        ("5'7\"", HEIGHT, Fraction(67), "inch"),
+        ("5\u2032 7\u2033", HEIGHT, Fraction(67), "inch"),
+        ("5\u20197\u201d", HEIGHT, Fraction(67), "inch"),
+        ("5'", HEIGHT, Fraction(60), "inch"),
+        ('67"', HEIGHT, Fraction(67), "inch"),
+        ("500 mg in 50 mL", CONCENTRATION, Fraction(10), "mg/mL"),
+        ("1 mg per mL", CONCENTRATION, Fraction(1), "mg/mL"),
         ("1 mg/mL", CONCENTRATION, Fraction(1), "mg/mL"),
         ("1 mg/ml", CONCENTRATION, Fraction(1), "mg/mL"),
         ("2 MG/ML", CONCENTRATION, Fraction(2), "mg/mL"),
@@ -90,7 +101,16 @@ def test_feet_and_inches_are_a_height_never_an_area():
         ("   ", ParseError, "nothing was entered"),
         ("kg", ParseError, "could not read"),
         ("seventy kg", ParseError, "could not read"),
-        ("70 stone", UnitError, "not a unit dosecalc knows"),
+        ("70 tonne", UnitError, "not a unit dosecalc knows"),
+        ("9 st 14 lb", ParseError, "the pounds are 14 or more"),
+        ("9 st 6", ParseError, "could not read"),
+        ("6 lb 9 st", ParseError, "could not read"),
+        ("9 st 6 lb 3 oz", ParseError, "could not read"),
+        ('154"', UnitError, "a length, not a weight"),
+        ('154 lb"', ParseError, "stand only for feet and inches"),
+        ("70 kg'", ParseError, "stand only for feet and inches"),
+        ("70 kg per", ParseError, "does not stand between two units"),
+        ("70 kg in 5 mL", UnitError, "a concentration, not a weight"),
         ("70 m", UnitError, "a length, not a weight"),
         ("70 mg/h", UnitError, "a dose rate, not a weight"),
         ("70 mL", UnitError, "a volume, not a weight"),
@@ -168,9 +188,9 @@ def test_quantities_from_another_pint_registry_are_taken_exactly():
 
 def test_a_quantity_in_a_unit_dosecalc_does_not_display_is_converted_to_the_canonical_unit():
     other = pint.UnitRegistry()
-    quantity = parse_quantity(other.Quantity(10, "stone"), WEIGHT)
+    quantity = parse_quantity(other.Quantity(7000, "grain"), WEIGHT)
     assert str(quantity.units) == "kilogram"
-    assert quantity.magnitude == Fraction(10 * 14) * Fraction("0.45359237")
+    assert quantity.magnitude == Fraction("0.45359237")  # 7,000 grains are a pound
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0, 0])
@@ -373,10 +393,18 @@ VALID_ENTRIES = [
     ("5 ft 7 in", HEIGHT),
     ("170 cm", HEIGHT),
     ("50 mg/5 mL", CONCENTRATION),
+    ("9 st 6 lb", WEIGHT),
+    ("5' 7\"", HEIGHT),
+    ("500 mg in 50 mL", CONCENTRATION),
+    ("30 mg per hr", DOSE),
 ]
 LOOK_ALIKES = [0x09EA, 0x0660, 0x06F5, 0x0966, 0x0E53, 0x212A, 0x039C, 0x039A, 0x0391, 0x03BF]
 LOOK_ALIKES += [0x0430, 0x0435, 0x0441, 0x043A, 0xFF10, 0xFF2B, 0x2024]
-beyond_ascii = st.characters(min_codepoint=0x80).filter(lambda c: c not in "µμ−\u00a0\u202f")
+# Besides those read (below), the typographic feet and inch marks: tests/test_clinical_spellings.py.
+MARKS = "\u2032\u2033\u2019\u201d"
+beyond_ascii = st.characters(min_codepoint=0x80).filter(
+    lambda c: c not in "µμ−\u00a0\u202f" + MARKS
+)
 
 
 @given(entry=st.sampled_from(VALID_ENTRIES), data=st.data())
@@ -415,7 +443,7 @@ def test_whatever_is_read_as_a_quantity_was_typed_in_plain_characters(text):
         parse_quantity(text, WEIGHT)
     except dosecalc.DoseCalcError:
         return
-    assert all(" " <= c <= "~" or c in "µμ\u00a0\u202f" for c in text)
+    assert all(" " <= c <= "~" or c in "µμ\u00a0\u202f" for c in text)  # no mark: a length
 
 
 @pytest.mark.parametrize("spelling", ["5 \u039cG", "5 \u039cg", "5 \u039c\u0393"])
@@ -429,15 +457,16 @@ def test_greek_capital_mu_is_never_read_as_micrograms(spelling):
     inches=st.integers(0, 40),
     pounds=st.integers(1, 300),
     ounces=st.integers(0, 40),
+    stones=st.integers(1, 70),
 )
-def test_compound_entries_take_fewer_inches_than_a_foot_and_ounces_than_a_pound(
-    feet, inches, pounds, ounces
+def test_compound_entries_take_fewer_inches_than_a_foot_ounces_than_a_pound_pounds_than_a_stone(
+    feet, inches, pounds, ounces, stones
 ):
-    for text, kind, below in (
-        (f"{feet} ft {inches} in", HEIGHT, 12),
-        (f"{pounds} lb {ounces} oz", WEIGHT, 16),
+    for text, kind, below, big, small in (
+        (f"{feet} ft {inches} in", HEIGHT, 12, feet * 12, inches),
+        (f"{pounds} lb {ounces} oz", WEIGHT, 16, pounds * 16, ounces),
+        (f"{stones} st {pounds} lb", WEIGHT, 14, stones * 14, pounds),
     ):
-        small = inches if kind is HEIGHT else ounces
         try:
             quantity = parse_quantity(text, kind)
         except dosecalc.DoseCalcError as error:
@@ -446,8 +475,8 @@ def test_compound_entries_take_fewer_inches_than_a_foot_and_ounces_than_a_pound(
             message = ""
         if small >= below:
             assert f"are {below} or more" in message
-        elif not message:
-            big = feet * 12 if kind is HEIGHT else pounds * 16
+        else:
+            assert not message
             assert quantity.magnitude == big + small
 
 

@@ -453,8 +453,10 @@ def _patient_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--regimen",
         required=True,
-        help="a regimen's id or alias, as 'dosecalc rules' lists them (shipped: iv-infusion "
-        "or iv; sublingual-buccal, sublingual, buccal or sl)",
+        help="a regimen's id, alias or route, as 'dosecalc rules' lists them; a route "
+        "written with '/' or 'or' also by each part (shipped: iv-infusion, iv or "
+        "'intravenous infusion'; sublingual-buccal, sublingual, buccal, sl or "
+        "'sublingual or buccal')",
     )
     command.add_argument("--concentration", help='for mL: "1 mg/mL", "50 mg/5 mL"')
     command.add_argument("--height", help='for IBW/ABW: "170 cm", "5 ft 7 in"')

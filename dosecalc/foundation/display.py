@@ -69,6 +69,7 @@ UNIT_NAMES: Final[dict[str, UnitName]] = {
     "microgram": UnitName("mcg", "ug"),
     "pound": UnitName("lb", "[lb_av]"),
     "ounce": UnitName("oz", "[oz_av]"),
+    "stone": UnitName("st", "[stone_av]"),
     "meter": UnitName("m", "m"),
     "centimeter": UnitName("cm", "cm"),
     "millimeter": UnitName("mm", "mm"),

@@ -5,8 +5,11 @@ Why not hand user text to pint? pint evaluates expressions: it reads
 4,900 kg, and knows ``Mg`` (megagram) and ``cc``. A dose calculator must not
 guess, so user text goes through a small grammar instead::
 
-    quantity := number unit ( "/" [number] unit )*     e.g. 0.3 mg/kg/hr, 50 mg/5 mL
-              | number ft number in | number lb number oz      e.g. 5 ft 7 in (added)
+    quantity := number unit ( per [number] unit )*     e.g. 0.3 mg/kg/hr, 50 mg/5 mL
+              | number unit "in" number unit      e.g. 500 mg in 50 mL (an amount in a volume)
+              | number ft number in | number lb number oz | number st number lb
+              | number ' [number ["]] | number "     e.g. 5' 7", 5'7, 5', 67" (feet, inches)
+    per      := "/" | "per"                          e.g. mcg per kg per min
 
 over a clinical vocabulary of units. Matching ignores case (MG, KG and LB are
 common in clinical systems) except for the few capitalisations whose SI
@@ -121,6 +124,7 @@ _VOCABULARY: Final[dict[str, str]] = {
     **dict.fromkeys(["mcg", "µg", "μg", "ug", "microgram", "micrograms"], "microgram"),
     **dict.fromkeys(["lb", "lbs", "pound", "pounds"], "pound"),
     **dict.fromkeys(["oz", "ounce", "ounces"], "ounce"),
+    **dict.fromkeys(["st", "stone", "stones"], "stone"),  # 14 lb, in UK weights: 9 st 6 lb
     **dict.fromkeys(["m", "metre", "metres", "meter", "meters"], "meter"),
     **dict.fromkeys(["cm", "centimetre", "centimetres", "centimeter", "centimeters"], "centimeter"),
     **dict.fromkeys(["mm", "millimetre", "millimetres", "millimeter", "millimeters"], "millimeter"),
@@ -189,11 +193,12 @@ _DIMENSION_WORDS: Final[dict[Dimension, str]] = {
 }
 
 # The only entries written as a sum of two parts, and how much of the smaller unit makes one
-# of the larger (5 ft 13 in is refused, never read as 6 ft 1 in).
-_COMPOUND_UNITS: Final = frozenset({("foot", "inch"), ("pound", "ounce")})
+# of the larger (5 ft 13 in is refused, never read as 6 ft 1 in; 9 st 14 lb, as 10 st).
+_COMPOUND_UNITS: Final = frozenset({("foot", "inch"), ("pound", "ounce"), ("stone", "pound")})
 _SMALLER_PART_BELOW: Final = {
     "inch": (12, "inches", "feet", "'5 ft 7 in'"),
     "ounce": (16, "ounces", "pounds", "'10 lb 3 oz'"),
+    "pound": (14, "pounds", "stones", "'9 st 6 lb'"),
 }
 
 _NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
@@ -203,6 +208,22 @@ _DENOMINATOR_RE: Final = re.compile(rf"({_NUMBER})?\s*({_TERM})")
 _COMPOUND_RE: Final = re.compile(rf"{_NUMBER}\s*{_TERM}(?:\s*{_NUMBER}\s*{_TERM})+")
 _BARE_NUMBER_RE: Final = re.compile(rf"[+\-−]?\s*{_NUMBER}")
 _NEGATIVE_RE: Final = re.compile(rf"[\-−]\s*{_NUMBER}")
+# "/" or the word "per" (any case) between the parts of a unit: mg per kg per hr.
+_PER_RE: Final = re.compile(r"/|\bper\b", re.IGNORECASE)
+# The word "in" after a unit and before more text: 500 mg in 50 mL (but not 5 ft 7 in).
+_IN_WORD_RE: Final = re.compile(r"[^\W\d_]\s+in\s+\S", re.IGNORECASE)
+_AMOUNT_IN_VOLUME_RE: Final = re.compile(
+    rf"({_NUMBER})\s*({_TERM})\s+in\s+({_NUMBER})\s*({_TERM})", re.IGNORECASE
+)
+# Feet and inch marks, typed plainly or as typography sets them: the prime and double prime
+# (U+2032, U+2033), and the right quotation marks (U+2019, U+201D) that autocorrection puts
+# after a digit. The left ones (U+2018, U+201C) never follow a digit, and stay refused.
+_FOOT_MARKS: Final = "'\u2032\u2019"
+_INCH_MARKS: Final = '"\u2033\u201d'
+_FEET_AND_INCHES_RE: Final = re.compile(
+    rf"({_NUMBER})\s*[{_FOOT_MARKS}](?:\s*({_NUMBER})\s*[{_INCH_MARKS}]?)?"
+)
+_INCHES_RE: Final = re.compile(rf"({_NUMBER})\s*[{_INCH_MARKS}]")
 _NOT_FINITE_RE: Final = re.compile(r"\b(?:nan|inf|infinity)\b", re.IGNORECASE)
 _DECIMAL_COMMA_RE: Final = re.compile(r"\d,\d")
 _THOUSANDS_COMMA_RE: Final = re.compile(r"\d,\d{3}(?!\d)")
@@ -332,8 +353,8 @@ def parse_dose(value: object, field: str = "dose") -> Dose:
 def parse_dose_unit(text: str) -> DoseUnit:
     """Read a dose unit such as ``mg``, ``mg/h`` or ``mg/kg/h`` (no numbers), for rule files."""
     first, *per = (
-        named_unit(_resolve_term(term.strip(), "dose unit", _DOSE_UNIT_EXAMPLE))
-        for term in text.split("/")
+        named_unit(_resolve_term(term, "dose unit", _DOSE_UNIT_EXAMPLE))
+        for term in _per_parts(text, "dose unit", _DOSE_UNIT_EXAMPLE)
     )
     for divisor in per:
         first /= divisor
@@ -474,7 +495,11 @@ def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
             f"'{shown}' has no unit",
             f"Write the unit after the number, e.g. {kind.example}",
         )
-    if _COMPOUND_RE.fullmatch(shown):
+    if any(mark in shown for mark in _FOOT_MARKS + _INCH_MARKS):
+        quantity = _marked(shown, kind, name)
+    elif _IN_WORD_RE.search(shown):
+        quantity = _amount_in_volume(shown, kind, name)
+    elif _COMPOUND_RE.fullmatch(shown):
         quantity = _compound(shown, kind, name)
     else:
         quantity = _ratio(shown, kind, name)
@@ -483,34 +508,105 @@ def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
     return quantity
 
 
+def _per_parts(text: str, field: str, example: str) -> list[str]:
+    """The parts of ``text`` between each "/" or "per", none of them empty."""
+    parts = [part.strip() for part in _PER_RE.split(text)]
+    if len(parts) > 1 and not all(parts):
+        raise ParseError(
+            field,
+            f"could not read '{text}': a '/' or 'per' does not stand between two units",
+            f"Write one unit on each side of it, e.g. {example}",
+        )
+    return parts
+
+
 def _ratio(text: str, kind: QuantityKind, name: str) -> Quantity:
-    """``number unit ( / [number] unit )*``: 0.3 mg/kg/hr, 50 mg/5 mL, 600 mg/24 h."""
-    head, *denominators = (part.strip() for part in text.split("/"))
+    """``number unit ( per [number] unit )*``: 0.3 mg/kg/hr, 50 mg/5 mL, 600 mg per 24 h."""
+    head, *denominators = _per_parts(text, name, kind.example)
     match = _SIMPLE_RE.fullmatch(head)
     if match is None:
         raise _unreadable(text, kind, name)
-    magnitude = Fraction(match.group(1))
-    unit = named_unit(_resolve_term(match.group(2), name, kind.example))
+    quantity = registry().Quantity(
+        Fraction(match.group(1)), named_unit(_resolve_term(match.group(2), name, kind.example))
+    )
     for denominator in denominators:
         part = _DENOMINATOR_RE.fullmatch(denominator)
         if part is None:
             raise _unreadable(text, kind, name)
-        if part.group(1) is not None:
-            divisor = Fraction(part.group(1))
-            if divisor == 0:
-                raise OutOfRangeError(name, f"'{text}' divides by zero", f"Enter {kind.example}")
-            magnitude /= divisor
-        unit /= named_unit(_resolve_term(part.group(2), name, kind.example))
+        quantity = _divided(quantity, part.group(1), part.group(2), text, kind, name)
+    return quantity
+
+
+def _divided(
+    quantity: Quantity, number: str | None, term: str, text: str, kind: QuantityKind, name: str
+) -> Quantity:
+    """``quantity`` divided by ``[number] term``: one denominator of a ratio."""
+    magnitude = quantity.magnitude
+    if number is not None:
+        divisor = Fraction(number)
+        if divisor == 0:
+            raise OutOfRangeError(name, f"'{text}' divides by zero", f"Enter {kind.example}")
+        magnitude /= divisor
+    unit = quantity.units / named_unit(_resolve_term(term, name, kind.example))
     return registry().Quantity(magnitude, unit)
 
 
+def _amount_in_volume(text: str, kind: QuantityKind, name: str) -> Quantity:
+    """``500 mg in 50 mL``: read exactly as ``500 mg/50 mL``; "in" joins nothing else."""
+    match = _AMOUNT_IN_VOLUME_RE.fullmatch(text)
+    fix = "Write a drug amount in a volume, e.g. '500 mg in 50 mL', or '500 mg/50 mL'"
+    if match is None:
+        raise ParseError(
+            name, f"could not read '{text}': 'in' is read only between an amount and a volume", fix
+        )
+    amount, amount_term, volume, volume_term = match.groups()
+    amount_unit = named_unit(_resolve_term(amount_term, name, kind.example))
+    volume_unit = named_unit(_resolve_term(volume_term, name, kind.example))
+    if dimension_of(amount_unit) != MASS or dimension_of(volume_unit) != VOLUME:
+        raise UnitError(
+            name,
+            f"in '{text}' 'in' does not stand between a drug amount and a volume",
+            fix,
+        )
+    quantity = registry().Quantity(Fraction(amount), amount_unit)
+    return _divided(quantity, volume, volume_term, text, kind, name)
+
+
 def _compound(text: str, kind: QuantityKind, name: str) -> Quantity:
-    """``5 ft 7 in`` or ``10 lb 3 oz``: the two parts added, in the smaller unit."""
+    """``5 ft 7 in``, ``10 lb 3 oz`` or ``9 st 6 lb``: the two parts added, in the smaller
+    unit."""
     pairs = _SIMPLE_RE.findall(text)
     units = tuple(_resolve_term(term, name, kind.example) for _, term in pairs)
     if units not in _COMPOUND_UNITS:
         raise _unreadable(text, kind, name)
     (big, _), (small, _) = pairs
+    return _sum_of_parts(big, small, (units[0], units[1]), text, name)
+
+
+def _marked(text: str, kind: QuantityKind, name: str) -> Quantity:
+    """``5' 7"``, ``5'7``, ``5'`` or ``67"``: feet and inches by their marks, as ``5 ft 7 in``.
+
+    The marks mean feet and inches only in these shapes; anywhere else they are refused.
+    """
+    feet = _FEET_AND_INCHES_RE.fullmatch(text)
+    if feet is not None and feet.group(2) is not None:
+        return _sum_of_parts(feet.group(1), feet.group(2), ("foot", "inch"), text, name)
+    if feet is not None:
+        return registry().Quantity(Fraction(feet.group(1)), named_unit("foot"))
+    inches = _INCHES_RE.fullmatch(text)
+    if inches is not None:
+        return registry().Quantity(Fraction(inches.group(1)), named_unit("inch"))
+    raise ParseError(
+        name,
+        f"could not read '{text}': the marks ' and \" stand only for feet and inches, "
+        "after a number (5' 7\", 5' or 67\")",
+        f"Enter {kind.example}",
+    )
+
+
+def _sum_of_parts(big: str, small: str, units: tuple[str, str], text: str, name: str) -> Quantity:
+    """``big`` of the larger unit plus ``small`` of the smaller, which must be less than
+    one of the larger (never carried over)."""
     below, smaller, larger, example = _SMALLER_PART_BELOW[units[1]]
     if Fraction(small) >= below:
         raise ParseError(
@@ -518,18 +614,20 @@ def _compound(text: str, kind: QuantityKind, name: str) -> Quantity:
             f"in '{text}' the {smaller} are {below} or more, which is a whole {units[0]} or more",
             f"Write fewer than {below} {smaller} after the {larger}, e.g. {example}",
         )
-    magnitude = registry().Quantity(Fraction(big), units[0]).to(
+    magnitude = registry().Quantity(Fraction(big), named_unit(units[0])).to(
         named_unit(units[1])
     ).magnitude + Fraction(small)
     return registry().Quantity(magnitude, named_unit(units[1]))
 
 
-# What a quantity may be written with: printable ASCII, the two micro signs (µg, μg), and the
-# minus sign, read only to say that a value is negative. Everything else is refused by name,
-# never read as what it resembles: a Bengali four (U+09EA) is drawn like an 8, an Arabic-Indic
-# zero (U+0660) like a point, Greek capital Mu (U+039C, what "µg".upper() gives) like M, the
-# Kelvin sign (U+212A) like K. Line breaks and other control characters are refused too.
-_READABLE_BEYOND_ASCII: Final = frozenset("µμ−")
+# What a quantity may be written with: printable ASCII, the two micro signs (µg, μg), the
+# minus sign, read only to say that a value is negative, and the typographic feet and inch
+# marks, read only as feet and inches after a number (see _marked). Everything else is
+# refused by name, never read as what it resembles: a Bengali four (U+09EA) is drawn like an
+# 8, an Arabic-Indic zero (U+0660) like a point, Greek capital Mu (U+039C, what "µg".upper()
+# gives) like M, the Kelvin sign (U+212A) like K. Line breaks and other control characters
+# are refused too.
+_READABLE_BEYOND_ASCII: Final = frozenset("µμ−" + _FOOT_MARKS + _INCH_MARKS)
 _SPACES: Final = str.maketrans({"\u00a0": " ", "\u202f": " "})  # no-break spaces are spaces
 _CONTROL_NAMES: Final = {
     "\t": "TAB",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass
@@ -68,20 +69,54 @@ class RuleSet:
     def sha256(self) -> str:
         return hashlib.sha256(self.manifest.encode()).hexdigest()
 
-    def find(self, name: object) -> Regimen:
-        """The regimen whose id or alias is ``name`` (case and outer spaces ignored)."""
-        # Only spaces are trimmed: a name with a control character or another script's
-        # space in it (a CR, U+2028) matches nothing, and is refused.
-        wanted = name.strip(" ").lower() if isinstance(name, str) else None
+    @functools.cached_property
+    def _by_name(self) -> dict[str, tuple[Regimen, ...]]:
+        """Each name a regimen answers to, and the regimens that answer to it."""
+        index: dict[str, tuple[Regimen, ...]] = {}
         for regimen in self.regimens:
-            if wanted is not None and (wanted == regimen.id or wanted in regimen.aliases):
-                return regimen
+            for name in regimen_names(regimen):
+                index[name] = (*index.get(name, ()), regimen)
+        return index
+
+    def find(self, name: object) -> Regimen:
+        """The regimen whose id, alias or route is ``name`` (case and outer spaces ignored).
+
+        A name that more than one regimen answers to (two regimens by one route) is
+        refused with their ids, never settled by the order of the rule files.
+        """
+        # Only spaces are trimmed: a name with a control character or another script's
+        # space in it (a CR, U+2028) matches nothing, and is refused. Case is ignored in
+        # plain letters only: the Kelvin sign lowers to a plain k, yet is no letter k.
+        trimmed = name.strip(" ") if isinstance(name, str) else None
+        wanted = trimmed.lower() if trimmed is not None and trimmed.isascii() else trimmed
+        found = self._by_name.get(wanted, ()) if wanted is not None else ()
+        if len(found) == 1:
+            return found[0]
         shown = f"'{name.strip()}'" if isinstance(name, str) else repr(name)
+        if found:
+            ids = ", ".join(f"'{r.id}'" for r in found)
+            raise UnknownRegimenError(
+                "regimen",
+                f"{shown} names more than one regimen in the rules in force ({ids})",
+                f"Use the id of the one you mean: {ids}",
+            )
         raise UnknownRegimenError(
             "regimen",
             f"{shown} is not a regimen in the rules in force",
             f"Use one of: {'; '.join(_describe(r) for r in self.regimens)}",
         )
+
+
+def regimen_names(regimen: Regimen) -> tuple[str, ...]:
+    """Every name a regimen answers to, in lower case: its id, its aliases, its route as the
+    rule file writes it, and each alternative of a route written with "/" or " or "
+    ("sublingual or buccal": "sublingual", "buccal")."""
+    route = regimen.route.lower()
+    alternatives = (part.strip() for part in _ROUTE_ALTERNATIVES.split(route))
+    return tuple(dict.fromkeys((regimen.id, *regimen.aliases, route, *filter(None, alternatives))))
+
+
+_ROUTE_ALTERNATIVES: Final = re.compile(r"/|\s+or\s+")
 
 
 def _describe(regimen: Regimen) -> str:
