@@ -334,3 +334,22 @@ def test_serve_refuses_fewer_than_one_session(run_cli):
     code, out, err = run_cli("serve", "--max-sessions", "0")
     assert (code, out) == (2, "")
     assert "0 sessions would serve nobody" in err
+
+
+def test_a_fixed_dose_needs_no_weight_and_a_rate_asks_for_one(run_cli):
+    code, out, _ = run_cli("calc", "--regimen", "sl")
+    assert code == 0
+    assert "Dose per administration:  25 to 50 mg" in out
+    code, out, err = run_cli("calc", "--regimen", "iv")
+    assert (code, out) == (2, "")
+    assert "needs the patient's weight" in err
+
+
+def test_a_dose_per_kg_is_checked_without_a_weight_and_a_rate_is_not(run_cli):
+    code, out, _ = run_cli("check", "--regimen", "iv", "--dose", "1.5 mg/kg/hr")
+    assert code == 0
+    assert "Verdict: ABOVE the range" in out
+    assert "needs the patient's weight" in out
+    code, out, err = run_cli("check", "--regimen", "iv", "--dose", "30 mg/hr")
+    assert (code, out) == (2, "")
+    assert "give the dose per kg" in err

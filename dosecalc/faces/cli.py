@@ -449,7 +449,11 @@ def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
 
 
 def _patient_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--weight", required=True, help='with its unit: "70 kg", "154 lb"')
+    command.add_argument(
+        "--weight",
+        help='with its unit: "70 kg", "154 lb", "9 st 6 lb"; not needed for a fixed dose, '
+        "nor to check a dose per kg against the range per kg",
+    )
     command.add_argument(
         "--regimen",
         required=True,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import textwrap
 
+from dosecalc.clinical.check import ratio_text
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult
-from dosecalc.foundation.display import format_number
 from dosecalc.patient.body import DoseWarning
 from dosecalc.reports.contents import basis_rows, patient_rows, result_rows, titration_table
 
@@ -148,8 +148,9 @@ def render_check_text(result: CheckResult, *, colour: bool = False) -> str:
     ):
         if key in shown:
             lines.append(_row(label, shown[key]))
-    lines.append(_row("Range for this patient", shown["patient_range"]))
-    lines.append(_row("Proposed / nearest bound", format_number(result.ratio_to_bound)))
+    if "patient_range" in shown:
+        lines.append(_row("Range for this patient", shown["patient_range"]))
+    lines.append(_row("Proposed / nearest bound", ratio_text(result.ratio_to_bound)))
     if result.probable_entry_error is not None:
         lines += ["", _wrap("!! " + result.probable_entry_error.message)]
     sections = [
