@@ -11,8 +11,10 @@ The package is built in layers, each importing only those below it::
     ruleset     rule-file schema and loader            dosecalc.ruleset
     foundation  errors, units, display                 dosecalc.foundation
 
-This module re-exports the public API; everything else may change. `audit`
-and `audit_file` load numpy, so they are imported on first use only.
+This module re-exports the public API; everything else may change. Each name
+is imported from its home on first use, so that ``import dosecalc.faces.tui``
+(the app's disclaimer, painted before the clinical core loads) or
+``dosecalc.foundation.errors`` costs no pint, pydantic or numpy.
 
 >>> import dosecalc
 >>> r = dosecalc.calculate(weight="70 kg", regimen="iv-infusion")
@@ -23,63 +25,105 @@ and `audit_file` load numpy, so they are imported on first use only.
 import importlib
 from typing import TYPE_CHECKING, Any, Final
 
-from dosecalc.clinical.calculate import calculate
-from dosecalc.clinical.check import check
-from dosecalc.clinical.result import (
-    DISCLAIMER,
-    Basis,
-    CheckResult,
-    DoseResult,
-    EntryErrorFlag,
-    EntrySlip,
-    QuantityRange,
-    TitrationStep,
-)
-from dosecalc.foundation.errors import (
-    ChoiceError,
-    DoseCalcError,
-    InputError,
-    MissingInputError,
-    OutOfRangeError,
-    ParseError,
-    RulesError,
-    UnitError,
-    UnknownRegimenError,
-)
-from dosecalc.foundation.units import (
-    CONCENTRATION,
-    HEIGHT,
-    WEIGHT,
-    Dose,
-    DoseUnit,
-    QuantityKind,
-    parse_dose,
-    parse_quantity,
-    registry,
-)
-from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
-from dosecalc.ruleset.loader import RuleSet, default_rules_path, load_rules
-from dosecalc.ruleset.schema import Regimen
-
 __version__ = "0.1.0"
 
-_LAZY: Final = {
-    "audit": "dosecalc.clinical.audit",
-    "AuditSummary": "dosecalc.clinical.audit",
-    "audit_file": "dosecalc.reports.audit_file",
+_HOMES: Final = {
+    "dosecalc.clinical.audit": ("AuditSummary", "audit"),
+    "dosecalc.clinical.calculate": ("calculate",),
+    "dosecalc.clinical.check": ("check",),
+    "dosecalc.clinical.result": (
+        "Basis",
+        "CheckResult",
+        "DoseResult",
+        "EntryErrorFlag",
+        "EntrySlip",
+        "QuantityRange",
+        "TitrationStep",
+    ),
+    "dosecalc.foundation.disclaimer": ("DISCLAIMER",),
+    "dosecalc.foundation.errors": (
+        "ChoiceError",
+        "DoseCalcError",
+        "InputError",
+        "MissingInputError",
+        "OutOfRangeError",
+        "ParseError",
+        "RulesError",
+        "UnitError",
+        "UnknownRegimenError",
+    ),
+    "dosecalc.foundation.units": (
+        "CONCENTRATION",
+        "HEIGHT",
+        "WEIGHT",
+        "Dose",
+        "DoseUnit",
+        "QuantityKind",
+        "parse_dose",
+        "parse_quantity",
+        "registry",
+    ),
+    "dosecalc.patient.body": ("DoseWarning", "DosingWeight", "Patient"),
+    "dosecalc.reports.audit_file": ("audit_file",),
+    "dosecalc.ruleset.loader": ("RuleSet", "default_rules_path", "load_rules"),
+    "dosecalc.ruleset.schema": ("Regimen",),
 }
+_HOME: Final = {name: module for module, names in _HOMES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    """`audit` and its kin, imported when first asked for (PEP 562)."""
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+    """Each public name, imported from its home when first asked for (PEP 562)."""
+    if name in _HOME:
+        value = getattr(importlib.import_module(_HOME[name]), name)
+        globals()[name] = value  # asked once, then an ordinary attribute
+        return value
     raise AttributeError(f"module 'dosecalc' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})
 
 
 if TYPE_CHECKING:
     from dosecalc.clinical.audit import AuditSummary, audit
+    from dosecalc.clinical.calculate import calculate
+    from dosecalc.clinical.check import check
+    from dosecalc.clinical.result import (
+        Basis,
+        CheckResult,
+        DoseResult,
+        EntryErrorFlag,
+        EntrySlip,
+        QuantityRange,
+        TitrationStep,
+    )
+    from dosecalc.foundation.disclaimer import DISCLAIMER
+    from dosecalc.foundation.errors import (
+        ChoiceError,
+        DoseCalcError,
+        InputError,
+        MissingInputError,
+        OutOfRangeError,
+        ParseError,
+        RulesError,
+        UnitError,
+        UnknownRegimenError,
+    )
+    from dosecalc.foundation.units import (
+        CONCENTRATION,
+        HEIGHT,
+        WEIGHT,
+        Dose,
+        DoseUnit,
+        QuantityKind,
+        parse_dose,
+        parse_quantity,
+        registry,
+    )
+    from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
     from dosecalc.reports.audit_file import audit_file
+    from dosecalc.ruleset.loader import RuleSet, default_rules_path, load_rules
+    from dosecalc.ruleset.schema import Regimen
 
 __all__ = [
     "CONCENTRATION",

@@ -48,6 +48,34 @@ def test_the_calc_command_loads_neither_textual_nor_pandas_nor_the_audit():
     assert done.stderr.strip() == "[]"
 
 
+_HEAVY = ("pint", "pydantic", "pandas", "numpy")
+_LOADED_BEFORE_THE_APP_RUNS = """
+import sys
+from dosecalc.faces import cli
+from dosecalc.faces.tui.app import DoseCalcApp
+cli._on_a_terminal = lambda: True
+DoseCalcApp.run = lambda self: print(sorted({m.split(".")[0] for m in sys.modules} & set(HEAVY)))
+cli.main(["tui"])
+"""
+
+
+@pytest.mark.subprocess
+def test_the_disclaimer_screen_and_the_app_module_load_no_pint_pydantic_or_pandas():
+    probe = (
+        "import sys; import dosecalc.faces.tui.app, dosecalc.faces.tui.disclaimer; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({_HEAVY!r})))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.subprocess
+def test_dosecalc_tui_reaches_the_app_before_loading_pint_pydantic_or_pandas():
+    probe = f"HEAVY = {_HEAVY!r}" + _LOADED_BEFORE_THE_APP_RUNS
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_every_public_name_exists_and_is_documented():
     for name in dosecalc.__all__:
         assert hasattr(dosecalc, name), name

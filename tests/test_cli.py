@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,7 +111,7 @@ def test_an_unexpected_error_is_a_short_message_and_exit_70(run_cli, monkeypatch
     def broken(**_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "calculate", broken)
+    monkeypatch.setattr("dosecalc.clinical.calculate.calculate", broken)
     code, out, err = run_cli(*CALC_70_KG)
     assert (code, out) == (70, "")
     assert "internal error (RuntimeError): boom" in err
@@ -224,22 +225,51 @@ def test_the_app_needs_a_terminal_and_says_so(run_cli):
     assert "the app needs an interactive terminal" in err
 
 
-def test_a_broken_rule_folder_stops_the_app_before_it_starts(run_cli, rules_copy: Path):
-    (rules_copy / "broken.toml").write_text("schema_version = 1\n")
-    code, out, err = run_cli("--rules", str(rules_copy), "tui")
-    assert (code, out) == (2, "")
-    assert "broken.toml" in err
+@pytest.fixture
+def app_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """``dosecalc tui`` as on a terminal, its app run headless until the calculator has
+    loaded behind the disclaimer (then closed) or the load failed (the app closes itself)."""
+    from textual.app import App
+    from textual.pilot import Pilot
 
-
-def test_on_a_terminal_no_command_opens_the_app_with_the_rules_in_force(run_cli, monkeypatch):
     from dosecalc.faces.tui.app import DoseCalcApp
 
     opened: list[DoseCalcApp] = []
+
+    async def until_loaded(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, DoseCalcApp)
+        while app.calculator is None and app.startup_error is None:
+            await pilot.pause(0.02)
+        if app.calculator is not None:
+            app.exit()
+
+    def run(self: DoseCalcApp) -> None:
+        opened.append(self)
+        App.run(self, headless=True, size=(80, 24), auto_pilot=until_loaded)
+
     monkeypatch.setattr(cli, "_on_a_terminal", lambda: True)
-    monkeypatch.setattr(DoseCalcApp, "run", lambda self: opened.append(self))
+    monkeypatch.setattr(DoseCalcApp, "run", run)
+    return opened
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_broken_rule_folder_closes_the_app_with_its_error_and_exit_2(
+    run_cli, rules_copy: Path, app_on_a_terminal, where
+):
+    (rules_copy / "broken.toml").write_text("schema_version = 1\n")
+    options = ["--rules", str(rules_copy)]
+    code, out, err = run_cli(*([*options, "tui"] if where == "before" else ["tui", *options]))
+    assert (code, out) == (2, "")
+    assert err.startswith("dosecalc: broken.toml: ")
+    (app,) = app_on_a_terminal
+    assert app.calculator is None
+
+
+def test_on_a_terminal_no_command_opens_the_app_with_the_rules_in_force(run_cli, app_on_a_terminal):
     code, out, err = run_cli()
     assert (code, out, err) == (0, "", "")
-    (app,) = opened
+    (app,) = app_on_a_terminal
     assert app.rules.sha256 == dosecalc.load_rules().sha256
 
 
@@ -282,18 +312,11 @@ def test_the_regimen_help_names_every_alias_of_the_shipped_rules(run_cli):
             assert name in text
 
 
-def test_the_app_takes_another_rule_folder_after_its_name(run_cli, rules_copy: Path):
-    (rules_copy / "broken.toml").write_text("schema_version = 1\n")
-    code, out, err = run_cli("tui", "--rules", str(rules_copy))
-    assert (code, out) == (2, "")
-    assert "broken.toml" in err
-
-
 def test_debug_after_the_command_shows_the_traceback_too(run_cli, monkeypatch):
     def broken(**_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "calculate", broken)
+    monkeypatch.setattr("dosecalc.clinical.calculate.calculate", broken)
     with pytest.raises(RuntimeError, match="boom"):
         run_cli(*CALC_70_KG, "--debug")
 
@@ -312,7 +335,7 @@ def test_an_interruption_or_a_failed_stream_is_one_line_never_a_traceback(
     def interrupted(**_: object) -> None:
         raise raised
 
-    monkeypatch.setattr(cli, "calculate", interrupted)
+    monkeypatch.setattr("dosecalc.clinical.calculate.calculate", interrupted)
     exit_code, out, err = run_cli(*CALC_70_KG)
     assert (exit_code, out) == (code, "")
     assert says in err

@@ -5,22 +5,20 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 
-from dosecalc import load_rules
+from dosecalc import DISCLAIMER, RulesError, calculate, load_rules
 from dosecalc.faces.tui.app import DoseCalcApp
-from dosecalc.faces.tui.screens import (
-    CalculatorScreen,
-    DisclaimerScreen,
-    ExportScreen,
-    SourceScreen,
-)
+from dosecalc.faces.tui.disclaimer import LOADING, DisclaimerScreen
+from dosecalc.faces.tui.screens import CalculatorScreen, ExportScreen, SourceScreen
+from dosecalc.ruleset.loader import RuleSet
 
 DOSE_ON_SCREEN = re.compile(r"\d\s*(mg|mcg|mL)(/|\b)")
 
@@ -77,6 +75,124 @@ def test_the_disclaimer_comes_first_and_enter_accepts_it(tmp_path):
         assert pilot.app.focused is pilot.app.screen.query_one("#weight", Input)
 
     run(scenario, tmp_path)
+
+
+class HeldLoader:
+    """Loads the shipped rules in the app's thread, but only once `release` is called."""
+
+    def __init__(self) -> None:
+        self._go = threading.Event()
+        self.started = threading.Event()
+
+    def __call__(self) -> RuleSet:
+        self.started.set()
+        if not self._go.wait(timeout=30):
+            raise RuntimeError("the test never released the loader")
+        return load_rules()
+
+    def release(self) -> None:
+        self._go.set()
+
+
+def run_loading(
+    scenario: Callable[[Pilot[None]], Awaitable[None]],
+    load: Callable[[], RuleSet],
+    tmp_path: Path,
+) -> DoseCalcApp:
+    """Run the app the way ``dosecalc tui`` starts it: the rules load while it runs."""
+    app = DoseCalcApp(load, export_dir=tmp_path)
+
+    async def go() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await scenario(pilot)
+
+    asyncio.run(go())
+    return app
+
+
+async def until_loaded(pilot: Pilot[None]) -> None:
+    """Wait (30 s at most) until the calculator has loaded in the background, or failed."""
+    app = pilot.app
+    assert isinstance(app, DoseCalcApp)
+    deadline = asyncio.get_running_loop().time() + 30
+    while app.calculator is None and app.startup_error is None:
+        assert asyncio.get_running_loop().time() < deadline, "the calculator never loaded"
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def dose_for_70_kg() -> str:
+    regimen = load_rules().regimens[0].id
+    return calculate(weight="70 kg", regimen=regimen).dose.display
+
+
+def test_started_with_a_loader_the_disclaimer_is_shown_before_the_rules_load(tmp_path):
+    loader = HeldLoader()
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, DisclaimerScreen)
+        assert " ".join(DISCLAIMER.split()) in on_screen(pilot)
+        assert pilot.app.calculator is None
+        loader.release()
+        await until_loaded(pilot)
+        assert isinstance(pilot.app.screen, DisclaimerScreen)  # still, until accepted
+
+    run_loading(scenario, loader, tmp_path)
+    assert loader.started.is_set()
+
+
+def test_accepted_after_the_load_the_calculator_answers_at_once(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await until_loaded(pilot)
+        await accept(pilot)
+        assert isinstance(pilot.app.screen, CalculatorScreen)
+        assert pilot.app.focused is pilot.app.screen.query_one("#weight", Input)
+        await pilot.press("7", "0")
+        await pilot.pause()
+        assert dose_for_70_kg() in on_screen(pilot)
+
+    run_loading(scenario, load_rules, tmp_path)
+
+
+def test_accepted_before_the_load_the_disclaimer_waits_then_opens_a_working_calculator(
+    tmp_path,
+):
+    loader = HeldLoader()
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await pilot.press("7", "0", "ctrl+r", "ctrl+s", "ctrl+o")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, DisclaimerScreen)
+        button = pilot.app.screen.query_one("#understand", Button)
+        assert (str(button.label), button.disabled) == (LOADING, True)
+        assert pilot.app.calculator is None
+        loader.release()
+        await until_loaded(pilot)
+        assert isinstance(pilot.app.screen, CalculatorScreen)
+        weight = pilot.app.screen.query_one("#weight", Input)
+        assert (weight.value, pilot.app.focused) == ("", weight)  # no key typed early landed
+        await pilot.press("7", "0")
+        await pilot.pause()
+        assert dose_for_70_kg() in on_screen(pilot)
+
+    run_loading(scenario, loader, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_rules_error_while_the_disclaimer_is_read_closes_the_app_with_it(tmp_path):
+    def broken() -> RuleSet:
+        raise RulesError("broken.toml: regimens: Field required")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await until_loaded(pilot)
+
+    app = run_loading(scenario, broken, tmp_path)
+    assert isinstance(app.startup_error, RulesError)
+    assert "broken.toml" in str(app.startup_error)
+    assert (app.return_code, app.calculator) == (2, None)
 
 
 def test_nothing_behind_the_disclaimer_is_reachable_before_it_is_accepted(tmp_path):

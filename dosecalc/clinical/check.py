@@ -33,7 +33,6 @@ from dosecalc.clinical.calculate import (
     rule_set_of,
 )
 from dosecalc.clinical.result import (
-    DISCLAIMER,
     DOSE_RATE_UNIT,
     PUMP_RATE_UNIT,
     Basis,
@@ -45,6 +44,7 @@ from dosecalc.clinical.result import (
     QuantityRange,
     Verdict,
 )
+from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.display import (
     format_apart_from,
     format_body,

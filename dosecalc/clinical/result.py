@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.display import (
     Figure,
     JsonNumber,
@@ -31,13 +32,6 @@ from dosecalc.foundation.display import (
 from dosecalc.foundation.units import Quantity, named_unit
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
 from dosecalc.ruleset.schema import RegimenKind
-
-DISCLAIMER: Final = (
-    "Educational use only. Not a substitute for clinical judgement. Verify every figure "
-    "independently before use. The figures restate a general-audience article, not a "
-    "formulary, and apply only under a palliative care specialist's supervision with close "
-    "monitoring."
-)
 
 DOSE_RATE_UNIT: Final = "mg/h"
 PUMP_RATE_UNIT: Final = "mL/h"

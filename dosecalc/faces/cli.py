@@ -5,6 +5,9 @@ Exit codes: 0 success (a check's verdict, whatever it is, is not an error);
 nothing on stdout); 3 with ``check --strict`` when the verdict is not
 "within"; 70 an unexpected internal error (a short message; ``--debug``
 shows the traceback).
+
+The clinical core (pint, pydantic) is imported by the commands that use it, when
+they run: ``dosecalc tui`` paints the app's disclaimer before it loads.
 """
 
 from __future__ import annotations
@@ -19,19 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple
 
 from dosecalc import __version__
-from dosecalc.clinical.calculate import calculate
-from dosecalc.clinical.check import check
-from dosecalc.clinical.result import DISCLAIMER
 from dosecalc.faces import web  # stdlib only; textual-serve loads only to serve
 from dosecalc.faces.output_file import replaced_on_success
-from dosecalc.foundation.display import format_range
+from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.foundation.text import printable
-from dosecalc.patient.body import BASES
+from dosecalc.patient.bases import BASES
 from dosecalc.reports.formats import FORMATS, render, to_json
-from dosecalc.reports.text import render_check_text
 from dosecalc.ruleset.loader import RULES_ENV, RuleSet, default_rules_path, load_rules
-from dosecalc.ruleset.schema import RuleFile
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -112,11 +110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _calc(args: argparse.Namespace) -> Outcome:
+    from dosecalc.clinical.calculate import calculate
+
     result = calculate(**_patient(args))
     return Outcome(render(result, "json" if args.json else args.format))
 
 
 def _check(args: argparse.Namespace) -> Outcome:
+    from dosecalc.clinical.check import check
+    from dosecalc.reports.text import render_check_text
+
     result = check(**_patient(args), dose=args.dose)
     text = (
         to_json(result.model_dump(mode="json"))
@@ -229,7 +232,6 @@ class _Progress:
 
 
 def _tui(args: argparse.Namespace) -> Outcome:
-    rules = load_rules(args.rules)  # a broken rule folder stops the app before it starts
     if not _on_a_terminal():
         raise InputError(
             "terminal",
@@ -238,7 +240,12 @@ def _tui(args: argparse.Namespace) -> Outcome:
         )
     from dosecalc.faces.tui.app import DoseCalcApp  # textual loads only for the app
 
-    DoseCalcApp(rules).run()
+    # The disclaimer is painted first; the rules and the clinical core load while it is
+    # read. A broken rule folder closes the app, and its error is raised here (exit 2).
+    app = DoseCalcApp(lambda: load_rules(args.rules))
+    app.run()
+    if app.startup_error is not None:
+        raise app.startup_error
     return Outcome("")
 
 
@@ -275,6 +282,8 @@ def _colour_wanted() -> bool:
 
 def _rules(args: argparse.Namespace) -> Outcome:
     if args.schema:
+        from dosecalc.ruleset.schema import RuleFile
+
         return Outcome(to_json(RuleFile.model_json_schema()))
     if args.check is not None:
         rule_set = load_rules(args.check)
@@ -286,6 +295,8 @@ def _rules(args: argparse.Namespace) -> Outcome:
 
 
 def _list_rules(rule_set: RuleSet) -> str:
+    from dosecalc.foundation.display import format_range
+
     lines = [
         f"Rules in {rule_set.path}",
         f"version {rule_set.version}",

@@ -43,10 +43,9 @@ from dosecalc.foundation.units import (
     parse_quantity,
     registry,
 )
+from dosecalc.patient.bases import BASES, Basis
 
 Sex = Literal["male", "female"]
-Basis = Literal["actual", "ideal", "adjusted"]
-BASES: Final[tuple[Basis, ...]] = ("actual", "ideal", "adjusted")
 
 WEIGHT_LIMITS_KG: Final = (Fraction("0.5"), Fraction(500))
 USUAL_ADULT_WEIGHT_KG: Final = (Fraction(40), Fraction(150))

@@ -1,16 +1,18 @@
-"""The formats a result can be saved in, for the command line and the app alike."""
+"""The formats a result can be saved in, for the command line and the app alike.
+
+The table costs nothing to import (the command line builds its help from it before
+anything clinical loads); the renderers are imported when a result is rendered.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from dosecalc.clinical.result import DoseResult
-from dosecalc.reports.document import render_html, render_markdown
-from dosecalc.reports.fhir import fhir_dosage
-from dosecalc.reports.text import render_text
+if TYPE_CHECKING:
+    from dosecalc.clinical.result import DoseResult
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ FORMATS: Final = {
 def render(result: DoseResult, name: str, made_at: datetime | None = None) -> str:
     """``result`` in the format called ``name`` (a key of `FORMATS`); reports say
     when they were made: ``made_at``, or now."""
+    from dosecalc.reports.document import render_html, render_markdown
+    from dosecalc.reports.fhir import fhir_dosage
+    from dosecalc.reports.text import render_text
+
     match name:
         case "text":
             return render_text(result)

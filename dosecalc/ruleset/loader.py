@@ -3,6 +3,10 @@
 A rule set is never partial: one invalid file, a duplicate id or alias, or an
 empty folder raises `RulesError` naming the file (and the field or line), so a
 calculator can never run on half a drug library.
+
+This module imports pydantic and the schema (and so pint) only when a folder is
+loaded: `default_rules_path` and `rules_sha256` cost neither, for the app's first
+paint.
 """
 
 from __future__ import annotations
@@ -13,15 +17,16 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Final
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Final
 
 from dosecalc.foundation.errors import RulesError, UnknownRegimenError
-from dosecalc.ruleset.schema import Regimen, RuleFile
+
+if TYPE_CHECKING:
+    from dosecalc.ruleset.schema import Regimen, RuleFile
 
 RULES_ENV: Final = "DOSECALC_RULES"
 """Environment variable naming a rule folder to use instead of the shipped one."""
@@ -63,7 +68,7 @@ class RuleSet:
     @property
     def manifest(self) -> str:
         """The ``sha256sum`` listing of the files, as MANIFEST.sha256 holds it."""
-        return "".join(f"{f.sha256}  {f.name}\n" for f in self.files)
+        return _manifest((f.name, f.sha256) for f in self.files)
 
     @property
     def sha256(self) -> str:
@@ -142,14 +147,7 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
     ``path`` defaults to `default_rules_path`. Raises `RulesError` if the
     folder is missing or empty, or if any file is invalid.
     """
-    if path is not None and not os.fspath(path).strip():
-        raise RulesError("the rules folder's name is empty (it would mean the current folder)")
-    folder = Path(path) if path is not None else default_rules_path()
-    if not folder.is_dir():
-        raise RulesError(f"rules folder '{folder}' does not exist or is not a folder")
-    paths = sorted(folder.glob("*.toml"))
-    if not paths:
-        raise RulesError(f"rules folder '{folder}' holds no rule files (*.toml)")
+    folder, paths = _rule_files(path)
     files: list[RuleFileInfo] = []
     regimens: list[tuple[str, Regimen]] = []
     for file_path in paths:
@@ -160,6 +158,38 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
     rule_set = RuleSet(folder, tuple(files), tuple(regimen for _, regimen in regimens))
     _check_manifest(rule_set)
     return rule_set
+
+
+def rules_sha256(path: str | os.PathLike[str] | None = None) -> str:
+    """The ``sha256`` that `load_rules` would give the folder, from its files' bytes alone.
+
+    Nothing is validated: a match says only that these are the very files checked
+    before (what each ``dosecalc serve`` session verifies before it starts).
+    """
+    _, paths = _rule_files(path)
+    return hashlib.sha256(
+        _manifest(
+            (p.name, hashlib.sha256(_read_regular_file(p)).hexdigest()) for p in paths
+        ).encode()
+    ).hexdigest()
+
+
+def _rule_files(path: str | os.PathLike[str] | None) -> tuple[Path, list[Path]]:
+    """The folder ``path`` names (default: `default_rules_path`) and its ``*.toml`` files."""
+    if path is not None and not os.fspath(path).strip():
+        raise RulesError("the rules folder's name is empty (it would mean the current folder)")
+    folder = Path(path) if path is not None else default_rules_path()
+    if not folder.is_dir():
+        raise RulesError(f"rules folder '{folder}' does not exist or is not a folder")
+    paths = sorted(folder.glob("*.toml"))
+    if not paths:
+        raise RulesError(f"rules folder '{folder}' holds no rule files (*.toml)")
+    return folder, paths
+
+
+def _manifest(digests: Iterable[tuple[str, str]]) -> str:
+    """The ``sha256sum`` listing of ``(name, sha256)`` pairs."""
+    return "".join(f"{digest}  {name}\n" for name, digest in digests)
 
 
 @functools.lru_cache(maxsize=8)
@@ -194,6 +224,10 @@ def _read_regular_file(path: Path) -> bytes:
 
 
 def _load_file(path: Path) -> tuple[RuleFileInfo, RuleFile]:
+    from pydantic import ValidationError  # with the schema, only when a folder is loaded
+
+    from dosecalc.ruleset.schema import RuleFile
+
     raw = _read_regular_file(path)
     try:
         data = tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)

@@ -1,27 +1,43 @@
-"""The dosecalc app: a disclaimer first, then the calculator, keyboard first."""
+"""The dosecalc app: a disclaimer first, then the calculator, keyboard first.
+
+Started with a loader (what ``dosecalc tui`` and each browser session do), the app
+paints the disclaimer with textual alone, then loads the rules and the calculator
+(pint, pydantic, the clinical core) in a thread while the disclaimer is read; "I
+understand" waits for them. Started with a loaded `RuleSet`, it makes the calculator
+at once, behind the disclaimer.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.events import DeliveryComplete, DeliveryFailed
 from textual.screen import Screen
 
-from dosecalc.faces.tui.screens import (
-    CalculatorScreen,
-    DisclaimerScreen,
-    ExportScreen,
-    SourceScreen,
-)
-from dosecalc.reports.formats import FORMATS, render
-from dosecalc.reports.text import render_check_text, render_text
-from dosecalc.ruleset.loader import RuleSet
+from dosecalc.faces.tui.disclaimer import DisclaimerScreen
+from dosecalc.reports.formats import FORMATS
+
+if TYPE_CHECKING:
+    from dosecalc.faces.tui.screens import CalculatorScreen
+    from dosecalc.ruleset.loader import RuleSet
+
+CALCULATOR_ACTIONS: Final = frozenset({"switch_regimen", "save_summary", "show_source"})
+"""Actions that need the calculator: unavailable until it has loaded."""
+
+
+def _load_core(load: Callable[[], RuleSet]) -> RuleSet:
+    """In a thread: the rules, and the calculator's modules with the clinical core."""
+    rules = load()
+    importlib.import_module("dosecalc.faces.tui.screens")
+    return rules
 
 
 class DoseCalcApp(App[None]):
@@ -60,23 +76,59 @@ class DoseCalcApp(App[None]):
         ),
     ]
 
-    def __init__(self, rules: RuleSet, export_dir: Path | None = None) -> None:
+    def __init__(
+        self, rules: RuleSet | Callable[[], RuleSet], export_dir: Path | None = None
+    ) -> None:
+        """``rules``: the rules, or a function that loads them (called in a thread)."""
         super().__init__()
-        self.rules = rules
         self.export_dir = export_dir or Path.cwd()
         self._names_given: set[str] = set()
-        self.calculator = CalculatorScreen(rules)
+        self.rules: RuleSet | None = None
+        self.calculator: CalculatorScreen | None = None
+        self.startup_error: Exception | None = None
+        """Why the calculator could not load (a broken rule folder, say); the app closed."""
+        self._load = rules if callable(rules) else None
+        if not callable(rules):
+            self._calculator_loaded(rules)
+        self._disclaimer = DisclaimerScreen(ready=self.calculator is not None)
 
     def on_mount(self) -> None:
-        self.push_screen(self.calculator)
-        self.push_screen(DisclaimerScreen(), self._acknowledged)
+        if self.calculator is not None:
+            self.push_screen(self.calculator)
+        self.push_screen(self._disclaimer, self._acknowledged)
+        if self._load is not None:  # once the disclaimer is painted
+            self.call_after_refresh(self.run_worker, self._load_calculator(self._load))
 
-    def _acknowledged(self, understood: bool | None) -> None:
-        if understood:
-            self.calculator.query_one("#weight").focus()
+    async def _load_calculator(self, load: Callable[[], RuleSet]) -> None:
+        try:
+            rules = await asyncio.to_thread(_load_core, load)
+        except Exception as error:  # every failure is reported once the app has closed
+            self.startup_error = error
+            self.exit(return_code=2)
+            return
+        self._calculator_loaded(rules)
+        self._disclaimer.calculator_ready()
+
+    def _calculator_loaded(self, rules: RuleSet) -> None:
+        from dosecalc.faces.tui.screens import CalculatorScreen  # the clinical core
+
+        self.rules = rules
+        self.calculator = CalculatorScreen(rules)
+
+    async def _acknowledged(self, understood: bool | None) -> None:
+        if not understood or self.calculator is None:  # "I understand" waits for it
+            return
+        if self.screen is not self.calculator:  # loaded in the background: not yet shown
+            await self.push_screen(self.calculator)
+        self.calculator.query_one("#weight").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.calculator is not None or action not in CALCULATOR_ACTIONS
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if self.calculator is None:
+            return
         yield SystemCommand(
             "Switch regimen",
             "Intravenous infusion ⇄ sublingual or buccal",
@@ -92,14 +144,23 @@ class DoseCalcApp(App[None]):
         )
         yield SystemCommand("Toggle dark/light", "Switch theme", self.action_toggle_theme)
 
+    def _loaded_calculator(self) -> CalculatorScreen:
+        """The calculator, for an action that is offered only once it has loaded."""
+        if self.calculator is None:
+            raise RuntimeError("the calculator has not loaded yet")
+        return self.calculator
+
     def action_switch_regimen(self) -> None:
-        self.calculator.switch_regimen()
+        self._loaded_calculator().switch_regimen()
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     def action_show_source(self) -> None:
-        regimen = self.rules.find(self.calculator.session.inputs.regimen)
+        from dosecalc.faces.tui.screens import SourceScreen  # loaded with the calculator
+
+        calculator = self._loaded_calculator()
+        regimen = calculator.rules.find(calculator.session.inputs.regimen)
         source = regimen.source
         self.push_screen(
             SourceScreen(
@@ -119,9 +180,11 @@ class DoseCalcApp(App[None]):
 
     def action_save_summary(self) -> None:
         """Ask for a format, then save the result in it (`save`)."""
-        if self.calculator.session.result is None:
+        if self._loaded_calculator().session.result is None:
             self.notify("Nothing to save: there is no valid result.", severity="error")
             return
+        from dosecalc.faces.tui.screens import ExportScreen  # loaded with the calculator
+
         self.push_screen(ExportScreen(), self._export_chosen)
 
     def _export_chosen(self, name: str | None) -> None:
@@ -167,7 +230,10 @@ class DoseCalcApp(App[None]):
 
         The plain-text summary also holds the order check, when there is one.
         """
-        session = self.calculator.session
+        from dosecalc.reports.formats import render  # loaded with the calculator
+        from dosecalc.reports.text import render_check_text, render_text
+
+        session = self._loaded_calculator().session
         if session.result is None:
             return None
         if name != "text":

@@ -1,4 +1,5 @@
-"""The app's screens: the disclaimer first, then the calculator."""
+"""The app's screens after the disclaimer (`dosecalc.faces.tui.disclaimer`): the calculator
+and the dialogs over it. Importing this module loads the clinical core."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from dosecalc.clinical.result import DISCLAIMER
 from dosecalc.clinical.session import Session
 from dosecalc.faces.tui.widgets import (
     BASES,
@@ -32,29 +32,6 @@ from dosecalc.ruleset.loader import RuleSet
 
 SHORT_DISCLAIMER: Final = "Educational use only · verify every figure · specialist supervision"
 QUICK_CONCENTRATIONS: Final = ("1 mg/mL", "2 mg/mL")
-
-
-class DisclaimerScreen(ModalScreen[bool]):
-    """Shown first; nothing else is reachable until it is acknowledged with Enter."""
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="disclaimer"):
-            yield Label("dosecalc", id="disclaimer-title")
-            yield Static(DISCLAIMER, id="disclaimer-text")
-            yield Static(
-                "The source says: ketamine must be administered under the supervision of a "
-                "palliative care specialist, and patients must be closely monitored for side "
-                "effects.",
-                id="disclaimer-source",
-            )
-            yield Button("I understand", id="understand", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#understand", Button).focus()
-
-    @on(Button.Pressed, "#understand")
-    def accept(self) -> None:
-        self.dismiss(True)
 
 
 class SourceScreen(ModalScreen[None]):
