@@ -346,7 +346,7 @@ def test_a_dose_within_a_very_wide_range_is_never_flagged(rules_copy):
     ("dose", "regimen", "concentration", "formula"),
     [
         ("0.3 mg/kg/hr", "iv", None, "0.3 mg/kg/hr; the range is 0.3 to 0.5 mg/kg/hr"),
-        ("6 mcg/kg/min", "iv", None, "6 mcg/kg/min = 0.36 mg/kg/hr; the range is"),
+        ("6 mcg/kg/min", "iv", None, "6 mcg/kg/min × 60 ÷ 1,000 (mcg/kg/min to mg/kg/hr) = 0.36"),
         ("30 mg/h", "iv", None, "30 mg/hr ÷ 70 kg (actual body weight) = 0.429 mg/kg/hr"),
         (
             "25 mL/h",
