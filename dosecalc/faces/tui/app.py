@@ -20,7 +20,6 @@ from dosecalc.faces.tui.screens import (
     SourceScreen,
 )
 from dosecalc.reports.formats import FORMATS, render
-from dosecalc.reports.text import render_check_text, render_text
 from dosecalc.ruleset.loader import RuleSet
 
 
@@ -165,17 +164,12 @@ class DoseCalcApp(App[None]):
     def export(self, name: str, made_at: datetime) -> str | None:
         """The result on screen in format ``name``, or None when no dose is shown.
 
-        The plain-text summary also holds the order check, when there is one.
+        Every format also holds the order check, when there is one.
         """
         session = self.calculator.session
         if session.result is None:
             return None
+        report = render(session.result, name, made_at, check=session.check_result)
         if name != "text":
-            return render(session.result, name, made_at)
-        parts = [
-            f"Summary made {made_at:%Y-%m-%d %H:%M %Z} by dosecalc",
-            render_text(session.result),
-        ]
-        if session.check_result is not None:
-            parts.append(render_check_text(session.check_result))
-        return "\n".join(parts)
+            return report
+        return f"Summary made {made_at:%Y-%m-%d %H:%M %Z} by dosecalc\n{report}"
