@@ -350,3 +350,54 @@ def routes(draw):
     if draw(st.booleans()):
         text = text.title()
     return text, phrases
+
+
+# --- Patients and orders for the reports: every optional row, every warning, every form. ---
+
+
+@st.composite
+def patients(draw):
+    """Keyword arguments for `dosecalc.calculate`: either regimen, with or without a
+    concentration, a height, a sex and a basis; weights across the hard bounds."""
+    inputs = {
+        "weight": text(draw(weights_kg), "kg"),
+        "regimen": draw(st.sampled_from(["iv", "sl"])),
+    }
+    concentration = draw(st.none() | concentrations_mg_per_ml)
+    if concentration is not None:
+        inputs["concentration"] = text(concentration, "mg/mL")
+    if draw(st.booleans()):
+        inputs["height"] = text(draw(heights_cm.filter(lambda cm: cm >= 150)), "cm")
+        inputs["sex"] = draw(st.sampled_from(["male", "female"]))
+        inputs["basis"] = draw(st.sampled_from(["actual", "ideal", "adjusted"]))
+    return inputs
+
+
+@st.composite
+def checked_orders(draw):
+    """Keyword arguments for `dosecalc.check`: a patient and a proposed dose in any form
+    the regimen takes, often on a bound times a factor that a usual slip or the
+    entry-error ratio turns on (so probable entry errors come up), else anywhere."""
+    inputs = draw(patients())
+    route = inputs["regimen"]
+    kg = Fraction(inputs["weight"].removesuffix(" kg"))
+    factor = draw(
+        st.sampled_from(THRESHOLD_FACTORS)
+        | st.fractions(min_value=Fraction(1, 2000), max_value=Fraction(2000)).filter(bool)
+    )
+    bound = draw(st.sampled_from(RULE_BOUNDS[route])) * factor
+    forms = {
+        "iv": [(bound, "mg/kg/hr"), (bound * kg, "mg/hr"), (bound * 1000 / 60, "mcg/kg/min")],
+        "sl": [(bound, "mg"), (bound * 1000, "mcg")],
+    }[route]
+    if "concentration" in inputs:
+        concentration = Fraction(inputs["concentration"].removesuffix(" mg/mL"))
+        forms.append(
+            (bound * kg / concentration, "mL/hr")
+            if route == "iv"
+            else (bound / concentration, "mL")
+        )
+    value, unit = draw(st.sampled_from(forms))
+    # As a person types it: at most 6 decimals, never 0.
+    typed = max(Fraction(round(value * 10**6), 10**6), Fraction(1, 10**6))
+    return {**inputs, "dose": text(typed, unit)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import subprocess
 from datetime import UTC, datetime
@@ -11,8 +12,9 @@ from pathlib import Path
 import pytest
 
 import dosecalc
+from dosecalc.reports.contents import SHORT_DISCLAIMER, bind_units
 from dosecalc.reports.document import render_html, render_markdown
-from dosecalc.reports.formats import FORMATS, render
+from dosecalc.reports.formats import FORMATS, render, render_check
 
 MADE_AT = datetime(2026, 11, 24, 14, 5, tzinfo=UTC)
 LONGEST = {  # every optional row, a titration table with pump rates, notes
@@ -71,7 +73,8 @@ def test_the_report_holds_everything_a_chart_needs(renderer, inputs):
 def test_the_disclaimer_comes_before_any_dose(renderer):
     result = dosecalc.calculate(**LONGEST)
     report = plain(renderer(result, MADE_AT))
-    assert report.index(result.disclaimer) < report.index(result.dose.display)
+    assert report.index(plain(SHORT_DISCLAIMER)) < report.index(result.dose.display)
+    assert result.disclaimer in report
 
 
 def test_rule_text_is_shown_literally_never_as_markup(rules_copy):
@@ -100,6 +103,7 @@ def test_the_html_page_loads_nothing_from_anywhere():
 def test_markdown_tables_have_a_separator_row_per_column():
     markdown = render_markdown(dosecalc.calculate(**LONGEST), MADE_AT)
     assert "| per kg | dose rate | pump rate |\n|---:|---:|---:|\n" in markdown
+    assert f"| {bind_units('0.3 mg/kg/hr')} | {bind_units('22.5 mg/hr')} |" in markdown
 
 
 def test_without_a_time_the_report_says_when_it_was_made():
@@ -118,7 +122,7 @@ def test_the_command_line_writes_the_report(run_cli, name):
     assert (code, err) == (0, "")
     expected = render(dosecalc.calculate(weight="70 kg", regimen="iv"), name)
     assert undated(out) == undated(expected)
-    assert "21 to 35 mg/hr" in out
+    assert bind_units("21 to 35 mg/hr") in out
 
 
 def undated(report: str) -> str:
@@ -147,11 +151,26 @@ def pages_printed(chromium: list[str], page: str, folder: Path) -> int:
     return int(counts[0])
 
 
+def longest_pages() -> dict[str, str]:
+    """The longest reports of each kind: a calculation, a check with an entry error and
+    every warning, and a calculation saved with its check (as the app saves it)."""
+    worst = {**WITH_WARNINGS, "height": "5 ft 7 in", "sex": "female", "basis": "adjusted"}
+    result = dosecalc.calculate(**worst)
+    check = dosecalc.check(**worst, dose="400 mL/hr")
+    pages = {
+        f"calc {inputs['weight']}": render_html(dosecalc.calculate(**inputs), MADE_AT)
+        for inputs in (LONGEST, WITH_WARNINGS, SUBLINGUAL)
+    }
+    pages["check"] = render_check(check, "html", MADE_AT)
+    pages["calc with check"] = render(result, "html", MADE_AT, check=check)
+    return pages
+
+
 @pytest.mark.subprocess
 @pytest.mark.parametrize("paper", ["A4", "letter"])
-@pytest.mark.parametrize("inputs", [LONGEST, WITH_WARNINGS, SUBLINGUAL])
-def test_the_html_report_prints_on_one_page(chromium, tmp_path, paper, inputs):
-    page = render_html(dosecalc.calculate(**inputs), MADE_AT)
+@pytest.mark.parametrize("kind", list(longest_pages()))
+def test_the_html_report_prints_on_one_page(chromium, tmp_path, paper, kind):
+    page = longest_pages()[kind]
     page = page.replace("</style>", f"@page {{ size: {paper}; }}</style>")
     assert pages_printed(chromium, page, tmp_path) == 1
 
@@ -170,5 +189,59 @@ def test_with_no_warnings_and_no_notes_there_is_no_empty_section(rules_copy):
     path.write_text(text, encoding="utf-8")
     result = dosecalc.calculate(weight="70 kg", regimen="iv", rules=rules_copy)
     assert (result.warnings, result.notes) == ([], [])
-    assert "Warnings and notes" not in render_markdown(result, MADE_AT)
-    assert "Warnings and notes" in render_markdown(dosecalc.calculate(weight="70 kg", regimen="iv"))
+    markdown = render_markdown(result, MADE_AT)
+    assert "## Warnings" not in markdown
+    assert "## Notes" not in markdown
+    assert "## Notes" in render_markdown(dosecalc.calculate(weight="70 kg", regimen="iv"))
+    assert "## Warnings" in render_markdown(dosecalc.calculate(**WITH_WARNINGS))
+
+
+# Run in the page by Chromium: every word (no-break spaces bind a number to its unit, so
+# "21 to 35 mg/hr" is one word) that layout split over lines, and any sideways overflow.
+# Only a SHA-256 may break: it is longer than a phone is wide.
+SPLIT_WORDS = """<script>
+const split = [];
+const root = document.documentElement;
+if (root.scrollWidth > root.clientWidth + 1) split.push("overflow " + root.scrollWidth);
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  for (const word of node.textContent.matchAll(/[^ \\t\\n-]+-?/g)) {
+    const range = document.createRange();
+    range.setStart(node, word.index);
+    range.setEnd(node, word.index + word[0].length);
+    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+    if (lines.size > 1 && !/^[0-9a-f]{64}$/.test(word[0])) split.push(word[0]);
+  }
+}
+document.body.dataset.split = JSON.stringify(split);
+</script>"""
+
+
+def words_split_at(chromium: list[str], page: str, folder: Path, width: int) -> list[str]:
+    """The words Chromium splits over lines (or overflow) at ``width`` CSS pixels."""
+    source = folder / "narrow.html"
+    source.write_text(page.replace("</body>", SPLIT_WORDS + "</body>"), encoding="utf-8")
+    run = subprocess.run(
+        [*chromium, f"--window-size={width},3000", "--dump-dom", source.as_uri()],
+        capture_output=True,
+        check=True,
+        timeout=60,
+        text=True,
+    )
+    found = re.search(r'data-split="([^"]*)"', run.stdout)
+    assert found is not None, "the measuring script did not run"
+    return json.loads(html.unescape(found[1]))
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("kind", list(longest_pages()))
+def test_at_phone_width_no_dose_or_word_is_split_over_lines(chromium, tmp_path, kind):
+    assert words_split_at(chromium, longest_pages()[kind], tmp_path, 360) == []
+
+
+@pytest.mark.subprocess
+def test_the_phone_width_test_would_see_a_dose_wrapped_one_character_a_line(chromium, tmp_path):
+    page = longest_pages()["check"].replace(
+        "</style>", "dd { width: 1ch; overflow-wrap: anywhere; }</style>"
+    )
+    assert words_split_at(chromium, page, tmp_path, 360) != []

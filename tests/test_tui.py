@@ -7,7 +7,7 @@ import itertools
 import re
 import threading
 from collections.abc import Awaitable, Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,10 @@ from dosecalc import DISCLAIMER, RulesError, calculate, load_rules
 from dosecalc.faces.tui.app import DoseCalcApp
 from dosecalc.faces.tui.disclaimer import LOADING, DisclaimerScreen
 from dosecalc.faces.tui.screens import CalculatorScreen, ExportScreen, SourceScreen
+from dosecalc.reports.contents import bind_units
 from dosecalc.ruleset.loader import RuleSet
 
+MADE_AT = datetime(2026, 11, 24, 14, 5, tzinfo=UTC)
 DOSE_ON_SCREEN = re.compile(r"\d\s*(mg|mcg|mL)(/|\b)")
 
 
@@ -348,8 +350,8 @@ def test_export_writes_the_summary_with_basis_cautions_and_disclaimer(tmp_path):
 @pytest.mark.parametrize(
     ("name", "suffix", "expected"),
     [
-        ("markdown", ".md", "| 0.3 mg/kg/hr | 21 mg/hr |"),
-        ("html", ".html", "<dd>21 to 35 mg/hr</dd>"),
+        ("markdown", ".md", bind_units("| 0.3 mg/kg/hr | 21 mg/hr |")),
+        ("html", ".html", bind_units("<dd>21 to 35 mg/hr</dd>")),
         ("json", ".json", '"display": "21 to 35 mg/hr"'),
         ("fhir", ".fhir.json", '"code": "mg/kg/h"'),
     ],
@@ -366,6 +368,23 @@ def test_export_offers_every_format_the_command_line_has(tmp_path, name, suffix,
         path = await saved(pilot, tmp_path, f"dosecalc-*{suffix}")
         assert path.name.endswith(suffix)
         assert expected in path.read_text(encoding="utf-8")
+
+    run(scenario, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["text", "markdown", "html", "json", "fhir"])
+def test_every_saved_format_holds_the_order_check_on_screen(tmp_path, name):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        pilot.app.screen.query_one("#dose", Input).value = "400 mg/h"
+        await pilot.pause()
+        check = pilot.app.calculator.session.check_result
+        assert check is not None
+        saved = pilot.app.export(name, MADE_AT)
+        assert saved is not None
+        for piece in (check.display["verdict"], check.probable_entry_error.message):
+            assert piece in saved.replace("\u00a0", " ").replace("\\", "")
 
     run(scenario, tmp_path)
 
@@ -530,8 +549,6 @@ def test_the_app_starts_on_the_first_regimen_of_the_rules_in_force(tmp_path, rul
 
 
 def test_saving_twice_in_the_same_second_keeps_both_reports(tmp_path, monkeypatch):
-    from datetime import datetime
-
     import dosecalc.faces.tui.app as app_module
 
     frozen = datetime(2026, 12, 2, 9, 30, 0, tzinfo=UTC)

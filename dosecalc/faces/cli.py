@@ -28,7 +28,7 @@ from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.foundation.text import printable
 from dosecalc.patient.bases import BASES
-from dosecalc.reports.formats import FORMATS, render, to_json
+from dosecalc.reports.formats import FORMATS, render, render_check, to_json
 from dosecalc.ruleset.loader import RULES_ENV, RuleSet, default_rules_path, load_rules
 
 if TYPE_CHECKING:
@@ -118,14 +118,10 @@ def _calc(args: argparse.Namespace) -> Outcome:
 
 def _check(args: argparse.Namespace) -> Outcome:
     from dosecalc.clinical.check import check
-    from dosecalc.reports.text import render_check_text
 
     result = check(**_patient(args), dose=args.dose)
-    text = (
-        to_json(result.model_dump(mode="json"))
-        if args.json
-        else render_check_text(result, colour=_colour_wanted())
-    )
+    name = "json" if args.json else args.format
+    text = render_check(result, name, colour=name == "text" and _colour_wanted())
     return Outcome(text, EXIT_NOT_WITHIN if args.strict and result.verdict != "within" else EXIT_OK)
 
 
@@ -357,14 +353,7 @@ def _parser() -> argparse.ArgumentParser:
         "The source's range for one regimen, applied to one patient.",
     )
     _patient_arguments(calc)
-    output = calc.add_mutually_exclusive_group()
-    output.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="text",
-        help="; ".join(f"{f.name}: {f.description}" for f in FORMATS.values()) + " (default: text)",
-    )
-    output.add_argument("--json", action="store_true", help="exact values as JSON (--format json)")
+    _format_arguments(calc)
     calc.set_defaults(handler=_calc)
 
     order = command(
@@ -373,7 +362,7 @@ def _parser() -> argparse.ArgumentParser:
         "Is this proposed dose within the source's range for this patient?",
     )
     _patient_arguments(order)
-    order.add_argument("--json", action="store_true", help="exact values as JSON")
+    _format_arguments(order)
     order.add_argument(
         "--dose",
         required=True,
@@ -457,6 +446,18 @@ def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
         default=False if default is None else default,
         help="show the traceback of an internal error",
     )
+
+
+def _format_arguments(command: argparse.ArgumentParser) -> None:
+    """``--format`` (or ``--json``), the same for `calc` and `check`."""
+    output = command.add_mutually_exclusive_group()
+    output.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="; ".join(f"{f.name}: {f.description}" for f in FORMATS.values()) + " (default: text)",
+    )
+    output.add_argument("--json", action="store_true", help="exact values as JSON (--format json)")
 
 
 def _patient_arguments(command: argparse.ArgumentParser) -> None:

@@ -1,18 +1,51 @@
-"""What a report of a result holds, in order: one list that every layout reads.
+"""What a report holds, in order, with every label: one list that every face reads.
 
-The plain-text, Markdown and HTML reports differ in layout only; the rows,
-labels and tables are chosen here, once. Every number is already a display
-string in the result (rounded once, in `dosecalc.foundation.display`).
+The plain-text, Markdown and HTML reports (and the app's panels) differ in
+layout only; the rows, labels, sections and their order are chosen here, once.
+The answer comes first (dose, pump rate or volume, warnings; for a check the
+verdict and any probable entry error), then the lines to fill in by hand, then
+the detail: patient, inputs, titration, side effects, notes and the basis.
+Every number is already a display string in the result (rounded once, in
+`dosecalc.foundation.display`).
+
+For a face that lays rows out itself (the app): `result_rows` and
+`order_check_rows` give ``(label, value)`` pairs, `warning_items` and
+`entry_error_items` the alerts, `calc_sections` and `check_sections` the whole
+report in order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from typing import Final
 
-from dosecalc.clinical.result import Basis, DoseResult, QuantityRange
+from dosecalc.clinical.check import ratio_text
+from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRange
 from dosecalc.foundation.display import ROUNDING_RULE
+from dosecalc.patient.body import DoseWarning
 
 Row = tuple[str, str]
+
+SHORT_DISCLAIMER: Final = (
+    "EDUCATIONAL USE ONLY. Not a substitute for clinical judgement; verify every figure "
+    "(full disclaimer below)."
+)
+"""The one line a report starts with, before any dose; the full disclaimer follows the answer."""
+
+BLANK: Final = "_" * 24
+"""A rule to write on: dosecalc stores no patient data, so these are filled in by hand."""
+
+FILL_IN_LABELS: Final = (
+    "Patient identifier",
+    "Prescriber",
+    "Checked by",
+    "Date the weight was measured",
+)
+
+NO_BREAK_SPACE: Final = "\u00a0"
+_NUMBER_THEN_UNIT: Final = re.compile(r"(\d) (?=[^\W\d_]|%)")
+_RANGE_TO: Final = re.compile(r"(\d) to (?=\d)")
 
 
 @dataclass(frozen=True)
@@ -23,8 +56,53 @@ class Table:
     rows: list[list[str]]
 
 
+@dataclass(frozen=True)
+class Section:
+    """One titled part of a report: a headline, rows, alert or plain items, a table."""
+
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    table: Table | None = None
+    headline: str | None = None
+    """Shown before the rows, in bold (the verdict)."""
+    alert: bool = False
+    """Its items are warnings, shown as such."""
+    half: bool = False
+    """May be printed beside a neighbour, so that the report fits one page."""
+
+
+def bind_units(text: str) -> str:
+    """``text`` with a no-break space between each number and its unit, and around the
+    "to" of a range, so that no layout can split "30.8 mg/hr" or "21 to 35 mg/hr"."""
+    bound = _RANGE_TO.sub(rf"\1{NO_BREAK_SPACE}to{NO_BREAK_SPACE}", text)
+    return _NUMBER_THEN_UNIT.sub(rf"\1{NO_BREAK_SPACE}", bound)
+
+
+def dose_label(result: DoseResult) -> str:
+    """ "Dose per administration" for a fixed dose, "Dose rate" for a rate."""
+    return "Dose per administration" if result.kind == "fixed-dose" else "Dose rate"
+
+
+def result_rows(result: DoseResult) -> list[Row]:
+    """The answer: the dose for this patient (pump rate or volume with a concentration),
+    the source's range and the dosing weight it rests on."""
+    ranges: list[tuple[str, QuantityRange | None]] = [
+        (dose_label(result), result.dose),
+        ("Per 24 hours", result.dose_per_24h),
+        ("Per kg per minute", result.dose_per_kg_per_min),
+        ("Pump rate", result.pump_rate),
+        ("Volume per dose", result.volume),
+        ("Range in the source", result.rule_range),
+    ]
+    rows = [(label, value.display) for label, value in ranges if value is not None]
+    if result.dosing_weight is not None:
+        rows.append(("Dosing weight", result.dosing_weight.display))
+    return rows
+
+
 def patient_rows(result: DoseResult) -> list[Row]:
-    """The patient as entered and as derived, then the dosing weight and its basis."""
+    """The patient as entered and as derived (the dosing weight is in `result_rows`)."""
     if result.patient is None:
         return [("Weight", "not given (not used by this regimen)")]
     shown = result.patient.display
@@ -40,29 +118,57 @@ def patient_rows(result: DoseResult) -> list[Row]:
     ):
         if key in shown:
             rows.append((label, shown[key]))
-    if result.dosing_weight is not None:
-        rows.append(("Dosing weight", result.dosing_weight.display))
     return rows
 
 
-def result_rows(result: DoseResult) -> list[Row]:
-    """The source's range, then what it comes to for this patient."""
-    ranges: list[tuple[str, QuantityRange | None]] = [
-        ("Range in the source", result.rule_range),
-        ("Dose per administration" if result.kind == "fixed-dose" else "Dose rate", result.dose),
-        ("Per 24 hours", result.dose_per_24h),
-        ("Per kg per minute", result.dose_per_kg_per_min),
-        ("Pump rate", result.pump_rate),
-        ("Volume per dose", result.volume),
+def verdict_line(check: CheckResult) -> str:
+    """``Verdict: ABOVE the range``."""
+    return f"Verdict: {check.display['verdict']}"
+
+
+def order_check_rows(check: CheckResult) -> list[Row]:
+    """The proposed dose, restated in the rule's unit and as a dose rate, pump rate or
+    volume, beside the source's range and this patient's range (the verdict is
+    `verdict_line`)."""
+    shown = check.display
+    rows = [
+        ("Proposed", shown["proposed"]),
+        ("In the rule's unit", shown["in_rule_units"]),
+        ("Range in the source", shown["range"]),
     ]
-    return [(label, value.display) for label, value in ranges if value is not None]
+    for key, label, range_label in (
+        ("dose_rate", "As a dose rate", "Range for this patient"),
+        ("pump_rate", "As a pump rate", "Pump rates for this patient"),
+        ("volume", "As a volume", "Volumes for this patient"),
+    ):
+        if key in shown:
+            rows += [(label, shown[key]), (range_label, shown[f"{key}_range"])]
+    rows.append(("Proposed / nearest bound", ratio_text(check.ratio_to_bound)))
+    return rows
+
+
+def entry_error_items(check: CheckResult) -> list[str]:
+    """The probable entry error, with the slips that would explain it; empty if none."""
+    flag = check.probable_entry_error
+    return [] if flag is None else [flag.message]
+
+
+def warning_items(warnings: list[DoseWarning]) -> list[str]:
+    """Each warning with its code: ``The weight ... [high-weight]``."""
+    return [f"{warning.message} [{warning.code}]" for warning in warnings]
+
+
+def fill_in_rows() -> list[Row]:
+    """The blanks a filed report needs and dosecalc never holds."""
+    return [(label, BLANK) for label in FILL_IN_LABELS]
 
 
 def titration_table(result: DoseResult) -> Table | None:
     """The titration steps across the rule's range, or None for a fixed dose."""
     if not result.titration:
         return None
-    columns = {"rate_per_kg": "per kg", "dose_rate": "dose rate"}
+    per_kg = "per kg of dosing weight" if result.rule_range.qualifier else "per kg"
+    columns = {"rate_per_kg": per_kg, "dose_rate": "dose rate"}
     if result.pump_rate is not None:
         columns["pump_rate"] = "pump rate"
     return Table(
@@ -71,9 +177,17 @@ def titration_table(result: DoseResult) -> Table | None:
     )
 
 
-def input_rows(result: DoseResult) -> list[Row]:
+def input_rows(basis: Basis) -> list[Row]:
     """The inputs exactly as entered (those left blank are left out)."""
-    return [(name, value) for name, value in result.basis.inputs.items() if value]
+    return [(name, value) for name, value in basis.inputs.items() if value]
+
+
+def watch_for_rows(side_effects: list[str], supervision: str) -> list[Row]:
+    """The side effects the source names, and its supervision statement."""
+    return [
+        ("Side effects in the source", ", ".join(side_effects)),
+        ("Supervision", supervision),
+    ]
 
 
 def basis_rows(basis: Basis) -> list[Row]:
@@ -86,4 +200,71 @@ def basis_rows(basis: Basis) -> list[Row]:
         ("Source says", f'"{basis.source_quote}"'),
         ("Rules", f"{basis.rules_version}, SHA-256 {basis.rules_sha256}"),
         ("Rounding", ROUNDING_RULE),
+    ]
+
+
+def order_check_sections(check: CheckResult, *, half: bool = False) -> list[Section]:
+    """The answer of a check: the verdict, the restatements, any probable entry error."""
+    return [
+        Section(
+            "Order check",
+            order_check_rows(check),
+            items=entry_error_items(check),
+            headline=verdict_line(check),
+            alert=True,
+            half=half,
+        )
+    ]
+
+
+def _warnings(warnings: list[DoseWarning]) -> list[Section]:
+    return [Section("Warnings", items=warning_items(warnings), alert=True)] if warnings else []
+
+
+def _sign_off(disclaimer: str) -> list[Section]:
+    return [
+        Section("Disclaimer", items=[disclaimer], half=True),
+        Section("To fill in by hand", fill_in_rows(), half=True),
+    ]
+
+
+def _closing(
+    side_effects: list[str], supervision: str, notes: list[str], *, half: bool = False
+) -> list[Section]:
+    sections = [Section("Watch for", watch_for_rows(side_effects, supervision), half=half)]
+    if notes:
+        sections.append(Section("Notes", items=notes))
+    return sections
+
+
+def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[Section]:
+    """A calculation's report, answer first; with ``check``, the order check leads."""
+    beside = check is not None  # the check and the range it was checked against, side by side
+    sections = order_check_sections(check, half=True) if check is not None else []
+    sections += [Section("Result", result_rows(result), half=beside), *_warnings(result.warnings)]
+    sections += _sign_off(result.disclaimer)
+    sections += [
+        Section("Patient", patient_rows(result), half=True),
+        Section("Inputs, as entered", input_rows(result.basis), half=True),
+    ]
+    table = titration_table(result)
+    if table is not None:
+        sections.append(Section("Titration across the range", table=table, half=True))
+    sections += _closing(result.side_effects, result.supervision, result.notes, half=True)
+    basis = basis_rows(result.basis)
+    if check is not None:
+        basis.insert(0, ("Order check", check.basis.formula))
+    sections.append(Section("Basis (check by hand)", basis))
+    return sections
+
+
+def check_sections(check: CheckResult) -> list[Section]:
+    """An order check's report, answer first: verdict, entry error, warnings."""
+    return [
+        *order_check_sections(check),
+        *_warnings(check.warnings),
+        *_sign_off(check.disclaimer),
+        Section("Inputs, as entered", input_rows(check.basis), half=True),
+        *_closing(check.side_effects, check.supervision, check.notes, half=True),
+        Section("Basis (check by hand)", basis_rows(check.basis)),
     ]

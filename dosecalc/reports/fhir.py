@@ -23,24 +23,56 @@ What goes where, and why:
 * ``patientInstruction`` stays empty: dosecalc speaks to clinicians.
 
 Timing, frequency and maximum doses stay empty because the source gives none.
+
+An order check (`fhir_check`) is a ``Bundle`` of type ``collection``:
+
+* a ``MedicationRequest`` (status ``draft``, intent ``proposal``: an order
+  not yet made) whose one ``dosageInstruction`` is the proposed dose: an
+  ``ordered`` entry with the dose as entered, then ``calculated`` entries
+  restating it in the rule's unit and as mg/h, mL/h or mL. These values are
+  exact (the nearest double), never rounded: rounding could carry a dose just
+  over a bound back into the range. The subject is a display only: dosecalc
+  holds no patient data. Its ``note`` gives the verdict, the working, the
+  ranges and the disclaimer, so a "within" verdict travels too;
+* for a dose below or above the range, a ``DetectedIssue`` implicating that
+  request, coded from HL7's ActCode dosage alerts (High or Low Dose Alert; for
+  Weight when the range is per kg), severity ``high`` for a probable entry
+  error, else ``moderate``, status ``preliminary`` (unverified), with the
+  verdict, the ranges and the entry error in ``detail``. A dose within the
+  range raises no issue, so has no ``DetectedIssue``.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from typing import Any, Final
 
-from dosecalc.clinical.result import DoseResult, QuantityRange
+from dosecalc.clinical.result import CheckResult, DoseResult, QuantityRange
 from dosecalc.foundation.display import (
     format_exact,
     json_number,
+    magnitude,
     unit_display,
     unit_ucum,
 )
+from dosecalc.foundation.units import Quantity
+from dosecalc.reports.contents import order_check_rows, verdict_line
 
 SNOMED_CT: Final = "http://snomed.info/sct"
 UCUM: Final = "http://unitsofmeasure.org"
 DOSE_RATE_TYPE: Final = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
+ACT_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+
+DOSE_ALERTS: Final[dict[tuple[str, bool], tuple[str, str]]] = {
+    ("above", True): ("DOSEHINDW", "High Dose for Weight Alert"),
+    ("above", False): ("DOSEH", "High Dose Alert"),
+    ("below", True): ("DOSELINDW", "Low Dose for Weight Alert"),
+    ("below", False): ("DOSEL", "Low Dose Alert"),
+}
+"""ActCode dosage alerts, by verdict and whether the range is per kg of body weight."""
+NO_PATIENT: Final = "Patient not identified: dosecalc holds no patient data"
 
 ROUTES: Final[dict[str, tuple[str, str]]] = {
     "intravenous": ("47625008", "Intravenous route"),
@@ -66,7 +98,7 @@ def fhir_dosage(result: DoseResult) -> dict[str, Any]:
     }
 
 
-def route_of(result: DoseResult) -> tuple[str, tuple[str, str] | None]:
+def route_of(result: DoseResult | CheckResult) -> tuple[str, tuple[str, str] | None]:
     """The route in words and its SNOMED CT (code, display).
 
     The regimen's route ("sublingual or buccal") is narrowed to the one the
@@ -84,7 +116,7 @@ def route_of(result: DoseResult) -> tuple[str, tuple[str, str] | None]:
     return result.route, None
 
 
-def _route(result: DoseResult) -> dict[str, Any]:
+def _route(result: DoseResult | CheckResult) -> dict[str, Any]:
     text, coded = route_of(result)
     if coded is None:
         return {"text": text}
@@ -153,3 +185,87 @@ def _instruction(result: DoseResult) -> str:
     if result.pump_rate is not None and concentration is not None:
         text += f"; at {format_exact(concentration)}, {result.pump_rate.display}"
     return text
+
+
+def fhir_check(check: CheckResult) -> dict[str, Any]:
+    """An order check as a FHIR R4 ``Bundle``: the proposed ``MedicationRequest`` and,
+    out of range, a ``DetectedIssue`` (the module's docstring says what goes where)."""
+    seed = json.dumps(check.model_dump(mode="json"), sort_keys=True)
+    request_url = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed + '#request')}"
+    summary = _check_summary(check)
+    request = {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "medicationCodeableConcept": {"text": check.drug},
+        "subject": {"display": NO_PATIENT},
+        "note": [{"text": f"{summary} Working: {check.basis.formula}. {check.disclaimer}"}],
+        "dosageInstruction": [_proposed_dosage(check)],
+    }
+    entries = [{"fullUrl": request_url, "resource": request}]
+    if check.verdict != "within":
+        code, display = DOSE_ALERTS[check.verdict, _per_kg(check)]
+        issue = {
+            "resourceType": "DetectedIssue",
+            "status": "preliminary",
+            "code": {
+                "coding": [{"system": ACT_CODE, "code": code, "display": display}],
+                "text": check.display["verdict"],
+            },
+            "severity": "high" if check.probable_entry_error is not None else "moderate",
+            "implicated": [{"reference": request_url}],
+            "detail": summary,
+        }
+        issue_url = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed + '#issue')}"
+        entries.append({"fullUrl": issue_url, "resource": issue})
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def _per_kg(check: CheckResult) -> bool:
+    """Whether the source's range is per kg of body weight (mg/kg/h, not mg)."""
+    return "kg" in unit_ucum(check.range.low.units)
+
+
+def _check_summary(check: CheckResult) -> str:
+    """The verdict, the restatements and ranges, and any probable entry error, in words."""
+    rows = "; ".join(f"{label}: {value}" for label, value in order_check_rows(check))
+    sentences = [f"{verdict_line(check)}.", f"{rows}."]
+    if check.probable_entry_error is not None:
+        sentences.append(check.probable_entry_error.message)
+    sentences += [warning.message for warning in check.warnings]
+    return " ".join(sentences)
+
+
+def _proposed_dosage(check: CheckResult) -> dict[str, Any]:
+    route, _code = route_of(check)
+    source = check.basis
+    restated = [check.dose_rate, check.pump_rate, check.volume]
+    if check.in_rule_units != check.proposed:  # restated, not merely repeated
+        restated.insert(0, check.in_rule_units)
+    return {
+        "text": f"{check.drug.capitalize()}, {route}: {check.display['proposed']} proposed; "
+        f"{verdict_line(check)} ({check.display['range']}). Range from {source.source}; rules "
+        f"{source.rules_version}, SHA-256 {source.rules_sha256}. {check.disclaimer}",
+        "route": _route(check),
+        "doseAndRate": [
+            _exact_entry("ordered", check.proposed),
+            *(_exact_entry("calculated", q) for q in restated if q is not None),
+        ],
+    }
+
+
+def _exact_entry(kind: str, quantity: Quantity) -> dict[str, Any]:
+    """A ``doseAndRate`` entry holding ``quantity`` exactly: a rate as ``rateQuantity``."""
+    code = unit_ucum(quantity.units)
+    element = "rateQuantity" if re.search(r"/(h|min|d)\b", code) else "doseQuantity"
+    return {
+        "type": {
+            "coding": [{"system": DOSE_RATE_TYPE, "code": kind, "display": kind.capitalize()}]
+        },
+        element: {
+            "value": json_number(magnitude(quantity)),
+            "unit": unit_display(quantity.units),
+            "system": UCUM,
+            "code": code,
+        },
+    }

@@ -1,7 +1,8 @@
-"""The formats a result can be saved in, for the command line and the app alike.
+"""The formats a result or an order check can be saved in, for the command line and
+the app alike.
 
 The table costs nothing to import (the command line builds its help from it before
-anything clinical loads); the renderers are imported when a result is rendered.
+anything clinical loads); the renderers are imported when something is rendered.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from dosecalc.clinical.result import DoseResult
+    from dosecalc.clinical.result import CheckResult, DoseResult
 
 
 @dataclass(frozen=True)
@@ -30,33 +31,78 @@ FORMATS: Final = {
     for f in (
         Format("text", "plain-text report", ".txt", "text/plain"),
         Format("json", "exact values, UCUM units", ".json", "application/json"),
-        Format("fhir", "a FHIR R4 Dosage", ".fhir.json", "application/fhir+json"),
+        Format(
+            "fhir", "a FHIR R4 Dosage (a check: a Bundle)", ".fhir.json", "application/fhir+json"
+        ),
         Format("markdown", "one-page report", ".md", "text/markdown"),
         Format("html", "one-page report to print", ".html", "text/html"),
     )
 }
 
 
-def render(result: DoseResult, name: str, made_at: datetime | None = None) -> str:
+def render(
+    result: DoseResult,
+    name: str,
+    made_at: datetime | None = None,
+    check: CheckResult | None = None,
+) -> str:
     """``result`` in the format called ``name`` (a key of `FORMATS`); reports say
-    when they were made: ``made_at``, or now."""
+    when they were made: ``made_at``, or now.
+
+    With ``check`` (an order checked against this result, as the app shows it), every
+    format holds it too: the reports lead with it, JSON holds ``{"result", "check"}``
+    and FHIR is the check's Bundle, whose note holds the patient's range.
+    """
     from dosecalc.reports.document import render_html, render_markdown
-    from dosecalc.reports.fhir import fhir_dosage
+    from dosecalc.reports.fhir import fhir_check, fhir_dosage
     from dosecalc.reports.text import render_text
 
     match name:
         case "text":
-            return render_text(result)
+            return render_text(result, check)
         case "json":
-            return to_json(result.model_dump(mode="json"))
+            if check is None:
+                return to_json(result.model_dump(mode="json"))
+            both = {
+                "result": result.model_dump(mode="json"),
+                "check": check.model_dump(mode="json"),
+            }
+            return to_json(both)
         case "fhir":
-            return to_json(fhir_dosage(result))
+            return to_json(fhir_dosage(result) if check is None else fhir_check(check))
         case "markdown":
-            return render_markdown(result, made_at)
+            return render_markdown(result, made_at, check)
         case "html":
-            return render_html(result, made_at)
+            return render_html(result, made_at, check)
         case _:
-            raise ValueError(f"no format called {name!r}; choose from {', '.join(FORMATS)}")
+            raise _unknown(name)
+
+
+def render_check(
+    check: CheckResult, name: str, made_at: datetime | None = None, *, colour: bool = False
+) -> str:
+    """An order check in the format called ``name``; ``colour`` paints the text verdict."""
+    from dosecalc.reports.document import render_html, render_markdown
+    from dosecalc.reports.fhir import fhir_check
+    from dosecalc.reports.text import render_check_text
+
+    match name:
+        case "text":
+            return render_check_text(check, colour=colour)
+        case "json":
+            return to_json(check.model_dump(mode="json"))
+        case "fhir":
+            return to_json(fhir_check(check))
+        case "markdown":
+            return render_markdown(check, made_at)
+        case "html":
+            return render_html(check, made_at)
+        case _:
+            raise _unknown(name)
+
+
+def _unknown(name: str) -> ValueError:
+    return ValueError(f"no format called {name!r}; choose from {', '.join(FORMATS)}")
 
 
 def to_json(data: object) -> str:

@@ -228,20 +228,14 @@ class DoseCalcApp(App[None]):
     def export(self, name: str, made_at: datetime) -> str | None:
         """The result on screen in format ``name``, or None when no dose is shown.
 
-        The plain-text summary also holds the order check, when there is one.
+        Every format also holds the order check, when there is one.
         """
         from dosecalc.reports.formats import render  # loaded with the calculator
-        from dosecalc.reports.text import render_check_text, render_text
 
         session = self._loaded_calculator().session
         if session.result is None:
             return None
+        report = render(session.result, name, made_at, check=session.check_result)
         if name != "text":
-            return render(session.result, name, made_at)
-        parts = [
-            f"Summary made {made_at:%Y-%m-%d %H:%M %Z} by dosecalc",
-            render_text(session.result),
-        ]
-        if session.check_result is not None:
-            parts.append(render_check_text(session.check_result))
-        return "\n".join(parts)
+            return report
+        return f"Summary made {made_at:%Y-%m-%d %H:%M %Z} by dosecalc\n{report}"
