@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -22,6 +22,9 @@ from dosecalc.faces.tui.screens import (
 from dosecalc.reports.formats import FORMATS, render
 from dosecalc.reports.text import render_check_text, render_text
 from dosecalc.ruleset.loader import RuleSet
+
+_SUMMARY: Final = "dosecalc-summary"
+_SCREENSHOT: Final = "dosecalc-screenshot"  # not Textual's "screenshot": we say where it went
 
 
 class DoseCalcApp(App[None]):
@@ -40,7 +43,7 @@ class DoseCalcApp(App[None]):
         Binding(
             "ctrl+r",
             "switch_regimen",
-            "Switch regimen",
+            "Regimen",
             id="switch-regimen",
             tooltip="Switch between intravenous infusion and sublingual or buccal",
         ),
@@ -54,9 +57,17 @@ class DoseCalcApp(App[None]):
         Binding(
             "ctrl+t",
             "toggle_theme",
-            "Dark/light",
+            "Theme",
             id="toggle-theme",
             tooltip="Switch between the dark and the light theme",
+        ),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="quit",
+            tooltip="Quit the app and return to the command prompt",
+            priority=True,
         ),
     ]
 
@@ -66,6 +77,8 @@ class DoseCalcApp(App[None]):
         self.export_dir = export_dir or Path.cwd()
         self._names_given: set[str] = set()
         self.calculator = CalculatorScreen(rules)
+        self.accepted = False
+        """Whether the disclaimer was accepted: until then only quitting is offered."""
 
     def on_mount(self) -> None:
         self.push_screen(self.calculator)
@@ -73,10 +86,31 @@ class DoseCalcApp(App[None]):
 
     def _acknowledged(self, understood: bool | None) -> None:
         if understood:
+            self.accepted = True
+            self.refresh_bindings()
             self.calculator.query_one("#weight").focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The command palette (a priority key, so it would open over any screen) waits
+        for the disclaimer to be accepted."""
+        if action == "command_palette":
+            return self.accepted
+        return True
+
+    def action_command_palette(self) -> None:
+        if self.accepted:
+            super().action_command_palette()
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":  # Textual's saves to a Downloads folder
+                yield SystemCommand(
+                    "Screenshot",
+                    "Save an SVG picture of the screen where results are saved",
+                    lambda: self.set_timer(0.1, self.action_screenshot),
+                )
+            else:
+                yield command
         yield SystemCommand(
             "Switch regimen",
             "Intravenous infusion ⇄ sublingual or buccal",
@@ -91,6 +125,20 @@ class DoseCalcApp(App[None]):
             "Show the source section", "What the source says, as quoted", self.action_show_source
         )
         yield SystemCommand("Toggle dark/light", "Switch theme", self.action_toggle_theme)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """An SVG picture of the screen, saved where results are saved (``export_dir``),
+        a folder that exists, rather than a Downloads folder that may not."""
+        made_at = datetime.now().astimezone()
+        self.deliver_text(
+            io.StringIO(self.export_screenshot()),
+            save_directory=path or self.export_dir,
+            save_filename=filename
+            or self._unused_name(f"dosecalc-screen-{made_at:%Y%m%d-%H%M%S}", ".svg"),
+            open_method="browser",
+            mime_type="image/svg+xml",
+            name=_SCREENSHOT,
+        )
 
     def action_switch_regimen(self) -> None:
         self.calculator.switch_regimen()
@@ -142,6 +190,7 @@ class DoseCalcApp(App[None]):
             save_directory=self.export_dir,
             save_filename=self._unused_name(f"dosecalc-{made_at:%Y%m%d-%H%M%S}", chosen.suffix),
             mime_type=chosen.media_type,
+            name=_SUMMARY,
         )
         self.copy_to_clipboard(text)
 
@@ -156,11 +205,20 @@ class DoseCalcApp(App[None]):
         return name
 
     def on_delivery_complete(self, event: DeliveryComplete) -> None:
-        where = f"Saved to {event.path}" if event.path is not None else "Downloaded"
-        self.notify(f"{where}, and copied to the clipboard (where the terminal allows).")
+        """Say where the file went, its name on a line of its own so it is never split."""
+        if event.path is None:
+            where = "Downloaded."
+        else:
+            where = f"Saved as\n{event.path.name}\nin {event.path.parent}"
+        copied = "\nand copied to the clipboard (where the terminal allows)."
+        self.notify(
+            where + (copied if event.name == _SUMMARY else ""),
+            title="Screenshot" if event.name == _SCREENSHOT else "Saved",
+            markup=False,
+        )
 
     def on_delivery_failed(self, event: DeliveryFailed) -> None:
-        self.notify(f"Could not save: {event.exception}", severity="error")
+        self.notify(f"Could not save: {event.exception}", severity="error", markup=False)
 
     def export(self, name: str, made_at: datetime) -> str | None:
         """The result on screen in format ``name``, or None when no dose is shown.
