@@ -218,3 +218,7 @@ def order_rows(draw):
         )
     )
     return weight, regimen, dose, concentration, height, sex, basis
+
+
+# How a person separates a number from its unit: not at all, a space, or two.
+unit_gaps = st.sampled_from(["", " ", "  "])

@@ -10,6 +10,9 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import positive_decimal_text, unit_gaps
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -25,6 +28,7 @@ from dosecalc.faces.tui.screens import (
     ExportScreen,
     SourceScreen,
 )
+from dosecalc.faces.tui.widgets import typed_unit
 
 DOSE_ON_SCREEN = re.compile(r"\d\s*(mg|mcg|mL)(/|\b)")
 
@@ -743,3 +747,13 @@ def test_a_saved_files_name_is_never_split_in_its_toast(tmp_path):
         assert any(path.name in t.splitlines() for t in toasts), toasts
 
     run(scenario, tmp_path, notifications=True)
+
+
+@given(
+    number=positive_decimal_text,
+    gap=unit_gaps,
+    unit=st.sampled_from(["kg", "lb", "KG", "Lb", "lbs", "cm", "in", "ft 7 in"]),
+)
+def test_the_unit_typed_after_any_number_is_the_one_the_face_reads(number, gap, unit):
+    assert typed_unit(f" {number}{gap}{unit} ") == unit
+    assert typed_unit(number) is None
