@@ -401,3 +401,7 @@ def checked_orders(draw):
     # As a person types it: at most 6 decimals, never 0.
     typed = max(Fraction(round(value * 10**6), 10**6), Fraction(1, 10**6))
     return {**inputs, "dose": text(typed, unit)}
+
+
+# How a person separates a number from its unit: not at all, a space, or two.
+unit_gaps = st.sampled_from(["", " ", "  "])

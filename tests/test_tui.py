@@ -11,13 +11,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import positive_decimal_text, unit_gaps
+from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    DataTable,
+    HelpPanel,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    Static,
+)
+from textual.widgets._footer import FooterKey
+from textual.widgets._toast import Toast
 
 from dosecalc import DISCLAIMER, RulesError, calculate, load_rules
 from dosecalc.faces.tui.app import DoseCalcApp
 from dosecalc.faces.tui.disclaimer import LOADING, DisclaimerScreen
 from dosecalc.faces.tui.screens import CalculatorScreen, ExportScreen, SourceScreen
+from dosecalc.faces.tui.widgets import typed_unit
 from dosecalc.reports.contents import bind_units
 from dosecalc.ruleset.loader import RuleSet
 
@@ -44,11 +61,13 @@ def run(
     scenario: Callable[[Pilot[None]], Awaitable[None]],
     tmp_path: Path,
     size: tuple[int, int] = (80, 24),
+    *,
+    notifications: bool = False,
 ) -> DoseCalcApp:
     app = DoseCalcApp(load_rules(), export_dir=tmp_path)
 
     async def go() -> None:
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size, notifications=notifications) as pilot:
             await scenario(pilot)
 
     asyncio.run(go())
@@ -420,9 +439,9 @@ def test_the_source_section_and_theme_are_one_key_away(tmp_path):
 
 
 def test_every_binding_has_an_id_and_a_tooltip():
-    for binding in DoseCalcApp.BINDINGS:
+    for binding in [*DoseCalcApp.BINDINGS, *CalculatorScreen.BINDINGS]:
         assert binding.id
-        assert binding.tooltip
+        assert binding.tooltip or not binding.show
 
 
 def test_ctrl_q_quits(tmp_path):
@@ -580,3 +599,303 @@ def test_saving_twice_in_the_same_second_keeps_both_reports(tmp_path, monkeypatc
         "dosecalc-20261202-093000-3.txt",
         "dosecalc-20261202-093000.txt",
     ]
+
+
+def seen_whole(pilot: Pilot[None], widget: Widget) -> bool:
+    """Every row of ``widget`` is on the first screen, unscrolled and uncovered.
+
+    ``widget.region`` is where the widget lies on the screen, scrolled but not clipped;
+    the screen's own ``get_widget_at`` answers what is painted at a cell. The widget is
+    seen whole when its region lies inside the screen and the screen paints this very
+    widget at each of its rows: a row scrolled out of its container, cut off by the
+    footer or covered by another widget answers with some other widget.
+    """
+    screen = pilot.app.screen
+    region = widget.region
+    if not widget.display or not region.area or not screen.region.contains_region(region):
+        return False
+    middle = region.x + region.width // 2
+    return all(screen.get_widget_at(middle, y)[0] is widget for y in range(region.y, region.bottom))
+
+
+def shown_text(widget: Widget) -> str:
+    """What a text widget shows, with wrapped lines joined again."""
+    return " ".join(str(widget.render()).split())
+
+
+@pytest.mark.parametrize(
+    ("weight", "unit"), [("154", "kg"), ("250", "kg"), ("70", "lb")], ids=["154kg", "250kg", "70lb"]
+)
+def test_at_80x24_the_dose_and_every_warning_are_on_the_first_screen(weight, unit, tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#weight_unit", Select).value = unit
+        await type_weight(pilot, "60")
+        screen.query_one("#details").scroll_end(animate=False)  # reading the basis...
+        await pilot.pause()
+        await type_weight(pilot, weight)  # ...then a new weight: the top comes back
+        result = pilot.app.calculator.session.result
+        assert result is not None
+        assert len(result.warnings) >= 1
+        headline, warnings = screen.query_one("#result"), screen.query_one("#warnings")
+        assert seen_whole(pilot, headline)
+        assert result.dose.display in shown_text(headline)
+        assert f"{len(result.warnings)} WARNING" in str(headline.border_subtitle)
+        assert seen_whole(pilot, warnings)
+        for warning in result.warnings:
+            assert " ".join(warning.message.split()) in shown_text(warnings)
+        assert warnings.region.y < screen.query_one("#cautions").region.y  # before side effects
+
+    run(scenario, tmp_path)
+
+
+def test_at_80x24_the_pump_rate_sits_with_the_dose_above_the_warnings(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        pilot.app.screen.query_one("#concentration", Input).value = "1 mg/mL"
+        await type_weight(pilot, "154")
+        result = pilot.app.calculator.session.result
+        assert result is not None
+        assert result.pump_rate is not None
+        headline = pilot.app.screen.query_one("#result")
+        assert result.pump_rate.display in shown_text(headline)
+        assert seen_whole(pilot, headline)
+        assert seen_whole(pilot, pilot.app.screen.query_one("#warnings"))
+
+    run(scenario, tmp_path)
+
+
+def test_the_warnings_key_brings_the_warnings_back_into_view(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "154")
+        screen = pilot.app.screen
+        screen.query_one("#details").scroll_end(animate=False)
+        await pilot.pause()
+        assert not seen_whole(pilot, screen.query_one("#warnings"))
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert seen_whole(pilot, screen.query_one("#warnings"))
+
+    run(scenario, tmp_path)
+
+
+def test_at_80x24_checking_350_mg_per_hr_at_70_kg_shows_the_verdict_and_entry_error(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        await pilot.press("ctrl+k", *"350 mg/hr")
+        await pilot.pause()
+        check = pilot.app.calculator.session.check_result
+        assert check is not None
+        assert check.probable_entry_error is not None
+        panel = pilot.app.screen.query_one("#check")
+        assert seen_whole(pilot, panel)
+        assert seen_whole(pilot, pilot.app.screen.query_one("#result"))
+        text = shown_text(panel)
+        assert text.startswith(check.display["verdict"])
+        assert " ".join(check.probable_entry_error.message.split()) in text
+
+    run(scenario, tmp_path)
+
+
+@pytest.mark.parametrize("start", ["#weight", "#regimen", "#basis", "#concentration"])
+def test_ctrl_k_goes_to_the_proposed_dose_from_anywhere(start, tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        pilot.app.screen.query_one(start).focus()
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        assert pilot.app.focused is pilot.app.screen.query_one("#dose", Input)
+
+    run(scenario, tmp_path)
+
+
+@pytest.mark.parametrize("field", ["weight", "concentration", "height"])
+def test_enter_in_a_field_moves_to_the_next_field(field, tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        screen = pilot.app.screen
+        here = screen.query_one(f"#{field}", Input)
+        here.focus()
+        await pilot.pause()
+        chain = screen.focus_chain
+        await pilot.press("enter")
+        await pilot.pause()
+        assert pilot.app.focused is chain[chain.index(here) + 1]
+
+    run(scenario, tmp_path)
+
+
+def test_a_regimen_change_clears_its_concentration_and_a_dose_that_no_longer_fits(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#concentration", Input).value = "1 mg/mL"
+        screen.query_one("#dose", Input).value = "30 mg/hr"
+        await type_weight(pilot, "70")
+        assert pilot.app.calculator.session.result.pump_rate is not None
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        session = pilot.app.calculator.session
+        assert session.inputs.concentration == session.inputs.dose == ""
+        assert screen.query_one("#concentration", Input).value == ""
+        assert screen.query_one("#dose", Input).value == ""
+        assert session.result is not None
+        assert session.result.volume is None
+        assert " mL" not in on_screen(pilot)
+        assert any("Cleared" in n.message for n in pilot.app._notifications)
+
+    run(scenario, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("typed", "chosen", "follows"),
+    [("154 lb", "kg", "lb"), ("70kg", "lb", "kg"), ("154 LB", "kg", "lb")],
+)
+def test_a_unit_typed_in_the_weight_wins_and_the_unit_choice_follows_and_says_so(
+    typed, chosen, follows, tmp_path
+):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        screen = pilot.app.screen
+        choice = screen.query_one("#weight_unit", Select)
+        choice.value = chosen
+        await type_weight(pilot, typed)
+        assert choice.value == follows
+        assert choice.disabled
+        assert "Unit typed" in on_screen(pilot)
+        assert pilot.app.calculator.session.result.patient.display["weight"].startswith(
+            typed[:-2].strip()
+        )
+        await type_weight(pilot, "70")  # a bare number: the choice is the unit again
+        assert not choice.disabled
+        assert "Unit typed" not in on_screen(pilot)
+
+    run(scenario, tmp_path)
+
+
+def test_a_typed_unit_the_choice_cannot_show_locks_the_choice_and_says_it_is_not_used(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        screen = pilot.app.screen
+        screen.query_one("#height", Input).value = "5 ft 7 in"
+        await pilot.pause()
+        assert screen.query_one("#height_unit", Select).disabled
+        assert "Unit typed: ft 7 in; the unit choice is not used." in on_screen(pilot)
+
+    run(scenario, tmp_path)
+
+
+def test_the_command_palette_waits_for_the_disclaimer(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, DisclaimerScreen)
+        assert not CommandPalette.is_open(pilot.app)
+        await accept(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert CommandPalette.is_open(pilot.app)
+
+    run(scenario, tmp_path)
+
+
+@pytest.mark.parametrize(("key", "words"), [("ctrl+q", "Quit"), ("ctrl+k", "Check")])
+def test_the_footer_shows_quit_and_check_at_80x24(key, words, tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        (shown,) = [k for k in pilot.app.screen.query(FooterKey) if k.key == key]
+        assert shown.description == words
+        assert seen_whole(pilot, shown)
+
+    run(scenario, tmp_path)
+
+
+def test_the_keys_panel_lies_over_the_results_and_escape_closes_it(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        result = pilot.app.screen.query_one("#result")
+        width = result.region.width
+        pilot.app.action_show_help_panel()
+        await pilot.pause()
+        assert pilot.app.screen.query(HelpPanel)
+        assert result.region.width == width
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not pilot.app.screen.query(HelpPanel)
+
+    run(scenario, tmp_path)
+
+
+def test_the_palettes_screenshot_is_saved_where_results_are_saved(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home-without-downloads"))
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        (command,) = [
+            c for c in pilot.app.get_system_commands(pilot.app.screen) if c.title == "Screenshot"
+        ]
+        command.callback()
+        path = await saved(pilot, tmp_path, "dosecalc-screen-*.svg")
+        assert path.read_text(encoding="utf-8").startswith("<svg")
+
+    run(scenario, tmp_path)
+
+
+def test_each_error_is_said_once(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "abc")
+        message = pilot.app.calculator.session.errors["weight"]
+        assert on_screen(pilot).count(" ".join(message.split())) == 1
+        assert "NO DOSE SHOWN: fix the marked field (Weight)." in on_screen(pilot)
+        await type_weight(pilot, "70")
+        pilot.app.screen.query_one("#dose", Input).value = "30 mg"
+        await pilot.pause()
+        message = pilot.app.calculator.session.errors["dose"]
+        assert on_screen(pilot).count(" ".join(message.split())) == 1
+
+    run(scenario, tmp_path)
+
+
+def test_the_rules_sha256_wraps_between_groups_never_inside_one(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        sha = pilot.app.rules.sha256
+        lines = str(pilot.app.screen.query_one("#basis-panel").render()).splitlines()
+        groups = [sha[i : i + 8] for i in range(0, 64, 8)]
+        assert all(any(group in line for line in lines) for group in groups)
+        assert sha in "".join("".join(lines).split())
+
+    run(scenario, tmp_path)
+
+
+def test_a_saved_files_name_is_never_split_in_its_toast(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        pilot.app.save("fhir")
+        path = await saved(pilot, tmp_path, "dosecalc-*.fhir.json")
+        for _ in range(100):
+            toasts = [str(t.render()) for t in pilot.app.screen.query(Toast)]
+            if any("Saved" in t for t in toasts):
+                break
+            await pilot.pause(0.02)
+        assert any(path.name in t.splitlines() for t in toasts), toasts
+
+    run(scenario, tmp_path, notifications=True)
+
+
+@given(
+    number=positive_decimal_text,
+    gap=unit_gaps,
+    unit=st.sampled_from(["kg", "lb", "KG", "Lb", "lbs", "cm", "in", "ft 7 in"]),
+)
+def test_the_unit_typed_after_any_number_is_the_one_the_face_reads(number, gap, unit):
+    assert typed_unit(f" {number}{gap}{unit} ") == unit
+    assert typed_unit(number) is None

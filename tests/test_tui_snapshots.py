@@ -55,3 +55,17 @@ def test_saving_offers_every_format(snap_compare):
         await accept_and_type(pilot, "7", "0", "ctrl+s")
 
     assert snap_compare(app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_154_kg_shows_the_dose_and_both_warnings_first(snap_compare):
+    async def run_before(pilot: Pilot[None]) -> None:
+        await accept_and_type(pilot, "1", "5", "4")
+
+    assert snap_compare(app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_checking_350_mg_per_hr_at_70_kg_shows_the_verdict_beside_the_dose(snap_compare):
+    async def run_before(pilot: Pilot[None]) -> None:
+        await accept_and_type(pilot, "7", "0", "ctrl+k", *"350 mg/hr")
+
+    assert snap_compare(app(), terminal_size=SIZE, run_before=run_before)

@@ -40,6 +40,10 @@ def _load_core(load: Callable[[], RuleSet]) -> RuleSet:
     return rules
 
 
+_SUMMARY: Final = "dosecalc-summary"
+_SCREENSHOT: Final = "dosecalc-screenshot"  # not Textual's "screenshot": we say where it went
+
+
 class DoseCalcApp(App[None]):
     """Weight and route in; the source's range, its cautions and its basis out."""
 
@@ -56,7 +60,7 @@ class DoseCalcApp(App[None]):
         Binding(
             "ctrl+r",
             "switch_regimen",
-            "Switch regimen",
+            "Regimen",
             id="switch-regimen",
             tooltip="Switch between intravenous infusion and sublingual or buccal",
         ),
@@ -70,9 +74,17 @@ class DoseCalcApp(App[None]):
         Binding(
             "ctrl+t",
             "toggle_theme",
-            "Dark/light",
+            "Theme",
             id="toggle-theme",
             tooltip="Switch between the dark and the light theme",
+        ),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="quit",
+            tooltip="Quit the app and return to the command prompt",
+            priority=True,
         ),
     ]
 
@@ -91,6 +103,8 @@ class DoseCalcApp(App[None]):
         if not callable(rules):
             self._calculator_loaded(rules)
         self._disclaimer = DisclaimerScreen(ready=self.calculator is not None)
+        self.accepted = False
+        """Whether the disclaimer was accepted: until then only quitting is offered."""
 
     def on_mount(self) -> None:
         if self.calculator is not None:
@@ -118,15 +132,33 @@ class DoseCalcApp(App[None]):
     async def _acknowledged(self, understood: bool | None) -> None:
         if not understood or self.calculator is None:  # "I understand" waits for it
             return
+        self.accepted = True
+        self.refresh_bindings()
         if self.screen is not self.calculator:  # loaded in the background: not yet shown
             await self.push_screen(self.calculator)
         self.calculator.query_one("#weight").focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The command palette (a priority key, so it would open over any screen) waits
+        for the disclaimer to be accepted; the calculator's actions, for the calculator."""
+        if action == "command_palette":
+            return self.accepted
         return self.calculator is not None or action not in CALCULATOR_ACTIONS
 
+    def action_command_palette(self) -> None:
+        if self.accepted:
+            super().action_command_palette()
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":  # Textual's saves to a Downloads folder
+                yield SystemCommand(
+                    "Screenshot",
+                    "Save an SVG picture of the screen where results are saved",
+                    lambda: self.set_timer(0.1, self.action_screenshot),
+                )
+            else:
+                yield command
         if self.calculator is None:
             return
         yield SystemCommand(
@@ -149,6 +181,20 @@ class DoseCalcApp(App[None]):
         if self.calculator is None:
             raise RuntimeError("the calculator has not loaded yet")
         return self.calculator
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """An SVG picture of the screen, saved where results are saved (``export_dir``),
+        a folder that exists, rather than a Downloads folder that may not."""
+        made_at = datetime.now().astimezone()
+        self.deliver_text(
+            io.StringIO(self.export_screenshot()),
+            save_directory=path or self.export_dir,
+            save_filename=filename
+            or self._unused_name(f"dosecalc-screen-{made_at:%Y%m%d-%H%M%S}", ".svg"),
+            open_method="browser",
+            mime_type="image/svg+xml",
+            name=_SCREENSHOT,
+        )
 
     def action_switch_regimen(self) -> None:
         self._loaded_calculator().switch_regimen()
@@ -205,6 +251,7 @@ class DoseCalcApp(App[None]):
             save_directory=self.export_dir,
             save_filename=self._unused_name(f"dosecalc-{made_at:%Y%m%d-%H%M%S}", chosen.suffix),
             mime_type=chosen.media_type,
+            name=_SUMMARY,
         )
         self.copy_to_clipboard(text)
 
@@ -219,11 +266,20 @@ class DoseCalcApp(App[None]):
         return name
 
     def on_delivery_complete(self, event: DeliveryComplete) -> None:
-        where = f"Saved to {event.path}" if event.path is not None else "Downloaded"
-        self.notify(f"{where}, and copied to the clipboard (where the terminal allows).")
+        """Say where the file went, its name on a line of its own so it is never split."""
+        if event.path is None:
+            where = "Downloaded."
+        else:
+            where = f"Saved as\n{event.path.name}\nin {event.path.parent}"
+        copied = "\nand copied to the clipboard (where the terminal allows)."
+        self.notify(
+            where + (copied if event.name == _SUMMARY else ""),
+            title="Screenshot" if event.name == _SCREENSHOT else "Saved",
+            markup=False,
+        )
 
     def on_delivery_failed(self, event: DeliveryFailed) -> None:
-        self.notify(f"Could not save: {event.exception}", severity="error")
+        self.notify(f"Could not save: {event.exception}", severity="error", markup=False)
 
     def export(self, name: str, made_at: datetime) -> str | None:
         """The result on screen in format ``name``, or None when no dose is shown.

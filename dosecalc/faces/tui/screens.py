@@ -22,9 +22,11 @@ from dosecalc.faces.tui.widgets import (
     BasisPanel,
     CautionPanel,
     CheckPanel,
+    DetailsPanel,
     Field,
     ResultPanel,
     TitrationTable,
+    WarningPanel,
     WrappedText,
 )
 from dosecalc.reports.formats import FORMATS
@@ -76,7 +78,28 @@ class ExportScreen(ModalScreen[str | None]):
 
 
 class CalculatorScreen(Screen[None]):
-    """The form on the left; the result, cautions, basis and order check on the right."""
+    """The form on the left; on the right what matters first, pinned at the top (the
+    dose, the pump rate or volume, the order check's verdict), then a scrolling column
+    that starts with every warning, before side effects, notes, titration and basis."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+k",
+            "check_order",
+            "Check",
+            id="check-order",
+            tooltip="Go to the proposed-dose field and check an order against the range",
+            priority=True,  # a field's own ctrl+k (delete to the end) must not hide it
+        ),
+        Binding(
+            "ctrl+g",
+            "show_warnings",
+            "Warnings",
+            id="show-warnings",
+            tooltip="Scroll to the warnings on the result",
+        ),
+        Binding("escape", "app.hide_help_panel", "Hide keys", show=False, id="hide-keys"),
+    ]
 
     def __init__(self, rules: RuleSet) -> None:
         super().__init__()
@@ -90,29 +113,53 @@ class CalculatorScreen(Screen[None]):
             with VerticalScroll(id="form"):
                 yield Field("Weight", "weight", "e.g. 70", WEIGHT_UNITS)
                 yield Label("Regimen", classes="field-label")
-                yield Select(regimens, value=regimens[0][1], allow_blank=False, id="regimen")
+                yield Select(
+                    regimens, value=regimens[0][1], allow_blank=False, id="regimen", compact=True
+                )
                 yield Field("Concentration (optional)", "concentration", "e.g. 1 mg/mL")
                 with Horizontal(id="quick-concentrations"):
                     for text in QUICK_CONCENTRATIONS:
                         yield Button(text, classes="quick", name=text, compact=True)
                 yield Field("Height (optional)", "height", "e.g. 170", HEIGHT_UNITS)
                 yield Label("Sex (optional)", classes="field-label")
-                yield Select(SEXES, value="", allow_blank=False, id="sex")
+                yield Select(SEXES, value="", allow_blank=False, id="sex", compact=True)
                 yield Label("Dosing-weight basis", classes="field-label")
-                yield Select(BASES, value="actual", allow_blank=False, id="basis")
+                yield Select(BASES, value="actual", allow_blank=False, id="basis", compact=True)
                 yield WrappedText(id="basis-error", classes="field-error")
-            with VerticalScroll(id="results"):
-                yield ResultPanel(id="result")
-                yield CautionPanel(id="cautions")
-                yield TitrationTable(id="titration", show_cursor=False, zebra_stripes=True)
-                yield BasisPanel(id="basis-panel")
                 yield Field("Check an order: proposed dose", "dose", "dose with its unit")
+            with Vertical(id="results"):
+                yield ResultPanel(id="result")
                 yield CheckPanel(id="check", classes="check-panel")
+                with VerticalScroll(id="details"):
+                    yield WarningPanel(id="warnings")
+                    yield DetailsPanel(id="details-panel")
+                    yield CautionPanel(id="cautions")
+                    yield TitrationTable(id="titration", show_cursor=False, zebra_stripes=True)
+                    yield BasisPanel(id="basis-panel")
         yield Static(SHORT_DISCLAIMER, id="short-disclaimer", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.refresh_results()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer the jump to the warnings only when there are warnings."""
+        if action == "show_warnings":
+            result = self.session.result
+            return result is not None and bool(result.warnings)
+        return True
+
+    def action_check_order(self) -> None:
+        self.query_one("#dose", Input).focus()
+
+    def action_show_warnings(self) -> None:
+        self.query_one("#details", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#warnings").scroll_visible(animate=False)
+
+    @on(Input.Submitted)
+    def next_field(self) -> None:
+        """Enter in a field moves on, as Tab does."""
+        self.focus_next()
 
     @on(Input.Changed)
     def input_changed(self, event: Input.Changed) -> None:
@@ -122,34 +169,85 @@ class CalculatorScreen(Screen[None]):
 
     @on(Select.Changed)
     def choice_changed(self, event: Select.Changed) -> None:
-        if event.select.id is not None and isinstance(event.value, str):
-            self.session.set(**{event.select.id: event.value})
-            self.refresh_results()
+        name, value = event.select.id, event.value
+        if name is None or not isinstance(value, str):
+            return
+        if name == "regimen" and value != self.session.inputs.regimen:
+            self._change_regimen(value)
+        else:
+            self.session.set(**{name: value})
+        self.refresh_results()
+
+    def _change_regimen(self, regimen: str) -> None:
+        """A new regimen starts without what belonged to the old one: its concentration,
+        and a proposed dose that no longer fits. Each clearing is said in words."""
+        cleared = []
+        concentration = self.query_one("#concentration", Input)
+        if concentration.value.strip():
+            cleared.append(f"concentration {concentration.value.strip()}")
+        self._clear(concentration)
+        self.session.set(regimen=regimen, concentration="")
+        dose = self.query_one("#dose", Input)
+        if dose.value.strip() and "dose" in self.session.errors:
+            cleared.append(f"proposed dose {dose.value.strip()}")
+            self._clear(dose)
+            self.session.set(dose="")
+        if cleared:
+            route = self.rules.find(regimen).route
+            self.notify(
+                f"Cleared for {route}: {' and '.join(cleared)}.",
+                title="Regimen changed",
+                markup=False,
+            )
+
+    @staticmethod
+    def _clear(field: Input) -> None:
+        with field.prevent(Input.Changed):
+            field.value = ""
 
     @on(Button.Pressed, ".quick")
     def quick_concentration(self, event: Button.Pressed) -> None:
         self.query_one("#concentration", Input).value = event.button.name or ""
 
     def refresh_results(self) -> None:
-        """Show what the session holds now; every panel follows the same result."""
+        """Show what the session holds now; every panel follows the same result, and
+        each error is said once: beside its field, or in the result panel."""
         session = self.session
         result, errors = session.result, session.errors
+        said, marked = {"basis"}, []
         # A field left blank is not an error to point at; the result panel says what is missing.
         for field in self.query(Field):
             typed = self.query_one(f"#{field.field_name}", Input).value.strip()
-            field.show_error(errors.get(field.field_name) if typed else None)
+            message = errors.get(field.field_name) if typed else None
+            if field.field_name == "dose":  # said by the order check, next to the result
+                field.show_error(None, marked=message is not None)
+            else:
+                field.show_error(message)
+            field.follow_typed_unit(note=message is None)
+            if message is not None:
+                said.add(field.field_name)
+                marked.append(field.field_label)
         basis_error = self.query_one("#basis-error", WrappedText)
         basis_error.set_lines([errors["basis"]] if "basis" in errors else [])
         basis_error.display = "basis" in errors
+        if "basis" in errors:
+            marked.append("Dosing-weight basis")
         waiting = not session.inputs.weight.strip()
-        self.query_one(ResultPanel).show(result, errors, waiting)
-        self.query_one(TitrationTable).show(result)
+        reasons = [message for name, message in errors.items() if name not in said]
+        self.query_one(ResultPanel).show(result, reasons, marked, waiting)
+        self.query_one(CheckPanel).show(
+            session.check_result, errors.get("dose"), bool(session.inputs.dose.strip())
+        )
+        self.query_one(WarningPanel).show(result)
+        self.query_one(DetailsPanel).show(result)
         self.query_one(CautionPanel).show(result)
+        self.query_one(TitrationTable).show(result)
         self.query_one(BasisPanel).show(result)
-        self.query_one(CheckPanel).show(session.check_result, errors.get("dose"))
+        self.query_one("#details", VerticalScroll).scroll_home(animate=False)
         self.query_one("#quick-concentrations").display = (
             result is None or result.kind == "weight-based-rate"
         )
+        self.refresh_bindings()
 
     def switch_regimen(self) -> None:
         select = self.query_one("#regimen", Select)

@@ -2,17 +2,23 @@
 
 Text is wrapped here, to the panel's width, by the report layer's wrapper, so a
 number is never split from its unit (Textual would break at any space), and it
-is never read as markup: messages echo what the user typed.
+is never read as markup: messages echo what the user typed. Row labels come from
+`dosecalc.reports.contents`, so the app says what every report says.
 """
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.events import Resize
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from dosecalc.clinical.result import CheckResult, DoseResult
+from dosecalc.clinical.result import Basis, CheckResult, DoseResult
+from dosecalc.reports.contents import basis_rows, patient_rows, result_rows, titration_table
 from dosecalc.reports.text import wrap
 
 WEIGHT_UNITS = [("kg", "kg"), ("lb", "lb")]
@@ -23,6 +29,24 @@ BASES = [
     ("ideal body weight", "ideal"),
     ("adjusted body weight", "adjusted"),
 ]
+
+_TYPED_UNIT: Final = re.compile(r"^[+\-−]?\s*[\d.,]+\s*([^\W\d_].*)$")
+_SHA256: Final = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def typed_unit(text: str) -> str | None:
+    """The unit typed after the number ("154 lb" -> "lb"), or None for a bare number.
+
+    The session reads a typed unit before the one chosen beside the field; this
+    only lets the face show which one is in use.
+    """
+    found = _TYPED_UNIT.match(text.strip())
+    return " ".join(found.group(1).split()) if found else None
+
+
+def grouped_hash(text: str) -> str:
+    """A SHA-256 in groups of eight, so wrapping breaks between groups, never inside one."""
+    return _SHA256.sub(lambda m: " ".join(re.findall(".{8}", m.group())), text)
 
 
 class WrappedText(Static):
@@ -45,19 +69,19 @@ class WrappedText(Static):
 
 
 class Field(Vertical):
-    """A labelled input (with an optional unit choice) and its error line."""
+    """A labelled one-line input (with an optional unit choice), its error and its note."""
 
     def __init__(
         self, label: str, name: str, placeholder: str, units: list[tuple[str, str]] | None = None
     ) -> None:
         super().__init__(id=f"{name}-field", classes="field")
-        self.field_name = name
-        self._label, self._placeholder, self._units = label, placeholder, units
+        self.field_name, self.field_label = name, label
+        self._placeholder, self._units = placeholder, units
 
     def compose(self) -> ComposeResult:
-        yield Label(self._label, classes="field-label")
+        yield Label(self.field_label, classes="field-label")
         with Horizontal(classes="field-row"):
-            yield Input(placeholder=self._placeholder, id=self.field_name)
+            yield Input(placeholder=self._placeholder, id=self.field_name, compact=True)
             if self._units is not None:
                 yield Select(
                     self._units,
@@ -66,50 +90,92 @@ class Field(Vertical):
                     id=f"{self.field_name}_unit",
                     compact=True,
                 )
+        yield WrappedText(id=f"{self.field_name}-note", classes="field-note")
         yield WrappedText(id=f"{self.field_name}-error", classes="field-error")
 
-    def show_error(self, message: str | None) -> None:
+    def show_error(self, message: str | None, *, marked: bool | None = None) -> None:
+        """Say what is wrong under the field; ``marked`` alone marks it (said elsewhere)."""
         error = self.query_one(f"#{self.field_name}-error", WrappedText)
         error.set_lines([message] if message else [])
         error.display = bool(message)
-        self.set_class(bool(message), "invalid")
+        self.set_class(bool(message) if marked is None else marked, "invalid")
+
+    def follow_typed_unit(self, *, note: bool) -> None:
+        """A unit typed in the field wins over the choice beside it: the choice follows
+        it when it can, is locked while a unit is typed, and the note says so (unless
+        ``note`` is False: an error under the field says more)."""
+        if self._units is None:
+            return
+        typed = typed_unit(self.query_one(f"#{self.field_name}", Input).value)
+        choice = self.query_one(f"#{self.field_name}_unit", Select)
+        said = self.query_one(f"#{self.field_name}-note", WrappedText)
+        choice.disabled = typed is not None
+        said.display = note and typed is not None
+        if typed is None:
+            return
+        known = {value.casefold(): value for _, value in self._units}
+        if typed.casefold() in known:
+            choice.value = known[typed.casefold()]
+            said.set_lines([f"Unit typed: {typed}; the unit choice follows it."])
+        else:
+            said.set_lines([f"Unit typed: {typed}; the unit choice is not used."])
 
 
 class ResultPanel(WrappedText):
-    """The range for this patient, or why there is none. Never a stale dose."""
+    """What matters first: the dose and the pump rate or volume, or why there is none.
 
-    def show(self, result: DoseResult | None, errors: dict[str, str], waiting: bool) -> None:
+    Its title names the drug and route; its bottom border counts the warnings
+    below it, so they are never out of sight without a sign that they exist.
+    """
+
+    def show(
+        self, result: DoseResult | None, reasons: list[str], marked: list[str], waiting: bool
+    ) -> None:
         self.set_class(result is None, "empty")
+        self.set_class(result is not None and bool(result.warnings), "warned")
+        self.border_subtitle = None
         if result is None:
+            self.border_title = None
             if waiting:
                 self.set_lines(["Enter the patient's weight to see the range."])
             else:
-                self.set_lines(["NO DOSE SHOWN: fix the marked field.", *errors.values()])
+                fix = f"fix the marked field ({', '.join(marked)})" if marked else "see below"
+                self.set_lines([f"NO DOSE SHOWN: {fix}.", *reasons])
             return
-        label = "Dose per administration" if result.kind == "fixed-dose" else "Dose rate"
-        lines = [f"{result.drug}, {result.route}".upper(), f"{label}: {result.dose.display}"]
-        for title, shown in (
-            ("Per 24 hours", result.dose_per_24h),
-            ("Per kg per minute", result.dose_per_kg_per_min),
-            ("Pump rate", result.pump_rate),
-            ("Volume per dose", result.volume),
-            ("Range in the source", result.rule_range),
-        ):
-            if shown is not None:
-                lines.append(f"{title}: {shown.display}")
-        if result.dosing_weight is not None:
-            lines.append(f"Dosing weight: {result.dosing_weight.display}")
-        patient = result.patient.display if result.patient is not None else {}
-        for key, title in (
-            ("weight", "Weight"),
-            ("height", "Height"),
-            ("ideal_body_weight", "Ideal body weight"),
-            ("adjusted_body_weight", "Adjusted body weight"),
-            ("bmi", "BMI"),
-        ):
-            if key in patient:
-                lines.append(f"{title}: {patient[key]}")
-        self.set_lines(lines)
+        self.border_title = Content(f"{result.drug}, {result.route}".upper())
+        if result.warnings:
+            count = len(result.warnings)
+            self.border_subtitle = Content(f"{count} WARNING{'S' if count > 1 else ''} ↓ ctrl+g")
+        self.set_lines([f"{label}: {value}" for label, value in headline_rows(result)])
+
+
+def headline_rows(result: DoseResult) -> list[tuple[str, str]]:
+    """The rows that matter first: the dose, then the pump rate or the volume."""
+    first = result.model_copy(
+        update={"rule_range": None, "dose_per_24h": None, "dose_per_kg_per_min": None}
+    )
+    return result_rows(first)
+
+
+class WarningPanel(WrappedText):
+    """Every warning on the result, each in words, before anything else below the dose."""
+
+    def show(self, result: DoseResult | None) -> None:
+        self.display = result is not None and bool(result.warnings)
+        if result is not None:
+            self.set_lines([f"WARNING: {warning.message}" for warning in result.warnings])
+
+
+class DetailsPanel(WrappedText):
+    """The rest of the result: the source's range, other forms of the dose, the patient."""
+
+    def show(self, result: DoseResult | None) -> None:
+        self.display = result is not None
+        if result is None:
+            return
+        first = headline_rows(result)
+        rows = [row for row in result_rows(result) if row not in first] + patient_rows(result)
+        self.set_lines([f"{label}: {value}" for label, value in rows])
 
 
 class TitrationTable(DataTable[str]):
@@ -117,18 +183,16 @@ class TitrationTable(DataTable[str]):
 
     def show(self, result: DoseResult | None) -> None:
         self.clear(columns=True)
-        self.display = result is not None and bool(result.titration)
-        if result is None or not result.titration:
-            return
-        columns = ["rate_per_kg", "dose_rate"] + (["pump_rate"] if result.pump_rate else [])
-        titles = {"rate_per_kg": "per kg", "dose_rate": "dose rate", "pump_rate": "pump rate"}
-        self.add_columns(*(titles[c] for c in columns))
-        for step in result.titration:
-            self.add_row(*(step.display[c] for c in columns))
+        table = titration_table(result) if result is not None else None
+        self.display = table is not None
+        if table is not None:
+            self.add_columns(*table.header)
+            for row in table.rows:
+                self.add_row(*row)
 
 
 class CautionPanel(WrappedText):
-    """Side effects to watch for, the supervision statement, warnings and notes."""
+    """Side effects to watch for, the supervision statement and the notes."""
 
     def show(self, result: DoseResult | None) -> None:
         self.display = result is not None
@@ -138,7 +202,6 @@ class CautionPanel(WrappedText):
             [
                 "WATCH FOR (side effects in the source): " + ", ".join(result.side_effects),
                 result.supervision,
-                *(f"WARNING: {warning.message}" for warning in result.warnings),
                 *(f"Note: {note}" for note in result.notes),
             ]
         )
@@ -149,35 +212,34 @@ class BasisPanel(WrappedText):
 
     def show(self, result: DoseResult | None) -> None:
         self.display = result is not None
-        if result is None:
-            return
-        basis = result.basis
-        self.set_lines(
-            [
-                "BASIS (check by hand)",
-                *basis.formula.split("; "),
-                *(f"Then {step}" for step in basis.steps),
-                f"Source: {basis.source}",
-                f'Source says: "{basis.source_quote}"',
-                f"Rules: {basis.rules_version}, SHA-256 {basis.rules_sha256}",
-            ]
-        )
+        if result is not None:
+            self.set_lines(["BASIS (check by hand)", *basis_lines(result.basis)])
+
+
+def basis_lines(basis: Basis) -> list[str]:
+    """The report's basis rows, with the rules' SHA-256 in groups that wrap whole."""
+    return [f"{label}: {grouped_hash(value)}" for label, value in basis_rows(basis)]
 
 
 class CheckPanel(WrappedText):
-    """The verdict on a proposed order, in words (colour only adds to them)."""
+    """The verdict on a proposed order, in words (colour only adds to them), and any
+    probable entry error straight after it."""
 
-    def show(self, result: CheckResult | None, error: str | None) -> None:
+    def show(self, result: CheckResult | None, error: str | None, typed: bool) -> None:
+        self.display = typed
         self.set_classes("check-panel" if result is None else f"check-panel {result.verdict}")
+        self.border_title = "ORDER CHECK"
         if error:
             self.set_lines([f"No verdict: {error}"])
             return
         if result is None:
-            self.set_lines(["Type a proposed dose, with its unit (mg/hr, mcg/kg/min, mL/hr, mg)."])
+            self.set_lines(["No verdict: there is no dose on screen to check it against."])
             return
         shown = result.display
-        lines = [
-            shown["verdict"],
+        lines = [shown["verdict"]]
+        if result.probable_entry_error is not None:
+            lines.append(f"WARNING: {result.probable_entry_error.message}")
+        lines += [
             f"Proposed: {shown['proposed']}",
             f"In the rule's unit: {shown['in_rule_units']}",
             f"Range: {shown['range']}",
@@ -189,6 +251,4 @@ class CheckPanel(WrappedText):
         ):
             if key in shown:
                 lines.append(f"{title}: {shown[key]}")
-        if result.probable_entry_error is not None:
-            lines.append(f"WARNING: {result.probable_entry_error.message}")
         self.set_lines(lines)
