@@ -84,6 +84,17 @@ def dose_label(result: DoseResult) -> str:
     return "Dose per administration" if result.kind == "fixed-dose" else "Dose rate"
 
 
+def headline_rows(result: DoseResult) -> list[Row]:
+    """What a clinician acts on, before anything else: the dose for this patient and,
+    with a concentration, the pump rate or the volume."""
+    shown: list[tuple[str, QuantityRange | None]] = [
+        (dose_label(result), result.dose),
+        ("Pump rate", result.pump_rate),
+        ("Volume per dose", result.volume),
+    ]
+    return [(label, value.display) for label, value in shown if value is not None]
+
+
 def result_rows(result: DoseResult) -> list[Row]:
     """The answer: the dose for this patient (pump rate or volume with a concentration),
     the source's range and the dosing weight it rests on."""

@@ -18,7 +18,13 @@ from textual.events import Resize
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult
-from dosecalc.reports.contents import basis_rows, patient_rows, result_rows, titration_table
+from dosecalc.reports.contents import (
+    basis_rows,
+    headline_rows,
+    patient_rows,
+    result_rows,
+    titration_table,
+)
 from dosecalc.reports.text import wrap
 
 WEIGHT_UNITS = [("kg", "kg"), ("lb", "lb")]
@@ -147,14 +153,6 @@ class ResultPanel(WrappedText):
             count = len(result.warnings)
             self.border_subtitle = Content(f"{count} WARNING{'S' if count > 1 else ''} ↓ ctrl+g")
         self.set_lines([f"{label}: {value}" for label, value in headline_rows(result)])
-
-
-def headline_rows(result: DoseResult) -> list[tuple[str, str]]:
-    """The rows that matter first: the dose, then the pump rate or the volume."""
-    first = result.model_copy(
-        update={"rule_range": None, "dose_per_24h": None, "dose_per_kg_per_min": None}
-    )
-    return result_rows(first)
 
 
 class WarningPanel(WrappedText):
