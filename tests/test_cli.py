@@ -103,7 +103,7 @@ def test_bad_input_exits_2_with_one_message_and_nothing_on_stdout(run_cli, args)
 
 def test_missing_or_unknown_arguments_exit_2_like_bad_input(run_cli):
     with pytest.raises(SystemExit) as raised:
-        run_cli("calc", "--regimen", "iv")
+        run_cli("calc", "--weight", "70 kg")
     assert raised.value.code == 2
 
 

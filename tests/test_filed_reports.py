@@ -165,14 +165,15 @@ def test_the_check_answer_comes_in_the_first_screenful_before_the_detail(order):
     check = check_of(order)
     lines = lines_of(render_check(check, "text"))
     verdict = first_line(lines, f"Verdict: {check.display['verdict']}")
-    answer = [verdict, first_line(lines, "Range for this patient:")]
+    answer = [verdict]
     if check.probable_entry_error is not None:
         answer.append(first_line(lines, "Probable entry error"))
     if check.warnings:
         answer.append(first_line(lines, "Warnings"))
     detail = [first_line(lines, "Watch for"), first_line(lines, "Basis (check by hand)")]
     assert max(answer) < SCREENFUL
-    assert max(answer) < min(detail)
+    # Then the order restated beside each range, before any of the detail.
+    assert max(answer) < first_line(lines, "Range in the source:") < min(detail)
     assert first_line(lines, SHORT_DISCLAIMER.split(";")[0]) < verdict
 
 

@@ -225,3 +225,29 @@ def test_the_check_restatement_holds_when_redone(weight, dose):
     working = result.basis.formula.split("; the range is")[0]
     if " = " in working and "just " not in working:
         check_equation(working)
+
+
+@given(weights, st.sampled_from([None, "2 mg/mL", "3.21 mg/mL", "50 mg/3 mL"]), proposed_doses)
+@example("0.5 kg", "3.21 mg/mL", "0.46729 mL/hr")  # a slip just inside a rounded bound
+def test_what_a_slip_would_make_of_a_dose_reads_inside_the_range_shown(weight, conc, dose):
+    try:
+        result = dosecalc.check(weight=weight, regimen="iv", dose=dose, concentration=conc)
+    except dosecalc.InputError:
+        return
+    if result.probable_entry_error is None:
+        return
+    shown = result.display
+    ranges = {
+        shown[key].split(" to ")[1].split()[1].rstrip(","): _shown_range(shown[key])
+        for key in ("range", "dose_rate_range", "pump_rate_range")
+        if key in shown
+    }
+    for slip in result.probable_entry_error.slips:
+        meant = slip.display.split(" would be ")[1]
+        if meant.startswith("just "):
+            continue
+        number, unit = NUMBER.search(meant).group(), meant.split()[1].rstrip(",")
+        if unit not in ranges:  # no range is shown in that unit (mcg/kg/min): none to read
+            continue
+        low, high = ranges[unit]
+        assert low <= value(number) <= high, (slip.display, ranges[unit])

@@ -330,7 +330,6 @@ def _weight_steps(patient: Patient | None, dosing: DosingWeight | None) -> list[
                 f"{format_number(ADJUSTED_WEIGHT_FACTOR)} × ({actual} − "
                 f"{format_body(ibw)}) = {_used_as(worked, abw)}"
             )
-    lines.append(f"dosing weight: {dosing.display}")
     return lines
 
 

@@ -230,8 +230,12 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
         if not rate and result.concentration is not None
         else None
     )
-    entry_error = _probable_entry_error(verdict, proposed, form, in_rule_units, low, high)
-    display = _display(verdict, proposed, in_rule_units, dose_rate, pump_rate, volume, result)
+    ranges = [r for r in (result.rule_range, result.dose, result.pump_rate, result.volume) if r]
+    entry_error = _probable_entry_error(verdict, proposed, form, in_rule_units, ranges)
+    slips = [slip.would_mean for slip in entry_error.slips] if entry_error else []
+    display = _display(
+        verdict, proposed, in_rule_units, dose_rate, pump_rate, volume, result, slips
+    )
     return CheckResult(
         verdict=verdict,
         drug=result.drug,
@@ -370,9 +374,11 @@ def _probable_entry_error(
     proposed: Quantity,
     form: DoseForm,
     dose: Quantity,
-    low: Quantity,
-    high: Quantity,
+    ranges: list[QuantityRange],
 ) -> EntryErrorFlag | None:
+    """``ranges[0]`` is the rule's range (``dose`` is in its unit); what a slip would
+    make of the dose is shown apart from the bounds of the range in its own unit."""
+    low, high = ranges[0].low, ranges[0].high
     sign = "÷" if verdict == "above" else "×"
     slips = []
     for factor, slip, confuses_units in fitting_slips(verdict, form, dose, low, high):
@@ -384,7 +390,7 @@ def _probable_entry_error(
                 factor=f"{sign} {factor}",
                 would_mean=meant,
                 display=f"{slip}: {format_exact(proposed)} {sign} {factor} would be "
-                f"{format_apart_from(meant, [])}, within the range",
+                f"{format_apart_from(meant, _bounds_like(meant, ranges))}, within the range",
             )
         )
     far = is_far_out(verdict, dose, low, high)
@@ -409,16 +415,18 @@ def _display(
     pump_rate: Quantity | None,
     volume: Quantity | None,
     result: DoseResult | _RuleOnly,
+    slips: list[Quantity],
 ) -> dict[str, str]:
     """Each restatement of the dose beside the range it is compared with, that range shown
-    so that the two never contradict each other (`QuantityRange.display_beside`)."""
+    so that neither the dose nor what a slip would make of it ever contradicts it
+    (`QuantityRange.display_beside`)."""
     qualifier = result.rule_range.qualifier
     shown = {
         "verdict": VERDICT_WORDS[verdict],
         "proposed": format_exact(proposed),
         "in_rule_units": _beside(in_rule_units, result.rule_range)
         + (f", {qualifier}" if qualifier else ""),
-        "range": result.rule_range.display_beside(in_rule_units),
+        "range": result.rule_range.display_beside(in_rule_units, *slips),
     }
     for key, value, compared in (
         ("dose_rate", dose_rate, result.dose),
@@ -427,9 +435,9 @@ def _display(
     ):
         if value is not None and compared is not None:
             shown[key] = _beside(value, compared)
-            shown[f"{key}_range"] = compared.display_beside(value)
+            shown[f"{key}_range"] = compared.display_beside(value, *slips)
     if result.dose is not None:
-        shown["patient_range"] = result.dose.display_beside(dose_rate or in_rule_units)
+        shown["patient_range"] = result.dose.display_beside(dose_rate or in_rule_units, *slips)
     return shown
 
 
@@ -438,6 +446,16 @@ VERDICT_WORDS: Final[dict[Verdict, str]] = {
     "within": "WITHIN the range",
     "above": "ABOVE the range",
 }
+
+
+def _bounds_like(value: Quantity, ranges: list[QuantityRange]) -> list[Quantity]:
+    """The bounds of each range in ``value``'s dimension."""
+    return [
+        bound
+        for compared in ranges
+        if compared.low.dimensionality == value.dimensionality
+        for bound in (compared.low, compared.high)
+    ]
 
 
 def _beside(value: Quantity, compared: QuantityRange) -> str:

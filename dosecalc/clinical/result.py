@@ -84,16 +84,20 @@ class QuantityRange(_Frozen):
             qualifier=qualifier,
         )
 
-    def display_beside(self, value: Quantity) -> str:
-        """The range as shown beside ``value``: a bound that ``value`` lies between and its
-        rounded figure is shown exactly, so that a verdict never contradicts the range."""
+    def display_beside(self, *values: Quantity) -> str:
+        """The range as shown beside ``values`` (a dose, and what a slip would make of
+        it): a bound that a value lies between and its rounded figure is shown exactly, so
+        that no verdict contradicts the range. Values in another dimension are passed by."""
         bounds = (magnitude(self.low), magnitude(self.high.to(self.low.units)))
-        number = magnitude(value.to(self.low.units))
         low, high = self.shown_low, self.shown_high
-        if bounds[0] <= number < low.value:
-            low = figure_beside(bounds[0], number, "up")
-        if high.value < number <= bounds[1]:
-            high = figure_beside(bounds[1], number, "down")
+        for value in values:
+            if value.dimensionality != self.low.dimensionality:
+                continue
+            number = magnitude(value.to(self.low.units))
+            if bounds[0] <= number < low.value:
+                low = figure_beside(bounds[0], number, "up")
+            if high.value < number <= bounds[1]:
+                high = figure_beside(bounds[1], number, "down")
         if (low, high) == (self.shown_low, self.shown_high):
             return self.display
         return _qualified(range_text(low, high, unit_display(self.low.units)), self.qualifier)

@@ -35,12 +35,10 @@ from pydantic import PlainSerializer
 from dosecalc.foundation.units import Quantity, Unit, dimension_of, unit_powers
 
 ROUNDING_RULE: Final = (
-    "A figure with at most 5 significant figures is shown exactly. Any other is rounded "
-    "to 3 significant figures (in a range, to at least the decimals of its other bound), "
-    "to nearest, or toward the inside where the nearest would lie outside its range, and "
-    "is marked (rounded), (rounded up) or (rounded down). Each figure is worked from the "
-    "figures shown before it. Weights, heights and BMI are shown and used to 2 decimal "
-    "places. Exact values are in the JSON output; audit files give 6 significant figures."
+    "Figures of up to 5 significant figures are exact; others are rounded to 3 (in a "
+    "range, to its other bound's decimals), to nearest or, where that would leave the "
+    "range, inward, and marked so. Each is worked from the figures shown before it; "
+    "weights and heights are used to 2 decimal places. JSON holds exact values."
 )
 EXACT_SIGNIFICANT_FIGURES: Final = 5
 """A figure with at most this many significant figures is short enough to show exactly."""

@@ -147,13 +147,13 @@ def order_check_rows(check: CheckResult) -> list[Row]:
         ("In the rule's unit", shown["in_rule_units"]),
         ("Range in the source", shown["range"]),
     ]
-    for key, label, range_label in (
-        ("dose_rate", "As a dose rate", "Range for this patient"),
-        ("pump_rate", "As a pump rate", "Pump rates for this patient"),
-        ("volume", "As a volume", "Volumes for this patient"),
+    for key, label in (
+        ("dose_rate", "As a dose rate"),
+        ("pump_rate", "As a pump rate"),
+        ("volume", "As a volume"),
     ):
-        if key in shown:
-            rows += [(label, shown[key]), (range_label, shown[f"{key}_range"])]
+        if key in shown:  # each beside the range it is compared with
+            rows.append((label, f"{shown[key]}; for this patient {shown[f'{key}_range']}"))
     rows.append(("Proposed / nearest bound", ratio_text(check.ratio_to_bound)))
     return rows
 
@@ -214,22 +214,28 @@ def basis_rows(basis: Basis) -> list[Row]:
     ]
 
 
-def order_check_sections(check: CheckResult, *, half: bool = False) -> list[Section]:
-    """The answer of a check: the verdict, the restatements, any probable entry error."""
+def order_check_sections(
+    check: CheckResult, *, half: bool = False, warnings: list[DoseWarning] | None = None
+) -> list[Section]:
+    """The answer of a check: the verdict and any probable entry error, then ``warnings``
+    (so that all of it comes first), then the dose restated beside each range."""
     return [
         Section(
             "Order check",
-            order_check_rows(check),
             items=entry_error_items(check),
             headline=verdict_line(check),
             alert=True,
             half=half,
-        )
+        ),
+        *_warnings(warnings or []),
+        Section("The order, restated", order_check_rows(check), half=half),
     ]
 
 
-def _warnings(warnings: list[DoseWarning]) -> list[Section]:
-    return [Section("Warnings", items=warning_items(warnings), alert=True)] if warnings else []
+def _warnings(warnings: list[DoseWarning], *, half: bool = False) -> list[Section]:
+    if not warnings:
+        return []
+    return [Section("Warnings", items=warning_items(warnings), alert=True, half=half)]
 
 
 def _sign_off(disclaimer: str) -> list[Section]:
@@ -252,7 +258,10 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
     """A calculation's report, answer first; with ``check``, the order check leads."""
     beside = check is not None  # the check and the range it was checked against, side by side
     sections = order_check_sections(check, half=True) if check is not None else []
-    sections += [Section("Result", result_rows(result), half=beside), *_warnings(result.warnings)]
+    sections += [
+        Section("Result", result_rows(result), half=beside),
+        *_warnings(result.warnings, half=beside),
+    ]
     sections += _sign_off(result.disclaimer)
     sections += [
         Section("Patient", patient_rows(result), half=True),
@@ -272,8 +281,7 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
 def check_sections(check: CheckResult) -> list[Section]:
     """An order check's report, answer first: verdict, entry error, warnings."""
     return [
-        *order_check_sections(check),
-        *_warnings(check.warnings),
+        *order_check_sections(check, warnings=check.warnings),
         *_sign_off(check.disclaimer),
         Section("Inputs, as entered", input_rows(check.basis), half=True),
         *_closing(check.side_effects, check.supervision, check.notes, half=True),

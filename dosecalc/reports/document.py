@@ -111,7 +111,7 @@ th, td { border: 1px solid #999; padding: .1rem .5rem; text-align: right; white-
 ul { margin: 0; padding-left: 1.2rem; }
 li { overflow-wrap: break-word; }
 section { break-inside: avoid; }
-@page { margin: 10mm; }
+@page { margin: 9mm; }
 @media screen and (max-width: 36rem) {
   body { margin: .5rem auto; padding: 0 .5rem; }
   dl, .pair { display: block; }
@@ -120,10 +120,11 @@ section { break-inside: avoid; }
   th, td { padding: .1rem .25rem; }
 }
 @media print {
-  body { font-size: 8pt; line-height: 1.25; max-width: none; margin: 0; padding: 0; }
+  body { font-size: 8pt; line-height: 1.2; max-width: none; margin: 0; padding: 0; }
   h1 { font-size: 12pt; }
-  h2 { font-size: 9pt; margin: .35rem 0 .15rem; }
-  .made, .disclaimer { margin: .2rem 0; }
+  h2 { font-size: 9pt; margin: .3rem 0 .1rem; }
+  .made, .disclaimer { margin: .15rem 0; }
+  th, td { padding: 0 .4rem; }
 }
 """
 

@@ -20,7 +20,9 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult
 from dosecalc.reports.contents import (
     basis_rows,
+    entry_error_items,
     headline_rows,
+    order_check_rows,
     patient_rows,
     result_rows,
     titration_table,
@@ -233,20 +235,7 @@ class CheckPanel(WrappedText):
         if result is None:
             self.set_lines(["No verdict: there is no dose on screen to check it against."])
             return
-        shown = result.display
-        lines = [shown["verdict"]]
-        if result.probable_entry_error is not None:
-            lines.append(f"WARNING: {result.probable_entry_error.message}")
-        lines += [
-            f"Proposed: {shown['proposed']}",
-            f"In the rule's unit: {shown['in_rule_units']}",
-            f"Range: {shown['range']}",
-        ]
-        for key, title in (
-            ("dose_rate", "As a dose rate"),
-            ("pump_rate", "As a pump rate"),
-            ("volume", "As a volume"),
-        ):
-            if key in shown:
-                lines.append(f"{title}: {shown[key]}")
+        lines = [result.display["verdict"]]
+        lines += [f"WARNING: {item}" for item in entry_error_items(result)]
+        lines += [f"{label}: {value}" for label, value in order_check_rows(result)]
         self.set_lines(lines)
