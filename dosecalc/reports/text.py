@@ -73,13 +73,12 @@ def _table(table: Table) -> list[str]:
 
 
 def _row(label: str, value: str) -> str:
-    """``  Label:      value`` in two columns; a value of up to two lines wraps within its
-    column, a longer one (a line of the basis) flows on after its label."""
+    """``  Label:      value`` in two columns when it fits one line; else the value flows
+    on after its label, continuation lines indented."""
     head = f"  {label + ':':<{_LABEL - 1}} "
-    first, *rest = wrap(value, _WIDTH - len(head)).split("\n")
-    if len(rest) > 1:
-        return _wrap(f"{label}: {value}", indent="  ")
-    return head + first + "".join(f"\n{' ' * len(head)}{line}" for line in rest)
+    if len(head) + len(value) <= _WIDTH:
+        return head + value
+    return _wrap(f"{label}: {value}", indent="  ")
 
 
 def _wrap(text: str, indent: str = "") -> str:
