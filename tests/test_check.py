@@ -56,7 +56,7 @@ def test_400_mg_per_hr_is_above_and_a_probable_entry_error():
     result = check(**KG70, dose="400 mg/h")
     assert result.verdict == "above"
     assert result.probable_entry_error is not None
-    assert "11.4 times the upper bound" in result.probable_entry_error.message
+    assert "11.4 (rounded) times the upper bound" in result.probable_entry_error.message
     assert result.ratio_to_bound == Fraction(400, 35)
 
 
@@ -143,7 +143,9 @@ def test_the_json_carries_the_documented_keys():
     assert data["range"]["low"] == {"value": 0.3, "unit": "mg/kg/h"}
     assert data["range"]["high"] == {"value": 0.5, "unit": "mg/kg/h"}
     assert data["ratio_to_bound"] == 400 / 35
-    assert data["probable_entry_error"]["reason"] == "the dose is 11.4 times the upper bound"
+    assert (
+        data["probable_entry_error"]["reason"] == "the dose is 11.4 (rounded) times the upper bound"
+    )
     assert data["basis"]["inputs"]["dose"] == "400 mg/h"
     assert "Educational use only" in data["disclaimer"]
     for key in ("warnings", "side_effects", "supervision"):
@@ -302,7 +304,7 @@ def test_a_low_dose_names_the_slip_as_a_multiplication_with_what_was_meant():
 
 def test_a_far_low_dose_names_the_lower_bound():
     flag = check(**KG70, dose="2 mg/h").probable_entry_error
-    assert flag.reason == "the dose is 0.0952 times the lower bound"
+    assert flag.reason == "the dose is 0.0952 (rounded) times the lower bound"
     assert flag.slips == []
 
 
@@ -314,13 +316,13 @@ def test_exactly_a_tenth_of_the_lower_bound_is_flagged_and_a_fifth_is_not():
 @pytest.mark.parametrize(
     ("dose", "concentration", "meant"),
     [
-        ("30 mg/min", None, "0.429 mg/kg/hr (rounded)"),
-        ("25 mL/min", "1 mg/mL", "0.357 mg/kg/hr (rounded)"),
-        ("0.4 mg/kg/min", None, "0.4 mg/kg/hr"),
-        ("720 mg/h", None, "0.429 mg/kg/hr (rounded)"),
+        ("30 mg/min", None, "0.5 mg/min, that is 0.429 mg/kg/hr (rounded)"),
+        ("25 mL/min", "1 mg/mL", "0.417 mL/min (rounded), that is 0.357 mg/kg/hr (rounded)"),
+        ("0.4 mg/kg/min", None, "0.00667 mg/kg/min (rounded), that is 0.4 mg/kg/hr"),
+        ("720 mg/h", None, "30 mg/hr, that is 0.429 mg/kg/hr (rounded)"),
     ],
 )
-def test_time_slips_are_found_for_every_kind_of_rate_and_shown_in_the_rules_unit(
+def test_time_slips_are_found_for_every_kind_of_rate_and_said_in_the_unit_entered_and_the_rules(
     dose, concentration, meant
 ):
     result = check(**KG70, dose=dose, concentration=concentration)

@@ -130,7 +130,7 @@ def test_a_figure_is_exact_when_unmarked_and_rounded_as_its_mark_says_otherwise(
     assert shown_value(shown.text) == shown.value
     assert _holds(shown.value, shown.text, shown.rounding, value)
     if shown.rounding is None:
-        assert len(shown.text.replace(",", "").replace(".", "").lstrip("0")) <= 5
+        assert len(shown.text.replace(",", "").replace(".", "").lstrip("0")) <= 7
 
 
 @given(positive, positive)

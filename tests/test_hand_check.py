@@ -216,15 +216,18 @@ def test_a_verdict_never_contradicts_the_range_shown_beside_it(weight, concentra
         assert (value(NUMBER.search(ratio).group()) == 1) == (result.ratio_to_bound == 1)
 
 
-@given(weights, proposed_doses)
-def test_the_check_restatement_holds_when_redone(weight, dose):
+@given(weights, st.sampled_from(["2 mg/mL", "50 mg/3 mL", "500 mg in 7 mL"]), proposed_doses)
+def test_the_check_restatement_holds_when_redone(weight, concentration, dose):
     try:
-        result = dosecalc.check(weight=weight, regimen="iv", dose=dose, concentration="2 mg/mL")
+        result = dosecalc.check(weight=weight, regimen="iv", dose=dose, concentration=concentration)
     except dosecalc.InputError:
         return
     working = result.basis.formula.split("; the range is")[0]
     if " = " in working and "just " not in working:
         check_equation(working)
+    for step in result.basis.steps:
+        if step.startswith("as a "):  # each restatement shown beside a range
+            check_equation(step.partition(": ")[2])
 
 
 @given(weights, st.sampled_from([None, "2 mg/mL", "3.21 mg/mL", "50 mg/3 mL"]), proposed_doses)

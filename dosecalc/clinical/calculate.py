@@ -27,6 +27,7 @@ from dosecalc.foundation.display import (
     format_exact,
     format_number,
     magnitude,
+    operand,
     unit_display,
 )
 from dosecalc.foundation.errors import MissingInputError
@@ -261,12 +262,6 @@ def per_kg_of(dosing: DosingWeight) -> str:
     if dosing.requested_basis == "actual":
         return ""
     return f"per kg of dosing weight ({format_body(dosing.quantity)})"
-
-
-def operand(quantity: Quantity) -> str:
-    """A quantity as an operand of a line of working: "2 mg/mL", or "(50 mg in 3 mL)"."""
-    text = format_exact(quantity)
-    return f"({text})" if " in " in text else text
 
 
 def _as(value: Fraction, units: Unit) -> Quantity:

@@ -28,7 +28,6 @@ from dosecalc.clinical.calculate import (
     Rules,
     calculate,
     not_specified,
-    operand,
     rule_basis,
     rule_set_of,
 )
@@ -52,6 +51,7 @@ from dosecalc.foundation.display import (
     format_number,
     magnitude,
     number_apart_from,
+    operand,
     unit_display,
 )
 from dosecalc.foundation.errors import MissingInputError, UnitError
@@ -72,7 +72,7 @@ from dosecalc.foundation.units import (
     registry,
     unit_powers,
 )
-from dosecalc.patient.body import DoseWarning, read_basis
+from dosecalc.patient.body import DoseWarning, read_basis, read_sex, read_unused_measurements
 from dosecalc.ruleset.loader import RuleSet
 from dosecalc.ruleset.schema import Regimen, RegimenKind
 
@@ -138,7 +138,8 @@ def check(
     rule_set = rule_set_of(rules)
     rule = rule_set.find(regimen)
     if rule.kind == "weight-based-rate" and weight is None:
-        return check_against(_without_weight(rule, rule_set, regimen, concentration, basis), dose)
+        without = _without_weight(rule, rule_set, regimen, concentration, height, sex, basis)
+        return check_against(without, dose)
     result = calculate(
         weight=weight,
         regimen=regimen,
@@ -175,14 +176,33 @@ class _RuleOnly:
 
 
 def _without_weight(
-    rule: Regimen, rule_set: RuleSet, regimen: str, concentration: object, basis: str
+    rule: Regimen,
+    rule_set: RuleSet,
+    regimen: str,
+    concentration: object,
+    height: object,
+    sex: str | None,
+    basis: str,
 ) -> _RuleOnly:
+    """The rule's own range, for a check without a weight. A height or sex given is still
+    read (and refused if wrong); a basis other than the actual weight needs a weight."""
+    read_unused_measurements(height, sex)
+    chosen_basis = read_basis(basis)
+    if chosen_basis != "actual":
+        raise MissingInputError(
+            "weight",
+            f"the '{chosen_basis}' basis says which kg a dose per kg counts, and needs the "
+            "patient's weight, height and sex",
+            "Enter the weight, or leave the basis as 'actual'",
+        )
     conc = parse_quantity(concentration, CONCENTRATION) if is_given(concentration) else None
     rule_range = QuantityRange.between(*rule.dose.quantities())
     inputs = {
         "regimen": regimen,
         "concentration": None if conc is None else _shown(concentration, conc),
-        "basis": read_basis(basis),
+        "height": height.strip() if isinstance(height, str) and height.strip() else None,
+        "sex": read_sex(sex),
+        "basis": chosen_basis,
     }
     return _RuleOnly(
         drug=rule.drug,
@@ -231,10 +251,12 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
         else None
     )
     ranges = [r for r in (result.rule_range, result.dose, result.pump_rate, result.volume) if r]
-    entry_error = _probable_entry_error(verdict, proposed, form, in_rule_units, ranges)
-    slips = [slip.would_mean for slip in entry_error.slips] if entry_error else []
+    restated = [q for q in (in_rule_units, dose_rate, pump_rate, volume) if q is not None]
+    slips = _slips(verdict, proposed, form, in_rule_units, result.rule_range)
+    beside = [*restated, *(s.meant for s in slips), *(s.entered for s in slips)]
+    entry_error = _probable_entry_error(verdict, proposed, in_rule_units, slips, ranges, beside)
     display = _display(
-        verdict, proposed, in_rule_units, dose_rate, pump_rate, volume, result, slips
+        verdict, proposed, in_rule_units, dose_rate, pump_rate, volume, result, beside
     )
     return CheckResult(
         verdict=verdict,
@@ -260,7 +282,11 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
             update={
                 "inputs": {**result.basis.inputs, "dose": _shown(dose, proposed)},
                 "formula": _restatement(proposed, form, in_rule_units, result, verdict),
-                "steps": [result.basis.formula, *result.basis.steps],
+                "steps": [
+                    *_restated_steps(proposed, form, (in_rule_units, dose_rate), display, result),
+                    result.basis.formula,
+                    *result.basis.steps,
+                ],
             }
         ),
         disclaimer=result.disclaimer,
@@ -369,42 +395,84 @@ def is_far_out(verdict: Verdict, dose: Quantity, low: Quantity, high: Quantity) 
     return bool(ratio >= ENTRY_ERROR_RATIO or ratio <= Fraction(1, ENTRY_ERROR_RATIO))
 
 
+@dataclass(frozen=True)
+class _Slip:
+    """A usual slip that fits, and what it would make of the dose: in the rule's unit
+    (``meant``, for a slip that confuses units) or the unit entered, and as entered."""
+
+    factor: int
+    name: str
+    confuses_units: bool
+    meant: Quantity
+    entered: Quantity
+
+
+def _slips(
+    verdict: Verdict, proposed: Quantity, form: DoseForm, dose: Quantity, rule: QuantityRange
+) -> list[_Slip]:
+    slips = []
+    for factor, name, confuses_units in fitting_slips(verdict, form, dose, rule.low, rule.high):
+        # Too high, the number meant may have been divided by the factor; too low, multiplied.
+        by = Fraction(1, factor) if verdict == "above" else Fraction(factor)
+        meant = (dose if confuses_units else proposed) * by
+        slips.append(_Slip(factor, name, confuses_units, meant, proposed * by))
+    return slips
+
+
 def _probable_entry_error(
     verdict: Verdict,
     proposed: Quantity,
-    form: DoseForm,
     dose: Quantity,
+    slips: list[_Slip],
     ranges: list[QuantityRange],
+    beside: list[Quantity],
 ) -> EntryErrorFlag | None:
-    """``ranges[0]`` is the rule's range (``dose`` is in its unit); what a slip would
-    make of the dose is shown apart from the bounds of the range in its own unit."""
+    """``ranges[0]`` is the rule's range (``dose`` is in its unit). What a slip would
+    make of the dose is said in the unit entered (and in the rule's unit too, when the
+    slip confuses units), each beside the range in its unit as shown with ``beside``."""
     low, high = ranges[0].low, ranges[0].high
     sign = "÷" if verdict == "above" else "×"
-    slips = []
-    for factor, slip, confuses_units in fitting_slips(verdict, form, dose, low, high):
-        meant_factor = Fraction(1, factor) if verdict == "above" else Fraction(factor)
-        meant = (dose if confuses_units else proposed) * meant_factor
-        slips.append(
+    entry_slips = []
+    for slip in slips:
+        text = _value_beside(slip.entered, ranges, beside)
+        in_rule_units = _value_beside(slip.meant, ranges, beside)
+        if slip.confuses_units and in_rule_units != text:
+            text += f", that is {in_rule_units}"
+        entry_slips.append(
             EntrySlip(
-                slip=slip,
-                factor=f"{sign} {factor}",
-                would_mean=meant,
-                display=f"{slip}: {format_exact(proposed)} {sign} {factor} would be "
-                f"{format_apart_from(meant, _bounds_like(meant, ranges))}, within the range",
+                slip=slip.name,
+                factor=f"{sign} {slip.factor}",
+                would_mean=slip.meant,
+                display=f"{slip.name}: {format_exact(proposed)} {sign} "
+                f"{format_number(Fraction(slip.factor))} would be {text}, within the range",
             )
         )
     far = is_far_out(verdict, dose, low, high)
-    if not slips and not far:
+    if not entry_slips and not far:
         return None
     ratio = dose.magnitude / (high.magnitude if verdict == "above" else low.magnitude)
+    threshold = [Fraction(ENTRY_ERROR_RATIO), Fraction(1, ENTRY_ERROR_RATIO)]
     reason = (
-        f"the dose is {format_number(ratio)} times the "
+        f"the dose is {number_apart_from(ratio, threshold)} times the "
         f"{'upper' if verdict == 'above' else 'lower'} bound"
         if far
         else "a usual slip would bring the dose into range"
     )
-    message = f"Probable entry error: {reason}." + "".join(f" Possibly {s.display}." for s in slips)
-    return EntryErrorFlag(reason=reason, slips=slips, message=message)
+    message = f"Probable entry error: {reason}." + "".join(
+        f" Possibly {s.display}." for s in entry_slips
+    )
+    return EntryErrorFlag(reason=reason, slips=entry_slips, message=message)
+
+
+def _value_beside(value: Quantity, ranges: list[QuantityRange], others: list[Quantity]) -> str:
+    """``value`` in its own unit, beside the first of ``ranges`` in its dimension: as that
+    range shows it when the units agree, else apart from its bounds."""
+    for compared in ranges:
+        if compared.low.dimensionality == value.dimensionality:
+            if value.units == compared.low.units:
+                return compared.value_beside(value, *others)
+            return format_apart_from(value, [compared.low, compared.high])
+    return format_apart_from(value, [])
 
 
 def _display(
@@ -415,7 +483,7 @@ def _display(
     pump_rate: Quantity | None,
     volume: Quantity | None,
     result: DoseResult | _RuleOnly,
-    slips: list[Quantity],
+    beside: list[Quantity],
 ) -> dict[str, str]:
     """Each restatement of the dose beside the range it is compared with, that range shown
     so that neither the dose nor what a slip would make of it ever contradicts it
@@ -424,9 +492,9 @@ def _display(
     shown = {
         "verdict": VERDICT_WORDS[verdict],
         "proposed": format_exact(proposed),
-        "in_rule_units": _beside(in_rule_units, result.rule_range)
+        "in_rule_units": result.rule_range.value_beside(in_rule_units, *beside)
         + (f", {qualifier}" if qualifier else ""),
-        "range": result.rule_range.display_beside(in_rule_units, *slips),
+        "range": result.rule_range.display_beside(*beside),
     }
     for key, value, compared in (
         ("dose_rate", dose_rate, result.dose),
@@ -434,10 +502,10 @@ def _display(
         ("volume", volume, result.volume),
     ):
         if value is not None and compared is not None:
-            shown[key] = _beside(value, compared)
-            shown[f"{key}_range"] = compared.display_beside(value, *slips)
+            shown[key] = compared.value_beside(value, *beside)
+            shown[f"{key}_range"] = compared.display_beside(*beside)
     if result.dose is not None:
-        shown["patient_range"] = result.dose.display_beside(dose_rate or in_rule_units, *slips)
+        shown["patient_range"] = result.dose.display_beside(*beside)
     return shown
 
 
@@ -446,20 +514,6 @@ VERDICT_WORDS: Final[dict[Verdict, str]] = {
     "within": "WITHIN the range",
     "above": "ABOVE the range",
 }
-
-
-def _bounds_like(value: Quantity, ranges: list[QuantityRange]) -> list[Quantity]:
-    """The bounds of each range in ``value``'s dimension."""
-    return [
-        bound
-        for compared in ranges
-        if compared.low.dimensionality == value.dimensionality
-        for bound in (compared.low, compared.high)
-    ]
-
-
-def _beside(value: Quantity, compared: QuantityRange) -> str:
-    return format_apart_from(value, [compared.low, compared.high])
 
 
 def ratio_text(ratio: Fraction) -> str:
@@ -475,7 +529,7 @@ def _restatement(
     verdict: Verdict,
 ) -> str:
     entered = format_exact(proposed)
-    restated = _beside(in_rule_units, result.rule_range)
+    restated = result.rule_range.value_beside(in_rule_units)
     via = ""
     if form in ("pump-rate", "volume") and result.concentration is not None:
         via += f" × {operand(result.concentration)}"
@@ -520,6 +574,37 @@ def _conversion(units: Unit, to: Unit) -> str:
 
 def _places(value: Fraction) -> int:
     return next((p for p in range(13) if (value * 10**p).denominator == 1), 12)
+
+
+def _restated_steps(
+    proposed: Quantity,
+    form: DoseForm,
+    restated: tuple[Quantity, Quantity | None],
+    shown: dict[str, str],
+    result: DoseResult | _RuleOnly,
+) -> list[str]:
+    """The working of each restatement shown beside a range, each from exact operands
+    (``restated``: the dose in the rule's unit and as a dose rate), to the figure shown."""
+    in_rule_units, dose_rate = restated
+    conc = operand(result.concentration) if result.concentration is not None else ""
+    entered = format_exact(proposed)
+    steps = []
+    if dose_rate is not None and result.dosing_weight is not None:
+        if form == "weight-based-rate":
+            weight = format_body(result.dosing_weight.quantity)
+            steps.append(
+                f"as a dose rate: {operand(in_rule_units)} × {weight} = {shown['dose_rate']}"
+            )
+        elif form == "pump-rate":
+            steps.append(f"as a dose rate: {entered} × {conc} = {shown['dose_rate']}")
+        elif entered != shown["dose_rate"]:
+            conversion = _conversion(proposed.units, named_unit(DOSE_RATE_UNIT))
+            steps.append(f"as a dose rate: {entered}{conversion} = {shown['dose_rate']}")
+        if "pump_rate" in shown and form != "pump-rate":
+            steps.append(f"as a pump rate: {operand(dose_rate)} ÷ {conc} = {shown['pump_rate']}")
+    if "volume" in shown and form != "volume":
+        steps.append(f"as a volume: {operand(in_rule_units)} ÷ {conc} = {shown['volume']}")
+    return [step for step in steps if "just " not in step]  # "just over" is no operand
 
 
 def _shown(value: object, parsed: Quantity) -> str:

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Final
 
 from dosecalc.clinical.result import QuantityRange
-from dosecalc.foundation.display import format_exact, format_number, unit_display
+from dosecalc.foundation.display import figure, format_exact, format_number, operand, unit_display
 from dosecalc.foundation.units import Quantity, named_unit
 from dosecalc.patient.body import DoseWarning
 
@@ -51,8 +51,9 @@ def concentration_warnings(concentration: Quantity) -> list[DoseWarning]:
         warnings.append(
             DoseWarning(
                 code="possible-mcg-mg-mix-up",
-                message=f"{shown} {sign} 1000 = {format_number(meant, decimals=4)} mg/mL would be "
-                "a usual concentration: check that mcg and mg were not mixed up.",
+                message=f"{operand(concentration)} {sign} 1,000 = "
+                f"{figure(meant).with_unit('mg/mL')} would be a usual concentration: check "
+                "that mcg and mg were not mixed up.",
             )
         )
     return warnings

@@ -11,6 +11,7 @@ units; ``display`` strings follow the rounding rule in `dosecalc.foundation.disp
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from typing import Any, Final, Literal
@@ -26,6 +27,7 @@ from dosecalc.foundation.display import (
     figure_beside,
     figure_range,
     magnitude,
+    number_apart_from,
     range_text,
     unit_display,
 )
@@ -41,6 +43,15 @@ TITRATION_INTERVALS: Final = 4
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+@dataclass(frozen=True)
+class Worked:
+    """Two bounds worked out from the figures of ``source`` as shown."""
+
+    low: Fraction
+    high: Fraction
+    source: QuantityRange
 
 
 class QuantityRange(_Frozen):
@@ -62,17 +73,21 @@ class QuantityRange(_Frozen):
         cls,
         low: Quantity,
         high: Quantity,
-        worked_from: tuple[Fraction, Fraction] | None = None,
+        worked_from: Worked | None = None,
         qualifier: str = "",
     ) -> QuantityRange:
         """The range ``low`` to ``high``; ``worked_from`` are its bounds worked out from
         figures shown before (in ``low``'s unit), which the display rounds instead of the
-        exact ones; ``qualifier`` follows the range ("per kg of dosing weight (64.86 kg)")."""
+        exact ones (and a bound worked from a rounded figure is marked rounded);
+        ``qualifier`` follows the range ("per kg of dosing weight (64.86 kg)")."""
         # A worked range lies inside the exact one (it starts from figures shown inside
         # theirs), so a figure inside it is inside both, and agrees with those it came from.
-        shown_low, shown_high = figure_range(
-            *(worked_from or (magnitude(low), magnitude(high.to(low.units))))
-        )
+        if worked_from is None:
+            shown_low, shown_high = figure_range(magnitude(low), magnitude(high.to(low.units)))
+        else:  # a figure worked from a rounded one is not exact either
+            shown_low, shown_high = figure_range(worked_from.low, worked_from.high)
+            shown_low = _carry(shown_low, worked_from.source.shown_low)
+            shown_high = _carry(shown_high, worked_from.source.shown_high)
         return cls(
             low=low,
             high=high,
@@ -85,26 +100,54 @@ class QuantityRange(_Frozen):
         )
 
     def display_beside(self, *values: Quantity) -> str:
-        """The range as shown beside ``values`` (a dose, and what a slip would make of
-        it): a bound that a value lies between and its rounded figure is shown exactly, so
-        that no verdict contradicts the range. Values in another dimension are passed by."""
-        bounds = (magnitude(self.low), magnitude(self.high.to(self.low.units)))
+        """The range as shown beside ``values`` (a dose, and what a slip would make of it):
+        a bound that a value lies strictly between and its rounded figure is shown to more
+        decimals, so that no value reads outside a range it is inside. Values in another
+        dimension are passed by."""
+        low, high = self._bounds_beside(values)
+        if (low, high) == (self.shown_low, self.shown_high):
+            return self.display
+        return _qualified(range_text(low, high, unit_display(self.low.units)), self.qualifier)
+
+    def value_beside(self, value: Quantity, *others: Quantity) -> str:
+        """``value`` as shown beside this range (`display_beside` of it and ``others``):
+        on a bound, as that bound is shown; inside, inside the bounds as shown; outside,
+        with the decimals it takes never to read as a bound, or "just over" the bound."""
+        low, high = self._bounds_beside((value, *others))
+        exact_low, exact_high = self._exact()
+        number = magnitude(value.to(self.low.units))
+        unit = unit_display(self.low.units)
+        if number == exact_low:
+            return low.with_unit(unit)
+        if number == exact_high:
+            return high.with_unit(unit)
+        if exact_low < number < exact_high:
+            return figure(number, inside=(low.value, high.value)).with_unit(unit)
+        text = number_apart_from(number, [exact_low, exact_high], unit)
+        if text.startswith("just "):
+            over = number > exact_high
+            return f"just {'over' if over else 'under'} {(high if over else low).text} {unit}"
+        return text
+
+    def _exact(self) -> tuple[Fraction, Fraction]:
+        return magnitude(self.low), magnitude(self.high.to(self.low.units))
+
+    def _bounds_beside(self, values: tuple[Quantity, ...]) -> tuple[Figure, Figure]:
+        exact_low, exact_high = self._exact()
         low, high = self.shown_low, self.shown_high
         for value in values:
             if value.dimensionality != self.low.dimensionality:
                 continue
             number = magnitude(value.to(self.low.units))
-            if bounds[0] <= number < low.value:
-                low = figure_beside(bounds[0], number, "up")
-            if high.value < number <= bounds[1]:
-                high = figure_beside(bounds[1], number, "down")
-        if (low, high) == (self.shown_low, self.shown_high):
-            return self.display
-        return _qualified(range_text(low, high, unit_display(self.low.units)), self.qualifier)
+            if exact_low < number < low.value:
+                low = figure_beside(exact_low, number, "up")
+            if high.value < number < exact_high:
+                high = figure_beside(exact_high, number, "down")
+        return low, high
 
-    def worked(self, operation: Callable[[Fraction], Fraction]) -> tuple[Fraction, Fraction]:
+    def worked(self, operation: Callable[[Fraction], Fraction]) -> Worked:
         """``operation`` applied to each bound as shown: the start of the next figure."""
-        return operation(self.shown_low.value), operation(self.shown_high.value)
+        return Worked(operation(self.shown_low.value), operation(self.shown_high.value), self)
 
 
 class TitrationStep(_Frozen):
@@ -186,7 +229,9 @@ class DoseResult(_Frozen):
         for i, (rate, dose) in enumerate(zip(rates, doses, strict=True)):
             # Each figure from the one shown before it; the ends are the ranges shown above.
             shown_rate = _step(i, count, self.rule_range, magnitude(rate))
-            shown_dose = _step(i, count, self.dose, _worked(shown_rate, rate, weight, dose))
+            shown_dose = _carry(
+                _step(i, count, self.dose, _worked(shown_rate, rate, weight, dose)), shown_rate
+            )
             shown = {
                 "rate_per_kg": shown_rate.with_unit(unit_display(rate.units)),
                 "dose_rate": shown_dose.with_unit(unit_display(dose.units)),
@@ -195,13 +240,19 @@ class DoseResult(_Frozen):
             if pumps is not None and conc is not None and self.pump_rate is not None:
                 pump = pumps[i]
                 worked = _worked(shown_dose, dose, 1 / conc, pump)
-                shown["pump_rate"] = _step(i, count, self.pump_rate, worked).with_unit(
-                    unit_display(pump.units)
-                )
+                shown_pump = _carry(_step(i, count, self.pump_rate, worked), shown_dose)
+                shown["pump_rate"] = shown_pump.with_unit(unit_display(pump.units))
             table.append(
                 TitrationStep(rate_per_kg=rate, dose_rate=dose, pump_rate=pump, display=shown)
             )
         return table
+
+
+def _carry(shown: Figure, source: Figure) -> Figure:
+    """``shown``, marked rounded when the figure it was worked from was."""
+    if shown.rounding is None and source.rounding is not None:
+        return Figure(shown.value, shown.text, "nearest", shown.places)
+    return shown
 
 
 def _qualified(text: str, qualifier: str) -> str:

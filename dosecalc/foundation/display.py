@@ -2,8 +2,8 @@
 
 The display rule (README, "How numbers are shown"), stated once in `ROUNDING_RULE`:
 
-* A dose, rate or volume whose exact value has at most 5 significant figures is
-  shown exactly (12.21 mg/hr, 19.458 mg/hr).
+* A dose, rate or volume whose exact value has at most 7 significant figures is
+  shown exactly (12.21 mg/hr, 19.458 mg/hr, 106.665 mg/hr).
 * Any other is rounded to 3 significant figures (whole digits are never rounded
   away; in a range, to at least the decimals its other bound shows), to nearest,
   or toward the inside where the nearest would lie outside the range it belongs
@@ -35,13 +35,15 @@ from pydantic import PlainSerializer
 from dosecalc.foundation.units import Quantity, Unit, dimension_of, unit_powers
 
 ROUNDING_RULE: Final = (
-    "Figures of up to 5 significant figures are exact; others are rounded to 3 (in a "
+    "Figures of up to 7 significant figures are exact; others are rounded to 3 (in a "
     "range, to its other bound's decimals), to nearest or, where that would leave the "
     "range, inward, and marked so. Each is worked from the figures shown before it; "
     "weights and heights are used to 2 decimal places. JSON holds exact values."
 )
-EXACT_SIGNIFICANT_FIGURES: Final = 5
-"""A figure with at most this many significant figures is short enough to show exactly."""
+EXACT_SIGNIFICANT_FIGURES: Final = 7
+"""A figure with at most this many significant figures is shown exactly: every product of a
+weight to 0.01 kg and a rate to 0.01 mg/kg/hr (159.9975 mg/hr at 355.55 kg) is, so that no
+figure is worked from a rounded one."""
 SIGNIFICANT_FIGURES: Final = 3
 DATA_SIGNIFICANT_FIGURES: Final = 6
 BODY_DECIMALS: Final = 2
@@ -322,7 +324,10 @@ def _inside_at(
 
 def _figure_at(value: Fraction, places: int, rounding: Rounding) -> Figure:
     shown = _rounded(value, places, rounding)
-    return Figure(shown, format_number(shown, decimals=places), rounding, places)
+    # A figure that comes out exact at these decimals is exact, and is not marked.
+    return Figure(
+        shown, format_number(shown, decimals=places), None if shown == value else rounding, places
+    )
 
 
 def _is_short(value: Fraction) -> bool:
@@ -367,6 +372,12 @@ def format_range(low: Quantity, high: Quantity) -> str:
     """``21 to 35 mg/hr``: an exact range under the display rule (see `range_text`)."""
     low_shown, high_shown = figure_range(magnitude(low), magnitude(high.to(low.units)))
     return range_text(low_shown, high_shown, unit_display(low.units))
+
+
+def operand(quantity: Quantity) -> str:
+    """A quantity as an operand of a line of working: "2 mg/mL", or "(50 mg in 3 mL)"."""
+    text = format_exact(quantity)
+    return f"({text})" if " in " in text else text
 
 
 def magnitude(quantity: Quantity) -> Fraction:

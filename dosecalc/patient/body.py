@@ -28,6 +28,7 @@ from dosecalc.foundation.display import (
     BODY_DECIMALS,
     JsonNumber,
     JsonQuantity,
+    figure,
     format_body,
     format_exact,
     format_number,
@@ -273,8 +274,9 @@ def _within(
 def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
     """Warnings for a weight outside the usual adult band, and for a likely lb/kg mix-up."""
     low, high = USUAL_ADULT_WEIGHT_KG
-    kg = weight_kg.magnitude
-    shown = format_body(weight_kg)
+    used = body_figure(weight_kg)  # judged as used and shown, to the nearest 10 g
+    kg = used.magnitude
+    shown = format_body(used)
     warnings = []
     if kg < low:
         warnings.append(
@@ -300,7 +302,7 @@ def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
                     DoseWarning(
                         code="possible-lb-kg-mix-up",
                         message=f"{shown} {sign} {format_number(LB_KG_MIX_UP_FACTOR)} = "
-                        f"{format_number(other, decimals=2)} kg would be a usual adult weight: "
+                        f"{figure(other).with_unit('kg')} would be a usual adult weight: "
                         "check that pounds and kilograms were not mixed up.",
                     )
                 )
