@@ -159,8 +159,7 @@ def test_an_adjusted_basis_shows_its_working():
     assert r.basis.steps[:3] == [
         "ideal body weight (Devine, female): 45.5 kg + 2.3 kg × (67 in − 60 in) = 61.6 kg",
         "adjusted body weight: 61.6 kg + 0.4 × (95 kg − 61.6 kg) = 74.96 kg",
-        "per 24 hours: 22.488 mg/hr × 24 hr = 539.712 mg; "
-        "37.48 mg/hr × 24 hr = 899.52 mg",
+        "per 24 hours: 22.488 mg/hr × 24 hr = 539.712 mg; 37.48 mg/hr × 24 hr = 899.52 mg",
     ]
     assert exact(r.dose.low, "mg/h") == Fraction(3, 10) * (
         Fraction("61.6") + Fraction(2, 5) * (95 - Fraction("61.6"))

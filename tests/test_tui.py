@@ -900,3 +900,21 @@ def test_a_saved_files_name_is_never_split_in_its_toast(tmp_path):
 def test_the_unit_typed_after_any_number_is_the_one_the_face_reads(number, gap, unit):
     assert typed_unit(f" {number}{gap}{unit} ") == unit
     assert typed_unit(number) is None
+
+
+def test_sublingual_needs_no_weight_and_an_order_per_kg_is_checked_without_one(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        pilot.app.screen.query_one("#dose", Input).value = "1.5 mg/kg/hr"
+        await pilot.pause()
+        check_text = str(pilot.app.screen.query_one("#check", Static).render())
+        assert "ABOVE the range" in check_text
+        assert "0.3 to 0.5 mg/kg/hr" in check_text
+        assert not DOSE_ON_SCREEN.search(str(pilot.app.screen.query_one("#result").render()))
+        pilot.app.screen.query_one("#dose", Input).value = ""
+        await pilot.press("ctrl+r")  # to sublingual or buccal, weight still blank
+        await pilot.pause()
+        expected = calculate(regimen="sl").dose.display
+        assert f"Dose per administration: {expected}" in on_screen(pilot)
+
+    run(scenario, tmp_path)

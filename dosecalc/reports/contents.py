@@ -178,7 +178,7 @@ def titration_table(result: DoseResult) -> Table | None:
     """The titration steps across the rule's range, or None for a fixed dose."""
     if not result.titration:
         return None
-    per_kg = "per kg of dosing weight" if result.rule_range.qualifier else "per kg"
+    per_kg = result.rule_range.qualifier or "per kg"
     columns = {"rate_per_kg": per_kg, "dose_rate": "dose rate"}
     if result.pump_rate is not None:
         columns["pump_rate"] = "pump rate"
@@ -258,8 +258,10 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
     """A calculation's report, answer first; with ``check``, the order check leads."""
     beside = check is not None  # the check and the range it was checked against, side by side
     sections = order_check_sections(check, half=True) if check is not None else []
+    count = len(result.warnings)
+    marker = f" ({count} warning{'s' if count > 1 else ''} below)" if count else ""
     sections += [
-        Section("Result", result_rows(result), half=beside),
+        Section(f"Result{marker}", result_rows(result), half=beside),
         *_warnings(result.warnings, half=beside),
     ]
     sections += _sign_off(result.disclaimer)

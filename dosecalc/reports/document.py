@@ -116,8 +116,8 @@ section { break-inside: avoid; }
   body { margin: .5rem auto; padding: 0 .5rem; }
   dl, .pair { display: block; }
   dd { margin: 0 0 .25rem .8rem; }
-  table { font-size: 9.5pt; }
-  th, td { padding: .1rem .25rem; }
+  table { font-size: 9.5pt; width: 100%; }
+  th, td { padding: .1rem .25rem; white-space: normal; }
 }
 @media print {
   body { font-size: 8pt; line-height: 1.2; max-width: none; margin: 0; padding: 0; }
