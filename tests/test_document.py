@@ -103,7 +103,8 @@ def test_the_html_page_loads_nothing_from_anywhere():
 def test_markdown_tables_have_a_separator_row_per_column():
     result = dosecalc.calculate(**LONGEST)
     markdown = render_markdown(result, MADE_AT)
-    header = "| per kg of dosing weight | dose rate | pump rate |\n|---:|---:|---:|\n"
+    per_kg = bind_units(result.rule_range.qualifier)  # which kg: "per kg of dosing weight (…)"
+    header = f"| {per_kg} | dose rate | pump rate |\n|---:|---:|---:|\n"
     assert header in markdown
     first = result.titration[0].display
     row = f"| {bind_units(first['rate_per_kg'])} | {bind_units(first['dose_rate'])} |"
