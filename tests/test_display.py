@@ -6,6 +6,7 @@ import math
 from fractions import Fraction
 
 import pytest
+from by_hand import MARKS, agrees
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -107,21 +108,9 @@ def test_a_short_exact_value_is_shown_exactly_and_a_long_one_rounded_and_marked(
     assert format_range(*thirds) == "8.34 to 16.66 mL (low rounded up, high rounded down)"
 
 
-def _ulp(text: str) -> Fraction:
-    places = len(text.split(".")[1]) if "." in text else 0
-    return Fraction(1, 10**places)
-
-
 def _holds(shown: Fraction, text: str, rounding: str | None, value: Fraction) -> bool:
     """Whether ``shown`` (written ``text``) is ``value`` rounded as its mark says."""
-    ulp = _ulp(text)
-    if rounding is None:
-        return shown == value
-    if rounding == "nearest":
-        return abs(shown - value) <= ulp / 2
-    if rounding == "up":
-        return value <= shown < value + ulp
-    return value - ulp < shown <= value
+    return shown_value(text) == shown and agrees(text, MARKS[rounding], value)
 
 
 @given(positive)

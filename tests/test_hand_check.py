@@ -14,22 +14,19 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
+import strategies
+from by_hand import agrees, value
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc.foundation.display import magnitude
-from tests import strategies
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 MARK = re.compile(r"\((rounded(?: up| down)?)\)")
 _OPERATORS = {"×": "*", "÷": "/", "+": "+", "−": "-", "(": "(", ")": ")", "in": "/"}
 # "50 mg in 3 mL" is a division; "66.93 in − 60 in" are inches.
 _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[×÷+−()]|\bin(?= \d)")
-
-
-def value(text: str) -> Fraction:
-    return Fraction(text.replace(",", ""))
 
 
 def redo(expression: str) -> Fraction:
@@ -40,20 +37,6 @@ def redo(expression: str) -> Fraction:
         for token in _TOKEN.findall(words)
     )
     return eval(python, {"Fraction": Fraction})
-
-
-def agrees(shown_text: str, mark: str | None, worked: Fraction) -> bool:
-    """Whether the figure ``shown_text`` is ``worked`` under the rule its mark states."""
-    shown = value(shown_text)
-    places = len(shown_text.split(".")[1]) if "." in shown_text else 0
-    unit = Fraction(1, 10**places)
-    if mark is None:
-        return shown == worked
-    if mark == "rounded":
-        return abs(shown - worked) <= unit / 2
-    if mark == "rounded up":
-        return worked <= shown < worked + unit
-    return worked - unit < shown <= worked
 
 
 def check_equation(equation: str) -> None:
