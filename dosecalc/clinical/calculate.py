@@ -318,7 +318,7 @@ def _weight_steps(patient: Patient | None, dosing: DosingWeight | None) -> list[
             f"{format_number(DEVINE_FROM_INCHES)} in) = {_used_as(worked, ibw)}"
         )
         abw = patient.adjusted_body_weight
-        if dosing.requested_basis == "adjusted" and abw is not None:
+        if dosing.basis == "adjusted" and abw is not None:  # not when the actual is used
             worked = ibw + ADJUSTED_WEIGHT_FACTOR * (body_figure(patient.weight_kg) - ibw)
             lines.append(
                 f"adjusted body weight: {format_body(ibw)} + "

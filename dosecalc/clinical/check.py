@@ -45,6 +45,7 @@ from dosecalc.clinical.result import (
 )
 from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.display import (
+    exact_places,
     format_apart_from,
     format_body,
     format_exact,
@@ -567,13 +568,9 @@ def _conversion(units: Unit, to: Unit) -> str:
             times.append(factor)
     if not times and not by:
         return ""
-    steps = [f" × {format_number(f, decimals=_places(f))}" for f in times]
-    steps += [f" ÷ {format_number(f, decimals=_places(f))}" for f in by]
+    steps = [f" × {format_number(f, decimals=exact_places(f))}" for f in times]
+    steps += [f" ÷ {format_number(f, decimals=exact_places(f))}" for f in by]
     return "".join(steps) + f" ({unit_display(units)} to {unit_display(to)})"
-
-
-def _places(value: Fraction) -> int:
-    return next((p for p in range(13) if (value * 10**p).denominator == 1), 12)
 
 
 def _restated_steps(

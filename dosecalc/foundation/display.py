@@ -218,7 +218,7 @@ def format_exact(quantity: Quantity) -> str:
 
     A ratio with no finite decimal form (1 g/3 mL) is written as one amount in
     another, ``1 g in 3 mL``, which is exact; any other such value is shown to
-    EXACT_DECIMALS places.
+    EXACT_DECIMALS places, marked rounded.
     """
     value = magnitude(quantity)
     unit = unit_display(quantity.units)
@@ -228,10 +228,9 @@ def format_exact(quantity: Quantity) -> str:
             f"{format_number(Fraction(value.numerator))} {amount} in "
             f"{format_number(Fraction(value.denominator))} {per}"
         )
-    places = next(
-        (p for p in range(EXACT_DECIMALS + 1) if (value * 10**p).denominator == 1), EXACT_DECIMALS
-    )
-    return f"{format_number(value, decimals=places)} {unit}"
+    places = exact_places(value)
+    rounded = (value * 10**places).denominator != 1
+    return f"{format_number(value, decimals=places)} {unit}{_MARKS['nearest'] if rounded else ''}"
 
 
 @dataclass(frozen=True)
@@ -270,7 +269,7 @@ def figure(
     form squeezed into a range of one value is shown at its nearest, marked.
     """
     if _is_short(value):
-        places = _exact_places(value)
+        places = exact_places(value)
         return Figure(value, format_number(value, decimals=places), None, places)
     places = max(significant_decimals(value), min_places)
     extra = 0
@@ -337,9 +336,12 @@ def _is_short(value: Fraction) -> bool:
     return bool((value * 10**places).denominator == 1)
 
 
-def _exact_places(value: Fraction) -> int:
-    """The decimals of a value with a short exact decimal form."""
-    return next(p for p in range(EXACT_DECIMALS + 1) if (value * 10**p).denominator == 1)
+def exact_places(value: Fraction) -> int:
+    """The decimals ``value`` takes to be written exactly; EXACT_DECIMALS if it has no
+    finite decimal form that short."""
+    return next(
+        (p for p in range(EXACT_DECIMALS + 1) if (value * 10**p).denominator == 1), EXACT_DECIMALS
+    )
 
 
 def figure_beside(bound: Fraction, value: Fraction, rounding: Rounding) -> Figure:
@@ -347,7 +349,7 @@ def figure_beside(bound: Fraction, value: Fraction, rounding: Rounding) -> Figur
     reads as outside it: exactly, or with decimals added, rounded in ``rounding``'s
     direction (up for a low bound) until ``value`` is on the inside of it."""
     if (bound * 10**EXACT_DECIMALS).denominator == 1:
-        places = _exact_places(bound)
+        places = exact_places(bound)
         return Figure(bound, format_number(bound, decimals=places), None, places)
     places = significant_decimals(bound)
     for extra in range(_MAX_EXTRA_DECIMALS + 1):
