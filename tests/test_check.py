@@ -408,3 +408,15 @@ def test_several_slips_are_all_listed_in_the_message():
     assert len(flag.slips) == 2
     assert flag.message.count(" Possibly ") == 2
     assert ". Possibly per minute and per hour confused" in flag.message
+
+
+@given(
+    st.sampled_from(["lb", "g", "oz", "st"]),
+    st.sampled_from(["mg/{}/hr", "mcg/{}/min", "mg/{}"]),
+)
+def test_a_dose_per_any_body_mass_but_kg_is_refused_by_name(mass, shape):
+    dose = f"0.2 {shape.format(mass)}"
+    with pytest.raises(UnitError) as raised:
+        check(**KG70, dose=dose)
+    assert f"'{dose}' is a dose per " in str(raised.value)
+    assert "a dose per kg only" in str(raised.value)

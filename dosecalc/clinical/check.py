@@ -309,6 +309,18 @@ def _read_dose(value: object) -> tuple[Quantity, DoseForm]:
     form = dose_form(quantity.units)
     if form is not None:
         return quantity, form
+    per_body = [
+        name
+        for name, power in unit_powers(quantity.units).items()
+        if power < 0 and dimension_of(name) == dimension_of("kilogram") and name != "kilogram"
+    ]
+    if per_body:
+        raise UnitError(
+            "dose",
+            f"'{_shown(value, quantity)}' is a dose per {unit_display(named_unit(per_body[0]))} "
+            "of body weight; dosecalc reads a dose per kg only",
+            "Convert it to a dose per kg, e.g. '0.4 mg/kg/hr'",
+        )
     raise UnitError(
         "dose",
         f"'{_shown(value, quantity)}' is {describe_dimension(quantity)}, not a dose",

@@ -187,7 +187,7 @@ _DIMENSION_WORDS: Final[dict[Dimension, str]] = {
     TIME: "a time",
     (("[length]", -3), ("[mass]", 1)): "a concentration",
     (("[mass]", 1), ("[time]", -1)): "a dose rate",
-    (("[time]", -1),): "a dose per kg of body weight per time",
+    (("[time]", -1),): "a rate of a pure number (its masses cancel), such as mg/mg/hr",
     (): "a ratio such as mg/kg",
     FLOW: "a flow rate",
 }
