@@ -10,6 +10,7 @@ exact range it stands for.
 
 from __future__ import annotations
 
+import html
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc.foundation.display import magnitude
+from dosecalc.reports.formats import render
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 MARK = re.compile(r"\((rounded(?: up| down)?)\)")
@@ -237,3 +239,27 @@ def test_what_a_slip_would_make_of_a_dose_reads_inside_the_range_shown(weight, c
             continue
         low, high = ranges[unit]
         assert low <= value(number) <= high, (slip.display, ranges[unit])
+
+
+@given(weights, concentrations, bases, st.sampled_from(["iv", "sl"]))
+def test_every_face_shows_the_figures_as_the_display_rule_made_them(
+    weight, concentration, basis, regimen
+):
+    try:
+        result = dosecalc.calculate(
+            weight=weight, regimen=regimen, concentration=concentration, **basis
+        )
+    except dosecalc.InputError:
+        return
+    figures = [
+        shown.display
+        for shown in (result.dose, result.dose_per_24h, result.pump_rate, result.volume)
+        if shown is not None
+    ]
+    dosage = result.to_fhir()
+    faces = {name: render(result, name) for name in ("text", "markdown", "html")}
+    faces["fhir text"] = dosage["text"]  # a Dosage's text is a plain string
+    for name, shown in faces.items():
+        readable = " ".join(html.unescape(shown).replace("\u00a0", " ").split())
+        for figure in figures[: 1 if name == "fhir text" else None]:
+            assert figure in readable, (name, figure)
