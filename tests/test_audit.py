@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import math
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -91,7 +93,24 @@ THRESHOLD_ORDERS = [
     ("88 lb", "sl", "25 mg"),
     ("0.5 kg", "sl", "50 mg"),  # the lowest weight accepted
     ("500 kg", "sl", "50000 mcg"),
+    ("70.005 kg", "iv", "21.0015 mg/h"),  # on the bound for 70.005 kg; used as 70.01: below
+    ("39.996 kg", "iv", "12 mg/h"),  # used and shown as 40 kg: no low-weight warning
+    ("150.004 kg", "iv", "45 mg/h"),  # used as 150 kg: no high-weight warning
 ]
+
+
+@given(
+    st.decimals(min_value=Decimal("1"), max_value=Decimal(400), places=3),
+    st.sampled_from([Fraction(3, 10), Fraction(1, 2)]),
+    st.sampled_from([-1, 0, 1]),
+)
+def test_a_dose_on_a_bound_for_the_weight_entered_gets_the_verdict_check_gives(kg, rate, nudge):
+    """The audit uses each weight as `check` does, to 0.01 kg: a dose exactly on a bound
+    for the weight as entered may lie off it for the weight as used."""
+    exact = Fraction(kg) * rate + Fraction(nudge, 10**6)
+    row = (f"{kg} kg", "iv", f"{format(Decimal(exact.numerator) / exact.denominator, 'f')} mg/h")
+    out = dosecalc.audit(_orders([(*row, "", "", "", "")]))
+    _assert_agrees_with_check((*row, "", "", "", ""), out, 0)
 
 
 @pytest.mark.parametrize(("weight", "regimen", "dose"), THRESHOLD_ORDERS)

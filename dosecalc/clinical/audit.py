@@ -16,7 +16,8 @@ row) whenever anything about it is unusual:
 * a concentration that is not well inside dosecalc's plausibility bounds, or that gives
   a pump rate or volume per dose that is not (`check` words those warnings);
 * a value within a relative `NEAR` of any threshold a decision turns on (a
-  bound, a bound times a slip factor, a weight limit): the float64 arithmetic
+  bound, a bound times a slip factor, a weight limit), or a weight whose
+  rounding to 0.01 kg (as `check` uses it) falls on a half: the float64 arithmetic
   here is good to about 1e-15, so outside that band its comparisons are the
   exact ones, and inside it `check` decides on exact fractions.
 
@@ -72,6 +73,7 @@ from dosecalc.patient.body import (
     LB_KG_MIX_UP_FACTOR,
     USUAL_ADULT_WEIGHT_KG,
     WEIGHT_LIMITS_KG,
+    body_figure,
     weight_warnings,
 )
 from dosecalc.ruleset.loader import RuleSet
@@ -216,7 +218,13 @@ class Auditor:
         """Fill ``out`` for every row decided on arrays; say which rows those are, and which
         were read but lie near a threshold."""
         rules = self._rules
-        weight, _ = self._weights.read(columns["weight"])
+        entered, _ = self._weights.read(columns["weight"])
+        # Every weight is used as `check` uses it: to the nearest 0.01 kg, half up. Where
+        # the float cannot tell which way a half goes, `check` decides on the exact value.
+        hundredths = entered * 100
+        weight = np.floor(hundredths + 0.5) / 100
+        weight[weight <= 0] = np.nan  # used as 0 kg: refused, with `check`'s words
+        at_a_half = np.abs(hundredths - np.floor(hundredths) - 0.5) <= NEAR * hundredths
         dose, form = self._doses.read(columns["dose"])
         regimen = _per_distinct(columns["regimen"], self._regimen, np.intp)
         done = ~np.isnan(weight) & ~np.isnan(dose) & (regimen >= 0)
@@ -252,9 +260,11 @@ class Auditor:
         near = done & (
             _near_any(value, [bound * f for bound in (low, high) for f in _BOUND_FACTORS])
             | _near_any(weight, _WEIGHT_THRESHOLDS)
+            | _near_any(entered, [float(kg) for kg in WEIGHT_LIMITS_KG])
+            | at_a_half
         )
         done &= ~near
-        done &= (weight >= float(WEIGHT_LIMITS_KG[0])) & (weight <= float(WEIGHT_LIMITS_KG[1]))
+        done &= (entered >= float(WEIGHT_LIMITS_KG[0])) & (entered <= float(WEIGHT_LIMITS_KG[1]))
 
         below, above = value < low, value > high
         verdict = np.where(below, 0, np.where(above, 2, 1))
@@ -292,9 +302,10 @@ class Auditor:
 
         None when the weight is out of bounds: only `check` gives that error.
         """
-        kg = self._weights.exact(weight)
-        if not WEIGHT_LIMITS_KG[0] <= kg <= WEIGHT_LIMITS_KG[1]:
+        entered = self._weights.exact(weight)
+        if not WEIGHT_LIMITS_KG[0] <= entered <= WEIGHT_LIMITS_KG[1]:
             return None
+        kg = body_figure(registry().Quantity(entered, named_unit("kg"))).magnitude
         amount = self._doses.exact(dose)
         match _FORMS[form]:
             case "absolute-rate":
