@@ -330,14 +330,19 @@ def test_a_quick_concentration_fills_the_field_and_shows_the_pump_rate(tmp_path)
 
 
 async def saved(pilot: Pilot[None], folder: Path, pattern: str) -> Path:
-    """The file the app saved into ``folder`` (it is written in a thread)."""
-    for _ in range(100):
+    """The file the app saved into ``folder``, once written whole: it is written in a
+    thread, so it may exist, empty or part written, a moment before it is done."""
+    size = -1
+    for _ in range(200):
         found = list(folder.glob(pattern))
         if found:
             (path,) = found
-            return path
+            now = path.stat().st_size
+            if now and now == size:  # the same size twice, 20 ms apart: written
+                return path
+            size = now
         await pilot.pause(0.02)
-    raise AssertionError(f"nothing matching {pattern} was saved")
+    raise AssertionError(f"nothing matching {pattern} was saved whole")
 
 
 def test_export_writes_the_summary_with_basis_cautions_and_disclaimer(tmp_path):
