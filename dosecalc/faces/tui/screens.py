@@ -137,7 +137,9 @@ class CalculatorScreen(Screen[None]):
                     yield TitrationTable(id="titration", show_cursor=False, zebra_stripes=True)
                     yield BasisPanel(id="basis-panel")
         yield Static(SHORT_DISCLAIMER, id="short-disclaimer", markup=False)
-        yield Footer(compact=True)
+        footer = Footer()
+        footer.compact = True  # a reactive since textual 3.5; an argument only later
+        yield footer
 
     def on_mount(self) -> None:
         self.refresh_results()
