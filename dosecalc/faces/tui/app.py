@@ -151,7 +151,9 @@ class DoseCalcApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
-            if command.title == "Screenshot":  # Textual's saves to a Downloads folder
+            # Textual's ("Save screenshot" up to 3.x, "Screenshot" later) saves to a Downloads
+            # folder, which may not exist.
+            if "screenshot" in command.title.lower():
                 yield SystemCommand(
                     "Screenshot",
                     "Save an SVG picture of the screen where results are saved",
