@@ -62,7 +62,7 @@ def test_numbers_are_shown_the_ismp_way(value, expected):
         ("microgram", "mcg", "ug"),
         ("pound", "lb", "[lb_av]"),
         ("inch", "in", "[in_i]"),
-        ("mg/day", "mg/day", "mg/d"),
+        ("mg/day", "mg/24 hr", "mg/d"),
     ],
 )
 def test_units_are_spelled_the_ismp_way_for_people_and_in_ucum_for_machines(unit, display, ucum):

@@ -33,7 +33,8 @@ _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[×÷+−()]|\bin(?= \d)")
 
 def redo(expression: str) -> Fraction:
     """The arithmetic of ``expression`` on its numbers as shown; units are words, skipped."""
-    words = re.sub(r"\([^()\d]*\)", "", expression)  # "(actual body weight)", no digits
+    # "mg/24 hr" is a unit (per 24 hours); "(actual body weight)" holds no figure.
+    words = re.sub(r"\([^()\d]*\)", "", expression.replace("/24 hr", "/d"))
     python = " ".join(
         f"Fraction('{token.replace(',', '')}')" if token[0].isdigit() else _OPERATORS[token]
         for token in _TOKEN.findall(words)

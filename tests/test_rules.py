@@ -177,29 +177,55 @@ def test_an_empty_or_missing_folder_is_refused(tmp_path: Path):
         load_rules(tmp_path / "nowhere")
 
 
+_CITED = (
+    'source = { document = "Test library", description = "test data", section = "Limits", '
+    'quote = "test" }'
+)
 HOSPITAL_LIMITS = {
-    "hard_limits": 'hard_limits = { low = 0.1, high = 1, unit = "mg/kg/h" }',
-    "max_per_24h": 'max_per_24h = { value = 1200, unit = "mg" }',
-    "standard_concentrations": 'standard_concentrations = [{ value = 1, unit = "mg/mL" }]',
+    "hard_limits": 'hard_limits = { low = 0.1, high = 1, unit = "mg/kg/h"%s }',
+    "max_per_24h": 'max_per_24h = { value = 1200, unit = "mg"%s }',
+    "standard_concentrations": 'standard_concentrations = [{ value = 1, unit = "mg/mL"%s }]',
 }
+
+
+def _with_limits(path: Path, limits: set[str], cited: bool) -> str:
+    original = path.read_text(encoding="utf-8")
+    added = "\n".join(
+        HOSPITAL_LIMITS[name] % (f", {_CITED}" if cited else "") for name in sorted(limits)
+    )
+    path.write_text(original.replace('aliases = ["iv"]', f'aliases = ["iv"]\n{added}', 1), "utf-8")
+    return original
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(limits=st.sets(st.sampled_from(sorted(HOSPITAL_LIMITS)), min_size=1))
-def test_a_limit_dosecalc_does_not_enforce_yet_is_refused_never_silently_ignored(
-    rules_copy: Path, limits
-):
+def test_a_limit_without_its_own_citation_is_refused_by_name(rules_copy: Path, limits):
     path = rules_copy / "ketamine-palliative.toml"
-    original = path.read_text(encoding="utf-8")
-    added = "\n".join(HOSPITAL_LIMITS[name] for name in sorted(limits))
-    path.write_text(original.replace('aliases = ["iv"]', f'aliases = ["iv"]\n{added}', 1), "utf-8")
+    original = _with_limits(path, limits, cited=False)
     try:
-        with pytest.raises(RulesError, match="dosecalc does not enforce") as refused:
+        with pytest.raises(RulesError, match="source: Field required") as refused:
             load_rules(rules_copy)
     finally:
         path.write_text(original, encoding="utf-8")
     assert all(name in str(refused.value) for name in limits)
-    assert "Remove it from the rule file" in str(refused.value)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(limits=st.sets(st.sampled_from(sorted(HOSPITAL_LIMITS)), min_size=1))
+def test_every_cited_limit_loads_and_reaches_the_basis_of_a_result(rules_copy: Path, limits):
+    path = rules_copy / "ketamine-palliative.toml"
+    original = _with_limits(path, limits, cited=True)
+    try:
+        rule_set = load_rules(rules_copy)
+    finally:
+        path.write_text(original, encoding="utf-8")
+    basis = dosecalc.calculate(weight="70 kg", regimen="iv", rules=rule_set).basis
+    said = {"hard_limits": "hard limits", "max_per_24h": "maximum per 24 hours"}
+    said["standard_concentrations"] = "standard concentration"
+    assert sorted(line.split(":")[0] for line in basis.limits) == sorted(
+        said[name] for name in limits
+    )
+    assert all("(Test library, section 'Limits')" in line for line in basis.limits)
 
 
 def test_review_fields_are_accepted_and_a_limit_of_the_wrong_kind_is_named(rules_copy: Path):
@@ -211,7 +237,11 @@ def test_review_fields_are_accepted_and_a_limit_of_the_wrong_kind_is_named(rules
     )
     regimen = load_rules(rules_copy).find("iv")
     assert (regimen.reviewed_by, str(regimen.review_date)) == ("A Pharmacist", "2026-11-24")
-    _replace(path, 'aliases = ["iv"]', 'aliases = ["iv"]\nmax_per_24h = { value = 1, unit = "mL" }')
+    _replace(
+        path,
+        'aliases = ["iv"]',
+        f'aliases = ["iv"]\nmax_per_24h = {{ value = 1, unit = "mL", {_CITED} }}',
+    )
     with pytest.raises(RulesError, match="max_per_24h"):
         load_rules(rules_copy)
 
@@ -220,7 +250,7 @@ def test_hard_limits_must_be_in_the_same_kind_of_unit_as_the_dose(rules_copy: Pa
     _replace(
         rules_copy / "ketamine-palliative.toml",
         'aliases = ["iv"]',
-        'aliases = ["iv"]\nhard_limits = { low = 10, high = 50, unit = "mg/h" }',
+        f'aliases = ["iv"]\nhard_limits = {{ low = 10, high = 50, unit = "mg/h", {_CITED} }}',
     )
     with pytest.raises(RulesError, match="hard_limits must be in the same kind of unit"):
         load_rules(rules_copy)

@@ -54,7 +54,7 @@ from dosecalc.clinical.plausibility import (
     USUAL_CONCENTRATION_MG_PER_ML,
     VOLUME_PER_DOSE_ML,
 )
-from dosecalc.clinical.result import CheckResult, DoseForm, Verdict
+from dosecalc.clinical.result import CheckResult, Verdict
 from dosecalc.foundation.display import magnitude, unit_ucum
 from dosecalc.foundation.errors import InputError, MissingInputError, UnknownRegimenError
 from dosecalc.foundation.units import (
@@ -76,6 +76,7 @@ from dosecalc.patient.body import (
     body_figure,
     weight_warnings,
 )
+from dosecalc.ruleset.kinds import DoseForm
 from dosecalc.ruleset.loader import RuleSet
 from dosecalc.ruleset.schema import Regimen
 

@@ -1,7 +1,8 @@
 """`calculate`: the source's range for one regimen, applied to one patient.
 
-The arithmetic is exact (rational magnitudes): a weight-based rate times the
-dosing weight, converted by pint; a fixed dose is taken as printed. Nothing
+The arithmetic is exact (rational magnitudes): a range per kg times the dosing
+weight, converted by pint; any other range is taken as the rule gives it. What
+follows (per 24 hours, pump rate, volume) is the regimen kind's to say. Nothing
 is shown for an input that is not valid: every check raises before any
 number is computed.
 """
@@ -9,11 +10,18 @@ number is computed.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Final
+from typing import Final, TypedDict
 
+from dosecalc.clinical.limits import (
+    doses_within,
+    hard_limits_of,
+    limit_lines,
+    range_per_24h_warnings,
+    reviewed,
+    standard_concentration_warnings,
+)
 from dosecalc.clinical.plausibility import concentration_warnings, delivery_warnings
 from dosecalc.clinical.result import (
     DOSE_RATE_UNIT,
@@ -33,6 +41,7 @@ from dosecalc.foundation.display import (
 from dosecalc.foundation.errors import MissingInputError
 from dosecalc.foundation.units import (
     CONCENTRATION,
+    DoseUnit,
     Quantity,
     Unit,
     is_given,
@@ -57,11 +66,10 @@ from dosecalc.patient.body import (
     read_unused_measurements,
 )
 from dosecalc.ruleset.loader import RuleSet, cached_rules, default_rules_path, load_rules
-from dosecalc.ruleset.schema import Regimen, RegimenKind
+from dosecalc.ruleset.schema import Regimen
 
 DAILY_DOSE_UNIT: Final = "mg"
 PER_KG_PER_MIN_UNIT: Final = "mcg/kg/min"
-FIXED_DOSE_UNIT: Final = "mg"
 VOLUME_UNIT: Final = "mL"
 
 Rules = RuleSet | str | os.PathLike[str] | None
@@ -93,7 +101,7 @@ def calculate(
     rule_set = rule_set_of(rules)
     rule = rule_set.find(regimen)
     chosen_basis = read_basis(basis)
-    uses_weight = rule.kind == "weight-based-rate"
+    uses_weight = rule.regimen_kind.per_kg
     patient: Patient | None = None
     dosing_weight: DosingWeight | None = None
     warnings: list[DoseWarning] = []
@@ -112,7 +120,7 @@ def calculate(
         dosing_weight, basis_warnings = choose_dosing_weight(patient, chosen_basis)
         warnings += basis_warnings
     conc = parse_quantity(concentration, CONCENTRATION) if is_given(concentration) else None
-    parts = _BY_KIND[rule.kind](rule, dosing_weight, conc)
+    parts = _applied(rule, dosing_weight, conc)
     inputs = {
         "weight": _entered(weight, patient.weight if patient else None),
         "regimen": regimen,
@@ -122,6 +130,8 @@ def calculate(
         "basis": chosen_basis,
     }
     steps = [*_weight_steps(patient, dosing_weight), *parts.steps]
+    kind = rule.regimen_kind
+    maximum = rule.max_per_24h.quantity() if rule.max_per_24h else None
     return DoseResult(
         drug=rule.drug,
         regimen=rule.id,
@@ -136,21 +146,25 @@ def calculate(
         dose_per_kg_per_min=parts.dose_per_kg_per_min,
         pump_rate=parts.pump_rate,
         volume=parts.volume,
+        hard_limits=hard_limits_of(rule, parts.rule_range.qualifier),
+        max_per_24h=maximum,
         side_effects=list(rule.side_effects),
         supervision=rule.supervision,
         warnings=[
             *warnings,
+            *range_per_24h_warnings(kind, parts.dose_per_24h, parts.dose, maximum),
+            *standard_concentration_warnings(rule, conc),
             *(concentration_warnings(conc) if conc is not None else []),
             *delivery_warnings(parts.pump_rate, parts.volume),
         ],
-        notes=[*parts.notes, *not_specified(rule)],
+        notes=[*parts.notes, *doses_within(kind, parts.dose, maximum), *not_specified(rule)],
         basis=rule_basis(rule, rule_set, inputs, parts.formula, steps),
     )
 
 
 @dataclass(frozen=True, kw_only=True)
 class _Parts:
-    """The regimen-specific part of a result."""
+    """The part of a result that the regimen's kind decides."""
 
     rule_range: QuantityRange
     dose: QuantityRange
@@ -163,41 +177,88 @@ class _Parts:
     volume: QuantityRange | None = None
 
 
-def _weight_based_rate(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) -> _Parts:
-    assert dosing is not None  # `calculate` asks for the weight a rate regimen needs
-    low_rate, high_rate = rule.dose.quantities()
-    weight = dosing.quantity
-    per_kg = per_kg_of(dosing)
-    rates = QuantityRange.between(low_rate, high_rate, qualifier=per_kg)
-    dose_unit, day_unit = named_unit(DOSE_RATE_UNIT), named_unit(DAILY_DOSE_UNIT)
-    per_min_unit = named_unit(PER_KG_PER_MIN_UNIT)
-    dose = QuantityRange.between(
-        (low_rate * weight).to(dose_unit),
-        (high_rate * weight).to(dose_unit),
-        worked_from=rates.worked(
-            lambda rate: magnitude((_as(rate, low_rate.units) * weight).to(dose_unit))
-        ),
+def _applied(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) -> _Parts:
+    """The rule's range for this patient, and each figure that follows from it, as the
+    regimen's kind says (`dosecalc.ruleset.kinds`)."""
+    kind = rule.regimen_kind
+    low, high = rule.dose.quantities()
+    if kind.per_kg:
+        assert dosing is not None  # `calculate` asks for the weight a range per kg needs
+        weight = dosing.quantity
+        unit = named_unit(kind.patient_unit or DOSE_RATE_UNIT)
+        rule_range = QuantityRange.between(low, high, qualifier=per_kg_of(dosing))
+        dose = QuantityRange.between(
+            (low * weight).to(unit),
+            (high * weight).to(unit),
+            worked_from=rule_range.worked(
+                lambda value: magnitude((_as(value, low.units) * weight).to(unit))
+            ),
+        )
+        formula = _line("", rule_range, f"× {format_body(weight)}", dose)
+    else:
+        unit = named_unit(kind.patient_unit) if kind.patient_unit else low.units
+        rule_range = QuantityRange.between(low, high)
+        dose = QuantityRange.between(low.to(unit), high.to(unit))
+        formula = (
+            f"{'rate for every patient' if kind.is_rate else 'fixed dose per administration'}"
+            f", as printed in the source: {dose.display}"
+        )
+    parts = (
+        _rate_parts(rule_range, dose, conc, per_kg=kind.per_kg)
+        if kind.is_rate
+        else _dose_parts(dose, conc)
     )
-    day = registry().Quantity(Fraction(24), named_unit("h"))
+    notes = (
+        []
+        if kind.per_kg
+        else [
+            "The weight is not used: the source gives "
+            f"{'a rate' if kind.is_rate else 'a fixed dose per administration'}, "
+            "whatever the patient weighs."
+        ]
+    )
+    return _Parts(rule_range=rule_range, dose=dose, formula=formula, notes=notes, **parts)
+
+
+class _Derived(TypedDict, total=False):
+    steps: list[str]
+    dose_per_24h: QuantityRange
+    dose_per_kg_per_min: QuantityRange
+    pump_rate: QuantityRange
+    volume: QuantityRange
+
+
+def _rate_parts(
+    rule_range: QuantityRange, dose: QuantityRange, conc: Quantity | None, *, per_kg: bool
+) -> _Derived:
+    """A rate's total per 24 hours, its rate per kg per minute (for a rate per kg) and,
+    with a concentration, its pump rate; each worked from the figure shown before it."""
+    dose_unit, day_unit = dose.low.units, named_unit(DAILY_DOSE_UNIT)
+    day = registry().Quantity(Fraction(1), named_unit("day")).to(_time_unit(dose_unit))
     per_24h = QuantityRange.between(
         (dose.low * day).to(day_unit),
         (dose.high * day).to(day_unit),
         worked_from=dose.worked(lambda rate: magnitude((_as(rate, dose_unit) * day).to(day_unit))),
     )
-    per_min = QuantityRange.between(
-        low_rate.to(per_min_unit),
-        high_rate.to(per_min_unit),
-        worked_from=rates.worked(
-            lambda rate: magnitude(_as(rate, low_rate.units).to(per_min_unit))
-        ),
-        qualifier=per_kg,
+    per_day = magnitude(day) == 1  # mg/24 hr: the same figures, no step to show
+    derived = _Derived(
+        steps=[] if per_day else [_line("per 24 hours", dose, f"× {format_exact(day)}", per_24h)],
+        dose_per_24h=per_24h,
     )
-    weight_text = format_body(weight)
-    steps = [
-        _line("per 24 hours", dose, "× 24 hr", per_24h),
-        _line("per kg per minute", rates, "× 1,000 mcg/mg ÷ 60 min/hr", per_min),
-    ]
-    pump = None
+    if per_kg:
+        rate_unit, per_min_unit = rule_range.low.units, named_unit(PER_KG_PER_MIN_UNIT)
+        per_min = QuantityRange.between(
+            rule_range.low.to(per_min_unit),
+            rule_range.high.to(per_min_unit),
+            worked_from=rule_range.worked(
+                lambda rate: magnitude(_as(rate, rate_unit).to(per_min_unit))
+            ),
+            qualifier=rule_range.qualifier,
+        )
+        derived["steps"].append(
+            _line("per kg per minute", rule_range, "× 1,000 mcg/mg ÷ 60 min/hr", per_min)
+        )
+        derived["dose_per_kg_per_min"] = per_min
     if conc is not None:
         pump_unit = named_unit(PUMP_RATE_UNIT)
         pump = QuantityRange.between(
@@ -207,53 +268,45 @@ def _weight_based_rate(rule: Regimen, dosing: DosingWeight | None, conc: Quantit
                 lambda rate: magnitude((_as(rate, dose_unit) / conc).to(pump_unit))
             ),
         )
-        steps.append(_line("pump rate", dose, f"÷ {operand(conc)}", pump))
-    return _Parts(
-        rule_range=rates,
-        dose=dose,
-        formula=_line("", rates, f"× {weight_text}", dose),
-        steps=steps,
-        notes=[],
-        dose_per_24h=per_24h,
-        dose_per_kg_per_min=per_min,
-        pump_rate=pump,
+        to_hours = per_hour(dose_unit)
+        derived["steps"].append(_line("pump rate", dose, f"÷ {operand(conc)}{to_hours}", pump))
+        derived["pump_rate"] = pump
+    return derived
+
+
+def per_hour(rate: Unit) -> str:
+    """`` ÷ 24 (hours)``: the factor that makes a rate per 24 hours (or per minute) one per
+    hour, written into a line so that it checks by hand; empty for a rate per hour."""
+    time = _time_unit(rate)
+    hours = magnitude(registry().Quantity(Fraction(1), time).to(named_unit("hour")))
+    if hours == 1:
+        return ""
+    if hours > 1:
+        return f" ÷ {format_number(hours)} (hours)"
+    return f" × {format_number(1 / hours)} {unit_display(time)}/hr"
+
+
+def _dose_parts(dose: QuantityRange, conc: Quantity | None) -> _Derived:
+    """A dose per administration and, with a concentration, its volume."""
+    if conc is None:
+        return _Derived(steps=[])
+    dose_unit, volume_unit = dose.low.units, named_unit(VOLUME_UNIT)
+    volume = QuantityRange.between(
+        (dose.low / conc).to(volume_unit),
+        (dose.high / conc).to(volume_unit),
+        worked_from=dose.worked(
+            lambda amount: magnitude((_as(amount, dose_unit) / conc).to(volume_unit))
+        ),
     )
+    return _Derived(steps=[_line("volume", dose, f"÷ {operand(conc)}", volume)], volume=volume)
 
 
-def _fixed_dose(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) -> _Parts:
-    dose_unit = named_unit(FIXED_DOSE_UNIT)
-    low, high = (bound.to(dose_unit) for bound in rule.dose.quantities())
-    dose = QuantityRange.between(low, high)
-    steps, volume = [], None
-    if conc is not None:
-        volume_unit = named_unit(VOLUME_UNIT)
-        volume = QuantityRange.between(
-            (low / conc).to(volume_unit),
-            (high / conc).to(volume_unit),
-            worked_from=dose.worked(
-                lambda amount: magnitude((_as(amount, dose_unit) / conc).to(volume_unit))
-            ),
-        )
-        steps.append(_line("volume", dose, f"÷ {operand(conc)}", volume))
-    return _Parts(
-        rule_range=QuantityRange.between(*rule.dose.quantities()),
-        dose=dose,
-        formula=f"fixed dose per administration, as printed in the source: {dose.display}",
-        steps=steps,
-        notes=[
-            "The weight is not used: the source gives a fixed dose per administration, "
-            "whatever the patient weighs."
-        ],
-        volume=volume,
-    )
-
-
-_BY_KIND: Final[
-    dict[RegimenKind, Callable[[Regimen, DosingWeight | None, Quantity | None], _Parts]]
-] = {
-    "weight-based-rate": _weight_based_rate,
-    "fixed-dose": _fixed_dose,
-}
+def _time_unit(rate: Unit) -> Unit:
+    """The time a rate is per: hour in mg/hr, day in mg/24 hr."""
+    parts = DoseUnit.of(rate)
+    assert parts is not None  # the schema admits only dose units for a rate
+    assert parts.per_time is not None
+    return named_unit(parts.per_time)
 
 
 def per_kg_of(dosing: DosingWeight) -> str:
@@ -358,6 +411,8 @@ def rule_basis(
         source_quote=citation.quote,
         rules_version=rule_set.version,
         rules_sha256=rule_set.sha256,
+        limits=limit_lines(rule),
+        reviewed=reviewed(rule),
     )
 
 

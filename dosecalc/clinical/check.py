@@ -28,15 +28,22 @@ from dosecalc.clinical.calculate import (
     Rules,
     calculate,
     not_specified,
+    per_hour,
     rule_basis,
     rule_set_of,
 )
+from dosecalc.clinical.limits import (
+    HARD_LIMIT_WORDS,
+    HardLimitState,
+    dose_per_24h_warnings,
+    hard_limit_state,
+    hard_limits_of,
+    standard_concentration_warnings,
+)
 from dosecalc.clinical.result import (
-    DOSE_RATE_UNIT,
     PUMP_RATE_UNIT,
     Basis,
     CheckResult,
-    DoseForm,
     DoseResult,
     EntryErrorFlag,
     EntrySlip,
@@ -74,8 +81,9 @@ from dosecalc.foundation.units import (
     unit_powers,
 )
 from dosecalc.patient.body import DoseWarning, read_basis, read_sex, read_unused_measurements
+from dosecalc.ruleset.kinds import FORMS, KINDS, DoseForm, KindName
 from dosecalc.ruleset.loader import RuleSet
-from dosecalc.ruleset.schema import Regimen, RegimenKind
+from dosecalc.ruleset.schema import Regimen
 
 PROPOSED_DOSE: Final = QuantityKind(
     "dose", None, "mg", "'30 mg/hr', '0.4 mg/kg/hr', '25 mL/hr' (with a concentration) or '25 mg'"
@@ -95,25 +103,9 @@ SLIPS: Final[tuple[tuple[int, str, bool, bool], ...]] = (
 whether it confuses units (then what was meant is shown in the rule's unit)."""
 
 RATE_FORMS: Final[frozenset[DoseForm]] = frozenset(
-    {"weight-based-rate", "absolute-rate", "pump-rate"}
+    form for form, shape in FORMS.items() if shape.is_rate
 )
-_FORMS_BY_KIND: Final[dict[str, frozenset[DoseForm]]] = {
-    "weight-based-rate": frozenset({"weight-based-rate", "absolute-rate", "pump-rate"}),
-    "fixed-dose": frozenset({"fixed-dose", "volume"}),
-}
 _FORMS_BY_DIMENSION: Final[dict[Dimension, DoseForm]] = {FLOW: "pump-rate", VOLUME: "volume"}
-_FORM_WORDS: Final[dict[DoseForm, str]] = {
-    "weight-based-rate": "a rate per kg",
-    "absolute-rate": "a rate",
-    "pump-rate": "a pump rate",
-    "fixed-dose": "a dose without a time",
-    "volume": "a volume",
-    "weight-based-dose": "a dose per kg without a time",
-}
-_KIND_WORDS: Final[dict[str, str]] = {
-    "weight-based-rate": "a rate, e.g. '30 mg/hr', '0.4 mg/kg/hr' or '25 mL/hr'",
-    "fixed-dose": "a dose per administration, e.g. '25 mg' or '2.5 mL'",
-}
 
 
 def check(
@@ -138,7 +130,7 @@ def check(
     """
     rule_set = rule_set_of(rules)
     rule = rule_set.find(regimen)
-    if rule.kind == "weight-based-rate" and weight is None:
+    if rule.regimen_kind.per_kg and weight is None:
         without = _without_weight(rule, rule_set, regimen, concentration, height, sex, basis)
         return check_against(without, dose)
     result = calculate(
@@ -161,13 +153,15 @@ class _RuleOnly:
     drug: str
     regimen: str
     route: str
-    kind: RegimenKind
+    kind: KindName
     rule_range: QuantityRange
     dosing_weight: None = None
     concentration: Quantity | None
     dose: None = None
     pump_rate: None = None
     volume: None = None
+    hard_limits: QuantityRange | None
+    max_per_24h: Quantity | None
     side_effects: list[str]
     supervision: str
     warnings: list[DoseWarning]
@@ -211,10 +205,12 @@ def _without_weight(
         route=rule.route,
         kind=rule.kind,
         rule_range=rule_range,
+        hard_limits=hard_limits_of(rule, rule_range.qualifier),
+        max_per_24h=rule.max_per_24h.quantity() if rule.max_per_24h else None,
         concentration=conc,
         side_effects=list(rule.side_effects),
         supervision=rule.supervision,
-        warnings=[],
+        warnings=standard_concentration_warnings(rule, conc),
         notes=[NO_WEIGHT_NOTE, *not_specified(rule)],
         basis=rule_basis(
             rule, rule_set, inputs, f"the range in the source: {rule_range.display}", []
@@ -235,30 +231,37 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     low, high = result.rule_range.low, result.rule_range.high
     verdict = verdict_of(in_rule_units, low, high)
     ratio = _ratio_to_nearest_bound(in_rule_units, low, high)
-    rate = result.kind == "weight-based-rate"
-    dose_rate = (
-        (in_rule_units * result.dosing_weight.quantity).to(named_unit(DOSE_RATE_UNIT))
-        if (rate and result.dosing_weight is not None)
+    kind = KINDS[result.kind]
+    patient_dose = (
+        (in_rule_units * result.dosing_weight.quantity).to(result.dose.low.units)
+        if kind.per_kg and result.dosing_weight is not None and result.dose is not None
         else None
     )
+    per_patient = in_rule_units if not kind.per_kg else patient_dose
+    conc = result.concentration
     pump_rate = (
-        (dose_rate / result.concentration).to(named_unit(PUMP_RATE_UNIT))
-        if dose_rate is not None and result.concentration is not None
+        (per_patient / conc).to(named_unit(PUMP_RATE_UNIT))
+        if kind.is_rate and per_patient is not None and conc is not None
         else None
     )
     volume = (
-        (in_rule_units / result.concentration).to(named_unit(VOLUME_UNIT))
-        if not rate and result.concentration is not None
+        (per_patient / conc).to(named_unit(VOLUME_UNIT))
+        if not kind.is_rate and per_patient is not None and conc is not None
         else None
     )
+    dose_rate, dose_amount = (patient_dose, None) if kind.is_rate else (None, patient_dose)
+    hard_limit = hard_limit_state(in_rule_units, result.hard_limits)
     ranges = [r for r in (result.rule_range, result.dose, result.pump_rate, result.volume) if r]
-    restated = [q for q in (in_rule_units, dose_rate, pump_rate, volume) if q is not None]
+    restated = [q for q in (in_rule_units, patient_dose, pump_rate, volume) if q is not None]
     slips = _slips(verdict, proposed, form, in_rule_units, result.rule_range)
     beside = [*restated, *(s.meant for s in slips), *(s.entered for s in slips)]
     entry_error = _probable_entry_error(verdict, proposed, in_rule_units, slips, ranges, beside)
     display = _display(
-        verdict, proposed, in_rule_units, dose_rate, pump_rate, volume, result, beside
+        verdict, proposed, in_rule_units, patient_dose, pump_rate, volume, result, beside
     )
+    if hard_limit is not None and result.hard_limits is not None:
+        display["verdict"] = HARD_LIMIT_WORDS[hard_limit]
+        display["hard_limits"] = result.hard_limits.display_beside(*beside)
     return CheckResult(
         verdict=verdict,
         drug=result.drug,
@@ -268,8 +271,11 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
         proposed=proposed,
         in_rule_units=in_rule_units,
         dose_rate=dose_rate,
+        dose_amount=dose_amount,
         pump_rate=pump_rate,
         volume=volume,
+        hard_limit=hard_limit,
+        hard_limits=result.hard_limits,
         range=result.rule_range,
         patient_range=result.dose,
         ratio_to_bound=ratio,
@@ -277,14 +283,17 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
         display=display,
         side_effects=result.side_effects,
         supervision=result.supervision,
-        warnings=result.warnings,
+        warnings=[*result.warnings, *dose_per_24h_warnings(kind, per_patient, result.max_per_24h)],
         notes=result.notes,
         basis=result.basis.model_copy(
             update={
                 "inputs": {**result.basis.inputs, "dose": _shown(dose, proposed)},
-                "formula": _restatement(proposed, form, in_rule_units, result, verdict),
+                "formula": _restatement(proposed, form, in_rule_units, result, verdict)
+                + _against_hard_limits(in_rule_units, result.hard_limits, hard_limit),
                 "steps": [
-                    *_restated_steps(proposed, form, (in_rule_units, dose_rate), display, result),
+                    *_restated_steps(
+                        proposed, form, (in_rule_units, patient_dose), display, result
+                    ),
                     result.basis.formula,
                     *result.basis.steps,
                 ],
@@ -331,32 +340,41 @@ def _read_dose(value: object) -> tuple[Quantity, DoseForm]:
 def _in_rule_units(
     proposed: Quantity, form: DoseForm, result: DoseResult | _RuleOnly, shown: str
 ) -> Quantity:
-    if form not in _FORMS_BY_KIND[result.kind]:
+    """The dose restated in the rule's unit, by the steps the regimen kind gives for its
+    form (`RegimenKind.conversion`); a missing concentration or weight is asked for."""
+    kind = KINDS[result.kind]
+    if form not in kind.forms:
         raise UnitError(
             "dose",
-            f"'{shown}' is {_FORM_WORDS[form]}, which does not fit {result.route} "
+            f"'{shown}' is {FORMS[form].words}, which does not fit {result.route} "
             f"({result.regimen})",
-            f"Enter {_KIND_WORDS[result.kind]}",
+            f"Enter {kind.enter}",
         )
     quantity = proposed
-    if form in ("pump-rate", "volume"):
-        if result.concentration is None:
-            raise MissingInputError(
-                "concentration",
-                f"the dose '{shown}' is {_FORM_WORDS[form]}, which needs the "
-                "concentration to become a drug amount",
-                "Give the concentration, e.g. '1 mg/mL'",
-            )
-        quantity = quantity * result.concentration
-    if form in ("absolute-rate", "pump-rate"):
-        if result.dosing_weight is None:
+    for step in kind.conversion(form):
+        if step == "× concentration":
+            if result.concentration is None:
+                raise MissingInputError(
+                    "concentration",
+                    f"the dose '{shown}' is {FORMS[form].words}, which needs the "
+                    "concentration to become a drug amount",
+                    "Give the concentration, e.g. '1 mg/mL'",
+                )
+            quantity = quantity * result.concentration
+        elif result.dosing_weight is None:
+            per_kg = step == "÷ weight"
             raise MissingInputError(
                 "weight",
-                f"the dose '{shown}' is {_FORM_WORDS[form]}, not a rate per kg: comparing it "
-                f"with the range per kg ({result.rule_range.display}) needs the patient's weight",
-                "Enter the weight, or give the dose per kg, e.g. '0.4 mg/kg/hr'",
+                f"the dose '{shown}' is {FORMS[form].words}"
+                + (", not per kg" if per_kg else "")
+                + f": comparing it with the range {result.rule_range.display} needs the "
+                "patient's weight",
+                "Enter the weight" + (", or give the dose per kg" if per_kg else ""),
             )
-        quantity = quantity / result.dosing_weight.quantity
+        elif step == "÷ weight":
+            quantity = quantity / result.dosing_weight.quantity
+        else:
+            quantity = quantity * result.dosing_weight.quantity
     return quantity.to(result.rule_range.low.units)
 
 
@@ -391,7 +409,7 @@ def fitting_slips(
     """
     if verdict == "within":
         return []
-    is_rate = form in RATE_FORMS
+    is_rate = FORMS[form].is_rate
     fitting = []
     for factor, slip, needs_rate, confuses_units in SLIPS:
         meant_factor = Fraction(1, factor) if verdict == "above" else Fraction(factor)
@@ -492,7 +510,7 @@ def _display(
     verdict: Verdict,
     proposed: Quantity,
     in_rule_units: Quantity,
-    dose_rate: Quantity | None,
+    patient_dose: Quantity | None,
     pump_rate: Quantity | None,
     volume: Quantity | None,
     result: DoseResult | _RuleOnly,
@@ -510,7 +528,7 @@ def _display(
         "range": result.rule_range.display_beside(*beside),
     }
     for key, value, compared in (
-        ("dose_rate", dose_rate, result.dose),
+        (_patient_dose_key(result), patient_dose, result.dose),
         ("pump_rate", pump_rate, result.pump_rate),
         ("volume", volume, result.volume),
     ):
@@ -544,20 +562,32 @@ def _restatement(
     entered = format_exact(proposed)
     restated = result.rule_range.value_beside(in_rule_units)
     via = ""
-    if form in ("pump-rate", "volume") and result.concentration is not None:
-        via += f" × {operand(result.concentration)}"
     worked = proposed
-    if form in ("pump-rate", "volume") and result.concentration is not None:
-        worked = worked * result.concentration
-    if form in ("absolute-rate", "pump-rate") and result.dosing_weight is not None:
-        dosing = result.dosing_weight
-        via += f" ÷ {format_body(dosing.quantity)} ({dosing.basis} body weight)"
-        worked = worked / dosing.quantity
+    for step in KINDS[result.kind].conversion(form):  # `_in_rule_units` has them all
+        if step == "× concentration" and result.concentration is not None:
+            via += f" × {operand(result.concentration)}"
+            worked = worked * result.concentration
+        elif step != "× concentration" and result.dosing_weight is not None:
+            dosing = result.dosing_weight
+            via += f" {step[0]} {format_body(dosing.quantity)} ({dosing.basis} body weight)"
+            worked = worked / dosing.quantity if step == "÷ weight" else worked * dosing.quantity
     via += _conversion(worked.units, result.rule_range.low.units)
     working = entered if not via and entered == restated else f"{entered}{via} = {restated}"
     return (
         f"{working}; the range is {result.rule_range.display_beside(in_rule_units)}, "
         f"so the dose is {verdict} it"
+    )
+
+
+def _against_hard_limits(
+    dose: Quantity, limits: QuantityRange | None, state: HardLimitState | None
+) -> str:
+    """``; the library's hard limits are 5 to 60 mg/24 hr, so the dose is above them``."""
+    if limits is None:
+        return ""
+    return (
+        f"; the library's hard limits are {limits.display_beside(dose)}, so the dose is "
+        f"{state or 'within'} them"
     )
 
 
@@ -593,27 +623,34 @@ def _restated_steps(
     result: DoseResult | _RuleOnly,
 ) -> list[str]:
     """The working of each restatement shown beside a range, each from exact operands
-    (``restated``: the dose in the rule's unit and as a dose rate), to the figure shown."""
-    in_rule_units, dose_rate = restated
+    (``restated``: the dose in the rule's unit and for this patient), to the figure shown."""
+    in_rule_units, patient_dose = restated
+    kind = KINDS[result.kind]
     conc = operand(result.concentration) if result.concentration is not None else ""
     entered = format_exact(proposed)
+    key = _patient_dose_key(result)
+    as_what = "as a dose rate" if kind.is_rate else "as a dose"
     steps = []
-    if dose_rate is not None and result.dosing_weight is not None:
-        if form == "weight-based-rate":
+    if patient_dose is not None and result.dosing_weight is not None:
+        if FORMS[form].per_kg:
             weight = format_body(result.dosing_weight.quantity)
-            steps.append(
-                f"as a dose rate: {operand(in_rule_units)} × {weight} = {shown['dose_rate']}"
-            )
-        elif form == "pump-rate":
-            steps.append(f"as a dose rate: {entered} × {conc} = {shown['dose_rate']}")
-        elif entered != shown["dose_rate"]:
-            conversion = _conversion(proposed.units, named_unit(DOSE_RATE_UNIT))
-            steps.append(f"as a dose rate: {entered}{conversion} = {shown['dose_rate']}")
-        if "pump_rate" in shown and form != "pump-rate":
-            steps.append(f"as a pump rate: {operand(dose_rate)} ÷ {conc} = {shown['pump_rate']}")
-    if "volume" in shown and form != "volume":
-        steps.append(f"as a volume: {operand(in_rule_units)} ÷ {conc} = {shown['volume']}")
+            steps.append(f"{as_what}: {operand(in_rule_units)} × {weight} = {shown[key]}")
+        elif FORMS[form].in_volume:
+            steps.append(f"{as_what}: {entered} × {conc} = {shown[key]}")
+        elif entered != shown[key]:
+            conversion = _conversion(proposed.units, patient_dose.units)
+            steps.append(f"{as_what}: {entered}{conversion} = {shown[key]}")
+    per_patient = patient_dose if kind.per_kg else in_rule_units
+    for delivered, words in (("pump_rate", "as a pump rate"), ("volume", "as a volume")):
+        if delivered in shown and not FORMS[form].in_volume and per_patient is not None:
+            factor = per_hour(per_patient.units) if delivered == "pump_rate" else ""
+            steps.append(f"{words}: {operand(per_patient)} ÷ {conc}{factor} = {shown[delivered]}")
     return [step for step in steps if "just " not in step]  # "just over" is no operand
+
+
+def _patient_dose_key(result: DoseResult | _RuleOnly) -> str:
+    """Where the dose for this patient is shown: as a dose rate, or as a dose."""
+    return "dose_rate" if KINDS[result.kind].is_rate else "dose_amount"
 
 
 def _shown(value: object, parsed: Quantity) -> str:

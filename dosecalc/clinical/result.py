@@ -33,7 +33,7 @@ from dosecalc.foundation.display import (
 )
 from dosecalc.foundation.units import Quantity, named_unit
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
-from dosecalc.ruleset.schema import RegimenKind
+from dosecalc.ruleset.kinds import KINDS, DoseForm, KindName
 
 DOSE_RATE_UNIT: Final = "mg/h"
 PUMP_RATE_UNIT: Final = "mL/h"
@@ -170,22 +170,30 @@ class Basis(_Frozen):
     source_quote: str
     rules_version: str
     rules_sha256: str
+    limits: list[str] = Field(
+        default_factory=list,
+        description="The rule's own limits (hard limits, maximum per 24 hours, standard "
+        "concentrations), each with its source.",
+    )
+    reviewed: str | None = Field(default=None, description="Who reviewed the rule, and when.")
 
 
 class DoseResult(_Frozen):
     """The source's range applied to one patient.
 
-    For a weight-based rate: ``dose`` in mg/h, ``dose_per_24h`` in mg,
-    ``dose_per_kg_per_min`` in mcg/kg/min, ``pump_rate`` in mL/h (with a
-    concentration) and a ``titration`` table. For a fixed dose: ``dose`` in mg
-    and ``volume`` in mL (with a concentration); the weight is not used.
-    Fields that do not apply are None (or an empty list).
+    ``kind`` names the regimen kind (`dosecalc.ruleset.kinds`). For a rate:
+    ``dose`` (mg/h for a rate per kg, else the rule's unit), ``dose_per_24h`` in
+    mg and ``pump_rate`` in mL/h (with a concentration); a rate per kg adds
+    ``dose_per_kg_per_min`` in mcg/kg/min and a ``titration`` table. For a dose
+    per administration: ``dose`` in mg and ``volume`` in mL (with a
+    concentration). The weight is used only for a range per kg. Fields that do
+    not apply are None (or an empty list).
     """
 
     drug: str
     regimen: str
     route: str
-    kind: RegimenKind
+    kind: KindName
     rule_range: QuantityRange
     patient: Patient | None
     dosing_weight: DosingWeight | None
@@ -195,6 +203,12 @@ class DoseResult(_Frozen):
     dose_per_kg_per_min: QuantityRange | None
     pump_rate: QuantityRange | None
     volume: QuantityRange | None
+    hard_limits: QuantityRange | None = Field(
+        default=None, description="The rule's hard limits, in its unit, if it has any."
+    )
+    max_per_24h: JsonQuantity | None = Field(
+        default=None, description="The rule's maximum per 24 hours, if it has one."
+    )
     side_effects: list[str]
     supervision: str
     warnings: list[DoseWarning]
@@ -215,7 +229,7 @@ class DoseResult(_Frozen):
     def titration(self) -> list[TitrationStep]:
         """The rule's rate range in equal steps, for this patient; built when first read
         (most callers never do), then kept."""
-        if self.kind != "weight-based-rate" or self.dosing_weight is None:
+        if not KINDS[self.kind].has_titration or self.dosing_weight is None:
             return []
         low_rate, high_rate = self.rule_range.low, self.rule_range.high
         width = (high_rate - low_rate) / TITRATION_INTERVALS
@@ -276,9 +290,6 @@ def _worked(shown: Figure, exact: Quantity, factor: Quantity, result: Quantity) 
 
 
 Verdict = Literal["below", "within", "above"]
-DoseForm = Literal[
-    "weight-based-rate", "absolute-rate", "pump-rate", "fixed-dose", "volume", "weight-based-dose"
-]
 
 
 class EntrySlip(_Frozen):
@@ -303,9 +314,12 @@ class CheckResult(_Frozen):
 
     ``verdict`` is decided on exact values, bounds inclusive. ``in_rule_units``
     restates the dose in the rule's own unit (mg/kg/h for the infusion);
-    ``dose_rate`` in mg/h and ``pump_rate`` in mL/h (with a concentration) for
-    a rate, ``volume`` in mL for a fixed dose with a concentration.
-    ``ratio_to_bound`` is the proposed dose divided by the nearest bound.
+    for a range per kg, ``dose_rate`` (mg/h, a rate) or ``dose_amount`` (mg, a
+    dose) restates it for this patient; ``pump_rate`` in mL/h for a rate and
+    ``volume`` in mL for a dose, with a concentration. ``hard_limit`` is
+    "below" or "above" when the dose breaches the rule's hard limits
+    (``hard_limits``), else None: a breach outranks the verdict wherever it is
+    said. ``ratio_to_bound`` is the proposed dose divided by the nearest bound.
     """
 
     verdict: Verdict
@@ -316,8 +330,11 @@ class CheckResult(_Frozen):
     proposed: JsonQuantity
     in_rule_units: JsonQuantity
     dose_rate: JsonQuantity | None
+    dose_amount: JsonQuantity | None = None
     pump_rate: JsonQuantity | None
     volume: JsonQuantity | None
+    hard_limit: Literal["below", "above"] | None = None
+    hard_limits: QuantityRange | None = None
     range: QuantityRange
     patient_range: QuantityRange | None
     ratio_to_bound: JsonNumber

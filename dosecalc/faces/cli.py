@@ -291,6 +291,7 @@ def _rules(args: argparse.Namespace) -> Outcome:
 
 
 def _list_rules(rule_set: RuleSet) -> str:
+    from dosecalc.clinical.limits import limit_lines, reviewed
     from dosecalc.foundation.display import format_range
 
     lines = [
@@ -308,6 +309,8 @@ def _list_rules(rule_set: RuleSet) -> str:
             f"  side effects: {', '.join(regimen.side_effects)}",
             f"  source: {regimen.source.document}, {regimen.source.section}"
             + (f", {regimen.source.table}" if regimen.source.table else ""),
+            *(f"  {line}" for line in limit_lines(regimen)),
+            *([f"  {reviewed(regimen)}"] if reviewed(regimen) else []),
         ]
     return "\n".join(lines) + "\n"
 

@@ -82,6 +82,10 @@ UNIT_NAMES: Final[dict[str, UnitName]] = {
     "liter": UnitName("L", "L"),
 }
 
+PER_DAY: Final = "24 hr"
+"""A rate per day is written per 24 hours, as syringe drivers are prescribed: each line
+that works from it then checks by hand (40 mg/24 hr ÷ 2 mg/mL = 0.833 mL/hr)."""
+
 # Denominators read "per kg, per mL, per hour": mg/kg/hr, never mg/hr/kg.
 _DENOMINATOR_ORDER: Final = {"[mass]": 0, "[length]": 1, "[time]": 2}
 
@@ -115,6 +119,8 @@ def _compose(powers: tuple[tuple[str, int], ...], *, ucum: bool) -> str:
         (name for name, power in parts.items() if power < 0),
         key=lambda name: _DENOMINATOR_ORDER[dimension_of(name)[0][0]],
     )
+    if not ucum and "day" in denominator:
+        names["day"] = PER_DAY  # a syringe driver's "mg/24 hr", never "mg/day"
     return ("." if ucum else "·").join(numerator) + "".join(f"/{names[n]}" for n in denominator)
 
 
@@ -248,7 +254,17 @@ class Figure:
 
     def with_unit(self, unit: str) -> str:
         """``4.08 mL/hr (rounded up)``: the figure, its unit, and its rounding if any."""
-        return f"{self.text} {unit}{_MARKS[self.rounding] if self.rounding else ''}"
+        return f"{self.text} {unit}{self.mark}"
+
+    @property
+    def marked(self) -> str:
+        """``2.99 (rounded down)``: a pure number and its rounding if any."""
+        return f"{self.text}{self.mark}"
+
+    @property
+    def mark(self) -> str:
+        """`` (rounded)``, `` (rounded up)``, `` (rounded down)``, or nothing when exact."""
+        return _MARKS[self.rounding] if self.rounding else ""
 
 
 _MARKS: Final[dict[Rounding, str]] = {

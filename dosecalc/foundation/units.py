@@ -274,7 +274,7 @@ _DRUG_AMOUNT_UNITS: Final = frozenset({"gram", "milligram", "microgram"})
 _BODY_WEIGHT_UNITS: Final = frozenset({"kilogram"})
 _TIME_UNITS: Final = frozenset({"hour", "minute", "day"})
 _DOSE_EXAMPLE: Final = "'25 mg', '30 mg/hr' or '0.3 mg/kg/hr'"
-_DOSE_UNIT_EXAMPLE: Final = "'mg', 'mg/h' or 'mg/kg/h'"
+_DOSE_UNIT_EXAMPLE: Final = "'mg', 'mg/kg', 'mg/h', 'mg/24 h' or 'mg/kg/h'"
 
 
 @dataclass(frozen=True)
@@ -350,10 +350,19 @@ def parse_dose(value: object, field: str = "dose") -> Dose:
     return Dose(quantity, unit)
 
 
+_PER_24_HOURS_RE: Final = re.compile(r"24\s*(?:h|hr|hrs|hours?)", re.IGNORECASE)
+"""The one number a rule's unit may hold: a syringe driver's "mg/24 h", exactly a day."""
+
+
 def parse_dose_unit(text: str) -> DoseUnit:
-    """Read a dose unit such as ``mg``, ``mg/h`` or ``mg/kg/h`` (no numbers), for rule files."""
+    """Read a dose unit such as ``mg``, ``mg/h``, ``mg/24 h`` or ``mg/kg/h`` for rule files
+    (no number but the 24 of "per 24 hours", read as per day)."""
     first, *per = (
-        named_unit(_resolve_term(term, "dose unit", _DOSE_UNIT_EXAMPLE))
+        named_unit(
+            "day"
+            if _PER_24_HOURS_RE.fullmatch(term)
+            else _resolve_term(term, "dose unit", _DOSE_UNIT_EXAMPLE)
+        )
         for term in _per_parts(text, "dose unit", _DOSE_UNIT_EXAMPLE)
     )
     for divisor in per:
@@ -542,12 +551,15 @@ def _divided(
 ) -> Quantity:
     """``quantity`` divided by ``[number] term``: one denominator of a ratio."""
     magnitude = quantity.magnitude
+    per = named_unit(_resolve_term(term, name, kind.example))
+    if number is not None and Fraction(number) == 24 and per == named_unit("hour"):
+        return registry().Quantity(magnitude, quantity.units / named_unit("day"))  # as written
     if number is not None:
         divisor = Fraction(number)
         if divisor == 0:
             raise OutOfRangeError(name, f"'{text}' divides by zero", f"Enter {kind.example}")
         magnitude /= divisor
-    unit = quantity.units / named_unit(_resolve_term(term, name, kind.example))
+    unit = quantity.units / per
     return registry().Quantity(magnitude, unit)
 
 

@@ -22,8 +22,9 @@ from typing import Final
 
 from dosecalc.clinical.check import ratio_text
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRange
-from dosecalc.foundation.display import ROUNDING_RULE
+from dosecalc.foundation.display import ROUNDING_RULE, format_exact
 from dosecalc.patient.body import DoseWarning
+from dosecalc.ruleset.kinds import KINDS
 
 Row = tuple[str, str]
 
@@ -80,8 +81,8 @@ def bind_units(text: str) -> str:
 
 
 def dose_label(result: DoseResult) -> str:
-    """ "Dose per administration" for a fixed dose, "Dose rate" for a rate."""
-    return "Dose per administration" if result.kind == "fixed-dose" else "Dose rate"
+    """ "Dose rate" for a rate, "Dose per administration" for any other range."""
+    return "Dose rate" if KINDS[result.kind].is_rate else "Dose per administration"
 
 
 def headline_rows(result: DoseResult) -> list[Row]:
@@ -107,6 +108,10 @@ def result_rows(result: DoseResult) -> list[Row]:
         ("Range in the source", result.rule_range),
     ]
     rows = [(label, value.display) for label, value in ranges if value is not None]
+    if result.hard_limits is not None:
+        rows.append(("Hard limits (library)", result.hard_limits.display))
+    if result.max_per_24h is not None:
+        rows.append(("Maximum per 24 hours (library)", format_exact(result.max_per_24h)))
     if result.dosing_weight is not None:
         rows.append(("Dosing weight", result.dosing_weight.display))
     return rows
@@ -149,11 +154,14 @@ def order_check_rows(check: CheckResult) -> list[Row]:
     ]
     for key, label in (
         ("dose_rate", "As a dose rate"),
+        ("dose_amount", "As a dose"),
         ("pump_rate", "As a pump rate"),
         ("volume", "As a volume"),
     ):
         if key in shown:  # each beside the range it is compared with
             rows.append((label, f"{shown[key]}; for this patient {shown[f'{key}_range']}"))
+    if "hard_limits" in shown:
+        rows.append(("Hard limits (library)", shown["hard_limits"]))
     rows.append(("Proposed / nearest bound", ratio_text(check.ratio_to_bound)))
     return rows
 
@@ -209,6 +217,8 @@ def basis_rows(basis: Basis) -> list[Row]:
         *(("Then", step) for step in basis.steps),
         ("Rule", f"{basis.rule}, from {basis.source}"),
         ("Source says", f'"{basis.source_quote}"'),
+        *(("Library limit", line) for line in basis.limits),
+        *([("Review", basis.reviewed)] if basis.reviewed else []),
         ("Rules", f"{basis.rules_version}, SHA-256 {basis.rules_sha256}"),
         ("Rounding", ROUNDING_RULE),
     ]

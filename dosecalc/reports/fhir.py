@@ -59,6 +59,7 @@ from dosecalc.foundation.display import (
 )
 from dosecalc.foundation.units import Quantity
 from dosecalc.reports.contents import order_check_rows, verdict_line
+from dosecalc.ruleset.kinds import KINDS
 
 SNOMED_CT: Final = "http://snomed.info/sct"
 UCUM: Final = "http://unitsofmeasure.org"
@@ -125,14 +126,13 @@ def _route(result: DoseResult | CheckResult) -> dict[str, Any]:
 
 
 def _dose_and_rate(result: DoseResult) -> list[dict[str, Any]]:
-    rate = result.kind == "weight-based-rate"
-    entries = [_entry("ordered", "rateRange" if rate else "doseRange", result.rule_range)]
-    if rate:
-        entries.append(_entry("calculated", "rateRange", result.dose))
-        if result.pump_rate is not None:
-            entries.append(_entry("calculated", "rateRange", result.pump_rate))
-    elif result.volume is not None:
-        entries.append(_entry("calculated", "doseRange", result.volume))
+    element = KINDS[result.kind].fhir_element
+    entries = [_entry("ordered", element, result.rule_range)]
+    if result.dose.low.units != result.rule_range.low.units:  # worked for the patient
+        entries.append(_entry("calculated", element, result.dose))
+    delivered = result.pump_rate or result.volume
+    if delivered is not None:
+        entries.append(_entry("calculated", element, delivered))
     return entries
 
 
@@ -173,10 +173,13 @@ def _text(result: DoseResult) -> str:
 
 def _instruction(result: DoseResult) -> str:
     concentration = result.concentration
-    if result.dosing_weight is None:  # a fixed dose: the weight is not used
-        text = f"{result.dose.display} per dose"
+    kind = KINDS[result.kind]
+    if result.dosing_weight is None:  # a range not per kg: the weight is not used
+        text = result.dose.display + ("" if kind.is_rate else " per dose")
         if result.volume is not None and concentration is not None:
             text += f" ({result.volume.display} of {format_exact(concentration)})"
+        if result.pump_rate is not None and concentration is not None:
+            text += f"; at {format_exact(concentration)}, {result.pump_rate.display}"
         return text
     text = (
         f"{result.dose.display}, from {result.rule_range.display} for a dosing weight of "
@@ -212,7 +215,9 @@ def fhir_check(check: CheckResult) -> dict[str, Any]:
                 "coding": [{"system": ACT_CODE, "code": code, "display": display}],
                 "text": check.display["verdict"],
             },
-            "severity": "high" if check.probable_entry_error is not None else "moderate",
+            "severity": "high"
+            if check.probable_entry_error is not None or check.hard_limit is not None
+            else "moderate",
             "implicated": [{"reference": request_url}],
             "detail": summary,
         }

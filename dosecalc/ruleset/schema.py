@@ -3,8 +3,9 @@
 A rule file carries only what a cited source says. The optional fields at the
 end of `Regimen` are for a hospital drug library (hard limits, a maximum per
 24 hours, standard concentrations, review); the shipped file leaves them out
-because the source gives none of them, and the three limits are refused until
-dosecalc enforces them. ``rules/schema.json`` is generated
+because the source gives none of them. Each limit carries its own citation, and
+each acts: a range outside its own hard limits is refused here, and calculate,
+check and audit act on every limit. ``rules/schema.json`` is generated
 from these models (``dosecalc rules --schema``) and a test keeps it in step.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, ClassVar, Final, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -24,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from dosecalc.foundation.display import format_exact, format_range
 from dosecalc.foundation.text import is_control
 from dosecalc.foundation.units import (
     CONCENTRATION,
@@ -31,12 +33,13 @@ from dosecalc.foundation.units import (
     DoseUnit,
     Quantity,
     QuantityKind,
+    named_unit,
     parse_dose_unit,
     parse_quantity,
     registry,
 )
+from dosecalc.ruleset.kinds import KINDS, KindName, RegimenKind
 
-RegimenKind = Literal["weight-based-rate", "fixed-dose"]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 
 
@@ -115,6 +118,17 @@ class DoseRange(_Strict):
             registry().Quantity(Fraction(self.high), unit),
         )
 
+    @property
+    def display(self) -> str:
+        """``0.3 to 0.5 mg/kg/hr``: exactly as the file gives it, in the display's units."""
+        return format_range(*self.quantities())
+
+
+class HardLimits(DoseRange):
+    """The range no dose may leave without an override: a smart pump's hard limits."""
+
+    source: Citation = Field(description="Where the limits come from (not the dose's source).")
+
 
 class _RuleQuantity(_Strict):
     """A value and unit in a rule file, of the kind the subclass names."""
@@ -128,17 +142,23 @@ class _RuleQuantity(_Strict):
         parse_quantity(f"{self.value} {self.unit}", self._kind, "unit")
         return self
 
+    def quantity(self) -> Quantity:
+        """The value as an exact Quantity, in the file's unit."""
+        return parse_quantity(f"{self.value} {self.unit}", self._kind, "unit")
+
 
 class Amount(_RuleQuantity):
-    """A drug amount, such as a maximum per 24 hours."""
+    """A drug amount, such as a maximum per 24 hours, and where it comes from."""
 
     _kind = DRUG_AMOUNT
+    source: Citation
 
 
 class Concentration(_RuleQuantity):
-    """A drug concentration, such as a standard 1 mg/mL infusion."""
+    """A drug concentration, such as a standard 1 mg/mL infusion, and where it comes from."""
 
     _kind = CONCENTRATION
+    source: Citation
 
 
 class Regimen(_Strict):
@@ -149,7 +169,7 @@ class Regimen(_Strict):
     drug: Text
     route: Text = Field(description="Spelled out for display, e.g. 'intravenous infusion'.")
     label: Text = Field(description="The source's own name for the row, e.g. 'Low dose'.")
-    kind: RegimenKind
+    kind: KindName
     dose: DoseRange
     side_effects: list[Text] = Field(min_length=1)
     supervision: Text
@@ -157,49 +177,66 @@ class Regimen(_Strict):
     source_does_not_specify: list[Text] = Field(
         default_factory=list, description="What a clinician would ask that the source leaves open."
     )
-    # Optional: for a hospital drug library. Not used by the shipped rules; the three
-    # limits are refused until dosecalc enforces them (see _LIMITS_NOT_YET_ENFORCED).
-    hard_limits: DoseRange | None = None
-    max_per_24h: Amount | None = None
-    standard_concentrations: list[Concentration] = Field(default_factory=list)
+    # Optional: for a hospital drug library, each limit with its own citation. The shipped
+    # rules set none (the source gives none). Each acts: see the module's docstring.
+    hard_limits: HardLimits | None = Field(
+        default=None, description="A dose outside them is reported apart from the range."
+    )
+    max_per_24h: Amount | None = Field(
+        default=None, description="A range or dose whose total per 24 hours can exceed it warns."
+    )
+    standard_concentrations: list[Concentration] = Field(
+        default_factory=list, description="Offered as quick choices; any other concentration warns."
+    )
     reviewed_by: Text | None = None
     review_date: dt.date | None = None
 
+    @property
+    def regimen_kind(self) -> RegimenKind:
+        """What the rule's kind means (`dosecalc.ruleset.kinds`)."""
+        return KINDS[self.kind]
+
     @model_validator(mode="after")
-    def _unit_fits_kind(self) -> Self:
-        unit = self.dose.dose_unit
-        if self.kind == "weight-based-rate" and not (unit.is_weight_based and unit.is_rate):
-            raise ValueError(
-                f"a weight-based rate needs a unit per kg per time (e.g. mg/kg/h), "
-                f"not '{self.dose.unit}'"
-            )
-        if self.kind == "fixed-dose" and (unit.is_weight_based or unit.is_rate):
-            raise ValueError(
-                f"a fixed dose needs a plain drug amount (e.g. mg), not '{self.dose.unit}'"
-            )
-        limits = self.hard_limits
-        if limits is not None and (limits.dose_unit.is_weight_based, limits.dose_unit.is_rate) != (
-            unit.is_weight_based,
-            unit.is_rate,
-        ):
+    def _consistent(self) -> Self:
+        kind = self.regimen_kind
+        if not kind.fits(self.dose.dose_unit):
+            raise ValueError(f"{kind.words} needs {kind.unit_words}, not '{self.dose.unit}'")
+        if len(set(self.aliases)) != len(self.aliases) or self.id in self.aliases:
+            raise ValueError("aliases must be unique and differ from the id")
+        if self.hard_limits is not None:
+            self._within_hard_limits(self.hard_limits)
+        if self.max_per_24h is not None:
+            self._can_keep_below(self.max_per_24h)
+        return self
+
+    def _within_hard_limits(self, limits: HardLimits) -> None:
+        """A range that crosses its own hard limits would flag every dose it recommends."""
+        if not self.regimen_kind.fits(limits.dose_unit):
             raise ValueError(
                 f"hard_limits must be in the same kind of unit as dose ('{self.dose.unit}')"
             )
-        if len(set(self.aliases)) != len(self.aliases) or self.id in self.aliases:
-            raise ValueError("aliases must be unique and differ from the id")
-        unchecked = [name for name in _LIMITS_NOT_YET_ENFORCED if getattr(self, name)]
-        if unchecked:
+        (low, high), (hard_low, hard_high) = self.dose.quantities(), limits.quantities()
+        if low < hard_low or high > hard_high:
             raise ValueError(
-                f"{', '.join(unchecked)}: dosecalc does not enforce "
-                f"{'this' if len(unchecked) == 1 else 'these'} yet, and a limit that nothing "
-                "checks would be trusted as if it were. Remove it from the rule file"
+                f"the dose range {self.dose.display} lies outside its own hard limits "
+                f"{limits.display}: correct the range or the limits"
             )
-        return self
 
-
-_LIMITS_NOT_YET_ENFORCED: Final = ("hard_limits", "max_per_24h", "standard_concentrations")
-"""Validated for their shape, then refused: a pharmacist who configures a limit believes it
-acts, so until calculate, check and audit act on one, a rule file may not set it."""
+    def _can_keep_below(self, maximum: Amount) -> None:
+        """A range not per kg whose lowest dose already passes the maximum per 24 hours could
+        never be given within it (one per kg is judged for each patient)."""
+        kind = self.regimen_kind
+        if kind.per_kg:
+            return
+        low = self.dose.quantities()[0]
+        if kind.is_rate:
+            low = low * registry().Quantity(Fraction(24), named_unit("hour"))
+        if low > maximum.quantity():
+            raise ValueError(
+                f"the lowest dose of {self.dose.display} is more than max_per_24h "
+                f"({format_exact(maximum.quantity())}"
+                f"{' in 24 hours' if kind.is_rate else ''}): correct the range or the maximum"
+            )
 
 
 class RuleFile(_Strict):

@@ -1,0 +1,181 @@
+"""A hospital drug library's own limits, acting as dose error reduction software does.
+
+A rule may carry hard limits, a maximum per 24 hours and standard concentrations,
+each with its own citation (`dosecalc.ruleset.schema`). None is a number of the
+source's range: each is said with its own source, beside the range, never in
+place of it.
+
+* Hard limits: a checked dose outside them is reported apart from the soft verdict,
+  as the most severe state (`HARD_LIMIT_WORDS`).
+* Maximum per 24 hours: a range or a dose whose total per 24 hours can exceed it
+  warns (``above-max-per-24h``); for a dose per administration, how many doses of
+  the range fit in it is said as arithmetic, never as a frequency.
+* Standard concentrations: any other concentration warns
+  (``non-standard-concentration``).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Final, Literal
+
+from dosecalc.clinical.result import QuantityRange
+from dosecalc.foundation.display import figure, format_exact, magnitude, unit_display
+from dosecalc.foundation.units import Quantity, named_unit, registry
+from dosecalc.patient.body import DoseWarning
+from dosecalc.ruleset.kinds import RegimenKind
+from dosecalc.ruleset.schema import Citation, Regimen
+
+HardLimitState = Literal["below", "above"]
+
+HARD_LIMIT_WORDS: Final[dict[HardLimitState, str]] = {
+    "below": "BELOW THE HARD LIMIT",
+    "above": "ABOVE THE HARD LIMIT",
+}
+"""How a hard-limit breach is said wherever a verdict is: it outranks the range."""
+
+DAILY_UNIT: Final = "mg"
+
+
+def cited(citation: Citation) -> str:
+    """A limit's source in one phrase: "Example Hospital drug library, section 'Syringe
+    drivers'"."""
+    return f"{citation.document}, section '{citation.section}'" + (
+        f", {citation.table}" if citation.table else ""
+    )
+
+
+def hard_limits_of(rule: Regimen, qualifier: str = "") -> QuantityRange | None:
+    """The rule's hard limits, in its own unit, as exact quantities."""
+    if rule.hard_limits is None:
+        return None
+    return QuantityRange.between(*rule.hard_limits.quantities(), qualifier=qualifier)
+
+
+def hard_limit_state(dose: Quantity, limits: QuantityRange | None) -> HardLimitState | None:
+    """Where ``dose`` (in the limits' unit) stands against them, inclusive: None inside."""
+    if limits is None:
+        return None
+    value = magnitude(dose.to(limits.low.units))
+    if value < magnitude(limits.low):
+        return "below"
+    if value > magnitude(limits.high):
+        return "above"
+    return None
+
+
+def limit_lines(rule: Regimen) -> list[str]:
+    """Each limit of the rule as one line of the basis, with its source."""
+    lines = []
+    if rule.hard_limits is not None:
+        lines.append(f"hard limits: {rule.hard_limits.display} ({cited(rule.hard_limits.source)})")
+    if rule.max_per_24h is not None:
+        lines.append(
+            f"maximum per 24 hours: {format_exact(rule.max_per_24h.quantity())} "
+            f"({cited(rule.max_per_24h.source)})"
+        )
+    for concentration in rule.standard_concentrations:
+        lines.append(
+            f"standard concentration: {format_exact(concentration.quantity())} "
+            f"({cited(concentration.source)})"
+        )
+    return lines
+
+
+def reviewed(rule: Regimen) -> str | None:
+    """ "reviewed by J. Smith, 2026-11-30", from whichever review fields the rule has."""
+    parts = [f"by {rule.reviewed_by}"] if rule.reviewed_by else []
+    parts += [rule.review_date.isoformat()] if rule.review_date else []
+    return f"reviewed {', '.join(parts)}" if parts else None
+
+
+def standard_concentration_warnings(rule: Regimen, conc: Quantity | None) -> list[DoseWarning]:
+    """A concentration that is none of the rule's standard ones (compared exactly)."""
+    standard = [c.quantity() for c in rule.standard_concentrations]
+    if conc is None or not standard:
+        return []
+    mg_per_ml = named_unit("mg/mL")
+    if any(magnitude(conc.to(mg_per_ml)) == magnitude(s.to(mg_per_ml)) for s in standard):
+        return []
+    listed = ", ".join(format_exact(s) for s in standard)
+    return [
+        DoseWarning(
+            code="non-standard-concentration",
+            message=f"{format_exact(conc)} is not a standard concentration of this library "
+            f"({listed}; {cited(rule.standard_concentrations[0].source)}): check the "
+            "preparation before using any figure worked from it.",
+        )
+    ]
+
+
+def range_per_24h_warnings(
+    kind: RegimenKind, per_24h: QuantityRange | None, dose: QuantityRange, maximum: Quantity | None
+) -> list[DoseWarning]:
+    """A range whose total per 24 hours can exceed the maximum: for a rate, its total per
+    24 hours (as shown); for a dose per administration, one dose of it."""
+    if maximum is None:
+        return []
+    totals = per_24h if kind.is_rate else dose
+    if totals is None or totals.high <= maximum:
+        return []
+    over = "the whole range" if totals.low > maximum else "the top of the range"
+    shown = totals.shown_high.with_unit(unit_display(totals.high.units))
+    amount = f"{shown} per 24 hours" if kind.is_rate else f"one dose of {shown}"
+    return [
+        DoseWarning(
+            code="above-max-per-24h",
+            message=f"Above this library's maximum of {format_exact(maximum)} per 24 hours: "
+            f"{over} is, at {amount}.",
+        )
+    ]
+
+
+def doses_within(kind: RegimenKind, dose: QuantityRange, maximum: Quantity | None) -> list[str]:
+    """For a dose per administration: how many whole doses of each end of the range the
+    maximum per 24 hours holds, as arithmetic (the source gives no frequency)."""
+    if maximum is None or kind.is_rate:
+        return []
+    counts = []
+    unit = dose.low.units
+    for end, shown in (("low", dose.shown_low), ("high", dose.shown_high)):
+        amount = registry().Quantity(shown.value, unit)
+        ratio = magnitude(maximum.to(unit)) / shown.value
+        whole = ratio.numerator // ratio.denominator
+        counts.append(
+            f"{format_exact(maximum.to(unit))} ÷ {shown.with_unit(unit_display(unit))} = "
+            f"{figure(ratio, inside=(Fraction(0), ratio)).marked}"
+            f", so {whole} whole dose{'' if whole == 1 else 's'} at the {end} end"
+            if amount <= maximum
+            else f"not one dose of {shown.with_unit(unit_display(unit))} at the {end} end"
+        )
+    return [
+        "The library's maximum per 24 hours holds, by arithmetic only (it is no frequency): "
+        + "; ".join(counts)
+        + "."
+    ]
+
+
+def dose_per_24h_warnings(
+    kind: RegimenKind, per_patient: Quantity | None, maximum: Quantity | None
+) -> list[DoseWarning]:
+    """A checked dose whose total per 24 hours (a rate) or whose one dose (per
+    administration) is above the maximum."""
+    if maximum is None or per_patient is None:
+        return []
+    mg = named_unit(DAILY_UNIT)
+    if kind.is_rate:
+        day = registry().Quantity(Fraction(24), named_unit("hour"))
+        total = (per_patient * day).to(mg)
+        said = f"at this rate, {figure(magnitude(total)).with_unit(DAILY_UNIT)} per 24 hours"
+    else:
+        total = per_patient.to(mg)
+        said = f"this one dose, {figure(magnitude(total)).with_unit(DAILY_UNIT)}"
+    if total <= maximum:
+        return []
+    return [
+        DoseWarning(
+            code="above-max-per-24h",
+            message=f"Above this library's maximum of {format_exact(maximum)} per 24 hours: "
+            f"{said}.",
+        )
+    ]

@@ -1,0 +1,293 @@
+"""A hospital drug library's limits act, in every face.
+
+The library (tests/data/hospital-library) is fictional test data: fictivane, a drug that
+does not exist, with a syringe driver in mg/24 h (absolute-rate), an infusion per kg, a
+bolus per kg and a fixed oral dose, each with hard limits, a maximum per 24 hours and
+standard concentrations where they apply. The figures below are worked by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import dosecalc
+from dosecalc.foundation.display import magnitude
+from dosecalc.reports.formats import render_check
+
+LIBRARY = Path(__file__).parent / "data" / "hospital-library"
+
+
+@pytest.fixture(scope="module")
+def library() -> dosecalc.RuleSet:
+    return dosecalc.load_rules(LIBRARY)
+
+
+# ------------------------------------------------------------------ hand-worked cases
+
+
+def test_a_syringe_driver_in_mg_per_24_hours_needs_no_weight_and_gives_its_pump_rate(library):
+    result = dosecalc.calculate(regimen="driver", concentration="2 mg/mL", rules=library)
+    # 10 to 40 mg over 24 hours; at 2 mg/mL: 10 / 2 / 24 = 0.2083 mL/hr, 40 / 2 / 24 = 0.8333.
+    assert result.dose.display == "10 to 40 mg/24 hr"
+    assert result.dose_per_24h is not None
+    assert result.dose_per_24h.display == "10 to 40 mg"
+    assert result.pump_rate is not None
+    assert result.pump_rate.display == "0.209 to 0.833 mL/hr (low rounded up, high rounded)"
+    assert result.basis.steps == [
+        "pump rate: 10 mg/24 hr ÷ 2 mg/mL ÷ 24 (hours) = 0.209 mL/hr (rounded up); "
+        "40 mg/24 hr ÷ 2 mg/mL ÷ 24 (hours) = 0.833 mL/hr (rounded)"
+    ]
+    assert result.titration == []
+    assert result.warnings == []  # 40 mg is within the 60 mg maximum; 2 mg/mL is standard
+    assert result.basis.reviewed == "reviewed by A. Pharmacist (fictional), 2026-11-30"
+    assert result.basis.limits[:2] == [
+        "hard limits: 5 to 60 mg/24 hr (Example Hospital drug library (fictional), "
+        "section 'Syringe drivers')",
+        "maximum per 24 hours: 60 mg (Example Hospital drug library (fictional), "
+        "section 'Syringe drivers')",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dose", "verdict", "hard_limit", "shown"),
+    [
+        ("30 mg/24 h", "within", None, "WITHIN the range"),
+        ("1.25 mg/hr", "within", None, "WITHIN the range"),  # 1.25 × 24 = 30 mg/24 hr
+        ("0.625 mL/hr", "within", None, "WITHIN the range"),  # 0.625 × 2 × 24 = 30
+        ("50 mg/24 h", "above", None, "ABOVE the range"),  # above 40, within 60
+        ("61 mg/24 h", "above", "above", "ABOVE THE HARD LIMIT"),
+        ("4 mg/24 h", "below", "below", "BELOW THE HARD LIMIT"),
+        ("5 mg/24 h", "below", None, "BELOW the range"),  # on the hard limit: inclusive
+    ],
+)
+def test_a_dose_beyond_the_hard_limits_is_reported_apart_and_above_the_verdict(
+    library, dose, verdict, hard_limit, shown
+):
+    checked = dosecalc.check(regimen="driver", dose=dose, concentration="2 mg/mL", rules=library)
+    assert (checked.verdict, checked.hard_limit) == (verdict, hard_limit)
+    assert checked.display["verdict"] == shown
+    assert ("the library's hard limits are 5 to 60 mg/24 hr") in checked.basis.formula
+    assert checked.model_dump(mode="json")["hard_limit"] == hard_limit
+
+
+def test_a_checked_rate_over_the_maximum_per_24_hours_warns(library):
+    checked = dosecalc.check(regimen="driver", dose="61 mg/24 h", rules=library)
+    assert [w.code for w in checked.warnings] == ["above-max-per-24h"]
+    assert "at this rate, 61 mg per 24 hours" in checked.warnings[0].message
+    within = dosecalc.check(regimen="driver", dose="60 mg/24 h", rules=library)
+    assert within.warnings == []  # on the maximum is not above it
+
+
+def test_an_infusion_whose_range_can_pass_the_maximum_per_24_hours_warns(library):
+    # 0.1 to 0.2 mg/kg/hr × 70 kg = 7 to 14 mg/hr; × 24 = 168 to 336 mg, above 300 mg.
+    result = dosecalc.calculate(weight="70 kg", regimen="fictivane-iv", rules=library)
+    assert [w.code for w in result.warnings] == ["above-max-per-24h"]
+    assert "the top of the range is, at 336 mg per 24 hours" in result.warnings[0].message
+    # 62.5 kg: 0.2 × 62.5 × 24 = 300 mg, exactly the maximum: no warning.
+    assert dosecalc.calculate(weight="62.5 kg", regimen="fictivane-iv", rules=library).warnings == []
+
+
+def test_a_concentration_that_is_not_standard_warns_and_a_standard_one_in_any_unit_does_not(
+    library,
+):
+    odd = dosecalc.calculate(
+        weight="50 kg", regimen="fictivane-iv", concentration="3 mg/mL", rules=library
+    )
+    assert [w.code for w in odd.warnings] == ["non-standard-concentration"]
+    for same in ("1 mg/mL", "1000 mcg/mL", "50 mg/50 mL", "500 mg in 500 mL"):
+        result = dosecalc.calculate(
+            weight="50 kg", regimen="fictivane-iv", concentration=same, rules=library
+        )
+        assert result.warnings == [], same
+
+
+def test_a_dose_per_kg_gives_the_dose_and_the_doses_the_maximum_holds(library):
+    result = dosecalc.calculate(
+        weight="70 kg", regimen="fictivane-bolus", concentration="10 mg/mL", rules=library
+    )
+    # 0.5 and 1 mg/kg × 70 kg = 35 and 70 mg; ÷ 10 mg/mL = 3.5 and 7 mL.
+    assert result.dose.display == "35 to 70 mg"
+    assert result.volume is not None
+    assert result.volume.display == "3.5 to 7 mL"
+    assert result.basis.formula == "0.5 mg/kg × 70 kg = 35 mg; 1 mg/kg × 70 kg = 70 mg"
+    # 200 ÷ 35 = 5.714…, 5 whole doses; 200 ÷ 70 = 2.857…, 2 whole doses (rounded down:
+    # a count of doses is never rounded up past the maximum).
+    assert (
+        "200 mg ÷ 35 mg = 5.71 (rounded), so 5 whole doses at the low end; "
+        "200 mg ÷ 70 mg = 2.85 (rounded down), so 2 whole doses at the high end"
+    ) in result.notes[0]
+    checked = dosecalc.check(
+        weight="70 kg", regimen="fictivane-bolus", dose="5 mL", concentration="10 mg/mL",
+        rules=library,
+    )
+    # 5 mL × 10 mg/mL = 50 mg; ÷ 70 kg = 0.714 mg/kg (rounded), within 0.5 to 1.
+    assert checked.verdict == "within"
+    assert checked.dose_amount is not None
+    assert magnitude(checked.dose_amount) == 50
+    assert checked.display["dose_amount"] == "50 mg"
+
+
+def test_a_fixed_dose_says_how_many_doses_fit_in_the_maximum_and_warns_for_one_above(library):
+    result = dosecalc.calculate(regimen="fictivane-oral", rules=library)
+    assert "50 mg ÷ 10 mg = 5, so 5 whole doses at the low end" in result.notes[1]
+    assert "50 mg ÷ 20 mg = 2.5, so 2 whole doses at the high end" in result.notes[1]
+    big = dosecalc.check(regimen="fictivane-oral", dose="60 mg", rules=library)
+    assert [w.code for w in big.warnings] == ["above-max-per-24h"]
+    assert "this one dose, 60 mg" in big.warnings[0].message
+
+
+@given(
+    tenths=st.integers(min_value=1, max_value=1000),
+    regimen=st.sampled_from(["fictivane-sc-driver", "fictivane-oral"]),
+)
+def test_the_hard_limit_state_is_the_exact_comparison_and_outranks_the_verdict(tenths, regimen):
+    rule_set = dosecalc.load_rules(LIBRARY)
+    rule = rule_set.find(regimen)
+    unit = "mg/24 h" if rule.kind == "absolute-rate" else "mg"
+    dose = Fraction(tenths, 10)
+    checked = dosecalc.check(regimen=regimen, dose=f"{Decimal(tenths) / 10} {unit}", rules=rule_set)
+    if rule.hard_limits is None:
+        assert checked.hard_limit is None
+        return
+    low, high = (Fraction(bound) for bound in (rule.hard_limits.low, rule.hard_limits.high))
+    expected = "below" if dose < low else "above" if dose > high else None
+    assert checked.hard_limit == expected
+    if expected is not None:  # a breach is always outside the range, on the same side
+        assert checked.verdict == expected
+        assert checked.display["verdict"].endswith("THE HARD LIMIT")
+
+
+@given(weight=st.decimals(min_value=Decimal(1), max_value=Decimal(200), places=1))
+def test_the_maximum_per_24_hours_warns_exactly_when_the_range_can_pass_it(weight):
+    result = dosecalc.calculate(weight=f"{weight} kg", regimen="fictivane-iv", rules=LIBRARY)
+    top = Fraction("0.2") * Fraction(weight) * 24
+    assert ("above-max-per-24h" in {w.code for w in result.warnings}) == (top > 300)
+
+
+# ------------------------------------------------------------------ a library refused
+
+
+def _library_with(tmp_path: Path, old: str, new: str) -> Path:
+    folder = tmp_path / "library"
+    folder.mkdir()
+    text = (LIBRARY / "fictivane.toml").read_text(encoding="utf-8")
+    assert old in text
+    (folder / "fictivane.toml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        (
+            "dose = { low = 10, high = 40",
+            "dose = { low = 10, high = 70",
+            "lies outside its own hard limits 5 to 60 mg/24 hr",
+        ),
+        (
+            "hard_limits = { low = 5,",
+            "hard_limits = { low = 12,",
+            "lies outside its own hard limits 12 to 60 mg/24 hr",
+        ),
+        (
+            'max_per_24h = { value = 60, unit = "mg"',
+            'max_per_24h = { value = 6, unit = "mg"',
+            "the lowest dose of 10 to 40 mg/24 hr is more than max_per_24h (6 mg in 24 hours)",
+        ),
+        (
+            'max_per_24h = { value = 50, unit = "mg"',
+            'max_per_24h = { value = 5, unit = "mg"',
+            "the lowest dose of 10 to 20 mg is more than max_per_24h (5 mg)",
+        ),
+        ('kind = "absolute-rate"', 'kind = "fixed-dose"', "a fixed dose needs a plain drug amount"),
+        (
+            'hard_limits = { low = 0.25, high = 2, unit = "mg/kg"',
+            'hard_limits = { low = 0.25, high = 2, unit = "mg"',
+            "hard_limits must be in the same kind of unit",
+        ),
+    ],
+)
+def test_a_library_whose_limits_contradict_its_range_is_refused_by_name(tmp_path, old, new, words):
+    with pytest.raises(dosecalc.RulesError) as refused:
+        dosecalc.load_rules(_library_with(tmp_path, old, new))
+    assert words in str(refused.value)
+
+
+# ------------------------------------------------------------------ every face
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["dosecalc", "--rules", str(LIBRARY), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+@pytest.mark.subprocess
+def test_the_cli_lists_the_limits_and_checks_against_them():
+    listed = _cli("rules")
+    assert listed.returncode == 0, listed.stderr
+    assert "standard concentration: 2 mg/mL" in listed.stdout
+    assert "hard limits: 5 to 60 mg/24 hr" in listed.stdout
+    assert "reviewed by A. Pharmacist (fictional), 2026-11-30" in listed.stdout
+    checked = _cli("check", "--regimen", "driver", "--dose", "61 mg/24 h", "--json")
+    assert checked.returncode == 0, checked.stderr
+    data = json.loads(checked.stdout)
+    assert (data["verdict"], data["hard_limit"]) == ("above", "above")
+    text = _cli("check", "--regimen", "driver", "--dose", "61 mg/24 h")
+    assert "ABOVE THE HARD LIMIT" in text.stdout
+    assert "[above-max-per-24h]" in text.stdout
+    calc = _cli("calc", "--regimen", "driver", "--concentration", "2 mg/mL", "--json")
+    assert json.loads(calc.stdout)["pump_rate"]["display"].startswith("0.209 to 0.833 mL/hr")
+
+
+def test_reports_and_fhir_say_the_breach_as_the_most_severe_state(library):
+    checked = dosecalc.check(regimen="driver", dose="61 mg/24 h", rules=library)
+    for name in ("text", "markdown", "html"):
+        shown = render_check(checked, name)
+        assert "ABOVE THE HARD LIMIT" in shown, name
+        assert "Hard limits (library)" in shown, name
+    bundle = render_check(checked, "fhir")
+    issue = json.loads(bundle)["entry"][1]["resource"]
+    assert issue["severity"] == "high"
+    assert issue["code"]["text"] == "ABOVE THE HARD LIMIT"
+    result = dosecalc.calculate(regimen="driver", concentration="2 mg/mL", rules=library)
+    dosage = result.to_fhir()
+    assert [entry.keys() - {"type"} for entry in dosage["doseAndRate"]] == [
+        {"rateRange"},
+        {"rateRange"},
+    ]
+    assert "per dose" not in dosage["text"]
+    bolus = dosecalc.calculate(weight="70 kg", regimen="fictivane-bolus", rules=library)
+    assert [entry.keys() - {"type"} for entry in bolus.to_fhir()["doseAndRate"]] == [
+        {"doseRange"},
+        {"doseRange"},
+    ]
+
+
+def test_an_audit_adds_a_hard_limit_column(library):
+    orders = {
+        "regimen": ["driver", "driver", "driver", "fictivane-oral"],
+        "weight": ["", "", "", ""],
+        "dose": ["30 mg/24 h", "61 mg/24 h", "4 mg/24 h", "15 mg"],
+    }
+    audited = dosecalc.audit(orders, rules=library)
+    assert list(audited["verdict"]) == ["within", "above", "below", "within"]
+    assert list(audited["hard_limit"]) == ["", "above", "below", ""]
+    written = io.StringIO()
+    csv.writer(written).writerows(zip(*([k, *v] for k, v in audited.items()), strict=True))
+    assert "hard_limit" in written.getvalue().splitlines()[0]

@@ -1,0 +1,157 @@
+"""Each regimen kind is one object, and the calculator, the check and the schema obey it.
+
+The hospital test library (tests/data/hospital-library, a fictional drug) holds one
+regimen of each kind, so each property here runs on every kind.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import get_args
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import dosecalc
+from dosecalc.foundation.display import magnitude
+from dosecalc.foundation.units import DoseUnit, named_unit, parse_dose_unit, registry
+from dosecalc.ruleset.kinds import FORMS, KINDS, DoseForm, KindName
+
+LIBRARY = Path(__file__).parent / "data" / "hospital-library"
+BY_KIND = {
+    "absolute-rate": "fictivane-sc-driver",
+    "weight-based-rate": "fictivane-iv",
+    "weight-based-dose": "fictivane-bolus",
+    "fixed-dose": "fictivane-oral",
+}
+# A unit for each form, and a concentration to make a volume or pump rate a drug amount.
+FORM_UNITS: dict[DoseForm, str] = {
+    "weight-based-rate": "mg/kg/hr",
+    "absolute-rate": "mg/hr",
+    "pump-rate": "mL/hr",
+    "fixed-dose": "mg",
+    "volume": "mL",
+    "weight-based-dose": "mg/kg",
+}
+CONCENTRATION = "2 mg/mL"
+
+magnitudes = st.decimals(
+    min_value=Decimal("0.01"), max_value=Decimal(1000), places=2, allow_nan=False
+)
+weights = st.decimals(min_value=Decimal(1), max_value=Decimal(300), places=2)
+
+
+@pytest.fixture(scope="module")
+def library() -> dosecalc.RuleSet:
+    return dosecalc.load_rules(LIBRARY)
+
+
+def test_every_kind_a_rule_may_name_is_one_object_and_the_library_uses_each(library):
+    assert set(KINDS) == set(get_args(KindName))
+    assert {regimen.kind for regimen in library.regimens} == set(KINDS)
+    assert all(kind.name == name for name, kind in KINDS.items())
+
+
+@pytest.mark.parametrize("unit", ["mg", "mcg", "mg/kg", "mg/h", "mg/24 h", "mg/kg/h", "g/day"])
+def test_a_rule_unit_fits_exactly_one_kind(unit):
+    fitting = [kind.name for kind in KINDS.values() if kind.fits(parse_dose_unit(unit))]
+    assert len(fitting) == 1, (unit, fitting)
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=lambda kind: kind.name)
+def test_each_form_a_kind_reads_converts_to_the_rule_unit_by_its_own_steps(kind):
+    for form in kind.forms:
+        shape = FORMS[form]
+        assert shape.is_rate == kind.is_rate, (kind.name, form)  # a rate is never a dose
+        steps = kind.conversion(form)
+        assert ("× concentration" in steps) == shape.in_volume
+        assert ("÷ weight" in steps) == (kind.per_kg and not shape.per_kg)
+        assert ("× weight" in steps) == (shape.per_kg and not kind.per_kg)
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=lambda kind: kind.name)
+def test_only_a_rate_per_kg_has_a_titration_table_and_fhir_follows_rate_or_dose(kind):
+    assert kind.has_titration == (kind.per_kg and kind.is_rate)
+    assert kind.fhir_element == ("rateRange" if kind.is_rate else "doseRange")
+
+
+@given(kind=st.sampled_from(sorted(KINDS)), data=st.data())
+def test_a_dose_in_any_form_that_fits_reads_as_the_same_dose_in_the_rule_unit(kind, data):
+    """Unit invariance across forms: the dose written per kg, per patient or as a volume
+    (or a pump rate) is the same dose once restated, exactly."""
+    rule_set = dosecalc.load_rules(LIBRARY)
+    regimen = KINDS[kind]
+    weight = data.draw(weights)
+    amount = Fraction(data.draw(magnitudes))  # in the rule's own unit, per patient or per kg
+    rule = rule_set.find(BY_KIND[kind])
+    rule_unit = rule.dose.dose_unit.pint_unit()
+    in_rule = registry().Quantity(amount, rule_unit)
+    kg = registry().Quantity(Fraction(weight), named_unit("kg"))
+    per_patient = in_rule * kg if regimen.per_kg else in_rule
+    conc = registry().Quantity(Fraction(2), named_unit("mg/mL"))
+    for form in sorted(regimen.forms):
+        shape = FORMS[form]
+        written = per_patient / conc if shape.in_volume else per_patient
+        written = written / kg if shape.per_kg else written
+        unit = named_unit(FORM_UNITS[form])
+        text = f"{magnitude(written.to(unit))} {FORM_UNITS[form]}"
+        if "/" in str(magnitude(written.to(unit))):
+            continue  # not a decimal: no one types it
+        checked = dosecalc.check(
+            weight=f"{weight} kg",
+            regimen=rule.id,
+            dose=text,
+            concentration=CONCENTRATION,
+            rules=rule_set,
+        )
+        assert magnitude(checked.in_rule_units.to(rule_unit)) == amount, (form, text)
+
+
+@given(kind=st.sampled_from(sorted(KINDS)), weight=weights)
+def test_the_weight_is_asked_for_exactly_where_the_kind_is_per_kg(kind, weight):
+    rule_set = dosecalc.load_rules(LIBRARY)
+    regimen = BY_KIND[kind]
+    if KINDS[kind].per_kg:
+        with pytest.raises(dosecalc.MissingInputError, match="weight"):
+            dosecalc.calculate(regimen=regimen, rules=rule_set)
+    else:
+        without = dosecalc.calculate(regimen=regimen, rules=rule_set)
+        with_weight = dosecalc.calculate(weight=f"{weight} kg", regimen=regimen, rules=rule_set)
+        assert without.dose == with_weight.dose  # the weight changes nothing it does not use
+
+
+@given(
+    kind=st.sampled_from(sorted(KINDS)),
+    weight=st.decimals(min_value=Decimal(1), max_value=Decimal(100), places=2),
+    factor=st.integers(2, 5),
+)
+def test_a_range_per_kg_scales_with_the_weight_and_any_other_does_not(kind, weight, factor):
+    rule_set = dosecalc.load_rules(LIBRARY)
+    light, heavy = (
+        dosecalc.calculate(weight=f"{w} kg", regimen=BY_KIND[kind], rules=rule_set)
+        for w in (weight, weight * factor)
+    )
+    times = factor if KINDS[kind].per_kg else 1
+    assert heavy.dose.low == light.dose.low * times
+    assert heavy.dose.high == light.dose.high * times
+    assert light.dose.low <= light.dose.high
+
+
+def test_a_dose_of_a_form_that_does_not_fit_the_kind_is_refused_with_what_to_enter(library):
+    for kind, regimen in BY_KIND.items():
+        wrong = "25 mg/hr" if not KINDS[kind].is_rate else "25 mg"
+        with pytest.raises(dosecalc.UnitError) as refused:
+            dosecalc.check(weight="70 kg", regimen=regimen, dose=wrong, rules=library)
+        assert KINDS[kind].enter in refused.value.fix
+
+
+def test_a_rate_per_day_is_read_and_shown_per_24_hours_as_written():
+    parsed = dosecalc.parse_dose("30 mg/24 h")
+    assert parsed.unit == DoseUnit("milligram", None, "day")
+    assert magnitude(parsed.quantity) == 30
+    assert dosecalc.check(
+        regimen="driver", dose="30 mg/24 h", rules=LIBRARY
+    ).display["proposed"] == ("30 mg/24 hr")
