@@ -306,8 +306,7 @@ def _list_rules(rule_set: RuleSet) -> str:
             f"  {regimen.drug}, {regimen.route}: {format_range(*regimen.dose.quantities())} "
             f"({regimen.kind})",
             f"  side effects: {', '.join(regimen.side_effects)}",
-            f"  source: {regimen.source.document}, {regimen.source.section}"
-            + (f", {regimen.source.table}" if regimen.source.table else ""),
+            f"  source: {regimen.source.cited}",
         ]
     return "\n".join(lines) + "\n"
 
