@@ -131,6 +131,15 @@ def test_rules_lists_the_regimens_with_version_and_hash(run_cli):
     assert "sublingual-buccal (also: sublingual, buccal, sl)" in out
 
 
+def test_rules_cites_each_regimens_source_as_a_calculations_basis_does(run_cli):
+    _, out, _ = run_cli("rules")
+    for regimen in dosecalc.load_rules().regimens:
+        weight = "70 kg" if regimen.kind == "weight-based-rate" else None
+        basis = dosecalc.calculate(weight=weight, regimen=regimen.id).basis
+        assert f"  source: {basis.source}\n" in out
+        assert regimen.source.section in basis.source
+
+
 def test_rules_check_accepts_a_valid_folder_and_refuses_a_broken_one(run_cli, rules_copy: Path):
     code, out, _ = run_cli("rules", "--check", str(rules_copy))
     assert code == 0

@@ -53,9 +53,9 @@ def test_a_syringe_driver_in_mg_per_24_hours_needs_no_weight_and_gives_its_pump_
     assert result.basis.reviewed == "reviewed by A. Pharmacist (fictional), 2026-11-30"
     assert result.basis.limits[:2] == [
         "hard limits: 5 to 60 mg/24 hr (Example Hospital drug library (fictional), "
-        "section 'Syringe drivers')",
+        "section 'Syringe drivers' (Fictional test data; not a clinical source))",
         "maximum per 24 hours: 60 mg (Example Hospital drug library (fictional), "
-        "section 'Syringe drivers')",
+        "section 'Syringe drivers' (Fictional test data; not a clinical source))",
     ]
 
 

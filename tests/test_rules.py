@@ -225,7 +225,7 @@ def test_every_cited_limit_loads_and_reaches_the_basis_of_a_result(rules_copy: P
     assert sorted(line.split(":")[0] for line in basis.limits) == sorted(
         said[name] for name in limits
     )
-    assert all("(Test library, section 'Limits')" in line for line in basis.limits)
+    assert all("(Test library, section 'Limits' (test data))" in line for line in basis.limits)
 
 
 def test_review_fields_are_accepted_and_a_limit_of_the_wrong_kind_is_named(rules_copy: Path):

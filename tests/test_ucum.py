@@ -25,8 +25,8 @@ from ucumvert import InvalidUcumError, get_ucum_parser, parse_ucum
 from ucumvert.xml_util import UCUM_ESSENCE_FILE
 
 import dosecalc
-from dosecalc.foundation.display import UNIT_NAMES, unit_ucum
-from dosecalc.foundation.units import Quantity, Unit, named_unit
+from dosecalc.foundation.display import unit_ucum
+from dosecalc.foundation.units import UNIT_NAMES, Quantity, Unit, named_unit
 
 UCUM_PARSER = get_ucum_parser()
 # UCUM's table of prefixes and units, the one ucumvert generated its grammar from.

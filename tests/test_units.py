@@ -29,7 +29,15 @@ from dosecalc import (
     parse_quantity,
     registry,
 )
-from dosecalc.foundation.units import DOSE, MAX_INPUT_LENGTH, parse_dose, parse_dose_unit
+from dosecalc.foundation.display import unit_display
+from dosecalc.foundation.units import (
+    DOSE,
+    MAX_INPUT_LENGTH,
+    UNIT_NAMES,
+    parse_dose,
+    parse_dose_unit,
+    unit_powers,
+)
 
 EXAMPLE = re.compile(r"'[^']*\d[^']*'")  # a quoted entry with a number: '70 kg'
 
@@ -301,6 +309,15 @@ def test_what_is_not_a_dose_is_refused_as_a_dose(text, words):
         parse_dose(text)
     assert raised.value.field == "dose"
     assert str(raised.value).startswith(f"dose: '{text}'")
+
+
+@pytest.mark.parametrize("name", sorted(UNIT_NAMES))
+def test_every_unit_is_read_from_each_of_its_spellings_and_written_as_its_display_one(name):
+    spellings = UNIT_NAMES[name]
+    for spelling in (*spellings.read, spellings.display):
+        quantity = parse_quantity(f"2 {spelling}", DOSE)
+        assert unit_powers(quantity.units) == {name: 1}, spelling
+        assert unit_display(quantity.units) == spellings.display
 
 
 def test_the_registry_is_built_once_and_shared():

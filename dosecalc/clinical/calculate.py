@@ -396,19 +396,13 @@ def rule_basis(
     steps: list[str],
 ) -> Basis:
     """The basis of a figure worked from ``rule``: inputs, working, rule, source, rules."""
-    citation = rule.source
-    source = (
-        f"{citation.document}, section '{citation.section}'"
-        + (f", {citation.table}" if citation.table else "")
-        + f" ({citation.description})"
-    )
     return Basis(
         inputs=inputs,
         formula=formula,
         steps=steps,
         rule=rule.id,
-        source=source,
-        source_quote=citation.quote,
+        source=rule.source.cited,
+        source_quote=rule.source.quote,
         rules_version=rule_set.version,
         rules_sha256=rule_set.sha256,
         limits=limit_lines(rule),

@@ -24,7 +24,7 @@ from dosecalc.foundation.display import figure, format_exact, magnitude, unit_di
 from dosecalc.foundation.units import Quantity, named_unit, registry
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.kinds import RegimenKind
-from dosecalc.ruleset.schema import Citation, Regimen
+from dosecalc.ruleset.schema import Regimen
 
 HardLimitState = Literal["below", "above"]
 
@@ -35,14 +35,6 @@ HARD_LIMIT_WORDS: Final[dict[HardLimitState, str]] = {
 """How a hard-limit breach is said wherever a verdict is: it outranks the range."""
 
 DAILY_UNIT: Final = "mg"
-
-
-def cited(citation: Citation) -> str:
-    """A limit's source in one phrase: "Example Hospital drug library, section 'Syringe
-    drivers'"."""
-    return f"{citation.document}, section '{citation.section}'" + (
-        f", {citation.table}" if citation.table else ""
-    )
 
 
 def hard_limits_of(rule: Regimen, qualifier: str = "") -> QuantityRange | None:
@@ -68,16 +60,16 @@ def limit_lines(rule: Regimen) -> list[str]:
     """Each limit of the rule as one line of the basis, with its source."""
     lines = []
     if rule.hard_limits is not None:
-        lines.append(f"hard limits: {rule.hard_limits.display} ({cited(rule.hard_limits.source)})")
+        lines.append(f"hard limits: {rule.hard_limits.display} ({rule.hard_limits.source.cited})")
     if rule.max_per_24h is not None:
         lines.append(
             f"maximum per 24 hours: {format_exact(rule.max_per_24h.quantity())} "
-            f"({cited(rule.max_per_24h.source)})"
+            f"({rule.max_per_24h.source.cited})"
         )
     for concentration in rule.standard_concentrations:
         lines.append(
             f"standard concentration: {format_exact(concentration.quantity())} "
-            f"({cited(concentration.source)})"
+            f"({concentration.source.cited})"
         )
     return lines
 
@@ -102,7 +94,7 @@ def standard_concentration_warnings(rule: Regimen, conc: Quantity | None) -> lis
         DoseWarning(
             code="non-standard-concentration",
             message=f"{format_exact(conc)} is not a standard concentration of this library "
-            f"({listed}; {cited(rule.standard_concentrations[0].source)}): check the "
+            f"({listed}; {rule.standard_concentrations[0].source.cited}): check the "
             "preparation before using any figure worked from it.",
         )
     ]

@@ -307,8 +307,7 @@ def _list_rules(rule_set: RuleSet) -> str:
             f"  {regimen.drug}, {regimen.route}: {format_range(*regimen.dose.quantities())} "
             f"({regimen.kind})",
             f"  side effects: {', '.join(regimen.side_effects)}",
-            f"  source: {regimen.source.document}, {regimen.source.section}"
-            + (f", {regimen.source.table}" if regimen.source.table else ""),
+            f"  source: {regimen.source.cited}",
             *(f"  {line}" for line in limit_lines(regimen)),
             *([f"  {reviewed(regimen)}"] if reviewed(regimen) else []),
         ]

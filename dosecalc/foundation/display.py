@@ -32,7 +32,7 @@ from typing import Annotated, Final, Literal, assert_never
 
 from pydantic import PlainSerializer
 
-from dosecalc.foundation.units import Quantity, Unit, dimension_of, unit_powers
+from dosecalc.foundation.units import UNIT_NAMES, Quantity, Unit, dimension_of, unit_powers
 
 ROUNDING_RULE: Final = (
     "Figures of up to 7 significant figures are exact; others are rounded to 3 (in a "
@@ -53,34 +53,6 @@ EXACT_DECIMALS: Final = 12
 Rounding = Literal["nearest", "up", "down"]
 _ROUNDINGS: Final[tuple[Rounding, ...]] = ("nearest", "up", "down")
 
-
-@dataclass(frozen=True)
-class UnitName:
-    """How one unit is written: for people (ISMP) and in UCUM for machines."""
-
-    display: str
-    ucum: str
-
-
-UNIT_NAMES: Final[dict[str, UnitName]] = {
-    "kilogram": UnitName("kg", "kg"),
-    "gram": UnitName("g", "g"),
-    "milligram": UnitName("mg", "mg"),
-    "microgram": UnitName("mcg", "ug"),
-    "pound": UnitName("lb", "[lb_av]"),
-    "ounce": UnitName("oz", "[oz_av]"),
-    "stone": UnitName("st", "[stone_av]"),
-    "meter": UnitName("m", "m"),
-    "centimeter": UnitName("cm", "cm"),
-    "millimeter": UnitName("mm", "mm"),
-    "inch": UnitName("in", "[in_i]"),
-    "foot": UnitName("ft", "[ft_i]"),
-    "hour": UnitName("hr", "h"),
-    "minute": UnitName("min", "min"),
-    "day": UnitName("day", "d"),
-    "milliliter": UnitName("mL", "mL"),
-    "liter": UnitName("L", "L"),
-}
 
 PER_DAY: Final = "24 hr"
 """A rate per day is written per 24 hours, as syringe drivers are prescribed: each line

@@ -116,25 +116,47 @@ def named_unit(name: str) -> Unit:
     return registry().Unit(name)
 
 
-# Lower-case spelling -> pint unit. Input only: display spellings live in display.py.
+@dataclass(frozen=True)
+class UnitName:
+    """How one unit is read and written: the spellings read (any case, see `_resolve_term`),
+    the ISMP spelling shown to people and the UCUM code for machines. One table, so that
+    every unit written is a unit read."""
+
+    read: tuple[str, ...]
+    display: str
+    ucum: str
+
+
+UNIT_NAMES: Final[dict[str, UnitName]] = {
+    "kilogram": UnitName(("kg", "kgs", "kilogram", "kilograms", "kilo", "kilos"), "kg", "kg"),
+    "gram": UnitName(("g", "gram", "grams"), "g", "g"),
+    "milligram": UnitName(("mg", "milligram", "milligrams"), "mg", "mg"),
+    "microgram": UnitName(("mcg", "µg", "μg", "ug", "microgram", "micrograms"), "mcg", "ug"),
+    "pound": UnitName(("lb", "lbs", "pound", "pounds"), "lb", "[lb_av]"),
+    "ounce": UnitName(("oz", "ounce", "ounces"), "oz", "[oz_av]"),
+    # 14 lb, in UK weights: 9 st 6 lb
+    "stone": UnitName(("st", "stone", "stones"), "st", "[stone_av]"),
+    "meter": UnitName(("m", "metre", "metres", "meter", "meters"), "m", "m"),
+    "centimeter": UnitName(
+        ("cm", "centimetre", "centimetres", "centimeter", "centimeters"), "cm", "cm"
+    ),
+    "millimeter": UnitName(
+        ("mm", "millimetre", "millimetres", "millimeter", "millimeters"), "mm", "mm"
+    ),
+    "inch": UnitName(("in", "inch", "inches"), "in", "[in_i]"),
+    "foot": UnitName(("ft", "foot", "feet"), "ft", "[ft_i]"),
+    "hour": UnitName(("h", "hr", "hrs", "hour", "hours"), "hr", "h"),
+    "minute": UnitName(("min", "mins", "minute", "minutes"), "min", "min"),
+    "day": UnitName(("d", "day", "days"), "day", "d"),
+    "milliliter": UnitName(
+        ("ml", "millilitre", "millilitres", "milliliter", "milliliters"), "mL", "mL"
+    ),
+    "liter": UnitName(("l", "litre", "litres", "liter", "liters"), "L", "L"),
+}
+
+# Lower-case spelling -> pint unit, for reading.
 _VOCABULARY: Final[dict[str, str]] = {
-    **dict.fromkeys(["kg", "kgs", "kilogram", "kilograms", "kilo", "kilos"], "kilogram"),
-    **dict.fromkeys(["g", "gram", "grams"], "gram"),
-    **dict.fromkeys(["mg", "milligram", "milligrams"], "milligram"),
-    **dict.fromkeys(["mcg", "µg", "μg", "ug", "microgram", "micrograms"], "microgram"),
-    **dict.fromkeys(["lb", "lbs", "pound", "pounds"], "pound"),
-    **dict.fromkeys(["oz", "ounce", "ounces"], "ounce"),
-    **dict.fromkeys(["st", "stone", "stones"], "stone"),  # 14 lb, in UK weights: 9 st 6 lb
-    **dict.fromkeys(["m", "metre", "metres", "meter", "meters"], "meter"),
-    **dict.fromkeys(["cm", "centimetre", "centimetres", "centimeter", "centimeters"], "centimeter"),
-    **dict.fromkeys(["mm", "millimetre", "millimetres", "millimeter", "millimeters"], "millimeter"),
-    **dict.fromkeys(["in", "inch", "inches"], "inch"),
-    **dict.fromkeys(["ft", "foot", "feet"], "foot"),
-    **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], "hour"),
-    **dict.fromkeys(["min", "mins", "minute", "minutes"], "minute"),
-    **dict.fromkeys(["d", "day", "days"], "day"),
-    **dict.fromkeys(["ml", "millilitre", "millilitres", "milliliter", "milliliters"], "milliliter"),
-    **dict.fromkeys(["l", "litre", "litres", "liter", "liters"], "liter"),
+    spelling: name for name, unit in UNIT_NAMES.items() for spelling in unit.read
 }
 
 # Spellings refused with a reason rather than read: ISMP's error-prone "cc",

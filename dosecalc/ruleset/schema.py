@@ -91,6 +91,13 @@ class Citation(_Strict):
     table: Text | None = None
     quote: Text = Field(description="The row or sentence as printed in the source.")
 
+    @property
+    def cited(self) -> str:
+        """The citation in words, written the same wherever it is shown: document, section,
+        table, and what kind of document it is."""
+        table = f", {self.table}" if self.table else ""
+        return f"{self.document}, section '{self.section}'{table} ({self.description})"
+
 
 class DoseRange(_Strict):
     """An inclusive range in one dose unit, such as 0.3 to 0.5 mg/kg/h."""

@@ -214,9 +214,7 @@ class DoseCalcApp(App[None]):
             SourceScreen(
                 "\n".join(
                     [
-                        f"{source.document}: {source.description}",
-                        f"Section '{source.section}'"
-                        + (f", {source.table}" if source.table else ""),
+                        source.cited,
                         "",
                         f'"{source.quote}"',
                         "",

@@ -1,0 +1,96 @@
+"""The audit's exact decisions: rows near a threshold on exact fractions, by `check`'s own
+rules, and every unusual row by `check` itself, once per distinct row."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import replace
+from fractions import Fraction
+
+from dosecalc.clinical.audit.cells import CANONICAL, FORMS, Readers, is_given_cell, remember
+from dosecalc.clinical.audit.outcome import Outcome, decided, outcome_of, warning_text
+from dosecalc.clinical.check import check, verdict_of
+from dosecalc.foundation.errors import InputError
+from dosecalc.foundation.units import named_unit, registry
+from dosecalc.patient.body import WEIGHT_LIMITS_KG, body_figure, weight_warnings
+from dosecalc.ruleset.kinds import DoseForm
+from dosecalc.ruleset.loader import RuleSet
+
+
+class ExactDecision:
+    """Decides a row the hot path read but found near a threshold, on exact fractions."""
+
+    def __init__(self, rule_set: RuleSet, readers: Readers) -> None:
+        self._rule_set = rule_set
+        self._readers = readers
+
+    def decide(
+        self, weight: object, dose: object, concentration: object, *, rule: int, form: int
+    ) -> Outcome | None:
+        """A row near a threshold, decided on exact fractions by `check`'s own rules.
+
+        None when the weight is out of bounds: only `check` gives that error.
+        """
+        entered = self._readers.weights.exact(weight)
+        if not WEIGHT_LIMITS_KG[0] <= entered <= WEIGHT_LIMITS_KG[1]:
+            return None
+        kg = body_figure(registry().Quantity(entered, named_unit("kg"))).magnitude
+        amount = self._readers.doses.exact(dose)
+        match FORMS[form]:
+            case "absolute-rate":
+                value = amount / kg
+            case "pump-rate":
+                value = amount * self._readers.concentrations.exact(concentration) / kg
+            case "volume":
+                value = amount * self._readers.concentrations.exact(concentration)
+            case _:
+                value = amount
+        return replace(self._decision(rule, FORMS[form], value), warnings=self._warnings(kg))
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019  # one per stream
+    def _decision(self, rule: int, form: DoseForm, value: Fraction) -> Outcome:
+        regimen = self._rule_set.regimens[rule]
+        low, high = regimen.dose.quantities()
+        canonical = CANONICAL["weight-based-rate" if regimen.regimen_kind.per_kg else "fixed-dose"]
+        dose = registry().Quantity(value, named_unit(canonical)).to(low.units)
+        return decided(verdict_of(dose, low, high), form, dose, low, high)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019
+    def _warnings(self, kg: Fraction) -> str:
+        return warning_text(
+            w.code for w in weight_warnings(registry().Quantity(kg, named_unit("kg")))
+        )
+
+
+class CheckedRows:
+    """`check` on one row, once per distinct row of text cells (up to `REMEMBERED` kept)."""
+
+    def __init__(self, rule_set: RuleSet) -> None:
+        self._rule_set = rule_set
+        self._checked: dict[tuple[object, ...], Outcome] = {}
+
+    def outcome(self, cells: Sequence[object]) -> Outcome:
+        """The output cells `check` gives for a row of input cells, in `INPUT_COLUMNS` order."""
+        key = tuple(cells) if all(isinstance(cell, str) for cell in cells) else None
+        if key is not None and key in self._checked:
+            return self._checked[key]
+        weight, regimen, dose, concentration, height, sex, basis = cells
+        try:
+            outcome = outcome_of(
+                check(
+                    weight=weight,
+                    regimen=regimen,  # type: ignore[arg-type]  # check refuses a non-text one
+                    dose=dose,
+                    concentration=concentration,
+                    height=height,
+                    sex=sex,  # type: ignore[arg-type]
+                    basis=basis if is_given_cell(basis) else "actual",  # type: ignore[arg-type]
+                    rules=self._rule_set,
+                )
+            )
+        except InputError as error:
+            outcome = Outcome(error=str(error))
+        if key is not None:
+            remember(self._checked, key, outcome)
+        return outcome

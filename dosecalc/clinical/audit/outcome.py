@@ -1,0 +1,168 @@
+"""What an audit says of its rows: the output cells, their texts, and the summary counts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Final, TypeAlias
+
+import numpy as np
+
+from dosecalc.clinical.audit.cells import Column, FloatArray, IndexArray, TextArray
+from dosecalc.clinical.check import ENTRY_ERROR_RATIO, SLIPS, fitting_slips, is_far_out
+from dosecalc.clinical.result import CheckResult, Verdict
+from dosecalc.foundation.display import magnitude, unit_ucum
+from dosecalc.foundation.units import Quantity
+from dosecalc.ruleset.kinds import DoseForm
+
+OUTPUT_COLUMNS: Final = (
+    "verdict",
+    "dose_in_rule_units",
+    "rule_unit",
+    "probable_entry_error",
+    "warnings",
+    "hard_limit",
+    "error",
+)
+VERDICTS: Final[tuple[Verdict, ...]] = ("below", "within", "above")
+
+Audited: TypeAlias = dict[str, FloatArray | TextArray]
+"""The output columns of an audit, by name (see `audit`)."""
+
+
+@dataclass
+class AuditSummary:
+    """Counts over an audit: rows, each verdict, probable entry errors and bad rows."""
+
+    rows: int = 0
+    verdicts: dict[Verdict, int] = field(default_factory=lambda: dict.fromkeys(VERDICTS, 0))
+    entry_errors: int = 0
+    bad_rows: int = 0
+
+    def add(self, audited: Mapping[str, Column]) -> None:
+        """Count the output columns of one audited chunk."""
+        verdicts = list(audited["verdict"])
+        self.rows += len(verdicts)
+        for verdict in VERDICTS:
+            self.verdicts[verdict] += verdicts.count(verdict)
+        self.entry_errors += sum(1 for text in audited["probable_entry_error"] if text)
+        self.bad_rows += sum(1 for text in audited["error"] if text)
+
+    def lines(self) -> list[str]:
+        """The summary in words, one count a line."""
+        return [
+            f"{self.rows:,} rows audited",
+            *(f"{count:,} {verdict} the range" for verdict, count in self.verdicts.items()),
+            f"{self.entry_errors:,} probable entry errors",
+            f"{self.bad_rows:,} rows not checked (their error column says why)",
+        ]
+
+
+def entry_text(key: int) -> str:
+    """The entry error of a hot-path key: verdict, far out, and a bit per fitting slip."""
+    verdict, far, slips = VERDICTS[key >> (len(SLIPS) + 1)], (key >> len(SLIPS)) & 1, key
+    sign = "÷" if verdict == "above" else "×"
+    fitting = [
+        (slip, f"{sign} {factor}")
+        for bit, (factor, slip, *_) in enumerate(SLIPS)
+        if slips >> bit & 1
+    ]
+    return entry_error_text(verdict, bool(far), fitting)
+
+
+def warnings_text(key: int) -> str:
+    """The warnings of a hot-path key: a bit per weight warning."""
+    codes = ("low-weight", "high-weight", "possible-lb-kg-mix-up")
+    return warning_text(code for bit, code in enumerate(codes) if key >> bit & 1)
+
+
+def entry_error_text(verdict: Verdict, far: bool, slips: Sequence[tuple[str, str]]) -> str:
+    """A probable entry error in a few words: how far out, and which slips fit; or ''."""
+    parts = []
+    if far:
+        parts.append(
+            f"{ENTRY_ERROR_RATIO} or more times the upper bound"
+            if verdict == "above"
+            else f"1/{ENTRY_ERROR_RATIO} or less of the lower bound"
+        )
+    parts.extend(f"possibly {slip} ({factor})" for slip, factor in slips)
+    return "; ".join(parts)
+
+
+def warning_text(codes: Iterable[str]) -> str:
+    """Warning codes, as in `DoseWarning.code`, joined for one cell."""
+    return "; ".join(codes)
+
+
+def texts(keys: IndexArray, text: Callable[[int], str]) -> TextArray:
+    """Each key's text, made once per distinct key."""
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    return np.array([text(int(key)) for key in distinct], dtype=object)[inverse]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The output cells of one row decided by `check`."""
+
+    verdict: str = ""
+    dose_in_rule_units: float = math.nan
+    rule_unit: str = ""
+    probable_entry_error: str = ""
+    warnings: str = ""
+    hard_limit: str = ""
+    error: str = ""
+
+
+def outcome_of(result: CheckResult) -> Outcome:
+    """The output cells of a row `check` decided."""
+    low, high = result.range.low, result.range.high
+    return replace(
+        decided(result.verdict, result.form, result.in_rule_units, low, high),
+        warnings=warning_text(warning.code for warning in result.warnings),
+        hard_limit=result.hard_limit or "",
+    )
+
+
+def decided(
+    verdict: Verdict, form: DoseForm, dose: Quantity, low: Quantity, high: Quantity
+) -> Outcome:
+    """Verdict, value and entry error of a dose in the rule's unit, by `check`'s rules."""
+    sign = "÷" if verdict == "above" else "×"
+    slips = [
+        (slip, f"{sign} {factor}")
+        for factor, slip, _ in fitting_slips(verdict, form, dose, low, high)
+    ]
+    return Outcome(
+        verdict=verdict,
+        dose_in_rule_units=float(magnitude(dose)),
+        rule_unit=unit_ucum(dose.units),
+        probable_entry_error=entry_error_text(verdict, is_far_out(verdict, dose, low, high), slips),
+    )
+
+
+@dataclass
+class Output:
+    """The output columns of one chunk, filled row by row or by masks."""
+
+    verdict: TextArray
+    dose_in_rule_units: FloatArray
+    rule_unit: TextArray
+    probable_entry_error: TextArray
+    warnings: TextArray
+    hard_limit: TextArray
+    error: TextArray
+
+    @classmethod
+    def empty(cls, rows: int) -> Output:
+        def text() -> TextArray:
+            return np.full(rows, "", dtype=object)
+
+        return cls(text(), np.full(rows, np.nan), text(), text(), text(), text(), text())
+
+    def fill(self, row: int, outcome: Outcome) -> None:
+        for name in OUTPUT_COLUMNS:
+            getattr(self, name)[row] = getattr(outcome, name)
+
+    def as_dict(self) -> Audited:
+        return {name: getattr(self, name) for name in OUTPUT_COLUMNS}
