@@ -25,7 +25,7 @@ import dosecalc
 from dosecalc.foundation.display import magnitude
 from dosecalc.reports.formats import render_check
 
-LIBRARY = Path(__file__).parent / "data" / "hospital-library"
+LIBRARY = Path(__file__).parent.parent / "examples" / "hospital-library"
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from dosecalc.foundation.display import magnitude
 from dosecalc.foundation.units import DoseUnit, named_unit, parse_dose_unit, registry
 from dosecalc.ruleset.kinds import FORMS, KINDS, DoseForm, KindName
 
-LIBRARY = Path(__file__).parent / "data" / "hospital-library"
+LIBRARY = Path(__file__).parent.parent / "examples" / "hospital-library"
 BY_KIND = {
     "absolute-rate": "fictivane-sc-driver",
     "weight-based-rate": "fictivane-iv",

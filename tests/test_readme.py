@@ -127,7 +127,7 @@ def test_each_readme_command_runs_as_written_and_gives_what_its_comment_says(
     assert "Traceback" not in run.stderr
     for figures in re.findall(r"\d[\d.,]* to [\d.,]+ [\w/]+", comment):
         assert figures in run.stdout, figures
-    if verdict := re.search(r"\b([A-Z]+ the range)", comment):
+    if verdict := re.search(r"\b([A-Z]+ (?:the range|THE HARD LIMIT))", comment):
         assert f"Verdict: {verdict[1]}" in run.stdout
     if "-o audited.csv" in command:
         audited = _columns(tmp_path / "audited.csv")
