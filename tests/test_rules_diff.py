@@ -4,6 +4,7 @@ which past orders it changes. The expected sentences and verdicts are worked by 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -372,12 +373,15 @@ def test_impact_lists_an_order_that_a_new_regimen_lets_be_checked(tmp_path):
 # --- The command ---
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "dosecalc", "rules", "diff", *args],
         capture_output=True,
         text=True,
         input=stdin,
+        cwd=cwd,
         check=False,
     )
 
@@ -426,3 +430,18 @@ def test_an_orders_file_that_cannot_be_audited_is_an_error(narrowed, tmp_path):
     result = run(str(old), str(new), "--impact", str(tmp_path / "bad.csv"))
     assert (result.returncode, result.stdout) == (2, "")
     assert "no 'regimen' column" in result.stderr
+
+
+@pytest.mark.subprocess
+def test_the_readme_states_the_impact_its_example_has(tmp_path):
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    [(command, stated)] = re.findall(
+        r"^dosecalc rules diff (.*--impact.*?)\s+# exit 1: .*'(.*orders change outcome)'$",
+        readme,
+        flags=re.MULTILINE,
+    )
+    result = run(*command.split(), cwd=REPO)
+    assert result.returncode == 1
+    assert f"\n{stated}: " in result.stdout
