@@ -220,6 +220,52 @@ def test_a_regimen_added_removed_or_renamed_is_said(tmp_path):
     ]
 
 
+def test_a_rename_that_keeps_the_old_id_as_an_alias_says_the_old_id_still_finds_it(tmp_path):
+    [regimen] = load_rules(rule_folder(tmp_path, "old")).regimens
+    renamed = regimen.model_copy(update={"id": "iv-continuous", "aliases": ["iv", "iv-infusion"]})
+    assert [c.text for c in diff_regimens([regimen], [renamed])] == [
+        "iv-continuous: renamed from 'iv-infusion' (same drug, route and label); "
+        "'iv-infusion' still finds it",
+        "iv-continuous: aliases added 'iv-infusion' (now 'iv', 'iv-infusion')",
+    ]
+
+
+def test_an_amount_in_another_unit_is_converted_and_a_kind_change_is_not(tmp_path):
+    [regimen] = load_rules(rule_folder(tmp_path, "old")).regimens
+    before = regimen.model_copy(update={"max_per_24h": schema.Amount(value=2400, unit="mg")})
+    after = regimen.model_copy(update={"max_per_24h": schema.Amount(value="2.4", unit="g")})
+    # 2.4 g × 1,000 = 2,400 mg.
+    assert [c.text for c in diff_regimens([before], [after])] == [
+        "iv-infusion: maximum per 24 hours 2,400 mg → 2.4 g (the same once converted)"
+    ]
+    fixed = regimen.model_copy(
+        update={"kind": "fixed-dose", "dose": DoseRange(low=25, high=50, unit="mg")}
+    )
+    assert [c.text for c in diff_regimens([regimen], [fixed])] == [
+        "iv-infusion: kind 'weight-based-rate' → 'fixed-dose'",
+        "iv-infusion: dose range 0.3 to 0.5 mg/kg/hr → 25 to 50 mg (the unit changed from "
+        "mg/kg/hr to mg: a different kind of dose, not comparable)",
+    ]
+
+
+def test_a_file_added_or_removed_is_said_with_its_version_and_sha256(tmp_path):
+    old = rule_folder(tmp_path, "old")
+    new = rule_folder(tmp_path, "new")
+    (new / "more.toml").write_text(
+        'schema_version = 1\nversion = "2.0"\n' + SUBLINGUAL.format(id="sl"), encoding="utf-8"
+    )
+    more = load_rules(new).files[1]
+    forwards = diff(load_rules(old), load_rules(new)).changes
+    assert [c.text for c in forwards] == [
+        f"more.toml: file added (version 2.0, sha256 {more.sha256})",
+        "sl: regimen added: ketamine, sublingual or buccal ('Sublingual/Buccal'), 25 to 50 mg "
+        "('fixed-dose')",
+    ]
+    backwards = diff(load_rules(new), load_rules(old)).changes
+    assert backwards[0].text == f"more.toml: file removed (version 2.0, sha256 {more.sha256})"
+    assert "added: sl; removed: none." in diff(load_rules(old), load_rules(new)).summary()
+
+
 def test_a_file_edited_without_a_version_bump_is_said_to_need_one(tmp_path):
     old, new = rule_folder(tmp_path, "old"), rule_folder(tmp_path, "new", high="0.6")
     changes = diff(load_rules(old), load_rules(new)).changes
@@ -445,3 +491,22 @@ def test_the_readme_states_the_impact_its_example_has(tmp_path):
     result = run(*command.split(), cwd=REPO)
     assert result.returncode == 1
     assert f"\n{stated}: " in result.stdout
+
+
+def test_the_command_in_process_prints_the_diff_and_the_impact(narrowed, run_cli):
+    old, new, orders = narrowed
+    code, out, err = run_cli("rules", "diff", str(old), str(new), "--impact", str(orders))
+    assert (code, err) == (1, "")
+    assert f"\nImpact on the orders in {orders}:\nrow 1 (" in out
+    code, out, _ = run_cli("rules", "diff", str(old), str(new), "--impact", str(orders), "--json")
+    assert code == 1
+    [first, *_] = json.loads(out)["impact"]["changed"]
+    assert (first["row"], first["order"]) == (
+        1,
+        {"weight": "70 kg", "regimen": "iv", "dose": "0.45 mg/kg/hr"},
+    )
+    assert (first["old"]["verdict"], first["new"]["verdict"]) == ("within", "above")
+    assert first["old"]["error"] == first["new"]["error"] == ""
+    code, out, _ = run_cli("rules", "diff", str(old), str(old), "--impact", str(orders))
+    assert code == 0
+    assert out.endswith("\nNo order of 7 changes outcome.\n")

@@ -264,10 +264,9 @@ def _range_text(old: DoseRange, new: DoseRange) -> str:
 
 
 def _moved(old: Quantity, new: Quantity) -> str:
-    """``2,400 mg → 2,000 mg (lowered by 400 mg)``; in another unit, converted."""
+    """``2,400 mg → 2,000 mg (lowered by 400 mg)``; in another unit, converted (an amount
+    or a concentration keeps its dimension, which the schema checks)."""
     said = f"{format_exact(old)} → {format_exact(new)}"
-    if dimension_of(old.units) != dimension_of(new.units):
-        return f"{said} (not comparable)"
     converted = new.to(old.units)
     difference = converted - old
     if magnitude(difference) == 0:
@@ -313,18 +312,16 @@ def _shown(value: object) -> str:
             return format_exact(_quantity(value))
         case list():
             return ", ".join(_shown(item) for item in value) if value else "none"
-        case str():
-            return f"'{value}'"
         case dt.date():
             return value.isoformat()
-        case _:
-            return str(value)
+        case _:  # text, and the kind
+            return f"'{value}'"
 
 
 def _plain(value: object) -> JsonValue:
     """A rule value as JSON: numbers exact where the file's decimal allows, dates ISO."""
     match value:
-        case None | bool() | int() | str():
+        case None | bool() | int():
             return value
         case Decimal():
             return int(value) if value == value.to_integral_value() else float(value)
@@ -334,7 +331,7 @@ def _plain(value: object) -> JsonValue:
             return {name: _plain(getattr(value, name)) for name in type(value).model_fields}
         case list() | tuple():
             return [_plain(item) for item in value]
-        case _:
+        case _:  # text, and the kind
             return str(value)
 
 
