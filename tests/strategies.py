@@ -405,3 +405,148 @@ def checked_orders(draw):
 
 # How a person separates a number from its unit: not at all, a space, or two.
 unit_gaps = st.sampled_from(["", " ", "  "])
+
+
+# --- Regimens, as rule files hold them, and single-field edits of them (for `rules diff`). ---
+
+_RULE_IDS = ["iv-infusion", "sublingual-buccal", "sc-infusion", "oral", "iv-bolus", "buccal-low"]
+_WORDS = st.text(alphabet="abcdefghij ", min_size=1, max_size=12).map(str.strip).filter(bool)
+_RATE_UNITS = ["mg/kg/h", "mg/kg/hr", "mcg/kg/min", "mg/kg/day", "g/kg/h"]
+_AMOUNT_UNITS = ["mg", "mcg", "g"]
+
+
+@st.composite
+def rule_decimals(draw, low: Decimal = Decimal("0.000001")):
+    """A value as a rule file may hold it: up to 6 decimals, up to 1,000,000."""
+    places = draw(st.integers(min_value=0, max_value=6))
+    floor = max(low, Decimal(1).scaleb(-places))
+    return draw(st.decimals(min_value=floor, max_value=Decimal(1_000_000), places=places))
+
+
+@st.composite
+def rule_ranges(draw, units=_RATE_UNITS):
+    """A dose range (low, high, unit) in one of ``units``, low not above high."""
+    from dosecalc.ruleset.schema import DoseRange
+
+    low, high = sorted([draw(rule_decimals()), draw(rule_decimals())])
+    return DoseRange(low=low, high=high, unit=draw(st.sampled_from(units)))
+
+
+_UNITS_OF_KIND = {
+    "weight-based-rate": _RATE_UNITS,
+    "absolute-rate": ["mg/h", "mg/24 h", "mcg/h"],
+    "weight-based-dose": ["mg/kg", "mcg/kg"],
+    "fixed-dose": _AMOUNT_UNITS,
+}
+
+
+def _units_of(kind: str) -> list[str]:
+    return _UNITS_OF_KIND[kind]
+
+
+def hard_limits(units):
+    """Hard limits in one of ``units``, with their citation."""
+    from dosecalc.ruleset.schema import HardLimits
+
+    return st.builds(
+        lambda limits, source: HardLimits(**limits.model_dump(), source=source),
+        rule_ranges(units),
+        citations(),
+    )
+
+
+@st.composite
+def citations(draw):
+    from dosecalc.ruleset.schema import Citation
+
+    return Citation(
+        document=draw(_WORDS),
+        description=draw(_WORDS),
+        section=draw(_WORDS),
+        table=draw(st.none() | _WORDS),
+        quote=draw(_WORDS),
+    )
+
+
+def amounts():
+    from dosecalc.ruleset.schema import Amount
+
+    return st.builds(
+        Amount, value=rule_decimals(), unit=st.sampled_from(_AMOUNT_UNITS), source=citations()
+    )
+
+
+def concentrations():
+    from dosecalc.ruleset.schema import Concentration
+
+    return st.builds(
+        Concentration,
+        value=rule_decimals(),
+        unit=st.sampled_from(["mg/mL", "mcg/mL", "g/L"]),
+        source=citations(),
+    )
+
+
+_word_lists = st.lists(_WORDS, max_size=4, unique=True)
+
+# For each field of `Regimen`, the values it may take, given the regimen (a range is in a unit
+# of the regimen's kind). tests/test_rules_diff.py checks that every field is here.
+REGIMEN_FIELD_VALUES = {
+    "id": lambda r: st.sampled_from(_RULE_IDS),
+    "aliases": lambda r: st.lists(st.sampled_from(["a", "b", "c", "iv", "sl"]), unique=True),
+    "drug": lambda r: _WORDS,
+    "route": lambda r: _WORDS,
+    "label": lambda r: _WORDS,
+    "kind": lambda r: st.sampled_from(sorted(_UNITS_OF_KIND)),
+    "dose": lambda r: rule_ranges(_units_of(r.kind)),
+    "side_effects": lambda r: _word_lists.filter(bool),
+    "supervision": lambda r: _WORDS,
+    "source": lambda r: citations(),
+    "source_does_not_specify": lambda r: _word_lists,
+    "hard_limits": lambda r: st.none() | hard_limits(_units_of(r.kind)),
+    "max_per_24h": lambda r: st.none() | amounts(),
+    "standard_concentrations": lambda r: st.lists(concentrations(), max_size=3),
+    "reviewed_by": lambda r: st.none() | _WORDS,
+    "review_date": lambda r: st.none() | st.dates(),
+}
+
+
+@st.composite
+def rule_regimens(draw):
+    """A regimen, its optional fields set or not (the limits set by `model_copy`, which
+    does not check them against the range: a diff compares what files hold)."""
+    from dosecalc.ruleset.schema import Regimen
+
+    kind = draw(st.sampled_from(sorted(_UNITS_OF_KIND)))
+    regimen = Regimen(
+        id=draw(st.sampled_from(_RULE_IDS)),
+        drug=draw(_WORDS),
+        route=draw(_WORDS),
+        label=draw(_WORDS),
+        kind=kind,
+        dose=draw(rule_ranges(_units_of(kind))),
+        side_effects=draw(_word_lists.filter(bool)),
+        supervision=draw(_WORDS),
+        source=draw(citations()),
+        source_does_not_specify=draw(_word_lists),
+    )
+    optional = ["hard_limits", "max_per_24h", "standard_concentrations", "reviewed_by"]
+    chosen = draw(st.lists(st.sampled_from([*optional, "review_date"]), unique=True))
+    return regimen.model_copy(
+        update={name: draw(REGIMEN_FIELD_VALUES[name](regimen)) for name in chosen}
+    )
+
+
+@st.composite
+def regimen_edits(draw):
+    """A regimen, the name of one of its fields, and a different value for that field."""
+    regimen = draw(rule_regimens())
+    name = draw(st.sampled_from(sorted(REGIMEN_FIELD_VALUES)))
+    value = draw(REGIMEN_FIELD_VALUES[name](regimen).filter(lambda v: v != getattr(regimen, name)))
+    return regimen, name, value
+
+
+@st.composite
+def regimen_lists(draw):
+    """Regimens with distinct ids, as a rule set holds them."""
+    return draw(st.lists(rule_regimens(), max_size=4, unique_by=lambda r: r.id))

@@ -95,7 +95,9 @@ def test_an_infusion_whose_range_can_pass_the_maximum_per_24_hours_warns(library
     assert [w.code for w in result.warnings] == ["above-max-per-24h"]
     assert "the top of the range is, at 336 mg per 24 hours" in result.warnings[0].message
     # 62.5 kg: 0.2 × 62.5 × 24 = 300 mg, exactly the maximum: no warning.
-    assert dosecalc.calculate(weight="62.5 kg", regimen="fictivane-iv", rules=library).warnings == []
+    assert (
+        dosecalc.calculate(weight="62.5 kg", regimen="fictivane-iv", rules=library).warnings == []
+    )
 
 
 def test_a_concentration_that_is_not_standard_warns_and_a_standard_one_in_any_unit_does_not(
@@ -128,7 +130,10 @@ def test_a_dose_per_kg_gives_the_dose_and_the_doses_the_maximum_holds(library):
         "200 mg ÷ 70 mg = 2.85 (rounded down), so 2 whole doses at the high end"
     ) in result.notes[0]
     checked = dosecalc.check(
-        weight="70 kg", regimen="fictivane-bolus", dose="5 mL", concentration="10 mg/mL",
+        weight="70 kg",
+        regimen="fictivane-bolus",
+        dose="5 mL",
+        concentration="10 mg/mL",
         rules=library,
     )
     # 5 mL × 10 mg/mL = 50 mg; ÷ 70 kg = 0.714 mg/kg (rounded), within 0.5 to 1.

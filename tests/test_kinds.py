@@ -152,6 +152,6 @@ def test_a_rate_per_day_is_read_and_shown_per_24_hours_as_written():
     parsed = dosecalc.parse_dose("30 mg/24 h")
     assert parsed.unit == DoseUnit("milligram", None, "day")
     assert magnitude(parsed.quantity) == 30
-    assert dosecalc.check(
-        regimen="driver", dose="30 mg/24 h", rules=LIBRARY
-    ).display["proposed"] == ("30 mg/24 hr")
+    assert dosecalc.check(regimen="driver", dose="30 mg/24 h", rules=LIBRARY).display[
+        "proposed"
+    ] == ("30 mg/24 hr")

@@ -1,10 +1,10 @@
 """The ``dosecalc`` command line. It parses arguments and prints; no dose logic.
 
 Exit codes: 0 success (a check's verdict, whatever it is, is not an error);
-2 bad input, bad arguments or an invalid rule folder (one message on stderr,
-nothing on stdout); 3 with ``check --strict`` when the verdict is not
-"within"; 70 an unexpected internal error (a short message; ``--debug``
-shows the traceback).
+1 with ``rules diff`` when the rule sets differ (as ``diff`` does); 2 bad input,
+bad arguments or an invalid rule folder (one message on stderr, nothing on
+stdout); 3 with ``check --strict`` when the verdict is not "within"; 70 an
+unexpected internal error (a short message; ``--debug`` shows the traceback).
 
 The clinical core (pint, pydantic) is imported by the commands that use it, when
 they run: ``dosecalc tui`` paints the app's disclaimer before it loads.
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from dosecalc.reports.audit_file import OutputFormat
 
 EXIT_OK: Final = 0
+EXIT_DIFFERENT: Final = 1
 EXIT_BAD_INPUT: Final = 2
 EXIT_NOT_WITHIN: Final = 3
 EXIT_INTERNAL_ERROR: Final = 70
@@ -290,6 +291,32 @@ def _rules(args: argparse.Namespace) -> Outcome:
     return Outcome(_list_rules(load_rules(args.rules)))
 
 
+def _rules_diff(args: argparse.Namespace) -> Outcome:
+    """``rules diff OLD NEW``: exit 0 when nothing changed, 1 when anything did (as ``diff``)."""
+    from dosecalc.ruleset.diff import diff
+
+    old, new = load_rules(args.old), load_rules(args.new)
+    changes = diff(old, new)
+    impact = None
+    if args.impact is not None:
+        from dosecalc.reports.audit_file import utf8_lines
+        from dosecalc.reports.impact import impact as impact_of
+
+        with _opened(args.impact) as binary:
+            impact = impact_of(utf8_lines(binary), old, new)
+    differ = bool(changes.changes) or (impact is not None and bool(impact.changes))
+    code = EXIT_DIFFERENT if differ else EXIT_OK
+    if args.json:
+        document: dict[str, object] = {**changes.as_json()}
+        if impact is not None:
+            document["impact"] = impact.as_json()
+        return Outcome(to_json(document), code)
+    lines = changes.lines()
+    if impact is not None:
+        lines += ["", f"Impact on the orders in {args.impact}:", *impact.lines()]
+    return Outcome("\n".join(lines) + "\n", code)
+
+
 def _list_rules(rule_set: RuleSet) -> str:
     from dosecalc.clinical.limits import limit_lines, reviewed
     from dosecalc.foundation.display import format_range
@@ -316,6 +343,7 @@ def _list_rules(rule_set: RuleSet) -> str:
 
 EXIT_CODES: Final = """exit codes:
   0   success (a check's verdict, whatever it is, is not an error)
+  1   rules diff: the rule sets differ, or an order's outcome changes (as diff does)
   2   bad input, bad arguments or an invalid rule folder (one message on stderr)
   3   check --strict: the verdict is not 'within'
   70  an unexpected internal error (--debug shows the traceback)
@@ -431,6 +459,26 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--check", metavar="DIR", help="validate DIR; exit 0 if valid, 2 if not")
     rules.add_argument("--schema", action="store_true", help="print the rule files' JSON Schema")
     rules.set_defaults(handler=_rules)
+    rules_commands = rules.add_subparsers(dest="rules_command", metavar="COMMAND")
+    rules_diff = rules_commands.add_parser(
+        "diff",
+        parents=[common],
+        help="what changed between two rule folders, in words a reviewer signs",
+        description="What changed from the rule folder OLD to NEW: each file's version and "
+        "SHA-256, and per regimen every field (ranges, limits, concentrations, side effects, "
+        "source, review). With --impact, the orders of a CSV file (as 'dosecalc audit' reads "
+        "it) audited under both, and every order whose outcome changes. Exit 0 when nothing "
+        "changes, 1 when anything does, 2 when a folder or the file cannot be read.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rules_diff.add_argument("old", metavar="OLD", help="the rule folder in force")
+    rules_diff.add_argument("new", metavar="NEW", help="the rule folder proposed")
+    rules_diff.add_argument(
+        "--impact", metavar="ORDERS", help="past orders, as CSV with a header ('-' for stdin)"
+    )
+    rules_diff.add_argument("--json", action="store_true", help="the changes as JSON")
+    rules_diff.set_defaults(handler=_rules_diff)
     return parser
 
 

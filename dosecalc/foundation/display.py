@@ -364,6 +364,14 @@ def format_range(low: Quantity, high: Quantity) -> str:
     return range_text(low_shown, high_shown, unit_display(low.units))
 
 
+def format_exact_range(low: Quantity, high: Quantity) -> str:
+    """``0.3 to 0.5 mg/kg/hr``: a range as a rule file writes it, every decimal shown, so that
+    two bounds that differ never read alike (for rule values, which have a finite decimal form)."""
+    high_value = magnitude(high.to(low.units))
+    numbers = (format_number(v, decimals=exact_places(v)) for v in (magnitude(low), high_value))
+    return f"{' to '.join(numbers)} {unit_display(low.units)}"
+
+
 def operand(quantity: Quantity) -> str:
     """A quantity as an operand of a line of working: "2 mg/mL", or "(50 mg in 3 mL)"."""
     text = format_exact(quantity)

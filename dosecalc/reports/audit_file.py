@@ -60,6 +60,33 @@ def audit_file(
     `InputError` for a file that cannot be audited: no header, a missing
     required column, text that is not UTF-8 or CSV.
     """
+    header, chunks = audited_chunks(
+        source, (rule_set,), chunk_rows=chunk_rows, chunk_characters=chunk_characters
+    )
+    write = _writer(destination, header, output_format)
+    summary = AuditSummary()
+    if on_progress is not None:
+        on_progress(0)  # the header is written
+    for cells, (audited,) in chunks:
+        write(cells, audited)
+        summary.add(audited)
+        if on_progress is not None:
+            on_progress(summary.rows)
+    return summary
+
+
+def audited_chunks(
+    source: Iterable[str],
+    rule_sets: Sequence[RuleSet],
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    chunk_characters: int = CHUNK_CHARACTERS,
+) -> tuple[list[str], Iterator[tuple[list[list[str]], list[Audited]]]]:
+    """The CSV ``source``'s header, and its records a chunk at a time, each chunk audited
+    against every rule set in ``rule_sets`` (one `Auditor` each, for the whole stream).
+
+    The header is read and checked at once: raises `InputError` as `audit_file` does.
+    """
     records = _records(source)
     header = next(records, None)
     if header is None:
@@ -70,24 +97,21 @@ def audit_file(
             f"with at least {', '.join(REQUIRED_COLUMNS)}",
         )
     check_header(header)
-    write = _writer(destination, header, output_format)
-    auditor = Auditor(rule_set)
-    summary = AuditSummary()
-    if on_progress is not None:
-        on_progress(0)  # the header is written
-    for chunk in _chunks(records, chunk_rows, chunk_characters):
-        cells, misshapen = _fit(chunk, len(header))
-        columns = dict(zip(header, zip(*cells, strict=True), strict=True))
-        audited = auditor.columns(columns)
-        for row, problem in misshapen.items():
-            for name in OUTPUT_COLUMNS:
-                audited[name][row] = math.nan if name == "dose_in_rule_units" else ""
-            audited["error"][row] = problem
-        write(cells, audited)
-        summary.add(audited)
-        if on_progress is not None:
-            on_progress(summary.rows)
-    return summary
+    auditors = [Auditor(rule_set) for rule_set in rule_sets]
+
+    def chunks() -> Iterator[tuple[list[list[str]], list[Audited]]]:
+        for chunk in _chunks(records, chunk_rows, chunk_characters):
+            cells, misshapen = _fit(chunk, len(header))
+            columns = dict(zip(header, zip(*cells, strict=True), strict=True))
+            outputs = [auditor.columns(columns) for auditor in auditors]
+            for audited in outputs:
+                for row, problem in misshapen.items():
+                    for name in OUTPUT_COLUMNS:
+                        audited[name][row] = math.nan if name == "dose_in_rule_units" else ""
+                    audited["error"][row] = problem
+            yield cells, outputs
+
+    return header, chunks()
 
 
 def _chunks(records: Iterator[list[str]], rows: int, characters: int) -> Iterator[list[list[str]]]:
