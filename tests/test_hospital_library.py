@@ -296,3 +296,29 @@ def test_an_audit_adds_a_hard_limit_column(library):
     written = io.StringIO()
     csv.writer(written).writerows(zip(*([k, *v] for k, v in audited.items()), strict=True))
     assert "hard_limit" in written.getvalue().splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "regimen", ["fictivane-sc-driver", "fictivane-iv", "fictivane-bolus", "fictivane-oral"]
+)
+def test_every_kind_is_a_valid_fhir_dosage_saying_rate_or_dose_as_its_kind_is(library, regimen):
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.dosage import Dosage
+
+    result = dosecalc.calculate(
+        weight="70 kg", regimen=regimen, concentration="1 mg/mL", rules=library
+    )
+    dosage = result.to_fhir()
+    Dosage.model_validate(dosage)
+    is_rate = result.dose_per_24h is not None
+    elements = {key for entry in dosage["doseAndRate"] for key in entry if key != "type"}
+    assert elements == ({"rateRange"} if is_rate else {"doseRange"})
+    assert ("per dose" in dosage["text"]) == (not is_rate)
+    checked = dosecalc.check(
+        weight="70 kg",
+        regimen=regimen,
+        dose="1000 mL" if not is_rate else "1000 mL/hr",
+        concentration="1 mg/mL",
+        rules=library,
+    )
+    Bundle.model_validate(json.loads(render_check(checked, "fhir")))

@@ -172,19 +172,17 @@ def _text(result: DoseResult) -> str:
 
 
 def _instruction(result: DoseResult) -> str:
+    """``35 to 70 mg per dose, from 0.5 to 1 mg/kg for a dosing weight of 70 kg (3.5 to 7 mL
+    of 10 mg/mL)``: the patient's range, its basis when per kg, and what to deliver."""
     concentration = result.concentration
-    kind = KINDS[result.kind]
-    if result.dosing_weight is None:  # a range not per kg: the weight is not used
-        text = result.dose.display + ("" if kind.is_rate else " per dose")
-        if result.volume is not None and concentration is not None:
-            text += f" ({result.volume.display} of {format_exact(concentration)})"
-        if result.pump_rate is not None and concentration is not None:
-            text += f"; at {format_exact(concentration)}, {result.pump_rate.display}"
-        return text
-    text = (
-        f"{result.dose.display}, from {result.rule_range.display} for a dosing weight of "
-        f"{result.dosing_weight.display}"
-    )
+    text = result.dose.display + ("" if KINDS[result.kind].is_rate else " per dose")
+    if result.dosing_weight is not None:  # a range per kg
+        text += (
+            f", from {result.rule_range.display} for a dosing weight of "
+            f"{result.dosing_weight.display}"
+        )
+    if result.volume is not None and concentration is not None:
+        text += f" ({result.volume.display} of {format_exact(concentration)})"
     if result.pump_rate is not None and concentration is not None:
         text += f"; at {format_exact(concentration)}, {result.pump_rate.display}"
     return text
