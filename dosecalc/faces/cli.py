@@ -128,8 +128,10 @@ def _check(args: argparse.Namespace) -> Outcome:
 def _prepare(args: argparse.Namespace) -> Outcome:
     from dosecalc.clinical.prepare import prepare
 
-    names = ("dose", "stock", "final_volume", "duration", "pump_rate", "regimen", "weight")
-    names += ("height", "sex", "basis", "rules")
+    names = [
+        *("dose", "stock", "final_volume", "duration", "pump_rate"),
+        *("regimen", "weight", "height", "sex", "basis", "rules"),
+    ]
     result = prepare(**{name: getattr(args, name) for name in names})
     return Outcome(render_prepare(result, "json" if args.json else "text"))
 
