@@ -246,7 +246,7 @@ def prepare(
         assert result is not None
         preparations = [
             _preparation(
-                f"{end} end of the range",
+                f"the {end} end of the range",
                 _rate_of(shown, result.dose.low.units),
                 None,
                 timing,

@@ -397,9 +397,8 @@ def _parser() -> argparse.ArgumentParser:
         "--stock", required=True, help='the strength as labelled: "500 mg/10 mL", "100 mg/mL"'
     )
     made_up.add_argument("--final-volume", required=True, help='of the syringe or bag: "50 mL"')
-    timing = made_up.add_mutually_exclusive_group(required=True)
-    timing.add_argument("--duration", help='how long it runs: "24 hr", "12 hours"')
-    timing.add_argument("--pump-rate", help='instead of a duration: "2 mL/hr"')
+    made_up.add_argument("--duration", help='how long it runs: "24 hr", "12 hours"')
+    made_up.add_argument("--pump-rate", help='instead of a duration: "2 mL/hr"')
     made_up.add_argument(
         "--regimen", help="for the patient's range (and to check an order against it)"
     )
