@@ -22,9 +22,13 @@ from conftest import DATA
 from hypothesis import example, given
 from hypothesis import strategies as st
 from test_hand_check import check_line
+from test_tui import DOSE_ON_SCREEN, accept, on_screen, run, type_weight
+from textual.pilot import Pilot
+from textual.widgets import Input
 
 import dosecalc
 from dosecalc.clinical.prepare import OUT_OF_SCOPE, OUTSIDE_CODE, SLIP_CODE
+from dosecalc.faces.tui.screens import CalculatorScreen, PrepareScreen
 from dosecalc.foundation.display import magnitude
 from dosecalc.foundation.units import registry
 
@@ -524,3 +528,77 @@ def test_the_installed_command_prepares_and_refuses_the_impossible(tmp_path):
     )
     assert (refused.returncode, refused.stdout) == (2, "")
     assert "is more than the final volume" in refused.stderr
+
+
+# --- the app ----------------------------------------------------------------------------
+
+
+async def _type(pilot: Pilot[None], field: str, text: str) -> None:
+    box = pilot.app.screen.query_one(f"#prepare-{field}", Input)
+    box.value = ""
+    box.focus()
+    await pilot.press(*text)
+    await pilot.pause()
+
+
+def test_the_app_prepares_for_the_patients_range_and_for_an_order_at_80x24(tmp_path):
+    ranged = dosecalc.prepare(regimen="iv", weight="70 kg", **ORDER)
+    ordered = dosecalc.prepare(dose="30 mg/hr", regimen="iv", weight="70 kg", **ORDER)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, PrepareScreen)
+        assert "Enter the stock strength" in on_screen(pilot)
+        assert not DOSE_ON_SCREEN.search(on_screen(pilot))
+        await _type(pilot, "stock", "500 mg/10 mL")
+        await _type(pilot, "final_volume", "50 mL")
+        await _type(pilot, "duration", "24 hr")
+        text = on_screen(pilot)
+        for preparation in ranged.preparations:
+            assert f"For {preparation.label}:" in text
+            for shown in preparation.display.values():
+                assert shown in text
+        assert OUT_OF_SCOPE in text
+        await _type(pilot, "dose", "30 mg/hr")
+        text = on_screen(pilot)
+        assert "For the order:" in text
+        assert "low end" not in text
+        for shown in ordered.preparations[0].display.values():
+            assert shown in text
+        await _type(pilot, "final_volume", "10 mL")  # 720 mg is 14.4 mL of stock
+        text = on_screen(pilot)
+        assert "is more than the final volume" in text
+        assert "For the order:" not in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, CalculatorScreen)
+
+    run(scenario, tmp_path)
+
+
+def test_without_a_weight_the_app_prepares_an_order_alone(tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        command = next(
+            c
+            for c in pilot.app.get_system_commands(pilot.app.screen)
+            if c.title == "Prepare an infusion"
+        )
+        command.callback()
+        await pilot.pause()
+        for field, text in (
+            ("stock", "50 mg/mL"),
+            ("final_volume", "50 mL"),
+            ("duration", "24 hr"),
+        ):
+            await _type(pilot, field, text)
+        assert "there is no dose to deliver" in on_screen(pilot)
+        await _type(pilot, "dose", "35 mg/hr")
+        text = on_screen(pilot)
+        assert "Stock volume to draw: 16.8 mL" in text
+        assert "not compared with a range" in text
+
+    run(scenario, tmp_path)
