@@ -404,7 +404,7 @@ def _preparation(
     volume_text = format_exact(volume)
     rate_value = magnitude(rate)
     rate_shown = figure(rate_value)
-    rate_text = rate_text or format_exact(rate)
+    rate_text = rate_text or _exact_operand(rate, None)
     amount_value = rate_value * timing.hours
     amount = figure(amount_value)
     stock_value = amount.value / magnitude(strength)
