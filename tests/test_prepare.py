@@ -222,6 +222,21 @@ def test_an_order_24_times_off_the_range_is_flagged_as_a_per_hour_per_day_slip(o
     assert "21 to 35 mg/hr" in message
 
 
+def test_the_report_says_before_any_figure_that_warnings_follow(run_cli):
+    code, out, _ = run_cli(
+        "prepare",
+        "--weight=70 kg",
+        "--regimen=iv",
+        "--dose=840 mg/hr",
+        "--stock=500 mg/10 mL",
+        "--final-volume=500 mL",
+        "--duration=24 hr",
+    )
+    assert code == 0
+    assert "Preparation for the order (2 warnings below)" in out
+    assert out.index("[per-hour-vs-per-24-hours]") < out.index("Out of scope")
+
+
 def test_an_order_within_the_range_raises_no_warning():
     result = dosecalc.prepare(dose="30 mg/hr", regimen="iv", weight="70 kg", **ORDER)
     assert result.warnings == []

@@ -318,9 +318,15 @@ def preparation_rows(preparation: Preparation, result: PrepareResult) -> list[Ro
 def prepare_sections(result: PrepareResult) -> list[Section]:
     """An infusion's preparation, answer first: each preparation, the warnings, what is
     out of scope; then the inputs, notes and the basis."""
+    count = len(result.warnings)
+    marker = f" ({count} warning{'s' if count > 1 else ''} below)" if count else ""
     sections = [
-        Section(f"Preparation for {p.label}", preparation_rows(p, result), half=True)
-        for p in result.preparations
+        Section(
+            f"Preparation for {p.label}{marker if i == 0 else ''}",
+            preparation_rows(p, result),
+            half=True,
+        )
+        for i, p in enumerate(result.preparations)
     ]
     sections += _warnings(result.warnings)
     sections.append(Section("Out of scope", items=[result.out_of_scope], alert=True))
