@@ -31,6 +31,7 @@ _HOMES: Final = {
     "dosecalc.clinical.audit": ("AuditSummary", "audit"),
     "dosecalc.clinical.calculate": ("calculate",),
     "dosecalc.clinical.check": ("check",),
+    "dosecalc.clinical.prepare": ("Preparation", "PrepareResult", "prepare"),
     "dosecalc.clinical.result": (
         "Basis",
         "CheckResult",
@@ -88,6 +89,7 @@ if TYPE_CHECKING:
     from dosecalc.clinical.audit import AuditSummary, audit
     from dosecalc.clinical.calculate import calculate
     from dosecalc.clinical.check import check
+    from dosecalc.clinical.prepare import Preparation, PrepareResult, prepare
     from dosecalc.clinical.result import (
         Basis,
         CheckResult,
@@ -147,6 +149,8 @@ __all__ = [
     "OutOfRangeError",
     "ParseError",
     "Patient",
+    "Preparation",
+    "PrepareResult",
     "QuantityKind",
     "QuantityRange",
     "Regimen",
@@ -164,5 +168,6 @@ __all__ = [
     "load_rules",
     "parse_dose",
     "parse_quantity",
+    "prepare",
     "registry",
 ]

@@ -28,7 +28,7 @@ from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.foundation.text import printable
 from dosecalc.patient.bases import BASES
-from dosecalc.reports.formats import FORMATS, render, render_check, to_json
+from dosecalc.reports.formats import FORMATS, render, render_check, render_prepare, to_json
 from dosecalc.ruleset.loader import RULES_ENV, RuleSet, default_rules_path, load_rules
 
 if TYPE_CHECKING:
@@ -124,6 +124,17 @@ def _check(args: argparse.Namespace) -> Outcome:
     name = "json" if args.json else args.format
     text = render_check(result, name, colour=name == "text" and _colour_wanted())
     return Outcome(text, EXIT_NOT_WITHIN if args.strict and result.verdict != "within" else EXIT_OK)
+
+
+def _prepare(args: argparse.Namespace) -> Outcome:
+    from dosecalc.clinical.prepare import prepare
+
+    names = [
+        *("dose", "stock", "final_volume", "duration", "pump_rate"),
+        *("regimen", "weight", "height", "sex", "basis", "rules"),
+    ]
+    result = prepare(**{name: getattr(args, name) for name in names})
+    return Outcome(render_prepare(result, "json" if args.json else "text"))
 
 
 def _audit(args: argparse.Namespace) -> Outcome:
@@ -400,6 +411,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     order.add_argument("--strict", action="store_true", help="exit 3 unless the dose is within")
     order.set_defaults(handler=_check)
+
+    made_up = command(
+        "prepare",
+        "make up an infusion: amount, stock to draw, diluent, concentration, mL/hr",
+        "The arithmetic of making up an infusion, for an order (--dose) or for each end of "
+        "the patient's range (--regimen and --weight): the drug amount, the stock volume to "
+        "draw, the diluent volume, the final concentration and the pump rate, each with its "
+        "working. Diluent choice, compatibility and stability are out of scope.",
+    )
+    made_up.add_argument(
+        "--dose", help='the order: "35 mg/hr", "840 mg/24 hr", or an amount "840 mg"'
+    )
+    made_up.add_argument(
+        "--stock", required=True, help='the strength as labelled: "500 mg/10 mL", "100 mg/mL"'
+    )
+    made_up.add_argument("--final-volume", required=True, help='of the syringe or bag: "50 mL"')
+    made_up.add_argument("--duration", help='how long it runs: "24 hr", "12 hours"')
+    made_up.add_argument("--pump-rate", help='instead of a duration: "2 mL/hr"')
+    made_up.add_argument(
+        "--regimen", help="for the patient's range (and to check an order against it)"
+    )
+    made_up.add_argument("--weight", help='for the range: "70 kg", "154 lb"')
+    made_up.add_argument("--height", help='for IBW/ABW: "170 cm", "5 ft 7 in"')
+    made_up.add_argument("--sex", help="male or female (for IBW/ABW)")
+    made_up.add_argument("--basis", default="actual", help=f"dosing weight: {', '.join(BASES)}")
+    made_up.add_argument("--json", action="store_true", help="exact values as JSON")
+    made_up.set_defaults(handler=_prepare)
 
     tui = command(
         "tui",

@@ -187,6 +187,10 @@ CONCENTRATION: Final = QuantityKind(
     "concentration", "[mass]/[length]**3", "mg/mL", "'1 mg/mL' or '50 mg/5 mL'"
 )
 
+VOLUME_KIND: Final = QuantityKind("volume", "[length]**3", "mL", "'50 mL' or '0.5 L'")
+DURATION: Final = QuantityKind("duration", "[time]", "hr", "'24 hr', '12 hours' or '30 min'")
+PUMP_RATE: Final = QuantityKind("pump rate", "[length]**3/[time]", "mL/hr", "'2 mL/hr'")
+
 Dimension = tuple[tuple[str, int], ...]
 """A dimension as sorted (base dimension, power) pairs: (("[mass]", 1), ("[time]", -1)).
 
@@ -374,6 +378,32 @@ def parse_dose(value: object, field: str = "dose") -> Dose:
 
 _PER_24_HOURS_RE: Final = re.compile(r"24\s*(?:h|hr|hrs|hours?)", re.IGNORECASE)
 """The one number a rule's unit may hold: a syringe driver's "mg/24 h", exactly a day."""
+
+
+_WRITTEN_RATIO_RE: Final = re.compile(
+    rf"({_NUMBER})\s*({_TERM})\s*(?:/|\bper\b|\bin\b)\s*({_NUMBER})\s*({_TERM})", re.IGNORECASE
+)
+
+
+def ratio_parts(value: object) -> tuple[Quantity, Quantity] | None:
+    """The amount and the "per" quantity of text written as one amount in another
+    ("500 mg/10 mL", "500 mg in 10 mL", "840 mg per 24 hr"), read after `parse_quantity`
+    has accepted it; None for any other entry ("50 mg/mL", a pint Quantity)."""
+    if not isinstance(value, str):
+        return None
+    match = _WRITTEN_RATIO_RE.fullmatch(value.translate(_SPACES).strip())
+    if match is None:
+        return None
+    amount, amount_term, per, per_term = match.groups()
+    try:
+        amount_unit = named_unit(_VOCABULARY[amount_term.lower()])
+        per_unit = named_unit(_VOCABULARY[per_term.lower()])
+    except KeyError:
+        return None
+    return (
+        registry().Quantity(Fraction(amount), amount_unit),
+        registry().Quantity(Fraction(per), per_unit),
+    )
 
 
 def parse_dose_unit(text: str) -> DoseUnit:

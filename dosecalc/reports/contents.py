@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from dosecalc.clinical.check import ratio_text
+from dosecalc.clinical.prepare import Preparation, PrepareResult
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRange
 from dosecalc.foundation.display import ROUNDING_RULE, format_exact
 from dosecalc.patient.body import DoseWarning
@@ -299,3 +300,60 @@ def check_sections(check: CheckResult) -> list[Section]:
         *_closing(check.side_effects, check.supervision, check.notes, half=True),
         Section("Basis (check by hand)", basis_rows(check.basis)),
     ]
+
+
+PREPARATION_LABELS: Final = (
+    ("dose_rate", "Dose rate"),
+    ("duration", "Runs for"),
+    ("amount", "Drug amount"),
+    ("stock_volume", "Stock volume to draw"),
+    ("diluent_volume", "Diluent volume to add"),
+    ("final_concentration", "Final concentration"),
+    ("pump_rate", "Pump rate"),
+)
+"""A preparation's rows, in the order they are made up."""
+
+
+def preparation_rows(preparation: Preparation, result: PrepareResult) -> list[Row]:
+    """What to draw, what to add and how to run it, each figure as shown."""
+    shown = preparation.display
+    rows = [(label, shown[key]) for key, label in PREPARATION_LABELS]
+    stock = result.basis.inputs.get("stock") or ""
+    final = result.basis.inputs.get("final volume") or ""
+    rows.insert(3, ("Stock, as labelled", stock))
+    rows.insert(6, ("Final volume", final))
+    return rows
+
+
+def prepare_sections(result: PrepareResult) -> list[Section]:
+    """An infusion's preparation, answer first: each preparation, the warnings, what is
+    out of scope; then the inputs, notes and the basis."""
+    count = len(result.warnings)
+    marker = f" ({count} warning{'s' if count > 1 else ''} below)" if count else ""
+    sections = [
+        Section(
+            f"Preparation for {p.label}{marker if i == 0 else ''}",
+            preparation_rows(p, result),
+            half=True,
+        )
+        for i, p in enumerate(result.preparations)
+    ]
+    sections += _warnings(result.warnings)
+    sections.append(Section("Out of scope", items=[result.out_of_scope], alert=True))
+    sections += _sign_off(result.disclaimer)
+    inputs = [(name, value) for name, value in result.basis.inputs.items() if value]
+    if result.patient_range is not None:
+        inputs.append(("Patient's range", result.patient_range.display))
+    sections.append(Section("Inputs, as entered", inputs, half=True))
+    if result.notes:
+        sections.append(Section("Notes", items=result.notes))
+    basis = [("Then", step) for step in result.basis.steps]
+    if result.basis.rule is not None:
+        basis += [
+            ("Rule", f"{result.basis.rule}, from {result.basis.source}"),
+            ("Source says", f'"{result.basis.source_quote}"'),
+            ("Rules", f"{result.basis.rules_version}, SHA-256 {result.basis.rules_sha256}"),
+        ]
+    basis.append(("Rounding", ROUNDING_RULE))
+    sections.append(Section("Basis (check by hand)", basis))
+    return sections

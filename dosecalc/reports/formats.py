@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from dosecalc.clinical.prepare import PrepareResult
     from dosecalc.clinical.result import CheckResult, DoseResult
 
 
@@ -97,6 +98,23 @@ def render_check(
             return render_markdown(check, made_at)
         case "html":
             return render_html(check, made_at)
+        case _:
+            raise _unknown(name)
+
+
+PREPARE_FORMATS: Final = ("text", "json")
+"""The formats an infusion's preparation is given in."""
+
+
+def render_prepare(result: PrepareResult, name: str) -> str:
+    """An infusion's preparation as text or exact JSON."""
+    from dosecalc.reports.text import render_prepare_text
+
+    match name:
+        case "text":
+            return render_prepare_text(result)
+        case "json":
+            return to_json(result.model_dump(mode="json"))
         case _:
             raise _unknown(name)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 
+from dosecalc.clinical.prepare import PrepareResult
 from dosecalc.clinical.result import CheckResult, DoseResult
 from dosecalc.reports.contents import (
     NO_BREAK_SPACE,
@@ -19,6 +20,7 @@ from dosecalc.reports.contents import (
     bind_units,
     calc_sections,
     check_sections,
+    prepare_sections,
 )
 
 _WIDTH = 78
@@ -29,6 +31,13 @@ def render_text(result: DoseResult, check: CheckResult | None = None) -> str:
     """The whole report, answer first; with ``check``, the order check leads it."""
     title = f"dosecalc: {result.drug}, {result.route} ({result.regimen})"
     return _report(title, calc_sections(result, check), check)
+
+
+def render_prepare_text(result: PrepareResult) -> str:
+    """An infusion's preparation: each one made up, then warnings, scope and basis."""
+    made_for = f"{result.drug}, {result.route} ({result.regimen})" if result.drug else "an order"
+    title = f"dosecalc prepare: {made_for}"
+    return _report(title, prepare_sections(result), None)
 
 
 _VERDICT_COLOURS = {"below": "\033[1;33m", "within": "\033[1;32m", "above": "\033[1;31m"}

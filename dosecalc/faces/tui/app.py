@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from dosecalc.faces.tui.screens import CalculatorScreen
     from dosecalc.ruleset.loader import RuleSet
 
-CALCULATOR_ACTIONS: Final = frozenset({"switch_regimen", "save_summary", "show_source"})
+CALCULATOR_ACTIONS: Final = frozenset(
+    {"switch_regimen", "save_summary", "show_source", "prepare_infusion"}
+)
 """Actions that need the calculator: unavailable until it has loaded."""
 
 
@@ -70,6 +72,14 @@ class DoseCalcApp(App[None]):
             "Source",
             id="show-source",
             tooltip="Show the source section behind the regimen in use",
+        ),
+        Binding(
+            "ctrl+b",
+            "prepare_infusion",
+            "Prepare",
+            id="prepare-infusion",
+            tooltip="Make up an infusion: amount, stock to draw, diluent, concentration, mL/hr",
+            show=False,  # in the palette and the keys panel; the footer is full at 80 columns
         ),
         Binding(
             "ctrl+t",
@@ -176,6 +186,11 @@ class DoseCalcApp(App[None]):
         yield SystemCommand(
             "Show the source section", "What the source says, as quoted", self.action_show_source
         )
+        yield SystemCommand(
+            "Prepare an infusion",
+            "Drug amount, stock to draw, diluent, final concentration and mL/hr",
+            self.action_prepare_infusion,
+        )
         yield SystemCommand("Toggle dark/light", "Switch theme", self.action_toggle_theme)
 
     def _loaded_calculator(self) -> CalculatorScreen:
@@ -223,6 +238,14 @@ class DoseCalcApp(App[None]):
                 )
             )
         )
+
+    def action_prepare_infusion(self) -> None:
+        """Open the preparation of an infusion, for the calculator's patient."""
+        from dosecalc.faces.tui.screens import PrepareScreen  # loaded with the calculator
+
+        calculator = self._loaded_calculator()
+        arguments = calculator.session.calculate_arguments()
+        self.push_screen(PrepareScreen(calculator.rules, arguments))
 
     def action_save_summary(self) -> None:
         """Ask for a format, then save the result in it (`save`)."""

@@ -13,7 +13,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from dosecalc.clinical.session import Session
+from dosecalc.clinical.prepare import PrepareResult, prepare
+from dosecalc.clinical.session import CalculateArguments, Session
 from dosecalc.faces.tui.widgets import (
     BASES,
     HEIGHT_UNITS,
@@ -29,6 +30,8 @@ from dosecalc.faces.tui.widgets import (
     WarningPanel,
     WrappedText,
 )
+from dosecalc.foundation.errors import DoseCalcError
+from dosecalc.reports.contents import preparation_rows, warning_items
 from dosecalc.reports.formats import FORMATS
 from dosecalc.ruleset.loader import RuleSet
 
@@ -75,6 +78,98 @@ class ExportScreen(ModalScreen[str | None]):
     @on(OptionList.OptionSelected, "#formats")
     def chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+
+PREPARE_FIELDS: Final = (
+    ("Order (blank: the range)", "dose", "e.g. 35 mg/hr or 840 mg"),
+    ("Stock strength, as labelled", "stock", "e.g. 500 mg/10 mL"),
+    ("Final volume", "final_volume", "e.g. 50 mL"),
+    ("Duration", "duration", "e.g. 24 hr"),
+    ("or pump rate", "pump_rate", "e.g. 2 mL/hr"),
+)
+
+
+class PrepareScreen(ModalScreen[None]):
+    """Making up an infusion: an order, or the patient's range from the calculator, with
+    a stock, a final volume and a duration or pump rate; the preparation follows, live.
+    Every figure and word comes from `prepare` and the report's contents."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close", id="close-prepare")
+    ]
+
+    def __init__(self, rules: RuleSet, patient: CalculateArguments) -> None:
+        super().__init__()
+        self._rules = rules
+        # The range is the calculator's for its patient; without a weight, an order alone.
+        self._patient = patient if patient["weight"] else None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prepare"):
+            yield Label("Prepare an infusion (arithmetic only) · Esc closes", id="prepare-title")
+            with Horizontal(id="prepare-main"):
+                with VerticalScroll(id="prepare-form"):
+                    for label, name, placeholder in PREPARE_FIELDS:
+                        yield Label(label, classes="field-label")
+                        yield Input(placeholder=placeholder, id=f"prepare-{name}", compact=True)
+                with VerticalScroll(id="prepare-output"):
+                    yield WrappedText(id="prepared")
+
+    def on_mount(self) -> None:
+        self.query_one("#prepare-dose", Input).focus()
+        self.refresh_preparation()
+
+    @on(Input.Submitted)
+    def next_field(self) -> None:
+        self.focus_next()
+
+    @on(Input.Changed)
+    def refresh_preparation(self) -> None:
+        """The preparation for what the fields hold now, or why there is none."""
+        typed = {
+            name: self.query_one(f"#prepare-{name}", Input).value for _, name, _ in PREPARE_FIELDS
+        }
+        lines: list[str]
+        if not (typed["stock"].strip() and typed["final_volume"].strip()):
+            lines = [
+                "Enter the stock strength and the final volume, and a duration or a pump rate."
+            ]
+        else:
+            try:
+                result = self._prepared(typed)
+            except DoseCalcError as error:
+                lines = [str(error)]
+            else:
+                lines = preparation_lines(result)
+        self.query_one("#prepared", WrappedText).set_lines(lines)
+
+    def _prepared(self, typed: dict[str, str]) -> PrepareResult:
+        patient = self._patient
+        if patient is None:
+            return prepare(**typed, rules=self._rules)
+        return prepare(
+            **typed,
+            regimen=patient["regimen"],
+            weight=patient["weight"],
+            height=patient["height"],
+            sex=patient["sex"],
+            basis=patient["basis"],
+            rules=self._rules,
+        )
+
+
+def preparation_lines(result: PrepareResult) -> list[str]:
+    """The preparation as the report gives it, for a narrow panel: each one made up, the
+    warnings, the scope, then the working."""
+    lines = []
+    if result.patient_range is not None:
+        lines.append(f"The patient's range ({result.regimen}): {result.patient_range.display}")
+    for preparation in result.preparations:
+        lines += [f"For {preparation.label}:"]
+        lines += [f"  {label}: {value}" for label, value in preparation_rows(preparation, result)]
+    lines += [f"! {item}" for item in warning_items(result.warnings)]
+    lines += [*result.notes, result.out_of_scope, "", "Working:", *result.basis.steps]
+    return lines
 
 
 class CalculatorScreen(Screen[None]):

@@ -1,0 +1,599 @@
+"""`prepare`: the arithmetic of making up an infusion, and nothing more.
+
+From a dose to deliver (an order, or each end of the patient's range from `calculate`),
+the stock's strength as its label prints it ("500 mg/10 mL"), a final volume and a
+duration (or a pump rate): the drug amount, the stock volume to draw, the diluent volume,
+the final concentration and the pump rate, each with its line of working. Values are
+exact; each figure shown is worked from the operands shown beside it, so that every line
+checks by hand. The impossible (more stock than the final volume) is refused, and an
+order 24 times off the patient's range is flagged as a per-hour/per-24-hours slip.
+Which diluent, compatibility and stability are out of scope, and the result says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict
+
+from dosecalc.clinical.calculate import Rules, calculate
+from dosecalc.clinical.plausibility import PUMP_RATE_ML_PER_H, concentration_warnings
+from dosecalc.clinical.result import DOSE_RATE_UNIT, PUMP_RATE_UNIT, DoseResult, QuantityRange
+from dosecalc.foundation.disclaimer import DISCLAIMER
+from dosecalc.foundation.display import (
+    EXACT_DECIMALS,
+    Figure,
+    JsonQuantity,
+    figure,
+    format_exact,
+    format_number,
+    magnitude,
+    operand,
+    unit_display,
+)
+from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError, UnitError
+from dosecalc.foundation.units import (
+    CONCENTRATION,
+    DURATION,
+    PUMP_RATE,
+    VOLUME_KIND,
+    Quantity,
+    Unit,
+    dimension_of,
+    is_given,
+    named_unit,
+    parse_dose,
+    parse_quantity,
+    ratio_parts,
+    registry,
+)
+from dosecalc.patient.body import DoseWarning
+
+AMOUNT_UNIT: Final = "mg"
+VOLUME_UNIT: Final = "mL"
+CONCENTRATION_UNIT: Final = "mg/mL"
+HOUR: Final = "h"
+
+DURATION_HOURS: Final = (Fraction(1, 4), Fraction(168))
+"""An infusion made up to run for less than 15 minutes or more than 7 days is no entry
+anyone means (a plausibility bound of dosecalc's, not a clinical number): refused."""
+
+FINAL_VOLUME_ML: Final = (Fraction(1), Fraction(1000))
+"""A syringe or bag of less than 1 mL or more than a litre: refused as a slip."""
+
+DAY_IN_HOURS: Final = 24
+"""The per-hour/per-24-hours slip: an order this many times off the range."""
+
+OUT_OF_SCOPE: Final = (
+    "Arithmetic only: the choice of diluent, compatibility with the diluent and with other "
+    "drugs, stability, and labelling are out of scope; check them against local policy and "
+    "with a pharmacist."
+)
+
+SLIP_CODE: Final = "per-hour-vs-per-24-hours"
+OUTSIDE_CODE: Final = "order-outside-range"
+
+_OWN_BOUND: Final = "a plausibility bound of dosecalc's, not a number of the source"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+class Preparation(_Frozen):
+    """One infusion made up: what to draw, what to add, and the rate to run it at.
+
+    Values are exact (mg/h, h, mg, mL, mL, mg/mL, mL/h); ``display`` holds each figure
+    as shown, worked from the figures shown before it.
+    """
+
+    label: str
+    dose_rate: JsonQuantity
+    duration: JsonQuantity
+    amount: JsonQuantity
+    stock_volume: JsonQuantity
+    diluent_volume: JsonQuantity
+    final_concentration: JsonQuantity
+    pump_rate: JsonQuantity
+    display: dict[str, str]
+
+
+class PrepareBasis(_Frozen):
+    """Enough to check a preparation by hand: the inputs as entered, every line of
+    working, and, where the patient's range was used, its rule, source and rules."""
+
+    inputs: dict[str, str | None]
+    steps: list[str]
+    rule: str | None = None
+    source: str | None = None
+    source_quote: str | None = None
+    rules_version: str | None = None
+    rules_sha256: str | None = None
+
+
+class PrepareResult(_Frozen):
+    """The preparation of an infusion: one for an order, or one for each end of the
+    patient's range (``patient_range``, in mg/h, when a regimen was given)."""
+
+    drug: str | None
+    regimen: str | None
+    route: str | None
+    stock: JsonQuantity
+    final_volume: JsonQuantity
+    preparations: list[Preparation]
+    patient_range: QuantityRange | None
+    warnings: list[DoseWarning]
+    notes: list[str]
+    out_of_scope: str
+    basis: PrepareBasis
+    disclaimer: str = DISCLAIMER
+
+
+@dataclass(frozen=True)
+class _Timing:
+    """How long the infusion runs: a duration entered, or the final volume ÷ a pump rate."""
+
+    hours: Fraction
+    duration: Quantity | None
+    pump_rate: Quantity | None  # in mL/h
+
+    def times(self, volume: str) -> str:
+        """`` × 24 hr``: multiplying a rate by the duration, as written."""
+        if self.duration is not None:
+            return f" × {format_exact(self.duration)}{_to_hours(self.duration.units, '×')}"
+        assert self.pump_rate is not None
+        return f" × {volume} ÷ {operand(self.pump_rate)}"
+
+    def divided(self, volume: str) -> str:
+        """`` ÷ 24 hr``: dividing by the duration, as written."""
+        if self.duration is not None:
+            return f" ÷ {format_exact(self.duration)}{_to_hours(self.duration.units, '÷')}"
+        assert self.pump_rate is not None
+        return f" ÷ {volume} × {operand(self.pump_rate)}"
+
+
+def prepare(
+    *,
+    stock: object,
+    final_volume: object,
+    dose: object = None,
+    duration: object = None,
+    pump_rate: object = None,
+    regimen: str | None = None,
+    weight: object = None,
+    height: object = None,
+    sex: str | None = None,
+    basis: str = "actual",
+    rules: Rules = None,
+) -> PrepareResult:
+    """Make up an infusion: from ``dose`` (an order: "35 mg/hr", "840 mg/24 hr", or an
+    amount "840 mg"), or, without one, from each end of the range `calculate` gives for
+    ``regimen`` and the patient; with a ``stock`` strength as on its label ("500 mg/10
+    mL", "500 mg in 10 mL", "50 mg/mL"), a ``final_volume`` ("50 mL") and a ``duration``
+    ("24 hr") or a ``pump_rate`` ("2 mL/hr"), one of the two.
+
+    With both a dose and a regimen, the order is compared with the patient's range, and
+    one 24 times off it is flagged. Raises `InputError` for any unusable input, and when
+    the stock volume to draw is more than the final volume; nothing is returned then.
+    """
+    strength = parse_quantity(stock, CONCENTRATION, "stock").to(named_unit(CONCENTRATION_UNIT))
+    volume = _final_volume(final_volume)
+    timing = _timing(duration, pump_rate, volume)
+    order = parse_dose(dose, "dose") if is_given(dose) else None
+    if order is not None and order.unit.is_weight_based:
+        raise UnitError(
+            "dose",
+            f"'{_entered(dose)}' is a dose per kg; an infusion is made up for a dose in mg",
+            "Enter the dose rate in mg/hr or the amount in mg, or leave the dose out and "
+            "give the regimen and weight to prepare for each end of the patient's range",
+        )
+    if not is_given(regimen) and any(is_given(v) for v in (weight, height, sex)):
+        raise MissingInputError(
+            "regimen",
+            "a weight, height or sex was given without a regimen, and is used only for the "
+            "patient's range",
+            "Give the regimen too, or leave the patient's measurements out",
+        )
+    if order is None and not is_given(regimen):
+        raise MissingInputError(
+            "dose",
+            "there is no dose to deliver",
+            "Enter an order, e.g. '35 mg/hr' or '840 mg', or the regimen and weight to "
+            "prepare for each end of the patient's range",
+        )
+    result = None
+    if regimen is not None and is_given(regimen):
+        result = calculate(
+            weight=weight, regimen=regimen, height=height, sex=sex, basis=basis, rules=rules
+        )
+        if dimension_of(result.dose.low.units) != dimension_of(DOSE_RATE_UNIT):
+            raise ChoiceError(
+                "regimen",
+                f"{result.route} ({result.regimen}) is a dose per administration, not a rate: "
+                "there is no infusion to make up from its range",
+                "Give a regimen dosed as a rate, or an order alone",
+            )
+    steps = [result.basis.formula, *result.basis.steps] if result is not None else []
+    warnings = concentration_warnings(strength)
+    notes = []
+    labelled = _stock_operand(strength, ratio_parts(stock))
+    if order is not None:
+        rate, rate_steps, rate_text = _order_rate(order.quantity, dose, timing, volume)
+        steps += rate_steps
+        preparations = [
+            _preparation(
+                "the order",
+                rate,
+                rate_text,
+                timing,
+                volume,
+                strength,
+                labelled,
+                steps,
+                amount_ordered=not order.unit.is_rate,
+            )
+        ]
+        if result is not None:
+            warnings += _against_range(rate, preparations[0].display["dose_rate"], result.dose)
+        else:
+            notes.append(
+                "The order was not compared with a range: give the regimen and weight to have "
+                "it checked, for a per-hour/per-24-hours slip among others."
+            )
+    else:
+        assert result is not None
+        preparations = [
+            _preparation(
+                f"the {end} end of the range",
+                _rate_of(shown, result.dose.low.units),
+                None,
+                timing,
+                volume,
+                strength,
+                labelled,
+                steps,
+                suffix=f" ({end} end)",
+            )
+            for end, shown in _ends(result.dose)
+        ]
+    warnings += _pump_rate_warnings(preparations)
+    if any(magnitude(p.diluent_volume) == 0 for p in preparations):
+        notes.append("No diluent: the stock is given undiluted, at its own strength.")
+    return PrepareResult(
+        drug=result.drug if result else None,
+        regimen=result.regimen if result else None,
+        route=result.route if result else None,
+        stock=strength,
+        final_volume=volume,
+        preparations=preparations,
+        patient_range=result.dose if result else None,
+        warnings=warnings,
+        notes=notes,
+        out_of_scope=OUT_OF_SCOPE,
+        basis=_basis(
+            result,
+            steps,
+            {
+                "dose": dose,
+                "stock": stock,
+                "final volume": final_volume,
+                "duration": duration,
+                "pump rate": pump_rate,
+                "regimen": regimen,
+            },
+        ),
+    )
+
+
+def _basis(result: DoseResult | None, steps: list[str], given: dict[str, object]) -> PrepareBasis:
+    inputs = {name: _entered(value) for name, value in given.items()}
+    if result is None:
+        return PrepareBasis(inputs=inputs, steps=steps)
+    inputs |= {
+        k: v for k, v in result.basis.inputs.items() if k not in ("regimen", "concentration")
+    }
+    return PrepareBasis(
+        inputs=inputs,
+        steps=steps,
+        rule=result.basis.rule,
+        source=result.basis.source,
+        source_quote=result.basis.source_quote,
+        rules_version=result.basis.rules_version,
+        rules_sha256=result.basis.rules_sha256,
+    )
+
+
+def _final_volume(value: object) -> Quantity:
+    volume = parse_quantity(value, VOLUME_KIND, "final volume").to(named_unit(VOLUME_UNIT))
+    low, high = FINAL_VOLUME_ML
+    if not low <= magnitude(volume) <= high:
+        raise OutOfRangeError(
+            "final volume",
+            f"'{_entered(value)}' is outside {format_number(low)} to {format_number(high)} mL "
+            f"({_OWN_BOUND})",
+            "Enter the syringe's or bag's final volume, e.g. '50 mL'",
+        )
+    return volume
+
+
+def _timing(duration: object, pump_rate: object, volume: Quantity) -> _Timing:
+    """The duration, entered or worked out from the pump rate; refused outside its bounds."""
+    if is_given(duration) and is_given(pump_rate):
+        raise ChoiceError(
+            "pump rate",
+            "both a duration and a pump rate were given, and each sets the other",
+            "Give one: the duration, e.g. '24 hr', or the pump rate, e.g. '2 mL/hr'",
+        )
+    hour = named_unit(HOUR)
+    if is_given(duration):
+        entered = parse_quantity(duration, DURATION, "duration")
+        timing = _Timing(magnitude(entered.to(hour)), entered, None)
+        field, shown = "duration", f"'{_entered(duration)}'"
+    elif is_given(pump_rate):
+        rate = parse_quantity(pump_rate, PUMP_RATE, "pump rate").to(named_unit(PUMP_RATE_UNIT))
+        timing = _Timing(magnitude(volume / rate), None, rate)
+        worked = figure(timing.hours).with_unit("hr")
+        field, shown = "pump rate", f"{format_exact(volume)} at {operand(rate)} ({worked})"
+    else:
+        raise MissingInputError(
+            "duration",
+            "neither a duration nor a pump rate was given",
+            "Enter how long the infusion runs, e.g. '24 hr', or the pump rate, e.g. '2 mL/hr'",
+        )
+    low, high = DURATION_HOURS
+    if not low <= timing.hours <= high:
+        raise OutOfRangeError(
+            field,
+            f"{shown} would run {'under 15 minutes' if timing.hours < low else 'over 7 days'} "
+            f"({_OWN_BOUND})",
+            "Check the duration or the pump rate and its unit, e.g. '24 hr' or '2 mL/hr'",
+        )
+    return timing
+
+
+def _order_rate(
+    entered: Quantity, raw: object, timing: _Timing, volume: Quantity
+) -> tuple[Quantity, list[str], str]:
+    """The order as a dose rate in mg/h (exact), the lines that get there, and the rate as
+    an exact operand of the next line."""
+    rate_unit, amount_unit = named_unit(DOSE_RATE_UNIT), named_unit(AMOUNT_UNIT)
+    volume_text = format_exact(volume)
+    if dimension_of(entered.units) == dimension_of(AMOUNT_UNIT):  # an amount, over the time
+        amount = entered.to(amount_unit)
+        steps = []
+        if entered.units != amount_unit:
+            conversion = _conversion(entered.units, amount_unit)
+            steps.append(f"amount: {format_exact(entered)}{conversion} = {format_exact(amount)}")
+        rate = registry().Quantity(magnitude(amount) / timing.hours, rate_unit)
+        line = f"{format_exact(amount)}{timing.divided(volume_text)}"
+        steps.append(f"dose rate: {line} = {figure(magnitude(rate)).with_unit('mg/hr')}")
+        return rate, steps, _exact_operand(rate, None)
+    rate = entered.to(rate_unit)
+    parts = ratio_parts(raw)
+    text = _exact_operand(rate, parts)
+    shown = figure(magnitude(rate)).with_unit("mg/hr")
+    if parts is not None and parts[1].magnitude != 1:  # 840 mg/24 hr: written out
+        written = f"{format_exact(parts[0])} in {format_exact(parts[1])}"
+        conversion = _conversion(parts[0].units / parts[1].units, rate_unit)
+        return rate, [f"dose rate: {written}{conversion} = {shown}"], text
+    if entered.units != rate_unit:
+        conversion = _conversion(entered.units, rate_unit)
+        return rate, [f"dose rate: {format_exact(entered)}{conversion} = {shown}"], text
+    return rate, [], text
+
+
+def _preparation(
+    label: str,
+    rate: Quantity,
+    rate_text: str | None,
+    timing: _Timing,
+    volume: Quantity,
+    strength: Quantity,
+    stock_text: str,
+    steps: list[str],
+    suffix: str = "",
+    *,
+    amount_ordered: bool = False,
+) -> Preparation:
+    """One infusion for ``rate`` (mg/h, exact): each figure and its line, appended to
+    ``steps``."""
+    mg, ml = named_unit(AMOUNT_UNIT), named_unit(VOLUME_UNIT)
+    v = magnitude(volume)
+    volume_text = format_exact(volume)
+    rate_value = magnitude(rate)
+    rate_shown = figure(rate_value)
+    rate_text = rate_text or _exact_operand(rate, None)
+    amount_value = rate_value * timing.hours
+    amount = figure(amount_value)
+    stock_value = amount.value / magnitude(strength)
+    exact_stock = amount_value / magnitude(strength)
+    drawn = _carried(figure(stock_value, inside=(Fraction(0), v)), amount)
+    if exact_stock > v:
+        raise OutOfRangeError(
+            "final volume",
+            f"for {label} the stock volume to draw ({drawn.with_unit('mL')}) is more than "
+            f"the final volume ({volume_text})",
+            "Use a stronger stock, a larger final volume or a shorter duration",
+        )
+    diluent = _carried(figure(v - drawn.value), drawn)
+    concentration = _carried(figure(amount.value / v), amount)
+    if timing.pump_rate is not None:
+        pump_value = magnitude(timing.pump_rate)
+        pump = figure(pump_value)
+    else:
+        pump_value = v / timing.hours
+        pump = figure(pump_value)
+    shown = {
+        "dose_rate": rate_shown.with_unit("mg/hr"),
+        "duration": _duration_text(timing),
+        "amount": amount.with_unit("mg"),
+        "stock_volume": drawn.with_unit("mL"),
+        "diluent_volume": diluent.with_unit("mL"),
+        "final_concentration": concentration.with_unit("mg/mL"),
+        "pump_rate": pump.with_unit("mL/hr"),
+    }
+    if timing.pump_rate is None:
+        pump_line = f"pump rate{suffix}: {volume_text}{timing.divided(volume_text)}"
+        pump_line += f" = {shown['pump_rate']}"
+    else:
+        pump_line = f"duration{suffix}: {volume_text} ÷ {operand(timing.pump_rate)}"
+        pump_line += f" = {shown['duration']}"
+    if not amount_ordered:  # an amount ordered is the amount: its rate was worked from it
+        steps.append(f"amount{suffix}: {rate_text}{timing.times(volume_text)} = {shown['amount']}")
+    steps += [
+        f"stock volume{suffix}: {amount.text} mg ÷ {stock_text} = {shown['stock_volume']}",
+        f"diluent{suffix}: {volume_text} − {drawn.text} mL = {shown['diluent_volume']}",
+        f"final concentration{suffix}: {amount.text} mg ÷ {volume_text} = "
+        f"{shown['final_concentration']}",
+        pump_line,
+    ]
+    return Preparation(
+        label=label,
+        dose_rate=rate,
+        duration=registry().Quantity(timing.hours, named_unit(HOUR)),
+        amount=registry().Quantity(amount_value, mg),
+        stock_volume=registry().Quantity(exact_stock, ml),
+        diluent_volume=registry().Quantity(v - exact_stock, ml),
+        final_concentration=registry().Quantity(amount_value / v, named_unit(CONCENTRATION_UNIT)),
+        pump_rate=registry().Quantity(pump_value, named_unit(PUMP_RATE_UNIT)),
+        display=shown,
+    )
+
+
+def _against_range(rate: Quantity, shown: str, patient: QuantityRange) -> list[DoseWarning]:
+    """An order outside the patient's range; a per-hour/per-24-hours slip where ÷ or × 24
+    brings it inside."""
+    low, high = (magnitude(bound.to(rate.units)) for bound in (patient.low, patient.high))
+    value = magnitude(rate)
+    if low <= value <= high:
+        return []
+    side = "above" if value > high else "below"
+    range_text = patient.display_beside(rate)
+    warnings = [
+        DoseWarning(
+            code=OUTSIDE_CODE,
+            message=f"The order, {patient.value_beside(rate)}, is {side} this patient's range "
+            f"{range_text}.",
+        )
+    ]
+    for meant, sign, slip in (
+        (value / DAY_IN_HOURS, "÷", "a per-24-hours amount ordered per hour"),
+        (value * DAY_IN_HOURS, "×", "a per-hour rate ordered per 24 hours (or over 1 hour)"),
+    ):
+        if low <= meant <= high:
+            worked = patient.value_beside(registry().Quantity(meant, rate.units))
+            warnings.append(
+                DoseWarning(
+                    code=SLIP_CODE,
+                    message=f"{shown} {sign} {DAY_IN_HOURS} = {worked} would be within the "
+                    f"range {range_text}: check that this is not {slip}.",
+                )
+            )
+    return warnings
+
+
+def _pump_rate_warnings(preparations: list[Preparation]) -> list[DoseWarning]:
+    low, high = PUMP_RATE_ML_PER_H
+    return [
+        DoseWarning(
+            code="implausible-pump-rate",
+            message=f"The pump rate for {p.label}, {p.display['pump_rate']}, lies outside "
+            f"{format_number(low)} to {format_number(high)} mL/hr ({_OWN_BOUND}): check the "
+            "final volume and the duration.",
+        )
+        for p in preparations
+        if not low <= magnitude(p.pump_rate) <= high
+    ]
+
+
+def _ends(dose: QuantityRange) -> list[tuple[str, Figure]]:
+    """The ends of the range as shown: one preparation for each, one when they are equal."""
+    if dose.shown_low.value == dose.shown_high.value:
+        return [("low", dose.shown_low)]
+    return [("low", dose.shown_low), ("high", dose.shown_high)]
+
+
+def _rate_of(shown: Figure, units: Unit) -> Quantity:
+    """An end of the range as shown (a figure inside the range), as a rate in mg/h."""
+    return registry().Quantity(shown.value, units).to(named_unit(DOSE_RATE_UNIT))
+
+
+def _stock_operand(strength: Quantity, parts: tuple[Quantity, Quantity] | None) -> str:
+    """The stock as an operand: as its label prints it, "(500 mg in 10 mL)", in mg and mL;
+    else its strength in mg/mL."""
+    if parts is not None:
+        amount = parts[0].to(named_unit(AMOUNT_UNIT))
+        volume = parts[1].to(named_unit(VOLUME_UNIT))
+        if _terminates(magnitude(amount)) and _terminates(magnitude(volume)):
+            return f"({format_exact(amount)} in {format_exact(volume)})"
+    return operand(strength)
+
+
+def _exact_operand(rate: Quantity, parts: tuple[Quantity, Quantity] | None) -> str:
+    """A rate in mg/h as an exact operand: "35 mg/hr", else as written, "(1,000 mg in 24
+    hr)", else as one whole amount in another, "(125 mg in 3 hr)"."""
+    if _terminates(magnitude(rate)):
+        return format_exact(rate)
+    if parts is not None:
+        amount = parts[0].to(named_unit(AMOUNT_UNIT))
+        per = parts[1].to(named_unit(HOUR))
+        if _terminates(magnitude(amount)) and _terminates(magnitude(per)):
+            return f"({format_exact(amount)} in {format_exact(per)})"
+    return operand(rate)
+
+
+def _terminates(value: Fraction) -> bool:
+    return (value * 10**EXACT_DECIMALS).denominator == 1
+
+
+def _duration_text(timing: _Timing) -> str:
+    hours = figure(timing.hours).with_unit("hr")
+    if timing.duration is None or timing.duration.units == named_unit(HOUR):
+        return hours
+    return f"{format_exact(timing.duration)} = {hours}"
+
+
+def _to_hours(units: Unit, operation: str) -> str:
+    """The factor after a duration in minutes or days, so that the line reads in hours:
+    multiplied, ``× 30 min ÷ 60 min/hr``; divided, ``÷ 30 min × 60 min/hr``."""
+    per_hour = magnitude(registry().Quantity(Fraction(1), named_unit(HOUR)).to(units))
+    if per_hour == 1:
+        return ""
+    if per_hour > 1:  # minutes
+        sign = "÷" if operation == "×" else "×"
+        return f" {sign} {format_number(per_hour)} {unit_display(units)}/hr"
+    sign = operation  # days: hours per day
+    return f" {sign} {format_number(1 / per_hour)} hr/{unit_display(units)}"
+
+
+def _conversion(units: Unit, to: Unit) -> str:
+    """`` × 1,000 (g to mg)``: the one factor that restates ``units`` in ``to``."""
+    factor = magnitude(registry().Quantity(Fraction(1), units).to(to))
+    if factor == 1:
+        return ""
+    if factor.denominator == 1:
+        working = f" × {format_number(factor)}"
+    elif factor.numerator == 1:
+        working = f" ÷ {format_number(1 / factor)}"
+    else:  # no whole factor either way: both parts, exactly
+        working = f" × {format_number(Fraction(factor.numerator))} ÷ "
+        working += format_number(Fraction(factor.denominator))
+    return f"{working} ({unit_display(units)} to {unit_display(to)})"
+
+
+def _carried(shown: Figure, *sources: Figure) -> Figure:
+    """``shown``, marked rounded when a figure it was worked from was."""
+    if shown.rounding is None and any(source.rounding is not None for source in sources):
+        return Figure(shown.value, shown.text, "nearest", shown.places)
+    return shown
+
+
+def _entered(value: object) -> str | None:
+    """An input as given: its text, stripped, or a Quantity written out; None if left out."""
+    if not is_given(value):
+        return None
+    if isinstance(value, str):
+        return value.strip()
+    return str(value)
