@@ -322,3 +322,20 @@ def test_every_kind_is_a_valid_fhir_dosage_saying_rate_or_dose_as_its_kind_is(li
         rules=library,
     )
     Bundle.model_validate(json.loads(render_check(checked, "fhir")))
+
+
+def test_a_syringe_driver_is_prepared_from_its_range_per_24_hours_as_written(library):
+    prepared = dosecalc.prepare(
+        regimen="driver",
+        stock="500 mg/10 mL",
+        final_volume="48 mL",
+        duration="24 hr",
+        rules=library,
+    )
+    low, high = prepared.preparations
+    # 10 mg/24 hr over 24 hr = 10 mg; 10 mg ÷ 50 mg/mL = 0.2 mL; 48 − 0.2 = 47.8 mL.
+    assert low.display["dose_rate"] == "10 mg/24 hr"
+    assert (low.display["amount"], low.display["stock_volume"]) == ("10 mg", "0.2 mL")
+    assert low.display["diluent_volume"] == "47.8 mL"
+    assert high.display["amount"] == "40 mg"
+    assert "amount (high end): 40 mg/24 hr × 24 hr = 40 mg" in prepared.basis.steps

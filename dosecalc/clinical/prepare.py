@@ -255,6 +255,9 @@ def prepare(
                 labelled,
                 steps,
                 suffix=f" ({end} end)",
+                as_written=None
+                if result.dose.low.units == named_unit(DOSE_RATE_UNIT)
+                else registry().Quantity(shown.value, result.dose.low.units),
             )
             for end, shown in _ends(result.dose)
         ]
@@ -396,15 +399,19 @@ def _preparation(
     suffix: str = "",
     *,
     amount_ordered: bool = False,
+    as_written: Quantity | None = None,
 ) -> Preparation:
     """One infusion for ``rate`` (mg/h, exact): each figure and its line, appended to
-    ``steps``."""
+    ``steps``. ``as_written``: the same rate in the unit its range is written in (a
+    syringe driver's mg/24 hr), shown and worked from as such."""
     mg, ml = named_unit(AMOUNT_UNIT), named_unit(VOLUME_UNIT)
     v = magnitude(volume)
     volume_text = format_exact(volume)
     rate_value = magnitude(rate)
-    rate_shown = figure(rate_value)
+    rate_shown = figure(rate_value).with_unit("mg/hr")
     rate_text = rate_text or _exact_operand(rate, None)
+    if as_written is not None and _terminates(magnitude(as_written)):
+        rate_shown = rate_text = format_exact(as_written)
     amount_value = rate_value * timing.hours
     amount = figure(amount_value)
     stock_value = amount.value / magnitude(strength)
@@ -426,7 +433,7 @@ def _preparation(
         pump_value = v / timing.hours
         pump = figure(pump_value)
     shown = {
-        "dose_rate": rate_shown.with_unit("mg/hr"),
+        "dose_rate": rate_shown,
         "duration": _duration_text(timing),
         "amount": amount.with_unit("mg"),
         "stock_volume": drawn.with_unit("mL"),
