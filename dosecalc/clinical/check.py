@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final, TypeVar
 
 from dosecalc.clinical.calculate import (
     VOLUME_UNIT,
@@ -36,7 +36,6 @@ from dosecalc.clinical.result import (
     PUMP_RATE_UNIT,
     Basis,
     CheckResult,
-    DoseForm,
     DoseResult,
     EntryErrorFlag,
     EntrySlip,
@@ -58,17 +57,15 @@ from dosecalc.foundation.display import (
 from dosecalc.foundation.errors import MissingInputError, UnitError
 from dosecalc.foundation.units import (
     CONCENTRATION,
-    FLOW,
-    VOLUME,
-    Dimension,
-    DoseUnit,
+    FORM_WORDS,
+    RATE_FORMS,
+    DoseForm,
     Quantity,
-    QuantityKind,
     Unit,
-    describe_dimension,
     dimension_of,
     is_given,
     named_unit,
+    parse_dose,
     parse_quantity,
     registry,
     unit_powers,
@@ -76,10 +73,6 @@ from dosecalc.foundation.units import (
 from dosecalc.patient.body import DoseWarning, read_basis, read_sex, read_unused_measurements
 from dosecalc.ruleset.loader import RuleSet
 from dosecalc.ruleset.schema import Regimen, RegimenKind
-
-PROPOSED_DOSE: Final = QuantityKind(
-    "dose", None, "mg", "'30 mg/hr', '0.4 mg/kg/hr', '25 mL/hr' (with a concentration) or '25 mg'"
-)
 
 ENTRY_ERROR_RATIO: Final = 10
 """A dose this many times the top of the range, or this fraction of the bottom, is flagged."""
@@ -94,22 +87,17 @@ SLIPS: Final[tuple[tuple[int, str, bool, bool], ...]] = (
 """The usual slips: a factor on the number entered, whether only a rate can make it, and
 whether it confuses units (then what was meant is shown in the rule's unit)."""
 
-RATE_FORMS: Final[frozenset[DoseForm]] = frozenset(
-    {"weight-based-rate", "absolute-rate", "pump-rate"}
-)
-_FORMS_BY_KIND: Final[dict[str, frozenset[DoseForm]]] = {
+FORMS_BY_KIND: Final[dict[str, frozenset[DoseForm]]] = {
     "weight-based-rate": frozenset({"weight-based-rate", "absolute-rate", "pump-rate"}),
     "fixed-dose": frozenset({"fixed-dose", "volume"}),
 }
-_FORMS_BY_DIMENSION: Final[dict[Dimension, DoseForm]] = {FLOW: "pump-rate", VOLUME: "volume"}
-_FORM_WORDS: Final[dict[DoseForm, str]] = {
-    "weight-based-rate": "a rate per kg",
-    "absolute-rate": "a rate",
-    "pump-rate": "a pump rate",
-    "fixed-dose": "a dose without a time",
-    "volume": "a volume",
-    "weight-based-dose": "a dose per kg without a time",
-}
+"""The forms a dose may be written in for each kind of regimen."""
+BY_CONCENTRATION: Final[frozenset[DoseForm]] = frozenset({"pump-rate", "volume"})
+"""Forms that become a drug amount only times the concentration."""
+BY_WEIGHT: Final[frozenset[DoseForm]] = frozenset({"absolute-rate", "pump-rate"})
+"""Forms that become a rate per kg only divided by the patient's weight."""
+
+_Amount = TypeVar("_Amount")
 _KIND_WORDS: Final[dict[str, str]] = {
     "weight-based-rate": "a rate, e.g. '30 mg/hr', '0.4 mg/kg/hr' or '25 mL/hr'",
     "fixed-dose": "a dose per administration, e.g. '25 mg' or '2.5 mL'",
@@ -230,7 +218,8 @@ NO_WEIGHT_NOTE: Final = (
 
 def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     """Check a proposed ``dose`` against a range already calculated for a patient."""
-    proposed, form = _read_dose(dose)
+    read = parse_dose(dose)
+    proposed, form = read.quantity, read.form
     in_rule_units = _in_rule_units(proposed, form, result, _shown(dose, proposed))
     low, high = result.rule_range.low, result.rule_range.high
     verdict = verdict_of(in_rule_units, low, high)
@@ -294,70 +283,66 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     )
 
 
-def dose_form(unit: Unit) -> DoseForm | None:
-    """The form of a dose written in ``unit``, from its parts; None if it is no dose."""
-    parts = DoseUnit.of(unit)
-    if parts is not None:
-        if parts.is_weight_based:
-            return "weight-based-rate" if parts.is_rate else "weight-based-dose"
-        return "absolute-rate" if parts.is_rate else "fixed-dose"
-    return _FORMS_BY_DIMENSION.get(dimension_of(unit))
-
-
-def _read_dose(value: object) -> tuple[Quantity, DoseForm]:
-    quantity = parse_quantity(value, PROPOSED_DOSE)
-    form = dose_form(quantity.units)
-    if form is not None:
-        return quantity, form
-    per_body = [
-        name
-        for name, power in unit_powers(quantity.units).items()
-        if power < 0 and dimension_of(name) == dimension_of("kilogram") and name != "kilogram"
-    ]
-    if per_body:
-        raise UnitError(
-            "dose",
-            f"'{_shown(value, quantity)}' is a dose per {unit_display(named_unit(per_body[0]))} "
-            "of body weight; dosecalc reads a dose per kg only",
-            "Convert it to a dose per kg, e.g. '0.4 mg/kg/hr'",
-        )
-    raise UnitError(
-        "dose",
-        f"'{_shown(value, quantity)}' is {describe_dimension(quantity)}, not a dose",
-        f"Enter {PROPOSED_DOSE.example}",
-    )
-
-
 def _in_rule_units(
     proposed: Quantity, form: DoseForm, result: DoseResult | _RuleOnly, shown: str
 ) -> Quantity:
-    if form not in _FORMS_BY_KIND[result.kind]:
+    """The proposed dose in the rule's unit, or an input error saying why it cannot be."""
+    if form not in FORMS_BY_KIND[result.kind]:
         raise UnitError(
             "dose",
-            f"'{shown}' is {_FORM_WORDS[form]}, which does not fit {result.route} "
+            f"'{shown}' is {FORM_WORDS[form]}, which does not fit {result.route} "
             f"({result.regimen})",
             f"Enter {_KIND_WORDS[result.kind]}",
         )
-    quantity = proposed
-    if form in ("pump-rate", "volume"):
-        if result.concentration is None:
-            raise MissingInputError(
-                "concentration",
-                f"the dose '{shown}' is {_FORM_WORDS[form]}, which needs the "
-                "concentration to become a drug amount",
-                "Give the concentration, e.g. '1 mg/mL'",
-            )
-        quantity = quantity * result.concentration
-    if form in ("absolute-rate", "pump-rate"):
-        if result.dosing_weight is None:
-            raise MissingInputError(
-                "weight",
-                f"the dose '{shown}' is {_FORM_WORDS[form]}, not a rate per kg: comparing it "
-                f"with the range per kg ({result.rule_range.display}) needs the patient's weight",
-                "Enter the weight, or give the dose per kg, e.g. '0.4 mg/kg/hr'",
-            )
-        quantity = quantity / result.dosing_weight.quantity
-    return quantity.to(result.rule_range.low.units)
+    if form in BY_CONCENTRATION and result.concentration is None:
+        raise MissingInputError(
+            "concentration",
+            f"the dose '{shown}' is {FORM_WORDS[form]}, which needs the "
+            "concentration to become a drug amount",
+            "Give the concentration, e.g. '1 mg/mL'",
+        )
+    if form in BY_WEIGHT and result.dosing_weight is None:
+        raise MissingInputError(
+            "weight",
+            f"the dose '{shown}' is {FORM_WORDS[form]}, not a rate per kg: comparing it "
+            f"with the range per kg ({result.rule_range.display}) needs the patient's weight",
+            "Enter the weight, or give the dose per kg, e.g. '0.4 mg/kg/hr'",
+        )
+    weight = result.dosing_weight.quantity if result.dosing_weight is not None else None
+    in_form = in_rule_form(
+        proposed, form, result.kind, concentration=result.concentration, weight=weight
+    )
+    return in_form.to(result.rule_range.low.units)
+
+
+def in_rule_form(
+    dose: _Amount,
+    form: DoseForm,
+    kind: str,
+    *,
+    concentration: _Amount | None,
+    weight: _Amount | None,
+) -> _Amount:
+    """``dose``, written in ``form``, as a dose of the regimen's ``kind`` (any unit of it):
+    times the concentration from a pump rate or a volume, divided by the weight from a rate
+    not per kg. The one conversion `check` and both paths of the audit use, alike on exact
+    quantities, on exact numbers and on float arrays (each in one unit per form).
+
+    ``form`` must fit ``kind`` (`FORMS_BY_KIND`) and what it needs be given (callers say
+    what is missing in their own words); anything else is a programming error.
+    """
+    if form not in FORMS_BY_KIND[kind]:
+        raise ValueError(f"a dose in the form {form} does not fit a {kind} regimen")
+    amount: Any = dose
+    if form in BY_CONCENTRATION:
+        if concentration is None:
+            raise ValueError(f"a dose in the form {form} needs the concentration")
+        amount = amount * concentration
+    if form in BY_WEIGHT:
+        if weight is None:
+            raise ValueError(f"a dose in the form {form} needs the weight")
+        amount = amount / weight
+    return amount  # type: ignore[no-any-return]
 
 
 def verdict_of(dose: Quantity, low: Quantity, high: Quantity) -> Verdict:

@@ -31,7 +31,7 @@ from dosecalc.foundation.display import (
     range_text,
     unit_display,
 )
-from dosecalc.foundation.units import Quantity, named_unit
+from dosecalc.foundation.units import DoseForm, Quantity, named_unit
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
 from dosecalc.ruleset.schema import RegimenKind
 
@@ -276,9 +276,6 @@ def _worked(shown: Figure, exact: Quantity, factor: Quantity, result: Quantity) 
 
 
 Verdict = Literal["below", "within", "above"]
-DoseForm = Literal[
-    "weight-based-rate", "absolute-rate", "pump-rate", "fixed-dose", "volume", "weight-based-dose"
-]
 
 
 class EntrySlip(_Frozen):

@@ -11,9 +11,9 @@ import numpy as np
 
 from dosecalc.clinical.audit.cells import Column, FloatArray, IndexArray, TextArray
 from dosecalc.clinical.check import ENTRY_ERROR_RATIO, SLIPS, fitting_slips, is_far_out
-from dosecalc.clinical.result import CheckResult, DoseForm, Verdict
+from dosecalc.clinical.result import CheckResult, Verdict
 from dosecalc.foundation.display import magnitude, unit_ucum
-from dosecalc.foundation.units import Quantity
+from dosecalc.foundation.units import DoseForm, Quantity
 
 OUTPUT_COLUMNS: Final = (
     "verdict",
