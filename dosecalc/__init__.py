@@ -25,7 +25,7 @@ is imported from its home on first use, so that ``import dosecalc.faces.tui``
 import importlib
 from typing import TYPE_CHECKING, Any, Final
 
-__version__ = "0.1.0"
+from dosecalc.foundation.version import __version__
 
 _HOMES: Final = {
     "dosecalc.clinical.audit": ("AuditSummary", "audit"),
@@ -65,6 +65,7 @@ _HOMES: Final = {
     ),
     "dosecalc.patient.body": ("DoseWarning", "DosingWeight", "Patient"),
     "dosecalc.reports.audit_file": ("audit_file",),
+    "dosecalc.reports.fhir": ("to_fhir",),
     "dosecalc.ruleset.loader": ("RuleSet", "default_rules_path", "load_rules"),
     "dosecalc.ruleset.schema": ("Regimen",),
 }
@@ -122,6 +123,7 @@ if TYPE_CHECKING:
     )
     from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
     from dosecalc.reports.audit_file import audit_file
+    from dosecalc.reports.fhir import to_fhir
     from dosecalc.ruleset.loader import RuleSet, default_rules_path, load_rules
     from dosecalc.ruleset.schema import Regimen
 
@@ -165,4 +167,5 @@ __all__ = [
     "parse_dose",
     "parse_quantity",
     "registry",
+    "to_fhir",
 ]

@@ -16,7 +16,7 @@ _LOADED_AFTER_CALCULATE = """
 import json, sys
 import dosecalc
 result = dosecalc.calculate(weight="70 kg", regimen="iv", concentration="1 mg/mL")
-result.to_fhir()
+dosecalc.to_fhir(result)
 from dosecalc.reports.formats import FORMATS, render
 for name in FORMATS:
     render(result, name)
