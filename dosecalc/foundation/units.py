@@ -264,7 +264,8 @@ def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) 
     if isinstance(value, pint.Quantity):
         quantity = _from_pint(value, kind, name)
     elif isinstance(value, str):
-        quantity = _from_text(value, kind, name)
+        magnitude, unit = _read_text(value, kind, name)
+        quantity = registry().Quantity(magnitude, unit)  # a new Quantity for every caller
     elif isinstance(value, int | float | Decimal | Fraction):
         raise UnitError(
             name,
@@ -531,6 +532,14 @@ def _of_sane_size(magnitude: int | float | Decimal | Fraction) -> bool:
     exact = Fraction(magnitude)
     bits = _MAX_DIGITS * 4  # about 10**72
     return exact.numerator.bit_length() <= bits and exact.denominator.bit_length() <= bits
+
+
+@functools.lru_cache(maxsize=1024)
+def _read_text(text: str, kind: QuantityKind, name: str) -> tuple[Fraction, Unit]:
+    """What `_from_text` reads, kept: a form's fields are read by the session and again by
+    `calculate` on every change, and each text is parsed once. Errors are not kept."""
+    quantity = _from_text(text, kind, name)
+    return quantity.magnitude, quantity.units
 
 
 def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
