@@ -22,16 +22,19 @@ is imported from its home on first use, so that ``import dosecalc.faces.tui``
 '21 to 35 mg/hr'
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any, Final
+import importlib as _importlib
+import typing as _typing
 
-__version__ = "0.1.0"
+from dosecalc.foundation.version import __version__
 
-_HOMES: Final = {
+# Only the API is a public name here (tests/test_architecture.py checks it): the helpers
+# above are imported under private names, and `__dir__` lists the API alone.
+_HOMES: _typing.Final = {
     "dosecalc.clinical.audit": ("AuditSummary", "audit"),
     "dosecalc.clinical.calculate": ("calculate",),
     "dosecalc.clinical.check": ("check",),
     "dosecalc.clinical.prepare": ("Preparation", "PrepareResult", "prepare"),
+    "dosecalc.clinical.session": ("Session", "SessionInputs"),
     "dosecalc.clinical.result": (
         "Basis",
         "CheckResult",
@@ -66,26 +69,30 @@ _HOMES: Final = {
     ),
     "dosecalc.patient.body": ("DoseWarning", "DosingWeight", "Patient"),
     "dosecalc.reports.audit_file": ("audit_file",),
+    "dosecalc.reports.fhir": ("to_fhir",),
     "dosecalc.ruleset.loader": ("RuleSet", "default_rules_path", "load_rules"),
     "dosecalc.ruleset.schema": ("Regimen",),
 }
-_HOME: Final = {name: module for module, names in _HOMES.items() for name in names}
+_HOME: _typing.Final = {name: module for module, names in _HOMES.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     """Each public name, imported from its home when first asked for (PEP 562)."""
     if name in _HOME:
-        value = getattr(importlib.import_module(_HOME[name]), name)
+        value = getattr(_importlib.import_module(_HOME[name]), name)
         globals()[name] = value  # asked once, then an ordinary attribute
         return value
     raise AttributeError(f"module 'dosecalc' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
+    """The API and the module's dunders: not the private helpers, nor the layers' subpackages,
+    which Python binds here as attributes once imported but which are no API."""
+    dunders = {name for name in globals() if name.startswith("__") and name.endswith("__")}
+    return sorted({*__all__, *dunders})
 
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from dosecalc.clinical.audit import AuditSummary, audit
     from dosecalc.clinical.calculate import calculate
     from dosecalc.clinical.check import check
@@ -99,6 +106,7 @@ if TYPE_CHECKING:
         QuantityRange,
         TitrationStep,
     )
+    from dosecalc.clinical.session import Session, SessionInputs
     from dosecalc.foundation.disclaimer import DISCLAIMER
     from dosecalc.foundation.errors import (
         ChoiceError,
@@ -124,6 +132,7 @@ if TYPE_CHECKING:
     )
     from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
     from dosecalc.reports.audit_file import audit_file
+    from dosecalc.reports.fhir import to_fhir
     from dosecalc.ruleset.loader import RuleSet, default_rules_path, load_rules
     from dosecalc.ruleset.schema import Regimen
 
@@ -156,6 +165,8 @@ __all__ = [
     "Regimen",
     "RuleSet",
     "RulesError",
+    "Session",
+    "SessionInputs",
     "TitrationStep",
     "UnitError",
     "UnknownRegimenError",
@@ -170,4 +181,5 @@ __all__ = [
     "parse_quantity",
     "prepare",
     "registry",
+    "to_fhir",
 ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
+import types
+from collections.abc import Iterable
 
 import pint
 import pytest
@@ -16,7 +19,7 @@ _LOADED_AFTER_CALCULATE = """
 import json, sys
 import dosecalc
 result = dosecalc.calculate(weight="70 kg", regimen="iv", concentration="1 mg/mL")
-result.to_fhir()
+dosecalc.to_fhir(result)
 from dosecalc.reports.formats import FORMATS, render
 for name in FORMATS:
     render(result, name)
@@ -81,6 +84,43 @@ def test_every_public_name_exists_and_is_documented():
         assert hasattr(dosecalc, name), name
     for name in ("calculate", "load_rules", "parse_quantity", "DoseCalcError", "DoseResult"):
         assert getattr(dosecalc, name).__doc__
+
+
+def test_the_public_namespace_holds_the_api_and_nothing_else():
+    # Every public name loaded, and every layer imported, as a long-running program has.
+    for name in dosecalc.__all__:
+        getattr(dosecalc, name)
+    for module in ("dosecalc.faces.cli", "dosecalc.reports.formats"):
+        importlib.import_module(module)
+
+    def dunders(names: Iterable[str]) -> set[str]:
+        return {name for name in names if name.startswith("__") and name.endswith("__")}
+
+    assert set(dir(dosecalc)) - dunders(dir(dosecalc)) == set(dosecalc.__all__) - dunders(
+        dosecalc.__all__
+    )
+    assert "__version__" in dir(dosecalc)
+    # Python binds each imported subpackage on its parent: the layers are attributes of
+    # dosecalc once loaded, but no API, so `dir` leaves them out. Anything else public
+    # in the module's namespace (a helper such as `importlib`) would be a stray name.
+    stray = {
+        name
+        for name, value in vars(dosecalc).items()
+        if not name.startswith("_") and name not in dosecalc.__all__
+    }
+    assert stray
+    assert all(
+        isinstance(value := getattr(dosecalc, name), types.ModuleType)
+        and value.__name__ == f"dosecalc.{name}"
+        for name in stray
+    ), stray
+
+
+def test_the_calculator_session_is_public():
+    session = dosecalc.Session()
+    session.set(weight="70", regimen="iv")
+    assert session.result == dosecalc.calculate(**session.calculate_arguments())
+    assert isinstance(session.inputs, dosecalc.SessionInputs)
 
 
 def test_every_error_dosecalc_raises_is_a_dosecalc_error():

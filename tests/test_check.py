@@ -8,10 +8,25 @@ from fractions import Fraction
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from strategies import dose_forms, dose_rates_mg_per_h, weights_kg
+from strategies import (
+    DOSE_UNITS_WITH_SLASHES,
+    dose_forms,
+    dose_rates_mg_per_h,
+    positive_decimal_text,
+    weights_kg,
+)
 
 import dosecalc
-from dosecalc import DoseCalcError, MissingInputError, UnitError, calculate, check, registry
+from dosecalc import (
+    DoseCalcError,
+    MissingInputError,
+    UnitError,
+    calculate,
+    check,
+    parse_dose,
+    registry,
+)
+from dosecalc.foundation.units import FORM_WORDS, RATE_FORMS
 
 KG70 = {"weight": "70 kg", "regimen": "iv"}
 
@@ -24,6 +39,20 @@ def written_as(mg_per_h: Fraction, form: str, kg: Fraction, mg_per_ml: Fraction)
     if form == "mL/h":
         return (rate / registry().Quantity(mg_per_ml, "mg/mL")).to(form)
     return rate.to(form)
+
+
+@given(positive_decimal_text, st.sampled_from([*DOSE_UNITS_WITH_SLASHES, "mL", "ML", "mcg"]))
+def test_check_reads_every_dose_as_parse_dose_reads_it(amount, unit):
+    entered = f"{amount} {unit}"
+    dose = parse_dose(entered)
+    regimen = "iv" if dose.form in RATE_FORMS else "sl"
+    order = {"weight": "70 kg", "regimen": regimen, "dose": entered, "concentration": "1 mg/mL"}
+    if dose.form == "weight-based-dose":  # a form no regimen takes: refused in its words
+        with pytest.raises(UnitError, match=FORM_WORDS[dose.form]):
+            check(**order)
+        return
+    result = check(**order)
+    assert (result.form, result.proposed) == (dose.form, dose.quantity)
 
 
 # ------------------------------------------------------------ the done-when cases

@@ -251,7 +251,7 @@ def test_per_reads_exactly_as_a_slash_in_a_dose(entry, amount):
         outcome(parse_dose, f"{amount} {per}"),
         outcome(parse_dose, f"{amount} {slash}"),
     )
-    assert with_per == with_slash  # a mL/hr dose is refused by both, in the same words
+    assert with_per == with_slash
     if isinstance(with_per, Dose):
         assert same(with_per.quantity, with_slash.quantity)
 

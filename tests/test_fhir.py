@@ -25,7 +25,7 @@ CASES = [
 
 def dosage_of(result: dosecalc.DoseResult) -> dict:
     """The Dosage as JSON text and back, as another system would read it."""
-    return json.loads(json.dumps(result.to_fhir()))
+    return json.loads(json.dumps(dosecalc.to_fhir(result)))
 
 
 def entries(dosage: dict, kind: str) -> list[dict]:
@@ -97,7 +97,7 @@ def test_both_regimens_with_and_without_a_concentration_validate_as_r4_dosage(
 
 def test_the_text_holds_the_instruction_the_basis_and_the_disclaimer():
     result = dosecalc.calculate(weight="70 kg", regimen="iv", concentration="2 mg/mL")
-    text = result.to_fhir()["text"]
+    text = dosecalc.to_fhir(result)["text"]
     for expected in (
         "21 to 35 mg/hr",
         "0.3 to 0.5 mg/kg/hr",
@@ -113,17 +113,17 @@ def test_the_text_holds_the_instruction_the_basis_and_the_disclaimer():
 
 def test_side_effects_and_supervision_travel_as_additional_instructions():
     result = dosecalc.calculate(weight="70 kg", regimen="sl")
-    instructions = [i["text"] for i in result.to_fhir()["additionalInstruction"]]
+    instructions = [i["text"] for i in dosecalc.to_fhir(result)["additionalInstruction"]]
     for effect in result.side_effects:
         assert any(effect in instruction for instruction in instructions)
     assert result.supervision in instructions
-    assert "patientInstruction" not in result.to_fhir()
+    assert "patientInstruction" not in dosecalc.to_fhir(result)
 
 
 def test_a_weight_warning_is_in_the_text():
     result = dosecalc.calculate(weight="250 kg", regimen="iv")
     assert result.warnings
-    text = result.to_fhir()["text"]
+    text = dosecalc.to_fhir(result)["text"]
     for warning in result.warnings:
         assert warning.message in text
 
@@ -139,7 +139,7 @@ def test_a_weight_warning_is_in_the_text():
     ],
 )
 def test_the_route_is_the_one_the_clinician_named(asked, code, text):
-    dosage = dosecalc.calculate(weight="70 kg", regimen=asked).to_fhir()
+    dosage = dosecalc.to_fhir(dosecalc.calculate(weight="70 kg", regimen=asked))
     assert dosage["route"]["coding"][0]["code"] == code
     assert dosage["route"]["text"] == text
     assert dosage["text"].startswith(f"Ketamine, {text}: ")
@@ -205,7 +205,7 @@ def test_structured_values_are_what_the_clinician_reads_and_never_wider(
         regimen=regimen,
         concentration=None if concentration is None else strategies.text(concentration, "mg/mL"),
     )
-    dosage = result.to_fhir()
+    dosage = dosecalc.to_fhir(result)
     ranges = [result.rule_range]
     if result.kind == "weight-based-rate":
         ranges.append(result.dose)

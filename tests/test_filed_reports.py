@@ -72,6 +72,7 @@ def test_a_check_as_fhir_is_a_valid_bundle_of_the_proposed_request_and_any_issue
     check = check_of(order)
     bundle = json.loads(render_check(check, "fhir"))
     Bundle.model_validate(bundle)
+    assert json.loads(json.dumps(dosecalc.to_fhir(check))) == bundle  # the API gives the same
     request, *issues = [entry["resource"] for entry in bundle["entry"]]
     assert (request["status"], request["intent"]) == ("draft", "proposal")
     (dosage,) = request["dosageInstruction"]

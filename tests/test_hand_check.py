@@ -257,7 +257,7 @@ def test_every_face_shows_the_figures_as_the_display_rule_made_them(
         for shown in (result.dose, result.dose_per_24h, result.pump_rate, result.volume)
         if shown is not None
     ]
-    dosage = result.to_fhir()
+    dosage = dosecalc.to_fhir(result)
     faces = {name: render(result, name) for name in ("text", "markdown", "html")}
     faces["fhir text"] = dosage["text"]  # a Dosage's text is a plain string
     for name, shown in faces.items():

@@ -271,14 +271,14 @@ def test_reports_and_fhir_say_the_breach_as_the_most_severe_state(library):
     assert issue["severity"] == "high"
     assert issue["code"]["text"] == "ABOVE THE HARD LIMIT"
     result = dosecalc.calculate(regimen="driver", concentration="2 mg/mL", rules=library)
-    dosage = result.to_fhir()
+    dosage = dosecalc.to_fhir(result)
     assert [entry.keys() - {"type"} for entry in dosage["doseAndRate"]] == [
         {"rateRange"},
         {"rateRange"},
     ]
     assert "per dose" not in dosage["text"]
     bolus = dosecalc.calculate(weight="70 kg", regimen="fictivane-bolus", rules=library)
-    assert [entry.keys() - {"type"} for entry in bolus.to_fhir()["doseAndRate"]] == [
+    assert [entry.keys() - {"type"} for entry in dosecalc.to_fhir(bolus)["doseAndRate"]] == [
         {"doseRange"},
         {"doseRange"},
     ]
@@ -308,7 +308,7 @@ def test_every_kind_is_a_valid_fhir_dosage_saying_rate_or_dose_as_its_kind_is(li
     result = dosecalc.calculate(
         weight="70 kg", regimen=regimen, concentration="1 mg/mL", rules=library
     )
-    dosage = result.to_fhir()
+    dosage = dosecalc.to_fhir(result)
     Dosage.model_validate(dosage)
     is_rate = result.dose_per_24h is not None
     elements = {key for entry in dosage["doseAndRate"] for key in entry if key != "type"}

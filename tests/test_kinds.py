@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc.foundation.display import magnitude
-from dosecalc.foundation.units import DoseUnit, named_unit, parse_dose_unit, registry
-from dosecalc.ruleset.kinds import FORMS, KINDS, DoseForm, KindName
+from dosecalc.foundation.units import DOSE_FORMS as FORMS
+from dosecalc.foundation.units import DoseForm, DoseUnit, named_unit, parse_dose_unit, registry
+from dosecalc.ruleset.kinds import KINDS, KindName
 
 LIBRARY = Path(__file__).parent.parent / "examples" / "hospital-library"
 BY_KIND = {

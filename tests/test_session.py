@@ -180,3 +180,27 @@ def test_a_dose_that_cannot_be_checked_is_reported_on_its_field():
 def test_unknown_session_fields_are_all_named():
     with pytest.raises(TypeError, match="unknown session fields: colour, size"):
         Session().set(size="L", colour="red")
+
+
+def test_a_keystroke_parses_the_changed_field_once_and_no_other(monkeypatch):
+    from dosecalc.foundation import units
+
+    session = Session()
+    session.set(weight="70", height="170", sex="male", concentration="1 mg/mL", dose="30 mg/h")
+    parsed: list[str] = []
+    read = units._from_text
+    monkeypatch.setattr(
+        units, "_from_text", lambda text, *rest: parsed.append(text) or read(text, *rest)
+    )
+    session.set(weight="71")
+    assert parsed == ["71 kg"]
+    assert session.result == calculate(**session.calculate_arguments())
+
+
+def test_a_quantity_read_once_is_a_new_quantity_for_every_caller():
+    from dosecalc import WEIGHT, parse_quantity
+
+    first = parse_quantity("70 kg", WEIGHT)
+    first.ito("lb")  # a caller changing its own Quantity in place
+    again = parse_quantity("70 kg", WEIGHT)
+    assert (again.magnitude, str(again.units)) == (70, "kilogram")

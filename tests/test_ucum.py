@@ -176,7 +176,7 @@ def test_every_code_in_a_fhir_dosage_is_ucum_for_the_range_it_carries(inputs):
     if result.kind == "weight-based-rate":
         ranges.append(result.dose)
     ranges += [r for r in (result.pump_rate, result.volume) if r is not None]
-    entries = result.to_fhir()["doseAndRate"]
+    entries = dosecalc.to_fhir(result)["doseAndRate"]
     assert len(entries) == len(ranges)
     for entry, carried in zip(entries, ranges, strict=True):
         shown = entry.get("rateRange") or entry["doseRange"]

@@ -285,6 +285,26 @@ def test_doses_are_read_with_per_kg_and_per_time_kept_explicit(text, per_kg, per
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        ("0.3 mg/kg/hr", "weight-based-rate"),
+        ("30 mg/hr", "absolute-rate"),
+        ("600 mg/24 h", "absolute-rate"),
+        ("25 mL/hr", "pump-rate"),
+        ("25 ml per h", "pump-rate"),
+        ("25 mg", "fixed-dose"),
+        ("2.5 mL", "volume"),
+        ("1.5 mg/kg", "weight-based-dose"),
+    ],
+)
+def test_every_dose_check_takes_is_read_with_its_form(text, form):
+    dose = parse_dose(text)
+    assert dose.form == form
+    # A pump rate or a volume is no drug amount until a concentration makes it one.
+    assert (dose.unit is None) == (form in ("pump-rate", "volume"))
+
+
 def test_a_weight_based_rate_and_an_absolute_rate_are_never_confused():
     per_kg, absolute = parse_dose("0.3 mg/kg/h"), parse_dose("0.3 mg/h")
     assert per_kg.unit.is_weight_based
@@ -298,10 +318,9 @@ def test_a_weight_based_rate_and_an_absolute_rate_are_never_confused():
     ("text", "words"),
     [
         ("70 kg", "a weight, not a dose"),
-        ("30 mL/h", "a flow rate, not a dose"),
         ("1 mg/mL", "a concentration, not a dose"),
         ("30", "has no unit"),
-        ("30 mg/lb/h", "not a dose"),
+        ("30 mg/lb/h", "a dose per lb of body weight"),
     ],
 )
 def test_what_is_not_a_dose_is_refused_as_a_dose(text, words):
@@ -392,7 +411,8 @@ def test_dose_errors_name_the_callers_field_and_echo_the_entry_as_given():
     with pytest.raises(UnitError) as raised:
         parse_dose("  70 kg ", field="order")
     assert str(raised.value) == (
-        "order: '70 kg' is a weight, not a dose. Enter '25 mg', '30 mg/hr' or '0.3 mg/kg/hr'"
+        "order: '70 kg' is a weight, not a dose. "
+        "Enter '30 mg/hr', '0.4 mg/kg/hr', '25 mL/hr' (with a concentration) or '25 mg'"
     )
     with pytest.raises(UnitError) as raised:
         parse_dose(registry().Quantity(70, "kg"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final, TypeVar
 
 from dosecalc.clinical.calculate import (
     VOLUME_UNIT,
@@ -65,29 +65,22 @@ from dosecalc.foundation.display import (
 from dosecalc.foundation.errors import MissingInputError, UnitError
 from dosecalc.foundation.units import (
     CONCENTRATION,
-    FLOW,
-    VOLUME,
-    Dimension,
-    DoseUnit,
+    DOSE_FORMS,
+    DoseForm,
     Quantity,
-    QuantityKind,
     Unit,
-    describe_dimension,
     dimension_of,
     is_given,
     named_unit,
+    parse_dose,
     parse_quantity,
     registry,
     unit_powers,
 )
 from dosecalc.patient.body import DoseWarning, read_basis, read_sex, read_unused_measurements
-from dosecalc.ruleset.kinds import FORMS, KINDS, DoseForm, KindName
+from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.loader import RuleSet
 from dosecalc.ruleset.schema import Regimen
-
-PROPOSED_DOSE: Final = QuantityKind(
-    "dose", None, "mg", "'30 mg/hr', '0.4 mg/kg/hr', '25 mL/hr' (with a concentration) or '25 mg'"
-)
 
 ENTRY_ERROR_RATIO: Final = 10
 """A dose this many times the top of the range, or this fraction of the bottom, is flagged."""
@@ -102,10 +95,7 @@ SLIPS: Final[tuple[tuple[int, str, bool, bool], ...]] = (
 """The usual slips: a factor on the number entered, whether only a rate can make it, and
 whether it confuses units (then what was meant is shown in the rule's unit)."""
 
-RATE_FORMS: Final[frozenset[DoseForm]] = frozenset(
-    form for form, shape in FORMS.items() if shape.is_rate
-)
-_FORMS_BY_DIMENSION: Final[dict[Dimension, DoseForm]] = {FLOW: "pump-rate", VOLUME: "volume"}
+_Amount = TypeVar("_Amount")
 
 
 def check(
@@ -226,7 +216,8 @@ NO_WEIGHT_NOTE: Final = (
 
 def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     """Check a proposed ``dose`` against a range already calculated for a patient."""
-    proposed, form = _read_dose(dose)
+    read = parse_dose(dose)
+    proposed, form = read.quantity, read.form
     in_rule_units = _in_rule_units(proposed, form, result, _shown(dose, proposed))
     low, high = result.rule_range.low, result.rule_range.high
     verdict = verdict_of(in_rule_units, low, high)
@@ -303,79 +294,71 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     )
 
 
-def dose_form(unit: Unit) -> DoseForm | None:
-    """The form of a dose written in ``unit``, from its parts; None if it is no dose."""
-    parts = DoseUnit.of(unit)
-    if parts is not None:
-        if parts.is_weight_based:
-            return "weight-based-rate" if parts.is_rate else "weight-based-dose"
-        return "absolute-rate" if parts.is_rate else "fixed-dose"
-    return _FORMS_BY_DIMENSION.get(dimension_of(unit))
-
-
-def _read_dose(value: object) -> tuple[Quantity, DoseForm]:
-    quantity = parse_quantity(value, PROPOSED_DOSE)
-    form = dose_form(quantity.units)
-    if form is not None:
-        return quantity, form
-    per_body = [
-        name
-        for name, power in unit_powers(quantity.units).items()
-        if power < 0 and dimension_of(name) == dimension_of("kilogram") and name != "kilogram"
-    ]
-    if per_body:
-        raise UnitError(
-            "dose",
-            f"'{_shown(value, quantity)}' is a dose per {unit_display(named_unit(per_body[0]))} "
-            "of body weight; dosecalc reads a dose per kg only",
-            "Convert it to a dose per kg, e.g. '0.4 mg/kg/hr'",
-        )
-    raise UnitError(
-        "dose",
-        f"'{_shown(value, quantity)}' is {describe_dimension(quantity)}, not a dose",
-        f"Enter {PROPOSED_DOSE.example}",
-    )
-
-
 def _in_rule_units(
     proposed: Quantity, form: DoseForm, result: DoseResult | _RuleOnly, shown: str
 ) -> Quantity:
     """The dose restated in the rule's unit, by the steps the regimen kind gives for its
-    form (`RegimenKind.conversion`); a missing concentration or weight is asked for."""
+    form (`RegimenKind.conversion`), or an input error saying why it cannot be: a form
+    that does not fit, a missing concentration or weight."""
     kind = KINDS[result.kind]
     if form not in kind.forms:
         raise UnitError(
             "dose",
-            f"'{shown}' is {FORMS[form].words}, which does not fit {result.route} "
+            f"'{shown}' is {DOSE_FORMS[form].words}, which does not fit {result.route} "
             f"({result.regimen})",
             f"Enter {kind.enter}",
         )
-    quantity = proposed
-    for step in kind.conversion(form):
-        if step == "× concentration":
-            if result.concentration is None:
-                raise MissingInputError(
-                    "concentration",
-                    f"the dose '{shown}' is {FORMS[form].words}, which needs the "
-                    "concentration to become a drug amount",
-                    "Give the concentration, e.g. '1 mg/mL'",
-                )
-            quantity = quantity * result.concentration
-        elif result.dosing_weight is None:
-            per_kg = step == "÷ weight"
-            raise MissingInputError(
-                "weight",
-                f"the dose '{shown}' is {FORMS[form].words}"
-                + (", not per kg" if per_kg else "")
-                + f": comparing it with the range {result.rule_range.display} needs the "
-                "patient's weight",
-                "Enter the weight" + (", or give the dose per kg" if per_kg else ""),
-            )
-        elif step == "÷ weight":
-            quantity = quantity / result.dosing_weight.quantity
-        else:
-            quantity = quantity * result.dosing_weight.quantity
-    return quantity.to(result.rule_range.low.units)
+    steps = kind.conversion(form)
+    if "× concentration" in steps and result.concentration is None:
+        raise MissingInputError(
+            "concentration",
+            f"the dose '{shown}' is {DOSE_FORMS[form].words}, which needs the "
+            "concentration to become a drug amount",
+            "Give the concentration, e.g. '1 mg/mL'",
+        )
+    if ("÷ weight" in steps or "× weight" in steps) and result.dosing_weight is None:
+        per_kg = "÷ weight" in steps
+        raise MissingInputError(
+            "weight",
+            f"the dose '{shown}' is {DOSE_FORMS[form].words}"
+            + (", not per kg" if per_kg else "")
+            + f": comparing it with the range {result.rule_range.display} needs the "
+            "patient's weight",
+            "Enter the weight" + (", or give the dose per kg" if per_kg else ""),
+        )
+    weight = result.dosing_weight.quantity if result.dosing_weight is not None else None
+    in_form = in_rule_form(
+        proposed, form, result.kind, concentration=result.concentration, weight=weight
+    )
+    return in_form.to(result.rule_range.low.units)
+
+
+def in_rule_form(
+    dose: _Amount,
+    form: DoseForm,
+    kind: KindName,
+    *,
+    concentration: _Amount | None,
+    weight: _Amount | None,
+) -> _Amount:
+    """``dose``, written in ``form``, as a dose of the regimen's ``kind`` (any unit of it),
+    by the kind's conversion steps (`RegimenKind.conversion`). The one conversion `check`
+    and both paths of the audit use, alike on exact quantities, on exact numbers and on
+    float arrays (each in one unit per form).
+
+    ``form`` must fit ``kind`` and what it needs be given (callers say what is missing in
+    their own words); anything else is a programming error.
+    """
+    regimen_kind = KINDS[kind]
+    if form not in regimen_kind.forms:
+        raise ValueError(f"a dose in the form {form} does not fit a {kind} regimen")
+    amount: Any = dose
+    for step in regimen_kind.conversion(form):
+        factor = concentration if step == "× concentration" else weight
+        if factor is None:
+            raise ValueError(f"a dose in the form {form} needs the {step.split()[1]}")
+        amount = amount / factor if step == "÷ weight" else amount * factor
+    return amount  # type: ignore[no-any-return]
 
 
 def verdict_of(dose: Quantity, low: Quantity, high: Quantity) -> Verdict:
@@ -409,7 +392,7 @@ def fitting_slips(
     """
     if verdict == "within":
         return []
-    is_rate = FORMS[form].is_rate
+    is_rate = DOSE_FORMS[form].is_rate
     fitting = []
     for factor, slip, needs_rate, confuses_units in SLIPS:
         meant_factor = Fraction(1, factor) if verdict == "above" else Fraction(factor)
@@ -632,17 +615,17 @@ def _restated_steps(
     as_what = "as a dose rate" if kind.is_rate else "as a dose"
     steps = []
     if patient_dose is not None and result.dosing_weight is not None:
-        if FORMS[form].per_kg:
+        if DOSE_FORMS[form].per_kg:
             weight = format_body(result.dosing_weight.quantity)
             steps.append(f"{as_what}: {operand(in_rule_units)} × {weight} = {shown[key]}")
-        elif FORMS[form].in_volume:
+        elif DOSE_FORMS[form].in_volume:
             steps.append(f"{as_what}: {entered} × {conc} = {shown[key]}")
         elif entered != shown[key]:
             conversion = _conversion(proposed.units, patient_dose.units)
             steps.append(f"{as_what}: {entered}{conversion} = {shown[key]}")
     per_patient = patient_dose if kind.per_kg else in_rule_units
     for delivered, words in (("pump_rate", "as a pump rate"), ("volume", "as a volume")):
-        if delivered in shown and not FORMS[form].in_volume and per_patient is not None:
+        if delivered in shown and not DOSE_FORMS[form].in_volume and per_patient is not None:
             factor = per_hour(per_patient.units) if delivered == "pump_rate" else ""
             steps.append(f"{words}: {operand(per_patient)} ÷ {conc}{factor} = {shown[delivered]}")
     return [step for step in steps if "just " not in step]  # "just over" is no operand

@@ -36,6 +36,7 @@ from dosecalc.foundation.display import (
 from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError, UnitError
 from dosecalc.foundation.units import (
     CONCENTRATION,
+    DOSE_FORMS,
     DURATION,
     PUMP_RATE,
     VOLUME_KIND,
@@ -182,7 +183,14 @@ def prepare(
     volume = _final_volume(final_volume)
     timing = _timing(duration, pump_rate, volume)
     order = parse_dose(dose, "dose") if is_given(dose) else None
-    if order is not None and order.unit.is_weight_based:
+    if order is not None and DOSE_FORMS[order.form].in_volume:
+        raise UnitError(
+            "dose",
+            f"'{_entered(dose)}' is {DOSE_FORMS[order.form].words}; an infusion is made up "
+            "for a dose in mg",
+            "Enter the dose rate in mg/hr or the amount in mg",
+        )
+    if order is not None and DOSE_FORMS[order.form].per_kg:
         raise UnitError(
             "dose",
             f"'{_entered(dose)}' is a dose per kg; an infusion is made up for a dose in mg",
@@ -232,7 +240,7 @@ def prepare(
                 strength,
                 labelled,
                 steps,
-                amount_ordered=not order.unit.is_rate,
+                amount_ordered=not DOSE_FORMS[order.form].is_rate,
             )
         ]
         if result is not None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -31,9 +31,9 @@ from dosecalc.foundation.display import (
     range_text,
     unit_display,
 )
-from dosecalc.foundation.units import Quantity, named_unit
+from dosecalc.foundation.units import DoseForm, Quantity, named_unit
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
-from dosecalc.ruleset.kinds import KINDS, DoseForm, KindName
+from dosecalc.ruleset.kinds import KINDS, KindName
 
 DOSE_RATE_UNIT: Final = "mg/h"
 PUMP_RATE_UNIT: Final = "mL/h"
@@ -215,14 +215,6 @@ class DoseResult(_Frozen):
     notes: list[str]
     basis: Basis
     disclaimer: str = DISCLAIMER
-
-    def to_fhir(self) -> dict[str, Any]:
-        """This result as one FHIR R4 ``Dosage``, JSON-ready (`dosecalc.reports.fhir`
-        says what goes where)."""
-        # The one call upward: the mapping lives with the other output formats.
-        from dosecalc.reports.fhir import fhir_dosage
-
-        return fhir_dosage(self)
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property

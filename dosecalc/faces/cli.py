@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple
 
-from dosecalc import __version__
 from dosecalc.faces import web  # stdlib only; textual-serve loads only to serve
 from dosecalc.faces.output_file import replaced_on_success
 from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.foundation.text import printable
+from dosecalc.foundation.version import __version__
 from dosecalc.patient.bases import BASES
 from dosecalc.reports.formats import FORMATS, render, render_check, render_prepare, to_json
 from dosecalc.ruleset.loader import RULES_ENV, RuleSet, default_rules_path, load_rules

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, TypeAlias
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
 import pint
 import platformdirs
@@ -268,7 +269,8 @@ def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) 
     if isinstance(value, pint.Quantity):
         quantity = _from_pint(value, kind, name)
     elif isinstance(value, str):
-        quantity = _from_text(value, kind, name)
+        magnitude, unit = _read_text(value, kind, name)
+        quantity = registry().Quantity(magnitude, unit)  # a new Quantity for every caller
     elif isinstance(value, int | float | Decimal | Fraction):
         raise UnitError(
             name,
@@ -299,7 +301,6 @@ def is_given(value: object) -> bool:
 _DRUG_AMOUNT_UNITS: Final = frozenset({"gram", "milligram", "microgram"})
 _BODY_WEIGHT_UNITS: Final = frozenset({"kilogram"})
 _TIME_UNITS: Final = frozenset({"hour", "minute", "day"})
-_DOSE_EXAMPLE: Final = "'25 mg', '30 mg/hr' or '0.3 mg/kg/hr'"
 _DOSE_UNIT_EXAMPLE: Final = "'mg', 'mg/kg', 'mg/h', 'mg/24 h' or 'mg/kg/h'"
 
 
@@ -346,34 +347,99 @@ class DoseUnit:
         return cls(amounts[0], next(iter(per_weight), None), next(iter(per_time), None))
 
 
+DoseForm = Literal[
+    "weight-based-rate", "absolute-rate", "pump-rate", "fixed-dose", "volume", "weight-based-dose"
+]
+"""The form a dose is written in, recognised from its unit (see `dose_form`)."""
+
+
+@dataclass(frozen=True)
+class FormShape:
+    """What a dose form is made of: per kg of body weight, per time, in volume; in words."""
+
+    per_kg: bool
+    is_rate: bool
+    in_volume: bool
+    words: str
+
+
+DOSE_FORMS: Final[Mapping[DoseForm, FormShape]] = MappingProxyType(
+    {
+        "weight-based-rate": FormShape(True, True, False, "a rate per kg"),
+        "absolute-rate": FormShape(False, True, False, "a rate"),
+        "pump-rate": FormShape(False, True, True, "a pump rate"),
+        "fixed-dose": FormShape(False, False, False, "a dose without a time"),
+        "volume": FormShape(False, False, True, "a volume"),
+        "weight-based-dose": FormShape(True, False, False, "a dose per kg without a time"),
+    }
+)
+"""Each form's shape, the one home of what a form is: a regimen kind converts each form by
+it (`dosecalc.ruleset.kinds`)."""
+
+RATE_FORMS: Final[frozenset[DoseForm]] = frozenset(
+    form for form, shape in DOSE_FORMS.items() if shape.is_rate
+)
+_FORMS_BY_DIMENSION: Final[dict[Dimension, DoseForm]] = {FLOW: "pump-rate", VOLUME: "volume"}
+
+
+def dose_form(unit: Unit) -> DoseForm | None:
+    """The form of a dose written in ``unit``, from its parts; None if it is no dose.
+
+    pint reduces mg/kg/h to 1/time, so "per kg" is read from the unit's parts,
+    never from its dimension.
+    """
+    parts = DoseUnit.of(unit)
+    if parts is not None:
+        if parts.is_weight_based:
+            return "weight-based-rate" if parts.is_rate else "weight-based-dose"
+        return "absolute-rate" if parts.is_rate else "fixed-dose"
+    return _FORMS_BY_DIMENSION.get(dimension_of(unit))
+
+
 @dataclass(frozen=True)
 class Dose:
-    """A dose as entered: its exact quantity and what kind of dose it is."""
+    """A dose as entered: its exact quantity, its form, and the parts of its unit (None for
+    a pump rate or a volume, which become a drug amount only with a concentration)."""
 
     quantity: Quantity
-    unit: DoseUnit
+    unit: DoseUnit | None
+    form: DoseForm
 
 
-DOSE: Final = QuantityKind("dose", None, "mg", _DOSE_EXAMPLE)
+DOSE: Final = QuantityKind(
+    "dose", None, "mg", "'30 mg/hr', '0.4 mg/kg/hr', '25 mL/hr' (with a concentration) or '25 mg'"
+)
 
 
 def parse_dose(value: object, field: str = "dose") -> Dose:
-    """Read a dose (``25 mg``, ``30 mg/hr``, ``600 mg/24 h``, ``0.3 mg/kg/hr``,
-    ``5 mcg/kg/min``) from text or a pint Quantity, keeping "per kg" explicit.
+    """Read a dose in any form `check` takes (``25 mg``, ``30 mg/hr``, ``600 mg/24 h``,
+    ``0.3 mg/kg/hr``, ``5 mcg/kg/min``, ``25 mL/hr``, ``2.5 mL``) from text or a pint
+    Quantity, keeping "per kg" explicit.
 
     Raises `InputError` as `parse_quantity` does, and `UnitError` for a
-    quantity that is not a drug amount, optionally per kg, optionally per time.
+    quantity that is not a drug amount (optionally per kg, optionally per
+    time), a flow rate or a volume; a dose per lb is refused by name.
     """
     quantity = parse_quantity(value, DOSE, field)
-    unit = DoseUnit.of(quantity.units)
-    if unit is None:
-        shown = value.strip() if isinstance(value, str) else str(value)
+    form = dose_form(quantity.units)
+    if form is not None:
+        return Dose(quantity, DoseUnit.of(quantity.units), form)
+    shown = value.strip() if isinstance(value, str) else str(value)
+    per_body = [
+        name
+        for name, power in unit_powers(quantity.units).items()
+        if power < 0 and dimension_of(name) == MASS and name not in _BODY_WEIGHT_UNITS
+    ]
+    if per_body:
         raise UnitError(
             field,
-            f"'{shown}' is {describe_dimension(quantity)}, not a dose",
-            f"Enter {_DOSE_EXAMPLE}",
+            f"'{shown}' is a dose per {UNIT_NAMES[per_body[0]].display} "
+            "of body weight; dosecalc reads a dose per kg only",
+            "Convert it to a dose per kg, e.g. '0.4 mg/kg/hr'",
         )
-    return Dose(quantity, unit)
+    raise UnitError(
+        field, f"'{shown}' is {describe_dimension(quantity)}, not a dose", f"Enter {DOSE.example}"
+    )
 
 
 _PER_24_HOURS_RE: Final = re.compile(r"24\s*(?:h|hr|hrs|hours?)", re.IGNORECASE)
@@ -522,6 +588,14 @@ def _of_sane_size(magnitude: int | float | Decimal | Fraction) -> bool:
     exact = Fraction(magnitude)
     bits = _MAX_DIGITS * 4  # about 10**72
     return exact.numerator.bit_length() <= bits and exact.denominator.bit_length() <= bits
+
+
+@functools.lru_cache(maxsize=1024)
+def _read_text(text: str, kind: QuantityKind, name: str) -> tuple[Fraction, Unit]:
+    """What `_from_text` reads, kept: a form's fields are read by the session and again by
+    `calculate` on every change, and each text is parsed once. Errors are not kept."""
+    quantity = _from_text(text, kind, name)
+    return quantity.magnitude, quantity.units
 
 
 def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:

@@ -18,8 +18,8 @@ import re
 from datetime import datetime
 from typing import Final
 
-from dosecalc import __version__
 from dosecalc.clinical.result import CheckResult, DoseResult
+from dosecalc.foundation.version import __version__
 from dosecalc.reports.contents import (
     SHORT_DISCLAIMER,
     Section,

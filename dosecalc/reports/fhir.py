@@ -85,6 +85,12 @@ OROMUCOSAL: Final = ("372473007", "Oromucosal route")
 """For "sublingual or buccal": the route that begins on the lining of the mouth covers both."""
 
 
+def to_fhir(result: DoseResult | CheckResult) -> dict[str, Any]:
+    """A result as FHIR R4, JSON-ready: a calculation as one ``Dosage``, a check as a
+    ``Bundle`` (this module's docstring says what goes where)."""
+    return fhir_check(result) if isinstance(result, CheckResult) else fhir_dosage(result)
+
+
 def fhir_dosage(result: DoseResult) -> dict[str, Any]:
     """One FHIR R4 ``Dosage`` for ``result``, as a JSON-ready dict."""
     watch_for = [

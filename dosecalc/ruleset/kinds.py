@@ -17,41 +17,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-from dosecalc.foundation.units import DoseUnit
+from dosecalc.foundation.units import DOSE_FORMS, DoseForm, DoseUnit
 
 KindName = Literal["weight-based-rate", "absolute-rate", "weight-based-dose", "fixed-dose"]
-
-DoseForm = Literal[
-    "weight-based-rate", "absolute-rate", "pump-rate", "fixed-dose", "volume", "weight-based-dose"
-]
-"""How a proposed dose is written: a rate per kg (mg/kg/hr), a rate (mg/hr), a pump rate
-(mL/hr), an amount (mg), a volume (mL), or an amount per kg (mg/kg)."""
 
 ConversionStep = Literal["× concentration", "× weight", "÷ weight"]
 """One step from a dose as written to the rule's unit: mL to mg, per kg to per patient,
 per patient to per kg."""
-
-
-@dataclass(frozen=True)
-class FormShape:
-    """What a dose form is made of: per kg of body weight, per time, in volume."""
-
-    per_kg: bool
-    is_rate: bool
-    in_volume: bool
-    words: str
-
-
-FORMS: Final[Mapping[DoseForm, FormShape]] = MappingProxyType(
-    {
-        "weight-based-rate": FormShape(True, True, False, "a rate per kg"),
-        "absolute-rate": FormShape(False, True, False, "a rate"),
-        "pump-rate": FormShape(False, True, True, "a pump rate"),
-        "fixed-dose": FormShape(False, False, False, "a dose without a time"),
-        "volume": FormShape(False, False, True, "a volume"),
-        "weight-based-dose": FormShape(True, False, False, "a dose per kg without a time"),
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -92,7 +64,7 @@ class RegimenKind:
 
     def conversion(self, form: DoseForm) -> tuple[ConversionStep, ...]:
         """The steps that take a dose of ``form`` (one of `forms`) to the rule's unit."""
-        shape = FORMS[form]
+        shape = DOSE_FORMS[form]
         steps: list[ConversionStep] = []
         if shape.in_volume:
             steps.append("× concentration")

@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     model_validator,
 )
@@ -106,24 +107,29 @@ class DoseRange(_Strict):
     high: PositiveDecimal
     unit: Text = Field(description="A drug mass, optionally per kg, optionally per time: mg/kg/h.")
 
+    # Read once, when the rule file is loaded: every calculation asks for them.
+    _dose_unit: DoseUnit = PrivateAttr()
+    _quantities: tuple[Quantity, Quantity] = PrivateAttr()
+
     @model_validator(mode="after")
     def _low_not_above_high(self) -> Self:
         if self.low > self.high:
             raise ValueError(f"low ({self.low}) is above high ({self.high})")
-        parse_dose_unit(self.unit)
+        self._dose_unit = parse_dose_unit(self.unit)
+        unit = self._dose_unit.pint_unit()
+        self._quantities = (
+            registry().Quantity(Fraction(self.low), unit),
+            registry().Quantity(Fraction(self.high), unit),
+        )
         return self
 
     @property
     def dose_unit(self) -> DoseUnit:
-        return parse_dose_unit(self.unit)
+        return self._dose_unit
 
     def quantities(self) -> tuple[Quantity, Quantity]:
         """Low and high as exact Quantities (TOML decimals become exact fractions)."""
-        unit = self.dose_unit.pint_unit()
-        return (
-            registry().Quantity(Fraction(self.low), unit),
-            registry().Quantity(Fraction(self.high), unit),
-        )
+        return self._quantities
 
     @property
     def display(self) -> str:

@@ -34,7 +34,7 @@ from dosecalc.clinical.audit.outcome import (
     texts,
     warnings_text,
 )
-from dosecalc.clinical.check import ENTRY_ERROR_RATIO, RATE_FORMS, SLIPS
+from dosecalc.clinical.check import ENTRY_ERROR_RATIO, SLIPS, in_rule_form
 from dosecalc.clinical.plausibility import (
     PUMP_RATE_ML_PER_H,
     USUAL_CONCENTRATION_MG_PER_ML,
@@ -42,7 +42,9 @@ from dosecalc.clinical.plausibility import (
 )
 from dosecalc.foundation.display import magnitude, unit_ucum
 from dosecalc.foundation.errors import UnknownRegimenError
+from dosecalc.foundation.units import RATE_FORMS
 from dosecalc.patient.body import LB_KG_MIX_UP_FACTOR, USUAL_ADULT_WEIGHT_KG, WEIGHT_LIMITS_KG
+from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.loader import RuleSet
 
 NEAR: Final = 1e-9
@@ -97,18 +99,15 @@ class HotPath:
         rule = np.where(regimen >= 0, regimen, 0)
         done &= rules.hot[rule]
         is_rate, low, high = rules.is_rate[rule], rules.low[rule], rules.high[rule]
-        of_form = {name: form == FORMS.index(name) for name in FORMS}
-        value = np.select(
-            [
-                is_rate & of_form["weight-based-rate"],
-                is_rate & of_form["absolute-rate"],
-                is_rate & of_form["pump-rate"],
-                ~is_rate & of_form["fixed-dose"],
-                ~is_rate & of_form["volume"],
-            ],
-            [dose, dose / weight, dose * concentration / weight, dose, dose * concentration],
-            default=np.nan,
+        value = np.full(rows, np.nan)
+        hot_kinds: tuple[tuple[KindName, BoolArray], ...] = (
+            ("weight-based-rate", is_rate),
+            ("fixed-dose", ~is_rate),
         )
+        for kind, of_kind in hot_kinds:  # the kinds `_RuleArrays.hot` admits
+            for name in KINDS[kind].forms:
+                in_form = in_rule_form(dose, name, kind, concentration=concentration, weight=weight)
+                value = np.where(of_kind & (form == FORMS.index(name)), in_form, value)
         done &= ~np.isnan(value)
         if "concentration" in columns:
             done &= ~given | _clearly_plausible(concentration, weight, low, high, is_rate)

@@ -16,20 +16,21 @@ from typing import Any, Final, TypeAlias, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from dosecalc.clinical.check import PROPOSED_DOSE, dose_form
 from dosecalc.foundation.display import magnitude
 from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.units import (
     CONCENTRATION,
+    DOSE,
     MAX_INPUT_LENGTH,
     WEIGHT,
+    DoseForm,
     QuantityKind,
     Unit,
+    dose_form,
     is_given,
     named_unit,
     parse_quantity,
 )
-from dosecalc.ruleset.kinds import DoseForm
 from dosecalc.ruleset.schema import Regimen
 
 REMEMBERED: Final = 100_000
@@ -193,5 +194,5 @@ class Readers:
         return cls(
             CellReader(WEIGHT, lambda unit: (WEIGHT.unit, 0)),
             CellReader(CONCENTRATION, lambda unit: ("mg/mL", 0)),
-            CellReader(PROPOSED_DOSE, _dose_canonical),
+            CellReader(DOSE, _dose_canonical),
         )

@@ -10,11 +10,10 @@ from fractions import Fraction
 
 from dosecalc.clinical.audit.cells import CANONICAL, FORMS, Readers, is_given_cell, remember
 from dosecalc.clinical.audit.outcome import Outcome, decided, outcome_of, warning_text
-from dosecalc.clinical.check import check, verdict_of
+from dosecalc.clinical.check import check, in_rule_form, verdict_of
 from dosecalc.foundation.errors import InputError
-from dosecalc.foundation.units import named_unit, registry
+from dosecalc.foundation.units import DOSE_FORMS, DoseForm, named_unit, registry
 from dosecalc.patient.body import WEIGHT_LIMITS_KG, body_figure, weight_warnings
-from dosecalc.ruleset.kinds import DoseForm
 from dosecalc.ruleset.loader import RuleSet
 
 
@@ -36,17 +35,19 @@ class ExactDecision:
         if not WEIGHT_LIMITS_KG[0] <= entered <= WEIGHT_LIMITS_KG[1]:
             return None
         kg = body_figure(registry().Quantity(entered, named_unit("kg"))).magnitude
-        amount = self._readers.doses.exact(dose)
-        match FORMS[form]:
-            case "absolute-rate":
-                value = amount / kg
-            case "pump-rate":
-                value = amount * self._readers.concentrations.exact(concentration) / kg
-            case "volume":
-                value = amount * self._readers.concentrations.exact(concentration)
-            case _:
-                value = amount
-        return replace(self._decision(rule, FORMS[form], value), warnings=self._warnings(kg))
+        written = FORMS[form]
+        value = in_rule_form(
+            self._readers.doses.exact(dose),
+            written,
+            self._rule_set.regimens[rule].kind,
+            concentration=(
+                self._readers.concentrations.exact(concentration)
+                if DOSE_FORMS[written].in_volume
+                else None
+            ),
+            weight=kg,
+        )
+        return replace(self._decision(rule, written, value), warnings=self._warnings(kg))
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019  # one per stream
     def _decision(self, rule: int, form: DoseForm, value: Fraction) -> Outcome:

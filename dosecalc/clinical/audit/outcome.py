@@ -13,8 +13,7 @@ from dosecalc.clinical.audit.cells import Column, FloatArray, IndexArray, TextAr
 from dosecalc.clinical.check import ENTRY_ERROR_RATIO, SLIPS, fitting_slips, is_far_out
 from dosecalc.clinical.result import CheckResult, Verdict
 from dosecalc.foundation.display import magnitude, unit_ucum
-from dosecalc.foundation.units import Quantity
-from dosecalc.ruleset.kinds import DoseForm
+from dosecalc.foundation.units import DoseForm, Quantity
 
 OUTPUT_COLUMNS: Final = (
     "verdict",
