@@ -26,7 +26,7 @@ from dosecalc import (
     parse_dose,
     registry,
 )
-from dosecalc.foundation.units import FORM_WORDS, RATE_FORMS
+from dosecalc.foundation.units import DOSE_FORMS, RATE_FORMS
 
 KG70 = {"weight": "70 kg", "regimen": "iv"}
 
@@ -48,7 +48,7 @@ def test_check_reads_every_dose_as_parse_dose_reads_it(amount, unit):
     regimen = "iv" if dose.form in RATE_FORMS else "sl"
     order = {"weight": "70 kg", "regimen": regimen, "dose": entered, "concentration": "1 mg/mL"}
     if dose.form == "weight-based-dose":  # a form no regimen takes: refused in its words
-        with pytest.raises(UnitError, match=FORM_WORDS[dose.form]):
+        with pytest.raises(UnitError, match=DOSE_FORMS[dose.form].words):
             check(**order)
         return
     result = check(**order)

@@ -12,6 +12,7 @@ from these models (``dosecalc rules --schema``) and a test keeps it in step.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, ClassVar, Literal, Self
@@ -21,7 +22,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     StringConstraints,
     model_validator,
 )
@@ -107,34 +107,41 @@ class DoseRange(_Strict):
     high: PositiveDecimal
     unit: Text = Field(description="A drug mass, optionally per kg, optionally per time: mg/kg/h.")
 
-    # Read once, when the rule file is loaded: every calculation asks for them.
-    _dose_unit: DoseUnit = PrivateAttr()
-    _quantities: tuple[Quantity, Quantity] = PrivateAttr()
-
     @model_validator(mode="after")
     def _low_not_above_high(self) -> Self:
         if self.low > self.high:
             raise ValueError(f"low ({self.low}) is above high ({self.high})")
-        self._dose_unit = parse_dose_unit(self.unit)
-        unit = self._dose_unit.pint_unit()
-        self._quantities = (
-            registry().Quantity(Fraction(self.low), unit),
-            registry().Quantity(Fraction(self.high), unit),
-        )
+        self.quantities()  # the unit is read, and refused if it is none, at load
         return self
 
     @property
     def dose_unit(self) -> DoseUnit:
-        return self._dose_unit
+        return _dose_unit(self.unit)
 
     def quantities(self) -> tuple[Quantity, Quantity]:
         """Low and high as exact Quantities (TOML decimals become exact fractions)."""
-        return self._quantities
+        return _range_quantities(self.low, self.high, self.unit)
 
     @property
     def display(self) -> str:
         """``0.3 to 0.5 mg/kg/hr``: exactly as the file gives it, in the display's units."""
         return format_range(*self.quantities())
+
+
+# Read once per distinct value, when the rule file is loaded: every calculation asks for
+# them. Keyed by the values, never kept on the model, so a `model_copy` is never stale.
+@functools.lru_cache(maxsize=256)
+def _dose_unit(text: str) -> DoseUnit:
+    return parse_dose_unit(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _range_quantities(low: Decimal, high: Decimal, unit: str) -> tuple[Quantity, Quantity]:
+    pint_unit = _dose_unit(unit).pint_unit()
+    return (
+        registry().Quantity(Fraction(low), pint_unit),
+        registry().Quantity(Fraction(high), pint_unit),
+    )
 
 
 class HardLimits(DoseRange):
