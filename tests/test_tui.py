@@ -363,7 +363,7 @@ def test_export_writes_the_summary_with_basis_cautions_and_disclaimer(tmp_path):
             "21 to 35 mg/hr",
             "EDUCATIONAL USE ONLY",
             "Supervision:",
-            "ketamine-palliative@1.0.0",
+            "ketamine-palliative@1.1.0",
             "Summary made",
             "Formula: 0.3 mg/kg/hr",
         ):

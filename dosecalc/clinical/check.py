@@ -75,7 +75,7 @@ from dosecalc.foundation.units import (
 )
 from dosecalc.patient.body import DoseWarning, read_basis, read_sex, read_unused_measurements
 from dosecalc.ruleset.loader import RuleSet
-from dosecalc.ruleset.schema import Regimen, RegimenKind
+from dosecalc.ruleset.schema import Regimen, RegimenKind, RouteCode
 
 PROPOSED_DOSE: Final = QuantityKind(
     "dose", None, "mg", "'30 mg/hr', '0.4 mg/kg/hr', '25 mL/hr' (with a concentration) or '25 mg'"
@@ -161,6 +161,7 @@ class _RuleOnly:
     drug: str
     regimen: str
     route: str
+    route_code: RouteCode | None
     kind: RegimenKind
     rule_range: QuantityRange
     dosing_weight: None = None
@@ -209,6 +210,7 @@ def _without_weight(
         drug=rule.drug,
         regimen=rule.id,
         route=rule.route,
+        route_code=rule.route_code_for(regimen),
         kind=rule.kind,
         rule_range=rule_range,
         concentration=conc,
@@ -264,6 +266,7 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
         drug=result.drug,
         regimen=result.regimen,
         route=result.route,
+        route_code=result.route_code,
         form=form,
         proposed=proposed,
         in_rule_units=in_rule_units,

@@ -33,7 +33,7 @@ from dosecalc.foundation.display import (
 )
 from dosecalc.foundation.units import Quantity, named_unit
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
-from dosecalc.ruleset.schema import RegimenKind
+from dosecalc.ruleset.schema import RegimenKind, RouteCode
 
 DOSE_RATE_UNIT: Final = "mg/h"
 PUMP_RATE_UNIT: Final = "mL/h"
@@ -185,6 +185,9 @@ class DoseResult(_Frozen):
     drug: str
     regimen: str
     route: str
+    route_code: RouteCode | None = Field(
+        default=None, description="The rule's code for the route asked for, if it has one."
+    )
     kind: RegimenKind
     rule_range: QuantityRange
     patient: Patient | None
@@ -312,6 +315,9 @@ class CheckResult(_Frozen):
     drug: str
     regimen: str
     route: str
+    route_code: RouteCode | None = Field(
+        default=None, description="The rule's code for the route asked for, if it has one."
+    )
     form: DoseForm
     proposed: JsonQuantity
     in_rule_units: JsonQuantity
