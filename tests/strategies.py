@@ -405,3 +405,6 @@ def checked_orders(draw):
 
 # How a person separates a number from its unit: not at all, a space, or two.
 unit_gaps = st.sampled_from(["", " ", "  "])
+
+sha256_digests = st.text("0123456789abcdef", min_size=64, max_size=64)
+"""A SHA-256 as hex: starting with a digit or with a letter."""
