@@ -39,6 +39,14 @@ def rules_copy(tmp_path: Path, shipped_rules_dir: Path) -> Path:
 
 
 @pytest.fixture
+def standard_concentrations_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lets a rule file set ``standard_concentrations``, which the schema refuses until
+    dosecalc acts on it. DELETE AT MERGE with the branch that makes it act and lifts the
+    refusal (``_LIMITS_NOT_YET_ENFORCED``); the tests that use it then need nothing."""
+    monkeypatch.setattr("dosecalc.ruleset.schema._LIMITS_NOT_YET_ENFORCED", ())
+
+
+@pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str]) -> Any:
     """Run ``dosecalc`` in-process: (exit code, stdout, stderr)."""
 

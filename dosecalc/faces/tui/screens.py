@@ -39,9 +39,10 @@ SHORT_DISCLAIMER: Final = "Educational use only · verify every figure · the so
 
 
 def regimen_choice(regimen: Regimen) -> str:
-    """How the picker names a regimen: drug, route and the source's label, so that two
-    regimens by one route (or of one drug) never look alike."""
-    return f"{regimen.drug} · {regimen.route} · {regimen.label}"
+    """How the picker names a regimen: drug and the source's label, then the route on a line
+    of its own, so that two regimens by one route (or of one drug) never look alike, and
+    each line fits the form's width at 80 columns rather than wrapping mid-phrase."""
+    return f"{regimen.drug} · {regimen.label}\n{regimen.route}"
 
 
 def quick_concentrations(regimen: Regimen) -> list[str]:
