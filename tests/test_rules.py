@@ -416,3 +416,18 @@ def test_dosecalc_bounds_rule_decimals_itself_whatever_pydantic_lets_through(val
     with pytest.raises(ValueError, match=says):
         _bounded_decimal(Decimal(value))
     assert _bounded_decimal(Decimal("0.000001")) == Decimal("0.000001")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ('route = "buccal"\nsystem', 'route = "oral"\nsystem', "or one alternative of it"),
+        ('route = "buccal"\nsystem', 'route = "sublingual"\nsystem', "once"),
+    ],
+)
+def test_a_route_code_for_a_route_the_regimen_has_not_or_twice_is_refused(
+    rules_copy: Path, old: str, new: str, problem: str
+):
+    _replace(rules_copy / "ketamine-palliative.toml", old, new)
+    with pytest.raises(RulesError, match=rf"route_codes: each codes the route .*{problem}"):
+        load_rules(rules_copy)
