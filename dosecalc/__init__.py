@@ -1,4 +1,4 @@
-"""dosecalc: the palliative ketamine range of a cited source, applied to one patient.
+"""dosecalc: the dose range of a cited source (the rules in force), applied to one patient.
 
 Educational use only; not a substitute for clinical judgement.
 

@@ -468,6 +468,20 @@ def citations(draw):
     )
 
 
+def route_codes(route: str):
+    """A code for ``route``, with its own citation."""
+    from dosecalc.ruleset.schema import RouteCode
+
+    return st.builds(
+        RouteCode,
+        route=st.just(route),
+        system=st.just("http://snomed.info/sct"),
+        code=st.sampled_from(["47625008", "37839007", "54471007"]),
+        display=_WORDS,
+        source=_WORDS,
+    )
+
+
 def amounts():
     from dosecalc.ruleset.schema import Amount
 
@@ -503,6 +517,7 @@ REGIMEN_FIELD_VALUES = {
     "supervision": lambda r: _WORDS,
     "source": lambda r: citations(),
     "source_does_not_specify": lambda r: _word_lists,
+    "route_codes": lambda r: st.lists(route_codes(r.route), max_size=1),
     "hard_limits": lambda r: st.none() | hard_limits(_units_of(r.kind)),
     "max_per_24h": lambda r: st.none() | amounts(),
     "standard_concentrations": lambda r: st.lists(concentrations(), max_size=3),
@@ -550,3 +565,7 @@ def regimen_edits(draw):
 def regimen_lists(draw):
     """Regimens with distinct ids, as a rule set holds them."""
     return draw(st.lists(rule_regimens(), max_size=4, unique_by=lambda r: r.id))
+
+
+sha256_digests = st.text("0123456789abcdef", min_size=64, max_size=64)
+"""A SHA-256 as hex: starting with a digit or with a letter."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,7 +49,10 @@ def test_the_report_never_splits_a_number_from_its_unit_across_lines(run_cli, we
         "adjusted",
     )
     assert not any(
-        line.rstrip()[-1:].isdigit() and nxt.lstrip()[:1].isalpha() and nxt.lstrip()[:2] != "to"
+        line.rstrip()[-1:].isdigit()
+        and nxt.lstrip()[:1].isalpha()
+        and nxt.lstrip()[:2] != "to"
+        and not re.fullmatch(r"[0-9a-f]{64}", nxt.strip())  # the rules' hash, after SHA-256
         for line, nxt in zip(out.splitlines(), out.splitlines()[1:], strict=False)
         if line.strip() and nxt.strip() and nxt.startswith("    ")
     ), out
@@ -161,7 +165,7 @@ def test_a_broken_rules_folder_stops_calc_before_any_dose(run_cli, rules_copy: P
 
 def test_the_rules_option_and_env_choose_another_folder(run_cli, rules_copy: Path, monkeypatch):
     path = rules_copy / "ketamine-palliative.toml"
-    path.write_text(path.read_text().replace('version = "1.0.0"', 'version = "9.9.9"'))
+    path.write_text(path.read_text().replace('version = "1.1.0"', 'version = "9.9.9"'))
     _, out, _ = run_cli("--rules", str(rules_copy), *CALC_70_KG, "--json")
     assert json.loads(out)["basis"]["rules_version"] == "ketamine-palliative@9.9.9"
     monkeypatch.setenv("DOSECALC_RULES", str(rules_copy))
@@ -312,13 +316,19 @@ def test_every_command_takes_rules_and_debug_before_or_after_its_name(command, w
     assert (args.rules, args.debug) == ("some/dir", True)
 
 
-def test_the_regimen_help_names_every_alias_of_the_shipped_rules(run_cli):
+def test_the_regimen_help_names_no_regimen_and_sends_to_the_listing_which_names_every_alias(
+    run_cli,
+):
     with pytest.raises(SystemExit):
         run_cli("calc", "--help")
     text = " ".join(run_cli.last_out().split())
+    assert "'dosecalc rules' lists them" in text
+    code, listing, _ = run_cli("rules")
+    assert code == 0
     for regimen in dosecalc.load_rules().regimens:
+        assert regimen.route not in text  # the help holds nothing of the shipped rules
         for name in (regimen.id, *regimen.aliases):
-            assert name in text
+            assert name in listing
 
 
 def test_debug_after_the_command_shows_the_traceback_too(run_cli, monkeypatch):

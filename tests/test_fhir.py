@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
 
 import pytest
@@ -13,7 +14,10 @@ from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc.foundation.display import magnitude
-from dosecalc.reports.fhir import DOSE_RATE_TYPE, OROMUCOSAL, ROUTES, SNOMED_CT, UCUM
+from dosecalc.reports.fhir import DOSE_RATE_TYPE, UCUM
+
+SNOMED_CT = "http://snomed.info/sct"
+OROMUCOSAL = "372473007"
 
 CASES = [
     ("iv", None),
@@ -133,8 +137,8 @@ def test_a_weight_warning_is_in_the_text():
     [
         ("sublingual", "37839007", "sublingual"),
         ("Buccal", "54471007", "buccal"),
-        ("sl", OROMUCOSAL[0], "sublingual or buccal"),
-        ("sublingual-buccal", OROMUCOSAL[0], "sublingual or buccal"),
+        ("sl", OROMUCOSAL, "sublingual or buccal"),
+        ("sublingual-buccal", OROMUCOSAL, "sublingual or buccal"),
         ("IV", "47625008", "intravenous infusion"),
     ],
 )
@@ -145,13 +149,13 @@ def test_the_route_is_the_one_the_clinician_named(asked, code, text):
     assert dosage["text"].startswith(f"Ketamine, {text}: ")
 
 
-def test_a_route_with_no_known_code_is_text_only(rules_copy):
+def test_a_route_the_rule_gives_no_code_for_is_text_only(rules_copy):
     path = rules_copy / "ketamine-palliative.toml"
+    text = re.sub(
+        r"\n\[\[regimens\.route_codes\]\]\n(?:[a-z]+ = .*\n)+", "", path.read_text("utf-8")
+    )
     path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            'route = "sublingual or buccal"', 'route = "intranasal"'
-        ),
-        encoding="utf-8",
+        text.replace('route = "sublingual or buccal"', 'route = "intranasal"'), encoding="utf-8"
     )
     result = dosecalc.calculate(weight="70 kg", regimen="sl", rules=rules_copy)
     dosage = dosage_of(result)
@@ -180,11 +184,29 @@ def verhoeff_valid(number: str) -> bool:
     return check == 0
 
 
-@pytest.mark.parametrize(("code", "display"), [*ROUTES.values(), OROMUCOSAL])
-def test_every_snomed_route_code_is_a_well_formed_concept_id(code, display):
-    assert verhoeff_valid(code)
-    assert code[-3:-1] == "00"  # partition identifier: a concept, not a description
-    assert display.endswith("route")
+SHIPPED_ROUTE_CODES = [
+    code for regimen in dosecalc.load_rules().regimens for code in regimen.route_codes
+]
+
+
+@pytest.mark.parametrize("coded", SHIPPED_ROUTE_CODES, ids=lambda coded: coded.route)
+def test_every_shipped_snomed_route_code_is_a_well_formed_concept_id_with_its_citation(coded):
+    assert coded.system == SNOMED_CT
+    assert verhoeff_valid(coded.code)
+    assert coded.code[-3:-1] == "00"  # partition identifier: a concept, not a description
+    assert coded.display.endswith("route")
+    assert coded.code in coded.source
+    assert "not from the source" in coded.source
+
+
+def test_asked_by_an_alternative_the_rule_does_not_code_the_route_is_the_whole_routes_code():
+    regimen = dosecalc.load_rules().find("sl")
+    buccal_only = regimen.model_copy(
+        update={"route_codes": [c for c in regimen.route_codes if c.route == "buccal"]}
+    )
+    assert buccal_only.route_code_for("Buccal") == regimen.route_code_for("buccal")
+    assert buccal_only.route_code_for("sublingual") is None  # no guess from a sibling
+    assert buccal_only.route_code_for("sl") is None
 
 
 @pytest.mark.parametrize("typo", ["47625009", "37839070", "54417007"])

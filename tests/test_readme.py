@@ -80,7 +80,7 @@ NOT_RUN = {
     'pip install ".[web]"': "installs textual-serve, which the test extra installs too",
     "dosecalc serve": "serves until stopped: tests/test_serve.py starts it and reads the page",
 }
-REPO_FILES_THE_EXAMPLES_USE = ("examples", "rules")
+REPO_FILES_THE_EXAMPLES_USE = ("examples", "rules", "tests/data/fictional-library")
 
 
 def shell_lines() -> list[tuple[str, str]]:

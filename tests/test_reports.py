@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import strategies
+from hypothesis import given
 
+from dosecalc.reports.contents import NO_BREAK_SPACE, bind_units
 from dosecalc.reports.text import wrap
 
 SENTENCE = (
@@ -33,3 +36,9 @@ def test_continuation_lines_are_indented_two_more_spaces():
     lines = wrap(SENTENCE, 30, indent="  ").splitlines()
     assert lines[0].startswith("  P")
     assert all(line.startswith("    ") for line in lines[1:])
+
+
+@given(strategies.sha256_digests)
+def test_a_hash_after_sha_256_is_never_bound_to_it_whatever_its_first_character(digest):
+    assert bind_units(f"rules x@1, SHA-256 {digest}") == f"rules x@1, SHA-256 {digest}"
+    assert bind_units("30 mg") == f"30{NO_BREAK_SPACE}mg"

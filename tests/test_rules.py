@@ -84,7 +84,7 @@ def test_the_committed_json_schema_matches_the_pydantic_models():
 
 def test_version_lists_each_file_and_the_hash_covers_every_byte(rules_copy: Path):
     before = load_rules(rules_copy)
-    assert before.version == "ketamine-palliative@1.0.0"
+    assert before.version == "ketamine-palliative@1.1.0"
     assert (
         before.files[0].sha256
         == hashlib.sha256((rules_copy / "ketamine-palliative.toml").read_bytes()).hexdigest()
@@ -122,7 +122,7 @@ BROKEN_EDITS = [
         "side_effects",
     ),
     ("schema_version = 1", "schema_version = 2", "schema_version"),
-    ('version = "1.0.0"', "", "version"),
+    ('version = "1.1.0"', "", "version"),
     ("[regimens.source]", "[regimens.sauce]", "sauce"),
     ("schema_version = 1", "schema_version = = 1", "invalid TOML"),
 ]
@@ -353,7 +353,7 @@ def test_every_problem_of_a_file_is_listed_up_to_ten_then_counted(rules_copy: Pa
         load_rules(rules_copy)
     message = str(raised.value)
     assert message.count("; ") == 10
-    assert message.endswith("; and 6 more")
+    assert message.endswith("; and 14 more")  # 8 in each regimen, 2 in each of 4 route codes
     assert message.startswith("ketamine-palliative.toml: regimens.0.drug: Field required; ")
 
 
@@ -446,3 +446,18 @@ def test_dosecalc_bounds_rule_decimals_itself_whatever_pydantic_lets_through(val
     with pytest.raises(ValueError, match=says):
         _bounded_decimal(Decimal(value))
     assert _bounded_decimal(Decimal("0.000001")) == Decimal("0.000001")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ('route = "buccal"\nsystem', 'route = "oral"\nsystem', "or one alternative of it"),
+        ('route = "buccal"\nsystem', 'route = "sublingual"\nsystem', "once"),
+    ],
+)
+def test_a_route_code_for_a_route_the_regimen_has_not_or_twice_is_refused(
+    rules_copy: Path, old: str, new: str, problem: str
+):
+    _replace(rules_copy / "ketamine-palliative.toml", old, new)
+    with pytest.raises(RulesError, match=rf"route_codes: each codes the route .*{problem}"):
+        load_rules(rules_copy)

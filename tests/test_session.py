@@ -164,7 +164,7 @@ def test_a_height_number_takes_the_chosen_unit():
 
 def test_the_session_checks_the_dose_against_its_own_rules(rules_copy):
     path = rules_copy / "ketamine-palliative.toml"
-    path.write_text(path.read_text().replace('version = "1.0.0"', 'version = "9.9.9"'))
+    path.write_text(path.read_text().replace('version = "1.1.0"', 'version = "9.9.9"'))
     session = Session(rules=rules_copy)
     session.set(weight="70", dose="30 mg/h")
     assert session.check_result.basis.rules_version == "ketamine-palliative@9.9.9"

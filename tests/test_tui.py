@@ -317,16 +317,64 @@ def test_the_check_panel_gives_the_verdict_in_words(dose, words, tmp_path):
     run(scenario, tmp_path)
 
 
-def test_a_quick_concentration_fills_the_field_and_shows_the_pump_rate(tmp_path):
+def test_the_shipped_rules_give_no_standard_concentration_so_no_quick_button_is_shown(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
         await type_weight(pilot, "70")
-        await pilot.click("Button.quick")
-        await pilot.pause()
-        assert pilot.app.screen.query_one("#concentration", Input).value == "1 mg/mL"
-        assert "Pump rate: 21 to 35 mL/hr" in on_screen(pilot)
+        for _ in load_rules().regimens:
+            assert not pilot.app.screen.query("Button.quick")
+            assert not pilot.app.screen.query_one("#quick-concentrations").display
+            await pilot.press("ctrl+r")
+            await pilot.pause()
 
     run(scenario, tmp_path, size=(100, 40))
+
+
+CITED = (
+    'source = { document = "Test pharmacy list", description = "test data", '
+    'section = "Concentrations", quote = "test" }'
+)
+
+
+def test_a_quick_concentration_from_the_rule_fills_the_field_and_shows_the_pump_rate(
+    tmp_path, rules_copy
+):
+    path = rules_copy / "ketamine-palliative.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            'kind = "weight-based-rate"\n',
+            'kind = "weight-based-rate"\n'
+            f'standard_concentrations = [{{ value = 2, unit = "mg/mL", {CITED} }}, '
+            f'{{ value = 50, unit = "mg/5 mL", {CITED} }}]\n',
+        ),
+        encoding="utf-8",
+    )
+    rules = load_rules(rules_copy)
+    app = DoseCalcApp(rules, export_dir=tmp_path)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, "70")
+        buttons = pilot.app.screen.query("Button.quick")
+        assert [str(b.label) for b in buttons] == ["2 mg/mL", "10 mg/mL"]
+        await pilot.click("Button.quick")
+        await pilot.pause()
+        assert pilot.app.screen.query_one("#concentration", Input).value == "2 mg/mL"
+        result = calculate(
+            weight="70 kg", regimen="iv-infusion", concentration="2 mg/mL", rules=rules
+        )
+        assert result.pump_rate is not None
+        assert f"Pump rate: {result.pump_rate.display}" in on_screen(pilot)
+        await pilot.press("ctrl+r")  # the next regimen has none of its own
+        await pilot.pause()
+        assert not pilot.app.screen.query("Button.quick")
+
+    async def go() -> None:
+        async with app.run_test(size=(100, 40)) as pilot:
+            await scenario(pilot)
+
+    asyncio.run(go())
 
 
 async def saved(pilot: Pilot[None], folder: Path, pattern: str) -> Path:
@@ -363,7 +411,7 @@ def test_export_writes_the_summary_with_basis_cautions_and_disclaimer(tmp_path):
             "21 to 35 mg/hr",
             "EDUCATIONAL USE ONLY",
             "Supervision:",
-            "ketamine-palliative@1.0.0",
+            "ketamine-palliative@1.1.0",
             "Summary made",
             "Formula: 0.3 mg/kg/hr",
         ):

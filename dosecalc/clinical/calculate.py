@@ -136,6 +136,7 @@ def calculate(
         drug=rule.drug,
         regimen=rule.id,
         route=rule.route,
+        route_code=rule.route_code_for(regimen),
         kind=rule.kind,
         rule_range=parts.rule_range,
         patient=patient,

@@ -80,7 +80,7 @@ from dosecalc.foundation.units import (
 from dosecalc.patient.body import DoseWarning, read_basis, read_sex, read_unused_measurements
 from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.loader import RuleSet
-from dosecalc.ruleset.schema import Regimen
+from dosecalc.ruleset.schema import Regimen, RouteCode
 
 ENTRY_ERROR_RATIO: Final = 10
 """A dose this many times the top of the range, or this fraction of the bottom, is flagged."""
@@ -143,6 +143,7 @@ class _RuleOnly:
     drug: str
     regimen: str
     route: str
+    route_code: RouteCode | None
     kind: KindName
     rule_range: QuantityRange
     dosing_weight: None = None
@@ -193,6 +194,7 @@ def _without_weight(
         drug=rule.drug,
         regimen=rule.id,
         route=rule.route,
+        route_code=rule.route_code_for(regimen),
         kind=rule.kind,
         rule_range=rule_range,
         hard_limits=hard_limits_of(rule, rule_range.qualifier),
@@ -258,6 +260,7 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
         drug=result.drug,
         regimen=result.regimen,
         route=result.route,
+        route_code=result.route_code,
         form=form,
         proposed=proposed,
         in_rule_units=in_rule_units,

@@ -34,6 +34,7 @@ from dosecalc.foundation.display import (
 from dosecalc.foundation.units import DoseForm, Quantity, named_unit
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
 from dosecalc.ruleset.kinds import KINDS, KindName
+from dosecalc.ruleset.schema import RouteCode
 
 DOSE_RATE_UNIT: Final = "mg/h"
 PUMP_RATE_UNIT: Final = "mL/h"
@@ -193,6 +194,9 @@ class DoseResult(_Frozen):
     drug: str
     regimen: str
     route: str
+    route_code: RouteCode | None = Field(
+        default=None, description="The rule's code for the route asked for, if it has one."
+    )
     kind: KindName
     rule_range: QuantityRange
     patient: Patient | None
@@ -318,6 +322,9 @@ class CheckResult(_Frozen):
     drug: str
     regimen: str
     route: str
+    route_code: RouteCode | None = Field(
+        default=None, description="The rule's code for the route asked for, if it has one."
+    )
     form: DoseForm
     proposed: JsonQuantity
     in_rule_units: JsonQuantity

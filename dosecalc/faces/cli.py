@@ -158,6 +158,7 @@ def _audit(args: argparse.Namespace) -> Outcome:
     basis = [
         f"checked against {rule_set.path}, version {rule_set.version}, sha256 {rule_set.sha256}",
         DISCLAIMER,
+        *dict.fromkeys(regimen.supervision for regimen in rule_set.regimens),
     ]
     print("\n".join([*summary.lines(), *basis]), file=sys.stderr)
     return Outcome("")
@@ -244,7 +245,8 @@ def _tui(args: argparse.Namespace) -> Outcome:
         raise InputError(
             "terminal",
             "the app needs an interactive terminal",
-            "Run it in one, or use 'dosecalc calc --weight \"70 kg\" --regimen iv'",
+            "Run it in one, or use 'dosecalc calc --weight \"70 kg\" --regimen ID' (the ids "
+            "are those 'dosecalc rules' lists)",
         )
     from dosecalc.faces.tui.app import DoseCalcApp  # textual loads only for the app
 
@@ -364,7 +366,8 @@ EXIT_CODES: Final = """exit codes:
 def _parser() -> argparse.ArgumentParser:
     parser = _PrintableParser(
         prog="dosecalc",
-        description="The palliative ketamine range of a cited source, applied to one patient. "
+        description="The dose range of a cited source, as the rules in force give it, "
+        "applied to one patient. "
         "Educational use only; not a substitute for clinical judgement. "
         "Without a command, on a terminal, opens the app.",
         epilog=EXIT_CODES,
@@ -558,9 +561,7 @@ def _patient_arguments(command: argparse.ArgumentParser) -> None:
         "--regimen",
         required=True,
         help="a regimen's id, alias or route, as 'dosecalc rules' lists them; a route "
-        "written with '/' or 'or' also by each part (shipped: iv-infusion, iv or "
-        "'intravenous infusion'; sublingual-buccal, sublingual, buccal, sl or "
-        "'sublingual or buccal')",
+        "written with '/' or 'or' also by each part",
     )
     command.add_argument("--concentration", help='for mL: "1 mg/mL", "50 mg/5 mL"')
     command.add_argument("--height", help='for IBW/ABW: "170 cm", "5 ft 7 in"')

@@ -8,6 +8,7 @@ sequences (which can clear a screen and print a fake verdict), bidirectional ove
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Final
 
@@ -34,3 +35,14 @@ def _escaped(character: str) -> str:
     """``\\u001b``; beyond U+FFFF the UTF-16 surrogate pair, as JSON writes it."""
     units = character.encode("utf-16-be", "surrogatepass")
     return "".join(f"\\u{int.from_bytes(units[i : i + 2]):04x}" for i in range(0, len(units), 2))
+
+
+def route_alternatives(route: str) -> tuple[str, ...]:
+    """Each alternative of a route written with "/" or " or ", in lower case ("sublingual or
+    buccal": "sublingual", "buccal"); a route of one alternative gives itself. One rule for
+    the names a regimen answers to and the words a route code may code."""
+    parts = (part.strip() for part in _ROUTE_ALTERNATIVES.split(route.lower()))
+    return tuple(dict.fromkeys(filter(None, parts)))
+
+
+_ROUTE_ALTERNATIVES: Final = re.compile(r"/|\s+or\s+")

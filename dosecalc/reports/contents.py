@@ -46,7 +46,9 @@ FILL_IN_LABELS: Final = (
 )
 
 NO_BREAK_SPACE: Final = "\u00a0"
-_NUMBER_THEN_UNIT: Final = re.compile(r"(\d) (?=[^\W\d_]|%)")
+_NUMBER_THEN_UNIT: Final = re.compile(r"(\d) (?=[^\W\d_]|%)(?![0-9a-f]{64}\b)")
+"""A number and the unit after it; never "SHA-256" and a hash that happens to start with a
+letter, which together would make one unbreakable word wider than a phone."""
 _RANGE_TO: Final = re.compile(r"(\d) to (?=\d)")
 
 

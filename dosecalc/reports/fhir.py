@@ -2,10 +2,12 @@
 
 What goes where, and why:
 
-* ``route``: SNOMED CT. A clinician who asked for "sublingual" or "buccal"
-  gets that route; the regimen's own name ("sublingual or buccal") gets the
-  oromucosal route, which covers both, so a record never claims a route nobody
-  chose. A route dosecalc has no code for (from another rule file) is text only.
+* ``route``: the code the rule file gives (``route_codes``, each with its own
+  citation; SNOMED CT in the shipped rules). A clinician who asked for one
+  alternative of a route ("buccal" of "sublingual or buccal") gets that
+  alternative's code when the rule has one, else the whole route's code, so a
+  record never claims a route nobody chose. A route the rule gives no code for is text
+  only: dosecalc holds no table of codes of its own, so never guesses one.
 * ``doseAndRate``: an ``ordered`` entry with the source's range in its own
   unit (``rateRange`` in mg/kg/h, or ``doseRange`` in mg), then ``calculated``
   entries for this patient: mg/h, and mL/h (or mL per dose) with a
@@ -61,7 +63,6 @@ from dosecalc.foundation.units import Quantity
 from dosecalc.reports.contents import order_check_rows, verdict_line
 from dosecalc.ruleset.kinds import KINDS
 
-SNOMED_CT: Final = "http://snomed.info/sct"
 UCUM: Final = "http://unitsofmeasure.org"
 DOSE_RATE_TYPE: Final = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
 ACT_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
@@ -74,15 +75,6 @@ DOSE_ALERTS: Final[dict[tuple[str, bool], tuple[str, str]]] = {
 }
 """ActCode dosage alerts, by verdict and whether the range is per kg of body weight."""
 NO_PATIENT: Final = "Patient not identified: dosecalc holds no patient data"
-
-ROUTES: Final[dict[str, tuple[str, str]]] = {
-    "intravenous": ("47625008", "Intravenous route"),
-    "sublingual": ("37839007", "Sublingual route"),
-    "buccal": ("54471007", "Buccal route"),
-}
-"""SNOMED CT route concepts (qualifier values), by the word of a route they code."""
-OROMUCOSAL: Final = ("372473007", "Oromucosal route")
-"""For "sublingual or buccal": the route that begins on the lining of the mouth covers both."""
 
 
 def to_fhir(result: DoseResult | CheckResult) -> dict[str, Any]:
@@ -105,30 +97,18 @@ def fhir_dosage(result: DoseResult) -> dict[str, Any]:
     }
 
 
-def route_of(result: DoseResult | CheckResult) -> tuple[str, tuple[str, str] | None]:
-    """The route in words and its SNOMED CT (code, display).
-
-    The regimen's route ("sublingual or buccal") is narrowed to the one the
-    clinician asked for by name ("buccal"). The code is None for a route
-    dosecalc knows no code for, so that a record never carries a guess.
-    """
-    named = [word for word in re.findall(r"[a-z]+", result.route.lower()) if word in ROUTES]
-    if len(named) == 1:
-        return result.route, ROUTES[named[0]]
-    asked = (result.basis.inputs.get("regimen") or "").strip().lower()
-    if asked in named:
-        return asked, ROUTES[asked]
-    if sorted(named) == ["buccal", "sublingual"]:
-        return result.route, OROMUCOSAL
-    return result.route, None
+def route_of(result: DoseResult | CheckResult) -> str:
+    """The route in words: the alternative the rule's code stands for, when the clinician
+    asked for one by name ("buccal"), else the regimen's route."""
+    return result.route if result.route_code is None else result.route_code.route
 
 
 def _route(result: DoseResult | CheckResult) -> dict[str, Any]:
-    text, coded = route_of(result)
+    coded = result.route_code
     if coded is None:
-        return {"text": text}
-    code, display = coded
-    return {"coding": [{"system": SNOMED_CT, "code": code, "display": display}], "text": text}
+        return {"text": route_of(result)}
+    coding = {"system": coded.system, "code": coded.code, "display": coded.display}
+    return {"coding": [coding], "text": route_of(result)}
 
 
 def _dose_and_rate(result: DoseResult) -> list[dict[str, Any]]:
@@ -166,7 +146,7 @@ def _range(quantities: QuantityRange) -> dict[str, Any]:
 
 
 def _text(result: DoseResult) -> str:
-    route, _code = route_of(result)
+    route = route_of(result)
     sentences = [f"{result.drug.capitalize()}, {route}: {_instruction(result)}."]
     sentences += [warning.message for warning in result.warnings]
     source = result.basis
@@ -246,7 +226,7 @@ def _check_summary(check: CheckResult) -> str:
 
 
 def _proposed_dosage(check: CheckResult) -> dict[str, Any]:
-    route, _code = route_of(check)
+    route = route_of(check)
     source = check.basis
     restated = [check.dose_rate, check.pump_rate, check.volume]
     if check.in_rule_units != check.proposed:  # restated, not merely repeated

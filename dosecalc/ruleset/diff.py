@@ -44,6 +44,7 @@ FIELD_WORDS: Final[dict[str, str]] = {
     "supervision": "supervision statement",
     "source": "source",
     "source_does_not_specify": "what the source does not specify",
+    "route_codes": "route codes",
     "hard_limits": "hard limits",
     "max_per_24h": "maximum per 24 hours",
     "standard_concentrations": "standard concentrations",

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import re
 import stat
 import tomllib
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from dosecalc.foundation.errors import RulesError, UnknownRegimenError
+from dosecalc.foundation.text import route_alternatives
 
 if TYPE_CHECKING:
     from dosecalc.ruleset.schema import Regimen, RuleFile
@@ -117,11 +117,7 @@ def regimen_names(regimen: Regimen) -> tuple[str, ...]:
     rule file writes it, and each alternative of a route written with "/" or " or "
     ("sublingual or buccal": "sublingual", "buccal")."""
     route = regimen.route.lower()
-    alternatives = (part.strip() for part in _ROUTE_ALTERNATIVES.split(route))
-    return tuple(dict.fromkeys((regimen.id, *regimen.aliases, route, *filter(None, alternatives))))
-
-
-_ROUTE_ALTERNATIVES: Final = re.compile(r"/|\s+or\s+")
+    return tuple(dict.fromkeys((regimen.id, *regimen.aliases, route, *route_alternatives(route))))
 
 
 def _describe(regimen: Regimen) -> str:

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from dosecalc.foundation.display import format_exact, format_range
-from dosecalc.foundation.text import is_control
+from dosecalc.foundation.text import is_control, route_alternatives
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DRUG_AMOUNT,
@@ -181,6 +181,20 @@ class Concentration(_RuleQuantity):
     source: Citation
 
 
+class RouteCode(_Strict):
+    """A terminology code for a route (or for one alternative of it), with its own citation:
+    the rule's source names routes in words, so a code is never taken from it."""
+
+    route: Text = Field(
+        description="The words it codes: the regimen's route, or one alternative of a route "
+        "written with '/' or ' or ' (the one a clinician asked for by name)."
+    )
+    system: Text = Field(description="The code system's URI, e.g. 'http://snomed.info/sct'.")
+    code: Text
+    display: Text = Field(description="The code system's own name for the code.")
+    source: Text = Field(description="Where this code is from (terminology and edition).")
+
+
 class Regimen(_Strict):
     """One regimen: a drug by one route, its dose range and what to watch for."""
 
@@ -196,6 +210,11 @@ class Regimen(_Strict):
     source: Citation
     source_does_not_specify: list[Text] = Field(
         default_factory=list, description="What a clinician would ask that the source leaves open."
+    )
+    route_codes: list[RouteCode] = Field(
+        default_factory=list,
+        description="Codes for the route, each with its own citation; a route without one is "
+        "exported as text only, never given a guessed code.",
     )
     # Optional: for a hospital drug library, each limit with its own citation. The shipped
     # rules set none (the source gives none). Each acts: see the module's docstring.
@@ -223,6 +242,13 @@ class Regimen(_Strict):
             raise ValueError(f"{kind.words} needs {kind.unit_words}, not '{self.dose.unit}'")
         if len(set(self.aliases)) != len(self.aliases) or self.id in self.aliases:
             raise ValueError("aliases must be unique and differ from the id")
+        coded = [code.route.lower() for code in self.route_codes]
+        words = {self.route.lower(), *route_alternatives(self.route)}
+        if not set(coded) <= words or len(set(coded)) != len(coded):
+            raise ValueError(
+                f"route_codes: each codes the route '{self.route}' or one alternative of it "
+                f"({', '.join(sorted(words))}), once"
+            )
         if self.hard_limits is not None:
             self._within_hard_limits(self.hard_limits)
         if self.max_per_24h is not None:
@@ -257,6 +283,13 @@ class Regimen(_Strict):
                 f"({format_exact(maximum.quantity())}"
                 f"{' in 24 hours' if kind.is_rate else ''}): correct the range or the maximum"
             )
+
+    def route_code_for(self, name: str) -> RouteCode | None:
+        """The code for the route a clinician asked for by ``name`` (an alternative of the
+        route, such as "buccal"), else the code for the whole route, else None."""
+        asked = name.strip().lower()
+        by_route = {code.route.lower(): code for code in self.route_codes}
+        return by_route.get(asked, by_route.get(self.route.lower()))
 
 
 class RuleFile(_Strict):

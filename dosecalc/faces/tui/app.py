@@ -64,7 +64,7 @@ class DoseCalcApp(App[None]):
             "switch_regimen",
             "Regimen",
             id="switch-regimen",
-            tooltip="Switch between intravenous infusion and sublingual or buccal",
+            tooltip="Switch to the next regimen of the rules in force",
         ),
         Binding(
             "ctrl+o",
@@ -112,7 +112,9 @@ class DoseCalcApp(App[None]):
         self._load = rules if callable(rules) else None
         if not callable(rules):
             self._calculator_loaded(rules)
-        self._disclaimer = DisclaimerScreen(ready=self.calculator is not None)
+        self._disclaimer = DisclaimerScreen(
+            ready=self.calculator is not None, supervision=self._supervision()
+        )
         self.accepted = False
         """Whether the disclaimer was accepted: until then only quitting is offered."""
 
@@ -131,13 +133,17 @@ class DoseCalcApp(App[None]):
             self.exit(return_code=2)
             return
         self._calculator_loaded(rules)
-        self._disclaimer.calculator_ready()
+        self._disclaimer.calculator_ready(self._supervision())
 
     def _calculator_loaded(self, rules: RuleSet) -> None:
         from dosecalc.faces.tui.screens import CalculatorScreen  # the clinical core
 
         self.rules = rules
         self.calculator = CalculatorScreen(rules)
+
+    def _supervision(self) -> list[str]:
+        """What each regimen's source says about supervision (none before the rules load)."""
+        return [regimen.supervision for regimen in self.rules.regimens] if self.rules else []
 
     async def _acknowledged(self, understood: bool | None) -> None:
         if not understood or self.calculator is None:  # "I understand" waits for it
@@ -174,9 +180,7 @@ class DoseCalcApp(App[None]):
         if self.calculator is None:
             return
         yield SystemCommand(
-            "Switch regimen",
-            "Intravenous infusion ⇄ sublingual or buccal",
-            self.action_switch_regimen,
+            "Switch regimen", "The next regimen of the rules in force", self.action_switch_regimen
         )
         yield SystemCommand(
             "Save summary",

@@ -6,6 +6,8 @@ a test checks it), so the app can show it while the calculator loads behind it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -15,6 +17,7 @@ from textual.widgets import Button, Label, Static
 from dosecalc.foundation.disclaimer import DISCLAIMER
 
 LOADING = "Loading the calculator…"
+SOURCE_LOADING = "The source's own conditions of use follow once the rules have loaded."
 
 
 class DisclaimerScreen(ModalScreen[bool]):
@@ -22,24 +25,21 @@ class DisclaimerScreen(ModalScreen[bool]):
 
     Made with ``ready=False`` while the calculator is still loading: "I understand"
     then waits for `calculator_ready`, so that it never leads to a calculator that is
-    not there yet.
+    not there yet. The disclaimer names no drug: what each source says about supervision
+    (``supervision``, from the loaded rules) is shown beneath it once they have loaded.
     """
 
-    def __init__(self, ready: bool = True) -> None:
+    def __init__(self, ready: bool = True, supervision: Sequence[str] = ()) -> None:
         super().__init__()
         self._ready = ready
         self._accepted = False
+        self._supervision = supervision
 
     def compose(self) -> ComposeResult:
         with Vertical(id="disclaimer"):
             yield Label("dosecalc", id="disclaimer-title")
             yield Static(DISCLAIMER, id="disclaimer-text")
-            yield Static(
-                "The source says: ketamine must be administered under the supervision of a "
-                "palliative care specialist, and patients must be closely monitored for side "
-                "effects.",
-                id="disclaimer-source",
-            )
+            yield Static(_source_says(self._supervision), id="disclaimer-source", markup=False)
             yield Button("I understand", id="understand", variant="primary")
 
     def on_mount(self) -> None:
@@ -55,8 +55,19 @@ class DisclaimerScreen(ModalScreen[bool]):
         button.label = LOADING
         button.disabled = True
 
-    def calculator_ready(self) -> None:
-        """The calculator has loaded: an acceptance that waited for it goes through now."""
+    def calculator_ready(self, supervision: Sequence[str]) -> None:
+        """The calculator has loaded: the sources' statements are shown, and an acceptance
+        that waited for it goes through now."""
+        self._supervision = supervision
+        for shown in self.query("#disclaimer-source").results(Static):  # none before compose
+            shown.update(_source_says(supervision))
         self._ready = True
         if self._accepted:
             self.dismiss(True)
+
+
+def _source_says(supervision: Sequence[str]) -> str:
+    """Each distinct supervision statement of the rules in force, as the source words it."""
+    if not supervision:
+        return SOURCE_LOADING
+    return "\n".join(f"The source says: {statement}" for statement in dict.fromkeys(supervision))

@@ -30,13 +30,31 @@ from dosecalc.faces.tui.widgets import (
     WarningPanel,
     WrappedText,
 )
+from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.errors import DoseCalcError
+from dosecalc.foundation.units import CONCENTRATION, parse_quantity
 from dosecalc.reports.contents import preparation_rows, warning_items
 from dosecalc.reports.formats import FORMATS
 from dosecalc.ruleset.loader import RuleSet
+from dosecalc.ruleset.schema import Regimen
 
-SHORT_DISCLAIMER: Final = "Educational use only · verify every figure · specialist supervision"
-QUICK_CONCENTRATIONS: Final = ("1 mg/mL", "2 mg/mL")
+SHORT_DISCLAIMER: Final = "Educational use only · verify every figure · the source's supervision"
+
+
+def regimen_choice(regimen: Regimen) -> str:
+    """How the picker names a regimen: drug and the source's label, then the route on a line
+    of its own, so that two regimens by one route (or of one drug) never look alike, and
+    each line fits the form's width at 80 columns rather than wrapping mid-phrase."""
+    return f"{regimen.drug} · {regimen.label}\n{regimen.route}"
+
+
+def quick_concentrations(regimen: Regimen) -> list[str]:
+    """The regimen's standard concentrations from the rules, as the buttons show them (and
+    type them): none when the rule gives none."""
+    return [
+        format_exact(parse_quantity(f"{c.value} {c.unit}", CONCENTRATION))
+        for c in regimen.standard_concentrations
+    ]
 
 
 class SourceScreen(ModalScreen[None]):
@@ -203,7 +221,7 @@ class CalculatorScreen(Screen[None]):
         self.session.set(regimen=rules.regimens[0].id)  # what the regimen selector shows first
 
     def compose(self) -> ComposeResult:
-        regimens = [(regimen.route, regimen.id) for regimen in self.rules.regimens]
+        regimens = [(regimen_choice(regimen), regimen.id) for regimen in self.rules.regimens]
         with Horizontal(id="main"):
             with VerticalScroll(id="form"):
                 yield Field("Weight", "weight", "e.g. 70", WEIGHT_UNITS)
@@ -212,9 +230,7 @@ class CalculatorScreen(Screen[None]):
                     regimens, value=regimens[0][1], allow_blank=False, id="regimen", compact=True
                 )
                 yield Field("Concentration (optional)", "concentration", "e.g. 1 mg/mL")
-                with Horizontal(id="quick-concentrations"):
-                    for text in QUICK_CONCENTRATIONS:
-                        yield Button(text, classes="quick", name=text, compact=True)
+                yield Horizontal(id="quick-concentrations")
                 yield Field("Height (optional)", "height", "e.g. 170", HEIGHT_UNITS)
                 yield Label("Sex (optional)", classes="field-label")
                 yield Select(SEXES, value="", allow_blank=False, id="sex", compact=True)
@@ -237,7 +253,16 @@ class CalculatorScreen(Screen[None]):
         yield footer
 
     def on_mount(self) -> None:
+        self._show_quick_concentrations()
         self.refresh_results()
+
+    def _show_quick_concentrations(self) -> None:
+        """A button for each standard concentration of the regimen chosen (none, none shown)."""
+        row = self.query_one("#quick-concentrations", Horizontal)
+        row.remove_children()
+        texts = quick_concentrations(self.rules.find(self.session.inputs.regimen))
+        row.mount_all(Button(text, classes="quick", name=text, compact=True) for text in texts)
+        row.display = bool(texts)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer the jump to the warnings only when there are warnings."""
@@ -284,6 +309,7 @@ class CalculatorScreen(Screen[None]):
             cleared.append(f"concentration {concentration.value.strip()}")
         self._clear(concentration)
         self.session.set(regimen=regimen, concentration="")
+        self._show_quick_concentrations()
         dose = self.query_one("#dose", Input)
         if dose.value.strip() and "dose" in self.session.errors:
             cleared.append(f"proposed dose {dose.value.strip()}")
@@ -341,9 +367,6 @@ class CalculatorScreen(Screen[None]):
         self.query_one(TitrationTable).show(result)
         self.query_one(BasisPanel).show(result)
         self.query_one("#details", VerticalScroll).scroll_home(animate=False)
-        self.query_one("#quick-concentrations").display = (
-            result is None or result.kind == "weight-based-rate"
-        )
         self.refresh_bindings()
 
     def switch_regimen(self) -> None:
