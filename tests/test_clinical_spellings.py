@@ -396,9 +396,11 @@ def test_two_regimens_by_one_route_make_that_route_ambiguous_and_it_is_refused()
     assert rules.find("oral").id == "sublingual-buccal"
 
 
-def test_the_regimen_help_lists_every_name_the_shipped_regimens_answer_to(run_cli):
+def test_every_name_the_shipped_regimens_answer_to_is_listed_where_the_help_points(run_cli):
     with pytest.raises(SystemExit):
         run_cli("calc", "--help")
+    assert "'dosecalc rules'" in " ".join(run_cli.last_out().split())
+    run_cli("rules")
     shown = " ".join(run_cli.last_out().split())
     for regimen in load_rules().regimens:
         for name in (

@@ -91,7 +91,7 @@ def test_calculate_and_check_report_the_fictional_drug_in_every_format(regimen, 
 
 
 def test_fhir_codes_the_route_only_where_the_fictional_rule_gives_a_code():
-    rate = dosecalc.calculate(weight="70 kg", regimen="exa-sc", rules=RULES).to_fhir()
+    rate = dosecalc.to_fhir(dosecalc.calculate(weight="70 kg", regimen="exa-sc", rules=RULES))
     Dosage.model_validate(rate)
     (coded,) = RATE.route_codes
     assert rate["route"] == {
@@ -100,10 +100,10 @@ def test_fhir_codes_the_route_only_where_the_fictional_rule_gives_a_code():
     }
     assert rate["text"].startswith("Examplamine, subcutaneous infusion: ")
     # The fixed dose codes "oral" only: asked for by that name it is coded, else text only.
-    oral = dosecalc.calculate(regimen="oral", rules=RULES).to_fhir()
+    oral = dosecalc.to_fhir(dosecalc.calculate(regimen="oral", rules=RULES))
     assert oral["route"]["coding"][0]["display"] == "Oral route"
     assert oral["route"]["text"] == "oral"
-    whole = dosecalc.calculate(regimen="exa-po", rules=RULES).to_fhir()
+    whole = dosecalc.to_fhir(dosecalc.calculate(regimen="exa-po", rules=RULES))
     assert whole["route"] == {"text": "oral or nasogastric"}
     Dosage.model_validate(whole)
 

@@ -202,7 +202,8 @@ def test_the_full_disclaimer_is_in_every_report(name):
         assert text.index(SHORT_DISCLAIMER) < text.index("mg/hr")
 
 
-NUMBER_THEN_WORD = re.compile(r"\d[ \t\r\n]+(?:to\b|[^\W\d_]|%)")
+# A number then a word, but not "SHA-256" then a hash that starts with a letter.
+NUMBER_THEN_WORD = re.compile(r"\d[ \t\r\n]+(?![0-9a-f]{64}\b)(?:to\b|[^\W\d_]|%)")
 
 
 def body(report: str) -> str:
@@ -235,6 +236,7 @@ def split_by_wrapping(report: str) -> list[tuple[str, str]]:
         if (indent(after) >= 4 or indent(after) > indent(line))
         and re.search(r"\d$", line)
         and re.match(r"\s*(to\b|[^\W\d_])", after)
+        and not re.match(r"\s*[0-9a-f]{64}\b", after)  # "SHA-256", then its hash
     ]
 
 
