@@ -339,3 +339,39 @@ def test_a_syringe_driver_is_prepared_from_its_range_per_24_hours_as_written(lib
     assert low.display["diluent_volume"] == "47.8 mL"
     assert high.display["amount"] == "40 mg"
     assert "amount (high end): 40 mg/24 hr × 24 hr = 40 mg" in prepared.basis.steps
+
+
+def test_the_app_offers_the_librarys_concentrations_and_says_a_hard_limit_breach_first(tmp_path):
+    import asyncio
+
+    from textual.widgets import Button, Input, Label, Static
+
+    from dosecalc.faces.tui.app import DoseCalcApp
+
+    app = DoseCalcApp(dosecalc.load_rules(LIBRARY), export_dir=tmp_path)
+
+    def shown() -> str:
+        widgets = app.screen.query("Static, Label")
+        text = "\n".join(
+            str(w.render()) for w in widgets if isinstance(w, Static | Label) and w.display
+        )
+        return " ".join(text.split())
+
+    async def go() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("enter")  # the disclaimer
+            await pilot.pause()
+            # The syringe driver (the library's first regimen) needs no weight.
+            buttons = [str(b.label) for b in app.screen.query(Button) if "quick" in b.classes]
+            assert buttons == ["1 mg/mL", "2 mg/mL"]
+            app.screen.query_one("#concentration", Input).value = "2 mg/mL"
+            app.screen.query_one("#dose", Input).value = "61 mg/24 h"
+            await pilot.pause()
+            assert "ABOVE THE HARD LIMIT" in shown()
+            assert "0.209 to 0.833 mL/hr" in shown()
+            assert "above-max-per-24h" in shown()
+            app.screen.query_one("#concentration", Input).value = "3 mg/mL"
+            await pilot.pause()
+            assert "3 mg/mL is not a standard concentration of this library" in shown()
+
+    asyncio.run(go())

@@ -17,6 +17,7 @@ report in order.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -178,6 +179,12 @@ def entry_error_items(check: CheckResult) -> list[str]:
 def warning_items(warnings: list[DoseWarning]) -> list[str]:
     """Each warning with its code: ``The weight ... [high-weight]``."""
     return [f"{warning.message} [{warning.code}]" for warning in warnings]
+
+
+def order_warnings(check: CheckResult, shown: Sequence[DoseWarning]) -> list[DoseWarning]:
+    """The warnings of the order itself: those of ``check`` not among the result's
+    (``shown``), such as a maximum per 24 hours that the dose passes."""
+    return [warning for warning in check.warnings if warning not in shown]
 
 
 def fill_in_rows() -> list[Row]:

@@ -359,7 +359,10 @@ class CalculatorScreen(Screen[None]):
         reasons = [message for name, message in errors.items() if name not in said]
         self.query_one(ResultPanel).show(result, reasons, marked, waiting)
         self.query_one(CheckPanel).show(
-            session.check_result, errors.get("dose"), bool(session.inputs.dose.strip())
+            session.check_result,
+            errors.get("dose"),
+            bool(session.inputs.dose.strip()),
+            shown=result.warnings if result is not None else [],
         )
         self.query_one(WarningPanel).show(result)
         self.query_one(DetailsPanel).show(result)

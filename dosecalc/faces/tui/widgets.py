@@ -9,6 +9,7 @@ is never read as markup: messages echo what the user typed. Row labels come from
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Final
 
 from textual.app import ComposeResult
@@ -18,14 +19,17 @@ from textual.events import Resize
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult
+from dosecalc.patient.body import DoseWarning
 from dosecalc.reports.contents import (
     basis_rows,
     entry_error_items,
     headline_rows,
     order_check_rows,
+    order_warnings,
     patient_rows,
     result_rows,
     titration_table,
+    warning_items,
 )
 from dosecalc.reports.text import wrap
 
@@ -222,10 +226,18 @@ def basis_lines(basis: Basis) -> list[str]:
 
 
 class CheckPanel(WrappedText):
-    """The verdict on a proposed order, in words (colour only adds to them), and any
-    probable entry error straight after it."""
+    """The verdict on a proposed order, in words (colour only adds to them), any probable
+    entry error straight after it, and the warnings of the order itself (a maximum per 24
+    hours it passes) that the result's panel, ``shown``, does not already hold."""
 
-    def show(self, result: CheckResult | None, error: str | None, typed: bool) -> None:
+    def show(
+        self,
+        result: CheckResult | None,
+        error: str | None,
+        typed: bool,
+        *,
+        shown: Sequence[DoseWarning] = (),
+    ) -> None:
         self.display = typed
         self.set_classes("check-panel" if result is None else f"check-panel {result.verdict}")
         self.border_title = "ORDER CHECK"
@@ -237,5 +249,6 @@ class CheckPanel(WrappedText):
             return
         lines = [result.display["verdict"]]
         lines += [f"WARNING: {item}" for item in entry_error_items(result)]
+        lines += [f"WARNING: {item}" for item in warning_items(order_warnings(result, shown))]
         lines += [f"{label}: {value}" for label, value in order_check_rows(result)]
         self.set_lines(lines)
