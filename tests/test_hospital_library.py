@@ -293,6 +293,9 @@ def test_an_audit_adds_a_hard_limit_column(library):
     audited = dosecalc.audit(orders, rules=library)
     assert list(audited["verdict"]) == ["within", "above", "below", "within"]
     assert list(audited["hard_limit"]) == ["", "above", "below", ""]
+    summary = dosecalc.AuditSummary()
+    summary.add(audited)
+    assert "2 beyond a hard limit" in summary.lines()
     written = io.StringIO()
     csv.writer(written).writerows(zip(*([k, *v] for k, v in audited.items()), strict=True))
     assert "hard_limit" in written.getvalue().splitlines()[0]

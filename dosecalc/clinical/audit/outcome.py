@@ -32,10 +32,12 @@ Audited: TypeAlias = dict[str, FloatArray | TextArray]
 
 @dataclass
 class AuditSummary:
-    """Counts over an audit: rows, each verdict, probable entry errors and bad rows."""
+    """Counts over an audit: rows, each verdict, hard-limit breaches, probable entry errors
+    and bad rows."""
 
     rows: int = 0
     verdicts: dict[Verdict, int] = field(default_factory=lambda: dict.fromkeys(VERDICTS, 0))
+    hard_limits: int = 0
     entry_errors: int = 0
     bad_rows: int = 0
 
@@ -45,6 +47,7 @@ class AuditSummary:
         self.rows += len(verdicts)
         for verdict in VERDICTS:
             self.verdicts[verdict] += verdicts.count(verdict)
+        self.hard_limits += sum(1 for text in audited["hard_limit"] if text)
         self.entry_errors += sum(1 for text in audited["probable_entry_error"] if text)
         self.bad_rows += sum(1 for text in audited["error"] if text)
 
@@ -53,6 +56,7 @@ class AuditSummary:
         return [
             f"{self.rows:,} rows audited",
             *(f"{count:,} {verdict} the range" for verdict, count in self.verdicts.items()),
+            *([f"{self.hard_limits:,} beyond a hard limit"] if self.hard_limits else []),
             f"{self.entry_errors:,} probable entry errors",
             f"{self.bad_rows:,} rows not checked (their error column says why)",
         ]
