@@ -378,3 +378,12 @@ def test_the_app_offers_the_librarys_concentrations_and_says_a_hard_limit_breach
             assert "3 mg/mL is not a standard concentration of this library" in shown()
 
     asyncio.run(go())
+
+
+def test_without_a_weight_a_dose_per_kg_is_held_to_the_hard_limits_and_the_maximum_is_not_claimed(
+    library,
+):
+    checked = dosecalc.check(regimen="fictivane-iv", dose="0.5 mg/kg/hr", rules=library)
+    assert (checked.verdict, checked.hard_limit) == ("above", "above")  # 0.5 > 0.4 mg/kg/hr
+    assert checked.warnings == []
+    assert any("maximum per 24 hours" in note for note in checked.notes)

@@ -203,7 +203,11 @@ def _without_weight(
         side_effects=list(rule.side_effects),
         supervision=rule.supervision,
         warnings=standard_concentration_warnings(rule, conc),
-        notes=[NO_WEIGHT_NOTE, *not_specified(rule)],
+        notes=[
+            NO_WEIGHT_NOTE,
+            *([NO_WEIGHT_MAXIMUM_NOTE] if rule.max_per_24h is not None else []),
+            *not_specified(rule),
+        ],
         basis=rule_basis(
             rule, rule_set, inputs, f"the range in the source: {rule_range.display}", []
         ),
@@ -213,6 +217,12 @@ def _without_weight(
 NO_WEIGHT_NOTE: Final = (
     "No weight was given: the dose is checked against the range per kg only. "
     "Restating it in mg/hr, or as a pump rate, needs the patient's weight."
+)
+
+
+NO_WEIGHT_MAXIMUM_NOTE: Final = (
+    "Nor is the dose compared with the library's maximum per 24 hours: that needs the "
+    "patient's weight too."
 )
 
 
