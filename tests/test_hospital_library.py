@@ -83,7 +83,7 @@ def test_a_dose_beyond_the_hard_limits_is_reported_apart_and_above_the_verdict(
 
 def test_a_checked_rate_over_the_maximum_per_24_hours_warns(library):
     checked = dosecalc.check(regimen="driver", dose="61 mg/24 h", rules=library)
-    assert [w.code for w in checked.warnings] == ["above-max-per-24h"]
+    assert [w.code for w in checked.warnings] == ["order-above-max-per-24h"]
     assert "at this rate, 61 mg per 24 hours" in checked.warnings[0].message
     within = dosecalc.check(regimen="driver", dose="60 mg/24 h", rules=library)
     assert within.warnings == []  # on the maximum is not above it
@@ -93,7 +93,8 @@ def test_an_infusion_whose_range_can_pass_the_maximum_per_24_hours_warns(library
     # 0.1 to 0.2 mg/kg/hr × 70 kg = 7 to 14 mg/hr; × 24 = 168 to 336 mg, above 300 mg.
     result = dosecalc.calculate(weight="70 kg", regimen="fictivane-iv", rules=library)
     assert [w.code for w in result.warnings] == ["above-max-per-24h"]
-    assert "the top of the range is, at 336 mg per 24 hours" in result.warnings[0].message
+    assert "the top of the range is above" in result.warnings[0].message
+    assert "its top gives 336 mg per 24 hours" in result.warnings[0].message
     # 62.5 kg: 0.2 × 62.5 × 24 = 300 mg, exactly the maximum: no warning.
     assert (
         dosecalc.calculate(weight="62.5 kg", regimen="fictivane-iv", rules=library).warnings == []
@@ -148,7 +149,7 @@ def test_a_fixed_dose_says_how_many_doses_fit_in_the_maximum_and_warns_for_one_a
     assert "50 mg ÷ 10 mg = 5, so 5 whole doses at the low end" in result.notes[1]
     assert "50 mg ÷ 20 mg = 2.5, so 2 whole doses at the high end" in result.notes[1]
     big = dosecalc.check(regimen="fictivane-oral", dose="60 mg", rules=library)
-    assert [w.code for w in big.warnings] == ["above-max-per-24h"]
+    assert [w.code for w in big.warnings] == ["order-above-max-per-24h"]
     assert "this one dose, 60 mg" in big.warnings[0].message
 
 
@@ -255,7 +256,7 @@ def test_the_cli_lists_the_limits_and_checks_against_them():
     assert (data["verdict"], data["hard_limit"]) == ("above", "above")
     text = _cli("check", "--regimen", "driver", "--dose", "61 mg/24 h")
     assert "ABOVE THE HARD LIMIT" in text.stdout
-    assert "[above-max-per-24h]" in text.stdout
+    assert "[order-above-max-per-24h]" in text.stdout
     calc = _cli("calc", "--regimen", "driver", "--concentration", "2 mg/mL", "--json")
     assert json.loads(calc.stdout)["pump_rate"]["display"].startswith("0.209 to 0.833 mL/hr")
 
@@ -372,7 +373,7 @@ def test_the_app_offers_the_librarys_concentrations_and_says_a_hard_limit_breach
             await pilot.pause()
             assert "ABOVE THE HARD LIMIT" in shown()
             assert "0.209 to 0.833 mL/hr" in shown()
-            assert "above-max-per-24h" in shown()
+            assert "The order is above this library's maximum of 60 mg" in shown()
             app.screen.query_one("#concentration", Input).value = "3 mg/mL"
             await pilot.pause()
             assert "3 mg/mL is not a standard concentration of this library" in shown()
@@ -387,3 +388,61 @@ def test_without_a_weight_a_dose_per_kg_is_held_to_the_hard_limits_and_the_maxim
     assert (checked.verdict, checked.hard_limit) == ("above", "above")  # 0.5 > 0.4 mg/kg/hr
     assert checked.warnings == []
     assert any("maximum per 24 hours" in note for note in checked.notes)
+
+
+@pytest.mark.subprocess
+def test_strict_fails_a_dose_within_the_range_that_passes_the_maximum_per_24_hours():
+    # 13.5 mg/hr at 70 kg: 0.193 mg/kg/hr, within 0.1 to 0.2; × 24 = 324 mg, above 300 mg.
+    over = _cli(
+        "check",
+        "--regimen",
+        "fictivane-iv",
+        "--weight",
+        "70 kg",
+        "--dose",
+        "13.5 mg/hr",
+        "--strict",
+    )
+    assert over.returncode == 3, over.stderr
+    assert "Verdict: WITHIN the range" in over.stdout
+    assert "[order-above-max-per-24h]" in over.stdout
+    under = _cli(
+        "check",
+        "--regimen",
+        "fictivane-iv",
+        "--weight",
+        "70 kg",
+        "--dose",
+        "12.5 mg/hr",
+        "--strict",
+    )
+    assert under.returncode == 0, under.stderr  # 12.5 × 24 = 300 mg: on the maximum
+
+
+def test_prepare_holds_an_order_to_the_librarys_limits(library):
+    # 40 mg/hr for 24 hr is 960 mg/24 hr: above the hard limits (5 to 60) and the maximum.
+    made_up = dosecalc.prepare(
+        regimen="driver",
+        dose="40 mg/hr",
+        stock="100 mg/mL",
+        final_volume="20 mL",
+        duration="24 hr",
+        rules=library,
+    )
+    assert made_up.hard_limit == "above"
+    codes = [w.code for w in made_up.warnings]
+    assert codes[0] == "above-hard-limit"
+    assert "order-above-max-per-24h" in codes
+    assert made_up.warnings[0].message.startswith("ABOVE THE HARD LIMIT: the order, 960 mg/24 hr")
+    # 960 mg in 20 mL is 48 mg/mL, none of the library's standard concentrations.
+    assert "non-standard-concentration" in codes
+    within = dosecalc.prepare(
+        regimen="driver",
+        dose="24 mg/24 h",
+        stock="100 mg/mL",
+        final_volume="24 mL",
+        duration="24 hr",
+        rules=library,
+    )
+    assert within.hard_limit is None
+    assert [w.code for w in within.warnings] == []  # 24 mg in 24 mL: 1 mg/mL, standard

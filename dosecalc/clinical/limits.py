@@ -36,6 +36,10 @@ HARD_LIMIT_WORDS: Final[dict[HardLimitState, str]] = {
 
 DAILY_UNIT: Final = "mg"
 
+ORDER_ABOVE_MAXIMUM: Final = "order-above-max-per-24h"
+"""The code of a checked dose above the maximum per 24 hours: with a breach of the hard
+limits, it makes ``check --strict`` fail even for a dose within the range."""
+
 
 def hard_limits_of(rule: Regimen, qualifier: str = "") -> QuantityRange | None:
     """The rule's hard limits, in its own unit, as exact quantities."""
@@ -112,12 +116,12 @@ def range_per_24h_warnings(
         return []
     over = "the whole range" if totals.low > maximum else "the top of the range"
     shown = totals.shown_high.with_unit(unit_display(totals.high.units))
-    amount = f"{shown} per 24 hours" if kind.is_rate else f"one dose of {shown}"
+    gives = f"gives {shown} per 24 hours" if kind.is_rate else f"is one dose of {shown}"
     return [
         DoseWarning(
             code="above-max-per-24h",
-            message=f"Above this library's maximum of {format_exact(maximum)} per 24 hours: "
-            f"{over} is, at {amount}.",
+            message=f"For this patient, {over} is above this library's maximum of "
+            f"{format_exact(maximum)} per 24 hours: its top {gives}.",
         )
     ]
 
@@ -151,7 +155,8 @@ def dose_per_24h_warnings(
     kind: RegimenKind, per_patient: Quantity | None, maximum: Quantity | None
 ) -> list[DoseWarning]:
     """A checked dose whose total per 24 hours (a rate) or whose one dose (per
-    administration) is above the maximum."""
+    administration) is above the maximum: the order itself (`ORDER_ABOVE_MAXIMUM`), apart
+    from a range that can pass it (``above-max-per-24h``)."""
     if maximum is None or per_patient is None:
         return []
     mg = named_unit(DAILY_UNIT)
@@ -166,8 +171,8 @@ def dose_per_24h_warnings(
         return []
     return [
         DoseWarning(
-            code="above-max-per-24h",
-            message=f"Above this library's maximum of {format_exact(maximum)} per 24 hours: "
-            f"{said}.",
+            code=ORDER_ABOVE_MAXIMUM,
+            message=f"The order is above this library's maximum of {format_exact(maximum)} "
+            f"per 24 hours: {said}.",
         )
     ]

@@ -18,7 +18,14 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from dosecalc.clinical.calculate import Rules, calculate
+from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
+from dosecalc.clinical.limits import (
+    HARD_LIMIT_WORDS,
+    HardLimitState,
+    dose_per_24h_warnings,
+    hard_limit_state,
+    standard_concentration_warnings,
+)
 from dosecalc.clinical.plausibility import PUMP_RATE_ML_PER_H, concentration_warnings
 from dosecalc.clinical.result import DOSE_RATE_UNIT, PUMP_RATE_UNIT, DoseResult, QuantityRange
 from dosecalc.foundation.disclaimer import DISCLAIMER
@@ -51,6 +58,7 @@ from dosecalc.foundation.units import (
     registry,
 )
 from dosecalc.patient.body import DoseWarning
+from dosecalc.ruleset.kinds import KINDS
 
 AMOUNT_UNIT: Final = "mg"
 VOLUME_UNIT: Final = "mL"
@@ -116,7 +124,9 @@ class PrepareBasis(_Frozen):
 
 class PrepareResult(_Frozen):
     """The preparation of an infusion: one for an order, or one for each end of the
-    patient's range (``patient_range``, in mg/h, when a regimen was given)."""
+    patient's range (``patient_range``, when a regimen was given). ``hard_limit`` is
+    "above" or "below" when the order breaches the library's hard limits (a warning
+    says so first), else None."""
 
     drug: str | None
     regimen: str | None
@@ -125,6 +135,7 @@ class PrepareResult(_Frozen):
     final_volume: JsonQuantity
     preparations: list[Preparation]
     patient_range: QuantityRange | None
+    hard_limit: HardLimitState | None = None
     warnings: list[DoseWarning]
     notes: list[str]
     out_of_scope: str
@@ -270,6 +281,15 @@ def prepare(
             for end, shown in _ends(result.dose)
         ]
     warnings += _pump_rate_warnings(preparations)
+    hard_limit = None
+    if result is not None:
+        rule = rule_set_of(rules).find(result.regimen)
+        if order is not None:
+            hard_limit, order_warnings = _against_limits(preparations[0].dose_rate, result)
+            warnings = order_warnings + warnings
+        warnings = [*result.warnings, *warnings]
+        for made_up in preparations:
+            warnings += standard_concentration_warnings(rule, made_up.final_concentration)
     if any(magnitude(p.diluent_volume) == 0 for p in preparations):
         notes.append("No diluent: the stock is given undiluted, at its own strength.")
     return PrepareResult(
@@ -280,7 +300,8 @@ def prepare(
         final_volume=volume,
         preparations=preparations,
         patient_range=result.dose if result else None,
-        warnings=warnings,
+        hard_limit=hard_limit,
+        warnings=_once(warnings),
         notes=notes,
         out_of_scope=OUT_OF_SCOPE,
         basis=_basis(
@@ -507,6 +528,39 @@ def _against_range(rate: Quantity, shown: str, patient: QuantityRange) -> list[D
                 )
             )
     return warnings
+
+
+def _against_limits(
+    rate: Quantity, result: DoseResult
+) -> tuple[HardLimitState | None, list[DoseWarning]]:
+    """An order against the library's own limits, as `check` holds a dose to them: its
+    hard limits (in the rule's unit, per kg where the rule is) and its maximum per 24 hours."""
+    kind = KINDS[result.kind]
+    per_patient = rate.to(result.dose.low.units)
+    in_rule_units = (
+        per_patient / result.dosing_weight.quantity
+        if kind.per_kg and result.dosing_weight is not None
+        else per_patient
+    ).to(result.rule_range.low.units)
+    state = hard_limit_state(in_rule_units, result.hard_limits)
+    warnings = dose_per_24h_warnings(kind, rate, result.max_per_24h)
+    if state is not None and result.hard_limits is not None:
+        warnings.insert(
+            0,
+            DoseWarning(
+                code=f"{state}-hard-limit",
+                message=f"{HARD_LIMIT_WORDS[state]}: the order, "
+                f"{result.hard_limits.value_beside(in_rule_units)}, is {state} this library's "
+                f"hard limits {result.hard_limits.display_beside(in_rule_units)}. Do not make "
+                "it up as ordered.",
+            ),
+        )
+    return state, warnings
+
+
+def _once(warnings: list[DoseWarning]) -> list[DoseWarning]:
+    """Each warning once, in order (a standard-concentration warning per preparation)."""
+    return list(dict.fromkeys(warnings))
 
 
 def _pump_rate_warnings(preparations: list[Preparation]) -> list[DoseWarning]:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
     from dosecalc.clinical.audit import AuditSummary
+    from dosecalc.clinical.result import CheckResult
     from dosecalc.reports.audit_file import OutputFormat
 
 EXIT_OK: Final = 0
@@ -123,7 +124,17 @@ def _check(args: argparse.Namespace) -> Outcome:
     result = check(**_patient(args), dose=args.dose)
     name = "json" if args.json else args.format
     text = render_check(result, name, colour=name == "text" and _colour_wanted())
-    return Outcome(text, EXIT_NOT_WITHIN if args.strict and result.verdict != "within" else EXIT_OK)
+    return Outcome(text, EXIT_NOT_WITHIN if args.strict and _not_to_give(result) else EXIT_OK)
+
+
+def _not_to_give(result: CheckResult) -> bool:
+    """What ``check --strict`` fails on: a dose outside the range or the hard limits, or
+    above the library's maximum per 24 hours."""
+    from dosecalc.clinical.limits import ORDER_ABOVE_MAXIMUM
+
+    return result.verdict != "within" or any(
+        warning.code == ORDER_ABOVE_MAXIMUM for warning in result.warnings
+    )
 
 
 def _prepare(args: argparse.Namespace) -> Outcome:
@@ -358,7 +369,7 @@ EXIT_CODES: Final = """exit codes:
   0   success (a check's verdict, whatever it is, is not an error)
   1   rules diff: the rule sets differ, or an order's outcome changes (as diff does)
   2   bad input, bad arguments or an invalid rule folder (one message on stderr)
-  3   check --strict: the verdict is not 'within'
+  3   check --strict: the verdict is not 'within', or the order is above the maximum per 24 h
   70  an unexpected internal error (--debug shows the traceback)
   130 interrupted (Ctrl-C); 143 stopped by SIGTERM: no output file is left behind"""
 
@@ -412,7 +423,11 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help='the proposed dose: "30 mg/hr", "0.4 mg/kg/hr", "6 mcg/kg/min", "25 mL/hr", "25 mg"',
     )
-    order.add_argument("--strict", action="store_true", help="exit 3 unless the dose is within")
+    order.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 3 unless the dose is within (and within any maximum per 24 h)",
+    )
     order.set_defaults(handler=_check)
 
     made_up = command(
