@@ -14,6 +14,7 @@ from typing import get_args
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_hand_check import check_line
 
 import dosecalc
 from dosecalc.foundation.display import magnitude
@@ -156,3 +157,51 @@ def test_a_rate_per_day_is_read_and_shown_per_24_hours_as_written():
     assert dosecalc.check(regimen="driver", dose="30 mg/24 h", rules=LIBRARY).display[
         "proposed"
     ] == ("30 mg/24 hr")
+
+
+_PER_KG_RATE_UNITS = ["mg/kg/h", "mcg/kg/min", "mg/kg/day", "mg/kg/min", "mcg/kg/h"]
+_RULE = """schema_version = 1
+version = "1"
+
+[[regimens]]
+id = "generated"
+drug = "testdrug"
+route = "intravenous infusion"
+label = "Generated"
+kind = "{kind}"
+dose = {{ low = {low}, high = {high}, unit = "{unit}" }}
+side_effects = ["none"]
+supervision = "Test data."
+
+[regimens.source]
+document = "Generated test rule"
+description = "test data"
+section = "Generated"
+quote = "generated"
+"""
+
+
+@given(
+    unit=st.sampled_from([*_PER_KG_RATE_UNITS, "mg/h", "mg/24 h", "mg/kg", "mcg/kg", "mg"]),
+    bounds=st.lists(
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal(50), places=2),
+        min_size=2,
+        max_size=2,
+    ),
+    weight=st.decimals(min_value=Decimal(3), max_value=Decimal(200), places=1),
+    concentration=st.sampled_from(["1 mg/mL", "2 mg/mL", "50 mg/3 mL"]),
+)
+def test_every_basis_line_of_every_kind_and_unit_holds_when_redone_by_hand(
+    tmp_path_factory, unit, bounds, weight, concentration
+):
+    kind = next(k for k in KINDS.values() if k.fits(parse_dose_unit(unit)))
+    low, high = sorted(bounds)
+    folder = tmp_path_factory.mktemp("rules")
+    (folder / "generated.toml").write_text(
+        _RULE.format(kind=kind.name, low=low, high=high, unit=unit), encoding="utf-8"
+    )
+    result = dosecalc.calculate(
+        weight=f"{weight} kg", regimen="generated", concentration=concentration, rules=folder
+    )
+    for line in [result.basis.formula, *result.basis.steps]:
+        check_line(line)

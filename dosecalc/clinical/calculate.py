@@ -31,6 +31,7 @@ from dosecalc.clinical.result import (
     QuantityRange,
 )
 from dosecalc.foundation.display import (
+    exact_places,
     format_body,
     format_exact,
     format_number,
@@ -44,10 +45,12 @@ from dosecalc.foundation.units import (
     DoseUnit,
     Quantity,
     Unit,
+    dimension_of,
     is_given,
     named_unit,
     parse_quantity,
     registry,
+    unit_powers,
 )
 from dosecalc.patient.body import (
     ADJUSTED_WEIGHT_FACTOR,
@@ -69,6 +72,7 @@ from dosecalc.ruleset.loader import RuleSet, cached_rules, default_rules_path, l
 from dosecalc.ruleset.schema import Regimen
 
 DAILY_DOSE_UNIT: Final = "mg"
+DAILY_RATE_UNIT: Final = "mg/day"
 PER_KG_PER_MIN_UNIT: Final = "mcg/kg/min"
 VOLUME_UNIT: Final = "mL"
 
@@ -187,6 +191,8 @@ def _applied(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) 
         assert dosing is not None  # `calculate` asks for the weight a range per kg needs
         weight = dosing.quantity
         unit = named_unit(kind.patient_unit or DOSE_RATE_UNIT)
+        if kind.is_rate and _time_unit(low.units) == named_unit("day"):
+            unit = named_unit(DAILY_RATE_UNIT)  # mg/kg/24 hr gives mg/24 hr, as written
         rule_range = QuantityRange.between(low, high, qualifier=per_kg_of(dosing))
         dose = QuantityRange.between(
             (low * weight).to(unit),
@@ -195,7 +201,8 @@ def _applied(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) 
                 lambda value: magnitude((_as(value, low.units) * weight).to(unit))
             ),
         )
-        formula = _line("", rule_range, f"× {format_body(weight)}", dose)
+        change = unit_change((low * weight).units, unit)
+        formula = _line("", rule_range, f"× {format_body(weight)}{change}", dose)
     else:
         unit = named_unit(kind.patient_unit) if kind.patient_unit else low.units
         rule_range = QuantityRange.between(low, high)
@@ -256,9 +263,9 @@ def _rate_parts(
             ),
             qualifier=rule_range.qualifier,
         )
-        derived["steps"].append(
-            _line("per kg per minute", rule_range, "× 1,000 mcg/mg ÷ 60 min/hr", per_min)
-        )
+        change = unit_change(rate_unit, per_min_unit)
+        if change:  # none for a rule in mcg/kg/min: the same figures
+            derived["steps"].append(_line("per kg per minute", rule_range, change, per_min))
         derived["dose_per_kg_per_min"] = per_min
     if conc is not None:
         pump_unit = named_unit(PUMP_RATE_UNIT)
@@ -310,6 +317,31 @@ def _time_unit(rate: Unit) -> Unit:
     return named_unit(parts.per_time)
 
 
+def unit_change(units: Unit, to: Unit) -> str:
+    """`` × 60 ÷ 1,000 (mcg/kg/min to mg/kg/hr)``: the factor each changed unit
+    multiplies by, written into a line of working so that it checks by hand; empty when
+    the units agree. The one way a change of unit is written."""
+    targets = {(dimension_of(name), power): name for name, power in unit_powers(to).items()}
+    times, by = [], []
+    for name, power in unit_powers(units).items():
+        target = targets.get((dimension_of(name), power), name)
+        factor = magnitude(
+            registry().Quantity(Fraction(1), named_unit(name)).to(named_unit(target))
+        )
+        factor = factor**power
+        if factor.denominator == 1 and factor != 1:
+            times.append(factor)
+        elif factor.numerator == 1 and factor != 1:
+            by.append(1 / factor)
+        elif factor != 1:  # no whole factor either way: the exact decimal
+            times.append(factor)
+    if not times and not by:
+        return ""
+    steps = [f" × {format_number(f, decimals=exact_places(f))}" for f in times]
+    steps += [f" ÷ {format_number(f, decimals=exact_places(f))}" for f in by]
+    return "".join(steps) + f" ({unit_display(units)} to {unit_display(to)})"
+
+
 def per_kg_of(dosing: DosingWeight) -> str:
     """Which kg a per-kg figure counts, said whenever the basis asked for is not the
     actual weight: "per kg of dosing weight (64.86 kg)"; empty otherwise."""
@@ -332,7 +364,7 @@ def _line(name: str, operands: QuantityRange, operation: str, results: QuantityR
         (operands.shown_high, results.shown_high),
     )
     text = "; ".join(
-        f"{given.with_unit(units[0])} {operation} = {got.with_unit(units[1])}"
+        f"{given.with_unit(units[0])} {operation.strip()} = {got.with_unit(units[1])}"
         for given, got in pairs
     )
     return f"{name}: {text}" if name else text

@@ -31,6 +31,7 @@ from dosecalc.clinical.calculate import (
     per_hour,
     rule_basis,
     rule_set_of,
+    unit_change,
 )
 from dosecalc.clinical.limits import (
     HARD_LIMIT_WORDS,
@@ -52,15 +53,12 @@ from dosecalc.clinical.result import (
 )
 from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.display import (
-    exact_places,
     format_apart_from,
     format_body,
     format_exact,
     format_number,
-    magnitude,
     number_apart_from,
     operand,
-    unit_display,
 )
 from dosecalc.foundation.errors import MissingInputError, UnitError
 from dosecalc.foundation.units import (
@@ -68,14 +66,10 @@ from dosecalc.foundation.units import (
     DOSE_FORMS,
     DoseForm,
     Quantity,
-    Unit,
-    dimension_of,
     is_given,
     named_unit,
     parse_dose,
     parse_quantity,
-    registry,
-    unit_powers,
 )
 from dosecalc.patient.body import DoseWarning, read_basis, read_sex, read_unused_measurements
 from dosecalc.ruleset.kinds import KINDS, KindName
@@ -567,7 +561,7 @@ def _restatement(
             dosing = result.dosing_weight
             via += f" {step[0]} {format_body(dosing.quantity)} ({dosing.basis} body weight)"
             worked = worked / dosing.quantity if step == "÷ weight" else worked * dosing.quantity
-    via += _conversion(worked.units, result.rule_range.low.units)
+    via += unit_change(worked.units, result.rule_range.low.units)
     working = entered if not via and entered == restated else f"{entered}{via} = {restated}"
     return (
         f"{working}; the range is {result.rule_range.display_beside(in_rule_units)}, "
@@ -585,30 +579,6 @@ def _against_hard_limits(
         f"; the library's hard limits are {limits.display_beside(dose)}, so the dose is "
         f"{state or 'within'} them"
     )
-
-
-def _conversion(units: Unit, to: Unit) -> str:
-    """`` × 60 ÷ 1,000 (mcg/kg/min to mg/kg/hr)``: the factor each changed unit
-    multiplies by, so that the restatement checks by hand; empty when units agree."""
-    targets = {(dimension_of(name), power): name for name, power in unit_powers(to).items()}
-    times, by = [], []
-    for name, power in unit_powers(units).items():
-        target = targets.get((dimension_of(name), power), name)
-        factor = magnitude(
-            registry().Quantity(Fraction(1), named_unit(name)).to(named_unit(target))
-        )
-        factor = factor**power
-        if factor.denominator == 1 and factor != 1:
-            times.append(factor)
-        elif factor.numerator == 1 and factor != 1:
-            by.append(1 / factor)
-        elif factor != 1:  # no whole factor either way: the exact decimal
-            times.append(factor)
-    if not times and not by:
-        return ""
-    steps = [f" × {format_number(f, decimals=exact_places(f))}" for f in times]
-    steps += [f" ÷ {format_number(f, decimals=exact_places(f))}" for f in by]
-    return "".join(steps) + f" ({unit_display(units)} to {unit_display(to)})"
 
 
 def _restated_steps(
@@ -634,7 +604,7 @@ def _restated_steps(
         elif DOSE_FORMS[form].in_volume:
             steps.append(f"{as_what}: {entered} × {conc} = {shown[key]}")
         elif entered != shown[key]:
-            conversion = _conversion(proposed.units, patient_dose.units)
+            conversion = unit_change(proposed.units, patient_dose.units)
             steps.append(f"{as_what}: {entered}{conversion} = {shown[key]}")
     per_patient = patient_dose if kind.per_kg else in_rule_units
     for delivered, words in (("pump_rate", "as a pump rate"), ("volume", "as a volume")):

@@ -18,7 +18,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
+from dosecalc.clinical.calculate import Rules, calculate, rule_set_of, unit_change
 from dosecalc.clinical.limits import (
     HARD_LIMIT_WORDS,
     HardLimitState,
@@ -396,7 +396,7 @@ def _order_rate(
         amount = entered.to(amount_unit)
         steps = []
         if entered.units != amount_unit:
-            conversion = _conversion(entered.units, amount_unit)
+            conversion = unit_change(entered.units, amount_unit)
             steps.append(f"amount: {format_exact(entered)}{conversion} = {format_exact(amount)}")
         rate = registry().Quantity(magnitude(amount) / timing.hours, rate_unit)
         line = f"{format_exact(amount)}{timing.divided(volume_text)}"
@@ -408,10 +408,10 @@ def _order_rate(
     shown = figure(magnitude(rate)).with_unit("mg/hr")
     if parts is not None and parts[1].magnitude != 1:  # 840 mg/24 hr: written out
         written = f"{format_exact(parts[0])} in {format_exact(parts[1])}"
-        conversion = _conversion(parts[0].units / parts[1].units, rate_unit)
+        conversion = unit_change(parts[0].units / parts[1].units, rate_unit)
         return rate, [f"dose rate: {written}{conversion} = {shown}"], text
     if entered.units != rate_unit:
-        conversion = _conversion(entered.units, rate_unit)
+        conversion = unit_change(entered.units, rate_unit)
         return rate, [f"dose rate: {format_exact(entered)}{conversion} = {shown}"], text
     return rate, [], text
 
@@ -635,21 +635,6 @@ def _to_hours(units: Unit, operation: str) -> str:
         return f" {sign} {format_number(per_hour)} {unit_display(units)}/hr"
     sign = operation  # days: hours per day
     return f" {sign} {format_number(1 / per_hour)} hr/{unit_display(units)}"
-
-
-def _conversion(units: Unit, to: Unit) -> str:
-    """`` × 1,000 (g to mg)``: the one factor that restates ``units`` in ``to``."""
-    factor = magnitude(registry().Quantity(Fraction(1), units).to(to))
-    if factor == 1:
-        return ""
-    if factor.denominator == 1:
-        working = f" × {format_number(factor)}"
-    elif factor.numerator == 1:
-        working = f" ÷ {format_number(1 / factor)}"
-    else:  # no whole factor either way: both parts, exactly
-        working = f" × {format_number(Fraction(factor.numerator))} ÷ "
-        working += format_number(Fraction(factor.denominator))
-    return f"{working} ({unit_display(units)} to {unit_display(to)})"
 
 
 def _carried(shown: Figure, *sources: Figure) -> Figure:
