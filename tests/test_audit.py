@@ -165,7 +165,10 @@ def test_a_dataframe_comes_back_as_a_dataframe_with_its_index():
     assert list(out.columns) == [*frame.columns, *OUTPUT_COLUMNS]
     assert list(out["verdict"]) == ["above", "within", ""]
     assert out["probable_entry_error"][10] == "possibly decimal point one place out (÷ 10)"
-    assert out["error"][30] == "weight: nothing was entered. Enter '70 kg' or '154 lb'"
+    with pytest.raises(dosecalc.InputError) as refused:  # a row without a weight: as check
+        dosecalc.check(regimen="iv", dose="30 mg/h")
+    assert out["error"][30] == str(refused.value)
+    assert out["error"][30].startswith("weight: ")
 
 
 def test_numpy_columns_and_missing_values_are_read_like_text_columns():

@@ -446,3 +446,19 @@ def test_prepare_holds_an_order_to_the_librarys_limits(library):
     )
     assert within.hard_limit is None
     assert [w.code for w in within.warnings] == []  # 24 mg in 24 mL: 1 mg/mL, standard
+
+
+def test_an_audit_row_without_a_weight_is_checked_as_check_checks_it(library):
+    orders = {
+        "regimen": ["fictivane-iv", "fictivane-iv", "driver"],
+        "weight": ["", "70 kg", "70 kg"],
+        "dose": ["0.5 mg/kg/hr", "0.15 mg/kg/hr", "0.05 mg/kg/hr"],
+    }
+    audited = dosecalc.audit(orders, rules=library)
+    for row, (regimen, weight, dose) in enumerate(zip(*orders.values(), strict=True)):
+        checked = dosecalc.check(regimen=regimen, weight=weight or None, dose=dose, rules=library)
+        assert audited["verdict"][row] == checked.verdict
+        assert audited["hard_limit"][row] == (checked.hard_limit or "")
+        assert audited["error"][row] == ""
+    # A rate per kg for the syringe driver: 0.05 × 70 kg × 24 = 84 mg/24 hr, above 60.
+    assert list(audited["hard_limit"]) == ["above", "", "above"]

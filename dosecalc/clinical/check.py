@@ -27,6 +27,7 @@ from dosecalc.clinical.calculate import (
     VOLUME_UNIT,
     Rules,
     calculate,
+    left_out,
     not_specified,
     per_hour,
     rule_basis,
@@ -71,7 +72,13 @@ from dosecalc.foundation.units import (
     parse_dose,
     parse_quantity,
 )
-from dosecalc.patient.body import DoseWarning, read_basis, read_sex, read_unused_measurements
+from dosecalc.patient.body import (
+    DoseWarning,
+    body_figure,
+    read_basis,
+    read_sex,
+    read_unused_measurements,
+)
 from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.loader import RuleSet
 from dosecalc.ruleset.schema import Regimen, RouteCode
@@ -114,7 +121,7 @@ def check(
     """
     rule_set = rule_set_of(rules)
     rule = rule_set.find(regimen)
-    if rule.regimen_kind.per_kg and weight is None:
+    if rule.regimen_kind.per_kg and left_out(weight):  # None, or a blank cell of an audit
         without = _without_weight(rule, rule_set, regimen, concentration, height, sex, basis)
         return check_against(without, dose)
     result = calculate(
@@ -323,7 +330,8 @@ def _in_rule_units(
             "concentration to become a drug amount",
             "Give the concentration, e.g. '1 mg/mL'",
         )
-    if ("÷ weight" in steps or "× weight" in steps) and result.dosing_weight is None:
+    weighed = _conversion_weight(result)
+    if ("÷ weight" in steps or "× weight" in steps) and weighed is None:
         per_kg = "÷ weight" in steps
         raise MissingInputError(
             "weight",
@@ -333,11 +341,23 @@ def _in_rule_units(
             "patient's weight",
             "Enter the weight" + (", or give the dose per kg" if per_kg else ""),
         )
-    weight = result.dosing_weight.quantity if result.dosing_weight is not None else None
+    weight = weighed[0] if weighed is not None else None
     in_form = in_rule_form(
         proposed, form, result.kind, concentration=result.concentration, weight=weight
     )
     return in_form.to(result.rule_range.low.units)
+
+
+def _conversion_weight(result: DoseResult | _RuleOnly) -> tuple[Quantity, str] | None:
+    """The weight a dose per kg is converted with, and which weight it is: the dosing
+    weight of a range per kg; for any other range, the patient's actual weight as used
+    (to 0.01 kg), when one was given."""
+    if result.dosing_weight is not None:
+        return result.dosing_weight.quantity, result.dosing_weight.basis
+    patient = getattr(result, "patient", None)
+    if patient is None:
+        return None
+    return body_figure(patient.weight_kg), "actual"
 
 
 def in_rule_form(
@@ -557,10 +577,10 @@ def _restatement(
         if step == "× concentration" and result.concentration is not None:
             via += f" × {operand(result.concentration)}"
             worked = worked * result.concentration
-        elif step != "× concentration" and result.dosing_weight is not None:
-            dosing = result.dosing_weight
-            via += f" {step[0]} {format_body(dosing.quantity)} ({dosing.basis} body weight)"
-            worked = worked / dosing.quantity if step == "÷ weight" else worked * dosing.quantity
+        elif step != "× concentration" and (weighed := _conversion_weight(result)):
+            kg, basis = weighed
+            via += f" {step[0]} {format_body(kg)} ({basis} body weight)"
+            worked = worked / kg if step == "÷ weight" else worked * kg
     via += unit_change(worked.units, result.rule_range.low.units)
     working = entered if not via and entered == restated else f"{entered}{via} = {restated}"
     return (
