@@ -462,3 +462,35 @@ def test_an_audit_row_without_a_weight_is_checked_as_check_checks_it(library):
         assert audited["error"][row] == ""
     # A rate per kg for the syringe driver: 0.05 × 70 kg × 24 = 84 mg/24 hr, above 60.
     assert list(audited["hard_limit"]) == ["above", "", "above"]
+
+
+@given(
+    excess=st.integers(min_value=1, max_value=10**6),
+    side=st.sampled_from(["above", "below"]),
+    regimen=st.sampled_from(["fictivane-iv", "fictivane-bolus", "fictivane-sc-driver"]),
+)
+def test_a_dose_a_hair_beyond_a_hard_limit_never_reads_as_the_limit(excess, side, regimen):
+    """Just over (or under) a hard limit, by one part in 10**9 to 10**3: the dose shown in
+    the rule's unit is apart from the limit, so the breach checks by hand."""
+    rule_set = dosecalc.load_rules(LIBRARY)
+    rule = rule_set.find(regimen)
+    assert rule.hard_limits is not None
+    bound = Fraction(rule.hard_limits.high if side == "above" else rule.hard_limits.low)
+    factor = 1 + Fraction(excess, 10**9) if side == "above" else 1 - Fraction(excess, 10**9)
+    value = bound * factor
+    per_kg = rule.regimen_kind.per_kg
+    unit = rule.hard_limits.unit
+    amount = value * 70 if per_kg else value
+    dose_unit = {"mg/kg/h": "mg/hr", "mg/kg": "mg", "mg/24 h": "mg/24 h"}[unit]
+    text = f"{Decimal(amount.numerator) / Decimal(amount.denominator):.15f} {dose_unit}"
+    checked = dosecalc.check(weight="70 kg", regimen=regimen, dose=text, rules=rule_set)
+    exact = magnitude(checked.in_rule_units)
+    if (exact > bound) if side == "above" else (exact < bound):
+        assert checked.hard_limit == side
+        shown = checked.display["in_rule_units"]
+        if shown.startswith("just "):  # too close for any decimals: said in words
+            assert shown.startswith(f"just {'over' if side == 'above' else 'under'} ")
+            return
+        number = Fraction(shown.split()[0].replace(",", ""))
+        assert number != bound, shown
+        assert (number > bound) if side == "above" else (number < bound), shown

@@ -19,6 +19,7 @@ bring into range.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Final, TypeVar
@@ -58,8 +59,10 @@ from dosecalc.foundation.display import (
     format_body,
     format_exact,
     format_number,
+    magnitude,
     number_apart_from,
     operand,
+    unit_display,
 )
 from dosecalc.foundation.errors import MissingInputError, UnitError
 from dosecalc.foundation.units import (
@@ -263,9 +266,10 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     display = _display(
         verdict, proposed, in_rule_units, patient_dose, pump_rate, volume, result, beside
     )
-    if hard_limit is not None and result.hard_limits is not None:
-        display["verdict"] = HARD_LIMIT_WORDS[hard_limit]
+    if result.hard_limits is not None:  # shown beside every check: a breach outranks all
         display["hard_limits"] = result.hard_limits.display_beside(*beside)
+        if hard_limit is not None:
+            display["verdict"] = HARD_LIMIT_WORDS[hard_limit]
     return CheckResult(
         verdict=verdict,
         drug=result.drug,
@@ -533,7 +537,7 @@ def _display(
     shown = {
         "verdict": VERDICT_WORDS[verdict],
         "proposed": format_exact(proposed),
-        "in_rule_units": result.rule_range.value_beside(in_rule_units, *beside)
+        "in_rule_units": _in_rule_text(in_rule_units, result, beside)
         + (f", {qualifier}" if qualifier else ""),
         "range": result.rule_range.display_beside(*beside),
     }
@@ -570,7 +574,7 @@ def _restatement(
     verdict: Verdict,
 ) -> str:
     entered = format_exact(proposed)
-    restated = result.rule_range.value_beside(in_rule_units)
+    restated = _in_rule_text(in_rule_units, result, [])
     via = ""
     worked = proposed
     for step in KINDS[result.kind].conversion(form):  # `_in_rule_units` has them all
@@ -586,6 +590,29 @@ def _restatement(
     return (
         f"{working}; the range is {result.rule_range.display_beside(in_rule_units)}, "
         f"so the dose is {verdict} it"
+    )
+
+
+def _in_rule_text(
+    value: Quantity, result: DoseResult | _RuleOnly, beside: Sequence[Quantity]
+) -> str:
+    """The dose in the rule's unit as shown beside the range and, outside it, beside the
+    library's hard limits too: never reading as a hard limit it breaches or as inside one
+    it is not (0.40001 mg/kg/hr is not "0.4" beside a hard limit of 0.4)."""
+    text = result.rule_range.value_beside(value, *beside)
+    limits = result.hard_limits
+    low, high = (magnitude(bound) for bound in (result.rule_range.low, result.rule_range.high))
+    number = magnitude(value.to(result.rule_range.low.units))
+    if limits is None or low <= number <= high:
+        return text
+    hard_low, hard_high = (
+        magnitude(limits.low.to(result.rule_range.low.units)),
+        magnitude(limits.high.to(result.rule_range.low.units)),
+    )
+    if number in (hard_low, hard_high):
+        return limits.value_beside(value, *beside)
+    return number_apart_from(
+        number, [low, high, hard_low, hard_high], unit_display(result.rule_range.low.units)
     )
 
 

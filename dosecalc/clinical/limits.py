@@ -20,7 +20,13 @@ from fractions import Fraction
 from typing import Final, Literal
 
 from dosecalc.clinical.result import QuantityRange
-from dosecalc.foundation.display import figure, format_exact, magnitude, unit_display
+from dosecalc.foundation.display import (
+    figure,
+    format_exact,
+    magnitude,
+    number_apart_from,
+    unit_display,
+)
 from dosecalc.foundation.units import Quantity, named_unit, registry
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.kinds import RegimenKind
@@ -151,6 +157,12 @@ def doses_within(kind: RegimenKind, dose: QuantityRange, maximum: Quantity | Non
     ]
 
 
+def _apart(total: Quantity, maximum: Quantity) -> str:
+    """A total in mg beside the maximum: never reading as the maximum it passes."""
+    mg = named_unit(DAILY_UNIT)
+    return number_apart_from(magnitude(total.to(mg)), [magnitude(maximum.to(mg))], DAILY_UNIT)
+
+
 def dose_per_24h_warnings(
     kind: RegimenKind, per_patient: Quantity | None, maximum: Quantity | None
 ) -> list[DoseWarning]:
@@ -163,10 +175,10 @@ def dose_per_24h_warnings(
     if kind.is_rate:
         day = registry().Quantity(Fraction(24), named_unit("hour"))
         total = (per_patient * day).to(mg)
-        said = f"at this rate, {figure(magnitude(total)).with_unit(DAILY_UNIT)} per 24 hours"
+        said = f"at this rate, {_apart(total, maximum)} per 24 hours"
     else:
         total = per_patient.to(mg)
-        said = f"this one dose, {figure(magnitude(total)).with_unit(DAILY_UNIT)}"
+        said = f"this one dose, {_apart(total, maximum)}"
     if total <= maximum:
         return []
     return [
