@@ -520,3 +520,34 @@ def test_a_limit_whose_citation_alone_changes_is_said_as_a_change_of_its_source(
     assert texts(tmp_path, {"extra": old}, {"extra": new}) == [
         "iv-infusion: hard limits source quote 'test' → 'test, revised'"
     ]
+
+
+def test_a_standard_concentration_rewritten_or_recited_is_said_as_such_not_added_and_removed(
+    tmp_path,
+):
+    old = f'standard_concentrations = [{{ value = 2, unit = "mg/mL", {CITED} }}]'
+    rewritten = old.replace('value = 2, unit = "mg/mL"', 'value = 10, unit = "mg/5 mL"')
+    assert texts(tmp_path / "a", {"extra": old}, {"extra": rewritten}) == [
+        "iv-infusion: standard concentrations 2 mg/mL written '2 mg/mL' → '10 mg/5 mL' "
+        "(the same strength)"
+    ]
+    recited = old.replace('quote = "test"', 'quote = "test, revised"')
+    assert texts(tmp_path / "b", {"extra": old}, {"extra": recited}) == [
+        "iv-infusion: standard concentrations 2 mg/mL source quote 'test' → 'test, revised'"
+    ]
+    added = old.replace("}]", f'}}, {{ value = 1, unit = "mg/mL", {CITED} }}]')
+    assert texts(tmp_path / "c", {"extra": old}, {"extra": added}) == [
+        "iv-infusion: standard concentrations added 1 mg/mL (now 2 mg/mL, 1 mg/mL)"
+    ]
+
+
+def test_a_limit_in_json_keeps_its_citation(tmp_path):
+    old = f'hard_limits = {{ low = 0.1, high = 1, unit = "mg/kg/h", {CITED} }}'
+    new = old.replace("high = 1,", "high = 1.2,")
+    changes = diff(
+        load_rules(rule_folder(tmp_path, "old", extra=old)),
+        load_rules(rule_folder(tmp_path, "new", extra=new)),
+    ).changes
+    [limits] = [c for c in changes if c.field == "hard_limits"]
+    assert limits.old["source"]["document"] == "Ward policy"
+    assert limits.new["high"] == 1.2

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final, TypeAlias
 
 from pydantic import BaseModel
@@ -26,7 +27,7 @@ from dosecalc.foundation.display import (
     magnitude,
     unit_display,
 )
-from dosecalc.foundation.units import Quantity, dimension_of, parse_quantity
+from dosecalc.foundation.units import Quantity, dimension_of, named_unit, parse_quantity
 from dosecalc.ruleset.loader import RuleFileInfo, RuleSet, regimen_names
 from dosecalc.ruleset.schema import Amount, Concentration, DoseRange, HardLimits, Regimen
 
@@ -215,12 +216,16 @@ def _compare(regimen: str, field: str, words: str, old: object, new: object) -> 
     """The changes between two values of one field (none when they are equal)."""
     if old == new:
         return
+    plain_old, plain_new = _plain(old), _plain(new)
     if isinstance(old, HardLimits | Amount | Concentration) and type(old) is type(new):
         # A limit's own citation, then its figures: either may change without the other.
         yield from _compare(regimen, f"{field}.source", f"{words} source", old.source, new.source)
         old, new = (limit.model_copy(update={"source": None}) for limit in (old, new))
         if old == new:
             return
+    if field == "standard_concentrations" and isinstance(old, list) and isinstance(new, list):
+        yield from _concentration_changes(regimen, field, words, old, new)
+        return
     if isinstance(old, DoseRange) and isinstance(new, DoseRange):
         text = _range_text(old, new)
     elif isinstance(old, Amount | Concentration) and type(old) is type(new):
@@ -239,7 +244,50 @@ def _compare(regimen: str, field: str, words: str, old: object, new: object) -> 
         text = _list_text(old, new)
     else:
         text = f"{_shown(old)} → {_shown(new)}"
-    yield Change(None, regimen, field, _plain(old), _plain(new), f"{regimen}: {words} {text}")
+    yield Change(None, regimen, field, plain_old, plain_new, f"{regimen}: {words} {text}")
+
+
+def _concentration_changes(
+    regimen: str, field: str, words: str, old: list[Concentration], new: list[Concentration]
+) -> Iterator[Change]:
+    """Standard concentrations compared by strength: those added and removed; for a
+    strength in both, how it is written and its citation, each said as such."""
+
+    def by_strength(items: list[Concentration]) -> dict[Fraction, Concentration]:
+        return {magnitude(_quantity(item).to(named_unit("mg/mL"))): item for item in items}
+
+    before, after = by_strength(old), by_strength(new)
+    added = [item for strength, item in after.items() if strength not in before]
+    removed = [item for strength, item in before.items() if strength not in after]
+    if added or removed:
+        parts = [
+            f"added {_shown(added)}" if added else "",
+            f"removed {_shown(removed)}" if removed else "",
+        ]
+        yield Change(
+            None,
+            regimen,
+            field,
+            _plain(removed),
+            _plain(added),
+            f"{regimen}: {words} {'; '.join(filter(None, parts))} (now {_shown(new)})",
+        )
+    for strength in before.keys() & after.keys():
+        was, now = before[strength], after[strength]
+        shown = _shown(now)
+        if (was.value, was.unit) != (now.value, now.unit):
+            yield Change(
+                None,
+                regimen,
+                f"{field}.unit",
+                f"{was.value} {was.unit}",
+                f"{now.value} {now.unit}",
+                f"{regimen}: {words} {shown} written '{was.value} {was.unit}' → "
+                f"'{now.value} {now.unit}' (the same strength)",
+            )
+        yield from _compare(
+            regimen, f"{field}.source", f"{words} {shown} source", was.source, now.source
+        )
 
 
 def _range_text(old: DoseRange, new: DoseRange) -> str:
