@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc.foundation.display import magnitude
+from dosecalc.reports.fhir import UCUM
 from dosecalc.reports.formats import render_check
 
 LIBRARY = Path(__file__).parent.parent / "examples" / "hospital-library"
@@ -278,6 +279,10 @@ def test_reports_and_fhir_say_the_breach_as_the_most_severe_state(library):
         {"rateRange"},
     ]
     assert "per dose" not in dosage["text"]
+    assert dosage["maxDosePerPeriod"] == {  # the library's 60 mg per 24 hours
+        "numerator": {"value": 60, "unit": "mg", "system": UCUM, "code": "mg"},
+        "denominator": {"value": 1, "unit": "d", "system": UCUM, "code": "d"},
+    }
     bolus = dosecalc.calculate(weight="70 kg", regimen="fictivane-bolus", rules=library)
     assert [entry.keys() - {"type"} for entry in dosecalc.to_fhir(bolus)["doseAndRate"]] == [
         {"doseRange"},

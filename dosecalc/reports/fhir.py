@@ -89,11 +89,26 @@ def fhir_dosage(result: DoseResult) -> dict[str, Any]:
         {"text": f"Watch for {effect} (a side effect the source names)"}
         for effect in result.side_effects
     ]
-    return {
+    dosage: dict[str, Any] = {
         "text": _text(result),
         "additionalInstruction": [*watch_for, {"text": result.supervision}],
         "route": _route(result),
         "doseAndRate": _dose_and_rate(result),
+    }
+    if result.max_per_24h is not None:  # the library's maximum, exactly
+        dosage["maxDosePerPeriod"] = {
+            "numerator": _exact_quantity(result.max_per_24h),
+            "denominator": {"value": 1, "unit": "d", "system": UCUM, "code": "d"},
+        }
+    return dosage
+
+
+def _exact_quantity(quantity: Quantity) -> dict[str, Any]:
+    return {
+        "value": json_number(magnitude(quantity)),
+        "unit": unit_display(quantity.units),
+        "system": UCUM,
+        "code": unit_ucum(quantity.units),
     }
 
 
@@ -251,10 +266,5 @@ def _exact_entry(kind: str, quantity: Quantity) -> dict[str, Any]:
         "type": {
             "coding": [{"system": DOSE_RATE_TYPE, "code": kind, "display": kind.capitalize()}]
         },
-        element: {
-            "value": json_number(magnitude(quantity)),
-            "unit": unit_display(quantity.units),
-            "system": UCUM,
-            "code": code,
-        },
+        element: _exact_quantity(quantity),
     }
