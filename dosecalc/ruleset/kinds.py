@@ -117,7 +117,7 @@ KINDS: Final[Mapping[KindName, RegimenKind]] = MappingProxyType(
                 unit_words="a plain drug amount (e.g. mg)",
                 forms=frozenset({"fixed-dose", "volume"}),
                 enter="a dose per administration, e.g. '25 mg' or '2.5 mL'",
-                patient_unit="mg",
+                patient_unit=None,
             ),
         )
     }
