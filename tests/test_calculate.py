@@ -321,3 +321,9 @@ def test_the_fixed_dose_notes_say_the_weight_is_not_used_and_what_the_source_lea
         "The source does not specify: dose frequency; salt or base (ketamine hydrochloride or "
         "ketamine base); age limits or paediatric dosing; maximum daily dose.",
     ]
+
+
+@pytest.mark.parametrize("rules", [{}, 42, ["rules"], b"rules"])
+def test_rules_of_no_kind_dosecalc_reads_are_refused_by_name(rules):
+    with pytest.raises(dosecalc.RulesError, match="expected a RuleSet, a rule folder's path"):
+        dosecalc.calculate(weight="70 kg", regimen="iv", rules=rules)

@@ -244,3 +244,11 @@ def test_structured_values_are_what_the_clinician_reads_and_never_wider(
         assert exact.display.replace(",", "").startswith(
             f"{exact.shown_low.text} to {exact.shown_high.text} {unit}".replace(",", "")
         )
+
+
+def test_to_fhir_refuses_what_it_has_no_resource_for():
+    prepared = dosecalc.prepare(
+        dose="35 mg/hr", stock="500 mg/10 mL", final_volume="50 mL", duration="24 hr"
+    )
+    with pytest.raises(TypeError, match="result of calculate or check, not a PrepareResult"):
+        dosecalc.to_fhir(prepared)

@@ -39,7 +39,7 @@ from dosecalc.foundation.display import (
     operand,
     unit_display,
 )
-from dosecalc.foundation.errors import MissingInputError
+from dosecalc.foundation.errors import MissingInputError, RulesError
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DoseUnit,
@@ -461,6 +461,10 @@ def rule_set_of(rules: Rules) -> RuleSet:
         return rules
     if rules is None:
         return cached_rules(default_rules_path().resolve())
+    if not isinstance(rules, str | os.PathLike):
+        raise RulesError(
+            f"rules: expected a RuleSet, a rule folder's path or None, not a {type(rules).__name__}"
+        )
     return load_rules(rules)
 
 

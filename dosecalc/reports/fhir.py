@@ -79,8 +79,15 @@ NO_PATIENT: Final = "Patient not identified: dosecalc holds no patient data"
 
 def to_fhir(result: DoseResult | CheckResult) -> dict[str, Any]:
     """A result as FHIR R4, JSON-ready: a calculation as one ``Dosage``, a check as a
-    ``Bundle`` (this module's docstring says what goes where)."""
-    return fhir_check(result) if isinstance(result, CheckResult) else fhir_dosage(result)
+    ``Bundle`` (this module's docstring says what goes where). Anything else (a
+    preparation, which FHIR has no resource for here) is a `TypeError`."""
+    if isinstance(result, CheckResult):
+        return fhir_check(result)
+    if isinstance(result, DoseResult):
+        return fhir_dosage(result)
+    raise TypeError(
+        f"to_fhir takes the result of calculate or check, not a {type(result).__name__}"
+    )
 
 
 def fhir_dosage(result: DoseResult) -> dict[str, Any]:
