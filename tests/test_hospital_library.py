@@ -218,6 +218,7 @@ def _library_with(tmp_path: Path, old: str, new: str) -> Path:
             "the lowest dose of 10 to 20 mg is more than max_per_24h (5 mg)",
         ),
         ('kind = "absolute-rate"', 'kind = "fixed-dose"', "a fixed dose needs a plain drug amount"),
+        ("review_date = 2026-11-30", "review_date = 2999-01-01", "is in the future"),
         (
             'hard_limits = { low = 0.25, high = 2, unit = "mg/kg"',
             'hard_limits = { low = 0.25, high = 2, unit = "mg"',

@@ -249,6 +249,10 @@ class Regimen(_Strict):
                 f"route_codes: each codes the route '{self.route}' or one alternative of it "
                 f"({', '.join(sorted(words))}), once"
             )
+        if self.review_date is not None and self.review_date > dt.datetime.now(dt.UTC).date():
+            raise ValueError(
+                f"review_date {self.review_date} is in the future: a review is dated when done"
+            )
         if self.hard_limits is not None:
             self._within_hard_limits(self.hard_limits)
         if self.max_per_24h is not None:
