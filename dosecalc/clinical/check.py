@@ -28,7 +28,6 @@ from dosecalc.clinical.calculate import (
     VOLUME_UNIT,
     Rules,
     calculate,
-    left_out,
     not_specified,
     per_hour,
     rule_basis,
@@ -124,7 +123,7 @@ def check(
     """
     rule_set = rule_set_of(rules)
     rule = rule_set.find(regimen)
-    if rule.regimen_kind.per_kg and left_out(weight):  # None, or a blank cell of an audit
+    if rule.regimen_kind.per_kg and weight is None:
         without = _without_weight(rule, rule_set, regimen, concentration, height, sex, basis)
         return check_against(without, dose)
     result = calculate(

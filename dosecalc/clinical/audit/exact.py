@@ -80,7 +80,7 @@ class CheckedRows:
         try:
             outcome = outcome_of(
                 check(
-                    weight=weight,
+                    weight=weight if is_given_cell(weight) else None,  # a blank cell: none
                     regimen=regimen,  # type: ignore[arg-type]  # check refuses a non-text one
                     dose=dose,
                     concentration=concentration,
