@@ -117,6 +117,33 @@ def named_unit(name: str) -> Unit:
     return registry().Unit(name)
 
 
+def convert(quantity: Quantity, unit: Unit) -> Quantity:
+    """``quantity.to(unit)``, the same exact value: by `conversion_factor`, found once per
+    pair of units, where pint works its way to the factor again on every call."""
+    return quantity_of(quantity.magnitude * _factor(quantity._units, unit._units), unit)
+
+
+def conversion_factor(source: Unit, target: Unit) -> Fraction:
+    """What a magnitude in ``source`` is multiplied by to be in ``target``, exactly: pint's
+    own factor, kept per pair of units (by their terms, never by Unit: a Unit of another
+    registry refuses to be compared with ours). Raises pint's DimensionalityError for units
+    of different dimensions, as ``to`` does."""
+    return _factor(source._units, target._units)
+
+
+@functools.lru_cache(maxsize=1024)
+def _factor(source: pint.util.UnitsContainer, target: pint.util.UnitsContainer) -> Fraction:
+    units = registry()
+    if units.convert(Fraction(0), source, target) != 0:  # an offset unit: no one factor
+        raise ValueError(f"{source} to {target} is no multiplication")
+    return Fraction(units.convert(Fraction(1), source, target))
+
+
+def quantity_of(value: Fraction, unit: Unit) -> Quantity:
+    """An exact quantity of the registry: ``value`` in ``unit``."""
+    return registry().Quantity(value, unit)
+
+
 @dataclass(frozen=True)
 class UnitName:
     """How one unit is read and written: the spellings read (any case, see `_resolve_term`),
