@@ -30,9 +30,17 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Final, Literal, assert_never
 
+from pint.util import UnitsContainer
 from pydantic import PlainSerializer
 
-from dosecalc.foundation.units import UNIT_NAMES, Quantity, Unit, dimension_of, unit_powers
+from dosecalc.foundation.units import (
+    UNIT_NAMES,
+    Quantity,
+    Unit,
+    convert,
+    dimension_of,
+    unit_powers,
+)
 
 ROUNDING_RULE: Final = (
     "Figures of up to 7 significant figures are exact; others are rounded to 3 (in a "
@@ -64,12 +72,18 @@ _DENOMINATOR_ORDER: Final = {"[mass]": 0, "[length]": 1, "[time]": 2}
 
 def unit_display(units: Unit) -> str:
     """``mg/kg/hr``, ``mcg/kg/min``, ``mL``: the ISMP spelling of a unit."""
-    return _compose(tuple(unit_powers(units).items()), ucum=False)
+    return _spelled(units._units, ucum=False)
 
 
 def unit_ucum(units: Unit) -> str:
     """``mg/kg/h``, ``ug/kg/min``, ``[lb_av]``: the case-sensitive UCUM code of a unit."""
-    return _compose(tuple(unit_powers(units).items()), ucum=True)
+    return _spelled(units._units, ucum=True)
+
+
+# Kept by the unit's terms, never by Unit (a Unit of another registry refuses to be compared).
+@functools.lru_cache(maxsize=1024)
+def _spelled(terms: UnitsContainer, *, ucum: bool) -> str:
+    return _compose(tuple(unit_powers(terms).items()), ucum=ucum)
 
 
 @functools.cache
@@ -171,7 +185,7 @@ def format_apart_from(quantity: Quantity, bounds: Sequence[Quantity]) -> str:
     Closer to a bound than 12 more decimals can show, it says so in words:
     "just over 0.5 mg/kg/hr" (ISMP: no ">" or "<", which are misread).
     """
-    others = [magnitude(bound.to(quantity.units)) for bound in bounds]
+    others = [magnitude(convert(bound, quantity.units)) for bound in bounds]
     return number_apart_from(magnitude(quantity), others, unit_display(quantity.units))
 
 
@@ -338,7 +352,7 @@ def _is_short(value: Fraction) -> bool:
 def _ends_within(value: Fraction, places: int) -> bool:
     """Whether ``value`` is written exactly in ``places`` decimals (its denominator divides
     10**places)."""
-    return 10**places % value.denominator == 0
+    return bool(10**places % value.denominator == 0)
 
 
 def exact_places(value: Fraction) -> int:
@@ -381,14 +395,14 @@ def range_text(low: Figure, high: Figure, unit: str) -> str:
 
 def format_range(low: Quantity, high: Quantity) -> str:
     """``21 to 35 mg/hr``: an exact range under the display rule (see `range_text`)."""
-    low_shown, high_shown = figure_range(magnitude(low), magnitude(high.to(low.units)))
+    low_shown, high_shown = figure_range(magnitude(low), magnitude(convert(high, low.units)))
     return range_text(low_shown, high_shown, unit_display(low.units))
 
 
 def format_exact_range(low: Quantity, high: Quantity) -> str:
     """``0.3 to 0.5 mg/kg/hr``: a range as a rule file writes it, every decimal shown, so that
     two bounds that differ never read alike (for rule values, which have a finite decimal form)."""
-    high_value = magnitude(high.to(low.units))
+    high_value = magnitude(convert(high, low.units))
     numbers = (format_number(v, decimals=exact_places(v)) for v in (magnitude(low), high_value))
     return f"{' to '.join(numbers)} {unit_display(low.units)}"
 

@@ -140,8 +140,13 @@ def _factor(source: pint.util.UnitsContainer, target: pint.util.UnitsContainer) 
 
 
 def quantity_of(value: Fraction, unit: Unit) -> Quantity:
-    """An exact quantity of the registry: ``value`` in ``unit``."""
-    return registry().Quantity(value, unit)
+    """An exact quantity of the registry: ``value`` in ``unit``, as ``Quantity(value, unit)``
+    makes it (its two attributes) without the checks for arrays and strings, which an
+    exact magnitude and a Unit of ours never need (tests/test_units.py holds the two equal)."""
+    quantity = object.__new__(registry().Quantity)
+    quantity._magnitude = value
+    quantity._units = unit._units
+    return quantity
 
 
 @dataclass(frozen=True)
@@ -532,7 +537,7 @@ def dimension_of(of: Unit | str) -> Dimension:
     return _dimension(of if isinstance(of, str) else pint.util.to_units_container(of))
 
 
-def unit_powers(of: Unit) -> dict[str, int]:
+def unit_powers(of: Unit | pint.util.UnitsContainer) -> dict[str, int]:
     """The unit's terms and whole powers: mg/kg/h -> {milligram: 1, kilogram: -1, hour: -1}."""
     return dict(_unit_powers(pint.util.to_units_container(of)))
 
@@ -853,13 +858,18 @@ def _resolve_term(term: str, field: str, example: str) -> str:
 def _check_dimension(quantity: Quantity, kind: QuantityKind, name: str, shown: str) -> None:
     if kind.dimensionality is None:
         return
-    expected = registry().get_dimensionality(kind.dimensionality)
-    if quantity.dimensionality != expected:
+    if quantity.dimensionality != _dimensionality(kind.dimensionality):
         raise UnitError(
             name,
             f"'{shown.strip()}' is {describe_dimension(quantity)}, not a {kind.name}",
             f"Enter {kind.example}",
         )
+
+
+@functools.cache
+def _dimensionality(text: str) -> pint.util.UnitsContainer:
+    """pint's dimensionality of ``[mass]/[length]**3``, parsed once."""
+    return registry().get_dimensionality(text)
 
 
 def _check_positive(magnitude: Fraction, name: str, kind: QuantityKind, shown: str) -> None:
