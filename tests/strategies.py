@@ -84,6 +84,14 @@ VOCABULARY_UNITS = [
 ]
 
 
+vocabulary_units = st.sampled_from(VOCABULARY_UNITS)
+
+# Exact magnitudes of every size a calculation meets, whole and not, decimal and not.
+exact_magnitudes = st.fractions(min_value=Fraction(1, 10**6), max_value=Fraction(10**6)).filter(
+    bool
+)
+
+
 def anything():
     """Whatever a script or a form might pass: text, numbers, None, bytes, Quantities."""
     from dosecalc import registry

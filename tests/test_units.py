@@ -15,7 +15,7 @@ import pint
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from strategies import positive_decimal_text
+from strategies import exact_magnitudes, positive_decimal_text, vocabulary_units
 
 import dosecalc
 from dosecalc import (
@@ -34,8 +34,12 @@ from dosecalc.foundation.units import (
     DOSE,
     MAX_INPUT_LENGTH,
     UNIT_NAMES,
+    conversion_factor,
+    convert,
+    named_unit,
     parse_dose,
     parse_dose_unit,
+    quantity_of,
     unit_powers,
 )
 
@@ -577,3 +581,37 @@ def test_a_child_forked_while_the_registry_lock_was_held_gets_a_free_lock():
         units._registry_lock.release()
     finally:
         held.release()
+
+
+@given(exact_magnitudes, vocabulary_units)
+def test_quantity_of_makes_the_quantity_pints_constructor_makes(value, unit):
+    made, pints = quantity_of(value, named_unit(unit)), registry().Quantity(value, named_unit(unit))
+    assert type(made) is type(pints)
+    assert vars(made) == vars(pints)
+    assert made == pints
+    assert str(made) == str(pints)
+
+
+@given(exact_magnitudes, vocabulary_units, vocabulary_units)
+def test_convert_gives_exactly_what_pints_to_gives(value, source, target):
+    quantity = registry().Quantity(value, named_unit(source))
+    try:
+        expected = quantity.to(named_unit(target))
+    except pint.DimensionalityError:
+        with pytest.raises(pint.DimensionalityError):
+            convert(quantity, named_unit(target))
+        return
+    converted = convert(quantity, named_unit(target))
+    assert converted.magnitude == expected.magnitude
+    assert isinstance(converted.magnitude, Fraction)
+    assert converted.units == expected.units
+
+
+def test_conversion_factor_is_exact_between_vocabulary_units():
+    assert conversion_factor(named_unit("mg/kg/h"), named_unit("mcg/kg/min")) == Fraction(50, 3)
+    assert conversion_factor(named_unit("lb"), named_unit("kg")) == Fraction("0.45359237")
+
+
+def test_conversion_factor_refuses_units_of_two_dimensions():
+    with pytest.raises(pint.DimensionalityError):
+        conversion_factor(named_unit("mg"), named_unit("mL"))

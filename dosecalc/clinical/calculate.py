@@ -45,10 +45,13 @@ from dosecalc.foundation.units import (
     DoseUnit,
     Quantity,
     Unit,
+    conversion_factor,
+    convert,
     dimension_of,
     is_given,
     named_unit,
     parse_quantity,
+    quantity_of,
     registry,
     unit_powers,
 )
@@ -193,20 +196,19 @@ def _applied(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) 
         unit = named_unit(kind.patient_unit or DOSE_RATE_UNIT)
         if kind.is_rate and _time_unit(low.units) == named_unit("day"):
             unit = named_unit(DAILY_RATE_UNIT)  # mg/kg/24 hr gives mg/24 hr, as written
+        to_dose = magnitude(weight) * conversion_factor(low.units * weight.units, unit)
         rule_range = QuantityRange.between(low, high, qualifier=per_kg_of(dosing))
         dose = QuantityRange.between(
-            (low * weight).to(unit),
-            (high * weight).to(unit),
-            worked_from=rule_range.worked(
-                lambda value: magnitude((_as(value, low.units) * weight).to(unit))
-            ),
+            quantity_of(magnitude(low) * to_dose, unit),
+            quantity_of(magnitude(high) * to_dose, unit),
+            worked_from=rule_range.worked(lambda value: value * to_dose),
         )
         change = unit_change((low * weight).units, unit)
         formula = _line("", rule_range, f"× {format_body(weight)}{change}", dose)
     else:
         unit = named_unit(kind.patient_unit) if kind.patient_unit else low.units
         rule_range = QuantityRange.between(low, high)
-        dose = QuantityRange.between(low.to(unit), high.to(unit))
+        dose = QuantityRange.between(convert(low, unit), convert(high, unit))
         formula = (
             f"{'rate for every patient' if kind.is_rate else 'fixed dose per administration'}"
             f", as printed in the source: {dose.display}"
@@ -242,11 +244,12 @@ def _rate_parts(
     """A rate's total per 24 hours, its rate per kg per minute (for a rate per kg) and,
     with a concentration, its pump rate; each worked from the figure shown before it."""
     dose_unit, day_unit = dose.low.units, named_unit(DAILY_DOSE_UNIT)
-    day = registry().Quantity(Fraction(1), named_unit("day")).to(_time_unit(dose_unit))
+    day = convert(quantity_of(Fraction(1), named_unit("day")), _time_unit(dose_unit))
+    to_day = magnitude(day) * conversion_factor(dose_unit * day.units, day_unit)
     per_24h = QuantityRange.between(
-        (dose.low * day).to(day_unit),
-        (dose.high * day).to(day_unit),
-        worked_from=dose.worked(lambda rate: magnitude((_as(rate, dose_unit) * day).to(day_unit))),
+        quantity_of(magnitude(dose.low) * to_day, day_unit),
+        quantity_of(magnitude(dose.high) * to_day, day_unit),
+        worked_from=dose.worked(lambda rate: rate * to_day),
     )
     per_day = magnitude(day) == 1  # mg/24 hr: the same figures, no step to show
     derived = _Derived(
@@ -254,27 +257,26 @@ def _rate_parts(
         dose_per_24h=per_24h,
     )
     if per_kg:
-        rate_unit, per_min_unit = rule_range.low.units, named_unit(PER_KG_PER_MIN_UNIT)
+        per_min_unit = named_unit(PER_KG_PER_MIN_UNIT)
+        to_per_min = conversion_factor(rule_range.low.units, per_min_unit)
         per_min = QuantityRange.between(
-            rule_range.low.to(per_min_unit),
-            rule_range.high.to(per_min_unit),
-            worked_from=rule_range.worked(
-                lambda rate: magnitude(_as(rate, rate_unit).to(per_min_unit))
-            ),
+            convert(rule_range.low, per_min_unit),
+            convert(rule_range.high, per_min_unit),
+            worked_from=rule_range.worked(lambda rate: rate * to_per_min),
             qualifier=rule_range.qualifier,
         )
-        change = unit_change(rate_unit, per_min_unit)
+        change = unit_change(rule_range.low.units, per_min_unit)
         if change:  # none for a rule in mcg/kg/min: the same figures
             derived["steps"].append(_line("per kg per minute", rule_range, change, per_min))
         derived["dose_per_kg_per_min"] = per_min
     if conc is not None:
         pump_unit = named_unit(PUMP_RATE_UNIT)
+        by_conc = magnitude(conc)
+        to_pump = conversion_factor(dose_unit / conc.units, pump_unit)
         pump = QuantityRange.between(
-            (dose.low / conc).to(pump_unit),
-            (dose.high / conc).to(pump_unit),
-            worked_from=dose.worked(
-                lambda rate: magnitude((_as(rate, dose_unit) / conc).to(pump_unit))
-            ),
+            quantity_of(magnitude(dose.low) / by_conc * to_pump, pump_unit),
+            quantity_of(magnitude(dose.high) / by_conc * to_pump, pump_unit),
+            worked_from=dose.worked(lambda rate: rate / by_conc * to_pump),
         )
         to_hours = per_hour(dose_unit)
         derived["steps"].append(_line("pump rate", dose, f"÷ {operand(conc)}{to_hours}", pump))
@@ -286,7 +288,7 @@ def per_hour(rate: Unit) -> str:
     """`` ÷ 24 (hours)``: the factor that makes a rate per 24 hours (or per minute) one per
     hour, written into a line so that it checks by hand; empty for a rate per hour."""
     time = _time_unit(rate)
-    hours = magnitude(registry().Quantity(Fraction(1), time).to(named_unit("hour")))
+    hours = conversion_factor(time, named_unit("hour"))
     if hours == 1:
         return ""
     if hours > 1:
@@ -298,13 +300,12 @@ def _dose_parts(dose: QuantityRange, conc: Quantity | None) -> _Derived:
     """A dose per administration and, with a concentration, its volume."""
     if conc is None:
         return _Derived(steps=[])
-    dose_unit, volume_unit = dose.low.units, named_unit(VOLUME_UNIT)
+    volume_unit, by_conc = named_unit(VOLUME_UNIT), magnitude(conc)
+    to_volume = conversion_factor(dose.low.units / conc.units, volume_unit)
     volume = QuantityRange.between(
-        (dose.low / conc).to(volume_unit),
-        (dose.high / conc).to(volume_unit),
-        worked_from=dose.worked(
-            lambda amount: magnitude((_as(amount, dose_unit) / conc).to(volume_unit))
-        ),
+        quantity_of(magnitude(dose.low) / by_conc * to_volume, volume_unit),
+        quantity_of(magnitude(dose.high) / by_conc * to_volume, volume_unit),
+        worked_from=dose.worked(lambda amount: amount / by_conc * to_volume),
     )
     return _Derived(steps=[_line("volume", dose, f"÷ {operand(conc)}", volume)], volume=volume)
 
@@ -350,11 +351,6 @@ def per_kg_of(dosing: DosingWeight) -> str:
     return f"per kg of dosing weight ({format_body(dosing.quantity)})"
 
 
-def _as(value: Fraction, units: Unit) -> Quantity:
-    """A figure as shown, as a quantity to work the next figure from."""
-    return registry().Quantity(value, units)
-
-
 def _line(name: str, operands: QuantityRange, operation: str, results: QuantityRange) -> str:
     """``pump rate: 19.458 mg/hr ÷ 2 mg/mL = 9.729 mL/hr; …``: one step for each bound,
     from the figures shown, to the figures shown (each with its rounding, if any)."""
@@ -379,7 +375,7 @@ def _weight_steps(patient: Patient | None, dosing: DosingWeight | None) -> list[
     actual = format_body(patient.weight_kg)
     lines = []
     if entered.units != kg:
-        factor = format_exact(registry().Quantity(Fraction(1), entered.units).to(kg))
+        factor = format_exact(quantity_of(conversion_factor(entered.units, kg), kg))
         unit = unit_display(entered.units)
         lines.append(
             f"weight: {format_exact(entered)} = {actual} (1 {unit} = {factor}; nearest 0.01 kg)"
@@ -396,7 +392,7 @@ def _weight_steps(patient: Patient | None, dosing: DosingWeight | None) -> list[
                 "(1 in = 2.54 cm; nearest 0.01 in)"
             )
         ibw = patient.ideal_body_weight
-        worked = registry().Quantity(devine_kg(magnitude(inches), patient.sex), kg)
+        worked = quantity_of(devine_kg(magnitude(inches), patient.sex), kg)
         lines.append(
             f"ideal body weight (Devine, {patient.sex}): "
             f"{format_number(DEVINE_BASE_KG[patient.sex])} kg + "

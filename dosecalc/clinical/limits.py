@@ -27,7 +27,7 @@ from dosecalc.foundation.display import (
     number_apart_from,
     unit_display,
 )
-from dosecalc.foundation.units import Quantity, named_unit, registry
+from dosecalc.foundation.units import Quantity, convert, named_unit, registry
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.kinds import RegimenKind
 from dosecalc.ruleset.schema import Regimen
@@ -58,7 +58,7 @@ def hard_limit_state(dose: Quantity, limits: QuantityRange | None) -> HardLimitS
     """Where ``dose`` (in the limits' unit) stands against them, inclusive: None inside."""
     if limits is None:
         return None
-    value = magnitude(dose.to(limits.low.units))
+    value = magnitude(convert(dose, limits.low.units))
     if value < magnitude(limits.low):
         return "below"
     if value > magnitude(limits.high):
@@ -97,7 +97,9 @@ def standard_concentration_warnings(rule: Regimen, conc: Quantity | None) -> lis
     if conc is None or not standard:
         return []
     mg_per_ml = named_unit("mg/mL")
-    if any(magnitude(conc.to(mg_per_ml)) == magnitude(s.to(mg_per_ml)) for s in standard):
+    if any(
+        magnitude(convert(conc, mg_per_ml)) == magnitude(convert(s, mg_per_ml)) for s in standard
+    ):
         return []
     listed = ", ".join(format_exact(s) for s in standard)
     return [
@@ -141,10 +143,10 @@ def doses_within(kind: RegimenKind, dose: QuantityRange, maximum: Quantity | Non
     unit = dose.low.units
     for end, shown in (("low", dose.shown_low), ("high", dose.shown_high)):
         amount = registry().Quantity(shown.value, unit)
-        ratio = magnitude(maximum.to(unit)) / shown.value
+        ratio = magnitude(convert(maximum, unit)) / shown.value
         whole = ratio.numerator // ratio.denominator
         counts.append(
-            f"{format_exact(maximum.to(unit))} ÷ {shown.with_unit(unit_display(unit))} = "
+            f"{format_exact(convert(maximum, unit))} ÷ {shown.with_unit(unit_display(unit))} = "
             f"{figure(ratio, inside=(Fraction(0), ratio)).marked}"
             f", so {whole} whole dose{'' if whole == 1 else 's'} at the {end} end"
             if amount <= maximum
@@ -177,7 +179,7 @@ def dose_per_24h_warnings(
         total = (per_patient * day).to(mg)
         said = f"at this rate, {_apart(total, maximum)} per 24 hours"
     else:
-        total = per_patient.to(mg)
+        total = convert(per_patient, mg)
         said = f"this one dose, {_apart(total, maximum)}"
     if total <= maximum:
         return []

@@ -13,7 +13,7 @@ from typing import Final
 
 from dosecalc.clinical.result import QuantityRange
 from dosecalc.foundation.display import figure, format_exact, format_number, operand, unit_display
-from dosecalc.foundation.units import Quantity, named_unit
+from dosecalc.foundation.units import Quantity, convert, named_unit
 from dosecalc.patient.body import DoseWarning
 
 USUAL_CONCENTRATION_MG_PER_ML: Final = (Fraction(1, 10), Fraction(100))
@@ -34,7 +34,7 @@ def concentration_warnings(concentration: Quantity) -> list[DoseWarning]:
     """A concentration outside the usual band; named as a likely mcg/mg slip where ×/÷ 1000
     brings it into the band."""
     low, high = USUAL_CONCENTRATION_MG_PER_ML
-    mg_per_ml = concentration.to(named_unit("mg/mL")).magnitude
+    mg_per_ml = convert(concentration, named_unit("mg/mL")).magnitude
     if low <= mg_per_ml <= high:
         return []
     shown = format_exact(concentration)
@@ -71,8 +71,8 @@ def delivery_warnings(
     ):
         if figures is None:
             continue
-        least = figures.low.to(named_unit(unit)).magnitude
-        most = figures.high.to(named_unit(unit)).magnitude
+        least = convert(figures.low, named_unit(unit)).magnitude
+        most = convert(figures.high, named_unit(unit)).magnitude
         if least < low or most > high:
             warnings.append(
                 DoseWarning(

@@ -31,7 +31,7 @@ from dosecalc.foundation.display import (
     range_text,
     unit_display,
 )
-from dosecalc.foundation.units import DoseForm, Quantity, named_unit
+from dosecalc.foundation.units import DoseForm, Quantity, convert, named_unit
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
 from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.schema import RouteCode
@@ -84,7 +84,9 @@ class QuantityRange(_Frozen):
         # A worked range lies inside the exact one (it starts from figures shown inside
         # theirs), so a figure inside it is inside both, and agrees with those it came from.
         if worked_from is None:
-            shown_low, shown_high = figure_range(magnitude(low), magnitude(high.to(low.units)))
+            shown_low, shown_high = figure_range(
+                magnitude(low), magnitude(convert(high, low.units))
+            )
         else:  # a figure worked from a rounded one is not exact either
             shown_low, shown_high = figure_range(worked_from.low, worked_from.high)
             shown_low = _carry(shown_low, worked_from.source.shown_low)
@@ -116,7 +118,7 @@ class QuantityRange(_Frozen):
         with the decimals it takes never to read as a bound, or "just over" the bound."""
         low, high = self._bounds_beside((value, *others))
         exact_low, exact_high = self._exact()
-        number = magnitude(value.to(self.low.units))
+        number = magnitude(convert(value, self.low.units))
         unit = unit_display(self.low.units)
         if number == exact_low:
             return low.with_unit(unit)
@@ -131,7 +133,7 @@ class QuantityRange(_Frozen):
         return text
 
     def _exact(self) -> tuple[Fraction, Fraction]:
-        return magnitude(self.low), magnitude(self.high.to(self.low.units))
+        return magnitude(self.low), magnitude(convert(self.high, self.low.units))
 
     def _bounds_beside(self, values: tuple[Quantity, ...]) -> tuple[Figure, Figure]:
         exact_low, exact_high = self._exact()
@@ -139,7 +141,7 @@ class QuantityRange(_Frozen):
         for value in values:
             if value.dimensionality != self.low.dimensionality:
                 continue
-            number = magnitude(value.to(self.low.units))
+            number = magnitude(convert(value, self.low.units))
             if exact_low < number < low.value:
                 low = figure_beside(exact_low, number, "up")
             if high.value < number < exact_high:

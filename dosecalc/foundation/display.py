@@ -26,13 +26,21 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Context, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Final, Literal, assert_never
 
+from pint.util import UnitsContainer
 from pydantic import PlainSerializer
 
-from dosecalc.foundation.units import UNIT_NAMES, Quantity, Unit, dimension_of, unit_powers
+from dosecalc.foundation.units import (
+    UNIT_NAMES,
+    Quantity,
+    Unit,
+    convert,
+    dimension_of,
+    unit_powers,
+)
 
 ROUNDING_RULE: Final = (
     "Figures of up to 7 significant figures are exact; others are rounded to 3 (in a "
@@ -64,12 +72,18 @@ _DENOMINATOR_ORDER: Final = {"[mass]": 0, "[length]": 1, "[time]": 2}
 
 def unit_display(units: Unit) -> str:
     """``mg/kg/hr``, ``mcg/kg/min``, ``mL``: the ISMP spelling of a unit."""
-    return _compose(tuple(unit_powers(units).items()), ucum=False)
+    return _spelled(units._units, ucum=False)
 
 
 def unit_ucum(units: Unit) -> str:
     """``mg/kg/h``, ``ug/kg/min``, ``[lb_av]``: the case-sensitive UCUM code of a unit."""
-    return _compose(tuple(unit_powers(units).items()), ucum=True)
+    return _spelled(units._units, ucum=True)
+
+
+# Kept by the unit's terms, never by Unit (a Unit of another registry refuses to be compared).
+@functools.lru_cache(maxsize=1024)
+def _spelled(terms: UnitsContainer, *, ucum: bool) -> str:
+    return _compose(tuple(unit_powers(terms).items()), ucum=ucum)
 
 
 @functools.cache
@@ -104,12 +118,13 @@ def format_number(value: Fraction, decimals: int | None = None) -> str:
     """
     places = significant_decimals(value) if decimals is None else decimals
     scaled = _scaled(value, places, "nearest")
-    # Every digit kept: Decimal's default context would round to 28 significant digits.
-    exact = Context(prec=max(len(str(abs(scaled))), 1))
-    text = format(Decimal(scaled).scaleb(-places, exact), ",f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    if places <= 0:
+        return f"{scaled * 10**-places:,}"
+    # In whole numbers, every digit kept (a float or Decimal's default context would not).
+    whole, fraction = divmod(abs(scaled), 10**places)
+    decimals_shown = f"{fraction:0{places}d}".rstrip("0")
+    sign = "-" if scaled < 0 else ""
+    return f"{sign}{whole:,}.{decimals_shown}" if decimals_shown else f"{sign}{whole:,}"
 
 
 def format_data_number(value: float) -> str:
@@ -130,20 +145,30 @@ def significant_decimals(value: Fraction) -> int:
 
 def _exponent(value: Fraction) -> int:
     """The e with 10**e <= value < 10**(e + 1), for value > 0, exactly."""
-    exponent = len(str(value.numerator)) - len(str(value.denominator))
-    return exponent - 1 if value < Fraction(10) ** exponent else exponent
+    numerator, denominator = value.numerator, value.denominator
+    exponent = len(str(numerator)) - len(str(denominator))
+    if exponent >= 0:
+        below = numerator < denominator * 10**exponent
+    else:
+        below = numerator * 10**-exponent < denominator
+    return exponent - 1 if below else exponent
 
 
 def _scaled(value: Fraction, places: int, rounding: Rounding) -> int:
-    """``value`` x 10**places, rounded to a whole number in the given direction."""
-    scaled = value * Fraction(10) ** places
+    """``value`` x 10**places, rounded to a whole number in the given direction (in whole
+    numbers: a Fraction would build and reduce one at every step)."""
+    numerator, denominator = value.numerator, value.denominator
+    if places >= 0:
+        numerator *= 10**places
+    else:
+        denominator *= 10**-places
     match rounding:
         case "up":
-            return math.ceil(scaled)
+            return -(-numerator // denominator)
         case "down":
-            return math.floor(scaled)
+            return numerator // denominator
         case "nearest":  # half up; every value dosecalc shows is positive
-            return math.floor(scaled + Fraction(1, 2))
+            return (2 * numerator + denominator) // (2 * denominator)
         case _:
             assert_never(rounding)
 
@@ -160,7 +185,7 @@ def format_apart_from(quantity: Quantity, bounds: Sequence[Quantity]) -> str:
     Closer to a bound than 12 more decimals can show, it says so in words:
     "just over 0.5 mg/kg/hr" (ISMP: no ">" or "<", which are misread).
     """
-    others = [magnitude(bound.to(quantity.units)) for bound in bounds]
+    others = [magnitude(convert(bound, quantity.units)) for bound in bounds]
     return number_apart_from(magnitude(quantity), others, unit_display(quantity.units))
 
 
@@ -200,14 +225,14 @@ def format_exact(quantity: Quantity) -> str:
     """
     value = magnitude(quantity)
     unit = unit_display(quantity.units)
-    if (value * 10**EXACT_DECIMALS).denominator != 1 and unit.count("/") == 1:
+    if not _ends_within(value, EXACT_DECIMALS) and unit.count("/") == 1:
         amount, per = unit.split("/")
         return (
             f"{format_number(Fraction(value.numerator))} {amount} in "
             f"{format_number(Fraction(value.denominator))} {per}"
         )
     places = exact_places(value)
-    rounded = (value * 10**places).denominator != 1
+    rounded = not _ends_within(value, places)
     return f"{format_number(value, decimals=places)} {unit}{_MARKS['nearest'] if rounded else ''}"
 
 
@@ -321,22 +346,32 @@ def _is_short(value: Fraction) -> bool:
     """Whether ``value`` has an exact decimal form of at most EXACT_SIGNIFICANT_FIGURES
     significant figures (whole digits always count as short)."""
     places = max(0, EXACT_SIGNIFICANT_FIGURES - 1 - _exponent(abs(value))) if value else 0
-    return bool((value * 10**places).denominator == 1)
+    return _ends_within(value, places)
+
+
+def _ends_within(value: Fraction, places: int) -> bool:
+    """Whether ``value`` is written exactly in ``places`` decimals (its denominator divides
+    10**places)."""
+    return bool(10**places % value.denominator == 0)
 
 
 def exact_places(value: Fraction) -> int:
     """The decimals ``value`` takes to be written exactly; EXACT_DECIMALS if it has no
     finite decimal form that short."""
-    return next(
-        (p for p in range(EXACT_DECIMALS + 1) if (value * 10**p).denominator == 1), EXACT_DECIMALS
-    )
+    # A denominator of 2**twos x 5**fives takes max(twos, fives) decimals; any other, none.
+    rest, twos, fives = value.denominator, 0, 0
+    while rest % 2 == 0:
+        rest, twos = rest // 2, twos + 1
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    return min(max(twos, fives), EXACT_DECIMALS) if rest == 1 else EXACT_DECIMALS
 
 
 def figure_beside(bound: Fraction, value: Fraction, rounding: Rounding) -> Figure:
     """A range's ``bound`` shown so that ``value``, which lies inside the range, never
     reads as outside it: exactly, or with decimals added, rounded in ``rounding``'s
     direction (up for a low bound) until ``value`` is on the inside of it."""
-    if (bound * 10**EXACT_DECIMALS).denominator == 1:
+    if _ends_within(bound, EXACT_DECIMALS):
         places = exact_places(bound)
         return Figure(bound, format_number(bound, decimals=places), None, places)
     places = significant_decimals(bound)
@@ -360,14 +395,14 @@ def range_text(low: Figure, high: Figure, unit: str) -> str:
 
 def format_range(low: Quantity, high: Quantity) -> str:
     """``21 to 35 mg/hr``: an exact range under the display rule (see `range_text`)."""
-    low_shown, high_shown = figure_range(magnitude(low), magnitude(high.to(low.units)))
+    low_shown, high_shown = figure_range(magnitude(low), magnitude(convert(high, low.units)))
     return range_text(low_shown, high_shown, unit_display(low.units))
 
 
 def format_exact_range(low: Quantity, high: Quantity) -> str:
     """``0.3 to 0.5 mg/kg/hr``: a range as a rule file writes it, every decimal shown, so that
     two bounds that differ never read alike (for rule values, which have a finite decimal form)."""
-    high_value = magnitude(high.to(low.units))
+    high_value = magnitude(convert(high, low.units))
     numbers = (format_number(v, decimals=exact_places(v)) for v in (magnitude(low), high_value))
     return f"{' to '.join(numbers)} {unit_display(low.units)}"
 

@@ -117,6 +117,38 @@ def named_unit(name: str) -> Unit:
     return registry().Unit(name)
 
 
+def convert(quantity: Quantity, unit: Unit) -> Quantity:
+    """``quantity.to(unit)``, the same exact value: by `conversion_factor`, found once per
+    pair of units, where pint works its way to the factor again on every call."""
+    return quantity_of(quantity.magnitude * _factor(quantity._units, unit._units), unit)
+
+
+def conversion_factor(source: Unit, target: Unit) -> Fraction:
+    """What a magnitude in ``source`` is multiplied by to be in ``target``, exactly: pint's
+    own factor, kept per pair of units (by their terms, never by Unit: a Unit of another
+    registry refuses to be compared with ours). Raises pint's DimensionalityError for units
+    of different dimensions, as ``to`` does."""
+    return _factor(source._units, target._units)
+
+
+@functools.lru_cache(maxsize=1024)
+def _factor(source: pint.util.UnitsContainer, target: pint.util.UnitsContainer) -> Fraction:
+    units = registry()
+    if units.convert(Fraction(0), source, target) != 0:  # an offset unit: no one factor
+        raise ValueError(f"{source} to {target} is no multiplication")
+    return Fraction(units.convert(Fraction(1), source, target))
+
+
+def quantity_of(value: Fraction, unit: Unit) -> Quantity:
+    """An exact quantity of the registry: ``value`` in ``unit``, as ``Quantity(value, unit)``
+    makes it (its two attributes) without the checks for arrays and strings, which an
+    exact magnitude and a Unit of ours never need (tests/test_units.py holds the two equal)."""
+    quantity = object.__new__(registry().Quantity)
+    quantity._magnitude = value
+    quantity._units = unit._units
+    return quantity
+
+
 @dataclass(frozen=True)
 class UnitName:
     """How one unit is read and written: the spellings read (any case, see `_resolve_term`),
@@ -505,7 +537,7 @@ def dimension_of(of: Unit | str) -> Dimension:
     return _dimension(of if isinstance(of, str) else pint.util.to_units_container(of))
 
 
-def unit_powers(of: Unit) -> dict[str, int]:
+def unit_powers(of: Unit | pint.util.UnitsContainer) -> dict[str, int]:
     """The unit's terms and whole powers: mg/kg/h -> {milligram: 1, kilogram: -1, hour: -1}."""
     return dict(_unit_powers(pint.util.to_units_container(of)))
 
@@ -826,13 +858,18 @@ def _resolve_term(term: str, field: str, example: str) -> str:
 def _check_dimension(quantity: Quantity, kind: QuantityKind, name: str, shown: str) -> None:
     if kind.dimensionality is None:
         return
-    expected = registry().get_dimensionality(kind.dimensionality)
-    if quantity.dimensionality != expected:
+    if quantity.dimensionality != _dimensionality(kind.dimensionality):
         raise UnitError(
             name,
             f"'{shown.strip()}' is {describe_dimension(quantity)}, not a {kind.name}",
             f"Enter {kind.example}",
         )
+
+
+@functools.cache
+def _dimensionality(text: str) -> pint.util.UnitsContainer:
+    """pint's dimensionality of ``[mass]/[length]**3``, parsed once."""
+    return registry().get_dimensionality(text)
 
 
 def _check_positive(magnitude: Fraction, name: str, kind: QuantityKind, shown: str) -> None:

@@ -39,6 +39,7 @@ from dosecalc.foundation.units import (
     WEIGHT,
     Quantity,
     QuantityKind,
+    convert,
     is_given,
     named_unit,
     parse_quantity,
@@ -159,7 +160,7 @@ def assess_patient(
     warnings = weight_warnings(weight_kg)
     ibw = abw = bmi = None
     if height_cm is not None:
-        bmi = weight_kg.magnitude / height_cm.to(named_unit("m")).magnitude ** 2
+        bmi = weight_kg.magnitude / convert(height_cm, named_unit("m")).magnitude ** 2
         if chosen_sex is not None:
             ibw, ibw_warnings = _ideal_body_weight(height_cm, chosen_sex)
             warnings += ibw_warnings
@@ -168,7 +169,7 @@ def assess_patient(
     patient = Patient(
         weight=entered_weight,
         weight_kg=weight_kg,
-        weight_lb=weight_kg.to(named_unit("lb")),
+        weight_lb=convert(weight_kg, named_unit("lb")),
         height=entered_height,
         height_cm=height_cm,
         sex=chosen_sex,
@@ -237,11 +238,11 @@ def body_figure(quantity: Quantity) -> Quantity:
 
 def height_in_inches(height_cm: Quantity) -> Quantity:
     """The height in inches as shown (0.01 in), which Devine's formula is worked from."""
-    return body_figure(height_cm.to(named_unit("inch")))
+    return body_figure(convert(height_cm, named_unit("inch")))
 
 
 def _dosing(quantity: Quantity, basis: Basis, requested: Basis) -> DosingWeight:
-    used = body_figure(quantity.to(named_unit("kg")))
+    used = body_figure(convert(quantity, named_unit("kg")))
     shown = f"{format_body(used)} ({basis} body weight)"
     return DosingWeight(
         value=used.magnitude,
@@ -255,7 +256,7 @@ def _within(
     entered: Quantity, kind: QuantityKind, limits: tuple[Fraction, Fraction], verb: str
 ) -> Quantity:
     """``entered`` in the kind's unit, if within ``limits``; the message echoes it as typed."""
-    value = entered.to(named_unit(kind.unit))
+    value = convert(entered, named_unit(kind.unit))
     low, high = limits
     for beyond, limit, side, than in (
         (value.magnitude < low, low, "below", "less"),
@@ -333,7 +334,7 @@ def _ideal_body_weight(height_cm: Quantity, sex: Sex) -> tuple[Quantity | None, 
         DoseWarning(
             code="devine-extrapolated",
             message=f"Height {format_body(height_cm)} is under {format_body(threshold)} "
-            f"({format_body(threshold.to(named_unit('cm')))}), where Devine's formula is "
+            f"({format_body(convert(threshold, named_unit('cm')))}), where Devine's formula is "
             "extrapolated: treat ideal and adjusted body weight with caution.",
         )
     ]
@@ -361,6 +362,8 @@ def _patient_display(
 def _echo(entered: Quantity, units: tuple[str, str]) -> str:
     """``154.3 lb (69.99 kg)``: the entry as typed, then in the usual units."""
     others = [
-        format_body(entered.to(named_unit(u))) for u in units if entered.units != named_unit(u)
+        format_body(convert(entered, named_unit(u)))
+        for u in units
+        if entered.units != named_unit(u)
     ]
     return f"{format_exact(entered)} ({', '.join(others)})"

@@ -54,12 +54,11 @@ def render(
     format holds it too: the reports lead with it, JSON holds ``{"result", "check"}``
     and FHIR is the check's Bundle, whose note holds the patient's range.
     """
-    from dosecalc.reports.document import render_html, render_markdown
-    from dosecalc.reports.fhir import fhir_check, fhir_dosage
-    from dosecalc.reports.text import render_text
-
+    # Each renderer is imported by the format that needs it: JSON needs none of them.
     match name:
         case "text":
+            from dosecalc.reports.text import render_text
+
             return render_text(result, check)
         case "json":
             if check is None:
@@ -70,10 +69,16 @@ def render(
             }
             return to_json(both)
         case "fhir":
+            from dosecalc.reports.fhir import fhir_check, fhir_dosage
+
             return to_json(fhir_dosage(result) if check is None else fhir_check(check))
         case "markdown":
+            from dosecalc.reports.document import render_markdown
+
             return render_markdown(result, made_at, check)
         case "html":
+            from dosecalc.reports.document import render_html
+
             return render_html(result, made_at, check)
         case _:
             raise _unknown(name)
@@ -83,20 +88,24 @@ def render_check(
     check: CheckResult, name: str, made_at: datetime | None = None, *, colour: bool = False
 ) -> str:
     """An order check in the format called ``name``; ``colour`` paints the text verdict."""
-    from dosecalc.reports.document import render_html, render_markdown
-    from dosecalc.reports.fhir import fhir_check
-    from dosecalc.reports.text import render_check_text
-
     match name:
         case "text":
+            from dosecalc.reports.text import render_check_text
+
             return render_check_text(check, colour=colour)
         case "json":
             return to_json(check.model_dump(mode="json"))
         case "fhir":
+            from dosecalc.reports.fhir import fhir_check
+
             return to_json(fhir_check(check))
         case "markdown":
+            from dosecalc.reports.document import render_markdown
+
             return render_markdown(check, made_at)
         case "html":
+            from dosecalc.reports.document import render_html
+
             return render_html(check, made_at)
         case _:
             raise _unknown(name)
