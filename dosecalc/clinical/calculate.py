@@ -31,12 +31,12 @@ from dosecalc.clinical.result import (
     QuantityRange,
 )
 from dosecalc.foundation.display import (
-    exact_places,
     format_body,
     format_exact,
     format_number,
     magnitude,
     operand,
+    unit_change,
     unit_display,
 )
 from dosecalc.foundation.errors import MissingInputError, RulesError
@@ -47,13 +47,10 @@ from dosecalc.foundation.units import (
     Unit,
     conversion_factor,
     convert,
-    dimension_of,
     is_given,
     named_unit,
     parse_quantity,
     quantity_of,
-    registry,
-    unit_powers,
 )
 from dosecalc.patient.body import (
     ADJUSTED_WEIGHT_FACTOR,
@@ -203,7 +200,7 @@ def _applied(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) 
             quantity_of(magnitude(high) * to_dose, unit),
             worked_from=rule_range.worked(lambda value: value * to_dose),
         )
-        change = unit_change((low * weight).units, unit)
+        change = unit_change(low.units * weight.units, unit)
         formula = _line("", rule_range, f"× {format_body(weight)}{change}", dose)
     else:
         unit = named_unit(kind.patient_unit) if kind.patient_unit else low.units
@@ -316,31 +313,6 @@ def _time_unit(rate: Unit) -> Unit:
     assert parts is not None  # the schema admits only dose units for a rate
     assert parts.per_time is not None
     return named_unit(parts.per_time)
-
-
-def unit_change(units: Unit, to: Unit) -> str:
-    """`` × 60 ÷ 1,000 (mcg/kg/min to mg/kg/hr)``: the factor each changed unit
-    multiplies by, written into a line of working so that it checks by hand; empty when
-    the units agree. The one way a change of unit is written."""
-    targets = {(dimension_of(name), power): name for name, power in unit_powers(to).items()}
-    times, by = [], []
-    for name, power in unit_powers(units).items():
-        target = targets.get((dimension_of(name), power), name)
-        factor = magnitude(
-            registry().Quantity(Fraction(1), named_unit(name)).to(named_unit(target))
-        )
-        factor = factor**power
-        if factor.denominator == 1 and factor != 1:
-            times.append(factor)
-        elif factor.numerator == 1 and factor != 1:
-            by.append(1 / factor)
-        elif factor != 1:  # no whole factor either way: the exact decimal
-            times.append(factor)
-    if not times and not by:
-        return ""
-    steps = [f" × {format_number(f, decimals=exact_places(f))}" for f in times]
-    steps += [f" ÷ {format_number(f, decimals=exact_places(f))}" for f in by]
-    return "".join(steps) + f" ({unit_display(units)} to {unit_display(to)})"
 
 
 def per_kg_of(dosing: DosingWeight) -> str:

@@ -32,7 +32,6 @@ from dosecalc.clinical.calculate import (
     per_hour,
     rule_basis,
     rule_set_of,
-    unit_change,
 )
 from dosecalc.clinical.limits import (
     HARD_LIMIT_WORDS,
@@ -61,6 +60,7 @@ from dosecalc.foundation.display import (
     magnitude,
     number_apart_from,
     operand,
+    unit_change,
     unit_display,
 )
 from dosecalc.foundation.errors import MissingInputError, UnitError

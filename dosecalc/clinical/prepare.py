@@ -18,7 +18,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from dosecalc.clinical.calculate import Rules, calculate, rule_set_of, unit_change
+from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
 from dosecalc.clinical.limits import (
     HARD_LIMIT_WORDS,
     HardLimitState,
@@ -38,6 +38,7 @@ from dosecalc.foundation.display import (
     format_number,
     magnitude,
     operand,
+    unit_change,
     unit_display,
 )
 from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError, UnitError

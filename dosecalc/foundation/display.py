@@ -30,15 +30,17 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Final, Literal, assert_never
 
-from pint.util import UnitsContainer
+from pint.util import UnitsContainer, to_units_container
 from pydantic import PlainSerializer
 
 from dosecalc.foundation.units import (
     UNIT_NAMES,
     Quantity,
     Unit,
+    conversion_factor,
     convert,
     dimension_of,
+    named_unit,
     unit_powers,
 )
 
@@ -438,3 +440,31 @@ JsonNumber = Annotated[Fraction, PlainSerializer(json_number, when_used="json")]
 
 JsonQuantity = Annotated[Quantity, PlainSerializer(json_quantity, when_used="json")]
 """A pint Quantity field that is ``{"value", "unit"}`` (UCUM) in JSON."""
+
+
+def unit_change(units: Unit, to: Unit) -> str:
+    """`` × 60 ÷ 1,000 (mcg/kg/min to mg/kg/hr)``: the factor each changed unit
+    multiplies by, written into a line of working so that it checks by hand; empty when
+    the units agree. The one way a change of unit is written; made once per pair."""
+    return _unit_change(to_units_container(units), to_units_container(to))
+
+
+@functools.cache
+def _unit_change(units: UnitsContainer, to: UnitsContainer) -> str:
+    targets = {(dimension_of(name), power): name for name, power in unit_powers(to).items()}
+    times, by = [], []
+    for name, power in unit_powers(units).items():
+        target = targets.get((dimension_of(name), power), name)
+        factor = conversion_factor(named_unit(name), named_unit(target)) ** power
+        if factor.denominator == 1 and factor != 1:
+            times.append(factor)
+        elif factor.numerator == 1 and factor != 1:
+            by.append(1 / factor)
+        elif factor != 1:  # no whole factor either way: the exact decimal
+            times.append(factor)
+    if not times and not by:
+        return ""
+    steps = [f" × {format_number(f, decimals=exact_places(f))}" for f in times]
+    steps += [f" ÷ {format_number(f, decimals=exact_places(f))}" for f in by]
+    words = f"{_compose(tuple(unit_powers(units).items()), ucum=False)} to "
+    return "".join(steps) + f" ({words}{_compose(tuple(unit_powers(to).items()), ucum=False)})"
