@@ -227,7 +227,7 @@ def test_the_numbers_the_readme_states_are_the_ones_the_code_uses():
             bounds.USUAL_CONCENTRATION_MG_PER_ML,
         ),
         (r"a pump rate outside ([\d.]+) to ([\d.]+) mL/hr", bounds.PUMP_RATE_ML_PER_H),
-        (r"buccal volume outside ([\d.]+) to ([\d.]+) mL", bounds.VOLUME_PER_DOSE_ML),
+        (r"a volume per dose outside ([\d.]+) to\s+([\d.]+) mL", bounds.VOLUME_PER_DOSE_ML),
     ):
         assert tuple(map(Fraction, _stated(pattern).groups())) == stated_bounds
     assert int(_stated(r"streams in chunks of ([\d,]+) rows")[1].replace(",", "")) == CHUNK_ROWS

@@ -23,7 +23,10 @@ PUMP_RATE_ML_PER_H: Final = (Fraction(1, 10), Fraction(100))
 """Below 0.1 mL/hr few pumps deliver accurately; above 100 mL/hr is no low-dose infusion."""
 
 VOLUME_PER_DOSE_ML: Final = (Fraction(1, 10), Fraction(5))
-"""A sublingual or buccal dose of more than 5 mL cannot be held in the mouth."""
+"""Below 0.1 mL a dose cannot be measured accurately; above 5 mL it could not be held in the
+mouth. It applies whatever the route (the rules name routes in words only, and no route is
+read in code), so it asks for a second look and never refuses: a hospital library's
+intravenous bolus may rightly be larger."""
 
 MCG_PER_MG: Final = Fraction(1000)
 
@@ -63,7 +66,7 @@ def delivery_warnings(
     pump_rate: QuantityRange | None, volume: QuantityRange | None
 ) -> list[DoseWarning]:
     """A pump rate or a volume per dose, worked out from the concentration, that no pump
-    runs or no mouth holds."""
+    runs, or that asks for a second look at the concentration."""
     warnings = []
     for figures, (low, high), unit, code, what in (
         (pump_rate, PUMP_RATE_ML_PER_H, "mL/h", "implausible-pump-rate", "pump rate"),
