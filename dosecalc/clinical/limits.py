@@ -102,12 +102,13 @@ def standard_concentration_warnings(rule: Regimen, conc: Quantity | None) -> lis
     ):
         return []
     listed = ", ".join(format_exact(s) for s in standard)
+    sources = "; ".join(dict.fromkeys(c.source.cited for c in rule.standard_concentrations))
     return [
         DoseWarning(
             code="non-standard-concentration",
             message=f"{format_exact(conc)} is not a standard concentration of this library "
-            f"({listed}; {rule.standard_concentrations[0].source.cited}): check the "
-            "preparation before using any figure worked from it.",
+            f"({listed}; {sources}): check the preparation before using any figure worked "
+            "from it.",
         )
     ]
 
@@ -123,8 +124,8 @@ def range_per_24h_warnings(
     if totals is None or totals.high <= maximum:
         return []
     over = "the whole range" if totals.low > maximum else "the top of the range"
-    shown = totals.shown_high.with_unit(unit_display(totals.high.units))
-    gives = f"gives {shown} per 24 hours" if kind.is_rate else f"is one dose of {shown}"
+    top = _apart(totals.high, maximum)  # never reading as the maximum it passes
+    gives = f"gives {top} per 24 hours" if kind.is_rate else f"is one dose of {top}"
     return [
         DoseWarning(
             code="above-max-per-24h",
