@@ -18,6 +18,7 @@ from strategies import order_rows
 import dosecalc
 from dosecalc.clinical.audit import INPUT_COLUMNS, OUTPUT_COLUMNS
 from dosecalc.foundation.display import magnitude
+from dosecalc.foundation.units import is_given
 
 
 def _orders(rows):
@@ -27,7 +28,7 @@ def _orders(rows):
 def _check_row(row):
     weight, regimen, dose, concentration, height, sex, basis = row
     return dosecalc.check(
-        weight=weight,
+        weight=weight if is_given(weight) else None,  # a blank cell is no weight
         regimen=regimen,
         dose=dose,
         concentration=concentration,
