@@ -111,10 +111,6 @@ def render_check(
             raise _unknown(name)
 
 
-PREPARE_FORMATS: Final = ("text", "json")
-"""The formats an infusion's preparation is given in."""
-
-
 def render_prepare(result: PrepareResult, name: str) -> str:
     """An infusion's preparation as text or exact JSON."""
     from dosecalc.reports.text import render_prepare_text
