@@ -244,7 +244,7 @@ def test_a_file_gets_one_output_record_per_input_record():
     records = list(csv.reader(io.StringIO(text)))
     assert records[0] == ["id", "weight", "regimen", "dose", "note", *OUTPUT_COLUMNS]
     assert [r[0] for r in records[1:]] == ["1", "2", "3", "4", "5"]
-    assert records[1][5:10] == ["within", "0.428571", "mg/kg/h", "", ""]
+    assert records[1][5:11] == ["within", "within", "0.428571", "mg/kg/h", "", ""]
     assert records[3][5] == ""
     assert "has 4 fields but the header has 5" in records[3][5 + OUTPUT_COLUMNS.index("error")]
     assert records[4][4] == "x"
@@ -364,12 +364,14 @@ def test_the_summary_counts_every_verdict_entry_error_and_bad_row():
     )
     assert summary.lines() == [
         "5 rows audited",
-        "1 below the range",
-        "2 within the range",
-        "1 above the range",
-        "2 probable entry errors",
+        "2 probable entry errors: withhold and clarify",
+        "0 above the range: check with the prescriber",
+        "0 below the range: check with the prescriber",
+        "2 within the range, nothing else found",
         "1 rows not checked (their error column says why)",
     ]
+    assert summary.verdicts == {"below": 1, "within": 2, "above": 1}
+    assert summary.entry_errors == 2
 
 
 def test_a_float_rounding_error_never_moves_a_dose_across_a_bound():

@@ -102,7 +102,8 @@ def test_sublingual_300_mg_is_above_and_names_the_decimal_slip_meaning_30_mg():
     (slip,) = result.probable_entry_error.slips
     assert slip.factor == "÷ 10"
     assert slip.would_mean == registry().Quantity(30, "mg")
-    assert "300 mg ÷ 10 would be 30 mg" in result.probable_entry_error.message
+    assert "was 30 mg meant? (300 mg ÷ 10 = 30 mg" in result.probable_entry_error.message
+    assert result.probable_entry_error.question == "was 30 mg meant?"
 
 
 def test_a_per_minute_slip_is_named_with_what_was_meant_per_hour():
@@ -262,7 +263,7 @@ def test_arbitrary_dose_text_gives_a_verdict_or_a_dosecalc_error(text):
 def test_check_prints_the_verdict_in_words_and_exits_0_whatever_it_is(run_cli):
     code, out, err = run_cli("check", "--weight", "70 kg", "--regimen", "iv", "--dose", "400 mg/h")
     assert (code, err) == (0, "")
-    assert "Verdict: ABOVE the range" in out
+    assert out.startswith("Verdict: PROBABLE ENTRY ERROR: ABOVE the range of ketamine-overview")
     assert "Probable entry error" in out
     assert "\033[" not in out  # no colour codes when not on a terminal
 
@@ -293,7 +294,7 @@ def test_the_report_is_coloured_only_when_asked(monkeypatch):
     from dosecalc.reports.text import render_check_text
 
     result = check(**KG70, dose="400 mg/h")
-    assert "\033[1;31mABOVE the range" in render_check_text(result, colour=True)
+    assert "\033[1;97;41mVerdict: PROBABLE ENTRY ERROR" in render_check_text(result, colour=True)
     assert "\033[" not in render_check_text(result, colour=False)
 
 
@@ -323,11 +324,14 @@ def test_a_low_dose_names_the_slip_as_a_multiplication_with_what_was_meant():
     (slip,) = flag.slips
     assert (slip.slip, slip.factor) == ("decimal point one place out", "× 10")
     assert slip.display == (
-        "decimal point one place out: 2.5 mg/hr × 10 would be 25 mg/hr, within the range"
+        "decimal point one place out: was 25 mg/hr meant? (2.5 mg/hr × 10 = 25 mg/hr, within "
+        "the range)"
     )
+    assert flag.question == "was 25 mg/hr meant?"
     assert flag.message == (
         "Probable entry error: a usual slip would bring the dose into range. Possibly "
-        "decimal point one place out: 2.5 mg/hr × 10 would be 25 mg/hr, within the range."
+        "decimal point one place out: was 25 mg/hr meant? (2.5 mg/hr × 10 = 25 mg/hr, within "
+        "the range)."
     )
 
 
@@ -357,7 +361,7 @@ def test_time_slips_are_found_for_every_kind_of_rate_and_said_in_the_unit_entere
     result = check(**KG70, dose=dose, concentration=concentration)
     slips = [s for s in result.probable_entry_error.slips if "per" in s.slip]
     assert slips
-    assert slips[0].display.endswith(f"would be {meant}, within the range")
+    assert slips[0].display.endswith(f" = {meant}, within the range)")
 
 
 def test_no_time_slip_is_suggested_for_a_dose_without_a_time():
@@ -397,7 +401,8 @@ def test_the_restatement_shows_its_working_for_every_form(dose, regimen, concent
 def test_the_display_names_the_verdict_and_every_restatement():
     below = check(**KG70, dose="20 mg/h", concentration="2 mg/mL")
     assert below.display == {
-        "verdict": "BELOW the range",
+        "verdict": "BELOW the range of ketamine-overview.txt: check the order with the "
+        "prescriber before giving it",
         "proposed": "20 mg/hr",
         "in_rule_units": "0.286 mg/kg/hr (rounded)",
         "range": "0.3 to 0.5 mg/kg/hr",
@@ -412,7 +417,7 @@ def test_the_display_names_the_verdict_and_every_restatement():
         "pump_rate_range",
     }
     sublingual = check(weight="70 kg", regimen="sl", dose="60 mg", concentration="10 mg/mL")
-    assert sublingual.display["verdict"] == "ABOVE the range"
+    assert sublingual.display["verdict"].startswith("ABOVE the range of ketamine-overview.txt")
     assert sublingual.display["volume"] == "6 mL"
     assert "dose_rate" not in sublingual.display
 
@@ -436,7 +441,8 @@ def test_several_slips_are_all_listed_in_the_message():
     flag = check(**KG70, dose="30000 mcg/kg/h").probable_entry_error
     assert len(flag.slips) == 2
     assert flag.message.count(" Possibly ") == 2
-    assert ". Possibly per minute and per hour confused" in flag.message
+    assert ". Possibly per minute and per hour confused: was 500 mcg/kg/hr meant?" in flag.message
+    assert flag.question == "was 300 mcg/kg/hr or 500 mcg/kg/hr meant?"
 
 
 @given(

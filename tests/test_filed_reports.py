@@ -54,6 +54,10 @@ def test_every_format_of_a_check_holds_the_verdict_the_proposed_dose_and_any_ent
         text = plain(render_check(check, name, MADE_AT))
         for piece in (
             f"Verdict: {check.display['verdict']}",
+            check.headline.text,  # the worst finding leads; the rest are said beside it
+            *(f.text for f in check.findings[1:] if f.outcome in ("above", "below")),
+            *(warning.message for warning in check.warnings),
+            check.supervision,
             check.display["proposed"],
             check.display["in_rule_units"],
             check.display["range"],
@@ -83,17 +87,21 @@ def test_a_check_as_fhir_is_a_valid_bundle_of_the_proposed_request_and_any_issue
     assert quantity["code"] == unit_ucum(check.proposed.units)
     assert check.display["verdict"] in request["note"][0]["text"]
     assert check.disclaimer in dosage["text"]
-    if check.verdict == "within":
+    assert check.supervision in dosage["text"]
+    assert request["note"][-1]["text"] == f"Supervision: {check.supervision}"
+    if check.headline.outcome == "within":
         assert issues == []
         return
-    (issue,) = issues
+    (issue,) = issues  # whatever the verdict, the worst finding raises one issue
     assert issue["implicated"] == [{"reference": bundle["entry"][0]["fullUrl"]}]
+    assert issue["code"]["text"] == check.headline.text
     (coding,) = issue["code"]["coding"]
     assert coding["system"] == ACT_CODE
-    assert (coding["code"], coding["display"]) in [
-        alert for (verdict, _), alert in DOSE_ALERTS.items() if verdict == check.verdict
-    ]
-    flagged = check.probable_entry_error is not None
+    if check.verdict != "within":
+        assert (coding["code"], coding["display"]) in [
+            alert for (verdict, _), alert in DOSE_ALERTS.items() if verdict == check.verdict
+        ]
+    flagged = check.probable_entry_error is not None or check.hard_limit is not None
     assert issue["severity"] == ("high" if flagged else "moderate")
     for message in entry_error_items(check):
         assert message in issue["detail"]
@@ -165,7 +173,9 @@ def test_the_calc_answer_comes_in_the_first_screenful_before_the_detail(patient)
 def test_the_check_answer_comes_in_the_first_screenful_before_the_detail(order):
     check = check_of(order)
     lines = lines_of(render_check(check, "text"))
-    verdict = first_line(lines, f"Verdict: {check.display['verdict']}")
+    verdict = first_line(lines, "Verdict: ")
+    assert verdict == 0  # the worst finding is the very first line
+    assert " ".join(check.display["verdict"].split()[:4]) in lines[0]
     answer = [verdict]
     if check.probable_entry_error is not None:
         answer.append(first_line(lines, "Probable entry error"))
@@ -175,7 +185,7 @@ def test_the_check_answer_comes_in_the_first_screenful_before_the_detail(order):
     assert max(answer) < SCREENFUL
     # Then the order restated beside each range, before any of the detail.
     assert max(answer) < first_line(lines, "Range in the source:") < min(detail)
-    assert first_line(lines, SHORT_DISCLAIMER.split(";")[0]) < verdict
+    assert first_line(lines, SHORT_DISCLAIMER.split(";")[0]) < first_line(lines, "Proposed:")
 
 
 @given(patient=strategies.patients(), order=strategies.checked_orders())

@@ -234,7 +234,7 @@ def test_what_a_slip_would_make_of_a_dose_reads_inside_the_range_shown(weight, c
         if key in shown
     }
     for slip in result.probable_entry_error.slips:
-        meant = slip.display.split(" would be ")[1]
+        meant = slip.display.split(" = ")[-1]
         if meant.startswith("just "):
             continue
         number, unit = NUMBER.search(meant).group(), meant.split()[1].rstrip(",")

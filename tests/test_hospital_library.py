@@ -63,13 +63,13 @@ def test_a_syringe_driver_in_mg_per_24_hours_needs_no_weight_and_gives_its_pump_
 @pytest.mark.parametrize(
     ("dose", "verdict", "hard_limit", "shown"),
     [
-        ("30 mg/24 h", "within", None, "WITHIN the range"),
-        ("1.25 mg/hr", "within", None, "WITHIN the range"),  # 1.25 × 24 = 30 mg/24 hr
-        ("0.625 mL/hr", "within", None, "WITHIN the range"),  # 0.625 × 2 × 24 = 30
-        ("50 mg/24 h", "above", None, "ABOVE the range"),  # above 40, within 60
-        ("61 mg/24 h", "above", "above", "ABOVE THE HARD LIMIT"),
-        ("4 mg/24 h", "below", "below", "BELOW THE HARD LIMIT"),
-        ("5 mg/24 h", "below", None, "BELOW the range"),  # on the hard limit: inclusive
+        ("30 mg/24 h", "within", None, "WITHIN the range of Example Hospital"),
+        ("1.25 mg/hr", "within", None, "WITHIN the range of"),  # 1.25 × 24 = 30 mg/24 hr
+        ("0.625 mL/hr", "within", None, "WITHIN the range of"),  # 0.625 × 2 × 24 = 30
+        ("50 mg/24 h", "above", None, "ABOVE the range of"),  # above 40, within 60
+        ("61 mg/24 h", "above", "above", "ABOVE THE HARD LIMIT of Example Hospital"),
+        ("4 mg/24 h", "below", "below", "BELOW THE HARD LIMIT of"),
+        ("5 mg/24 h", "below", None, "BELOW the range of"),  # on the hard limit: inclusive
     ],
 )
 def test_a_dose_beyond_the_hard_limits_is_reported_apart_and_above_the_verdict(
@@ -77,7 +77,8 @@ def test_a_dose_beyond_the_hard_limits_is_reported_apart_and_above_the_verdict(
 ):
     checked = dosecalc.check(regimen="driver", dose=dose, concentration="2 mg/mL", rules=library)
     assert (checked.verdict, checked.hard_limit) == (verdict, hard_limit)
-    assert checked.display["verdict"] == shown
+    assert checked.display["verdict"].startswith(shown)
+    assert checked.display["verdict"] == checked.headline.text
     assert ("the library's hard limits are 5 to 60 mg/24 hr") in checked.basis.formula
     assert checked.model_dump(mode="json")["hard_limit"] == hard_limit
 
@@ -172,7 +173,9 @@ def test_the_hard_limit_state_is_the_exact_comparison_and_outranks_the_verdict(t
     assert checked.hard_limit == expected
     if expected is not None:  # a breach is always outside the range, on the same side
         assert checked.verdict == expected
-        assert checked.display["verdict"].endswith("THE HARD LIMIT")
+        assert checked.headline.outcome == f"{expected}-hard-limit"
+        assert checked.display["verdict"].startswith(f"{expected.upper()} THE HARD LIMIT of ")
+        assert checked.display["verdict"].endswith("do not give as ordered; contact the prescriber")
 
 
 @given(weight=st.decimals(min_value=Decimal(1), max_value=Decimal(200), places=1))
@@ -272,7 +275,10 @@ def test_reports_and_fhir_say_the_breach_as_the_most_severe_state(library):
     bundle = render_check(checked, "fhir")
     issue = json.loads(bundle)["entry"][1]["resource"]
     assert issue["severity"] == "high"
-    assert issue["code"]["text"] == "ABOVE THE HARD LIMIT"
+    assert issue["code"]["text"] == (
+        "ABOVE THE HARD LIMIT of Example Hospital drug library (fictional): do not give as "
+        "ordered; contact the prescriber"
+    )
     result = dosecalc.calculate(regimen="driver", concentration="2 mg/mL", rules=library)
     dosage = dosecalc.to_fhir(result)
     assert [entry.keys() - {"type"} for entry in dosage["doseAndRate"]] == [
@@ -302,7 +308,10 @@ def test_an_audit_adds_a_hard_limit_column(library):
     assert list(audited["hard_limit"]) == ["", "above", "below", ""]
     summary = dosecalc.AuditSummary()
     summary.add(audited)
-    assert "2 beyond a hard limit" in summary.lines()
+    assert list(audited["outcome"]) == ["within", "above-hard-limit", "below-hard-limit", "within"]
+    assert "1 above a hard limit: do not give as ordered" in summary.lines()
+    assert "1 below a hard limit: do not give as ordered" in summary.lines()
+    assert summary.hard_limits == 2
     written = io.StringIO()
     csv.writer(written).writerows(zip(*([k, *v] for k, v in audited.items()), strict=True))
     assert "hard_limit" in written.getvalue().splitlines()[0]
@@ -410,7 +419,9 @@ def test_strict_fails_a_dose_within_the_range_that_passes_the_maximum_per_24_hou
         "--strict",
     )
     assert over.returncode == 3, over.stderr
-    assert "Verdict: WITHIN the range" in over.stdout
+    first = over.stdout.splitlines()[0]
+    assert first.startswith("Verdict: ABOVE THE MAXIMUM PER 24 HOURS of Example Hospital"), first
+    assert "WITHIN" not in over.stdout.split("\n\n")[0]  # the headline never says within
     assert "[order-above-max-per-24h]" in over.stdout
     under = _cli(
         "check",

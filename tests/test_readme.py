@@ -62,13 +62,15 @@ def test_the_readme_shell_examples_state_what_dosecalc_gives(run_cli):
 
 def test_the_readme_check_examples_give_the_verdicts_it_states(run_cli):
     examples = re.findall(
-        r"^dosecalc check (--weight.*?)\s+# (\w+ the range)$", README, flags=re.MULTILINE
+        r"^dosecalc check (--weight.*?)\s+# ((?:PROBABLE ENTRY ERROR: )?\w+ the range)$",
+        README,
+        flags=re.MULTILINE,
     )
     assert len(examples) >= 5
     for arguments, verdict in examples:
         code, out, err = run_cli("check", *shlex.split(arguments))
         assert code == 0, err
-        assert f"Verdict: {verdict}" in out
+        assert " ".join(out.split()).startswith(f"Verdict: {verdict} of "), out  # first
 
 
 # Shell lines of the README that this file does not run, each with the test that covers it.
@@ -127,8 +129,10 @@ def test_each_readme_command_runs_as_written_and_gives_what_its_comment_says(
     assert "Traceback" not in run.stderr
     for figures in re.findall(r"\d[\d.,]* to [\d.,]+ [\w/]+", comment):
         assert figures in run.stdout, figures
-    if verdict := re.search(r"\b([A-Z]+ (?:the range|THE HARD LIMIT))", comment):
-        assert f"Verdict: {verdict[1]}" in run.stdout
+    if verdict := re.search(
+        r"((?:PROBABLE ENTRY ERROR: )?\b[A-Z]+ (?:the range|THE HARD LIMIT))", comment
+    ):
+        assert f"Verdict: {verdict[1]} of " in " ".join(run.stdout.split())
     if "-o audited.csv" in command:
         audited = _columns(tmp_path / "audited.csv")
         assert audited["id"] == _columns(tmp_path / "examples" / "orders.csv")["id"]

@@ -408,6 +408,9 @@ def rule_basis(
         rules_sha256=rule_set.sha256,
         limits=limit_lines(rule),
         reviewed=reviewed(rule),
+        range_from=rule.source.document,
+        hard_limits_from=rule.hard_limits.source.document if rule.hard_limits else None,
+        max_per_24h_from=rule.max_per_24h.source.document if rule.max_per_24h else None,
     )
 
 

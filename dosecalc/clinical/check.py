@@ -33,8 +33,8 @@ from dosecalc.clinical.calculate import (
     rule_basis,
     rule_set_of,
 )
+from dosecalc.clinical.headline import findings_of
 from dosecalc.clinical.limits import (
-    HARD_LIMIT_WORDS,
     HardLimitState,
     dose_per_24h_warnings,
     hard_limit_state,
@@ -265,10 +265,17 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     display = _display(
         verdict, proposed, in_rule_units, patient_dose, pump_rate, volume, result, beside
     )
-    if result.hard_limits is not None:  # shown beside every check: a breach outranks all
+    if result.hard_limits is not None:  # shown beside every check
         display["hard_limits"] = result.hard_limits.display_beside(*beside)
-        if hard_limit is not None:
-            display["verdict"] = HARD_LIMIT_WORDS[hard_limit]
+    warnings = [*result.warnings, *dose_per_24h_warnings(kind, per_patient, result.max_per_24h)]
+    findings = findings_of(
+        verdict=verdict,
+        hard_limit=hard_limit,
+        entry_error=entry_error,
+        warnings=warnings,
+        basis=result.basis,
+    )
+    display["verdict"] = findings[0].text  # the worst finding leads, on every face
     return CheckResult(
         verdict=verdict,
         drug=result.drug,
@@ -288,10 +295,11 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
         patient_range=result.dose,
         ratio_to_bound=ratio,
         probable_entry_error=entry_error,
+        findings=findings,
         display=display,
         side_effects=result.side_effects,
         supervision=result.supervision,
-        warnings=[*result.warnings, *dose_per_24h_warnings(kind, per_patient, result.max_per_24h)],
+        warnings=warnings,
         notes=result.notes,
         basis=result.basis.model_copy(
             update={
@@ -477,18 +485,21 @@ def _probable_entry_error(
     low, high = ranges[0].low, ranges[0].high
     sign = "÷" if verdict == "above" else "×"
     entry_slips = []
+    meant = []
     for slip in slips:
         text = _value_beside(slip.entered, ranges, beside)
+        meant.append(text)
+        worked = text
         in_rule_units = _value_beside(slip.meant, ranges, beside)
         if slip.confuses_units and in_rule_units != text:
-            text += f", that is {in_rule_units}"
+            worked += f", that is {in_rule_units}"
         entry_slips.append(
             EntrySlip(
                 slip=slip.name,
                 factor=f"{sign} {slip.factor}",
                 would_mean=slip.meant,
-                display=f"{slip.name}: {format_exact(proposed)} {sign} "
-                f"{format_number(Fraction(slip.factor))} would be {text}, within the range",
+                display=f"{slip.name}: was {text} meant? ({format_exact(proposed)} {sign} "
+                f"{format_number(Fraction(slip.factor))} = {worked}, within the range)",
             )
         )
     far = is_far_out(verdict, dose, low, high)
@@ -505,7 +516,8 @@ def _probable_entry_error(
     message = f"Probable entry error: {reason}." + "".join(
         f" Possibly {s.display}." for s in entry_slips
     )
-    return EntryErrorFlag(reason=reason, slips=entry_slips, message=message)
+    question = f"was {' or '.join(dict.fromkeys(meant))} meant?" if meant else ""
+    return EntryErrorFlag(reason=reason, slips=entry_slips, question=question, message=message)
 
 
 def _value_beside(value: Quantity, ranges: list[QuantityRange], others: list[Quantity]) -> str:
@@ -534,7 +546,6 @@ def _display(
     (`QuantityRange.display_beside`)."""
     qualifier = result.rule_range.qualifier
     shown = {
-        "verdict": VERDICT_WORDS[verdict],
         "proposed": format_exact(proposed),
         "in_rule_units": _in_rule_text(in_rule_units, result, beside)
         + (f", {qualifier}" if qualifier else ""),
@@ -551,13 +562,6 @@ def _display(
     if result.dose is not None:
         shown["patient_range"] = result.dose.display_beside(*beside)
     return shown
-
-
-VERDICT_WORDS: Final[dict[Verdict, str]] = {
-    "below": "BELOW the range",
-    "within": "WITHIN the range",
-    "above": "ABOVE the range",
-}
 
 
 def ratio_text(ratio: Fraction) -> str:

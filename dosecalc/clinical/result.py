@@ -179,6 +179,15 @@ class Basis(_Frozen):
         "concentrations), each with its source.",
     )
     reviewed: str | None = Field(default=None, description="Who reviewed the rule, and when.")
+    range_from: str = Field(
+        description="Whose range it is: the rule's source document, named in every verdict."
+    )
+    hard_limits_from: str | None = Field(
+        default=None, description="Whose hard limits they are: their own source document."
+    )
+    max_per_24h_from: str | None = Field(
+        default=None, description="Whose maximum per 24 hours it is: its own source document."
+    )
 
 
 class DoseResult(_Frozen):
@@ -300,11 +309,45 @@ class EntrySlip(_Frozen):
 
 
 class EntryErrorFlag(_Frozen):
-    """Why an out-of-range dose looks like an entry error, and what it may have meant."""
+    """Why an out-of-range dose looks like an entry error, and what it may have meant: as
+    a question for the prescriber (``question``, empty when no usual slip fits), never as
+    a dose to give."""
 
     reason: str
     slips: list[EntrySlip]
+    question: str
     message: str
+
+
+OutcomeCode = Literal[
+    "above-hard-limit",
+    "below-hard-limit",
+    "probable-entry-error",
+    "above-max-per-24h",
+    "above",
+    "below",
+    "patient-not-covered",
+    "within",
+]
+"""What a check comes to, most serious first (`dosecalc.clinical.headline` decides it)."""
+
+Severity = Literal["stop", "out-of-range", "not-checked", "within"]
+"""How a face marks a finding: "stop" (do not give as ordered), "out-of-range" (ask the
+prescriber first), "not-checked" (the range was not written for this patient), "within"."""
+
+
+class Finding(_Frozen):
+    """One thing a check found, worded as what to do, with whose figure it is."""
+
+    outcome: OutcomeCode
+    severity: Severity
+    says: str = Field(description="What was found, naming whose range or limit it is.")
+    action: str = Field(description="What to do about it.")
+
+    @property
+    def text(self) -> str:
+        """``ABOVE THE HARD LIMIT of …: do not give as ordered; contact the prescriber``."""
+        return f"{self.says}: {self.action}"
 
 
 class CheckResult(_Frozen):
@@ -318,6 +361,8 @@ class CheckResult(_Frozen):
     "below" or "above" when the dose breaches the rule's hard limits
     (``hard_limits``), else None: a breach outranks the verdict wherever it is
     said. ``ratio_to_bound`` is the proposed dose divided by the nearest bound.
+    ``findings`` are all that apply, most serious first: the first is the headline
+    every face leads with (``display["verdict"]`` is its text).
     """
 
     verdict: Verdict
@@ -340,6 +385,7 @@ class CheckResult(_Frozen):
     patient_range: QuantityRange | None
     ratio_to_bound: JsonNumber
     probable_entry_error: EntryErrorFlag | None
+    findings: list[Finding] = Field(min_length=1)
     display: dict[str, str]
     side_effects: list[str]
     supervision: str
@@ -347,3 +393,9 @@ class CheckResult(_Frozen):
     notes: list[str]
     basis: Basis
     disclaimer: str = DISCLAIMER
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def headline(self) -> Finding:
+        """The most serious finding: what every face says first."""
+        return self.findings[0]

@@ -53,6 +53,9 @@ WEIGHT_LIMITS_KG: Final = (Fraction("0.5"), Fraction(500))
 USUAL_ADULT_WEIGHT_KG: Final = (Fraction(40), Fraction(150))
 HEIGHT_LIMITS_CM: Final = (Fraction(30), Fraction(275))
 LB_KG_MIX_UP_FACTOR: Final = Fraction("2.2")
+WEIGHT_WARNING_CODES: Final = ("low-weight", "high-weight", "possible-lb-kg-mix-up")
+"""The warnings of `weight_warnings`, in its order: a patient the source's range was not
+written for, or a weight to verify. A check for such a patient is no check for them."""
 
 DEVINE_BASE_KG: Final[dict[Sex, Fraction]] = {"male": Fraction(50), "female": Fraction("45.5")}
 DEVINE_KG_PER_INCH: Final = Fraction("2.3")
@@ -275,6 +278,7 @@ def _within(
 def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
     """Warnings for a weight outside the usual adult band, and for a likely lb/kg mix-up."""
     low, high = USUAL_ADULT_WEIGHT_KG
+    low_code, high_code, mix_up_code = WEIGHT_WARNING_CODES
     used = body_figure(weight_kg)  # judged as used and shown, to the nearest 10 g
     kg = used.magnitude
     shown = format_body(used)
@@ -282,7 +286,7 @@ def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
     if kg < low:
         warnings.append(
             DoseWarning(
-                code="low-weight",
+                code=low_code,
                 message=f"Weight {shown} is below {low} kg: the source gives no paediatric or "
                 "low-weight guidance.",
             )
@@ -290,7 +294,7 @@ def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
     if kg > high:
         warnings.append(
             DoseWarning(
-                code="high-weight",
+                code=high_code,
                 message=f"Weight {shown} is above {high} kg: check it, and for a weight-based dose "
                 "consider the ideal or adjusted basis (the source does not say which weight "
                 "to use).",
@@ -301,7 +305,7 @@ def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
             if low <= other <= high:
                 warnings.append(
                     DoseWarning(
-                        code="possible-lb-kg-mix-up",
+                        code=mix_up_code,
                         message=f"{shown} {sign} {format_number(LB_KG_MIX_UP_FACTOR)} = "
                         f"{figure(other).with_unit('kg')} would be a usual adult weight: "
                         "check that pounds and kilograms were not mixed up.",

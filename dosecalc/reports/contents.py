@@ -23,7 +23,7 @@ from typing import Final
 
 from dosecalc.clinical.check import ratio_text
 from dosecalc.clinical.prepare import Preparation, PrepareResult
-from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRange
+from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRange, Severity
 from dosecalc.foundation.display import ROUNDING_RULE, format_exact
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.kinds import KINDS
@@ -71,6 +71,8 @@ class Section:
     table: Table | None = None
     headline: str | None = None
     """Shown before the rows, in bold (the verdict)."""
+    severity: Severity | None = None
+    """How serious the headline is, for a face that marks it beyond its words."""
     alert: bool = False
     """Its items are warnings, shown as such."""
     half: bool = False
@@ -142,8 +144,42 @@ def patient_rows(result: DoseResult) -> list[Row]:
 
 
 def verdict_line(check: CheckResult) -> str:
-    """``Verdict: ABOVE the range``."""
+    """``Verdict: ABOVE THE HARD LIMIT of …: do not give as ordered; …``: the worst finding."""
     return f"Verdict: {check.display['verdict']}"
+
+
+def rules_advice(basis: Basis) -> str | None:
+    """Beside a verdict from rules no ward has reviewed (the shipped ones restate a
+    general-audience article): which library a ward should check against instead."""
+    if basis.reviewed is not None:
+        return None
+    return (
+        f"No ward has reviewed this range (it restates {basis.range_from}): check orders "
+        "against your ward's own reviewed library (--rules DIR)."
+    )
+
+
+_SAID_IN_FULL: Final = frozenset(
+    {"probable-entry-error", "above-max-per-24h", "patient-not-covered"}
+)
+"""Findings a report says in full elsewhere when they are not the headline: the entry error
+beside the verdict, the others as warnings (``order-above-max-per-24h``, the weight's)."""
+
+
+def finding_items(check: CheckResult) -> list[str]:
+    """What a check found beyond its headline and not said in full elsewhere, most serious
+    first, then the probable entry error in full and whose rules they are: all said beside
+    the verdict."""
+    advice = rules_advice(check.basis)
+    return [
+        *(
+            f"Also: {finding.text}."
+            for finding in check.findings[1:]
+            if finding.outcome not in _SAID_IN_FULL
+        ),
+        *entry_error_items(check),
+        *([advice] if advice else []),
+    ]
 
 
 def order_check_rows(check: CheckResult) -> list[Row]:
@@ -242,8 +278,9 @@ def order_check_sections(
     return [
         Section(
             "Order check",
-            items=entry_error_items(check),
+            items=finding_items(check),
             headline=verdict_line(check),
+            severity=check.headline.severity,
             alert=True,
             half=half,
         ),

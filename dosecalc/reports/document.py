@@ -100,6 +100,9 @@ h2 { font-size: 11pt; margin: .8rem 0 .25rem; border-bottom: 1px solid #999; }
 .made { margin: 0 0 .5rem; color: #333; }
 .disclaimer { border: 2px solid #000; padding: .3rem .6rem; font-weight: 600; margin: .4rem 0; }
 .headline { font-weight: 700; margin: .2rem 0; }
+.headline.stop { border: 3px solid #a00; background: #fdecea; padding: .2rem .4rem; }
+.headline.out-of-range { border: 2px solid #a00; padding: .2rem .4rem; }
+.headline.not-checked { border: 2px dashed #7a5200; padding: .2rem .4rem; }
 .alert li { font-weight: 600; }
 dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .1rem .8rem;
      margin: 0; }
@@ -171,7 +174,8 @@ def _html(text: str) -> str:
 def _html_section(section: Section) -> str:
     parts = ["<section>", f"<h2>{_html(section.title)}</h2>"]
     if section.headline is not None:
-        parts.append(f'<p class="headline">{_html(section.headline)}</p>')
+        marked = f" {section.severity}" if section.severity else ""
+        parts.append(f'<p class="headline{marked}">{_html(section.headline)}</p>')
     if section.rows:
         parts.append("<dl>")
         parts += [

@@ -51,7 +51,7 @@ import re
 import uuid
 from typing import Any, Final
 
-from dosecalc.clinical.result import CheckResult, DoseResult, QuantityRange
+from dosecalc.clinical.result import CheckResult, DoseResult, QuantityRange, Severity
 from dosecalc.foundation.display import (
     format_exact,
     json_number,
@@ -74,6 +74,15 @@ DOSE_ALERTS: Final[dict[tuple[str, bool], tuple[str, str]]] = {
     ("below", False): ("DOSEL", "Low Dose Alert"),
 }
 """ActCode dosage alerts, by verdict and whether the range is per kg of body weight."""
+DOSAGE_PROBLEM: Final = ("DOSE", "Dosage problem")
+"""The ActCode of a check within the range for a patient the range was not written for."""
+ISSUE_SEVERITY: Final[dict[Severity, str]] = {
+    "stop": "high",
+    "out-of-range": "moderate",
+    "not-checked": "moderate",
+    "within": "low",
+}
+"""A DetectedIssue's severity, by how serious the check's headline is."""
 NO_PATIENT: Final = "Patient not identified: dosecalc holds no patient data"
 
 
@@ -208,12 +217,16 @@ def fhir_check(check: CheckResult) -> dict[str, Any]:
         "intent": "proposal",
         "medicationCodeableConcept": {"text": check.drug},
         "subject": {"display": NO_PATIENT},
-        "note": [{"text": f"{summary} Working: {check.basis.formula}. {check.disclaimer}"}],
+        "note": [
+            {"text": f"{summary} Working: {check.basis.formula}. {check.disclaimer}"},
+            {"text": f"Supervision: {check.supervision}"},
+        ],
         "dosageInstruction": [_proposed_dosage(check)],
     }
     entries = [{"fullUrl": request_url, "resource": request}]
-    if check.verdict != "within":
-        code, display = DOSE_ALERTS[check.verdict, _per_kg(check)]
+    headline = check.headline
+    if headline.outcome != "within":
+        code, display = _alert(check)
         issue = {
             "resourceType": "DetectedIssue",
             "status": "preliminary",
@@ -221,15 +234,23 @@ def fhir_check(check: CheckResult) -> dict[str, Any]:
                 "coding": [{"system": ACT_CODE, "code": code, "display": display}],
                 "text": check.display["verdict"],
             },
-            "severity": "high"
-            if check.probable_entry_error is not None or check.hard_limit is not None
-            else "moderate",
+            "severity": ISSUE_SEVERITY[headline.severity],
             "implicated": [{"reference": request_url}],
             "detail": summary,
         }
         issue_url = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed + '#issue')}"
         entries.append({"fullUrl": issue_url, "resource": issue})
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def _alert(check: CheckResult) -> tuple[str, str]:
+    """The ActCode of the headline: a dose alert by verdict, a high-dose alert for a total
+    above the maximum per 24 hours, else a dosage problem (a patient not covered)."""
+    if check.verdict != "within":
+        return DOSE_ALERTS[check.verdict, _per_kg(check)]
+    if check.headline.outcome == "above-max-per-24h":
+        return DOSE_ALERTS["above", False]
+    return DOSAGE_PROBLEM
 
 
 def _per_kg(check: CheckResult) -> bool:
@@ -256,7 +277,8 @@ def _proposed_dosage(check: CheckResult) -> dict[str, Any]:
     return {
         "text": f"{check.drug.capitalize()}, {route}: {check.display['proposed']} proposed; "
         f"{verdict_line(check)} ({check.display['range']}). Range from {source.source}; rules "
-        f"{source.rules_version}, SHA-256 {source.rules_sha256}. {check.disclaimer}",
+        f"{source.rules_version}, SHA-256 {source.rules_sha256}. {check.supervision} "
+        f"{check.disclaimer}",
         "route": _route(check),
         "doseAndRate": [
             _exact_entry("ordered", check.proposed),

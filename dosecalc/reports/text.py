@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 
 from dosecalc.clinical.prepare import PrepareResult
-from dosecalc.clinical.result import CheckResult, DoseResult
+from dosecalc.clinical.result import CheckResult, DoseResult, Severity
 from dosecalc.reports.contents import (
     NO_BREAK_SPACE,
     SHORT_DISCLAIMER,
@@ -21,6 +21,7 @@ from dosecalc.reports.contents import (
     calc_sections,
     check_sections,
     prepare_sections,
+    verdict_line,
 )
 
 _WIDTH = 78
@@ -40,30 +41,43 @@ def render_prepare_text(result: PrepareResult) -> str:
     return _report(title, prepare_sections(result), None)
 
 
-_VERDICT_COLOURS = {"below": "\033[1;33m", "within": "\033[1;32m", "above": "\033[1;31m"}
+_SEVERITY_COLOURS: dict[Severity, str] = {
+    "stop": "\033[1;97;41m",  # bold white on red: do not give as ordered
+    "out-of-range": "\033[1;31m",
+    "not-checked": "\033[1;33m",
+    "within": "\033[1;32m",
+}
 _RESET = "\033[0m"
 
 
 def render_check_text(result: CheckResult, *, colour: bool = False) -> str:
-    """A checked order: the verdict in words (and colour on a terminal), then the basis."""
+    """A checked order: the worst finding first, in words (and colour on a terminal), then
+    the rest of the check and its basis."""
     title = f"dosecalc check: {result.drug}, {result.route} ({result.regimen})"
-    return _report(title, check_sections(result), result if colour else None)
+    return _report(title, check_sections(result), result, colour=colour)
 
 
-def _report(title: str, sections: list[Section], coloured: CheckResult | None) -> str:
-    head = "\n".join([title, "=" * len(title), _wrap(SHORT_DISCLAIMER)])
-    return "\n\n".join([head, *(_section(s, coloured) for s in sections)]) + "\n"
+def _report(
+    title: str, sections: list[Section], check: CheckResult | None, *, colour: bool = False
+) -> str:
+    """The report; with ``check``, its verdict (the worst finding) is the very first line,
+    before the title, and is not repeated in the order check's section."""
+    first = [_verdict(check, colour)] if check is not None else []
+    head = "\n".join([*first, title, "=" * len(title), _wrap(SHORT_DISCLAIMER)])
+    return "\n\n".join([head, *(_section(s) for s in sections)]) + "\n"
 
 
-def _section(section: Section, coloured: CheckResult | None) -> str:
+def _verdict(check: CheckResult, colour: bool) -> str:
+    """The verdict line, wrapped; on a terminal each line in its severity's colour."""
+    text = _wrap(verdict_line(check))
+    if not colour:
+        return text
+    paint = _SEVERITY_COLOURS[check.headline.severity]
+    return "\n".join(f"{paint}{line}{_RESET}" for line in text.split("\n"))
+
+
+def _section(section: Section) -> str:
     lines = [section.title]
-    if section.headline is not None:
-        headline = section.headline
-        if coloured is not None:
-            shown = coloured.display["verdict"]
-            paint = f"{_VERDICT_COLOURS[coloured.verdict]}{shown}{_RESET}"
-            headline = headline.replace(shown, paint)
-        lines = [headline]
     lines += [_row(label, value) for label, value in section.rows]
     mark = "! " if section.alert else "- " if len(section.items) > 1 else ""
     lines += [_wrap(f"{mark}{item}", indent="  ") for item in section.items]

@@ -31,6 +31,7 @@ from dosecalc.clinical.audit.outcome import (
     VERDICTS,
     Output,
     entry_text,
+    outcome_text,
     texts,
     warnings_text,
 )
@@ -43,7 +44,12 @@ from dosecalc.clinical.plausibility import (
 from dosecalc.foundation.display import magnitude, unit_ucum
 from dosecalc.foundation.errors import UnknownRegimenError
 from dosecalc.foundation.units import RATE_FORMS
-from dosecalc.patient.body import LB_KG_MIX_UP_FACTOR, USUAL_ADULT_WEIGHT_KG, WEIGHT_LIMITS_KG
+from dosecalc.patient.body import (
+    LB_KG_MIX_UP_FACTOR,
+    USUAL_ADULT_WEIGHT_KG,
+    WEIGHT_LIMITS_KG,
+    WEIGHT_WARNING_CODES,
+)
 from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.loader import RuleSet
 
@@ -147,6 +153,9 @@ class HotPath:
         out.rule_unit[done] = rules.rule_unit[rule[done]]
         out.probable_entry_error[done] = texts(entry[done], entry_text)
         out.warnings[done] = texts(warning[done], warnings_text)
+        entry_error = far | (slips != 0)
+        worst = (verdict * 2 + entry_error) << len(WEIGHT_WARNING_CODES) | warning
+        out.outcome[done] = texts(worst[done], outcome_text)
         return Hot(done, near, rule, form)
 
     def _regimen(self, name: object) -> int:

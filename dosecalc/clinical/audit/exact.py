@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import replace
 from fractions import Fraction
 
 from dosecalc.clinical.audit.cells import CANONICAL, FORMS, Readers, is_given_cell, remember
-from dosecalc.clinical.audit.outcome import Outcome, decided, outcome_of, warning_text
+from dosecalc.clinical.audit.outcome import Outcome, decided, outcome_of, with_weight_warnings
 from dosecalc.clinical.check import check, in_rule_form, verdict_of
 from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.units import DOSE_FORMS, DoseForm, named_unit, registry
@@ -47,7 +46,7 @@ class ExactDecision:
             ),
             weight=kg,
         )
-        return replace(self._decision(rule, written, value), warnings=self._warnings(kg))
+        return with_weight_warnings(self._decision(rule, written, value), self._warnings(kg))
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019  # one per stream
     def _decision(self, rule: int, form: DoseForm, value: Fraction) -> Outcome:
@@ -58,10 +57,8 @@ class ExactDecision:
         return decided(verdict_of(dose, low, high), form, dose, low, high)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019
-    def _warnings(self, kg: Fraction) -> str:
-        return warning_text(
-            w.code for w in weight_warnings(registry().Quantity(kg, named_unit("kg")))
-        )
+    def _warnings(self, kg: Fraction) -> tuple[str, ...]:
+        return tuple(w.code for w in weight_warnings(registry().Quantity(kg, named_unit("kg"))))
 
 
 class CheckedRows:

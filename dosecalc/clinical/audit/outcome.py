@@ -11,12 +11,15 @@ import numpy as np
 
 from dosecalc.clinical.audit.cells import Column, FloatArray, IndexArray, TextArray
 from dosecalc.clinical.check import ENTRY_ERROR_RATIO, SLIPS, fitting_slips, is_far_out
-from dosecalc.clinical.result import CheckResult, Verdict
+from dosecalc.clinical.headline import OUTCOMES, outcomes_of
+from dosecalc.clinical.result import CheckResult, OutcomeCode, Verdict
 from dosecalc.foundation.display import magnitude, unit_ucum
 from dosecalc.foundation.units import DoseForm, Quantity
+from dosecalc.patient.body import WEIGHT_WARNING_CODES
 
 OUTPUT_COLUMNS: Final = (
     "verdict",
+    "outcome",
     "dose_in_rule_units",
     "rule_unit",
     "probable_entry_error",
@@ -30,13 +33,27 @@ Audited: TypeAlias = dict[str, FloatArray | TextArray]
 """The output columns of an audit, by name (see `audit`)."""
 
 
+OUTCOME_COUNTS: Final[dict[OutcomeCode, str]] = {
+    "above-hard-limit": "above a hard limit: do not give as ordered",
+    "below-hard-limit": "below a hard limit: do not give as ordered",
+    "probable-entry-error": "probable entry errors: withhold and clarify",
+    "above-max-per-24h": "above a maximum per 24 hours: do not give as ordered",
+    "above": "above the range: check with the prescriber",
+    "below": "below the range: check with the prescriber",
+    "patient-not-covered": "not checked for the patient (its weight): the specialist decides",
+    "within": "within the range, nothing else found",
+}
+"""How the summary counts each outcome: every row once, by its worst finding."""
+
+
 @dataclass
 class AuditSummary:
-    """Counts over an audit: rows, each verdict, hard-limit breaches, probable entry errors
-    and bad rows."""
+    """Counts over an audit: rows, each verdict, each outcome (a row's worst finding),
+    hard-limit breaches, probable entry errors and bad rows."""
 
     rows: int = 0
     verdicts: dict[Verdict, int] = field(default_factory=lambda: dict.fromkeys(VERDICTS, 0))
+    outcomes: dict[OutcomeCode, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     hard_limits: int = 0
     entry_errors: int = 0
     bad_rows: int = 0
@@ -47,17 +64,23 @@ class AuditSummary:
         self.rows += len(verdicts)
         for verdict in VERDICTS:
             self.verdicts[verdict] += verdicts.count(verdict)
+        outcomes = list(audited["outcome"])
+        for outcome in OUTCOMES:
+            self.outcomes[outcome] += outcomes.count(outcome)
         self.hard_limits += sum(1 for text in audited["hard_limit"] if text)
         self.entry_errors += sum(1 for text in audited["probable_entry_error"] if text)
         self.bad_rows += sum(1 for text in audited["error"] if text)
 
     def lines(self) -> list[str]:
-        """The summary in words, one count a line."""
+        """The summary in words, one count a line: each row once by its worst finding (the
+        outcome column), most serious first, then the bad rows."""
         return [
             f"{self.rows:,} rows audited",
-            *(f"{count:,} {verdict} the range" for verdict, count in self.verdicts.items()),
-            *([f"{self.hard_limits:,} beyond a hard limit"] if self.hard_limits else []),
-            f"{self.entry_errors:,} probable entry errors",
+            *(
+                f"{count:,} {OUTCOME_COUNTS[outcome]}"
+                for outcome, count in self.outcomes.items()
+                if count or outcome in VERDICTS
+            ),
             f"{self.bad_rows:,} rows not checked (their error column says why)",
         ]
 
@@ -76,8 +99,24 @@ def entry_text(key: int) -> str:
 
 def warnings_text(key: int) -> str:
     """The warnings of a hot-path key: a bit per weight warning."""
-    codes = ("low-weight", "high-weight", "possible-lb-kg-mix-up")
-    return warning_text(code for bit, code in enumerate(codes) if key >> bit & 1)
+    return warning_text(_weight_codes(key))
+
+
+def outcome_text(key: int) -> str:
+    """The outcome of a hot-path key: (verdict, entry error) above a bit per weight warning
+    (`outcomes_of`, as `check` decides it; the hot path has no library limits)."""
+    warnings = len(WEIGHT_WARNING_CODES)
+    verdict, entry_error = VERDICTS[key >> (warnings + 1)], bool(key >> warnings & 1)
+    return outcomes_of(
+        verdict=verdict,
+        hard_limit=None,
+        entry_error=entry_error,
+        warning_codes=_weight_codes(key),
+    )[0]
+
+
+def _weight_codes(key: int) -> list[str]:
+    return [code for bit, code in enumerate(WEIGHT_WARNING_CODES) if key >> bit & 1]
 
 
 def entry_error_text(verdict: Verdict, far: bool, slips: Sequence[tuple[str, str]]) -> str:
@@ -109,6 +148,7 @@ class Outcome:
     """The output cells of one row decided by `check`."""
 
     verdict: str = ""
+    outcome: str = ""
     dose_in_rule_units: float = math.nan
     rule_unit: str = ""
     probable_entry_error: str = ""
@@ -122,9 +162,22 @@ def outcome_of(result: CheckResult) -> Outcome:
     low, high = result.range.low, result.range.high
     return replace(
         decided(result.verdict, result.form, result.in_rule_units, low, high),
+        outcome=result.headline.outcome,
         warnings=warning_text(warning.code for warning in result.warnings),
         hard_limit=result.hard_limit or "",
     )
+
+
+def with_weight_warnings(decision: Outcome, codes: Sequence[str]) -> Outcome:
+    """A decision of the hot or exact path (rules without library limits) with the weight
+    warnings of its row, and the outcome they come to (`outcomes_of`)."""
+    worst = outcomes_of(
+        verdict=decision.verdict,  # type: ignore[arg-type]  # `decided` sets one
+        hard_limit=None,
+        entry_error=bool(decision.probable_entry_error),
+        warning_codes=codes,
+    )[0]
+    return replace(decision, outcome=worst, warnings=warning_text(codes))
 
 
 def decided(
@@ -149,6 +202,7 @@ class Output:
     """The output columns of one chunk, filled row by row or by masks."""
 
     verdict: TextArray
+    outcome: TextArray
     dose_in_rule_units: FloatArray
     rule_unit: TextArray
     probable_entry_error: TextArray
@@ -161,7 +215,7 @@ class Output:
         def text() -> TextArray:
             return np.full(rows, "", dtype=object)
 
-        return cls(text(), np.full(rows, np.nan), text(), text(), text(), text(), text())
+        return cls(text(), text(), np.full(rows, np.nan), text(), text(), text(), text(), text())
 
     def fill(self, row: int, outcome: Outcome) -> None:
         for name in OUTPUT_COLUMNS:

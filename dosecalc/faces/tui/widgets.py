@@ -22,7 +22,7 @@ from dosecalc.clinical.result import Basis, CheckResult, DoseResult
 from dosecalc.patient.body import DoseWarning
 from dosecalc.reports.contents import (
     basis_rows,
-    entry_error_items,
+    finding_items,
     headline_rows,
     order_check_rows,
     order_warnings,
@@ -239,7 +239,9 @@ class CheckPanel(WrappedText):
         shown: Sequence[DoseWarning] = (),
     ) -> None:
         self.display = typed
-        self.set_classes("check-panel" if result is None else f"check-panel {result.verdict}")
+        self.set_classes(
+            "check-panel" if result is None else f"check-panel {result.headline.severity}"
+        )
         self.border_title = "ORDER CHECK"
         if error:
             self.set_lines([f"No verdict: {error}"])
@@ -248,7 +250,7 @@ class CheckPanel(WrappedText):
             self.set_lines(["No verdict: there is no dose on screen to check it against."])
             return
         lines = [result.display["verdict"]]
-        lines += [f"WARNING: {item}" for item in entry_error_items(result)]
+        lines += [f"WARNING: {item}" for item in finding_items(result)]
         lines += [f"WARNING: {item}" for item in warning_items(order_warnings(result, shown))]
         lines += [f"{label}: {value}" for label, value in order_check_rows(result)]
         self.set_lines(lines)

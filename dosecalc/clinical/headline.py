@@ -1,0 +1,139 @@
+"""What a check comes to: every finding that applies, most serious first, worded as an action.
+
+A face leads with the first finding (the headline) and never with a milder one: a
+breach of a library's hard limit, then a probable entry error, then a total per
+24 hours above the library's maximum, then a dose outside the range, then a patient
+the range was not written for (a weight outside the usual adult band, or a
+possible lb/kg mix-up), and only then "within". Each names whose range or limit it
+is (the document it comes from), so that "within" never reads as more than
+"within what that document says".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from dosecalc.clinical.limits import ORDER_ABOVE_MAXIMUM, HardLimitState
+from dosecalc.clinical.result import Basis, EntryErrorFlag, Finding, OutcomeCode, Severity, Verdict
+from dosecalc.foundation.display import format_number
+from dosecalc.patient.body import USUAL_ADULT_WEIGHT_KG, WEIGHT_WARNING_CODES, DoseWarning
+
+DO_NOT_GIVE: Final = "do not give as ordered; contact the prescriber"
+WITHHOLD: Final = "withhold it and clarify the order with the prescriber"
+ASK_FIRST: Final = "check the order with the prescriber before giving it"
+NOT_CHECKED: Final = "not checked for this patient; the supervising specialist decides the dose"
+VERIFY: Final = "verify the order independently before giving it"
+
+SEVERITY: Final[dict[OutcomeCode, Severity]] = {
+    "above-hard-limit": "stop",
+    "below-hard-limit": "stop",
+    "probable-entry-error": "stop",
+    "above-max-per-24h": "stop",
+    "above": "out-of-range",
+    "below": "out-of-range",
+    "patient-not-covered": "not-checked",
+    "within": "within",
+}
+"""Every outcome, most serious first: the order in which findings are listed."""
+
+OUTCOMES: Final[tuple[OutcomeCode, ...]] = tuple(SEVERITY)
+
+_ABOUT_THE_WEIGHT: Final[dict[str, str]] = dict(
+    zip(
+        WEIGHT_WARNING_CODES,
+        (
+            f"the weight is below {format_number(USUAL_ADULT_WEIGHT_KG[0])} kg, for which "
+            "{document} gives no dosing",
+            f"the weight is above {format_number(USUAL_ADULT_WEIGHT_KG[1])} kg: verify it "
+            "and the dosing weight",
+            "the weight may have been entered in the wrong unit (lb or kg): verify it",
+        ),
+        strict=True,
+    )
+)
+
+
+def outcomes_of(
+    *,
+    verdict: Verdict,
+    hard_limit: HardLimitState | None,
+    entry_error: bool,
+    warning_codes: Iterable[str],
+) -> list[OutcomeCode]:
+    """Every outcome of a check, most serious first; never empty. The one policy behind
+    `findings_of` and the audit's ``outcome`` column, on every path of the audit."""
+    codes = set(warning_codes)
+    found: list[OutcomeCode] = []
+    if hard_limit is not None:
+        found.append("above-hard-limit" if hard_limit == "above" else "below-hard-limit")
+    if entry_error:
+        found.append("probable-entry-error")
+    if ORDER_ABOVE_MAXIMUM in codes:
+        found.append("above-max-per-24h")
+    if verdict != "within" and hard_limit is None and not entry_error:  # else said above
+        found.append(verdict)
+    if codes & set(WEIGHT_WARNING_CODES):
+        found.append("patient-not-covered")
+    return found or ["within"]
+
+
+def findings_of(
+    *,
+    verdict: Verdict,
+    hard_limit: HardLimitState | None,
+    entry_error: EntryErrorFlag | None,
+    warnings: Sequence[DoseWarning],
+    basis: Basis,
+) -> list[Finding]:
+    """Every finding of a check (`outcomes_of`), most serious first, in words that name
+    whose range or limit it is and say what to do."""
+    outcomes = outcomes_of(
+        verdict=verdict,
+        hard_limit=hard_limit,
+        entry_error=entry_error is not None,
+        warning_codes=(warning.code for warning in warnings),
+    )
+    return [_worded(outcome, verdict, entry_error, warnings, basis) for outcome in outcomes]
+
+
+def _worded(
+    outcome: OutcomeCode,
+    verdict: Verdict,
+    entry_error: EntryErrorFlag | None,
+    warnings: Sequence[DoseWarning],
+    basis: Basis,
+) -> Finding:
+    whose = basis.range_from
+    if outcome in ("above-hard-limit", "below-hard-limit"):
+        side = outcome.split("-")[0].upper()
+        return _finding(outcome, f"{side} THE HARD LIMIT of {basis.hard_limits_from}", DO_NOT_GIVE)
+    if outcome == "probable-entry-error" and entry_error is not None:
+        question = f" ({entry_error.question})" if entry_error.question else ""
+        return _finding(
+            outcome,
+            f"PROBABLE ENTRY ERROR: {verdict.upper()} the range of {whose}, {entry_error.reason}",
+            WITHHOLD + question,
+        )
+    if outcome == "above-max-per-24h":
+        return _finding(
+            outcome, f"ABOVE THE MAXIMUM PER 24 HOURS of {basis.max_per_24h_from}", DO_NOT_GIVE
+        )
+    if outcome in ("above", "below"):
+        return _finding(outcome, f"{verdict.upper()} the range of {whose}", ASK_FIRST)
+    if outcome == "patient-not-covered":
+        about = [
+            _ABOUT_THE_WEIGHT[w.code].format(document=whose)
+            for w in warnings
+            if w.code in _ABOUT_THE_WEIGHT
+        ]
+        return _finding(
+            outcome,
+            f"{verdict.upper()} the range of {whose}, but {'; and '.join(about)}",
+            NOT_CHECKED,
+        )
+    return _finding("within", f"WITHIN the range of {whose}", VERIFY)
+
+
+def _finding(outcome: OutcomeCode, says: str, action: str) -> Finding:
+    return Finding(outcome=outcome, severity=SEVERITY[outcome], says=says, action=action)
