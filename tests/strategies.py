@@ -577,3 +577,34 @@ def regimen_lists(draw):
 
 sha256_digests = st.text("0123456789abcdef", min_size=64, max_size=64)
 """A SHA-256 as hex: starting with a digit or with a letter."""
+
+
+# --- Orders against the fictional hospital library (examples/hospital-library): every kind,
+# every library limit, doses drawn around its bounds so that each finding comes up. ---
+
+LIBRARY_FORMS = {
+    "fictivane-sc-driver": ["mg/24 h", "mg/hr"],
+    "fictivane-iv": ["mg/kg/hr", "mg/hr"],
+    "fictivane-bolus": ["mg/kg", "mg"],
+    "fictivane-oral": ["mg"],
+}
+"""Each regimen of the fictional library, with units its doses may be written in."""
+
+
+@st.composite
+def library_orders(draw):
+    """Keyword arguments for `dosecalc.check` against the fictional library (without
+    ``rules``): a weight (usual, extreme or none), a regimen and a dose in one of its units,
+    often a round multiple that lands on or near a range bound, a hard limit or a maximum."""
+    regimen = draw(st.sampled_from(sorted(LIBRARY_FORMS)))
+    unit = draw(st.sampled_from(LIBRARY_FORMS[regimen]))
+    weight = draw(st.sampled_from(["70 kg", "50 kg", "3.5 kg", "160 kg", "154 kg", None]))
+    value = draw(
+        st.sampled_from([Fraction(n, 8) for n in range(1, 200)])
+        | st.fractions(min_value=Fraction(1, 1000), max_value=Fraction(2000)).filter(bool)
+    )
+    typed = max(Fraction(round(value * 10**4), 10**4), Fraction(1, 10**4))
+    order = {"regimen": regimen, "dose": text(typed, unit)}
+    if weight is not None:
+        order["weight"] = weight
+    return order

@@ -49,10 +49,11 @@ def _assert_agrees_with_check(row, out, i):
     expected, error = _check_or_error(row)
     assert out["error"][i] == error
     if expected is None:
-        assert out["verdict"][i] == ""
+        assert out["verdict"][i] == out["outcome"][i] == ""
         assert math.isnan(out["dose_in_rule_units"][i])
         return
     assert out["verdict"][i] == expected.verdict
+    assert out["outcome"][i] == expected.headline.outcome  # the worst finding, as check says
     assert math.isclose(
         out["dose_in_rule_units"][i], float(magnitude(expected.in_rule_units)), rel_tol=1e-12
     )

@@ -68,7 +68,7 @@ def test_json_lines_carry_every_input_cell_unchanged(rows):
 
 def test_a_carriage_return_inside_a_cell_is_quoted_so_the_record_stays_one():
     out = audited(b'id,weight,regimen,dose,note\r\n1,70 kg,iv,30 mg/hr,"a\rb"\r\n')
-    assert out.endswith('1,70 kg,iv,30 mg/hr,"a\rb",within,0.428571,mg/kg/h,,,,\r\n')
+    assert out.endswith('1,70 kg,iv,30 mg/hr,"a\rb",within,within,0.428571,mg/kg/h,,,,\r\n')
     assert len(list(csv.reader(io.StringIO(out, newline="")))) == 2
 
 

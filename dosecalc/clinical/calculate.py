@@ -317,10 +317,11 @@ def _time_unit(rate: Unit) -> Unit:
 
 def per_kg_of(dosing: DosingWeight) -> str:
     """Which kg a per-kg figure counts, said whenever the basis asked for is not the
-    actual weight: "per kg of dosing weight (64.86 kg)"; empty otherwise."""
+    actual weight: "per kg of dosing weight (ideal body weight, 64.86 kg)"; empty otherwise.
+    An order per kg is read against the same weight, and says so with it."""
     if dosing.requested_basis == "actual":
         return ""
-    return f"per kg of dosing weight ({format_body(dosing.quantity)})"
+    return f"per kg of dosing weight ({dosing.basis} body weight, {format_body(dosing.quantity)})"
 
 
 def _line(name: str, operands: QuantityRange, operation: str, results: QuantityRange) -> str:

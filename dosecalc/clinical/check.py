@@ -33,7 +33,7 @@ from dosecalc.clinical.calculate import (
     rule_basis,
     rule_set_of,
 )
-from dosecalc.clinical.headline import findings_of
+from dosecalc.clinical.headline import PER_KG_WEIGHT_UNCLEAR, findings_of
 from dosecalc.clinical.limits import (
     HardLimitState,
     dose_per_24h_warnings,
@@ -267,7 +267,11 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     )
     if result.hard_limits is not None:  # shown beside every check
         display["hard_limits"] = result.hard_limits.display_beside(*beside)
-    warnings = [*result.warnings, *dose_per_24h_warnings(kind, per_patient, result.max_per_24h)]
+    warnings = [
+        *result.warnings,
+        *dose_per_24h_warnings(kind, per_patient, result.max_per_24h),
+        *_other_weight_reading(form, in_rule_units, verdict, result, beside),
+    ]
     findings = findings_of(
         verdict=verdict,
         hard_limit=hard_limit,
@@ -317,6 +321,47 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
         ),
         disclaimer=result.disclaimer,
     )
+
+
+def _other_weight_reading(
+    form: DoseForm,
+    in_rule_units: Quantity,
+    verdict: Verdict,
+    result: DoseResult | _RuleOnly,
+    beside: list[Quantity],
+) -> list[DoseWarning]:
+    """An order written per kg is read per kg of the dosing weight. When that is not the
+    actual weight, and the order read per kg of the actual weight gets another verdict
+    against this patient's range, both readings are said: which weight the order means
+    is the prescriber's to say, never dosecalc's to guess."""
+    patient = getattr(result, "patient", None)
+    dosing = result.dosing_weight
+    if (
+        not DOSE_FORMS[form].per_kg
+        or dosing is None
+        or dosing.basis == "actual"
+        or patient is None
+        or result.dose is None
+    ):
+        return []
+    actual = body_figure(patient.weight_kg)
+    other = (in_rule_units * actual).to(result.dose.low.units)
+    read_as = (in_rule_units * dosing.quantity).to(result.dose.low.units)
+    other_verdict = verdict_of(other, result.dose.low, result.dose.high)
+    if other_verdict == verdict:
+        return []
+    shown = [*beside, other]
+    return [
+        DoseWarning(
+            code=PER_KG_WEIGHT_UNCLEAR,
+            message=f"The order is per kg. Read per kg of the {dosing.basis} body weight "
+            f"({format_body(dosing.quantity)}), the dosing weight chosen, it is "
+            f"{result.dose.value_beside(read_as, *shown)}, {verdict} this patient's range "
+            f"({result.dose.display_beside(*shown)}); read per kg of the actual body weight "
+            f"({format_body(actual)}) it would be {result.dose.value_beside(other, *shown)}, "
+            f"{other_verdict} it. Ask the prescriber which weight the order is per kg of.",
+        )
+    ]
 
 
 def _in_rule_units(

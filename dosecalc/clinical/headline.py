@@ -19,6 +19,10 @@ from dosecalc.clinical.result import Basis, EntryErrorFlag, Finding, OutcomeCode
 from dosecalc.foundation.display import format_number
 from dosecalc.patient.body import USUAL_ADULT_WEIGHT_KG, WEIGHT_WARNING_CODES, DoseWarning
 
+PER_KG_WEIGHT_UNCLEAR: Final = "order-per-kg-weight-unclear"
+"""The warning code of an order per kg whose verdict depends on which body weight it is
+per kg of (the dosing weight chosen, or the actual weight)."""
+
 DO_NOT_GIVE: Final = "do not give as ordered; contact the prescriber"
 WITHHOLD: Final = "withhold it and clarify the order with the prescriber"
 ASK_FIRST: Final = "check the order with the prescriber before giving it"
@@ -32,6 +36,7 @@ SEVERITY: Final[dict[OutcomeCode, Severity]] = {
     "above-max-per-24h": "stop",
     "above": "out-of-range",
     "below": "out-of-range",
+    "per-kg-weight-unclear": "out-of-range",
     "patient-not-covered": "not-checked",
     "within": "within",
 }
@@ -73,6 +78,8 @@ def outcomes_of(
         found.append("above-max-per-24h")
     if verdict != "within" and hard_limit is None and not entry_error:  # else said above
         found.append(verdict)
+    if PER_KG_WEIGHT_UNCLEAR in codes:
+        found.append("per-kg-weight-unclear")
     if codes & set(WEIGHT_WARNING_CODES):
         found.append("patient-not-covered")
     return found or ["within"]
@@ -121,6 +128,13 @@ def _worded(
         )
     if outcome in ("above", "below"):
         return _finding(outcome, f"{verdict.upper()} the range of {whose}", ASK_FIRST)
+    if outcome == "per-kg-weight-unclear":
+        return _finding(
+            outcome,
+            f"{verdict.upper()} the range of {whose} only as read per kg of the dosing weight: "
+            "per kg of the actual weight the verdict differs",
+            "ask the prescriber which weight the order is per kg of before giving it",
+        )
     if outcome == "patient-not-covered":
         about = [
             _ABOUT_THE_WEIGHT[w.code].format(document=whose)

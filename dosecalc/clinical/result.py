@@ -80,7 +80,8 @@ class QuantityRange(_Frozen):
         """The range ``low`` to ``high``; ``worked_from`` are its bounds worked out from
         figures shown before (in ``low``'s unit), which the display rounds instead of the
         exact ones (and a bound worked from a rounded figure is marked rounded);
-        ``qualifier`` follows the range ("per kg of dosing weight (64.86 kg)")."""
+        ``qualifier`` follows the range ("per kg of dosing weight (ideal body weight,
+        64.86 kg)")."""
         # A worked range lies inside the exact one (it starts from figures shown inside
         # theirs), so a figure inside it is inside both, and agrees with those it came from.
         if worked_from is None:
@@ -326,6 +327,7 @@ OutcomeCode = Literal[
     "above-max-per-24h",
     "above",
     "below",
+    "per-kg-weight-unclear",
     "patient-not-covered",
     "within",
 ]

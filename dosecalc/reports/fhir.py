@@ -60,7 +60,7 @@ from dosecalc.foundation.display import (
     unit_ucum,
 )
 from dosecalc.foundation.units import Quantity
-from dosecalc.reports.contents import order_check_rows, verdict_line
+from dosecalc.reports.contents import finding_items, order_check_rows, verdict_line
 from dosecalc.ruleset.kinds import KINDS
 
 UCUM: Final = "http://unitsofmeasure.org"
@@ -259,11 +259,10 @@ def _per_kg(check: CheckResult) -> bool:
 
 
 def _check_summary(check: CheckResult) -> str:
-    """The verdict, the restatements and ranges, and any probable entry error, in words."""
+    """The verdict, the restatements and ranges, the other findings, any probable entry
+    error, whose rules they are, and the warnings, in words."""
     rows = "; ".join(f"{label}: {value}" for label, value in order_check_rows(check))
-    sentences = [f"{verdict_line(check)}.", f"{rows}."]
-    if check.probable_entry_error is not None:
-        sentences.append(check.probable_entry_error.message)
+    sentences = [f"{verdict_line(check)}.", f"{rows}.", *finding_items(check)]
     sentences += [warning.message for warning in check.warnings]
     return " ".join(sentences)
 

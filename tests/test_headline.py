@@ -1,0 +1,215 @@
+"""The worst finding is the headline: of every check, on every face, in words that say
+whose range or limit it is and what to do."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from strategies import checked_orders, library_orders
+
+import dosecalc
+from dosecalc.clinical.headline import OUTCOMES, SEVERITY
+from dosecalc.foundation.display import magnitude
+from dosecalc.patient.body import WEIGHT_WARNING_CODES
+from dosecalc.reports.formats import render_check
+
+LIBRARY = Path(__file__).parent.parent / "examples" / "hospital-library"
+RULE_SETS = {"shipped": dosecalc.load_rules(), "library": dosecalc.load_rules(LIBRARY)}
+
+
+def checked(order: dict[str, str], rules: str) -> dosecalc.CheckResult | None:
+    try:
+        return dosecalc.check(**order, rules=RULE_SETS[rules])
+    except dosecalc.InputError:
+        return None
+
+
+orders = st.one_of(
+    st.tuples(checked_orders(), st.just("shipped")),
+    st.tuples(library_orders(), st.just("library")),
+)
+
+
+def expected_headline(result: dosecalc.CheckResult) -> str:
+    """The most serious outcome that applies, worked out from the check's own fields."""
+    codes = {warning.code for warning in result.warnings}
+    if result.hard_limit is not None:
+        return f"{result.hard_limit}-hard-limit"
+    if result.probable_entry_error is not None:
+        return "probable-entry-error"
+    if "order-above-max-per-24h" in codes:
+        return "above-max-per-24h"
+    if result.verdict != "within":
+        return result.verdict
+    if codes & set(WEIGHT_WARNING_CODES):
+        return "patient-not-covered"
+    return "within"
+
+
+@given(orders)
+def test_the_headline_is_the_most_serious_finding_that_applies(case):
+    result = checked(*case)
+    if result is None:
+        return
+    assert result.headline.outcome == expected_headline(result)
+    assert result.display["verdict"] == result.headline.text
+    ranks = [OUTCOMES.index(finding.outcome) for finding in result.findings]
+    assert ranks == sorted(set(ranks))  # most serious first, each once
+    assert all(f.severity == SEVERITY[f.outcome] for f in result.findings)
+
+
+@given(orders)
+def test_a_verdict_reads_within_only_when_nothing_worse_applies(case):
+    result = checked(*case)
+    if result is None:
+        return
+    says = result.headline.says
+    if result.headline.outcome == "within":
+        assert says.startswith("WITHIN the range of ")
+        assert result.verdict == "within"
+        assert result.hard_limit is None
+        assert not any(w.code in WEIGHT_WARNING_CODES for w in result.warnings)
+        assert not any(w.code == "order-above-max-per-24h" for w in result.warnings)
+    elif result.headline.severity == "stop":
+        assert "WITHIN" not in says
+        assert result.headline.action.startswith(("do not give", "withhold"))
+    elif result.headline.outcome == "patient-not-covered":
+        assert "not checked for this patient" in result.headline.action
+
+
+@given(orders)
+def test_every_finding_names_the_document_whose_range_or_limit_it_is(case):
+    result = checked(*case)
+    if result is None:
+        return
+    basis = result.basis
+    for finding in result.findings:
+        whose = {
+            "above-hard-limit": basis.hard_limits_from,
+            "below-hard-limit": basis.hard_limits_from,
+            "above-max-per-24h": basis.max_per_24h_from,
+        }.get(finding.outcome, basis.range_from)
+        assert whose
+        assert f" of {whose}" in finding.says, (finding, whose)
+
+
+@given(orders)
+def test_a_probable_slip_is_a_question_for_the_prescriber_never_a_dose_to_give(case):
+    result = checked(*case)
+    if result is None or result.probable_entry_error is None:
+        return
+    flag = result.probable_entry_error
+    assert result.headline.outcome in (
+        "above-hard-limit",
+        "below-hard-limit",
+        "probable-entry-error",
+    )
+    if flag.slips:
+        assert flag.question.startswith("was ")
+        assert flag.question.endswith(" meant?")
+        for slip in flag.slips:
+            assert " meant? (" in slip.display
+            assert "would be" not in slip.display  # a restatement, never an instruction
+    else:
+        assert flag.question == ""
+    if result.headline.outcome == "probable-entry-error":
+        assert result.headline.action.startswith("withhold it and clarify")
+        assert flag.question in result.headline.action
+
+
+@given(orders, st.sampled_from(["text", "markdown", "html", "fhir"]))
+def test_every_format_leads_with_the_headline(case, name):
+    result = checked(*case)
+    if result is None:
+        return
+    shown = render_check(result, name)
+    flat = " ".join(shown.split())
+    if name == "text":  # the first line is the verdict, before the title
+        assert flat.startswith(f"Verdict: {' '.join(result.headline.text.split())}")
+    elif name == "fhir":
+        assert (result.headline.outcome == "within") == ("DetectedIssue" not in shown)
+    else:
+        verdict = flat.index("Verdict:")
+        assert verdict < flat.index("The order, restated")
+
+
+@pytest.mark.parametrize(
+    ("regimen", "dose", "outcome"),
+    [
+        ("fictivane-iv", "13 mg/hr", "above-max-per-24h"),  # 312 mg per 24 h, within range
+        ("fictivane-iv", "35 mg/hr", "above-hard-limit"),
+        ("fictivane-iv", "10 mg/hr", "within"),
+    ],
+)
+def test_an_order_above_the_maximum_per_24_hours_is_never_a_green_within(regimen, dose, outcome):
+    result = dosecalc.check(weight="70 kg", regimen=regimen, dose=dose, rules=RULE_SETS["library"])
+    assert result.headline.outcome == outcome
+    audited = dosecalc.audit(
+        {"weight": ["70 kg"], "regimen": [regimen], "dose": [dose]}, rules=RULE_SETS["library"]
+    )
+    assert list(audited["outcome"]) == [outcome]
+    summary = dosecalc.AuditSummary()
+    summary.add(audited)
+    assert summary.outcomes[outcome] == 1
+
+
+def test_the_example_orders_count_a_small_patient_apart_from_within():
+    audited = dosecalc.audit(
+        {"weight": ["3.5 kg", "70 kg"], "regimen": ["sl", "sl"], "dose": ["50 mg", "50 mg"]}
+    )
+    assert list(audited["verdict"]) == ["within", "within"]
+    assert list(audited["outcome"]) == ["patient-not-covered", "within"]
+
+
+@given(
+    weight=st.decimals(min_value=40, max_value=250, places=1),
+    height=st.integers(min_value=150, max_value=200),
+    sex=st.sampled_from(["male", "female"]),
+    basis=st.sampled_from(["ideal", "adjusted"]),
+    per_kg=st.decimals(min_value=Decimal("0.1"), max_value=1, places=3),
+)
+@example(  # the pharmacist's case: 30.8 mg/hr per kg of ideal weight, 47.5 per kg of actual
+    weight=Decimal(95), height=170, sex="female", basis="ideal", per_kg=Decimal("0.5")
+)
+def test_an_order_per_kg_says_both_readings_exactly_when_the_weight_changes_the_verdict(
+    weight, height, sex, basis, per_kg
+):
+    result = dosecalc.check(
+        weight=f"{weight} kg",
+        height=f"{height} cm",
+        sex=sex,
+        basis=basis,
+        regimen="iv",
+        dose=f"{per_kg} mg/kg/hr",
+    )
+    dosing = calc_dosing(weight, height, sex, basis)
+    assert result.range.qualifier.startswith(
+        f"per kg of dosing weight ({dosing.basis} body weight, "
+    )
+    actual = Fraction(weight)  # one decimal: used as entered
+    on_actual = Fraction(per_kg) * actual
+    low, high = (
+        magnitude(bound) for bound in (result.patient_range.low, result.patient_range.high)
+    )
+    actual_verdict = "below" if on_actual < low else "above" if on_actual > high else "within"
+    differs = dosing.basis != "actual" and actual_verdict != result.verdict
+    codes = [w.code for w in result.warnings]
+    assert ("order-per-kg-weight-unclear" in codes) == differs
+    if differs:
+        (said,) = [w.message for w in result.warnings if w.code == "order-per-kg-weight-unclear"]
+        assert f"per kg of the actual body weight ({weight.normalize():f} kg)" in said
+        assert said.endswith("Ask the prescriber which weight the order is per kg of.")
+        assert "per-kg-weight-unclear" in [f.outcome for f in result.findings]
+        if result.verdict == "within":
+            assert result.headline.outcome == "per-kg-weight-unclear"
+
+
+def calc_dosing(weight, height, sex, basis):
+    return dosecalc.calculate(
+        weight=f"{weight} kg", height=f"{height} cm", sex=sex, basis=basis, regimen="iv"
+    ).dosing_weight
