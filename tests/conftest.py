@@ -18,8 +18,15 @@ DATA = Path(__file__).resolve().parent / "data"
 """What the tests read: the bad-input corpus, the source's Table 1 and the external worked
 cases. The repository carries it all, so a clone or an sdist tests itself alone."""
 
+# No wall-clock deadline in any profile: a busy 2-core machine must stay green, and speed
+# lives in benchmarks/. With CI set, hypothesis loads its own "ci" profile (no deadline either).
+settings.register_profile("local", deadline=None)
+if not os.environ.get("CI"):
+    settings.load_profile("local")
 # A light profile for mutation testing (scripts/mutation-test), where each test runs many times.
-settings.register_profile("mutation", max_examples=10, derandomize=True, database=None)
+settings.register_profile(
+    "mutation", max_examples=10, derandomize=True, database=None, deadline=None
+)
 
 
 @pytest.fixture

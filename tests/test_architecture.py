@@ -160,3 +160,11 @@ def test_every_quantity_dosecalc_returns_can_be_printed():
         # Pint 0.26 and Quantity(Fraction(3, 10), "...") since.
         assert "Quantity(" in repr(quantity)
     assert repr(r).startswith("DoseResult(")
+
+
+def test_no_hypothesis_profile_the_tests_run_under_has_a_wall_clock_deadline():
+    from hypothesis import settings
+
+    assert settings().deadline is None  # whichever profile is loaded (local, ci, mutation)
+    for name in ("local", "ci", "mutation"):
+        assert settings.get_profile(name).deadline is None, name

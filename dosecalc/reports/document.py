@@ -100,9 +100,9 @@ h2 { font-size: 11pt; margin: .8rem 0 .25rem; border-bottom: 1px solid #999; }
 .made { margin: 0 0 .5rem; color: #333; }
 .disclaimer { border: 2px solid #000; padding: .3rem .6rem; font-weight: 600; margin: .4rem 0; }
 .headline { font-weight: 700; margin: .2rem 0; }
-.headline.stop { border: 3px solid #a00; background: #fdecea; padding: .2rem .4rem; }
-.headline.out-of-range { border: 2px solid #a00; padding: .2rem .4rem; }
-.headline.not-checked { border: 2px dashed #7a5200; padding: .2rem .4rem; }
+.headline.stop { border: 3px solid #a00; background: #fdecea; padding: 0 .3rem; }
+.headline.out-of-range { border: 2px solid #a00; padding: 0 .3rem; }
+.headline.not-checked { border: 2px dashed #7a5200; padding: 0 .3rem; }
 .alert li { font-weight: 600; }
 dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .1rem .8rem;
      margin: 0; }
@@ -110,11 +110,11 @@ dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .1re
 dt { font-weight: 600; }
 dd { margin: 0; overflow-wrap: break-word; min-width: 0; }
 table { border-collapse: collapse; margin: .4rem 0 0; }
-th, td { border: 1px solid #999; padding: .1rem .5rem; text-align: right; white-space: nowrap; }
+th, td { border: 1px solid #999; padding: .1rem .5rem; text-align: right; }
 ul { margin: 0; padding-left: 1.2rem; }
 li { overflow-wrap: break-word; }
 section { break-inside: avoid; }
-@page { margin: 9mm; }
+@page { margin: 8mm; }
 @media screen and (max-width: 36rem) {
   body { margin: .5rem auto; padding: 0 .5rem; }
   dl, .pair { display: block; }
@@ -123,9 +123,9 @@ section { break-inside: avoid; }
   th, td { padding: .1rem .25rem; white-space: normal; }
 }
 @media print {
-  body { font-size: 8pt; line-height: 1.2; max-width: none; margin: 0; padding: 0; }
+  body { font-size: 8pt; line-height: 1.15; max-width: none; margin: 0; padding: 0; }
   h1 { font-size: 12pt; }
-  h2 { font-size: 9pt; margin: .3rem 0 .1rem; }
+  h2 { font-size: 9pt; margin: .2rem 0 .05rem; }
   .made, .disclaimer { margin: .15rem 0; }
   th, td { padding: 0 .4rem; }
 }

@@ -40,7 +40,9 @@ class OrderChange:
         parts += [
             f"{name.replace('_', ' ')}: {self.old[name] or 'none'} → {self.new[name] or 'none'}"
             for name in OUTCOMES
-            if name not in ("verdict", "error") and self.old[name] != self.new[name]
+            if name not in ("verdict", "error")
+            and self.old[name] != self.new[name]
+            and not (name == "outcome" and _says_only_the_verdict(self.old, self.new))
         ]
         return f"row {self.row} ({cells}): {'; '.join(parts)}"
 
@@ -110,6 +112,12 @@ def _move(change: OrderChange) -> str:
     """``within → above``, or ``above, its flags changed`` for the same verdict."""
     was, now = (outcome["verdict"] or "not checked" for outcome in (change.old, change.new))
     return f"{was} → {now}" if was != now else f"{was}, its flags changed"
+
+
+def _says_only_the_verdict(*outcomes: dict[str, str]) -> bool:
+    """Whether each outcome column just repeats its verdict (or both are empty): then the
+    verdict's change already says it."""
+    return all(outcome["outcome"] in ("", outcome["verdict"]) for outcome in outcomes)
 
 
 def _state(outcome: dict[str, str]) -> str:
