@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import reviewed
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import REGIMEN_FIELD_VALUES, regimen_edits, regimen_lists, rule_regimens
@@ -81,7 +82,7 @@ def rule_folder(tmp_path: Path, name: str, **fields: str) -> Path:
     folder.mkdir(parents=True)
     text = RULE_FILE.format(**{**DEFAULTS, **fields})
     (folder / "ketamine.toml").write_text(text, encoding="utf-8")
-    return folder
+    return reviewed(folder)
 
 
 def texts(tmp_path: Path, old: dict[str, str], new: dict[str, str]) -> list[str]:
@@ -256,6 +257,7 @@ def test_a_file_added_or_removed_is_said_with_its_version_and_sha256(tmp_path):
     (new / "more.toml").write_text(
         'schema_version = 1\nversion = "2.0"\n' + SUBLINGUAL.format(id="sl"), encoding="utf-8"
     )
+    reviewed(new)
     more = load_rules(new).files[1]
     forwards = diff(load_rules(old), load_rules(new)).changes
     assert [c.text for c in forwards] == [

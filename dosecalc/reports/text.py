@@ -12,6 +12,7 @@ import textwrap
 
 from dosecalc.clinical.prepare import PrepareResult
 from dosecalc.clinical.result import CheckResult, DoseResult
+from dosecalc.foundation.text import printable
 from dosecalc.reports.contents import (
     NO_BREAK_SPACE,
     SHORT_DISCLAIMER,
@@ -28,16 +29,17 @@ _LABEL = 26
 
 
 def render_text(result: DoseResult, check: CheckResult | None = None) -> str:
-    """The whole report, answer first; with ``check``, the order check leads it."""
+    """The whole report, answer first; with ``check``, the order check leads it (never in
+    colour: this is the text a file or the clipboard gets)."""
     title = f"dosecalc: {result.drug}, {result.route} ({result.regimen})"
-    return _report(title, calc_sections(result, check), check)
+    return _report(title, calc_sections(result, check))
 
 
 def render_prepare_text(result: PrepareResult) -> str:
     """An infusion's preparation: each one made up, then warnings, scope and basis."""
     made_for = f"{result.drug}, {result.route} ({result.regimen})" if result.drug else "an order"
     title = f"dosecalc prepare: {made_for}"
-    return _report(title, prepare_sections(result), None)
+    return _report(title, prepare_sections(result))
 
 
 _VERDICT_COLOURS = {"below": "\033[1;33m", "within": "\033[1;32m", "above": "\033[1;31m"}
@@ -47,23 +49,37 @@ _RESET = "\033[0m"
 def render_check_text(result: CheckResult, *, colour: bool = False) -> str:
     """A checked order: the verdict in words (and colour on a terminal), then the basis."""
     title = f"dosecalc check: {result.drug}, {result.route} ({result.regimen})"
-    return _report(title, check_sections(result), result if colour else None)
+    text = _report(title, check_sections(result))
+    return paint_verdict(text, result) if colour else text
 
 
-def _report(title: str, sections: list[Section], coloured: CheckResult | None) -> str:
+def paint_verdict(report: str, result: CheckResult) -> str:
+    """``report``, the text of ``result`` (as `render_check_text` gives it, or made
+    printable since), with the verdict on its verdict line in colour.
+
+    Colour is the last thing done to a report: whatever makes text safe for a terminal
+    (`dosecalc.foundation.text.printable`) writes an ESC byte out as ``\\u001b``, so it
+    runs before, on the words alone, and the colour's own ESC bytes reach the terminal.
+    """
+    headlines = {
+        printable(section.headline)
+        for section in check_sections(result)
+        if section.headline is not None
+    }
+    shown = printable(result.display["verdict"])
+    paint = f"{_VERDICT_COLOURS[result.verdict]}{shown}{_RESET}"
+    return "\n".join(
+        line.replace(shown, paint) if line in headlines else line for line in report.split("\n")
+    )
+
+
+def _report(title: str, sections: list[Section]) -> str:
     head = "\n".join([title, "=" * len(title), _wrap(SHORT_DISCLAIMER)])
-    return "\n\n".join([head, *(_section(s, coloured) for s in sections)]) + "\n"
+    return "\n\n".join([head, *(_section(s) for s in sections)]) + "\n"
 
 
-def _section(section: Section, coloured: CheckResult | None) -> str:
-    lines = [section.title]
-    if section.headline is not None:
-        headline = section.headline
-        if coloured is not None:
-            shown = coloured.display["verdict"]
-            paint = f"{_VERDICT_COLOURS[coloured.verdict]}{shown}{_RESET}"
-            headline = headline.replace(shown, paint)
-        lines = [headline]
+def _section(section: Section) -> str:
+    lines = [section.title] if section.headline is None else [section.headline]
     lines += [_row(label, value) for label, value in section.rows]
     mark = "! " if section.alert else "- " if len(section.items) > 1 else ""
     lines += [_wrap(f"{mark}{item}", indent="  ") for item in section.items]
