@@ -396,3 +396,14 @@ def test_a_dose_per_kg_is_checked_without_a_weight_and_a_rate_is_not(run_cli):
     code, out, err = run_cli("check", "--regimen", "iv", "--dose", "30 mg/hr")
     assert (code, out) == (2, "")
     assert "give the dose per kg" in err
+
+
+def test_a_rule_folder_without_a_manifest_closes_the_app_before_any_dose_with_exit_2(
+    run_cli, rules_copy: Path, app_on_a_terminal
+):
+    code, out, err = run_cli("--rules", str(rules_copy), "tui")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"dosecalc: rules folder '{rules_copy}' has no MANIFEST.sha256")
+    assert err.count("\n") == 1
+    (app,) = app_on_a_terminal
+    assert app.calculator is None
