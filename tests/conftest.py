@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -35,9 +36,22 @@ def shipped_rules_dir() -> Path:
     return dosecalc.default_rules_path()
 
 
+def reviewed(folder: Path) -> Path:
+    """``folder`` with its MANIFEST.sha256 written for its rule files as they are now, as a
+    reviewer writes it after review (``cd DIR && sha256sum *.toml > MANIFEST.sha256``): a
+    folder without one is refused, and one edited after it, too."""
+    listing = "".join(
+        f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n"
+        for path in sorted(folder.glob("*.toml"))
+    )
+    (folder / "MANIFEST.sha256").write_text(listing, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def rules_copy(tmp_path: Path, shipped_rules_dir: Path) -> Path:
-    """A writable copy of the shipped rule files, to break on purpose."""
+    """A writable copy of the shipped rule files, to break on purpose: without its manifest,
+    so that it loads only once a test has signed it as reviewed (`reviewed`)."""
     folder = tmp_path / "rules"
     folder.mkdir()
     for source in shipped_rules_dir.glob("*.toml"):

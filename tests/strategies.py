@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
+from typing import Final
 
 from hypothesis import strategies as st
 
@@ -608,3 +610,55 @@ def library_orders(draw):
     if weight is not None:
         order["weight"] = weight
     return order
+
+
+# --- Rule files edited, and commands on a terminal ---
+
+RULE_NUMBER = re.compile(r"\b(?:low|high|value) = (\d+(?:\.\d+)?)")
+"""A figure of a rule file: a bound of a dose range or a limit, as ``low = 0.3``."""
+
+
+@st.composite
+def rule_number_edits(draw, text: str):
+    """``text`` (a rule file) with one of its figures changed to another decimal, and the
+    figure's old and new spelling: what a slip in an editor does (0.5 to 5)."""
+    figures = list(RULE_NUMBER.finditer(text))
+    found = draw(st.sampled_from(figures))
+    old = found[1]
+    new = draw(
+        st.one_of(
+            st.just(old.replace(".", "", 1).lstrip("0") or "5"),  # a decimal point lost
+            st.just(f"{old}0"),  # a zero too many (in a decimal, the same number)
+            st.decimals(min_value=Decimal("0.01"), max_value=Decimal(1000), places=2).map(str),
+        ).filter(lambda figure: figure != old)
+    )
+    return text[: found.start(1)] + new + text[found.end(1) :], old, new
+
+
+manifest_states = st.sampled_from(["none", "signed before the edit", "signed after the edit"])
+"""What a rule folder's MANIFEST.sha256 is after an edit: missing, stale, or renewed."""
+
+
+TERMINAL_COMMANDS: Final = {
+    "calc": ["calc", "--weight", "70 kg", "--regimen", "iv"],
+    "check": ["check", "--weight", "70 kg", "--regimen", "iv", "--dose"],
+    "prepare": [
+        *("prepare", "--dose", "35 mg/hr", "--stock", "500 mg/10 mL"),
+        *("--final-volume", "50 mL", "--duration", "24 hr"),
+    ],
+    "audit": ["audit", "examples/orders.csv"],
+    "rules": ["rules"],
+}
+"""Commands that print to a terminal; ``check`` takes a dose after them."""
+
+
+@st.composite
+def terminal_commands(draw):
+    """A command line that prints to a terminal; a check's dose below, within or above."""
+    name = draw(st.sampled_from(sorted(TERMINAL_COMMANDS)))
+    argv = list(TERMINAL_COMMANDS[name])
+    if name == "check":
+        argv.append(draw(st.sampled_from(["3 mg/hr", "30 mg/hr", "400 mg/hr", "0.4 mg/kg/hr"])))
+    if name in ("calc", "check", "prepare") and draw(st.booleans()):
+        argv.append("--json")
+    return argv

@@ -6,6 +6,7 @@ import json
 from fractions import Fraction
 
 import pytest
+from conftest import reviewed
 from hypothesis import example, given
 from hypothesis import strategies as st
 from strategies import (
@@ -312,7 +313,7 @@ def test_the_ratio_is_to_the_nearest_bound_by_factor(dose, ratio):
 def test_a_dose_equally_far_from_both_bounds_is_compared_with_the_low_one(rules_copy):
     path = rules_copy / "ketamine-palliative.toml"
     path.write_text(path.read_text().replace("low = 25, high = 50", "low = 25, high = 100"))
-    result = check(weight="70 kg", regimen="sl", dose="50 mg", rules=rules_copy)
+    result = check(weight="70 kg", regimen="sl", dose="50 mg", rules=reviewed(rules_copy))
     assert result.ratio_to_bound == 2
 
 
@@ -372,7 +373,7 @@ def test_no_time_slip_is_suggested_for_a_dose_without_a_time():
 def test_a_dose_within_a_very_wide_range_is_never_flagged(rules_copy):
     path = rules_copy / "ketamine-palliative.toml"
     path.write_text(path.read_text().replace("low = 25, high = 50", "low = 1, high = 20"))
-    result = check(weight="70 kg", regimen="sl", dose="15 mg", rules=rules_copy)
+    result = check(weight="70 kg", regimen="sl", dose="15 mg", rules=reviewed(rules_copy))
     assert result.verdict == "within"
     assert result.probable_entry_error is None
 

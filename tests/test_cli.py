@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import reviewed
 
 import dosecalc
 from dosecalc.faces import cli
@@ -145,7 +146,7 @@ def test_rules_cites_each_regimens_source_as_a_calculations_basis_does(run_cli):
 
 
 def test_rules_check_accepts_a_valid_folder_and_refuses_a_broken_one(run_cli, rules_copy: Path):
-    code, out, _ = run_cli("rules", "--check", str(rules_copy))
+    code, out, _ = run_cli("rules", "--check", str(reviewed(rules_copy)))
     assert code == 0
     assert out.startswith("OK: ")
     path = rules_copy / "ketamine-palliative.toml"
@@ -166,7 +167,7 @@ def test_a_broken_rules_folder_stops_calc_before_any_dose(run_cli, rules_copy: P
 def test_the_rules_option_and_env_choose_another_folder(run_cli, rules_copy: Path, monkeypatch):
     path = rules_copy / "ketamine-palliative.toml"
     path.write_text(path.read_text().replace('version = "1.1.0"', 'version = "9.9.9"'))
-    _, out, _ = run_cli("--rules", str(rules_copy), *CALC_70_KG, "--json")
+    _, out, _ = run_cli("--rules", str(reviewed(rules_copy)), *CALC_70_KG, "--json")
     assert json.loads(out)["basis"]["rules_version"] == "ketamine-palliative@9.9.9"
     monkeypatch.setenv("DOSECALC_RULES", str(rules_copy))
     _, out, _ = run_cli(*CALC_70_KG, "--json")
@@ -227,7 +228,7 @@ def test_a_report_without_notes_has_no_notes_heading(run_cli, rules_copy: Path):
     text = path.read_text(encoding="utf-8")
     start = text.index("source_does_not_specify = [")
     path.write_text(text[:start] + text[text.index("]", start) + 1 :], encoding="utf-8")
-    _, out, _ = run_cli("--rules", str(rules_copy), *CALC_70_KG)
+    _, out, _ = run_cli("--rules", str(reviewed(rules_copy)), *CALC_70_KG)
     assert "Notes" not in out
     assert "Basis (check by hand)" in out
 
@@ -395,3 +396,14 @@ def test_a_dose_per_kg_is_checked_without_a_weight_and_a_rate_is_not(run_cli):
     code, out, err = run_cli("check", "--regimen", "iv", "--dose", "30 mg/hr")
     assert (code, out) == (2, "")
     assert "give the dose per kg" in err
+
+
+def test_a_rule_folder_without_a_manifest_closes_the_app_before_any_dose_with_exit_2(
+    run_cli, rules_copy: Path, app_on_a_terminal
+):
+    code, out, err = run_cli("--rules", str(rules_copy), "tui")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"dosecalc: rules folder '{rules_copy}' has no MANIFEST.sha256")
+    assert err.count("\n") == 1
+    (app,) = app_on_a_terminal
+    assert app.calculator is None

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import reviewed
 
 import dosecalc
 from dosecalc.reports.contents import SHORT_DISCLAIMER, bind_units
@@ -85,7 +86,7 @@ def test_rule_text_is_shown_literally_never_as_markup(rules_copy):
         ),
         encoding="utf-8",
     )
-    result = dosecalc.calculate(weight="70 kg", regimen="iv", rules=rules_copy)
+    result = dosecalc.calculate(weight="70 kg", regimen="iv", rules=reviewed(rules_copy))
     page = render_html(result, MADE_AT)
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -104,7 +105,8 @@ def test_markdown_tables_have_a_separator_row_per_column():
     result = dosecalc.calculate(**LONGEST)
     markdown = render_markdown(result, MADE_AT)
     per_kg = bind_units(result.rule_range.qualifier)  # which kg: "per kg of dosing weight (…)"
-    header = f"| {per_kg} | dose rate | pump rate |\n|---:|---:|---:|\n"
+    assert f"## Titration across the range, {per_kg}\n" in markdown.replace("\\", "")
+    header = "| rate per kg | dose rate | pump rate |\n|---:|---:|---:|\n"
     assert header in markdown
     first = result.titration[0].display
     row = f"| {bind_units(first['rate_per_kg'])} | {bind_units(first['dose_rate'])} |"
@@ -192,7 +194,7 @@ def test_with_no_warnings_and_no_notes_there_is_no_empty_section(rules_copy):
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"source_does_not_specify = \[[^\]]*\]\n", "", text)
     path.write_text(text, encoding="utf-8")
-    result = dosecalc.calculate(weight="70 kg", regimen="iv", rules=rules_copy)
+    result = dosecalc.calculate(weight="70 kg", regimen="iv", rules=reviewed(rules_copy))
     assert (result.warnings, result.notes) == ([], [])
     markdown = render_markdown(result, MADE_AT)
     assert "## Warnings" not in markdown

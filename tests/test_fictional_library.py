@@ -13,7 +13,7 @@ import tomllib
 from datetime import UTC, datetime
 
 import pytest
-from conftest import DATA, REPO
+from conftest import DATA, REPO, reviewed
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.dosage import Dosage
 from textual.pilot import Pilot
@@ -277,7 +277,7 @@ def test_the_apps_quick_concentrations_are_the_fictional_rules_own(tmp_path):
     folder = tmp_path / "rules"
     folder.mkdir()
     text = (LIBRARY / "examplamine.toml").read_text(encoding="utf-8")
-    (folder / "examplamine.toml").write_text(  # unreviewed, so no manifest
+    (folder / "examplamine.toml").write_text(  # then signed as reviewed, below
         text.replace(
             'kind = "fixed-dose"\n',
             'kind = "fixed-dose"\nstandard_concentrations = [{ value = 5, unit = "mg/mL", '
@@ -285,7 +285,7 @@ def test_the_apps_quick_concentrations_are_the_fictional_rules_own(tmp_path):
         ),
         encoding="utf-8",
     )
-    app = DoseCalcApp(dosecalc.load_rules(folder), export_dir=tmp_path)
+    app = DoseCalcApp(dosecalc.load_rules(reviewed(folder)), export_dir=tmp_path)
 
     async def scenario(pilot: Pilot[None]) -> None:
         await pilot.press("enter")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
+from conftest import reviewed
 from hypothesis import given
 from hypothesis import strategies as st
 from test_hand_check import check_line
@@ -201,7 +202,10 @@ def test_every_basis_line_of_every_kind_and_unit_holds_when_redone_by_hand(
         _RULE.format(kind=kind.name, low=low, high=high, unit=unit), encoding="utf-8"
     )
     result = dosecalc.calculate(
-        weight=f"{weight} kg", regimen="generated", concentration=concentration, rules=folder
+        weight=f"{weight} kg",
+        regimen="generated",
+        concentration=concentration,
+        rules=reviewed(folder),
     )
     for line in [result.basis.formula, *result.basis.steps]:
         check_line(line)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import DATA, REPO
+from conftest import DATA, REPO, reviewed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -83,7 +83,7 @@ def test_the_committed_json_schema_matches_the_pydantic_models():
 
 
 def test_version_lists_each_file_and_the_hash_covers_every_byte(rules_copy: Path):
-    before = load_rules(rules_copy)
+    before = load_rules(reviewed(rules_copy))
     assert before.version == "ketamine-palliative@1.1.0"
     assert (
         before.files[0].sha256
@@ -91,11 +91,11 @@ def test_version_lists_each_file_and_the_hash_covers_every_byte(rules_copy: Path
     )
     path = rules_copy / "ketamine-palliative.toml"
     path.write_bytes(path.read_bytes() + b"\n")
-    assert load_rules(rules_copy).sha256 != before.sha256
+    assert load_rules(reviewed(rules_copy)).sha256 != before.sha256
 
 
 def test_the_shipped_rule_set_hash_is_the_same_wherever_it_is_loaded_from(rules_copy: Path):
-    assert load_rules(rules_copy).sha256 == load_rules().sha256
+    assert load_rules(reviewed(rules_copy)).sha256 == load_rules().sha256
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -216,7 +216,7 @@ def test_every_cited_limit_loads_and_reaches_the_basis_of_a_result(rules_copy: P
     path = rules_copy / "ketamine-palliative.toml"
     original = _with_limits(path, limits, cited=True)
     try:
-        rule_set = load_rules(rules_copy)
+        rule_set = load_rules(reviewed(rules_copy))
     finally:
         path.write_text(original, encoding="utf-8")
     basis = dosecalc.calculate(weight="70 kg", regimen="iv", rules=rule_set).basis
@@ -235,7 +235,7 @@ def test_review_fields_are_accepted_and_a_limit_of_the_wrong_kind_is_named(rules
         'aliases = ["iv"]',
         'aliases = ["iv"]\nreviewed_by = "A Pharmacist"\nreview_date = 2026-11-24',
     )
-    regimen = load_rules(rules_copy).find("iv")
+    regimen = load_rules(reviewed(rules_copy)).find("iv")
     assert (regimen.reviewed_by, str(regimen.review_date)) == ("A Pharmacist", "2026-11-24")
     _replace(
         path,
@@ -285,7 +285,9 @@ def test_the_rule_set_hash_is_the_hash_of_its_manifest():
 
 @pytest.fixture
 def reviewed_copy(rules_copy: Path) -> Path:
-    (rules_copy / "MANIFEST.sha256").write_text(load_rules(rules_copy).manifest, encoding="utf-8")
+    (rules_copy / "MANIFEST.sha256").write_text(
+        load_rules(rules_copy, unverified=True).manifest, encoding="utf-8"
+    )
     return rules_copy
 
 
@@ -337,7 +339,7 @@ def test_a_rule_file_of_exactly_the_size_limit_loads_and_one_byte_more_is_refuse
     padding = loader.MAX_RULE_FILE_BYTES - len(text) - 3
     path.write_bytes(text + b"\n# " + b"x" * padding)
     assert len(path.read_bytes()) == loader.MAX_RULE_FILE_BYTES
-    assert load_rules(rules_copy).find("iv").id == "iv-infusion"
+    assert load_rules(reviewed(rules_copy)).find("iv").id == "iv-infusion"
     path.write_bytes(path.read_bytes() + b"x")
     with pytest.raises(RulesError, match="more than a rule file may hold"):
         load_rules(rules_copy)
@@ -429,7 +431,7 @@ def test_an_empty_rules_folder_name_is_refused_not_read_as_the_current_folder(em
 
 
 def test_a_manifest_that_lists_a_file_twice_is_refused(rules_copy: Path):
-    listing = load_rules(rules_copy).manifest
+    listing = load_rules(rules_copy, unverified=True).manifest
     wrong = listing.replace(listing[:64], "0" * 64)
     (rules_copy / "MANIFEST.sha256").write_text(wrong + listing, encoding="utf-8")
     with pytest.raises(RulesError, match="a second time"):

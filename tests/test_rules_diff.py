@@ -11,13 +11,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import reviewed
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import REGIMEN_FIELD_VALUES, regimen_edits, regimen_lists, rule_regimens
 
 from dosecalc.foundation.display import format_exact, format_exact_range
 from dosecalc.ruleset import schema
-from dosecalc.ruleset.diff import FIELD_WORDS, Change, diff, diff_regimens
+from dosecalc.ruleset.diff import FIELD_WORDS, Change, RuleDiff, diff, diff_regimens
 from dosecalc.ruleset.loader import RuleFileInfo, RuleSet, load_rules
 from dosecalc.ruleset.schema import DoseRange, Regimen
 
@@ -81,7 +82,7 @@ def rule_folder(tmp_path: Path, name: str, **fields: str) -> Path:
     folder.mkdir(parents=True)
     text = RULE_FILE.format(**{**DEFAULTS, **fields})
     (folder / "ketamine.toml").write_text(text, encoding="utf-8")
-    return folder
+    return reviewed(folder)
 
 
 def texts(tmp_path: Path, old: dict[str, str], new: dict[str, str]) -> list[str]:
@@ -256,6 +257,7 @@ def test_a_file_added_or_removed_is_said_with_its_version_and_sha256(tmp_path):
     (new / "more.toml").write_text(
         'schema_version = 1\nversion = "2.0"\n' + SUBLINGUAL.format(id="sl"), encoding="utf-8"
     )
+    reviewed(new)
     more = load_rules(new).files[1]
     forwards = diff(load_rules(old), load_rules(new)).changes
     assert [c.text for c in forwards] == [
@@ -551,3 +553,49 @@ def test_a_limit_in_json_keeps_its_citation(tmp_path):
     [limits] = [c for c in changes if c.field == "hard_limits"]
     assert limits.old["source"]["document"] == "Ward policy"
     assert limits.new["high"] == 1.2
+
+
+# --- Words, never Python's own text ---
+
+PYTHON_REPR = re.compile(
+    r"\b[A-Z]\w*\(\w+=|\bDecimal\(|\bFraction\(|\bdatetime\.date\(|\bdate\(\d|\b[a-z_]+='"
+)
+"""What a value printed by Python looks like: ``RouteCode(route=``, ``Decimal('0.5')``,
+``datetime.date(2025, 1, 15)``, a model's own text ``route='iv' code='1'``."""
+
+
+def assert_in_words(result: RuleDiff) -> None:
+    for text in [*result.lines(), json.dumps(result.as_json(), ensure_ascii=False)]:
+        assert not PYTHON_REPR.search(text), text
+
+
+def _rule_set_pair(data: st.DataObject) -> tuple[RuleSet, RuleSet]:
+    if data.draw(st.booleans()):
+        regimen, name, value = data.draw(regimen_edits())
+        old, new = [regimen], [regimen.model_copy(update={name: value})]
+    else:
+        old, new = data.draw(regimen_lists()), data.draw(regimen_lists())
+    versions = data.draw(st.lists(st.sampled_from(["1", "1.1.0", "2"]), min_size=2, max_size=2))
+    return rule_set(old, versions[0]), rule_set(new, versions[1])
+
+
+@given(st.data())
+def test_no_rules_diff_says_a_value_as_python_prints_it(data):
+    old, new = _rule_set_pair(data)
+    assert_in_words(diff(old, new))
+    assert_in_words(diff(new, old))
+
+
+def test_a_route_code_removed_is_said_in_words(tmp_path):
+    shipped = load_rules()
+    [first, *rest] = shipped.regimens
+    uncoded = RuleSet(
+        shipped.path, shipped.files, (first.model_copy(update={"route_codes": []}), *rest)
+    )
+    [change] = diff(shipped, uncoded).changes
+    code = first.route_codes[0]
+    assert change.text.startswith(
+        f"{first.id}: route codes removed '{code.route}' coded {code.code} ('{code.display}') "
+        f"in {code.system}"
+    )
+    assert_in_words(diff(shipped, uncoded))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import required_program
+from conftest import required_program, reviewed
 
 import dosecalc
 from dosecalc import load_rules
@@ -99,7 +99,7 @@ def test_each_session_runs_the_app_with_the_rules_the_server_checked(shipped_rul
 
 
 def test_the_server_holds_a_private_copy_of_the_rules_it_checked(rules_copy, tmp_path):
-    rules = load_rules(rules_copy)
+    rules = load_rules(reviewed(rules_copy))
     held_folder = tmp_path / "held"
     held_folder.mkdir()
     held = web.hold(rules, held_folder)
@@ -112,7 +112,7 @@ def test_the_server_holds_a_private_copy_of_the_rules_it_checked(rules_copy, tmp
 
 @pytest.mark.subprocess
 def test_a_session_refuses_to_start_on_rules_other_than_the_ones_checked(rules_copy):
-    rules = load_rules(rules_copy)
+    rules = load_rules(reviewed(rules_copy))
     edited = rules_copy / "ketamine-palliative.toml"
     edited.write_text(edited.read_text().replace("high = 0.5", "high = 5"), encoding="utf-8")
     command = shlex.split(web.app_command(rules))
@@ -469,9 +469,10 @@ def test_the_guard_refuses_a_session_beyond_the_cap_and_frees_its_place():
 def test_a_rule_folder_changed_while_the_server_starts_is_refused(
     rules_copy, tmp_path, monkeypatch
 ):
-    rules = load_rules(rules_copy)
+    rules = load_rules(reviewed(rules_copy))
     edited = rules_copy / "ketamine-palliative.toml"
     edited.write_text(edited.read_text().replace("high = 0.5", "high = 0.6"), encoding="utf-8")
+    reviewed(rules_copy)  # a reviewed change, signed, while the server starts
     held = tmp_path / "held"
     held.mkdir()
     with pytest.raises(dosecalc.RulesError, match="changed while the server was starting"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import reviewed
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -165,7 +166,7 @@ def test_a_height_number_takes_the_chosen_unit():
 def test_the_session_checks_the_dose_against_its_own_rules(rules_copy):
     path = rules_copy / "ketamine-palliative.toml"
     path.write_text(path.read_text().replace('version = "1.1.0"', 'version = "9.9.9"'))
-    session = Session(rules=rules_copy)
+    session = Session(rules=reviewed(rules_copy))
     session.set(weight="70", dose="30 mg/h")
     assert session.check_result.basis.rules_version == "ketamine-palliative@9.9.9"
 

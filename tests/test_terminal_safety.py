@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from conftest import reviewed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,7 +92,7 @@ def test_the_source_screen_shows_rule_text_as_written_not_as_markup(tmp_path, ru
     path = rules_copy / "ketamine-palliative.toml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("Low Dose:", "Low Dose [sic] [bold]:", 1), encoding="utf-8")
-    app = DoseCalcApp(load_rules(rules_copy), export_dir=tmp_path)
+    app = DoseCalcApp(load_rules(reviewed(rules_copy)), export_dir=tmp_path)
 
     async def go() -> None:
         async with app.run_test(size=(100, 30)) as pilot:

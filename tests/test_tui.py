@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import reviewed
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import positive_decimal_text, unit_gaps
@@ -350,7 +351,7 @@ def test_a_quick_concentration_from_the_rule_fills_the_field_and_shows_the_pump_
         ),
         encoding="utf-8",
     )
-    rules = load_rules(rules_copy)
+    rules = load_rules(reviewed(rules_copy))
     app = DoseCalcApp(rules, export_dir=tmp_path)
 
     async def scenario(pilot: Pilot[None]) -> None:
@@ -610,7 +611,7 @@ def test_the_app_starts_on_the_first_regimen_of_the_rules_in_force(tmp_path, rul
     path = rules_copy / "ketamine-palliative.toml"
     header, _iv, sublingual = path.read_text(encoding="utf-8").split("[[regimens]]")
     path.write_text(header + "[[regimens]]" + sublingual, encoding="utf-8")
-    app = DoseCalcApp(load_rules(rules_copy), export_dir=tmp_path)
+    app = DoseCalcApp(load_rules(reviewed(rules_copy)), export_dir=tmp_path)
 
     async def go() -> None:
         async with app.run_test(size=(80, 24)) as pilot:

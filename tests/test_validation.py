@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from conftest import DATA, reviewed
 
 from dosecalc import CONCENTRATION, HEIGHT, WEIGHT, calculate, check, load_rules, parse_quantity
 from dosecalc.patient.body import assess_patient, choose_dosing_weight
@@ -197,7 +197,7 @@ def wide_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "low = 0.3, high = 0.5", "low = 0.1, high = 0.5"
     )
     (folder / shipped.name).write_text(text, encoding="utf-8")
-    return folder
+    return reviewed(folder)
 
 
 def adx_rows() -> list[dict[str, str]]:

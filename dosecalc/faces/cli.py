@@ -47,10 +47,15 @@ EXIT_INTERRUPTED: Final = 130
 
 
 class Outcome(NamedTuple):
-    """What a command prints on stdout, and its exit code."""
+    """What a command prints on stdout, and its exit code.
+
+    ``colour`` paints ``output`` once it is made printable: colour comes last, or its
+    own ESC bytes would be written out as ``\\u001b`` with everything else raw.
+    """
 
     output: str
     code: int = EXIT_OK
+    colour: Callable[[str], str] | None = None
 
 
 class _PrintableParser(argparse.ArgumentParser):
@@ -79,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "Run dosecalc with it open (redirect it to a file or /dev/null instead)",
             )
         outcome: Outcome = args.handler(args)
-        sys.stdout.write(printable(outcome.output))
+        shown = printable(outcome.output)
+        sys.stdout.write(shown if outcome.colour is None else outcome.colour(shown))
         sys.stdout.flush()
     except DoseCalcError as error:
         print(f"dosecalc: {printable(str(error))}", file=sys.stderr)
@@ -123,8 +129,12 @@ def _check(args: argparse.Namespace) -> Outcome:
 
     result = check(**_patient(args), dose=args.dose)
     name = "json" if args.json else args.format
-    text = render_check(result, name, colour=name == "text" and _colour_wanted())
-    return Outcome(text, EXIT_NOT_WITHIN if args.strict and _not_to_give(result) else EXIT_OK)
+    code = EXIT_NOT_WITHIN if args.strict and _not_to_give(result) else EXIT_OK
+    if name == "text" and _colour_wanted():
+        from dosecalc.reports.text import paint_verdict
+
+        return Outcome(render_check(result, name), code, lambda text: paint_verdict(text, result))
+    return Outcome(render_check(result, name), code)
 
 
 def _not_to_give(result: CheckResult) -> bool:

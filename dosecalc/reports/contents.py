@@ -232,8 +232,7 @@ def titration_table(result: DoseResult) -> Table | None:
     """The titration steps across the rule's range, or None for a fixed dose."""
     if not result.titration:
         return None
-    per_kg = result.rule_range.qualifier or "per kg"
-    columns = {"rate_per_kg": per_kg, "dose_rate": "dose rate"}
+    columns = {"rate_per_kg": "rate per kg", "dose_rate": "dose rate"}
     if result.pump_rate is not None:
         columns["pump_rate"] = "pump rate"
     return Table(
@@ -328,7 +327,9 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
     ]
     table = titration_table(result)
     if table is not None:
-        sections.append(Section("Titration across the range", table=table, half=True))
+        which_kg = f", {result.rule_range.qualifier}" if result.rule_range.qualifier else ""
+        title = f"Titration across the range{which_kg}"
+        sections.append(Section(title, table=table, half=True))
     sections += _closing(result.side_effects, result.supervision, result.notes, half=True)
     basis = basis_rows(result.basis)
     if check is not None:

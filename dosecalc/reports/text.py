@@ -29,7 +29,8 @@ _LABEL = 26
 
 
 def render_text(result: DoseResult, check: CheckResult | None = None) -> str:
-    """The whole report, answer first; with ``check``, the order check leads it."""
+    """The whole report, answer first; with ``check``, the order check leads it (never in
+    colour: this is the text a file or the clipboard gets)."""
     title = f"dosecalc: {result.drug}, {result.route} ({result.regimen})"
     return _report(title, calc_sections(result, check), check)
 
@@ -38,7 +39,7 @@ def render_prepare_text(result: PrepareResult) -> str:
     """An infusion's preparation: each one made up, then warnings, scope and basis."""
     made_for = f"{result.drug}, {result.route} ({result.regimen})" if result.drug else "an order"
     title = f"dosecalc prepare: {made_for}"
-    return _report(title, prepare_sections(result), None)
+    return _report(title, prepare_sections(result))
 
 
 _SEVERITY_COLOURS: dict[Severity, str] = {
@@ -54,30 +55,35 @@ def render_check_text(result: CheckResult, *, colour: bool = False) -> str:
     """A checked order: the worst finding first, in words (and colour on a terminal), then
     the rest of the check and its basis."""
     title = f"dosecalc check: {result.drug}, {result.route} ({result.regimen})"
-    return _report(title, check_sections(result), result, colour=colour)
+    text = _report(title, check_sections(result), result)
+    return paint_verdict(text, result) if colour else text
 
 
-def _report(
-    title: str, sections: list[Section], check: CheckResult | None, *, colour: bool = False
-) -> str:
+def paint_verdict(report: str, result: CheckResult) -> str:
+    """``report``, the text of ``result`` (as `render_check_text` gives it, or made
+    printable since), with its first lines, the verdict, each in its severity's colour.
+
+    Colour is the last thing done to a report: whatever makes text safe for a terminal
+    (`dosecalc.foundation.text.printable`) writes an ESC byte out as ``\\u001b``, so it
+    runs before, on the words alone, and the colour's own ESC bytes reach the terminal.
+    """
+    verdict = len(_wrap(verdict_line(result)).split("\n"))  # printable adds no line
+    paint = _SEVERITY_COLOURS[result.headline.severity]
+    lines = report.split("\n")
+    painted = [f"{paint}{line}{_RESET}" for line in lines[:verdict]]
+    return "\n".join([*painted, *lines[verdict:]])
+
+
+def _report(title: str, sections: list[Section], check: CheckResult | None = None) -> str:
     """The report; with ``check``, its verdict (the worst finding) is the very first line,
     before the title, and is not repeated in the order check's section."""
-    first = [_verdict(check, colour)] if check is not None else []
+    first = [_wrap(verdict_line(check))] if check is not None else []
     head = "\n".join([*first, title, "=" * len(title), _wrap(SHORT_DISCLAIMER)])
     return "\n\n".join([head, *(_section(s) for s in sections)]) + "\n"
 
 
-def _verdict(check: CheckResult, colour: bool) -> str:
-    """The verdict line, wrapped; on a terminal each line in its severity's colour."""
-    text = _wrap(verdict_line(check))
-    if not colour:
-        return text
-    paint = _SEVERITY_COLOURS[check.headline.severity]
-    return "\n".join(f"{paint}{line}{_RESET}" for line in text.split("\n"))
-
-
 def _section(section: Section) -> str:
-    lines = [section.title]
+    lines = [_wrap(section.title)]
     lines += [_row(label, value) for label, value in section.rows]
     mark = "! " if section.alert else "- " if len(section.items) > 1 else ""
     lines += [_wrap(f"{mark}{item}", indent="  ") for item in section.items]

@@ -29,7 +29,15 @@ from dosecalc.foundation.display import (
 )
 from dosecalc.foundation.units import Quantity, dimension_of, named_unit, parse_quantity
 from dosecalc.ruleset.loader import RuleFileInfo, RuleSet, regimen_names
-from dosecalc.ruleset.schema import Amount, Concentration, DoseRange, HardLimits, Regimen
+from dosecalc.ruleset.schema import (
+    Amount,
+    Citation,
+    Concentration,
+    DoseRange,
+    HardLimits,
+    Regimen,
+    RouteCode,
+)
 
 JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
 
@@ -357,7 +365,8 @@ def _quantity(value: Amount | Concentration) -> Quantity:
 
 
 def _shown(value: object) -> str:
-    """A rule value in words: figures as the rule file gives them, text quoted."""
+    """A rule value in words: figures as the rule file gives them, text quoted; never a
+    Python object's own text (``RouteCode(route=...)``, ``Decimal('0.5')``)."""
     match value:
         case None:
             return "none"
@@ -365,11 +374,26 @@ def _shown(value: object) -> str:
             return format_exact_range(*value.quantities())
         case Amount() | Concentration():
             return format_exact(_quantity(value))
-        case list():
+        case RouteCode():
+            return (
+                f"'{value.route}' coded {value.code} ('{value.display}') in {value.system} "
+                f"(from '{value.source}')"
+            )
+        case Citation():
+            return f"{value.cited}, quoting '{value.quote}'"
+        case BaseModel():  # a model the schema may gain: each field in words, by name
+            fields = (
+                f"{name.replace('_', ' ')} {_shown(getattr(value, name))}"
+                for name in type(value).model_fields
+            )
+            return "; ".join(fields)
+        case list() | tuple():
             return ", ".join(_shown(item) for item in value) if value else "none"
         case dt.date():
             return value.isoformat()
-        case _:  # text, and the kind
+        case bool():
+            return "yes" if value else "no"
+        case _:  # text, a decimal (as the file writes it), and the kind
             return f"'{value}'"
 
 

@@ -4,6 +4,12 @@ A rule set is never partial: one invalid file, a duplicate id or alias, or an
 empty folder raises `RulesError` naming the file (and the field or line), so a
 calculator can never run on half a drug library.
 
+Nor is it ever unreviewed: a folder runs only with a ``MANIFEST.sha256`` that lists
+every rule file with the SHA-256 it had when it was reviewed. A folder without one is
+refused, saying how to create it; a file edited since is refused. Only
+``load_rules(..., unverified=True)``, asked for by name, loads a folder without a
+manifest, and its version then says ``UNVERIFIED`` wherever it is shown (every basis).
+
 This module imports pydantic and the schema (and so pint) only when a folder is
 loaded: `default_rules_path` and `rules_sha256` cost neither, for the app's first
 paint.
@@ -11,9 +17,11 @@ paint.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
+import shlex
 import stat
 import tomllib
 from collections.abc import Iterable
@@ -32,7 +40,10 @@ RULES_ENV: Final = "DOSECALC_RULES"
 """Environment variable naming a rule folder to use instead of the shipped one."""
 
 MANIFEST: Final = "MANIFEST.sha256"
-"""A ``sha256sum`` listing of the reviewed rule files; verified when a folder has one."""
+"""A ``sha256sum`` listing of the reviewed rule files; a folder runs only if it matches."""
+
+UNVERIFIED: Final = "UNVERIFIED"
+"""In the version of a rule set loaded without a manifest (``unverified=True``)."""
 
 MAX_RULE_FILE_BYTES: Final = 1_000_000
 _MAX_REPORTED_PROBLEMS: Final = 10
@@ -55,15 +66,20 @@ class RuleSet:
 
     ``version`` lists every file as ``stem@version``; ``sha256`` is the hash
     of the ``sha256sum`` listing of the files (`manifest`), so any edit changes it.
+    ``verified`` is False only for a folder loaded without a manifest
+    (``load_rules(..., unverified=True)``); its ``version`` then says so, and every
+    figure's basis with it.
     """
 
     path: Path
     files: tuple[RuleFileInfo, ...]
     regimens: tuple[Regimen, ...]
+    verified: bool = True
 
     @property
     def version(self) -> str:
-        return "+".join(f"{Path(f.name).stem}@{f.version}" for f in self.files)
+        listed = "+".join(f"{Path(f.name).stem}@{f.version}" for f in self.files)
+        return listed if self.verified else f"{listed} ({UNVERIFIED}: no {MANIFEST})"
 
     @property
     def manifest(self) -> str:
@@ -137,11 +153,14 @@ def default_rules_path() -> Path:
     return packaged if packaged.is_dir() else _PACKAGE_DIR.parent / "rules"
 
 
-def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
-    """Load and validate every ``*.toml`` file of a rule folder.
+def load_rules(path: str | os.PathLike[str] | None = None, *, unverified: bool = False) -> RuleSet:
+    """Load and validate every ``*.toml`` file of a rule folder, and verify its manifest.
 
     ``path`` defaults to `default_rules_path`. Raises `RulesError` if the
-    folder is missing or empty, or if any file is invalid.
+    folder is missing or empty, if any file is invalid, if the folder has no
+    ``MANIFEST.sha256`` or if a file differs from it. With ``unverified=True`` a folder
+    without a manifest loads, its version marked ``UNVERIFIED`` (a manifest that is
+    there must still match).
     """
     folder, paths = _rule_files(path)
     files: list[RuleFileInfo] = []
@@ -152,8 +171,16 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
         regimens.extend((file_path.name, regimen) for regimen in rule_file.regimens)
     _check_unique_names(regimens)
     rule_set = RuleSet(folder, tuple(files), tuple(regimen for _, regimen in regimens))
-    _check_manifest(rule_set)
-    return rule_set
+    if (folder / MANIFEST).exists() or (folder / MANIFEST).is_symlink():
+        _check_manifest(rule_set)
+        return rule_set
+    if not unverified:
+        raise RulesError(
+            f"rules folder '{folder}' has no {MANIFEST}, so nothing shows its rule files were "
+            f"reviewed; after review, create it: cd {shlex.quote(str(folder))} && "
+            f"sha256sum *.toml > {MANIFEST}"
+        )
+    return dataclasses.replace(rule_set, verified=False)
 
 
 def rules_sha256(path: str | os.PathLike[str] | None = None) -> str:
@@ -248,12 +275,14 @@ def _load_file(path: Path) -> tuple[RuleFileInfo, RuleFile]:
 
 
 def _check_manifest(rule_set: RuleSet) -> None:
-    """If the folder has a MANIFEST.sha256, every rule file must be listed there, unchanged."""
+    """Every rule file must be listed in the folder's MANIFEST.sha256, unchanged."""
     path = rule_set.path / MANIFEST
-    if not path.exists():
-        return
+    try:
+        text = _read_regular_file(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise RulesError(f"{MANIFEST}: is not UTF-8 text") from None
     listed: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         digest, _, name = line.partition("  ")
         if len(digest) != 64 or not name:
             raise RulesError(f"{MANIFEST}: line {number} is not '<sha256>  <file name>'")
