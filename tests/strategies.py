@@ -529,9 +529,35 @@ REGIMEN_FIELD_VALUES = {
     "hard_limits": lambda r: st.none() | hard_limits(_units_of(r.kind)),
     "max_per_24h": lambda r: st.none() | amounts(),
     "standard_concentrations": lambda r: st.lists(concentrations(), max_size=3),
+    "pump_rate_increment": lambda r: st.none() | pump_rate_increments(),
+    "smallest_measurable_volume": lambda r: st.none() | measurable_volumes(),
     "reviewed_by": lambda r: st.none() | _WORDS,
     "review_date": lambda r: st.none() | st.dates(),
 }
+
+
+def pump_rate_increments(values=None):
+    """A library's pump rate step (mL/h), with its citation."""
+    from dosecalc.ruleset.schema import PumpRateStep
+
+    return st.builds(
+        PumpRateStep,
+        value=values if values is not None else rule_decimals(),
+        unit=st.sampled_from(["mL/h", "mL/hr"]),
+        source=citations(),
+    )
+
+
+def measurable_volumes(values=None):
+    """A library's smallest measurable volume (mL), with its citation."""
+    from dosecalc.ruleset.schema import MeasurableVolume
+
+    return st.builds(
+        MeasurableVolume,
+        value=values if values is not None else rule_decimals(),
+        unit=st.just("mL"),
+        source=citations(),
+    )
 
 
 @st.composite
@@ -553,7 +579,10 @@ def rule_regimens(draw):
         source=draw(citations()),
         source_does_not_specify=draw(_word_lists),
     )
-    optional = ["hard_limits", "max_per_24h", "standard_concentrations", "reviewed_by"]
+    optional = [
+        *("hard_limits", "max_per_24h", "standard_concentrations", "reviewed_by"),
+        *("pump_rate_increment", "smallest_measurable_volume"),
+    ]
     chosen = draw(st.lists(st.sampled_from([*optional, "review_date"]), unique=True))
     return regimen.model_copy(
         update={name: draw(REGIMEN_FIELD_VALUES[name](regimen)) for name in chosen}

@@ -29,7 +29,18 @@ from dosecalc.foundation.display import (
 )
 from dosecalc.foundation.units import Quantity, dimension_of, named_unit, parse_quantity
 from dosecalc.ruleset.loader import RuleFileInfo, RuleSet, regimen_names
-from dosecalc.ruleset.schema import Amount, Concentration, DoseRange, HardLimits, Regimen
+from dosecalc.ruleset.schema import (
+    Amount,
+    Concentration,
+    DoseRange,
+    HardLimits,
+    MeasurableVolume,
+    PumpRateStep,
+    Regimen,
+)
+
+_Quantities = Amount | Concentration | PumpRateStep | MeasurableVolume
+"""A rule's value and unit with its own citation."""
 
 JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
 
@@ -49,6 +60,8 @@ FIELD_WORDS: Final[dict[str, str]] = {
     "hard_limits": "hard limits",
     "max_per_24h": "maximum per 24 hours",
     "standard_concentrations": "standard concentrations",
+    "pump_rate_increment": "pump rate increment",
+    "smallest_measurable_volume": "smallest measurable volume",
     "reviewed_by": "reviewed by",
     "review_date": "review date",
 }
@@ -217,7 +230,7 @@ def _compare(regimen: str, field: str, words: str, old: object, new: object) -> 
     if old == new:
         return
     plain_old, plain_new = _plain(old), _plain(new)
-    if isinstance(old, HardLimits | Amount | Concentration) and type(old) is type(new):
+    if isinstance(old, HardLimits | _Quantities) and type(old) is type(new):
         # A limit's own citation, then its figures: either may change without the other.
         yield from _compare(regimen, f"{field}.source", f"{words} source", old.source, new.source)
         old, new = (limit.model_copy(update={"source": None}) for limit in (old, new))
@@ -228,7 +241,7 @@ def _compare(regimen: str, field: str, words: str, old: object, new: object) -> 
         return
     if isinstance(old, DoseRange) and isinstance(new, DoseRange):
         text = _range_text(old, new)
-    elif isinstance(old, Amount | Concentration) and type(old) is type(new):
+    elif isinstance(old, _Quantities) and type(old) is type(new):
         text = _moved(_quantity(old), _quantity(new))
     elif isinstance(old, BaseModel) and type(old) is type(new):
         for name in type(old).model_fields:
@@ -352,7 +365,7 @@ def _list_text(old: list[object], new: list[object]) -> str:
     return f"{'; '.join(filter(None, parts))} (now {_shown(new)})"
 
 
-def _quantity(value: Amount | Concentration) -> Quantity:
+def _quantity(value: _Quantities) -> Quantity:
     return parse_quantity(f"{value.value} {value.unit}", value._kind)
 
 
@@ -363,7 +376,7 @@ def _shown(value: object) -> str:
             return "none"
         case DoseRange():
             return format_exact_range(*value.quantities())
-        case Amount() | Concentration():
+        case Amount() | Concentration() | PumpRateStep() | MeasurableVolume():
             return format_exact(_quantity(value))
         case list():
             return ", ".join(_shown(item) for item in value) if value else "none"
