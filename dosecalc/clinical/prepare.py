@@ -99,7 +99,7 @@ OUTSIDE_CODE: Final = "order-outside-range"
 
 _OWN_BOUND: Final = "a plausibility bound of dosecalc's, not a number of the source"
 
-DO_NOT_MAKE_UP: Final = "Do not make this up as ordered"
+DO_NOT_MAKE_UP: Final = "DO NOT MAKE THIS UP AS ORDERED"
 """How a refusal starts, wherever it is shown: an action, before anything else."""
 
 NOT_GIVEN: Final = "not given (enter the vial's volume to count vials; none is assumed)"

@@ -21,6 +21,7 @@ from dosecalc.reports.contents import (
     calc_sections,
     check_sections,
     prepare_sections,
+    refusal_line,
 )
 
 _WIDTH = 78
@@ -37,7 +38,7 @@ def render_prepare_text(result: PrepareResult) -> str:
     """An infusion's preparation: each one made up, then warnings, scope and basis."""
     made_for = f"{result.drug}, {result.route} ({result.regimen})" if result.drug else "an order"
     title = f"dosecalc prepare: {made_for}"
-    return _report(title, prepare_sections(result), None)
+    return _report(title, prepare_sections(result), None, lead=refusal_line(result))
 
 
 _VERDICT_COLOURS = {"below": "\033[1;33m", "within": "\033[1;32m", "above": "\033[1;31m"}
@@ -50,8 +51,14 @@ def render_check_text(result: CheckResult, *, colour: bool = False) -> str:
     return _report(title, check_sections(result), result if colour else None)
 
 
-def _report(title: str, sections: list[Section], coloured: CheckResult | None) -> str:
+def _report(
+    title: str, sections: list[Section], coloured: CheckResult | None, lead: str | None = None
+) -> str:
+    """The title, the one-line disclaimer and the sections; ``lead`` (a refusal) before
+    all of them, as the first line."""
     head = "\n".join([title, "=" * len(title), _wrap(SHORT_DISCLAIMER)])
+    if lead is not None:
+        head = f"{_wrap(lead)}\n\n{head}"
     return "\n\n".join([head, *(_section(s, coloured) for s in sections)]) + "\n"
 
 
