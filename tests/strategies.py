@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 from hypothesis import strategies as st
 
@@ -606,3 +607,70 @@ def regimen_lists(draw):
 
 sha256_digests = st.text("0123456789abcdef", min_size=64, max_size=64)
 """A SHA-256 as hex: starting with a digit or with a letter."""
+
+
+# --- prepare: orders the fictional hospital library refuses, and preparations -----------
+
+HOSPITAL_LIBRARY = Path(__file__).parent.parent / "examples" / "hospital-library"
+"""Its intravenous infusion (`fictivane-iv`): hard limits 0.05 to 0.4 mg/kg/h, at most
+300 mg per 24 hours (12.5 mg/h); its syringe driver (`driver`): hard limits 5 to 60
+mg/24 h, at most 60 mg per 24 hours."""
+
+_CENT = Decimal("0.01")
+
+
+def _rates_between(low: Decimal, high: Decimal):
+    """Decimal rates (2 places) from ``low`` to ``high`` inclusive."""
+    return st.decimals(min_value=low, max_value=high, places=2)
+
+
+@st.composite
+def breaching_orders(draw):
+    """An order the fictional hospital library refuses, as `prepare`'s keyword arguments
+    (``rules`` aside), and which limit it breaches: below or above the hard limits, or
+    within them and above the maximum per 24 hours; with a stock, a final volume and a
+    duration or pump rate that hold it."""
+    if draw(st.booleans()):
+        kg = draw(st.decimals(min_value=Decimal(40), max_value=Decimal(150), places=1))
+        breach = draw(st.sampled_from(["below", "above", "above-max"]))
+        low, high, daily = kg * Decimal("0.05"), kg * Decimal("0.4"), Decimal("12.5")
+        rate = draw(
+            {
+                "below": _rates_between(_CENT, low - _CENT),
+                "above": _rates_between(high + _CENT, Decimal(1000)),
+                "above-max": _rates_between(daily + _CENT, high),
+            }[breach]
+        )
+        dose = draw(st.sampled_from([f"{rate} mg/hr", f"{rate * 24} mg/24 hr"]))
+        patient = {"regimen": "fictivane-iv", "weight": f"{kg} kg"}
+    else:
+        breach = draw(st.sampled_from(["below", "above"]))
+        per_day = draw(
+            _rates_between(_CENT, Decimal("4.99"))
+            if breach == "below"
+            else _rates_between(Decimal("60.01"), Decimal(5000))
+        )
+        dose = f"{per_day} mg/24 hr"
+        patient = {"regimen": "driver"}
+    timing = draw(
+        st.sampled_from([{"duration": "24 hr"}, {"duration": "12 hr"}, {"pump_rate": "10 mL/hr"}])
+    )
+    order = {
+        **patient,
+        "dose": dose,
+        "stock": draw(st.sampled_from(["50 mg/mL", "500 mg/10 mL", "100 mg in 1 mL"])),
+        "final_volume": draw(st.sampled_from(["60 mL", "500 mL", "1000 mL"])),
+        **timing,
+    }
+    return order, breach
+
+
+@st.composite
+def vial_volumes(draw):
+    """The volume of one vial, as a label gives it, or none given."""
+    return draw(
+        st.none()
+        | st.decimals(min_value=Decimal("0.5"), max_value=Decimal(100), places=1).map(
+            lambda v: f"{format(v.normalize(), 'f')} mL"
+        )
+    )

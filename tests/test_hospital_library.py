@@ -454,7 +454,8 @@ def test_prepare_holds_an_order_to_the_librarys_limits(library):
         show_recipe_anyway=True,
         rules=library,
     )
-    assert anyway.refusal is not None and anyway.refusal.recipe_shown
+    assert anyway.refusal is not None
+    assert anyway.refusal.recipe_shown
     # 960 mg in 20 mL is 48 mg/mL, none of the library's standard concentrations.
     assert "non-standard-concentration" in [w.code for w in anyway.warnings]
     within = dosecalc.prepare(

@@ -85,8 +85,10 @@ def pump_rate_notes(rule: Regimen, pump_rate: QuantityRange | None) -> list[str]
         return [f"The pump rate {pump_rate.display} is {NO_STEP}."]
     ends = (pump_rate.shown_low.value, pump_rate.shown_high.value)
     if all(end % step == 0 for end in ends):
-        return [f"The pump rate {pump_rate.display}: each end is a setting of this library's "
-                f"pump ({_step_words(rule)})."]
+        return [
+            f"The pump rate {pump_rate.display}: each end is a setting of this library's "
+            f"pump ({_step_words(rule)})."
+        ]
     return [
         f"The pump rate {pump_rate.display} is not rounded to a pump setting, and an end of "
         f"it is not a setting of this library's pump ({_step_words(rule)}): set a rate that "

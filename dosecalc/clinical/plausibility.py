@@ -28,10 +28,10 @@ give, cannot be measured accurately with a usual syringe. A library may state it
 (`smallest_measurable_volume`); this one applies whatever it states."""
 
 VOLUME_PER_DOSE_ML: Final = (MEASURABLE_VOLUME_ML, Fraction(5))
-"""Below 0.1 mL (`MEASURABLE_VOLUME_ML`) a dose cannot be measured accurately; above 5 mL it could not be held in the
-mouth. It applies whatever the route (the rules name routes in words only, and no route is
-read in code), so it asks for a second look and never refuses: a hospital library's
-intravenous bolus may rightly be larger."""
+"""Below 0.1 mL (`MEASURABLE_VOLUME_ML`) a dose cannot be measured accurately; above 5 mL it
+could not be held in the mouth. It applies whatever the route (the rules name routes in words
+only, and no route is read in code), so it asks for a second look and never refuses: a
+hospital library's intravenous bolus may rightly be larger."""
 
 MCG_PER_MG: Final = Fraction(1000)
 

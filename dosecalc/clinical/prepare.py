@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Final
+from typing import Final, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
@@ -104,8 +104,6 @@ DO_NOT_MAKE_UP: Final = "DO NOT MAKE THIS UP AS ORDERED"
 
 NOT_GIVEN: Final = "not given (enter the vial's volume to count vials; none is assumed)"
 """Vials and what is left over, without a vial volume: never a vial size of dosecalc's."""
-
-
 
 
 class _Frozen(BaseModel):
@@ -303,8 +301,10 @@ def prepare(
         steps += rate_steps
         if result is not None:
             assert rule is not None
-            hard_limit, order_warnings = _against_limits(rate, result)
-            refusal = _refusal(rate, result, rule, order_warnings, shown=show_recipe_anyway)
+            hard_limit, order_warnings, in_rule_units = _against_limits(rate, result)
+            refusal = _refusal(
+                in_rule_units, result, rule, order_warnings, shown=show_recipe_anyway
+            )
             warnings = order_warnings + warnings
         withheld = refusal is not None and not refusal.recipe_shown
         preparations = (
@@ -320,7 +320,8 @@ def prepare(
             ]
         )
         if result is not None:
-            warnings += _against_range(rate, figure(magnitude(rate)).with_unit("mg/hr"), result.dose)
+            shown = figure(magnitude(rate)).with_unit("mg/hr")
+            warnings += _against_range(rate, shown, result.dose)
         else:
             notes.append(
                 "The order was not compared with a range: give the regimen and weight to have "
@@ -342,8 +343,9 @@ def prepare(
         ]
     warnings += _pump_rate_warnings(preparations)
     for made_up in preparations:
+        pump = made_up.display["pump_rate"]
         warnings += pump_setting_warnings(
-            rule, magnitude(made_up.pump_rate), f"for {made_up.label}, {made_up.display['pump_rate']},"
+            rule, magnitude(made_up.pump_rate), f"for {made_up.label}, {pump},"
         )
         warnings += volume_warnings(
             rule,
@@ -607,9 +609,16 @@ def _preparation(
     )
 
 
+class _Counted(TypedDict, total=False):
+    vials_needed: int
+    volume_left_over: Quantity
+    vials: str
+    left_over: str
+
+
 def _vials(
     vial: Quantity | None, exact_stock: Fraction, drawn: Figure, suffix: str, steps: list[str]
-) -> dict[str, object]:
+) -> _Counted:
     """How many whole vials the stock volume takes (from its exact value, so never one too
     few) and what is left over (from the volume as shown), with their lines; nothing
     without a vial volume: none is assumed."""
@@ -667,9 +676,10 @@ def _against_range(rate: Quantity, shown: str, patient: QuantityRange) -> list[D
 
 def _against_limits(
     rate: Quantity, result: DoseResult
-) -> tuple[HardLimitState | None, list[DoseWarning]]:
+) -> tuple[HardLimitState | None, list[DoseWarning], Quantity]:
     """An order against the library's own limits, as `check` holds a dose to them: its
-    hard limits (in the rule's unit, per kg where the rule is) and its maximum per 24 hours."""
+    hard limits (in the rule's unit, per kg where the rule is) and its maximum per 24
+    hours; and the order in the rule's unit."""
     kind = KINDS[result.kind]
     per_patient = rate.to(result.dose.low.units)
     in_rule_units = (
@@ -690,11 +700,11 @@ def _against_limits(
                 "it up as ordered.",
             ),
         )
-    return state, warnings
+    return state, warnings, in_rule_units
 
 
 def _refusal(
-    rate: Quantity,
+    in_rule_units: Quantity,
     result: DoseResult,
     rule: Regimen,
     order_warnings: list[DoseWarning],
@@ -708,13 +718,6 @@ def _refusal(
     for warning in order_warnings:
         if warning.code.endswith("-hard-limit") and rule.hard_limits is not None:
             assert result.hard_limits is not None
-            kind = KINDS[result.kind]
-            per_patient = rate.to(result.dose.low.units)
-            in_rule_units = (
-                per_patient / result.dosing_weight.quantity
-                if kind.per_kg and result.dosing_weight is not None
-                else per_patient
-            ).to(result.rule_range.low.units)
             state = warning.code.removesuffix("-hard-limit")
             reasons.append(
                 f"the order, {result.hard_limits.value_beside(in_rule_units)}, is {state} this "

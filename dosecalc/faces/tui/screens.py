@@ -169,10 +169,11 @@ class PrepareScreen(ModalScreen[None]):
 
     def _prepared(self, typed: dict[str, str]) -> PrepareResult:
         patient = self._patient
-        if patient is None:
-            return prepare(**typed, rules=self._rules)
+        if patient is None:  # a refused order's recipe is never shown here
+            return prepare(**typed, show_recipe_anyway=False, rules=self._rules)
         return prepare(
             **typed,
+            show_recipe_anyway=False,
             regimen=patient["regimen"],
             weight=patient["weight"],
             height=patient["height"],
