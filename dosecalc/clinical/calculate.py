@@ -179,11 +179,9 @@ def _measurable(rule: Regimen, volume: QuantityRange | None) -> list[DoseWarning
     (dosecalc's own bound is the volume-per-dose plausibility warning's)."""
     if volume is None:
         return []
-    low = volume.shown_low
-    shown = low.with_unit(unit_display(volume.low.units))
-    return volume_warnings(
-        rule, magnitude(volume.low), f"at the low end, {shown},", own_bound=False
-    )
+    shown = volume.shown_low.with_unit(unit_display(volume.low.units))
+    low = (magnitude(volume.low), f"at the low end, {shown}")
+    return volume_warnings(rule, "volume per dose", [low], own_bound=False)
 
 
 @dataclass(frozen=True, kw_only=True)

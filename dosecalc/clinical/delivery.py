@@ -12,6 +12,7 @@ library's smallest measurable volume, or under dosecalc's own bound
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Final
 
@@ -25,7 +26,7 @@ from dosecalc.ruleset.schema import Regimen
 NOT_A_SETTING: Final = "pump-rate-not-a-setting"
 UNMEASURABLE: Final = "volume-below-measurable"
 
-NO_STEP: Final = "not rounded to a pump setting (the library states no pump rate increment)"
+NO_STEP: Final = "not rounded to a pump setting (the rules state no pump rate step)"
 """Said beside every pump rate of a library that states no step: the figure is exact (or
 rounded by the display rule, and marked so), never a setting dosecalc chose."""
 
@@ -55,25 +56,37 @@ def pump_setting(rule: Regimen | None, rate: Fraction) -> str:
     return f"NOT a setting of this library's pump ({_step_words(rule)}): see the warnings"
 
 
-def pump_setting_warnings(rule: Regimen | None, rate: Fraction, what: str) -> list[DoseWarning]:
-    """A pump rate (mL/h, exact) that is no multiple of the library's step: the settings
-    either side, and that neither is chosen here."""
+def said_of(figures: Sequence[tuple[Fraction, str]]) -> str:
+    """``for the low end, 0.05 mL, and for the high end, 0.08 mL``: each ``(value, words)``
+    of a figure, as one subject."""
+    return ", and ".join(words for _, words in figures)
+
+
+def pump_setting_warnings(
+    rule: Regimen | None, rates: Sequence[tuple[Fraction, str]]
+) -> list[DoseWarning]:
+    """Pump rates (mL/h, exact, each with its words) that are no multiple of the library's
+    step: one warning per rate, with the settings either side; neither is chosen here."""
     step = pump_step(rule)
-    if step is None or rule is None or rate % step == 0:
+    if step is None or rule is None:
         return []
-    below = rate // step * step
-    unit = named_unit(PUMP_RATE_UNIT)
-    sides = [registry().Quantity(v, unit) for v in (below, below + step) if v > 0]
-    either = " and ".join(format_exact(q) for q in sides)
-    return [
-        DoseWarning(
-            code=NOT_A_SETTING,
-            message=f"The pump rate {what} is not a setting of this library's pump "
-            f"({_step_words(rule)}); the settings either side are {either}, and each gives "
-            "another dose. Change the final volume or the duration so that the rate is a "
-            "setting, or have the order restated; do not round it at the pump.",
+    warnings = []
+    for rate in dict.fromkeys(value for value, _ in rates if value % step != 0):
+        below = rate // step * step
+        unit = named_unit(PUMP_RATE_UNIT)
+        sides = [registry().Quantity(v, unit) for v in (below, below + step) if v > 0]
+        either = " and ".join(format_exact(q) for q in sides)
+        what = said_of([(value, words) for value, words in rates if value == rate])
+        warnings.append(
+            DoseWarning(
+                code=NOT_A_SETTING,
+                message=f"The pump rate {what}, is not a setting of this library's pump "
+                f"({_step_words(rule)}); the settings either side are {either}, and each "
+                "gives another dose. Change the final volume or the duration so that the rate "
+                "is a setting, or have the order restated; do not round it at the pump.",
+            )
         )
-    ]
+    return warnings
 
 
 def pump_rate_notes(rule: Regimen, pump_rate: QuantityRange | None) -> list[str]:
@@ -97,32 +110,40 @@ def pump_rate_notes(rule: Regimen, pump_rate: QuantityRange | None) -> list[str]
 
 
 def volume_warnings(
-    rule: Regimen | None, volume: Fraction, what: str, *, own_bound: bool = True
+    rule: Regimen | None,
+    what: str,
+    volumes: Sequence[tuple[Fraction, str]],
+    *,
+    own_bound: bool = True,
 ) -> list[DoseWarning]:
-    """A volume to draw or give (mL, exact, above zero) under the library's smallest
-    measurable volume, or (with ``own_bound``) under dosecalc's own bound: each with its
-    reason. `calculate` leaves its own bound to the volume-per-dose plausibility warning."""
+    """Volumes to draw or give (mL, exact, above zero, each with its words) under the
+    library's smallest measurable volume, or (with ``own_bound``) under dosecalc's own
+    bound: one warning per bound, naming each volume under it, with the reason.
+    `calculate` leaves its own bound to the volume-per-dose plausibility warning."""
     warnings = []
     smallest = rule.smallest_measurable_volume if rule is not None else None
-    if smallest is not None and volume < magnitude(convert(smallest.quantity(), named_unit("mL"))):
+    least = magnitude(convert(smallest.quantity(), named_unit("mL"))) if smallest else None
+    under = [(v, words) for v, words in volumes if least is not None and v < least]
+    if smallest is not None and under:
         warnings.append(
             DoseWarning(
                 code=UNMEASURABLE,
-                message=f"The volume {what} is under this library's smallest measurable volume, "
+                message=f"The {what} {said_of(under)}, is under this library's smallest "
+                "measurable volume, "
                 f"{format_exact(smallest.quantity())} ({smallest.source.cited}): it cannot be "
-                "measured as shown. Use a weaker stock or another final volume, and have the "
-                "preparation checked.",
+                "measured as shown; use a weaker stock or another final volume.",
             )
         )
-    if own_bound and 0 < volume < MEASURABLE_VOLUME_ML:
+    under = [(v, words) for v, words in volumes if 0 < v < MEASURABLE_VOLUME_ML]
+    if own_bound and under:
         bound = format_exact(registry().Quantity(MEASURABLE_VOLUME_ML, named_unit("mL")))
         warnings.append(
             DoseWarning(
                 code=UNMEASURABLE,
-                message=f"The volume {what} is under {bound}, the smallest volume dosecalc "
-                f"takes as measurable ({_OWN_BOUND}): it cannot be measured accurately as "
-                "shown. Use a weaker stock or another final volume, and have the preparation "
-                "checked.",
+                message=f"The {what} {said_of(under)}, is under {bound}, the smallest volume "
+                "dosecalc "
+                f"takes as measurable ({_OWN_BOUND}): it cannot be measured accurately; use a "
+                "weaker stock or another final volume.",
             )
         )
     return warnings

@@ -28,7 +28,12 @@ from typing import Final, TypedDict
 from pydantic import BaseModel, ConfigDict
 
 from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
-from dosecalc.clinical.delivery import pump_setting, pump_setting_warnings, volume_warnings
+from dosecalc.clinical.delivery import (
+    pump_setting,
+    pump_setting_warnings,
+    said_of,
+    volume_warnings,
+)
 from dosecalc.clinical.limits import (
     HARD_LIMIT_WORDS,
     ORDER_ABOVE_MAXIMUM,
@@ -102,7 +107,7 @@ _OWN_BOUND: Final = "a plausibility bound of dosecalc's, not a number of the sou
 DO_NOT_MAKE_UP: Final = "DO NOT MAKE THIS UP AS ORDERED"
 """How a refusal starts, wherever it is shown: an action, before anything else."""
 
-NOT_GIVEN: Final = "not given (enter the vial's volume to count vials; none is assumed)"
+NOT_GIVEN: Final = "not given (no vial volume entered; none is assumed)"
 """Vials and what is left over, without a vial volume: never a vial size of dosecalc's."""
 
 
@@ -143,6 +148,8 @@ class Preparation(_Frozen):
     volume_left_over: JsonQuantity | None = None
     vials: str = NOT_GIVEN
     left_over: str = NOT_GIVEN
+    working: list[str] = []
+    """Its own lines of working, in order: the basis's last lines, there named by end."""
 
 
 class PrepareBasis(_Frozen):
@@ -342,16 +349,8 @@ def prepare(
             for end, shown in _ends(result.dose)
         ]
     warnings += _pump_rate_warnings(preparations)
-    for made_up in preparations:
-        pump = made_up.display["pump_rate"]
-        warnings += pump_setting_warnings(
-            rule, magnitude(made_up.pump_rate), f"for {made_up.label}, {pump},"
-        )
-        warnings += volume_warnings(
-            rule,
-            magnitude(made_up.stock_volume),
-            f"of stock to draw for {made_up.label}, {made_up.display['stock_volume']},",
-        )
+    warnings += pump_setting_warnings(rule, _each(preparations, "pump_rate"))
+    warnings += volume_warnings(rule, "stock volume to draw", _each(preparations, "stock_volume"))
     if result is not None:
         assert rule is not None
         warnings = [*result.warnings, *warnings]
@@ -541,6 +540,7 @@ def _preparation(
     syringe driver's mg/24 hr), shown and worked from as such."""
     timing, volume, strength = making.timing, making.volume, making.strength
     stock_text, steps = making.stock_text, making.steps
+    first_line = len(steps)
     mg, ml = named_unit(AMOUNT_UNIT), named_unit(VOLUME_UNIT)
     v = magnitude(volume)
     volume_text = format_exact(volume)
@@ -605,6 +605,7 @@ def _preparation(
         pump_rate=registry().Quantity(pump_value, named_unit(PUMP_RATE_UNIT)),
         display=shown,
         pump_setting=pump_setting(making.rule, pump_value),
+        working=[line.replace(suffix, "", 1) for line in steps[first_line:]],
         **counted,
     )
 
@@ -750,17 +751,24 @@ def _once(warnings: list[DoseWarning]) -> list[DoseWarning]:
     return list(dict.fromkeys(warnings))
 
 
+def _each(preparations: list[Preparation], key: str) -> list[tuple[Fraction, str]]:
+    """Each preparation's figure ``key``, exact, with its words: "for the order, 16.8 mL"."""
+    return [(magnitude(getattr(p, key)), f"for {p.label}, {p.display[key]}") for p in preparations]
+
+
 def _pump_rate_warnings(preparations: list[Preparation]) -> list[DoseWarning]:
+    """Pump rates outside dosecalc's plausible band: one warning naming each."""
     low, high = PUMP_RATE_ML_PER_H
+    outside = [(v, words) for v, words in _each(preparations, "pump_rate") if not low <= v <= high]
+    if not outside:
+        return []
     return [
         DoseWarning(
             code="implausible-pump-rate",
-            message=f"The pump rate for {p.label}, {p.display['pump_rate']}, lies outside "
-            f"{format_number(low)} to {format_number(high)} mL/hr ({_OWN_BOUND}): check the "
-            "final volume and the duration.",
+            message=f"The pump rate {said_of(outside)}, lies outside {format_number(low)} to "
+            f"{format_number(high)} mL/hr ({_OWN_BOUND}): check the final volume and the "
+            "duration.",
         )
-        for p in preparations
-        if not low <= magnitude(p.pump_rate) <= high
     ]
 
 

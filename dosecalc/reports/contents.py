@@ -349,18 +349,17 @@ def preparation_rows(preparation: Preparation, result: PrepareResult) -> list[Ro
     final = result.basis.inputs.get("final volume") or ""
     rows.insert(3, ("Stock, as labelled", stock))
     rows.insert(6, ("Final volume", final))
-    rows += [
-        ("Pump setting", preparation.pump_setting),
-        ("Vials needed", preparation.vials),
-        ("Left over in the vials", preparation.left_over),
-    ]
+    vials = preparation.vials
+    if preparation.vials_needed is not None:
+        vials += f", {preparation.left_over} left over"
+    rows += [("Pump setting", preparation.pump_setting), ("Vials needed", vials)]
     return rows
 
 
 def supervision_section(result: PrepareResult) -> Section:
     """The source's supervision statement (each, for an order without a regimen)."""
     title = "Supervision" if result.regimen else "Supervision (every regimen of the rules)"
-    return Section(title, items=list(result.supervision), alert=True)
+    return Section(title, items=list(result.supervision), alert=True, half=True)
 
 
 def prepare_sections(result: PrepareResult) -> list[Section]:
@@ -385,15 +384,26 @@ def prepare_sections(result: PrepareResult) -> list[Section]:
     ]
     sections += _warnings(result.warnings)
     sections.append(supervision_section(result))
-    sections.append(Section("Out of scope", items=[result.out_of_scope], alert=True))
+    sections.append(Section("Out of scope", items=[result.out_of_scope], alert=True, half=True))
     sections += _sign_off(result.disclaimer)
     inputs = [(name, value) for name, value in result.basis.inputs.items() if value]
     if result.patient_range is not None:
-        inputs.append(("Patient's range", result.patient_range.display))
-    sections.append(Section("Inputs, as entered", inputs, half=True))
+        inputs.append(("patient's range", result.patient_range.display))
+    # One line: each input is in a preparation's rows too, and the page is one page.
+    entered = "; ".join(f"{name}: {value}" for name, value in inputs)
+    sections.append(Section("Inputs, as entered", items=[entered]))
     if result.notes:
         sections.append(Section("Notes", items=result.notes))
-    basis = [("Then", step) for step in result.basis.steps]
+    # Two preparations: each one's working beside the other's, under the range's.
+    # (The preparations' lines are the basis's last: there each is named by its end.)
+    steps = result.basis.steps
+    if len(result.preparations) > 1:
+        steps = steps[: len(steps) - sum(len(p.working) for p in result.preparations)]
+        sections += [
+            Section(f"Working for {p.label}", items=p.working, half=True)
+            for p in result.preparations
+        ]
+    basis = [("Then", step) for step in steps]
     if result.basis.rule is not None:
         basis += [
             ("Rule", f"{result.basis.rule}, from {result.basis.source}"),

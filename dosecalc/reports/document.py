@@ -137,8 +137,8 @@ section { break-inside: avoid; }
 @media print {
   body { font-size: 8pt; line-height: 1.2; max-width: none; margin: 0; padding: 0; }
   h1 { font-size: 12pt; }
-  h2 { font-size: 9pt; margin: .3rem 0 .1rem; }
-  .made, .disclaimer { margin: .15rem 0; }
+  h2 { font-size: 9pt; margin: .2rem 0 .1rem; }
+  .made, .disclaimer, section p { margin: .15rem 0; }
   th, td { padding: 0 .4rem; }
 }
 """
