@@ -363,17 +363,18 @@ def test_a_pump_rate_is_said_a_setting_exactly_when_it_is_a_multiple_of_the_libr
     rules = with_library_fields(
         pump_rate_increment=PumpRateStep(value=step, unit="mL/h", source=source)
     )
-    result = _made(regimen="driver", stock="10 mg/mL", final_volume=volume, duration=duration,
-                   rules=rules)  # fmt: skip
+    result = _made(
+        regimen="driver", stock="10 mg/mL", final_volume=volume, duration=duration, rules=rules
+    )
     if result is None:
         return
     for made in result.preparations:
         rate = magnitude(made.pump_rate)
         setting = rate % Fraction(step) == 0
         assert made.pump_setting.startswith("a setting" if setting else "NOT a setting")
-        assert source.cited in made.pump_setting
         said = [w for w in result.warnings if w.code == NOT_A_SETTING and made.label in w.message]
         assert bool(said) != setting
+        assert source.cited in (made.pump_setting if setting else said[0].message)
         if said:  # the settings either side bracket the rate; neither is chosen
             sides = re.search(r"either side are (.+?), and each", said[0].message)
             assert sides is not None
@@ -412,8 +413,9 @@ def test_calc_with_a_librarys_step_says_whether_the_ends_of_its_pump_rate_are_se
     rules = with_library_fields(
         pump_rate_increment=PumpRateStep(value=step, unit="mL/h", source=source)
     )
-    result = dosecalc.calculate(regimen="fictivane-iv", weight="100 kg", concentration="1 mg/mL",
-                                rules=rules)  # fmt: skip
+    result = dosecalc.calculate(
+        regimen="fictivane-iv", weight="100 kg", concentration="1 mg/mL", rules=rules
+    )
     # 0.1 to 0.2 mg/kg/hr × 100 kg = 10 to 20 mg/hr; ÷ 1 mg/mL = 10 to 20 mL/hr: in steps
     # of 0.5 mL/hr both ends are settings (20 and 40 steps); in steps of 0.3, neither.
     assert result.pump_rate is not None
@@ -421,3 +423,44 @@ def test_calc_with_a_librarys_step_says_whether_the_ends_of_its_pump_rate_are_se
     note = next(n for n in result.notes if n.startswith("The pump rate"))
     assert ("each end is a setting" in note) == setting
     assert source.cited in note
+
+
+# --- the rule fields: optional, each with its citation, of the right kind -------------
+
+
+def _library_with(tmp_path: Any, old: str, new: str) -> Any:
+    folder = tmp_path / "library"
+    folder.mkdir()
+    text = (strategies.HOSPITAL_LIBRARY / "fictivane.toml").read_text(encoding="utf-8")
+    assert old in text
+    (folder / "fictivane.toml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('value = 0.1, unit = "mL/h"', 'value = 0.1, unit = "mg/h"', "pump_rate_increment"),
+        ('value = 0.1, unit = "mL", source', 'value = 0.1, unit = "mL/h", source',
+         "smallest_measurable_volume"),
+        ('value = 0.1, unit = "mL/h"', 'value = 0, unit = "mL/h"', "pump_rate_increment"),
+        ('value = 0.1, unit = "mL/h", source = {', 'value = 0.1, unit = "mL/h", sauce = {',
+         "pump_rate_increment"),
+    ],
+)  # fmt: skip
+def test_a_pump_step_or_smallest_volume_of_the_wrong_kind_or_without_a_source_is_refused(
+    tmp_path, old, new, words
+):
+    with pytest.raises(dosecalc.RulesError) as refused:
+        load_rules(_library_with(tmp_path, old, new))
+    assert words in str(refused.value)
+
+
+def test_the_example_library_states_both_fields_and_the_shipped_rules_neither():
+    driver = LIBRARY.find("driver")
+    assert driver.pump_rate_increment is not None
+    assert driver.smallest_measurable_volume is not None
+    assert format(driver.pump_rate_increment.value, "f") == "0.1"
+    shipped = load_rules(None)
+    assert all(r.pump_rate_increment is None for r in shipped.regimens)
+    assert all(r.smallest_measurable_volume is None for r in shipped.regimens)

@@ -53,7 +53,9 @@ def pump_setting(rule: Regimen | None, rate: Fraction) -> str:
         return NO_STEP
     if rate % step == 0:
         return f"a setting of this library's pump ({_step_words(rule)})"
-    return f"NOT a setting of this library's pump ({_step_words(rule)}): see the warnings"
+    assert rule.pump_rate_increment is not None
+    step_text = format_exact(rule.pump_rate_increment.quantity())
+    return f"NOT a setting of this library's pump (steps of {step_text}): see the warnings"
 
 
 def said_of(figures: Sequence[tuple[Fraction, str]]) -> str:
