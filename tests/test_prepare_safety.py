@@ -464,3 +464,23 @@ def test_the_example_library_states_both_fields_and_the_shipped_rules_neither():
     shipped = load_rules(None)
     assert all(r.pump_rate_increment is None for r in shipped.regimens)
     assert all(r.smallest_measurable_volume is None for r in shipped.regimens)
+
+
+@given(
+    st.decimals(min_value=Decimal("0.01"), max_value=Decimal(2), places=2),
+    st.sampled_from(["10 mg/mL", "50 mg/mL", "100 mg/mL", "50 mg/5 mL"]),
+)
+@example(Decimal("0.5"), "50 mg/mL")  # 10 mg ÷ 50 mg/mL = 0.2 mL: under 0.5 mL
+def test_calc_warns_for_a_volume_per_dose_under_the_librarys_smallest_measurable_volume(
+    smallest, concentration
+):
+    source = LIBRARY.regimens[0].source
+    rules = with_library_fields(
+        smallest_measurable_volume=MeasurableVolume(value=smallest, unit="mL", source=source)
+    )
+    result = dosecalc.calculate(regimen="fictivane-oral", concentration=concentration, rules=rules)
+    assert result.volume is not None
+    under = magnitude(result.volume.low) < Fraction(smallest)
+    warned = [w for w in result.warnings if w.code == UNMEASURABLE]
+    assert bool(warned) == under
+    assert all(source.cited in w.message for w in warned)

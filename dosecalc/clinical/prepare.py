@@ -310,7 +310,7 @@ def prepare(
             assert rule is not None
             hard_limit, order_warnings, in_rule_units = _against_limits(rate, result)
             refusal = _refusal(
-                in_rule_units, result, rule, order_warnings, shown=show_recipe_anyway
+                hard_limit, in_rule_units, result, rule, order_warnings, shown=show_recipe_anyway
             )
             warnings = order_warnings + warnings
         withheld = refusal is not None and not refusal.recipe_shown
@@ -705,6 +705,7 @@ def _against_limits(
 
 
 def _refusal(
+    state: HardLimitState | None,
     in_rule_units: Quantity,
     result: DoseResult,
     rule: Regimen,
@@ -712,25 +713,25 @@ def _refusal(
     *,
     shown: bool,
 ) -> Refusal | None:
-    """The order refused when it breaches the library's limits: its hard limits, or its
-    maximum per 24 hours (what fails ``check --strict`` beside a verdict), each reason
-    with the library's citation; None when it breaches neither."""
+    """The order refused when it breaches the library's limits: its hard limits
+    (``state``), or its maximum per 24 hours (what fails ``check --strict`` beside a
+    verdict), each reason with the library's citation; None when it breaches neither."""
     reasons, codes = [], []
+    if state is not None:
+        assert result.hard_limits is not None
+        assert rule.hard_limits is not None
+        reasons.append(
+            f"the order, {result.hard_limits.value_beside(in_rule_units)}, is {state} this "
+            f"library's hard limits {result.hard_limits.display_beside(in_rule_units)} "
+            f"({rule.hard_limits.source.cited})"
+        )
+        codes.append(f"{state}-hard-limit")
     for warning in order_warnings:
-        if warning.code.endswith("-hard-limit") and rule.hard_limits is not None:
-            assert result.hard_limits is not None
-            state = warning.code.removesuffix("-hard-limit")
-            reasons.append(
-                f"the order, {result.hard_limits.value_beside(in_rule_units)}, is {state} this "
-                f"library's hard limits {result.hard_limits.display_beside(in_rule_units)} "
-                f"({rule.hard_limits.source.cited})"
-            )
-        elif warning.code == ORDER_ABOVE_MAXIMUM and rule.max_per_24h is not None:
+        if warning.code == ORDER_ABOVE_MAXIMUM:
+            assert rule.max_per_24h is not None
             said = warning.message.removeprefix("The order is ").rstrip(".")
             reasons.append(f"the order is {said} ({rule.max_per_24h.source.cited})")
-        else:
-            continue
-        codes.append(warning.code)
+            codes.append(warning.code)
     if not reasons:
         return None
     ask = (
