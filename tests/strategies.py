@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Final
 
 from hypothesis import strategies as st
@@ -531,9 +532,35 @@ REGIMEN_FIELD_VALUES = {
     "hard_limits": lambda r: st.none() | hard_limits(_units_of(r.kind)),
     "max_per_24h": lambda r: st.none() | amounts(),
     "standard_concentrations": lambda r: st.lists(concentrations(), max_size=3),
+    "pump_rate_increment": lambda r: st.none() | pump_rate_increments(),
+    "smallest_measurable_volume": lambda r: st.none() | measurable_volumes(),
     "reviewed_by": lambda r: st.none() | _WORDS,
     "review_date": lambda r: st.none() | st.dates(),
 }
+
+
+def pump_rate_increments(values=None):
+    """A library's pump rate step (mL/h), with its citation."""
+    from dosecalc.ruleset.schema import PumpRateStep
+
+    return st.builds(
+        PumpRateStep,
+        value=values if values is not None else rule_decimals(),
+        unit=st.sampled_from(["mL/h", "mL/hr"]),
+        source=citations(),
+    )
+
+
+def measurable_volumes(values=None):
+    """A library's smallest measurable volume (mL), with its citation."""
+    from dosecalc.ruleset.schema import MeasurableVolume
+
+    return st.builds(
+        MeasurableVolume,
+        value=values if values is not None else rule_decimals(),
+        unit=st.just("mL"),
+        source=citations(),
+    )
 
 
 @st.composite
@@ -555,7 +582,10 @@ def rule_regimens(draw):
         source=draw(citations()),
         source_does_not_specify=draw(_word_lists),
     )
-    optional = ["hard_limits", "max_per_24h", "standard_concentrations", "reviewed_by"]
+    optional = [
+        *("hard_limits", "max_per_24h", "standard_concentrations", "reviewed_by"),
+        *("pump_rate_increment", "smallest_measurable_volume"),
+    ]
     chosen = draw(st.lists(st.sampled_from([*optional, "review_date"]), unique=True))
     return regimen.model_copy(
         update={name: draw(REGIMEN_FIELD_VALUES[name](regimen)) for name in chosen}
@@ -662,3 +692,70 @@ def terminal_commands(draw):
     if name in ("calc", "check", "prepare") and draw(st.booleans()):
         argv.append("--json")
     return argv
+
+
+# --- prepare: orders the fictional hospital library refuses, and preparations -----------
+
+HOSPITAL_LIBRARY = Path(__file__).parent.parent / "examples" / "hospital-library"
+"""Its intravenous infusion (`fictivane-iv`): hard limits 0.05 to 0.4 mg/kg/h, at most
+300 mg per 24 hours (12.5 mg/h); its syringe driver (`driver`): hard limits 5 to 60
+mg/24 h, at most 60 mg per 24 hours."""
+
+_CENT = Decimal("0.01")
+
+
+def _rates_between(low: Decimal, high: Decimal):
+    """Decimal rates (2 places) from ``low`` to ``high`` inclusive."""
+    return st.decimals(min_value=low, max_value=high, places=2)
+
+
+@st.composite
+def breaching_orders(draw):
+    """An order the fictional hospital library refuses, as `prepare`'s keyword arguments
+    (``rules`` aside), and which limit it breaches: below or above the hard limits, or
+    within them and above the maximum per 24 hours; with a stock, a final volume and a
+    duration or pump rate that hold it."""
+    if draw(st.booleans()):
+        kg = draw(st.decimals(min_value=Decimal(40), max_value=Decimal(150), places=1))
+        breach = draw(st.sampled_from(["below", "above", "above-max"]))
+        low, high, daily = kg * Decimal("0.05"), kg * Decimal("0.4"), Decimal("12.5")
+        rate = draw(
+            {
+                "below": _rates_between(_CENT, low - _CENT),
+                "above": _rates_between(high + _CENT, Decimal(1000)),
+                "above-max": _rates_between(daily + _CENT, high),
+            }[breach]
+        )
+        dose = draw(st.sampled_from([f"{rate} mg/hr", f"{rate * 24} mg/24 hr"]))
+        patient = {"regimen": "fictivane-iv", "weight": f"{kg} kg"}
+    else:
+        breach = draw(st.sampled_from(["below", "above"]))
+        per_day = draw(
+            _rates_between(_CENT, Decimal("4.99"))
+            if breach == "below"
+            else _rates_between(Decimal("60.01"), Decimal(5000))
+        )
+        dose = f"{per_day} mg/24 hr"
+        patient = {"regimen": "driver"}
+    timing = draw(
+        st.sampled_from([{"duration": "24 hr"}, {"duration": "12 hr"}, {"pump_rate": "10 mL/hr"}])
+    )
+    order = {
+        **patient,
+        "dose": dose,
+        "stock": draw(st.sampled_from(["50 mg/mL", "500 mg/10 mL", "100 mg in 1 mL"])),
+        "final_volume": draw(st.sampled_from(["60 mL", "500 mL", "1000 mL"])),
+        **timing,
+    }
+    return order, breach
+
+
+@st.composite
+def vial_volumes(draw):
+    """The volume of one vial, as a label gives it, or none given."""
+    return draw(
+        st.none()
+        | st.decimals(min_value=Decimal("0.5"), max_value=Decimal(100), places=1).map(
+            lambda v: f"{format(v.normalize(), 'f')} mL"
+        )
+    )

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import reviewed
+from conftest import REPO, reviewed
 
 import dosecalc
 from dosecalc.reports.contents import SHORT_DISCLAIMER, bind_units
 from dosecalc.reports.document import render_html, render_markdown
-from dosecalc.reports.formats import FORMATS, render, render_check
+from dosecalc.reports.formats import FORMATS, render, render_check, render_prepare
 
 MADE_AT = datetime(2026, 11, 24, 14, 5, tzinfo=UTC)
 LONGEST = {  # every optional row, a titration table with pump rates, notes
@@ -170,7 +170,33 @@ def longest_pages() -> dict[str, str]:
     }
     pages["check"] = render_check(check, "html", MADE_AT)
     pages["calc with check"] = render(result, "html", MADE_AT, check=check)
+    pages["prepare range"] = render_prepare(
+        dosecalc.prepare(**LONGEST_PREPARATION), "html", MADE_AT
+    )
+    refused = dosecalc.prepare(**REFUSED_PREPARATION, show_recipe_anyway=True)
+    pages["prepare refused, recipe anyway"] = render_prepare(refused, "html", MADE_AT)
     return pages
+
+
+LONGEST_PREPARATION = {  # two preparations, vials, and every warning a preparation has
+    "weight": "250 kg",
+    "regimen": "iv",
+    "height": "5 ft 7 in",
+    "sex": "female",
+    "stock": "500 mg/mL",
+    "final_volume": "1000 mL",
+    "duration": "20 min",
+    "vial_volume": "0.5 mL",
+}
+REFUSED_PREPARATION = {
+    "regimen": "driver",
+    "dose": "40 mg/hr",
+    "stock": "100 mg/mL",
+    "final_volume": "20 mL",
+    "duration": "24 hr",
+    "vial_volume": "10 mL",
+    "rules": REPO / "examples" / "hospital-library",
+}
 
 
 @pytest.mark.subprocess

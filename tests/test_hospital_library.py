@@ -451,8 +451,24 @@ def test_prepare_holds_an_order_to_the_librarys_limits(library):
     assert codes[0] == "above-hard-limit"
     assert "order-above-max-per-24h" in codes
     assert made_up.warnings[0].message.startswith("ABOVE THE HARD LIMIT: the order, 960 mg/24 hr")
+    # Refused: the recipe is withheld, and no warning about it is worked out.
+    assert made_up.refusal is not None
+    assert made_up.refusal.codes == ["above-hard-limit", "order-above-max-per-24h"]
+    assert made_up.preparations == []
+    assert "non-standard-concentration" not in codes
+    anyway = dosecalc.prepare(
+        regimen="driver",
+        dose="40 mg/hr",
+        stock="100 mg/mL",
+        final_volume="20 mL",
+        duration="24 hr",
+        show_recipe_anyway=True,
+        rules=library,
+    )
+    assert anyway.refusal is not None
+    assert anyway.refusal.recipe_shown
     # 960 mg in 20 mL is 48 mg/mL, none of the library's standard concentrations.
-    assert "non-standard-concentration" in codes
+    assert "non-standard-concentration" in [w.code for w in anyway.warnings]
     within = dosecalc.prepare(
         regimen="driver",
         dose="24 mg/24 h",

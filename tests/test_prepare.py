@@ -493,8 +493,14 @@ def test_prepare_prints_each_figure_as_the_result_shows_it(run_cli):
     for preparation in result.preparations:
         for shown in preparation.display.values():
             assert shown in text
-    for step in result.basis.steps:
+    # Each end's working under its own heading (its lines there not named by end), and
+    # the range's before it.
+    own = [line for p in result.preparations for line in p.working]
+    assert len(own) == 10  # amount, stock, diluent, concentration and pump rate, each end
+    for step in [*result.basis.steps[: -len(own)], *own]:
         assert " ".join(step.split()) in text
+    for preparation in result.preparations:
+        assert f"Working for {preparation.label}" in text
     assert "Out of scope" in out
     assert result.basis.rules_sha256 in text
 
@@ -577,6 +583,7 @@ def test_the_app_prepares_for_the_patients_range_and_for_an_order_at_80x24(tmp_p
             for shown in preparation.display.values():
                 assert shown in text
         assert OUT_OF_SCOPE in text
+        assert ranged.supervision[0] in text  # the source's supervision statement
         await _type(pilot, "dose", "30 mg/hr")
         text = on_screen(pilot)
         assert "For the order:" in text

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final, TypedDict
 
+from dosecalc.clinical.delivery import pump_rate_notes, volume_warnings
 from dosecalc.clinical.limits import (
     doses_within,
     hard_limits_of,
@@ -161,10 +162,26 @@ def calculate(
             *standard_concentration_warnings(rule, conc),
             *(concentration_warnings(conc) if conc is not None else []),
             *delivery_warnings(parts.pump_rate, parts.volume),
+            *_measurable(rule, parts.volume),
         ],
-        notes=[*parts.notes, *doses_within(kind, parts.dose, maximum), *not_specified(rule)],
+        notes=[
+            *parts.notes,
+            *pump_rate_notes(rule, parts.pump_rate),
+            *doses_within(kind, parts.dose, maximum),
+            *not_specified(rule),
+        ],
         basis=rule_basis(rule, rule_set, inputs, parts.formula, steps),
     )
+
+
+def _measurable(rule: Regimen, volume: QuantityRange | None) -> list[DoseWarning]:
+    """A volume per dose whose low end is under the library's smallest measurable volume
+    (dosecalc's own bound is the volume-per-dose plausibility warning's)."""
+    if volume is None:
+        return []
+    shown = volume.shown_low.with_unit(unit_display(volume.low.units))
+    low = (magnitude(volume.low), f"at the low end, {shown}")
+    return volume_warnings(rule, "volume per dose", [low], own_bound=False)
 
 
 @dataclass(frozen=True, kw_only=True)

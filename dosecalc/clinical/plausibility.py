@@ -22,11 +22,16 @@ USUAL_CONCENTRATION_MG_PER_ML: Final = (Fraction(1, 10), Fraction(100))
 PUMP_RATE_ML_PER_H: Final = (Fraction(1, 10), Fraction(100))
 """Below 0.1 mL/hr few pumps deliver accurately; above 100 mL/hr is no low-dose infusion."""
 
-VOLUME_PER_DOSE_ML: Final = (Fraction(1, 10), Fraction(5))
-"""Below 0.1 mL a dose cannot be measured accurately; above 5 mL it could not be held in the
-mouth. It applies whatever the route (the rules name routes in words only, and no route is
-read in code), so it asks for a second look and never refuses: a hospital library's
-intravenous bolus may rightly be larger."""
+MEASURABLE_VOLUME_ML: Final = Fraction(1, 10)
+"""dosecalc's own bound (not a number of the source): a volume under 0.1 mL, to draw or to
+give, cannot be measured accurately with a usual syringe. A library may state its own
+(`smallest_measurable_volume`); this one applies whatever it states."""
+
+VOLUME_PER_DOSE_ML: Final = (MEASURABLE_VOLUME_ML, Fraction(5))
+"""Below 0.1 mL (`MEASURABLE_VOLUME_ML`) a dose cannot be measured accurately; above 5 mL it
+could not be held in the mouth. It applies whatever the route (the rules name routes in words
+only, and no route is read in code), so it asks for a second look and never refuses: a
+hospital library's intravenous bolus may rightly be larger."""
 
 MCG_PER_MG: Final = Fraction(1000)
 

@@ -8,19 +8,35 @@ exact; each figure shown is worked from the operands shown beside it, so that ev
 checks by hand. The impossible (more stock than the final volume) is refused, and an
 order 24 times off the patient's range is flagged as a per-hour/per-24-hours slip.
 Which diluent, compatibility and stability are out of scope, and the result says so.
+
+An order that breaches the library's limits (its hard limits, or its maximum per 24
+hours) is refused (`Refusal`): the refusal leads, and no recipe is worked out unless it is
+asked for (``show_recipe_anyway``), and then it is marked not to be made up as ordered.
+Every result carries the source's supervision statement. A pump rate is said to be a
+setting of the library's pump, or not, or not rounded to one (`dosecalc.clinical.delivery`);
+a volume to draw too small to measure warns. Vials are counted only for a vial volume
+given: none is assumed.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Final
+from typing import Final, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
 from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
+from dosecalc.clinical.delivery import (
+    pump_setting,
+    pump_setting_warnings,
+    said_of,
+    volume_warnings,
+)
 from dosecalc.clinical.limits import (
     HARD_LIMIT_WORDS,
+    ORDER_ABOVE_MAXIMUM,
     HardLimitState,
     dose_per_24h_warnings,
     hard_limit_state,
@@ -60,6 +76,7 @@ from dosecalc.foundation.units import (
 )
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.kinds import KINDS
+from dosecalc.ruleset.schema import Regimen
 
 AMOUNT_UNIT: Final = "mg"
 VOLUME_UNIT: Final = "mL"
@@ -87,9 +104,26 @@ OUTSIDE_CODE: Final = "order-outside-range"
 
 _OWN_BOUND: Final = "a plausibility bound of dosecalc's, not a number of the source"
 
+DO_NOT_MAKE_UP: Final = "DO NOT MAKE THIS UP AS ORDERED"
+"""How a refusal starts, wherever it is shown: an action, before anything else."""
+
+NOT_GIVEN: Final = "not given (no vial volume entered; none is assumed)"
+"""Vials and what is left over, without a vial volume: never a vial size of dosecalc's."""
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+class Refusal(_Frozen):
+    """Why the order is not to be made up as ordered: each breach of the library's limits,
+    with the library's citation. ``recipe_shown`` is False when no recipe was worked out
+    (the default), True when it was asked for anyway, and is then marked so."""
+
+    message: str
+    codes: list[str]
+    reasons: list[str]
+    recipe_shown: bool
 
 
 class Preparation(_Frozen):
@@ -108,6 +142,14 @@ class Preparation(_Frozen):
     final_concentration: JsonQuantity
     pump_rate: JsonQuantity
     display: dict[str, str]
+    pump_setting: str
+    """Whether the pump rate is a setting of the library's pump, in words."""
+    vials_needed: int | None = None
+    volume_left_over: JsonQuantity | None = None
+    vials: str = NOT_GIVEN
+    left_over: str = NOT_GIVEN
+    working: list[str] = []
+    """Its own lines of working, in order: the basis's last lines, there named by end."""
 
 
 class PrepareBasis(_Frozen):
@@ -127,8 +169,14 @@ class PrepareResult(_Frozen):
     """The preparation of an infusion: one for an order, or one for each end of the
     patient's range (``patient_range``, when a regimen was given). ``hard_limit`` is
     "above" or "below" when the order breaches the library's hard limits (a warning
-    says so first), else None."""
+    says so first), else None.
 
+    ``refusal`` (first, so that JSON leads with it) is set when the order breaches the
+    library's limits: ``preparations`` is then empty unless the recipe was asked for
+    anyway. ``supervision`` holds the source's supervision statement (without a regimen,
+    that of every regimen of the rules in force)."""
+
+    refusal: Refusal | None = None
     drug: str | None
     regimen: str | None
     route: str | None
@@ -140,6 +188,8 @@ class PrepareResult(_Frozen):
     warnings: list[DoseWarning]
     notes: list[str]
     out_of_scope: str
+    supervision: list[str]
+    vial_volume: JsonQuantity | None = None
     basis: PrepareBasis
     disclaimer: str = DISCLAIMER
 
@@ -179,6 +229,8 @@ def prepare(
     height: object = None,
     sex: str | None = None,
     basis: str = "actual",
+    vial_volume: object = None,
+    show_recipe_anyway: bool = False,
     rules: Rules = None,
 ) -> PrepareResult:
     """Make up an infusion: from ``dose`` (an order: "35 mg/hr", "840 mg/24 hr", or an
@@ -188,11 +240,20 @@ def prepare(
     ("24 hr") or a ``pump_rate`` ("2 mL/hr"), one of the two.
 
     With both a dose and a regimen, the order is compared with the patient's range, and
-    one 24 times off it is flagged. Raises `InputError` for any unusable input, and when
-    the stock volume to draw is more than the final volume; nothing is returned then.
+    one 24 times off it is flagged, and held to the library's limits: an order that
+    breaches them is refused (``refusal``), and its recipe is worked out only with
+    ``show_recipe_anyway``. ``vial_volume`` ("10 mL"), the volume of one vial of the stock,
+    counts the vials and what is left over; without it they are said not to be given.
+    Raises `InputError` for any unusable input, and when the stock volume to draw is more
+    than the final volume; nothing is returned then.
     """
     strength = parse_quantity(stock, CONCENTRATION, "stock").to(named_unit(CONCENTRATION_UNIT))
     volume = _final_volume(final_volume)
+    vial = (
+        parse_quantity(vial_volume, VOLUME_KIND, "vial volume").to(named_unit(VOLUME_UNIT))
+        if is_given(vial_volume)
+        else None
+    )
     timing = _timing(duration, pump_rate, volume)
     order = parse_dose(dose, "dose") if is_given(dose) else None
     if order is not None and DOSE_FORMS[order.form].in_volume:
@@ -236,27 +297,38 @@ def prepare(
                 "Give a regimen dosed as a rate, or an order alone",
             )
     steps = [result.basis.formula, *result.basis.steps] if result is not None else []
+    rule = rule_set_of(rules).find(result.regimen) if result is not None else None
     warnings = concentration_warnings(strength)
     notes = []
     labelled = _stock_operand(strength, ratio_parts(stock))
+    made = _Making(timing, volume, strength, labelled, steps, vial, rule)
+    hard_limit, refusal = None, None
     if order is not None:
         rate, rate_steps, rate_text = _order_rate(order.quantity, dose, timing, volume)
         steps += rate_steps
-        preparations = [
-            _preparation(
-                "the order",
-                rate,
-                rate_text,
-                timing,
-                volume,
-                strength,
-                labelled,
-                steps,
-                amount_ordered=not DOSE_FORMS[order.form].is_rate,
-            )
-        ]
         if result is not None:
-            warnings += _against_range(rate, preparations[0].display["dose_rate"], result.dose)
+            assert rule is not None
+            hard_limit, order_warnings, in_rule_units = _against_limits(rate, result)
+            refusal = _refusal(
+                hard_limit, in_rule_units, result, rule, order_warnings, shown=show_recipe_anyway
+            )
+            warnings = order_warnings + warnings
+        withheld = refusal is not None and not refusal.recipe_shown
+        preparations = (
+            []
+            if withheld
+            else [
+                made.preparation(
+                    "the order",
+                    rate,
+                    rate_text,
+                    amount_ordered=not DOSE_FORMS[order.form].is_rate,
+                )
+            ]
+        )
+        if result is not None:
+            shown = figure(magnitude(rate)).with_unit("mg/hr")
+            warnings += _against_range(rate, shown, result.dose)
         else:
             notes.append(
                 "The order was not compared with a range: give the regimen and weight to have "
@@ -265,15 +337,10 @@ def prepare(
     else:
         assert result is not None
         preparations = [
-            _preparation(
+            made.preparation(
                 f"the {end} end of the range",
                 _rate_of(shown, result.dose.low.units),
                 None,
-                timing,
-                volume,
-                strength,
-                labelled,
-                steps,
                 suffix=f" ({end} end)",
                 as_written=None
                 if result.dose.low.units == named_unit(DOSE_RATE_UNIT)
@@ -282,18 +349,22 @@ def prepare(
             for end, shown in _ends(result.dose)
         ]
     warnings += _pump_rate_warnings(preparations)
-    hard_limit = None
+    warnings += pump_setting_warnings(rule, _each(preparations, "pump_rate"))
+    warnings += volume_warnings(rule, "stock volume to draw", _each(preparations, "stock_volume"))
     if result is not None:
-        rule = rule_set_of(rules).find(result.regimen)
-        if order is not None:
-            hard_limit, order_warnings = _against_limits(preparations[0].dose_rate, result)
-            warnings = order_warnings + warnings
+        assert rule is not None
         warnings = [*result.warnings, *warnings]
         for made_up in preparations:
             warnings += standard_concentration_warnings(rule, made_up.final_concentration)
     if any(magnitude(p.diluent_volume) == 0 for p in preparations):
         notes.append("No diluent: the stock is given undiluted, at its own strength.")
+    supervision = (
+        [result.supervision]
+        if result is not None
+        else list(dict.fromkeys(r.supervision for r in rule_set_of(rules).regimens))
+    )
     return PrepareResult(
+        refusal=refusal,
         drug=result.drug if result else None,
         regimen=result.regimen if result else None,
         route=result.route if result else None,
@@ -305,6 +376,8 @@ def prepare(
         warnings=_once(warnings),
         notes=notes,
         out_of_scope=OUT_OF_SCOPE,
+        supervision=supervision,
+        vial_volume=vial,
         basis=_basis(
             result,
             steps,
@@ -314,6 +387,7 @@ def prepare(
                 "final volume": final_volume,
                 "duration": duration,
                 "pump rate": pump_rate,
+                "vial volume": vial_volume,
                 "regimen": regimen,
             },
         ),
@@ -417,15 +491,45 @@ def _order_rate(
     return rate, [], text
 
 
+@dataclass(frozen=True)
+class _Making:
+    """What every preparation of one result is made up with."""
+
+    timing: _Timing
+    volume: Quantity
+    strength: Quantity
+    stock_text: str
+    steps: list[str]
+    vial: Quantity | None
+    rule: Regimen | None
+
+    def preparation(
+        self,
+        label: str,
+        rate: Quantity,
+        rate_text: str | None,
+        suffix: str = "",
+        *,
+        amount_ordered: bool = False,
+        as_written: Quantity | None = None,
+    ) -> Preparation:
+        """One infusion for ``rate`` (mg/h, exact), its lines appended to the steps."""
+        return _preparation(
+            label,
+            rate,
+            rate_text,
+            self,
+            suffix,
+            amount_ordered=amount_ordered,
+            as_written=as_written,
+        )
+
+
 def _preparation(
     label: str,
     rate: Quantity,
     rate_text: str | None,
-    timing: _Timing,
-    volume: Quantity,
-    strength: Quantity,
-    stock_text: str,
-    steps: list[str],
+    making: _Making,
     suffix: str = "",
     *,
     amount_ordered: bool = False,
@@ -434,6 +538,9 @@ def _preparation(
     """One infusion for ``rate`` (mg/h, exact): each figure and its line, appended to
     ``steps``. ``as_written``: the same rate in the unit its range is written in (a
     syringe driver's mg/24 hr), shown and worked from as such."""
+    timing, volume, strength = making.timing, making.volume, making.strength
+    stock_text, steps = making.stock_text, making.steps
+    first_line = len(steps)
     mg, ml = named_unit(AMOUNT_UNIT), named_unit(VOLUME_UNIT)
     v = magnitude(volume)
     volume_text = format_exact(volume)
@@ -486,6 +593,7 @@ def _preparation(
         f"{shown['final_concentration']}",
         pump_line,
     ]
+    counted = _vials(making.vial, exact_stock, drawn, suffix, steps)
     return Preparation(
         label=label,
         dose_rate=rate,
@@ -496,7 +604,43 @@ def _preparation(
         final_concentration=registry().Quantity(amount_value / v, named_unit(CONCENTRATION_UNIT)),
         pump_rate=registry().Quantity(pump_value, named_unit(PUMP_RATE_UNIT)),
         display=shown,
+        pump_setting=pump_setting(making.rule, pump_value),
+        working=[line.replace(suffix, "", 1) for line in steps[first_line:]],
+        **counted,
     )
+
+
+class _Counted(TypedDict, total=False):
+    vials_needed: int
+    volume_left_over: Quantity
+    vials: str
+    left_over: str
+
+
+def _vials(
+    vial: Quantity | None, exact_stock: Fraction, drawn: Figure, suffix: str, steps: list[str]
+) -> _Counted:
+    """How many whole vials the stock volume takes (from its exact value, so never one too
+    few) and what is left over (from the volume as shown), with their lines; nothing
+    without a vial volume: none is assumed."""
+    if vial is None:
+        return {}
+    size = magnitude(vial)
+    count = math.ceil(exact_stock / size)
+    vial_text = format_exact(vial)
+    ratio = figure(drawn.value / size)
+    left = _carried(figure(count * size - drawn.value), drawn)
+    vials = f"{count} vial{'' if count == 1 else 's'} of {vial_text}"
+    steps += [
+        f"vials{suffix}: {drawn.text} mL ÷ {vial_text} = {ratio.marked}, so {vials}",
+        f"left over{suffix}: {count} × {vial_text} − {drawn.text} mL = {left.with_unit('mL')}",
+    ]
+    return {
+        "vials_needed": count,
+        "volume_left_over": registry().Quantity(count * size - exact_stock, named_unit("mL")),
+        "vials": vials,
+        "left_over": left.with_unit("mL"),
+    }
 
 
 def _against_range(rate: Quantity, shown: str, patient: QuantityRange) -> list[DoseWarning]:
@@ -533,9 +677,10 @@ def _against_range(rate: Quantity, shown: str, patient: QuantityRange) -> list[D
 
 def _against_limits(
     rate: Quantity, result: DoseResult
-) -> tuple[HardLimitState | None, list[DoseWarning]]:
+) -> tuple[HardLimitState | None, list[DoseWarning], Quantity]:
     """An order against the library's own limits, as `check` holds a dose to them: its
-    hard limits (in the rule's unit, per kg where the rule is) and its maximum per 24 hours."""
+    hard limits (in the rule's unit, per kg where the rule is) and its maximum per 24
+    hours; and the order in the rule's unit."""
     kind = KINDS[result.kind]
     per_patient = rate.to(result.dose.low.units)
     in_rule_units = (
@@ -556,7 +701,50 @@ def _against_limits(
                 "it up as ordered.",
             ),
         )
-    return state, warnings
+    return state, warnings, in_rule_units
+
+
+def _refusal(
+    state: HardLimitState | None,
+    in_rule_units: Quantity,
+    result: DoseResult,
+    rule: Regimen,
+    order_warnings: list[DoseWarning],
+    *,
+    shown: bool,
+) -> Refusal | None:
+    """The order refused when it breaches the library's limits: its hard limits
+    (``state``), or its maximum per 24 hours (what fails ``check --strict`` beside a
+    verdict), each reason with the library's citation; None when it breaches neither."""
+    reasons, codes = [], []
+    if state is not None:
+        assert result.hard_limits is not None
+        assert rule.hard_limits is not None
+        reasons.append(
+            f"the order, {result.hard_limits.value_beside(in_rule_units)}, is {state} this "
+            f"library's hard limits {result.hard_limits.display_beside(in_rule_units)} "
+            f"({rule.hard_limits.source.cited})"
+        )
+        codes.append(f"{state}-hard-limit")
+    for warning in order_warnings:
+        if warning.code == ORDER_ABOVE_MAXIMUM:
+            assert rule.max_per_24h is not None
+            said = warning.message.removeprefix("The order is ").rstrip(".")
+            reasons.append(f"the order is {said} ({rule.max_per_24h.source.cited})")
+            codes.append(warning.code)
+    if not reasons:
+        return None
+    ask = (
+        "The recipe below was asked for anyway: it is NOT to be made up as ordered."
+        if shown
+        else "No recipe is given: have the order reviewed by the prescriber."
+    )
+    return Refusal(
+        message=f"{DO_NOT_MAKE_UP}: {'; and '.join(reasons)}. {ask}",
+        codes=codes,
+        reasons=reasons,
+        recipe_shown=shown,
+    )
 
 
 def _once(warnings: list[DoseWarning]) -> list[DoseWarning]:
@@ -564,17 +752,24 @@ def _once(warnings: list[DoseWarning]) -> list[DoseWarning]:
     return list(dict.fromkeys(warnings))
 
 
+def _each(preparations: list[Preparation], key: str) -> list[tuple[Fraction, str]]:
+    """Each preparation's figure ``key``, exact, with its words: "for the order, 16.8 mL"."""
+    return [(magnitude(getattr(p, key)), f"for {p.label}, {p.display[key]}") for p in preparations]
+
+
 def _pump_rate_warnings(preparations: list[Preparation]) -> list[DoseWarning]:
+    """Pump rates outside dosecalc's plausible band: one warning naming each."""
     low, high = PUMP_RATE_ML_PER_H
+    outside = [(v, words) for v, words in _each(preparations, "pump_rate") if not low <= v <= high]
+    if not outside:
+        return []
     return [
         DoseWarning(
             code="implausible-pump-rate",
-            message=f"The pump rate for {p.label}, {p.display['pump_rate']}, lies outside "
-            f"{format_number(low)} to {format_number(high)} mL/hr ({_OWN_BOUND}): check the "
-            "final volume and the duration.",
+            message=f"The pump rate {said_of(outside)}, lies outside {format_number(low)} to "
+            f"{format_number(high)} mL/hr ({_OWN_BOUND}): check the final volume and the "
+            "duration.",
         )
-        for p in preparations
-        if not low <= magnitude(p.pump_rate) <= high
     ]
 
 

@@ -3,7 +3,8 @@
 Exit codes: 0 success (a check's verdict, whatever it is, is not an error);
 1 with ``rules diff`` when the rule sets differ (as ``diff`` does); 2 bad input,
 bad arguments or an invalid rule folder (one message on stderr, nothing on
-stdout); 3 with ``check --strict`` when the verdict is not "within"; 70 an
+stdout); 3 with ``check --strict`` when the verdict is not "within", and with
+``prepare`` when the order is refused (it breaches the library's limits); 70 an
 unexpected internal error (a short message; ``--debug`` shows the traceback).
 
 The clinical core (pint, pydantic) is imported by the commands that use it, when
@@ -28,7 +29,14 @@ from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.foundation.text import printable
 from dosecalc.foundation.version import __version__
 from dosecalc.patient.bases import BASES
-from dosecalc.reports.formats import FORMATS, render, render_check, render_prepare, to_json
+from dosecalc.reports.formats import (
+    FORMATS,
+    PREPARE_FORMATS,
+    render,
+    render_check,
+    render_prepare,
+    to_json,
+)
 from dosecalc.ruleset.loader import RULES_ENV, RuleSet, default_rules_path, load_rules
 
 if TYPE_CHECKING:
@@ -151,11 +159,13 @@ def _prepare(args: argparse.Namespace) -> Outcome:
     from dosecalc.clinical.prepare import prepare
 
     names = [
-        *("dose", "stock", "final_volume", "duration", "pump_rate"),
-        *("regimen", "weight", "height", "sex", "basis", "rules"),
+        *("dose", "stock", "final_volume", "duration", "pump_rate", "vial_volume"),
+        *("regimen", "weight", "height", "sex", "basis", "show_recipe_anyway", "rules"),
     ]
     result = prepare(**{name: getattr(args, name) for name in names})
-    return Outcome(render_prepare(result, "json" if args.json else "text"))
+    text = render_prepare(result, "json" if args.json else args.format)
+    # A refused order is not to be made up, with its recipe shown on request or not.
+    return Outcome(text, EXIT_NOT_WITHIN if result.refusal is not None else EXIT_OK)
 
 
 def _audit(args: argparse.Namespace) -> Outcome:
@@ -379,7 +389,8 @@ EXIT_CODES: Final = """exit codes:
   0   success (a check's verdict, whatever it is, is not an error)
   1   rules diff: the rule sets differ, or an order's outcome changes (as diff does)
   2   bad input, bad arguments or an invalid rule folder (one message on stderr)
-  3   check --strict: the verdict is not 'within', or the order is above the maximum per 24 h
+  3   check --strict: the verdict is not 'within', or the order is above the maximum per 24 h;
+      prepare: the order is refused (it breaches the library's limits), recipe shown or not
   70  an unexpected internal error (--debug shows the traceback)
   130 interrupted (Ctrl-C); 143 stopped by SIGTERM: no output file is left behind"""
 
@@ -464,7 +475,17 @@ def _parser() -> argparse.ArgumentParser:
     made_up.add_argument("--height", help='for IBW/ABW: "170 cm", "5 ft 7 in"')
     made_up.add_argument("--sex", help="male or female (for IBW/ABW)")
     made_up.add_argument("--basis", default="actual", help=f"dosing weight: {', '.join(BASES)}")
-    made_up.add_argument("--json", action="store_true", help="exact values as JSON")
+    made_up.add_argument(
+        "--vial-volume",
+        help='the volume of one vial of the stock, to count vials: "10 mL" (none is assumed)',
+    )
+    made_up.add_argument(
+        "--show-recipe-anyway",
+        action="store_true",
+        help="for an order the library's limits refuse (exit 3): show the recipe too, marked "
+        "not to be made up as ordered",
+    )
+    _format_arguments(made_up, PREPARE_FORMATS)
     made_up.set_defaults(handler=_prepare)
 
     tui = command(
@@ -564,14 +585,18 @@ def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
     )
 
 
-def _format_arguments(command: argparse.ArgumentParser) -> None:
-    """``--format`` (or ``--json``), the same for `calc` and `check`."""
+def _format_arguments(
+    command: argparse.ArgumentParser, names: Sequence[str] = tuple(FORMATS)
+) -> None:
+    """``--format`` (or ``--json``), the same for `calc`, `check` and `prepare` (which
+    takes ``names``: every format but FHIR)."""
     output = command.add_mutually_exclusive_group()
     output.add_argument(
         "--format",
-        choices=FORMATS,
+        choices=names,
         default="text",
-        help="; ".join(f"{f.name}: {f.description}" for f in FORMATS.values()) + " (default: text)",
+        help="; ".join(f"{FORMATS[n].name}: {FORMATS[n].description}" for n in names)
+        + " (default: text)",
     )
     output.add_argument("--json", action="store_true", help="exact values as JSON (--format json)")
 

@@ -360,41 +360,88 @@ PREPARATION_LABELS: Final = (
 )
 """A preparation's rows, in the order they are made up."""
 
+WITHHELD_TITLE: Final = "Recipe withheld"
+WITHHELD: Final = (
+    "No recipe is shown for an order that breaches this library's limits: not the amount, "
+    "the volumes, the concentration nor the pump rate. Have the order reviewed. The "
+    "arithmetic is shown only when asked for explicitly (dosecalc prepare "
+    "--show-recipe-anyway; prepare(show_recipe_anyway=True)), marked not to be made up as "
+    "ordered."
+)
+NOT_AS_ORDERED: Final = "NOT TO BE MADE UP AS ORDERED (shown on request)"
+"""The title of every preparation of a refused order whose recipe was asked for anyway."""
+
+
+def refusal_line(result: PrepareResult) -> str | None:
+    """What a refused order's report says first, before its title: the action, each
+    breach and the library's citation; None when the order is not refused."""
+    return None if result.refusal is None else result.refusal.message
+
 
 def preparation_rows(preparation: Preparation, result: PrepareResult) -> list[Row]:
-    """What to draw, what to add and how to run it, each figure as shown."""
+    """What to draw, what to add and how to run it, each figure as shown; whether the
+    pump rate is a setting; the vials and what is left over in them."""
     shown = preparation.display
     rows = [(label, shown[key]) for key, label in PREPARATION_LABELS]
     stock = result.basis.inputs.get("stock") or ""
     final = result.basis.inputs.get("final volume") or ""
     rows.insert(3, ("Stock, as labelled", stock))
     rows.insert(6, ("Final volume", final))
+    vials = preparation.vials
+    if preparation.vials_needed is not None:
+        vials += f", {preparation.left_over} left over"
+    rows += [("Pump setting", preparation.pump_setting), ("Vials needed", vials)]
     return rows
 
 
+def supervision_section(result: PrepareResult) -> Section:
+    """The source's supervision statement (each, for an order without a regimen)."""
+    title = "Supervision" if result.regimen else "Supervision (every regimen of the rules)"
+    return Section(title, items=list(result.supervision), alert=True, half=True)
+
+
 def prepare_sections(result: PrepareResult) -> list[Section]:
-    """An infusion's preparation, answer first: each preparation, the warnings, what is
-    out of scope; then the inputs, notes and the basis."""
+    """An infusion's preparation, answer first: a refusal and the recipe withheld, or
+    each preparation (marked not to be made up when asked for anyway); the warnings, the
+    supervision statement, what is out of scope; then the lines to fill in by hand, the
+    inputs, notes and the basis. (`refusal_line` goes before all of it.)"""
     count = len(result.warnings)
     marker = f" ({count} warning{'s' if count > 1 else ''} below)" if count else ""
-    sections = [
+    refused = result.refusal is not None
+    sections = []
+    if refused and not result.preparations:
+        sections.append(Section(f"{WITHHELD_TITLE}{marker}", items=[WITHHELD], alert=True))
+    sections += [
         Section(
-            f"Preparation for {p.label}{marker if i == 0 else ''}",
+            f"{NOT_AS_ORDERED + ': ' if refused else ''}Preparation for {p.label}"
+            f"{marker if i == 0 else ''}",
             preparation_rows(p, result),
             half=True,
         )
         for i, p in enumerate(result.preparations)
     ]
     sections += _warnings(result.warnings)
-    sections.append(Section("Out of scope", items=[result.out_of_scope], alert=True))
+    sections.append(supervision_section(result))
+    sections.append(Section("Out of scope", items=[result.out_of_scope], alert=True, half=True))
     sections += _sign_off(result.disclaimer)
     inputs = [(name, value) for name, value in result.basis.inputs.items() if value]
     if result.patient_range is not None:
-        inputs.append(("Patient's range", result.patient_range.display))
-    sections.append(Section("Inputs, as entered", inputs, half=True))
+        inputs.append(("patient's range", result.patient_range.display))
+    # One line: each input is in a preparation's rows too, and the page is one page.
+    entered = "; ".join(f"{name}: {value}" for name, value in inputs)
+    sections.append(Section("Inputs, as entered", items=[entered]))
     if result.notes:
         sections.append(Section("Notes", items=result.notes))
-    basis = [("Then", step) for step in result.basis.steps]
+    # Two preparations: each one's working beside the other's, under the range's.
+    # (The preparations' lines are the basis's last: there each is named by its end.)
+    steps = result.basis.steps
+    if len(result.preparations) > 1:
+        steps = steps[: len(steps) - sum(len(p.working) for p in result.preparations)]
+        sections += [
+            Section(f"Working for {p.label}", items=p.working, half=True)
+            for p in result.preparations
+        ]
+    basis = [("Then", step) for step in steps]
     if result.basis.rule is not None:
         basis += [
             ("Rule", f"{result.basis.rule}, from {result.basis.source}"),

@@ -18,6 +18,7 @@ import re
 from datetime import datetime
 from typing import Final
 
+from dosecalc.clinical.prepare import PrepareResult
 from dosecalc.clinical.result import CheckResult, DoseResult
 from dosecalc.foundation.version import __version__
 from dosecalc.reports.contents import (
@@ -27,7 +28,11 @@ from dosecalc.reports.contents import (
     bind_units,
     calc_sections,
     check_sections,
+    prepare_sections,
+    refusal_line,
 )
+
+Reported = DoseResult | CheckResult | PrepareResult
 
 
 def made_line(made_at: datetime) -> str:
@@ -35,24 +40,33 @@ def made_line(made_at: datetime) -> str:
     return f"Made {made_at:%Y-%m-%d %H:%M} {made_at.tzname() or ''} by dosecalc {__version__}"
 
 
-def _report(
-    result: DoseResult | CheckResult, check: CheckResult | None
-) -> tuple[str, list[Section]]:
+def _report(result: Reported, check: CheckResult | None) -> tuple[str, list[Section]]:
+    if isinstance(result, PrepareResult):
+        made_for = f"{result.drug}, {result.route}" if result.drug else "an order"
+        return f"dosecalc prepare: {made_for}", prepare_sections(result)
     if isinstance(result, CheckResult):
         return f"dosecalc order check: {result.drug}, {result.route}", check_sections(result)
     return f"dosecalc report: {result.drug}, {result.route}", calc_sections(result, check)
 
 
+def _lead(result: Reported) -> str | None:
+    """A refused order's refusal, which goes before the title."""
+    return refusal_line(result) if isinstance(result, PrepareResult) else None
+
+
 def render_markdown(
-    result: DoseResult | CheckResult,
+    result: Reported,
     made_at: datetime | None = None,
     check: CheckResult | None = None,
 ) -> str:
     """The report in Markdown (CommonMark with tables); ``made_at`` defaults to now.
-    With ``check`` (beside a `DoseResult`), the order check leads the report."""
+    With ``check`` (beside a `DoseResult`), the order check leads the report; a refused
+    preparation's refusal is its first line."""
     when = (made_at or datetime.now()).astimezone()
     title, sections = _report(result, check)
-    lines = [f"# {_md(title)}", "", _md(made_line(when)), "", f"> **{_md(SHORT_DISCLAIMER)}**"]
+    lead = _lead(result)
+    lines = [f"**{_md(lead)}**", ""] if lead is not None else []
+    lines += [f"# {_md(title)}", "", _md(made_line(when)), "", f"> **{_md(SHORT_DISCLAIMER)}**"]
     for section in sections:
         lines += ["", f"## {_md(section.title)}", ""]
         if section.headline is not None:
@@ -99,6 +113,7 @@ h1 { font-size: 15pt; margin: 0 0 .2rem; }
 h2 { font-size: 11pt; margin: .8rem 0 .25rem; border-bottom: 1px solid #999; }
 .made { margin: 0 0 .5rem; color: #333; }
 .disclaimer { border: 2px solid #000; padding: .3rem .6rem; font-weight: 600; margin: .4rem 0; }
+.refusal { border: 3px solid #000; padding: .3rem .6rem; font-weight: 700; margin: 0 0 .4rem; }
 .headline { font-weight: 700; margin: .2rem 0; }
 .headline.stop { border: 3px solid #a00; background: #fdecea; padding: 0 .3rem; }
 .headline.out-of-range { border: 2px solid #a00; padding: 0 .3rem; }
@@ -126,31 +141,35 @@ section { break-inside: avoid; }
   body { font-size: 8pt; line-height: 1.15; max-width: none; margin: 0; padding: 0; }
   h1 { font-size: 12pt; }
   h2 { font-size: 9pt; margin: .2rem 0 .05rem; }
-  .made, .disclaimer { margin: .15rem 0; }
+  .made, .disclaimer, section p { margin: .15rem 0; }
   th, td { padding: 0 .4rem; }
 }
 """
 
 
 def render_html(
-    result: DoseResult | CheckResult,
+    result: Reported,
     made_at: datetime | None = None,
     check: CheckResult | None = None,
 ) -> str:
     """The report as one HTML page with its own print style; ``made_at`` defaults to now.
-    With ``check`` (beside a `DoseResult`), the order check leads the report."""
+    With ``check`` (beside a `DoseResult`), the order check leads the report; a refused
+    preparation's refusal comes first: in the page's title, and before its heading."""
     when = (made_at or datetime.now()).astimezone()
     title, sections = _report(result, check)
+    lead = _lead(result)
+    page_title = title if lead is None else f"{lead.split(':')[0]}: {title}"
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_html(title)}</title>",
+        f"<title>{_html(page_title)}</title>",
         f"<style>{_STYLE}</style>",
         "</head>",
         "<body>",
+        *([f'<p class="refusal" role="alert">{_html(lead)}</p>'] if lead is not None else []),
         f"<h1>{_html(title)}</h1>",
         f'<p class="made">{_html(made_line(when))}</p>',
         f'<p class="disclaimer" role="note">{_html(SHORT_DISCLAIMER)}</p>',

@@ -111,17 +111,35 @@ def render_check(
             raise _unknown(name)
 
 
-def render_prepare(result: PrepareResult, name: str) -> str:
-    """An infusion's preparation as text or exact JSON."""
-    from dosecalc.reports.text import render_prepare_text
+PREPARE_FORMATS: Final = tuple(name for name in FORMATS if name != "fhir")
+"""The formats an infusion's preparation is given in: a preparation is no FHIR Dosage."""
 
+
+def render_prepare(result: PrepareResult, name: str, made_at: datetime | None = None) -> str:
+    """An infusion's preparation in the format called ``name`` (one of `PREPARE_FORMATS`);
+    reports say when they were made: ``made_at``, or now. A refused order's refusal comes
+    first in each: the first line of text and Markdown, the HTML page's title and first
+    paragraph, JSON's first key."""
     match name:
         case "text":
+            from dosecalc.reports.text import render_prepare_text
+
             return render_prepare_text(result)
         case "json":
             return to_json(result.model_dump(mode="json"))
+        case "markdown":
+            from dosecalc.reports.document import render_markdown
+
+            return render_markdown(result, made_at)
+        case "html":
+            from dosecalc.reports.document import render_html
+
+            return render_html(result, made_at)
         case _:
-            raise _unknown(name)
+            raise ValueError(
+                f"no format called {name!r} for a preparation; choose from "
+                f"{', '.join(PREPARE_FORMATS)}"
+            )
 
 
 def _unknown(name: str) -> ValueError:

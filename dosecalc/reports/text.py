@@ -21,6 +21,7 @@ from dosecalc.reports.contents import (
     calc_sections,
     check_sections,
     prepare_sections,
+    refusal_line,
     verdict_line,
 )
 
@@ -39,7 +40,7 @@ def render_prepare_text(result: PrepareResult) -> str:
     """An infusion's preparation: each one made up, then warnings, scope and basis."""
     made_for = f"{result.drug}, {result.route} ({result.regimen})" if result.drug else "an order"
     title = f"dosecalc prepare: {made_for}"
-    return _report(title, prepare_sections(result))
+    return _report(title, prepare_sections(result), lead=refusal_line(result))
 
 
 _SEVERITY_COLOURS: dict[Severity, str] = {
@@ -74,10 +75,18 @@ def paint_verdict(report: str, result: CheckResult) -> str:
     return "\n".join([*painted, *lines[verdict:]])
 
 
-def _report(title: str, sections: list[Section], check: CheckResult | None = None) -> str:
+def _report(
+    title: str,
+    sections: list[Section],
+    check: CheckResult | None = None,
+    lead: str | None = None,
+) -> str:
     """The report; with ``check``, its verdict (the worst finding) is the very first line,
-    before the title, and is not repeated in the order check's section."""
+    before the title, and is not repeated in the order check's section; ``lead`` (a
+    preparation's refusal) likewise leads, as the first lines."""
     first = [_wrap(verdict_line(check))] if check is not None else []
+    if lead is not None:
+        first.append(f"{_wrap(lead)}\n")
     head = "\n".join([*first, title, "=" * len(title), _wrap(SHORT_DISCLAIMER)])
     return "\n\n".join([head, *(_section(s) for s in sections)]) + "\n"
 

@@ -35,9 +35,14 @@ from dosecalc.ruleset.schema import (
     Concentration,
     DoseRange,
     HardLimits,
+    MeasurableVolume,
+    PumpRateStep,
     Regimen,
     RouteCode,
 )
+
+_Quantities = Amount | Concentration | PumpRateStep | MeasurableVolume
+"""A rule's value and unit with its own citation."""
 
 JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
 
@@ -57,6 +62,8 @@ FIELD_WORDS: Final[dict[str, str]] = {
     "hard_limits": "hard limits",
     "max_per_24h": "maximum per 24 hours",
     "standard_concentrations": "standard concentrations",
+    "pump_rate_increment": "pump rate increment",
+    "smallest_measurable_volume": "smallest measurable volume",
     "reviewed_by": "reviewed by",
     "review_date": "review date",
 }
@@ -225,7 +232,7 @@ def _compare(regimen: str, field: str, words: str, old: object, new: object) -> 
     if old == new:
         return
     plain_old, plain_new = _plain(old), _plain(new)
-    if isinstance(old, HardLimits | Amount | Concentration) and type(old) is type(new):
+    if isinstance(old, HardLimits | _Quantities) and type(old) is type(new):
         # A limit's own citation, then its figures: either may change without the other.
         yield from _compare(regimen, f"{field}.source", f"{words} source", old.source, new.source)
         old, new = (limit.model_copy(update={"source": None}) for limit in (old, new))
@@ -236,7 +243,7 @@ def _compare(regimen: str, field: str, words: str, old: object, new: object) -> 
         return
     if isinstance(old, DoseRange) and isinstance(new, DoseRange):
         text = _range_text(old, new)
-    elif isinstance(old, Amount | Concentration) and type(old) is type(new):
+    elif isinstance(old, _Quantities) and type(old) is type(new):
         text = _moved(_quantity(old), _quantity(new))
     elif isinstance(old, BaseModel) and type(old) is type(new):
         for name in type(old).model_fields:
@@ -360,7 +367,7 @@ def _list_text(old: list[object], new: list[object]) -> str:
     return f"{'; '.join(filter(None, parts))} (now {_shown(new)})"
 
 
-def _quantity(value: Amount | Concentration) -> Quantity:
+def _quantity(value: _Quantities) -> Quantity:
     return parse_quantity(f"{value.value} {value.unit}", value._kind)
 
 
@@ -372,7 +379,7 @@ def _shown(value: object) -> str:
             return "none"
         case DoseRange():
             return format_exact_range(*value.quantities())
-        case Amount() | Concentration():
+        case Amount() | Concentration() | PumpRateStep() | MeasurableVolume():
             return format_exact(_quantity(value))
         case RouteCode():
             return (

@@ -31,6 +31,8 @@ from dosecalc.foundation.text import is_control, route_alternatives
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DRUG_AMOUNT,
+    PUMP_RATE,
+    VOLUME_KIND,
     DoseUnit,
     Quantity,
     QuantityKind,
@@ -181,6 +183,22 @@ class Concentration(_RuleQuantity):
     source: Citation
 
 
+class PumpRateStep(_RuleQuantity):
+    """The step a library's pumps are set in, such as 0.1 mL/h, and where that is stated: a
+    pump rate that is no multiple of it cannot be set as shown."""
+
+    _kind = PUMP_RATE
+    source: Citation
+
+
+class MeasurableVolume(_RuleQuantity):
+    """The smallest volume a library's syringes measure, such as 0.1 mL, and where that is
+    stated: a volume to draw below it cannot be measured as shown."""
+
+    _kind = VOLUME_KIND
+    source: Citation
+
+
 class RouteCode(_Strict):
     """A terminology code for a route (or for one alternative of it), with its own citation:
     the rule's source names routes in words, so a code is never taken from it."""
@@ -226,6 +244,16 @@ class Regimen(_Strict):
     )
     standard_concentrations: list[Concentration] = Field(
         default_factory=list, description="Offered as quick choices; any other concentration warns."
+    )
+    pump_rate_increment: PumpRateStep | None = Field(
+        default=None,
+        description="The step the library's pumps are set in: a pump rate that is no multiple "
+        "of it warns, with the settings either side.",
+    )
+    smallest_measurable_volume: MeasurableVolume | None = Field(
+        default=None,
+        description="The smallest volume the library's syringes measure: a volume to draw "
+        "below it warns.",
     )
     reviewed_by: Text | None = None
     review_date: dt.date | None = None

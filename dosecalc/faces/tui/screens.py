@@ -33,7 +33,13 @@ from dosecalc.faces.tui.widgets import (
 from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.errors import DoseCalcError
 from dosecalc.foundation.units import CONCENTRATION, parse_quantity
-from dosecalc.reports.contents import preparation_rows, warning_items
+from dosecalc.reports.contents import (
+    WITHHELD,
+    preparation_rows,
+    refusal_line,
+    supervision_section,
+    warning_items,
+)
 from dosecalc.reports.formats import FORMATS
 from dosecalc.ruleset.loader import RuleSet
 from dosecalc.ruleset.schema import Regimen
@@ -163,10 +169,11 @@ class PrepareScreen(ModalScreen[None]):
 
     def _prepared(self, typed: dict[str, str]) -> PrepareResult:
         patient = self._patient
-        if patient is None:
-            return prepare(**typed, rules=self._rules)
+        if patient is None:  # a refused order's recipe is never shown here
+            return prepare(**typed, show_recipe_anyway=False, rules=self._rules)
         return prepare(
             **typed,
+            show_recipe_anyway=False,
             regimen=patient["regimen"],
             weight=patient["weight"],
             height=patient["height"],
@@ -177,15 +184,18 @@ class PrepareScreen(ModalScreen[None]):
 
 
 def preparation_lines(result: PrepareResult) -> list[str]:
-    """The preparation as the report gives it, for a narrow panel: each one made up, the
-    warnings, the scope, then the working."""
-    lines = []
+    """The preparation as the report gives it, for a narrow panel: a refusal first (and
+    the recipe withheld), each one made up, the warnings, the supervision statement, the
+    scope, then the working."""
+    refusal = refusal_line(result)
+    lines = [f"! {refusal}", f"! {WITHHELD}", ""] if refusal is not None else []
     if result.patient_range is not None:
         lines.append(f"The patient's range ({result.regimen}): {result.patient_range.display}")
     for preparation in result.preparations:
         lines += [f"For {preparation.label}:"]
         lines += [f"  {label}: {value}" for label, value in preparation_rows(preparation, result)]
     lines += [f"! {item}" for item in warning_items(result.warnings)]
+    lines += [f"{supervision_section(result).title}: {item}" for item in result.supervision]
     lines += [*result.notes, result.out_of_scope, "", "Working:", *result.basis.steps]
     return lines
 
