@@ -30,16 +30,16 @@ output cells, their texts and the `AuditSummary`).
 """
 
 from dosecalc.clinical.audit.arrays import NEAR
-from dosecalc.clinical.audit.cells import Column, FloatArray, TextArray
-from dosecalc.clinical.audit.outcome import OUTPUT_COLUMNS, Audited, AuditSummary
-from dosecalc.clinical.audit.table import (
+from dosecalc.clinical.audit.cells import (
     INPUT_COLUMNS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
-    Auditor,
-    audit,
-    check_header,
+    Column,
+    FloatArray,
+    TextArray,
 )
+from dosecalc.clinical.audit.outcome import OUTPUT_COLUMNS, Audited, AuditSummary
+from dosecalc.clinical.audit.table import Auditor, audit, check_header
 
 __all__ = [
     "INPUT_COLUMNS",
