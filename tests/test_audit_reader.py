@@ -23,11 +23,13 @@ LOOK_ALIKES = [
     *"⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉",  # superscripts and subscripts (numbers, not digits)
     *"①⑦⑩ⅠⅦ½¾",  # circled, Roman, fractions
     *"OoIl|",  # letter O for zero, l and I for one
-    *"٫٬．·，／",  # decimal and thousands marks, full-width full stop and solidus
-    *"ｋｇｍＬｈ",  # full-width letters
+    *"\u066b\u066c\uff0e\u00b7\uff0c\uff0f",  # Arabic decimal and thousands marks,
+    # full-width full stop, middle dot, full-width comma and solidus
+    *"\uff4b\uff47\uff4d\uff2c\uff48",  # full-width k, g, m, L, h
     "\u00a0",  # no-break space
 ]
 CHARACTERS = DIGITS_OF_EVERY_SCRIPT + LOOK_ALIKES
+BENGALI_FOUR = "\u09ea"
 
 # Valid rows (weight, regimen, dose, concentration), each audited on the fast path as typed.
 VALID_ROWS = [
@@ -57,7 +59,7 @@ def test_every_unicode_digit_in_place_of_a_plain_one_is_what_check_says():
     out = dosecalc.audit(orders_of(rows))
     for i, row in enumerate(rows):
         assert_agrees_with_check(row, out, i)
-    assert not any(out["verdict"][i] for i, row in enumerate(rows) if row[0][0] == "৪")
+    assert not any(out["verdict"][i] for i, row in enumerate(rows) if row[0][0] == BENGALI_FOUR)
 
 
 @st.composite
@@ -89,6 +91,6 @@ def test_a_character_of_any_script_anywhere_in_a_cell_is_read_as_check_reads_it(
 
 
 def test_a_bengali_four_is_refused_as_check_refuses_it():
-    out = dosecalc.audit(orders_of([_row("70 kg", "iv", "৪0 mg/hr", "")]))
+    out = dosecalc.audit(orders_of([_row("70 kg", "iv", f"{BENGALI_FOUR}0 mg/hr", "")]))
     assert out["verdict"][0] == ""
     assert "U+09EA BENGALI DIGIT FOUR" in out["error"][0]
