@@ -42,9 +42,13 @@ def audit(orders: Any, *, rules: Rules = None) -> Any:
     float array (NaN where there is no verdict); the others hold text, empty
     when there is nothing to say. ``rule_unit`` is a UCUM code.
 
-    Raises `MissingInputError` when a required column is missing and
-    `InputError` when the columns differ in length or an output column's
-    name is taken; a bad row never raises, its ``error`` says what is wrong.
+    Every kind of blank a table holds (None, NaN, pandas' NA and NaT, text of
+    spaces) is a blank cell. Raises `MissingInputError` when a required column
+    is missing and `InputError` when the columns cannot be read unambiguously (a
+    label that is not text, a name twice, MultiIndex columns, a column that is
+    not one value a row), differ in length or take an output column's name; a
+    bad row never raises, its ``error`` says what is wrong (a cell that is not
+    text, in a few words).
     """
     rule_set = rule_set_of(rules)
     if _is_data_frame(orders):
