@@ -143,6 +143,7 @@ def test_a_cell_holding_a_list_is_an_error_of_its_row_and_the_others_are_audited
         ("70 kg", "the column 'weight' is a str, not one value per row"),
         (70, "the column 'weight' is an int"),
         (np.array([["70 kg"]]), "an array of 2 dimensions"),
+        ({"70 kg"}, "the column 'weight' is a set"),  # a set has no order of rows
     ],
 )
 def test_a_column_that_is_not_one_value_a_row_is_refused_naming_it(column, named):

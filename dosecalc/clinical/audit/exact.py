@@ -83,8 +83,8 @@ class ExactDecision:
         return tuple(w.code for w in weight_warnings(registry().Quantity(kg, named_unit("kg"))))
 
 
-_READ_BY_CHECK: Final = (str, int, float, Decimal, Fraction, pint.Quantity)
-"""The cells `check` itself words: text, a number (it has no unit) and a pint Quantity."""
+_NUMBERS: Final = (int, float, Decimal, Fraction)
+"""Numbers, which `check` refuses in its own words (no unit) when they are short to show."""
 
 _SHOWN: Final = 40
 """At most this many characters of a cell `check` does not read are shown in its error."""
@@ -113,10 +113,12 @@ def unread_cell(cells: Sequence[object]) -> str | None:
     `check` would print such a cell whole, or fail on it; a bad cell never stops an audit.
     """
     for name, value in zip(INPUT_COLUMNS, cells, strict=True):
-        if isinstance(value, _READ_BY_CHECK):
-            shown = _shown(value) if not isinstance(value, str) else ""
+        if isinstance(value, str | pint.Quantity):
+            continue  # what `check` reads
+        if isinstance(value, _NUMBERS):
+            shown = _shown(value)
             if shown is not None and len(shown) < _SHOWN:
-                continue  # text, or a number or quantity short enough for `check` to show
+                continue  # a number short enough for `check` to show (it has no unit)
         kind = kind_of(value)
         what = _shown(value)
         held = f"{kind} too long to show" if what is None else f"{what} ({kind})"

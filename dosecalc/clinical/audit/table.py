@@ -7,7 +7,7 @@ left to `check`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 import numpy as np
@@ -197,14 +197,14 @@ def _label(label: object) -> str:
 
 def _column(name: str, values: object) -> Column:
     """An input column whose cells can be taken by position, one a row; refused if it is
-    not one (one text, a number, a table of two dimensions)."""
+    not one (one text, a number, a set, which has no order, a table of two dimensions)."""
     if isinstance(values, np.ndarray):
         if values.ndim == 1:
             return values
         problem = f"an array of {values.ndim} dimensions (shape {values.shape})"
     elif isinstance(values, list | tuple):
         return values
-    elif isinstance(values, str | bytes | bytearray | Mapping) or not (
+    elif isinstance(values, str | bytes | bytearray | Mapping | Set) or not (
         hasattr(values, "__len__") and hasattr(values, "__iter__")
     ):
         problem = f"{kind_of(values)}"
