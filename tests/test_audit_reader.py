@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 
+import pytest
 from audit_oracle import assert_agrees_with_check, orders_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -37,19 +38,26 @@ def _row(weight, regimen, dose, concentration):
     return (weight, regimen, dose, concentration, "", "", "")
 
 
-def test_every_unicode_digit_in_place_of_a_plain_one_is_what_check_says():
-    """All 700-odd digits of category Nd, and each look-alike, put for the first digit of
-    each number cell: the audit says of every row exactly what `check` says."""
+@pytest.mark.parametrize("field", [0, 2, 3], ids=["weight", "dose", "concentration"])
+def test_every_unicode_digit_at_every_place_of_a_cell_is_what_check_says(field):
+    """All 700-odd digits of category Nd, and each look-alike, put in place of each character
+    of a valid cell, and after its last: the audit says of every row what `check` says. (Put
+    beside a character: the generating test below.)"""
+    valid = ("70 kg", "iv", "25 mL/hr", "1 mg/mL")
+    written = valid[field]
     rows = []
-    for weight, regimen, dose, concentration in FAST_PATH_ROWS[-2:]:
+    for at in range(len(written) + 1):
         for character in CHARACTERS:
-            rows.append(_row(character + weight[1:], regimen, dose, concentration))
-            rows.append(_row(weight, regimen, character + dose[1:], concentration))
-            rows.append(_row(weight, regimen, dose, character + concentration[1:]))
+            for cut in (1,) if at < len(written) else (0,):  # in its place; or after it
+                cells = list(valid)
+                cells[field] = written[:at] + character + written[at + cut :]
+                rows.append(_row(*cells))
     out = dosecalc.audit(orders_of(rows))
     for i, row in enumerate(rows):
         assert_agrees_with_check(row, out, i)
-    assert not any(out["verdict"][i] for i, row in enumerate(rows) if row[0][0] == BENGALI_FOUR)
+    bengali = [i for i, row in enumerate(rows) if BENGALI_FOUR in row[field]]
+    assert bengali
+    assert not any(out["verdict"][i] for i in bengali)
 
 
 @settings(deadline=None)  # no wall-clock limit: the machine is shared
