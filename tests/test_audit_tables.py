@@ -76,7 +76,9 @@ BLANKS = [None, float("nan"), np.nan, pd.NA, pd.NaT, np.datetime64("NaT"), "", "
 
 
 @pytest.mark.parametrize("blank", BLANKS, ids=repr)
-@pytest.mark.parametrize("name", ["weight", "concentration", "height", "sex", "basis"])
+@pytest.mark.parametrize(
+    "name", ["weight", "regimen", "dose", "concentration", "height", "sex", "basis"]
+)
 def test_every_kind_of_blank_in_any_column_is_no_value_as_a_blank_csv_cell_is(blank, name):
     cells = {"weight": "70 kg", "regimen": "iv", "dose": "0.3 mg/kg/hr"}
     with_blank = dosecalc.audit(
