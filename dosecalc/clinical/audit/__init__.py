@@ -10,8 +10,9 @@ comparisons. A row leaves the hot path for `check` itself (once per distinct
 row) whenever anything about it is unusual:
 
 * a cell the fast reader does not take: anything but ``<number> <unit>`` with
-  a plain decimal and a unit without digits ("5 ft 7 in" and "600 mg/24 h" go
-  to `check`), and any input error, whose message only `check` gives;
+  a plain decimal of the digits 0 to 9 (a digit of another script is `check`'s to
+  refuse) and a unit without digits ("5 ft 7 in" and "600 mg/24 h" go to
+  `check`), and any input error, whose message only `check` gives;
 * a height, a sex, or a basis other than "actual" (blank means actual);
 * a concentration that is not well inside dosecalc's plausibility bounds, or that gives
   a pump rate or volume per dose that is not (`check` words those warnings);
