@@ -215,7 +215,7 @@ def utf8_lines(binary: Iterable[bytes]) -> Iterator[str]:
         except UnicodeDecodeError:
             encoding = next(
                 (name for bom, name in _UTF16_BOMS if number == 1 and line.startswith(bom)),
-                "UTF-16" if b"\x00" in line else None,
+                "UTF-16" if number == 1 and b"\x00" in line else None,
             )
             raise InputError(
                 "file",
