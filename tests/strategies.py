@@ -759,3 +759,195 @@ def vial_volumes(draw):
             lambda v: f"{format(v.normalize(), 'f')} mL"
         )
     )
+
+
+# --- Audit inputs as they arrive: characters of any script, files, tables of any dtype. ---
+
+# Valid audit rows (weight, regimen, dose, concentration), read on the audit's fast path.
+FAST_PATH_ROWS = [
+    ("70 kg", "iv", "21 mg/hr", ""),
+    ("154 lb", "iv", "0.3 mg/kg/hr", ""),
+    ("70.5 kg", "iv", "30 mg/h", ""),
+    ("80kg", "sl", "25 mg", ""),
+    ("70 kg", "iv", "25 mL/hr", "1 mg/mL"),
+    ("60 kg", "sl", "5 mL", "10 mg/mL"),
+]
+
+
+@st.composite
+def altered_fast_path_rows(draw, characters):
+    """A row of `FAST_PATH_ROWS` with one of ``characters`` put in, or put in place of
+    another, at a generated position of its weight, dose or concentration."""
+    cells = list(draw(st.sampled_from(FAST_PATH_ROWS)))
+    field = draw(st.sampled_from([i for i in (0, 2, 3) if cells[i]]))
+    written = cells[field]
+    at = draw(st.integers(0, len(written)))
+    replace = draw(st.booleans()) and at < len(written)
+    cells[field] = written[:at] + draw(st.sampled_from(characters)) + written[at + replace :]
+    return (*cells, "", "", "")
+
+
+def audit_headers():
+    """An orders file's header: an id and every input column, in any order, any case, with
+    outer spaces."""
+    from dosecalc.clinical.audit import INPUT_COLUMNS
+
+    return st.permutations(["id", *INPUT_COLUMNS]).flatmap(
+        lambda names: st.tuples(
+            *(st.sampled_from([n, n.upper(), n.title(), f" {n} "]) for n in names)
+        )
+    )
+
+
+def _blanks():
+    import numpy as np
+    import pandas as pd
+
+    return [None, float("nan"), np.nan, pd.NA, pd.NaT, np.datetime64("NaT"), "", "  ", "\t"]
+
+
+# Text cells of each input column: good, bad and odd, as a table may hold them.
+AUDIT_TEXT_CELLS = {
+    "weight": ["70 kg", "154 lb", "60kg", "5 st 7 lb", "70", "abc", "40 kg", "0 kg"],
+    "regimen": ["iv", "IV", "iv-infusion", "sl", "buccal", "intrathecal"],
+    "dose": ["21 mg/hr", "0.3 mg/kg/hr", "350 mg/h", "25 mg", "25 mL/hr", "30", "5 mL"],
+    "concentration": ["1 mg/mL", "10 mg/mL", "abc"],
+    "height": ["170 cm", "5 ft 7 in", "2 m"],
+    "sex": ["male", "female", "x"],
+    "basis": ["actual", "ideal", "adjusted", "bogus"],
+}
+
+
+def _other_cells():
+    """Cells that are not text: lists, dicts, bytes, numbers, dates, a huge list."""
+    import datetime
+
+    import numpy as np
+    import pandas as pd
+
+    return [
+        [["70 kg"]],
+        ["iv"],
+        {"weight": "70 kg"},
+        b"70 kg",
+        bytearray(b"iv"),
+        70,
+        70.5,
+        10**5000,
+        Decimal("1.5"),
+        Fraction(1, 3),
+        True,
+        np.int64(3),
+        pd.Timestamp("2020-01-01"),
+        datetime.date(2020, 1, 1),
+        np.arange(3),
+        ["x" * 10_000] * 100,
+        {1, 2},
+    ]
+
+
+# Each dtype pandas offers, and what it can hold: a list of cells is cast to it.
+_DTYPE_CELLS = {
+    "valid": lambda name: AUDIT_TEXT_CELLS[name][:3],  # object, of text read as typed
+    "text": lambda name: [*AUDIT_TEXT_CELLS[name]] * 3 + _blanks(),  # object, of text
+    "object": lambda name: [*AUDIT_TEXT_CELLS[name], *_blanks(), *_other_cells()],
+    "string": lambda name: [*AUDIT_TEXT_CELLS[name], None, "", "  "],
+    "category": lambda name: [*AUDIT_TEXT_CELLS[name], None],
+    "Int64": lambda name: [1, 70, None],
+    "Float64": lambda name: [0.5, 70.0, None],
+    "float64": lambda name: [70.0, float("nan")],
+    "int64": lambda name: [0, 70],
+    "bool": lambda name: [True, False],
+    "datetime64[ns]": lambda name: [datetime_cell(), None],
+}
+
+
+def datetime_cell():
+    import pandas as pd
+
+    return pd.Timestamp("2026-12-06 10:00")
+
+
+_ODD_LABELS = [0, None, 1.5, b"weight", ("weight",), "", "verdict", "Outcome", "note", "id"]
+
+
+@st.composite
+def audit_tables(draw):
+    """An audit's input as a DataFrame or a mapping: columns of every dtype pandas offers,
+    labels repeated, in any case, or odd (not text, the audit's own, a MultiIndex).
+
+    Returns (table, rows as Python cells by input column name or None for a column not
+    given, whether the labels can be read unambiguously).
+    """
+    import numpy as np
+    import pandas as pd
+
+    rows = draw(st.integers(0, 5))
+    names = [
+        n
+        for n in AUDIT_TEXT_CELLS
+        if n in ("weight", "regimen", "dose") or draw(st.integers(0, 3)) == 0
+    ]
+    if draw(st.integers(0, 9)) == 0:
+        names.remove(draw(st.sampled_from(["weight", "regimen", "dose"])))
+    labels = [draw(st.sampled_from([n, n.upper(), n.title(), f" {n} "])) for n in names]
+    if draw(st.booleans()):
+        labels += draw(st.lists(st.sampled_from(_ODD_LABELS), max_size=2))
+    if labels and draw(st.integers(0, 5)) == 0:  # a repeated label, as written or in case
+        again = draw(st.sampled_from(labels))
+        labels.append(again.swapcase() if isinstance(again, str) and draw(st.booleans()) else again)
+    order = draw(st.permutations(range(len(labels))))
+    labels = [labels[i] for i in order]
+    is_frame = draw(st.booleans())
+    clean = draw(st.booleans())  # every input column of text read as typed: verdicts
+    columns, cells = [], []
+    for label in labels:
+        key = label.strip().lower() if isinstance(label, str) else None
+        kind = (
+            "valid"
+            if clean and key in AUDIT_TEXT_CELLS
+            else draw(st.sampled_from(["valid", "text", *_DTYPE_CELLS]))
+        )
+        pool = _DTYPE_CELLS[kind](key if key in AUDIT_TEXT_CELLS else "regimen")
+        values = draw(st.lists(st.sampled_from(pool), min_size=rows, max_size=rows))
+        dtype = "object" if kind in ("valid", "text") else kind
+        if is_frame:
+            column = pd.Series(values, dtype=dtype if dtype != "object" else object)
+        else:
+            column = draw(
+                st.sampled_from(
+                    [
+                        values,
+                        tuple(values),
+                        np.array([*values, None], dtype=object)[:-1],  # 1-D whatever they hold
+                        pd.Series(values, dtype=object, index=range(rows, 0, -1)),
+                    ]
+                )
+            )
+        columns.append(column)
+        cast = pd.Series(values, dtype=dtype if dtype != "object" else object)
+        cells.append((key, list(cast.astype(object))))  # the cells as the audit sees them
+    text_labels = all(isinstance(label, str) for label in labels)  # a MultiIndex sorts them
+    multi = is_frame and text_labels and draw(st.integers(0, 9)) == 0
+    if is_frame:
+        table = pd.concat(columns, axis=1) if columns else pd.DataFrame(index=range(rows))
+        table.columns = (
+            pd.MultiIndex.from_tuples([(label, "x") for label in labels]) if multi else labels
+        )
+        table.index = draw(st.permutations(range(rows)))
+    else:
+        table = dict(zip(labels, columns, strict=True))  # a repeated label: its last column
+    keys = [
+        label.strip().lower() if isinstance(label, str) else None
+        for label in (labels if is_frame else table)
+    ]
+    readable = (
+        not multi
+        and all(isinstance(label, str) for label in labels)
+        and not (is_frame and len(set(labels)) < len(labels))
+        and not any(key in ("verdict", "outcome") for key in keys)
+        and all(keys.count(name) <= 1 for name in AUDIT_TEXT_CELLS)
+        and all(name in keys for name in ("weight", "regimen", "dose"))
+    )
+    by_name = {key: values for key, values in cells if key in AUDIT_TEXT_CELLS}
+    return table, rows, by_name, readable

@@ -12,8 +12,10 @@ records and are skipped, as by every CSV reader.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, Literal, TextIO
 
@@ -87,16 +89,32 @@ def audited_chunks(
 
     The header is read and checked at once: raises `InputError` as `audit_file` does.
     """
-    records = _records(source)
-    header = next(records, None)
-    if header is None:
+    lines = iter(source)
+    first = next(lines, None)
+    skipped = 0
+    if first is not None and _separator_hint(first) == ",":  # a spreadsheet's hint: commas
+        first, skipped = next(lines, None), 1
+    if first is None:
         raise InputError(
             "file",
-            "it is empty",
+            "it is empty" if not skipped else "it holds only the line 'sep=,'",
             f"Give a CSV file whose first line names the columns, "
             f"with at least {', '.join(REQUIRED_COLUMNS)}",
         )
-    check_header(header)
+    records = _records(itertools.chain([first], lines), skipped)
+    try:
+        _refuse_other_separators(first)
+        header = next(records, None)
+        if header is None:
+            raise InputError(
+                "file",
+                "it holds only blank lines",
+                f"Give a CSV file whose first line names the columns, "
+                f"with at least {', '.join(REQUIRED_COLUMNS)}",
+            )
+        check_header(header)
+    except InputError as error:
+        raise _why_unreadable(first) or error from None
     auditors = [Auditor(rule_set) for rule_set in rule_sets]
 
     def chunks() -> Iterator[tuple[list[list[str]], list[Audited]]]:
@@ -128,6 +146,66 @@ def _chunks(records: Iterator[list[str]], rows: int, characters: int) -> Iterato
         yield chunk
 
 
+_SEPARATOR_HINT: Final = re.compile(r'"?sep=(.)"?\r?\n?', re.IGNORECASE)
+"""Excel's first line naming the separator of the lines after it: sep=; or sep=,"""
+
+SEPARATORS: Final = {";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
+"""Separators other than commas that a file of orders is found to use, and their names."""
+
+_SAVE_AS_CSV: Final = (
+    "Save the file as comma-separated CSV (in a spreadsheet: CSV UTF-8 (Comma delimited)), "
+    "or replace the separator with commas"
+)
+
+_UTF16_BOMS: Final = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def _separator_hint(line: str) -> str | None:
+    """The separator a ``sep=`` first line names, if the line is one."""
+    hint = _SEPARATOR_HINT.fullmatch(line)
+    return None if hint is None else hint.group(1)
+
+
+def _refuse_other_separators(first: str) -> None:
+    """Refuse a ``sep=`` hint naming a separator other than a comma, with what to do."""
+    separator = _separator_hint(first)
+    if separator is not None and separator != ",":
+        raise InputError(
+            "file",
+            f"its first line, 'sep={printable(separator)}', is a spreadsheet's hint that the "
+            f"columns are separated by {SEPARATORS.get(separator, repr(separator))}, and "
+            "dosecalc reads commas only",
+            _SAVE_AS_CSV,
+        )
+
+
+def _why_unreadable(first: str) -> InputError | None:
+    """Why a file whose header is unusable is so, when its first line tells: UTF-16 text
+    (NUL between the letters), or columns separated by something other than commas."""
+    if "\x00" in first:
+        return InputError(
+            "file",
+            "its first line has NUL characters between the letters: it is UTF-16 text "
+            "(a spreadsheet's 'Unicode text'), not UTF-8",
+            "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8 (Comma delimited))",
+        )
+    for separator, name in SEPARATORS.items():
+        names = {field.strip().strip('"').strip().lower() for field in first.split(separator)}
+        if separator in first and set(REQUIRED_COLUMNS) <= names:
+            return InputError(
+                "file",
+                f"its columns are separated by {name}, not commas (its first line is "
+                f"'{printable(first.rstrip(chr(13) + chr(10)))[:80]}')",
+                _SAVE_AS_CSV,
+            )
+    return None
+
+
 def utf8_lines(binary: Iterable[bytes]) -> Iterator[str]:
     """The lines of a UTF-8 file (a spreadsheet's byte order mark dropped), decoded one at a
     time so that a line that is not UTF-8 is named by its number."""
@@ -135,19 +213,30 @@ def utf8_lines(binary: Iterable[bytes]) -> Iterator[str]:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError:
+            encoding = next(
+                (name for bom, name in _UTF16_BOMS if number == 1 and line.startswith(bom)),
+                "UTF-16" if number == 1 and b"\x00" in line else None,
+            )
             raise InputError(
                 "file",
-                f"line {number} is not UTF-8 text",
+                f"line {number} is not UTF-8 text"
+                + (
+                    ""
+                    if encoding is None
+                    else f": the file is {encoding} text"
+                    + (" (a spreadsheet's 'Unicode text')" if encoding == "UTF-16" else "")
+                ),
                 "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8)",
             ) from None
         yield text.removeprefix("\ufeff") if number == 1 else text
 
 
-def _records(source: Iterable[str]) -> Iterator[list[str]]:
+def _records(source: Iterable[str], skipped: int = 0) -> Iterator[list[str]]:
     """The CSV records of ``source``, without blank lines; file problems as `InputError`.
 
     Read strictly: a quote that is never closed would otherwise swallow every later line
-    into one cell, and the audit would end early without a word.
+    into one cell, and the audit would end early without a word. ``skipped`` lines (a
+    ``sep=,`` hint) came before ``source``, and count in the line numbers named.
     """
     reader = csv.reader(source, strict=True)
     starts = 1
@@ -157,10 +246,12 @@ def _records(source: Iterable[str]) -> Iterator[list[str]]:
                 yield record
             starts = reader.line_num + 1
     except csv.Error as error:
+        read_to = reader.line_num + skipped
+        starts += skipped
         where = (
             f"line {starts}"
-            if reader.line_num <= starts
-            else f"the record that starts on line {starts} (read to line {reader.line_num})"
+            if read_to <= starts
+            else f"the record that starts on line {starts} (read to line {read_to})"
         )
         raise InputError(
             "file",

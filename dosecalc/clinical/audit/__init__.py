@@ -10,8 +10,9 @@ comparisons. A row leaves the hot path for `check` itself (once per distinct
 row) whenever anything about it is unusual:
 
 * a cell the fast reader does not take: anything but ``<number> <unit>`` with
-  a plain decimal and a unit without digits ("5 ft 7 in" and "600 mg/24 h" go
-  to `check`), and any input error, whose message only `check` gives;
+  a plain decimal of the digits 0 to 9 (a digit of another script is `check`'s to
+  refuse) and a unit without digits ("5 ft 7 in" and "600 mg/24 h" go to
+  `check`), and any input error, whose message only `check` gives;
 * a height, a sex, or a basis other than "actual" (blank means actual);
 * a concentration that is not well inside dosecalc's plausibility bounds, or that gives
   a pump rate or volume per dose that is not (`check` words those warnings);
@@ -30,16 +31,16 @@ output cells, their texts and the `AuditSummary`).
 """
 
 from dosecalc.clinical.audit.arrays import NEAR
-from dosecalc.clinical.audit.cells import Column, FloatArray, TextArray
-from dosecalc.clinical.audit.outcome import OUTPUT_COLUMNS, Audited, AuditSummary
-from dosecalc.clinical.audit.table import (
+from dosecalc.clinical.audit.cells import (
     INPUT_COLUMNS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
-    Auditor,
-    audit,
-    check_header,
+    Column,
+    FloatArray,
+    TextArray,
 )
+from dosecalc.clinical.audit.outcome import OUTPUT_COLUMNS, Audited, AuditSummary
+from dosecalc.clinical.audit.table import Auditor, audit, check_header
 
 __all__ = [
     "INPUT_COLUMNS",

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final, TypeAlias, TypeVar
 
@@ -27,7 +28,6 @@ from dosecalc.foundation.units import (
     QuantityKind,
     Unit,
     dose_form,
-    is_given,
     named_unit,
     parse_quantity,
 )
@@ -43,6 +43,10 @@ TextArray: TypeAlias = npt.NDArray[np.object_]
 IndexArray: TypeAlias = npt.NDArray[np.intp]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
 
+REQUIRED_COLUMNS: Final = ("weight", "regimen", "dose")
+OPTIONAL_COLUMNS: Final = ("concentration", "height", "sex", "basis")
+INPUT_COLUMNS: Final = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
 # The unit each dose form is computed in on the hot path.
 CANONICAL: Final[dict[DoseForm, str]] = {
     "weight-based-rate": "mg/kg/h",
@@ -54,7 +58,10 @@ CANONICAL: Final[dict[DoseForm, str]] = {
 }
 FORMS: Final[tuple[DoseForm, ...]] = tuple(CANONICAL)
 NOT_READ: Final = -1
-_FAST_CELL: Final = re.compile(r" *(\d+(?:\.\d+)?) *([^\W\d_]+(?: */ *[^\W\d_]+)*) *")
+# The digits are 0 to 9 only, as `check` reads them: ``\d`` would also take a Bengali four
+# or a full-width seven, which `float` reads but `check` refuses. A unit's letters may be any
+# (a "µ"), since each unit text is resolved by `check`'s own parser.
+_FAST_CELL: Final = re.compile(r" *([0-9]+(?:\.[0-9]+)?) *([^\W\d_]+(?: */ *[^\W\d_]+)*) *")
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -69,24 +76,46 @@ def remember(store: dict[_K, _V], key: _K, value: _V) -> _V:
 
 
 def cell(values: Column, row: int) -> object:
-    """A cell as `check` takes it: a missing value (None, NaN) is blank."""
+    """A cell as `check` takes it: every kind of blank (`is_blank`) is the empty text."""
     value = values[row]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return value
+    if isinstance(value, np.generic) and not isinstance(value, np.datetime64 | np.timedelta64):
+        value = value.item()  # a numpy number or text as Python's; a date stays a date
+    return "" if is_blank(value) else value
+
+
+def is_blank(value: object) -> bool:
+    """Every kind of blank a table can hold, as a blank CSV cell: None, NaN (float, numpy or
+    Decimal), pandas' NA and NaT, numpy's NaT, and text of nothing but spaces."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, Decimal):
+        return value.is_nan()
+    if isinstance(value, np.datetime64 | np.timedelta64 | np.floating):
+        return bool(np.isnat(value) if not isinstance(value, np.floating) else np.isnan(value))
+    kind = type(value)  # pandas' markers, recognised without importing pandas (optional)
+    return kind.__name__ in _PANDAS_BLANKS and kind.__module__.partition(".")[0] == "pandas"
+
+
+_PANDAS_BLANKS: Final = frozenset({"NAType", "NaTType"})
+
+
+def kind_of(value: object) -> str:
+    """What kind of thing ``value`` is, with its article: 'a list', 'an int'."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def is_given_cell(value: object) -> bool:
-    """`is_given`, and a missing value from a numpy or pandas column (NaN) is not given."""
-    return is_given(value) and not (isinstance(value, float) and math.isnan(value))
+    """A cell that holds something: not blank (`is_blank`)."""
+    return not is_blank(value)
 
 
 def is_actual_basis(value: object) -> bool:
-    return not is_given_cell(value) or (
-        isinstance(value, str) and value.strip(" ").lower() == "actual"
-    )
+    return is_blank(value) or (isinstance(value, str) and value.strip(" ").lower() == "actual")
 
 
 def per_distinct(values: Column, compute: Callable[[Any], Any], dtype: type) -> npt.NDArray[Any]:
@@ -96,12 +125,35 @@ def per_distinct(values: Column, compute: Callable[[Any], Any], dtype: type) -> 
 
 
 def distinct(values: Column) -> tuple[list[object], IndexArray]:
-    """The distinct values, in order of first appearance, and each value's index among them."""
+    """The distinct values, in order of first appearance, and each value's index among them.
+
+    A cell that cannot be a key (a list, a dict, an array) is a value of its own.
+    """
     index: dict[object, int] = {}
-    codes = np.fromiter(
-        (index.setdefault(value, len(index)) for value in values), dtype=np.intp, count=len(values)
-    )
+    try:
+        codes = np.fromiter(
+            (index.setdefault(value, len(index)) for value in values),
+            dtype=np.intp,
+            count=len(values),
+        )
+    except (TypeError, ValueError, ArithmeticError):  # unhashable, or a signalling NaN
+        return _distinct_by_row(values)
     return list(index), codes
+
+
+def _distinct_by_row(values: Column) -> tuple[list[object], IndexArray]:
+    """`distinct`, one row at a time, for a column holding cells that cannot be keys."""
+    index: dict[object, int] = {}
+    found: list[object] = []
+    codes = np.empty(len(values), dtype=np.intp)
+    for row, value in enumerate(values):
+        try:
+            codes[row] = index.setdefault(value, len(found))
+        except (TypeError, ValueError, ArithmeticError):
+            codes[row] = len(found)
+        if codes[row] == len(found):
+            found.append(value)
+    return found, codes
 
 
 def canonical_unit(regimen: Regimen) -> Unit:

@@ -4,14 +4,36 @@ rules, and every unusual row by `check` itself, once per distinct row."""
 from __future__ import annotations
 
 import functools
+import reprlib
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
+from typing import Final
 
-from dosecalc.clinical.audit.cells import CANONICAL, FORMS, Readers, is_given_cell, remember
+import pint
+
+from dosecalc.clinical.audit.cells import (
+    CANONICAL,
+    FORMS,
+    INPUT_COLUMNS,
+    Readers,
+    is_given_cell,
+    kind_of,
+    remember,
+)
 from dosecalc.clinical.audit.outcome import Outcome, decided, outcome_of, with_weight_warnings
 from dosecalc.clinical.check import check, in_rule_form, verdict_of
 from dosecalc.foundation.errors import InputError
-from dosecalc.foundation.units import DOSE_FORMS, DoseForm, named_unit, registry
+from dosecalc.foundation.units import (
+    CONCENTRATION,
+    DOSE,
+    DOSE_FORMS,
+    HEIGHT,
+    WEIGHT,
+    DoseForm,
+    named_unit,
+    registry,
+)
 from dosecalc.patient.body import WEIGHT_LIMITS_KG, body_figure, weight_warnings
 from dosecalc.ruleset.loader import RuleSet
 
@@ -61,6 +83,62 @@ class ExactDecision:
         return tuple(w.code for w in weight_warnings(registry().Quantity(kg, named_unit("kg"))))
 
 
+_NUMBERS: Final = (int, float, Decimal, Fraction)
+"""Numbers, which `check` refuses in its own words (no unit) when they are short to show."""
+
+_SHOWN: Final = 40
+"""At most this many characters of a cell `check` does not read are shown in its error."""
+
+_EXAMPLES: Final = dict(
+    zip(
+        INPUT_COLUMNS,
+        (
+            WEIGHT.example,
+            "a regimen's name, e.g. 'iv-infusion'",
+            DOSE.example,
+            CONCENTRATION.example,
+            HEIGHT.example,
+            "'male' or 'female'",
+            "'actual', 'ideal' or 'adjusted'",
+        ),
+        strict=True,
+    )
+)
+
+
+def unread_cell(cells: Sequence[object]) -> str | None:
+    """The error for the first cell of a row that `check` does not read (a list, a dict,
+    bytes, a date; a number too long to show), in a few words; None if there is none.
+
+    `check` would print such a cell whole, or fail on it; a bad cell never stops an audit.
+    """
+    for name, value in zip(INPUT_COLUMNS, cells, strict=True):
+        if isinstance(value, str | pint.Quantity):
+            continue  # what `check` reads
+        if isinstance(value, _NUMBERS):
+            shown = _shown(value)
+            if shown is not None and len(shown) < _SHOWN:
+                continue  # a number short enough for `check` to show (it has no unit)
+        kind = kind_of(value)
+        what = _shown(value)
+        held = f"{kind} too long to show" if what is None else f"{what} ({kind})"
+        return str(InputError(name, f"the cell holds {held}, not text", f"Enter {_EXAMPLES[name]}"))
+    return None
+
+
+def _shown(value: object) -> str | None:
+    """The start of ``value``'s repr, at most `_SHOWN` characters (None if it has none)."""
+    try:
+        shown = _REPR.repr(value)
+    except Exception:  # any object's repr may fail (a 5,000-digit number)
+        return None
+    return shown if len(shown) <= _SHOWN else shown[: _SHOWN - 1] + "…"
+
+
+_REPR: Final = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = _SHOWN
+
+
 class CheckedRows:
     """`check` on one row, once per distinct row of text cells (up to `REMEMBERED` kept)."""
 
@@ -73,6 +151,9 @@ class CheckedRows:
         key = tuple(cells) if all(isinstance(cell, str) for cell in cells) else None
         if key is not None and key in self._checked:
             return self._checked[key]
+        unread = unread_cell(cells)
+        if unread is not None:
+            return Outcome(error=unread)
         weight, regimen, dose, concentration, height, sex, basis = cells
         try:
             outcome = outcome_of(

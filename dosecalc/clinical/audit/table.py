@@ -7,22 +7,26 @@ left to `check`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Mapping, Sequence, Set
+from typing import Any
 
 import numpy as np
 
 from dosecalc.clinical.audit.arrays import HotPath
-from dosecalc.clinical.audit.cells import Column, Readers, cell
+from dosecalc.clinical.audit.cells import (
+    INPUT_COLUMNS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    Column,
+    Readers,
+    cell,
+    kind_of,
+)
 from dosecalc.clinical.audit.exact import CheckedRows, ExactDecision
 from dosecalc.clinical.audit.outcome import OUTPUT_COLUMNS, Audited, Output
 from dosecalc.clinical.calculate import Rules, rule_set_of
 from dosecalc.foundation.errors import InputError, MissingInputError
 from dosecalc.ruleset.loader import RuleSet
-
-REQUIRED_COLUMNS: Final = ("weight", "regimen", "dose")
-OPTIONAL_COLUMNS: Final = ("concentration", "height", "sex", "basis")
-INPUT_COLUMNS: Final = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 
 def audit(orders: Any, *, rules: Rules = None) -> Any:
@@ -38,15 +42,53 @@ def audit(orders: Any, *, rules: Rules = None) -> Any:
     float array (NaN where there is no verdict); the others hold text, empty
     when there is nothing to say. ``rule_unit`` is a UCUM code.
 
-    Raises `MissingInputError` when a required column is missing and
-    `InputError` when the columns differ in length or an output column's
-    name is taken; a bad row never raises, its ``error`` says what is wrong.
+    Every kind of blank a table holds (None, NaN, pandas' NA and NaT, text of
+    spaces) is a blank cell. Raises `MissingInputError` when a required column
+    is missing and `InputError` when the columns cannot be read unambiguously (a
+    label that is not text, a name twice, MultiIndex columns, a column that is
+    not one value a row), differ in length or take an output column's name; a
+    bad row never raises, its ``error`` says what is wrong (a cell that is not
+    text, in a few words).
     """
     rule_set = rule_set_of(rules)
     if _is_data_frame(orders):
-        columns = {name: orders[name].to_numpy() for name in orders.columns}
-        return orders.assign(**Auditor(rule_set).columns(columns))
+        return orders.assign(**Auditor(rule_set).columns(_frame_columns(orders)))
+    if not isinstance(orders, Mapping):
+        raise InputError(
+            "orders",
+            f"expected a mapping of column names to columns, or a pandas DataFrame, "
+            f"got {type(orders).__name__}",
+            "Give the orders as {'weight': [...], 'regimen': [...], 'dose': [...]}",
+        )
     return {**orders, **Auditor(rule_set).columns(orders)}
+
+
+def _frame_columns(frame: Any) -> dict[Any, Column]:
+    """A DataFrame's columns by label, each as the objects it holds (a date as a date, a
+    blank as pandas' NA or NaT); refused as a whole when a label is not one plain name."""
+    labels = frame.columns
+    if labels.nlevels > 1:
+        raise InputError(
+            "orders",
+            f"the columns have {labels.nlevels} levels of names (a MultiIndex, such as "
+            f"{_label(labels[0]) if len(labels) else '()'}), so no column is plainly 'weight'",
+            "Give one level of names, e.g. frame.columns = ['_'.join(map(str, c)) for c in "
+            "frame.columns]",
+        )
+    seen: set[Any] = set()
+    for label in labels:
+        _check_label(label)
+        if label in seen:
+            raise InputError(
+                "orders",
+                f"two columns are named {_label(label)}",
+                "Keep one of them, or rename the other",
+            )
+        seen.add(label)
+    return {
+        label: frame.iloc[:, position].to_numpy(dtype=object)
+        for position, label in enumerate(labels)
+    }
 
 
 def _is_data_frame(orders: object) -> bool:
@@ -105,8 +147,10 @@ def check_header(names: Sequence[str]) -> None:
 def _input_columns(orders: Mapping[Any, Column]) -> dict[str, Column]:
     """The input columns, by their names (trimmed, lower case), checked."""
     named: dict[str, Column] = {}
+    spelled: dict[str, str] = {}
     for name, values in orders.items():
-        key = str(name).strip().lower()
+        _check_label(name)
+        key = name.strip().lower()
         if key in OUTPUT_COLUMNS:
             raise InputError(
                 "orders",
@@ -115,10 +159,14 @@ def _input_columns(orders: Mapping[Any, Column]) -> dict[str, Column]:
             )
         if key in named:
             raise InputError(
-                "orders", f"two columns are named '{key}'", "Keep one of them, or rename the other"
+                "orders",
+                f"two columns are named '{key}' ({_label(spelled[key])} and {_label(name)}; "
+                "names are matched without regard to case or outer spaces)",
+                "Keep one of them, or rename the other",
             )
         if key in INPUT_COLUMNS:
-            named[key] = values
+            named[key] = _column(key, values)
+            spelled[key] = name
     missing = [name for name in REQUIRED_COLUMNS if name not in named]
     if missing:
         raise MissingInputError(
@@ -128,6 +176,48 @@ def _input_columns(orders: Mapping[Any, Column]) -> dict[str, Column]:
             f"(and, if needed, {', '.join(OPTIONAL_COLUMNS)})",
         )
     return named
+
+
+def _check_label(label: object) -> None:
+    """Refuse a column label that is not text: 0, None, b"weight", ("weight", "kg")."""
+    if not isinstance(label, str):
+        raise InputError(
+            "orders",
+            f"the column label {_label(label)} is {kind_of(label)}, not text, "
+            "so it cannot be matched to weight, regimen or dose",
+            "Name every column with text, e.g. frame.columns = frame.columns.map(str)",
+        )
+
+
+def _label(label: object) -> str:
+    """A column label as the error names it: its repr, cut short."""
+    shown = repr(label) if not isinstance(label, int) or abs(label) < 10**40 else "a large int"
+    return shown if len(shown) <= 60 else shown[:59] + "…"
+
+
+def _column(name: str, values: object) -> Column:
+    """An input column whose cells can be taken by position, one a row; refused if it is
+    not one (one text, a number, a set, which has no order, a table of two dimensions)."""
+    if isinstance(values, np.ndarray):
+        if values.ndim == 1:
+            return values
+        problem = f"an array of {values.ndim} dimensions (shape {values.shape})"
+    elif isinstance(values, list | tuple):
+        return values
+    elif isinstance(values, str | bytes | bytearray | Mapping | Set) or not (
+        hasattr(values, "__len__") and hasattr(values, "__iter__")
+    ):
+        problem = f"{kind_of(values)}"
+    else:  # a pandas Series, a range, an array of another library: by position
+        try:
+            return np.fromiter(values, dtype=object, count=len(values))
+        except (TypeError, ValueError) as error:
+            problem = f"{kind_of(values)} that cannot be read row by row ({error})"
+    raise InputError(
+        "orders",
+        f"the column '{name}' is {problem}, not one value per row",
+        "Give each column as a list, a one-dimensional array or a pandas Series",
+    )
 
 
 def _row_count(columns: Mapping[str, Column]) -> int:
