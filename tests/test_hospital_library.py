@@ -453,7 +453,13 @@ def test_prepare_holds_an_order_to_the_librarys_limits(library):
     assert made_up.warnings[0].message.startswith("ABOVE THE HARD LIMIT: the order, 960 mg/24 hr")
     # Refused: the recipe is withheld, and no warning about it is worked out.
     assert made_up.refusal is not None
-    assert made_up.refusal.codes == ["above-hard-limit", "order-above-max-per-24h"]
+    # 40 mg/hr on a 10 to 40 mg/24 hr driver is the per-hour for per-24-hours slip too.
+    assert made_up.refusal.codes == [
+        "above-hard-limit",
+        "probable-entry-error",
+        "order-above-max-per-24h",
+    ]
+    assert "(was 0.667 mg/hr (rounded) or 1.67 mg/hr (rounded) meant?)" in made_up.refusal.message
     assert made_up.preparations == []
     assert "non-standard-concentration" not in codes
     anyway = dosecalc.prepare(

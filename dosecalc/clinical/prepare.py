@@ -28,6 +28,7 @@ from typing import Final, TypedDict
 from pydantic import BaseModel, ConfigDict
 
 from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
+from dosecalc.clinical.check import check_against
 from dosecalc.clinical.delivery import (
     pump_setting,
     pump_setting_warnings,
@@ -43,7 +44,13 @@ from dosecalc.clinical.limits import (
     standard_concentration_warnings,
 )
 from dosecalc.clinical.plausibility import PUMP_RATE_ML_PER_H, concentration_warnings
-from dosecalc.clinical.result import DOSE_RATE_UNIT, PUMP_RATE_UNIT, DoseResult, QuantityRange
+from dosecalc.clinical.result import (
+    DOSE_RATE_UNIT,
+    PUMP_RATE_UNIT,
+    CheckResult,
+    DoseResult,
+    QuantityRange,
+)
 from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.display import (
     EXACT_DECIMALS,
@@ -103,6 +110,9 @@ SLIP_CODE: Final = "per-hour-vs-per-24-hours"
 OUTSIDE_CODE: Final = "order-outside-range"
 
 _OWN_BOUND: Final = "a plausibility bound of dosecalc's, not a number of the source"
+
+PROBABLE_ENTRY_ERROR: Final = "probable-entry-error"
+"""The refusal's code for an order `check` would have withheld as a probable entry error."""
 
 DO_NOT_MAKE_UP: Final = "DO NOT MAKE THIS UP AS ORDERED"
 """How a refusal starts, wherever it is shown: an action, before anything else."""
@@ -310,7 +320,13 @@ def prepare(
             assert rule is not None
             hard_limit, order_warnings, in_rule_units = _against_limits(rate, result)
             refusal = _refusal(
-                hard_limit, in_rule_units, result, rule, order_warnings, shown=show_recipe_anyway
+                hard_limit,
+                in_rule_units,
+                result,
+                rule,
+                order_warnings,
+                entry_error=_probable_entry_error(check_against(result, rate)),
+                shown=show_recipe_anyway,
             )
             warnings = order_warnings + warnings
         withheld = refusal is not None and not refusal.recipe_shown
@@ -704,6 +720,19 @@ def _against_limits(
     return state, warnings, in_rule_units
 
 
+def _probable_entry_error(checked: CheckResult) -> str | None:
+    """The order's probable entry error as `check` finds it (its one policy: a dose out by
+    ten times or more, or one a usual slip would bring into range), in words; or None."""
+    flag = checked.probable_entry_error
+    if flag is None:
+        return None
+    question = f" ({flag.question})" if flag.question else ""
+    return (
+        f"the order is a probable entry error: {checked.verdict} the range of "
+        f"{checked.basis.range_from}, {flag.reason}{question}"
+    )
+
+
 def _refusal(
     state: HardLimitState | None,
     in_rule_units: Quantity,
@@ -711,12 +740,15 @@ def _refusal(
     rule: Regimen,
     order_warnings: list[DoseWarning],
     *,
+    entry_error: str | None,
     shown: bool,
 ) -> Refusal | None:
     """The order refused when it breaches the library's limits: its hard limits
     (``state``), or its maximum per 24 hours (what fails ``check --strict`` beside a
-    verdict), each reason with the library's citation; None when it breaches neither."""
-    reasons, codes = [], []
+    verdict), each reason with the library's citation; or when `check` would have it
+    withheld as a probable entry error (``entry_error``). None when none applies."""
+    reasons: list[str] = []
+    codes: list[str] = []
     if state is not None:
         assert result.hard_limits is not None
         assert rule.hard_limits is not None
@@ -726,6 +758,9 @@ def _refusal(
             f"({rule.hard_limits.source.cited})"
         )
         codes.append(f"{state}-hard-limit")
+    if entry_error is not None:  # in the order every finding of a check is ranked in
+        reasons.append(entry_error)
+        codes.append(PROBABLE_ENTRY_ERROR)
     for warning in order_warnings:
         if warning.code == ORDER_ABOVE_MAXIMUM:
             assert rule.max_per_24h is not None

@@ -362,7 +362,8 @@ PREPARATION_LABELS: Final = (
 
 WITHHELD_TITLE: Final = "Recipe withheld"
 WITHHELD: Final = (
-    "No recipe is shown for an order that breaches this library's limits: not the amount, "
+    "No recipe is shown for an order that is refused (a library limit breached, or a "
+    "probable entry error): not the amount, "
     "the volumes, the concentration nor the pump rate. Have the order reviewed. The "
     "arithmetic is shown only when asked for explicitly (dosecalc prepare "
     "--show-recipe-anyway; prepare(show_recipe_anyway=True)), marked not to be made up as "
