@@ -285,8 +285,10 @@ class CalculatorScreen(Screen[None]):
 
     @on(Input.Changed)
     def input_changed(self, event: Input.Changed) -> None:
+        """Calculate for what the field holds now, not what it held when the event was
+        sent: typed fast, the events queue up, and each then shows the latest text."""
         if event.input.id is not None:
-            self.session.set(**{event.input.id: event.value})
+            self.session.set(**{event.input.id: event.input.value})
             self.refresh_results()
 
     @on(Select.Changed)
@@ -333,14 +335,15 @@ class CalculatorScreen(Screen[None]):
         self.query_one("#concentration", Input).value = event.button.name or ""
 
     def refresh_results(self) -> None:
-        """Show what the session holds now; every panel follows the same result, and
-        each error is said once: beside its field, or in the result panel."""
-        session = self.session
-        result, errors = session.result, session.errors
+        """Show the session's state, one calculation, in every panel at once: the pinned
+        dose and the column below it can never show two different results. Each error is
+        said once: beside its field, or in the result panel."""
+        state = self.session.state
+        inputs, result, errors = state.inputs, state.result, state.errors
         said, marked = {"basis"}, []
         # A field left blank is not an error to point at; the result panel says what is missing.
         for field in self.query(Field):
-            typed = self.query_one(f"#{field.field_name}", Input).value.strip()
+            typed = getattr(inputs, field.field_name).strip()
             message = errors.get(field.field_name) if typed else None
             if field.field_name == "dose":  # said by the order check, next to the result
                 field.show_error(None, marked=message is not None)
@@ -355,13 +358,13 @@ class CalculatorScreen(Screen[None]):
         basis_error.display = "basis" in errors
         if "basis" in errors:
             marked.append("Dosing-weight basis")
-        waiting = not session.inputs.weight.strip()
+        waiting = not inputs.weight.strip()
         reasons = [message for name, message in errors.items() if name not in said]
         self.query_one(ResultPanel).show(result, reasons, marked, waiting)
         self.query_one(CheckPanel).show(
-            session.check_result,
+            state.check_result,
             errors.get("dose"),
-            bool(session.inputs.dose.strip()),
+            bool(inputs.dose.strip()),
             shown=result.warnings if result is not None else [],
         )
         self.query_one(WarningPanel).show(result)
