@@ -289,6 +289,38 @@ def feet_and_inches_marked(draw, inches=inches_below_a_foot):
     return f"{text}{draw(_gap) if closing else ''}{closing}", f, i
 
 
+feet_words = st.sampled_from(["ft", "foot", "feet", "FT"])
+inch_words = st.sampled_from(["in", "inch", "inches", "IN"])
+metric_height_words = st.sampled_from(
+    [("cm", 1), ("CM", 1), ("centimetres", 1), ("mm", 10), ("m", Fraction(1, 100))]
+)
+
+
+@st.composite
+def height_spellings(draw):
+    """A height as a clinician may write it, in every spelling the reader has: centimetres,
+    millimetres, metres, inches, ``5 ft 7 in`` and ``5' 7"`` in their words and marks;
+    mostly inside the bounds, and some refused (13 in past a foot, a height no patient
+    has). Text only: which of them are read is for the reader to say."""
+    kind = draw(st.sampled_from(["metric", "inches", "feet and inches", "marks", "marks, 12+"]))
+    if kind == "metric":
+        word, per_cm = draw(metric_height_words)
+        cm = draw(st.one_of(heights_cm, st.sampled_from([Fraction(20), Fraction(300)])))
+        return f"{decimal_text(cm * per_cm)}{draw(_gap)}{word}"
+    if kind == "inches":
+        inches = draw(st.integers(min_value=12, max_value=108))
+        return f"{inches}{draw(_gap)}{draw(inch_words)}"
+    if kind == "feet and inches":
+        over = draw(st.one_of(inches_below_a_foot, inches_of_a_foot_or_more))
+        return (
+            f"{decimal_text(draw(feet))}{draw(_gap)}{draw(feet_words)}{draw(_gap.filter(bool))}"
+            f"{decimal_text(over)}{draw(_gap)}{draw(inch_words)}"
+        )
+    if kind == "marks":
+        return draw(feet_and_inches_marked())[0]
+    return draw(feet_and_inches_marked(inches=inches_of_a_foot_or_more))[0]
+
+
 # An amount in a volume, as written on a syringe label or an infusion bag.
 drug_amounts = st.decimals(
     min_value=Decimal("0.01"), max_value=Decimal(5000), places=2, allow_nan=False

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import pytest
 from conftest import reviewed
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from strategies import height_spellings
 
-from dosecalc import DoseCalcError, calculate, check
+from dosecalc import DoseCalcError, DoseResult, calculate, check
 from dosecalc.clinical.session import Session
 
 # Entries as people type them into the form: valid, borderline and wrong.
@@ -205,3 +209,41 @@ def test_a_quantity_read_once_is_a_new_quantity_for_every_caller():
     first.ito("lb")  # a caller changing its own Quantity in place
     again = parse_quantity("70 kg", WEIGHT)
     assert (again.magnitude, str(again.units)) == (70, "kilogram")
+
+
+def calculated(**arguments: str) -> DoseResult | str:
+    """`calculate`'s result for ``arguments``, or its message when it refuses them."""
+    try:
+        return calculate(**arguments)
+    except DoseCalcError as error:
+        return str(error)
+
+
+@given(height=height_spellings(), unit=st.sampled_from(["cm", "in"]))
+def test_a_height_with_a_unit_of_its_own_is_read_as_calculate_reads_it_whatever_the_choice(
+    height, unit
+):
+    session = Session()
+    session.set(weight="95 kg", height=height, height_unit=unit, sex="female", basis="adjusted")
+    expected = calculated(
+        weight="95 kg", regimen="iv-infusion", height=height, sex="female", basis="adjusted"
+    )
+    if isinstance(expected, str):
+        assert session.result is None
+        assert expected in session.errors.values()
+    else:
+        assert session.result == expected
+        assert not session.errors
+
+
+def test_each_change_makes_a_new_state_and_leaves_the_one_shown_before_as_it_was():
+    session = Session()
+    session.set(weight="70", dose="30 mg/h")
+    shown = session.state
+    session.set(weight="80")
+    assert shown.inputs.weight == "70"
+    assert shown.result == calculate(weight="70 kg", regimen="iv-infusion")
+    assert shown.check_result == check(weight="70 kg", regimen="iv-infusion", dose="30 mg/h")
+    assert session.state.result == calculate(weight="80 kg", regimen="iv-infusion")
+    with pytest.raises(FrozenInstanceError):
+        shown.result = session.state.result

@@ -24,7 +24,7 @@ PER_KG_WEIGHT_UNCLEAR: Final = "order-per-kg-weight-unclear"
 per kg of (the dosing weight chosen, or the actual weight)."""
 
 DO_NOT_GIVE: Final = "do not give as ordered; contact the prescriber"
-WITHHOLD: Final = "withhold it and clarify the order with the prescriber"
+WITHHOLD: Final = "withhold it and ask the prescriber"
 ASK_FIRST: Final = "check the order with the prescriber before giving it"
 NOT_CHECKED: Final = "not checked for this patient; the supervising specialist decides the dose"
 VERIFY: Final = "verify the order independently before giving it"

@@ -3,30 +3,37 @@
 A face (the TUI, a browser page) keeps one `Session` and sets fields as the
 clinician types. After every change the session either holds a result that is
 exactly `calculate` on the current inputs, or no result at all and the reason
-for each invalid field: a stale dose can never stay on screen.
+for each invalid field: a stale dose can never stay on screen. Each change makes
+one `SessionState`, which a face shows whole, so no two parts of a screen can
+show two different calculations.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from typing import Final, TypedDict
+from typing import TypedDict
 
 from dosecalc.clinical.calculate import Rules, calculate
 from dosecalc.clinical.check import check, check_against
 from dosecalc.clinical.result import CheckResult, DoseResult
 from dosecalc.foundation.errors import DoseCalcError, InputError
-from dosecalc.foundation.units import CONCENTRATION, HEIGHT, WEIGHT, is_given, parse_quantity
+from dosecalc.foundation.units import (
+    CONCENTRATION,
+    HEIGHT,
+    WEIGHT,
+    is_given,
+    names_a_unit,
+    parse_quantity,
+)
 from dosecalc.patient.body import read_basis, read_sex
-
-_HAS_UNIT: Final = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
 class SessionInputs:
     """The fields of the form, as typed. A number typed without a unit takes the
-    unit chosen beside it; one typed with its own unit ("154 lb") keeps it."""
+    unit chosen beside it; text with its own unit ("154 lb", "5'7\"") goes to the
+    reader exactly as typed, as the command line's does."""
 
     weight: str = ""
     weight_unit: str = "kg"
@@ -56,101 +63,124 @@ class CalculateArguments(TypedDict):
     basis: str
 
 
-class Session:
-    """The current inputs and, when they are all valid, the result for them."""
+@dataclass(frozen=True)
+class SessionState:
+    """One calculation: the inputs and all that they give, made together and never
+    changed afterwards, so everything a face shows of one state agrees."""
 
+    inputs: SessionInputs
     result: DoseResult | None
     check_result: CheckResult | None
     errors: dict[str, str]
     """Field name -> message, for every field that stops a result."""
 
+
+class Session:
+    """The current inputs and, when they are all valid, the result for them."""
+
+    state: SessionState
+    """The latest calculation, replaced whole by every change."""
+
     def __init__(self, rules: Rules = None) -> None:
         self._rules = rules
-        self.inputs = SessionInputs()
-        self._refresh()
+        self.state = self._calculated(SessionInputs())
+
+    @property
+    def inputs(self) -> SessionInputs:
+        return self.state.inputs
+
+    @property
+    def result(self) -> DoseResult | None:
+        return self.state.result
+
+    @property
+    def check_result(self) -> CheckResult | None:
+        return self.state.check_result
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return self.state.errors
 
     def set(self, **changes: str) -> None:
         """Change fields by name (``weight="70"``, ``regimen="sl"``) and recalculate."""
         unknown = set(changes) - set(asdict(self.inputs))
         if unknown:
             raise TypeError(f"unknown session fields: {', '.join(sorted(unknown))}")
-        self.inputs = replace(self.inputs, **changes)
-        self._refresh()
+        self.state = self._calculated(replace(self.inputs, **changes))
 
     def calculate_arguments(self) -> CalculateArguments:
         """The arguments this session passes to `calculate`."""
-        inputs = self.inputs
-        return {
-            "weight": inputs.weight_text() or None,
-            "regimen": inputs.regimen,
-            "concentration": inputs.concentration or None,
-            "height": inputs.height_text() or None,
-            "sex": inputs.sex or None,
-            "basis": inputs.basis,
-        }
+        return _calculate_arguments(self.inputs)
 
-    def _refresh(self) -> None:
-        self.result, self.check_result = None, None
-        self.errors = self._field_errors()
-        if self.errors:
-            return
+    def _calculated(self, inputs: SessionInputs) -> SessionState:
+        """The state for ``inputs``: a result that is `calculate` on them, or none and why."""
+        errors = _field_errors(inputs)
+        if errors:
+            return SessionState(inputs, None, None, errors)
+        arguments = _calculate_arguments(inputs)
         try:
-            self.result = calculate(**self.calculate_arguments(), rules=self._rules)
+            result = calculate(**arguments, rules=self._rules)
         except InputError as error:
-            self.errors = {error.field: str(error)}
-            self._check_without_weight()
-            return
+            errors = {error.field: str(error)}
+            checked = self._check_without_weight(inputs, errors)  # may add to errors
+            return SessionState(inputs, None, checked, errors)
         except DoseCalcError as error:  # an invalid rule folder: nothing is shown
-            self.errors = {"rules": str(error)}
-            return
-        if is_given(self.inputs.dose):
-            try:
-                self.check_result = check_against(self.result, self.inputs.dose)
-            except InputError as error:
-                self.errors = {error.field: str(error)}
-
-    def _check_without_weight(self) -> None:
-        """With no weight, an order may still be checked against the range per kg
-        (`check`); the weight's own message stays, since nothing else is shown."""
-        if (
-            set(self.errors) != {"weight"}
-            or self.inputs.weight.strip()
-            or not is_given(self.inputs.dose)
-        ):
-            return
+            return SessionState(inputs, None, None, {"rules": str(error)})
+        if not is_given(inputs.dose):
+            return SessionState(inputs, result, None, {})
         try:
-            self.check_result = check(
-                **self.calculate_arguments(), dose=self.inputs.dose, rules=self._rules
-            )
+            return SessionState(inputs, result, check_against(result, inputs.dose), {})
         except InputError as error:
-            self.errors = {**self.errors, error.field: str(error)}
+            return SessionState(inputs, result, None, {error.field: str(error)})
 
-    def _field_errors(self) -> dict[str, str]:
-        """Each field checked on its own, so every invalid field gets its message."""
-        inputs = self.inputs
-        checks: dict[str, Callable[[], object]] = {
-            "weight": lambda: (
-                is_given(inputs.weight) and parse_quantity(inputs.weight_text(), WEIGHT)
-            ),
-            "height": lambda: (
-                is_given(inputs.height) and parse_quantity(inputs.height_text(), HEIGHT)
-            ),
-            "concentration": lambda: (
-                is_given(inputs.concentration)
-                and parse_quantity(inputs.concentration, CONCENTRATION)
-            ),
-            "sex": lambda: read_sex(inputs.sex),
-            "basis": lambda: read_basis(inputs.basis),
-        }
-        errors = {}
-        for field, validate in checks.items():
-            try:
-                validate()
-            except InputError as error:
-                errors[field] = str(error)
-        return errors
+    def _check_without_weight(
+        self, inputs: SessionInputs, errors: dict[str, str]
+    ) -> CheckResult | None:
+        """With no weight, an order may still be checked against the range per kg
+        (`check`); the weight's own message stays, since nothing else is shown. A message
+        about the order itself is added to ``errors``."""
+        if set(errors) != {"weight"} or inputs.weight.strip() or not is_given(inputs.dose):
+            return None
+        try:
+            return check(**_calculate_arguments(inputs), dose=inputs.dose, rules=self._rules)
+        except InputError as error:
+            errors[error.field] = str(error)
+            return None
+
+
+def _calculate_arguments(inputs: SessionInputs) -> CalculateArguments:
+    """What ``inputs`` pass to `calculate` (blank fields become None)."""
+    return {
+        "weight": inputs.weight_text() or None,
+        "regimen": inputs.regimen,
+        "concentration": inputs.concentration or None,
+        "height": inputs.height_text() or None,
+        "sex": inputs.sex or None,
+        "basis": inputs.basis,
+    }
+
+
+def _field_errors(inputs: SessionInputs) -> dict[str, str]:
+    """Each field checked on its own, so every invalid field gets its message."""
+    checks: dict[str, Callable[[], object]] = {
+        "weight": lambda: is_given(inputs.weight) and parse_quantity(inputs.weight_text(), WEIGHT),
+        "height": lambda: is_given(inputs.height) and parse_quantity(inputs.height_text(), HEIGHT),
+        "concentration": lambda: (
+            is_given(inputs.concentration) and parse_quantity(inputs.concentration, CONCENTRATION)
+        ),
+        "sex": lambda: read_sex(inputs.sex),
+        "basis": lambda: read_basis(inputs.basis),
+    }
+    errors = {}
+    for field, validate in checks.items():
+        try:
+            validate()
+        except InputError as error:
+            errors[field] = str(error)
+    return errors
 
 
 def _with_unit(value: str, unit: str) -> str:
+    """A number with no unit of its own takes ``unit``; anything else is read as typed."""
     text = value.strip()
-    return text if not text or _HAS_UNIT.search(text) else f"{text} {unit}"
+    return text if not text or names_a_unit(text) else f"{text} {unit}"

@@ -283,6 +283,7 @@ _FEET_AND_INCHES_RE: Final = re.compile(
     rf"({_NUMBER})\s*[{_FOOT_MARKS}](?:\s*({_NUMBER})\s*[{_INCH_MARKS}]?)?"
 )
 _INCHES_RE: Final = re.compile(rf"({_NUMBER})\s*[{_INCH_MARKS}]")
+_UNIT_OF_ITS_OWN_RE: Final = re.compile(rf"[^\W\d_]|[{_FOOT_MARKS}{_INCH_MARKS}]")
 _NOT_FINITE_RE: Final = re.compile(r"\b(?:nan|inf|infinity)\b", re.IGNORECASE)
 _DECIMAL_COMMA_RE: Final = re.compile(r"\d,\d")
 _THOUSANDS_COMMA_RE: Final = re.compile(r"\d,\d{3}(?!\d)")
@@ -328,6 +329,13 @@ def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) 
 def is_given(value: object) -> bool:
     """False for an optional input left out: None or blank text."""
     return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def names_a_unit(text: str) -> bool:
+    """Whether ``text`` carries a unit of its own, in letters (``170 cm``) or by the feet
+    and inch marks this reader takes (``5'7"``). A form gives the unit chosen beside a
+    field only to text without one, so it must see units exactly as the reader does."""
+    return _UNIT_OF_ITS_OWN_RE.search(text) is not None
 
 
 _DRUG_AMOUNT_UNITS: Final = frozenset({"gram", "milligram", "microgram"})

@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from dosecalc.clinical.check import ratio_text
+from dosecalc.clinical.limits import reviewed
 from dosecalc.clinical.prepare import Preparation, PrepareResult
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRange, Severity
 from dosecalc.foundation.display import ROUNDING_RULE, format_exact
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.kinds import KINDS
+from dosecalc.ruleset.schema import Regimen
 
 Row = tuple[str, str]
 
@@ -166,11 +168,23 @@ _SAID_IN_FULL: Final = frozenset(
 beside the verdict, the others as warnings (``order-above-max-per-24h``, the weight's)."""
 
 
+APP_BANNER: Final = "Educational use only · verify every figure"
+UNREVIEWED_TAG: Final = "rules unreviewed (--rules DIR)"
+"""The app's banner, and what it adds for rules no ward has reviewed (`rules_advice`)."""
+
+
+def banner_lines(rule: Regimen) -> list[str]:
+    """What the app keeps in sight above every figure, whatever scrolls: the short
+    disclaimer (with `UNREVIEWED_TAG` for rules no ward has reviewed), then the rule's
+    supervision statement."""
+    first = APP_BANNER if reviewed(rule) else f"{APP_BANNER} · {UNREVIEWED_TAG}"
+    return [first, rule.supervision]
+
+
 def finding_items(check: CheckResult) -> list[str]:
     """What a check found beyond its headline and not said in full elsewhere, most serious
-    first, then the probable entry error in full and whose rules they are: all said beside
-    the verdict."""
-    advice = rules_advice(check.basis)
+    first, then the probable entry error: said beside the verdict, with `rules_advice`
+    (which the app keeps in its banner instead)."""
     return [
         *(
             f"Also: {finding.text}."
@@ -178,7 +192,6 @@ def finding_items(check: CheckResult) -> list[str]:
             if finding.outcome not in _SAID_IN_FULL
         ),
         *entry_error_items(check),
-        *([advice] if advice else []),
     ]
 
 
@@ -207,9 +220,14 @@ def order_check_rows(check: CheckResult) -> list[Row]:
 
 
 def entry_error_items(check: CheckResult) -> list[str]:
-    """The probable entry error, with the slips that would explain it; empty if none."""
+    """The probable entry error, with the slips that would explain it; empty if none. When
+    it is the headline, which already says why, only the slips follow it."""
     flag = check.probable_entry_error
-    return [] if flag is None else [flag.message]
+    if flag is None:
+        return []
+    if check.headline.outcome == "probable-entry-error":
+        return [f"Possibly {slip.display}." for slip in flag.slips]
+    return [flag.message]
 
 
 def warning_items(warnings: list[DoseWarning]) -> list[str]:
@@ -277,7 +295,7 @@ def order_check_sections(
     return [
         Section(
             "Order check",
-            items=finding_items(check),
+            items=[*finding_items(check), *filter(None, [rules_advice(check.basis)])],
             headline=verdict_line(check),
             severity=check.headline.severity,
             alert=True,

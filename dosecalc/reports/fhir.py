@@ -60,7 +60,12 @@ from dosecalc.foundation.display import (
     unit_ucum,
 )
 from dosecalc.foundation.units import Quantity
-from dosecalc.reports.contents import finding_items, order_check_rows, verdict_line
+from dosecalc.reports.contents import (
+    finding_items,
+    order_check_rows,
+    rules_advice,
+    verdict_line,
+)
 from dosecalc.ruleset.kinds import KINDS
 
 UCUM: Final = "http://unitsofmeasure.org"
@@ -262,7 +267,9 @@ def _check_summary(check: CheckResult) -> str:
     """The verdict, the restatements and ranges, the other findings, any probable entry
     error, whose rules they are, and the warnings, in words."""
     rows = "; ".join(f"{label}: {value}" for label, value in order_check_rows(check))
+    advice = rules_advice(check.basis)
     sentences = [f"{verdict_line(check)}.", f"{rows}.", *finding_items(check)]
+    sentences += [advice] if advice else []
     sentences += [warning.message for warning in check.warnings]
     return " ".join(sentences)
 

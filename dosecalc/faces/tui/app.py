@@ -5,6 +5,13 @@ paints the disclaimer with textual alone, then loads the rules and the calculato
 (pint, pydantic, the clinical core) in a thread while the disclaimer is read; "I
 understand" waits for them. Started with a loaded `RuleSet`, it makes the calculator
 at once, behind the disclaimer.
+
+Every key is handled whole, with all it sets off, before the next: keys that arrive
+together (a fast typist on a busy machine) would otherwise race, a backspace resolved
+by a binding landing after the digits typed after it. Keys typed once the disclaimer
+is accepted, before the calculator is on screen with its weight field focused (loading,
+or only being shown), wait for it: a clinician who types ``154`` straight after Enter
+gets 154, never 54.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Final
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.events import DeliveryComplete, DeliveryFailed
@@ -33,6 +41,9 @@ CALCULATOR_ACTIONS: Final = frozenset(
     {"switch_regimen", "save_summary", "show_source", "prepare_infusion"}
 )
 """Actions that need the calculator: unavailable until it has loaded."""
+
+QUIT_KEY: Final = "ctrl+q"
+"""Quits at once, never queued behind the keys typed before it."""
 
 
 def _load_core(load: Callable[[], RuleSet]) -> RuleSet:
@@ -89,7 +100,7 @@ class DoseCalcApp(App[None]):
             tooltip="Switch between the dark and the light theme",
         ),
         Binding(
-            "ctrl+q",
+            QUIT_KEY,
             "quit",
             "Quit",
             id="quit",
@@ -117,11 +128,18 @@ class DoseCalcApp(App[None]):
         )
         self.accepted = False
         """Whether the disclaimer was accepted: until then only quitting is offered."""
+        self._typed: asyncio.Queue[events.Key] = asyncio.Queue()
+        """Keys as typed, waiting their turn (`_hand_on_keys`)."""
+        self._key_in_hand: events.Key | None = None
+        """The key being handled: the one `on_event` lets through."""
+        self._calculator_shown = asyncio.Event()
+        """Set once the accepted calculator is on screen, its weight field focused."""
 
     def on_mount(self) -> None:
         if self.calculator is not None:
             self.push_screen(self.calculator)
         self.push_screen(self._disclaimer, self._acknowledged)
+        self.run_worker(self._hand_on_keys(), name="keys", group="keys")
         if self._load is not None:  # once the disclaimer is painted
             self.call_after_refresh(self.run_worker, self._load_calculator(self._load))
 
@@ -145,14 +163,60 @@ class DoseCalcApp(App[None]):
         """What each regimen's source says about supervision (none before the rules load)."""
         return [regimen.supervision for regimen in self.rules.regimens] if self.rules else []
 
+    async def on_event(self, event: events.Event) -> None:
+        """Queue each key as typed (`_hand_on_keys` hands them on one at a time); quitting
+        is never queued."""
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and event is not self._key_in_hand
+            and event.key != QUIT_KEY
+        ):
+            self._typed.put_nowait(event)
+            return
+        if event is self._key_in_hand and not self.screen_stack:  # closing: nothing to type in
+            self._key_in_hand = None
+            return
+        await super().on_event(event)
+        if event is self._key_in_hand:
+            self._key_in_hand = None
+
+    async def _hand_on_keys(self) -> None:
+        """Hand each key on in the order typed, once everything the one before set off
+        (a binding's action, a field's submission, a new screen) has been handled; once
+        the disclaimer is accepted, none until the calculator is shown."""
+        while True:
+            typed = await self._typed.get()
+            if self._disclaimer.accepted:
+                await self._calculator_shown.wait()
+            self._key_in_hand = events.Key(typed.key, typed.character)
+            if not self.post_message(self._key_in_hand):  # the app is closing
+                return
+            while self._key_in_hand is not None or self._handling_messages():
+                await asyncio.sleep(0)
+
+    def _handling_messages(self) -> bool:
+        """Whether the app, or anything on a screen it holds, has a message waiting."""
+        return any(
+            pump.message_queue_size
+            for pump in [
+                self,
+                *(node for screen in self.screen_stack for node in screen.walk_children()),
+                *self.screen_stack,
+            ]
+        )
+
     async def _acknowledged(self, understood: bool | None) -> None:
+        """Show the calculator with its weight field focused; the keys typed since the
+        acceptance follow, in order (`_hand_on_keys`)."""
         if not understood or self.calculator is None:  # "I understand" waits for it
             return
         self.accepted = True
         self.refresh_bindings()
         if self.screen is not self.calculator:  # loaded in the background: not yet shown
             await self.push_screen(self.calculator)
-        self.calculator.query_one("#weight").focus()
+        self.calculator.set_focus(self.calculator.query_one("#weight"))
+        self._calculator_shown.set()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The command palette (a priority key, so it would open over any screen) waits
@@ -315,10 +379,10 @@ class DoseCalcApp(App[None]):
         """
         from dosecalc.reports.formats import render  # loaded with the calculator
 
-        session = self._loaded_calculator().session
-        if session.result is None:
+        state = self._loaded_calculator().session.state  # one calculation, whole
+        if state.result is None:
             return None
-        report = render(session.result, name, made_at, check=session.check_result)
+        report = render(state.result, name, made_at, check=state.check_result)
         if name != "text":
             return report
         return f"Summary made {made_at:%Y-%m-%d %H:%M %Z} by dosecalc\n{report}"

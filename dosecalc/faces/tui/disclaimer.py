@@ -27,12 +27,14 @@ class DisclaimerScreen(ModalScreen[bool]):
     then waits for `calculator_ready`, so that it never leads to a calculator that is
     not there yet. The disclaimer names no drug: what each source says about supervision
     (``supervision``, from the loaded rules) is shown beneath it once they have loaded.
+    Once it is accepted (`accepted`), the app keeps every key typed for the calculator.
     """
 
     def __init__(self, ready: bool = True, supervision: Sequence[str] = ()) -> None:
         super().__init__()
         self._ready = ready
-        self._accepted = False
+        self.accepted = False
+        """Whether "I understand" was chosen (it may still wait for the calculator)."""
         self._supervision = supervision
 
     def compose(self) -> ComposeResult:
@@ -47,10 +49,12 @@ class DisclaimerScreen(ModalScreen[bool]):
 
     @on(Button.Pressed, "#understand")
     def accept(self) -> None:
+        if self.accepted:  # a second Enter or click while the calculator loads
+            return
+        self.accepted = True
         if self._ready:
             self.dismiss(True)
             return
-        self._accepted = True
         button = self.query_one("#understand", Button)
         button.label = LOADING
         button.disabled = True
@@ -62,7 +66,7 @@ class DisclaimerScreen(ModalScreen[bool]):
         for shown in self.query("#disclaimer-source").results(Static):  # none before compose
             shown.update(_source_says(supervision))
         self._ready = True
-        if self._accepted:
+        if self.accepted:
             self.dismiss(True)
 
 

@@ -35,6 +35,7 @@ from dosecalc.foundation.errors import DoseCalcError
 from dosecalc.foundation.units import CONCENTRATION, parse_quantity
 from dosecalc.reports.contents import (
     WITHHELD,
+    banner_lines,
     preparation_rows,
     refusal_line,
     supervision_section,
@@ -43,8 +44,6 @@ from dosecalc.reports.contents import (
 from dosecalc.reports.formats import FORMATS
 from dosecalc.ruleset.loader import RuleSet
 from dosecalc.ruleset.schema import Regimen
-
-SHORT_DISCLAIMER: Final = "Educational use only · verify every figure · the source's supervision"
 
 
 def regimen_choice(regimen: Regimen) -> str:
@@ -257,7 +256,7 @@ class CalculatorScreen(Screen[None]):
                     yield CautionPanel(id="cautions")
                     yield TitrationTable(id="titration", show_cursor=False, zebra_stripes=True)
                     yield BasisPanel(id="basis-panel")
-        yield Static(SHORT_DISCLAIMER, id="short-disclaimer", markup=False)
+        yield Static(id="short-disclaimer", markup=False)
         footer = Footer()
         footer.compact = True  # a reactive since textual 3.5; an argument only later
         yield footer
@@ -295,8 +294,10 @@ class CalculatorScreen(Screen[None]):
 
     @on(Input.Changed)
     def input_changed(self, event: Input.Changed) -> None:
+        """Calculate for what the field holds now, not what it held when the event was
+        sent: typed fast, the events queue up, and each then shows the latest text."""
         if event.input.id is not None:
-            self.session.set(**{event.input.id: event.value})
+            self.session.set(**{event.input.id: event.input.value})
             self.refresh_results()
 
     @on(Select.Changed)
@@ -343,14 +344,15 @@ class CalculatorScreen(Screen[None]):
         self.query_one("#concentration", Input).value = event.button.name or ""
 
     def refresh_results(self) -> None:
-        """Show what the session holds now; every panel follows the same result, and
-        each error is said once: beside its field, or in the result panel."""
-        session = self.session
-        result, errors = session.result, session.errors
+        """Show the session's state, one calculation, in every panel at once: the pinned
+        dose and the column below it can never show two different results. Each error is
+        said once: beside its field, or in the result panel."""
+        state = self.session.state
+        inputs, result, errors = state.inputs, state.result, state.errors
         said, marked = {"basis"}, []
         # A field left blank is not an error to point at; the result panel says what is missing.
         for field in self.query(Field):
-            typed = self.query_one(f"#{field.field_name}", Input).value.strip()
+            typed = getattr(inputs, field.field_name).strip()
             message = errors.get(field.field_name) if typed else None
             if field.field_name == "dose":  # said by the order check, next to the result
                 field.show_error(None, marked=message is not None)
@@ -365,13 +367,13 @@ class CalculatorScreen(Screen[None]):
         basis_error.display = "basis" in errors
         if "basis" in errors:
             marked.append("Dosing-weight basis")
-        waiting = not session.inputs.weight.strip()
+        waiting = not inputs.weight.strip()
         reasons = [message for name, message in errors.items() if name not in said]
         self.query_one(ResultPanel).show(result, reasons, marked, waiting)
         self.query_one(CheckPanel).show(
-            session.check_result,
+            state.check_result,
             errors.get("dose"),
-            bool(session.inputs.dose.strip()),
+            bool(inputs.dose.strip()),
             shown=result.warnings if result is not None else [],
         )
         self.query_one(WarningPanel).show(result)
@@ -380,6 +382,8 @@ class CalculatorScreen(Screen[None]):
         self.query_one(TitrationTable).show(result)
         self.query_one(BasisPanel).show(result)
         self.query_one("#details", VerticalScroll).scroll_home(animate=False)
+        banner = banner_lines(self.rules.find(inputs.regimen))
+        self.query_one("#short-disclaimer", Static).update("\n".join(banner))
         self.refresh_bindings()
 
     def switch_regimen(self) -> None:

@@ -19,6 +19,7 @@ from textual.events import Resize
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult
+from dosecalc.foundation.units import names_a_unit
 from dosecalc.patient.body import DoseWarning
 from dosecalc.reports.contents import (
     basis_rows,
@@ -42,18 +43,22 @@ BASES = [
     ("adjusted body weight", "adjusted"),
 ]
 
-_TYPED_UNIT: Final = re.compile(r"^[+\-−]?\s*[\d.,]+\s*([^\W\d_].*)$")
+_AFTER_THE_NUMBER: Final = re.compile(r"^[+\-−]?\s*[\d.,]+\s*(\S.*)$")
 _SHA256: Final = re.compile(r"\b[0-9a-f]{64}\b")
 
 
 def typed_unit(text: str) -> str | None:
-    """The unit typed after the number ("154 lb" -> "lb"), or None for a bare number.
+    """The unit typed after the number ("154 lb" -> "lb", "5'7\"" -> "'7\""), or None for a
+    bare number.
 
     The session reads a typed unit before the one chosen beside the field; this
-    only lets the face show which one is in use.
+    only lets the face show which one is in use. What counts as a unit, letters or the
+    feet and inch marks, is the reader's own judgement (`names_a_unit`).
     """
-    found = _TYPED_UNIT.match(text.strip())
-    return " ".join(found.group(1).split()) if found else None
+    found = _AFTER_THE_NUMBER.match(text.strip())
+    if found is None or not names_a_unit(found.group(1)):
+        return None
+    return " ".join(found.group(1).split())
 
 
 def grouped_hash(text: str) -> str:
@@ -129,6 +134,8 @@ class Field(Vertical):
         if typed.casefold() in known:
             choice.value = known[typed.casefold()]
             said.set_lines([f"Unit typed: {typed}; the unit choice follows it."])
+        elif not any(char.isalpha() for char in typed):  # the reader takes marks as ft and in
+            said.set_lines(["Feet and inches typed by their marks; the unit choice is not used."])
         else:
             said.set_lines([f"Unit typed: {typed}; the unit choice is not used."])
 
