@@ -80,7 +80,7 @@ def test_an_audit_error_cell_quotes_a_long_cell_as_a_short_marked_excerpt(column
     }
     order[column] = text
     audited = dosecalc.audit({name: [value] for name, value in order.items()})
-    error = list(audited["error"])[0]
+    error = next(iter(audited["error"]))
     assert error
     assert_bounded(error, text)
 

@@ -72,8 +72,12 @@ def test_a_quantity_of_any_registry_and_magnitude_raises_only_typed_errors(
     try:
         _entry_points(quantity)[entry]()
     except DoseCalcError as error:
-        event(f"refused: {type(error).__name__}")
-        assert len(str(error)) < 1000
+        refused: DoseCalcError | None = error
+    else:
+        refused = None
+    if refused is not None:
+        event(f"refused: {type(refused).__name__}")
+        assert len(str(refused)) < 1000
         return
     event("read")
     # Accepted: then as the caller meant it, in their registry, and only where the unit
@@ -116,7 +120,7 @@ def test_the_reported_foreign_quantities_are_read_or_refused_by_name():
     assert dosecalc.calculate(weight=decimal, regimen="iv").dose.display == "21 to 35 mg/hr"
     with pytest.raises(dosecalc.UnitError, match="'stonex' is not a unit dosecalc knows"):
         dosecalc.calculate(weight=REGISTRIES["own units"].Quantity(11, "stonex"), regimen="iv")
-    with pytest.raises(dosecalc.UnitError, match="'stone' .* \\(it was redefined\\)"):
+    with pytest.raises(dosecalc.UnitError, match=r"'stone' .* \(it was redefined\)"):
         dosecalc.calculate(weight=REGISTRIES["stone redefined"].Quantity(11, "stone"), regimen="iv")
     for huge, phrase in [
         (10**5000, "an integer of about 5,001 digits has too many digits"),

@@ -437,14 +437,13 @@ def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) 
             f"expected text such as {kind.example}, got {type(value).__name__}",
             f"Enter {kind.example}",
         )
-    _check_dimension(
-        quantity, kind, name, shown=value.strip() if isinstance(value, str) else str(value)
-    )
+    shown = value.strip() if isinstance(value, str) else _written_quantity(value)
+    _check_dimension(quantity, kind, name, shown=shown)
     if not set(unit_powers(quantity.units)) <= set(_VOCABULARY.values()):
         if kind.dimensionality is None:
             raise UnitError(
                 name,
-                f"{quoted(str(value))} is in a unit dosecalc does not use",
+                f"{quoted(shown)} is in a unit dosecalc does not use",
                 f"Enter {kind.example}",
             )
         return quantity.to(named_unit(kind.unit))  # a caller's Quantity in a unit we do not display
@@ -582,7 +581,7 @@ def parse_dose(value: object, field: str = "dose") -> Dose:
     form = dose_form(quantity.units)
     if form is not None:
         return Dose(quantity, DoseUnit.of(quantity.units), form)
-    shown = value.strip() if isinstance(value, str) else str(value)
+    shown = value.strip() if isinstance(value, str) else _written_quantity(value)
     per_body = [
         name
         for name, power in unit_powers(quantity.units).items()
@@ -838,7 +837,7 @@ def _float_as_written(magnitude: numbers.Real) -> Decimal | None:
     return written if written.is_finite() else None
 
 
-def _written_quantity(value: Quantity) -> str:
+def _written_quantity(value: object) -> str:
     """A caller's quantity as its registry writes it, or its type if that fails."""
     try:
         return str(value)
