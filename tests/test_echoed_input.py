@@ -5,6 +5,7 @@ entered, whatever its length; every Unicode space separator is read as a space."
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 import pytest
@@ -113,20 +114,21 @@ VALID_ENTRIES: list[tuple[str, Callable[[str], object]]] = [
     ("500 mg in 50 mL", lambda t: dosecalc.parse_quantity(t, dosecalc.CONCENTRATION)),
     ("30 mg per hr", lambda t: dosecalc.parse_dose(t).quantity),
     ("6 mcg per kg per min", lambda t: dosecalc.parse_dose(t).quantity),
-    ("intravenous infusion", lambda t: dosecalc.calculate(weight="70 kg", regimen=t).regimen),
-    ("sublingual or buccal", lambda t: dosecalc.calculate(weight="70 kg", regimen=t).regimen),
+    ("30 mg/hr", lambda t: dosecalc.check(weight="70 kg", regimen="iv", dose=t).verdict),
     (
-        "female",
-        lambda t: (
-            dosecalc.calculate(weight="70 kg", height="170 cm", sex=t, regimen="iv").dose.display
-        ),
+        "1 mg/mL",
+        lambda t: dosecalc.calculate(weight="70 kg", regimen="iv", concentration=t).dose,
     ),
+]
+VALID_CHOICES: list[tuple[str, Callable[[str], object]]] = [
+    ("intravenous infusion", lambda t: dosecalc.calculate(weight="70 kg", regimen=t)),
+    ("sublingual or buccal", lambda t: dosecalc.calculate(weight="70 kg", regimen=t)),
+    ("iv", lambda t: dosecalc.calculate(weight="70 kg", regimen=t)),
+    ("female", lambda t: dosecalc.calculate(weight="70 kg", height="170 cm", sex=t, regimen="iv")),
     (
         "ideal",
-        lambda t: (
-            dosecalc.calculate(
-                weight="70 kg", height="170 cm", sex="male", basis=t, regimen="iv"
-            ).dose.display
+        lambda t: dosecalc.calculate(
+            weight="70 kg", height="170 cm", sex="male", basis=t, regimen="iv"
         ),
     ),
 ]
@@ -160,6 +162,26 @@ def test_an_entry_with_its_spaces_typed_as_any_space_separator_reads_the_same(en
     )
     outside = data.draw(st.sampled_from(["", space, space * 2]))
     assert outcome(read, outside + spaced + outside) == read(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entry=st.sampled_from(VALID_CHOICES),
+    space=space_separators().filter(lambda c: c != " "),
+    data=st.data(),
+)
+def test_a_choice_holding_a_space_separator_is_refused_naming_it(entry, space, data):
+    """A regimen, sex or basis is matched on plain spaces only (tests/test_terminal_safety.py):
+    one holding another space is refused, and the message names that space, which quoted
+    looks like nothing at all."""
+    text, read = entry
+    where = data.draw(st.integers(0, len(text)), label="where")
+    with pytest.raises(dosecalc.ChoiceError) as refused:
+        read(text[:where] + space + text[where:])
+    name = unicodedata.name(space)
+    assert f"(it holds U+{ord(space):04X} {name}, a space character other than" in str(
+        refused.value
+    )
 
 
 def test_the_reported_thin_space_label_reads_as_ten_mg_per_ml():

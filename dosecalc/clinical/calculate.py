@@ -40,7 +40,6 @@ from dosecalc.foundation.display import (
     unit_display,
 )
 from dosecalc.foundation.errors import MissingInputError, RulesError
-from dosecalc.foundation.text import spaces_as_space
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DoseUnit,
@@ -423,9 +422,9 @@ def not_specified(rule: Regimen) -> list[str]:
 
 
 def left_out(value: object) -> bool:
-    """Whether an input was not given at all: None, or text of nothing but spaces, of any
-    kind (a tab or another character is an entry, and is read, and refused, as one)."""
-    return value is None or (isinstance(value, str) and not spaces_as_space(value).strip(" "))
+    """Whether an input was not given at all: None, or text of nothing but spaces (a tab
+    or another character is an entry, and is read, and refused, as one)."""
+    return value is None or (isinstance(value, str) and not value.strip(" "))
 
 
 def rule_set_of(rules: Rules) -> RuleSet:

@@ -98,3 +98,20 @@ def _written(value: object) -> str:
         if callable(bits):
             return f"an integer of about {int(bits() * 0.30103) + 1:,} digits"
         return f"a {type(value).__name__} that cannot be written out"
+
+
+def unusual_characters(text: str) -> str:
+    """What a choice holds that is not what it looks like, for its refusal: `` (it holds
+    U+2009 THIN SPACE, a space character other than the plain space)``; empty for text
+    without such a character. A choice is matched on plain spaces only, so a thin or
+    no-break space, or a control character, must be named: quoted, it looks like nothing."""
+    for character in text:
+        if character in SPACE_SEPARATORS[1:] or is_control(character):
+            what = (
+                "a space character other than the plain space"
+                if character in SPACE_SEPARATORS
+                else "a control character"
+            )
+            name = unicodedata.name(character, "")
+            return f" (it holds U+{ord(character):04X}{' ' + name if name else ''}, {what})"
+    return ""

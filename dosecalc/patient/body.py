@@ -34,7 +34,7 @@ from dosecalc.foundation.display import (
     format_number,
 )
 from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError
-from dosecalc.foundation.text import quoted, spaces_as_space
+from dosecalc.foundation.text import quoted, unusual_characters
 from dosecalc.foundation.units import (
     HEIGHT,
     WEIGHT,
@@ -141,12 +141,15 @@ def read_basis(value: object) -> Basis:
 
 
 def _trimmed(value: str) -> str:
-    """A choice as typed, without the spaces around it (a thin or no-break space too)."""
-    return spaces_as_space(value).strip(" ")
+    """A choice as typed, without the plain spaces around it (any other character, a thin
+    space included, is part of it, and named when it is refused)."""
+    return value.strip(" ")
 
 
 def _shown(value: object) -> str:
-    return quoted(value.strip() if isinstance(value, str) else value)
+    if isinstance(value, str):
+        return quoted(value.strip()) + unusual_characters(value)
+    return quoted(value)
 
 
 def assess_patient(

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from dosecalc.foundation.errors import RulesError, UnknownRegimenError
-from dosecalc.foundation.text import quoted, route_alternatives, spaces_as_space
+from dosecalc.foundation.text import quoted, route_alternatives, unusual_characters
 
 if TYPE_CHECKING:
     from dosecalc.ruleset.schema import Regimen, RuleFile
@@ -92,13 +92,13 @@ class RuleSet:
         # Only spaces are trimmed: a name with a control character or another script's
         # space in it (a CR, U+2028) matches nothing, and is refused. Case is ignored in
         # plain letters only: the Kelvin sign lowers to a plain k, yet is no letter k.
-        # Every space separator counts as a space (a thin space in "intravenous infusion").
-        trimmed = spaces_as_space(name).strip(" ") if isinstance(name, str) else None
+        trimmed = name.strip(" ") if isinstance(name, str) else None
         wanted = trimmed.lower() if trimmed is not None and trimmed.isascii() else trimmed
         found = self._by_name.get(wanted, ()) if wanted is not None else ()
         if len(found) == 1:
             return found[0]
         shown = quoted(name.strip() if isinstance(name, str) else name)
+        shown += unusual_characters(name) if isinstance(name, str) else ""
         if found:
             ids = ", ".join(f"'{r.id}'" for r in found)
             raise UnknownRegimenError(

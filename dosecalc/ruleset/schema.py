@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from dosecalc.foundation.display import format_exact, format_range
-from dosecalc.foundation.text import is_control, route_alternatives, spaces_as_space
+from dosecalc.foundation.text import is_control, route_alternatives
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DRUG_AMOUNT,
@@ -291,7 +291,7 @@ class Regimen(_Strict):
     def route_code_for(self, name: str) -> RouteCode | None:
         """The code for the route a clinician asked for by ``name`` (an alternative of the
         route, such as "buccal"), else the code for the whole route, else None."""
-        asked = spaces_as_space(name).strip().lower()
+        asked = name.strip().lower()
         by_route = {code.route.lower(): code for code in self.route_codes}
         return by_route.get(asked, by_route.get(self.route.lower()))
 
