@@ -619,3 +619,10 @@ def test_conversion_factor_is_exact_between_vocabulary_units():
 def test_conversion_factor_refuses_units_of_two_dimensions():
     with pytest.raises(pint.DimensionalityError):
         conversion_factor(named_unit("mg"), named_unit("mL"))
+
+
+def test_pint_sets_a_quantity_s_and_a_unit_s_attributes_as_object_does():
+    """dosecalc's frozen quantity sets its attributes with object's own __setattr__, past
+    pint's: true while pint defines none of its own."""
+    assert pint.UnitRegistry.Quantity.__setattr__ is object.__setattr__
+    assert pint.UnitRegistry.Unit.__setattr__ is object.__setattr__

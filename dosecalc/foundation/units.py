@@ -140,9 +140,9 @@ class _FrozenQuantity(pint.UnitRegistry.Quantity):  # type: ignore[type-arg]
     """
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name in _SEALED and name in self.__dict__:
+        if name in self.__dict__ and name in _SEALED:  # set once, when made
             raise _refuse_in_place(f"setting {name}")
-        super().__setattr__(name, value)
+        object.__setattr__(self, name, value)  # pint's own: object's (tests/test_units.py)
 
     def __delattr__(self, name: str) -> None:
         raise _refuse_in_place(f"deleting {name}")
@@ -207,9 +207,9 @@ class _RegistryUnit(pint.UnitRegistry.Unit):
     """A unit of dosecalc's registry, pickled back into it (not pint's application registry)."""
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name == "_units" and name in self.__dict__:
+        if name in self.__dict__ and name == "_units":
             raise _refuse_in_place("setting _units")
-        super().__setattr__(name, value)
+        object.__setattr__(self, name, value)
 
     def __reduce__(self) -> tuple[object, tuple[dict[str, object]]]:
         return _unpickle_unit, (dict(self._units),)
