@@ -5,9 +5,13 @@ typed errors escape, and a quantity read is the one that was meant."""
 from __future__ import annotations
 
 import math
+import numbers
+import re
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
+import pint
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
@@ -122,12 +126,57 @@ def test_the_reported_foreign_quantities_are_read_or_refused_by_name():
         dosecalc.calculate(weight=REGISTRIES["own units"].Quantity(11, "stonex"), regimen="iv")
     with pytest.raises(dosecalc.UnitError, match=r"'stone' .* \(it was redefined\)"):
         dosecalc.calculate(weight=REGISTRIES["stone redefined"].Quantity(11, "stone"), regimen="iv")
+    elsewhere = pint.UnitRegistry(on_redefinition="ignore")
+    elsewhere.define("stone = 14 * meter")  # another dimension altogether
+    with pytest.raises(dosecalc.UnitError, match=r"'stone' .* \(it was redefined\)"):
+        dosecalc.calculate(weight=elsewhere.Quantity(11, "stone"), regimen="iv")
+    with pytest.raises(dosecalc.UnitError, match="is a ratio such as mg/kg, not a weight"):
+        dosecalc.calculate(weight=REGISTRIES["default"].Quantity(70, ""), regimen="iv")
     for huge, phrase in [
         (10**5000, "an integer of about 5,001 digits has too many digits"),
         (Fraction(1, 10**5000), "too many digits to be a dose"),
     ]:
         with pytest.raises(dosecalc.OutOfRangeError, match=phrase):
             dosecalc.check(weight="70 kg", regimen="iv", dose=registry().Quantity(huge, "mg/h"))
+
+
+class _OddReal(numbers.Real):
+    """A number type of a caller's that writes itself as no number (or not at all)."""
+
+    def __init__(self, text: str | None) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        if self.text is None:
+            raise RuntimeError("cannot be written")
+        return self.text
+
+    def __float__(self) -> float:
+        return 70.0
+
+    __repr__ = __str__
+    __abs__ = __neg__ = __pos__ = __trunc__ = __floor__ = __ceil__ = __round__ = None  # type: ignore[assignment]
+    __add__ = __radd__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = None  # type: ignore[assignment]
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = None  # type: ignore[assignment]
+    __lt__ = __le__ = __eq__ = None  # type: ignore[assignment]
+    __hash__ = object.__hash__
+
+
+@pytest.mark.parametrize(
+    ("magnitude", "error", "phrase"),
+    [
+        (True, dosecalc.ParseError, "the magnitude True is true or false, not a number"),
+        (np.bool_(False), dosecalc.ParseError, "is true or false, not a number"),
+        (_OddReal("seventy"), dosecalc.OutOfRangeError, "weight: seventy is not a finite number"),
+        (_OddReal(None), dosecalc.OutOfRangeError, "cannot be written out is not a finite"),
+        (np.longdouble("1e400"), dosecalc.OutOfRangeError, "has too many digits"),
+    ],
+)
+def test_a_magnitude_that_is_no_measurement_is_refused_by_what_it_is(magnitude, error, phrase):
+    quantity = REGISTRIES["default"].Quantity(70, "kg")
+    quantity._magnitude = magnitude  # pint refuses to build these; a caller's code may not
+    with pytest.raises(error, match=re.escape(phrase)):
+        dosecalc.calculate(weight=quantity, regimen="iv")
 
 
 @settings(max_examples=150, deadline=None)
