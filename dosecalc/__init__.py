@@ -48,6 +48,7 @@ _HOMES: _typing.Final = {
     "dosecalc.foundation.errors": (
         "ChoiceError",
         "DoseCalcError",
+        "FrozenQuantityError",
         "InputError",
         "MissingInputError",
         "OutOfRangeError",
@@ -111,6 +112,7 @@ if _typing.TYPE_CHECKING:
     from dosecalc.foundation.errors import (
         ChoiceError,
         DoseCalcError,
+        FrozenQuantityError,
         InputError,
         MissingInputError,
         OutOfRangeError,
@@ -153,6 +155,7 @@ __all__ = [
     "DosingWeight",
     "EntryErrorFlag",
     "EntrySlip",
+    "FrozenQuantityError",
     "InputError",
     "MissingInputError",
     "OutOfRangeError",

@@ -983,3 +983,169 @@ def audit_tables(draw):
     )
     by_name = {key: values for key, values in cells if key in AUDIT_TEXT_CELLS}
     return table, rows, by_name, readable
+
+
+# --- What a library caller passes: orders against every limit, foreign quantities, paths,
+# --- long text and every space separator (tests/test_returned_objects.py,
+# --- tests/test_foreign_inputs.py, tests/test_echoed_input.py).
+
+HOSPITAL_FORMS = {
+    "fictivane-sc-driver": (
+        ["mg/24 h", "mg/h", "mg/day"],
+        [Fraction(n) for n in (5, 10, 40, 59, 60, 61)],
+    ),
+    "fictivane-iv": (
+        ["mg/kg/h", "mcg/kg/min"],
+        [Fraction(n, 100) for n in (5, 10, 20, 39, 40, 41)],
+    ),
+    "fictivane-bolus": (["mg/kg", "mg"], [Fraction(n, 4) for n in (1, 2, 4, 7, 8, 9)]),
+    "fictivane-oral": (["mg", "mcg"], [Fraction(n) for n in (10, 20, 49, 50, 51)]),
+}
+"""The hospital library's regimens (examples/hospital-library), with units their doses may
+be written in and the bounds, hard limits and maxima a dose may land on, near or past."""
+
+_UNIT_FROM_RULE = {  # what one of the rule's unit is in the unit written (70 kg)
+    "mg/24 h": 1,
+    "mg/day": 1,
+    "mg/h": Fraction(1, 24),
+    "mg/kg/h": 1,
+    "mcg/kg/min": Fraction(1000, 60),
+    "mg/kg": 1,
+    "mg": 1,
+    "mcg": 1000,
+}
+
+
+@st.composite
+def hospital_orders(draw):
+    """Keyword arguments for `dosecalc.check` against the hospital library (without
+    ``rules``): 70 kg, a regimen, and a dose on, near or past a bound, a hard limit or the
+    maximum per 24 hours, in one of its units."""
+    regimen = draw(st.sampled_from(sorted(HOSPITAL_FORMS)))
+    units, marks = HOSPITAL_FORMS[regimen]
+    unit = draw(st.sampled_from(units))
+    value = draw(st.sampled_from(marks)) * _UNIT_FROM_RULE[unit]
+    if regimen == "fictivane-bolus" and unit == "mg":
+        value *= 70
+    typed = max(Fraction(round(value * 10**4), 10**4), Fraction(1, 10**4))
+    return {"weight": "70 kg", "regimen": regimen, "dose": text(typed, unit)}
+
+
+def foreign_registries():
+    """pint registries a caller may have built: floats (pint's default), Decimals, and one
+    with units of its own (``stonex``) and a ``stone`` redefined as 15 lb."""
+    import pint
+
+    default = pint.UnitRegistry()
+    decimal = pint.UnitRegistry(non_int_type=Decimal)
+    own = pint.UnitRegistry(on_redefinition="ignore")
+    own.define("stonex = 14 * pound")
+    redefined = pint.UnitRegistry(on_redefinition="ignore")
+    redefined.define("stone = 15 * pound")
+    return {"default": default, "decimal": decimal, "own units": own, "stone redefined": redefined}
+
+
+def foreign_magnitudes():
+    """Every kind of number a caller's quantity may hold: int, float, Fraction, Decimal,
+    numpy's scalars, numbers far too large or small (10**5000), bools, NaN, infinity, zero,
+    negative, complex, an array."""
+    import numpy as np
+
+    plain = st.one_of(
+        st.integers(min_value=-(10**6), max_value=10**6),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.fractions(max_denominator=10**6),
+        st.decimals(allow_nan=True, allow_infinity=True),
+    )
+    numpy = st.one_of(
+        st.integers(min_value=-(2**31), max_value=2**31 - 1).map(np.int64),
+        st.floats(width=32).map(np.float32),
+        st.floats().map(np.float64),
+        st.integers(0, 255).map(np.uint8),
+    )
+    extreme = st.one_of(
+        st.integers(min_value=60, max_value=6000).map(lambda digits: 10**digits),
+        st.integers(min_value=60, max_value=6000).map(lambda digits: Fraction(1, 10**digits)),
+        st.integers(min_value=60, max_value=6000).map(lambda digits: Decimal(f"1e{digits}")),
+        st.integers(min_value=60, max_value=6000).map(lambda digits: Decimal(f"1e-{digits}")),
+    )
+    odd = st.sampled_from([True, False, np.bool_(True), 1 + 2j, np.array([70.0]), "70"])
+    return st.one_of(plain, numpy, extreme, odd)
+
+
+FOREIGN_UNITS = [
+    "kg",
+    "lb",
+    "stone",
+    "stonex",
+    "g",
+    "cm",
+    "inch",
+    "mg/h",
+    "mg/kg/h",
+    "mcg/kg/min",
+    "mg",
+    "mg/mL",
+    "mL/h",
+    "kg**2",
+    "degC",
+    "mg/stone",
+]
+
+
+@st.composite
+def rule_paths(draw):
+    """What a script may pass as ``rules=``: names of every length (to 6,000 characters, past
+    what a file system allows), deep nesting, a NUL, an empty or blank name, a file, a
+    device, bytes, a number, a path-like object giving bytes."""
+    import os
+    from pathlib import Path
+
+    class _BytesPath:
+        def __fspath__(self) -> bytes:
+            return b"rules"
+
+    length = draw(st.integers(min_value=0, max_value=6000))
+    letter = draw(st.sampled_from(["x", "é", "/", "a/", " "]))
+    name = (letter * length)[:length]
+    return draw(
+        st.sampled_from(
+            [
+                name,
+                Path(name or "x"),
+                "rules\x00x",
+                "",
+                "   ",
+                "/dev/null",
+                "/etc/hostname",
+                os.devnull,
+                b"rules",
+                7,
+                3.5,
+                _BytesPath(),
+                ["rules"],
+            ]
+        )
+    )
+
+
+@st.composite
+def long_text(draw):
+    """Text longer than a message may quote (41 characters to a megabyte), of a repeated
+    piece so that a quoted run of it is easy to find."""
+    piece = draw(st.sampled_from(["x", "iv", "male ", "70 kg", "ß", "\u2009x"]))
+    length = draw(st.sampled_from([41, 100, 101, 1000, 5000]) | st.integers(41, 2**20))
+    return (piece * (length // len(piece) + 1))[:length]
+
+
+def space_separator_characters() -> list[str]:
+    """Every character of Unicode's category Zs (space separators), from its database."""
+    import sys
+    import unicodedata
+
+    return [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Zs"]
+
+
+def space_separators():
+    """Any one of Unicode's space separators."""
+    return st.sampled_from(space_separator_characters())

@@ -118,7 +118,7 @@ def test_a_probable_slip_is_a_question_for_the_prescriber_never_a_dose_to_give(c
     else:
         assert flag.question == ""
     if result.headline.outcome == "probable-entry-error":
-        assert result.headline.action.startswith("withhold it and clarify")
+        assert result.headline.action.startswith("withhold it and ask the prescriber")
         assert flag.question in result.headline.action
 
 

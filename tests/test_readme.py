@@ -223,6 +223,9 @@ def test_the_numbers_the_readme_states_are_the_ones_the_code_uses():
     assert tuple(map(Fraction, weights.groups()[:2])) == body.WEIGHT_LIMITS_KG
     assert tuple(map(Fraction, weights.groups()[2:])) == body.HEIGHT_LIMITS_CM
     assert int(_stated(r"text over (\d+) characters")[1]) == MAX_INPUT_LENGTH
+    from dosecalc.foundation.text import EXCERPT_CHARACTERS
+
+    assert int(_stated(r"as typed up to (\d+) characters")[1]) == EXCERPT_CHARACTERS
     from dosecalc.clinical import plausibility as bounds
 
     for pattern, stated_bounds in (

@@ -203,10 +203,13 @@ def test_a_keystroke_parses_the_changed_field_once_and_no_other(monkeypatch):
 
 
 def test_a_quantity_read_once_is_a_new_quantity_for_every_caller():
-    from dosecalc import WEIGHT, parse_quantity
+    from dosecalc import WEIGHT, FrozenQuantityError, parse_quantity
 
     first = parse_quantity("70 kg", WEIGHT)
-    first.ito("lb")  # a caller changing its own Quantity in place
+    with pytest.raises(FrozenQuantityError):
+        first.ito("lb")  # a caller changing its own Quantity in place: refused
+    first *= 2  # a new quantity, bound to the caller's name
+    assert (first.magnitude, str(first.units)) == (140, "kilogram")
     again = parse_quantity("70 kg", WEIGHT)
     assert (again.magnitude, str(again.units)) == (70, "kilogram")
 

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -30,6 +31,7 @@ from dosecalc import (
     registry,
 )
 from dosecalc.foundation.display import unit_display
+from dosecalc.foundation.text import SPACE_SEPARATORS
 from dosecalc.foundation.units import (
     DOSE,
     MAX_INPUT_LENGTH,
@@ -443,8 +445,9 @@ LOOK_ALIKES = [0x09EA, 0x0660, 0x06F5, 0x0966, 0x0E53, 0x212A, 0x039C, 0x039A, 0
 LOOK_ALIKES += [0x0430, 0x0435, 0x0441, 0x043A, 0xFF10, 0xFF2B, 0x2024]
 # Besides those read (below), the typographic feet and inch marks: tests/test_clinical_spellings.py.
 MARKS = "\u2032\u2033\u2019\u201d"
+# Space separators (category Zs) are read as spaces: tests/test_inputs.py.
 beyond_ascii = st.characters(min_codepoint=0x80).filter(
-    lambda c: c not in "µμ−\u00a0\u202f" + MARKS
+    lambda c: c not in "µμ−" + MARKS and unicodedata.category(c) != "Zs"
 )
 
 
@@ -484,7 +487,8 @@ def test_whatever_is_read_as_a_quantity_was_typed_in_plain_characters(text):
         parse_quantity(text, WEIGHT)
     except dosecalc.DoseCalcError:
         return
-    assert all(" " <= c <= "~" or c in "µμ\u00a0\u202f" for c in text)  # no mark: a length
+    # No mark: a length. Any space separator is a space.
+    assert all(" " <= c <= "~" or c in "µμ" + SPACE_SEPARATORS for c in text)
 
 
 @pytest.mark.parametrize("spelling", ["5 \u039cG", "5 \u039cg", "5 \u039c\u0393"])
@@ -550,7 +554,7 @@ def test_a_cache_that_cannot_be_read_is_dropped_and_the_registry_built_without_i
     from dosecalc.foundation import units
 
     built = []
-    real_registry = pint.UnitRegistry
+    real_registry = units._ExactRegistry
 
     def registry_or_torn_cache(*, cache_folder, non_int_type):
         built.append(cache_folder)
@@ -563,7 +567,7 @@ def test_a_cache_that_cannot_be_read_is_dropped_and_the_registry_built_without_i
     (folder / "torn.pickle").write_bytes(b"\x80")
     monkeypatch.setenv(units.UNIT_CACHE_ENV, "1")
     monkeypatch.setattr(units, "unit_cache_folder", lambda: folder)
-    monkeypatch.setattr(units.pint, "UnitRegistry", registry_or_torn_cache)
+    monkeypatch.setattr(units, "_ExactRegistry", registry_or_torn_cache)
     assert units._build_registry() is not None
     assert built == [folder, None]
     assert not folder.exists()
@@ -615,3 +619,10 @@ def test_conversion_factor_is_exact_between_vocabulary_units():
 def test_conversion_factor_refuses_units_of_two_dimensions():
     with pytest.raises(pint.DimensionalityError):
         conversion_factor(named_unit("mg"), named_unit("mL"))
+
+
+def test_pint_sets_a_quantity_s_and_a_unit_s_attributes_as_object_does():
+    """dosecalc's frozen quantity sets its attributes with object's own __setattr__, past
+    pint's: true while pint defines none of its own."""
+    assert pint.UnitRegistry.Quantity.__setattr__ is object.__setattr__
+    assert pint.UnitRegistry.Unit.__setattr__ is object.__setattr__

@@ -64,6 +64,7 @@ from dosecalc.foundation.display import (
     unit_display,
 )
 from dosecalc.foundation.errors import MissingInputError, UnitError
+from dosecalc.foundation.text import quoted
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DOSE_FORMS,
@@ -374,7 +375,7 @@ def _in_rule_units(
     if form not in kind.forms:
         raise UnitError(
             "dose",
-            f"'{shown}' is {DOSE_FORMS[form].words}, which does not fit {result.route} "
+            f"{quoted(shown)} is {DOSE_FORMS[form].words}, which does not fit {result.route} "
             f"({result.regimen})",
             f"Enter {kind.enter}",
         )
@@ -382,7 +383,7 @@ def _in_rule_units(
     if "× concentration" in steps and result.concentration is None:
         raise MissingInputError(
             "concentration",
-            f"the dose '{shown}' is {DOSE_FORMS[form].words}, which needs the "
+            f"the dose {quoted(shown)} is {DOSE_FORMS[form].words}, which needs the "
             "concentration to become a drug amount",
             "Give the concentration, e.g. '1 mg/mL'",
         )
@@ -391,7 +392,7 @@ def _in_rule_units(
         per_kg = "÷ weight" in steps
         raise MissingInputError(
             "weight",
-            f"the dose '{shown}' is {DOSE_FORMS[form].words}"
+            f"the dose {quoted(shown)} is {DOSE_FORMS[form].words}"
             + (", not per kg" if per_kg else "")
             + f": comparing it with the range {result.rule_range.display} needs the "
             "patient's weight",

@@ -54,6 +54,12 @@ class UnknownRegimenError(ChoiceError):
     """The regimen is not in the rule set in force."""
 
 
+class FrozenQuantityError(DoseCalcError, TypeError):
+    """A dosecalc quantity was asked to change in place (``ito``, ``+=`` on its array, a
+    new ``_magnitude``). Quantities are shared (a rule's range serves every later call), so
+    none may change: ``to`` and the arithmetic operators return new quantities instead."""
+
+
 class RulesError(DoseCalcError):
     """A rule file or folder is invalid; the whole folder is refused.
 

@@ -46,3 +46,72 @@ def route_alternatives(route: str) -> tuple[str, ...]:
 
 
 _ROUTE_ALTERNATIVES: Final = re.compile(r"/|\s+or\s+")
+
+
+SPACE_SEPARATORS: Final = (
+    " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u202f\u205f\u3000"
+)
+"""Every Unicode space separator (category Zs): the space, the no-break spaces, the thin,
+hair, figure and ideographic spaces and the rest. Each is typed, pasted or autocorrected
+as a space (a thin space in "50 mg/5 mL" from a typeset label), and each is read as one
+(tests/test_units.py holds the list equal to Unicode's)."""
+
+_AS_SPACE: Final = str.maketrans(dict.fromkeys(SPACE_SEPARATORS, " "))
+
+
+def spaces_as_space(text: str) -> str:
+    """``text`` with every space separator (`SPACE_SEPARATORS`) written as a plain space."""
+    return text if text.isascii() else text.translate(_AS_SPACE)
+
+
+EXCERPT_CHARACTERS: Final = 40
+"""An input quoted back in a message shows at most this many of its characters."""
+
+
+def quoted(value: object) -> str:
+    """An input as a message quotes it back: text in quotes (``'70 kgg'``), and anything
+    else by its ``repr``; beyond `EXCERPT_CHARACTERS` its start, marked as cut, with its
+    length: ``'xxxx…' (1,048,576 characters)``. A message, a log line or an audit's error
+    cell never holds a whole megabyte a caller sent, and a number too large for Python to
+    write out (10**5000) is described rather than written."""
+    if isinstance(value, str):
+        return excerpt(value, "'")
+    return excerpt(_written(value))
+
+
+def excerpt(text: str, mark: str = "") -> str:
+    """``text`` between ``mark``s, or its first `EXCERPT_CHARACTERS` marked as cut, with
+    its length: ``'xxxx…' (1,048,576 characters)``. (`quoted`, for text already made.)"""
+    if len(text) <= EXCERPT_CHARACTERS:
+        return f"{mark}{text}{mark}"
+    return f"{mark}{text[:EXCERPT_CHARACTERS]}…{mark} ({len(text):,} characters)"
+
+
+def _written(value: object) -> str:
+    """``repr(value)``, or what it is when it cannot be written (an int of more than 4,300
+    digits refuses to become text; an object's own ``__repr__`` may fail)."""
+    try:
+        return repr(value)
+    except Exception:  # whatever a caller's object raises
+        bits = getattr(value, "bit_length", None)
+        if callable(bits):
+            return f"an integer of about {int(bits() * 0.30103) + 1:,} digits"
+        return f"a {type(value).__name__} that cannot be written out"
+
+
+def unusual_characters(text: str) -> str:
+    """What a choice holds that is not what it looks like, for its refusal: `` (it holds
+    U+2009 THIN SPACE, a space character other than the plain space)``; empty for text
+    without such a character. A choice is matched on plain spaces only, so a thin or
+    no-break space, or a control character, must be named: quoted, it looks like nothing."""
+    for character in text:
+        if character in SPACE_SEPARATORS[1:] or is_control(character):
+            what = (
+                "a space character other than the plain space"
+                if character in SPACE_SEPARATORS
+                else "a control character"
+            )
+            name = unicodedata.name(character, "")
+            return f" (it holds U+{ord(character):04X}{' ' + name if name else ''}, {what})"
+    return ""

@@ -24,7 +24,7 @@ verdict on a bound is never decided by rounding noise.
 from __future__ import annotations
 
 import functools
-import math
+import numbers
 import os
 import re
 import shutil
@@ -36,13 +36,18 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 import pint
 import platformdirs
 
-from dosecalc.foundation.errors import OutOfRangeError, ParseError, UnitError
-from dosecalc.foundation.text import is_control
+from dosecalc.foundation.errors import (
+    FrozenQuantityError,
+    OutOfRangeError,
+    ParseError,
+    UnitError,
+)
+from dosecalc.foundation.text import excerpt, is_control, quoted, spaces_as_space
 
 if TYPE_CHECKING:
     from pint.facets.plain import PlainUnit
@@ -98,16 +103,133 @@ def unit_cache_folder() -> Path:
 
 def _build_registry() -> Registry:
     if os.environ.get(UNIT_CACHE_ENV, "1") == "0":
-        return pint.UnitRegistry(cache_folder=None, non_int_type=Fraction)
+        return _ExactRegistry(cache_folder=None, non_int_type=Fraction)
     folder = unit_cache_folder()
     try:
-        return pint.UnitRegistry(cache_folder=folder, non_int_type=Fraction)
+        return _ExactRegistry(cache_folder=folder, non_int_type=Fraction)
     except Exception:  # whatever a torn or unwritable cache raises
         # pint writes its cache in place: a full disk or two cold starts at once can leave
         # a truncated file that every later start would fail on. Drop the folder (ours
         # alone) and build from the definitions; the next start writes a whole cache.
         shutil.rmtree(folder, ignore_errors=True)
-        return pint.UnitRegistry(cache_folder=None, non_int_type=Fraction)
+        return _ExactRegistry(cache_folder=None, non_int_type=Fraction)
+
+
+def _refuse_in_place(method: str) -> FrozenQuantityError:
+    return FrozenQuantityError(
+        f"a dosecalc quantity cannot be changed in place ({method}): it may be shared with "
+        "every later result. Use q.to(unit), which returns a new quantity"
+    )
+
+
+_SEALED: Final = frozenset({"_magnitude", "_units"})
+
+
+class _FrozenQuantity(pint.UnitRegistry.Quantity):  # type: ignore[type-arg]
+    """A quantity of dosecalc's registry: it never changes once made.
+
+    A rule's range is read once and then shared by every result (and an entry's reading by
+    every call that types it): a caller's ``result.rule_range.low.ito("mcg/kg/min")`` would
+    otherwise change the range of every later check in the process. So every way pint has
+    of changing a quantity in place refuses (`FrozenQuantityError`), and the in-place
+    operators (``+=``, ``*=``, ...) give a new quantity, as they do for a number.
+
+    Pickled, it comes back in this registry, exactly (pint's own pickling rebuilds a
+    quantity in its application registry, of floats: 21 mg/hr came back 350.00000000000003
+    mcg/min).
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in self.__dict__ and name in _SEALED:  # set once, when made
+            raise _refuse_in_place(f"setting {name}")
+        object.__setattr__(self, name, value)  # pint's own: object's (tests/test_units.py)
+
+    def __delattr__(self, name: str) -> None:
+        raise _refuse_in_place(f"deleting {name}")
+
+    def __reduce__(self) -> tuple[object, tuple[object, dict[str, object]]]:  # type: ignore[override]
+        return _unpickle_quantity, (self._magnitude, dict(self._units))
+
+    def ito(self, *args: object, **kwargs: object) -> None:
+        raise _refuse_in_place("ito")
+
+    def ito_base_units(self, *args: object, **kwargs: object) -> None:
+        raise _refuse_in_place("ito_base_units")
+
+    def ito_root_units(self, *args: object, **kwargs: object) -> None:
+        raise _refuse_in_place("ito_root_units")
+
+    def ito_reduced_units(self, *args: object, **kwargs: object) -> None:
+        raise _refuse_in_place("ito_reduced_units")
+
+    def ito_preferred(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        raise _refuse_in_place("ito_preferred")
+
+    def ito_unprefixed(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        raise _refuse_in_place("ito_unprefixed")
+
+    def __setitem__(self, key: object, value: object) -> None:
+        raise _refuse_in_place("item assignment")
+
+    def put(self, *args: object, **kwargs: object) -> None:
+        raise _refuse_in_place("put")
+
+    def fill(self, *args: object, **kwargs: object) -> None:
+        raise _refuse_in_place("fill")
+
+    # pint changes some quantities in place for these (//=, **= and %= always; the others
+    # when the magnitude is an array): here each gives a new quantity, as for a number.
+    def __iadd__(self, other: Any) -> Any:
+        return self + other
+
+    def __isub__(self, other: Any) -> Any:
+        return self - other
+
+    def __imul__(self, other: Any) -> Any:
+        return self * other
+
+    def __itruediv__(self, other: Any) -> Any:
+        return self / other
+
+    __idiv__ = __itruediv__
+
+    def __ifloordiv__(self, other: Any) -> Any:  # type: ignore[misc]
+        return self // other
+
+    def __imod__(self, other: Any) -> Any:  # type: ignore[misc]
+        return self % other
+
+    def __ipow__(self, other: Any) -> Any:  # type: ignore[misc]
+        return self**other
+
+
+class _RegistryUnit(pint.UnitRegistry.Unit):
+    """A unit of dosecalc's registry, pickled back into it (not pint's application registry)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in self.__dict__ and name == "_units":
+            raise _refuse_in_place("setting _units")
+        object.__setattr__(self, name, value)
+
+    def __reduce__(self) -> tuple[object, tuple[dict[str, object]]]:
+        return _unpickle_unit, (dict(self._units),)
+
+
+class _ExactRegistry(pint.UnitRegistry):  # type: ignore[type-arg]
+    """pint's registry with `_FrozenQuantity` and `_RegistryUnit` as its classes."""
+
+    Quantity = _FrozenQuantity
+    Unit = _RegistryUnit
+
+
+def _unpickle_quantity(magnitude: Fraction, units: dict[str, object]) -> Quantity:
+    """A pickled quantity, back in dosecalc's registry with its exact magnitude."""
+    return registry().Quantity(magnitude, _unpickle_unit(units))
+
+
+def _unpickle_unit(units: dict[str, object]) -> Unit:
+    """A pickled unit, back in dosecalc's registry."""
+    return registry().Unit(registry().UnitsContainer(units))
 
 
 @functools.cache
@@ -307,7 +429,7 @@ def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) 
     elif isinstance(value, int | float | Decimal | Fraction):
         raise UnitError(
             name,
-            f"the number {value!r} has no unit",
+            f"the number {quoted(value)} has no unit",
             f"Give text with a unit, e.g. {kind.example}, or a pint Quantity",
         )
     else:
@@ -316,11 +438,14 @@ def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) 
             f"expected text such as {kind.example}, got {type(value).__name__}",
             f"Enter {kind.example}",
         )
-    _check_dimension(quantity, kind, name, shown=str(value))
+    shown = value.strip() if isinstance(value, str) else _written_quantity(value)
+    _check_dimension(quantity, kind, name, shown=shown)
     if not set(unit_powers(quantity.units)) <= set(_VOCABULARY.values()):
         if kind.dimensionality is None:
             raise UnitError(
-                name, f"'{value}' is in a unit dosecalc does not use", f"Enter {kind.example}"
+                name,
+                f"{quoted(shown)} is in a unit dosecalc does not use",
+                f"Enter {kind.example}",
             )
         return quantity.to(named_unit(kind.unit))  # a caller's Quantity in a unit we do not display
     return quantity
@@ -464,7 +589,7 @@ def parse_dose(value: object, field: str = "dose") -> Dose:
     form = dose_form(quantity.units)
     if form is not None:
         return Dose(quantity, DoseUnit.of(quantity.units), form)
-    shown = value.strip() if isinstance(value, str) else str(value)
+    shown = value.strip() if isinstance(value, str) else _written_quantity(value)
     per_body = [
         name
         for name, power in unit_powers(quantity.units).items()
@@ -473,12 +598,14 @@ def parse_dose(value: object, field: str = "dose") -> Dose:
     if per_body:
         raise UnitError(
             field,
-            f"'{shown}' is a dose per {UNIT_NAMES[per_body[0]].display} "
+            f"{quoted(shown)} is a dose per {UNIT_NAMES[per_body[0]].display} "
             "of body weight; dosecalc reads a dose per kg only",
             "Convert it to a dose per kg, e.g. '0.4 mg/kg/hr'",
         )
     raise UnitError(
-        field, f"'{shown}' is {describe_dimension(quantity)}, not a dose", f"Enter {DOSE.example}"
+        field,
+        f"{quoted(shown)} is {describe_dimension(quantity)}, not a dose",
+        f"Enter {DOSE.example}",
     )
 
 
@@ -497,7 +624,7 @@ def ratio_parts(value: object) -> tuple[Quantity, Quantity] | None:
     has accepted it; None for any other entry ("50 mg/mL", a pint Quantity)."""
     if not isinstance(value, str):
         return None
-    match = _WRITTEN_RATIO_RE.fullmatch(value.translate(_SPACES).strip())
+    match = _WRITTEN_RATIO_RE.fullmatch(spaces_as_space(value).strip())
     if match is None:
         return None
     amount, amount_term, per, per_term = match.groups()
@@ -529,7 +656,7 @@ def parse_dose_unit(text: str) -> DoseUnit:
     if dose_unit is None:
         raise UnitError(
             "dose unit",
-            f"'{text}' is not a drug amount, optionally per kg, optionally per time",
+            f"{quoted(text)} is not a drug amount, optionally per kg, optionally per time",
             f"Write it as {_DOSE_UNIT_EXAMPLE}",
         )
     return dose_unit
@@ -572,46 +699,150 @@ def _whole_powers(terms: Mapping[str, object]) -> dict[str, int]:
 
 
 def _from_pint(value: Quantity, kind: QuantityKind, name: str) -> Quantity:
-    terms = pint.util.to_units_container(value.units)
-    if any(power not in (1, -1) for power in terms.values()):
+    """A caller's pint quantity, of any registry (floats, Decimals, a registry with units of
+    its own), rebuilt exactly in ours; refused with an `InputError` for anything we cannot
+    read as it was meant."""
+    terms = _foreign_terms(value, kind, name)
+    exact = _exact_magnitude(value.magnitude, kind, name)
+    _check_positive(exact, name, kind, shown=excerpt(_written_quantity(value)))
+    # Rebuild in our registry, term by term with exact powers: quantities from
+    # another registry cannot be mixed, and its float powers would make the
+    # conversions inexact.
+    unit = named_unit("dimensionless")
+    for term, power in terms.items():
+        unit *= named_unit(term) ** power
+    return registry().Quantity(exact, unit)
+
+
+def _foreign_terms(value: Quantity, kind: QuantityKind, name: str) -> dict[str, int]:
+    """The terms of ``value``'s unit and their powers, each a unit our registry holds with
+    the same meaning as the caller's registry gives it (a ``stone`` redefined as 15 lb, or a
+    ``stonex`` of the caller's own, is refused, never read as something else)."""
+    terms: dict[str, Any] = dict(value._units.items())
+    if any(not _is_one(abs(power)) for power in terms.values()):
         # Checked before the quantity is ever printed: pint cannot print such a unit when
         # the magnitude is a Fraction (hgrecco/pint#2386), and dosecalc uses none.
         written = " ".join(f"{unit}**{power}" for unit, power in terms.items())
         raise UnitError(
             name,
-            f"a quantity in {written} is in a unit dosecalc does not use (a power other than 1)",
+            f"a quantity in {quoted(written)} is in a unit dosecalc does not use "
+            "(a power other than 1)",
             f"Enter {kind.example}",
         )
-    magnitude = value.magnitude
-    if not isinstance(magnitude, int | float | Decimal | Fraction):  # e.g. complex, an array
+    ours = registry()
+    theirs = getattr(value, "_REGISTRY", ours)
+    for term in terms:
+        try:
+            named_unit(term)
+            same = theirs is ours or _same_meaning(theirs, ours, term)
+        except Exception:  # whatever pint raises for a unit it does not know
+            same = None
+        if same is None:
+            raise UnitError(
+                name,
+                f"{quoted(term)} is not a unit dosecalc knows (it is your registry's own)",
+                f"Convert it to a unit such as {kind.example}",
+            )
+        if not same:
+            raise UnitError(
+                name,
+                f"your registry's {quoted(term)} is not the {quoted(term)} dosecalc knows "
+                "(it was redefined)",
+                f"Convert it to a standard unit, e.g. {kind.example}",
+            )
+    return {term: 1 if power > 0 else -1 for term, power in terms.items()}
+
+
+def _is_one(power: object) -> bool:
+    return isinstance(power, int | float | Fraction | Decimal) and power == 1
+
+
+_SAME_MEANING_TOLERANCE: Final = Fraction(1, 10**9)
+"""How near a caller's registry must make a unit to ours: its float arithmetic (0.45359237
+kg to a pound) is off by about 1e-16, a redefinition by far more."""
+
+
+def _same_meaning(theirs: Registry, ours: Registry, term: str) -> bool:
+    """Whether ``term`` is the same unit in the caller's registry as in ours: one of it
+    converts, in their registry, to what it is in our root units (within float rounding).
+    (By conversion: pint's root-unit cache can keep a unit's meaning from before a
+    redefinition, which its conversions do not.)"""
+    our_factor: Any
+    our_factor, our_root = ours.get_root_units(term)
+    powers: dict[str, Any] = dict(our_root._units.items())
+    root = theirs.UnitsContainer({unit: int(power) for unit, power in powers.items()})
+    their_factor: Any
+    try:
+        their_factor = theirs.convert(1, term, root)
+    except pint.DimensionalityError:
+        return False
+    if isinstance(their_factor, float):
+        their_factor = Decimal(str(their_factor))
+    difference = abs(Fraction(their_factor) / Fraction(our_factor) - 1)
+    return bool(difference <= _SAME_MEANING_TOLERANCE)
+
+
+def _exact_magnitude(magnitude: object, kind: QuantityKind, name: str) -> Fraction:
+    """A caller's magnitude as an exact Fraction: an int, a float (as the decimal it prints
+    as: 70.1, not 70.099999999999994), a Fraction, a Decimal or a numpy number. A bool, an
+    array, a complex number or text is refused, and so are NaN, infinity and numbers of
+    more digits than a measurement has, before any exact arithmetic they would stall."""
+    if type(magnitude).__name__ in ("bool", "bool_"):  # Python's and numpy's
+        raise ParseError(
+            name,
+            f"the magnitude {quoted(magnitude)} is true or false, not a number",
+            f"Enter {kind.example}",
+        )
+    if not isinstance(magnitude, numbers.Real | Decimal):  # e.g. complex, an array, text
         raise ParseError(
             name,
             f"the magnitude must be a single number, got {type(magnitude).__name__}",
             f"Enter {kind.example}",
         )
-    finite = (
-        magnitude.is_finite()
-        if isinstance(magnitude, Decimal)
-        else not isinstance(magnitude, float) or math.isfinite(magnitude)
-    )
-    if not finite:
-        raise OutOfRangeError(name, f"{magnitude} is not a finite number", f"Enter {kind.example}")
-    if not _of_sane_size(magnitude):  # before any exact arithmetic, which it would stall
+    given = magnitude
+    if isinstance(magnitude, numbers.Integral):
+        magnitude = int(magnitude)
+    elif not isinstance(magnitude, numbers.Rational | Decimal):  # a float, of any width
+        magnitude = _float_as_written(magnitude)
+    if isinstance(magnitude, Decimal) and not magnitude.is_finite():
+        magnitude = None
+    if magnitude is None:
+        written = _number_text(given)
+        plain = written[1:-1] if written.endswith("'") else written  # nan, not 'nan'
+        raise OutOfRangeError(name, f"{plain} is not a finite number", f"Enter {kind.example}")
+    if not _of_sane_size(magnitude):
         raise OutOfRangeError(
             name,
-            f"{str(magnitude)[:24]}… has too many digits to be a {kind.name}",
+            f"{_number_text(given)} has too many digits to be a {kind.name}",
             f"Enter {kind.example}",
         )
-    # A float is taken as the decimal it prints as (70.1, not 70.099999999999994).
-    exact = Fraction(str(magnitude)) if isinstance(magnitude, float) else Fraction(magnitude)
-    _check_positive(exact, name, kind, shown=f"{value}")
-    # Rebuild in our registry, term by term with exact powers: quantities from
-    # another registry cannot be mixed, and its float powers would make the
-    # conversions inexact.
-    unit = named_unit("dimensionless")
-    for term, power in unit_powers(value.units).items():
-        unit *= named_unit(term) ** power
-    return registry().Quantity(exact, unit)
+    return Fraction(magnitude)
+
+
+def _number_text(number: object) -> str:
+    """A caller's number, quoted as it writes itself (bounded, and described when Python
+    refuses to write it: an int of 5,000 digits)."""
+    try:
+        return quoted(str(number))
+    except Exception:  # int-to-text's digit limit, or a number type's own failure
+        return quoted(number)
+
+
+def _float_as_written(magnitude: numbers.Real) -> Decimal | None:
+    """A float of any width (numpy's too) as the decimal it prints as; None if not finite."""
+    try:
+        written = Decimal(str(magnitude))
+    except Exception:  # a number type that writes itself as no number, or not at all
+        return None
+    return written if written.is_finite() else None
+
+
+def _written_quantity(value: object) -> str:
+    """A caller's quantity as its registry writes it, or its type if that fails."""
+    try:
+        return str(value)
+    except Exception:  # a magnitude or unit that pint cannot write out
+        return f"a {type(value).__name__}"
 
 
 _MAX_DIGITS: Final = 60
@@ -619,12 +850,10 @@ _MAX_DIGITS: Final = 60
 Fraction with a hundred-million-digit denominator, and hang every calculation)."""
 
 
-def _of_sane_size(magnitude: int | float | Decimal | Fraction) -> bool:
+def _of_sane_size(magnitude: int | numbers.Rational | Decimal) -> bool:
     if isinstance(magnitude, Decimal):
         digits = len(magnitude.as_tuple().digits)
         return digits <= _MAX_DIGITS and abs(magnitude.adjusted()) <= _MAX_DIGITS
-    if isinstance(magnitude, float):
-        return True  # at most 17 significant digits and an exponent within ±308
     exact = Fraction(magnitude)
     bits = _MAX_DIGITS * 4  # about 10**72
     return exact.numerator.bit_length() <= bits and exact.denominator.bit_length() <= bits
@@ -645,29 +874,33 @@ def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
             f"the text is too long ({len(text)} characters; at most {MAX_INPUT_LENGTH})",
             f"Enter a single quantity, e.g. {kind.example}",
         )
-    text = text.translate(_SPACES)
+    text = spaces_as_space(text)  # a thin or no-break space is a space
     _refuse_unreadable_characters(text, name, kind.example)
     shown = text.strip()
     if not shown:
         raise ParseError(name, "nothing was entered", f"Enter {kind.example}")
     if _NOT_FINITE_RE.search(shown):
-        raise OutOfRangeError(name, f"'{shown}' is not a finite number", f"Enter {kind.example}")
+        raise OutOfRangeError(
+            name, f"{quoted(shown)} is not a finite number", f"Enter {kind.example}"
+        )
     if _DECIMAL_COMMA_RE.search(shown):
         raise ParseError(name, *_comma_advice(shown))
     if _EXPONENT_RE.search(shown):
         raise ParseError(
             name,
-            f"'{shown}' uses exponent notation",
+            f"{quoted(shown)} uses exponent notation",
             f"Write the number out in plain decimals, e.g. {kind.example}",
         )
     if _NEGATIVE_RE.match(shown):
         raise OutOfRangeError(
-            name, f"'{shown}' is negative", f"Enter a positive {kind.name}, e.g. {kind.example}"
+            name,
+            f"{quoted(shown)} is negative",
+            f"Enter a positive {kind.name}, e.g. {kind.example}",
         )
     if _BARE_NUMBER_RE.fullmatch(shown):
         raise UnitError(
             name,
-            f"'{shown}' has no unit",
+            f"{quoted(shown)} has no unit",
             f"Write the unit after the number, e.g. {kind.example}",
         )
     if any(mark in shown for mark in _FOOT_MARKS + _INCH_MARKS):
@@ -679,7 +912,7 @@ def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
     else:
         quantity = _ratio(shown, kind, name)
     magnitude = quantity.magnitude
-    _check_positive(magnitude, name, kind, shown=f"'{shown}'")
+    _check_positive(magnitude, name, kind, shown=quoted(shown))
     return quantity
 
 
@@ -689,7 +922,7 @@ def _per_parts(text: str, field: str, example: str) -> list[str]:
     if len(parts) > 1 and not all(parts):
         raise ParseError(
             field,
-            f"could not read '{text}': a '/' or 'per' does not stand between two units",
+            f"could not read {quoted(text)}: a '/' or 'per' does not stand between two units",
             f"Write one unit on each side of it, e.g. {example}",
         )
     return parts
@@ -723,7 +956,7 @@ def _divided(
     if number is not None:
         divisor = Fraction(number)
         if divisor == 0:
-            raise OutOfRangeError(name, f"'{text}' divides by zero", f"Enter {kind.example}")
+            raise OutOfRangeError(name, f"{quoted(text)} divides by zero", f"Enter {kind.example}")
         magnitude /= divisor
     unit = quantity.units / per
     return registry().Quantity(magnitude, unit)
@@ -735,7 +968,9 @@ def _amount_in_volume(text: str, kind: QuantityKind, name: str) -> Quantity:
     fix = "Write a drug amount in a volume, e.g. '500 mg in 50 mL', or '500 mg/50 mL'"
     if match is None:
         raise ParseError(
-            name, f"could not read '{text}': 'in' is read only between an amount and a volume", fix
+            name,
+            f"could not read {quoted(text)}: 'in' is read only between an amount and a volume",
+            fix,
         )
     amount, amount_term, volume, volume_term = match.groups()
     amount_unit = named_unit(_resolve_term(amount_term, name, kind.example))
@@ -743,7 +978,7 @@ def _amount_in_volume(text: str, kind: QuantityKind, name: str) -> Quantity:
     if dimension_of(amount_unit) != MASS or dimension_of(volume_unit) != VOLUME:
         raise UnitError(
             name,
-            f"in '{text}' 'in' does not stand between a drug amount and a volume",
+            f"in {quoted(text)} 'in' does not stand between a drug amount and a volume",
             fix,
         )
     quantity = registry().Quantity(Fraction(amount), amount_unit)
@@ -776,7 +1011,7 @@ def _marked(text: str, kind: QuantityKind, name: str) -> Quantity:
         return registry().Quantity(Fraction(inches.group(1)), named_unit("inch"))
     raise ParseError(
         name,
-        f"could not read '{text}': the marks ' and \" stand only for feet and inches, "
+        f"could not read {quoted(text)}: the marks ' and \" stand only for feet and inches, "
         "after a number (5' 7\", 5' or 67\")",
         f"Enter {kind.example}",
     )
@@ -789,7 +1024,8 @@ def _sum_of_parts(big: str, small: str, units: tuple[str, str], text: str, name:
     if Fraction(small) >= below:
         raise ParseError(
             name,
-            f"in '{text}' the {smaller} are {below} or more, which is a whole {units[0]} or more",
+            f"in {quoted(text)} the {smaller} are {below} or more, "
+            f"which is a whole {units[0]} or more",
             f"Write fewer than {below} {smaller} after the {larger}, e.g. {example}",
         )
     magnitude = registry().Quantity(Fraction(big), named_unit(units[0])).to(
@@ -806,7 +1042,6 @@ def _sum_of_parts(big: str, small: str, units: tuple[str, str], text: str, name:
 # gives) like M, the Kelvin sign (U+212A) like K. Line breaks and other control characters
 # are refused too.
 _READABLE_BEYOND_ASCII: Final = frozenset("µμ−" + _FOOT_MARKS + _INCH_MARKS)
-_SPACES: Final = str.maketrans({"\u00a0": " ", "\u202f": " "})  # no-break spaces are spaces
 _CONTROL_NAMES: Final = {
     "\t": "TAB",
     "\n": "LINE FEED",
@@ -825,7 +1060,7 @@ def _refuse_unreadable_characters(text: str, field: str, example: str) -> None:
             continue
         category = unicodedata.category(character)
         code = f"U+{ord(character):04X}"
-        if is_control(character) or category == "Zs":
+        if is_control(character):
             what = _CONTROL_NAMES.get(character) or unicodedata.name(character, "")
             raise ParseError(
                 field,
@@ -850,7 +1085,7 @@ def _resolve_term(term: str, field: str, example: str) -> str:
     _refuse_unreadable_characters(term, field, example)
     if term in _REFUSED_UNITS:
         raise UnitError(
-            field, f"'{term}' is not accepted", f"{_REFUSED_UNITS[term]}, e.g. {example}"
+            field, f"{quoted(term)} is not accepted", f"{_REFUSED_UNITS[term]}, e.g. {example}"
         )
     try:
         # Case is ignored in plain letters only: Greek 'MG' lowers to 'μg' but reads as 'MG'.
@@ -858,7 +1093,7 @@ def _resolve_term(term: str, field: str, example: str) -> str:
     except KeyError:
         raise UnitError(
             field,
-            f"'{term}' is not a unit dosecalc knows",
+            f"{quoted(term)} is not a unit dosecalc knows",
             f"Use a unit such as {example}",
         ) from None
 
@@ -869,7 +1104,7 @@ def _check_dimension(quantity: Quantity, kind: QuantityKind, name: str, shown: s
     if quantity.dimensionality != _dimensionality(kind.dimensionality):
         raise UnitError(
             name,
-            f"'{shown.strip()}' is {describe_dimension(quantity)}, not a {kind.name}",
+            f"{quoted(shown)} is {describe_dimension(quantity)}, not a {kind.name}",
             f"Enter {kind.example}",
         )
 
@@ -892,20 +1127,20 @@ def _check_positive(magnitude: Fraction, name: str, kind: QuantityKind, shown: s
 def _comma_advice(text: str) -> tuple[str, str]:
     if _THOUSANDS_COMMA_RE.search(text):
         return (
-            f"'{text}' has a comma, which could be a decimal or a thousands separator",
+            f"{quoted(text)} has a comma, which could be a decimal or a thousands separator",
             "Write the number without commas, with a point for decimals, "
             "e.g. '1000 g' or '70.5 kg'",
         )
     with_point = _DECIMAL_COMMA_RE.sub(lambda m: m.group().replace(",", "."), text)
     return (
-        f"'{text}' uses a decimal comma",
-        f"Use a decimal point: '{with_point}'",
+        f"{quoted(text)} uses a decimal comma",
+        f"Use a decimal point: {quoted(with_point)}",
     )
 
 
 def _unreadable(text: str, kind: QuantityKind, name: str) -> ParseError:
     return ParseError(
         name,
-        f"could not read '{text}' as one number followed by its unit",
+        f"could not read {quoted(text)} as one number followed by its unit",
         f"Enter {kind.example}",
     )

@@ -34,6 +34,7 @@ from dosecalc.foundation.display import (
     format_number,
 )
 from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError
+from dosecalc.foundation.text import quoted, unusual_characters
 from dosecalc.foundation.units import (
     HEIGHT,
     WEIGHT,
@@ -116,7 +117,7 @@ def read_sex(value: object) -> Sex | None:
     """``male``/``female`` (or ``m``/``f``), any case; None when not given."""
     if not is_given(value):
         return None
-    sex = _SEX_SPELLINGS.get(value.strip(" ").lower()) if isinstance(value, str) else None
+    sex = _SEX_SPELLINGS.get(_trimmed(value).lower()) if isinstance(value, str) else None
     if sex is None:
         raise ChoiceError(
             "sex",
@@ -128,7 +129,7 @@ def read_sex(value: object) -> Sex | None:
 
 def read_basis(value: object) -> Basis:
     """``actual``, ``ideal`` or ``adjusted``, any case."""
-    wanted = value.strip(" ").lower() if isinstance(value, str) else None
+    wanted = _trimmed(value).lower() if isinstance(value, str) else None
     for basis in BASES:
         if wanted == basis:
             return basis
@@ -139,8 +140,16 @@ def read_basis(value: object) -> Basis:
     )
 
 
+def _trimmed(value: str) -> str:
+    """A choice as typed, without the plain spaces around it (any other character, a thin
+    space included, is part of it, and named when it is refused)."""
+    return value.strip(" ")
+
+
 def _shown(value: object) -> str:
-    return f"'{value.strip()}'" if isinstance(value, str) else repr(value)
+    if isinstance(value, str):
+        return quoted(value.strip()) + unusual_characters(value)
+    return quoted(value)
 
 
 def assess_patient(

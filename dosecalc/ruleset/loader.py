@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from dosecalc.foundation.errors import RulesError, UnknownRegimenError
-from dosecalc.foundation.text import route_alternatives
+from dosecalc.foundation.text import quoted, route_alternatives, unusual_characters
 
 if TYPE_CHECKING:
     from dosecalc.ruleset.schema import Regimen, RuleFile
@@ -113,7 +113,8 @@ class RuleSet:
         found = self._by_name.get(wanted, ()) if wanted is not None else ()
         if len(found) == 1:
             return found[0]
-        shown = f"'{name.strip()}'" if isinstance(name, str) else repr(name)
+        shown = quoted(name.strip() if isinstance(name, str) else name)
+        shown += unusual_characters(name) if isinstance(name, str) else ""
         if found:
             ids = ", ".join(f"'{r.id}'" for r in found)
             raise UnknownRegimenError(
@@ -198,15 +199,32 @@ def rules_sha256(path: str | os.PathLike[str] | None = None) -> str:
 
 
 def _rule_files(path: str | os.PathLike[str] | None) -> tuple[Path, list[Path]]:
-    """The folder ``path`` names (default: `default_rules_path`) and its ``*.toml`` files."""
-    if path is not None and not os.fspath(path).strip():
+    """The folder ``path`` names (default: `default_rules_path`) and its ``*.toml`` files.
+
+    A name that is no path (a number, bytes), too long for the system, or holding a NUL is
+    refused as `RulesError`, quoting at most the start of it."""
+    try:
+        name = os.fspath(path) if path is not None else None
+    except TypeError:
+        name = None
+    if path is not None and not isinstance(name, str):  # a number, bytes, an object
+        raise RulesError(
+            f"the rules folder must be named by text or a path, not {type(path).__name__}"
+        )
+    if name is not None and not name.strip():
         raise RulesError("the rules folder's name is empty (it would mean the current folder)")
-    folder = Path(path) if path is not None else default_rules_path()
-    if not folder.is_dir():
-        raise RulesError(f"rules folder '{folder}' does not exist or is not a folder")
-    paths = sorted(folder.glob("*.toml"))
+    folder = Path(name) if name is not None else default_rules_path()
+    try:
+        if not folder.is_dir():
+            raise RulesError(
+                f"rules folder {quoted(str(folder))} does not exist or is not a folder"
+            )
+        paths = sorted(folder.glob("*.toml"))
+    except (OSError, ValueError) as error:  # a name too long, a NUL, a folder we may not read
+        reason = getattr(error, "strerror", None) or str(error)
+        raise RulesError(f"rules folder {quoted(str(folder))} cannot be read ({reason})") from None
     if not paths:
-        raise RulesError(f"rules folder '{folder}' holds no rule files (*.toml)")
+        raise RulesError(f"rules folder {quoted(str(folder))} holds no rule files (*.toml)")
     return folder, paths
 
 
