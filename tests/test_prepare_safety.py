@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import strategies
+from conftest import REPO
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from test_hand_check import check_line
@@ -484,3 +485,40 @@ def test_calc_warns_for_a_volume_per_dose_under_the_librarys_smallest_measurable
     warned = [w for w in result.warnings if w.code == UNMEASURABLE]
     assert bool(warned) == under
     assert all(source.cited in w.message for w in warned)
+
+
+@given(
+    rules=st.sampled_from(["shipped", "library"]),
+    kg=st.decimals(min_value=Decimal(40), max_value=Decimal(150), places=1),
+    per_kg_hour=st.sampled_from([Fraction(n, 100) for n in range(1, 100)])
+    | st.fractions(min_value=Fraction(1, 1000), max_value=Fraction(30)),
+)
+def test_prepare_refuses_exactly_the_orders_check_would_stop(rules, kg, per_kg_hour):
+    """One policy: an order is refused by `prepare` exactly when `check`, given the same
+    order, leads with a finding that says not to give it (a hard limit, a probable entry
+    error, a maximum per 24 hours)."""
+    folder = REPO / "examples" / "hospital-library" if rules == "library" else None
+    rule_set = dosecalc.load_rules(folder) if folder else dosecalc.load_rules()
+    regimen = "fictivane-iv" if rules == "library" else "iv"
+    mg_per_hour = Fraction(round(per_kg_hour * Fraction(kg) * 1000), 1000) or Fraction(1, 1000)
+    dose = f"{Decimal(mg_per_hour.numerator) / Decimal(mg_per_hour.denominator)} mg/hr"
+    checked = dosecalc.check(weight=f"{kg} kg", regimen=regimen, dose=dose, rules=rule_set)
+    stopping = ("above-hard-limit", "below-hard-limit", "probable-entry-error", "above-max-per-24h")
+    stopped = {f.outcome for f in checked.findings if f.outcome in stopping}
+    try:
+        made = dosecalc.prepare(
+            weight=f"{kg} kg",
+            regimen=regimen,
+            dose=dose,
+            stock="500 mg/10 mL",
+            final_volume="500 mL",
+            duration="24 hr",
+            rules=rule_set,
+        )
+    except dosecalc.InputError:
+        return  # more stock than the final volume holds: nothing is made up at all
+    assert (made.refusal is not None) == bool(stopped), (checked.headline, made.refusal)
+    if made.refusal is not None:
+        assert made.preparations == []
+        named = {code.replace("order-", "") for code in made.refusal.codes}
+        assert named == stopped
