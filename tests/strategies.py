@@ -714,11 +714,20 @@ def forging_names(draw):
 
 
 # Names as anyone may write them, in any script, with no control, format or separator
-# character: they load, and are shown as they are.
+# character and no space: they load, and are shown as they are.
 printable_names = st.text(
-    st.characters(exclude_categories=["Cc", "Cf", "Cs", "Co", "Zl", "Zp"], exclude_characters="/"),
+    st.characters(
+        exclude_categories=["Cc", "Cf", "Cs", "Co", "Zl", "Zp", "Zs"], exclude_characters="/"
+    ),
     max_size=20,
 ).map(lambda text: f"rule-{text}-end.toml")
+
+# Names with a space of any kind in them, which a report could wrap a line at.
+spaced_names = st.tuples(
+    st.text(alphabet="abc-", max_size=6),
+    st.characters(categories=["Zs"]),
+    st.sampled_from(["", *FORGED_LINES]),
+).map(lambda parts: f"{parts[0]}{parts[1]}{parts[2]}.toml")
 
 
 # ----------------------------------------------------------- units of a rule's quantities

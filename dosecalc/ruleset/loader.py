@@ -24,6 +24,7 @@ import os
 import shlex
 import stat
 import tomllib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -212,26 +213,30 @@ def _rule_files(path: str | os.PathLike[str] | None) -> tuple[Path, list[Path]]:
     if not paths:
         raise RulesError(f"rules folder '{folder}' holds no rule files (*.toml)")
     for file_path in paths:
-        _check_name(file_path.name, f"rule file '{file_path.name}'")
+        _check_name(file_path.name, f"rule file '{file_path.name}'", spaces=False)
     return folder, paths
 
 
-def _check_name(name: str, shown: str) -> None:
+def _check_name(name: str, shown: str, *, spaces: bool = True) -> None:
     """A folder or file name reaches every report (the rules' version), ``rules``, ``rules
     --check`` and ``rules diff``: one with a line break, a control, format or separator
     character, or bytes that are not UTF-8, could forge the tool's own lines. It is refused,
-    never shown."""
+    never shown. A rule file's name may hold no space either (``spaces=False``): a report
+    wraps its lines at spaces, and the part of a name after one would begin a line."""
     for character in name:
-        if is_control(character):
-            what = (
-                "a byte that is not UTF-8"
-                if "\udc80" <= character <= "\udcff"
-                else f"the control character U+{ord(character):04X}"
-            )
-            raise RulesError(
-                f"{shown}: its name holds {what}, which could forge lines on a reviewer's "
-                "screen; rename it with printable characters only"
-            )
+        if "\udc80" <= character <= "\udcff":
+            what = "a byte that is not UTF-8"
+        elif is_control(character):
+            what = f"the control character U+{ord(character):04X}"
+        elif not spaces and (character.isspace() or unicodedata.category(character) == "Zs"):
+            what = f"a space (U+{ord(character):04X})"
+        else:
+            continue
+        raise RulesError(
+            f"{shown}: its name holds {what}, which could forge lines on a reviewer's "
+            "screen; rename it with printable characters only"
+            + ("" if spaces else " and no space (such as ketamine-palliative.toml)")
+        )
 
 
 def _manifest(digests: Iterable[tuple[str, str]]) -> str:
@@ -348,8 +353,8 @@ def _manifest_line(line: str, where: str) -> tuple[str, str]:
         problem = "is empty"
     elif any(is_control(c) for c in line):
         problem = "holds a control character (a tab, say)"
-    elif any(c.isspace() and c != " " for c in line) or line != line.strip(" "):
-        problem = "has a space out of place (another kind of space, or one before or after)"
+    elif line != line.strip(" ") or any(c.isspace() and c != " " for c in line[:66]):
+        problem = "has a space out of place (before or after it, or another kind of space)"
     elif line[64:66] == " *":
         problem = "names its file in binary mode (' *')"
     elif not (separator and len(digest) == 64 and set(digest) <= _HEX):
