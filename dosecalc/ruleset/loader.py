@@ -235,7 +235,7 @@ def _check_name(name: str, shown: str, *, spaces: bool = True) -> None:
         raise RulesError(
             f"{shown}: its name holds {what}, which could forge lines on a reviewer's "
             "screen; rename it with printable characters only"
-            + ("" if spaces else " and no space (such as ketamine-palliative.toml)")
+            + ("" if spaces else " and no space (a hyphen in its place)")
         )
 
 
