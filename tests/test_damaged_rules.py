@@ -221,6 +221,16 @@ def test_a_manifest_of_bytes_that_are_not_utf8_names_the_line(tmp_path, run_cli,
         load_rules(folder)
 
 
+@pytest.mark.parametrize("regimens", ['["text"]', "[1, 2]", "[[]]", '"a string"', "{}"])
+def test_regimens_that_are_not_tables_are_refused_naming_the_file(tmp_path, regimens):
+    folder = shipped_copy(tmp_path / "rules")
+    text = (folder / RULE_FILE).read_text(encoding="utf-8")
+    head = text[: text.index("[[regimens]]")]
+    (folder / RULE_FILE).write_text(f"{head}regimens = {regimens}\n", encoding="utf-8")
+    with pytest.raises(RulesError, match=rf"^{re.escape(RULE_FILE)}: regimens[^\n]*$"):
+        load_rules(reviewed(folder))
+
+
 # ----------------------------------------------------------- unreadable files
 
 

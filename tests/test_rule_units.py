@@ -18,13 +18,21 @@ from strategies import (
     KILOGRAM_SPELLINGS,
     TIME_SPELLINGS,
     VOLUME_SPELLINGS,
+    rule_regimens,
     rule_units,
 )
 
 import dosecalc
 from dosecalc import RulesError, load_rules
 from dosecalc.ruleset.kinds import KINDS
-from dosecalc.ruleset.schema import QUANTITY_FIELDS, Amount, Concentration
+from dosecalc.ruleset.schema import (
+    QUANTITY_FIELDS,
+    Amount,
+    Concentration,
+    DoseRange,
+    HardLimits,
+    Regimen,
+)
 
 SHIPPED = dosecalc.default_rules_path() / "ketamine-palliative.toml"
 LIBRARY = Path(__file__).resolve().parents[1] / "examples" / "hospital-library"
@@ -169,3 +177,23 @@ def test_an_amount_or_a_concentration_alone_refuses_a_body_weight_unit(unit):
     with pytest.raises(ValueError, match="unit of body weight"):
         Concentration(value=1, unit=f"{unit}/mL", source=cited)
     assert Amount(value=300, unit="mg", source=cited).quantity() > 0
+
+
+@given(regimen=rule_regimens(), data=st.data())
+def test_a_regimen_built_in_code_is_held_to_the_same_units_as_one_read_from_a_file(regimen, data):
+    """A script may build a `Regimen` from models rather than a file: a dose or hard limits of
+    another kind of unit is refused there too, naming the regimen, field and unit expected."""
+    kind = KINDS[regimen.kind]
+    other = data.draw(st.sampled_from([k for k in KINDS.values() if k is not kind]))
+    units = {(True, True): "mg/kg/h", (False, True): "mg/h", (True, False): "mg/kg"}
+    unit = units.get((other.per_kg, other.is_rate), "mg")
+    fields = regimen.model_dump()
+    for field, value in (
+        ("dose", DoseRange(low=1, high=2, unit=unit)),
+        ("hard_limits", HardLimits(low=1, high=2, unit=unit, source=regimen.source)),
+    ):
+        with pytest.raises(
+            ValueError, match=rf"regimen '{regimen.id}': {field}\.unit: "
+        ) as refused:
+            Regimen(**{**fields, "hard_limits": None, "review_date": None, field: value})
+        assert kind.unit_words in str(refused.value)

@@ -206,10 +206,7 @@ def _rule_files(path: str | os.PathLike[str] | None) -> tuple[Path, list[Path]]:
     _check_name(str(folder), f"rules folder '{folder}'")
     if not folder.is_dir():
         raise RulesError(f"rules folder '{folder}' does not exist or is not a folder")
-    try:
-        paths = sorted(folder.glob("*.toml"))
-    except OSError as error:
-        raise RulesError(f"rules folder '{folder}' cannot be listed ({error.strerror})") from None
+    paths = sorted(folder.glob("*.toml"))
     if not paths:
         raise RulesError(f"rules folder '{folder}' holds no rule files (*.toml)")
     for file_path in paths:

@@ -346,7 +346,10 @@ class Regimen(_Strict):
     def _consistent(self) -> Self:
         kind = self.regimen_kind
         if not kind.fits(self.dose.dose_unit):
-            raise ValueError(f"{kind.words} needs {kind.unit_words}, not '{self.dose.unit}'")
+            raise ValueError(
+                f"regimen '{self.id}': dose.unit: {kind.words} needs {kind.unit_words}, "
+                f"not '{self.dose.unit}'"
+            )
         if len(set(self.aliases)) != len(self.aliases) or self.id in self.aliases:
             raise ValueError("aliases must be unique and differ from the id")
         coded = [code.route.lower() for code in self.route_codes]
@@ -370,7 +373,8 @@ class Regimen(_Strict):
         """A range that crosses its own hard limits would flag every dose it recommends."""
         if not self.regimen_kind.fits(limits.dose_unit):
             raise ValueError(
-                f"hard_limits must be in the same kind of unit as dose ('{self.dose.unit}')"
+                f"regimen '{self.id}': hard_limits.unit: hard_limits must be in the same kind "
+                f"of unit as dose ('{self.dose.unit}'): {self.regimen_kind.unit_words}"
             )
         (low, high), (hard_low, hard_high) = self.dose.quantities(), limits.quantities()
         if low < hard_low or high > hard_high:
