@@ -161,8 +161,11 @@ TEXT_FIELDS = {
     "side effect": ('"confusion"', '"confu{}sion"'),
     "supervision": ("specialist, and", "specialist,{} and"),
     "not specified": ('"infusion duration"', '"infusion{} duration"'),
-    "document": ('document = "ketamine-overview.txt"', 'document = "ketamine{}.txt"'),
-    "section": ('section = "Ketamine in Palliative Care"', 'section = "Ketamine{}"'),
+    "document": ('document = "ketamine-overview.txt"', 'document = "ketamine{}-overview.txt"'),
+    "section": (
+        'section = "Ketamine in Palliative Care"',
+        'section = "Ketamine{} in Palliative Care"',
+    ),
     "quote": ("Low Dose:", "Low{} Dose:"),
     "version": ('version = "1.1.0"', 'version = "1.1.0{}"'),
     "a key": ('aliases = ["iv"]', 'aliases = ["iv"]\n"x{}" = 1'),
