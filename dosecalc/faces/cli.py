@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple
 from dosecalc.faces import web  # stdlib only; textual-serve loads only to serve
 from dosecalc.faces.output_file import replaced_on_success
 from dosecalc.foundation.disclaimer import DISCLAIMER
-from dosecalc.foundation.errors import DoseCalcError, InputError
+from dosecalc.foundation.errors import DoseCalcError, InputError, RulesError
 from dosecalc.foundation.text import printable
 from dosecalc.foundation.version import __version__
 from dosecalc.patient.bases import BASES
@@ -339,7 +339,7 @@ def _rules_diff(args: argparse.Namespace) -> Outcome:
     """``rules diff OLD NEW``: exit 0 when nothing changed, 1 when anything did (as ``diff``)."""
     from dosecalc.ruleset.diff import diff
 
-    old, new = load_rules(args.old), load_rules(args.new)
+    old, new = _load_compared("old", args.old), _load_compared("new", args.new)
     changes = diff(old, new)
     impact = None
     if args.impact is not None:
@@ -359,6 +359,14 @@ def _rules_diff(args: argparse.Namespace) -> Outcome:
     if impact is not None:
         lines += ["", f"Impact on the orders in {args.impact}:", *impact.lines()]
     return Outcome("\n".join(lines) + "\n", code)
+
+
+def _load_compared(which: str, folder: str) -> RuleSet:
+    """One of the two folders ``rules diff`` compares: a refusal says which of them it is."""
+    try:
+        return load_rules(folder)
+    except RulesError as error:
+        raise RulesError(f"{error} (in the {which} rules, {folder})") from None
 
 
 def _list_rules(rule_set: RuleSet) -> str:

@@ -8,6 +8,8 @@ into a one-line message and exit code 2; nothing else escapes as a traceback.
 
 from __future__ import annotations
 
+from dosecalc.foundation.text import one_line
+
 
 class DoseCalcError(Exception):
     """Base class of every error dosecalc raises on purpose."""
@@ -63,5 +65,10 @@ class FrozenQuantityError(DoseCalcError, TypeError):
 class RulesError(DoseCalcError):
     """A rule file or folder is invalid; the whole folder is refused.
 
-    The message names the file and, where known, the field.
+    The message names the file and, where known, the field. It is one printable line,
+    whatever it quotes from the folder: a line break or other control character in a name or
+    key is written as ``\\uXXXX``, so it cannot forge a line of the tool's own.
     """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))

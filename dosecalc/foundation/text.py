@@ -31,6 +31,15 @@ def printable(text: str) -> str:
     return "".join(_escaped(c) if c not in _KEPT and is_control(c) else c for c in text)
 
 
+def one_line(text: str) -> str:
+    """``text`` as one printable line: every control character written as ``\\uXXXX``, the
+    line feed too. What a message quotes from a file (a name, a key) can never begin a line
+    of its own that imitates the tool's."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(_escaped(c) if is_control(c) else c for c in text)
+
+
 def _escaped(character: str) -> str:
     """``\\u001b``; beyond U+FFFF the UTF-16 surrogate pair, as JSON writes it."""
     units = character.encode("utf-16-be", "surrogatepass")

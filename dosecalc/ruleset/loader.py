@@ -24,6 +24,7 @@ import os
 import shlex
 import stat
 import tomllib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from dosecalc.foundation.errors import RulesError, UnknownRegimenError
-from dosecalc.foundation.text import quoted, route_alternatives, unusual_characters
+from dosecalc.foundation.text import is_control, quoted, route_alternatives, unusual_characters
 
 if TYPE_CHECKING:
     from dosecalc.ruleset.schema import Regimen, RuleFile
@@ -214,6 +215,7 @@ def _rule_files(path: str | os.PathLike[str] | None) -> tuple[Path, list[Path]]:
     if name is not None and not name.strip():
         raise RulesError("the rules folder's name is empty (it would mean the current folder)")
     folder = Path(name) if name is not None else default_rules_path()
+    _check_name(str(folder), f"rules folder {quoted(str(folder))}")
     try:
         if not folder.is_dir():
             raise RulesError(
@@ -225,7 +227,31 @@ def _rule_files(path: str | os.PathLike[str] | None) -> tuple[Path, list[Path]]:
         raise RulesError(f"rules folder {quoted(str(folder))} cannot be read ({reason})") from None
     if not paths:
         raise RulesError(f"rules folder {quoted(str(folder))} holds no rule files (*.toml)")
+    for file_path in paths:
+        _check_name(file_path.name, f"rule file '{file_path.name}'", spaces=False)
     return folder, paths
+
+
+def _check_name(name: str, shown: str, *, spaces: bool = True) -> None:
+    """A folder or file name reaches every report (the rules' version), ``rules``, ``rules
+    --check`` and ``rules diff``: one with a line break, a control, format or separator
+    character, or bytes that are not UTF-8, could forge the tool's own lines. It is refused,
+    never shown. A rule file's name may hold no space either (``spaces=False``): a report
+    wraps its lines at spaces, and the part of a name after one would begin a line."""
+    for character in name:
+        if "\udc80" <= character <= "\udcff":
+            what = "a byte that is not UTF-8"
+        elif is_control(character):
+            what = f"the control character U+{ord(character):04X}"
+        elif not spaces and (character.isspace() or unicodedata.category(character) == "Zs"):
+            what = f"a space (U+{ord(character):04X})"
+        else:
+            continue
+        raise RulesError(
+            f"{shown}: its name holds {what}, which could forge lines on a reviewer's "
+            "screen; rename it with printable characters only"
+            + ("" if spaces else " and no space (a hyphen in its place)")
+        )
 
 
 def _manifest(digests: Iterable[tuple[str, str]]) -> str:
@@ -255,8 +281,11 @@ def _read_regular_file(path: Path) -> bytes:
         raise RulesError(
             f"{path.name}: cannot be read: it is not a regular file (a folder, pipe or device?)"
         )
-    with os.fdopen(handle, "rb") as file:
-        raw = file.read(MAX_RULE_FILE_BYTES + 1)
+    try:
+        with os.fdopen(handle, "rb") as file:
+            raw = file.read(MAX_RULE_FILE_BYTES + 1)
+    except OSError as error:  # a disk or network share failing mid-read
+        raise RulesError(f"{path.name}: cannot be read ({error.strerror or error})") from None
     if len(raw) > MAX_RULE_FILE_BYTES:
         raise RulesError(
             f"{path.name}: over {MAX_RULE_FILE_BYTES:,} bytes is more than a rule file may hold"
@@ -295,28 +324,59 @@ def _load_file(path: Path) -> tuple[RuleFileInfo, RuleFile]:
 def _check_manifest(rule_set: RuleSet) -> None:
     """Every rule file must be listed in the folder's MANIFEST.sha256, unchanged."""
     path = rule_set.path / MANIFEST
+    raw = _read_regular_file(path)
     try:
-        text = _read_regular_file(path).decode("utf-8")
-    except UnicodeDecodeError:
-        raise RulesError(f"{MANIFEST}: is not UTF-8 text") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        at = raw.count(b"\n", 0, error.start) + 1
+        raise RulesError(f"{path}: is not UTF-8 text (line {at})") from None
+    if not text:
+        raise RulesError(f"{path}: is empty; it lists no reviewed rule file")
+    # Lines end at a line feed only, as sha256sum writes them: never at a CR, U+2028 or the
+    # other breaks str.splitlines knows, which a name could hide.
+    lines = text.removesuffix("\n").split("\n")
     listed: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        digest, _, name = line.partition("  ")
-        if len(digest) != 64 or not name:
-            raise RulesError(f"{MANIFEST}: line {number} is not '<sha256>  <file name>'")
+    for number, line in enumerate(lines, start=1):
+        digest, name = _manifest_line(line, f"{path}: line {number}")
         if name in listed:
-            raise RulesError(f"{MANIFEST}: line {number} lists {name} a second time")
+            raise RulesError(f"{path}: line {number} lists {name} a second time")
         listed[name] = digest
     actual = {info.name: info.sha256 for info in rule_set.files}
     for name in sorted(listed.keys() | actual.keys()):
         if name not in actual:
-            raise RulesError(f"{MANIFEST}: lists {name}, which is not in the folder")
+            raise RulesError(f"{path}: lists {name}, which is not in the folder")
         if name not in listed:
-            raise RulesError(f"{MANIFEST}: {name} is not listed (a rule file nobody reviewed?)")
+            raise RulesError(f"{path}: {name} is not listed (a rule file nobody reviewed?)")
         if listed[name] != actual[name]:
             raise RulesError(
-                f"{MANIFEST}: {name} differs from its reviewed SHA-256 (edited without review?)"
+                f"{path}: {name} differs from its reviewed SHA-256 (edited without review?)"
             )
+
+
+_HEX: Final = frozenset("0123456789abcdef")
+
+
+def _manifest_line(line: str, where: str) -> tuple[str, str]:
+    """The SHA-256 and file name of one line as ``sha256sum`` writes it (``<64 lower-case hex
+    digits>  <name>``); anything else is refused, saying what is wrong with the line."""
+    digest, separator, name = line.partition("  ")
+    if line.startswith("\ufeff"):
+        problem = "begins with a byte order mark (BOM)"
+    elif line.endswith("\r"):
+        problem = "ends in a carriage return (CRLF line ends)"
+    elif not line:
+        problem = "is empty"
+    elif any(is_control(c) for c in line):
+        problem = "holds a control character (a tab, say)"
+    elif line != line.strip(" ") or any(c.isspace() and c != " " for c in line[:66]):
+        problem = "has a space out of place (before or after it, or another kind of space)"
+    elif line[64:66] == " *":
+        problem = "names its file in binary mode (' *')"
+    elif not (separator and len(digest) == 64 and set(digest) <= _HEX):
+        problem = "does not begin with a SHA-256 (64 lower-case hex digits) and two spaces"
+    else:
+        return digest, name
+    raise RulesError(f"{where} is not '<sha256>  <file name>' as sha256sum writes it: it {problem}")
 
 
 def _check_unique_names(regimens: list[tuple[str, Regimen]]) -> None:

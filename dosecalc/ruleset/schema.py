@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, ClassVar, Final, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -27,23 +28,105 @@ from pydantic import (
 )
 
 from dosecalc.foundation.display import format_exact, format_range
+from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.text import is_control, route_alternatives
 from dosecalc.foundation.units import (
     CONCENTRATION,
+    DOSE,
     DRUG_AMOUNT,
+    MASS,
     PUMP_RATE,
+    TIME,
+    VOLUME,
     VOLUME_KIND,
     DoseUnit,
     Quantity,
     QuantityKind,
+    describe_dimension,
+    dimension_of,
     named_unit,
     parse_dose_unit,
     parse_quantity,
     registry,
+    unit_powers,
 )
 from dosecalc.ruleset.kinds import KINDS, KindName, RegimenKind
 
-Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+_IDENTIFIER: Final = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Identifier = Annotated[str, StringConstraints(pattern=_IDENTIFIER)]
+
+UnitRole = Literal["dose", "amount", "concentration", "pump-rate", "volume"]
+"""What a quantity field of a rule holds, and so which units it may be written in."""
+
+_EXPECTED: Final[dict[UnitRole, str]] = {
+    "dose": "a drug amount (mg, mcg or g), optionally per kg, optionally per time "
+    "(mg, mg/kg, mg/h, mg/24 h or mg/kg/h)",
+    "amount": "a drug amount: mg, mcg or g",
+    "concentration": "a drug amount per volume: mg/mL, mcg/mL, g/L or mg/L",
+    "pump-rate": "a volume per time: mL/h or mL/min",
+    "volume": "a volume: mL or L",
+}
+
+QUANTITY_FIELDS: Final[dict[str, UnitRole]] = {
+    "dose": "dose",
+    "hard_limits": "dose",
+    "max_per_24h": "amount",
+    "standard_concentrations": "concentration",
+    "pump_rate_increment": "pump-rate",
+    "smallest_measurable_volume": "volume",
+}
+"""Every field of a regimen that holds a quantity, and what its unit must be."""
+
+
+def unit_problem(role: UnitRole, unit: str, kind: RegimenKind | None = None) -> str | None:
+    """What is wrong with ``unit`` for a field holding ``role`` (None: nothing).
+
+    A dimension alone is not enough: kg, lb, oz and st are masses, yet a maximum per 24 hours
+    in kg is a body weight's unit, 300 kg is 300,000,000 mg, and it would never act. So a drug
+    amount is mg, mcg or g exactly, and a concentration one of them per mL or L. A dose's unit
+    (and its hard limits') must also fit the regimen's ``kind`` when it is known.
+    """
+    expected = kind.unit_words if role == "dose" and kind is not None else _EXPECTED[role]
+    if role == "dose":
+        try:
+            dose_unit = parse_dose_unit(unit)
+        except InputError as error:
+            return f"'{unit}' is not a dose unit ({error.problem}); the unit expected is {expected}"
+        if kind is not None and not kind.fits(dose_unit):
+            return f"{kind.words} needs {kind.unit_words}, not '{unit}'"
+        return None
+    try:
+        quantity = parse_quantity(f"1 {unit}", DOSE, "unit")
+    except InputError as error:
+        return (
+            f"'{unit}' is not a unit dosecalc reads ({error.problem}); "
+            f"the unit expected is {expected}"
+        )
+    powers = unit_powers(quantity.units)
+    if role in ("pump-rate", "volume"):  # a device's setting: volume, per time for a pump
+        volumes = [n for n, p in powers.items() if p == 1 and dimension_of(n) == VOLUME]
+        times = [n for n, p in powers.items() if p == -1 and dimension_of(n) == TIME]
+        wanted = (1, 1) if role == "pump-rate" else (1, 0)
+        if (len(volumes), len(times)) == wanted and len(powers) == sum(wanted):
+            return None
+        return f"'{unit}' is {describe_dimension(quantity)}; the unit expected is {expected}"
+    amount = [name for name, power in powers.items() if power == 1]
+    per = [name for name, power in powers.items() if power != 1]
+    is_amount = len(amount) == 1 and DoseUnit.of(named_unit(amount[0])) is not None
+    fits = is_amount and (
+        not per
+        if role == "amount"
+        else len(per) == 1 and powers[per[0]] == -1 and dimension_of(per[0]) == VOLUME
+    )
+    if fits:
+        return None
+    body = any(dimension_of(name) == MASS for name in amount) and not is_amount
+    what = describe_dimension(quantity) + (
+        " in a unit of body weight (kg, lb, oz and st weigh a patient, never a drug)"
+        if body
+        else ""
+    )
+    return f"'{unit}' is {what}; the unit expected is {expected}"
 
 
 def _no_control_characters(text: str) -> str:
@@ -158,9 +241,13 @@ class _RuleQuantity(_Strict):
     value: PositiveDecimal
     unit: Text
     _kind: ClassVar[QuantityKind]
+    _role: ClassVar[UnitRole]
 
     @model_validator(mode="after")
     def _fits_kind(self) -> Self:
+        problem = unit_problem(self._role, self.unit)
+        if problem is not None:
+            raise ValueError(f"unit: {problem}")
         parse_quantity(f"{self.value} {self.unit}", self._kind, "unit")
         return self
 
@@ -173,6 +260,7 @@ class Amount(_RuleQuantity):
     """A drug amount, such as a maximum per 24 hours, and where it comes from."""
 
     _kind = DRUG_AMOUNT
+    _role = "amount"
     source: Citation
 
 
@@ -180,6 +268,7 @@ class Concentration(_RuleQuantity):
     """A drug concentration, such as a standard 1 mg/mL infusion, and where it comes from."""
 
     _kind = CONCENTRATION
+    _role = "concentration"
     source: Citation
 
 
@@ -188,6 +277,7 @@ class PumpRateStep(_RuleQuantity):
     pump rate that is no multiple of it cannot be set as shown."""
 
     _kind = PUMP_RATE
+    _role = "pump-rate"
     source: Citation
 
 
@@ -196,6 +286,7 @@ class MeasurableVolume(_RuleQuantity):
     stated: a volume to draw below it cannot be measured as shown."""
 
     _kind = VOLUME_KIND
+    _role = "volume"
     source: Citation
 
 
@@ -263,11 +354,44 @@ class Regimen(_Strict):
         """What the rule's kind means (`dosecalc.ruleset.kinds`)."""
         return KINDS[self.kind]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _units_of_their_fields(cls, data: object) -> object:
+        """Every quantity's unit has the dimension its field holds, checked as the folder
+        loads (`unit_problem`), before each field reads its own, so that the message names
+        the regimen, the field and the unit expected."""
+        if not isinstance(data, dict):
+            return data
+        raw_id, raw_kind = data.get("id"), data.get("kind")
+        named = (
+            f"regimen '{raw_id}'"
+            if isinstance(raw_id, str) and re.fullmatch(_IDENTIFIER, raw_id)
+            else "this regimen (its id unreadable)"
+        )
+        kind = next((k for name, k in KINDS.items() if name == raw_kind), None)
+        for field, role in QUANTITY_FIELDS.items():
+            value = data.get(field)
+            entries = value if isinstance(value, list) else [value]
+            for position, entry in enumerate(entries):
+                unit = entry.get("unit") if isinstance(entry, dict) else None
+                if not isinstance(unit, str) or any(is_control(c) for c in unit):
+                    continue  # missing, or not text: the field's own validation says so
+                problem = unit_problem(role, unit.strip(), kind)
+                if problem is not None:
+                    where = f"{field}[{position}]" if isinstance(value, list) else field
+                    if field == "hard_limits" and kind is not None:
+                        problem = f"hard_limits must be in the same kind of unit as dose: {problem}"
+                    raise ValueError(f"{named}: {where}.unit: {problem}")
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         kind = self.regimen_kind
         if not kind.fits(self.dose.dose_unit):
-            raise ValueError(f"{kind.words} needs {kind.unit_words}, not '{self.dose.unit}'")
+            raise ValueError(
+                f"regimen '{self.id}': dose.unit: {kind.words} needs {kind.unit_words}, "
+                f"not '{self.dose.unit}'"
+            )
         if len(set(self.aliases)) != len(self.aliases) or self.id in self.aliases:
             raise ValueError("aliases must be unique and differ from the id")
         coded = [code.route.lower() for code in self.route_codes]
@@ -291,7 +415,8 @@ class Regimen(_Strict):
         """A range that crosses its own hard limits would flag every dose it recommends."""
         if not self.regimen_kind.fits(limits.dose_unit):
             raise ValueError(
-                f"hard_limits must be in the same kind of unit as dose ('{self.dose.unit}')"
+                f"regimen '{self.id}': hard_limits.unit: hard_limits must be in the same kind "
+                f"of unit as dose ('{self.dose.unit}'): {self.regimen_kind.unit_words}"
             )
         (low, high), (hard_low, hard_high) = self.dose.quantities(), limits.quantities()
         if low < hard_low or high > hard_high:
