@@ -101,8 +101,7 @@ def test_a_check_as_fhir_is_a_valid_bundle_of_the_proposed_request_and_any_issue
         assert (coding["code"], coding["display"]) in [
             alert for (verdict, _), alert in DOSE_ALERTS.items() if verdict == check.verdict
         ]
-    flagged = check.probable_entry_error is not None or check.hard_limit is not None
-    assert issue["severity"] == ("high" if flagged else "moderate")
+    assert issue["severity"] == ("high" if check.headline.severity == "stop" else "moderate")
     for message in entry_error_items(check):
         assert message in issue["detail"]
 
@@ -177,8 +176,8 @@ def test_the_check_answer_comes_in_the_first_screenful_before_the_detail(order):
     assert verdict == 0  # the worst finding is the very first line
     assert " ".join(check.display["verdict"].split()[:4]) in lines[0]
     answer = [verdict]
-    if check.probable_entry_error is not None:
-        answer.append(first_line(lines, "Probable entry error"))
+    for item in entry_error_items(check):  # its slips, or the whole flag if not the headline
+        answer.append(first_line(lines, " ".join(item.split()[:3])))
     if check.warnings:
         answer.append(first_line(lines, "Warnings"))
     detail = [first_line(lines, "Watch for"), first_line(lines, "Basis (check by hand)")]

@@ -3,6 +3,7 @@ whose range or limit it is and what to do."""
 
 from __future__ import annotations
 
+import typing
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -42,12 +43,20 @@ def expected_headline(result: dosecalc.CheckResult) -> str:
         return f"{result.hard_limit}-hard-limit"
     if result.probable_entry_error is not None:
         return "probable-entry-error"
+    if codes & {"implausible-concentration", "possible-mcg-mg-mix-up", "implausible-pump-rate"}:
+        return "implausible-concentration"
+    if codes & {"implausible-volume"}:
+        return "implausible-concentration"
     if "order-above-max-per-24h" in codes:
         return "above-max-per-24h"
+    if codes & set(WEIGHT_WARNING_CODES):  # a verdict resting on a doubtful weight
+        return "patient-not-covered"
     if result.verdict != "within":
         return result.verdict
-    if codes & set(WEIGHT_WARNING_CODES):
-        return "patient-not-covered"
+    if "order-per-kg-weight-unclear" in codes:
+        return "per-kg-weight-unclear"
+    if "max-per-24h-not-compared" in codes:
+        return "max-per-24h-not-checked"
     return "within"
 
 
@@ -75,11 +84,12 @@ def test_a_verdict_reads_within_only_when_nothing_worse_applies(case):
         assert result.hard_limit is None
         assert not any(w.code in WEIGHT_WARNING_CODES for w in result.warnings)
         assert not any(w.code == "order-above-max-per-24h" for w in result.warnings)
+        assert not any(w.code.startswith("implausible") for w in result.warnings)
     elif result.headline.severity == "stop":
         assert "WITHIN" not in says
         assert result.headline.action.startswith(("do not give", "withhold"))
     elif result.headline.outcome == "patient-not-covered":
-        assert "not checked for this patient" in result.headline.action
+        assert result.headline.action.startswith("check the weight first")
 
 
 @given(orders)
@@ -94,6 +104,8 @@ def test_every_finding_names_the_document_whose_range_or_limit_it_is(case):
             "below-hard-limit": basis.hard_limits_from,
             "above-max-per-24h": basis.max_per_24h_from,
         }.get(finding.outcome, basis.range_from)
+        if finding.outcome == "max-per-24h-not-checked":
+            assert f" of {basis.max_per_24h_from}" in finding.says
         assert whose
         assert f" of {whose}" in finding.says, (finding, whose)
 
@@ -205,7 +217,8 @@ def test_an_order_per_kg_says_both_readings_exactly_when_the_weight_changes_the_
         assert f"per kg of the actual body weight ({weight.normalize():f} kg)" in said
         assert said.endswith("Ask the prescriber which weight the order is per kg of.")
         assert "per-kg-weight-unclear" in [f.outcome for f in result.findings]
-        if result.verdict == "within":
+        weight_doubted = any(w.code in WEIGHT_WARNING_CODES for w in result.warnings)
+        if result.verdict == "within" and not weight_doubted:
             assert result.headline.outcome == "per-kg-weight-unclear"
 
 
@@ -213,3 +226,73 @@ def calc_dosing(weight, height, sex, basis):
     return dosecalc.calculate(
         weight=f"{weight} kg", height=f"{height} cm", sex=sex, basis=basis, regimen="iv"
     ).dosing_weight
+
+
+def test_every_outcome_has_its_words_in_the_audit_summary_in_the_same_order():
+    from dosecalc.clinical.audit.outcome import OUTCOME_COUNTS
+    from dosecalc.clinical.result import OutcomeCode
+
+    assert set(OUTCOME_COUNTS) == set(OUTCOMES) == set(typing.get_args(OutcomeCode))
+    assert list(OUTCOME_COUNTS) == list(OUTCOMES)  # most serious first, in one order
+
+
+@given(orders)
+def test_check_strict_exits_3_for_every_headline_but_a_plain_within(case):
+    order, rules = case
+    result = checked(order, rules)
+    if result is None:
+        return
+    from dosecalc.faces.cli import EXIT_NOT_WITHIN, EXIT_OK, _not_to_give
+
+    code = EXIT_NOT_WITHIN if _not_to_give(result) else EXIT_OK
+    assert (code == EXIT_OK) == (result.headline.outcome == "within")
+
+
+@pytest.mark.parametrize(
+    ("order", "outcome"),
+    [
+        ({"weight": "154 kg", "regimen": "iv", "dose": "30 mg/hr"}, "patient-not-covered"),
+        (
+            {
+                "weight": "70 kg",
+                "regimen": "iv",
+                "dose": "30000 mL/hr",
+                "concentration": "1 mcg/mL",
+            },
+            "implausible-concentration",
+        ),
+        (
+            {"regimen": "sl", "dose": "0.05 mL", "concentration": "500 mg/mL"},
+            "implausible-concentration",
+        ),
+    ],
+)
+def test_a_verdict_resting_on_a_doubtful_weight_or_concentration_says_so_first(order, outcome):
+    result = dosecalc.check(**order)
+    assert result.headline.outcome == outcome
+    assert "WITHIN" not in result.headline.says or "but" in result.headline.says
+
+
+def test_without_a_weight_a_dose_per_kg_is_not_within_a_librarys_maximum_unchecked():
+    result = dosecalc.check(regimen="fictivane-iv", dose="0.2 mg/kg/hr", rules=RULE_SETS["library"])
+    assert result.verdict == "within"
+    assert result.headline.outcome == "max-per-24h-not-checked"
+    assert result.headline.action == "enter the weight before giving it"
+    audited = dosecalc.audit(
+        {"weight": [""], "regimen": ["fictivane-iv"], "dose": ["0.2 mg/kg/hr"]},
+        rules=RULE_SETS["library"],
+    )
+    assert list(audited["outcome"]) == ["max-per-24h-not-checked"]
+    summary = dosecalc.AuditSummary()
+    summary.add(audited)
+    assert "1 not compared with a maximum per 24 hours: weight needed" in summary.lines()
+
+
+def test_the_json_of_a_check_leads_with_its_headline():
+    result = dosecalc.check(
+        weight="70 kg", regimen="fictivane-iv", dose="13 mg/hr", rules=RULE_SETS["library"]
+    )
+    dumped = result.model_dump(mode="json")
+    assert next(iter(dumped)) == "headline"
+    assert dumped["headline"]["outcome"] == "above-max-per-24h"
+    assert dumped["findings"][0] == dumped["headline"]

@@ -401,8 +401,12 @@ def test_without_a_weight_a_dose_per_kg_is_held_to_the_hard_limits_and_the_maxim
 ):
     checked = dosecalc.check(regimen="fictivane-iv", dose="0.5 mg/kg/hr", rules=library)
     assert (checked.verdict, checked.hard_limit) == ("above", "above")  # 0.5 > 0.4 mg/kg/hr
-    assert checked.warnings == []
-    assert any("maximum per 24 hours" in note for note in checked.notes)
+    # The maximum is not claimed: it was not compared, and the check says so as a finding.
+    assert [w.code for w in checked.warnings] == ["max-per-24h-not-compared"]
+    assert [f.outcome for f in checked.findings] == [
+        "above-hard-limit",
+        "max-per-24h-not-checked",
+    ]
 
 
 @pytest.mark.subprocess

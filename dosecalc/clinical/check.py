@@ -33,7 +33,7 @@ from dosecalc.clinical.calculate import (
     rule_basis,
     rule_set_of,
 )
-from dosecalc.clinical.headline import PER_KG_WEIGHT_UNCLEAR, findings_of
+from dosecalc.clinical.headline import MAXIMUM_NOT_COMPARED, PER_KG_WEIGHT_UNCLEAR, findings_of
 from dosecalc.clinical.limits import (
     HardLimitState,
     dose_per_24h_warnings,
@@ -206,10 +206,16 @@ def _without_weight(
         concentration=conc,
         side_effects=list(rule.side_effects),
         supervision=rule.supervision,
-        warnings=standard_concentration_warnings(rule, conc),
+        warnings=[
+            *standard_concentration_warnings(rule, conc),
+            *(
+                [DoseWarning(code=MAXIMUM_NOT_COMPARED, message=NO_WEIGHT_MAXIMUM_NOTE)]
+                if rule.max_per_24h is not None
+                else []
+            ),
+        ],
         notes=[
             NO_WEIGHT_NOTE,
-            *([NO_WEIGHT_MAXIMUM_NOTE] if rule.max_per_24h is not None else []),
             *not_specified(rule),
         ],
         basis=rule_basis(
@@ -225,8 +231,8 @@ NO_WEIGHT_NOTE: Final = (
 
 
 NO_WEIGHT_MAXIMUM_NOTE: Final = (
-    "Nor is the dose compared with the library's maximum per 24 hours: that needs the "
-    "patient's weight too."
+    "No weight was given, so the dose is not compared with the library's maximum per 24 "
+    "hours: that needs the patient's weight."
 )
 
 
@@ -282,6 +288,7 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     )
     display["verdict"] = findings[0].text  # the worst finding leads, on every face
     return CheckResult(
+        headline=findings[0],
         verdict=verdict,
         drug=result.drug,
         regimen=result.regimen,

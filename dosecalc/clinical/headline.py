@@ -23,21 +23,39 @@ PER_KG_WEIGHT_UNCLEAR: Final = "order-per-kg-weight-unclear"
 """The warning code of an order per kg whose verdict depends on which body weight it is
 per kg of (the dosing weight chosen, or the actual weight)."""
 
+IMPLAUSIBLE_ENTRY_CODES: Final = (
+    "implausible-concentration",
+    "possible-mcg-mg-mix-up",
+    "implausible-pump-rate",
+    "implausible-volume",
+)
+"""Warnings that a concentration (or the pump rate or volume worked from it) is outside
+dosecalc's plausibility bounds: every figure worked from it, the verdict too, is in doubt."""
+
+MAXIMUM_NOT_COMPARED: Final = "max-per-24h-not-compared"
+"""The warning code of a dose checked without a weight against a rule that has a maximum
+per 24 hours: the total per 24 hours needs the weight, so it was not compared."""
+
 DO_NOT_GIVE: Final = "do not give as ordered; contact the prescriber"
 WITHHOLD: Final = "withhold it and ask the prescriber"
 ASK_FIRST: Final = "check the order with the prescriber before giving it"
-NOT_CHECKED: Final = "not checked for this patient; the supervising specialist decides the dose"
+NOT_CHECKED: Final = (
+    "check the weight first; not checked for this patient (the supervising specialist "
+    "decides the dose)"
+)
 VERIFY: Final = "verify the order independently before giving it"
 
 SEVERITY: Final[dict[OutcomeCode, Severity]] = {
     "above-hard-limit": "stop",
     "below-hard-limit": "stop",
     "probable-entry-error": "stop",
+    "implausible-concentration": "stop",
     "above-max-per-24h": "stop",
+    "patient-not-covered": "not-checked",
     "above": "out-of-range",
     "below": "out-of-range",
     "per-kg-weight-unclear": "out-of-range",
-    "patient-not-covered": "not-checked",
+    "max-per-24h-not-checked": "not-checked",
     "within": "within",
 }
 """Every outcome, most serious first: the order in which findings are listed."""
@@ -50,8 +68,7 @@ _ABOUT_THE_WEIGHT: Final[dict[str, str]] = dict(
         (
             f"the weight is below {format_number(USUAL_ADULT_WEIGHT_KG[0])} kg, for which "
             "{document} gives no dosing",
-            f"the weight is above {format_number(USUAL_ADULT_WEIGHT_KG[1])} kg: verify it "
-            "and the dosing weight",
+            f"the weight is above {format_number(USUAL_ADULT_WEIGHT_KG[1])} kg: verify it",
             "the weight may have been entered in the wrong unit (lb or kg): verify it",
         ),
         strict=True,
@@ -74,14 +91,18 @@ def outcomes_of(
         found.append("above-hard-limit" if hard_limit == "above" else "below-hard-limit")
     if entry_error:
         found.append("probable-entry-error")
+    if codes & set(IMPLAUSIBLE_ENTRY_CODES):
+        found.append("implausible-concentration")
     if ORDER_ABOVE_MAXIMUM in codes:
         found.append("above-max-per-24h")
+    if codes & set(WEIGHT_WARNING_CODES):  # before the verdict, which rests on the weight
+        found.append("patient-not-covered")
     if verdict != "within" and hard_limit is None and not entry_error:  # else said above
         found.append(verdict)
     if PER_KG_WEIGHT_UNCLEAR in codes:
         found.append("per-kg-weight-unclear")
-    if codes & set(WEIGHT_WARNING_CODES):
-        found.append("patient-not-covered")
+    if MAXIMUM_NOT_COMPARED in codes:
+        found.append("max-per-24h-not-checked")
     return found or ["within"]
 
 
@@ -121,6 +142,20 @@ def _worded(
             outcome,
             f"PROBABLE ENTRY ERROR: {verdict.upper()} the range of {whose}, {entry_error.reason}",
             WITHHOLD + question,
+        )
+    if outcome == "implausible-concentration":
+        return _finding(
+            outcome,
+            f"CHECK THE CONCENTRATION: the order is {verdict} the range of {whose} only if the "
+            "concentration is right, and it lies outside dosecalc's plausibility bounds",
+            "withhold it and check the concentration (mg and mcg, the stock's label) first",
+        )
+    if outcome == "max-per-24h-not-checked":
+        return _finding(
+            outcome,
+            f"{verdict.upper()} the range per kg of {whose}, but not compared with the maximum "
+            f"per 24 hours of {basis.max_per_24h_from}: that needs the patient's weight",
+            "enter the weight before giving it",
         )
     if outcome == "above-max-per-24h":
         return _finding(

@@ -324,11 +324,13 @@ OutcomeCode = Literal[
     "above-hard-limit",
     "below-hard-limit",
     "probable-entry-error",
+    "implausible-concentration",
     "above-max-per-24h",
+    "patient-not-covered",
     "above",
     "below",
     "per-kg-weight-unclear",
-    "patient-not-covered",
+    "max-per-24h-not-checked",
     "within",
 ]
 """What a check comes to, most serious first (`dosecalc.clinical.headline` decides it)."""
@@ -367,6 +369,10 @@ class CheckResult(_Frozen):
     every face leads with (``display["verdict"]`` is its text).
     """
 
+    headline: Finding = Field(
+        description="The most serious finding (the first of ``findings``): what every face "
+        "says first, and so the first key of the JSON."
+    )
     verdict: Verdict
     drug: str
     regimen: str
@@ -395,9 +401,3 @@ class CheckResult(_Frozen):
     notes: list[str]
     basis: Basis
     disclaimer: str = DISCLAIMER
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def headline(self) -> Finding:
-        """The most serious finding: what every face says first."""
-        return self.findings[0]

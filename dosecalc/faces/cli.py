@@ -146,13 +146,10 @@ def _check(args: argparse.Namespace) -> Outcome:
 
 
 def _not_to_give(result: CheckResult) -> bool:
-    """What ``check --strict`` fails on: a dose outside the range or the hard limits, or
-    above the library's maximum per 24 hours."""
-    from dosecalc.clinical.limits import ORDER_ABOVE_MAXIMUM
-
-    return result.verdict != "within" or any(
-        warning.code == ORDER_ABOVE_MAXIMUM for warning in result.warnings
-    )
+    """What ``check --strict`` fails on: any headline but a plain "within" (a dose outside
+    the range or the hard limits, above a maximum per 24 hours, a probable entry error, an
+    implausible concentration, or a patient or weight the check does not cover)."""
+    return result.headline.outcome != "within"
 
 
 def _prepare(args: argparse.Namespace) -> Outcome:

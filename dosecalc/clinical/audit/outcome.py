@@ -18,8 +18,8 @@ from dosecalc.foundation.units import DoseForm, Quantity
 from dosecalc.patient.body import WEIGHT_WARNING_CODES
 
 OUTPUT_COLUMNS: Final = (
-    "verdict",
     "outcome",
+    "verdict",
     "dose_in_rule_units",
     "rule_unit",
     "probable_entry_error",
@@ -37,10 +37,13 @@ OUTCOME_COUNTS: Final[dict[OutcomeCode, str]] = {
     "above-hard-limit": "above a hard limit: do not give as ordered",
     "below-hard-limit": "below a hard limit: do not give as ordered",
     "probable-entry-error": "probable entry errors: withhold and clarify",
+    "implausible-concentration": "implausible concentrations: withhold, check the concentration",
     "above-max-per-24h": "above a maximum per 24 hours: do not give as ordered",
+    "patient-not-covered": "not checked for the patient (its weight): check the weight first",
     "above": "above the range: check with the prescriber",
     "below": "below the range: check with the prescriber",
-    "patient-not-covered": "not checked for the patient (its weight): the specialist decides",
+    "per-kg-weight-unclear": "per kg of an unclear weight: ask the prescriber which",
+    "max-per-24h-not-checked": "not compared with a maximum per 24 hours: weight needed",
     "within": "within the range, nothing else found",
 }
 """How the summary counts each outcome: every row once, by its worst finding."""
