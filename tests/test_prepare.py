@@ -603,7 +603,9 @@ def test_the_app_prepares_for_the_patients_range_and_for_an_order_at_80x24(tmp_p
     run(scenario, tmp_path)
 
 
-def test_without_a_weight_the_app_prepares_an_order_alone(tmp_path):
+def test_without_a_weight_the_app_holds_an_order_to_its_regimen_and_asks_for_the_weight(
+    tmp_path,
+):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
         command = next(
@@ -619,10 +621,40 @@ def test_without_a_weight_the_app_prepares_an_order_alone(tmp_path):
             ("duration", "24 hr"),
         ):
             await _type(pilot, field, text)
-        assert "there is no dose to deliver" in on_screen(pilot)
-        await _type(pilot, "dose", "35 mg/hr")
+        assert "needs the patient's weight" in on_screen(pilot)  # the range needs it too
+        await _type(pilot, "dose", "840 mg/hr")  # 24 times the top for 70 kg: never unchecked
         text = on_screen(pilot)
-        assert "Stock volume to draw: 16.8 mL" in text
-        assert "not compared with a range" in text
+        assert "needs the patient's weight" in text
+        assert "Stock volume to draw" not in text  # no recipe for an order nobody checked
 
     run(scenario, tmp_path)
+
+
+def test_without_a_weight_the_apps_prepare_panel_refuses_an_order_past_the_librarys_limits(
+    tmp_path,
+):
+    from conftest import REPO
+    from test_tui import DoseCalcApp
+
+    library = dosecalc.load_rules(REPO / "examples" / "hospital-library")
+    app = DoseCalcApp(library, export_dir=tmp_path)  # the first regimen: a syringe driver
+
+    async def go() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await accept(pilot)
+            await pilot.press("ctrl+b")
+            await pilot.pause()
+            for field, text in (
+                ("dose", "80 mg/24 h"),
+                ("stock", "10 mg/mL"),
+                ("final_volume", "24 mL"),
+                ("duration", "24 hr"),
+            ):
+                await _type(pilot, field, text)
+            text = on_screen(pilot)
+            assert "DO NOT MAKE THIS UP AS ORDERED" in text
+            assert "Stock volume to draw" not in text
+
+    import asyncio
+
+    asyncio.run(go())

@@ -124,8 +124,10 @@ class PrepareScreen(ModalScreen[None]):
     def __init__(self, rules: RuleSet, patient: CalculateArguments) -> None:
         super().__init__()
         self._rules = rules
-        # The range is the calculator's for its patient; without a weight, an order alone.
-        self._patient = patient if patient["weight"] else None
+        # The calculator's patient and regimen, always: an order is held to the regimen's
+        # range and limits, and a regimen that needs the weight asks for it (never an order
+        # made up unchecked because the weight field was blank).
+        self._patient = patient
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prepare"):
@@ -168,13 +170,11 @@ class PrepareScreen(ModalScreen[None]):
 
     def _prepared(self, typed: dict[str, str]) -> PrepareResult:
         patient = self._patient
-        if patient is None:  # a refused order's recipe is never shown here
-            return prepare(**typed, show_recipe_anyway=False, rules=self._rules)
-        return prepare(
+        return prepare(  # a refused order's recipe is never shown here
             **typed,
             show_recipe_anyway=False,
             regimen=patient["regimen"],
-            weight=patient["weight"],
+            weight=patient["weight"] or None,
             height=patient["height"],
             sex=patient["sex"],
             basis=patient["basis"],
