@@ -522,3 +522,25 @@ def test_prepare_refuses_exactly_the_orders_check_would_stop(rules, kg, per_kg_h
         assert made.preparations == []
         named = {code.replace("order-", "") for code in made.refusal.codes}
         assert named == stopped
+
+
+@given(kg=st.decimals(min_value=Decimal(40), max_value=Decimal(150), places=1))
+def test_no_end_of_the_range_made_up_passes_the_librarys_maximum_per_24_hours(kg):
+    library = dosecalc.load_rules(REPO / "examples" / "hospital-library")
+    made = dosecalc.prepare(
+        weight=f"{kg} kg",
+        regimen="fictivane-iv",
+        stock="10 mg/mL",
+        final_volume="50 mL",
+        duration="24 hr",
+        rules=library,
+    )
+    maximum = Fraction(300)  # mg per 24 hours, the fictional library's
+    ends = {"low": Fraction(kg) * Fraction(1, 10), "high": Fraction(kg) * Fraction(2, 10)}
+    over = {end for end, mg_per_hour in ends.items() if mg_per_hour * 24 > maximum}
+    made_up = {p.label.split()[1] for p in made.preparations}  # "the low end of the range"
+    assert made_up == set(ends) - over
+    withheld = [w for w in made.warnings if w.code == "range-end-above-max-per-24h"]
+    assert {w.message.split()[4] for w in withheld} == over  # "Not made up: the high end …"
+    for preparation in made.preparations:
+        assert magnitude(preparation.dose_rate.to("mg/h")) * 24 <= maximum

@@ -111,6 +111,10 @@ OUTSIDE_CODE: Final = "order-outside-range"
 
 _OWN_BOUND: Final = "a plausibility bound of dosecalc's, not a number of the source"
 
+END_ABOVE_MAXIMUM: Final = "range-end-above-max-per-24h"
+"""The warning of an end of the patient's range whose total per 24 hours is above the
+library's maximum: that end is not made up (said first among the warnings)."""
+
 PROBABLE_ENTRY_ERROR: Final = "probable-entry-error"
 """The refusal's code for an order `check` would have withheld as a probable entry error."""
 
@@ -352,6 +356,11 @@ def prepare(
             )
     else:
         assert result is not None
+        over = _ends_over_the_maximum(result, rule)
+        warnings = [
+            DoseWarning(code=END_ABOVE_MAXIMUM, message=f"Not made up: {reason}.")
+            for reason in over.values()
+        ] + warnings
         preparations = [
             made.preparation(
                 f"the {end} end of the range",
@@ -363,6 +372,7 @@ def prepare(
                 else registry().Quantity(shown.value, result.dose.low.units),
             )
             for end, shown in _ends(result.dose)
+            if end not in over  # an end past the library's maximum is never made up
         ]
     warnings += _pump_rate_warnings(preparations)
     warnings += pump_setting_warnings(rule, _each(preparations, "pump_rate"))
@@ -767,6 +777,11 @@ def _refusal(
             said = warning.message.removeprefix("The order is ").rstrip(".")
             reasons.append(f"the order is {said} ({rule.max_per_24h.source.cited})")
             codes.append(warning.code)
+    return _refused(reasons, codes, shown=shown)
+
+
+def _refused(reasons: list[str], codes: list[str], *, shown: bool) -> Refusal | None:
+    """A refusal for ``reasons`` (None without any), saying whether its recipe is shown."""
     if not reasons:
         return None
     ask = (
@@ -780,6 +795,19 @@ def _refusal(
         reasons=reasons,
         recipe_shown=shown,
     )
+
+
+def _ends_over_the_maximum(result: DoseResult, rule: Regimen | None) -> dict[str, str]:
+    """Each end of the patient's range whose total per 24 hours is above the library's
+    maximum (the same comparison as an order's), with why and the library's citation."""
+    over = {}
+    for end, shown in _ends(result.dose):
+        rate = _rate_of(shown, result.dose.low.units)
+        for warning in dose_per_24h_warnings(KINDS[result.kind], rate, result.max_per_24h):
+            assert rule is not None and rule.max_per_24h is not None
+            said = warning.message.removeprefix("The order is ").rstrip(".")
+            over[end] = f"the {end} end of the range is {said} ({rule.max_per_24h.source.cited})"
+    return over
 
 
 def _once(warnings: list[DoseWarning]) -> list[DoseWarning]:
