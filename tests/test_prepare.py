@@ -27,6 +27,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 import dosecalc
+from dosecalc.clinical.delivery import UNMEASURABLE_MARK
 from dosecalc.clinical.prepare import OUT_OF_SCOPE, OUTSIDE_CODE, SLIP_CODE
 from dosecalc.faces.tui.screens import CalculatorScreen, PrepareScreen
 from dosecalc.foundation.display import magnitude
@@ -358,7 +359,10 @@ def test_every_line_of_the_working_holds_when_redone_with_the_figures_shown(
     if dose.endswith(" mg"):  # an amount ordered is the amount: no line works it out
         keys.remove("amount")
     for key in keys:
-        assert any(line.endswith(f"= {shown[key]}") for line in result.basis.steps), key
+        figure = shown[key].removesuffix(UNMEASURABLE_MARK)  # the mark is said beside it
+        assert any(line.endswith(f"= {figure}") for line in result.basis.steps), key
+    stock_ml = magnitude(result.preparations[0].stock_volume)
+    assert shown["stock_volume"].endswith(UNMEASURABLE_MARK) == (stock_ml < Fraction(1, 10))
 
 
 weights_kg = st.decimals(min_value=Decimal(20), max_value=Decimal(200), places=2).map(Fraction)

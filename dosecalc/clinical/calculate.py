@@ -236,9 +236,10 @@ def _applied(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) 
         []
         if kind.per_kg
         else [
-            "The weight is not used: the source gives "
-            f"{'a rate' if kind.is_rate else 'a fixed dose per administration'}, "
-            "whatever the patient weighs."
+            "The weight is not used: the source's range is in "
+            f"{'an amount per time' if kind.is_rate else 'mg'}, not per kg (dosecalc reads "
+            f"it as {'a rate' if kind.is_rate else 'a dose per administration'}; the source "
+            "states no frequency)."
         ]
     )
     return _Parts(rule_range=rule_range, dose=dose, formula=formula, notes=notes, **parts)

@@ -111,6 +111,18 @@ def pump_rate_notes(rule: Regimen, pump_rate: QuantityRange | None) -> list[str]
     ]
 
 
+def measurable_below(rule: Regimen | None) -> Fraction:
+    """The smallest volume taken as measurable, in mL: the library's, or dosecalc's own
+    bound, whichever is larger."""
+    smallest = rule.smallest_measurable_volume if rule is not None else None
+    least = magnitude(convert(smallest.quantity(), named_unit("mL"))) if smallest else Fraction(0)
+    return max(least, MEASURABLE_VOLUME_ML)
+
+
+UNMEASURABLE_MARK: Final = " (too small to measure: see the warnings)"
+"""Said beside a volume to draw under `measurable_below`: never a plain instruction."""
+
+
 def volume_warnings(
     rule: Regimen | None,
     what: str,

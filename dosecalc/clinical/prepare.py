@@ -30,6 +30,8 @@ from pydantic import BaseModel, ConfigDict
 from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
 from dosecalc.clinical.check import check_against
 from dosecalc.clinical.delivery import (
+    UNMEASURABLE_MARK,
+    measurable_below,
     pump_setting,
     pump_setting_warnings,
     said_of,
@@ -374,6 +376,20 @@ def prepare(
             for end, shown in _ends(result.dose)
             if end not in over  # an end past the library's maximum is never made up
         ]
+    least = measurable_below(rule)
+    preparations = [  # a volume that cannot be measured is marked where it is shown
+        p
+        if magnitude(p.stock_volume) >= least
+        else p.model_copy(
+            update={
+                "display": {
+                    **p.display,
+                    "stock_volume": p.display["stock_volume"] + UNMEASURABLE_MARK,
+                }
+            }
+        )
+        for p in preparations
+    ]
     warnings += _pump_rate_warnings(preparations)
     warnings += pump_setting_warnings(rule, _each(preparations, "pump_rate"))
     warnings += volume_warnings(rule, "stock volume to draw", _each(preparations, "stock_volume"))
@@ -804,7 +820,8 @@ def _ends_over_the_maximum(result: DoseResult, rule: Regimen | None) -> dict[str
     for end, shown in _ends(result.dose):
         rate = _rate_of(shown, result.dose.low.units)
         for warning in dose_per_24h_warnings(KINDS[result.kind], rate, result.max_per_24h):
-            assert rule is not None and rule.max_per_24h is not None
+            assert rule is not None
+            assert rule.max_per_24h is not None
             said = warning.message.removeprefix("The order is ").rstrip(".")
             over[end] = f"the {end} end of the range is {said} ({rule.max_per_24h.source.cited})"
     return over
