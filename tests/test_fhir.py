@@ -33,11 +33,14 @@ def dosage_of(result: dosecalc.DoseResult) -> dict:
     return json.loads(json.dumps(dosecalc.to_fhir(result)))
 
 
-def entries(dosage: dict, kind: str) -> list[dict]:
+def entries(dosage: dict, kind: str | None) -> list[dict]:
+    """The entries of a type (None: untyped, the source's range, which nobody ordered)."""
+    if kind is None:
+        return [entry for entry in dosage["doseAndRate"] if "type" not in entry]
     return [
         entry
         for entry in dosage["doseAndRate"]
-        if entry["type"]["coding"]
+        if entry.get("type", {}).get("coding")
         == [{"system": DOSE_RATE_TYPE, "code": kind, "display": kind.capitalize()}]
     ]
 
@@ -63,7 +66,8 @@ def test_the_done_when_command_gives_a_valid_r4_dosage_in_ucum_with_a_snomed_rou
     assert dosage["route"]["coding"] == [
         {"system": SNOMED_CT, "code": "47625008", "display": "Intravenous route"}
     ]
-    (ordered,) = entries(dosage, "ordered")
+    (ordered,) = entries(dosage, None)  # the source's range: never typed as ordered
+    assert entries(dosage, "ordered") == []
     first, second = entries(dosage, "calculated")
     assert ordered["rateRange"]["low"] == {
         "value": 0.3, "unit": "mg/kg/hr", "system": UCUM, "code": "mg/kg/h",
@@ -86,7 +90,8 @@ def test_both_regimens_with_and_without_a_concentration_validate_as_r4_dosage(
     assert parsed.route.coding[0].system == SNOMED_CT
     for quantity in quantities(dosage):
         assert quantity["system"] == UCUM
-    (ordered,) = entries(dosage, "ordered")
+    (ordered,) = entries(dosage, None)  # the source's range: never typed as ordered
+    assert entries(dosage, "ordered") == []
     calculated = entries(dosage, "calculated")
     if result.kind == "weight-based-rate":
         assert ordered["rateRange"]["low"]["code"] == "mg/kg/h"

@@ -8,7 +8,7 @@ What goes where, and why:
   alternative's code when the rule has one, else the whole route's code, so a
   record never claims a route nobody chose. A route the rule gives no code for is text
   only: dosecalc holds no table of codes of its own, so never guesses one.
-* ``doseAndRate``: an ``ordered`` entry with the source's range in its own
+* ``doseAndRate``: an untyped entry with the source's range (nobody ordered it) in its own
   unit (``rateRange`` in mg/kg/h, or ``doseRange`` in mg), then ``calculated``
   entries for this patient: mg/h, and mL/h (or mL per dose) with a
   concentration. A fixed dose gets no calculated mg entry: it does not depend
@@ -149,7 +149,7 @@ def _route(result: DoseResult | CheckResult) -> dict[str, Any]:
 
 def _dose_and_rate(result: DoseResult) -> list[dict[str, Any]]:
     element = KINDS[result.kind].fhir_element
-    entries = [_entry("ordered", element, result.rule_range)]
+    entries = [_entry(None, element, result.rule_range)]  # the source's, as it states it
     if result.dose.low.units != result.rule_range.low.units:  # worked for the patient
         entries.append(_entry("calculated", element, result.dose))
     delivered = result.pump_rate or result.volume
@@ -158,13 +158,15 @@ def _dose_and_rate(result: DoseResult) -> list[dict[str, Any]]:
     return entries
 
 
-def _entry(kind: str, element: str, quantities: QuantityRange) -> dict[str, Any]:
-    return {
-        "type": {
-            "coding": [{"system": DOSE_RATE_TYPE, "code": kind, "display": kind.capitalize()}]
-        },
-        element: _range(quantities),
-    }
+def _entry(kind: str | None, element: str, quantities: QuantityRange) -> dict[str, Any]:
+    """A ``doseAndRate`` entry; untyped (``kind`` None) for the source's range, which
+    nobody ordered and nobody calculated: a receiving system must not read it as an order."""
+    typed = (
+        {"type": {"coding": [{"system": DOSE_RATE_TYPE, "code": kind, "display": kind.title()}]}}
+        if kind is not None
+        else {}
+    )
+    return {**typed, element: _range(quantities)}
 
 
 def _range(quantities: QuantityRange) -> dict[str, Any]:
