@@ -124,10 +124,10 @@ def _signals_deferred() -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        for signum in pending:
-            signal.raise_signal(signum)  # now to the handler in place: the file is named
+        for held, handler in previous.items():
+            signal.signal(held, signal.SIG_DFL if handler is None else handler)
+        for arrived in pending:
+            signal.raise_signal(arrived)  # now to the handler in place: the file is named
 
 
 def _cannot_write(target: Path, error: OSError) -> InputError:

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Final
 
 from dosecalc.clinical.result import CheckResult, DoseResult
+from dosecalc.foundation.clock import local_time, zone_label
 from dosecalc.foundation.version import __version__
 from dosecalc.reports.contents import (
     SHORT_DISCLAIMER,
@@ -31,8 +32,9 @@ from dosecalc.reports.contents import (
 
 
 def made_line(made_at: datetime) -> str:
-    """``Made 2026-11-24 14:03 UTC by dosecalc 0.1.0``: when, and by which version."""
-    return f"Made {made_at:%Y-%m-%d %H:%M} {made_at.tzname() or ''} by dosecalc {__version__}"
+    """``Made 2026-11-24 14:03 UTC by dosecalc 0.1.0``: when, and by which version (the
+    zone as `zone_label` names it: ``CET (UTC+01:00)``)."""
+    return f"Made {made_at:%Y-%m-%d %H:%M} {zone_label(made_at)} by dosecalc {__version__}"
 
 
 def _report(
@@ -50,7 +52,7 @@ def render_markdown(
 ) -> str:
     """The report in Markdown (CommonMark with tables); ``made_at`` defaults to now.
     With ``check`` (beside a `DoseResult`), the order check leads the report."""
-    when = (made_at or datetime.now()).astimezone()
+    when = local_time(made_at)  # any TZ: local, or UTC
     title, sections = _report(result, check)
     lines = [f"# {_md(title)}", "", _md(made_line(when)), "", f"> **{_md(SHORT_DISCLAIMER)}**"]
     for section in sections:
@@ -139,7 +141,7 @@ def render_html(
 ) -> str:
     """The report as one HTML page with its own print style; ``made_at`` defaults to now.
     With ``check`` (beside a `DoseResult`), the order check leads the report."""
-    when = (made_at or datetime.now()).astimezone()
+    when = local_time(made_at)  # any TZ: local, or UTC
     title, sections = _report(result, check)
     parts = [
         "<!DOCTYPE html>",
