@@ -693,3 +693,21 @@ def time_zones():
     variable cannot hold it)."""
     garbage = st.text(st.characters(min_codepoint=1, max_codepoint=0x2FF), max_size=30)
     return st.sampled_from(_ZONE_NAMES) | _posix_offsets() | garbage | st.just(":")
+
+
+# ------------------------------------------------------------------ encodings
+
+
+def output_encodings():
+    """Encodings standard output and error may have: ASCII (``LANG=C`` on an old system,
+    ``PYTHONIOENCODING=ascii``), the 8-bit ones of Western locales, and Unicode's."""
+    return st.sampled_from(
+        ["ascii", "latin-1", "cp1252", "iso8859-15", "cp437", "mac-roman", "utf-8", "utf-16"]
+    )
+
+
+def cell_texts():
+    """Text for a cell that an audit copies untouched: plain, accented, or of any script."""
+    return st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), max_size=8
+    ).map(lambda text: text.replace('"', "").replace(",", ""))
