@@ -711,3 +711,8 @@ def cell_texts():
     return st.text(
         st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), max_size=8
     ).map(lambda text: text.replace('"', "").replace(",", ""))
+
+
+def host_headers():
+    """``Host`` headers a request may carry: names and ports of any shape, and any text."""
+    return st.from_regex(r"[a-z0-9.\-]{1,20}(:[0-9]{1,5})?", fullmatch=True) | st.text(max_size=20)

@@ -344,8 +344,10 @@ def _serve(args: argparse.Namespace) -> Outcome:
         raise InputError(
             "max-sessions", f"{args.max_sessions} sessions would serve nobody", "Give 1 or more"
         )
-    web.serve(rules, args.host, args.port, args.public_url, args.max_sessions)
-    return Outcome("")
+    stopped_by = web.serve(rules, args.host, args.port, args.public_url, args.max_sessions)
+    if stopped_by:  # every session closed; the codes of an interrupted command
+        print(f"dosecalc: the server stopped (signal {stopped_by})", file=sys.stderr)
+    return Outcome("", 128 + stopped_by if stopped_by else EXIT_OK)
 
 
 def _on_a_terminal() -> bool:
