@@ -27,6 +27,7 @@ UNDER_TZ = r"""
 import contextlib, datetime as dt, io, json, shutil, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
+from conftest import reviewed
 from dosecalc.faces.cli import main
 from dosecalc.foundation.clock import local_today
 
