@@ -207,7 +207,7 @@ class DoseCalcApp(App[None]):
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """An SVG picture of the screen, saved where results are saved (``export_dir``),
         a folder that exists, rather than a Downloads folder that may not."""
-        made_at = local_time()
+        made_at = local_time(datetime.now())
         self.deliver_text(
             io.StringIO(self.export_screenshot()),
             save_directory=path or self.export_dir,
@@ -268,7 +268,7 @@ class DoseCalcApp(App[None]):
     def save(self, name: str) -> None:
         """Save what is on screen in format ``name`` and copy it: into ``export_dir`` on a
         terminal, as a download in a browser (``dosecalc serve``)."""
-        made_at = local_time()
+        made_at = local_time(datetime.now())
         text = self.export(name, made_at)
         if text is None:
             self.notify("Nothing to save: there is no valid result.", severity="error")
