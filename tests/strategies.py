@@ -1258,3 +1258,57 @@ def rule_units(draw):
     terms = draw(st.lists(unit_terms, min_size=1, max_size=3))
     per = draw(st.sampled_from(["/", " / ", " per "]))
     return terms, per.join(terms)
+
+
+# ------------------------------------------------------------------ time zones
+
+_ZONE_NAMES = [
+    "UTC", "Europe/London", "Europe/Paris", "America/New_York", "America/Los_Angeles",
+    "Pacific/Kiritimati", "Pacific/Pago_Pago", "Pacific/Chatham", "Asia/Kolkata",
+    "Australia/Lord_Howe", "Etc/GMT-14", "Etc/GMT+12", "Antarctica/Troll",
+]  # fmt: skip
+
+
+@st.composite
+def _posix_offsets(draw):
+    """``UTC+24``, ``XYZ-25:30``, ``<+14>-14``: offsets of POSIX ``TZ`` form, from ordinary
+    to a day and far beyond (what C libraries clamp, and Python cannot represent)."""
+    hours = draw(st.integers(0, 30) | st.integers(0, 10**9))
+    minutes = draw(st.none() | st.integers(0, 59))
+    seconds = draw(st.none() | st.integers(0, 59)) if minutes is not None else None
+    offset = f"{draw(st.sampled_from(['', '+', '-']))}{hours}"
+    offset += "".join(f":{part:02}" for part in (minutes, seconds) if part is not None)
+    name = draw(st.sampled_from(["UTC", "XYZ", "<+14>", "<-1230>", "A"]))
+    dst = draw(st.sampled_from(["", "DST", "DST,M3.2.0/2,M11.1.0/2", "DST-30,J1/0,J365/25"]))
+    return f"{name}{offset}{dst}"
+
+
+def time_zones():
+    """Values of the ``TZ`` environment variable: real zones (the farthest ahead and behind
+    included), POSIX offsets of any size, and any text at all (no NUL: an environment
+    variable cannot hold it)."""
+    garbage = st.text(st.characters(min_codepoint=1, max_codepoint=0x2FF), max_size=30)
+    return st.sampled_from(_ZONE_NAMES) | _posix_offsets() | garbage | st.just(":")
+
+
+# ------------------------------------------------------------------ encodings
+
+
+def output_encodings():
+    """Encodings standard output and error may have: ASCII (``LANG=C`` on an old system,
+    ``PYTHONIOENCODING=ascii``), the 8-bit ones of Western locales, and Unicode's."""
+    return st.sampled_from(
+        ["ascii", "latin-1", "cp1252", "iso8859-15", "cp437", "mac-roman", "utf-8", "utf-16"]
+    )
+
+
+def cell_texts():
+    """Text for a cell that an audit copies untouched: plain, accented, or of any script."""
+    return st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), max_size=8
+    ).map(lambda text: text.replace('"', "").replace(",", ""))
+
+
+def host_headers():
+    """``Host`` headers a request may carry: names and ports of any shape, and any text."""
+    return st.from_regex(r"[a-z0-9.\-]{1,20}(:[0-9]{1,5})?", fullmatch=True) | st.text(max_size=20)

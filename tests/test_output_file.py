@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -277,3 +278,58 @@ def test_a_closed_standard_error_never_breaks_an_audit_or_mixes_into_its_output(
     assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") == CSV.count("\n")
     run = shell("dosecalc calc --weight 70 --regimen iv 2>&-", tmp_path)
     assert (run.returncode, run.stdout) == (2, "")
+
+
+SIGNAL_AT_CREATION = """
+import os, signal, sys, tempfile
+point, signum, orders, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+real = {"open": os.open, "mkstemp": tempfile.mkstemp, "fdopen": os.fdopen, "fchmod": os.fchmod}
+
+def signalled(name):
+    def step(*args, **kwargs):
+        ours = sys._getframe(1).f_globals["__name__"] == "dosecalc.faces.output_file"
+        if point == name and ours and name in ("fdopen", "fchmod"):
+            os.kill(os.getpid(), signum)  # before the step
+        value = real[name](*args, **kwargs)
+        if (point == name == "mkstemp" and ours) or (
+            point == "open" and name == "open" and str(args[0]).endswith(".partial")
+        ):
+            os.kill(os.getpid(), signum)  # the file exists: inside mkstemp, or as it returns
+        return value
+    return step
+
+os.open, os.fdopen, os.fchmod = signalled("open"), signalled("fdopen"), signalled("fchmod")
+tempfile.mkstemp = signalled("mkstemp")
+from dosecalc.faces.cli import main
+sys.exit(main(["audit", orders, "-o", out]))
+"""
+
+
+@pytest.mark.subprocess
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    point=st.sampled_from(["open", "mkstemp", "fdopen", "fchmod"]),
+    signum=st.sampled_from([signal.SIGTERM, signal.SIGINT]),
+    previous=st.booleans(),
+)
+def test_a_signal_while_the_temporary_file_is_created_leaves_no_temporary_file(
+    tmp_path, point, signum, previous
+):
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example
+    orders, out = folder / "orders.csv", folder / "out.csv"
+    orders.write_text(CSV, encoding="utf-8")
+    if previous:
+        out.write_text("the previous audit\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", SIGNAL_AT_CREATION, point, str(int(signum)), str(orders), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 128 + signum, run.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["orders.csv", *(["out.csv"] * previous)]
+    if previous:
+        assert out.read_text(encoding="utf-8") == "the previous audit\n"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -13,10 +15,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
 from conftest import required_program, reviewed
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import host_headers
 
 import dosecalc
 from dosecalc import load_rules
@@ -477,3 +483,177 @@ def test_a_rule_folder_changed_while_the_server_starts_is_refused(
     held.mkdir()
     with pytest.raises(dosecalc.RulesError, match="changed while the server was starting"):
         web.hold(rules, held)
+
+
+# ------------------------------------------------------------------ every address, signals
+
+
+def printed_addresses(log: Path) -> list[str]:
+    """The addresses the server said it serves on, once it has said so."""
+    deadline = time.monotonic() + 30
+    while not (said := re.search(r"serving on (\S+)((?: \(also \S+\))*)", log.read_text())):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the server never said where: {log.read_text()}")
+        time.sleep(0.1)
+    return [said.group(1), *re.findall(r"\(also (\S+)\)", said.group(2))]
+
+
+def page_and_session(address: str) -> tuple[str, int]:
+    """Open ``address`` as a browser does: the page, then its WebSocket from that page's
+    origin. The WebSocket's URL, and the status of its handshake."""
+    import asyncio
+
+    import aiohttp
+
+    with urllib.request.urlopen(address, timeout=30) as response:
+        page = response.read().decode("utf-8")
+    found = re.search(r'data-session-websocket-url="([^"]+)"', page)
+    assert found is not None
+    socket_url = found.group(1)
+
+    async def handshake() -> int:
+        async with aiohttp.ClientSession() as session:
+            try:
+                connected = await session.ws_connect(socket_url, origin=address)
+            except aiohttp.WSServerHandshakeError as refused:
+                return refused.status
+            await connected.close()
+            return 101
+
+    return socket_url, asyncio.run(handshake())
+
+
+@pytest.mark.subprocess
+def test_every_address_the_server_prints_opens_a_page_whose_session_starts(tmp_path):
+    with running_server(tmp_path) as (url, _process):
+        addresses = printed_addresses(tmp_path / "serve.log")
+        assert url in addresses
+        assert any("localhost" in address for address in addresses)
+        for address in addresses:
+            socket_url, status = page_and_session(address)
+            assert socket_url == address.replace("http://", "ws://", 1) + "/ws"
+            assert status == 101, address
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_with_a_session_open_stops_the_server_promptly_with_its_code(
+    tmp_path, signum, code
+):
+    import asyncio
+
+    import aiohttp
+
+    with running_server(tmp_path) as (url, process):
+
+        async def stop_with_a_session_open() -> tuple[int | None, list[psutil.Process]]:
+            async with aiohttp.ClientSession() as session:
+                connected = await session.ws_connect(f"{url}/ws", origin=url)
+                await asyncio.wait_for(connected.receive(), 60)  # the app has drawn
+                apps = process.children(recursive=True)
+                process.send_signal(signum)
+                # Bounded: the server gives its sessions 3 s (it took 24 s, and exited 0).
+                return await asyncio.to_thread(process.wait, 20), apps
+
+        exit_code, apps = asyncio.run(stop_with_a_session_open())
+        assert exit_code == code
+        assert apps
+        assert not [app for app in apps if app.is_running() and app.status() != "zombie"]
+        assert f"stopped (signal {int(signum)})" in (tmp_path / "serve.log").read_text()
+
+
+@pytest.mark.subprocess
+def test_serving_on_a_port_in_use_says_the_port_is_in_use(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = subprocess.run(
+            [sys.executable, "-m", "dosecalc", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == (
+        f"dosecalc: port: port {port} is in use on 127.0.0.1:{port} (by another dosecalc "
+        "serve, or another program). Choose another with --port, or stop what uses it\n"
+    )
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    listen=st.sampled_from(["127.0.0.1", "::1", "localhost", "0.0.0.0"]),
+    port=st.sampled_from([80, 8000, 65535]),
+    public_url=st.none() | st.just("https://dosecalc.ward.example"),
+    stranger=host_headers(),
+)
+def test_a_page_opened_at_any_address_the_server_answers_to_gets_a_session(
+    listen, port, public_url, stranger
+):
+    """For each generated server: a page opened at every name it answers to points its
+    WebSocket at that same name (or at --public-url), which the guard lets through; any
+    other name gets a page that says why and where dosecalc is."""
+    import asyncio
+
+    from aiohttp import web as aiohttp_web
+    from aiohttp.test_utils import make_mocked_request
+
+    from dosecalc.faces.web_server import GuardedServer
+
+    allowed = web.allowed_hosts(listen, port, public_url)
+    addresses = web.addresses(listen, port, public_url)
+    server = GuardedServer(
+        "true",
+        host=listen,
+        port=port,
+        public_url=public_url or web.url_of(listen, port),
+        allowed_hosts=allowed,
+        max_sessions=1,
+        addresses=addresses,
+        page_url=public_url,
+    )
+    names = sorted(allowed) if allowed is not None else [f"192.168.1.20:{port}"]
+    names += [urlsplit(address).netloc for address in addresses]
+
+    async def opened(host: str) -> tuple[int, str, int | None]:
+        app = await server._make_app()
+        (guard,) = [m for m in app.middlewares if m.__name__ == "guard"]
+
+        async def page(request: aiohttp_web.Request) -> aiohttp_web.StreamResponse:
+            return await server.handle_index(request)
+
+        try:
+            response = await guard(make_mocked_request("GET", "/", {"Host": host}, app=app), page)
+        except aiohttp_web.HTTPException as refused:
+            return refused.status, refused.text or "", None
+        assert isinstance(response, aiohttp_web.Response)
+        body = response.text or ""
+        found = re.search(r'data-session-websocket-url="([^"]+)"', body)
+        assert found is not None
+        parts = urlsplit(found.group(1))
+        origin = f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"
+
+        async def session(request: aiohttp_web.Request) -> aiohttp_web.StreamResponse:
+            return aiohttp_web.Response(status=101)
+
+        upgrade = make_mocked_request(
+            "GET", "/ws", {"Host": parts.netloc, "Origin": origin}, app=app
+        )
+        try:
+            return 200, found.group(1), (await guard(upgrade, session)).status
+        except aiohttp_web.HTTPException as refused:
+            return 200, found.group(1), refused.status
+
+    for host in names:
+        status, socket_url, handshake = asyncio.run(opened(host))
+        assert status == 200, host
+        expected = urlsplit(public_url).netloc if public_url else host
+        assert urlsplit(socket_url).netloc == expected
+        assert handshake == 101, host
+    if allowed is not None and stranger.lower() not in allowed:
+        status, page, _ = asyncio.run(opened(stranger))
+        assert status == 403
+        assert "dosecalc refused this request" in page
+        assert all(html.escape(address) in page for address in addresses)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple
 
-from dosecalc.faces import web  # stdlib only; textual-serve loads only to serve
+from dosecalc.faces import streams, web  # stdlib only; textual-serve loads only to serve
 from dosecalc.faces.output_file import replaced_on_success
 from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.errors import DoseCalcError, InputError, RulesError
@@ -75,10 +75,17 @@ class _PrintableParser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    with streams.carried():  # whatever the encoding of stdout and stderr (ASCII, Latin-1)
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     if sys.stderr is None:  # closed: messages go nowhere, never into standard output
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     parser = _parser()
     args = parser.parse_args(argv)
+    if _writes_json(args):
+        streams.json_escaped(sys.stdout)
     if args.command is None:
         if not _on_a_terminal():
             parser.print_help()
@@ -116,13 +123,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         if args.debug:
             raise
+        cut_short = isinstance(error, _StdoutCutShortError)
+        cause = error.__cause__ if cut_short and error.__cause__ is not None else error
         print(
-            f"dosecalc: internal error ({type(error).__name__}): {printable(str(error))}. "
-            "Nothing was calculated. Run again with --debug for details.",
+            f"dosecalc: internal error ({type(cause).__name__}): {printable(str(cause))}. "
+            f"{error if cut_short else 'Nothing was calculated.'} "
+            "Run again with --debug for details.",
             file=sys.stderr,
         )
         return EXIT_INTERNAL_ERROR
     return outcome.code
+
+
+def _writes_json(args: argparse.Namespace) -> bool:
+    """True for a command whose standard output is JSON (written with JSON's escapes
+    where its encoding cannot carry a character)."""
+    return bool(
+        getattr(args, "json", False)
+        or getattr(args, "schema", False)
+        or getattr(args, "format", "text") in ("json", "fhir")
+    )
+
+
+class _StdoutCutShortError(Exception):
+    """An internal error after an audit wrote rows to standard output: says how many."""
 
 
 def _calc(args: argparse.Namespace) -> Outcome:
@@ -172,6 +196,8 @@ def _audit(args: argparse.Namespace) -> Outcome:
     output_format: OutputFormat = "jsonl" if args.json else "csv"
     with _opened(args.file) as binary:
         source = utf8_lines(binary)
+        if args.output is None and not args.json and not streams.carries_everything(sys.stdout):
+            source = _carried_by_stdout(source)  # a cell is copied as it is, or not at all
         progress = _Progress(binary) if sys.stderr.isatty() else None
         if args.output is None:
             summary = _audit_to_stdout(source, rule_set, output_format, progress)
@@ -224,6 +250,33 @@ def _audit_to_stdout(
             f"{error.fix}, and run again with -o FILE, which writes the file only when the "
             "audit completes",
         ) from None
+    except (DoseCalcError, OSError):
+        raise  # main says what each means
+    except Exception as error:
+        if written is None:
+            raise
+        raise _StdoutCutShortError(
+            f"The audit stopped: what is already written to standard output (the header and "
+            f"{written:,} rows) is an incomplete audit"
+        ) from error
+
+
+def _carried_by_stdout(lines: Iterator[str]) -> Iterator[str]:
+    """The orders' lines, each checked to be one standard output can carry: the audit's
+    CSV copies every cell untouched, so one it cannot write stops the audit (exit 2)."""
+    encoding = streams.encoding_of(sys.stdout)
+    for number, line in enumerate(lines, start=1):
+        try:
+            line.encode(encoding)
+        except UnicodeEncodeError as error:
+            code = f"U+{ord(line[error.start]):04X}"
+            raise InputError(
+                "output",
+                f"line {number} of the orders holds {code}, which standard output's encoding "
+                f"({encoding}) cannot carry, and a cell is copied as it is or not at all",
+                "Set PYTHONIOENCODING=utf-8 or audit to JSON Lines (--json)",
+            ) from None
+        yield line
 
 
 @contextlib.contextmanager
@@ -298,8 +351,10 @@ def _serve(args: argparse.Namespace) -> Outcome:
         raise InputError(
             "max-sessions", f"{args.max_sessions} sessions would serve nobody", "Give 1 or more"
         )
-    web.serve(rules, args.host, args.port, args.public_url, args.max_sessions)
-    return Outcome("")
+    stopped_by = web.serve(rules, args.host, args.port, args.public_url, args.max_sessions)
+    if stopped_by:  # every session closed; the codes of an interrupted command
+        print(f"dosecalc: the server stopped (signal {stopped_by})", file=sys.stderr)
+    return Outcome("", 128 + stopped_by if stopped_by else EXIT_OK)
 
 
 def _on_a_terminal() -> bool:

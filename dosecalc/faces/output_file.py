@@ -4,7 +4,9 @@
 beside the target (a unique name, created exclusively, so a planted symlink is never
 followed and two audits never share it), moved onto the target in one step only when the
 audit completes. Until then the previous output stays whole; on an error, Ctrl-C or
-SIGTERM the temporary file is removed. A target that is the input, or that is not a
+SIGTERM the temporary file is removed: the SIGTERM handler is in place before the file is
+created, and both signals are deferred while it is created and named, so none can act
+between its creation and the cleanup that removes it. A target that is the input, or that is not a
 regular file (a FIFO, a device, a folder, a symlink), is refused before anything is read.
 """
 
@@ -49,22 +51,24 @@ def refuse_unsafe_target(target: Path, source: Path | None) -> None:
 @contextlib.contextmanager
 def replaced_on_success(target: Path, source: Path | None = None) -> Iterator[TextIO]:
     """A text file to write; moved onto ``target`` only if the ``with`` block completes."""
-    refuse_unsafe_target(target, source)
-    folder = target.parent
-    try:
-        handle, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".partial")
-    except OSError as error:
-        raise _cannot_write(target, error) from None
-    partial = Path(name)
-    try:
-        with _terminated_as_exit(), os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            os.fchmod(out.fileno(), _mode_for(target))
-            yield out
-        os.replace(partial, target)
-    except OSError as error:
-        raise _cannot_write(target, error) from None
-    finally:
-        partial.unlink(missing_ok=True)
+    with _terminated_as_exit():  # first: a SIGTERM from here on unwinds through `finally`
+        refuse_unsafe_target(target, source)
+        partial: Path | None = None
+        try:
+            with _signals_deferred():  # created and named before a signal acts
+                handle, name = tempfile.mkstemp(
+                    dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+                )
+                partial = Path(name)
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+                os.fchmod(out.fileno(), _mode_for(target))
+                yield out
+            os.replace(partial, target)
+        except OSError as error:
+            raise _cannot_write(target, error) from None
+        finally:
+            if partial is not None:
+                partial.unlink(missing_ok=True)
 
 
 def _same_file(source: Path, target: Path) -> bool:
@@ -98,6 +102,32 @@ def _terminated_as_exit() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGTERM and SIGINT that arrive inside the block are acted on as it ends.
+
+    The temporary file is created and named inside it, so that no signal interrupts the
+    two (a blocked signal mask would not do: another thread, say numpy's, may take it).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+
+    def defer(signum: int, frame: FrameType | None) -> None:
+        pending.append(signum)
+
+    deferred = (signal.SIGTERM, signal.SIGINT)
+    previous = {signum: signal.signal(signum, defer) for signum in deferred}
+    try:
+        yield
+    finally:
+        for held, handler in previous.items():
+            signal.signal(held, signal.SIG_DFL if handler is None else handler)
+        for arrived in pending:
+            signal.raise_signal(arrived)  # now to the handler in place: the file is named
 
 
 def _cannot_write(target: Path, error: OSError) -> InputError:

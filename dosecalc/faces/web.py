@@ -102,14 +102,26 @@ def app_command(rules: RuleSet) -> str:
     )
 
 
+def addresses(host: str, port: int, public_url: str | None) -> tuple[str, ...]:
+    """The URLs the server prints, each one that works: ``--public-url``; else the address
+    it listens on, and ``localhost`` for this machine's loopback."""
+    if public_url is not None:
+        return (public_url.rstrip("/"),)
+    listening = url_of(host, port)
+    if host.strip("[]").lower() in ("127.0.0.1", "::1", "localhost"):
+        return tuple(dict.fromkeys([listening, f"http://localhost:{port}"]))
+    return (listening,)
+
+
 def serve(
     rules: RuleSet,
     host: str,
     port: int,
     public_url: str | None = None,
     max_sessions: int = DEFAULT_MAX_SESSIONS,
-) -> None:
-    """Serve the app until interrupted (Ctrl+C), on a held copy of ``rules``."""
+) -> int:
+    """Serve the app until SIGINT (Ctrl+C) or SIGTERM, on a held copy of ``rules``;
+    returns the signal that stopped it (0 if none did)."""
     try:
         from dosecalc.faces.web_server import GuardedServer
     except ImportError:
@@ -118,11 +130,13 @@ def serve(
         ) from None
     with tempfile.TemporaryDirectory(prefix="dosecalc-serve-rules-") as folder:
         held = hold(rules, Path(folder))
-        GuardedServer(
+        return GuardedServer(
             app_command(held),
             host=host.strip("[]"),
             port=port,
             public_url=public_url or url_of(host, port),
             allowed_hosts=allowed_hosts(host, port, public_url),
             max_sessions=max_sessions,
+            addresses=addresses(host, port, public_url),
+            page_url=public_url,
         ).serve()

@@ -8,6 +8,7 @@ sequences (which can clear a screen and print a fake verdict), bidirectional ove
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from typing import Final
@@ -124,3 +125,66 @@ def unusual_characters(text: str) -> str:
             name = unicodedata.name(character, "")
             return f" (it holds U+{ord(character):04X}{' ' + name if name else ''}, {what})"
     return ""
+
+
+STAND_INS: Final = {
+    "\u00d7": "x",  # multiplication sign
+    "\u00f7": "/",  # division sign
+    "\u2192": "->",
+    "\u2212": "-",  # minus sign
+    "\u2013": "-",
+    "\u2014": "--",
+    "\u2011": "-",  # non-breaking hyphen
+    "\u00a0": " ",  # no-break spaces
+    "\u202f": " ",
+    "\u2009": " ",
+    "\u2026": "...",
+    "\u00b7": ".",  # middle dot, as UCUM joins units
+    "\u00b2": "^2",
+    "\u00b3": "^3",
+    "\u00b5": "u",  # micro sign: ug, as UCUM writes it
+    "\u03bc": "u",
+    "\u00b1": "+/-",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u2193": "v",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2033": '"',
+}
+"""What a character dosecalc writes becomes where an output's encoding cannot carry it
+(ASCII, Latin-1): its plain-text stand-in, which means the same to a reader."""
+
+STAND_IN_ERRORS: Final = "dosecalc-stand-ins"
+"""The codec error handler for text: `STAND_INS`, else the ``\\uXXXX`` escape."""
+
+JSON_ESCAPE_ERRORS: Final = "dosecalc-json-escapes"
+"""The codec error handler for JSON: every character the encoding cannot carry as its
+``\\uXXXX`` escape (JSON's own), so the document means exactly the same."""
+
+
+def carried(text: str, encoding: str, *, json: bool = False) -> str:
+    """``text`` as ``encoding`` can carry it: unchanged where it can; else each character
+    it cannot carry as its stand-in (`STAND_INS`) or, in JSON or with none, its escape."""
+    errors = JSON_ESCAPE_ERRORS if json else STAND_IN_ERRORS
+    return text.encode(encoding, errors).decode(encoding)
+
+
+def _stand_ins(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    cut = error.object[error.start : error.end]
+    return "".join(STAND_INS.get(c) or _escaped(c) for c in cut), error.end
+
+
+def _json_escapes(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return "".join(map(_escaped, error.object[error.start : error.end])), error.end
+
+
+codecs.register_error(STAND_IN_ERRORS, _stand_ins)
+codecs.register_error(JSON_ESCAPE_ERRORS, _json_escapes)

@@ -20,6 +20,7 @@ from typing import Final
 
 from dosecalc.clinical.prepare import PrepareResult
 from dosecalc.clinical.result import CheckResult, DoseResult
+from dosecalc.foundation.clock import local_time, zone_label
 from dosecalc.foundation.version import __version__
 from dosecalc.reports.contents import (
     SHORT_DISCLAIMER,
@@ -36,8 +37,9 @@ Reported = DoseResult | CheckResult | PrepareResult
 
 
 def made_line(made_at: datetime) -> str:
-    """``Made 2026-11-24 14:03 UTC by dosecalc 0.1.0``: when, and by which version."""
-    return f"Made {made_at:%Y-%m-%d %H:%M} {made_at.tzname() or ''} by dosecalc {__version__}"
+    """``Made 2026-11-24 14:03 UTC by dosecalc 0.1.0``: when, and by which version (the
+    zone as `zone_label` names it: ``CET (UTC+01:00)``)."""
+    return f"Made {made_at:%Y-%m-%d %H:%M} {zone_label(made_at)} by dosecalc {__version__}"
 
 
 def _report(result: Reported, check: CheckResult | None) -> tuple[str, list[Section]]:
@@ -62,7 +64,7 @@ def render_markdown(
     """The report in Markdown (CommonMark with tables); ``made_at`` defaults to now.
     With ``check`` (beside a `DoseResult`), the order check leads the report; a refused
     preparation's refusal is its first line."""
-    when = (made_at or datetime.now()).astimezone()
+    when = local_time(made_at)  # any TZ: local, or UTC
     title, sections = _report(result, check)
     lead = _lead(result)
     lines = [f"**{_md(lead)}**", ""] if lead is not None else []
@@ -155,7 +157,7 @@ def render_html(
     """The report as one HTML page with its own print style; ``made_at`` defaults to now.
     With ``check`` (beside a `DoseResult`), the order check leads the report; a refused
     preparation's refusal comes first: in the page's title, and before its heading."""
-    when = (made_at or datetime.now()).astimezone()
+    when = local_time(made_at)  # any TZ: local, or UTC
     title, sections = _report(result, check)
     lead = _lead(result)
     page_title = title if lead is None else f"{lead.split(':')[0]}: {title}"

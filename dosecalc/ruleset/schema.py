@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from dosecalc.foundation.clock import is_after_today, local_today
 from dosecalc.foundation.display import format_exact, format_range
 from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.text import is_control, route_alternatives
@@ -401,9 +402,10 @@ class Regimen(_Strict):
                 f"route_codes: each codes the route '{self.route}' or one alternative of it "
                 f"({', '.join(sorted(words))}), once"
             )
-        if self.review_date is not None and self.review_date > dt.datetime.now(dt.UTC).date():
+        if self.review_date is not None and is_after_today(self.review_date):
             raise ValueError(
-                f"review_date {self.review_date} is in the future: a review is dated when done"
+                f"review_date {self.review_date} is in the future (today is {local_today()} "
+                "here, and a day later is allowed for a zone ahead): a review is dated when done"
             )
         if self.hard_limits is not None:
             self._within_hard_limits(self.hard_limits)

@@ -31,6 +31,7 @@ from textual.events import DeliveryComplete, DeliveryFailed
 from textual.screen import Screen
 
 from dosecalc.faces.tui.disclaimer import DisclaimerScreen
+from dosecalc.foundation.clock import local_time
 from dosecalc.reports.formats import FORMATS
 
 if TYPE_CHECKING:
@@ -270,7 +271,7 @@ class DoseCalcApp(App[None]):
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """An SVG picture of the screen, saved where results are saved (``export_dir``),
         a folder that exists, rather than a Downloads folder that may not."""
-        made_at = datetime.now().astimezone()
+        made_at = local_time(datetime.now())
         self.deliver_text(
             io.StringIO(self.export_screenshot()),
             save_directory=path or self.export_dir,
@@ -331,7 +332,7 @@ class DoseCalcApp(App[None]):
     def save(self, name: str) -> None:
         """Save what is on screen in format ``name`` and copy it: into ``export_dir`` on a
         terminal, as a download in a browser (``dosecalc serve``)."""
-        made_at = datetime.now().astimezone()
+        made_at = local_time(datetime.now())
         text = self.export(name, made_at)
         if text is None:
             self.notify("Nothing to save: there is no valid result.", severity="error")
