@@ -456,3 +456,21 @@ def test_a_dose_per_any_body_mass_but_kg_is_refused_by_name(mass, shape):
         check(**KG70, dose=dose)
     assert f"'{dose}' is a dose per " in str(raised.value)
     assert "a dose per kg only" in str(raised.value)
+
+
+@given(
+    side=st.sampled_from(["above", "below"]),
+    k=st.integers(min_value=1, max_value=12),
+    offset=st.sampled_from([-1, 0, 1]),
+)
+def test_the_ten_fold_boundary_is_exact_against_an_independent_oracle(side, k, offset):
+    """Far out means exactly: at least 10 times the top, or at most a tenth of the bottom.
+    The oracle is this arithmetic on Fractions, not `is_far_out` (which the audit shares)."""
+    nudge = Fraction(offset, 10**k)
+    ratio = Fraction(10) + nudge if side == "above" else Fraction(1, 10) + nudge / 100
+    bound = Fraction(35) if side == "above" else Fraction(21)  # mg/h at 70 kg
+    result = check(**KG70, dose=registry().Quantity(bound * ratio, "mg/h"))
+    far = ratio >= 10 if side == "above" else ratio <= Fraction(1, 10)
+    flag = result.probable_entry_error
+    assert flag is not None  # ÷ 10 or × 10 brings every one of these doses into range
+    assert flag.reason.startswith("the dose is") == far
