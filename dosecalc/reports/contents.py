@@ -162,10 +162,19 @@ def rules_advice(basis: Basis) -> str | None:
 
 
 _SAID_IN_FULL: Final = frozenset(
-    {"probable-entry-error", "above-max-per-24h", "patient-not-covered"}
+    {
+        "probable-entry-error",
+        "implausible-concentration",
+        "above-max-per-24h",
+        "patient-not-covered",
+        "per-kg-weight-unclear",
+        "max-per-24h-not-checked",
+    }
 )
 """Findings a report says in full elsewhere when they are not the headline: the entry error
-beside the verdict, the others as warnings (``order-above-max-per-24h``, the weight's)."""
+beside the verdict, the others as the warnings they come from (``implausible-*``,
+``order-above-max-per-24h``, the weight's, ``order-per-kg-weight-unclear``,
+``max-per-24h-not-compared``)."""
 
 
 APP_BANNER: Final = "Educational use only · verify every figure"
