@@ -835,7 +835,7 @@ def _blanks():
     import numpy as np
     import pandas as pd
 
-    return [None, float("nan"), np.nan, pd.NA, pd.NaT, np.datetime64("NaT"), "", "  ", "\t"]
+    return [None, float("nan"), np.nan, pd.NA, pd.NaT, np.datetime64("NaT", "ns"), "", "  ", "\t"]
 
 
 # Text cells of each input column: good, bad and odd, as a table may hold them.

@@ -72,7 +72,7 @@ def test_any_table_is_audited_row_for_row_or_refused_as_a_whole(drawn):
             assert len(columns["error"][i]) < SHORT
 
 
-BLANKS = [None, float("nan"), np.nan, pd.NA, pd.NaT, np.datetime64("NaT"), "", "   ", "\t"]
+BLANKS = [None, float("nan"), np.nan, pd.NA, pd.NaT, np.datetime64("NaT", "ns"), "", "   ", "\t"]
 
 
 @pytest.mark.parametrize("blank", BLANKS, ids=repr)
