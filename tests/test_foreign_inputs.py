@@ -112,7 +112,7 @@ def test_a_weight_of_a_caller_registry_is_read_as_the_caller_meant_it(
         event("refused")
         return
     event("read")
-    meant = _meant(magnitude)
+    meant = _meant(quantity.magnitude)  # what the caller's quantity holds (pint 0.26 reads "70")
     assert meant is not None
     assert read._REGISTRY is registry()
     assert type(read.magnitude) is Fraction
