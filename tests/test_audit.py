@@ -213,10 +213,12 @@ def test_an_entry_error_far_out_is_described_in_words():
     assert out["probable_entry_error"][0] == (
         "10 or more times the upper bound; possibly decimal point two places out (÷ 100)"
     )
-    out = dosecalc.audit(_orders([("70 kg", "iv", "0.021 mg/h", "", "", "", "")]))
+    out = dosecalc.audit(_orders([("70 kg", "iv", "21 mcg/h", "", "", "", "")]))
     assert out["probable_entry_error"][0] == (
-        "1/10 or less of the lower bound; possibly mg and mcg confused (× 1000)"
+        "1/10 or less of the lower bound; possibly mg and mcg confused (× 1,000)"
     )
+    out = dosecalc.audit(_orders([("70 kg", "iv", "0.021 mg/h", "", "", "", "")]))
+    assert out["probable_entry_error"][0] == "1/10 or less of the lower bound"
 
 
 # --- Files ---

@@ -27,6 +27,7 @@ from dosecalc import (
     parse_dose,
     registry,
 )
+from dosecalc.foundation.display import format_number
 from dosecalc.foundation.units import DOSE_FORMS, RATE_FORMS
 
 KG70 = {"weight": "70 kg", "regimen": "iv"}
@@ -245,7 +246,10 @@ def test_every_in_range_dose_times_10_100_or_1000_is_flagged(mg_per_h, factor):
     result = check(**KG70, dose=registry().Quantity(mg_per_h * factor, "mg/h"))
     assert result.verdict == "above"
     assert result.probable_entry_error is not None
-    assert any(s.factor == f"÷ {factor}" for s in result.probable_entry_error.slips)
+    assert any(
+        s.factor == f"÷ {format_number(Fraction(factor))}"
+        for s in result.probable_entry_error.slips
+    )
 
 
 @given(st.text(max_size=40))
@@ -348,21 +352,103 @@ def test_exactly_a_tenth_of_the_lower_bound_is_flagged_and_a_fifth_is_not():
 
 
 @pytest.mark.parametrize(
-    ("dose", "concentration", "meant"),
+    ("dose", "concentration", "question", "worked"),
     [
-        ("30 mg/min", None, "0.5 mg/min, that is 0.429 mg/kg/hr (rounded)"),
-        ("25 mL/min", "1 mg/mL", "0.417 mL/min (rounded), that is 0.357 mg/kg/hr (rounded)"),
-        ("0.4 mg/kg/min", None, "0.00667 mg/kg/min (rounded), that is 0.4 mg/kg/hr"),
-        ("720 mg/h", None, "30 mg/hr, that is 0.429 mg/kg/hr (rounded)"),
+        ("30 mg/min", None, "30 mg/hr", "30 mg/min ÷ 60 = 30 mg/hr, that is 0.429 mg/kg/hr"),
+        ("25 mL/min", "1 mg/mL", "25 mL/hr", "25 mL/min ÷ 60 = 25 mL/hr, that is 0.357 mg/kg/hr"),
+        ("0.4 mg/kg/min", None, "0.4 mg/kg/hr", "0.4 mg/kg/min ÷ 60 = 0.4 mg/kg/hr, within"),
+        ("720 mg/h", None, "720 mg/24 hr", "720 mg/hr ÷ 24 = 720 mg/24 hr, that is 0.429"),
+        ("0.005 mg/kg/hr", None, "0.005 mg/kg/min", "0.005 mg/kg/hr × 60 = 0.005 mg/kg/min, "),
+        ("21 mg/day", None, "21 mg/hr", "21 mg/24 hr × 24 = 21 mg/hr, that is 0.3 mg/kg/hr"),
+        ("25 mcg/hr", None, "25 mg/hr", "25 mcg/hr × 1,000 = 25 mg/hr, that is 0.357 mg/kg/hr"),
+        ("30000 mg/h", None, "30,000 mcg/hr", "30,000 mg/hr ÷ 1,000 = 30,000 mcg/hr, that is"),
     ],
 )
-def test_time_slips_are_found_for_every_kind_of_rate_and_said_in_the_unit_entered_and_the_rules(
-    dose, concentration, meant
+def test_a_slip_of_units_asks_for_the_number_entered_in_the_unit_meant(
+    dose, concentration, question, worked
 ):
+    """Per minute read as per hour is asked as "was 0.4 mg/kg/hr meant?", never as a
+    number nobody typed; which unit was meant follows from the unit entered."""
     result = check(**KG70, dose=dose, concentration=concentration)
-    slips = [s for s in result.probable_entry_error.slips if "per" in s.slip]
-    assert slips
-    assert slips[0].display.endswith(f" = {meant}, within the range)")
+    flag = result.probable_entry_error
+    (slip,) = [s for s in flag.slips if "confused" in s.slip]
+    assert f"was {question} meant? ({worked}" in slip.display
+    assert question in flag.question
+
+
+@pytest.mark.parametrize(
+    "dose",
+    ["24 mg/kg/hr", "1500 mg/hr", "0.0005 mg/kg/min", "1 mg/day", "0.021 mg/h", "900 mcg/kg/min"],
+)
+def test_a_slip_of_units_is_never_suggested_against_the_unit_entered(dose):
+    """24 mg/kg/hr is not a per-minute dose written per hour (÷ 60 would be a number
+    nobody typed), 0.021 mg/h not mcg written as mg: no such slip is suggested."""
+    flag = check(**KG70, dose=dose).probable_entry_error
+    assert flag is not None
+    assert [s.slip for s in flag.slips if "confused" in s.slip] == []
+
+
+_MASSES = {"microgram": ["milligram"], "milligram": ["microgram"]}
+_TIMES = {"minute": ["hour"], "hour": ["minute", "day"], "day": ["hour"]}
+
+
+def _rate_unit(mass: str, per_kg: bool, time: str) -> str:
+    return f"{mass}/kilogram/{time}" if per_kg else f"{mass}/{time}"
+
+
+@st.composite
+def rate_entries(draw):
+    """A rate in any mass and time unit, per kg or not; often a number that, read in a
+    neighbouring unit (mg/mcg, per minute/hour/day), would be within 0.3 to 0.5 mg/kg/hr
+    at 70 kg, so that slips of units are found as often as not."""
+    mass, time = draw(st.sampled_from(sorted(_MASSES))), draw(st.sampled_from(sorted(_TIMES)))
+    per_kg = draw(st.booleans())
+    unit = _rate_unit(mass, per_kg, time)
+    neighbours = [(m, time) for m in _MASSES[mass]] + [(mass, t) for t in _TIMES[time]]
+    target_mass, target_time = draw(st.sampled_from([(mass, time), *neighbours]))
+    target = registry().Quantity(
+        draw(st.fractions(min_value=Fraction(1, 4), max_value=Fraction(3, 5))),
+        "mg/kg/h",
+    )
+    if not per_kg:
+        target = target * registry().Quantity(70, "kg")
+    number = draw(
+        st.one_of(
+            st.just(target.to(_rate_unit(target_mass, per_kg, target_time)).magnitude),
+            st.fractions(min_value=Fraction(1, 10**4), max_value=Fraction(10**5)),
+        )
+    )
+    return registry().Quantity(Fraction(number).limit_denominator(10**6), unit), mass, time
+
+
+@given(rate_entries())
+def test_the_slips_of_units_found_are_exactly_the_neighbouring_units_that_fit(entry):
+    """Independent oracle: a slip of units is the number entered read in a neighbouring
+    unit (mg for mcg and back; per minute, hour or day for its neighbour), found exactly
+    when the dose is out of range and that reading is within it."""
+    dose, mass, time = entry
+    per_kg = "kilogram" in str(dose.units)
+    result = check(**KG70, dose=dose)
+    low, high = (registry().Quantity(b, "mg/kg/h") for b in (Fraction(3, 10), Fraction(1, 2)))
+
+    def in_rule_units(quantity):
+        per = quantity if per_kg else quantity / registry().Quantity(70, "kg")
+        return per.to("mg/kg/h")
+
+    expected = set()
+    if result.verdict != "within":
+        swaps = [(m, time) for m in _MASSES[mass]] + [(mass, t) for t in _TIMES[time]]
+        for m, t in swaps:
+            read = registry().Quantity(dose.magnitude, _rate_unit(m, per_kg, t))
+            if low <= in_rule_units(read) <= high:
+                expected.add((read.magnitude, str(read.units)))
+    flag = result.probable_entry_error
+    found = {
+        (s.would_mean.magnitude, str(s.would_mean.units))
+        for s in (flag.slips if flag else [])
+        if "confused" in s.slip
+    }
+    assert found == expected
 
 
 def test_no_time_slip_is_suggested_for_a_dose_without_a_time():
@@ -439,11 +525,13 @@ def test_a_form_that_does_not_fit_says_what_would():
 
 
 def test_several_slips_are_all_listed_in_the_message():
-    flag = check(**KG70, dose="30000 mcg/kg/h").probable_entry_error
+    flag = check(**KG70, dose="0.005 mg/kg/h").probable_entry_error
     assert len(flag.slips) == 2
     assert flag.message.count(" Possibly ") == 2
-    assert ". Possibly per minute and per hour confused: was 500 mcg/kg/hr meant?" in flag.message
-    assert flag.question == "was 300 mcg/kg/hr or 500 mcg/kg/hr meant?"
+    assert ". Possibly per minute and per hour confused: was 0.005 mg/kg/min meant?" in (
+        flag.message
+    )
+    assert flag.question == "was 0.5 mg/kg/hr or 0.005 mg/kg/min meant?"
 
 
 @given(

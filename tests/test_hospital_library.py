@@ -463,7 +463,7 @@ def test_prepare_holds_an_order_to_the_librarys_limits(library):
         "probable-entry-error",
         "order-above-max-per-24h",
     ]
-    assert "(was 0.667 mg/hr (rounded) or 1.67 mg/hr (rounded) meant?)" in made_up.refusal.message
+    assert "(was 40 mg/24 hr meant?)" in made_up.refusal.message
     assert made_up.preparations == []
     assert "non-standard-concentration" not in codes
     anyway = dosecalc.prepare(

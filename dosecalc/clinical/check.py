@@ -70,10 +70,13 @@ from dosecalc.foundation.units import (
     DOSE_FORMS,
     DoseForm,
     Quantity,
+    Unit,
     is_given,
     named_unit,
     parse_dose,
     parse_quantity,
+    registry,
+    unit_powers,
 )
 from dosecalc.patient.body import (
     DoseWarning,
@@ -89,15 +92,68 @@ from dosecalc.ruleset.schema import Regimen, RouteCode
 ENTRY_ERROR_RATIO: Final = 10
 """A dose this many times the top of the range, or this fraction of the bottom, is flagged."""
 
-SLIPS: Final[tuple[tuple[int, str, bool, bool], ...]] = (
-    (10, "decimal point one place out", False, False),
-    (100, "decimal point two places out", False, False),
-    (1000, "mg and mcg confused", False, True),
-    (60, "per minute and per hour confused", True, True),
-    (24, "per day and per hour confused", True, True),
+
+@dataclass(frozen=True)
+class UsualSlip:
+    """A usual slip of entry: the dose meant is the dose entered times ``factor``.
+
+    A slip of units (``entered`` and ``meant`` set) means the same number in another unit,
+    so it can only have happened to an entry whose unit holds ``entered`` (to the power
+    ``power``): 0.4 mg/kg/min may have meant 0.4 mg/kg/hr, but 24 mg/kg/hr was not a per
+    minute dose written per hour. Which way it goes follows from the unit entered. A slip
+    of the decimal point fits any entry, either way.
+    """
+
+    name: str
+    factor: Fraction
+    entered: str | None = None
+    meant: str | None = None
+    power: int = 0
+
+    @property
+    def confuses_units(self) -> bool:
+        return self.entered is not None
+
+    def admits(self, units: Unit) -> bool:
+        """Whether an entry in ``units`` can have made this slip."""
+        return self.entered is None or unit_powers(units).get(self.entered) == self.power
+
+    def meant_units(self, units: Unit) -> Unit:
+        """``units`` with the unit entered by mistake replaced by the one meant (the same
+        units for a slip of the decimal point)."""
+        if self.entered is None or self.meant is None:
+            return units
+        swap: Unit = (named_unit(self.meant) / named_unit(self.entered)) ** self.power
+        return units * swap  # type: ignore[no-any-return]
+
+
+DAY_WRITTEN_PER_HOUR: Final = UsualSlip(
+    "per day and per hour confused", Fraction(1, 24), "hour", "day", -1
 )
-"""The usual slips: a factor on the number entered, whether only a rate can make it, and
-whether it confuses units (then what was meant is shown in the rule's unit)."""
+HOUR_WRITTEN_PER_DAY: Final = UsualSlip(
+    "per day and per hour confused", Fraction(24), "day", "hour", -1
+)
+
+SLIPS: Final[tuple[UsualSlip, ...]] = (
+    UsualSlip("decimal point one place out", Fraction(1, 10)),
+    UsualSlip("decimal point one place out", Fraction(10)),
+    UsualSlip("decimal point two places out", Fraction(1, 100)),
+    UsualSlip("decimal point two places out", Fraction(100)),
+    UsualSlip("mg and mcg confused", Fraction(1, 1000), "milligram", "microgram", 1),
+    UsualSlip("mg and mcg confused", Fraction(1000), "microgram", "milligram", 1),
+    UsualSlip("per minute and per hour confused", Fraction(1, 60), "minute", "hour", -1),
+    UsualSlip("per minute and per hour confused", Fraction(60), "hour", "minute", -1),
+    DAY_WRITTEN_PER_HOUR,
+    HOUR_WRITTEN_PER_DAY,
+)
+"""The usual slips, each way it can go. The one list behind `check` and both paths of the
+audit (which reads an entry's unit once, as `admitted_slips`)."""
+
+
+def admitted_slips(units: Unit) -> int:
+    """The slips an entry in ``units`` can have made, a bit per slip of `SLIPS`."""
+    return sum(1 << bit for bit, slip in enumerate(SLIPS) if slip.admits(units))
+
 
 _Amount = TypeVar("_Amount")
 
@@ -266,8 +322,8 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     hard_limit = hard_limit_state(in_rule_units, result.hard_limits)
     ranges = [r for r in (result.rule_range, result.dose, result.pump_rate, result.volume) if r]
     restated = [q for q in (in_rule_units, patient_dose, pump_rate, volume) if q is not None]
-    slips = _slips(verdict, proposed, form, in_rule_units, result.rule_range)
-    beside = [*restated, *(s.meant for s in slips), *(s.entered for s in slips)]
+    slips = _slips(verdict, proposed, in_rule_units, result.rule_range)
+    beside = [*restated, *(s.in_rule_units for s in slips), *(s.meant for s in slips)]
     entry_error = _probable_entry_error(verdict, proposed, in_rule_units, slips, ranges, beside)
     display = _display(
         verdict, proposed, in_rule_units, patient_dose, pump_rate, volume, result, beside
@@ -474,22 +530,24 @@ def _fold(ratio: Fraction) -> Fraction:
 
 
 def fitting_slips(
-    verdict: Verdict, form: DoseForm, dose: Quantity, low: Quantity, high: Quantity
-) -> list[tuple[int, str, bool]]:
-    """The usual slips (factor, name, confuses units) that would bring ``dose`` into range.
-
-    ``dose`` is in the rule's unit; too high, the number meant may have been
-    divided, too low, multiplied. Only a rate can have a per-time slip.
-    """
+    verdict: Verdict, admitted: int, dose: Quantity, low: Quantity, high: Quantity
+) -> list[UsualSlip]:
+    """The usual slips (of those ``admitted``, a bit per slip of `SLIPS`) that would bring
+    ``dose``, in the rule's unit and outside the range, into it."""
     if verdict == "within":
         return []
-    is_rate = DOSE_FORMS[form].is_rate
-    fitting = []
-    for factor, slip, needs_rate, confuses_units in SLIPS:
-        meant_factor = Fraction(1, factor) if verdict == "above" else Fraction(factor)
-        if (is_rate or not needs_rate) and verdict_of(dose * meant_factor, low, high) == "within":
-            fitting.append((factor, slip, confuses_units))
-    return fitting
+    return [
+        slip
+        for bit, slip in enumerate(SLIPS)
+        if admitted >> bit & 1 and verdict_of(dose * slip.factor, low, high) == "within"
+    ]
+
+
+def slip_factor(slip: UsualSlip) -> str:
+    """The factor of a slip as worked: "÷ 60" or "× 10"."""
+    if slip.factor < 1:
+        return f"÷ {format_number(1 / slip.factor)}"
+    return f"× {format_number(slip.factor)}"
 
 
 def is_far_out(verdict: Verdict, dose: Quantity, low: Quantity, high: Quantity) -> bool:
@@ -502,25 +560,26 @@ def is_far_out(verdict: Verdict, dose: Quantity, low: Quantity, high: Quantity) 
 
 @dataclass(frozen=True)
 class _Slip:
-    """A usual slip that fits, and what it would make of the dose: in the rule's unit
-    (``meant``, for a slip that confuses units) or the unit entered, and as entered."""
+    """A usual slip that fits, and what it would make of the dose: as meant (the number
+    entered in the unit meant, for a slip of units) and in the rule's unit."""
 
-    factor: int
-    name: str
-    confuses_units: bool
+    slip: UsualSlip
     meant: Quantity
-    entered: Quantity
+    in_rule_units: Quantity
 
 
 def _slips(
-    verdict: Verdict, proposed: Quantity, form: DoseForm, dose: Quantity, rule: QuantityRange
+    verdict: Verdict, proposed: Quantity, dose: Quantity, rule: QuantityRange
 ) -> list[_Slip]:
+    admitted = admitted_slips(proposed.units)
     slips = []
-    for factor, name, confuses_units in fitting_slips(verdict, form, dose, rule.low, rule.high):
-        # Too high, the number meant may have been divided by the factor; too low, multiplied.
-        by = Fraction(1, factor) if verdict == "above" else Fraction(factor)
-        meant = (dose if confuses_units else proposed) * by
-        slips.append(_Slip(factor, name, confuses_units, meant, proposed * by))
+    for slip in fitting_slips(verdict, admitted, dose, rule.low, rule.high):
+        meant = (
+            registry().Quantity(proposed.magnitude, slip.meant_units(proposed.units))
+            if slip.confuses_units
+            else proposed * slip.factor
+        )
+        slips.append(_Slip(slip, meant, dose * slip.factor))
     return slips
 
 
@@ -533,26 +592,27 @@ def _probable_entry_error(
     beside: list[Quantity],
 ) -> EntryErrorFlag | None:
     """``ranges[0]`` is the rule's range (``dose`` is in its unit). What a slip would
-    make of the dose is said in the unit entered (and in the rule's unit too, when the
-    slip confuses units), each beside the range in its unit as shown with ``beside``."""
+    make of the dose is asked as a question in the unit meant (the unit entered, for a
+    slip of the decimal point), with the rule's unit too when they differ, each beside
+    the range in its unit as shown with ``beside``."""
     low, high = ranges[0].low, ranges[0].high
-    sign = "÷" if verdict == "above" else "×"
     entry_slips = []
     meant = []
-    for slip in slips:
-        text = _value_beside(slip.entered, ranges, beside)
+    for found in slips:
+        text = _value_beside(found.meant, ranges, beside)
         meant.append(text)
         worked = text
-        in_rule_units = _value_beside(slip.meant, ranges, beside)
-        if slip.confuses_units and in_rule_units != text:
+        in_rule_units = _value_beside(found.in_rule_units, ranges, beside)
+        if found.slip.confuses_units and in_rule_units != text:
             worked += f", that is {in_rule_units}"
+        factor = slip_factor(found.slip)
         entry_slips.append(
             EntrySlip(
-                slip=slip.name,
-                factor=f"{sign} {slip.factor}",
-                would_mean=slip.meant,
-                display=f"{slip.name}: was {text} meant? ({format_exact(proposed)} {sign} "
-                f"{format_number(Fraction(slip.factor))} = {worked}, within the range)",
+                slip=found.slip.name,
+                factor=factor,
+                would_mean=found.meant,
+                display=f"{found.slip.name}: was {text} meant? ({format_exact(proposed)} "
+                f"{factor} = {worked}, within the range)",
             )
         )
     far = is_far_out(verdict, dose, low, high)

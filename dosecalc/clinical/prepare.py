@@ -28,7 +28,7 @@ from typing import Final, TypedDict
 from pydantic import BaseModel, ConfigDict
 
 from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
-from dosecalc.clinical.check import check_against
+from dosecalc.clinical.check import DAY_WRITTEN_PER_HOUR, HOUR_WRITTEN_PER_DAY, check_against
 from dosecalc.clinical.delivery import (
     UNMEASURABLE_MARK,
     measurable_below,
@@ -321,6 +321,8 @@ def prepare(
     hard_limit, refusal = None, None
     if order is not None:
         rate, rate_steps, rate_text = _order_rate(order.quantity, dose, timing, volume)
+        # A rate is checked as entered, so that a slip of its units goes the way they allow.
+        as_entered = order.quantity if DOSE_FORMS[order.form].is_rate else rate
         steps += rate_steps
         if result is not None:
             assert rule is not None
@@ -331,7 +333,7 @@ def prepare(
                 result,
                 rule,
                 order_warnings,
-                entry_error=_probable_entry_error(check_against(result, rate)),
+                entry_error=_probable_entry_error(check_against(result, as_entered)),
                 shown=show_recipe_anyway,
             )
             warnings = order_warnings + warnings
@@ -350,7 +352,8 @@ def prepare(
         )
         if result is not None:
             shown = figure(magnitude(rate)).with_unit("mg/hr")
-            warnings += _against_range(rate, shown, result.dose)
+            entered = order.quantity.units if DOSE_FORMS[order.form].is_rate else None
+            warnings += _against_range(rate, shown, result.dose, entered)
         else:
             notes.append(
                 "The order was not compared with a range: give the regimen and weight to have "
@@ -685,9 +688,12 @@ def _vials(
     }
 
 
-def _against_range(rate: Quantity, shown: str, patient: QuantityRange) -> list[DoseWarning]:
+def _against_range(
+    rate: Quantity, shown: str, patient: QuantityRange, entered: Unit | None
+) -> list[DoseWarning]:
     """An order outside the patient's range; a per-hour/per-24-hours slip where ÷ or × 24
-    brings it inside."""
+    brings it inside, and the rate's unit as ``entered`` allows it (per hour may have
+    meant per 24 hours, and per 24 hours per hour; an amount over a time, None, either)."""
     low, high = (magnitude(bound.to(rate.units)) for bound in (patient.low, patient.high))
     value = magnitude(rate)
     if low <= value <= high:
@@ -701,11 +707,12 @@ def _against_range(rate: Quantity, shown: str, patient: QuantityRange) -> list[D
             f"{range_text}.",
         )
     ]
-    for meant, sign, slip in (
-        (value / DAY_IN_HOURS, "÷", "a per-24-hours amount ordered per hour"),
-        (value * DAY_IN_HOURS, "×", "a per-hour rate ordered per 24 hours (or over 1 hour)"),
+    for usual, sign, slip in (
+        (DAY_WRITTEN_PER_HOUR, "÷", "a per-24-hours amount ordered per hour"),
+        (HOUR_WRITTEN_PER_DAY, "×", "a per-hour rate ordered per 24 hours (or over 1 hour)"),
     ):
-        if low <= meant <= high:
+        meant = value * usual.factor
+        if low <= meant <= high and (entered is None or usual.admits(entered)):
             worked = patient.value_beside(registry().Quantity(meant, rate.units))
             warnings.append(
                 DoseWarning(

@@ -43,7 +43,6 @@ from dosecalc.clinical.plausibility import (
 )
 from dosecalc.foundation.display import magnitude, unit_ucum
 from dosecalc.foundation.errors import UnknownRegimenError
-from dosecalc.foundation.units import RATE_FORMS
 from dosecalc.patient.body import (
     LB_KG_MIX_UP_FACTOR,
     USUAL_ADULT_WEIGHT_KG,
@@ -80,20 +79,20 @@ class HotPath:
         """Fill ``out`` for every row decided on arrays; say which rows those are, and which
         were read but lie near a threshold."""
         rules = self._rules
-        entered, _ = self._readers.weights.read(columns["weight"])
+        entered, _, _ = self._readers.weights.read(columns["weight"])
         # Every weight is used as `check` uses it: to the nearest 0.01 kg, half up. Where
         # the float cannot tell which way a half goes, `check` decides on the exact value.
         hundredths = entered * 100
         weight = np.floor(hundredths + 0.5) / 100
         weight[weight <= 0] = np.nan  # used as 0 kg: refused, with `check`'s words
         at_a_half = np.abs(hundredths - np.floor(hundredths) - 0.5) <= NEAR * hundredths
-        dose, form = self._readers.doses.read(columns["dose"])
+        dose, form, admitted = self._readers.doses.read(columns["dose"])
         regimen = per_distinct(columns["regimen"], self._regimen, np.intp)
         done = ~np.isnan(weight) & ~np.isnan(dose) & (regimen >= 0)
         concentration = np.full(rows, np.nan)
         if "concentration" in columns:
             given = per_distinct(columns["concentration"], is_given_cell, np.bool_)
-            read, _ = self._readers.concentrations.read(columns["concentration"])
+            read, _, _ = self._readers.concentrations.read(columns["concentration"])
             concentration = np.where(given, read, np.nan)
             done &= ~given | ~np.isnan(read)
         for name in ("height", "sex"):
@@ -128,13 +127,10 @@ class HotPath:
 
         below, above = value < low, value > high
         verdict = np.where(below, 0, np.where(above, 2, 1))
-        is_rate_form = np.isin(form, [FORMS.index(name) for name in RATE_FORMS])
         slips = np.zeros(rows, dtype=np.intp)
-        for bit, (factor, _, needs_rate, _) in enumerate(SLIPS):
-            meant = np.where(above, value / factor, value * factor)
-            fits = (below | above) & (meant >= low) & (meant <= high)
-            if needs_rate:
-                fits &= is_rate_form
+        for bit, slip in enumerate(SLIPS):  # as `fitting_slips`, for the slips each unit admits
+            meant = value * float(slip.factor)
+            fits = (below | above) & (meant >= low) & (meant <= high) & (admitted >> bit & 1 == 1)
             slips |= fits.astype(np.intp) << bit
         far = (above & (value >= ENTRY_ERROR_RATIO * high)) | (
             below & (value <= low / ENTRY_ERROR_RATIO)
@@ -170,7 +166,11 @@ class HotPath:
 
 # Thresholds a decision turns on: a bound times 1 (the verdict), a slip factor or
 # its inverse (a slip fits), or the entry-error ratio (already among the factors).
-_BOUND_FACTORS: Final = (1.0, *(float(f) for f, *_ in SLIPS), *(1 / f for f, *_ in SLIPS))
+_BOUND_FACTORS: Final = (
+    1.0,
+    *(float(slip.factor) for slip in SLIPS),
+    *(float(1 / slip.factor) for slip in SLIPS),
+)
 _WEIGHT_THRESHOLDS: Final = tuple(
     float(kg)
     for kg in (

@@ -17,6 +17,7 @@ from typing import Any, Final, TypeAlias, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from dosecalc.clinical.check import admitted_slips
 from dosecalc.foundation.display import magnitude
 from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.units import (
@@ -163,9 +164,20 @@ def canonical_unit(regimen: Regimen) -> Unit:
     )
 
 
-def _dose_canonical(unit: Unit) -> tuple[str, int] | None:
+def _dose_canonical(unit: Unit) -> tuple[str, int, int] | None:
+    """A dose unit's canonical unit, its form, and the usual slips an entry in it can have
+    made (`admitted_slips`: which way a slip of units goes depends on the unit entered)."""
     form = dose_form(unit)
-    return None if form is None else (CANONICAL[form], FORMS.index(form))
+    return None if form is None else (CANONICAL[form], FORMS.index(form), admitted_slips(unit))
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """A unit text, resolved: its factor to the canonical unit, its form and its tag."""
+
+    factor: Fraction
+    form: int
+    tag: int
 
 
 class CellReader:
@@ -177,35 +189,41 @@ class CellReader:
     sign). Any other cell is left to `check` (NaN here).
     """
 
-    def __init__(self, kind: QuantityKind, canonical: Callable[[Unit], tuple[str, int] | None]):
+    def __init__(
+        self, kind: QuantityKind, canonical: Callable[[Unit], tuple[str, int, int] | None]
+    ):
+        """``canonical`` gives a unit's canonical unit, form and tag (or None: not read)."""
         self._kind = kind
         self._canonical = canonical
-        self._units: dict[str, tuple[Fraction, int] | None] = {}
+        self._units: dict[str, _Resolved | None] = {}
 
-    def read(self, values: Column) -> tuple[FloatArray, IndexArray]:
-        """Each cell's value in its canonical unit (NaN if not read here), and its form."""
+    def read(self, values: Column) -> tuple[FloatArray, IndexArray, IndexArray]:
+        """Each cell's value in its canonical unit (NaN if not read here), its form and
+        its unit's tag."""
         distinct_values, codes = distinct(values)
         read = [self._read_cell(value) for value in distinct_values]
-        numbers = np.array([number for number, _ in read], dtype=np.float64)
-        forms = np.array([form for _, form in read], dtype=np.intp)
-        return numbers[codes], forms[codes]
+        numbers = np.array([number for number, _, _ in read], dtype=np.float64)
+        forms = np.array([form for _, form, _ in read], dtype=np.intp)
+        tags = np.array([tag for _, _, tag in read], dtype=np.intp)
+        return numbers[codes], forms[codes], tags[codes]
 
-    def _read_cell(self, value: object) -> tuple[float, int]:
+    def _read_cell(self, value: object) -> tuple[float, int, int]:
         read = self._split(value)
         if read is None:
-            return math.nan, NOT_READ
-        number, (factor, form) = read
-        return float(number) * float(factor), form
+            return math.nan, NOT_READ, 0
+        number, unit = read
+        return float(number) * float(unit.factor), unit.form, unit.tag
 
-    def exact(self, value: object) -> Fraction:
-        """The exact value, in the canonical unit, of a cell this reader has read."""
+    def exact(self, value: object) -> tuple[Fraction, int]:
+        """The exact value, in the canonical unit, of a cell this reader has read, and its
+        unit's tag."""
         read = self._split(value)
         assert read is not None, "only read cells have an exact value here"
-        number, (factor, _) = read
-        return Fraction(number) * factor
+        number, unit = read
+        return Fraction(number) * unit.factor, unit.tag
 
-    def _split(self, value: object) -> tuple[str, tuple[Fraction, int]] | None:
-        """The number's text and the unit's factor and form, if this reader takes the cell."""
+    def _split(self, value: object) -> tuple[str, _Resolved] | None:
+        """The number's text and its unit resolved, if this reader takes the cell."""
         match = (
             _FAST_CELL.fullmatch(value)
             if isinstance(value, str) and len(value) <= MAX_INPUT_LENGTH
@@ -221,7 +239,7 @@ class CellReader:
             return None
         return number, unit
 
-    def _resolve(self, text: str) -> tuple[Fraction, int] | None:
+    def _resolve(self, text: str) -> _Resolved | None:
         try:
             one = parse_quantity(f"1 {text}", self._kind)
         except InputError:
@@ -229,8 +247,8 @@ class CellReader:
         canonical = self._canonical(one.units)
         if canonical is None:
             return None
-        unit, form = canonical
-        return magnitude(one.to(named_unit(unit))), form
+        unit, form, tag = canonical
+        return _Resolved(magnitude(one.to(named_unit(unit))), form, tag)
 
 
 @dataclass(frozen=True)
@@ -244,7 +262,7 @@ class Readers:
     @classmethod
     def new(cls) -> Readers:
         return cls(
-            CellReader(WEIGHT, lambda unit: (WEIGHT.unit, 0)),
-            CellReader(CONCENTRATION, lambda unit: ("mg/mL", 0)),
+            CellReader(WEIGHT, lambda unit: (WEIGHT.unit, 0, 0)),
+            CellReader(CONCENTRATION, lambda unit: ("mg/mL", 0, 0)),
             CellReader(DOSE, _dose_canonical),
         )

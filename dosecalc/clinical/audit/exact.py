@@ -30,7 +30,6 @@ from dosecalc.foundation.units import (
     DOSE_FORMS,
     HEIGHT,
     WEIGHT,
-    DoseForm,
     named_unit,
     registry,
 )
@@ -52,31 +51,33 @@ class ExactDecision:
 
         None when the weight is out of bounds: only `check` gives that error.
         """
-        entered = self._readers.weights.exact(weight)
+        entered, _ = self._readers.weights.exact(weight)
         if not WEIGHT_LIMITS_KG[0] <= entered <= WEIGHT_LIMITS_KG[1]:
             return None
         kg = body_figure(registry().Quantity(entered, named_unit("kg"))).magnitude
         written = FORMS[form]
+        exact_dose, admitted = self._readers.doses.exact(dose)
         value = in_rule_form(
-            self._readers.doses.exact(dose),
+            exact_dose,
             written,
             self._rule_set.regimens[rule].kind,
             concentration=(
-                self._readers.concentrations.exact(concentration)
+                self._readers.concentrations.exact(concentration)[0]
                 if DOSE_FORMS[written].in_volume
                 else None
             ),
             weight=kg,
         )
-        return with_weight_warnings(self._decision(rule, written, value), self._warnings(kg))
+        decision = self._decision(rule, admitted, value)
+        return with_weight_warnings(decision, self._warnings(kg))
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019  # one per stream
-    def _decision(self, rule: int, form: DoseForm, value: Fraction) -> Outcome:
+    def _decision(self, rule: int, admitted: int, value: Fraction) -> Outcome:
         regimen = self._rule_set.regimens[rule]
         low, high = regimen.dose.quantities()
         canonical = CANONICAL["weight-based-rate" if regimen.regimen_kind.per_kg else "fixed-dose"]
         dose = registry().Quantity(value, named_unit(canonical)).to(low.units)
-        return decided(verdict_of(dose, low, high), form, dose, low, high)
+        return decided(verdict_of(dose, low, high), admitted, dose, low, high)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019
     def _warnings(self, kg: Fraction) -> tuple[str, ...]:

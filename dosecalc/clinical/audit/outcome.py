@@ -10,11 +10,18 @@ from typing import Final, TypeAlias
 import numpy as np
 
 from dosecalc.clinical.audit.cells import Column, FloatArray, IndexArray, TextArray
-from dosecalc.clinical.check import ENTRY_ERROR_RATIO, SLIPS, fitting_slips, is_far_out
+from dosecalc.clinical.check import (
+    ENTRY_ERROR_RATIO,
+    SLIPS,
+    admitted_slips,
+    fitting_slips,
+    is_far_out,
+    slip_factor,
+)
 from dosecalc.clinical.headline import OUTCOMES, outcomes_of
 from dosecalc.clinical.result import CheckResult, OutcomeCode, Verdict
 from dosecalc.foundation.display import magnitude, unit_ucum
-from dosecalc.foundation.units import DoseForm, Quantity
+from dosecalc.foundation.units import Quantity
 from dosecalc.patient.body import WEIGHT_WARNING_CODES
 
 OUTPUT_COLUMNS: Final = (
@@ -91,12 +98,7 @@ class AuditSummary:
 def entry_text(key: int) -> str:
     """The entry error of a hot-path key: verdict, far out, and a bit per fitting slip."""
     verdict, far, slips = VERDICTS[key >> (len(SLIPS) + 1)], (key >> len(SLIPS)) & 1, key
-    sign = "÷" if verdict == "above" else "×"
-    fitting = [
-        (slip, f"{sign} {factor}")
-        for bit, (factor, slip, *_) in enumerate(SLIPS)
-        if slips >> bit & 1
-    ]
+    fitting = [(slip.name, slip_factor(slip)) for bit, slip in enumerate(SLIPS) if slips >> bit & 1]
     return entry_error_text(verdict, bool(far), fitting)
 
 
@@ -164,7 +166,9 @@ def outcome_of(result: CheckResult) -> Outcome:
     """The output cells of a row `check` decided."""
     low, high = result.range.low, result.range.high
     return replace(
-        decided(result.verdict, result.form, result.in_rule_units, low, high),
+        decided(
+            result.verdict, admitted_slips(result.proposed.units), result.in_rule_units, low, high
+        ),
         outcome=result.headline.outcome,
         warnings=warning_text(warning.code for warning in result.warnings),
         hard_limit=result.hard_limit or "",
@@ -184,13 +188,12 @@ def with_weight_warnings(decision: Outcome, codes: Sequence[str]) -> Outcome:
 
 
 def decided(
-    verdict: Verdict, form: DoseForm, dose: Quantity, low: Quantity, high: Quantity
+    verdict: Verdict, admitted: int, dose: Quantity, low: Quantity, high: Quantity
 ) -> Outcome:
-    """Verdict, value and entry error of a dose in the rule's unit, by `check`'s rules."""
-    sign = "÷" if verdict == "above" else "×"
+    """Verdict, value and entry error of a dose in the rule's unit, by `check`'s rules
+    (``admitted``: the slips its unit as entered admits, `admitted_slips`)."""
     slips = [
-        (slip, f"{sign} {factor}")
-        for factor, slip, _ in fitting_slips(verdict, form, dose, low, high)
+        (slip.name, slip_factor(slip)) for slip in fitting_slips(verdict, admitted, dose, low, high)
     ]
     return Outcome(
         verdict=verdict,
