@@ -3,21 +3,23 @@ whose range or limit it is and what to do."""
 
 from __future__ import annotations
 
+import json
 import typing
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given
+import strategies
+from hypothesis import example, given, reject
 from hypothesis import strategies as st
 from strategies import checked_orders, library_orders
 
 import dosecalc
 from dosecalc.clinical.headline import OUTCOMES, SEVERITY
 from dosecalc.foundation.display import magnitude
-from dosecalc.patient.body import WEIGHT_WARNING_CODES
-from dosecalc.reports.formats import render_check
+from dosecalc.patient.body import NOT_COVERED_CODES
+from dosecalc.reports.formats import render, render_check, render_prepare
 
 LIBRARY = Path(__file__).parent.parent / "examples" / "hospital-library"
 RULE_SETS = {"shipped": dosecalc.load_rules(), "library": dosecalc.load_rules(LIBRARY)}
@@ -49,7 +51,7 @@ def expected_headline(result: dosecalc.CheckResult) -> str:
         return "implausible-concentration"
     if "order-above-max-per-24h" in codes:
         return "above-max-per-24h"
-    if codes & set(WEIGHT_WARNING_CODES):  # a verdict resting on a doubtful weight
+    if codes & set(NOT_COVERED_CODES):  # a verdict resting on a doubtful weight
         return "patient-not-covered"
     if result.verdict != "within":
         return result.verdict
@@ -82,7 +84,7 @@ def test_a_verdict_reads_within_only_when_nothing_worse_applies(case):
         assert says.startswith("WITHIN the range of ")
         assert result.verdict == "within"
         assert result.hard_limit is None
-        assert not any(w.code in WEIGHT_WARNING_CODES for w in result.warnings)
+        assert not any(w.code in NOT_COVERED_CODES for w in result.warnings)
         assert not any(w.code == "order-above-max-per-24h" for w in result.warnings)
         assert not any(w.code.startswith("implausible") for w in result.warnings)
     elif result.headline.severity == "stop":
@@ -217,7 +219,7 @@ def test_an_order_per_kg_says_both_readings_exactly_when_the_weight_changes_the_
         assert f"per kg of the actual body weight ({weight.normalize():f} kg)" in said
         assert said.endswith("Ask the prescriber which weight the order is per kg of.")
         assert "per-kg-weight-unclear" in [f.outcome for f in result.findings]
-        weight_doubted = any(w.code in WEIGHT_WARNING_CODES for w in result.warnings)
+        weight_doubted = any(w.code in NOT_COVERED_CODES for w in result.warnings)
         if result.verdict == "within" and not weight_doubted:
             assert result.headline.outcome == "per-kg-weight-unclear"
 
@@ -296,3 +298,109 @@ def test_the_json_of_a_check_leads_with_its_headline():
     assert next(iter(dumped)) == "headline"
     assert dumped["headline"]["outcome"] == "above-max-per-24h"
     assert dumped["findings"][0] == dumped["headline"]
+
+
+@given(
+    weight=st.decimals(min_value=40, max_value=150, places=1),
+    height=st.integers(min_value=120, max_value=200),
+    sex=st.sampled_from(["male", "female"]),
+    basis=st.sampled_from(["ideal", "adjusted"]),
+)
+@example(weight=Decimal(60), height=140, sex="female", basis="ideal")
+def test_a_dosing_weight_below_the_usual_adult_band_is_a_patient_the_source_does_not_cover(
+    weight, height, sex, basis
+):
+    """An adult of a usual weight whose ideal or adjusted weight is under 40 kg is dosed per
+    kg of a weight the source gives no dosing for: warned, and no plain "within"."""
+    patient = {"weight": f"{weight} kg", "height": f"{height} cm", "sex": sex, "basis": basis}
+    result = dosecalc.calculate(**patient, regimen="iv")
+    dosing = result.dosing_weight
+    low = dosing.basis != "actual" and dosing.quantity.magnitude < 40
+    codes = [w.code for w in result.warnings]
+    assert ("low-dosing-weight" in codes) == low
+    checked = dosecalc.check(**patient, regimen="iv", dose="0.4 mg/kg/hr")
+    if low:
+        outcomes = [finding.outcome for finding in checked.findings]
+        assert "patient-not-covered" in outcomes
+        assert OUTCOMES.index(checked.headline.outcome) <= OUTCOMES.index("patient-not-covered")
+        assert checked.headline.outcome != "within"
+
+
+# --- A calculation or a preparation: what to settle first leads, on every face ---
+
+_BEFORE_FIGURES = ("implausible-concentration", "above-max-per-24h", "patient-not-covered")
+
+
+def expected_lead(warnings) -> list[str]:
+    """What a calculation must settle before any figure, worked out from its warnings."""
+    codes = {warning.code for warning in warnings}
+    found = []
+    if codes & {
+        "implausible-concentration",
+        "possible-mcg-mg-mix-up",
+        "implausible-pump-rate",
+        "implausible-volume",
+    }:
+        found.append("implausible-concentration")
+    if "above-max-per-24h" in codes:
+        found.append("above-max-per-24h")
+    if codes & set(NOT_COVERED_CODES):
+        found.append("patient-not-covered")
+    return found
+
+
+def assert_leads_every_face(result, rendered: dict[str, str]) -> None:
+    """The headline is the first line of text and Markdown, the first element of the HTML
+    page's body (an alert marked by severity) and the first key of the JSON."""
+    headline = result.headline
+    first_words = " ".join(headline.text.split()[:5])
+    assert rendered["text"].split("\n", 1)[0].startswith(first_words)
+    assert rendered["markdown"].startswith(f"**{first_words}")
+    body = rendered["html"].split("<body>", 1)[1].lstrip()
+    assert body.startswith(f'<p class="lead {headline.severity}" role="alert">{first_words}')
+    assert next(iter(json.loads(rendered["json"]))) in ("headline", "refusal")
+
+
+@given(patient=strategies.patients())
+@example(patient={"weight": "3.5 kg", "regimen": "sl"})
+@example(patient={"weight": "70 kg", "regimen": "iv", "concentration": "500 mg/mL"})
+def test_a_calculation_leads_with_what_to_settle_before_any_figure(patient):
+    """A 3.5 kg patient, an implausible concentration: said first, before the dose."""
+    result = dosecalc.calculate(**patient)
+    outcomes = [finding.outcome for finding in result.findings]
+    assert outcomes == expected_lead(result.warnings)
+    assert result.headline == (result.findings[0] if result.findings else None)
+    assert all(f.severity == SEVERITY[f.outcome] for f in result.findings)
+    if result.headline is None:
+        assert not render(result, "text").startswith(("THE ", "CHECK "))
+        return
+    rendered = {name: render(result, name) for name in ("text", "markdown", "html", "json")}
+    assert_leads_every_face(result, rendered)
+    fhir = json.loads(render(result, "fhir"))
+    assert fhir["text"].startswith(result.headline.text)
+    if result.headline.outcome == "patient-not-covered":
+        assert result.headline.action.startswith("check the weight first")
+
+
+@given(
+    weight=st.decimals(min_value=Decimal("0.5"), max_value=500, places=1),
+    stock=st.sampled_from(["500 mg/10 mL", "0.05 mg/mL", "50 mg/5 mL"]),
+)
+@example(weight=Decimal("3.5"), stock="500 mg/10 mL")
+def test_a_preparation_leads_with_what_to_settle_before_any_figure(weight, stock):
+    try:
+        result = dosecalc.prepare(
+            weight=f"{weight} kg",
+            regimen="iv",
+            stock=stock,
+            final_volume="50 mL",
+            duration="24 hr",
+        )
+    except dosecalc.InputError:  # more stock than the final volume: refused, no figure
+        reject()
+    assert [f.outcome for f in result.findings] == expected_lead(result.warnings)
+    if result.headline is None:
+        return
+    assert result.refusal is None  # a range's ends are never refused
+    rendered = {name: render_prepare(result, name) for name in ("text", "markdown", "html", "json")}
+    assert_leads_every_face(result, rendered)

@@ -266,3 +266,17 @@ def test_the_audit_restates_a_dose_to_the_precision_the_readme_states_for_each_f
     assert shown == [f"{float(value):.{stated[1]}g}" for value in exact]
     floats = [json.loads(line)["dose_in_rule_units"] for line in jsonl.stdout.splitlines()]
     assert floats == [float(value) for value in exact]
+
+
+def test_the_readme_table_of_verdicts_lists_every_outcome_in_the_policys_order():
+    """The table a ward reads to learn what a verdict means names every outcome that
+    `dosecalc.clinical.headline` can give, most serious first, as the code ranks them."""
+    from dosecalc.clinical.headline import OUTCOMES
+
+    table = README.split("| outcome | headline", 1)[1].split("\n\n", 1)[0]
+    listed = [
+        code
+        for row in table.splitlines()[2:]
+        for code in re.findall(r"`([a-z0-9-]+)`", row.split("|")[1])
+    ]
+    assert listed == list(OUTCOMES)

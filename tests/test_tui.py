@@ -49,6 +49,7 @@ from dosecalc.reports.contents import (
     bind_units,
     entry_error_items,
     headline_rows,
+    lead_line,
     patient_rows,
     result_rows,
 )
@@ -245,10 +246,13 @@ def as_shown(rows: list[tuple[str, str]]) -> str:
 
 def pinned_and_body(result: DoseResult) -> tuple[str, str]:
     """What the pinned panel and the column's details say of ``result``, by the report
-    layer's rows: the dose, then the rest of the result and the patient."""
+    layer's rows: what to settle first (`lead_line`) and the dose, then the rest of the
+    result and the patient."""
     first = headline_rows(result)
     body = [row for row in result_rows(result) if row not in first] + patient_rows(result)
-    return as_shown(first), as_shown(body)
+    lead = lead_line(result)
+    pinned = as_shown(first) if lead is None else " ".join(f"! {lead} {as_shown(first)}".split())
+    return pinned, as_shown(body)
 
 
 async def weight_shown(pilot: Pilot[None], text: str) -> None:

@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Final, TypedDict
 
 from dosecalc.clinical.delivery import pump_rate_notes, volume_warnings
+from dosecalc.clinical.headline import findings_before_figures
 from dosecalc.clinical.limits import (
     doses_within,
     hard_limits_of,
@@ -137,7 +138,20 @@ def calculate(
     steps = [*_weight_steps(patient, dosing_weight), *parts.steps]
     kind = rule.regimen_kind
     maximum = rule.max_per_24h.quantity() if rule.max_per_24h else None
+    warnings += [
+        *range_per_24h_warnings(kind, parts.dose_per_24h, parts.dose, maximum),
+        *standard_concentration_warnings(rule, conc),
+        *(concentration_warnings(conc) if conc is not None else []),
+        *delivery_warnings(parts.pump_rate, parts.volume),
+        *_measurable(rule, parts.volume),
+    ]
+    working = rule_basis(rule, rule_set, inputs, parts.formula, steps)
+    findings = findings_before_figures(
+        warnings, range_from=working.range_from, max_per_24h_from=working.max_per_24h_from
+    )
     return DoseResult(
+        headline=findings[0] if findings else None,
+        findings=findings,
         drug=rule.drug,
         regimen=rule.id,
         route=rule.route,
@@ -156,21 +170,14 @@ def calculate(
         max_per_24h=maximum,
         side_effects=list(rule.side_effects),
         supervision=rule.supervision,
-        warnings=[
-            *warnings,
-            *range_per_24h_warnings(kind, parts.dose_per_24h, parts.dose, maximum),
-            *standard_concentration_warnings(rule, conc),
-            *(concentration_warnings(conc) if conc is not None else []),
-            *delivery_warnings(parts.pump_rate, parts.volume),
-            *_measurable(rule, parts.volume),
-        ],
+        warnings=warnings,
         notes=[
             *parts.notes,
             *pump_rate_notes(rule, parts.pump_rate),
             *doses_within(kind, parts.dose, maximum),
             *not_specified(rule),
         ],
-        basis=rule_basis(rule, rule_set, inputs, parts.formula, steps),
+        basis=working,
     )
 
 

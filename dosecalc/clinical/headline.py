@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from dosecalc.clinical.limits import ORDER_ABOVE_MAXIMUM, HardLimitState
+from dosecalc.clinical.limits import ORDER_ABOVE_MAXIMUM, RANGE_ABOVE_MAXIMUM, HardLimitState
 from dosecalc.clinical.result import Basis, EntryErrorFlag, Finding, OutcomeCode, Severity, Verdict
 from dosecalc.foundation.display import format_number
-from dosecalc.patient.body import USUAL_ADULT_WEIGHT_KG, WEIGHT_WARNING_CODES, DoseWarning
+from dosecalc.patient.body import NOT_COVERED_CODES, USUAL_ADULT_WEIGHT_KG, DoseWarning
 
 PER_KG_WEIGHT_UNCLEAR: Final = "order-per-kg-weight-unclear"
 """The warning code of an order per kg whose verdict depends on which body weight it is
@@ -64,12 +64,14 @@ OUTCOMES: Final[tuple[OutcomeCode, ...]] = tuple(SEVERITY)
 
 _ABOUT_THE_WEIGHT: Final[dict[str, str]] = dict(
     zip(
-        WEIGHT_WARNING_CODES,
+        NOT_COVERED_CODES,
         (
             f"the weight is below {format_number(USUAL_ADULT_WEIGHT_KG[0])} kg, for which "
             "{document} gives no dosing",
             f"the weight is above {format_number(USUAL_ADULT_WEIGHT_KG[1])} kg: verify it",
             "the weight may have been entered in the wrong unit (lb or kg): verify it",
+            f"the dosing weight is below {format_number(USUAL_ADULT_WEIGHT_KG[0])} kg, for "
+            "which {document} gives no dosing",
         ),
         strict=True,
     )
@@ -95,7 +97,7 @@ def outcomes_of(
         found.append("implausible-concentration")
     if ORDER_ABOVE_MAXIMUM in codes:
         found.append("above-max-per-24h")
-    if codes & set(WEIGHT_WARNING_CODES):  # before the verdict, which rests on the weight
+    if codes & set(NOT_COVERED_CODES):  # before the verdict, which rests on the weight
         found.append("patient-not-covered")
     if verdict != "within" and hard_limit is None and not entry_error:  # else said above
         found.append(verdict)
@@ -182,6 +184,51 @@ def _worded(
             NOT_CHECKED,
         )
     return _finding("within", f"WITHIN the range of {whose}", VERIFY)
+
+
+NOT_FOR_THIS_PATIENT: Final = "check the weight first; the supervising specialist decides the dose"
+
+
+def findings_before_figures(
+    warnings: Sequence[DoseWarning], *, range_from: str | None, max_per_24h_from: str | None
+) -> list[Finding]:
+    """What a calculation or a preparation must settle before any of its figures is used,
+    most serious first (in `SEVERITY`'s order): a concentration outside the plausibility
+    bounds, a range above the library's maximum per 24 hours, a patient the source
+    (``range_from``) does not cover. Empty when none applies: there is no verdict to give."""
+    codes = {warning.code for warning in warnings}
+    found = []
+    if codes & set(IMPLAUSIBLE_ENTRY_CODES):
+        found.append(
+            _finding(
+                "implausible-concentration",
+                "CHECK THE CONCENTRATION: it lies outside dosecalc's plausibility bounds, and "
+                "every figure worked from it is in doubt",
+                "check the concentration (mg and mcg, the stock's label) before using any figure",
+            )
+        )
+    if RANGE_ABOVE_MAXIMUM in codes and max_per_24h_from is not None:
+        found.append(
+            _finding(
+                "above-max-per-24h",
+                f"THE RANGE FOR THIS PATIENT PASSES THE MAXIMUM PER 24 HOURS of {max_per_24h_from}",
+                "never give more than that maximum in 24 hours",
+            )
+        )
+    if codes & set(NOT_COVERED_CODES) and range_from is not None:
+        about = [
+            _ABOUT_THE_WEIGHT[w.code].format(document=range_from)
+            for w in warnings
+            if w.code in _ABOUT_THE_WEIGHT
+        ]
+        found.append(
+            _finding(
+                "patient-not-covered",
+                f"THE PATIENT MAY NOT BE COVERED: {'; and '.join(about)}",
+                NOT_FOR_THIS_PATIENT,
+            )
+        )
+    return found
 
 
 def _finding(outcome: OutcomeCode, says: str, action: str) -> Finding:

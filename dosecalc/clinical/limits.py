@@ -113,6 +113,11 @@ def standard_concentration_warnings(rule: Regimen, conc: Quantity | None) -> lis
     ]
 
 
+RANGE_ABOVE_MAXIMUM: Final = "above-max-per-24h"
+"""The warning code of a range whose total per 24 hours, for this patient, can pass the
+library's maximum."""
+
+
 def range_per_24h_warnings(
     kind: RegimenKind, per_24h: QuantityRange | None, dose: QuantityRange, maximum: Quantity | None
 ) -> list[DoseWarning]:
@@ -128,7 +133,7 @@ def range_per_24h_warnings(
     gives = f"gives {top} per 24 hours" if kind.is_rate else f"is one dose of {top}"
     return [
         DoseWarning(
-            code="above-max-per-24h",
+            code=RANGE_ABOVE_MAXIMUM,
             message=f"For this patient, {over} is above this library's maximum of "
             f"{format_exact(maximum)} per 24 hours: its top {gives}.",
         )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final, TypedDict
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
 from dosecalc.clinical.check import DAY_WRITTEN_PER_HOUR, HOUR_WRITTEN_PER_DAY, check_against
@@ -37,6 +37,7 @@ from dosecalc.clinical.delivery import (
     said_of,
     volume_warnings,
 )
+from dosecalc.clinical.headline import findings_before_figures
 from dosecalc.clinical.limits import (
     HARD_LIMIT_WORDS,
     ORDER_ABOVE_MAXIMUM,
@@ -51,6 +52,7 @@ from dosecalc.clinical.result import (
     PUMP_RATE_UNIT,
     CheckResult,
     DoseResult,
+    Finding,
     QuantityRange,
 )
 from dosecalc.foundation.disclaimer import DISCLAIMER
@@ -190,9 +192,16 @@ class PrepareResult(_Frozen):
     ``refusal`` (first, so that JSON leads with it) is set when the order breaches the
     library's limits: ``preparations`` is then empty unless the recipe was asked for
     anyway. ``supervision`` holds the source's supervision statement (without a regimen,
-    that of every regimen of the rules in force)."""
+    that of every regimen of the rules in force). ``findings`` are, as for a calculation,
+    what must be settled before any figure is used, most serious first."""
 
     refusal: Refusal | None = None
+    headline: Finding | None = Field(
+        default=None,
+        description="What must be settled before any figure is used (`DoseResult.headline`), "
+        "after the refusal, which leads when there is one.",
+    )
+    findings: list[Finding] = Field(default_factory=list)
     drug: str | None
     regimen: str | None
     route: str | None
@@ -408,8 +417,16 @@ def prepare(
         if result is not None
         else list(dict.fromkeys(r.supervision for r in rule_set_of(rules).regimens))
     )
+    warnings = _once(warnings)
+    findings = findings_before_figures(
+        warnings,
+        range_from=result.basis.range_from if result else None,
+        max_per_24h_from=result.basis.max_per_24h_from if result else None,
+    )
     return PrepareResult(
         refusal=refusal,
+        headline=findings[0] if findings else None,
+        findings=findings,
         drug=result.drug if result else None,
         regimen=result.regimen if result else None,
         route=result.route if result else None,
@@ -418,7 +435,7 @@ def prepare(
         preparations=preparations,
         patient_range=result.dose if result else None,
         hard_limit=hard_limit,
-        warnings=_once(warnings),
+        warnings=warnings,
         notes=notes,
         out_of_scope=OUT_OF_SCOPE,
         supervision=supervision,

@@ -191,6 +191,41 @@ class Basis(_Frozen):
     )
 
 
+OutcomeCode = Literal[
+    "above-hard-limit",
+    "below-hard-limit",
+    "probable-entry-error",
+    "implausible-concentration",
+    "above-max-per-24h",
+    "patient-not-covered",
+    "above",
+    "below",
+    "per-kg-weight-unclear",
+    "max-per-24h-not-checked",
+    "within",
+]
+"""What a check comes to, most serious first (`dosecalc.clinical.headline` decides it)."""
+
+Severity = Literal["stop", "out-of-range", "not-checked", "within"]
+"""How a face marks a finding: "stop" (do not give as ordered), "out-of-range" (ask the
+prescriber first), "not-checked" (the range was not written for this patient), "within"."""
+
+
+class Finding(_Frozen):
+    """One thing a check (or a calculation) found, worded as what to do, with whose
+    figure it is."""
+
+    outcome: OutcomeCode
+    severity: Severity
+    says: str = Field(description="What was found, naming whose range or limit it is.")
+    action: str = Field(description="What to do about it.")
+
+    @property
+    def text(self) -> str:
+        """``ABOVE THE HARD LIMIT of …: do not give as ordered; contact the prescriber``."""
+        return f"{self.says}: {self.action}"
+
+
 class DoseResult(_Frozen):
     """The source's range applied to one patient.
 
@@ -201,8 +236,19 @@ class DoseResult(_Frozen):
     per administration: ``dose`` in mg and ``volume`` in mL (with a
     concentration). The weight is used only for a range per kg. Fields that do
     not apply are None (or an empty list).
+
+    ``findings`` are what must be settled before any figure is used (a patient the
+    source does not cover, a concentration outside the plausibility bounds, a range above
+    the library's maximum per 24 hours), most serious first; ``headline`` is the first,
+    or None when there is none.
     """
 
+    headline: Finding | None = Field(
+        default=None,
+        description="The most serious finding (the first of ``findings``), which every face "
+        "shows before any figure; None when nothing is to be settled first.",
+    )
+    findings: list[Finding] = Field(default_factory=list)
     drug: str
     regimen: str
     route: str
@@ -318,40 +364,6 @@ class EntryErrorFlag(_Frozen):
     slips: list[EntrySlip]
     question: str
     message: str
-
-
-OutcomeCode = Literal[
-    "above-hard-limit",
-    "below-hard-limit",
-    "probable-entry-error",
-    "implausible-concentration",
-    "above-max-per-24h",
-    "patient-not-covered",
-    "above",
-    "below",
-    "per-kg-weight-unclear",
-    "max-per-24h-not-checked",
-    "within",
-]
-"""What a check comes to, most serious first (`dosecalc.clinical.headline` decides it)."""
-
-Severity = Literal["stop", "out-of-range", "not-checked", "within"]
-"""How a face marks a finding: "stop" (do not give as ordered), "out-of-range" (ask the
-prescriber first), "not-checked" (the range was not written for this patient), "within"."""
-
-
-class Finding(_Frozen):
-    """One thing a check found, worded as what to do, with whose figure it is."""
-
-    outcome: OutcomeCode
-    severity: Severity
-    says: str = Field(description="What was found, naming whose range or limit it is.")
-    action: str = Field(description="What to do about it.")
-
-    @property
-    def text(self) -> str:
-        """``ABOVE THE HARD LIMIT of …: do not give as ordered; contact the prescriber``."""
-        return f"{self.says}: {self.action}"
 
 
 class CheckResult(_Frozen):

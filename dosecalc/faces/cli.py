@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
     from dosecalc.clinical.audit import AuditSummary
-    from dosecalc.clinical.result import CheckResult
+    from dosecalc.clinical.prepare import PrepareResult
+    from dosecalc.clinical.result import CheckResult, DoseResult
     from dosecalc.reports.audit_file import OutputFormat
 
 EXIT_OK: Final = 0
@@ -153,7 +154,8 @@ def _calc(args: argparse.Namespace) -> Outcome:
     from dosecalc.clinical.calculate import calculate
 
     result = calculate(**_patient(args))
-    return Outcome(render(result, "json" if args.json else args.format))
+    name = "json" if args.json else args.format
+    return Outcome(render(result, name), colour=_lead_painter(name, result))
 
 
 def _check(args: argparse.Namespace) -> Outcome:
@@ -184,9 +186,20 @@ def _prepare(args: argparse.Namespace) -> Outcome:
         *("regimen", "weight", "height", "sex", "basis", "show_recipe_anyway", "rules"),
     ]
     result = prepare(**{name: getattr(args, name) for name in names})
-    text = render_prepare(result, "json" if args.json else args.format)
+    name = "json" if args.json else args.format
+    text = render_prepare(result, name)
     # A refused order is not to be made up, with its recipe shown on request or not.
-    return Outcome(text, EXIT_NOT_WITHIN if result.refusal is not None else EXIT_OK)
+    code = EXIT_NOT_WITHIN if result.refusal is not None else EXIT_OK
+    return Outcome(text, code, _lead_painter(name, result))
+
+
+def _lead_painter(name: str, result: DoseResult | PrepareResult) -> Callable[[str], str] | None:
+    """What colours a text report's lead on a terminal (`paint_lead`), if it has one."""
+    if name != "text" or not _colour_wanted():
+        return None
+    from dosecalc.reports.text import paint_lead
+
+    return lambda text: paint_lead(text, result)
 
 
 def _audit(args: argparse.Namespace) -> Outcome:

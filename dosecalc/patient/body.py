@@ -57,6 +57,12 @@ LB_KG_MIX_UP_FACTOR: Final = Fraction("2.2")
 WEIGHT_WARNING_CODES: Final = ("low-weight", "high-weight", "possible-lb-kg-mix-up")
 """The warnings of `weight_warnings`, in its order: a patient the source's range was not
 written for, or a weight to verify. A check for such a patient is no check for them."""
+LOW_DOSING_WEIGHT: Final = "low-dosing-weight"
+"""The warning of an ideal or adjusted dosing weight below the usual adult band, for an
+actual weight within it: a dose per kg of it is dosing for a weight no source covers."""
+NOT_COVERED_CODES: Final = (*WEIGHT_WARNING_CODES, LOW_DOSING_WEIGHT)
+"""Every warning that the source's range was not written for this patient, or that the
+weight it rests on is to be verified."""
 
 DEVINE_BASE_KG: Final[dict[Sex, Fraction]] = {"male": Fraction(50), "female": Fraction("45.5")}
 DEVINE_KG_PER_INCH: Final = Fraction("2.3")
@@ -238,7 +244,21 @@ def choose_dosing_weight(patient: Patient, basis: Basis) -> tuple[DosingWeight, 
         return _dosing(actual, "actual", basis), [warning]
     chosen = ibw if basis == "ideal" else patient.adjusted_body_weight
     assert chosen is not None  # ABW exists whenever IBW does
-    return _dosing(chosen, basis, basis), []
+    return _dosing(chosen, basis, basis), _low_dosing_weight(chosen, basis)
+
+
+def _low_dosing_weight(chosen: Quantity, basis: Basis) -> list[DoseWarning]:
+    """A dosing weight below the usual adult band (the actual weight has its own warnings)."""
+    low = USUAL_ADULT_WEIGHT_KG[0]
+    if chosen.magnitude >= low:
+        return []
+    return [
+        DoseWarning(
+            code=LOW_DOSING_WEIGHT,
+            message=f"The {basis} body weight used for dosing, {format_body(chosen)}, is below "
+            f"{low} kg: the source gives no low-weight guidance.",
+        )
+    ]
 
 
 def body_figure(quantity: Quantity) -> Quantity:

@@ -400,10 +400,20 @@ NOT_AS_ORDERED: Final = "NOT TO BE MADE UP AS ORDERED (shown on request)"
 """The title of every preparation of a refused order whose recipe was asked for anyway."""
 
 
-def refusal_line(result: PrepareResult) -> str | None:
-    """What a refused order's report says first, before its title: the action, each
-    breach and the library's citation; None when the order is not refused."""
-    return None if result.refusal is None else result.refusal.message
+def lead_line(result: DoseResult | PrepareResult) -> str | None:
+    """What a report of a calculation or a preparation says first, before its title: a
+    refused order's refusal (the action, each breach and the library's citation), else
+    the headline, what to settle before any figure is used; None when neither applies."""
+    if isinstance(result, PrepareResult) and result.refusal is not None:
+        return result.refusal.message
+    return None if result.headline is None else result.headline.text
+
+
+def lead_severity(result: DoseResult | PrepareResult) -> Severity | None:
+    """How serious `lead_line` is, for a face that marks it beyond its words."""
+    if isinstance(result, PrepareResult) and result.refusal is not None:
+        return "stop"
+    return None if result.headline is None else result.headline.severity
 
 
 def preparation_rows(preparation: Preparation, result: PrepareResult) -> list[Row]:
@@ -432,7 +442,7 @@ def prepare_sections(result: PrepareResult) -> list[Section]:
     """An infusion's preparation, answer first: a refusal and the recipe withheld, or
     each preparation (marked not to be made up when asked for anyway); the warnings, the
     supervision statement, what is out of scope; then the lines to fill in by hand, the
-    inputs, notes and the basis. (`refusal_line` goes before all of it.)"""
+    inputs, notes and the basis. (`lead_line` goes before all of it.)"""
     count = len(result.warnings)
     marker = f" ({count} warning{'s' if count > 1 else ''} below)" if count else ""
     refused = result.refusal is not None

@@ -29,8 +29,9 @@ from dosecalc.reports.contents import (
     bind_units,
     calc_sections,
     check_sections,
+    lead_line,
+    lead_severity,
     prepare_sections,
-    refusal_line,
 )
 
 Reported = DoseResult | CheckResult | PrepareResult
@@ -51,9 +52,13 @@ def _report(result: Reported, check: CheckResult | None) -> tuple[str, list[Sect
     return f"dosecalc report: {result.drug}, {result.route}", calc_sections(result, check)
 
 
-def _lead(result: Reported) -> str | None:
-    """A refused order's refusal, which goes before the title."""
-    return refusal_line(result) if isinstance(result, PrepareResult) else None
+def _lead(result: Reported, check: CheckResult | None) -> tuple[str, str] | None:
+    """What goes before the title (`lead_line`: a refusal, or what to settle before any
+    figure), with its severity; a check leads with its own verdict instead."""
+    if isinstance(result, CheckResult) or check is not None:
+        return None
+    lead, severity = lead_line(result), lead_severity(result)
+    return None if lead is None or severity is None else (lead, severity)
 
 
 def render_markdown(
@@ -66,8 +71,8 @@ def render_markdown(
     preparation's refusal is its first line."""
     when = local_time(made_at)  # any TZ: local, or UTC
     title, sections = _report(result, check)
-    lead = _lead(result)
-    lines = [f"**{_md(lead)}**", ""] if lead is not None else []
+    lead = _lead(result, check)
+    lines = [f"**{_md(lead[0])}**", ""] if lead is not None else []
     lines += [f"# {_md(title)}", "", _md(made_line(when)), "", f"> **{_md(SHORT_DISCLAIMER)}**"]
     for section in sections:
         lines += ["", f"## {_md(section.title)}", ""]
@@ -115,7 +120,9 @@ h1 { font-size: 15pt; margin: 0 0 .2rem; }
 h2 { font-size: 11pt; margin: .8rem 0 .25rem; border-bottom: 1px solid #999; }
 .made { margin: 0 0 .5rem; color: #333; }
 .disclaimer { border: 2px solid #000; padding: .3rem .6rem; font-weight: 600; margin: .4rem 0; }
-.refusal { border: 3px solid #000; padding: .3rem .6rem; font-weight: 700; margin: 0 0 .4rem; }
+.lead { border: 3px solid #000; padding: .3rem .6rem; font-weight: 700; margin: 0 0 .4rem; }
+.lead.stop { border-color: #a00; background: #fdecea; }
+.lead.not-checked { border-style: dashed; border-color: #7a5200; }
 .headline { font-weight: 700; margin: .2rem 0; }
 .headline.stop { border: 3px solid #a00; background: #fdecea; padding: 0 .3rem; }
 .headline.out-of-range { border: 2px solid #a00; padding: 0 .3rem; }
@@ -159,8 +166,9 @@ def render_html(
     preparation's refusal comes first: in the page's title, and before its heading."""
     when = local_time(made_at)  # any TZ: local, or UTC
     title, sections = _report(result, check)
-    lead = _lead(result)
-    page_title = title if lead is None else f"{lead.split(':')[0]}: {title}"
+    lead = _lead(result, check)
+    first = None if lead is None else lead[0].split(":")[0]
+    page_title = title if first is None else f"{first}: {title}"
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -171,7 +179,11 @@ def render_html(
         f"<style>{_STYLE}</style>",
         "</head>",
         "<body>",
-        *([f'<p class="refusal" role="alert">{_html(lead)}</p>'] if lead is not None else []),
+        *(
+            [f'<p class="lead {lead[1]}" role="alert">{_html(lead[0])}</p>']
+            if lead is not None
+            else []
+        ),
         f"<h1>{_html(title)}</h1>",
         f'<p class="made">{_html(made_line(when))}</p>',
         f'<p class="disclaimer" role="note">{_html(SHORT_DISCLAIMER)}</p>',

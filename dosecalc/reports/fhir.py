@@ -185,7 +185,8 @@ def _range(quantities: QuantityRange) -> dict[str, Any]:
 
 def _text(result: DoseResult) -> str:
     route = route_of(result)
-    sentences = [f"{result.drug.capitalize()}, {route}: {_instruction(result)}."]
+    first = [f"{result.headline.text}."] if result.headline is not None else []
+    sentences = [*first, f"{result.drug.capitalize()}, {route}: {_instruction(result)}."]
     sentences += [warning.message for warning in result.warnings]
     source = result.basis
     sentences.append(

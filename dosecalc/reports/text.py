@@ -20,8 +20,9 @@ from dosecalc.reports.contents import (
     bind_units,
     calc_sections,
     check_sections,
+    lead_line,
+    lead_severity,
     prepare_sections,
-    refusal_line,
     verdict_line,
 )
 
@@ -30,17 +31,19 @@ _LABEL = 26
 
 
 def render_text(result: DoseResult, check: CheckResult | None = None) -> str:
-    """The whole report, answer first; with ``check``, the order check leads it (never in
-    colour: this is the text a file or the clipboard gets)."""
+    """The whole report, answer first; with ``check``, the order check leads it, else
+    the headline (`lead_line`) does (never in colour: this is the text a file or the
+    clipboard gets; `paint_lead` colours it for a terminal)."""
     title = f"dosecalc: {result.drug}, {result.route} ({result.regimen})"
-    return _report(title, calc_sections(result, check), check)
+    lead = lead_line(result) if check is None else None
+    return _report(title, calc_sections(result, check), check, lead=lead)
 
 
 def render_prepare_text(result: PrepareResult) -> str:
     """An infusion's preparation: each one made up, then warnings, scope and basis."""
     made_for = f"{result.drug}, {result.route} ({result.regimen})" if result.drug else "an order"
     title = f"dosecalc prepare: {made_for}"
-    return _report(title, prepare_sections(result), lead=refusal_line(result))
+    return _report(title, prepare_sections(result), lead=lead_line(result))
 
 
 _SEVERITY_COLOURS: dict[Severity, str] = {
@@ -68,11 +71,25 @@ def paint_verdict(report: str, result: CheckResult) -> str:
     (`dosecalc.foundation.text.printable`) writes an ESC byte out as ``\\u001b``, so it
     runs before, on the words alone, and the colour's own ESC bytes reach the terminal.
     """
-    verdict = len(_wrap(verdict_line(result)).split("\n"))  # printable adds no line
-    paint = _SEVERITY_COLOURS[result.headline.severity]
+    return _paint(report, verdict_line(result), result.headline.severity)
+
+
+def paint_lead(report: str, result: DoseResult | PrepareResult) -> str:
+    """``report``, the text of a calculation or preparation (made printable since), with
+    its lead (`lead_line`), if any, in its severity's colour, as `paint_verdict` does."""
+    lead, severity = lead_line(result), lead_severity(result)
+    if lead is None or severity is None:
+        return report
+    return _paint(report, lead, severity)
+
+
+def _paint(report: str, first: str, severity: Severity) -> str:
+    """``report`` with the lines ``first`` wraps to, its first, painted for ``severity``."""
+    count = len(_wrap(first).split("\n"))  # printable adds no line
+    paint = _SEVERITY_COLOURS[severity]
     lines = report.split("\n")
-    painted = [f"{paint}{line}{_RESET}" for line in lines[:verdict]]
-    return "\n".join([*painted, *lines[verdict:]])
+    painted = [f"{paint}{line}{_RESET}" for line in lines[:count]]
+    return "\n".join([*painted, *lines[count:]])
 
 
 def _report(

@@ -36,8 +36,8 @@ from dosecalc.foundation.units import CONCENTRATION, parse_quantity
 from dosecalc.reports.contents import (
     WITHHELD,
     banner_lines,
+    lead_line,
     preparation_rows,
-    refusal_line,
     supervision_section,
     warning_items,
 )
@@ -186,8 +186,9 @@ def preparation_lines(result: PrepareResult) -> list[str]:
     """The preparation as the report gives it, for a narrow panel: a refusal first (and
     the recipe withheld), each one made up, the warnings, the supervision statement, the
     scope, then the working."""
-    refusal = refusal_line(result)
-    lines = [f"! {refusal}", f"! {WITHHELD}", ""] if refusal is not None else []
+    lead = lead_line(result)
+    withheld = result.refusal is not None and not result.preparations
+    lines = [f"! {lead}", *([f"! {WITHHELD}"] if withheld else []), ""] if lead else []
     if result.patient_range is not None:
         lines.append(f"The patient's range ({result.regimen}): {result.patient_range.display}")
     for preparation in result.preparations:
@@ -369,7 +370,9 @@ class CalculatorScreen(Screen[None]):
             marked.append("Dosing-weight basis")
         waiting = not inputs.weight.strip()
         reasons = [message for name, message in errors.items() if name not in said]
-        self.query_one(ResultPanel).show(result, reasons, marked, waiting)
+        self.query_one(ResultPanel).show(
+            result, reasons, marked, waiting, checked=state.check_result is not None
+        )
         self.query_one(CheckPanel).show(
             state.check_result,
             errors.get("dose"),

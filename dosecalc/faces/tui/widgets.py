@@ -25,6 +25,8 @@ from dosecalc.reports.contents import (
     basis_rows,
     finding_items,
     headline_rows,
+    lead_line,
+    lead_severity,
     order_check_rows,
     order_warnings,
     patient_rows,
@@ -144,14 +146,27 @@ class ResultPanel(WrappedText):
     """What matters first: the dose and the pump rate or volume, or why there is none.
 
     Its title names the drug and route; its bottom border counts the warnings
-    below it, so they are never out of sight without a sign that they exist.
+    below it, so they are never out of sight without a sign that they exist. What must
+    be settled before any figure is used (`lead_line`) comes before the dose, and its
+    severity marks the border.
     """
 
     def show(
-        self, result: DoseResult | None, reasons: list[str], marked: list[str], waiting: bool
+        self,
+        result: DoseResult | None,
+        reasons: list[str],
+        marked: list[str],
+        waiting: bool,
+        *,
+        checked: bool = False,
     ) -> None:
+        """``checked``: an order check is shown, whose box leads with the worst finding
+        (the patient's too), so the lead is not said twice on a small screen."""
         self.set_class(result is None, "empty")
         self.set_class(result is not None and bool(result.warnings), "warned")
+        severity = None if result is None else lead_severity(result)
+        for marked_as in ("stop", "not-checked"):
+            self.set_class(severity == marked_as, marked_as)
         self.border_subtitle = None
         if result is None:
             self.border_title = None
@@ -165,7 +180,13 @@ class ResultPanel(WrappedText):
         if result.warnings:
             count = len(result.warnings)
             self.border_subtitle = Content(f"{count} WARNING{'S' if count > 1 else ''} ↓ ctrl+g")
-        self.set_lines([f"{label}: {value}" for label, value in headline_rows(result)])
+        lead = None if checked else lead_line(result)
+        self.set_lines(
+            [
+                *([f"! {lead}"] if lead is not None else []),
+                *(f"{label}: {value}" for label, value in headline_rows(result)),
+            ]
+        )
 
 
 class WarningPanel(WrappedText):
