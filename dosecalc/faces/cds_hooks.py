@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, Literal
 from urllib.parse import urlencode
@@ -37,7 +37,7 @@ from dosecalc.reports.contents import (
 )
 from dosecalc.ruleset.kinds import KINDS
 from dosecalc.ruleset.loader import RuleSet
-from dosecalc.ruleset.schema import Regimen
+from dosecalc.ruleset.schema import Citation, Regimen
 
 SERVICE_ID: Final = "dosecalc-order-check"
 HOOKS: Final = ("order-select", "order-sign")
@@ -490,7 +490,7 @@ def _when(observation: Mapping[str, Any]) -> datetime | None:
                 when = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
                 continue
-            return when if when.tzinfo is not None else when.replace(tzinfo=None)
+            return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
     return None
 
 
@@ -502,6 +502,8 @@ def _card(order: Order, weight: Weight, rules: RuleSet, base: str) -> dict[str, 
     try:
         result = check(weight=weight.text, regimen=order.regimen.id, dose=order.dose, rules=rules)
     except DoseCalcError as error:
+        if getattr(error, "field", None) == "weight" and weight.text is not None:
+            return _not_checked(order, f"no usable weight ({error})", rules)
         return _not_checked(order, str(error), rules)
     indicator = indicator_of(result)
     if indicator is None:
@@ -566,6 +568,9 @@ def _checked(
     if "patient_range" in result.display:
         lines.append(f"- **Patient's range:** {_md(result.display['patient_range'])}")
     lines += ["", _md(weighed)]
+    limit = _limit_source(result, order.regimen)
+    if limit is not None:
+        lines += ["", f"- **The limit's source:** {_md(limit.cited)}: {_md(repr(limit.quote))}"]
     if result.warnings:
         lines += ["", "**Warnings**", *(f"- {_md(w)}" for w in warning_items(result.warnings))]
     watch = watch_for_rows(result.side_effects, result.supervision)
@@ -580,7 +585,7 @@ def _checked(
         "summary": _summary(order.drug, result.display["proposed"], _said(result)),
         "indicator": indicator,
         "detail": "\n".join(lines),
-        "source": {"label": source_label(order.regimen, rules)},
+        "source": {"label": source_label(order.regimen, rules, limit)},
         "links": [
             {
                 "label": "Open this check in dosecalc",
@@ -631,10 +636,21 @@ def _as_ordered(dose: str | None) -> str | None:
         return None
 
 
-def source_label(regimen: Regimen, rules: RuleSet) -> str:
+def _limit_source(result: CheckResult, regimen: Regimen) -> Citation | None:
+    """The library's own source for a limit the order breaches (a hard limit, a maximum per
+    24 hours) when that is the most serious finding; else None."""
+    outcome = result.headline.outcome
+    if outcome in ("above-hard-limit", "below-hard-limit") and regimen.hard_limits is not None:
+        return regimen.hard_limits.source
+    if outcome == "above-max-per-24h" and regimen.max_per_24h is not None:
+        return regimen.max_per_24h.source
+    return None
+
+
+def source_label(regimen: Regimen, rules: RuleSet, limit: Citation | None = None) -> str:
     """``ketamine-overview.txt, section '…', Table 1; dosecalc rules ketamine-palliative@1.1.0``:
-    the rule's own citation, and the rules version."""
-    source = regimen.source
+    the rule's own citation (or that of the limit breached), and the rules version."""
+    source = limit or regimen.source
     table = f", {source.table}" if source.table else ""
     return f"{source.document}, section '{source.section}'{table}; dosecalc rules {rules.version}"
 
