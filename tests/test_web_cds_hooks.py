@@ -1074,3 +1074,96 @@ def _has_the_whole_basis(card: dict[str, Any]) -> None:
         f"dosecalc rules {rules.version}"
     )
     assert "url" not in card["source"]
+
+
+# The less travelled paths, one by one
+
+
+@pytest.mark.parametrize(
+    ("order", "reason"),
+    [
+        (medication_request(entry=3), "no dose in the order"),  # type: ignore[arg-type]
+        (medication_request(entry={"rateQuantity": 3}), "no dose in the order"),
+        (medication_request(entry={"rateRatio": 3}), "no dose in the order"),
+        (medication_request(rate=(float("nan"), "mg/h")), "no number dosecalc reads"),
+    ],
+    ids=["entry", "quantity", "ratio", "nan"],
+)
+def test_malformed_parts_of_an_order_are_not_checked(server, ehrs, order, reason):
+    assert reason in _not_checked(server, ehrs[0], order)
+
+
+def test_a_route_coding_that_is_not_an_object_is_passed_by(server, ehrs):
+    order = medication_request(route={"coding": [3, {"code": "x"}], "text": "sl"}, rate=(70, "mg"))
+    assert only_card(server, ehrs[0], order)["indicator"] == "warning"
+
+
+def test_a_coding_without_a_display_names_no_drug(server, ehrs):
+    order = medication_request(text=None, rate=(450, "mg/h"))
+    order["medicationCodeableConcept"] = {"coding": [{"code": "123"}, "x"]}
+    assert cards(server, ehrs[0], order) == []
+
+
+def test_a_route_that_names_another_drugs_regimen_is_no_rule_for_it():
+    rules = dosecalc.load_rules()
+    assert cds_hooks._regimen({"text": "iv"}, [], rules) == "no rule for the order's route"
+
+
+def test_a_dose_per_kg_out_of_range_without_a_weight_says_it_was_checked_per_kg(server, ehrs):
+    card = only_card(server, ehrs[0], medication_request(rate=(0.6, "mg/kg/h")), weight=OMIT)
+    assert card["indicator"] == "warning"
+    detail = _plain(card["detail"])
+    assert "Checked per kg without a weight" in detail
+    assert "Patient's range" not in detail
+
+
+def test_a_weight_the_library_cannot_read_is_no_usable_weight(server, ehrs):
+    weight = searchset(weight_observation(0, "kg"))
+    summary = _not_checked(server, ehrs[0], medication_request(rate=(45, "mg/h")), weight=weight)
+    assert "no usable weight (weight:" in summary
+
+
+def test_only_the_latest_cards_are_remembered_for_feedback(server, ehrs, monkeypatch):
+    from dosecalc.faces import web_app
+
+    monkeypatch.setattr(web_app, "REMEMBERED_CARDS", 1)
+    first = call(server, ehrs[0], hook_request(medication_request(rate=(45, "mg/h"))))
+    second = call(server, ehrs[0], hook_request(medication_request(rate=(15, "mg/h"))))
+    remembered = server.service._cards
+    assert list(remembered) == [second.json()["cards"][0]["uuid"]]
+    assert first.json()["cards"][0]["uuid"] not in remembered
+
+
+def test_an_override_reason_that_is_not_a_coding_is_400(server, ehrs):
+    entry = _entry(str(uuid.uuid4()), overrideReason={"reason": "x", "userComment": "ok"})
+    outcome_of(_feedback(server, ehrs[0], [entry]), 400)
+
+
+def test_the_server_logs_to_stderr_by_default(capsys):
+    from dosecalc.faces import web_app
+
+    web_app._to_stderr("dosecalc: a line")
+    assert capsys.readouterr().err == "dosecalc: a line\n"
+
+
+def test_a_jti_is_kept_until_its_token_expires_then_forgotten(trust_file):
+    from dosecalc.faces.trust import TokenError, load_trust
+
+    trust = load_trust(trust_file)
+    now = 1_000_000.0
+    claims = {"iat": now, "exp": now + 10, "jti": "j"}
+    trust._first_use(EHR_ISS, claims, now)
+    with pytest.raises(TokenError, match="replay"):
+        trust._first_use(EHR_ISS, claims, now + 5)
+    later = now + 10 + LEEWAY_SECONDS + 1
+    trust._first_use(EHR_ISS, {**claims, "iat": later, "exp": later + 10}, later)
+    with pytest.raises(TokenError, match="iat is in the future"):
+        trust._first_use(EHR_ISS, {**claims, "iat": later + 600, "jti": "k"}, later)
+
+
+def test_a_key_whose_curve_does_not_fit_the_algorithm_is_refused(ehrs):
+    from dosecalc.faces.trust import TokenError, _key_for
+
+    jwk = {k: v for k, v in ehrs[0].public_jwk.items() if k != "alg"}
+    with pytest.raises(TokenError, match="curve"):
+        _key_for(jwk, "ES256")

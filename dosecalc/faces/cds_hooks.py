@@ -173,6 +173,8 @@ class Order:
     dose: str | None = None
     not_checked: str | None = None
     needs_weight: bool = False
+    shown: str | None = None
+    """The dose as ordered, in the library's display."""
 
 
 @dataclass(frozen=True)
@@ -300,12 +302,13 @@ def _order(resource: Mapping[str, Any], rules: RuleSet) -> Order | None:
     if dose.startswith("!"):
         return Order(drug, regimen, not_checked=dose[1:])
     try:
-        form = parse_dose(dose).form
+        read = parse_dose(dose)
     except DoseCalcError as error:
         return Order(drug, regimen, not_checked=str(error))
-    steps = KINDS[regimen.kind].conversion(form) if form in KINDS[regimen.kind].forms else ()
+    kind = KINDS[regimen.kind]
+    steps = kind.conversion(read.form) if read.form in kind.forms else ()
     needs = "÷ weight" in steps or "× weight" in steps
-    return Order(drug, regimen, dose, needs_weight=needs)
+    return Order(drug, regimen, dose, needs_weight=needs, shown=format_exact(read.quantity))
 
 
 def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
@@ -619,21 +622,11 @@ def _not_checked(order: Order, reason: str, rules: RuleSet) -> dict[str, Any]:
     ]
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": _summary(order.drug, _as_ordered(order.dose), f"not checked: {reason}"),
+        "summary": _summary(order.drug, order.shown, f"not checked: {reason}"),
         "indicator": "info",
         "detail": "\n".join(lines),
         "source": {"label": source_label(regimen, rules)},
     }
-
-
-def _as_ordered(dose: str | None) -> str | None:
-    """The dose as ordered, in the library's display (None when there is none to show)."""
-    if dose is None:
-        return None
-    try:
-        return format_exact(parse_dose(dose).quantity)
-    except DoseCalcError:
-        return None
 
 
 def _limit_source(result: CheckResult, regimen: Regimen) -> Citation | None:
