@@ -31,6 +31,7 @@ from dosecalc.reports.contents import (
     basis_rows,
     finding_items,
     order_check_rows,
+    rules_advice,
     verdict_line,
     warning_items,
     watch_for_rows,
@@ -561,11 +562,12 @@ def _checked(
         weighed = "Checked per kg without a weight: the order and the range are both per kg."
     else:
         weighed = "No weight is needed for this regimen."
+    found = [*finding_items(result), *filter(None, [rules_advice(result.basis)])]
     lines = [
         f"**{_md(verdict_line(result))}**",
         "",
-        *(f"- {_md(item)}" for item in finding_items(result)),
-        "",
+        *(f"- {_md(item)}" for item in found),
+        *([""] if found else []),
         *(f"- **{_md(label)}:** {_md(value)}" for label, value in order_check_rows(result)),
     ]
     if "patient_range" in result.display:
