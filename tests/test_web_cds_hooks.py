@@ -567,7 +567,9 @@ def test_any_drug_text_beside_the_drugs_name_never_reaches_a_card(server, ehrs, 
 def test_the_service_answers_only_its_own_id_and_methods(server, ehrs):
     token = ehrs[0].token(f"{server.base}/cds-services/other")
     outcome_of(server.post_json("/cds-services/other", hook_request(), token), 404)
-    outcome_of(server.request("GET", SERVICE), 405)
+    wrong = server.request("GET", SERVICE)
+    outcome_of(wrong, 405)
+    assert "POST" in wrong.header("Allow")
     outcome_of(server.request("PUT", SERVICE, "{}"), 405)
     outcome_of(server.request("DELETE", "/cds-services"), 405)
     outcome_of(server.request("GET", FEEDBACK), 405)

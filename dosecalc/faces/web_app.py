@@ -218,10 +218,15 @@ class WebService:
         except web.HTTPException as error:
             if error.status < 400:
                 raise
+            why = _REASONS.get(error.status, error.reason)
             if cds:
                 code = _ISSUE_CODES.get(error.status, "processing")
-                return _outcome(error.status, code, _REASONS.get(error.status, error.reason))
-            return _page_error(error.status, _REASONS.get(error.status, error.reason))
+                response = _outcome(error.status, code, why)
+            else:
+                response = _page_error(error.status, why)
+            if "Allow" in error.headers:  # a 405 says which methods are answered
+                response.headers["Allow"] = error.headers["Allow"]
+            return response
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
         except Exception as error:
