@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import sys
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -342,8 +343,6 @@ def _feedback_entries(body: object) -> list[dict[str, Any]]:
 
 
 def _is_uuid(text: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(text)
     except ValueError:
