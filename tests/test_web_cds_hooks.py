@@ -1169,3 +1169,32 @@ def test_a_key_whose_curve_does_not_fit_the_algorithm_is_refused(ehrs):
     jwk = {k: v for k, v in ehrs[0].public_jwk.items() if k != "alg"}
     with pytest.raises(TokenError, match="curve"):
         _key_for(jwk, "ES256")
+
+
+def test_with_debug_an_internal_errors_traceback_goes_to_the_log_only(monkeypatch):
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    with served(dosecalc.load_rules()) as live:
+        live.service._debug = True
+        monkeypatch.setattr(cds_hooks, "discovery", broken)
+        monkeypatch.setattr("dosecalc.faces.html_face.answer", broken)
+        reply = live.request("GET", "/?regimen=iv")
+        assert reply.status == 500
+        assert "boom" not in reply.text
+        assert "Traceback" in live.logged[-1]
+        assert "RuntimeError: boom" in live.logged[-1]
+
+
+def test_a_dose_not_per_kg_against_a_range_per_kg_needs_the_weight_whatever_its_kind(library, ehrs):
+    bolus = medication_request(
+        text="fictivane", route={"text": "intravenous bolus"}, rate=None, dose=(50, "mg")
+    )
+    outcome_of(call(library, ehrs[0], hook_request(bolus, weight=OMIT)), 412)
+    per_kg = medication_request(
+        text="fictivane", route={"text": "intravenous bolus"}, rate=None, dose=(0.75, "mg/kg")
+    )
+    (card,) = cards(library, ehrs[0], per_kg, weight=OMIT)  # checked per kg, no 412
+    assert card["indicator"] == "info"
+    assert "not compared with the maximum per 24 hours" in _plain(card["detail"])
+    assert cards(library, ehrs[0], bolus) == []  # 50 mg for 70 kg: 0.714 mg/kg, within

@@ -389,6 +389,7 @@ def _web(args: argparse.Namespace) -> Outcome:
             allowed_hosts=web.allowed_hosts(args.host, args.port, args.public_url),
             trust=trust,
             feedback_log=feedback_log,
+            debug=args.debug,
         )
         addresses = web.addresses(args.host, args.port, args.public_url)
         stopped_by = web_app.serve_web(service, args.host, args.port, addresses)

@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import sys
+import traceback
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -76,13 +77,17 @@ class WebService:
         trust: Trust | None = None,
         feedback_log: Path | None = None,
         log: Callable[[str], None] | None = None,
+        debug: bool = False,
     ) -> None:
+        """``log`` takes the server's own lines (stderr by default); with ``debug``, an
+        internal error's traceback is among them (never in an answer)."""
         self.rules = rules
         self.base_url = base_url.rstrip("/")
         self.allowed_hosts = allowed_hosts
         self.trust = trust
         self.feedback_log = feedback_log
         self._log = log or _to_stderr
+        self._debug = debug
         self._cards: OrderedDict[str, dict[str, str]] = OrderedDict()
 
     def app(self) -> web.Application:
@@ -232,6 +237,8 @@ class WebService:
             raise
         except Exception as error:
             self._log(f"dosecalc: internal error on {request.path} ({type(error).__name__})")
+            if self._debug:
+                self._log("".join(traceback.format_exception(error)).rstrip())
             if cds:
                 return _outcome(500, "exception", "internal error; nothing was checked")
             return _page_error(500, "internal error; nothing was calculated")
