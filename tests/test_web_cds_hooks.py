@@ -644,6 +644,10 @@ def test_without_a_trust_file_there_is_no_cds_hooks_service(ehrs):
 def test_a_host_that_is_not_the_servers_own_is_403(server):
     reply = server.request("GET", "/cds-services", headers={"Host": "evil.example:80"})
     outcome_of(reply, 403)
+    origin = {"Host": "evil.example:80", "Origin": ALLOWED_ORIGIN}
+    reply = server.request("GET", "/cds-services", headers=origin)
+    outcome_of(reply, 403)
+    assert reply.header("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
 
 
 def test_an_internal_error_is_500_with_no_traceback(server, ehrs, monkeypatch):

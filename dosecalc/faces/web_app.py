@@ -193,10 +193,11 @@ class WebService:
         cds = _below_cds(request.path)
         if self.allowed_hosts is not None and host not in self.allowed_hosts:
             why = "this server does not answer to that host name"
-            if cds:
-                return _outcome(403, "forbidden", why)
-            return _page_error(403, why)
-        response = await handler(request)
+            response: web.StreamResponse = (
+                _outcome(403, "forbidden", why) if cds else _page_error(403, why)
+            )
+        else:
+            response = await handler(request)
         origin = request.headers.get("Origin")
         trusted = self.trust.allowed_origins if self.trust is not None else frozenset()
         if cds and origin and origin.lower() in trusted:
