@@ -137,6 +137,7 @@ def test_discovery_lists_both_order_hooks_under_one_id_with_the_weight_prefetch(
         }
         for key in ("title", "description", "usageRequirements"):
             assert service[key]
+        assert "(ketamine)" in service["description"]  # the drugs of the rules in force
 
 
 def test_discovery_needs_no_token_and_ignores_one_sent(server):

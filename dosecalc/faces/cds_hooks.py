@@ -120,8 +120,10 @@ def operation_outcome(code: str, text: str, severity: str = "error") -> dict[str
     }
 
 
-def discovery() -> dict[str, Any]:
-    """``GET /cds-services``: one service id answering both order hooks."""
+def discovery(rules: RuleSet) -> dict[str, Any]:
+    """``GET /cds-services``: one service id answering both order hooks, for the drugs of
+    ``rules``."""
+    drugs = ", ".join(dict.fromkeys(regimen.drug for regimen in rules.regimens))
     prefetch = {
         "patient": "Patient/{{context.patientId}}",
         "weight": "Observation?patient={{context.patientId}}&code=http://loinc.org|"
@@ -144,10 +146,10 @@ def discovery() -> dict[str, Any]:
                 "hook": hook,
                 **common,
                 "description": (
-                    f"On **{hook}**, checks each ketamine (or other drug of the rules in "
-                    "force) `MedicationRequest` against the dose range of the source the "
-                    "rules cite, for this patient. No card when the dose is within the range "
-                    "and nothing else was found; cards never suggest another dose."
+                    f"On **{hook}**, checks each `MedicationRequest` for a drug of the rules "
+                    f"in force ({drugs}) against the dose range of the source the rules "
+                    "cite, for this patient. No card when the dose is within the range and "
+                    "nothing else was found; cards never suggest another dose."
                 ),
             }
             for hook in HOOKS
@@ -531,7 +533,7 @@ def indicator_of(result: CheckResult) -> Indicator | None:
 
 
 def _summary(drug: str, dose: str | None, said: str) -> str:
-    """``ketamine 350 mg/hr: above the range; …``, cut to fit `SUMMARY_LIMIT` (the detail
+    """``<drug> 350 mg/hr: above the range; …``, cut to fit `SUMMARY_LIMIT` (the detail
     holds all of it)."""
     text = f"{drug} {dose or 'order'}: {said}"
     return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
@@ -643,7 +645,7 @@ def _limit_source(result: CheckResult, regimen: Regimen) -> Citation | None:
 
 
 def source_label(regimen: Regimen, rules: RuleSet, limit: Citation | None = None) -> str:
-    """``ketamine-overview.txt, section '…', Table 1; dosecalc rules ketamine-palliative@1.1.0``:
+    """``<document>, section '<section>', <table>; dosecalc rules <file>@<version>``:
     the rule's own citation (or that of the limit breached), and the rules version."""
     source = limit or regimen.source
     table = f", {source.table}" if source.table else ""

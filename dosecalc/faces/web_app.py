@@ -129,7 +129,7 @@ class WebService:
     # CDS Hooks
 
     async def discovery(self, request: web.Request) -> web.Response:
-        return web.json_response(cds_hooks.discovery())
+        return web.json_response(cds_hooks.discovery(self.rules))
 
     async def preflight(self, request: web.Request) -> web.Response:
         return web.Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
