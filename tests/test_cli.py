@@ -287,7 +287,7 @@ def test_on_a_terminal_no_command_opens_the_app_with_the_rules_in_force(run_cli,
     assert app.rules.sha256 == dosecalc.load_rules().sha256
 
 
-COMMANDS = ("calc", "check", "tui", "serve", "audit", "rules")
+COMMANDS = ("calc", "check", "tui", "serve", "web", "audit", "rules")
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])

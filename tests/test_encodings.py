@@ -62,6 +62,7 @@ COMMANDS: dict[str, list[str]] = {
     "bad input": ["calc", "--weight", "70 \u00b5g", "--regimen", "iv"],
     "tui": ["tui"],
     "serve": ["serve", "--port", "0"],
+    "web": ["web", "--port", "0"],
 }
 JSON = {
     *("audit json", "calc json", "calc fhir", "check json", "check fhir", "prepare json"),

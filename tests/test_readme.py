@@ -81,6 +81,8 @@ NOT_RUN = {
     "pytest && ruff check .": "the static checks: .ci/run runs each of them",
     'pip install ".[web]"': "installs textual-serve, which the test extra installs too",
     "dosecalc serve": "serves until stopped: tests/test_serve.py starts it and reads the page",
+    "dosecalc web": "serves until stopped: tests/test_web_command.py starts it, with a trust "
+    "file, and tests/test_web_*.py drive the page and the service",
 }
 REPO_FILES_THE_EXAMPLES_USE = ("examples", "rules", "tests/data/fictional-library")
 

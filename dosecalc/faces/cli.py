@@ -18,6 +18,7 @@ import contextlib
 import io
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple
@@ -370,6 +371,45 @@ def _serve(args: argparse.Namespace) -> Outcome:
     return Outcome("", 128 + stopped_by if stopped_by else EXIT_OK)
 
 
+def _web(args: argparse.Namespace) -> Outcome:
+    """``dosecalc web``: the HTML face and, with ``--trust``, the CDS Hooks service."""
+    if not 1 <= args.port <= 65535:
+        raise InputError("port", f"{args.port} is not a TCP port", "Give a port from 1 to 65535")
+    try:
+        from dosecalc.faces import web_app
+        from dosecalc.faces.trust import load_trust
+    except ImportError:
+        raise InputError(
+            "web",
+            "the HTML face and CDS Hooks need aiohttp, Jinja2 and PyJWT",
+            "Install them: pip install 'dosecalc[web]'",
+        ) from None
+    rules = load_rules(args.rules)  # a broken rule folder stops the server before it starts
+    trust = load_trust(args.trust) if args.trust is not None else None
+    feedback_log = Path(args.feedback_log) if args.feedback_log is not None else None
+    if feedback_log is not None:
+        web_app.open_feedback_log(feedback_log)
+    if args.public_url is not None:
+        web.check_public_url(args.public_url)
+    if not web.is_loopback(args.host):
+        warning = web.no_authentication_warning(web.url_of(args.host, args.port))
+        print(f"dosecalc: {printable(warning)}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="dosecalc-web-rules-") as folder:
+        held = web.hold(rules, Path(folder))
+        service = web_app.WebService(
+            held,
+            base_url=args.public_url or web.url_of(args.host, args.port),
+            allowed_hosts=web.allowed_hosts(args.host, args.port, args.public_url),
+            trust=trust,
+            feedback_log=feedback_log,
+            debug=args.debug,
+        )
+        addresses = web.addresses(args.host, args.port, args.public_url)
+        stopped_by = web_app.serve_web(service, args.host, args.port, addresses)
+    print(f"dosecalc: the server stopped (signal {stopped_by})", file=sys.stderr)
+    return Outcome("", 128 + stopped_by)
+
+
 def _on_a_terminal() -> bool:
     streams = (sys.stdin, sys.stdout)
     return all(stream is not None and stream.isatty() for stream in streams)
@@ -595,6 +635,39 @@ def _parser() -> argparse.ArgumentParser:
         help="browser sessions open at once, each a process (default: %(default)s)",
     )
     serve.set_defaults(handler=_serve)
+
+    served = command(
+        "web",
+        "serve an HTML page and, with --trust, a CDS Hooks service (loopback by default)",
+        "Serve the calculator as an accessible HTML page (GET /, the options of calc and "
+        "check as query parameters) and, with --trust, a CDS Hooks 3.0 service "
+        "(order-select, order-sign) whose callers must sign their tokens with a key of the "
+        "trust file. The page has no authentication: by default only this machine can "
+        "connect. Another --host prints a warning.",
+    )
+    served.add_argument(
+        "--host", default=web.LOOPBACK, help="address to listen on (default: %(default)s)"
+    )
+    served.add_argument(
+        "--port", type=int, default=web.DEFAULT_PORT, help="TCP port (default: %(default)s)"
+    )
+    served.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the base URL clients use, if not http://HOST:PORT (behind a TLS proxy, say)",
+    )
+    served.add_argument(
+        "--trust",
+        metavar="FILE",
+        help="the CDS Hooks trust file (issuers, their public keys, allowed origins): "
+        "switches the service on",
+    )
+    served.add_argument(
+        "--feedback-log",
+        metavar="FILE",
+        help="append CDS Hooks feedback here, a JSON line each (created with mode 0600)",
+    )
+    served.set_defaults(handler=_web)
 
     audit = command(
         "audit",

@@ -52,6 +52,23 @@ def url_of(host: str, port: int) -> str:
     return f"http://[{bare}]:{port}" if ":" in bare else f"http://{bare}:{port}"
 
 
+def check_public_url(url: str) -> None:
+    """Refuse a ``--public-url`` that is not an http(s) URL with a host (and no query)."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  # an invalid port raises
+    except ValueError:
+        valid = False
+    else:
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    if not valid or parts.query or parts.fragment:
+        raise InputError(
+            "public-url",
+            f"{url!r} is not a base URL",
+            "Give one such as https://cds.example.org (scheme, host and optional port)",
+        )
+
+
 def allowed_hosts(host: str, port: int, public_url: str | None) -> frozenset[str] | None:
     """The ``Host`` names a request may carry: this server's own addresses. None when it
     listens on every interface and no --public-url names it (any name of this machine;

@@ -1,0 +1,660 @@
+"""The CDS Hooks service of ``dosecalc web``: ``order-select`` and ``order-sign`` answered
+with cards, from the same `check` and rules every other face uses.
+
+Nothing here knows HTTP (that is `dosecalc.faces.web_app`): a hook request goes in as
+parsed JSON, cards or a `HookError` (status and OperationOutcome) come out. Nothing from
+the request is copied into a card: the drug is the rule's name for it, the dose is read
+into dosecalc's own quantity (a number and a unit from a fixed table of UCUM codes) and
+said in the library's display strings, and every sentence is dosecalc's own or the
+rules'. So a request cannot plant text, HTML or links in the EHR. No card ever suggests
+another dose: no source here makes that recommendation.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final, Literal
+from urllib.parse import urlencode
+
+from dosecalc.clinical.check import check
+from dosecalc.clinical.result import CheckResult
+from dosecalc.foundation.disclaimer import DISCLAIMER
+from dosecalc.foundation.display import format_exact
+from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
+from dosecalc.foundation.units import WEIGHT, parse_dose, parse_quantity
+from dosecalc.reports.contents import (
+    basis_rows,
+    finding_items,
+    order_check_rows,
+    rules_advice,
+    verdict_line,
+    warning_items,
+    watch_for_rows,
+)
+from dosecalc.ruleset.kinds import KINDS
+from dosecalc.ruleset.loader import RuleSet
+from dosecalc.ruleset.schema import Citation, Regimen
+
+SERVICE_ID: Final = "dosecalc-order-check"
+HOOKS: Final = ("order-select", "order-sign")
+SPEC_VERSION: Final = "3.0.0"
+UCUM: Final = "http://unitsofmeasure.org"
+WEIGHT_LOINC: Final = "29463-7"
+OVERRIDE_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
+OVERRIDE_REASONS: Final = (
+    ("expert-contradicts", "Advice from expert contradicts the recommended action"),
+    ("policy-contradicts", "Institutional policy/guideline contradicts the recommended action"),
+    (
+        "action-performed-no-adverse-effect",
+        "Intended action was performed previously without adverse effect",
+    ),
+    ("risk-benefit-ratio", "Recipient assessment of risk/benefit ratio"),
+)
+"""The reasons a clinician may give for going on with a warning or critical card: the code
+system's own codes and displays (CDS Hooks 3.0)."""
+
+SUMMARY_LIMIT: Final = 139
+"""A card's summary is under 140 characters (the spec's advice)."""
+
+Indicator = Literal["info", "warning", "critical"]
+
+DOSE_UNITS: Final[Mapping[str, str]] = {
+    # amounts (a fixed dose; per kg for a dose per kg)
+    "mg": "mg",
+    "ug": "mcg",
+    "g": "g",
+    "mg/kg": "mg/kg",
+    "ug/kg": "mcg/kg",
+    # rates
+    "mg/h": "mg/h",
+    "ug/h": "mcg/h",
+    "mg/min": "mg/min",
+    "ug/min": "mcg/min",
+    "mg/d": "mg/day",
+    "ug/d": "mcg/day",
+    "g/d": "g/day",
+    "mg/(24.h)": "mg/24 h",
+    "mg/kg/h": "mg/kg/h",
+    "mg/(kg.h)": "mg/kg/h",
+    "mg/kg/min": "mg/kg/min",
+    "mg/(kg.min)": "mg/kg/min",
+    "ug/kg/h": "mcg/kg/h",
+    "ug/(kg.h)": "mcg/kg/h",
+    "ug/kg/min": "mcg/kg/min",
+    "ug/(kg.min)": "mcg/kg/min",
+    "mg/kg/d": "mg/kg/day",
+    "mg/(kg.d)": "mg/kg/day",
+}
+"""The UCUM codes of a dose that dosecalc reads, and how dosecalc writes each."""
+
+AMOUNT_UNITS: Final[Mapping[str, str]] = {"mg": "mg", "ug": "mcg", "g": "g"}
+TIME_UNITS: Final[Mapping[str, str]] = {"h": "h", "min": "min", "d": "day"}
+VOLUME_CODES: Final = frozenset({"mL", "ml", "mL/h", "ml/h", "mL/min", "L", "L/h", "mL/d"})
+WEIGHT_UNITS: Final[Mapping[str, str]] = {"kg": "kg", "g": "g", "[lb_av]": "lb"}
+USABLE_STATUS: Final = frozenset({"final", "amended", "corrected"})
+
+NO_CONCENTRATION: Final = "the dose is a volume (mL or mL/h), and the order holds no concentration"
+
+
+class HookError(Exception):
+    """A request the service cannot answer with cards: its HTTP status, FHIR IssueType code
+    and what to say (never a traceback)."""
+
+    def __init__(self, status: int, code: str, text: str) -> None:
+        super().__init__(text)
+        self.status = status
+        self.code = code
+        self.text = text
+
+
+def operation_outcome(code: str, text: str, severity: str = "error") -> dict[str, Any]:
+    """A FHIR R4 OperationOutcome with one issue."""
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": severity, "code": code, "details": {"text": text}}],
+    }
+
+
+def discovery(rules: RuleSet) -> dict[str, Any]:
+    """``GET /cds-services``: one service id answering both order hooks, for the drugs of
+    ``rules``."""
+    drugs = ", ".join(dict.fromkeys(regimen.drug for regimen in rules.regimens))
+    prefetch = {
+        "patient": "Patient/{{context.patientId}}",
+        "weight": "Observation?patient={{context.patientId}}&code=http://loinc.org|"
+        f"{WEIGHT_LOINC}&_sort=-date&_count=1",
+    }
+    common = {
+        "id": SERVICE_ID,
+        "title": "dosecalc: dose range check",
+        "prefetch": prefetch,
+        "usageRequirements": (
+            "Educational use only; not a substitute for clinical judgement. Send the "
+            "'weight' prefetch (the patient's latest body weight Observation): a rate not "
+            "per kg cannot be checked without it."
+        ),
+        "version": SPEC_VERSION,
+    }
+    return {
+        "services": [
+            {
+                "hook": hook,
+                **common,
+                "description": (
+                    f"On **{hook}**, checks each `MedicationRequest` for a drug of the rules "
+                    f"in force ({drugs}) against the dose range of the source the rules "
+                    "cite, for this patient. No card when the dose is within the range and "
+                    "nothing else was found; cards never suggest another dose."
+                ),
+            }
+            for hook in HOOKS
+        ]
+    }
+
+
+@dataclass(frozen=True)
+class Weight:
+    """The patient's weight from the prefetch, as dosecalc reads it, or why there is none."""
+
+    text: str | None
+    shown: str | None = None
+    why_not: str | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    """One examined order: its rule's drug, its regimen and dose as dosecalc reads them, or
+    why it cannot be checked."""
+
+    drug: str
+    regimen: Regimen | None = None
+    dose: str | None = None
+    not_checked: str | None = None
+    needs_weight: bool = False
+    shown: str | None = None
+    """The dose as ordered, in the library's display."""
+
+
+@dataclass(frozen=True)
+class IssuedCard:
+    """What this process remembers of a card it issued, for its feedback."""
+
+    card: dict[str, Any]
+    hook: str
+    hook_instance: str
+
+
+def answer(body: object, rules: RuleSet, base: str) -> list[IssuedCard]:
+    """The cards for a hook request (``body``, parsed JSON); raises `HookError` for a
+    request that is not one (400) or that lacks the weight an order needs (412)."""
+    hook, instance, context, prefetch = _request(body)
+    patient = context["patientId"]
+    orders = [
+        order
+        for resource in _examined(hook, context)
+        if (order := _order(resource, rules)) is not None
+    ]
+    if any(order.needs_weight for order in orders) and "weight" not in prefetch:
+        raise HookError(
+            412,
+            "required",
+            "the 'weight' prefetch is required: an order here needs the patient's weight, and "
+            "this service fetches nothing itself",
+        )
+    weight = _weight(prefetch.get("weight"), patient) if "weight" in prefetch else Weight(None)
+    cards = []
+    for order in orders:
+        card = _card(order, weight, rules, base)
+        if card is not None:
+            cards.append(IssuedCard(card, hook, instance))
+    return cards
+
+
+def _request(body: object) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+    def bad(text: str) -> HookError:
+        return HookError(400, "invalid", text)
+
+    if not isinstance(body, dict):
+        raise bad("the body must be a JSON object")
+    hook = body.get("hook")
+    if not isinstance(hook, str):
+        raise bad("'hook' must be a string")
+    if hook not in HOOKS:
+        raise HookError(400, "not-supported", f"this service answers {' and '.join(HOOKS)} only")
+    instance = body.get("hookInstance")
+    if not isinstance(instance, str) or not instance:
+        raise bad("'hookInstance' must be a string")
+    context = body.get("context")
+    if not isinstance(context, dict):
+        raise bad("'context' must be an object")
+    if not isinstance(context.get("patientId"), str) or not context["patientId"]:
+        raise bad("'context.patientId' must be a string")
+    orders = context.get("draftOrders")
+    if not isinstance(orders, dict) or orders.get("resourceType") != "Bundle":
+        raise bad("'context.draftOrders' must be a FHIR Bundle")
+    if not isinstance(orders.get("entry", []), list):
+        raise bad("'context.draftOrders.entry' must be an array")
+    selections = context.get("selections")
+    if hook == "order-select" and (
+        not isinstance(selections, list) or not all(isinstance(s, str) for s in selections)
+    ):
+        raise bad("order-select needs 'context.selections', an array of strings")
+    prefetch = body.get("prefetch", {})
+    if prefetch is None:
+        prefetch = {}
+    if not isinstance(prefetch, dict):
+        raise bad("'prefetch' must be an object")
+    return hook, instance, context, prefetch
+
+
+def _examined(hook: str, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The MedicationRequests the hook examines: those selected (order-select), or all."""
+    resources = [
+        entry["resource"]
+        for entry in context["draftOrders"].get("entry", [])
+        if isinstance(entry, dict)
+        and isinstance(entry.get("resource"), dict)
+        and entry["resource"].get("resourceType") == "MedicationRequest"
+    ]
+    if hook == "order-sign":
+        return resources
+    selected = set(context["selections"])
+    return [r for r in resources if f"MedicationRequest/{r.get('id')}" in selected]
+
+
+def _names(resource: Mapping[str, Any]) -> list[str]:
+    concept = resource.get("medicationCodeableConcept")
+    if not isinstance(concept, dict):
+        return []
+    names = [concept["text"]] if isinstance(concept.get("text"), str) else []
+    codings = concept.get("coding")
+    for coding in codings if isinstance(codings, list) else []:
+        if isinstance(coding, dict) and isinstance(coding.get("display"), str):
+            names.append(coding["display"])
+    return names
+
+
+def _names_drug(names: Sequence[str], drug: str) -> bool:
+    word = re.compile(rf"(?<!\w){re.escape(drug)}(?!\w)", re.IGNORECASE)
+    return any(word.search(name) for name in names)
+
+
+def _order(resource: Mapping[str, Any], rules: RuleSet) -> Order | None:
+    """How one MedicationRequest is read; None for a drug the rules do not name."""
+    names = _names(resource)
+    regimens = [r for r in rules.regimens if _names_drug(names, r.drug)]
+    if not regimens:
+        return None
+    drug = regimens[0].drug
+    regimens = [r for r in regimens if r.drug == drug]
+    instructions = resource.get("dosageInstruction")
+    if not isinstance(instructions, list) or not instructions:
+        return Order(drug, not_checked="no dose in the order")
+    if len(instructions) > 1:
+        return Order(drug, not_checked="the order has more than one dosage instruction")
+    instruction = instructions[0] if isinstance(instructions[0], dict) else {}
+    regimen = _regimen(instruction.get("route"), regimens, rules)
+    if isinstance(regimen, str):
+        return Order(drug, not_checked=regimen)
+    dose = _dose(instruction, regimen)
+    if dose.startswith("!"):
+        return Order(drug, regimen, not_checked=dose[1:])
+    try:
+        read = parse_dose(dose)
+    except DoseCalcError as error:
+        return Order(drug, regimen, not_checked=str(error))
+    kind = KINDS[regimen.kind]
+    steps = kind.conversion(read.form) if read.form in kind.forms else ()
+    needs = "÷ weight" in steps or "× weight" in steps
+    return Order(drug, regimen, dose, needs_weight=needs, shown=format_exact(read.quantity))
+
+
+def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
+    """The regimen the route names, among the drug's; or why there is none."""
+    if not isinstance(route, dict):
+        return "no route in the order"
+    codings = route.get("coding")
+    for coding in codings if isinstance(codings, list) else []:
+        if not isinstance(coding, dict):
+            continue
+        for regimen in regimens:
+            for code in regimen.route_codes:
+                if (coding.get("system"), coding.get("code")) == (code.system, code.code):
+                    return regimen
+    text = route.get("text")
+    if isinstance(text, str) and text.strip():
+        try:
+            found = rules.find(text)
+        except UnknownRegimenError:
+            return "no rule for the order's route"
+        if found in regimens:
+            return found
+        return "no rule for the order's route"
+    if codings:
+        return "no rule for the order's route"
+    return "no route in the order"
+
+
+def _dose(instruction: Mapping[str, Any], regimen: Regimen) -> str:
+    """The dose as dosecalc reads it (``"35 mg/h"``), or ``"!"`` and why there is none."""
+    entries = instruction.get("doseAndRate")
+    if not isinstance(entries, list) or not entries:
+        return "!no dose in the order"
+    entry = next((e for e in entries if _is_ordered(e)), None)
+    if entry is None:
+        if len(entries) > 1:
+            return "!the order has several doses and none is typed 'ordered'"
+        entry = entries[0]
+    if not isinstance(entry, dict):
+        return "!no dose in the order"
+    if "doseRange" in entry or "rateRange" in entry:
+        return "!the dose is a range"
+    # The kind's own first; any other after them, which the library refuses in its words.
+    rate = KINDS[regimen.kind].is_rate
+    keys = ("rateQuantity", "rateRatio", "doseQuantity") if rate else ("doseQuantity",)
+    keys = (*keys, "doseQuantity", "rateQuantity", "rateRatio")
+    for key in keys:
+        if key in entry:
+            if key == "rateRatio":
+                return _ratio(entry[key])
+            return _quantity(entry[key], DOSE_UNITS)
+    return "!no dose in the order"
+
+
+def _is_ordered(entry: object) -> bool:
+    if not isinstance(entry, dict) or not isinstance(entry.get("type"), dict):
+        return False
+    codings = entry["type"].get("coding")
+    return isinstance(codings, list) and any(
+        isinstance(c, dict) and c.get("code") == "ordered" for c in codings
+    )
+
+
+def _quantity(quantity: object, units: Mapping[str, str]) -> str:
+    if not isinstance(quantity, dict):
+        return "!no dose in the order"
+    code = quantity.get("code")
+    if quantity.get("system") != UCUM or not isinstance(code, str):
+        return "!the dose has no UCUM code"
+    if code in VOLUME_CODES:
+        return f"!{NO_CONCENTRATION}"
+    if code not in units:
+        return "!the dose's UCUM unit is not one dosecalc reads"
+    number = _number(quantity.get("value"))
+    if number is None:
+        return "!the dose has no number dosecalc reads"
+    return f"{number} {units[code]}"
+
+
+def _ratio(ratio: object) -> str:
+    if not isinstance(ratio, dict):
+        return "!no dose in the order"
+    top = _quantity(ratio.get("numerator"), AMOUNT_UNITS)
+    if top.startswith("!"):
+        return top
+    bottom = _quantity(ratio.get("denominator"), TIME_UNITS)
+    if bottom.startswith("!"):
+        return bottom.replace("the dose", "the dose's time")
+    return f"{top}/{bottom}"
+
+
+def _number(value: object) -> str | None:
+    """A JSON number as plain decimals (what dosecalc reads), or None for anything else:
+    text, a boolean, or a number too large or too fine to be a dose."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    exponent = number.as_tuple().exponent
+    if not number.is_finite() or not isinstance(exponent, int):
+        return None
+    if exponent < -12 or number.adjusted() > 12:
+        return None
+    return format(number, "f")
+
+
+def _weight(found: object, patient: str) -> Weight:
+    """The patient's latest usable weight in the prefetch, or why there is none."""
+    if found is None:
+        return Weight(None, why_not="the EHR sent none")
+    if not isinstance(found, dict):
+        return Weight(None, why_not="the prefetch is not a FHIR resource")
+    kind = found.get("resourceType")
+    if kind == "OperationOutcome":
+        return Weight(None, why_not="the EHR could not fetch it")
+    if kind == "Observation":
+        observations = [found]
+    elif kind == "Bundle":
+        entries = found.get("entry")
+        observations = [
+            e["resource"]
+            for e in (entries if isinstance(entries, list) else [])
+            if isinstance(e, dict)
+            and isinstance(e.get("resource"), dict)
+            and e["resource"].get("resourceType") == "Observation"
+        ]
+    else:
+        return Weight(None, why_not="the prefetch is not a Bundle of Observations")
+    if not observations:
+        return Weight(None, why_not="no weight Observation was found")
+    why = ""
+    usable: list[Reading] = []
+    for observation in observations:
+        reading = _reading(observation, patient)
+        if isinstance(reading, str):
+            why = why or reading
+        else:
+            usable.append(reading)
+    if not usable:
+        return Weight(None, why_not=why)
+    dated = [u for u in usable if u[0] is not None]
+    latest = max(dated, key=lambda u: u[0]) if dated else usable[0]  # type: ignore[arg-type, return-value]
+    text, date = latest[1], latest[2]
+    try:
+        shown = format_exact(parse_quantity(text, WEIGHT))
+    except DoseCalcError as error:
+        return Weight(None, why_not=str(error))
+    return Weight(text, f"{shown}, from {date}")
+
+
+Reading = tuple[datetime | None, str, str]
+
+
+def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
+    """(when, the weight as dosecalc reads it, the date shown), or why it is not usable."""
+    if observation.get("status") not in USABLE_STATUS:
+        return "the Observation is not final, amended or corrected (entered in error?)"
+    subject = observation.get("subject")
+    if not isinstance(subject, dict) or subject.get("reference") != f"Patient/{patient}":
+        return "the Observation is another patient's"
+    value = observation.get("valueQuantity")
+    if not isinstance(value, dict) or value.get("system") != UCUM:
+        return "the Observation holds no UCUM weight (kg, g or [lb_av])"
+    unit = WEIGHT_UNITS.get(value.get("code"))  # type: ignore[arg-type]
+    number = _number(value.get("value"))
+    if unit is None or number is None:
+        return "the Observation holds no UCUM weight (kg, g or [lb_av])"
+    when = _when(observation)
+    date = when.date().isoformat() if when is not None else "an undated Observation"
+    return when, f"{number} {unit}", date
+
+
+def _when(observation: Mapping[str, Any]) -> datetime | None:
+    period = observation.get("effectivePeriod")
+    for text in (
+        observation.get("effectiveDateTime"),
+        observation.get("effectiveInstant"),
+        period.get("start") if isinstance(period, dict) else None,
+        observation.get("issued"),
+    ):
+        if isinstance(text, str):
+            try:
+                when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return None
+
+
+def _card(order: Order, weight: Weight, rules: RuleSet, base: str) -> dict[str, Any] | None:
+    if order.not_checked is not None or order.regimen is None or order.dose is None:
+        return _not_checked(order, order.not_checked or "no dose in the order", rules)
+    if order.needs_weight and weight.text is None:
+        return _not_checked(order, f"no usable weight ({weight.why_not})", rules)
+    try:
+        result = check(weight=weight.text, regimen=order.regimen.id, dose=order.dose, rules=rules)
+    except DoseCalcError as error:
+        if getattr(error, "field", None) == "weight" and weight.text is not None:
+            return _not_checked(order, f"no usable weight ({error})", rules)
+        return _not_checked(order, str(error), rules)
+    indicator = indicator_of(result)
+    if indicator is None:
+        return None
+    return _checked(order, result, indicator, weight, rules, base)
+
+
+def indicator_of(result: CheckResult) -> Indicator | None:
+    """The card's indicator (CDS Hooks §3 of issue 22), from the most serious finding first:
+    a stop (hard limit, probable entry error, maximum per 24 hours) is critical; a dose out
+    of range is a warning; within with a warning of the check is info; within and nothing
+    else found is no card at all."""
+    severity = result.headline.severity
+    if severity == "stop":
+        return "critical"
+    if severity == "out-of-range" or result.verdict != "within":
+        return "warning"
+    if severity == "not-checked" or result.warnings:
+        return "info"
+    return None
+
+
+def _summary(drug: str, dose: str | None, said: str) -> str:
+    """``<drug> 350 mg/hr: above the range; …``, cut to fit `SUMMARY_LIMIT` (the detail
+    holds all of it)."""
+    text = f"{drug} {dose or 'order'}: {said}"
+    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+
+
+def _said(result: CheckResult) -> str:
+    """The verdict for a summary: ``above the range``, then the most serious finding in the
+    library's words when it is more than the verdict and there is room."""
+    verdict = f"{result.verdict} the range"
+    if result.headline.outcome in ("above", "below", "within"):
+        return verdict if result.headline.outcome != "within" else f"{verdict}; read the warnings"
+    return f"{verdict}; {result.headline.says}"
+
+
+def _checked(
+    order: Order,
+    result: CheckResult,
+    indicator: Indicator,
+    weight: Weight,
+    rules: RuleSet,
+    base: str,
+) -> dict[str, Any]:
+    assert order.regimen is not None
+    assert order.dose is not None
+    if weight.shown is not None and weight.text is not None:
+        weighed = f"Weight used: {weight.shown}."
+    elif order.regimen.regimen_kind.per_kg:
+        weighed = "Checked per kg without a weight: the order and the range are both per kg."
+    else:
+        weighed = "No weight is needed for this regimen."
+    found = [*finding_items(result), *filter(None, [rules_advice(result.basis)])]
+    lines = [
+        f"**{_md(verdict_line(result))}**",
+        "",
+        *(f"- {_md(item)}" for item in found),
+        *([""] if found else []),
+        *(f"- **{_md(label)}:** {_md(value)}" for label, value in order_check_rows(result)),
+    ]
+    if "patient_range" in result.display:
+        lines.append(f"- **Patient's range:** {_md(result.display['patient_range'])}")
+    lines += ["", _md(weighed)]
+    limit = _limit_source(result, order.regimen)
+    if limit is not None:
+        lines += ["", f"- **The limit's source:** {_md(limit.cited)}: {_md(repr(limit.quote))}"]
+    if result.warnings:
+        lines += ["", "**Warnings**", *(f"- {_md(w)}" for w in warning_items(result.warnings))]
+    watch = watch_for_rows(result.side_effects, result.supervision)
+    lines += ["", *(f"- **{_md(k)}:** {_md(v)}" for k, v in watch)]
+    lines += ["", "**Basis**", *(f"- **{_md(k)}:** {_md(v)}" for k, v in basis_rows(result.basis))]
+    lines += ["", f"_{_md(DISCLAIMER)}_"]
+    query = {"regimen": order.regimen.id, "dose": order.dose}
+    if weight.text is not None:
+        query = {"weight": weight.text, **query}
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "summary": _summary(order.drug, result.display["proposed"], _said(result)),
+        "indicator": indicator,
+        "detail": "\n".join(lines),
+        "source": {"label": source_label(order.regimen, rules, limit)},
+        "links": [
+            {
+                "label": "Open this check in dosecalc",
+                "url": f"{base}/?{urlencode(query)}",
+                "type": "absolute",
+            }
+        ],
+    }
+    if indicator in ("warning", "critical"):
+        card["overrideReasons"] = [
+            {"system": OVERRIDE_SYSTEM, "code": code, "display": display}
+            for code, display in OVERRIDE_REASONS
+        ]
+    return card
+
+
+def _not_checked(order: Order, reason: str, rules: RuleSet) -> dict[str, Any]:
+    regimen = order.regimen or next(r for r in rules.regimens if r.drug == order.drug)
+    lines = [
+        f"**{_md(f'Not checked: {reason}')}**",
+        "",
+        _md(
+            "dosecalc could not compare this order with the range of the source its rules "
+            "cite; check the dose independently."
+        ),
+        "",
+        f"- **Supervision:** {_md(regimen.supervision)}",
+        f"- **Rules:** {_md(f'{rules.version}, SHA-256 {rules.sha256}')}",
+        "",
+        f"_{_md(DISCLAIMER)}_",
+    ]
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": _summary(order.drug, order.shown, f"not checked: {reason}"),
+        "indicator": "info",
+        "detail": "\n".join(lines),
+        "source": {"label": source_label(regimen, rules)},
+    }
+
+
+def _limit_source(result: CheckResult, regimen: Regimen) -> Citation | None:
+    """The library's own source for a limit the order breaches (a hard limit, a maximum per
+    24 hours) when that is the most serious finding; else None."""
+    outcome = result.headline.outcome
+    if outcome in ("above-hard-limit", "below-hard-limit") and regimen.hard_limits is not None:
+        return regimen.hard_limits.source
+    if outcome == "above-max-per-24h" and regimen.max_per_24h is not None:
+        return regimen.max_per_24h.source
+    return None
+
+
+def source_label(regimen: Regimen, rules: RuleSet, limit: Citation | None = None) -> str:
+    """``<document>, section '<section>', <table>; dosecalc rules <file>@<version>``:
+    the rule's own citation (or that of the limit breached), and the rules version."""
+    source = limit or regimen.source
+    table = f", {source.table}" if source.table else ""
+    return f"{source.document}, section '{source.section}'{table}; dosecalc rules {rules.version}"
+
+
+_MARKDOWN_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]<>#|~!])")
+
+
+def _md(text: str) -> str:
+    """Text as GitHub-flavoured Markdown shows it literally: no markup, link or HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))

@@ -1,0 +1,1205 @@
+"""``dosecalc web``'s CDS Hooks service, called over real HTTP by a fake EHR that signs its
+own tokens: discovery, every card kind, every weight prefetch case, every token failure,
+feedback, CORS and the errors, each answer checked against schemas from the spec."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cds_hooks_schemas import (
+    DISCOVERY,
+    OPERATION_OUTCOME,
+    RESPONSE,
+    no_null_or_empty,
+    valid,
+)
+from conftest import REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from web_support import (
+    ALLOWED_ORIGIN,
+    DROP,
+    EHR_ISS,
+    IV_ROUTE,
+    OMIT,
+    PATIENT,
+    SANDBOX_ISS,
+    SL_ROUTE,
+    FakeEHR,
+    Reply,
+    Served,
+    hook_request,
+    medication_request,
+    quantity,
+    searchset,
+    served,
+    weight_observation,
+    write_trust,
+)
+
+import dosecalc
+from dosecalc.faces import cds_hooks
+from dosecalc.faces.trust import LEEWAY_SECONDS
+
+SERVICE = "/cds-services/dosecalc-order-check"
+FEEDBACK = f"{SERVICE}/feedback"
+SHA = dosecalc.load_rules().sha256
+
+
+@pytest.fixture(scope="module")
+def ehrs() -> tuple[FakeEHR, FakeEHR]:
+    return FakeEHR(EHR_ISS, "ES384"), FakeEHR(SANDBOX_ISS, "RS384")
+
+
+@pytest.fixture(scope="module")
+def trust_file(tmp_path_factory: pytest.TempPathFactory, ehrs) -> Path:
+    return write_trust(tmp_path_factory.mktemp("trust"), *ehrs)
+
+
+@pytest.fixture(scope="module")
+def feedback_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+
+
+@pytest.fixture(scope="module")
+def server(trust_file, feedback_log) -> Iterator[Served]:
+    with served(dosecalc.load_rules(), trust_file, feedback_log) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def library(trust_file) -> Iterator[Served]:
+    """The fictional hospital library, with hard limits and maxima per 24 hours."""
+    with served(dosecalc.load_rules(REPO / "examples" / "hospital-library"), trust_file) as live:
+        yield live
+
+
+def call(server: Served, ehr: FakeEHR, body: object) -> Reply:
+    return server.post_json(SERVICE, body, ehr.token(f"{server.base}{SERVICE}"))
+
+
+def cards(server: Served, ehr: FakeEHR, *orders: dict[str, Any], **options: Any) -> list[dict]:
+    """The cards for ``orders``, after checking the answer against the schema."""
+    reply = call(server, ehr, hook_request(*orders, **options))
+    assert reply.status == 200, reply.text
+    assert reply.header("Content-Type").startswith("application/json")
+    answer = reply.json()
+    valid(RESPONSE, answer)
+    for card in answer["cards"]:
+        no_null_or_empty(card)
+    return answer["cards"]
+
+
+def only_card(server: Served, ehr: FakeEHR, *orders: dict[str, Any], **options: Any) -> dict:
+    (card,) = cards(server, ehr, *orders, **options)
+    return card
+
+
+def outcome_of(reply: Reply, status: int) -> dict[str, Any]:
+    assert reply.status == status, reply.text
+    assert reply.header("Content-Type").split(";")[0] in (
+        "application/fhir+json",
+        "application/json",
+    )
+    document = reply.json()
+    valid(OPERATION_OUTCOME, document)
+    assert "Traceback" not in reply.text
+    return document
+
+
+# Discovery
+
+
+def test_discovery_lists_both_order_hooks_under_one_id_with_the_weight_prefetch(server):
+    reply = server.request("GET", "/cds-services")
+    assert reply.status == 200
+    assert reply.header("Content-Type").startswith("application/json")
+    document = reply.json()
+    valid(DISCOVERY, document)
+    assert [s["hook"] for s in document["services"]] == ["order-select", "order-sign"]
+    for service in document["services"]:
+        assert service["id"] == "dosecalc-order-check"
+        assert service["version"] == "3.0.0"
+        assert service["prefetch"] == {
+            "patient": "Patient/{{context.patientId}}",
+            "weight": "Observation?patient={{context.patientId}}&code=http://loinc.org|29463-7"
+            "&_sort=-date&_count=1",
+        }
+        for key in ("title", "description", "usageRequirements"):
+            assert service[key]
+        assert "(ketamine)" in service["description"]  # the drugs of the rules in force
+
+
+def test_discovery_needs_no_token_and_ignores_one_sent(server):
+    sent = server.request("GET", "/cds-services", headers={"Authorization": "Bearer not.a.token"})
+    assert sent.status == 200
+    assert sent.json() == server.request("GET", "/cds-services").json()
+
+
+# §3: the cards
+
+
+def test_a_dose_within_and_nothing_else_found_gives_no_card(server, ehrs):
+    assert cards(server, ehrs[0], medication_request(rate=(28, "mg/h"))) == []
+
+
+def test_a_dose_per_kg_within_gives_no_card_and_needs_no_weight(server, ehrs):
+    order = medication_request(rate=(0.4, "mg/kg/h"))
+    assert cards(server, ehrs[0], order, weight=OMIT) == []
+
+
+def test_a_fixed_dose_within_gives_no_card_and_needs_no_weight(server, ehrs):
+    order = medication_request(route=SL_ROUTE, rate=None, dose=(25, "mg"))
+    assert cards(server, ehrs[1], order, weight=OMIT) == []
+
+
+def test_within_with_a_warning_of_the_check_is_an_info_card_naming_it(server, ehrs):
+    weight = searchset(weight_observation(154, "kg"))  # lb typed as kg?
+    card = only_card(server, ehrs[0], medication_request(rate=(0.4, "mg/kg/h")), weight=weight)
+    assert card["indicator"] == "info"
+    assert "within the range" in card["summary"]
+    assert "[possible-lb-kg-mix-up]" in _plain(card["detail"])
+    assert "[high-weight]" in _plain(card["detail"])
+    assert "overrideReasons" not in card
+
+
+@pytest.mark.parametrize(("rate", "verdict"), [((45, "mg/h"), "above"), ((15, "mg/h"), "below")])
+def test_a_dose_out_of_range_is_a_warning_card(server, ehrs, rate, verdict):
+    card = only_card(server, ehrs[0], medication_request(rate=rate))
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith(f"ketamine {rate[0]} mg/hr: {verdict} the range")
+    result = dosecalc.check(weight="70 kg", regimen="iv-infusion", dose=f"{rate[0]} mg/h")
+    detail = _plain(card["detail"])
+    for said in (result.display["verdict"], result.display["proposed"], result.display["range"]):
+        assert said in detail
+    assert result.display["patient_range"] in detail
+    assert "Weight used: 70 kg, from 2026-12-01." in detail
+    _has_the_whole_basis(card)
+    assert [r["code"] for r in card["overrideReasons"]] == [
+        "expert-contradicts",
+        "policy-contradicts",
+        "action-performed-no-adverse-effect",
+        "risk-benefit-ratio",
+    ]
+    assert {r["system"] for r in card["overrideReasons"]} == {
+        "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
+    }
+    (link,) = card["links"]
+    assert link["type"] == "absolute"
+    assert link["url"].startswith(f"{server.base}/?")
+    assert server.request("GET", link["url"][len(server.base) :]).status == 200
+
+
+def test_a_probable_entry_error_is_a_critical_card_with_its_reason_and_slip(server, ehrs):
+    card = only_card(server, ehrs[0], medication_request(rate=(350, "mg/h")))
+    assert card["indicator"] == "critical"
+    assert card["summary"].startswith("ketamine 350 mg/hr: above the range; PROBABLE ENTRY ERROR")
+    result = dosecalc.check(weight="70 kg", regimen="iv", dose="350 mg/h")
+    assert result.probable_entry_error is not None
+    detail = _plain(card["detail"])
+    assert result.display["verdict"] in detail
+    assert "decimal point one place out: was 35 mg/hr meant?" in detail
+
+
+def test_above_a_hard_limit_is_critical_citing_the_librarys_own_source(library, ehrs):
+    order = medication_request(
+        text="Fictivane 10 mg/mL", route={"text": "subcutaneous syringe driver"}, rate=None
+    )
+    order["dosageInstruction"][0]["doseAndRate"][0]["rateRatio"] = {
+        "numerator": quantity(100, "mg"),
+        "denominator": quantity(24, "h"),
+    }
+    card = only_card(library, ehrs[0], order, weight=OMIT)
+    assert card["indicator"] == "critical"
+    assert "ABOVE THE HARD LIMIT of Example Hospital drug library (fictional)" in card["detail"]
+    assert "'Fictivane: hard limits 5-60 mg/24 h'" in _plain(card["detail"])
+    assert card["source"]["label"] == (
+        "Example Hospital drug library (fictional), section 'Syringe drivers'; "
+        f"dosecalc rules {library.service.rules.version}"
+    )
+
+
+def test_above_a_librarys_maximum_per_24_hours_is_critical(library, ehrs):
+    order = medication_request(text="fictivane infusion", route={"text": "intravenous infusion"})
+    order["dosageInstruction"][0]["doseAndRate"][0]["rateQuantity"] = quantity(0.35, "mg/kg/h")
+    weight = searchset(weight_observation(70))
+    card = only_card(library, ehrs[0], order, weight=weight)
+    assert card["indicator"] == "critical"
+    detail = _plain(card["detail"])
+    assert "ABOVE THE MAXIMUM PER 24 HOURS of Example Hospital drug library" in detail
+    assert "'Fictivane: no more than 300 mg in 24 h'" in detail
+    assert card["source"]["label"].startswith("Example Hospital drug library (fictional), ")
+
+
+def test_an_order_for_a_drug_the_rules_do_not_name_gets_no_card(server, ehrs):
+    order = medication_request(text="Morphine 10 mg/mL (ketamine-free)", rate=(500, "mg/h"))
+    order["medicationCodeableConcept"]["text"] = "Morphine 10 mg/mL"
+    assert cards(server, ehrs[0], order, weight=OMIT) == []
+    assert cards(server, ehrs[0], medication_request(text="Esketamine", rate=(500, "mg/h"))) == []
+    assert cards(server, ehrs[0], medication_request(text=None, rate=(500, "mg/h"))) == []
+
+
+def test_the_drug_is_read_from_a_codings_display_as_a_word_in_any_case(server, ehrs):
+    order = medication_request(text=None, rate=(45, "mg/h"))
+    order["medicationCodeableConcept"] = {"coding": [{"display": "KETAMINE HCl 50 mg/mL"}]}
+    assert only_card(server, ehrs[0], order)["indicator"] == "warning"
+
+
+def _not_checked(server: Served, ehr: FakeEHR, order: dict, **options: Any) -> str:
+    card = only_card(server, ehr, order, **options)
+    assert card["indicator"] == "info"
+    assert "overrideReasons" not in card
+    assert " not checked: " in card["summary"]
+    assert card["summary"].startswith("ketamine ")
+    assert SHA in card["detail"]
+    assert dosecalc.DISCLAIMER in _plain(card["detail"])
+    return card["summary"]
+
+
+def test_an_order_not_per_kg_without_a_usable_weight_is_not_checked(server, ehrs):
+    summary = _not_checked(server, ehrs[0], medication_request(), weight="null")
+    assert "not checked: no usable weight (the EHR sent none)" in summary
+
+
+def _with_instruction(**changes: Any) -> dict[str, Any]:
+    order = medication_request()
+    order["dosageInstruction"][0].update(changes)
+    return order
+
+
+@pytest.mark.parametrize(
+    ("order", "reason"),
+    [
+        (medication_request(route=None), "no route in the order"),
+        (medication_request(route={"text": "intrathecal"}), "no rule for the order's route"),
+        (
+            medication_request(
+                route={"coding": [{"system": "http://snomed.info/sct", "code": "1"}]}
+            ),
+            "no rule for the order's route",
+        ),
+        (medication_request(route={"text": "  "}), "no route in the order"),
+        (medication_request(instructions=[]), "no dose in the order"),
+        (medication_request(rate=None), "no dose in the order"),
+        (_with_instruction(doseAndRate=[]), "no dose in the order"),
+        (
+            medication_request(instructions=[{"route": IV_ROUTE}, {"route": IV_ROUTE}]),
+            "more than one dosage instruction",
+        ),
+        (
+            medication_request(entry={"rateRange": {"low": quantity(20, "mg/h")}}),
+            "the dose is a range",
+        ),
+        (
+            medication_request(entry={"doseRange": {"low": quantity(20, "mg")}}),
+            "the dose is a range",
+        ),
+        (
+            medication_request(entry={"rateQuantity": {"value": 35, "unit": "mg/h"}}),
+            "the dose has no UCUM code",
+        ),
+        (
+            medication_request(entry={"rateQuantity": {**quantity(35, "mg/h"), "system": "x"}}),
+            "the dose has no UCUM code",
+        ),
+        (medication_request(rate=(35, "mg/h/m2")), "UCUM unit is not one dosecalc reads"),
+        (medication_request(rate=(25, "mL/h")), "mL or mL/h"),
+        (medication_request(rate=None, dose=(2, "mL")), "mL or mL/h"),
+        (medication_request(rate=("35", "mg/h")), "the dose has no number dosecalc reads"),
+        (medication_request(rate=(True, "mg/h")), "the dose has no number dosecalc reads"),
+        (medication_request(rate=(1e300, "mg/h")), "the dose has no number dosecalc reads"),
+        (medication_request(rate=(-35, "mg/h")), "not checked: dose:"),
+        (medication_request(rate=(0, "mg/h")), "not checked: dose:"),
+        (medication_request(rate=None, dose=(25, "mg")), "does not fit intravenous infusion"),
+        (
+            medication_request(
+                entry={
+                    "rateQuantity": quantity(35, "mg/h"),
+                    "type": {"coding": [{"code": "calculated"}]},
+                },
+            ),
+            None,  # the only entry, typed otherwise: read
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_each_order_that_cannot_be_checked_is_an_info_card_saying_why(server, ehrs, order, reason):
+    if reason is None:
+        assert cards(server, ehrs[0], order) == []
+        return
+    summary = _not_checked(server, ehrs[0], order)
+    assert reason in summary or reason[:60] in summary
+
+
+def test_several_doses_none_typed_ordered_are_not_guessed_between(server, ehrs):
+    order = medication_request()
+    order["dosageInstruction"][0]["doseAndRate"] = [
+        {"rateQuantity": quantity(35, "mg/h")},
+        {"rateQuantity": quantity(450, "mg/h")},
+    ]
+    assert "none is typed 'ordered'" in _not_checked(server, ehrs[0], order)
+
+
+def test_the_dose_typed_ordered_is_the_one_checked(server, ehrs):
+    order = medication_request()
+    order["dosageInstruction"][0]["doseAndRate"] = [
+        {"type": {"coding": [{"code": "calculated"}]}, "rateQuantity": quantity(450, "mg/h")},
+        {"type": {"coding": [{"code": "ordered"}]}, "rateQuantity": quantity(35, "mg/h")},
+    ]
+    assert cards(server, ehrs[0], order) == []
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "expected"),
+    [
+        (quantity(840, "mg"), quantity(24, "h"), []),
+        (quantity(1200, "mg"), quantity(24, "h"), ["warning"]),
+        (quantity(840, "mg"), quantity(1, "d"), []),
+        (quantity(2, "mL"), quantity(1, "h"), ["info"]),
+        (quantity(840, "mg"), quantity(24, "hours"), ["info"]),
+    ],
+)
+def test_a_rate_ratio_is_read_as_an_amount_per_time(server, ehrs, numerator, denominator, expected):
+    order = medication_request(rate=None)
+    order["dosageInstruction"][0]["doseAndRate"][0]["rateRatio"] = {
+        "numerator": numerator,
+        "denominator": denominator,
+    }
+    assert [card["indicator"] for card in cards(server, ehrs[0], order)] == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "value"),
+    [("mg/(kg.h)", 0.4), ("ug/kg/min", 6), ("ug/h", 28000), ("mg/d", 700), ("mg/min", 0.5)],
+)
+def test_the_ucum_codes_dosecalc_reads_are_mapped(server, ehrs, code, value):
+    assert cards(server, ehrs[0], medication_request(rate=(value, code))) == []
+
+
+def test_the_route_text_is_read_as_regimen_reads_it(server, ehrs):
+    order = medication_request(route={"text": "Sublingual"}, rate=None, dose=(75, "mg"))
+    assert only_card(server, ehrs[0], order)["indicator"] == "warning"
+    order = medication_request(route={"text": "IV"}, rate=(45, "mg/h"))
+    assert only_card(server, ehrs[0], order)["indicator"] == "warning"
+
+
+def test_the_unit_display_text_is_never_read(server, ehrs):
+    order = medication_request(rate=None)
+    order["dosageInstruction"][0]["doseAndRate"][0]["rateQuantity"] = quantity(
+        35, "mg/h", unit="mg/min"
+    )
+    assert cards(server, ehrs[0], order) == []
+
+
+def test_order_sign_examines_every_medication_request_and_ignores_other_resources(server, ehrs):
+    other = {"resourceType": "ServiceRequest", "id": "sr-1", "status": "draft"}
+    found = cards(
+        server,
+        ehrs[0],
+        medication_request("a", rate=(45, "mg/h")),
+        other,
+        medication_request("b", rate=(15, "mg/h")),
+        medication_request("c", rate=(30, "mg/h")),
+    )
+    assert [c["indicator"] for c in found] == ["warning", "warning"]
+    assert len({c["uuid"] for c in found}) == 2
+
+
+def test_order_select_examines_only_the_orders_selected(server, ehrs):
+    orders = (
+        medication_request("a", rate=(45, "mg/h")),
+        medication_request("b", rate=(350, "mg/h")),
+    )
+    found = cards(server, ehrs[0], *orders, hook="order-select", selections=["MedicationRequest/b"])
+    assert [c["indicator"] for c in found] == ["critical"]
+    assert cards(server, ehrs[0], *orders, hook="order-select", selections=[]) == []
+
+
+# The weight prefetch
+
+
+def test_the_weight_key_omitted_when_an_order_needs_a_weight_is_412_with_no_cards(server, ehrs):
+    reply = call(server, ehrs[0], hook_request(medication_request(), weight=OMIT))
+    outcome = outcome_of(reply, 412)
+    assert "cards" not in reply.json()
+    assert "weight" in outcome["issue"][0]["details"]["text"]
+
+
+def test_the_patient_prefetch_is_never_needed(server, ehrs):
+    request = hook_request(medication_request(rate=(45, "mg/h")), patient=None)
+    assert call(server, ehrs[0], request).status == 200
+    request = hook_request(
+        medication_request(rate=(45, "mg/h")), patient={"resourceType": "Patient"}
+    )
+    assert call(server, ehrs[0], request).status == 200
+
+
+@pytest.mark.parametrize(
+    ("weight", "why"),
+    [
+        ("null", "the EHR sent none"),
+        (searchset(), "no weight Observation was found"),
+        (
+            {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "x"}]},
+            "the EHR could not fetch it",
+        ),
+        (searchset(weight_observation(status="entered-in-error")), "entered in error"),
+        (searchset(weight_observation(status="preliminary")), "not final, amended or corrected"),
+        (searchset(weight_observation(patient="someone-else")), "another patient's"),
+        (searchset(weight_observation(70, "kg", system="http://example.org")), "no UCUM weight"),
+        (searchset(weight_observation(70, "[stone_av]")), "no UCUM weight"),
+        (searchset(weight_observation("70", "kg")), "no UCUM weight"),
+        ({"resourceType": "Patient"}, "not a Bundle of Observations"),
+        ([1, 2], "not a FHIR resource"),
+        (searchset(weight_observation(2000, "kg")), "weight:"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_each_weight_that_is_not_usable_gives_an_info_card_when_a_weight_is_needed(
+    server, ehrs, weight, why
+):
+    summary = _not_checked(server, ehrs[0], medication_request(rate=(45, "mg/h")), weight=weight)
+    assert "no usable weight (" in summary
+    assert why in summary or why in summary.replace("…", "")
+
+
+def test_an_unusable_weight_does_not_matter_to_an_order_per_kg(server, ehrs):
+    order = medication_request(rate=(0.45, "mg/kg/h"))
+    assert cards(server, ehrs[0], order, weight="null") == []
+
+
+@pytest.mark.parametrize(
+    ("observations", "used"),
+    [
+        ((weight_observation(70000, "g"),), "70,000 g, from 2026-12-01"),
+        ((weight_observation(154, "[lb_av]"),), "154 lb, from 2026-12-01"),
+        (
+            (
+                weight_observation(80, when="2026-11-01T08:00:00Z"),
+                weight_observation(70.0, when="2026-12-03"),
+                weight_observation(60, when="2026-12-02T08:00:00+01:00"),
+            ),
+            "70 kg, from 2026-12-03",
+        ),
+        (
+            (
+                weight_observation(90, status="entered-in-error", when="2026-12-05"),
+                weight_observation(70, status="amended", when="2026-12-01"),
+            ),
+            "70 kg, from 2026-12-01",
+        ),
+        (
+            (weight_observation(70, status="corrected", when="not a date"),),
+            "70 kg, from an undated Observation",
+        ),
+    ],
+)
+def test_the_latest_usable_weight_is_used_and_said_with_its_date(server, ehrs, observations, used):
+    card = only_card(
+        server, ehrs[0], medication_request(rate=(45, "mg/h")), weight=searchset(*observations)
+    )
+    assert f"Weight used: {used}." in _plain(card["detail"])
+
+
+def test_a_single_observation_as_the_prefetch_is_read_too(server, ehrs):
+    card = only_card(
+        server, ehrs[0], medication_request(rate=(45, "mg/h")), weight=weight_observation()
+    )
+    assert "Weight used: 70 kg" in _plain(card["detail"])
+
+
+def test_the_answers_equal_the_cli_check(server, ehrs, run_cli):
+    for dose in ("10 mg/h", "20.9 mg/h", "35 mg/h", "35.5 mg/h", "700 mg/h"):
+        value = dose.split()[0]
+        found = cards(server, ehrs[0], medication_request(rate=(float(value), "mg/h")))
+        _code, out, _err = run_cli("check", "--weight", "70 kg", "--regimen", "iv", "--dose", dose)
+        verdict = " ".join(out.split()).split("Verdict: ", 1)[1].split(" of ")[0]
+        if not found:
+            assert verdict == "WITHIN the range"
+        else:
+            assert f"Verdict: {verdict} of" in " ".join(_plain(found[0]["detail"]).split())
+
+
+# Nothing from the request reaches a card
+
+
+PLANTED = "<img src=x onerror=alert(1)>[click](https://evil.example)"
+
+
+def test_nothing_from_the_request_is_copied_into_a_card(server, ehrs):
+    order = medication_request(f"{PLANTED}-id", text=f"ketamine {PLANTED}", rate=(450, "mg/h"))
+    order["dosageInstruction"][0]["text"] = PLANTED
+    order["dosageInstruction"][0]["route"] = {"text": "iv", "coding": [{"display": PLANTED}]}
+    order["dosageInstruction"][0]["doseAndRate"][0]["rateQuantity"]["unit"] = PLANTED
+    request = hook_request(order)
+    request["hookInstance"] = PLANTED
+    reply = call(server, ehrs[0], request)
+    assert reply.status == 200
+    assert "evil" not in reply.text
+    assert "onerror" not in reply.text
+    assert "SECRET-ACCESS-TOKEN" not in reply.text
+    (card,) = reply.json()["cards"]
+    assert card["indicator"] == "critical"
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=1, max_size=60))
+def test_any_drug_text_beside_the_drugs_name_never_reaches_a_card(server, ehrs, text):
+    marker = f"zq{abs(hash(text)) % 10**8}zq"
+    order = medication_request(text=f"ketamine {marker}{text}", rate=(450, "mg/h"))
+    reply = call(server, ehrs[0], hook_request(order))
+    assert reply.status == 200
+    assert marker not in reply.text
+
+
+# Requests the service refuses
+
+
+def test_the_service_answers_only_its_own_id_and_methods(server, ehrs):
+    token = ehrs[0].token(f"{server.base}/cds-services/other")
+    outcome_of(server.post_json("/cds-services/other", hook_request(), token), 404)
+    wrong = server.request("GET", SERVICE)
+    outcome_of(wrong, 405)
+    assert "POST" in wrong.header("Allow")
+    outcome_of(server.request("PUT", SERVICE, "{}"), 405)
+    outcome_of(server.request("DELETE", "/cds-services"), 405)
+    outcome_of(server.request("GET", FEEDBACK), 405)
+    outcome_of(server.request("GET", f"{SERVICE}/anything/else"), 404)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[1, 2]",
+        "\xff",
+        json.dumps({"hookInstance": "x", "context": {}}),
+        json.dumps({**hook_request(), "hook": "patient-view"}),
+        json.dumps({**hook_request(), "hook": 3}),
+        json.dumps({**hook_request(), "hookInstance": 7}),
+        json.dumps({**hook_request(), "context": []}),
+        json.dumps({**hook_request(), "context": {"draftOrders": {"resourceType": "Bundle"}}}),
+        json.dumps({**hook_request(), "prefetch": []}),
+        json.dumps(
+            {**hook_request(), "context": {"patientId": PATIENT, "draftOrders": {"entry": []}}}
+        ),
+        json.dumps(
+            {
+                **hook_request(),
+                "context": {
+                    "patientId": PATIENT,
+                    "draftOrders": {"resourceType": "Bundle", "entry": {}},
+                },
+            }
+        ),
+        json.dumps(
+            {
+                **hook_request(),
+                "hook": "order-select",
+                "context": {"patientId": PATIENT, "draftOrders": {"resourceType": "Bundle"}},
+            }
+        ),
+    ],
+)
+def test_a_request_that_is_not_a_hook_this_service_answers_is_400(server, ehrs, body):
+    token = ehrs[0].token(f"{server.base}{SERVICE}")
+    reply = server.request(
+        "POST",
+        SERVICE,
+        body.encode("latin-1") if body == "\xff" else body,
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    outcome_of(reply, 400)
+
+
+def test_a_null_prefetch_is_no_prefetch(server, ehrs):
+    request = {**hook_request(medication_request(rate=(0.45, "mg/kg/h"))), "prefetch": None}
+    assert call(server, ehrs[0], request).json() == {"cards": []}
+
+
+def test_a_body_over_1_mib_is_413_before_it_is_read(server, ehrs):
+    token = ehrs[0].token(f"{server.base}{SERVICE}")
+    big = json.dumps({**hook_request(), "padding": "x" * (1024 * 1024)})
+    outcome_of(server.post_json(SERVICE, json.loads(big), token), 413)
+
+
+def test_without_a_trust_file_there_is_no_cds_hooks_service(ehrs):
+    with served(dosecalc.load_rules()) as bare:
+        outcome_of(bare.request("GET", "/cds-services"), 404)
+        outcome_of(
+            bare.post_json(SERVICE, hook_request(), ehrs[0].token(f"{bare.base}{SERVICE}")), 404
+        )
+        outcome_of(bare.request("GET", "/cds-services/anything"), 404)
+
+
+def test_a_host_that_is_not_the_servers_own_is_403(server):
+    reply = server.request("GET", "/cds-services", headers={"Host": "evil.example:80"})
+    outcome_of(reply, 403)
+    origin = {"Host": "evil.example:80", "Origin": ALLOWED_ORIGIN}
+    reply = server.request("GET", "/cds-services", headers=origin)
+    outcome_of(reply, 403)
+    assert reply.header("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
+
+
+def test_an_internal_error_is_500_with_no_traceback(server, ehrs, monkeypatch):
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom at /secret/path")
+
+    monkeypatch.setattr(cds_hooks, "answer", broken)
+    reply = call(server, ehrs[0], hook_request())
+    outcome = outcome_of(reply, 500)
+    assert "boom" not in reply.text
+    assert outcome["issue"][0]["code"] == "exception"
+    assert server.logged[-1].startswith("dosecalc: internal error on")
+    assert "boom" not in server.logged[-1]
+
+
+# §4.3.2: tokens
+
+
+def _sole_401(server: Served, reply: Reply) -> None:
+    outcome = outcome_of(reply, 401)
+    assert reply.header("WWW-Authenticate").startswith("Bearer")
+    assert outcome == {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": "login",
+                "details": {
+                    "text": "the request needs a valid bearer token from an issuer this service "
+                    "trusts"
+                },
+            }
+        ],
+    }
+
+
+def _hmac_with_public_key(ehr: FakeEHR, aud: str) -> str:
+    """The classic confusion: HS256 keyed with the issuer's public key."""
+    import base64
+    import hashlib
+    import hmac
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    secret = json.dumps(ehr.public_jwk).encode()
+    signing = f"{part({'alg': 'HS256', 'kid': ehr.kid, 'typ': 'JWT'})}.{part(ehr.claims(aud))}"
+    signature = hmac.new(secret, signing.encode(), hashlib.sha256).digest()
+    return f"{signing}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
+def _unsigned(ehr: FakeEHR, aud: str) -> str:
+    return jwt.encode(ehr.claims(aud), None, algorithm="none", headers={"kid": ehr.kid})
+
+
+def _token_failures(server: Served, ec: FakeEHR, rs: FakeEHR) -> dict[str, str | None]:
+    aud = f"{server.base}{SERVICE}"
+    now = int(time.time())
+    stranger = FakeEHR("https://stranger.example", "ES384")
+    impostor = FakeEHR(EHR_ISS, "ES384")  # the right iss and kid, another key
+    return {
+        "alg none": _unsigned(ec, aud),
+        "HS256 keyed with the public key": _hmac_with_public_key(ec, aud),
+        "unknown kid": ec.token(aud, headers={"kid": "no-such-key"}),
+        "no kid": ec.token(aud, headers={"kid": DROP}),
+        "kty does not fit alg": ec.token(aud, alg="RS384", key=rs.private),
+        "the JWK states another alg": ec.token(
+            aud, alg="ES512", key=FakeEHR(EHR_ISS, "ES512").private
+        ),
+        "another curve": ec.token(aud, alg="ES256", key=FakeEHR(EHR_ISS, "ES256").private),
+        "RSA key for PS384 when the JWK says RS384": rs.token(aud, alg="PS384"),
+        "typ not JWT": ec.token(aud, headers={"typ": "at+jwt"}),
+        "signed by another key": impostor.token(aud, headers={"kid": ec.kid}),
+        "wrong aud": ec.token(f"{server.base}/cds-services/other"),
+        "the feedback aud on the service": ec.token(f"{server.base}{FEEDBACK}"),
+        "aud another host": ec.token(aud.replace("127.0.0.1", "localhost")),
+        "no aud": ec.token(aud, aud=DROP),
+        "expired": ec.token(aud, exp=now - LEEWAY_SECONDS - 5, iat=now - 600),
+        "no exp": ec.token(aud, exp=DROP),
+        "iat in the future": ec.token(aud, iat=now + LEEWAY_SECONDS + 30),
+        "no iat": ec.token(aud, iat=DROP),
+        "nbf in the future": ec.token(aud, nbf=now + LEEWAY_SECONDS + 30),
+        "no jti": ec.token(aud, jti=DROP),
+        "empty jti": ec.token(aud, jti=""),
+        "unknown iss": stranger.token(aud),
+        "no iss": ec.token(aud, iss=DROP),
+        "iss of the other issuer": ec.token(aud, iss=SANDBOX_ISS),
+        "not a token": "not-a-token",
+        "two parts": "abc.def",
+        "no header": None,
+    }
+
+
+FAILURES = [
+    "alg none",
+    "HS256 keyed with the public key",
+    "unknown kid",
+    "no kid",
+    "kty does not fit alg",
+    "the JWK states another alg",
+    "another curve",
+    "RSA key for PS384 when the JWK says RS384",
+    "typ not JWT",
+    "signed by another key",
+    "wrong aud",
+    "the feedback aud on the service",
+    "aud another host",
+    "no aud",
+    "expired",
+    "no exp",
+    "iat in the future",
+    "no iat",
+    "nbf in the future",
+    "no jti",
+    "empty jti",
+    "unknown iss",
+    "no iss",
+    "iss of the other issuer",
+    "not a token",
+    "two parts",
+    "no header",
+]
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_every_token_failure_is_the_same_401_and_its_reason_goes_to_the_log_only(
+    server, ehrs, failure
+):
+    token = _token_failures(server, *ehrs)[failure]
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    before = len(server.logged)
+    reply = server.request("POST", SERVICE, json.dumps(hook_request()), headers)
+    _sole_401(server, reply)
+    (logged,) = server.logged[before:]
+    assert logged.startswith("dosecalc: refused a token on /cds-services/dosecalc-order-check: ")
+    if token is not None and len(token) > 20:
+        assert token not in logged
+        assert all(part not in logged for part in token.split(".") if part)
+
+
+@pytest.mark.parametrize("scheme", ["Basic", "Token", "Bearer", "Bearer  ", "JWT"])
+def test_a_header_not_of_the_bearer_scheme_is_401(server, ehrs, scheme):
+    token = ehrs[0].token(f"{server.base}{SERVICE}")
+    value = f"{scheme} {token}" if scheme not in ("Bearer", "Bearer  ") else scheme
+    reply = server.request("POST", SERVICE, json.dumps(hook_request()), {"Authorization": value})
+    _sole_401(server, reply)
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_the_bearer_scheme_is_case_insensitive(server, ehrs, scheme):
+    token = ehrs[0].token(f"{server.base}{SERVICE}")
+    reply = server.request(
+        "POST", SERVICE, json.dumps(hook_request()), {"Authorization": f"{scheme} {token}"}
+    )
+    assert reply.status == 200
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_es384_and_rs384_both_work_inline_and_from_a_jwks_file(server, ehrs, which):
+    assert call(server, ehrs[which], hook_request()).status == 200
+
+
+def test_an_audience_array_that_contains_the_url_is_accepted(server, ehrs):
+    aud = [f"{server.base}/other", f"{server.base}{SERVICE}"]
+    reply = server.post_json(SERVICE, hook_request(), ehrs[0].token(aud))
+    assert reply.status == 200
+
+
+def test_clocks_within_60_seconds_are_forgiven(server, ehrs):
+    now = int(time.time())
+    token = ehrs[0].token(f"{server.base}{SERVICE}", exp=now - 30, iat=now + 30, nbf=now + 30)
+    assert server.post_json(SERVICE, hook_request(), token).status == 200
+
+
+def test_a_replayed_jti_is_401(server, ehrs):
+    token = ehrs[1].token(f"{server.base}{SERVICE}")
+    assert server.post_json(SERVICE, hook_request(), token).status == 200
+    _sole_401(server, server.post_json(SERVICE, hook_request(), token))
+    again = ehrs[1].token(
+        f"{server.base}{SERVICE}", jti=jwt.decode(token, options={"verify_signature": False})["jti"]
+    )
+    _sole_401(server, server.post_json(SERVICE, hook_request(), again))
+
+
+def test_a_jku_is_never_fetched(server, ehrs):
+    token = ehrs[0].token(
+        f"{server.base}{SERVICE}", headers={"jku": "http://127.0.0.1:9/jwks.json", "kid": "x"}
+    )
+    _sole_401(server, server.post_json(SERVICE, hook_request(), token))
+
+
+def test_tokens_and_bodies_are_never_logged(server, ehrs):
+    before = len(server.logged)
+    token = ehrs[0].token(f"{server.base}/elsewhere")
+    server.post_json(SERVICE, hook_request(), token)
+    call(server, ehrs[0], hook_request(medication_request(rate=(450, "mg/h"))))
+    logged = "\n".join(server.logged[before:])
+    assert token not in logged
+    assert "SECRET-ACCESS-TOKEN" not in logged
+    assert "ketamine" not in logged.lower()
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_change_to_a_valid_token_gets_the_same_401(server, ehrs, data):
+    token = ehrs[data.draw(st.sampled_from([0, 1]))].token(f"{server.base}{SERVICE}")
+    position = data.draw(st.integers(0, len(token) - 1))
+    replacement = data.draw(
+        st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+    )
+    mutated = token[:position] + replacement + token[position + 1 :]
+    if mutated == token or _same_bytes(token, mutated):
+        return
+    _sole_401(server, server.post_json(SERVICE, hook_request(), mutated))
+
+
+def _same_bytes(token: str, mutated: str) -> bool:
+    """A change in a base64url part's last character may leave its bytes as they were."""
+    import base64
+
+    def decoded(text: str) -> list[bytes | None]:
+        parts = []
+        for part in text.split("."):
+            try:
+                parts.append(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+            except ValueError:
+                parts.append(None)
+        return parts
+
+    return decoded(token) == decoded(mutated)
+
+
+# §4.3.6: feedback
+
+
+def _feedback(server: Served, ehr: FakeEHR, entries: list[dict]) -> Reply:
+    return server.post_json(FEEDBACK, {"feedback": entries}, ehr.token(f"{server.base}{FEEDBACK}"))
+
+
+def _entry(card_id: str, /, **changes: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "card": card_id,
+        "outcome": "overridden",
+        "outcomeTimestamp": "2026-12-06T10:00:00Z",
+        "overrideReason": {
+            "reason": {
+                "system": cds_hooks.OVERRIDE_SYSTEM,
+                "code": "expert-contradicts",
+                "display": "Advice from expert contradicts the recommended action",
+            },
+            "userComment": "palliative team agreed",
+        },
+    }
+    entry.update(changes)
+    return {k: v for k, v in entry.items() if v is not DROP}
+
+
+def _log_lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_feedback_on_a_card_this_process_issued_is_logged_with_the_card(server, ehrs, feedback_log):
+    request = hook_request(medication_request(rate=(45, "mg/h")))
+    card = call(server, ehrs[0], request).json()["cards"][0]
+    before = len(_log_lines(feedback_log))
+    token = ehrs[1].token(f"{server.base}{FEEDBACK}")
+    entry = _entry(card["uuid"])
+    reply = server.post_json(FEEDBACK, {"feedback": [entry]}, token)
+    assert 200 <= reply.status < 300
+    (line,) = _log_lines(feedback_log)[before:]
+    assert {k: line[k] for k in entry} == entry
+    assert line["iss"] == SANDBOX_ISS
+    assert line["service"] == "dosecalc-order-check"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", line["received"])
+    assert line["hook"] == "order-sign"
+    assert line["hookInstance"] == request["hookInstance"]
+    assert (line["indicator"], line["summary"]) == (card["indicator"], card["summary"])
+    assert line["rules_version"] == dosecalc.load_rules().version
+    assert line["rules_sha256"] == SHA
+    assert token not in feedback_log.read_text()
+    assert stat.S_IMODE(os.stat(feedback_log).st_mode) == 0o600
+
+
+def test_feedback_on_an_unknown_card_is_logged_without_the_cards_fields(server, ehrs, feedback_log):
+    before = len(_log_lines(feedback_log))
+    accepted = _entry(
+        str(uuid.uuid4()),
+        outcome="accepted",
+        overrideReason=DROP,
+        acceptedSuggestions=[{"id": "s"}],
+    )
+    comment_only = _entry(str(uuid.uuid4()), overrideReason={"userComment": "seen"})
+    assert _feedback(server, ehrs[0], [accepted, comment_only]).status == 200
+    lines = _log_lines(feedback_log)[before:]
+    assert [line["card"] for line in lines] == [accepted["card"], comment_only["card"]]
+    for line in lines:
+        assert "hook" not in line
+        assert "rules_sha256" not in line
+        assert line["iss"] == EHR_ISS
+    assert lines[0]["acceptedSuggestions"] == [{"id": "s"}]
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [_entry("not-a-uuid")],
+        [_entry(str(uuid.uuid4()), card=DROP)],
+        [_entry(str(uuid.uuid4()), outcome="ignored")],
+        [_entry(str(uuid.uuid4()), outcomeTimestamp="2026-12-06 10:00")],
+        [_entry(str(uuid.uuid4()), outcomeTimestamp="2026-12-06T10:00:00+01:00")],
+        [_entry(str(uuid.uuid4()), outcomeTimestamp="yesterday")],
+        [_entry(str(uuid.uuid4()), outcomeTimestamp=DROP)],
+        [_entry(str(uuid.uuid4()), outcome="accepted", overrideReason=DROP)],
+        [_entry(str(uuid.uuid4()), outcome="accepted", acceptedSuggestions=[{"x": 1}])],
+        [_entry(str(uuid.uuid4()), overrideReason=DROP)],
+        [_entry(str(uuid.uuid4()), overrideReason={})],
+        [_entry(str(uuid.uuid4()), overrideReason={"reason": "expert"})],
+        [_entry(str(uuid.uuid4()), overrideReason={"reason": {"code": "x"}, "userComment": 3})],
+        [_entry(str(uuid.uuid4())), "not an object"],
+        [],
+    ],
+)
+def test_feedback_not_as_the_spec_requires_is_400_and_nothing_is_logged(
+    server, ehrs, feedback_log, entries
+):
+    before = _log_lines(feedback_log)
+    outcome_of(_feedback(server, ehrs[0], entries), 400)
+    assert _log_lines(feedback_log) == before
+
+
+def test_feedback_that_is_not_a_feedback_object_is_400(server, ehrs):
+    token = ehrs[0].token(f"{server.base}{FEEDBACK}")
+    outcome_of(server.post_json(FEEDBACK, [1], token), 400)
+
+
+def test_feedback_needs_a_token_for_the_feedback_url(server, ehrs):
+    entries = {"feedback": [_entry(str(uuid.uuid4()))]}
+    _sole_401(server, server.post_json(FEEDBACK, entries, ehrs[0].token(f"{server.base}{SERVICE}")))
+    _sole_401(server, server.post_json(FEEDBACK, entries))
+
+
+def test_feedback_without_a_log_is_answered_and_kept_nowhere(ehrs, trust_file, tmp_path):
+    with served(dosecalc.load_rules(), trust_file) as bare:
+        assert _feedback(bare, ehrs[0], [_entry(str(uuid.uuid4()))]).status == 200
+    assert list(tmp_path.iterdir()) == []
+
+
+# §4.3.7: CORS
+
+
+@pytest.mark.parametrize("path", ["/cds-services", SERVICE, FEEDBACK])
+def test_a_preflight_from_an_allowed_origin_is_answered_without_a_token(server, path):
+    reply = server.request(
+        "OPTIONS",
+        path,
+        headers={
+            "Origin": ALLOWED_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert 200 <= reply.status < 300
+    assert reply.header("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
+    methods = {m.strip() for m in reply.header("Access-Control-Allow-Methods").split(",")}
+    assert {"GET", "POST"} <= methods
+    allowed = {h.strip().lower() for h in reply.header("Access-Control-Allow-Headers").split(",")}
+    assert {"authorization", "content-type"} <= allowed
+    assert "Origin" in reply.header("Vary")
+
+
+def test_every_answer_to_an_allowed_origin_carries_its_cors_headers(server, ehrs):
+    origin = {"Origin": ALLOWED_ORIGIN}
+    answers = [
+        server.request("GET", "/cds-services", headers=origin),
+        server.post_json(SERVICE, hook_request(), None, **origin),
+        server.post_json(
+            SERVICE, hook_request(), ehrs[0].token(f"{server.base}{SERVICE}"), **origin
+        ),
+        server.request(
+            "POST",
+            SERVICE,
+            "x",
+            {"Authorization": f"Bearer {ehrs[0].token(f'{server.base}{SERVICE}')}", **origin},
+        ),
+        server.request("GET", SERVICE, headers=origin),
+    ]
+    assert [a.status for a in answers] == [200, 401, 200, 400, 405]
+    for reply in answers:
+        assert reply.header("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
+        assert "Origin" in reply.header("Vary")
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "null", "https://ehr.example.org.evil.example", "*"]
+)
+def test_any_other_origin_gets_no_cors_header(server, ehrs, origin):
+    preflight = server.request(
+        "OPTIONS", SERVICE, headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+    )
+    called = server.post_json(
+        SERVICE, hook_request(), ehrs[0].token(f"{server.base}{SERVICE}"), Origin=origin
+    )
+    for reply in (preflight, called):
+        assert not any(k.lower().startswith("access-control-") for k in reply.headers)
+        assert "*" not in json.dumps(reply.headers)
+
+
+def _plain(markdown: str) -> str:
+    """A card's Markdown as read: its escapes undone, its emphasis dropped."""
+    return re.sub(r"\\(.)", r"\1", markdown.replace("**", ""))
+
+
+def _has_the_whole_basis(card: dict[str, Any]) -> None:
+    detail = _plain(card["detail"])
+    rules = dosecalc.load_rules()
+    for part in (
+        "Formula:",
+        "ketamine-overview.txt, section 'Ketamine in Palliative Care'",
+        rules.version,
+        rules.sha256,
+        "confusion, nausea, dizziness, blurred vision",
+        "palliative care specialist",
+        dosecalc.DISCLAIMER,
+    ):
+        assert part in detail, part
+    assert card["source"]["label"] == (
+        "ketamine-overview.txt, section 'Ketamine in Palliative Care', Table 1; "
+        f"dosecalc rules {rules.version}"
+    )
+    assert "url" not in card["source"]
+
+
+# The less travelled paths, one by one
+
+
+@pytest.mark.parametrize(
+    ("order", "reason"),
+    [
+        (medication_request(entry=3), "no dose in the order"),  # type: ignore[arg-type]
+        (medication_request(entry={"rateQuantity": 3}), "no dose in the order"),
+        (medication_request(entry={"rateRatio": 3}), "no dose in the order"),
+        (medication_request(rate=(float("nan"), "mg/h")), "no number dosecalc reads"),
+    ],
+    ids=["entry", "quantity", "ratio", "nan"],
+)
+def test_malformed_parts_of_an_order_are_not_checked(server, ehrs, order, reason):
+    assert reason in _not_checked(server, ehrs[0], order)
+
+
+def test_a_route_coding_that_is_not_an_object_is_passed_by(server, ehrs):
+    order = medication_request(route={"coding": [3, {"code": "x"}], "text": "sl"}, rate=(70, "mg"))
+    assert only_card(server, ehrs[0], order)["indicator"] == "warning"
+
+
+def test_a_coding_without_a_display_names_no_drug(server, ehrs):
+    order = medication_request(text=None, rate=(450, "mg/h"))
+    order["medicationCodeableConcept"] = {"coding": [{"code": "123"}, "x"]}
+    assert cards(server, ehrs[0], order) == []
+
+
+def test_a_route_that_names_another_drugs_regimen_is_no_rule_for_it():
+    rules = dosecalc.load_rules()
+    assert cds_hooks._regimen({"text": "iv"}, [], rules) == "no rule for the order's route"
+
+
+def test_a_dose_per_kg_out_of_range_without_a_weight_says_it_was_checked_per_kg(server, ehrs):
+    card = only_card(server, ehrs[0], medication_request(rate=(0.6, "mg/kg/h")), weight=OMIT)
+    assert card["indicator"] == "warning"
+    detail = _plain(card["detail"])
+    assert "Checked per kg without a weight" in detail
+    assert "Patient's range" not in detail
+
+
+def test_a_weight_the_library_cannot_read_is_no_usable_weight(server, ehrs):
+    weight = searchset(weight_observation(0, "kg"))
+    summary = _not_checked(server, ehrs[0], medication_request(rate=(45, "mg/h")), weight=weight)
+    assert "no usable weight (weight:" in summary
+
+
+def test_only_the_latest_cards_are_remembered_for_feedback(server, ehrs, monkeypatch):
+    from dosecalc.faces import web_app
+
+    monkeypatch.setattr(web_app, "REMEMBERED_CARDS", 1)
+    first = call(server, ehrs[0], hook_request(medication_request(rate=(45, "mg/h"))))
+    second = call(server, ehrs[0], hook_request(medication_request(rate=(15, "mg/h"))))
+    remembered = server.service._cards
+    assert list(remembered) == [second.json()["cards"][0]["uuid"]]
+    assert first.json()["cards"][0]["uuid"] not in remembered
+
+
+def test_an_override_reason_that_is_not_a_coding_is_400(server, ehrs):
+    entry = _entry(str(uuid.uuid4()), overrideReason={"reason": "x", "userComment": "ok"})
+    outcome_of(_feedback(server, ehrs[0], [entry]), 400)
+
+
+def test_the_server_logs_to_stderr_by_default(capsys):
+    from dosecalc.faces import web_app
+
+    web_app._to_stderr("dosecalc: a line")
+    assert capsys.readouterr().err == "dosecalc: a line\n"
+
+
+def test_a_jti_is_kept_until_its_token_expires_then_forgotten(trust_file):
+    from dosecalc.faces.trust import TokenError, load_trust
+
+    trust = load_trust(trust_file)
+    now = 1_000_000.0
+    claims = {"iat": now, "exp": now + 10, "jti": "j"}
+    trust._first_use(EHR_ISS, claims, now)
+    with pytest.raises(TokenError, match="replay"):
+        trust._first_use(EHR_ISS, claims, now + 5)
+    later = now + 10 + LEEWAY_SECONDS + 1
+    trust._first_use(EHR_ISS, {**claims, "iat": later, "exp": later + 10}, later)
+    with pytest.raises(TokenError, match="iat is in the future"):
+        trust._first_use(EHR_ISS, {**claims, "iat": later + 600, "jti": "k"}, later)
+
+
+def test_a_key_whose_curve_does_not_fit_the_algorithm_is_refused(ehrs):
+    from dosecalc.faces.trust import TokenError, _key_for
+
+    jwk = {k: v for k, v in ehrs[0].public_jwk.items() if k != "alg"}
+    with pytest.raises(TokenError, match="curve"):
+        _key_for(jwk, "ES256")
+
+
+def test_with_debug_an_internal_errors_traceback_goes_to_the_log_only(monkeypatch):
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    with served(dosecalc.load_rules()) as live:
+        live.service._debug = True
+        monkeypatch.setattr(cds_hooks, "discovery", broken)
+        monkeypatch.setattr("dosecalc.faces.html_face.answer", broken)
+        reply = live.request("GET", "/?regimen=iv")
+        assert reply.status == 500
+        assert "boom" not in reply.text
+        assert "Traceback" in live.logged[-1]
+        assert "RuntimeError: boom" in live.logged[-1]
+
+
+def test_a_dose_not_per_kg_against_a_range_per_kg_needs_the_weight_whatever_its_kind(library, ehrs):
+    bolus = medication_request(
+        text="fictivane", route={"text": "intravenous bolus"}, rate=None, dose=(50, "mg")
+    )
+    outcome_of(call(library, ehrs[0], hook_request(bolus, weight=OMIT)), 412)
+    per_kg = medication_request(
+        text="fictivane", route={"text": "intravenous bolus"}, rate=None, dose=(0.75, "mg/kg")
+    )
+    (card,) = cards(library, ehrs[0], per_kg, weight=OMIT)  # checked per kg, no 412
+    assert card["indicator"] == "info"
+    assert "not compared with the maximum per 24 hours" in _plain(card["detail"])
+    assert cards(library, ehrs[0], bolus) == []  # 50 mg for 70 kg: 0.714 mg/kg, within
