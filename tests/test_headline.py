@@ -350,14 +350,22 @@ def expected_lead(warnings) -> list[str]:
 
 
 def assert_leads_every_face(result, rendered: dict[str, str]) -> None:
-    """The headline is the first line of text and Markdown, the first element of the HTML
-    page's body (an alert marked by severity) and the first key of the JSON."""
+    """The headline is the first line of the text, the first thing of the Markdown and
+    HTML reports after their title and disclaimer (a preparation's: before its title, as
+    an alert marked by severity) and the first key of the JSON."""
     headline = result.headline
     first_words = " ".join(headline.text.split()[:5])
     assert rendered["text"].split("\n", 1)[0].startswith(first_words)
-    assert rendered["markdown"].startswith(f"**{first_words}")
-    body = rendered["html"].split("<body>", 1)[1].lstrip()
-    assert body.startswith(f'<p class="lead {headline.severity}" role="alert">{first_words}')
+    markdown, html = rendered["markdown"], rendered["html"]
+    if isinstance(result, dosecalc.PrepareResult):
+        assert markdown.startswith(f"**{first_words}")
+        body = html.split("<body>", 1)[1].lstrip()
+        assert body.startswith(f'<p class="lead {headline.severity}" role="alert">{first_words}')
+    else:
+        first_part = markdown.split("\n## ", 2)[1]
+        assert first_part.startswith("Before any figure\n\n**" + first_words)
+        first_section = html.split("<h2", 2)[1]
+        assert f'<p class="headline {headline.severity}">{first_words}' in first_section
     assert next(iter(json.loads(rendered["json"]))) in ("headline", "refusal")
 
 

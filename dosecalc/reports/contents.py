@@ -340,7 +340,9 @@ def _closing(
 def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[Section]:
     """A calculation's report, answer first; with ``check``, the order check leads."""
     beside = check is not None  # the check and the range it was checked against, side by side
-    sections = order_check_sections(check, half=True) if check is not None else []
+    sections = (
+        order_check_sections(check, half=True) if check is not None else _before_figures(result)
+    )
     count = len(result.warnings)
     marker = f" ({count} warning{'s' if count > 1 else ''} below)" if count else ""
     sections += [
@@ -363,6 +365,25 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
         basis.insert(0, ("Order check", check.basis.formula))
     sections.append(Section("Basis (check by hand)", basis))
     return sections
+
+
+BEFORE_FIGURES_TITLE: Final = "Before any figure"
+
+
+def _before_figures(result: DoseResult) -> list[Section]:
+    """What to settle before any figure of a calculation is used: its headline, the other
+    findings beside it (each warning is said in full in the warnings)."""
+    if result.headline is None:
+        return []
+    return [
+        Section(
+            BEFORE_FIGURES_TITLE,
+            items=[f"Also: {finding.text}." for finding in result.findings[1:]],
+            headline=result.headline.text,
+            severity=result.headline.severity,
+            alert=True,
+        )
+    ]
 
 
 def check_sections(check: CheckResult) -> list[Section]:

@@ -52,10 +52,11 @@ def _report(result: Reported, check: CheckResult | None) -> tuple[str, list[Sect
     return f"dosecalc report: {result.drug}, {result.route}", calc_sections(result, check)
 
 
-def _lead(result: Reported, check: CheckResult | None) -> tuple[str, str] | None:
-    """What goes before the title (`lead_line`: a refusal, or what to settle before any
-    figure), with its severity; a check leads with its own verdict instead."""
-    if isinstance(result, CheckResult) or check is not None:
+def _lead(result: Reported) -> tuple[str, str] | None:
+    """What goes before a preparation's title (`lead_line`: a refusal, or what to settle
+    before any figure), with its severity; a calculation's is its first section, and a
+    check leads with its verdict."""
+    if not isinstance(result, PrepareResult):
         return None
     lead, severity = lead_line(result), lead_severity(result)
     return None if lead is None or severity is None else (lead, severity)
@@ -71,7 +72,7 @@ def render_markdown(
     preparation's refusal is its first line."""
     when = local_time(made_at)  # any TZ: local, or UTC
     title, sections = _report(result, check)
-    lead = _lead(result, check)
+    lead = _lead(result)
     lines = [f"**{_md(lead[0])}**", ""] if lead is not None else []
     lines += [f"# {_md(title)}", "", _md(made_line(when)), "", f"> **{_md(SHORT_DISCLAIMER)}**"]
     for section in sections:
@@ -166,7 +167,7 @@ def render_html(
     preparation's refusal comes first: in the page's title, and before its heading."""
     when = local_time(made_at)  # any TZ: local, or UTC
     title, sections = _report(result, check)
-    lead = _lead(result, check)
+    lead = _lead(result)
     first = None if lead is None else lead[0].split(":")[0]
     page_title = title if first is None else f"{first}: {title}"
     parts = [

@@ -105,7 +105,9 @@ def _report(
     if lead is not None:
         first.append(f"{_wrap(lead)}\n")
     head = "\n".join([*first, title, "=" * len(title), _wrap(SHORT_DISCLAIMER)])
-    return "\n\n".join([head, *(_section(s) for s in sections)]) + "\n"
+    # A section of nothing but the headline already leading the report is not said twice.
+    said = [s for s in sections if s.rows or s.items or s.table or s.headline != lead]
+    return "\n\n".join([head, *(_section(s) for s in said)]) + "\n"
 
 
 def _section(section: Section) -> str:
