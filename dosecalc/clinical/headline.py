@@ -23,14 +23,25 @@ PER_KG_WEIGHT_UNCLEAR: Final = "order-per-kg-weight-unclear"
 """The warning code of an order per kg whose verdict depends on which body weight it is
 per kg of (the dosing weight chosen, or the actual weight)."""
 
-IMPLAUSIBLE_ENTRY_CODES: Final = (
-    "implausible-concentration",
-    "possible-mcg-mg-mix-up",
-    "implausible-pump-rate",
-    "implausible-volume",
-)
+_OUT_OF_BOUNDS: Final = "lies outside dosecalc's plausibility bounds"
+_IMPLAUSIBLE: Final[dict[str, str]] = {
+    "implausible-concentration": f"the concentration {_OUT_OF_BOUNDS}",
+    "possible-mcg-mg-mix-up": f"the concentration {_OUT_OF_BOUNDS} (possibly mcg for mg)",
+    "implausible-pump-rate": f"the pump rate worked from the concentration {_OUT_OF_BOUNDS}",
+    "implausible-volume": f"the volume worked from the concentration {_OUT_OF_BOUNDS}",
+}
+IMPLAUSIBLE_ENTRY_CODES: Final = tuple(_IMPLAUSIBLE)
 """Warnings that a concentration (or the pump rate or volume worked from it) is outside
 dosecalc's plausibility bounds: every figure worked from it, the verdict too, is in doubt."""
+
+
+def _implausible(codes: set[str]) -> str:
+    """What is out of the plausibility bounds, for each of ``codes`` that says so (a
+    possible mcg/mg mix-up says the concentration is, and why)."""
+    if "possible-mcg-mg-mix-up" in codes:
+        codes = codes - {"implausible-concentration"}
+    return "; and ".join(said for code, said in _IMPLAUSIBLE.items() if code in codes)
+
 
 MAXIMUM_NOT_COMPARED: Final = "max-per-24h-not-compared"
 """The warning code of a dose checked without a weight against a rule that has a maximum
@@ -146,10 +157,11 @@ def _worded(
             WITHHOLD + question,
         )
     if outcome == "implausible-concentration":
+        doubts = _implausible({warning.code for warning in warnings})
         return _finding(
             outcome,
             f"CHECK THE CONCENTRATION: the order is {verdict} the range of {whose} only if the "
-            "concentration is right, and it lies outside dosecalc's plausibility bounds",
+            f"concentration is right, and {doubts}",
             "withhold it and check the concentration (mg and mcg, the stock's label) first",
         )
     if outcome == "max-per-24h-not-checked":
@@ -202,8 +214,8 @@ def findings_before_figures(
         found.append(
             _finding(
                 "implausible-concentration",
-                "CHECK THE CONCENTRATION: it lies outside dosecalc's plausibility bounds, and "
-                "every figure worked from it is in doubt",
+                f"CHECK THE CONCENTRATION: {_implausible(codes)}, so every figure worked from "
+                "it is in doubt",
                 "check the concentration (mg and mcg, the stock's label) before using any figure",
             )
         )

@@ -371,14 +371,13 @@ BEFORE_FIGURES_TITLE: Final = "Before any figure"
 
 
 def _before_figures(result: DoseResult) -> list[Section]:
-    """What to settle before any figure of a calculation is used: its headline, the other
-    findings beside it (each warning is said in full in the warnings)."""
+    """What to settle before any figure of a calculation is used: its headline (the other
+    findings are each said in full among the warnings, just below)."""
     if result.headline is None:
         return []
     return [
         Section(
             BEFORE_FIGURES_TITLE,
-            items=[f"Also: {finding.text}." for finding in result.findings[1:]],
             headline=result.headline.text,
             severity=result.headline.severity,
             alert=True,
