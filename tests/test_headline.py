@@ -41,9 +41,19 @@ orders = st.one_of(
 def expected_headline(result: dosecalc.CheckResult) -> str:
     """The most serious outcome that applies, worked out from the check's own fields."""
     codes = {warning.code for warning in result.warnings}
+    implausible = bool(
+        codes
+        & {
+            "implausible-concentration",
+            "possible-mcg-mg-mix-up",
+            "implausible-pump-rate",
+            "implausible-volume",
+        }
+    )
+    in_volume = result.form in ("pump-rate", "volume")  # a drug amount only through the conc.
     if result.hard_limit is not None:
         return f"{result.hard_limit}-hard-limit"
-    if result.probable_entry_error is not None:
+    if result.probable_entry_error is not None and not (implausible and in_volume):
         return "probable-entry-error"
     if codes & {"implausible-concentration", "possible-mcg-mg-mix-up", "implausible-pump-rate"}:
         return "implausible-concentration"
@@ -118,11 +128,21 @@ def test_a_probable_slip_is_a_question_for_the_prescriber_never_a_dose_to_give(c
     if result is None or result.probable_entry_error is None:
         return
     flag = result.probable_entry_error
+    codes = {warning.code for warning in result.warnings}
+    implausible = any(code.startswith(("implausible", "possible-mcg")) for code in codes)
     assert result.headline.outcome in (
         "above-hard-limit",
         "below-hard-limit",
         "probable-entry-error",
+        *(["implausible-concentration"] if implausible else []),
     )
+    if codes & set(NOT_COVERED_CODES):  # the range is not this patient's: no dose asked about
+        assert flag.question == ""
+        assert all(" meant?" not in slip.display for slip in flag.slips)
+        assert "No dose is suggested" in flag.message
+        if result.headline.outcome == "probable-entry-error":
+            assert result.headline.action.endswith("so no dose is suggested")
+        return
     if flag.slips:
         assert flag.question.startswith("was ")
         assert flag.question.endswith(" meant?")

@@ -147,7 +147,10 @@ def calculate(
     ]
     working = rule_basis(rule, rule_set, inputs, parts.formula, steps)
     findings = findings_before_figures(
-        warnings, range_from=working.range_from, max_per_24h_from=working.max_per_24h_from
+        warnings,
+        range_from=working.range_from,
+        max_per_24h_from=working.max_per_24h_from,
+        maximum=format_exact(maximum) if maximum is not None else None,
     )
     return DoseResult(
         headline=findings[0] if findings else None,

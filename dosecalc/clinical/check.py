@@ -79,6 +79,7 @@ from dosecalc.foundation.units import (
     unit_powers,
 )
 from dosecalc.patient.body import (
+    NOT_COVERED_CODES,
     DoseWarning,
     body_figure,
     read_basis,
@@ -109,6 +110,8 @@ class UsualSlip:
     entered: str | None = None
     meant: str | None = None
     power: int = 0
+    reading: str = ""
+    """How the number entered reads in the unit meant ("per hour"), for a slip of units."""
 
     @property
     def confuses_units(self) -> bool:
@@ -128,10 +131,10 @@ class UsualSlip:
 
 
 DAY_WRITTEN_PER_HOUR: Final = UsualSlip(
-    "per day and per hour confused", Fraction(1, 24), "hour", "day", -1
+    "per day and per hour confused", Fraction(1, 24), "hour", "day", -1, "per 24 hours"
 )
 HOUR_WRITTEN_PER_DAY: Final = UsualSlip(
-    "per day and per hour confused", Fraction(24), "day", "hour", -1
+    "per day and per hour confused", Fraction(24), "day", "hour", -1, "per hour"
 )
 
 SLIPS: Final[tuple[UsualSlip, ...]] = (
@@ -139,10 +142,12 @@ SLIPS: Final[tuple[UsualSlip, ...]] = (
     UsualSlip("decimal point one place out", Fraction(10)),
     UsualSlip("decimal point two places out", Fraction(1, 100)),
     UsualSlip("decimal point two places out", Fraction(100)),
-    UsualSlip("mg and mcg confused", Fraction(1, 1000), "milligram", "microgram", 1),
-    UsualSlip("mg and mcg confused", Fraction(1000), "microgram", "milligram", 1),
-    UsualSlip("per minute and per hour confused", Fraction(1, 60), "minute", "hour", -1),
-    UsualSlip("per minute and per hour confused", Fraction(60), "hour", "minute", -1),
+    UsualSlip("mg and mcg confused", Fraction(1, 1000), "milligram", "microgram", 1, "in mcg"),
+    UsualSlip("mg and mcg confused", Fraction(1000), "microgram", "milligram", 1, "in mg"),
+    UsualSlip(
+        "per minute and per hour confused", Fraction(1, 60), "minute", "hour", -1, "per hour"
+    ),
+    UsualSlip("per minute and per hour confused", Fraction(60), "hour", "minute", -1, "per minute"),
     DAY_WRITTEN_PER_HOUR,
     HOUR_WRITTEN_PER_DAY,
 )
@@ -324,7 +329,10 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     restated = [q for q in (in_rule_units, patient_dose, pump_rate, volume) if q is not None]
     slips = _slips(verdict, proposed, in_rule_units, result.rule_range)
     beside = [*restated, *(s.in_rule_units for s in slips), *(s.meant for s in slips)]
-    entry_error = _probable_entry_error(verdict, proposed, in_rule_units, slips, ranges, beside)
+    covered = not any(warning.code in NOT_COVERED_CODES for warning in result.warnings)
+    entry_error = _probable_entry_error(
+        verdict, proposed, in_rule_units, slips, ranges, beside, covered
+    )
     display = _display(
         verdict, proposed, in_rule_units, patient_dose, pump_rate, volume, result, beside
     )
@@ -341,6 +349,7 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
         entry_error=entry_error,
         warnings=warnings,
         basis=result.basis,
+        in_volume=DOSE_FORMS[form].in_volume,
     )
     display["verdict"] = findings[0].text  # the worst finding leads, on every face
     return CheckResult(
@@ -590,11 +599,14 @@ def _probable_entry_error(
     slips: list[_Slip],
     ranges: list[QuantityRange],
     beside: list[Quantity],
+    covered: bool,
 ) -> EntryErrorFlag | None:
     """``ranges[0]`` is the rule's range (``dose`` is in its unit). What a slip would
     make of the dose is asked as a question in the unit meant (the unit entered, for a
     slip of the decimal point), with the rule's unit too when they differ, each beside
-    the range in its unit as shown with ``beside``."""
+    the range in its unit as shown with ``beside``. For a patient the source does not
+    cover (not ``covered``), each slip is named with its factor, and no dose is asked
+    about: the range is not this patient's."""
     low, high = ranges[0].low, ranges[0].high
     entry_slips = []
     meant = []
@@ -606,14 +618,20 @@ def _probable_entry_error(
         if found.slip.confuses_units and in_rule_units != text:
             worked += f", that is {in_rule_units}"
         factor = slip_factor(found.slip)
-        entry_slips.append(
-            EntrySlip(
-                slip=found.slip.name,
-                factor=factor,
-                would_mean=found.meant,
-                display=f"{found.slip.name}: was {text} meant? ({format_exact(proposed)} "
-                f"{factor} = {worked}, within the range)",
+        if not covered:
+            display = f"{found.slip.name} ({factor})"
+        elif found.slip.confuses_units:  # the same number, in the unit meant
+            display = (
+                f"{found.slip.name}: was {text} meant? ({format_exact(proposed)} read "
+                f"{found.slip.reading}: {worked}, within the range)"
             )
+        else:
+            display = (
+                f"{found.slip.name}: was {text} meant? ({format_exact(proposed)} {factor} = "
+                f"{worked}, within the range)"
+            )
+        entry_slips.append(
+            EntrySlip(slip=found.slip.name, factor=factor, would_mean=found.meant, display=display)
         )
     far = is_far_out(verdict, dose, low, high)
     if not entry_slips and not far:
@@ -629,7 +647,9 @@ def _probable_entry_error(
     message = f"Probable entry error: {reason}." + "".join(
         f" Possibly {s.display}." for s in entry_slips
     )
-    question = f"was {' or '.join(dict.fromkeys(meant))} meant?" if meant else ""
+    if not covered:
+        message += " No dose is suggested: the source's range is not for this patient."
+    question = f"was {' or '.join(dict.fromkeys(meant))} meant?" if meant and covered else ""
     return EntryErrorFlag(reason=reason, slips=entry_slips, question=question, message=message)
 
 

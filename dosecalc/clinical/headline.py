@@ -25,14 +25,17 @@ per kg of (the dosing weight chosen, or the actual weight)."""
 
 _OUT_OF_BOUNDS: Final = "lies outside dosecalc's plausibility bounds"
 _IMPLAUSIBLE: Final[dict[str, str]] = {
-    "implausible-concentration": f"the concentration {_OUT_OF_BOUNDS}",
-    "possible-mcg-mg-mix-up": f"the concentration {_OUT_OF_BOUNDS} (possibly mcg for mg)",
-    "implausible-pump-rate": f"the pump rate worked from the concentration {_OUT_OF_BOUNDS}",
-    "implausible-volume": f"the volume worked from the concentration {_OUT_OF_BOUNDS}",
+    "implausible-concentration": f"it {_OUT_OF_BOUNDS}",
+    "possible-mcg-mg-mix-up": f"it {_OUT_OF_BOUNDS} (possibly mcg for mg)",
+    "implausible-pump-rate": f"the pump rate worked from it {_OUT_OF_BOUNDS}",
+    "implausible-volume": f"the volume worked from it {_OUT_OF_BOUNDS}",
 }
 IMPLAUSIBLE_ENTRY_CODES: Final = tuple(_IMPLAUSIBLE)
 """Warnings that a concentration (or the pump rate or volume worked from it) is outside
 dosecalc's plausibility bounds: every figure worked from it, the verdict too, is in doubt."""
+
+
+_CHECK_THE_LABEL: Final = "check it against the stock's label (mg or mcg)"
 
 
 def _implausible(codes: set[str]) -> str:
@@ -51,8 +54,7 @@ DO_NOT_GIVE: Final = "do not give as ordered; contact the prescriber"
 WITHHOLD: Final = "withhold it and ask the prescriber"
 ASK_FIRST: Final = "check the order with the prescriber before giving it"
 NOT_CHECKED: Final = (
-    "check the weight first; not checked for this patient (the supervising specialist "
-    "decides the dose)"
+    "check {what} first; not checked for this patient (the supervising specialist decides the dose)"
 )
 VERIFY: Final = "verify the order independently before giving it"
 
@@ -73,20 +75,38 @@ SEVERITY: Final[dict[OutcomeCode, Severity]] = {
 
 OUTCOMES: Final[tuple[OutcomeCode, ...]] = tuple(SEVERITY)
 
+_LOW: Final = format_number(USUAL_ADULT_WEIGHT_KG[0])
+_HIGH: Final = format_number(USUAL_ADULT_WEIGHT_KG[1])
 _ABOUT_THE_WEIGHT: Final[dict[str, str]] = dict(
     zip(
         NOT_COVERED_CODES,
         (
-            f"the weight is below {format_number(USUAL_ADULT_WEIGHT_KG[0])} kg, for which "
-            "{document} gives no dosing",
-            f"the weight is above {format_number(USUAL_ADULT_WEIGHT_KG[1])} kg: verify it",
-            "the weight may have been entered in the wrong unit (lb or kg): verify it",
-            f"the dosing weight is below {format_number(USUAL_ADULT_WEIGHT_KG[0])} kg, for "
-            "which {document} gives no dosing",
+            f"the weight is below {_LOW} kg (dosecalc's adult bound), with no paediatric "
+            "dosing in {document}",
+            f"the weight is above {_HIGH} kg (dosecalc's adult bound)",
+            "lb and kg may be mixed up",
+            f"the ideal or adjusted weight dosed on is below {_LOW} kg (dosecalc's adult "
+            "bound), with no low-weight dosing in {document}",
         ),
         strict=True,
     )
 )
+_CHECK_FIRST: Final[dict[str, str]] = dict(
+    zip(
+        NOT_COVERED_CODES,
+        ("the weight", "the weight", "the weight", "the height, sex and basis"),
+        strict=True,
+    )
+)
+
+
+def _not_covered(codes: set[str], action: str) -> tuple[str, str]:
+    """What makes a patient one the source does not cover, and ``action`` (a template
+    with ``{what}``), naming what to check first."""
+    found = [code for code in NOT_COVERED_CODES if code in codes]
+    about = "; and ".join(_ABOUT_THE_WEIGHT[code] for code in found)
+    what = " and ".join(dict.fromkeys(_CHECK_FIRST[code] for code in found))
+    return about, action.format(what=what)
 
 
 def outcomes_of(
@@ -95,16 +115,23 @@ def outcomes_of(
     hard_limit: HardLimitState | None,
     entry_error: bool,
     warning_codes: Iterable[str],
+    in_volume: bool = False,
 ) -> list[OutcomeCode]:
     """Every outcome of a check, most serious first; never empty. The one policy behind
-    `findings_of` and the audit's ``outcome`` column, on every path of the audit."""
+    `findings_of` and the audit's ``outcome`` column, on every path of the audit.
+
+    An order written in volume (``in_volume``: mL/hr, mL) is a drug amount only through
+    its concentration: with a concentration in doubt, a slip of the order cannot be told
+    from a slip of the concentration, and the concentration is checked first."""
     codes = set(warning_codes)
+    implausible = bool(codes & set(IMPLAUSIBLE_ENTRY_CODES))
+    entry_error = entry_error and not (implausible and in_volume)
     found: list[OutcomeCode] = []
     if hard_limit is not None:
         found.append("above-hard-limit" if hard_limit == "above" else "below-hard-limit")
     if entry_error:
         found.append("probable-entry-error")
-    if codes & set(IMPLAUSIBLE_ENTRY_CODES):
+    if implausible:
         found.append("implausible-concentration")
     if ORDER_ABOVE_MAXIMUM in codes:
         found.append("above-max-per-24h")
@@ -126,6 +153,7 @@ def findings_of(
     entry_error: EntryErrorFlag | None,
     warnings: Sequence[DoseWarning],
     basis: Basis,
+    in_volume: bool = False,
 ) -> list[Finding]:
     """Every finding of a check (`outcomes_of`), most serious first, in words that name
     whose range or limit it is and say what to do."""
@@ -134,8 +162,12 @@ def findings_of(
         hard_limit=hard_limit,
         entry_error=entry_error is not None,
         warning_codes=(warning.code for warning in warnings),
+        in_volume=in_volume,
     )
-    return [_worded(outcome, verdict, entry_error, warnings, basis) for outcome in outcomes]
+    return [
+        _worded(outcome, verdict, entry_error, warnings, basis, in_volume=in_volume)
+        for outcome in outcomes
+    ]
 
 
 def _worded(
@@ -144,26 +176,36 @@ def _worded(
     entry_error: EntryErrorFlag | None,
     warnings: Sequence[DoseWarning],
     basis: Basis,
+    *,
+    in_volume: bool,
 ) -> Finding:
     whose = basis.range_from
+    codes = {warning.code for warning in warnings}
     if outcome in ("above-hard-limit", "below-hard-limit"):
         side = outcome.split("-")[0].upper()
         return _finding(outcome, f"{side} THE HARD LIMIT of {basis.hard_limits_from}", DO_NOT_GIVE)
     if outcome == "probable-entry-error" and entry_error is not None:
         question = f" ({entry_error.question})" if entry_error.question else ""
+        if codes & set(NOT_COVERED_CODES):  # no dose is suggested for such a patient
+            question = f"; {whose} gives no dosing for this patient, so no dose is suggested"
         return _finding(
             outcome,
             f"PROBABLE ENTRY ERROR: {verdict.upper()} the range of {whose}, {entry_error.reason}",
             WITHHOLD + question,
         )
     if outcome == "implausible-concentration":
-        doubts = _implausible({warning.code for warning in warnings})
-        return _finding(
-            outcome,
-            f"CHECK THE CONCENTRATION: the order is {verdict} the range of {whose} only if the "
-            f"concentration is right, and {doubts}",
-            "withhold it and check the concentration (mg and mcg, the stock's label) first",
-        )
+        doubts = _implausible(codes)
+        if in_volume:  # the order is a drug amount only through the concentration
+            says = (
+                f"CHECK THE CONCENTRATION: {doubts}, and the order is {verdict} the range of "
+                f"{whose} only if the concentration is right"
+            )
+        else:
+            says = (
+                f"CHECK THE CONCENTRATION: {doubts} (the order itself is {verdict} the range "
+                f"of {whose})"
+            )
+        return _finding(outcome, says, f"withhold it and {_CHECK_THE_LABEL} first")
     if outcome == "max-per-24h-not-checked":
         return _finding(
             outcome,
@@ -185,24 +227,24 @@ def _worded(
             "ask the prescriber which weight the order is per kg of before giving it",
         )
     if outcome == "patient-not-covered":
-        about = [
-            _ABOUT_THE_WEIGHT[w.code].format(document=whose)
-            for w in warnings
-            if w.code in _ABOUT_THE_WEIGHT
-        ]
+        about, action = _not_covered(codes, NOT_CHECKED)
         return _finding(
             outcome,
-            f"{verdict.upper()} the range of {whose}, but {'; and '.join(about)}",
-            NOT_CHECKED,
+            f"{verdict.upper()} the range of {whose}, but {about.format(document=whose)}",
+            action,
         )
     return _finding("within", f"WITHIN the range of {whose}", VERIFY)
 
 
-NOT_FOR_THIS_PATIENT: Final = "check the weight first; the supervising specialist decides the dose"
+NOT_FOR_THIS_PATIENT: Final = "check {what} first; the specialist decides the dose"
 
 
 def findings_before_figures(
-    warnings: Sequence[DoseWarning], *, range_from: str | None, max_per_24h_from: str | None
+    warnings: Sequence[DoseWarning],
+    *,
+    range_from: str | None,
+    max_per_24h_from: str | None,
+    maximum: str | None = None,
 ) -> list[Finding]:
     """What a calculation or a preparation must settle before any of its figures is used,
     most serious first (in `SEVERITY`'s order): a concentration outside the plausibility
@@ -214,30 +256,26 @@ def findings_before_figures(
         found.append(
             _finding(
                 "implausible-concentration",
-                f"CHECK THE CONCENTRATION: {_implausible(codes)}, so every figure worked from "
-                "it is in doubt",
-                "check the concentration (mg and mcg, the stock's label) before using any figure",
+                f"CHECK THE CONCENTRATION: {_implausible(codes)}",
+                f"{_CHECK_THE_LABEL} before using any figure",
             )
         )
-    if RANGE_ABOVE_MAXIMUM in codes and max_per_24h_from is not None:
+    if RANGE_ABOVE_MAXIMUM in codes and max_per_24h_from is not None and maximum is not None:
         found.append(
             _finding(
                 "above-max-per-24h",
-                f"THE RANGE FOR THIS PATIENT PASSES THE MAXIMUM PER 24 HOURS of {max_per_24h_from}",
-                "never give more than that maximum in 24 hours",
+                f"THE RANGE FOR THIS PATIENT PASSES THE MAXIMUM OF {maximum} PER 24 HOURS of "
+                f"{max_per_24h_from}",
+                f"never give more than {maximum} in 24 hours",
             )
         )
     if codes & set(NOT_COVERED_CODES) and range_from is not None:
-        about = [
-            _ABOUT_THE_WEIGHT[w.code].format(document=range_from)
-            for w in warnings
-            if w.code in _ABOUT_THE_WEIGHT
-        ]
+        about, action = _not_covered(codes, NOT_FOR_THIS_PATIENT)
         found.append(
             _finding(
                 "patient-not-covered",
-                f"THE PATIENT MAY NOT BE COVERED: {'; and '.join(about)}",
-                NOT_FOR_THIS_PATIENT,
+                f"THE PATIENT MAY NOT BE COVERED: {about.format(document=range_from)}",
+                action,
             )
         )
     return found

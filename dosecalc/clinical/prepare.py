@@ -422,6 +422,7 @@ def prepare(
         warnings,
         range_from=result.basis.range_from if result else None,
         max_per_24h_from=result.basis.max_per_24h_from if result else None,
+        maximum=format_exact(result.max_per_24h) if result and result.max_per_24h else None,
     )
     return PrepareResult(
         refusal=refusal,
