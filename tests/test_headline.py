@@ -432,3 +432,32 @@ def test_a_preparation_leads_with_what_to_settle_before_any_figure(weight, stock
     assert result.refusal is None  # a range's ends are never refused
     rendered = {name: render_prepare(result, name) for name in ("text", "markdown", "html", "json")}
     assert_leads_every_face(result, rendered)
+
+
+@given(
+    weight=st.decimals(min_value=60, max_value=150, places=1),
+    height=st.integers(min_value=152, max_value=190),
+    sex=st.sampled_from(["male", "female"]),
+    per_kg=st.decimals(min_value=Decimal("0.05"), max_value=Decimal("0.4"), places=3),
+)
+@example(weight=Decimal(150), height=160, sex="female", per_kg=Decimal("0.15"))
+def test_the_other_per_kg_reading_says_when_it_would_pass_the_librarys_maximum(
+    weight, height, sex, per_kg
+):
+    """Read per kg of the actual weight, an order may pass the library's maximum per 24
+    hours (300 mg for fictivane-iv) that the ideal-weight reading keeps: said beside it."""
+    result = dosecalc.check(
+        weight=f"{weight} kg",
+        height=f"{height} cm",
+        sex=sex,
+        basis="ideal",
+        regimen="fictivane-iv",
+        dose=f"{per_kg} mg/kg/hr",
+        rules=RULE_SETS["library"],
+    )
+    said = [w.message for w in result.warnings if w.code == "order-per-kg-weight-unclear"]
+    if not said:
+        return
+    per_24h_on_actual = Fraction(per_kg) * Fraction(weight) * 24  # mg, the oracle
+    passes = "Read so, it would also pass the library's maximum of 300 mg per 24 hours"
+    assert (passes in said[0]) == (per_24h_on_actual > 300)

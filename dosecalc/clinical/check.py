@@ -424,6 +424,13 @@ def _other_weight_reading(
     if other_verdict == verdict:
         return []
     shown = [*beside, other]
+    maximum = result.max_per_24h
+    beyond = (
+        f" Read so, it would also pass the library's maximum of {format_exact(maximum)} per "
+        f"24 hours ({result.basis.max_per_24h_from})."
+        if maximum is not None and dose_per_24h_warnings(KINDS[result.kind], other, maximum)
+        else ""
+    )
     return [
         DoseWarning(
             code=PER_KG_WEIGHT_UNCLEAR,
@@ -432,7 +439,8 @@ def _other_weight_reading(
             f"{result.dose.value_beside(read_as, *shown)}, {verdict} this patient's range "
             f"({result.dose.display_beside(*shown)}); read per kg of the actual body weight "
             f"({format_body(actual)}) it would be {result.dose.value_beside(other, *shown)}, "
-            f"{other_verdict} it. Ask the prescriber which weight the order is per kg of.",
+            f"{other_verdict} it.{beyond} Ask the prescriber which weight the order is per kg "
+            "of.",
         )
     ]
 
