@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from strategies import height_spellings
 
+import dosecalc
 from dosecalc import DoseCalcError, DoseResult, calculate, check
 from dosecalc.clinical.session import Session
 
@@ -250,3 +251,19 @@ def test_each_change_makes_a_new_state_and_leaves_the_one_shown_before_as_it_was
     assert session.state.result == calculate(weight="80 kg", regimen="iv-infusion")
     with pytest.raises(FrozenInstanceError):
         shown.result = session.state.result
+
+
+@pytest.mark.parametrize(
+    "folder", [None, "examples/hospital-library", "tests/data/fictional-library"]
+)
+def test_a_session_starts_on_the_first_regimen_of_the_library_it_was_given(folder):
+    """Any library starts ready for a weight, never in an error about a regimen it lacks."""
+    from conftest import REPO
+
+    rules = dosecalc.load_rules(REPO / folder) if folder else dosecalc.load_rules()
+    session = dosecalc.Session(rules)
+    assert session.inputs.regimen == rules.regimens[0].id
+    assert set(session.errors) <= {"weight"}
+    session.set(weight="70")
+    assert session.result is not None
+    assert session.result.regimen == rules.regimens[0].id

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import TypedDict
 
-from dosecalc.clinical.calculate import Rules, calculate
+from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
 from dosecalc.clinical.check import check, check_against
 from dosecalc.clinical.result import CheckResult, DoseResult
-from dosecalc.foundation.errors import DoseCalcError, InputError
+from dosecalc.foundation.errors import DoseCalcError, InputError, RulesError
 from dosecalc.foundation.units import (
     CONCENTRATION,
     HEIGHT,
@@ -37,7 +37,8 @@ class SessionInputs:
 
     weight: str = ""
     weight_unit: str = "kg"
-    regimen: str = "iv-infusion"
+    regimen: str = ""
+    """Empty: the first regimen of the session's rules (`Session` fills it in)."""
     height: str = ""
     height_unit: str = "cm"
     sex: str = ""
@@ -82,8 +83,16 @@ class Session:
     """The latest calculation, replaced whole by every change."""
 
     def __init__(self, rules: Rules = None) -> None:
+        """Starts on the first regimen of ``rules`` (the rules in force for None), so that
+        any library starts ready for a weight; rules that cannot be read say why in
+        ``errors``, as every calculation then does."""
         self._rules = rules
-        self.state = self._calculated(SessionInputs())
+        try:
+            self._rules = rule_set_of(rules)
+            first = self._rules.regimens[0].id
+        except RulesError:
+            first = ""
+        self.state = self._calculated(SessionInputs(regimen=first))
 
     @property
     def inputs(self) -> SessionInputs:
