@@ -31,7 +31,7 @@ from fractions import Fraction
 from typing import Annotated, Final, Literal, assert_never
 
 from pint.util import UnitsContainer, to_units_container
-from pydantic import PlainSerializer
+from pydantic import AfterValidator, PlainSerializer
 
 from dosecalc.foundation.units import (
     UNIT_NAMES,
@@ -42,6 +42,7 @@ from dosecalc.foundation.units import (
     dimension_of,
     named_unit,
     unit_powers,
+    written_terms,
 )
 
 ROUNDING_RULE: Final = (
@@ -236,6 +237,32 @@ def format_exact(quantity: Quantity) -> str:
     places = exact_places(value)
     rounded = not _ends_within(value, places)
     return f"{format_number(value, decimals=places)} {unit}{_MARKS['nearest'] if rounded else ''}"
+
+
+def format_entered(text: str) -> str:
+    """A value as a person typed it, written under the display rule in the shape it was
+    typed: ".5 mg/mL" as "0.5 mg/mL", "5000mg/100.0mL" as "5,000 mg/100 mL", "2 µg/kg/min"
+    as "2 mcg/kg/min", "500 mg in 10 mL" as it is (a label's shape is kept, never reduced
+    to "50 mg/mL"). Every number exactly, as `format_exact`. Text that is not a quantity (a
+    regimen, a sex, a basis) is returned as typed, stripped."""
+    shape = written_terms(text)
+    if shape is None:
+        return text.strip()
+    joiner, terms = shape
+    return joiner.join(
+        UNIT_NAMES[name].display
+        if number is None
+        else f"{format_number(number, decimals=_typed_places(number))} {UNIT_NAMES[name].display}"
+        for number, name in terms
+    )
+
+
+def _typed_places(value: Fraction) -> int:
+    """The decimals a typed number (a finite decimal) takes, however many: never rounded."""
+    places = 0
+    while not _ends_within(value, places):
+        places += 1
+    return places
 
 
 @dataclass(frozen=True)
@@ -434,6 +461,14 @@ def json_quantity(quantity: Quantity) -> dict[str, int | float | str]:
     """``{"value": 21, "unit": "mg/h"}``: exact value, UCUM unit code."""
     return {"value": json_number(magnitude(quantity)), "unit": unit_ucum(quantity.units)}
 
+
+def inputs_shown(inputs: dict[str, str | None]) -> dict[str, str | None]:
+    """Each input of a result's basis written by `format_entered` (None left out stays None)."""
+    return {name: None if text is None else format_entered(text) for name, text in inputs.items()}
+
+
+ShownInputs = Annotated[dict[str, str | None], AfterValidator(inputs_shown)]
+"""A basis's inputs: each as a person entered it, written under the display rule."""
 
 JsonNumber = Annotated[Fraction, PlainSerializer(json_number, when_used="json")]
 """An exact (Fraction) field that is a plain number in JSON."""

@@ -43,6 +43,7 @@ import platformdirs
 
 from dosecalc.foundation.errors import (
     FrozenQuantityError,
+    InputError,
     OutOfRangeError,
     ParseError,
     UnitError,
@@ -637,6 +638,58 @@ def ratio_parts(value: object) -> tuple[Quantity, Quantity] | None:
         registry().Quantity(Fraction(amount), amount_unit),
         registry().Quantity(Fraction(per), per_unit),
     )
+
+
+Term: TypeAlias = tuple[Fraction | None, str]
+"""One term of a quantity as written: its number (None for a bare unit, the "hr" of
+"mg/hr") and the pint name of its unit."""
+
+
+def written_terms(text: str) -> tuple[str, list[Term]] | None:
+    """A quantity's text in the shape it was written: how its terms are joined ("/" for
+    "500 mg/10 mL" and "mg per kg per hr", " in " for "500 mg in 10 mL", " " for "5 ft
+    7 in" and "5' 7\"") and each term's number and unit, so that it can be written again
+    under the display rule, shape kept. None for text `parse_quantity` does not read as a
+    quantity (a regimen's name, a sex, a basis)."""
+    any_kind = QuantityKind("quantity", None, "mg", "'25 mg'")
+    try:
+        parse_quantity(text, any_kind)
+    except InputError:
+        return None
+    shown = spaces_as_space(text).strip()
+    if any(mark in shown for mark in _FOOT_MARKS + _INCH_MARKS):
+        feet = _FEET_AND_INCHES_RE.fullmatch(shown)
+        if feet is not None:
+            terms: list[Term] = [(Fraction(feet.group(1)), "foot")]
+            if feet.group(2) is not None:
+                terms.append((Fraction(feet.group(2)), "inch"))
+            return " ", terms
+        inches = _INCHES_RE.fullmatch(shown)
+        return (" ", [(Fraction(inches.group(1)), "inch")]) if inches is not None else None
+    if _IN_WORD_RE.search(shown):
+        match = _AMOUNT_IN_VOLUME_RE.fullmatch(shown)
+        if match is None:
+            return None
+        amount, amount_term, volume, volume_term = match.groups()
+        return " in ", [
+            (Fraction(amount), _term_name(amount_term)),
+            (Fraction(volume), _term_name(volume_term)),
+        ]
+    if _COMPOUND_RE.fullmatch(shown):
+        return " ", [(Fraction(n), _term_name(term)) for n, term in _SIMPLE_RE.findall(shown)]
+    parts: list[Term] = []
+    for part in _per_parts(shown, "quantity", any_kind.example):
+        match = _DENOMINATOR_RE.fullmatch(part)
+        if match is None:
+            return None
+        number, term = match.groups()
+        parts.append((None if number is None else Fraction(number), _term_name(term)))
+    return "/", parts
+
+
+def _term_name(term: str) -> str:
+    """The pint name of a unit term read (µg and μg, any case of plain letters)."""
+    return _VOCABULARY[term.lower() if term.isascii() else term]
 
 
 def parse_dose_unit(text: str) -> DoseUnit:
