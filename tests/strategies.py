@@ -1458,3 +1458,34 @@ def float_weights():
     return st.sampled_from([70.0, 55.5, 120.25]).flatmap(
         lambda kg: st.sampled_from(_FLOAT_NOISE).map(lambda noise: noise(kg))
     )
+
+
+@st.composite
+def hook_orders(draw):
+    """(library, drug text, route text, (value, UCUM code), weight in kg or None): an
+    order an EHR sends, for ketamine under the shipped rules or for the fictional
+    library's fictivane (hard limits, maxima per 24 hours), in range, out of it, far out,
+    past a limit; with a usual weight, one typed in lb as kg, one too low to be covered,
+    one refused, or none."""
+    weight = draw(st.sampled_from([70.0, 154.0, 35.0, 30.5, 2000.0, None]))
+    if draw(st.booleans()):
+        value, code = draw(float_doses())
+        return (
+            False,
+            "Ketamine 500 mg/10 mL injection",
+            "intravenous infusion",
+            (value, code),
+            weight,
+        )
+    route, code, values = draw(
+        st.sampled_from(
+            [
+                ("intravenous infusion", "mg/kg/h", (0.04, 0.15, 0.25, 0.35, 0.5, 4.0)),
+                ("intravenous infusion", "mg/h", (1.0, 7.0, 12.0, 20.0, 30.0, 300.0)),
+                ("intravenous bolus", "mg/kg", (0.1, 0.75, 1.5, 3.0, 30.0)),
+                ("oral", "mg", (1.0, 15.0, 25.0, 60.0, 150.0)),
+            ]
+        )
+    )
+    value = draw(st.sampled_from(_FLOAT_NOISE))(draw(st.sampled_from(values)))
+    return True, "Fictivane 10 mg/mL", route, (value, code), weight

@@ -61,6 +61,9 @@ BODY_DECIMALS: Final = 2
 _MAX_EXTRA_DECIMALS: Final = 12
 
 EXACT_DECIMALS: Final = 12
+MAX_TYPED_DECIMALS: Final = 100
+"""A finite decimal of up to this many places (no text dosecalc reads holds more) is shown
+with every one of them by `format_exact`: 0.45000000000000007 mg/kg/hr, never cut."""
 Rounding = Literal["nearest", "up", "down"]
 _ROUNDINGS: Final[tuple[Rounding, ...]] = ("nearest", "up", "down")
 
@@ -220,7 +223,8 @@ def format_body(quantity: Quantity) -> str:
 
 
 def format_exact(quantity: Quantity) -> str:
-    """``154.3 lb``: a value as entered, every decimal shown.
+    """``154.3 lb``: a value as entered, every decimal shown (a finite decimal of up to
+    MAX_TYPED_DECIMALS places, which anything typed is: 0.45000000000000007 mg/kg/hr).
 
     A ratio with no finite decimal form (1 g/3 mL) is written as one amount in
     another, ``1 g in 3 mL``, which is exact; any other such value is shown to
@@ -228,7 +232,10 @@ def format_exact(quantity: Quantity) -> str:
     """
     value = magnitude(quantity)
     unit = unit_display(quantity.units)
-    if not _ends_within(value, EXACT_DECIMALS) and unit.count("/") == 1:
+    typed = _finite_places(value)
+    if typed is not None:  # a finite decimal (whatever was typed): every decimal of it
+        return f"{format_number(value, decimals=typed)} {unit}"
+    if unit.count("/") == 1:
         amount, per = unit.split("/")
         return (
             f"{format_number(Fraction(value.numerator))} {amount} in "
@@ -252,17 +259,27 @@ def format_entered(text: str) -> str:
     return joiner.join(
         UNIT_NAMES[name].display
         if number is None
-        else f"{format_number(number, decimals=_typed_places(number))} {UNIT_NAMES[name].display}"
+        else f"{format_number(number, decimals=_places_of(number))} {UNIT_NAMES[name].display}"
         for number, name in terms
     )
 
 
-def _typed_places(value: Fraction) -> int:
-    """The decimals a typed number (a finite decimal) takes, however many: never rounded."""
-    places = 0
-    while not _ends_within(value, places):
-        places += 1
-    return places
+def _places_of(value: Fraction) -> int:
+    """The decimals that write ``value`` exactly (a typed number: a finite decimal)."""
+    places = _finite_places(value)
+    return exact_places(value) if places is None else places
+
+
+def _finite_places(value: Fraction) -> int | None:
+    """The decimals ``value`` takes to be written exactly when it is a finite decimal of at
+    most MAX_TYPED_DECIMALS of them (anything typed is); else None (1/3, 1 g/3 mL)."""
+    rest, twos, fives = value.denominator, 0, 0
+    while rest % 2 == 0:
+        rest, twos = rest // 2, twos + 1
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    places = max(twos, fives)
+    return places if rest == 1 and places <= MAX_TYPED_DECIMALS else None
 
 
 @dataclass(frozen=True)
