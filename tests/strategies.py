@@ -1489,3 +1489,26 @@ def hook_orders(draw):
     )
     value = draw(st.sampled_from(_FLOAT_NOISE))(draw(st.sampled_from(values)))
     return True, "Fictivane 10 mg/mL", route, (value, code), weight
+
+
+# ------------------------------------------------------------------ the HTML face's queries
+
+_PAGE_VALUES: Final = {
+    "weight": ["70 kg", "154 lb", "70", "  "],
+    "concentration": ["1 mg/mL", "50 mg/5 mL", ""],
+    "height": ["170 cm", "5 ft 7 in", ""],
+    "sex": ["female", "male", "other", ""],
+    "basis": ["actual", "adjusted", "lean", ""],
+    "dose": ["300 mg/hr", "0.4 mg/kg/hr", "25 mg", ""],
+}
+
+
+@st.composite
+def queries_without_a_regimen(draw):
+    """A page's query with any subset of its fields but the regimen, each given, blank or
+    left out; the regimen left out or blank."""
+    fields = draw(st.lists(st.sampled_from(sorted(_PAGE_VALUES)), unique=True))
+    query = {name: draw(st.sampled_from(_PAGE_VALUES[name])) for name in fields}
+    if draw(st.booleans()):
+        query["regimen"] = draw(st.sampled_from(["", " "]))
+    return query
