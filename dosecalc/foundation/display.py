@@ -246,12 +246,14 @@ def format_exact(quantity: Quantity) -> str:
     return f"{format_number(value, decimals=places)} {unit}{_MARKS['nearest'] if rounded else ''}"
 
 
+@functools.lru_cache(maxsize=4096)
 def format_entered(text: str) -> str:
     """A value as a person typed it, written under the display rule in the shape it was
     typed: ".5 mg/mL" as "0.5 mg/mL", "5000mg/100.0mL" as "5,000 mg/100 mL", "2 µg/kg/min"
     as "2 mcg/kg/min", "500 mg in 10 mL" as it is (a label's shape is kept, never reduced
     to "50 mg/mL"). Every number exactly, as `format_exact`. Text that is not a quantity (a
-    regimen, a sex, a basis) is returned as typed, stripped."""
+    regimen, a sex, a basis) is returned as typed, stripped. Kept per text: a result's
+    inputs are written each time a result holds them."""
     shape = written_terms(text)
     if shape is None:
         return text.strip()
