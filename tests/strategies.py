@@ -1312,3 +1312,203 @@ def cell_texts():
 def host_headers():
     """``Host`` headers a request may carry: names and ports of any shape, and any text."""
     return st.from_regex(r"[a-z0-9.\-]{1,20}(:[0-9]{1,5})?", fullmatch=True) | st.text(max_size=20)
+
+
+# ------------------------------------------------------------------ careless spellings
+
+
+@st.composite
+def careless_numbers(draw, value: Fraction) -> str:
+    """``value`` (a finite decimal) as a hurried hand types it: a bare leading point
+    (".5"), trailing zeros ("50.0", "24.00"), or as it should be."""
+    written = decimal_text(value)
+    if "." not in written and draw(st.booleans()):
+        written += "." + "0" * draw(st.integers(0, 3))  # "50." and "50.000" alike
+    elif "." in written:
+        written += "0" * draw(st.integers(0, 2))
+    if written.startswith("0.") and draw(st.booleans()):
+        written = written[1:]
+    return written
+
+
+# Spellings of each unit a preparation is typed in; the micro signs for micrograms.
+_CARELESS_UNITS: Final = {
+    "mg": ["mg", "MG", "milligrams"],
+    "mcg": ["mcg", "µg", "μg", "ug", "MCG"],
+    "g": ["g", "G", "gram"],
+    "mL": ["mL", "ml", "ML", "millilitres"],
+    "L": ["L", "l", "litre"],
+    "hr": ["hr", "h", "HR", "hours", "Hrs"],
+    "min": ["min", "MIN", "minutes"],
+}
+
+
+@st.composite
+def careless_quantities(
+    draw,
+    value: Fraction,
+    unit: str,
+    per: tuple[Fraction | None, str] | None = None,
+    joiners: tuple[str, ...] = ("/", " / ", " per "),
+):
+    """``value unit`` (or ``value unit/per``, ``value unit in per`` where ``joiners`` allow)
+    typed carelessly: leading points, trailing zeros, no space before a unit, odd case, µg
+    for mcg."""
+
+    def term(number: Fraction | None, name: str) -> str:
+        spelled = draw(st.sampled_from(_CARELESS_UNITS.get(name, [name])))
+        if number is None:
+            return spelled
+        return f"{draw(careless_numbers(number))}{draw(st.sampled_from(['', ' ']))}{spelled}"
+
+    typed = term(value, unit)
+    if per is not None:
+        typed += draw(st.sampled_from(joiners)) + term(*per)
+    return typed
+
+
+@st.composite
+def careless_preparations(draw):
+    """A preparation's inputs typed carelessly (prepare's keyword arguments): an order in
+    mg, mcg or mg per 24 hours, a stock as a label prints it or as a strength, a final
+    volume in mL or L, a duration in hours or minutes, a vial volume or none."""
+    final_ml = draw(st.sampled_from([Fraction(50), Fraction(20), Fraction(100), Fraction(500)]))
+    if draw(st.booleans()):
+        final_volume = draw(careless_quantities(final_ml, "mL"))
+    else:
+        final_volume = draw(careless_quantities(final_ml / 1000, "L"))
+    hours = draw(st.sampled_from([Fraction(24), Fraction(12), Fraction(1, 2), Fraction(8)]))
+    if hours < 1:
+        duration = draw(careless_quantities(hours * 60, "min"))
+    else:
+        duration = draw(careless_quantities(hours, "hr"))
+    mg_per_hr = draw(st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(35), Fraction(5, 4)]))
+    dose = draw(
+        st.sampled_from(
+            [
+                careless_quantities(mg_per_hr, "mg", (None, "hr")),
+                careless_quantities(mg_per_hr * 1000, "mcg", (None, "hr")),
+                careless_quantities(mg_per_hr, "mg", (Fraction(1), "hr")),
+                careless_quantities(mg_per_hr * 24, "mg", (Fraction(24), "hr")),
+                careless_quantities(mg_per_hr * hours, "mg"),
+            ]
+        ).flatmap(lambda s: s)
+    )
+    # Strong enough that the stock drawn fits in the final volume (at most 35 x 24 mg).
+    amount, volume = draw(
+        st.sampled_from(
+            [
+                (Fraction(500), Fraction(10)),
+                (Fraction(5000), Fraction(100)),
+                (Fraction(1, 2), Fraction(1, 100)),
+                (Fraction(2), Fraction(1, 10)),
+            ]
+        )
+    )
+    if draw(st.booleans()):
+        stock = draw(careless_quantities(amount, "mg", (volume, "mL"), ("/", " / ", " in ")))
+    else:
+        stock = draw(careless_quantities(amount / volume, "mg", (None, "mL")))
+    vial = draw(st.none() | st.sampled_from([Fraction(10), Fraction(5, 2)]))
+    return {
+        "dose": dose,
+        "stock": stock,
+        "final_volume": final_volume,
+        "duration": duration,
+        "vial_volume": None if vial is None else draw(careless_quantities(vial, "mL")),
+    }
+
+
+# ------------------------------------------------------------------ JSON numbers of a dose
+
+# A rate of ketamine by UCUM code: values inside the 0.3 to 0.5 mg/kg/hr range (21 to 35
+# mg/hr at 70 kg), just outside it, and far out (a probable entry error).
+_DOSE_VALUES: Final = {
+    "mg/h": (0.5, 15.0, 21.0, 28.0, 35.0, 45.0, 350.0, 3500.0),
+    "mg/kg/h": (0.003, 0.25, 0.3, 0.45, 0.5, 0.6, 4.0),
+    "ug/kg/min": (0.5, 4.0, 5.0, 7.5, 8.3, 9.0, 80.0),
+    "mg/d": (100.0, 504.0, 700.0, 840.0, 1000.0, 8400.0),
+}
+_FLOAT_NOISE: Final = (
+    lambda x: x,
+    lambda x: x + 0.1 + 0.2 - 0.3,  # 0.30000000000000004 and its kin
+    lambda x: x * 3 / 3,
+    lambda x: x / 3 * 3,
+    lambda x: x * 1.1 / 1.1,
+    lambda x: x * 0.1 * 10,
+    lambda x: (x + 1e-9) - 1e-9,
+    lambda x: x / 7 * 7,
+)
+
+
+@st.composite
+def float_doses(draw):
+    """(value, UCUM code): a dose as an EHR's JSON carries it, an ordinary float result
+    (0.45000000000000007, 450.00000000000006) in, near and far out of the range."""
+    code = draw(st.sampled_from(sorted(_DOSE_VALUES)))
+    base = draw(st.sampled_from(_DOSE_VALUES[code]))
+    value = draw(st.sampled_from(_FLOAT_NOISE))(base)
+    if draw(st.booleans()):
+        value = draw(st.floats(min_value=base * 0.9, max_value=base * 1.1, allow_nan=False))
+    return value, code
+
+
+def float_weights():
+    """A body weight in kg as a float result (70.00000000000001), or a plain one."""
+    return st.sampled_from([70.0, 55.5, 120.25]).flatmap(
+        lambda kg: st.sampled_from(_FLOAT_NOISE).map(lambda noise: noise(kg))
+    )
+
+
+@st.composite
+def hook_orders(draw):
+    """(library, drug text, route text, (value, UCUM code), weight in kg or None): an
+    order an EHR sends, for ketamine under the shipped rules or for the fictional
+    library's fictivane (hard limits, maxima per 24 hours), in range, out of it, far out,
+    past a limit; with a usual weight, one typed in lb as kg, one too low to be covered,
+    one refused, or none."""
+    weight = draw(st.sampled_from([70.0, 154.0, 35.0, 30.5, 2000.0, None]))
+    if draw(st.booleans()):
+        value, code = draw(float_doses())
+        return (
+            False,
+            "Ketamine 500 mg/10 mL injection",
+            "intravenous infusion",
+            (value, code),
+            weight,
+        )
+    route, code, values = draw(
+        st.sampled_from(
+            [
+                ("intravenous infusion", "mg/kg/h", (0.04, 0.15, 0.25, 0.35, 0.5, 4.0)),
+                ("intravenous infusion", "mg/h", (1.0, 7.0, 12.0, 20.0, 30.0, 300.0)),
+                ("intravenous bolus", "mg/kg", (0.1, 0.75, 1.5, 3.0, 30.0)),
+                ("oral", "mg", (1.0, 15.0, 25.0, 60.0, 150.0)),
+            ]
+        )
+    )
+    value = draw(st.sampled_from(_FLOAT_NOISE))(draw(st.sampled_from(values)))
+    return True, "Fictivane 10 mg/mL", route, (value, code), weight
+
+
+# ------------------------------------------------------------------ the HTML face's queries
+
+_PAGE_VALUES: Final = {
+    "weight": ["70 kg", "154 lb", "70", "  "],
+    "concentration": ["1 mg/mL", "50 mg/5 mL", ""],
+    "height": ["170 cm", "5 ft 7 in", ""],
+    "sex": ["female", "male", "other", ""],
+    "basis": ["actual", "adjusted", "lean", ""],
+    "dose": ["300 mg/hr", "0.4 mg/kg/hr", "25 mg", ""],
+}
+
+
+@st.composite
+def queries_without_a_regimen(draw):
+    """A page's query with any subset of its fields but the regimen, each given, blank or
+    left out; the regimen left out or blank."""
+    fields = draw(st.lists(st.sampled_from(sorted(_PAGE_VALUES)), unique=True))
+    query = {name: draw(st.sampled_from(_PAGE_VALUES[name])) for name in fields}
+    if draw(st.booleans()):
+        query["regimen"] = draw(st.sampled_from(["", " "]))
+    return query

@@ -371,7 +371,7 @@ def test_the_summary_counts_every_verdict_entry_error_and_bad_row():
         "0 above the range: check with the prescriber",
         "0 below the range: check with the prescriber",
         "2 within the range, nothing else found",
-        "1 rows not checked (their error column says why)",
+        "1 row not checked (its error column says why)",
     ]
     assert summary.verdicts == {"below": 1, "within": 2, "above": 1}
     assert summary.entry_errors == 2
@@ -526,3 +526,30 @@ def test_wide_rows_are_audited_a_few_at_a_time_so_memory_stays_flat():
     sizes = [len(chunk) for chunk in _chunks(iter(wide), rows=50_000, characters=400_000)]
     assert sum(sizes) == len(wide)
     assert max(sizes) <= 400_000 // 4_000 + 1
+
+
+@given(
+    rows=st.integers(0, 3) | st.integers(0, 10**7),
+    bad_rows=st.integers(0, 3),
+    counts=st.lists(st.integers(0, 3) | st.integers(0, 10**4), min_size=11, max_size=11),
+)
+def test_every_count_of_the_audit_summary_is_singular_for_one_and_plural_otherwise(
+    rows, bad_rows, counts
+):
+    """ "1 implausible concentration", "2 implausible concentrations", "1 row audited",
+    "0 rows not checked": each line of the summary agrees with its count."""
+    from dosecalc.clinical.audit.outcome import OUTCOME_COUNTS, AuditSummary
+
+    outcomes = dict(zip(OUTCOME_COUNTS, counts, strict=True))
+    summary = AuditSummary(rows=rows, outcomes=outcomes, bad_rows=bad_rows)
+    lines = summary.lines()
+    assert lines[0] == f"{rows:,} {'row' if rows == 1 else 'rows'} audited"
+    assert lines[-1].startswith(f"{bad_rows:,} {'row' if bad_rows == 1 else 'rows'} not checked")
+    said = {line.partition(" ")[2]: int(line.partition(" ")[0].replace(",", "")) for line in lines}
+    for outcome, count in outcomes.items():
+        one, many = OUTCOME_COUNTS[outcome]
+        if count or outcome in ("above", "below", "within"):
+            assert said[one if count == 1 else many] == count
+    assert not any(line.startswith("1 ") and " rows " in f" {line} " for line in lines)
+    for plural in ("errors:", "concentrations:"):
+        assert not any(line.startswith("1 ") and plural in line for line in lines)

@@ -178,7 +178,7 @@ def test_the_json_carries_the_documented_keys():
     assert (
         data["probable_entry_error"]["reason"] == "the dose is 11.4 (rounded) times the upper bound"
     )
-    assert data["basis"]["inputs"]["dose"] == "400 mg/h"
+    assert data["basis"]["inputs"]["dose"] == "400 mg/hr"  # as entered, by the display rule
     assert "Educational use only" in data["disclaimer"]
     for key in ("warnings", "side_effects", "supervision"):
         assert key in data

@@ -75,7 +75,8 @@ def test_a_weight_in_stones_and_pounds_gives_the_dose_its_weight_in_pounds_gives
     in_stones = dosecalc.calculate(weight=typed, regimen="iv")
     in_pounds = dosecalc.calculate(weight=text(s * 14 + p, "lb"), regimen="iv")
     assert without_inputs(in_stones) == without_inputs(in_pounds)
-    assert in_stones.basis.inputs["weight"] == typed.strip()  # echoed as typed
+    # Echoed as typed, each figure by the display rule: "9st 6.50lb" as "9 st 6.5 lb".
+    assert in_stones.basis.inputs["weight"] == f"{text(s, 'st')} {text(p, 'lb')}"
 
 
 @given(stones)

@@ -6,9 +6,11 @@ import math
 from fractions import Fraction
 
 import pytest
+import strategies
 from by_hand import MARKS, agrees
 from hypothesis import example, given
 from hypothesis import strategies as st
+from test_prepare import ismp_breaches
 
 from dosecalc import registry
 from dosecalc.foundation.display import (
@@ -16,6 +18,7 @@ from dosecalc.foundation.display import (
     figure_beside,
     figure_range,
     format_body,
+    format_entered,
     format_exact,
     format_number,
     format_range,
@@ -25,6 +28,7 @@ from dosecalc.foundation.display import (
     unit_display,
     unit_ucum,
 )
+from dosecalc.foundation.units import QuantityKind, parse_quantity
 
 positive = st.fractions(min_value=Fraction(1, 10**6), max_value=Fraction(10**6)).filter(bool)
 
@@ -236,3 +240,33 @@ def test_every_decimal_asked_for_is_shown_exactly_however_many(value, decimals):
     text = format_number(value, decimals=decimals)
     expected = Fraction(math.floor(value * 10**decimals + Fraction(1, 2)), 10**decimals)
     assert shown_value(text) == expected
+
+
+_ANY_QUANTITY = QuantityKind("quantity", None, "mg", "'25 mg'")
+
+
+@given(
+    typed=st.sampled_from(
+        [
+            (Fraction(1, 2), "mg", (None, "mL")),
+            (Fraction(5000), "mg", (Fraction(100), "mL")),
+            (Fraction(840), "mg", (Fraction(24), "hr")),
+            (Fraction(2), "mcg", None),
+            (Fraction(1, 20), "L", None),
+            (Fraction(30), "min", None),
+        ]
+    ).flatmap(lambda q: strategies.careless_quantities(*q))
+)
+@example(typed="500 mg in 10.0 ml")
+@example(typed="5'7.0\"")
+@example(typed="9st 6.50LB")
+def test_an_entry_echoed_by_the_display_rule_reads_as_the_same_quantity(typed):
+    """`format_entered` changes how an entry is written, never what it says: read again
+    (thousands commas aside, which the reader refuses as ambiguous), it is the same
+    quantity in the same unit; and it holds no bare point, trailing zero, glued unit or µ."""
+    shown = format_entered(typed)
+    again = parse_quantity(shown.replace(",", ""), _ANY_QUANTITY)
+    first = parse_quantity(typed, _ANY_QUANTITY)
+    assert (again.magnitude, again.units) == (first.magnitude, first.units)
+    assert not ismp_breaches(shown), shown
+    assert format_entered(shown) == shown or "," in shown

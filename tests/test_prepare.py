@@ -8,7 +8,9 @@ basis line is redone by hand from the figures it prints, and every bad entry is 
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -19,7 +21,7 @@ from typing import Any
 import pytest
 import strategies
 from conftest import DATA
-from hypothesis import example, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from test_hand_check import check_line
 from test_tui import DOSE_ON_SCREEN, accept, on_screen, run, type_weight
@@ -29,9 +31,11 @@ from textual.widgets import Input
 import dosecalc
 from dosecalc.clinical.delivery import UNMEASURABLE_MARK
 from dosecalc.clinical.prepare import OUT_OF_SCOPE, OUTSIDE_CODE, SLIP_CODE
-from dosecalc.faces.tui.screens import CalculatorScreen, PrepareScreen
+from dosecalc.faces.tui.screens import CalculatorScreen, PrepareScreen, preparation_lines
 from dosecalc.foundation.display import magnitude
 from dosecalc.foundation.units import registry
+from dosecalc.reports.contents import preparation_rows
+from dosecalc.reports.formats import render_prepare
 
 ORDER = {"stock": "500 mg/10 mL", "final_volume": "50 mL", "duration": "24 hr"}
 
@@ -662,3 +666,125 @@ def test_without_a_weight_the_apps_prepare_panel_refuses_an_order_past_the_libra
     import asyncio
 
     asyncio.run(go())
+
+
+# ------------------------------------------------------------------ ISMP display of inputs
+
+_DIGITLESS_POINT = re.compile(r"(?<![0-9])\.[0-9]")
+_TRAILING_ZERO = re.compile(r"[0-9]\.[0-9]*0(?![0-9])")
+_GLUED_UNIT = re.compile(r"[0-9][^\W\d_]")
+_MICRO = re.compile(r"[µμ]")
+_NOT_FIGURES = re.compile(
+    r"\b[0-9a-f]{64}\b|@[0-9]+\.[0-9]+\.[0-9]+|\bSHA-256\b|by dosecalc [0-9]+\.[0-9]+\.[0-9]+"
+)
+"""What looks like a figure and is not: a SHA-256, a rules version (@1.1.0), dosecalc's."""
+
+
+def ismp_breaches(text: str) -> list[str]:
+    """Each place in ``text`` where a figure breaks ISMP's display rules: a point with no
+    digit before it (.5), a trailing zero after a point (50.0), a number glued to its
+    unit (50mL), a micro sign (µg). Hashes and versions are not figures."""
+    text = _NOT_FIGURES.sub(" ", text)
+    return [
+        f"{name}: {text[max(0, m.start() - 20) : m.end() + 20]!r}"
+        for name, pattern in (
+            ("no leading zero", _DIGITLESS_POINT),
+            ("trailing zero", _TRAILING_ZERO),
+            ("no space before the unit", _GLUED_UNIT),
+            ("µ, not mcg", _MICRO),
+        )
+        for m in pattern.finditer(text)
+    ]
+
+
+def json_strings(data: object) -> list[str]:
+    """Every string of a JSON document (its display strings; numbers are data)."""
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [s for value in data.values() for s in json_strings(value)]
+    if isinstance(data, list):
+        return [s for value in data for s in json_strings(value)]
+    return []
+
+
+def page_words(page: str) -> str:
+    """An HTML page's text: styles, scripts and tags dropped, entities decoded."""
+    page = re.sub(r"(?s)<(style|script)\b.*?</\1>", " ", page)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def shown_faces(result: dosecalc.PrepareResult) -> dict[str, str]:
+    """A preparation as each face shows it: text, Markdown, HTML, JSON's strings, the
+    app's prepare panel."""
+    return {
+        "text": render_prepare(result, "text"),
+        "markdown": render_prepare(result, "markdown"),
+        "html": page_words(render_prepare(result, "html")),
+        "json": "\n".join(json_strings(json.loads(render_prepare(result, "json")))),
+        "tui": "\n".join(preparation_lines(result)),
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    typed=strategies.careless_preparations(),
+    patient=st.none() | st.sampled_from(["70.0KG", "154.30 lb", "70kg"]),
+)
+@example(
+    typed={
+        "dose": "1 mg/hr",
+        "stock": ".5 mg/mL",
+        "final_volume": "50.0 mL",
+        "duration": "24.0 hr",
+        "vial_volume": None,
+    },
+    patient=None,
+)
+@example(
+    typed={
+        "dose": "1 mg/hr",
+        "stock": "5000mg/100.0mL",
+        "final_volume": "50.0mL",
+        "duration": "24.00hr",
+        "vial_volume": "10.0ml",
+    },
+    patient="70.0KG",
+)
+def test_every_figure_of_a_preparation_typed_carelessly_is_shown_by_the_display_rule(
+    typed, patient
+):
+    """ISMP, on every face: whatever the spelling typed (.5, 50.0, 5000mg, µg, MG), each
+    figure a preparation shows has a leading zero, no trailing zero, a space before its
+    unit and mcg for micrograms; a label keeps its shape (an amount in a volume)."""
+    given_patient = {} if patient is None else {"regimen": "iv", "weight": patient}
+    try:
+        result = dosecalc.prepare(**typed, **given_patient)
+    except dosecalc.DoseCalcError:
+        assume(False)
+    for face, shown in shown_faces(result).items():
+        assert not ismp_breaches(shown), (face, typed, ismp_breaches(shown))
+    stock = result.basis.inputs["stock"]
+    assert stock is not None
+    assert " in " in stock or stock.count("/") == 1
+    assert "mg" in stock
+    rows = dict(preparation_rows(result.preparations[0], result)) if result.preparations else {}
+    if rows:
+        assert rows["Stock, as labelled"] == stock
+        assert rows["Final volume"] == result.basis.inputs["final volume"]
+
+
+def test_a_label_keeps_its_shape_and_each_figure_in_it_is_written_by_the_display_rule():
+    typed = {"dose": "1 mg/hr", "final_volume": "50.0 mL", "duration": "24.0 hr"}
+    cases = {
+        ".5 mg/mL": "0.5 mg/mL",
+        "5000mg/100.0mL": "5,000 mg/100 mL",
+        "500 MG in 10.0 ml": "500 mg in 10 mL",
+        "500000 µg/10 mL": "500,000 mcg/10 mL",
+    }
+    for stock, shown in cases.items():
+        result = dosecalc.prepare(stock=stock, **typed)
+        rows = dict(preparation_rows(result.preparations[0], result))
+        assert rows["Stock, as labelled"] == shown
+        assert rows["Final volume"] == "50 mL"
+        assert result.basis.inputs["duration"] == "24 hr"

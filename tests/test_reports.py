@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 import strategies
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_prepare import ismp_breaches
 
-from dosecalc.reports.contents import NO_BREAK_SPACE, bind_units
+import dosecalc
+from dosecalc.reports.contents import NO_BREAK_SPACE, bind_units, input_rows
+from dosecalc.reports.formats import render_check
 from dosecalc.reports.text import wrap
 
 SENTENCE = (
@@ -42,3 +48,30 @@ def test_continuation_lines_are_indented_two_more_spaces():
 def test_a_hash_after_sha_256_is_never_bound_to_it_whatever_its_first_character(digest):
     assert bind_units(f"rules x@1, SHA-256 {digest}") == f"rules x@1, SHA-256 {digest}"
     assert bind_units("30 mg") == f"30{NO_BREAK_SPACE}mg"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    weight=st.sampled_from([Fraction(70), Fraction(1543, 10), Fraction(65)]).flatmap(
+        lambda kg: strategies.careless_quantities(kg, "kg")
+    ),
+    concentration=st.none()
+    | st.sampled_from([(Fraction(500), Fraction(10)), (Fraction(1, 2), None)]).flatmap(
+        lambda c: strategies.careless_quantities(c[0], "mg", (c[1], "mL"))
+    ),
+    dose=st.sampled_from([Fraction(30), Fraction(1, 2), Fraction(400)]).flatmap(
+        lambda mg: strategies.careless_quantities(mg, "mg", (None, "hr"))
+    ),
+)
+def test_the_inputs_a_calculation_and_a_check_echo_are_written_by_the_display_rule(
+    weight, concentration, dose
+):
+    """ "Inputs, as entered" (and JSON's basis.inputs) of calc and check: each figure as the
+    display rule writes it, whatever was typed (70.0KG, .5 mg/mL, 30mg/HR, µg)."""
+    checked = dosecalc.check(weight=weight, regimen="iv", concentration=concentration, dose=dose)
+    result = dosecalc.calculate(weight=weight, regimen="iv", concentration=concentration)
+    for basis in (result.basis, checked.basis):
+        shown = "\n".join(f"{name}: {value}" for name, value in input_rows(basis))
+        assert not ismp_breaches(shown), shown
+        assert not ismp_breaches(" ".join(filter(None, basis.inputs.values())))
+    assert not ismp_breaches(render_check(checked, "text").split("Inputs, as entered")[1])

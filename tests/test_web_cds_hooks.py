@@ -11,11 +11,13 @@ import stat
 import time
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
+import strategies
 from cds_hooks_schemas import (
     DISCOVERY,
     OPERATION_OUTCOME,
@@ -24,7 +26,7 @@ from cds_hooks_schemas import (
     valid,
 )
 from conftest import REPO
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from web_support import (
     ALLOWED_ORIGIN,
@@ -50,6 +52,8 @@ from web_support import (
 import dosecalc
 from dosecalc.faces import cds_hooks
 from dosecalc.faces.trust import LEEWAY_SECONDS
+from dosecalc.foundation.display import format_exact
+from dosecalc.foundation.units import parse_quantity
 
 SERVICE = "/cds-services/dosecalc-order-check"
 FEEDBACK = f"{SERVICE}/feedback"
@@ -167,7 +171,7 @@ def test_within_with_a_warning_of_the_check_is_an_info_card_naming_it(server, eh
     weight = searchset(weight_observation(154, "kg"))  # lb typed as kg?
     card = only_card(server, ehrs[0], medication_request(rate=(0.4, "mg/kg/h")), weight=weight)
     assert card["indicator"] == "info"
-    assert "within the range" in card["summary"]
+    assert "within the range" in card["summary"].lower()  # WITHIN, when a finding leads
     assert "[possible-lb-kg-mix-up]" in _plain(card["detail"])
     assert "[high-weight]" in _plain(card["detail"])
     assert "overrideReasons" not in card
@@ -203,7 +207,7 @@ def test_a_dose_out_of_range_is_a_warning_card(server, ehrs, rate, verdict):
 def test_a_probable_entry_error_is_a_critical_card_with_its_reason_and_slip(server, ehrs):
     card = only_card(server, ehrs[0], medication_request(rate=(350, "mg/h")))
     assert card["indicator"] == "critical"
-    assert card["summary"].startswith("ketamine 350 mg/hr: above the range; PROBABLE ENTRY ERROR")
+    assert card["summary"] == "ketamine 350 mg/hr: PROBABLE ENTRY ERROR, above the range"
     result = dosecalc.check(weight="70 kg", regimen="iv", dose="350 mg/h")
     assert result.probable_entry_error is not None
     detail = _plain(card["detail"])
@@ -1203,3 +1207,153 @@ def test_a_dose_not_per_kg_against_a_range_per_kg_needs_the_weight_whatever_its_
     assert card["indicator"] == "info"
     assert "not compared with the maximum per 24 hours" in _plain(card["detail"])
     assert cards(library, ehrs[0], bolus) == []  # 50 mg for 70 kg: 0.714 mg/kg, within
+
+
+# Any finite JSON number the CLI would read is read (the dose and the weight)
+
+
+def _plain_decimals(value: float) -> str:
+    """A float as the CLI is given it: its shortest repr, in plain decimals."""
+    return format(Decimal(repr(value)), "f")
+
+
+def _kind(found: list[dict]) -> str:
+    """A card's kind: none, or its indicator, "not checked" for an info card saying so."""
+    if not found:
+        return "none"
+    (card,) = found
+    return "not checked" if " not checked: " in card["summary"] else card["indicator"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(dose=strategies.float_doses(), kg=strategies.float_weights())
+@example(dose=(0.45000000000000007, "mg/kg/h"), kg=70.0)
+@example(dose=(450.00000000000006, "mg/h"), kg=70.0)
+@example(dose=(33.333333333333336, "mg/h"), kg=70.00000000000001)
+def test_a_float_dose_gets_the_card_the_cli_check_of_its_exact_text_gives(server, ehrs, dose, kg):
+    value, code = dose
+    weight = searchset(weight_observation(kg, "kg"))
+    found = cards(server, ehrs[0], medication_request(rate=(value, code)), weight=weight)
+    text = f"{_plain_decimals(value)} {cds_hooks.DOSE_UNITS[code]}"
+    result = dosecalc.check(weight=f"{_plain_decimals(kg)} kg", regimen="iv", dose=text)
+    expected = cds_hooks.indicator_of(result)
+    assert _kind(found) == (expected or "none"), (text, found)
+    if found:
+        (card,) = found
+        assert card["summary"].startswith(f"ketamine {result.display['proposed']}: ")
+        assert f"Weight used: {format_exact(parse_quantity(f'{kg!r} kg', dosecalc.WEIGHT))}" in (
+            _plain(card["detail"])
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [
+        (0.45000000000000007, "0.45000000000000007"),
+        (450.00000000000006, "450.00000000000006"),
+        (1e-05, "0.00001"),
+        (35, "35"),
+        (Decimal("35.000"), "35.000"),
+        (True, None),
+        ("35", None),
+        (float("nan"), None),
+        (float("inf"), None),
+        (1e300, None),
+        (10**500, None),
+        (Decimal("1e999999999"), None),
+    ],
+)
+def test_a_json_number_is_read_exactly_as_its_plain_decimals(value, read):
+    assert cds_hooks._number(value) == read
+
+
+# A card's summary: the most serious finding first, whole words only
+
+_HOSPITAL = dosecalc.load_rules(REPO / "examples" / "hospital-library")
+_SHIPPED = dosecalc.load_rules()
+
+
+def _summaries_of(library: bool, text: str, route: str, dose, kg) -> tuple[list[dict], Any]:
+    rules = _HOSPITAL if library else _SHIPPED
+    order = medication_request(text=text, route={"text": route}, rate=None)
+    entry = order["dosageInstruction"][0]["doseAndRate"][0]
+    entry[
+        "rateQuantity"
+        if "/h" in dose[1] or "/min" in dose[1] or "/d" in dose[1]
+        else "doseQuantity"
+    ] = quantity(*dose)
+    weight = OMIT if kg is None else searchset(weight_observation(kg, "kg"))
+    try:
+        issued = cds_hooks.answer(hook_request(order, weight=weight), rules, "http://dosecalc.test")
+    except cds_hooks.HookError:
+        return [], rules
+    return [card.card for card in issued], rules
+
+
+@settings(max_examples=300, deadline=None)
+@given(order=strategies.hook_orders())
+@example(order=(False, "Ketamine", "intravenous infusion", (0.4, "mg/kg/min"), 70.0))
+@example(order=(False, "Ketamine", "intravenous infusion", (350, "mg/h"), 70.0))
+@example(order=(True, "Fictivane", "intravenous infusion", (0.5, "mg/kg/h"), 70.0))
+@example(order=(False, "Ketamine", "intravenous infusion", (45, "mg/h"), 2000.0))
+def test_a_cards_summary_leads_with_the_most_serious_finding_in_whole_words(order):
+    """Under 140 characters; the drug and the dose as ordered first; the headline's
+    leading words in capitals when it is more than a plain verdict; never a word cut,
+    never "…", never an unclosed bracket."""
+    library, text, route, dose, kg = order
+    found, rules = _summaries_of(library, text, route, dose, kg)
+    for card in found:
+        summary = card["summary"]
+        assert len(summary) < 140, summary
+        assert "…" not in summary
+        assert summary.count("(") == summary.count(")"), summary
+        drug = "fictivane" if library else "ketamine"
+        assert summary.startswith(f"{drug} "), summary
+        if " not checked: " in summary:
+            continue
+        regimen = rules.find(route)
+        value = _plain_decimals(dose[0])
+        result = dosecalc.check(
+            weight=None if kg is None else f"{_plain_decimals(kg)} kg",
+            regimen=regimen.id,
+            dose=f"{value} {cds_hooks.DOSE_UNITS[dose[1]]}",
+            rules=rules,
+        )
+        head = f"{drug} {result.display['proposed']}: "
+        assert summary.startswith(head), summary
+        said = cds_hooks._said(result)
+        whole, shown = said.split(), summary.removeprefix(head).split()
+        assert shown, summary
+        assert whole[: len(shown) - 1] == shown[:-1], (summary, said)
+        last = whole[len(shown) - 1].rstrip(",;:.)")
+        assert last == shown[-1].rstrip(",;:.)"), (summary, said)
+        if result.headline.outcome not in ("above", "below", "within"):
+            lead = cds_hooks.LEAD_WORDS.match(result.headline.says)
+            assert lead is not None
+            assert lead.group() in summary, (summary, result.headline.says)
+        elif result.verdict != "within":
+            assert f"{result.verdict} the range" in summary
+
+
+def test_a_probable_entry_error_leads_the_summary_before_the_verdict():
+    found, _ = _summaries_of(False, "Ketamine", "intravenous infusion", (0.4, "mg/kg/min"), 70.0)
+    (card,) = found
+    assert card["summary"] == "ketamine 0.4 mg/kg/min: PROBABLE ENTRY ERROR, above the range"
+
+
+@pytest.mark.parametrize("length", [1, 40, 90, 120, 200])
+def test_a_long_summary_is_shortened_by_whole_words(length):
+    reason = " ".join(["word"] * length) + " (a bracket that never closes in time)"
+    summary = cds_hooks._summary("ketamine", "35 mg/hr", f"not checked: {reason}")
+    assert len(summary) < 140
+    assert summary.startswith("ketamine 35 mg/hr: not checked")
+    assert not summary.endswith(("wor", "…", "(", ",", ":"))
+    assert summary.count("(") == summary.count(")")
+    said, whole = (
+        summary.removeprefix("ketamine 35 mg/hr: ").split(),
+        f"not checked: {reason}".split(),
+    )
+    assert said[:-1] == whole[: len(said) - 1]  # whole words, in order
+    assert said[-1].rstrip(",;:.)") == whole[len(said) - 1].rstrip(",;:.)")

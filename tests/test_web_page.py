@@ -11,7 +11,8 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import strategies
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from web_support import Served, served
 
@@ -215,9 +216,40 @@ def test_an_empty_parameter_counts_as_not_given(server):
     assert status == 200
     assert "Verdict" not in page
     assert "21 to 35 mg/hr" in plain(page)
-    status, page = get(server, weight="70 kg", regimen="")
+    status, page = get(server, weight="", regimen="", dose="")
     assert status == 200
     assert "Result" not in plain(page)
+    assert 'role="alert"' not in page
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=strategies.queries_without_a_regimen())
+@example(query={"weight": "70 kg", "dose": "300 mg/hr"})
+@example(query={"weight": "70 kg", "regimen": ""})
+@example(query={})
+def test_any_field_without_a_regimen_is_422_naming_the_regimen_as_the_cli_refuses_it(server, query):
+    """The CLI requires --regimen: any field given without one is 422, the form as typed,
+    an alert naming the regimen field and how to fix it, and no dose; nothing given at all
+    (a bare GET /, or every field blank) is the empty form, 200."""
+    status, page = get(server, **query)
+    if not any(value.strip() for value in query.values()):
+        assert status == 200
+        assert 'role="alert"' not in page
+        return
+    assert status == 422
+    alert = re.search(r'<section class="error" id="error" role="alert".*?</section>', page, re.S)
+    assert alert is not None
+    message = plain(alert.group())
+    assert message.startswith("Input refused: no dose is shown regimen: no regimen was chosen")
+    assert "Choose the regimen in the Regimen field: 'iv-infusion'" in message
+    for name, value in query.items():
+        if name in ("weight", "concentration", "height", "dose"):
+            assert f'value="{html.escape(value)}"' in page
+        elif value and name in ("sex", "basis"):
+            assert re.search(rf'<option value="{re.escape(html.escape(value))}" selected>', page)
+    marked = [a for _t, a in Elements(page).tags if a.get("aria-invalid") == "true"]
+    assert [a["name"] for a in marked] == ["regimen"]
+    _no_dose(page)
 
 
 def test_an_alias_typed_in_the_address_is_kept_as_typed(server):

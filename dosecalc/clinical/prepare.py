@@ -60,6 +60,7 @@ from dosecalc.foundation.display import (
     EXACT_DECIMALS,
     Figure,
     JsonQuantity,
+    ShownInputs,
     figure,
     format_exact,
     format_number,
@@ -172,9 +173,10 @@ class Preparation(_Frozen):
 
 class PrepareBasis(_Frozen):
     """Enough to check a preparation by hand: the inputs as entered, every line of
-    working, and, where the patient's range was used, its rule, source and rules."""
+    working, and, where the patient's range was used, its rule, source and rules. Each
+    input is written under the display rule, in the shape it was entered (`ShownInputs`)."""
 
-    inputs: dict[str, str | None]
+    inputs: ShownInputs
     steps: list[str]
     rule: str | None = None
     source: str | None = None

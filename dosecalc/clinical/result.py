@@ -23,6 +23,7 @@ from dosecalc.foundation.display import (
     Figure,
     JsonNumber,
     JsonQuantity,
+    ShownInputs,
     figure,
     figure_beside,
     figure_range,
@@ -164,9 +165,15 @@ class TitrationStep(_Frozen):
 
 
 class Basis(_Frozen):
-    """Where the numbers come from, enough to check them by hand."""
+    """Where the numbers come from, enough to check them by hand. ``inputs`` are the
+    inputs as entered, each figure written under the display rule (".5 mg/mL" as "0.5
+    mg/mL"): also when a copy is passed into a result (revalidated)."""
 
-    inputs: dict[str, str | None]
+    model_config = ConfigDict(
+        frozen=True, arbitrary_types_allowed=True, revalidate_instances="always"
+    )
+
+    inputs: ShownInputs
     formula: str
     steps: list[str]
     rule: str

@@ -26,7 +26,7 @@ from dosecalc.clinical.result import CheckResult
 from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
-from dosecalc.foundation.units import WEIGHT, parse_dose, parse_quantity
+from dosecalc.foundation.units import MAX_INPUT_LENGTH, WEIGHT, parse_dose, parse_quantity
 from dosecalc.reports.contents import (
     basis_rows,
     finding_items,
@@ -404,17 +404,22 @@ def _ratio(ratio: object) -> str:
 
 
 def _number(value: object) -> str | None:
-    """A JSON number as plain decimals (what dosecalc reads), or None for anything else:
-    text, a boolean, or a number too large or too fine to be a dose."""
+    """A JSON number as the plain decimals that write it exactly (a float as its shortest
+    repr: 0.45000000000000007, never cut to 0.45), which is what the CLI reads; None for
+    anything else: text, a boolean, NaN or infinity, or a number whose plain decimals are
+    longer than any text dosecalc reads (the CLI refuses 1e300 mg/h too)."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
-    number = Decimal(str(value)) if not isinstance(value, Decimal) else value
-    exponent = number.as_tuple().exponent
-    if not number.is_finite() or not isinstance(exponent, int):
+    if isinstance(value, int) and value.bit_length() > 4 * MAX_INPUT_LENGTH:
+        return None  # more digits than a text dosecalc reads (and than int-to-text writes)
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
         return None
-    if exponent < -12 or number.adjusted() > 12:
+    # Bounded before it is written out: Decimal("1e999999999") would be a billion digits.
+    if abs(number.adjusted()) > MAX_INPUT_LENGTH:
         return None
-    return format(number, "f")
+    written = format(number, "f")
+    return written if len(written) <= MAX_INPUT_LENGTH else None
 
 
 def _weight(found: object, patient: str) -> Weight:
@@ -533,19 +538,60 @@ def indicator_of(result: CheckResult) -> Indicator | None:
 
 
 def _summary(drug: str, dose: str | None, said: str) -> str:
-    """``<drug> 350 mg/hr: above the range; …``, cut to fit `SUMMARY_LIMIT` (the detail
-    holds all of it)."""
-    text = f"{drug} {dose or 'order'}: {said}"
-    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+    """``<drug> <dose as ordered>: <what was found>``, under `SUMMARY_LIMIT` characters
+    (CDS Hooks' advice). Too long, it says fewer words, never part of one and never "…":
+    the most that fit, ending where a clause or sentence ends when that keeps at least half
+    of them, a bracket left open closed (the detail holds all of it)."""
+    head = f"{drug} {dose or 'order'}:"
+    text = f"{head} {said}"
+    if len(text) <= SUMMARY_LIMIT:
+        return text
+    words = said.split()
+    fitting: list[tuple[int, str]] = []
+    for end in range(len(words), 0, -1):
+        kept = " ".join(words[:end]).rstrip(",;:.")
+        kept += ")" * (kept.count("(") - kept.count(")"))
+        if len(f"{head} {kept}") <= SUMMARY_LIMIT:
+            fitting.append((end, kept))
+    if not fitting:
+        return head.rstrip(":")
+    most = fitting[0][0]
+    for end, kept in fitting:
+        at_clause = words[end - 1].endswith((",", ";", ":", ".")) or (
+            end < len(words) and words[end].startswith("(")
+        )
+        if at_clause and end * 2 >= most:
+            return f"{head} {kept}"
+    return f"{head} {fitting[0][1]}"
+
+
+LEAD_WORDS: Final = re.compile(r"[A-Z0-9]+(?: [A-Z0-9]+)*(?![a-z])")
+"""The leading words of a finding in capitals: PROBABLE ENTRY ERROR, ABOVE THE HARD LIMIT."""
+
+_SUMMARY_WORDS: Final[Mapping[str, str]] = {
+    "implausible-concentration": "{lead}: {verdict} the range only if the concentration is right",
+    "per-kg-weight-unclear": "{lead} the range only per kg of the dosing weight: which weight?",
+    "patient-not-covered": "{lead} the range, but the patient may not be covered",
+    "max-per-24h-not-checked": "{lead} the range per kg; maximum per 24 hours not compared",
+}
+"""A summary's words for a finding whose capitals alone would not say it; any other reads
+``<its capitals>, <verdict> the range``."""
 
 
 def _said(result: CheckResult) -> str:
-    """The verdict for a summary: ``above the range``, then the most serious finding in the
-    library's words when it is more than the verdict and there is room."""
+    """What a summary says after the drug and dose, the most serious finding first: its
+    leading words in capitals (``PROBABLE ENTRY ERROR, above the range``); a plain verdict
+    as ``above the range``; within with warnings, ``within the range; read the warnings``."""
+    headline = result.headline
     verdict = f"{result.verdict} the range"
-    if result.headline.outcome in ("above", "below", "within"):
-        return verdict if result.headline.outcome != "within" else f"{verdict}; read the warnings"
-    return f"{verdict}; {result.headline.says}"
+    if headline.outcome in ("above", "below"):
+        return verdict
+    if headline.outcome == "within":
+        return f"{verdict}; read the warnings"
+    match = LEAD_WORDS.match(headline.says)
+    lead = match.group() if match else result.verdict.upper()
+    words = _SUMMARY_WORDS.get(headline.outcome, "{lead}, {verdict} the range")
+    return words.format(lead=lead, verdict=result.verdict)
 
 
 def _checked(

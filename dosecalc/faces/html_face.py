@@ -64,7 +64,8 @@ class Page:
 def answer(query: Mapping[str, list[str]], rules: RuleSet) -> Page:
     """The page for a query (each parameter with every value given): an empty value counts
     as not given; a parameter given twice is refused (400); an input the library refuses
-    gets 422."""
+    gets 422, and so does any field given without a regimen (the CLI requires one); no
+    field at all is the empty form (200)."""
     typed = {name: values[0] for name, values in query.items() if name in PARAMETERS and values}
     for name in PARAMETERS:
         if len(query.get(name, [])) > 1:
@@ -72,7 +73,10 @@ def answer(query: Mapping[str, list[str]], rules: RuleSet) -> Page:
             return Page(400, typed, error=said, error_field=name)
     given = {name: value for name, value in typed.items() if value.strip()}
     if "regimen" not in given:
-        return Page(200, typed)
+        if not given:
+            return Page(200, typed)  # the empty form
+        refused = _no_regimen(given, rules)
+        return Page(422, typed, error=str(refused), error_field=refused.field)
     patient = {name: given.get(name) for name in ("weight", "concentration", "height", "sex")}
     inputs = {**patient, "regimen": given["regimen"], "basis": given.get("basis", "actual")}
     checked: CheckResult | None = None
@@ -94,6 +98,19 @@ def answer(query: Mapping[str, list[str]], rules: RuleSet) -> Page:
     else:
         sections = calc_sections(result, checked)
     return Page(200, typed, result=result, check=checked, sections=sections)
+
+
+def _no_regimen(given: Mapping[str, str], rules: RuleSet) -> MissingInputError:
+    """What any field given without a regimen is refused with, as the CLI refuses it (its
+    --regimen is required): the range comes from the regimen's rule, so nothing is worked
+    out, and no dose is shown."""
+    names = ", ".join(name for name in PARAMETERS if name in given)
+    regimens = "; ".join(f"'{r.id}' ({r.route})" for r in rules.regimens)
+    return MissingInputError(
+        "regimen",
+        f"no regimen was chosen ({names} given), and the range comes from the regimen's rule",
+        f"Choose the regimen in the Regimen field: {regimens}",
+    )
 
 
 def render(page: Page, rules: RuleSet) -> str:

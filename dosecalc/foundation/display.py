@@ -31,7 +31,7 @@ from fractions import Fraction
 from typing import Annotated, Final, Literal, assert_never
 
 from pint.util import UnitsContainer, to_units_container
-from pydantic import PlainSerializer
+from pydantic import AfterValidator, PlainSerializer
 
 from dosecalc.foundation.units import (
     UNIT_NAMES,
@@ -42,6 +42,7 @@ from dosecalc.foundation.units import (
     dimension_of,
     named_unit,
     unit_powers,
+    written_terms,
 )
 
 ROUNDING_RULE: Final = (
@@ -60,6 +61,9 @@ BODY_DECIMALS: Final = 2
 _MAX_EXTRA_DECIMALS: Final = 12
 
 EXACT_DECIMALS: Final = 12
+MAX_TYPED_DECIMALS: Final = 100
+"""A finite decimal of up to this many places (no text dosecalc reads holds more) is shown
+with every one of them by `format_exact`: 0.45000000000000007 mg/kg/hr, never cut."""
 Rounding = Literal["nearest", "up", "down"]
 _ROUNDINGS: Final[tuple[Rounding, ...]] = ("nearest", "up", "down")
 
@@ -219,7 +223,8 @@ def format_body(quantity: Quantity) -> str:
 
 
 def format_exact(quantity: Quantity) -> str:
-    """``154.3 lb``: a value as entered, every decimal shown.
+    """``154.3 lb``: a value as entered, every decimal shown (a finite decimal of up to
+    MAX_TYPED_DECIMALS places, which anything typed is: 0.45000000000000007 mg/kg/hr).
 
     A ratio with no finite decimal form (1 g/3 mL) is written as one amount in
     another, ``1 g in 3 mL``, which is exact; any other such value is shown to
@@ -227,7 +232,10 @@ def format_exact(quantity: Quantity) -> str:
     """
     value = magnitude(quantity)
     unit = unit_display(quantity.units)
-    if not _ends_within(value, EXACT_DECIMALS) and unit.count("/") == 1:
+    typed = _finite_places(value)
+    if typed is not None:  # a finite decimal (whatever was typed): every decimal of it
+        return f"{format_number(value, decimals=typed)} {unit}"
+    if unit.count("/") == 1:
         amount, per = unit.split("/")
         return (
             f"{format_number(Fraction(value.numerator))} {amount} in "
@@ -236,6 +244,44 @@ def format_exact(quantity: Quantity) -> str:
     places = exact_places(value)
     rounded = not _ends_within(value, places)
     return f"{format_number(value, decimals=places)} {unit}{_MARKS['nearest'] if rounded else ''}"
+
+
+@functools.lru_cache(maxsize=4096)
+def format_entered(text: str) -> str:
+    """A value as a person typed it, written under the display rule in the shape it was
+    typed: ".5 mg/mL" as "0.5 mg/mL", "5000mg/100.0mL" as "5,000 mg/100 mL", "2 µg/kg/min"
+    as "2 mcg/kg/min", "500 mg in 10 mL" as it is (a label's shape is kept, never reduced
+    to "50 mg/mL"). Every number exactly, as `format_exact`. Text that is not a quantity (a
+    regimen, a sex, a basis) is returned as typed, stripped. Kept per text: a result's
+    inputs are written each time a result holds them."""
+    shape = written_terms(text)
+    if shape is None:
+        return text.strip()
+    joiner, terms = shape
+    return joiner.join(
+        UNIT_NAMES[name].display
+        if number is None
+        else f"{format_number(number, decimals=_places_of(number))} {UNIT_NAMES[name].display}"
+        for number, name in terms
+    )
+
+
+def _places_of(value: Fraction) -> int:
+    """The decimals that write ``value`` exactly (a typed number: a finite decimal)."""
+    places = _finite_places(value)
+    return exact_places(value) if places is None else places
+
+
+def _finite_places(value: Fraction) -> int | None:
+    """The decimals ``value`` takes to be written exactly when it is a finite decimal of at
+    most MAX_TYPED_DECIMALS of them (anything typed is); else None (1/3, 1 g/3 mL)."""
+    rest, twos, fives = value.denominator, 0, 0
+    while rest % 2 == 0:
+        rest, twos = rest // 2, twos + 1
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    places = max(twos, fives)
+    return places if rest == 1 and places <= MAX_TYPED_DECIMALS else None
 
 
 @dataclass(frozen=True)
@@ -434,6 +480,14 @@ def json_quantity(quantity: Quantity) -> dict[str, int | float | str]:
     """``{"value": 21, "unit": "mg/h"}``: exact value, UCUM unit code."""
     return {"value": json_number(magnitude(quantity)), "unit": unit_ucum(quantity.units)}
 
+
+def inputs_shown(inputs: dict[str, str | None]) -> dict[str, str | None]:
+    """Each input of a result's basis written by `format_entered` (None left out stays None)."""
+    return {name: None if text is None else format_entered(text) for name, text in inputs.items()}
+
+
+ShownInputs = Annotated[dict[str, str | None], AfterValidator(inputs_shown)]
+"""A basis's inputs: each as a person entered it, written under the display rule."""
 
 JsonNumber = Annotated[Fraction, PlainSerializer(json_number, when_used="json")]
 """An exact (Fraction) field that is a plain number in JSON."""

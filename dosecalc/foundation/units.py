@@ -639,6 +639,68 @@ def ratio_parts(value: object) -> tuple[Quantity, Quantity] | None:
     )
 
 
+Term: TypeAlias = tuple[Fraction | None, str]
+"""One term of a quantity as written: its number (None for a bare unit, the "hr" of
+"mg/hr") and the pint name of its unit."""
+
+
+def written_terms(text: str) -> tuple[str, list[Term]] | None:
+    """A quantity's text in the shape it was written: how its terms are joined ("/" for
+    "500 mg/10 mL" and "mg per kg per hr", " in " for "500 mg in 10 mL", " " for "5 ft
+    7 in" and "5' 7\"") and each term's number and unit, so that it can be written again
+    under the display rule, shape kept. Read by its shape alone (no quantity is built, so
+    that echoing an input never parses it again); None for text of no such shape (a
+    regimen's name, a sex, a basis, text `parse_quantity` refuses)."""
+    shown = spaces_as_space(text).strip()
+    try:
+        return _shape_of(shown)
+    except (KeyError, ValueError, ZeroDivisionError):  # a term no unit, a number unread
+        return None
+
+
+def _shape_of(shown: str) -> tuple[str, list[Term]] | None:
+    if any(mark in shown for mark in _FOOT_MARKS + _INCH_MARKS):
+        feet = _FEET_AND_INCHES_RE.fullmatch(shown)
+        if feet is not None:
+            terms: list[Term] = [(Fraction(feet.group(1)), "foot")]
+            if feet.group(2) is not None:
+                terms.append((Fraction(feet.group(2)), "inch"))
+            return " ", terms
+        inches = _INCHES_RE.fullmatch(shown)
+        return (" ", [(Fraction(inches.group(1)), "inch")]) if inches is not None else None
+    if _IN_WORD_RE.search(shown):
+        match = _AMOUNT_IN_VOLUME_RE.fullmatch(shown)
+        if match is None:
+            return None
+        amount, amount_term, volume, volume_term = match.groups()
+        return " in ", [
+            (Fraction(amount), _term_name(amount_term)),
+            (Fraction(volume), _term_name(volume_term)),
+        ]
+    if _COMPOUND_RE.fullmatch(shown):
+        return " ", [(Fraction(n), _term_name(term)) for n, term in _SIMPLE_RE.findall(shown)]
+    parts = [part.strip() for part in _PER_RE.split(shown)]
+    head = _SIMPLE_RE.fullmatch(parts[0])
+    if head is None:
+        return None  # no number before the first unit: no quantity
+    per_terms: list[Term] = [(Fraction(head.group(1)), _term_name(head.group(2)))]
+    for part in parts[1:]:
+        match = _DENOMINATOR_RE.fullmatch(part)
+        if match is None:
+            return None
+        number, term = match.groups()
+        per_terms.append((None if number is None else Fraction(number), _term_name(term)))
+    return "/", per_terms
+
+
+def _term_name(term: str) -> str:
+    """The pint name of a unit term read (µg and μg, any case of plain letters); a
+    spelling refused by name (cc, Mg) is no unit here either (KeyError)."""
+    if term in _REFUSED_UNITS:
+        raise KeyError(term)
+    return _VOCABULARY[term.lower() if term.isascii() else term]
+
+
 def parse_dose_unit(text: str) -> DoseUnit:
     """Read a dose unit such as ``mg``, ``mg/h``, ``mg/24 h`` or ``mg/kg/h`` for rule files
     (no number but the 24 of "per 24 hours", read as per day)."""

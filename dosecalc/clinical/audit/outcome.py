@@ -40,20 +40,42 @@ Audited: TypeAlias = dict[str, FloatArray | TextArray]
 """The output columns of an audit, by name (see `audit`)."""
 
 
-OUTCOME_COUNTS: Final[dict[OutcomeCode, str]] = {
-    "above-hard-limit": "above a hard limit: do not give as ordered",
-    "below-hard-limit": "below a hard limit: do not give as ordered",
-    "probable-entry-error": "probable entry errors: withhold and clarify",
-    "implausible-concentration": "implausible concentrations: withhold, check the concentration",
-    "above-max-per-24h": "above a maximum per 24 hours: do not give as ordered",
-    "patient-not-covered": "not checked for the patient (its weight): check the weight first",
-    "above": "above the range: check with the prescriber",
-    "below": "below the range: check with the prescriber",
-    "per-kg-weight-unclear": "per kg of an unclear weight: ask the prescriber which",
-    "max-per-24h-not-checked": "not compared with a maximum per 24 hours: weight needed",
-    "within": "within the range, nothing else found",
+OUTCOME_COUNTS: Final[dict[OutcomeCode, tuple[str, str]]] = {
+    "above-hard-limit": ("above a hard limit: do not give as ordered",) * 2,
+    "below-hard-limit": ("below a hard limit: do not give as ordered",) * 2,
+    "probable-entry-error": (
+        "probable entry error: withhold and clarify",
+        "probable entry errors: withhold and clarify",
+    ),
+    "implausible-concentration": (
+        "implausible concentration: withhold, check the concentration",
+        "implausible concentrations: withhold, check the concentration",
+    ),
+    "above-max-per-24h": ("above a maximum per 24 hours: do not give as ordered",) * 2,
+    "patient-not-covered": ("not checked for the patient (its weight): check the weight first",)
+    * 2,
+    "above": ("above the range: check with the prescriber",) * 2,
+    "below": ("below the range: check with the prescriber",) * 2,
+    "per-kg-weight-unclear": ("per kg of an unclear weight: ask the prescriber which",) * 2,
+    "max-per-24h-not-checked": ("not compared with a maximum per 24 hours: weight needed",) * 2,
+    "within": ("within the range, nothing else found",) * 2,
 }
-"""How the summary counts each outcome: every row once, by its worst finding."""
+"""How the summary counts each outcome, said of one row and of any other count: every row
+once, by its worst finding ("1 implausible concentration", "2 implausible concentrations")."""
+
+ROW_COUNTS: Final = {
+    "audited": ("row audited", "rows audited"),
+    "not checked": (
+        "row not checked (its error column says why)",
+        "rows not checked (their error column says why)",
+    ),
+}
+
+
+def counted(count: int, words: tuple[str, str]) -> str:
+    """``1 row audited``, ``0 rows audited``, ``1,200 rows audited``: a count and its
+    words, singular for one only."""
+    return f"{count:,} {words[0] if count == 1 else words[1]}"
 
 
 @dataclass
@@ -85,13 +107,13 @@ class AuditSummary:
         """The summary in words, one count a line: each row once by its worst finding (the
         outcome column), most serious first, then the bad rows."""
         return [
-            f"{self.rows:,} rows audited",
+            counted(self.rows, ROW_COUNTS["audited"]),
             *(
-                f"{count:,} {OUTCOME_COUNTS[outcome]}"
+                counted(count, OUTCOME_COUNTS[outcome])
                 for outcome, count in self.outcomes.items()
                 if count or outcome in VERDICTS
             ),
-            f"{self.bad_rows:,} rows not checked (their error column says why)",
+            counted(self.bad_rows, ROW_COUNTS["not checked"]),
         ]
 
 
