@@ -23,12 +23,11 @@ PER_KG_WEIGHT_UNCLEAR: Final = "order-per-kg-weight-unclear"
 """The warning code of an order per kg whose verdict depends on which body weight it is
 per kg of (the dosing weight chosen, or the actual weight)."""
 
-_OUT_OF_BOUNDS: Final = "lies outside dosecalc's plausibility bounds"
 _IMPLAUSIBLE: Final[dict[str, str]] = {
-    "implausible-concentration": f"it {_OUT_OF_BOUNDS}",
-    "possible-mcg-mg-mix-up": f"it {_OUT_OF_BOUNDS} (possibly mcg for mg)",
-    "implausible-pump-rate": f"the pump rate worked from it {_OUT_OF_BOUNDS}",
-    "implausible-volume": f"the volume worked from it {_OUT_OF_BOUNDS}",
+    "implausible-concentration": "it",
+    "possible-mcg-mg-mix-up": "it (possibly mcg for mg)",
+    "implausible-pump-rate": "the pump rate worked from it",
+    "implausible-volume": "the volume worked from it",
 }
 IMPLAUSIBLE_ENTRY_CODES: Final = tuple(_IMPLAUSIBLE)
 """Warnings that a concentration (or the pump rate or volume worked from it) is outside
@@ -39,11 +38,13 @@ _CHECK_THE_LABEL: Final = "check it against the stock's label (mg or mcg)"
 
 
 def _implausible(codes: set[str]) -> str:
-    """What is out of the plausibility bounds, for each of ``codes`` that says so (a
-    possible mcg/mg mix-up says the concentration is, and why)."""
+    """What is out of the plausibility bounds (the concentration, "it", or what is worked
+    from it), for each of ``codes`` that says so; a possible mcg/mg mix-up says why."""
     if "possible-mcg-mg-mix-up" in codes:
         codes = codes - {"implausible-concentration"}
-    return "; and ".join(said for code, said in _IMPLAUSIBLE.items() if code in codes)
+    subjects = [said for code, said in _IMPLAUSIBLE.items() if code in codes]
+    verb = "lies" if len(subjects) == 1 else "lie"
+    return f"{' and '.join(subjects)} {verb} outside dosecalc's plausibility bounds"
 
 
 MAXIMUM_NOT_COMPARED: Final = "max-per-24h-not-compared"
