@@ -209,12 +209,15 @@ def test_an_order_without_a_range_is_not_checked_and_the_result_says_so():
 @pytest.mark.parametrize(
     ("order", "slip"),
     [
-        # 840 mg/hr for a 70 kg patient whose range is 21 to 35 mg/hr: ÷ 24 = 35 mg/hr.
-        ({"dose": "840 mg/hr", "final_volume": "500 mL"}, "840 mg/hr ÷ 24 = 35 mg/hr"),
+        # 840 mg/hr for a 70 kg patient whose range is 21 to 35 mg/hr: 840 mg/24 hr meant?
+        (
+            {"dose": "840 mg/hr", "final_volume": "500 mL"},
+            "840 mg/hr read per 24 hours (840 mg/24 hr, that is 35 mg/hr)",
+        ),
         # The day's 840 mg run over 1 hr: the same slip, from an amount.
         ({"dose": "840 mg", "duration": "1 hr"}, "840 mg/hr ÷ 24 = 35 mg/hr"),
-        # 35 mg per 24 hr is 1.458… mg/hr; × 24 = 35 mg/hr, the top of the range.
-        ({"dose": "35 mg/24 hr"}, "× 24 = 35 mg/hr"),
+        # 35 mg per 24 hr is 1.458… mg/hr; read per hour, 35 mg/hr, the top of the range.
+        ({"dose": "35 mg/24 hr"}, "35 mg/24 hr read per hour (35 mg/hr)"),
     ],
 )
 def test_an_order_24_times_off_the_range_is_flagged_as_a_per_hour_per_day_slip(order, slip):

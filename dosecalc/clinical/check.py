@@ -33,7 +33,12 @@ from dosecalc.clinical.calculate import (
     rule_basis,
     rule_set_of,
 )
-from dosecalc.clinical.headline import MAXIMUM_NOT_COMPARED, PER_KG_WEIGHT_UNCLEAR, findings_of
+from dosecalc.clinical.headline import (
+    MAXIMUM_NOT_COMPARED,
+    PER_KG_ACTUAL_ABOVE_MAXIMUM,
+    PER_KG_WEIGHT_UNCLEAR,
+    findings_of,
+)
 from dosecalc.clinical.limits import (
     HardLimitState,
     dose_per_24h_warnings,
@@ -421,26 +426,46 @@ def _other_weight_reading(
     other = (in_rule_units * actual).to(result.dose.low.units)
     read_as = (in_rule_units * dosing.quantity).to(result.dose.low.units)
     other_verdict = verdict_of(other, result.dose.low, result.dose.high)
-    if other_verdict == verdict:
+    maximum = result.max_per_24h
+    passes = (
+        maximum is not None
+        and bool(dose_per_24h_warnings(KINDS[result.kind], other, maximum))
+        and not dose_per_24h_warnings(KINDS[result.kind], read_as, maximum)
+    )
+    if other_verdict == verdict and not passes:
         return []
     shown = [*beside, other]
-    maximum = result.max_per_24h
+    on_actual = (
+        f"read per kg of the actual body weight ({format_body(actual)}) it would be "
+        f"{result.dose.value_beside(other, *shown)}"
+    )
     beyond = (
-        f" Read so, it would also pass the library's maximum of {format_exact(maximum)} per "
-        f"24 hours ({result.basis.max_per_24h_from})."
-        if maximum is not None and dose_per_24h_warnings(KINDS[result.kind], other, maximum)
+        f"the library's maximum of {format_exact(maximum)} per 24 hours "
+        f"({result.basis.max_per_24h_from})"
+        if maximum is not None
         else ""
     )
+    ask = "Ask the prescriber which weight the order is per kg of."
+    day = registry().Quantity(24, named_unit("hour"))
+    if other_verdict == verdict:  # the same verdict, but past the maximum read so
+        return [
+            DoseWarning(
+                code=PER_KG_ACTUAL_ABOVE_MAXIMUM,
+                message=f"The order is per kg. It is {verdict} this patient's range "
+                f"({result.dose.display_beside(*shown)}) either way, but {on_actual} "
+                f"({format_exact((other * day).to(named_unit('mg')))} per 24 hours), above "
+                f"{beyond}. {ask}",
+            )
+        ]
+    also = f" Read so, it would also pass {beyond}." if passes else ""
     return [
         DoseWarning(
             code=PER_KG_WEIGHT_UNCLEAR,
             message=f"The order is per kg. Read per kg of the {dosing.basis} body weight "
             f"({format_body(dosing.quantity)}), the dosing weight chosen, it is "
             f"{result.dose.value_beside(read_as, *shown)}, {verdict} this patient's range "
-            f"({result.dose.display_beside(*shown)}); read per kg of the actual body weight "
-            f"({format_body(actual)}) it would be {result.dose.value_beside(other, *shown)}, "
-            f"{other_verdict} it.{beyond} Ask the prescriber which weight the order is per kg "
-            "of.",
+            f"({result.dose.display_beside(*shown)}); {on_actual}, {other_verdict} it.{also} "
+            f"{ask}",
         )
     ]
 

@@ -29,6 +29,10 @@ _IMPLAUSIBLE: Final[dict[str, str]] = {
     "implausible-pump-rate": "the pump rate worked from it",
     "implausible-volume": "the volume worked from it",
 }
+PER_KG_ACTUAL_ABOVE_MAXIMUM: Final = "order-per-kg-actual-above-max-per-24h"
+"""The warning code of an order per kg within the same verdict either way, but past the
+library's maximum per 24 hours when read per kg of the actual weight."""
+
 IMPLAUSIBLE_ENTRY_CODES: Final = tuple(_IMPLAUSIBLE)
 """Warnings that a concentration (or the pump rate or volume worked from it) is outside
 dosecalc's plausibility bounds: every figure worked from it, the verdict too, is in doubt."""
@@ -54,9 +58,7 @@ per 24 hours: the total per 24 hours needs the weight, so it was not compared.""
 DO_NOT_GIVE: Final = "do not give as ordered; contact the prescriber"
 WITHHOLD: Final = "withhold it and ask the prescriber"
 ASK_FIRST: Final = "check the order with the prescriber before giving it"
-NOT_CHECKED: Final = (
-    "check {what} first; not checked for this patient (the supervising specialist decides the dose)"
-)
+NOT_CHECKED: Final = "check {what} first; the supervising specialist decides the dose"
 VERIFY: Final = "verify the order independently before giving it"
 
 SEVERITY: Final[dict[OutcomeCode, Severity]] = {
@@ -123,16 +125,19 @@ def outcomes_of(
 
     An order written in volume (``in_volume``: mL/hr, mL) is a drug amount only through
     its concentration: with a concentration in doubt, a slip of the order cannot be told
-    from a slip of the concentration, and the concentration is checked first."""
+    from a slip of the concentration, and the concentration is checked first, before
+    even a hard limit (the one exception to `SEVERITY`'s order)."""
     codes = set(warning_codes)
     implausible = bool(codes & set(IMPLAUSIBLE_ENTRY_CODES))
     entry_error = entry_error and not (implausible and in_volume)
-    found: list[OutcomeCode] = []
+    # Even a hard limit is compared through the concentration for an order in volume.
+    concentration_first = implausible and in_volume
+    found: list[OutcomeCode] = ["implausible-concentration"] if concentration_first else []
     if hard_limit is not None:
         found.append("above-hard-limit" if hard_limit == "above" else "below-hard-limit")
     if entry_error:
         found.append("probable-entry-error")
-    if implausible:
+    if implausible and not concentration_first:
         found.append("implausible-concentration")
     if ORDER_ABOVE_MAXIMUM in codes:
         found.append("above-max-per-24h")
@@ -140,7 +145,7 @@ def outcomes_of(
         found.append("patient-not-covered")
     if verdict != "within" and hard_limit is None and not entry_error:  # else said above
         found.append(verdict)
-    if PER_KG_WEIGHT_UNCLEAR in codes:
+    if PER_KG_WEIGHT_UNCLEAR in codes or PER_KG_ACTUAL_ABOVE_MAXIMUM in codes:
         found.append("per-kg-weight-unclear")
     if MAXIMUM_NOT_COMPARED in codes:
         found.append("max-per-24h-not-checked")
@@ -221,17 +226,23 @@ def _worded(
     if outcome in ("above", "below"):
         return _finding(outcome, f"{verdict.upper()} the range of {whose}", ASK_FIRST)
     if outcome == "per-kg-weight-unclear":
+        differs = (
+            "the verdict differs"
+            if PER_KG_WEIGHT_UNCLEAR in codes
+            else f"it passes the maximum per 24 hours of {basis.max_per_24h_from}"
+        )
         return _finding(
             outcome,
             f"{verdict.upper()} the range of {whose} only as read per kg of the dosing weight: "
-            "per kg of the actual weight the verdict differs",
+            f"per kg of the actual weight {differs}",
             "ask the prescriber which weight the order is per kg of before giving it",
         )
     if outcome == "patient-not-covered":
         about, action = _not_covered(codes, NOT_CHECKED)
         return _finding(
             outcome,
-            f"{verdict.upper()} the range of {whose}, but {about.format(document=whose)}",
+            f"NOT CHECKED FOR THIS PATIENT: {about.format(document=whose)}; the order is "
+            f"{verdict} the range of {whose}",
             action,
         )
     return _finding("within", f"WITHIN the range of {whose}", VERIFY)

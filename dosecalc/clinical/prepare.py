@@ -363,7 +363,7 @@ def prepare(
         )
         if result is not None:
             shown = figure(magnitude(rate)).with_unit("mg/hr")
-            entered = order.quantity.units if DOSE_FORMS[order.form].is_rate else None
+            entered = order.quantity if DOSE_FORMS[order.form].is_rate else None
             warnings += _against_range(rate, shown, result.dose, entered)
         else:
             notes.append(
@@ -709,7 +709,7 @@ def _vials(
 
 
 def _against_range(
-    rate: Quantity, shown: str, patient: QuantityRange, entered: Unit | None
+    rate: Quantity, shown: str, patient: QuantityRange, entered: Quantity | None
 ) -> list[DoseWarning]:
     """An order outside the patient's range; a per-hour/per-24-hours slip where ÷ or × 24
     brings it inside, and the rate's unit as ``entered`` allows it (per hour may have
@@ -732,13 +732,22 @@ def _against_range(
         (HOUR_WRITTEN_PER_DAY, "×", "a per-hour rate ordered per 24 hours (or over 1 hour)"),
     ):
         meant = value * usual.factor
-        if low <= meant <= high and (entered is None or usual.admits(entered)):
+        if low <= meant <= high and (entered is None or usual.admits(entered.units)):
             worked = patient.value_beside(registry().Quantity(meant, rate.units))
+            if entered is None:  # an amount over a time: the rate worked from it, × or ÷ 24
+                shown_meant = figure(meant).with_unit("mg/hr")
+                reading = f"{shown} {sign} {DAY_IN_HOURS} = {shown_meant} ({worked})"
+            else:  # a rate as entered: the same number read in the other unit
+                read = registry().Quantity(entered.magnitude, usual.meant_units(entered.units))
+                that_is = "" if read.units == rate.units else f", that is {worked}"
+                reading = (
+                    f"{format_exact(entered)} read {usual.reading} ({format_exact(read)}{that_is})"
+                )
             warnings.append(
                 DoseWarning(
                     code=SLIP_CODE,
-                    message=f"{shown} {sign} {DAY_IN_HOURS} = {worked} would be within the "
-                    f"range {range_text}: check that this is not {slip}.",
+                    message=f"{reading} would be within the range {range_text}: check that "
+                    f"this is not {slip}.",
                 )
             )
     return warnings

@@ -571,7 +571,7 @@ LEAD_WORDS: Final = re.compile(r"[A-Z0-9]+(?: [A-Z0-9]+)*(?![a-z])")
 _SUMMARY_WORDS: Final[Mapping[str, str]] = {
     "implausible-concentration": "{lead}: {verdict} the range only if the concentration is right",
     "per-kg-weight-unclear": "{lead} the range only per kg of the dosing weight: which weight?",
-    "patient-not-covered": "{lead} the range, but the patient may not be covered",
+    "patient-not-covered": "{lead}: the source may not cover them; {verdict} the range",
     "max-per-24h-not-checked": "{lead} the range per kg; maximum per 24 hours not compared",
 }
 """A summary's words for a finding whose capitals alone would not say it; any other reads
