@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,10 @@ def chromium(tmp_path: Path) -> list[str]:
     """The command line of a fresh headless Chromium (its own empty profile)."""
     profile = tmp_path / "chromium-profile"
     return [required_program("chromium"), *CHROMIUM_FLAGS, f"--user-data-dir={profile}"]
+
+
+def default_interrupt() -> None:
+    """For a child process (``preexec_fn``): SIGINT at its default, so that Python raises
+    KeyboardInterrupt in it however the tests were started (a shell starts a background
+    job with SIGINT ignored, and a child inherits that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

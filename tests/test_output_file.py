@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import default_interrupt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -131,6 +132,7 @@ def test_a_signal_halfway_leaves_the_previous_output_whole_and_no_temporary_file
         dosecalc_command("audit", str(orders), "-o", str(out)),
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_interrupt,
     )
     deadline = time.monotonic() + 60
     while not any(p.name.endswith(".partial") for p in tmp_path.iterdir()):
@@ -328,6 +330,7 @@ def test_a_signal_while_the_temporary_file_is_created_leaves_no_temporary_file(
         text=True,
         timeout=120,
         check=False,
+        preexec_fn=default_interrupt,
     )
     assert run.returncode == 128 + signum, run.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["orders.csv", *(["out.csv"] * previous)]
