@@ -22,6 +22,9 @@ from dosecalc.patient.body import NOT_COVERED_CODES, USUAL_ADULT_WEIGHT_KG, Dose
 PER_KG_WEIGHT_UNCLEAR: Final = "order-per-kg-weight-unclear"
 """The warning code of an order per kg whose verdict depends on which body weight it is
 per kg of (the dosing weight chosen, or the actual weight)."""
+PER_KG_ACTUAL_ABOVE_MAXIMUM: Final = "order-per-kg-actual-above-max-per-24h"
+"""The warning code of an order per kg within the same verdict either way, but past the
+library's maximum per 24 hours when read per kg of the actual weight."""
 
 _IMPLAUSIBLE: Final[dict[str, str]] = {
     "implausible-concentration": "it",
@@ -29,10 +32,6 @@ _IMPLAUSIBLE: Final[dict[str, str]] = {
     "implausible-pump-rate": "the pump rate worked from it",
     "implausible-volume": "the volume worked from it",
 }
-PER_KG_ACTUAL_ABOVE_MAXIMUM: Final = "order-per-kg-actual-above-max-per-24h"
-"""The warning code of an order per kg within the same verdict either way, but past the
-library's maximum per 24 hours when read per kg of the actual weight."""
-
 IMPLAUSIBLE_ENTRY_CODES: Final = tuple(_IMPLAUSIBLE)
 """Warnings that a concentration (or the pump rate or volume worked from it) is outside
 dosecalc's plausibility bounds: every figure worked from it, the verdict too, is in doubt."""
