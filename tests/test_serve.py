@@ -577,8 +577,8 @@ def test_serving_on_a_port_in_use_says_the_port_is_in_use(tmp_path):
         )
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == (
-        f"dosecalc: port: port {port} is in use on 127.0.0.1:{port} (by another dosecalc "
-        "serve, or another program). Choose another with --port, or stop what uses it\n"
+        f"dosecalc: port: port {port} is in use on 127.0.0.1:{port} (by another server, or "
+        "another program). Choose another with --port, or stop what uses it\n"
     )
 
 

@@ -10,6 +10,7 @@ unexpected Host names and more than ``max_sessions`` sessions at once.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import shlex
 import shutil
@@ -157,3 +158,25 @@ def serve(
             addresses=addresses(host, port, public_url),
             page_url=public_url,
         ).serve()
+
+
+def cannot_listen(host: str, port: int, error: OSError) -> InputError:
+    """Why a server (`serve`, `web`) could not start listening, in words."""
+    where = f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
+    if error.errno == errno.EADDRINUSE:
+        return InputError(
+            "port",
+            f"port {port} is in use on {where} (by another server, or another program)",
+            "Choose another with --port, or stop what uses it",
+        )
+    if error.errno == errno.EACCES:
+        return InputError(
+            "port",
+            f"listening on {where} is not permitted (ports below 1024 need privileges)",
+            "Choose a port from 1024 to 65535 with --port",
+        )
+    return InputError(
+        "host",
+        f"{host} is not an address of this machine ({error.strerror or error})",
+        "Give --host one of this machine's addresses, or leave it out for 127.0.0.1",
+    )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import json
 import os
 import signal
@@ -34,6 +33,7 @@ from aiohttp import web
 
 from dosecalc.faces import cds_hooks, html_face
 from dosecalc.faces.trust import TokenError, Trust
+from dosecalc.faces.web import cannot_listen
 from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.text import printable
 from dosecalc.ruleset.loader import RuleSet
@@ -425,7 +425,7 @@ async def _serve(service: WebService, host: str, port: int, addresses: tuple[str
         try:
             await site.start()
         except OSError as error:
-            raise _cannot_listen(host, port, error) from None
+            raise cannot_listen(host, port, error) from None
         also = "".join(f" (also {address})" for address in addresses[1:])
         print(f"dosecalc: serving on {addresses[0]}{also}; Ctrl-C stops it", file=sys.stderr)
         if service.trust is not None:
@@ -437,25 +437,3 @@ async def _serve(service: WebService, host: str, port: int, addresses: tuple[str
             loop.remove_signal_handler(signum)
         with contextlib.suppress(Exception):
             await runner.cleanup()
-
-
-def _cannot_listen(host: str, port: int, error: OSError) -> InputError:
-    """Why the server could not start listening, in words."""
-    where = f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
-    if error.errno == errno.EADDRINUSE:
-        return InputError(
-            "port",
-            f"port {port} is in use on {where} (by another server, or another program)",
-            "Choose another with --port, or stop what uses it",
-        )
-    if error.errno == errno.EACCES:
-        return InputError(
-            "port",
-            f"listening on {where} is not permitted (ports below 1024 need privileges)",
-            "Choose a port from 1024 to 65535 with --port",
-        )
-    return InputError(
-        "host",
-        f"{host} is not an address of this machine ({error.strerror or error})",
-        "Give --host one of this machine's addresses, or leave it out for 127.0.0.1",
-    )

@@ -40,7 +40,7 @@ from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server, to_int
 
-from dosecalc.foundation.errors import InputError
+from dosecalc.faces.web import cannot_listen
 
 log = logging.getLogger("textual-serve")
 
@@ -98,7 +98,7 @@ class GuardedServer(Server):
         except OSError as error:
             if error.errno not in _CANNOT_LISTEN:
                 raise
-            raise _cannot_listen(self.host, self.port, error) from None
+            raise cannot_listen(self.host, self.port, error) from None
         return self._stopped_by
 
     def _stop(self, signum: int) -> None:
@@ -291,7 +291,7 @@ def _can_listen(host: str, port: int) -> None:
             host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )
     except OSError as error:
-        raise _cannot_listen(host, port, error) from None
+        raise cannot_listen(host, port, error) from None
     for family, kind, protocol, _, address in found:
         with socket.socket(family, kind, protocol) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio does
@@ -300,29 +300,7 @@ def _can_listen(host: str, port: int) -> None:
             try:
                 probe.bind(address)
             except OSError as error:
-                raise _cannot_listen(host, port, error) from None
-
-
-def _cannot_listen(host: str, port: int, error: OSError) -> InputError:
-    """Why the server could not start listening, in words."""
-    where = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
-    if error.errno == errno.EADDRINUSE:
-        return InputError(
-            "port",
-            f"port {port} is in use on {where} (by another dosecalc serve, or another program)",
-            "Choose another with --port, or stop what uses it",
-        )
-    if error.errno == errno.EACCES:
-        return InputError(
-            "port",
-            f"listening on {where} is not permitted (ports below 1024 need privileges)",
-            "Choose a port from 1024 to 65535 with --port",
-        )
-    return InputError(
-        "host",
-        f"{host} is not an address of this machine ({error.strerror or error})",
-        "Give --host one of this machine's addresses, or leave it out for 127.0.0.1",
-    )
+                raise cannot_listen(host, port, error) from None
 
 
 def _netloc(url: str) -> str:
