@@ -616,17 +616,7 @@ def _parser() -> argparse.ArgumentParser:
         "authentication: by default only this machine can connect. Another --host prints a "
         "warning; use it only on a network you trust.",
     )
-    serve.add_argument(
-        "--host", default=web.LOOPBACK, help="address to listen on (default: %(default)s)"
-    )
-    serve.add_argument(
-        "--port", type=int, default=web.DEFAULT_PORT, help="TCP port (default: %(default)s)"
-    )
-    serve.add_argument(
-        "--public-url",
-        metavar="URL",
-        help="the address browsers use, if not http://HOST:PORT (behind a proxy, say)",
-    )
+    _listening(serve, "the address browsers use, if not http://HOST:PORT (behind a proxy, say)")
     serve.add_argument(
         "--max-sessions",
         type=int,
@@ -645,16 +635,8 @@ def _parser() -> argparse.ArgumentParser:
         "trust file. The page has no authentication: by default only this machine can "
         "connect. Another --host prints a warning.",
     )
-    served.add_argument(
-        "--host", default=web.LOOPBACK, help="address to listen on (default: %(default)s)"
-    )
-    served.add_argument(
-        "--port", type=int, default=web.DEFAULT_PORT, help="TCP port (default: %(default)s)"
-    )
-    served.add_argument(
-        "--public-url",
-        metavar="URL",
-        help="the base URL clients use, if not http://HOST:PORT (behind a TLS proxy, say)",
+    _listening(
+        served, "the base URL clients use, if not http://HOST:PORT (behind a TLS proxy, say)"
     )
     served.add_argument(
         "--trust",
@@ -763,3 +745,14 @@ def _patient_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--height", help='for IBW/ABW: "170 cm", "5 ft 7 in"')
     command.add_argument("--sex", help="male or female (for IBW/ABW)")
     command.add_argument("--basis", default="actual", help=f"dosing weight: {', '.join(BASES)}")
+
+
+def _listening(server: argparse.ArgumentParser, public_url: str) -> None:
+    """The options of a command that listens (`serve`, `web`): where, and as what URL."""
+    server.add_argument(
+        "--host", default=web.LOOPBACK, help="address to listen on (default: %(default)s)"
+    )
+    server.add_argument(
+        "--port", type=int, default=web.DEFAULT_PORT, help="TCP port (default: %(default)s)"
+    )
+    server.add_argument("--public-url", metavar="URL", help=public_url)
