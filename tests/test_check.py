@@ -321,23 +321,36 @@ def test_a_dose_equally_far_from_both_bounds_is_compared_with_the_low_one(rules_
     assert result.ratio_to_bound == 2
 
 
-def test_a_low_dose_names_the_slip_as_a_multiplication_with_what_was_meant():
+def test_a_low_dose_names_the_slip_by_its_factor_and_suggests_no_higher_dose():
     result = check(**KG70, dose="2.5 mg/h")
     assert result.verdict == "below"
     flag = result.probable_entry_error
     assert flag.reason == "a usual slip would bring the dose into range"
     (slip,) = flag.slips
     assert (slip.slip, slip.factor) == ("decimal point one place out", "× 10")
+    assert slip.display == "decimal point one place out (× 10)"
+    assert slip.would_mean is None
+    assert flag.question == ""
+    assert flag.message == (
+        "Probable entry error: a usual slip would bring the dose into range. Possibly "
+        "decimal point one place out (× 10). No dose is suggested: a higher dose is the "
+        "prescriber's to order."
+    )
+    assert result.headline.action == (
+        "check the order with the prescriber before giving it; no higher dose is suggested"
+    )
+
+
+def test_a_high_dose_asks_about_the_slip_with_what_was_meant():
+    result = check(**KG70, dose="250 mg/h")
+    flag = result.probable_entry_error
+    (slip,) = flag.slips
     assert slip.display == (
-        "decimal point one place out: was 25 mg/hr meant? (2.5 mg/hr × 10 = 25 mg/hr, within "
+        "decimal point one place out: was 25 mg/hr meant? (250 mg/hr ÷ 10 = 25 mg/hr, within "
         "the range)"
     )
     assert flag.question == "was 25 mg/hr meant?"
-    assert flag.message == (
-        "Probable entry error: a usual slip would bring the dose into range. Possibly "
-        "decimal point one place out: was 25 mg/hr meant? (2.5 mg/hr × 10 = 25 mg/hr, within "
-        "the range)."
-    )
+    assert result.headline.action == "withhold it and ask the prescriber (was 25 mg/hr meant?)"
 
 
 def test_a_far_low_dose_names_the_lower_bound():
@@ -358,9 +371,6 @@ def test_exactly_a_tenth_of_the_lower_bound_is_flagged_and_a_fifth_is_not():
         ("25 mL/min", "1 mg/mL", "25 mL/hr", "25 mL/min read per hour: 25 mL/hr, that is 0.357"),
         ("0.4 mg/kg/min", None, "0.4 mg/kg/hr", "0.4 mg/kg/min read per hour: 0.4 mg/kg/hr, w"),
         ("720 mg/h", None, "720 mg/24 hr", "720 mg/hr read per 24 hours: 720 mg/24 hr, that is"),
-        ("0.005 mg/kg/hr", None, "0.005 mg/kg/min", "0.005 mg/kg/hr read per minute: 0.005 mg/"),
-        ("21 mg/day", None, "21 mg/hr", "21 mg/24 hr read per hour: 21 mg/hr, that is 0.3 mg/"),
-        ("25 mcg/hr", None, "25 mg/hr", "25 mcg/hr read in mg: 25 mg/hr, that is 0.357 mg/kg/hr"),
         ("30000 mg/h", None, "30,000 mcg/hr", "30,000 mg/hr read in mcg: 30,000 mcg/hr, that is"),
     ],
 )
@@ -374,6 +384,22 @@ def test_a_slip_of_units_asks_for_the_number_entered_in_the_unit_meant(
     (slip,) = [s for s in flag.slips if "confused" in s.slip]
     assert f"was {question} meant? ({worked}" in slip.display
     assert question in flag.question
+
+
+@pytest.mark.parametrize(
+    ("dose", "slip"),
+    [
+        ("0.005 mg/kg/hr", "per minute and per hour confused (× 60)"),
+        ("21 mg/day", "per day and per hour confused (× 24)"),
+        ("25 mcg/hr", "mg and mcg confused (× 1,000)"),
+    ],
+)
+def test_a_slip_of_units_below_the_range_is_named_without_a_dose(dose, slip):
+    """Below the range, the unit slip is named, never the higher dose it would make."""
+    flag = check(**KG70, dose=dose).probable_entry_error
+    assert flag.question == ""
+    assert slip in [s.display for s in flag.slips]
+    assert all(s.would_mean is None for s in flag.slips)
 
 
 @pytest.mark.parametrize(
@@ -443,11 +469,12 @@ def test_the_slips_of_units_found_are_exactly_the_neighbouring_units_that_fit(en
             if low <= in_rule_units(read) <= high:
                 expected.add((read.magnitude, str(read.units)))
     flag = result.probable_entry_error
-    found = {
-        (s.would_mean.magnitude, str(s.would_mean.units))
-        for s in (flag.slips if flag else [])
-        if "confused" in s.slip
-    }
+    confused = [s for s in (flag.slips if flag else []) if "confused" in s.slip]
+    if result.verdict == "below":  # named, but no higher dose is suggested
+        assert len(confused) == len(expected)
+        assert all(s.would_mean is None for s in confused)
+        return
+    found = {(s.would_mean.magnitude, str(s.would_mean.units)) for s in confused}
     assert found == expected
 
 
@@ -525,13 +552,11 @@ def test_a_form_that_does_not_fit_says_what_would():
 
 
 def test_several_slips_are_all_listed_in_the_message():
-    flag = check(**KG70, dose="0.005 mg/kg/h").probable_entry_error
+    flag = check(**KG70, dose="0.5 mg/kg/min").probable_entry_error
     assert len(flag.slips) == 2
     assert flag.message.count(" Possibly ") == 2
-    assert ". Possibly per minute and per hour confused: was 0.005 mg/kg/min meant?" in (
-        flag.message
-    )
-    assert flag.question == "was 0.5 mg/kg/hr or 0.005 mg/kg/min meant?"
+    assert ". Possibly per minute and per hour confused: was 0.5 mg/kg/hr meant?" in flag.message
+    assert flag.question == "was 0.005 mg/kg/min or 0.5 mg/kg/hr meant?"
 
 
 @given(

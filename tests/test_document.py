@@ -13,7 +13,8 @@ import pytest
 from conftest import REPO, reviewed
 
 import dosecalc
-from dosecalc.reports.contents import SHORT_DISCLAIMER, bind_units
+from dosecalc.foundation.disclaimer import SHORT_DISCLAIMER
+from dosecalc.reports.contents import EQUAL_STEPS_TITLE, bind_units
 from dosecalc.reports.document import render_html, render_markdown
 from dosecalc.reports.formats import FORMATS, render, render_check, render_prepare
 
@@ -105,7 +106,7 @@ def test_markdown_tables_have_a_separator_row_per_column():
     result = dosecalc.calculate(**LONGEST)
     markdown = render_markdown(result, MADE_AT)
     per_kg = bind_units(result.rule_range.qualifier)  # which kg: "per kg of dosing weight (…)"
-    assert f"## Titration across the range, {per_kg}\n" in markdown.replace("\\", "")
+    assert f"## {EQUAL_STEPS_TITLE}, {per_kg}\n" in markdown.replace("\\", "")
     header = "| rate per kg | dose rate | pump rate |\n|---:|---:|---:|\n"
     assert header in markdown
     first = result.titration[0].display
@@ -171,7 +172,7 @@ def longest_pages() -> dict[str, str]:
     pages["check"] = render_check(check, "html", MADE_AT)
     pages["calc with check"] = render(result, "html", MADE_AT, check=check)
     pages["prepare range"] = render_prepare(
-        dosecalc.prepare(**LONGEST_PREPARATION), "html", MADE_AT
+        dosecalc.prepare(**LONGEST_PREPARATION, show_recipe_anyway=True), "html", MADE_AT
     )
     refused = dosecalc.prepare(**REFUSED_PREPARATION, show_recipe_anyway=True)
     pages["prepare refused, recipe anyway"] = render_prepare(refused, "html", MADE_AT)

@@ -15,11 +15,12 @@ from hypothesis import given
 
 import dosecalc
 from dosecalc.clinical.check import check_against
+from dosecalc.foundation.disclaimer import SHORT_DISCLAIMER
 from dosecalc.foundation.display import json_number, magnitude, unit_ucum
 from dosecalc.reports.contents import (
     BLANK,
+    EQUAL_STEPS_TITLE,
     FILL_IN_LABELS,
-    SHORT_DISCLAIMER,
     calc_sections,
     check_sections,
     entry_error_items,
@@ -160,7 +161,7 @@ def test_the_calc_answer_comes_in_the_first_screenful_before_the_detail(patient)
         answer.append(first_line(lines, "Warnings"))
     detail = [first_line(lines, "Watch for"), first_line(lines, "Basis (check by hand)")]
     if result.titration:
-        detail.append(first_line(lines, "Titration across the range"))
+        detail.append(first_line(lines, EQUAL_STEPS_TITLE))
     if result.notes:
         detail.append(first_line(lines, "Notes"))
     assert max(answer) < SCREENFUL
@@ -274,7 +275,7 @@ def test_a_calc_report_with_a_check_holds_both(name):
     for piece in (check.display["verdict"], check.display["proposed"], *entry_error_items(check)):
         assert plain(piece) in text
     if name != "fhir":
-        assert text.index(check.display["verdict"]) < text.index("Titration")
+        assert text.index(check.display["verdict"]) < text.index(EQUAL_STEPS_TITLE)
         for warning in warning_items(result.warnings):
             assert plain(warning) in text
 

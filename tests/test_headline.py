@@ -3,6 +3,7 @@ whose range or limit it is and what to do."""
 
 from __future__ import annotations
 
+import html
 import json
 import typing
 from decimal import Decimal
@@ -19,6 +20,7 @@ import dosecalc
 from dosecalc.clinical.headline import OUTCOMES, SEVERITY
 from dosecalc.foundation.display import magnitude
 from dosecalc.patient.body import NOT_COVERED_CODES
+from dosecalc.reports.contents import order_check_rows
 from dosecalc.reports.formats import render, render_check, render_prepare
 
 LIBRARY = Path(__file__).parent.parent / "examples" / "hospital-library"
@@ -104,7 +106,10 @@ def test_a_verdict_reads_within_only_when_nothing_worse_applies(case):
         assert not any(w.code.startswith("implausible") for w in result.warnings)
     elif result.headline.severity == "stop":
         assert "WITHIN" not in says
-        assert result.headline.action.startswith(("do not give", "withhold"))
+        if result.headline.outcome == "probable-entry-error" and result.verdict == "below":
+            assert result.headline.action.startswith("check the order with the prescriber")
+        else:
+            assert result.headline.action.startswith(("do not give", "withhold"))
     elif result.headline.outcome == "patient-not-covered":
         assert result.headline.action.startswith("check the ")
         assert result.headline.says.startswith("NOT CHECKED FOR THIS PATIENT: ")
@@ -145,9 +150,22 @@ def test_a_probable_slip_is_a_question_for_the_prescriber_never_a_dose_to_give(c
     if codes & set(NOT_COVERED_CODES):  # the range is not this patient's: no dose asked about
         assert flag.question == ""
         assert all(" meant?" not in slip.display for slip in flag.slips)
+        assert all(slip.would_mean is None for slip in flag.slips)  # in JSON too
         assert "No dose is suggested" in flag.message
         if result.headline.outcome == "probable-entry-error":
             assert result.headline.action.endswith("so no dose is suggested")
+        return
+    if result.verdict == "below":  # a higher dose is the prescriber's to order: none asked
+        assert flag.question == ""
+        assert all(" meant?" not in slip.display for slip in flag.slips)
+        assert all(slip.would_mean is None for slip in flag.slips)  # in JSON too
+        assert not flag.slips or flag.message.endswith(
+            "No dose is suggested: a higher dose is the prescriber's to order."
+        )
+        if result.headline.outcome == "probable-entry-error":
+            assert result.headline.action.startswith("check the order with the prescriber")
+            assert result.headline.action.endswith("no higher dose is suggested")
+            assert "withhold" not in result.headline.action
         return
     if flag.slips:
         assert flag.question.startswith("was ")
@@ -160,6 +178,24 @@ def test_a_probable_slip_is_a_question_for_the_prescriber_never_a_dose_to_give(c
     if result.headline.outcome == "probable-entry-error":
         assert result.headline.action.startswith("withhold it and ask the prescriber")
         assert flag.question in result.headline.action
+
+
+@given(orders, st.sampled_from(["text", "markdown", "html", "fhir", "json"]))
+def test_a_range_worked_at_the_weight_of_a_patient_not_covered_is_never_called_theirs(case, name):
+    result = checked(*case)
+    if result is None:
+        return
+    covered = not {warning.code for warning in result.warnings} & set(NOT_COVERED_CODES)
+    assert result.patient_covered is covered
+    shown = " ".join(html.unescape(render_check(result, name)).split())
+    if name == "json":
+        assert json.loads(shown)["patient_covered"] is covered
+        return
+    for label, value in order_check_rows(result):
+        if label.startswith("As a "):  # a figure beside the range worked at the weight
+            assert ("; for this patient " in value) == covered
+            assert ("; at this weight (not checked for this patient) " in value) != covered
+            assert " ".join(value.split()) in shown
 
 
 @given(orders, st.sampled_from(["text", "markdown", "html", "fhir"]))
@@ -368,7 +404,7 @@ def expected_lead(warnings) -> list[str]:
         "implausible-volume",
     }:
         found.append("implausible-concentration")
-    if "above-max-per-24h" in codes:
+    if "range-above-max-per-24h" in codes:
         found.append("above-max-per-24h")
     if codes & set(NOT_COVERED_CODES):
         found.append("patient-not-covered")
@@ -436,9 +472,45 @@ def test_a_preparation_leads_with_what_to_settle_before_any_figure(weight, stock
     assert [f.outcome for f in result.findings] == expected_lead(result.warnings)
     if result.headline is None:
         return
-    assert result.refusal is None  # a range's ends are never refused
     rendered = {name: render_prepare(result, name) for name in ("text", "markdown", "html", "json")}
+    if result.refusal is not None:  # a range is refused only for a patient not covered
+        assert not result.refusal.for_order
+        assert "patient-not-covered" in [f.outcome for f in result.findings]
+        assert rendered["text"].startswith("NO RECIPE FOR THIS PATIENT: ")
+        return
     assert_leads_every_face(result, rendered)
+
+
+@given(
+    weight=st.decimals(min_value=Decimal("0.5"), max_value=500, places=1),
+    rate=st.decimals(min_value=Decimal("0.1"), max_value=1000, places=1),
+    unit=st.sampled_from(["mg/hr", "mg/24 hr", "mcg/hr"]),
+)
+@example(weight=Decimal(70), rate=Decimal(70), unit="mg/hr")  # 840 mg in 12 hours
+def test_a_preparation_of_an_order_leads_with_the_orders_own_verdict(weight, rate, unit):
+    """An order that `check` finds out of range (or worse) is never made up behind a
+    headline of nothing: the preparation leads with that finding, or a graver one."""
+    order = {"weight": f"{weight} kg", "regimen": "iv", "dose": f"{rate} {unit}"}
+    checked = dosecalc.check(**order)
+    try:
+        result = dosecalc.prepare(
+            **order, stock="500 mg/10 mL", final_volume="1000 mL", duration="24 hr"
+        )
+    except dosecalc.InputError:  # more stock than the final volume: refused, no figure
+        reject()
+    worst = checked.headline.outcome
+    if worst == "within":
+        assert [f.outcome for f in result.findings] == expected_lead(result.warnings)
+        return
+    assert checked.headline in result.findings
+    assert result.headline is not None
+    assert OUTCOMES.index(result.headline.outcome) <= OUTCOMES.index(worst)
+    assert [f.outcome for f in result.findings] == sorted(
+        {f.outcome for f in result.findings}, key=OUTCOMES.index
+    )
+    if result.refusal is None:
+        rendered = {n: render_prepare(result, n) for n in ("text", "markdown", "html", "json")}
+        assert_leads_every_face(result, rendered)
 
 
 @given(

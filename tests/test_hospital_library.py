@@ -94,7 +94,7 @@ def test_a_checked_rate_over_the_maximum_per_24_hours_warns(library):
 def test_an_infusion_whose_range_can_pass_the_maximum_per_24_hours_warns(library):
     # 0.1 to 0.2 mg/kg/hr × 70 kg = 7 to 14 mg/hr; × 24 = 168 to 336 mg, above 300 mg.
     result = dosecalc.calculate(weight="70 kg", regimen="fictivane-iv", rules=library)
-    assert [w.code for w in result.warnings] == ["above-max-per-24h"]
+    assert [w.code for w in result.warnings] == ["range-above-max-per-24h"]
     assert "the top of the range is above" in result.warnings[0].message
     assert "its top gives 336 mg per 24 hours" in result.warnings[0].message
     # 62.5 kg: 0.2 × 62.5 × 24 = 300 mg, exactly the maximum: no warning.
@@ -182,7 +182,7 @@ def test_the_hard_limit_state_is_the_exact_comparison_and_outranks_the_verdict(t
 def test_the_maximum_per_24_hours_warns_exactly_when_the_range_can_pass_it(weight):
     result = dosecalc.calculate(weight=f"{weight} kg", regimen="fictivane-iv", rules=LIBRARY)
     top = Fraction("0.2") * Fraction(weight) * 24
-    assert ("above-max-per-24h" in {w.code for w in result.warnings}) == (top > 300)
+    assert ("range-above-max-per-24h" in {w.code for w in result.warnings}) == (top > 300)
 
 
 # ------------------------------------------------------------------ a library refused

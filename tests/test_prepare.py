@@ -38,6 +38,7 @@ from dosecalc.reports.contents import preparation_rows
 from dosecalc.reports.formats import render_prepare
 
 ORDER = {"stock": "500 mg/10 mL", "final_volume": "50 mL", "duration": "24 hr"}
+ORDER_TIMING = {"stock": "500 mg/10 mL", "duration": "24 hr"}
 
 
 def figures(result: dosecalc.PrepareResult, index: int = 0) -> dict[str, str]:
@@ -319,7 +320,8 @@ def _prepared(**arguments: Any) -> dosecalc.PrepareResult | None:
     try:
         return dosecalc.prepare(**arguments)
     except dosecalc.InputError as error:
-        if error.field not in REFUSED_FIELDS:
+        too_weak = error.field == "stock" and "is more than the final volume" in error.problem
+        if error.field not in REFUSED_FIELDS and not too_weak:
             raise
         return None
 
@@ -385,6 +387,7 @@ def test_a_range_gives_two_preparations_that_hold_the_arithmetic_and_check_by_ha
         weight=strategies.text(kg, "kg"),
         stock=stock,
         final_volume=f"{volume} mL",
+        show_recipe_anyway=True,  # for a patient the source does not cover, too
         **timing,
     )
     if result is None:
@@ -417,6 +420,20 @@ def test_a_weight_in_pounds_prepares_what_the_same_weight_in_kg_does(kg, timing)
     assert [p.model_dump() for p in both[0].preparations] == [
         p.model_dump() for p in both[1].preparations
     ]
+
+
+@given(weights_kg, st.sampled_from(["text", "markdown", "html"]))
+def test_a_range_prepared_for_a_patient_not_covered_is_never_called_theirs(kg, name):
+    result = _prepared(
+        regimen="iv", weight=strategies.text(kg, "kg"), final_volume="1000 mL", **ORDER_TIMING
+    )
+    if result is None:
+        return
+    covered = 40 <= kg <= 150  # dosecalc's stated adult band, redone here
+    assert result.patient_covered is covered
+    shown = " ".join(html.unescape(render_prepare(result, name)).split())
+    assert ("range for this patient" in shown) == covered
+    assert ("range at this weight (not checked for this patient)" in shown) != covered
 
 
 @given(weights_kg, durations)
@@ -562,6 +579,42 @@ def test_the_installed_command_prepares_and_refuses_the_impossible(tmp_path):
     )
     assert (refused.returncode, refused.stdout) == (2, "")
     assert "is more than the final volume" in refused.stderr
+
+
+@given(
+    stock=st.decimals(min_value=Decimal("0.00001"), max_value=Decimal(10**5), places=5)
+    .filter(bool)
+    .map(Fraction),
+    unit=st.sampled_from(["mg/mL", "mcg/mL"]),
+    rate=rates,
+)
+def test_a_stock_too_weak_to_make_the_order_up_is_first_checked_against_its_label(
+    stock: Fraction, unit: str, rate: Fraction
+) -> None:
+    # Oracle: the strength in mg/mL, and dosecalc's stated band of 0.1 to 100 mg/mL.
+    mg_per_ml = stock / 1000 if unit == "mcg/mL" else stock
+    assume(rate * 24 / mg_per_ml > 50)  # more stock to draw than the 50 mL to fill
+    in_band = Fraction(1, 10) <= mg_per_ml <= 100
+    with pytest.raises(dosecalc.OutOfRangeError) as refused:
+        dosecalc.prepare(
+            dose=strategies.text(rate, "mg/hr"),
+            stock=strategies.text(stock, unit),
+            final_volume="50 mL",
+            duration="24 hr",
+        )
+    error = refused.value
+    assert "is more than the final volume" in error.problem
+    if in_band:  # a plausible stock is simply too weak
+        assert error.field == "final volume"
+        assert "label" not in str(error)
+        assert error.fix.startswith("Use a stronger stock")
+    else:  # a strength typed wrong comes before a stronger stock
+        assert error.field == "stock"
+        assert "lies outside 0.1 to 100 mg/mL" in error.problem
+        assert error.fix.startswith("Check the stock's strength against its label (mg or mcg)")
+        mixed_up = Fraction(1, 10) <= mg_per_ml * 1000 <= 100
+        assert ("mcg and mg were not mixed up" in error.problem) == mixed_up
+    assert ".." not in str(error)
 
 
 # --- the app ----------------------------------------------------------------------------

@@ -147,6 +147,51 @@ def test_a_recipe_asked_for_anyway_comes_after_the_refusal_and_is_marked_not_to_
 
 
 @given(
+    kg=st.decimals(min_value=Decimal("0.5"), max_value=Decimal(500), places=2),
+    anyway=st.booleans(),
+)
+@example(kg=Decimal("3.5"), anyway=False)
+@example(kg=Decimal(154), anyway=False)  # 70 kg × 2.2: lb and kg may be mixed up
+def test_no_recipe_is_made_up_from_the_range_of_a_patient_the_source_does_not_cover(kg, anyway):
+    # Oracle: dosecalc's stated adult band, 40 to 150 kg (weights are used to 0.01 kg).
+    covered = 40 <= kg <= 150
+    made = _made(
+        regimen="iv",
+        weight=f"{kg} kg",
+        stock="50 mg/mL",
+        final_volume="500 mL",
+        duration="24 hr",
+        show_recipe_anyway=anyway,
+    )
+    assume(made is not None)
+    assert made is not None
+    if covered:
+        assert made.refusal is None
+        assert len(made.preparations) == 2
+        return
+    assert made.refusal is not None
+    assert not made.refusal.for_order
+    assert made.refusal.codes == ["patient-not-covered"]
+    assert made.refusal.recipe_shown is anyway
+    assert bool(made.preparations) is anyway
+    for name, output in outputs(made).items():
+        assert "NO RECIPE FOR THIS PATIENT" in first_words(name, output), name
+        if name == "json":
+            continue
+        words = plain(output)
+        if anyway:  # each marked as no dose for this patient, after the refusal
+            assert words.count("NOT A DOSE FOR THIS PATIENT") == len(made.preparations)
+            assert words.index("NO RECIPE FOR THIS PATIENT") < words.index("Stock volume to draw")
+        else:
+            for label in RECIPE_LABELS:
+                assert label not in words, (name, label)
+            assert WITHHELD_TITLE in words
+    if not anyway:
+        panel = " ".join(preparation_lines(made))
+        assert "No recipe is shown for a patient the source does not cover" in panel
+
+
+@given(
     st.decimals(min_value=Decimal(40), max_value=Decimal(150), places=1),
     st.decimals(min_value=Decimal(0), max_value=Decimal(1), places=3),
 )

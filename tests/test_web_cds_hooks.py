@@ -1125,7 +1125,8 @@ def test_a_dose_per_kg_out_of_range_without_a_weight_says_it_was_checked_per_kg(
     assert card["indicator"] == "warning"
     detail = _plain(card["detail"])
     assert "Checked per kg without a weight" in detail
-    assert "Patient's range" not in detail
+    assert "Range for this patient" not in detail
+    assert "Range at this weight" not in detail
 
 
 def test_a_weight_the_library_cannot_read_is_no_usable_weight(server, ehrs):

@@ -84,12 +84,12 @@ from dosecalc.foundation.units import (
     unit_powers,
 )
 from dosecalc.patient.body import (
-    NOT_COVERED_CODES,
     DoseWarning,
     body_figure,
     read_basis,
     read_sex,
     read_unused_measurements,
+    source_covers,
 )
 from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.loader import RuleSet
@@ -334,7 +334,7 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     restated = [q for q in (in_rule_units, patient_dose, pump_rate, volume) if q is not None]
     slips = _slips(verdict, proposed, in_rule_units, result.rule_range)
     beside = [*restated, *(s.in_rule_units for s in slips), *(s.meant for s in slips)]
-    covered = not any(warning.code in NOT_COVERED_CODES for warning in result.warnings)
+    covered = source_covers(result.warnings)
     entry_error = _probable_entry_error(
         verdict, proposed, in_rule_units, slips, ranges, beside, covered
     )
@@ -637,10 +637,12 @@ def _probable_entry_error(
     """``ranges[0]`` is the rule's range (``dose`` is in its unit). What a slip would
     make of the dose is asked as a question in the unit meant (the unit entered, for a
     slip of the decimal point), with the rule's unit too when they differ, each beside
-    the range in its unit as shown with ``beside``. For a patient the source does not
-    cover (not ``covered``), each slip is named with its factor, and no dose is asked
-    about: the range is not this patient's."""
+    the range in its unit as shown with ``beside``. Below the range, and for a patient the
+    source does not cover (not ``covered``), each slip is named with its factor, and no
+    dose is asked about: a higher dose is the prescriber's to order, never dosecalc's to
+    suggest, and the range is not that patient's."""
     low, high = ranges[0].low, ranges[0].high
+    asked = covered and verdict == "above"
     entry_slips = []
     meant = []
     for found in slips:
@@ -651,7 +653,7 @@ def _probable_entry_error(
         if found.slip.confuses_units and in_rule_units != text:
             worked += f", that is {in_rule_units}"
         factor = slip_factor(found.slip)
-        if not covered:
+        if not asked:
             display = f"{found.slip.name} ({factor})"
         elif found.slip.confuses_units:  # the same number, in the unit meant
             display = (
@@ -664,7 +666,12 @@ def _probable_entry_error(
                 f"{worked}, within the range)"
             )
         entry_slips.append(
-            EntrySlip(slip=found.slip.name, factor=factor, would_mean=found.meant, display=display)
+            EntrySlip(
+                slip=found.slip.name,
+                factor=factor,
+                would_mean=found.meant if asked else None,
+                display=display,
+            )
         )
     far = is_far_out(verdict, dose, low, high)
     if not entry_slips and not far:
@@ -682,7 +689,9 @@ def _probable_entry_error(
     )
     if not covered:
         message += " No dose is suggested: the source's range is not for this patient."
-    question = f"was {' or '.join(dict.fromkeys(meant))} meant?" if meant and covered else ""
+    elif not asked and entry_slips:
+        message += " No dose is suggested: a higher dose is the prescriber's to order."
+    question = f"was {' or '.join(dict.fromkeys(meant))} meant?" if meant and asked else ""
     return EntryErrorFlag(reason=reason, slips=entry_slips, question=question, message=message)
 
 

@@ -111,6 +111,13 @@ def _not_covered(codes: set[str], action: str) -> tuple[str, str]:
     return about, action.format(what=what)
 
 
+def why_not_covered(warnings: Sequence[DoseWarning], document: str) -> str:
+    """Why the source (``document``) does not cover the patient, in brief: "the weight is
+    below 40 kg (dosecalc's adult bound), with no paediatric dosing in …"."""
+    about, _ = _not_covered({warning.code for warning in warnings}, NOT_CHECKED)
+    return about.format(document=document)
+
+
 def outcomes_of(
     *,
     verdict: Verdict,
@@ -190,13 +197,18 @@ def _worded(
         side = outcome.split("-")[0].upper()
         return _finding(outcome, f"{side} THE HARD LIMIT of {basis.hard_limits_from}", DO_NOT_GIVE)
     if outcome == "probable-entry-error" and entry_error is not None:
-        question = f" ({entry_error.question})" if entry_error.question else ""
+        # Below the range, withholding helps no one and no higher dose is suggested.
+        action = ASK_FIRST if verdict == "below" else WITHHOLD
         if codes & set(NOT_COVERED_CODES):  # no dose is suggested for such a patient
-            question = f"; {whose} gives no dosing for this patient, so no dose is suggested"
+            action += f"; {whose} gives no dosing for this patient, so no dose is suggested"
+        elif verdict == "below":
+            action += "; no higher dose is suggested"
+        elif entry_error.question:
+            action += f" ({entry_error.question})"
         return _finding(
             outcome,
             f"PROBABLE ENTRY ERROR: {verdict.upper()} the range of {whose}, {entry_error.reason}",
-            WITHHOLD + question,
+            action,
         )
     if outcome == "implausible-concentration":
         doubts = _implausible(codes)
@@ -290,6 +302,16 @@ def findings_before_figures(
             )
         )
     return found
+
+
+def most_serious_first(checked: Sequence[Finding], before: Sequence[Finding]) -> list[Finding]:
+    """An order's findings as `check` gives them (``checked``; "within" is no finding to
+    settle), then those to settle before any figure (``before``) that say something of
+    another outcome, in `SEVERITY`'s order: what a preparation of a checked order leads with."""
+    found = [finding for finding in checked if finding.outcome != "within"]
+    said = {finding.outcome for finding in found}
+    found += [finding for finding in before if finding.outcome not in said]
+    return sorted(found, key=lambda finding: OUTCOMES.index(finding.outcome))
 
 
 def _finding(outcome: OutcomeCode, says: str, action: str) -> Finding:

@@ -8,7 +8,7 @@ place of it.
 * Hard limits: a checked dose outside them is reported apart from the soft verdict,
   as the most severe state (`HARD_LIMIT_WORDS`).
 * Maximum per 24 hours: a range or a dose whose total per 24 hours can exceed it
-  warns (``above-max-per-24h``); for a dose per administration, how many doses of
+  warns (``range-above-max-per-24h``); for a dose per administration, how many doses of
   the range fit in it is said as arithmetic, never as a frequency.
 * Standard concentrations: any other concentration warns
   (``non-standard-concentration``).
@@ -113,7 +113,7 @@ def standard_concentration_warnings(rule: Regimen, conc: Quantity | None) -> lis
     ]
 
 
-RANGE_ABOVE_MAXIMUM: Final = "above-max-per-24h"
+RANGE_ABOVE_MAXIMUM: Final = "range-above-max-per-24h"
 """The warning code of a range whose total per 24 hours, for this patient, can pass the
 library's maximum."""
 
@@ -176,7 +176,7 @@ def dose_per_24h_warnings(
 ) -> list[DoseWarning]:
     """A checked dose whose total per 24 hours (a rate) or whose one dose (per
     administration) is above the maximum: the order itself (`ORDER_ABOVE_MAXIMUM`), apart
-    from a range that can pass it (``above-max-per-24h``)."""
+    from a range that can pass it (``range-above-max-per-24h``)."""
     if maximum is None or per_patient is None:
         return []
     mg = named_unit(DAILY_UNIT)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
 from dosecalc.clinical.check import DAY_WRITTEN_PER_HOUR, HOUR_WRITTEN_PER_DAY, check_against
@@ -37,7 +37,11 @@ from dosecalc.clinical.delivery import (
     said_of,
     volume_warnings,
 )
-from dosecalc.clinical.headline import findings_before_figures
+from dosecalc.clinical.headline import (
+    findings_before_figures,
+    most_serious_first,
+    why_not_covered,
+)
 from dosecalc.clinical.limits import (
     HARD_LIMIT_WORDS,
     ORDER_ABOVE_MAXIMUM,
@@ -86,7 +90,7 @@ from dosecalc.foundation.units import (
     ratio_parts,
     registry,
 )
-from dosecalc.patient.body import DoseWarning
+from dosecalc.patient.body import DoseWarning, source_covers
 from dosecalc.ruleset.kinds import KINDS
 from dosecalc.ruleset.schema import Regimen
 
@@ -126,6 +130,12 @@ PROBABLE_ENTRY_ERROR: Final = "probable-entry-error"
 DO_NOT_MAKE_UP: Final = "DO NOT MAKE THIS UP AS ORDERED"
 """How a refusal starts, wherever it is shown: an action, before anything else."""
 
+NO_RECIPE_FOR_THIS_PATIENT: Final = "NO RECIPE FOR THIS PATIENT"
+"""How a refusal of a range's recipe starts, for a patient the source does not cover."""
+
+NOT_COVERED: Final = "patient-not-covered"
+"""The refusal's code for a range not made up: the source does not cover the patient."""
+
 NOT_GIVEN: Final = "not given (no vial volume entered; none is assumed)"
 """Vials and what is left over, without a vial volume: never a vial size of dosecalc's."""
 
@@ -143,6 +153,11 @@ class Refusal(_Frozen):
     codes: list[str]
     reasons: list[str]
     recipe_shown: bool
+    for_order: bool = Field(
+        default=True,
+        description="True for an order refused; False for the patient's range not made up "
+        "for a patient the source does not cover (no dose is suggested for them).",
+    )
 
 
 class Preparation(_Frozen):
@@ -183,6 +198,12 @@ class PrepareBasis(_Frozen):
     source_quote: str | None = None
     rules_version: str | None = None
     rules_sha256: str | None = None
+    range_from: str | None = Field(
+        default=None, description="The document the patient's range is from (`Basis.range_from`)."
+    )
+    reviewed: str | None = Field(
+        default=None, description="Who reviewed the rule, and when (`Basis.reviewed`)."
+    )
 
 
 class PrepareResult(_Frozen):
@@ -219,6 +240,13 @@ class PrepareResult(_Frozen):
     vial_volume: JsonQuantity | None = None
     basis: PrepareBasis
     disclaimer: str = DISCLAIMER
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def patient_covered(self) -> bool:
+        """False for a patient the source does not cover (`source_covers`): the patient's
+        range is the source's range worked at their weight only."""
+        return source_covers(self.warnings)
 
 
 @dataclass(frozen=True)
@@ -274,7 +302,8 @@ def prepare(
     Raises `InputError` for any unusable input, and when the stock volume to draw is more
     than the final volume; nothing is returned then.
     """
-    strength = parse_quantity(stock, CONCENTRATION, "stock").to(named_unit(CONCENTRATION_UNIT))
+    labelled_strength = parse_quantity(stock, CONCENTRATION, "stock")
+    strength = labelled_strength.to(named_unit(CONCENTRATION_UNIT))
     volume = _final_volume(final_volume)
     vial = (
         parse_quantity(vial_volume, VOLUME_KIND, "vial volume").to(named_unit(VOLUME_UNIT))
@@ -325,11 +354,12 @@ def prepare(
             )
     steps = [result.basis.formula, *result.basis.steps] if result is not None else []
     rule = rule_set_of(rules).find(result.regimen) if result is not None else None
-    warnings = concentration_warnings(strength)
+    warnings = concentration_warnings(labelled_strength)  # in the unit on the label
     notes = []
     labelled = _stock_operand(strength, ratio_parts(stock))
-    made = _Making(timing, volume, strength, labelled, steps, vial, rule)
-    hard_limit, refusal = None, None
+    doubt = " ".join(warning.message for warning in warnings).removesuffix(".")
+    made = _Making(timing, volume, strength, labelled, steps, vial, rule, doubt)
+    hard_limit, refusal, checked = None, None, None
     if order is not None:
         rate, rate_steps, rate_text = _order_rate(order.quantity, dose, timing, volume)
         # A rate is checked as entered, so that a slip of its units goes the way they allow.
@@ -338,13 +368,14 @@ def prepare(
         if result is not None:
             assert rule is not None
             hard_limit, order_warnings, in_rule_units = _against_limits(rate, result)
+            checked = check_against(result, as_entered)
             refusal = _refusal(
                 hard_limit,
                 in_rule_units,
                 result,
                 rule,
                 order_warnings,
-                entry_error=_probable_entry_error(check_against(result, as_entered)),
+                entry_error=_probable_entry_error(checked),
                 shown=show_recipe_anyway,
             )
             warnings = order_warnings + warnings
@@ -372,11 +403,14 @@ def prepare(
             )
     else:
         assert result is not None
+        if not source_covers(result.warnings):  # no dose is suggested for such a patient
+            refusal = _range_refused(result, shown=show_recipe_anyway)
         over = _ends_over_the_maximum(result, rule)
         warnings = [
             DoseWarning(code=END_ABOVE_MAXIMUM, message=f"Not made up: {reason}.")
             for reason in over.values()
         ] + warnings
+        withheld = refusal is not None and not refusal.recipe_shown
         preparations = [
             made.preparation(
                 f"the {end} end of the range",
@@ -389,6 +423,7 @@ def prepare(
             )
             for end, shown in _ends(result.dose)
             if end not in over  # an end past the library's maximum is never made up
+            and not withheld
         ]
     least = measurable_below(rule)
     preparations = [  # a volume that cannot be measured is marked where it is shown
@@ -426,6 +461,8 @@ def prepare(
         max_per_24h_from=result.basis.max_per_24h_from if result else None,
         maximum=format_exact(result.max_per_24h) if result and result.max_per_24h else None,
     )
+    if checked is not None:  # the order's own verdict, as `check` gives it, leads
+        findings = most_serious_first(checked.findings, findings)
     return PrepareResult(
         refusal=refusal,
         headline=findings[0] if findings else None,
@@ -474,6 +511,8 @@ def _basis(result: DoseResult | None, steps: list[str], given: dict[str, object]
         source_quote=result.basis.source_quote,
         rules_version=result.basis.rules_version,
         rules_sha256=result.basis.rules_sha256,
+        range_from=result.basis.range_from,
+        reviewed=result.basis.reviewed,
     )
 
 
@@ -567,6 +606,9 @@ class _Making:
     steps: list[str]
     vial: Quantity | None
     rule: Regimen | None
+    stock_doubt: str
+    """Why the stock's strength is in doubt (outside the plausibility bounds, perhaps mcg
+    for mg), or empty: said first when the stock cannot make the order up."""
 
     def preparation(
         self,
@@ -620,10 +662,20 @@ def _preparation(
     exact_stock = amount_value / magnitude(strength)
     drawn = _carried(figure(stock_value, inside=(Fraction(0), v)), amount)
     if exact_stock > v:
+        too_much = (
+            f"for {label} the stock volume to draw ({drawn.with_unit('mL')}) is more than "
+            f"the final volume ({volume_text})"
+        )
+        if making.stock_doubt:  # a strength typed wrong, not too weak a stock, comes first
+            raise OutOfRangeError(
+                "stock",
+                f"{too_much}, and the stock's strength is in doubt. {making.stock_doubt}",
+                "Check the stock's strength against its label (mg or mcg) first; if it is "
+                "right, use a stronger stock, a larger final volume or a shorter duration",
+            )
         raise OutOfRangeError(
             "final volume",
-            f"for {label} the stock volume to draw ({drawn.with_unit('mL')}) is more than "
-            f"the final volume ({volume_text})",
+            too_much,
             "Use a stronger stock, a larger final volume or a shorter duration",
         )
     diluent = _carried(figure(v - drawn.value), drawn)
@@ -830,6 +882,26 @@ def _refusal(
             reasons.append(f"the order is {said} ({rule.max_per_24h.source.cited})")
             codes.append(warning.code)
     return _refused(reasons, codes, shown=shown)
+
+
+def _range_refused(result: DoseResult, *, shown: bool) -> Refusal:
+    """The patient's range not made up: the source does not cover the patient (a weight
+    outside the adult band, a possible lb/kg mix-up, a dosing weight under it), so its
+    range worked at their weight is no dose for them."""
+    reasons = [why_not_covered(result.warnings, result.basis.range_from)]
+    ask = (
+        "The recipes below were asked for anyway: they are NOT a dose for this patient."
+        if shown
+        else "No recipe is given: the specialist decides the dose; make up the order once "
+        "it is written."
+    )
+    return Refusal(
+        message=f"{NO_RECIPE_FOR_THIS_PATIENT}: {'; and '.join(reasons)}. {ask}",
+        codes=[NOT_COVERED],
+        reasons=reasons,
+        recipe_shown=shown,
+        for_order=False,
+    )
 
 
 def _refused(reasons: list[str], codes: list[str], *, shown: bool) -> Refusal | None:

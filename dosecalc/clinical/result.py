@@ -33,7 +33,7 @@ from dosecalc.foundation.display import (
     unit_display,
 )
 from dosecalc.foundation.units import DoseForm, Quantity, convert, named_unit
-from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
+from dosecalc.patient.body import DoseWarning, DosingWeight, Patient, source_covers
 from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.schema import RouteCode
 
@@ -286,6 +286,13 @@ class DoseResult(_Frozen):
     disclaimer: str = DISCLAIMER
 
     @computed_field  # type: ignore[prop-decorator]
+    @property
+    def patient_covered(self) -> bool:
+        """False for a patient the source does not cover (`source_covers`): the figures
+        are the source's range worked at their weight, not a dose for them."""
+        return source_covers(self.warnings)
+
+    @computed_field  # type: ignore[prop-decorator]
     @cached_property
     def titration(self) -> list[TitrationStep]:
         """The rule's rate range in equal steps, for this patient; built when first read
@@ -358,7 +365,10 @@ class EntrySlip(_Frozen):
 
     slip: str
     factor: str
-    would_mean: JsonQuantity
+    would_mean: JsonQuantity | None = Field(
+        description="The dose the slip would mean, asked about as a question; None for a "
+        "patient the source does not cover, for whom no dose is suggested."
+    )
     display: str
 
 
@@ -420,3 +430,10 @@ class CheckResult(_Frozen):
     notes: list[str]
     basis: Basis
     disclaimer: str = DISCLAIMER
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def patient_covered(self) -> bool:
+        """False for a patient the source does not cover (`source_covers`): the patient's
+        range is the source's range worked at their weight only, and the verdict says so."""
+        return source_covers(self.warnings)

@@ -23,13 +23,14 @@ from urllib.parse import urlencode
 
 from dosecalc.clinical.check import check
 from dosecalc.clinical.result import CheckResult
-from dosecalc.foundation.disclaimer import DISCLAIMER
+from dosecalc.foundation.disclaimer import DISCLAIMER, EDUCATIONAL_ONLY
 from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
 from dosecalc.foundation.units import MAX_INPUT_LENGTH, WEIGHT, parse_dose, parse_quantity
 from dosecalc.reports.contents import (
     basis_rows,
     finding_items,
+    for_this_patient,
     order_check_rows,
     rules_advice,
     verdict_line,
@@ -134,7 +135,7 @@ def discovery(rules: RuleSet) -> dict[str, Any]:
         "title": "dosecalc: dose range check",
         "prefetch": prefetch,
         "usageRequirements": (
-            "Educational use only; not a substitute for clinical judgement. Send the "
+            f"{EDUCATIONAL_ONLY} Send the "
             "'weight' prefetch (the patient's latest body weight Observation): a rate not "
             "per kg cannot be checked without it."
         ),
@@ -149,7 +150,8 @@ def discovery(rules: RuleSet) -> dict[str, Any]:
                     f"On **{hook}**, checks each `MedicationRequest` for a drug of the rules "
                     f"in force ({drugs}) against the dose range of the source the rules "
                     "cite, for this patient. No card when the dose is within the range and "
-                    "nothing else was found; cards never suggest another dose."
+                    "nothing else was found. Cards carry no suggestions: a probable slip above "
+                    "the range is asked about as a question for the prescriber."
                 ),
             }
             for hook in HOOKS
@@ -619,7 +621,8 @@ def _checked(
         *(f"- **{_md(label)}:** {_md(value)}" for label, value in order_check_rows(result)),
     ]
     if "patient_range" in result.display:
-        lines.append(f"- **Patient's range:** {_md(result.display['patient_range'])}")
+        whose = f"Range {for_this_patient(result.patient_covered)}"
+        lines.append(f"- **{whose}:** {_md(result.display['patient_range'])}")
     lines += ["", _md(weighed)]
     limit = _limit_source(result, order.regimen)
     if limit is not None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple
 
 from dosecalc.faces import streams, web  # stdlib only; textual-serve loads only to serve
 from dosecalc.faces.output_file import replaced_on_success
-from dosecalc.foundation.disclaimer import DISCLAIMER
+from dosecalc.foundation.disclaimer import DISCLAIMER, EDUCATIONAL_ONLY
 from dosecalc.foundation.errors import DoseCalcError, InputError, RulesError
 from dosecalc.foundation.text import printable
 from dosecalc.foundation.version import __version__
@@ -503,7 +503,8 @@ EXIT_CODES: Final = """exit codes:
   1   rules diff: the rule sets differ, or an order's outcome changes (as diff does)
   2   bad input, bad arguments or an invalid rule folder (one message on stderr)
   3   check --strict: the verdict is not 'within', or the order is above the maximum per 24 h;
-      prepare: the order is refused (it breaches the library's limits), recipe shown or not
+      prepare: the order is refused (it breaches the library's limits), or the range is not
+      made up (a patient the source does not cover), recipe shown or not
   70  an unexpected internal error (--debug shows the traceback)
   130 interrupted (Ctrl-C); 143 stopped by SIGTERM: no output file is left behind"""
 
@@ -513,7 +514,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="dosecalc",
         description="The dose range of a cited source, as the rules in force give it, "
         "applied to one patient. "
-        "Educational use only; not a substitute for clinical judgement. "
+        f"{EDUCATIONAL_ONLY} "
         "Without a command, on a terminal, opens the app.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -595,8 +596,8 @@ def _parser() -> argparse.ArgumentParser:
     made_up.add_argument(
         "--show-recipe-anyway",
         action="store_true",
-        help="for an order the library's limits refuse (exit 3): show the recipe too, marked "
-        "not to be made up as ordered",
+        help="for an order the library's limits refuse, or a range for a patient the source "
+        "does not cover (exit 3): show the recipe too, marked not to be made up",
     )
     _format_arguments(made_up, PREPARE_FORMATS)
     made_up.set_defaults(handler=_prepare)

@@ -12,3 +12,13 @@ DISCLAIMER: Final = (
     "independently before use. The figures restate the source cited with them, and apply "
     "only under the supervision and monitoring that source requires (stated with every result)."
 )
+
+SHORT_DISCLAIMER: Final = (
+    "EDUCATIONAL USE ONLY. Not a substitute for clinical judgement; verify every figure "
+    "(full disclaimer below)."
+)
+"""The one line a report starts with, before any dose; the full disclaimer follows the answer."""
+
+EDUCATIONAL_ONLY: Final = "Educational use only; not a substitute for clinical judgement."
+"""The disclaimer where a sentence is all there is room for (the CLI's help, a CDS
+Hooks service's usage requirements)."""

@@ -17,6 +17,12 @@ _CONTROL_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 _KEPT: Final = frozenset("\n")
 
 
+def counted(count: int, words: tuple[str, str]) -> str:
+    """``1 row audited``, ``0 rows audited``, ``1,200 rows audited``: a count and its
+    words, singular for one only. Every count a face shows is written by this."""
+    return f"{count:,} {words[0] if count == 1 else words[1]}"
+
+
 def is_control(character: str) -> bool:
     """True for a control, format, separator, surrogate or private-use character."""
     return unicodedata.category(character) in _CONTROL_CATEGORIES

@@ -19,6 +19,7 @@ line of the basis checks by hand.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Final, Literal
 
@@ -83,6 +84,13 @@ class DoseWarning(BaseModel):
     model_config = ConfigDict(frozen=True)
     code: str
     message: str
+
+
+def source_covers(warnings: Iterable[DoseWarning]) -> bool:
+    """False when any of ``warnings`` says the source's range was not written for this
+    patient (`NOT_COVERED_CODES`): then a range worked at their weight is arithmetic only,
+    never this patient's range, and no dose is suggested from it."""
+    return not any(warning.code in NOT_COVERED_CODES for warning in warnings)
 
 
 class Patient(BaseModel):

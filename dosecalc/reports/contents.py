@@ -23,20 +23,16 @@ from typing import Final
 
 from dosecalc.clinical.check import ratio_text
 from dosecalc.clinical.limits import reviewed
-from dosecalc.clinical.prepare import Preparation, PrepareResult
+from dosecalc.clinical.prepare import Preparation, PrepareBasis, PrepareResult, Refusal
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRange, Severity
 from dosecalc.foundation.display import ROUNDING_RULE, format_exact
+from dosecalc.foundation.text import counted
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.kinds import KINDS
 from dosecalc.ruleset.schema import Regimen
 
 Row = tuple[str, str]
 
-SHORT_DISCLAIMER: Final = (
-    "EDUCATIONAL USE ONLY. Not a substitute for clinical judgement; verify every figure "
-    "(full disclaimer below)."
-)
-"""The one line a report starts with, before any dose; the full disclaimer follows the answer."""
 
 BLANK: Final = "_" * 24
 """A rule to write on: dosecalc stores no patient data, so these are filled in by hand."""
@@ -150,10 +146,11 @@ def verdict_line(check: CheckResult) -> str:
     return f"Verdict: {check.display['verdict']}"
 
 
-def rules_advice(basis: Basis) -> str | None:
-    """Beside a verdict from rules no ward has reviewed (the shipped ones restate a
-    general-audience article): which library a ward should check against instead."""
-    if basis.reviewed is not None:
+def rules_advice(basis: Basis | PrepareBasis) -> str | None:
+    """Beside a verdict or a figure from rules no ward has reviewed (the shipped ones
+    restate a general-audience article): which library a ward should check against
+    instead. None for a reviewed rule, and for a preparation without a range."""
+    if basis.reviewed is not None or basis.range_from is None:
         return None
     return (
         f"No ward has reviewed this range (it restates {basis.range_from}): check orders "
@@ -204,6 +201,12 @@ def finding_items(check: CheckResult) -> list[str]:
     ]
 
 
+def for_this_patient(covered: bool) -> str:
+    """Whose a range worked at the patient's weight is: theirs, or, for a patient the source
+    does not cover, only the source's range at that weight."""
+    return "for this patient" if covered else "at this weight (not checked for this patient)"
+
+
 def order_check_rows(check: CheckResult) -> list[Row]:
     """The proposed dose, restated in the rule's unit and as a dose rate, pump rate or
     volume, beside the source's range and this patient's range (the verdict is
@@ -221,7 +224,8 @@ def order_check_rows(check: CheckResult) -> list[Row]:
         ("volume", "As a volume"),
     ):
         if key in shown:  # each beside the range it is compared with
-            rows.append((label, f"{shown[key]}; for this patient {shown[f'{key}_range']}"))
+            whose = for_this_patient(check.patient_covered)
+            rows.append((label, f"{shown[key]}; {whose} {shown[f'{key}_range']}"))
     if "hard_limits" in shown:
         rows.append(("Hard limits (library)", shown["hard_limits"]))
     rows.append(("Proposed / nearest bound", ratio_text(check.ratio_to_bound)))
@@ -253,6 +257,10 @@ def order_warnings(check: CheckResult, shown: Sequence[DoseWarning]) -> list[Dos
 def fill_in_rows() -> list[Row]:
     """The blanks a filed report needs and dosecalc never holds."""
     return [(label, BLANK) for label in FILL_IN_LABELS]
+
+
+EQUAL_STEPS_TITLE: Final = "The range in equal steps (not a titration protocol)"
+"""The title of `titration_table`: the source gives a range, never steps to titrate by."""
 
 
 def titration_table(result: DoseResult) -> Table | None:
@@ -328,13 +336,27 @@ def _sign_off(disclaimer: str) -> list[Section]:
     ]
 
 
-def _closing(
-    side_effects: list[str], supervision: str, notes: list[str], *, half: bool = False
-) -> list[Section]:
-    sections = [Section("Watch for", watch_for_rows(side_effects, supervision), half=half)]
-    if notes:
-        sections.append(Section("Notes", items=notes))
-    return sections
+def _watch_for(side_effects: list[str], supervision: str) -> Section:
+    """The side effects the source names and its supervision statement."""
+    return Section("Watch for", watch_for_rows(side_effects, supervision), half=True)
+
+
+def _notes(notes: list[str]) -> list[Section]:
+    return [Section("Notes", items=notes)] if notes else []
+
+
+def _whose_range(basis: Basis | PrepareBasis) -> list[Section]:
+    """Beside the first figure worked from rules no ward has reviewed: `rules_advice`."""
+    advice = rules_advice(basis)
+    return [Section("Whose range this is", items=[advice], alert=True)] if advice else []
+
+
+WARNING_WORDS: Final = ("warning", "warnings")
+
+
+def warning_count(warnings: Sequence[object]) -> str:
+    """``2 warnings``, ``1 warning``: how many warnings go with an answer, on every face."""
+    return counted(len(warnings), WARNING_WORDS)
 
 
 def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[Section]:
@@ -343,11 +365,11 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
     sections = (
         order_check_sections(check, half=True) if check is not None else _before_figures(result)
     )
-    count = len(result.warnings)
-    marker = f" ({count} warning{'s' if count > 1 else ''} below)" if count else ""
+    marker = f" ({warning_count(result.warnings)} below)" if result.warnings else ""
     sections += [
         Section(f"Result{marker}", result_rows(result), half=beside),
         *_warnings(result.warnings, half=beside),
+        *([] if beside else _whose_range(result.basis)),  # a check says it beside its verdict
     ]
     sections += _sign_off(result.disclaimer)
     sections += [
@@ -357,9 +379,10 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
     table = titration_table(result)
     if table is not None:
         which_kg = f", {result.rule_range.qualifier}" if result.rule_range.qualifier else ""
-        title = f"Titration across the range{which_kg}"
+        title = f"{EQUAL_STEPS_TITLE}{which_kg}"
         sections.append(Section(title, table=table, half=True))
-    sections += _closing(result.side_effects, result.supervision, result.notes, half=True)
+    sections.append(_watch_for(result.side_effects, result.supervision))
+    sections += _notes(result.notes)
     basis = basis_rows(result.basis)
     if check is not None:
         basis.insert(0, ("Order check", check.basis.formula))
@@ -391,7 +414,8 @@ def check_sections(check: CheckResult) -> list[Section]:
         *order_check_sections(check, warnings=check.warnings),
         *_sign_off(check.disclaimer),
         Section("Inputs, as entered", input_rows(check.basis), half=True),
-        *_closing(check.side_effects, check.supervision, check.notes, half=True),
+        _watch_for(check.side_effects, check.supervision),
+        *_notes(check.notes),
         Section("Basis (check by hand)", basis_rows(check.basis)),
     ]
 
@@ -418,6 +442,26 @@ WITHHELD: Final = (
 )
 NOT_AS_ORDERED: Final = "NOT TO BE MADE UP AS ORDERED (shown on request)"
 """The title of every preparation of a refused order whose recipe was asked for anyway."""
+WITHHELD_FOR_THIS_PATIENT: Final = (
+    "No recipe is shown for a patient the source does not cover: its range worked at "
+    "their weight is no dose for them. The specialist decides the dose; make up the order "
+    "once it is written (dosecalc prepare --dose). The arithmetic of the range is shown "
+    "only when asked for explicitly (dosecalc prepare --show-recipe-anyway; "
+    "prepare(show_recipe_anyway=True)), marked not a dose for this patient."
+)
+NOT_FOR_THIS_PATIENT: Final = "NOT A DOSE FOR THIS PATIENT"
+"""The title of every preparation of a range refused for its patient, asked for anyway."""
+
+
+def withheld(refusal: Refusal) -> str:
+    """Why no recipe is shown: for a refused order, or for a patient the source does not
+    cover."""
+    return WITHHELD if refusal.for_order else WITHHELD_FOR_THIS_PATIENT
+
+
+def not_to_make_up(refusal: Refusal) -> str:
+    """The title of each preparation of a refusal whose recipe was asked for anyway."""
+    return NOT_AS_ORDERED if refusal.for_order else NOT_FOR_THIS_PATIENT
 
 
 def lead_line(result: DoseResult | PrepareResult) -> str | None:
@@ -453,9 +497,12 @@ def preparation_rows(preparation: Preparation, result: PrepareResult) -> list[Ro
 
 
 def supervision_section(result: PrepareResult) -> Section:
-    """The source's supervision statement (each, for an order without a regimen)."""
+    """The source's supervision statement (each, for an order without a regimen), and
+    whose range the preparation was worked from, if no ward has reviewed it."""
     title = "Supervision" if result.regimen else "Supervision (every regimen of the rules)"
-    return Section(title, items=list(result.supervision), alert=True, half=True)
+    advice = rules_advice(result.basis)
+    items = [*result.supervision, *([advice] if advice else [])]
+    return Section(title, items=items, alert=True, half=True)
 
 
 def prepare_sections(result: PrepareResult) -> list[Section]:
@@ -463,15 +510,14 @@ def prepare_sections(result: PrepareResult) -> list[Section]:
     each preparation (marked not to be made up when asked for anyway); the warnings, the
     supervision statement, what is out of scope; then the lines to fill in by hand, the
     inputs, notes and the basis. (`lead_line` goes before all of it.)"""
-    count = len(result.warnings)
-    marker = f" ({count} warning{'s' if count > 1 else ''} below)" if count else ""
-    refused = result.refusal is not None
+    marker = f" ({warning_count(result.warnings)} below)" if result.warnings else ""
+    refusal = result.refusal
     sections = []
-    if refused and not result.preparations:
-        sections.append(Section(f"{WITHHELD_TITLE}{marker}", items=[WITHHELD], alert=True))
+    if refusal is not None and not result.preparations:
+        sections.append(Section(f"{WITHHELD_TITLE}{marker}", items=[withheld(refusal)], alert=True))
     sections += [
         Section(
-            f"{NOT_AS_ORDERED + ': ' if refused else ''}Preparation for {p.label}"
+            f"{not_to_make_up(refusal) + ': ' if refusal else ''}Preparation for {p.label}"
             f"{marker if i == 0 else ''}",
             preparation_rows(p, result),
             half=True,
@@ -484,7 +530,8 @@ def prepare_sections(result: PrepareResult) -> list[Section]:
     sections += _sign_off(result.disclaimer)
     inputs = [(name, value) for name, value in result.basis.inputs.items() if value]
     if result.patient_range is not None:
-        inputs.append(("patient's range", result.patient_range.display))
+        whose = for_this_patient(result.patient_covered)
+        inputs.append((f"range {whose}", result.patient_range.display))
     # One line: each input is in a preparation's rows too, and the page is one page.
     entered = "; ".join(f"{name}: {value}" for name, value in inputs)
     sections.append(Section("Inputs, as entered", items=[entered]))

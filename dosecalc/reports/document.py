@@ -21,9 +21,9 @@ from typing import Final
 from dosecalc.clinical.prepare import PrepareResult
 from dosecalc.clinical.result import CheckResult, DoseResult
 from dosecalc.foundation.clock import local_time, zone_label
+from dosecalc.foundation.disclaimer import SHORT_DISCLAIMER
 from dosecalc.foundation.version import __version__
 from dosecalc.reports.contents import (
-    SHORT_DISCLAIMER,
     Section,
     Table,
     bind_units,
@@ -148,7 +148,7 @@ section { break-inside: avoid; }
   th, td { padding: .1rem .25rem; white-space: normal; }
 }
 @media print {
-  body { font-size: 8pt; line-height: 1.15; max-width: none; margin: 0; padding: 0; }
+  body { font-size: 8pt; line-height: 1.1; max-width: none; margin: 0; padding: 0; }
   h1 { font-size: 12pt; }
   h2 { font-size: 9pt; margin: .2rem 0 .05rem; }
   .made, .disclaimer, section p { margin: .15rem 0; }

@@ -12,9 +12,9 @@ import textwrap
 
 from dosecalc.clinical.prepare import PrepareResult
 from dosecalc.clinical.result import CheckResult, DoseResult, Severity
+from dosecalc.foundation.disclaimer import SHORT_DISCLAIMER
 from dosecalc.reports.contents import (
     NO_BREAK_SPACE,
-    SHORT_DISCLAIMER,
     Section,
     Table,
     bind_units,

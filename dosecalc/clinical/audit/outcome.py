@@ -21,6 +21,7 @@ from dosecalc.clinical.check import (
 from dosecalc.clinical.headline import OUTCOMES, outcomes_of
 from dosecalc.clinical.result import CheckResult, OutcomeCode, Verdict
 from dosecalc.foundation.display import magnitude, unit_ucum
+from dosecalc.foundation.text import counted
 from dosecalc.foundation.units import Quantity
 from dosecalc.patient.body import WEIGHT_WARNING_CODES
 
@@ -70,12 +71,6 @@ ROW_COUNTS: Final = {
         "rows not checked (their error column says why)",
     ),
 }
-
-
-def counted(count: int, words: tuple[str, str]) -> str:
-    """``1 row audited``, ``0 rows audited``, ``1,200 rows audited``: a count and its
-    words, singular for one only."""
-    return f"{count:,} {words[0] if count == 1 else words[1]}"
 
 
 @dataclass

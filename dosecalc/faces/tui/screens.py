@@ -34,12 +34,13 @@ from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.errors import DoseCalcError
 from dosecalc.foundation.units import CONCENTRATION, parse_quantity
 from dosecalc.reports.contents import (
-    WITHHELD,
     banner_lines,
+    for_this_patient,
     lead_line,
     preparation_rows,
     supervision_section,
     warning_items,
+    withheld,
 )
 from dosecalc.reports.formats import FORMATS
 from dosecalc.ruleset.loader import RuleSet
@@ -187,10 +188,12 @@ def preparation_lines(result: PrepareResult) -> list[str]:
     the recipe withheld), each one made up, the warnings, the supervision statement, the
     scope, then the working."""
     lead = lead_line(result)
-    withheld = result.refusal is not None and not result.preparations
-    lines = [f"! {lead}", *([f"! {WITHHELD}"] if withheld else []), ""] if lead else []
+    refusal = result.refusal
+    said = [f"! {withheld(refusal)}"] if refusal is not None and not result.preparations else []
+    lines = [f"! {lead}", *said, ""] if lead else []
     if result.patient_range is not None:
-        lines.append(f"The patient's range ({result.regimen}): {result.patient_range.display}")
+        whose = for_this_patient(result.patient_covered)
+        lines.append(f"The range {whose} ({result.regimen}): {result.patient_range.display}")
     for preparation in result.preparations:
         lines += [f"For {preparation.label}:"]
         lines += [f"  {label}: {value}" for label, value in preparation_rows(preparation, result)]

@@ -32,6 +32,7 @@ from dosecalc.reports.contents import (
     patient_rows,
     result_rows,
     titration_table,
+    warning_count,
     warning_items,
 )
 from dosecalc.reports.text import wrap
@@ -178,8 +179,7 @@ class ResultPanel(WrappedText):
             return
         self.border_title = Content(f"{result.drug}, {result.route}".upper())
         if result.warnings:
-            count = len(result.warnings)
-            self.border_subtitle = Content(f"{count} WARNING{'S' if count > 1 else ''} ↓ ctrl+g")
+            self.border_subtitle = Content(f"{warning_count(result.warnings).upper()} ↓ ctrl+g")
         lead = None if checked else lead_line(result)
         self.set_lines(
             [
