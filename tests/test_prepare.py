@@ -844,3 +844,26 @@ def test_a_label_keeps_its_shape_and_each_figure_in_it_is_written_by_the_display
         assert rows["Stock, as labelled"] == shown
         assert rows["Final volume"] == "50 mL"
         assert result.basis.inputs["duration"] == "24 hr"
+
+
+@given(
+    regimen=st.sampled_from(["fictivane-iv", "driver"]),
+    rate=st.decimals(min_value=Decimal("0.1"), max_value=Decimal(1000), places=1),
+    unit=st.sampled_from(["mg/hr", "mg/24 hr", "mg/day"]),
+)
+@example(regimen="driver", rate=Decimal(40), unit="mg/hr")  # read per 24 hours: 40 mg/24 hr
+def test_a_slip_reading_says_each_figure_once(regimen, rate, unit):
+    result = _prepared(
+        regimen=regimen,
+        weight="70 kg",
+        dose=f"{rate} {unit}",
+        stock="100 mg/mL",
+        final_volume="1000 mL",
+        duration="24 hr",
+        show_recipe_anyway=True,
+        rules=strategies.HOSPITAL_LIBRARY,
+    )
+    if result is None:
+        return
+    for warning in result.warnings:
+        assert not re.search(r"\(([^,()]+), that is \1\)", warning.message), warning.message

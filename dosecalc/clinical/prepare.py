@@ -791,10 +791,9 @@ def _against_range(
                 reading = f"{shown} {sign} {DAY_IN_HOURS} = {shown_meant} ({worked})"
             else:  # a rate as entered: the same number read in the other unit
                 read = registry().Quantity(entered.magnitude, usual.meant_units(entered.units))
-                that_is = "" if read.units == rate.units else f", that is {worked}"
-                reading = (
-                    f"{format_exact(entered)} read {usual.reading} ({format_exact(read)}{that_is})"
-                )
+                read_text = format_exact(read)
+                that_is = "" if worked == read_text else f", that is {worked}"  # said once
+                reading = f"{format_exact(entered)} read {usual.reading} ({read_text}{that_is})"
             warnings.append(
                 DoseWarning(
                     code=SLIP_CODE,
