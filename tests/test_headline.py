@@ -209,6 +209,13 @@ def test_every_format_leads_with_the_headline(case, name):
         assert flat.startswith(f"Verdict: {' '.join(result.headline.text.split())}")
     elif name == "fhir":
         assert (result.headline.outcome == "within") == ("DetectedIssue" not in shown)
+        (request,) = [
+            entry["resource"]
+            for entry in json.loads(shown)["entry"]
+            if entry["resource"]["resourceType"] == "MedicationRequest"
+        ]
+        (dosage,) = request["dosageInstruction"]
+        assert dosage["text"].startswith(f"Verdict: {result.headline.text}. ")
     else:
         verdict = flat.index("Verdict:")
         assert verdict < flat.index("The order, restated")

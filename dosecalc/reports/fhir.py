@@ -284,10 +284,11 @@ def _proposed_dosage(check: CheckResult) -> dict[str, Any]:
     if check.in_rule_units != check.proposed:  # restated, not merely repeated
         restated.insert(0, check.in_rule_units)
     return {
-        "text": f"{check.drug.capitalize()}, {route}: {check.display['proposed']} proposed; "
-        f"{verdict_line(check)} ({check.display['range']}). Range from {source.source}; rules "
-        f"{source.rules_version}, SHA-256 {source.rules_sha256}. {check.supervision} "
-        f"{check.disclaimer}",
+        # The verdict first, as on every face; the range after it, never read as an instruction.
+        "text": f"{verdict_line(check)}. {check.drug.capitalize()}, {route}: "
+        f"{check.display['proposed']} proposed, checked against the range "
+        f"{check.display['range']} from {source.source}; rules {source.rules_version}, "
+        f"SHA-256 {source.rules_sha256}. {check.supervision} {check.disclaimer}",
         "route": _route(check),
         "doseAndRate": [
             _exact_entry("ordered", check.proposed),
