@@ -1338,6 +1338,16 @@ def test_a_cards_summary_leads_with_the_most_serious_finding_in_whole_words(orde
             assert f"{result.verdict} the range" in summary
 
 
+def test_a_summary_above_the_maximum_says_the_dose_itself_is_within_the_range():
+    """312 mg per 24 hours against a 300 mg maximum, at a rate within the range: the
+    summary never reads as two contradictory verdicts."""
+    found, _ = _summaries_of(True, "Fictivane", "intravenous infusion", (13, "mg/h"), 70.0)
+    (card,) = found
+    assert card["summary"] == (
+        "fictivane 13 mg/hr: ABOVE THE MAXIMUM PER 24 HOURS (the dose itself is within the range)"
+    )
+
+
 def test_a_probable_entry_error_leads_the_summary_before_the_verdict():
     found, _ = _summaries_of(False, "Ketamine", "intravenous infusion", (0.4, "mg/kg/min"), 70.0)
     (card,) = found

@@ -575,6 +575,7 @@ _SUMMARY_WORDS: Final[Mapping[str, str]] = {
     "per-kg-weight-unclear": "{lead} the range only per kg of the dosing weight: which weight?",
     "patient-not-covered": "{lead}: the source may not cover them; {verdict} the range",
     "max-per-24h-not-checked": "{lead} the range per kg; maximum per 24 hours not compared",
+    "above-max-per-24h": "{lead} (the dose itself is {verdict} the range)",
 }
 """A summary's words for a finding whose capitals alone would not say it; any other reads
 ``<its capitals>, <verdict> the range``."""
