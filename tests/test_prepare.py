@@ -34,7 +34,7 @@ from dosecalc.clinical.prepare import OUT_OF_SCOPE, OUTSIDE_CODE, SLIP_CODE
 from dosecalc.faces.tui.screens import CalculatorScreen, PrepareScreen, preparation_lines
 from dosecalc.foundation.display import magnitude
 from dosecalc.foundation.units import registry
-from dosecalc.reports.contents import preparation_rows
+from dosecalc.reports.contents import APP_BANNER, preparation_rows
 from dosecalc.reports.formats import render_prepare
 
 ORDER = {"stock": "500 mg/10 mL", "final_volume": "50 mL", "duration": "24 hr"}
@@ -640,6 +640,10 @@ def test_the_app_prepares_for_the_patients_range_and_for_an_order_at_80x24(tmp_p
         assert isinstance(pilot.app.screen, PrepareScreen)
         assert "Enter the stock strength" in on_screen(pilot)
         assert not DOSE_ON_SCREEN.search(on_screen(pilot))
+        # The short disclaimer and the supervision statement stay in sight over the form.
+        opened = on_screen(pilot)
+        assert opened.index(APP_BANNER) < opened.index("Order (blank: the range)")
+        assert " ".join(ranged.supervision[0].split()[:6]) in opened
         await _type(pilot, "stock", "500 mg/10 mL")
         await _type(pilot, "final_volume", "50 mL")
         await _type(pilot, "duration", "24 hr")

@@ -78,7 +78,8 @@ def _made(**arguments: Any) -> dosecalc.PrepareResult | None:
     try:
         return dosecalc.prepare(**arguments)
     except dosecalc.InputError as error:
-        if error.field not in ("final volume", "duration", "pump rate"):
+        too_weak = error.field == "stock" and "is more than the final volume" in error.problem
+        if error.field not in ("final volume", "duration", "pump rate") and not too_weak:
             raise
         return None
 

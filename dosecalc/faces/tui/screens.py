@@ -133,6 +133,9 @@ class PrepareScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prepare"):
             yield Label("Prepare an infusion (arithmetic only) · Esc closes", id="prepare-title")
+            banner = banner_lines(self._rules.find(self._patient["regimen"]))
+            # The short disclaimer and the supervision statement stay in sight here too.
+            yield Static("\n".join(banner), id="prepare-banner", markup=False)
             with Horizontal(id="prepare-main"):
                 with VerticalScroll(id="prepare-form"):
                     for label, name, placeholder in PREPARE_FIELDS:
