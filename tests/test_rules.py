@@ -261,6 +261,27 @@ def test_dosecalc_rules_env_chooses_the_folder(rules_copy: Path, monkeypatch):
     assert dosecalc.default_rules_path() == rules_copy
 
 
+def test_the_rules_in_force_follow_the_environment_and_a_relative_folder_the_working_folder(
+    monkeypatch, tmp_path: Path
+):
+    """``rules=None`` resolves the folder once per value (and working folder): a change of
+    either is seen by the next call, never an earlier folder's rules."""
+    library = Path(__file__).parent.parent / "examples" / "hospital-library"
+    shipped = dosecalc.calculate(weight="70 kg", regimen="iv").basis.rules_version
+    monkeypatch.setenv("DOSECALC_RULES", str(library))
+    assert dosecalc.calculate(weight="70 kg", regimen="driver").basis.rules_version != shipped
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(library.parent)
+    monkeypatch.setenv("DOSECALC_RULES", "hospital-library")  # relative to the working folder
+    in_examples = dosecalc.calculate(weight="70 kg", regimen="driver").basis.rules_version
+    assert in_examples != shipped
+    monkeypatch.chdir(tmp_path / "here")  # no hospital-library here: that folder is refused
+    with pytest.raises(RulesError):
+        dosecalc.calculate(weight="70 kg", regimen="driver")
+    monkeypatch.delenv("DOSECALC_RULES")
+    assert dosecalc.calculate(weight="70 kg", regimen="iv").basis.rules_version == shipped
+
+
 def test_without_a_packaged_copy_the_checkouts_rules_are_used(monkeypatch, tmp_path: Path):
     monkeypatch.setattr(loader, "_PACKAGE_DIR", tmp_path / "dosecalc")
     assert loader.default_rules_path() == tmp_path / "rules"

@@ -70,7 +70,7 @@ from dosecalc.patient.body import (
     read_basis,
     read_unused_measurements,
 )
-from dosecalc.ruleset.loader import RuleSet, cached_rules, default_rules_path, load_rules
+from dosecalc.ruleset.loader import RuleSet, load_rules, rules_in_force
 from dosecalc.ruleset.schema import Regimen
 
 DAILY_DOSE_UNIT: Final = "mg"
@@ -460,7 +460,7 @@ def rule_set_of(rules: Rules) -> RuleSet:
     if isinstance(rules, RuleSet):
         return rules
     if rules is None:
-        return cached_rules(default_rules_path().resolve())
+        return rules_in_force()
     if not isinstance(rules, str | os.PathLike):
         raise RulesError(
             f"rules: expected a RuleSet, a rule folder's path or None, not a {type(rules).__name__}"

@@ -265,6 +265,20 @@ def cached_rules(path: Path) -> RuleSet:
     return load_rules(path)
 
 
+def rules_in_force() -> RuleSet:
+    """The rules `default_rules_path` names, loaded once per folder and process (what
+    ``rules=None`` uses). The folder is resolved once per value of ``$DOSECALC_RULES``
+    (and working folder, for a relative one): a call does no file system work."""
+    configured = os.environ.get(RULES_ENV) or None
+    relative = configured is not None and not os.path.isabs(configured)
+    return _rules_in_force(configured, os.getcwd() if relative else None)
+
+
+@functools.lru_cache(maxsize=8)
+def _rules_in_force(configured: str | None, working_folder: str | None) -> RuleSet:
+    return cached_rules(default_rules_path().resolve())
+
+
 def _read_regular_file(path: Path) -> bytes:
     """The bytes of ``path``, which must be a regular file of at most MAX_RULE_FILE_BYTES
     in the folder itself: never a link (to /dev/zero, say), a pipe that would block, or a
