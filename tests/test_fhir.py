@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc.foundation.display import magnitude
+from dosecalc.patient.body import NOT_COVERED_CODES
 from dosecalc.reports.fhir import DOSE_RATE_TYPE, UCUM
 
 SNOMED_CT = "http://snomed.info/sct"
@@ -235,9 +236,13 @@ def test_structured_values_are_what_the_clinician_reads_and_never_wider(
     )
     dosage = dosecalc.to_fhir(result)
     ranges = [result.rule_range]
-    if result.kind == "weight-based-rate":
+    covered = not {w.code for w in result.warnings} & set(NOT_COVERED_CODES)
+    if covered and result.kind == "weight-based-rate":
         ranges.append(result.dose)
-    ranges += [r for r in (result.pump_rate, result.volume) if r is not None]
+    if covered:  # no figure is structured for a patient the source does not cover
+        ranges += [r for r in (result.pump_rate, result.volume) if r is not None]
+    calculated = [e for e in dosage["doseAndRate"] if "type" in e]
+    assert (not calculated) == (not covered or len(ranges) == 1)
     structured = [
         entry.get("rateRange") or entry.get("doseRange") for entry in dosage["doseAndRate"]
     ]

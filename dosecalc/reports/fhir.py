@@ -12,7 +12,8 @@ What goes where, and why:
   unit (``rateRange`` in mg/kg/h, or ``doseRange`` in mg), then ``calculated``
   entries for this patient: mg/h, and mL/h (or mL per dose) with a
   concentration. A fixed dose gets no calculated mg entry: it does not depend
-  on the patient. Values are those the clinician reads (never outside the exact range, see
+  on the patient. For a patient the source does not cover (``patient_covered`` false)
+  there is no calculated entry at all: a receiving system would take it as their dose. Values are those the clinician reads (never outside the exact range, see
   `dosecalc.foundation.display`), so the record is never wider than the exact
   range and agrees with the text. Every Quantity is UCUM.
 * ``text``: the instruction, any warnings, the basis (source, rules version
@@ -150,6 +151,8 @@ def _route(result: DoseResult | CheckResult) -> dict[str, Any]:
 def _dose_and_rate(result: DoseResult) -> list[dict[str, Any]]:
     element = KINDS[result.kind].fhir_element
     entries = [_entry(None, element, result.rule_range)]  # the source's, as it states it
+    if not result.patient_covered:  # no figure for them: the text says why
+        return entries
     if result.dose.low.units != result.rule_range.low.units:  # worked for the patient
         entries.append(_entry("calculated", element, result.dose))
     delivered = result.pump_rate or result.volume
