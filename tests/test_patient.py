@@ -10,9 +10,8 @@ from hypothesis import example, given
 from strategies import heights_cm, sexes, text, weights_kg
 
 from dosecalc import ChoiceError, MissingInputError, OutOfRangeError
+from dosecalc.foundation.bounds import USUAL_ADULT_WEIGHT_KG, WEIGHT_LIMITS_KG
 from dosecalc.patient.body import (
-    USUAL_ADULT_WEIGHT_KG,
-    WEIGHT_LIMITS_KG,
     assess_patient,
     choose_dosing_weight,
     read_basis,

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import dosecalc
-from dosecalc.clinical.plausibility import (
+from dosecalc.foundation.bounds import (
     PUMP_RATE_ML_PER_H,
     USUAL_CONCENTRATION_MG_PER_ML,
     VOLUME_PER_DOSE_ML,

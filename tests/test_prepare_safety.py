@@ -24,9 +24,9 @@ from test_prepare import doses, final_volumes, stocks, timings, weights_kg
 
 import dosecalc
 from dosecalc.clinical.delivery import NO_STEP, NOT_A_SETTING, UNMEASURABLE
-from dosecalc.clinical.plausibility import MEASURABLE_VOLUME_ML
 from dosecalc.clinical.prepare import DO_NOT_MAKE_UP, NOT_GIVEN
 from dosecalc.faces.tui.screens import preparation_lines
+from dosecalc.foundation.bounds import MEASURABLE_VOLUME_ML
 from dosecalc.foundation.display import magnitude
 from dosecalc.foundation.units import VOLUME_KIND, parse_quantity
 from dosecalc.reports.contents import (

@@ -210,6 +210,7 @@ def _stated(pattern: str) -> re.Match[str]:
 def test_the_numbers_the_readme_states_are_the_ones_the_code_uses():
     import tomllib
 
+    from dosecalc.foundation import bounds
     from dosecalc.foundation.units import MAX_INPUT_LENGTH
     from dosecalc.patient import body
     from dosecalc.reports.audit_file import CHUNK_ROWS
@@ -217,19 +218,17 @@ def test_the_numbers_the_readme_states_are_the_ones_the_code_uses():
     band = _stated(
         r"usual adult band of (\d+) to (\d+) kg, a possible lb/kg mix-up when × or ÷ ([\d.]+)"
     )
-    assert tuple(map(Fraction, band.groups()[:2])) == body.USUAL_ADULT_WEIGHT_KG
+    assert tuple(map(Fraction, band.groups()[:2])) == bounds.USUAL_ADULT_WEIGHT_KG
     assert Fraction(band[3]) == body.LB_KG_MIX_UP_FACTOR
     weights = _stated(
         r"A weight outside ([\d.]+) to (\d+) kg or a height outside (\d+) to (\d+) cm"
     )
-    assert tuple(map(Fraction, weights.groups()[:2])) == body.WEIGHT_LIMITS_KG
-    assert tuple(map(Fraction, weights.groups()[2:])) == body.HEIGHT_LIMITS_CM
+    assert tuple(map(Fraction, weights.groups()[:2])) == bounds.WEIGHT_LIMITS_KG
+    assert tuple(map(Fraction, weights.groups()[2:])) == bounds.HEIGHT_LIMITS_CM
     assert int(_stated(r"text over (\d+) characters")[1]) == MAX_INPUT_LENGTH
     from dosecalc.foundation.text import EXCERPT_CHARACTERS
 
     assert int(_stated(r"as typed up to (\d+) characters")[1]) == EXCERPT_CHARACTERS
-    from dosecalc.clinical import plausibility as bounds
-
     for pattern, stated_bounds in (
         (
             r"a concentration outside ([\d.]+) to ([\d.]+) mg/mL",

@@ -16,8 +16,9 @@ from typing import Final
 
 from dosecalc.clinical.limits import ORDER_ABOVE_MAXIMUM, RANGE_ABOVE_MAXIMUM, HardLimitState
 from dosecalc.clinical.result import Basis, EntryErrorFlag, Finding, OutcomeCode, Severity, Verdict
+from dosecalc.foundation.bounds import USUAL_ADULT_WEIGHT_KG
 from dosecalc.foundation.display import format_number
-from dosecalc.patient.body import NOT_COVERED_CODES, USUAL_ADULT_WEIGHT_KG, DoseWarning
+from dosecalc.patient.body import NOT_COVERED_CODES, DoseWarning
 
 PER_KG_WEIGHT_UNCLEAR: Final = "order-per-kg-weight-unclear"
 """The warning code of an order per kg whose verdict depends on which body weight it is

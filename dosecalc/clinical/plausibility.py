@@ -12,26 +12,14 @@ from fractions import Fraction
 from typing import Final
 
 from dosecalc.clinical.result import QuantityRange
+from dosecalc.foundation.bounds import (
+    PUMP_RATE_ML_PER_H,
+    USUAL_CONCENTRATION_MG_PER_ML,
+    VOLUME_PER_DOSE_ML,
+)
 from dosecalc.foundation.display import figure, format_exact, format_number, operand, unit_display
 from dosecalc.foundation.units import Quantity, convert, named_unit
 from dosecalc.patient.body import DoseWarning
-
-USUAL_CONCENTRATION_MG_PER_ML: Final = (Fraction(1, 10), Fraction(100))
-"""A drug solution weaker than 0.1 mg/mL or stronger than 100 mg/mL is probably a slip."""
-
-PUMP_RATE_ML_PER_H: Final = (Fraction(1, 10), Fraction(100))
-"""Below 0.1 mL/hr few pumps deliver accurately; above 100 mL/hr is no low-dose infusion."""
-
-MEASURABLE_VOLUME_ML: Final = Fraction(1, 10)
-"""dosecalc's own bound (not a number of the source): a volume under 0.1 mL, to draw or to
-give, cannot be measured accurately with a usual syringe. A library may state its own
-(`smallest_measurable_volume`); this one applies whatever it states."""
-
-VOLUME_PER_DOSE_ML: Final = (MEASURABLE_VOLUME_ML, Fraction(5))
-"""Below 0.1 mL (`MEASURABLE_VOLUME_ML`) a dose cannot be measured accurately; above 5 mL it
-could not be held in the mouth. It applies whatever the route (the rules name routes in words
-only, and no route is read in code), so it asks for a second look and never refuses: a
-hospital library's intravenous bolus may rightly be larger."""
 
 MCG_PER_MG: Final = Fraction(1000)
 

@@ -50,7 +50,7 @@ from dosecalc.clinical.limits import (
     hard_limit_state,
     standard_concentration_warnings,
 )
-from dosecalc.clinical.plausibility import PUMP_RATE_ML_PER_H, concentration_warnings
+from dosecalc.clinical.plausibility import concentration_warnings
 from dosecalc.clinical.result import (
     DOSE_RATE_UNIT,
     PUMP_RATE_UNIT,
@@ -59,6 +59,7 @@ from dosecalc.clinical.result import (
     Finding,
     QuantityRange,
 )
+from dosecalc.foundation.bounds import DURATION_HOURS, FINAL_VOLUME_ML, PUMP_RATE_ML_PER_H
 from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.display import (
     EXACT_DECIMALS,
@@ -98,13 +99,6 @@ AMOUNT_UNIT: Final = "mg"
 VOLUME_UNIT: Final = "mL"
 CONCENTRATION_UNIT: Final = "mg/mL"
 HOUR: Final = "h"
-
-DURATION_HOURS: Final = (Fraction(1, 4), Fraction(168))
-"""An infusion made up to run for less than 15 minutes or more than 7 days is no entry
-anyone means (a plausibility bound of dosecalc's, not a clinical number): refused."""
-
-FINAL_VOLUME_ML: Final = (Fraction(1), Fraction(1000))
-"""A syringe or bag of less than 1 mL or more than a litre: refused as a slip."""
 
 DAY_IN_HOURS: Final = 24
 """The per-hour/per-24-hours slip: an order this many times off the range."""

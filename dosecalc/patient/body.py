@@ -25,6 +25,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from dosecalc.foundation.bounds import HEIGHT_LIMITS_CM, USUAL_ADULT_WEIGHT_KG, WEIGHT_LIMITS_KG
 from dosecalc.foundation.display import (
     BODY_DECIMALS,
     JsonNumber,
@@ -51,9 +52,6 @@ from dosecalc.patient.bases import BASES, Basis
 
 Sex = Literal["male", "female"]
 
-WEIGHT_LIMITS_KG: Final = (Fraction("0.5"), Fraction(500))
-USUAL_ADULT_WEIGHT_KG: Final = (Fraction(40), Fraction(150))
-HEIGHT_LIMITS_CM: Final = (Fraction(30), Fraction(275))
 LB_KG_MIX_UP_FACTOR: Final = Fraction("2.2")
 WEIGHT_WARNING_CODES: Final = ("low-weight", "high-weight", "possible-lb-kg-mix-up")
 """The warnings of `weight_warnings`, in its order: a patient the source's range was not

@@ -13,7 +13,8 @@ What goes where, and why:
   entries for this patient: mg/h, and mL/h (or mL per dose) with a
   concentration. A fixed dose gets no calculated mg entry: it does not depend
   on the patient. For a patient the source does not cover (``patient_covered`` false)
-  there is no calculated entry at all: a receiving system would take it as their dose. Values are those the clinician reads (never outside the exact range, see
+  there is no calculated entry at all: a receiving system would take it as their dose.
+  Values are those the clinician reads (never outside the exact range, see
   `dosecalc.foundation.display`), so the record is never wider than the exact
   range and agrees with the text. Every Quantity is UCUM.
 * ``text``: the instruction, any warnings, the basis (source, rules version

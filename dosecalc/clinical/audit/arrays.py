@@ -36,17 +36,17 @@ from dosecalc.clinical.audit.outcome import (
     warnings_text,
 )
 from dosecalc.clinical.check import ENTRY_ERROR_RATIO, SLIPS, in_rule_form
-from dosecalc.clinical.plausibility import (
+from dosecalc.foundation.bounds import (
     PUMP_RATE_ML_PER_H,
+    USUAL_ADULT_WEIGHT_KG,
     USUAL_CONCENTRATION_MG_PER_ML,
     VOLUME_PER_DOSE_ML,
+    WEIGHT_LIMITS_KG,
 )
 from dosecalc.foundation.display import magnitude, unit_ucum
 from dosecalc.foundation.errors import UnknownRegimenError
 from dosecalc.patient.body import (
     LB_KG_MIX_UP_FACTOR,
-    USUAL_ADULT_WEIGHT_KG,
-    WEIGHT_LIMITS_KG,
     WEIGHT_WARNING_CODES,
 )
 from dosecalc.ruleset.kinds import KINDS, KindName

@@ -23,6 +23,7 @@ from dosecalc.clinical.audit.cells import (
 )
 from dosecalc.clinical.audit.outcome import Outcome, decided, outcome_of, with_weight_warnings
 from dosecalc.clinical.check import check, in_rule_form, verdict_of
+from dosecalc.foundation.bounds import WEIGHT_LIMITS_KG
 from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.units import (
     CONCENTRATION,
@@ -33,7 +34,7 @@ from dosecalc.foundation.units import (
     named_unit,
     registry,
 )
-from dosecalc.patient.body import WEIGHT_LIMITS_KG, body_figure, weight_warnings
+from dosecalc.patient.body import body_figure, weight_warnings
 from dosecalc.ruleset.loader import RuleSet
 
 
