@@ -367,7 +367,7 @@ def test_the_summary_counts_every_verdict_entry_error_and_bad_row():
     )
     assert summary.lines() == [
         "5 rows audited",
-        "2 probable entry errors: withhold and clarify",
+        "2 probable entry errors: clarify them with the prescriber before giving",
         "0 above the range: check with the prescriber",
         "0 below the range: check with the prescriber",
         "2 within the range, nothing else found",

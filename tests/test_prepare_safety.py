@@ -590,3 +590,23 @@ def test_no_end_of_the_range_made_up_passes_the_librarys_maximum_per_24_hours(kg
     assert {w.message.split()[4] for w in withheld} == over  # "Not made up: the high end …"
     for preparation in made.preparations:
         assert magnitude(preparation.dose_rate.to("mg/h")) * 24 <= maximum
+
+
+def test_a_range_asked_for_anyway_whose_ends_are_both_past_the_maximum_promises_no_recipe():
+    """160 kg on fictivane-iv: the source does not cover the patient, and both ends of the
+    range pass the library's maximum per 24 hours, so neither is made up even on request:
+    the refusal never says a recipe follows."""
+    result = dosecalc.prepare(
+        regimen="fictivane-iv",
+        weight="160 kg",
+        stock="10 mg/mL",
+        final_volume="50 mL",
+        duration="24 hr",
+        show_recipe_anyway=True,
+        rules=LIBRARY,
+    )
+    assert result.preparations == []
+    assert result.refusal is not None
+    assert not result.refusal.recipe_shown
+    assert "asked for anyway" not in result.refusal.message
+    assert "No recipe is given" in result.refusal.message

@@ -288,7 +288,7 @@ def findings_before_figures(
         found.append(
             _finding(
                 "above-max-per-24h",
-                f"THE RANGE FOR THIS PATIENT PASSES THE MAXIMUM OF {maximum} PER 24 HOURS of "
+                f"THE RANGE AT THIS WEIGHT PASSES THE MAXIMUM OF {maximum} PER 24 HOURS of "
                 f"{max_per_24h_from}",
                 f"never give more than {maximum} in 24 hours",
             )

@@ -134,8 +134,9 @@ def range_per_24h_warnings(
     return [
         DoseWarning(
             code=RANGE_ABOVE_MAXIMUM,
-            message=f"For this patient, {over} is above this library's maximum of "
-            f"{format_exact(maximum)} per 24 hours: its top {gives}.",
+            message=f"{'At this weight, ' if kind.per_kg else 'Whatever the weight, '}{over} is "
+            f"above this library's maximum of {format_exact(maximum)} per 24 hours: its top "
+            f"{gives}.",
         )
     ]
 

@@ -389,7 +389,14 @@ def prepare(
         if result is not None:
             shown = figure(magnitude(rate)).with_unit("mg/hr")
             entered = order.quantity if DOSE_FORMS[order.form].is_rate else None
-            warnings += _against_range(rate, shown, result.dose, entered)
+            warnings += _against_range(
+                rate,
+                shown,
+                result.dose,
+                entered,
+                covered=source_covers(result.warnings),
+                hours=timing.hours,
+            )
         else:
             notes.append(
                 "The order was not compared with a range: give the regimen and weight to have "
@@ -397,9 +404,10 @@ def prepare(
             )
     else:
         assert result is not None
-        if not source_covers(result.warnings):  # no dose is suggested for such a patient
-            refusal = _range_refused(result, shown=show_recipe_anyway)
         over = _ends_over_the_maximum(result, rule)
+        if not source_covers(result.warnings):  # no dose is suggested for such a patient
+            makeable = any(end not in over for end, _ in _ends(result.dose))
+            refusal = _range_refused(result, shown=show_recipe_anyway and makeable)
         warnings = [
             DoseWarning(code=END_ABOVE_MAXIMUM, message=f"Not made up: {reason}.")
             for reason in over.values()
@@ -456,7 +464,9 @@ def prepare(
         maximum=format_exact(result.max_per_24h) if result and result.max_per_24h else None,
     )
     if checked is not None:  # the order's own verdict, as `check` gives it, leads
-        findings = most_serious_first(checked.findings, findings)
+        # (whether the range can pass the maximum is no finding about the order)
+        about_the_range = [f for f in findings if f.outcome != "above-max-per-24h"]
+        findings = most_serious_first(checked.findings, about_the_range)
     return PrepareResult(
         refusal=refusal,
         headline=findings[0] if findings else None,
@@ -755,46 +765,64 @@ def _vials(
 
 
 def _against_range(
-    rate: Quantity, shown: str, patient: QuantityRange, entered: Quantity | None
+    rate: Quantity,
+    shown: str,
+    patient: QuantityRange,
+    entered: Quantity | None,
+    *,
+    covered: bool,
+    hours: Fraction,
 ) -> list[DoseWarning]:
     """An order outside the patient's range; a per-hour/per-24-hours slip where ÷ or × 24
     brings it inside, and the rate's unit as ``entered`` allows it (per hour may have
-    meant per 24 hours, and per 24 hours per hour; an amount over a time, None, either)."""
+    meant per 24 hours, and per 24 hours per hour), or, for an amount over ``hours``
+    (``entered`` None), where the time does: an amount over 24 hours may have been meant
+    per hour, and one over 1 hour per 24 hours. Below the range, or for a patient the source
+    does not cover (not ``covered``), the slip is named by its factor only: no dose is
+    suggested, as `check` suggests none."""
     low, high = (magnitude(bound.to(rate.units)) for bound in (patient.low, patient.high))
     value = magnitude(rate)
     if low <= value <= high:
         return []
     side = "above" if value > high else "below"
     range_text = patient.display_beside(rate)
+    whose = "this patient's range" if covered else "the range at this weight (not checked)"
     warnings = [
         DoseWarning(
             code=OUTSIDE_CODE,
-            message=f"The order, {patient.value_beside(rate)}, is {side} this patient's range "
-            f"{range_text}.",
+            message=f"The order, {patient.value_beside(rate)}, is {side} {whose} {range_text}.",
         )
     ]
-    for usual, sign, slip in (
-        (DAY_WRITTEN_PER_HOUR, "÷", "a per-24-hours amount ordered per hour"),
-        (HOUR_WRITTEN_PER_DAY, "×", "a per-hour rate ordered per 24 hours (or over 1 hour)"),
+    suggested = covered and side == "above"
+    for usual, sign, slip, amount_hours in (
+        (DAY_WRITTEN_PER_HOUR, "÷", "a per-24-hours amount ordered per hour", 1),
+        (HOUR_WRITTEN_PER_DAY, "×", "a per-hour rate ordered per 24 hours", DAY_IN_HOURS),
     ):
         meant = value * usual.factor
-        if low <= meant <= high and (entered is None or usual.admits(entered.units)):
+        fits = entered.units if entered is not None else None
+        if entered is None and hours != amount_hours:  # an amount: the slip needs that time
+            continue
+        if not (low <= meant <= high and (fits is None or usual.admits(fits))):
+            continue
+        if not suggested:  # named, with no dose
+            message = (
+                f"The order may be {slip} ({sign} {DAY_IN_HOURS}): check it with the prescriber."
+            )
+        else:
             worked = patient.value_beside(registry().Quantity(meant, rate.units))
             if entered is None:  # an amount over a time: the rate worked from it, × or ÷ 24
                 shown_meant = figure(meant).with_unit("mg/hr")
-                reading = f"{shown} {sign} {DAY_IN_HOURS} = {shown_meant} ({worked})"
+                beside = "" if worked == shown_meant else f" ({worked})"  # each figure once
+                reading = f"{shown} {sign} {DAY_IN_HOURS} = {shown_meant}{beside}"
             else:  # a rate as entered: the same number read in the other unit
                 read = registry().Quantity(entered.magnitude, usual.meant_units(entered.units))
                 read_text = format_exact(read)
                 that_is = "" if worked == read_text else f", that is {worked}"  # said once
                 reading = f"{format_exact(entered)} read {usual.reading} ({read_text}{that_is})"
-            warnings.append(
-                DoseWarning(
-                    code=SLIP_CODE,
-                    message=f"{reading} would be within the range {range_text}: check that "
-                    f"this is not {slip}.",
-                )
+            message = (
+                f"{reading} would be within the range {range_text}: check that this is not {slip}."
             )
+        warnings.append(DoseWarning(code=SLIP_CODE, message=message))
     return warnings
 
 

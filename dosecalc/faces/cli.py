@@ -3,9 +3,9 @@
 Exit codes: 0 success (a check's verdict, whatever it is, is not an error);
 1 with ``rules diff`` when the rule sets differ (as ``diff`` does); 2 bad input,
 bad arguments or an invalid rule folder (one message on stderr, nothing on
-stdout); 3 with ``check --strict`` when the verdict is not "within", and with
-``prepare`` when the order is refused (it breaches the library's limits); 70 an
-unexpected internal error (a short message; ``--debug`` shows the traceback).
+stdout); 3 with ``check --strict`` for any headline but a plain "within", and with
+``prepare`` when the order is refused or the range is not made up (`EXIT_CODES`); 70
+an unexpected internal error (a short message; ``--debug`` shows the traceback).
 
 The clinical core (pint, pydantic) is imported by the commands that use it, when
 they run: ``dosecalc tui`` paints the app's disclaimer before it loads.
@@ -502,9 +502,10 @@ EXIT_CODES: Final = """exit codes:
   0   success (a check's verdict, whatever it is, is not an error)
   1   rules diff: the rule sets differ, or an order's outcome changes (as diff does)
   2   bad input, bad arguments or an invalid rule folder (one message on stderr)
-  3   check --strict: the verdict is not 'within', or the order is above the maximum per 24 h;
-      prepare: the order is refused (it breaches the library's limits), or the range is not
-      made up (a patient the source does not cover), recipe shown or not
+  3   check --strict: any headline but a plain 'within' (a verdict out of range, a limit
+      passed, a patient the source does not cover, ...);
+      prepare: the order is refused (a library limit breached, or a probable entry error),
+      or the range is not made up (a patient the source does not cover), recipe shown or not
   70  an unexpected internal error (--debug shows the traceback)
   130 interrupted (Ctrl-C); 143 stopped by SIGTERM: no output file is left behind"""
 
@@ -561,7 +562,7 @@ def _parser() -> argparse.ArgumentParser:
     order.add_argument(
         "--strict",
         action="store_true",
-        help="exit 3 unless the dose is within (and within any maximum per 24 h)",
+        help="exit 3 for any headline but a plain 'within' (nothing else found)",
     )
     order.set_defaults(handler=_check)
 

@@ -45,8 +45,8 @@ OUTCOME_COUNTS: Final[dict[OutcomeCode, tuple[str, str]]] = {
     "above-hard-limit": ("above a hard limit: do not give as ordered",) * 2,
     "below-hard-limit": ("below a hard limit: do not give as ordered",) * 2,
     "probable-entry-error": (
-        "probable entry error: withhold and clarify",
-        "probable entry errors: withhold and clarify",
+        "probable entry error: clarify it with the prescriber before giving",
+        "probable entry errors: clarify them with the prescriber before giving",
     ),
     "implausible-concentration": (
         "implausible concentration: withhold, check the concentration",
