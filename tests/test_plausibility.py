@@ -19,7 +19,9 @@ from dosecalc.foundation.bounds import (
 )
 
 magnitudes = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(5000), places=3)
-units = st.sampled_from([("mg/mL", Fraction(1)), ("mcg/mL", Fraction(1, 1000)), ("g/L", 1)])
+units = st.sampled_from(
+    [("mg/mL", Fraction(1)), ("mcg/mL", Fraction(1, 1000)), ("g/L", 1), ("mg/L", Fraction(1, 1000))]
+)
 kgs = st.decimals(min_value=Decimal(40), max_value=Decimal(150), places=1)
 
 
@@ -41,6 +43,10 @@ def test_each_plausibility_warning_fires_exactly_when_its_bound_is_crossed(
         low <= mg_per_ml * 1000 <= high if mg_per_ml < low else low <= mg_per_ml / 1000 <= high
     )
     assert ("possible-mcg-mg-mix-up" in codes(result)) == slip
+    if slip:  # the mix-up named is one the unit entered allows: mcg for mg, or L for mL
+        (said,) = [w.message for w in result.warnings if w.code == "possible-mcg-mg-mix-up"]
+        mixed = "L and mL" if name.endswith("/L") else "mcg and mg"
+        assert said.endswith(f"check that {mixed} were not mixed up."), said
     figures = result.pump_rate if regimen == "iv" else result.volume
     assert figures is not None
     unit_name, (least, most) = (

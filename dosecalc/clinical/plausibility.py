@@ -18,7 +18,7 @@ from dosecalc.foundation.bounds import (
     VOLUME_PER_DOSE_ML,
 )
 from dosecalc.foundation.display import figure, format_exact, format_number, operand, unit_display
-from dosecalc.foundation.units import Quantity, convert, named_unit
+from dosecalc.foundation.units import Quantity, convert, named_unit, unit_powers
 from dosecalc.patient.body import DoseWarning
 
 MCG_PER_MG: Final = Fraction(1000)
@@ -44,12 +44,15 @@ def concentration_warnings(concentration: Quantity) -> list[DoseWarning]:
     meant = mg_per_ml * MCG_PER_MG if mg_per_ml < low else mg_per_ml / MCG_PER_MG
     if low <= meant <= high:
         sign = "×" if mg_per_ml < low else "÷"
+        # A factor of 1,000 is mcg for mg, or, per litre, L for mL: named as entered.
+        terms = unit_powers(concentration.units)
+        mixed = "L and mL" if terms.get("liter") == -1 else "mcg and mg"
         warnings.append(
             DoseWarning(
                 code="possible-mcg-mg-mix-up",
                 message=f"{operand(concentration)} {sign} 1,000 = "
                 f"{figure(meant).with_unit('mg/mL')} would be a usual concentration: check "
-                "that mcg and mg were not mixed up.",
+                f"that {mixed} were not mixed up.",
             )
         )
     return warnings

@@ -908,7 +908,7 @@ def _refusal(
 def _range_refused(result: DoseResult, *, shown: bool) -> Refusal:
     """The patient's range not made up: the source does not cover the patient (a weight
     outside the adult band, a possible lb/kg mix-up, a dosing weight under it), so its
-    range worked at their weight is no dose for them."""
+    range, per kg or not, is no dose for them."""
     reasons = [why_not_covered(result.warnings, result.basis.range_from)]
     ask = (
         "The recipes below were asked for anyway: they are NOT a dose for this patient."

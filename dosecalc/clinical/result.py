@@ -366,8 +366,9 @@ class EntrySlip(_Frozen):
     slip: str
     factor: str
     would_mean: JsonQuantity | None = Field(
-        description="The dose the slip would mean, asked about as a question; None for a "
-        "patient the source does not cover, for whom no dose is suggested."
+        description="The dose the slip would mean, asked about as a question above the range; "
+        "None below it (a higher dose is the prescriber's to order) and for a patient the "
+        "source does not cover: no dose is suggested then."
     )
     display: str
 

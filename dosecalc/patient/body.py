@@ -87,7 +87,8 @@ class DoseWarning(BaseModel):
 def source_covers(warnings: Iterable[DoseWarning]) -> bool:
     """False when any of ``warnings`` says the source's range was not written for this
     patient (`NOT_COVERED_CODES`): then a range worked at their weight is arithmetic only,
-    never this patient's range, and no dose is suggested from it."""
+    never this patient's range, and no dose is suggested from it. True otherwise, also
+    when no patient was given (nothing then says the source does not cover them)."""
     return not any(warning.code in NOT_COVERED_CODES for warning in warnings)
 
 

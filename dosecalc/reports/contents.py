@@ -443,8 +443,8 @@ WITHHELD: Final = (
 NOT_AS_ORDERED: Final = "NOT TO BE MADE UP AS ORDERED (shown on request)"
 """The title of every preparation of a refused order whose recipe was asked for anyway."""
 WITHHELD_FOR_THIS_PATIENT: Final = (
-    "No recipe is shown for a patient the source does not cover: its range worked at "
-    "their weight is no dose for them. The specialist decides the dose; make up the order "
+    "No recipe is shown for a patient the source does not cover: its range is no dose "
+    "for them. The specialist decides the dose; make up the order "
     "once it is written (dosecalc prepare --dose). The arithmetic of the range is shown "
     "only when asked for explicitly (dosecalc prepare --show-recipe-anyway; "
     "prepare(show_recipe_anyway=True)), marked not a dose for this patient."
