@@ -270,3 +270,18 @@ def test_an_entry_echoed_by_the_display_rule_reads_as_the_same_quantity(typed):
     assert (again.magnitude, again.units) == (first.magnitude, first.units)
     assert not ismp_breaches(shown), shown
     assert format_entered(shown) == shown or "," in shown
+
+
+@given(
+    digits=st.integers(min_value=1, max_value=9_999_999),
+    exponent=st.integers(min_value=-40, max_value=6),
+)
+@example(digits=1, exponent=-16)  # 0.0000000000000001 mg/hr, once shown as 0
+@example(digits=24, exponent=-13)  # 0.0000000000024 mg, once shown as 0.000000000002
+def test_a_figure_of_up_to_seven_significant_figures_is_shown_exactly_however_small(
+    digits, exponent
+):
+    value = Fraction(digits) * Fraction(10) ** exponent
+    shown = figure(value)
+    assert shown.rounding is None
+    assert shown_value(shown.text) == value  # every decimal: never 0 for a dose that is not

@@ -1348,6 +1348,13 @@ def test_a_summary_above_the_maximum_says_the_dose_itself_is_within_the_range():
     )
 
 
+def test_a_summary_for_a_patient_the_source_does_not_cover_says_no_word_of_the_range():
+    found, _ = _summaries_of(True, "Fictivane", "intravenous infusion", (30, "mg/h"), 160.0)
+    (card,) = found
+    assert card["summary"].endswith("; the source may not cover the patient"), card["summary"]
+    assert "the range" not in card["summary"]
+
+
 def test_a_probable_entry_error_leads_the_summary_before_the_verdict():
     found, _ = _summaries_of(False, "Ketamine", "intravenous infusion", (0.4, "mg/kg/min"), 70.0)
     (card,) = found

@@ -594,6 +594,8 @@ def _said(result: CheckResult) -> str:
     match = LEAD_WORDS.match(headline.says)
     lead = match.group() if match else result.verdict.upper()
     words = _SUMMARY_WORDS.get(headline.outcome, "{lead}, {verdict} the range")
+    if not result.patient_covered and headline.outcome != "patient-not-covered":
+        words = "{lead}; the source may not cover the patient"  # never "within" for them
     return words.format(lead=lead, verdict=result.verdict)
 
 

@@ -329,8 +329,8 @@ def figure(
     decimals are added until a figure inside exists. A value with no finite decimal
     form squeezed into a range of one value is shown at its nearest, marked.
     """
-    if _is_short(value):
-        places = exact_places(value)
+    if _is_short(value):  # every decimal it has, however small it is: never shown as 0
+        places = exact_places(value, most=None)
         return Figure(value, format_number(value, decimals=places), None, places)
     places = max(significant_decimals(value), min_places)
     extra = 0
@@ -403,16 +403,18 @@ def _ends_within(value: Fraction, places: int) -> bool:
     return bool(10**places % value.denominator == 0)
 
 
-def exact_places(value: Fraction) -> int:
-    """The decimals ``value`` takes to be written exactly; EXACT_DECIMALS if it has no
-    finite decimal form that short."""
+def exact_places(value: Fraction, most: int | None = EXACT_DECIMALS) -> int:
+    """The decimals ``value`` takes to be written exactly, at ``most`` (None: as many as it
+    takes); EXACT_DECIMALS if it has no finite decimal form that short."""
     # A denominator of 2**twos x 5**fives takes max(twos, fives) decimals; any other, none.
     rest, twos, fives = value.denominator, 0, 0
     while rest % 2 == 0:
         rest, twos = rest // 2, twos + 1
     while rest % 5 == 0:
         rest, fives = rest // 5, fives + 1
-    return min(max(twos, fives), EXACT_DECIMALS) if rest == 1 else EXACT_DECIMALS
+    if rest != 1:
+        return EXACT_DECIMALS
+    return max(twos, fives) if most is None else min(max(twos, fives), most)
 
 
 def figure_beside(bound: Fraction, value: Fraction, rounding: Rounding) -> Figure:
