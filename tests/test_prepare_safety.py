@@ -190,6 +190,7 @@ def test_no_recipe_is_made_up_from_the_range_of_a_patient_the_source_does_not_co
     if not anyway:
         panel = " ".join(preparation_lines(made))
         assert "No recipe is shown for a patient the source does not cover" in panel
+        assert "show-recipe-anyway" not in panel
 
 
 @given(
@@ -264,6 +265,9 @@ def test_the_apps_prepare_panel_leads_with_the_refusal_and_withholds_the_recipe(
     shown = "\n".join(lines)
     assert not any(f"{label}:" in shown for label in RECIPE_LABELS)
     assert "Example Hospital: fictional test data, not for patients." in shown
+    assert "show-recipe-anyway" not in shown  # no way the app offers: it never shows one
+    report = render_prepare(refused, "text")
+    assert "--show-recipe-anyway" in report  # where it can be asked for, it says how
 
 
 # --- 2. the supervision statement, the lines to fill in, the vials, in every format ------

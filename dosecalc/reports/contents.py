@@ -435,28 +435,31 @@ WITHHELD_TITLE: Final = "Recipe withheld"
 WITHHELD: Final = (
     "No recipe is shown for an order that is refused (a library limit breached, or a "
     "probable entry error): not the amount, "
-    "the volumes, the concentration nor the pump rate. Have the order reviewed. The "
-    "arithmetic is shown only when asked for explicitly (dosecalc prepare "
-    "--show-recipe-anyway; prepare(show_recipe_anyway=True)), marked not to be made up as "
-    "ordered."
+    "the volumes, the concentration nor the pump rate. Have the order reviewed."
 )
 NOT_AS_ORDERED: Final = "NOT TO BE MADE UP AS ORDERED (shown on request)"
 """The title of every preparation of a refused order whose recipe was asked for anyway."""
 WITHHELD_FOR_THIS_PATIENT: Final = (
     "No recipe is shown for a patient the source does not cover: its range is no dose "
-    "for them. The specialist decides the dose; make up the order "
-    "once it is written (dosecalc prepare --dose). The arithmetic of the range is shown "
-    "only when asked for explicitly (dosecalc prepare --show-recipe-anyway; "
-    "prepare(show_recipe_anyway=True)), marked not a dose for this patient."
+    "for them. The specialist decides the dose; make up the order once it is written."
 )
 NOT_FOR_THIS_PATIENT: Final = "NOT A DOSE FOR THIS PATIENT"
 """The title of every preparation of a range refused for its patient, asked for anyway."""
+ON_REQUEST: Final = (
+    "The arithmetic is shown only when asked for explicitly (dosecalc prepare "
+    "--show-recipe-anyway; prepare(show_recipe_anyway=True)), marked {mark}."
+)
+"""How a withheld recipe is asked for, where it can be (a report; never the app)."""
 
 
-def withheld(refusal: Refusal) -> str:
+def withheld(refusal: Refusal, *, on_request: bool = True) -> str:
     """Why no recipe is shown: for a refused order, or for a patient the source does not
-    cover."""
-    return WITHHELD if refusal.for_order else WITHHELD_FOR_THIS_PATIENT
+    cover; with how to ask for it anyway (``on_request``), where that can be done."""
+    why = WITHHELD if refusal.for_order else WITHHELD_FOR_THIS_PATIENT
+    if not on_request:
+        return why
+    mark = "not to be made up as ordered" if refusal.for_order else "not a dose for this patient"
+    return f"{why} {ON_REQUEST.format(mark=mark)}"
 
 
 def not_to_make_up(refusal: Refusal) -> str:

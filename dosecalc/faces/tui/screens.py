@@ -192,7 +192,11 @@ def preparation_lines(result: PrepareResult) -> list[str]:
     scope, then the working."""
     lead = lead_line(result)
     refusal = result.refusal
-    said = [f"! {withheld(refusal)}"] if refusal is not None and not result.preparations else []
+    said = (  # the app never shows a withheld recipe, so it says no more than why
+        [f"! {withheld(refusal, on_request=False)}"]
+        if refusal is not None and not result.preparations
+        else []
+    )
     lines = [f"! {lead}", *said, ""] if lead else []
     if result.patient_range is not None:
         whose = for_this_patient(result.patient_covered)
