@@ -515,6 +515,12 @@ def test_a_preparation_of_an_order_leads_with_the_orders_own_verdict(weight, rat
     except dosecalc.InputError:  # more stock than the final volume: refused, no figure
         reject()
     worst = checked.headline.outcome
+    within_limits = checked.hard_limit is None and "order-above-max-per-24h" not in {
+        w.code for w in checked.warnings
+    }
+    if within_limits:  # refused only for a probable slip above the range, never below it
+        flagged_above = checked.probable_entry_error is not None and checked.verdict == "above"
+        assert (result.refusal is not None) == flagged_above
     if worst == "within":
         about_the_order = [o for o in expected_lead(result.warnings) if o != "above-max-per-24h"]
         assert [f.outcome for f in result.findings] == about_the_order

@@ -856,10 +856,12 @@ def _against_limits(
 
 
 def _probable_entry_error(checked: CheckResult) -> str | None:
-    """The order's probable entry error as `check` finds it (its one policy: a dose out by
-    ten times or more, or one a usual slip would bring into range), in words; or None."""
+    """The order's probable entry error above the range as `check` finds it (its one
+    policy: a dose out by ten times or more, or one a usual slip would bring into range),
+    in words; or None. One below the range is no reason to refuse: `check` says to ask the
+    prescriber, not to withhold, and its headline leads the preparation."""
     flag = checked.probable_entry_error
-    if flag is None:
+    if flag is None or checked.verdict == "below":
         return None
     question = f" ({flag.question})" if flag.question else ""
     return (
