@@ -25,7 +25,7 @@ def test_calc_prints_a_readable_report_with_disclaimer_basis_and_side_effects(ru
     assert out.startswith("dosecalc: ketamine, intravenous infusion (iv-infusion)")
     assert "EDUCATIONAL USE ONLY" in out
     assert "Dose rate:                21 to 35 mg/hr" in out
-    assert "Per 24 hours:             504 to 840 mg" in out
+    assert "If run for 24 hours:      504 to 840 mg" in out
     assert "Pump rate:                21 to 35 mL/hr" in out
     assert "confusion, nausea, dizziness, blurred vision" in out
     assert "Formula: 0.3 mg/kg/hr × 70 kg = 21 mg/hr" in out

@@ -105,7 +105,7 @@ def result_rows(result: DoseResult) -> list[Row]:
     the source's range and the dosing weight it rests on."""
     ranges: list[tuple[str, QuantityRange | None]] = [
         (dose_label(result), result.dose),
-        ("Per 24 hours", result.dose_per_24h),
+        ("If run for 24 hours", result.dose_per_24h),  # the source gives no duration
         ("Per kg per minute", result.dose_per_kg_per_min),
         ("Pump rate", result.pump_rate),
         ("Volume per dose", result.volume),
