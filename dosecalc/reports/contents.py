@@ -370,6 +370,7 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
         Section(f"Result{marker}", result_rows(result), half=beside),
         *_warnings(result.warnings, half=beside),
         *([] if beside else _whose_range(result.basis)),  # a check says it beside its verdict
+        _watch_for(result.side_effects, result.supervision),  # with every figure, near it
     ]
     sections += _sign_off(result.disclaimer)
     sections += [
@@ -381,7 +382,6 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
         which_kg = f", {result.rule_range.qualifier}" if result.rule_range.qualifier else ""
         title = f"{EQUAL_STEPS_TITLE}{which_kg}"
         sections.append(Section(title, table=table, half=True))
-    sections.append(_watch_for(result.side_effects, result.supervision))
     sections += _notes(result.notes)
     basis = basis_rows(result.basis)
     if check is not None:
@@ -412,9 +412,9 @@ def check_sections(check: CheckResult) -> list[Section]:
     """An order check's report, answer first: verdict, entry error, warnings."""
     return [
         *order_check_sections(check, warnings=check.warnings),
+        _watch_for(check.side_effects, check.supervision),  # with every figure, near it
         *_sign_off(check.disclaimer),
         Section("Inputs, as entered", input_rows(check.basis), half=True),
-        _watch_for(check.side_effects, check.supervision),
         *_notes(check.notes),
         Section("Basis (check by hand)", basis_rows(check.basis)),
     ]
