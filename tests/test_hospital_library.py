@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import dosecalc
@@ -537,3 +537,23 @@ def test_a_dose_a_hair_beyond_a_hard_limit_never_reads_as_the_limit(excess, side
         number = Fraction(shown.split()[0].replace(",", ""))
         assert number != bound, shown
         assert (number > bound) if side == "above" else (number < bound), shown
+
+
+@given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal(100000), places=2))
+@example(Decimal(300))  # 12.5 mg/hr, exactly
+@example(Decimal(250))  # 10.4166… mg/hr: 10.4, never 10.5
+def test_the_highest_rate_within_a_maximum_per_24_hours_never_passes_it(maximum_mg):
+    from dosecalc.clinical.limits import hourly_ceiling
+    from dosecalc.foundation.units import registry
+    from dosecalc.ruleset.kinds import KINDS
+
+    rate_kind = next(kind for kind in KINDS.values() if kind.is_rate)
+    said = hourly_ceiling(rate_kind, registry().Quantity(Fraction(maximum_mg), "mg"))
+    assert said is not None
+    shown = Fraction(said.split(" ")[0].replace(",", ""))  # the figure, as a nurse reads it
+    exact = Fraction(maximum_mg) / 24
+    assert shown * 24 <= Fraction(maximum_mg)  # run for 24 hours, it keeps within
+    assert exact - shown <= exact / 100  # and is no lower than its 3 figures need
+    assert said.endswith("mg/hr") == (shown == exact)  # a rounded one is marked
+    dose_kind = next(kind for kind in KINDS.values() if not kind.is_rate)
+    assert hourly_ceiling(dose_kind, registry().Quantity(300, "mg")) is None

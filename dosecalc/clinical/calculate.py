@@ -19,6 +19,7 @@ from dosecalc.clinical.headline import findings_before_figures
 from dosecalc.clinical.limits import (
     doses_within,
     hard_limits_of,
+    hourly_ceiling,
     limit_lines,
     range_per_24h_warnings,
     reviewed,
@@ -151,6 +152,7 @@ def calculate(
         range_from=working.range_from,
         max_per_24h_from=working.max_per_24h_from,
         maximum=format_exact(maximum) if maximum is not None else None,
+        ceiling=hourly_ceiling(kind, maximum),
     )
     return DoseResult(
         headline=findings[0] if findings else None,

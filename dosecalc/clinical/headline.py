@@ -269,6 +269,7 @@ def findings_before_figures(
     range_from: str | None,
     max_per_24h_from: str | None,
     maximum: str | None = None,
+    ceiling: str | None = None,
 ) -> list[Finding]:
     """What a calculation or a preparation must settle before any of its figures is used,
     most serious first (in `SEVERITY`'s order): a concentration outside the plausibility
@@ -290,7 +291,8 @@ def findings_before_figures(
                 "above-max-per-24h",
                 f"THE RANGE AT THIS WEIGHT PASSES THE MAXIMUM OF {maximum} PER 24 HOURS of "
                 f"{max_per_24h_from}",
-                f"never give more than {maximum} in 24 hours",
+                f"never give more than {maximum} in 24 hours"
+                + (f" (at most {ceiling} if run for 24 hours)" if ceiling else ""),
             )
         )
     if codes & set(NOT_COVERED_CODES) and range_from is not None:

@@ -118,6 +118,16 @@ RANGE_ABOVE_MAXIMUM: Final = "range-above-max-per-24h"
 library's maximum."""
 
 
+def hourly_ceiling(kind: RegimenKind, maximum: Quantity | None) -> str | None:
+    """For a rate, the highest rate that keeps within the library's maximum per 24 hours
+    if run for 24 hours: the maximum ÷ 24, rounded down, never up ("12.5 mg/hr"); None
+    for a dose per administration or without a maximum."""
+    if maximum is None or not kind.is_rate:
+        return None
+    per_hour = magnitude(convert(maximum, named_unit("mg"))) / 24
+    return figure(per_hour, inside=(Fraction(0), per_hour)).with_unit("mg/hr")
+
+
 def range_per_24h_warnings(
     kind: RegimenKind, per_24h: QuantityRange | None, dose: QuantityRange, maximum: Quantity | None
 ) -> list[DoseWarning]:

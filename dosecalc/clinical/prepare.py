@@ -48,6 +48,7 @@ from dosecalc.clinical.limits import (
     HardLimitState,
     dose_per_24h_warnings,
     hard_limit_state,
+    hourly_ceiling,
     standard_concentration_warnings,
 )
 from dosecalc.clinical.plausibility import concentration_warnings
@@ -462,6 +463,7 @@ def prepare(
         range_from=result.basis.range_from if result else None,
         max_per_24h_from=result.basis.max_per_24h_from if result else None,
         maximum=format_exact(result.max_per_24h) if result and result.max_per_24h else None,
+        ceiling=hourly_ceiling(KINDS[result.kind], result.max_per_24h) if result else None,
     )
     if checked is not None:  # the order's own verdict, as `check` gives it, leads
         # (whether the range can pass the maximum is no finding about the order)
