@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 import strategies
@@ -120,6 +121,11 @@ def test_the_text_holds_the_instruction_the_basis_and_the_disclaimer():
         result.disclaimer,
     ):
         assert expected in text
+    # Rules no ward has reviewed say so, as every face does; a reviewed library does not.
+    assert "No ward has reviewed this range" in text
+    library = Path(__file__).parent.parent / "examples" / "hospital-library"
+    reviewed = dosecalc.calculate(weight="70 kg", regimen="driver", rules=library)
+    assert "No ward has reviewed" not in dosecalc.to_fhir(reviewed)["text"]
 
 
 def test_side_effects_and_supervision_travel_as_additional_instructions():

@@ -192,6 +192,8 @@ def _text(result: DoseResult) -> str:
     first = [f"{result.headline.text}."] if result.headline is not None else []
     sentences = [*first, f"{result.drug.capitalize()}, {route}: {_instruction(result)}."]
     sentences += [warning.message for warning in result.warnings]
+    advice = rules_advice(result.basis)
+    sentences += [advice] if advice else []
     source = result.basis
     sentences.append(
         f"Range from {source.source}; rules {source.rules_version}, SHA-256 {source.rules_sha256}."
