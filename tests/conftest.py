@@ -31,6 +31,17 @@ settings.register_profile(
 )
 
 
+def plain_id(text: str) -> str:
+    """``text`` as a test id that pytest keeps as it is: printable ASCII but the backslash,
+    any other character written as <U+XXXX> ("70<U+200B> kg"). pytest escapes an id it is
+    given and keeps the escaped id on the parametrize mark, so a second collection in the
+    same process (mutmut runs pytest several times in one) escapes it again: an id holding
+    a backslash or a character outside printable ASCII would then no longer name its test."""
+    return "".join(
+        char if " " <= char <= "~" and char != "\\" else f"<U+{ord(char):04X}>" for char in text
+    )
+
+
 @pytest.fixture
 def shipped_rules_dir() -> Path:
     """The rule folder dosecalc uses by default (packaged, or the checkout's)."""

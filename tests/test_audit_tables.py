@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from audit_oracle import assert_agrees_with_check, orders_of
+from conftest import plain_id
 from hypothesis import given, settings
 from strategies import audit_tables
 
@@ -75,7 +76,11 @@ def test_any_table_is_audited_row_for_row_or_refused_as_a_whole(drawn):
 BLANKS = [None, float("nan"), np.nan, pd.NA, pd.NaT, np.datetime64("NaT", "ns"), "", "   ", "\t"]
 
 
-@pytest.mark.parametrize("blank", BLANKS, ids=repr)
+def blank_id(blank: object) -> str:
+    return f"'{plain_id(blank)}'" if isinstance(blank, str) else repr(blank)
+
+
+@pytest.mark.parametrize("blank", BLANKS, ids=blank_id)
 @pytest.mark.parametrize(
     "name", ["weight", "regimen", "dose", "concentration", "height", "sex", "basis"]
 )

@@ -7,7 +7,7 @@ import tomllib
 from typing import Any
 
 import pytest
-from conftest import DATA
+from conftest import DATA, plain_id
 
 import dosecalc
 from dosecalc.foundation.units import MAX_INPUT_LENGTH
@@ -23,8 +23,8 @@ def arguments(case: dict[str, Any]) -> dict[str, str]:
 
 
 def case_id(case: dict[str, Any]) -> str:
-    value = case["value"] if "repeat" not in case else f"{case['value']!r}x{case['repeat']}"
-    return f"{case['field']}={value!r}"
+    value = f"'{case['value']}'" + (f"x{case['repeat']}" if "repeat" in case else "")
+    return plain_id(f"{case['field']}={value}")
 
 
 def test_the_corpus_covers_every_field_with_at_least_150_entries():

@@ -587,3 +587,34 @@ def test_the_ten_fold_boundary_is_exact_against_an_independent_oracle(side, k, o
     flag = result.probable_entry_error
     assert flag is not None  # ÷ 10 or × 10 brings every one of these doses into range
     assert flag.reason.startswith("the dose is") == far
+
+
+# ------------------------------------------- a check without a weight reads what it is given
+
+
+@given(st.sampled_from(["x", "0 cm", "170 kg", "5 ft 70 in"]))
+def test_without_a_weight_a_height_given_is_still_read_and_a_wrong_one_refused(height):
+    with pytest.raises(dosecalc.InputError) as raised:
+        check(regimen="iv", dose="0.3 mg/kg/h", height=height)
+    assert raised.value.field == "height"
+
+
+@given(st.sampled_from(["x", "0", "woman", "males"]), st.sampled_from(["actual", "ideal"]))
+def test_without_a_weight_a_sex_given_is_still_read_and_a_wrong_one_refused(sex, basis):
+    """Refused as a wrong sex, before a basis that needs the weight asks for it."""
+    with pytest.raises(dosecalc.ChoiceError) as raised:
+        check(regimen="iv", dose="0.3 mg/kg/h", sex=sex, basis=basis)
+    assert raised.value.field == "sex"
+
+
+@pytest.mark.parametrize("basis", ["ideal", "adjusted"])
+def test_without_a_weight_a_basis_other_than_actual_asks_for_the_weight(basis):
+    with pytest.raises(MissingInputError) as raised:
+        check(regimen="iv", dose="0.3 mg/kg/h", height="170 cm", sex="male", basis=basis)
+    error = raised.value
+    assert (error.field, error.problem, error.fix) == (
+        "weight",
+        f"the '{basis}' basis says which kg a dose per kg counts, and needs the "
+        "patient's weight, height and sex",
+        "Enter the weight, or leave the basis as 'actual'",
+    )

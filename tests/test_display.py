@@ -14,10 +14,12 @@ from test_prepare import ismp_breaches
 
 from dosecalc import registry
 from dosecalc.foundation.display import (
+    Figure,
     figure,
     figure_beside,
     figure_range,
     format_body,
+    format_data_number,
     format_entered,
     format_exact,
     format_number,
@@ -285,3 +287,104 @@ def test_a_figure_of_up_to_seven_significant_figures_is_shown_exactly_however_sm
     shown = figure(value)
     assert shown.rounding is None
     assert shown_value(shown.text) == value  # every decimal: never 0 for a dose that is not
+
+
+# ------------------------------------------------------ a data file's numbers (an audit's CSV)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (math.nan, ""),
+        (math.inf, "inf"),
+        (-math.inf, "-inf"),
+        (21.0, "21"),
+        (0.1, "0.1"),
+        (1e-7, "0.0000001"),
+        (2.5e-5, "0.000025"),
+        (1234567.0, "1234570"),
+        (1e20, "100000000000000000000"),
+    ],
+)
+def test_a_data_number_has_six_significant_figures_and_never_an_exponent(value, expected):
+    assert format_data_number(value) == expected
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_every_finite_data_number_reads_back_as_the_float_to_six_significant_figures(value):
+    text = format_data_number(value)
+    assert "e" not in text.lower()
+    assert float(text) == float(f"{value:.6g}")
+
+
+# ------------------------------------------------ a range's bound shown beside a value inside
+
+
+def _beside_by_hand(bound: Fraction, value: Fraction, rounding: str) -> Figure:
+    """`figure_beside` worked by hand, in whole numbers: a bound of at most 12 decimals
+    exactly; else to 3 significant figures, then one decimal more at a time (12 at most),
+    rounded toward the value until the value is on the inside; failing that, to nearest."""
+    places = 0
+    while (bound * 10**places).denominator != 1 and places <= 12:
+        places += 1
+    if places <= 12:
+        whole, decimals = divmod(int(bound * 10**places), 10**places)
+        text = f"{whole:,}" + (f".{decimals:0{places}d}" if places else "")
+        return Figure(bound, text, None, places)
+    exponent = 0  # 10**exponent <= bound < 10**(exponent + 1)
+    while Fraction(10) ** exponent > bound:
+        exponent -= 1
+    while Fraction(10) ** (exponent + 1) <= bound:
+        exponent += 1
+    first = max(0, 2 - exponent)
+    for places in range(first, first + 13):
+        scaled = bound * 10**places
+        whole = math.ceil(scaled) if rounding == "up" else math.floor(scaled)
+        shown = Fraction(whole, 10**places)
+        if (shown <= value) if rounding == "up" else (shown >= value):
+            return Figure(shown, format_number(shown, decimals=places), rounding, places)
+    places = first + 12
+    shown = Fraction(math.floor(bound * 10**places + Fraction(1, 2)), 10**places)
+    return Figure(shown, format_number(shown, decimals=places), "nearest", places)
+
+
+@given(
+    st.integers(min_value=1, max_value=10**9),
+    st.integers(min_value=0, max_value=12),
+    st.sampled_from(["up", "down"]),
+)
+@example(1, 0, "up")
+@example(1234567, 3, "down")
+def test_a_bound_of_at_most_twelve_decimals_is_shown_beside_a_value_exactly(digits, places, way):
+    bound = Fraction(digits, 10**places)
+    value = bound + 1 if way == "up" else bound / 2
+    shown = figure_beside(bound, value, way)
+    assert shown == _beside_by_hand(bound, value, way)
+    assert shown.rounding is None
+    assert shown_value(shown.text) == bound
+
+
+@given(
+    st.fractions(min_value=Fraction(1, 10**4), max_value=Fraction(10**4)).filter(
+        lambda bound: (bound * 10**12).denominator != 1
+    ),
+    st.integers(min_value=0, max_value=18),
+    st.sampled_from(["up", "down"]),
+)
+@example(Fraction(1, 3), -1, "up")  # 0.334 is the bound rounded up: the value is on it
+@example(Fraction(2, 3), -1, "down")  # 0.666 likewise, rounded down
+@example(Fraction(1, 3), -2, "up")  # inside only at 14 decimals, 11 more than 3 figures
+@example(Fraction(1, 3), -3, "up")  # inside only at 16 decimals: to nearest at 15
+@example(Fraction(1, 3), 20, "up")  # closer than any 15 decimals tell apart
+def test_a_bound_is_rounded_toward_the_value_with_the_fewest_decimals_that_keep_it_inside(
+    bound, closeness, way
+):
+    near = {-1: "0.334", -2: "0.33333333333334", -3: "0.3333333333333334"}
+    if closeness in near:
+        value = Fraction(near[closeness]) if way == "up" else Fraction("0.666")
+    else:
+        gap = bound / 10**closeness
+        value = bound + gap if way == "up" else bound - gap
+    shown = figure_beside(bound, value, way)
+    assert shown == _beside_by_hand(bound, value, way)
+    assert shown_value(shown.text) == shown.value

@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import DATA, REPO
+from conftest import DATA, REPO, plain_id
 
 import dosecalc
 
@@ -109,7 +109,7 @@ def test_every_shell_line_of_the_readme_is_run_here_or_names_the_test_that_runs_
 @pytest.mark.parametrize(
     ("command", "comment"),
     [line for line in shell_lines() if not line[0].startswith(tuple(NOT_RUN))],
-    ids=lambda value: value[:60],
+    ids=lambda value: plain_id(value[:60]),
 )
 def test_each_readme_command_runs_as_written_and_gives_what_its_comment_says(
     tmp_path, command, comment
