@@ -13,6 +13,7 @@ timing runs of each and the ratio (goal <= 5x).
 
 from __future__ import annotations
 
+import platform
 import statistics
 import timeit
 
@@ -38,6 +39,7 @@ def main() -> None:
 
     calculate()  # load the rules and build the registry once, as a long-running script would
     ours = per_call(calculate, 200)
+    print(f"  Python {platform.python_version()}, pint {pint.__version__}")
     print(f"  one pint multiply-and-convert: {reference * 1e6:8.1f} us")
     print(f"  dosecalc.calculate:            {ours * 1e6:8.1f} us")
     print(f"  ratio: {ours / reference:.1f}x (goal <= 5x)")
