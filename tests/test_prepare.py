@@ -622,7 +622,7 @@ def test_a_stock_too_weak_to_make_the_order_up_is_first_checked_against_its_labe
     else:  # a strength typed wrong comes before a stronger stock
         assert error.field == "stock"
         assert "lies outside 0.1 to 100 mg/mL" in error.problem
-        assert error.fix.startswith("Check the stock's strength against its label (mg or mcg)")
+        assert error.fix.startswith("Check the stock's strength and its units against its label")
         mixed_up = Fraction(1, 10) <= mg_per_ml * 1000 <= 100
         assert ("mcg and mg were not mixed up" in error.problem) == mixed_up
     assert ".." not in str(error)

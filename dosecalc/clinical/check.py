@@ -38,6 +38,7 @@ from dosecalc.clinical.headline import (
     PER_KG_ACTUAL_ABOVE_MAXIMUM,
     PER_KG_WEIGHT_UNCLEAR,
     findings_of,
+    slip_withheld,
 )
 from dosecalc.clinical.limits import (
     HardLimitState,
@@ -642,7 +643,7 @@ def _probable_entry_error(
     dose is asked about: a higher dose is the prescriber's to order, never dosecalc's to
     suggest, and the range is not that patient's."""
     low, high = ranges[0].low, ranges[0].high
-    asked = covered and verdict == "above"
+    asked = covered and slip_withheld(verdict)
     entry_slips = []
     meant = []
     for found in slips:

@@ -112,6 +112,13 @@ def _not_covered(codes: set[str], action: str) -> tuple[str, str]:
     return about, action.format(what=what)
 
 
+def slip_withheld(verdict: Verdict) -> bool:
+    """The one policy for a probable slip: above the range it is withheld and asked about
+    with the dose it may have meant; below it, withholding helps no one, so it is asked
+    about with no higher dose suggested (that is the prescriber's to order)."""
+    return verdict == "above"
+
+
 def why_not_covered(warnings: Sequence[DoseWarning], document: str) -> str:
     """Why the source (``document``) does not cover the patient, in brief: "the weight is
     below 40 kg (dosecalc's adult bound), with no paediatric dosing in …"."""
@@ -198,11 +205,10 @@ def _worded(
         side = outcome.split("-")[0].upper()
         return _finding(outcome, f"{side} THE HARD LIMIT of {basis.hard_limits_from}", DO_NOT_GIVE)
     if outcome == "probable-entry-error" and entry_error is not None:
-        # Below the range, withholding helps no one and no higher dose is suggested.
-        action = ASK_FIRST if verdict == "below" else WITHHOLD
+        action = WITHHOLD if slip_withheld(verdict) else ASK_FIRST
         if codes & set(NOT_COVERED_CODES):  # no dose is suggested for such a patient
             action += f"; {whose} gives no dosing for this patient, so no dose is suggested"
-        elif verdict == "below":
+        elif not slip_withheld(verdict):
             action += "; no higher dose is suggested"
         elif entry_error.question:
             action += f" ({entry_error.question})"

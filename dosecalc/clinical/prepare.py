@@ -40,6 +40,7 @@ from dosecalc.clinical.delivery import (
 from dosecalc.clinical.headline import (
     findings_before_figures,
     most_serious_first,
+    slip_withheld,
     why_not_covered,
 )
 from dosecalc.clinical.limits import (
@@ -59,6 +60,7 @@ from dosecalc.clinical.result import (
     DoseResult,
     Finding,
     QuantityRange,
+    Verdict,
 )
 from dosecalc.foundation.bounds import DURATION_HOURS, FINAL_VOLUME_ML, PUMP_RATE_ML_PER_H
 from dosecalc.foundation.disclaimer import DISCLAIMER
@@ -676,8 +678,8 @@ def _preparation(
             raise OutOfRangeError(
                 "stock",
                 f"{too_much}, and the stock's strength is in doubt. {making.stock_doubt}",
-                "Check the stock's strength against its label (mg or mcg) first; if it is "
-                "right, use a stronger stock, a larger final volume or a shorter duration",
+                "Check the stock's strength and its units against its label first; if they "
+                "are right, use a stronger stock, a larger final volume or a shorter duration",
             )
         raise OutOfRangeError(
             "final volume",
@@ -786,7 +788,7 @@ def _against_range(
     value = magnitude(rate)
     if low <= value <= high:
         return []
-    side = "above" if value > high else "below"
+    side: Verdict = "above" if value > high else "below"
     range_text = patient.display_beside(rate)
     whose = "this patient's range" if covered else "the range at this weight (not checked)"
     warnings = [
@@ -795,7 +797,7 @@ def _against_range(
             message=f"The order, {patient.value_beside(rate)}, is {side} {whose} {range_text}.",
         )
     ]
-    suggested = covered and side == "above"
+    suggested = covered and slip_withheld(side)
     for usual, sign, slip, amount_hours in (
         (DAY_WRITTEN_PER_HOUR, "÷", "a per-24-hours amount ordered per hour", 1),
         (HOUR_WRITTEN_PER_DAY, "×", "a per-hour rate ordered per 24 hours", DAY_IN_HOURS),
@@ -863,7 +865,7 @@ def _probable_entry_error(checked: CheckResult) -> str | None:
     in words; or None. One below the range is no reason to refuse: `check` says to ask the
     prescriber, not to withhold, and its headline leads the preparation."""
     flag = checked.probable_entry_error
-    if flag is None or checked.verdict == "below":
+    if flag is None or not slip_withheld(checked.verdict):
         return None
     question = f" ({flag.question})" if flag.question else ""
     return (
