@@ -566,6 +566,10 @@ REGIMEN_FIELD_VALUES = {
     "standard_concentrations": lambda r: st.lists(concentrations(), max_size=3),
     "pump_rate_increment": lambda r: st.none() | pump_rate_increments(),
     "smallest_measurable_volume": lambda r: st.none() | measurable_volumes(),
+    # a dose given at once only: a rate has no volume per dose
+    "largest_volume_per_dose": lambda r: (
+        st.none() | (st.nothing() if r.kind.endswith("rate") else largest_volumes())
+    ),
     "reviewed_by": lambda r: st.none() | _WORDS,
     "review_date": lambda r: st.none() | st.dates(),
 }
@@ -595,6 +599,18 @@ def measurable_volumes(values=None):
     )
 
 
+def largest_volumes(values=None):
+    """A library's largest volume per dose (mL), with its citation."""
+    from dosecalc.ruleset.schema import LargestVolumePerDose
+
+    return st.builds(
+        LargestVolumePerDose,
+        value=values if values is not None else rule_decimals(),
+        unit=st.just("mL"),
+        source=citations(),
+    )
+
+
 @st.composite
 def rule_regimens(draw):
     """A regimen, its optional fields set or not (the limits set by `model_copy`, which
@@ -616,7 +632,7 @@ def rule_regimens(draw):
     )
     optional = [
         *("hard_limits", "max_per_24h", "standard_concentrations", "reviewed_by"),
-        *("pump_rate_increment", "smallest_measurable_volume"),
+        *("pump_rate_increment", "smallest_measurable_volume", "largest_volume_per_dose"),
     ]
     chosen = draw(st.lists(st.sampled_from([*optional, "review_date"]), unique=True))
     return regimen.model_copy(

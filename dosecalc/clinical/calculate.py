@@ -143,7 +143,7 @@ def calculate(
         *range_per_24h_warnings(kind, parts.dose_per_24h, parts.dose, maximum),
         *standard_concentration_warnings(rule, conc),
         *(concentration_warnings(conc) if conc is not None else []),
-        *delivery_warnings(parts.pump_rate, parts.volume),
+        *delivery_warnings(rule, parts.pump_rate, parts.volume),
         *_measurable(rule, parts.volume),
     ]
     working = rule_basis(rule, rule_set, inputs, parts.formula, steps)

@@ -35,7 +35,8 @@ _IMPLAUSIBLE: Final[dict[str, str]] = {
 }
 IMPLAUSIBLE_ENTRY_CODES: Final = tuple(_IMPLAUSIBLE)
 """Warnings that a concentration (or the pump rate or volume worked from it) is outside
-dosecalc's plausibility bounds: every figure worked from it, the verdict too, is in doubt."""
+the plausibility bounds (dosecalc's, or a library's largest volume per dose): every figure
+worked from it, the verdict too, is in doubt."""
 
 
 _CHECK_THE_LABEL: Final = "check it against the stock's label (mg or mcg)"
@@ -48,7 +49,7 @@ def _implausible(codes: set[str]) -> str:
         codes = codes - {"implausible-concentration"}
     subjects = [said for code, said in _IMPLAUSIBLE.items() if code in codes]
     verb = "lies" if len(subjects) == 1 else "lie"
-    return f"{' and '.join(subjects)} {verb} outside dosecalc's plausibility bounds"
+    return f"{' and '.join(subjects)} {verb} outside the plausibility bounds given in the warnings"
 
 
 MAXIMUM_NOT_COMPARED: Final = "max-per-24h-not-compared"

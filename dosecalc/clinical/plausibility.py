@@ -17,9 +17,17 @@ from dosecalc.foundation.bounds import (
     USUAL_CONCENTRATION_MG_PER_ML,
     VOLUME_PER_DOSE_ML,
 )
-from dosecalc.foundation.display import figure, format_exact, format_number, operand, unit_display
+from dosecalc.foundation.display import (
+    figure,
+    format_exact,
+    format_number,
+    magnitude,
+    operand,
+    unit_display,
+)
 from dosecalc.foundation.units import Quantity, convert, named_unit, unit_powers
 from dosecalc.patient.body import DoseWarning
+from dosecalc.ruleset.schema import Regimen
 
 MCG_PER_MG: Final = Fraction(1000)
 
@@ -59,14 +67,33 @@ def concentration_warnings(concentration: Quantity) -> list[DoseWarning]:
 
 
 def delivery_warnings(
-    pump_rate: QuantityRange | None, volume: QuantityRange | None
+    rule: Regimen, pump_rate: QuantityRange | None, volume: QuantityRange | None
 ) -> list[DoseWarning]:
     """A pump rate or a volume per dose, worked out from the concentration, that no pump
-    runs, or that asks for a second look at the concentration."""
+    runs, or that asks for a second look at the concentration. A volume per dose above the
+    library's largest (``rule.largest_volume_per_dose``, cited) warns in place of dosecalc's
+    own 5 mL, which has a dose held in the mouth in mind and reads no route."""
+    largest = rule.largest_volume_per_dose
+    least_ml, most_ml = VOLUME_PER_DOSE_ML
+    volume_bounds_from = _OWN_BOUND
+    if largest is not None:
+        most_ml = magnitude(convert(largest.quantity(), named_unit("mL")))
+        volume_bounds_from = (
+            f"{format_number(least_ml)} mL is a plausibility bound of dosecalc's; "
+            f"{format_number(most_ml)} mL is this library's largest volume per dose, "
+            f"{largest.source.cited}"
+        )
     warnings = []
-    for figures, (low, high), unit, code, what in (
-        (pump_rate, PUMP_RATE_ML_PER_H, "mL/h", "implausible-pump-rate", "pump rate"),
-        (volume, VOLUME_PER_DOSE_ML, "mL", "implausible-volume", "volume per dose"),
+    for figures, (low, high), unit, code, what, whose in (
+        (pump_rate, PUMP_RATE_ML_PER_H, "mL/h", "implausible-pump-rate", "pump rate", _OWN_BOUND),
+        (
+            volume,
+            (least_ml, most_ml),
+            "mL",
+            "implausible-volume",
+            "volume per dose",
+            volume_bounds_from,
+        ),
     ):
         if figures is None:
             continue
@@ -77,7 +104,7 @@ def delivery_warnings(
                 DoseWarning(
                     code=code,
                     message=f"The {what} {figures.display} lies outside {format_number(low)} to "
-                    f"{format_number(high)} {unit_display(named_unit(unit))} ({_OWN_BOUND}): "
+                    f"{format_number(high)} {unit_display(named_unit(unit))} ({whose}): "
                     "check the concentration.",
                 )
             )

@@ -4,7 +4,8 @@ None is a clinical number, and none comes from the source: each only catches an 
 is probably a slip (a weight in grams, mcg written for mg, a bag's strength typed for a
 syringe's) before a figure nobody could give is shown. A hard bound refuses the entry; a
 usual band warns, and the warning names the bound as dosecalc's. A library may state its
-own bound where the rule schema has a field for it (`smallest_measurable_volume`).
+own bound where the rule schema has a field for it (`smallest_measurable_volume`,
+`largest_volume_per_dose`).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ whatever it states."""
 VOLUME_PER_DOSE_ML: Final = (MEASURABLE_VOLUME_ML, Fraction(5))
 """Below 0.1 mL (`MEASURABLE_VOLUME_ML`) a dose cannot be measured accurately; above 5 mL it
 could not be held in the mouth. It applies whatever the route (the rules name routes in words
-only, and no route is read in code), so it asks for a second look and never refuses: a
-hospital library's intravenous bolus may rightly be larger."""
+only, and no route is read in code), so it asks for a second look and never refuses; a
+library whose route gives more at once (an intravenous bolus) states its own
+`largest_volume_per_dose`, which takes the place of the upper bound."""
 
 DURATION_HOURS: Final = (Fraction(1, 4), Fraction(168))
 """An infusion made up to run for less than 15 minutes or more than 7 days is no entry

@@ -64,6 +64,7 @@ FIELD_WORDS: Final[dict[str, str]] = {
     "standard_concentrations": "standard concentrations",
     "pump_rate_increment": "pump rate increment",
     "smallest_measurable_volume": "smallest measurable volume",
+    "largest_volume_per_dose": "largest volume per dose",
     "reviewed_by": "reviewed by",
     "review_date": "review date",
 }

@@ -75,6 +75,7 @@ QUANTITY_FIELDS: Final[dict[str, UnitRole]] = {
     "standard_concentrations": "concentration",
     "pump_rate_increment": "pump-rate",
     "smallest_measurable_volume": "volume",
+    "largest_volume_per_dose": "volume",
 }
 """Every field of a regimen that holds a quantity, and what its unit must be."""
 
@@ -291,6 +292,16 @@ class MeasurableVolume(_RuleQuantity):
     source: Citation
 
 
+class LargestVolumePerDose(_RuleQuantity):
+    """The largest volume a library gives as one dose by its route, such as 20 mL for an
+    intravenous bolus, and where that is stated: it takes the place of dosecalc's own bound
+    (`VOLUME_PER_DOSE_ML`, written with a dose held in the mouth in mind)."""
+
+    _kind = VOLUME_KIND
+    _role = "volume"
+    source: Citation
+
+
 class RouteCode(_Strict):
     """A terminology code for a route (or for one alternative of it), with its own citation:
     the rule's source names routes in words, so a code is never taken from it."""
@@ -346,6 +357,11 @@ class Regimen(_Strict):
         default=None,
         description="The smallest volume the library's syringes measure: a volume to draw "
         "below it warns.",
+    )
+    largest_volume_per_dose: LargestVolumePerDose | None = Field(
+        default=None,
+        description="The largest volume given as one dose by the regimen's route: a volume per "
+        "dose above it warns, in place of dosecalc's own bound of 5 mL.",
     )
     reviewed_by: Text | None = None
     review_date: dt.date | None = None
@@ -406,6 +422,11 @@ class Regimen(_Strict):
             raise ValueError(
                 f"review_date {self.review_date} is in the future (today is {local_today()} "
                 "here, and a day later is allowed for a zone ahead): a review is dated when done"
+            )
+        if self.largest_volume_per_dose is not None and kind.is_rate:
+            raise ValueError(
+                f"regimen '{self.id}': largest_volume_per_dose is for a dose given at once, "
+                f"and {kind.words} is a rate: remove it, or use a dose kind"
             )
         if self.hard_limits is not None:
             self._within_hard_limits(self.hard_limits)

@@ -243,7 +243,10 @@ class _RuleArrays:
         for regimen in rule_set.regimens:
             rule_low, rule_high = regimen.dose.quantities()
             kind = regimen.regimen_kind
-            limits = (regimen.hard_limits, regimen.max_per_24h, regimen.standard_concentrations)
+            limits = (
+                *(regimen.hard_limits, regimen.max_per_24h, regimen.standard_concentrations),
+                *(regimen.smallest_measurable_volume, regimen.largest_volume_per_dose),
+            )
             hot.append(kind.is_rate == kind.per_kg and not any(limits))
             is_rate.append(kind.is_rate)
             if not hot[-1]:  # never read: its rows are `check`'s
