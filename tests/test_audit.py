@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
@@ -16,9 +17,10 @@ from hypothesis import strategies as st
 from strategies import order_rows
 
 import dosecalc
-from dosecalc.clinical.audit import INPUT_COLUMNS, OUTPUT_COLUMNS
+from dosecalc.clinical.audit import INPUT_COLUMNS, OUTCOME_COUNTS, OUTPUT_COLUMNS
 from dosecalc.foundation.display import magnitude
 from dosecalc.foundation.units import is_given
+from dosecalc.reports.audit_file import FILE_COLUMNS, NOT_CHECKED
 
 
 def _orders(rows):
@@ -81,6 +83,24 @@ def test_every_row_gets_exactly_the_verdict_check_gives(rows):
     assert all(len(out[name]) == len(rows) for name in OUTPUT_COLUMNS)
     for i, row in enumerate(rows):
         _assert_agrees_with_check(row, out, i)
+
+
+@given(st.lists(order_rows(), min_size=1, max_size=12))
+def test_a_filed_audit_says_on_every_row_its_worst_finding_and_the_rules_it_rests_on(rows):
+    """The file is the record: each row's headline is the summary's words for the outcome
+    `check` leads with (or that it was not checked), and each row names the rules."""
+    table = io.StringIO(newline="")
+    csv.writer(table, lineterminator="\r\n").writerows([INPUT_COLUMNS, *rows])
+    out = io.StringIO(newline="")
+    rules = dosecalc.load_rules()
+    dosecalc.audit_file(io.StringIO(table.getvalue(), newline=""), out, rules)
+    filed = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
+    assert len(filed) == len(rows)
+    for row, record in zip(rows, filed, strict=True):
+        checked, _ = _check_or_error(row)
+        expected = NOT_CHECKED if checked is None else OUTCOME_COUNTS[checked.headline.outcome][0]
+        assert record["headline"] == expected
+        assert record["rules"] == f"{rules.version} sha256:{rules.sha256}"
 
 
 THRESHOLD_ORDERS = [
@@ -245,7 +265,7 @@ def test_a_file_gets_one_output_record_per_input_record():
 
     text, summary = _audit_text(CSV)
     records = list(csv.reader(io.StringIO(text)))
-    assert records[0] == ["id", "weight", "regimen", "dose", "note", *OUTPUT_COLUMNS]
+    assert records[0] == ["id", "weight", "regimen", "dose", "note", *FILE_COLUMNS]
     assert [r[0] for r in records[1:]] == ["1", "2", "3", "4", "5"]
     assert records[1][5:11] == ["within", "within", "0.428571", "mg/kg/h", "", ""]
     assert records[3][5] == ""

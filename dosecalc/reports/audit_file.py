@@ -20,8 +20,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, Literal, TextIO
 
 from dosecalc.clinical.audit import (
+    OUTCOME_COUNTS,
     OUTPUT_COLUMNS,
     REQUIRED_COLUMNS,
+    ROW_COUNTS,
     Audited,
     Auditor,
     AuditSummary,
@@ -41,6 +43,14 @@ CHUNK_CHARACTERS: Final = 8_000_000
 """Also at most this much text at a time, so that wide rows keep memory flat too."""
 
 OutputFormat = Literal["csv", "jsonl"]
+
+NOT_CHECKED: Final = ROW_COUNTS["not checked"][0]
+"""The headline of a row with an error and no verdict."""
+
+FILE_COLUMNS: Final = (*OUTPUT_COLUMNS, "headline", "rules")
+"""A filed audit's columns after the input's: the audit's own, then each row's worst finding
+in words (as the summary counts it: what to do), and the rules it was checked against
+(version and SHA-256), so that the file says on every row what it rests on."""
 
 
 def audit_file(
@@ -65,7 +75,7 @@ def audit_file(
     header, chunks = audited_chunks(
         source, (rule_set,), chunk_rows=chunk_rows, chunk_characters=chunk_characters
     )
-    write = _writer(destination, header, output_format)
+    write = _writer(destination, header, output_format, rule_set)
     summary = AuditSummary()
     if on_progress is not None:
         on_progress(0)  # the header is written
@@ -276,15 +286,28 @@ def _fit(chunk: Sequence[list[str]], width: int) -> tuple[list[list[str]], dict[
 
 
 def _writer(
-    destination: TextIO, header: Sequence[str], output_format: OutputFormat
+    destination: TextIO, header: Sequence[str], output_format: OutputFormat, rule_set: RuleSet
 ) -> Callable[[Sequence[Sequence[str]], Audited], None]:
+    rules = f"{rule_set.version} sha256:{rule_set.sha256}"
+    worded: dict[str, str] = {outcome: said for outcome, (said, _) in OUTCOME_COUNTS.items()}
+
+    def filed(audited: Audited) -> list[list[Any]]:
+        """The file's columns of one chunk (`FILE_COLUMNS`), as lists."""
+        outcomes: list[str] = audited["outcome"].tolist()
+        headlines = [worded.get(outcome, NOT_CHECKED) for outcome in outcomes]
+        return [
+            *(_listed(name, audited[name]) for name in OUTPUT_COLUMNS),
+            headlines,
+            [rules] * len(outcomes),
+        ]
+
     if output_format == "csv":
         # RFC 4180: CRLF ends a record, so a cell holding a lone CR or LF is quoted too.
         writer = csv.writer(destination, lineterminator="\r\n")
-        writer.writerow([*header, *OUTPUT_COLUMNS])
+        writer.writerow([*header, *FILE_COLUMNS])
 
         def write_csv(cells: Sequence[Sequence[str]], audited: Audited) -> None:
-            outputs = [_listed(name, audited[name]) for name in OUTPUT_COLUMNS]
+            outputs = filed(audited)
             writer.writerows(
                 [*record, *out]
                 for record, out in zip(cells, zip(*outputs, strict=True), strict=True)
@@ -302,10 +325,11 @@ def _writer(
         )
 
     def write_json_lines(cells: Sequence[Sequence[str]], audited: Audited) -> None:
-        outputs = [audited[name].tolist() for name in OUTPUT_COLUMNS]
+        outputs = filed(audited)
+        outputs[OUTPUT_COLUMNS.index("dose_in_rule_units")] = audited["dose_in_rule_units"].tolist()
         for record, out in zip(cells, zip(*outputs, strict=True), strict=True):
             row: dict[str, Any] = dict(zip(header, record, strict=True))
-            row.update(zip(OUTPUT_COLUMNS, out, strict=True))
+            row.update(zip(FILE_COLUMNS, out, strict=True))
             if math.isnan(row["dose_in_rule_units"]):
                 row["dose_in_rule_units"] = None
             destination.write(printable(json.dumps(row, ensure_ascii=False)) + "\n")

@@ -39,15 +39,23 @@ from dosecalc.clinical.audit.cells import (
     FloatArray,
     TextArray,
 )
-from dosecalc.clinical.audit.outcome import OUTPUT_COLUMNS, Audited, AuditSummary
+from dosecalc.clinical.audit.outcome import (
+    OUTCOME_COUNTS,
+    OUTPUT_COLUMNS,
+    ROW_COUNTS,
+    Audited,
+    AuditSummary,
+)
 from dosecalc.clinical.audit.table import Auditor, audit, check_header
 
 __all__ = [
     "INPUT_COLUMNS",
     "NEAR",
     "OPTIONAL_COLUMNS",
+    "OUTCOME_COUNTS",
     "OUTPUT_COLUMNS",
     "REQUIRED_COLUMNS",
+    "ROW_COUNTS",
     "AuditSummary",
     "Audited",
     "Auditor",
