@@ -7,10 +7,10 @@ import math
 from fractions import Fraction
 
 import pint
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
-from strategies import anything
+from strategies import HOSPITAL_LIBRARY, anything, patients
 
 import dosecalc
 from dosecalc import DoseCalcError
@@ -125,3 +125,53 @@ def test_a_pint_quantity_in_any_unit_and_power_is_read_or_refused_as_a_dosecalc_
     else:
         message = f"{field}: read"
     assert message.startswith(f"{field}: ")
+
+
+LIBRARIES = {"shipped": dosecalc.load_rules(), "hospital": dosecalc.load_rules(HOSPITAL_LIBRARY)}
+DOSE_UNITS = ["mg", "mcg", "g", "mg/kg", "mcg/kg", "mg/h", "mg/kg/h", "mcg/kg/min", "mg/24 h"]
+DOSE_UNITS += ["mL/h", "mL", "mg/min"]
+
+
+@FUZZ
+@given(
+    patient=patients(),
+    library=st.sampled_from(sorted(LIBRARIES)),
+    pick=st.integers(min_value=0, max_value=99),
+    high=st.booleans(),
+    factor=st.sampled_from([Fraction(1, 10), Fraction(1), Fraction(19, 10), Fraction(10)])
+    | st.fractions(min_value=Fraction(1, 1000), max_value=Fraction(1000)),
+    unit=st.none() | st.sampled_from(DOSE_UNITS),
+)
+@example(  # once an internal error: a dose per kg on an ideal weight, past a maximum
+    patient={"weight": "150 kg", "height": "160 cm", "sex": "female", "basis": "ideal"},
+    library="hospital",
+    pick=2,
+    high=True,
+    factor=Fraction(19, 10),
+    unit=None,
+)
+def test_every_regimen_of_every_library_checks_any_patient_and_dose_form_without_an_internal_error(
+    patient, library, pick, high, factor, unit
+):
+    """Every kind of regimen, with or without library limits, on any dosing basis and any
+    dose form (the rule's own unit when ``unit`` is None): a verdict or a DoseCalcError,
+    never another exception, and the audit leads with the same outcome."""
+    rules = LIBRARIES[library]
+    rule = rules.regimens[pick % len(rules.regimens)]
+    bound = Fraction(rule.dose.high if high else rule.dose.low)
+    amount = max(round(bound * factor, 3), Fraction(1, 1000))
+    order = {
+        **patient,
+        "regimen": rule.id,
+        "dose": f"{float(amount):g} {unit or rule.dose.unit}",
+        "rules": rules,
+    }
+    try:
+        result = dosecalc.check(**order)
+    except DoseCalcError:
+        return
+    assert_sound(result)
+    audited = dosecalc.audit(
+        {name: [value] for name, value in order.items() if name != "rules"}, rules=rules
+    )
+    assert audited["outcome"][0] == result.headline.outcome

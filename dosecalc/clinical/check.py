@@ -45,6 +45,7 @@ from dosecalc.clinical.limits import (
     dose_per_24h_warnings,
     hard_limit_state,
     hard_limits_of,
+    in_24_hours,
     standard_concentration_warnings,
 )
 from dosecalc.clinical.result import (
@@ -447,15 +448,15 @@ def _other_weight_reading(
         else ""
     )
     ask = "Ask the prescriber which weight the order is per kg of."
-    day = registry().Quantity(24, named_unit("hour"))
     if other_verdict == verdict:  # the same verdict, but past the maximum read so
+        kind = KINDS[result.kind]
+        total = f" ({format_exact(in_24_hours(kind, other))} per 24 hours)" if kind.is_rate else ""
         return [
             DoseWarning(
                 code=PER_KG_ACTUAL_ABOVE_MAXIMUM,
                 message=f"The order is per kg. It is {verdict} this patient's range "
-                f"({result.dose.display_beside(*shown)}) either way, but {on_actual} "
-                f"({format_exact((other * day).to(named_unit('mg')))} per 24 hours), above "
-                f"{beyond}. {ask}",
+                f"({result.dose.display_beside(*shown)}) either way, but {on_actual}"
+                f"{total}, above {beyond}. {ask}",
             )
         ]
     also = f" Read so, it would also pass {beyond}." if passes else ""

@@ -182,6 +182,18 @@ def _apart(total: Quantity, maximum: Quantity) -> str:
     return number_apart_from(magnitude(total.to(mg)), [magnitude(maximum.to(mg))], DAILY_UNIT)
 
 
+def in_24_hours(kind: RegimenKind, per_patient: Quantity) -> Quantity:
+    """What an order of ``kind`` gives in 24 hours as written, in mg, to compare with a
+    maximum per 24 hours: a rate run for 24 hours, or one dose itself (no frequency is
+    read, so one dose is all that is known of its 24 hours)."""
+    mg = named_unit(DAILY_UNIT)
+    if kind.is_rate:
+        day = registry().Quantity(Fraction(24), named_unit("hour"))
+        per_day: Quantity = (per_patient * day).to(mg)
+        return per_day
+    return convert(per_patient, mg)
+
+
 def dose_per_24h_warnings(
     kind: RegimenKind, per_patient: Quantity | None, maximum: Quantity | None
 ) -> list[DoseWarning]:
@@ -190,13 +202,10 @@ def dose_per_24h_warnings(
     from a range that can pass it (``range-above-max-per-24h``)."""
     if maximum is None or per_patient is None:
         return []
-    mg = named_unit(DAILY_UNIT)
+    total = in_24_hours(kind, per_patient)
     if kind.is_rate:
-        day = registry().Quantity(Fraction(24), named_unit("hour"))
-        total = (per_patient * day).to(mg)
         said = f"at this rate, {_apart(total, maximum)} per 24 hours"
     else:
-        total = convert(per_patient, mg)
         said = f"this one dose, {_apart(total, maximum)}"
     if total <= maximum:
         return []
