@@ -255,9 +255,11 @@ def pinned_and_body(result: DoseResult) -> tuple[str, str]:
     return pinned, as_shown(body)
 
 
-async def weight_shown(pilot: Pilot[None], text: str) -> None:
+async def weight_shown(pilot: Pilot[None], text: str, chosen: str = "kg") -> None:
     """Once the calculator holds ``text`` as its weight: the field holds exactly it, and
-    the pinned dose and the column below are both `calculate` for it, or no dose shows."""
+    the pinned dose and the column below are both `calculate` for it, or no dose shows.
+    A bare number is read in the unit ``chosen`` beside the field by the user, whatever
+    unit was typed and taken back before (the choice only showed it meanwhile)."""
     app = pilot.app
     assert isinstance(app, DoseCalcApp)
     await until(
@@ -269,7 +271,9 @@ async def weight_shown(pilot: Pilot[None], text: str) -> None:
     assert app.focused is app.screen.query_one("#weight", Input)
     regimen = load_rules().regimens[0].id
     beside = app.screen.query_one("#weight_unit", Select).value
-    read = text if names_a_unit(text) else f"{text} {beside}"  # as the README says
+    read = text if names_a_unit(text) else f"{text} {chosen}"  # as the README says
+    if not names_a_unit(text):  # the choice shows the unit the number is read in
+        assert beside == chosen
     assert_shows(pilot, calculated(weight=read, regimen=regimen))
 
 
@@ -387,6 +391,29 @@ def test_whatever_rapid_edits_end_on_the_pinned_dose_and_the_column_are_calculat
         await accept(pilot)
         typed_at_once(pilot.app, *keys)
         await weight_shown(pilot, final)
+
+    run(scenario, Path.cwd())
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    chosen=st.sampled_from(["kg", "lb"]),
+    typed_unit_taken_back=st.sampled_from([" lb", " kg", "lb", " LB", " kg"]),
+)
+def test_a_unit_typed_and_taken_back_leaves_a_bare_number_in_the_unit_the_user_chose(
+    chosen, typed_unit_taken_back
+):
+    """Typed "100 lb" then back to "100" once read 100 lb, the unit the choice had
+    followed, with no sign: a bare number is read in the unit the user chose."""
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        pilot.app.screen.query_one("#weight_unit", Select).value = chosen  # the user's choice
+        await pilot.pause()
+        typed_at_once(pilot.app, "1", "0", "0", *typed_unit_taken_back)
+        await weight_shown(pilot, "100" + typed_unit_taken_back, chosen)
+        typed_at_once(pilot.app, *["backspace"] * len(typed_unit_taken_back))
+        await weight_shown(pilot, "100", chosen)
 
     run(scenario, Path.cwd())
 

@@ -369,7 +369,8 @@ class CalculatorScreen(Screen[None]):
                 field.show_error(None, marked=message is not None)
             else:
                 field.show_error(message)
-            field.follow_typed_unit(note=message is None)
+            chosen = getattr(inputs, f"{field.field_name}_unit", "")
+            field.follow_typed_unit(note=message is None, chosen=chosen)
             if message is not None:
                 said.add(field.field_name)
                 marked.append(field.field_label)

@@ -120,10 +120,13 @@ class Field(Vertical):
         error.display = bool(message)
         self.set_class(bool(message) if marked is None else marked, "invalid")
 
-    def follow_typed_unit(self, *, note: bool) -> None:
-        """A unit typed in the field wins over the choice beside it: the choice follows
-        it when it can, is locked while a unit is typed, and the note says so (unless
-        ``note`` is False: an error under the field says more)."""
+    def follow_typed_unit(self, *, note: bool, chosen: str) -> None:
+        """A unit typed in the field wins over the choice beside it: the choice shows it
+        when it can, is locked while a unit is typed, and the note says so (unless
+        ``note`` is False: an error under the field says more). It only shows it: the
+        unit ``chosen`` (the user's own choice) stays the session's, and the choice shows
+        it again once the typed unit is gone, so a bare number is never read in a unit
+        that was typed and taken back ("100 lb" back to "100" is 100 of ``chosen``)."""
         if self._units is None:
             return
         typed = typed_unit(self.query_one(f"#{self.field_name}", Input).value)
@@ -131,11 +134,14 @@ class Field(Vertical):
         said = self.query_one(f"#{self.field_name}-note", WrappedText)
         choice.disabled = typed is not None
         said.display = note and typed is not None
+        known = {value.casefold(): value for _, value in self._units}
+        shown = known.get(typed.casefold(), chosen) if typed is not None else chosen
+        if choice.value != shown:
+            with choice.prevent(Select.Changed):  # shown, never taken as the user's choice
+                choice.value = shown
         if typed is None:
             return
-        known = {value.casefold(): value for _, value in self._units}
         if typed.casefold() in known:
-            choice.value = known[typed.casefold()]
             said.set_lines([f"Unit typed: {typed}; the unit choice follows it."])
         elif not any(char.isalpha() for char in typed):  # the reader takes marks as ft and in
             said.set_lines(["Feet and inches typed by their marks; the unit choice is not used."])
