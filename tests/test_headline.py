@@ -418,6 +418,33 @@ def expected_lead(warnings) -> list[str]:
     return found
 
 
+@given(
+    amount=st.decimals(min_value=Decimal("0.1"), max_value=Decimal(2000), places=1),
+    unit=st.sampled_from(["mg/hr", "mg/24 hr", "mcg/kg/min", "mg/kg/hr", "mg", "mL/hr"]),
+    stock=st.sampled_from(["500 mg/10 mL", "10 mg/mL", "50 mg/mL", "1 mg/mL"]),
+    timing=st.sampled_from([{"duration": "24 hr"}, {"duration": "1 hr"}, {"pump_rate": "2 mL/hr"}]),
+)
+def test_a_preparation_of_an_order_without_its_regimen_leads_with_not_checked_on_every_face(
+    amount, unit, stock, timing
+):
+    """An order made up without its regimen (350 mg/hr, ten times the range, once gave a
+    full recipe under no headline, exit 0) is said not checked before any figure."""
+    order = {"dose": f"{amount} {unit}", "stock": stock, "final_volume": "50 mL", **timing}
+    try:
+        result = dosecalc.prepare(**order)
+    except dosecalc.DoseCalcError:
+        reject()
+    assert result.headline is not None
+    assert result.headline.outcome == "order-not-checked"
+    rendered = {n: render_prepare(result, n) for n in ("text", "markdown", "html", "json")}
+    assert_leads_every_face(result, rendered)
+    try:  # with its regimen and weight it is checked, and never said not to be
+        checked = dosecalc.prepare(**order, regimen="iv", weight="70 kg")
+    except dosecalc.DoseCalcError:
+        return
+    assert all(f.outcome != "order-not-checked" for f in checked.findings)
+
+
 def assert_leads_every_face(result, rendered: dict[str, str]) -> None:
     """The headline is the first line of the text, the first thing of the Markdown and
     HTML reports after their title and disclaimer (a preparation's: before its title, as

@@ -197,12 +197,14 @@ def test_the_patients_range_gives_a_low_and_a_high_preparation():
     assert "amount (low end): 21 mg/hr × 24 hr = 504 mg" in result.basis.steps
 
 
-def test_an_order_without_a_range_is_not_checked_and_the_result_says_so():
+def test_an_order_without_a_range_is_not_checked_and_the_result_says_so_first():
     result = dosecalc.prepare(
         dose="840 mg/hr", stock="500 mg/10 mL", final_volume="500 mL", duration="24 hr"
     )
     assert result.warnings == []
-    assert any("not compared with a range" in note for note in result.notes)
+    assert result.headline is not None
+    assert result.headline.outcome == "order-not-checked"
+    assert result.headline.text.startswith("NOT CHECKED: this order was not compared")
     assert result.basis.rule is None
     assert result.patient_range is None
 

@@ -73,6 +73,7 @@ SEVERITY: Final[dict[OutcomeCode, Severity]] = {
     "below": "out-of-range",
     "per-kg-weight-unclear": "out-of-range",
     "max-per-24h-not-checked": "not-checked",
+    "order-not-checked": "not-checked",
     "within": "within",
 }
 """Every outcome, most serious first: the order in which findings are listed."""
@@ -314,6 +315,20 @@ def findings_before_figures(
     return found
 
 
+def _finding(outcome: OutcomeCode, says: str, action: str) -> Finding:
+    return Finding(outcome=outcome, severity=SEVERITY[outcome], says=says, action=action)
+
+
+ORDER_NOT_CHECKED: Final = _finding(
+    "order-not-checked",
+    "NOT CHECKED: this order was not compared with any range",
+    "give the regimen and the patient's weight to have it checked (a slip of ten, or of "
+    "per hour for per 24 hours, among others) before making it up",
+)
+"""What leads a preparation of an order given without its regimen: figures made from an
+order nobody checked, said before any of them."""
+
+
 def most_serious_first(checked: Sequence[Finding], before: Sequence[Finding]) -> list[Finding]:
     """An order's findings as `check` gives them (``checked``; "within" is no finding to
     settle), then those to settle before any figure (``before``) that say something of
@@ -322,7 +337,3 @@ def most_serious_first(checked: Sequence[Finding], before: Sequence[Finding]) ->
     said = {finding.outcome for finding in found}
     found += [finding for finding in before if finding.outcome not in said]
     return sorted(found, key=lambda finding: OUTCOMES.index(finding.outcome))
-
-
-def _finding(outcome: OutcomeCode, says: str, action: str) -> Finding:
-    return Finding(outcome=outcome, severity=SEVERITY[outcome], says=says, action=action)

@@ -38,6 +38,7 @@ from dosecalc.clinical.delivery import (
     volume_warnings,
 )
 from dosecalc.clinical.headline import (
+    ORDER_NOT_CHECKED,
     findings_before_figures,
     most_serious_first,
     slip_withheld,
@@ -353,6 +354,7 @@ def prepare(
     rule = rule_set_of(rules).find(result.regimen) if result is not None else None
     warnings = concentration_warnings(labelled_strength)  # in the unit on the label
     notes = []
+    unchecked: list[Finding] = []
     labelled = _stock_operand(strength, ratio_parts(stock))
     doubt = " ".join(warning.message for warning in warnings).removesuffix(".")
     made = _Making(timing, volume, strength, labelled, steps, vial, rule, doubt)
@@ -401,10 +403,7 @@ def prepare(
                 hours=timing.hours,
             )
         else:
-            notes.append(
-                "The order was not compared with a range: give the regimen and weight to have "
-                "it checked, for a per-hour/per-24-hours slip among others."
-            )
+            unchecked = [ORDER_NOT_CHECKED]
     else:
         assert result is not None
         over = _ends_over_the_maximum(result, rule)
@@ -467,6 +466,8 @@ def prepare(
         maximum=format_exact(result.max_per_24h) if result and result.max_per_24h else None,
         ceiling=hourly_ceiling(KINDS[result.kind], result.max_per_24h) if result else None,
     )
+    if unchecked:  # an order without its regimen: nothing was checked, and that leads
+        findings = most_serious_first(unchecked, findings)
     if checked is not None:  # the order's own verdict, as `check` gives it, leads
         # (whether the range can pass the maximum is no finding about the order)
         about_the_range = [f for f in findings if f.outcome != "above-max-per-24h"]

@@ -209,6 +209,7 @@ OutcomeCode = Literal[
     "below",
     "per-kg-weight-unclear",
     "max-per-24h-not-checked",
+    "order-not-checked",
     "within",
 ]
 """What a check comes to, most serious first (`dosecalc.clinical.headline` decides it)."""

@@ -59,6 +59,7 @@ OUTCOME_COUNTS: Final[dict[OutcomeCode, tuple[str, str]]] = {
     "below": ("below the range: check with the prescriber",) * 2,
     "per-kg-weight-unclear": ("per kg of an unclear weight: ask the prescriber which",) * 2,
     "max-per-24h-not-checked": ("not compared with a maximum per 24 hours: weight needed",) * 2,
+    "order-not-checked": ("not compared with any range: regimen needed",) * 2,
     "within": ("within the range, nothing else found",) * 2,
 }
 """How the summary counts each outcome, said of one row and of any other count: every row
