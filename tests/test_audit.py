@@ -551,7 +551,11 @@ def test_wide_rows_are_audited_a_few_at_a_time_so_memory_stays_flat():
 @given(
     rows=st.integers(0, 3) | st.integers(0, 10**7),
     bad_rows=st.integers(0, 3),
-    counts=st.lists(st.integers(0, 3) | st.integers(0, 10**4), min_size=11, max_size=11),
+    counts=st.lists(
+        st.integers(0, 3) | st.integers(0, 10**4),
+        min_size=len(OUTCOME_COUNTS),
+        max_size=len(OUTCOME_COUNTS),
+    ),
 )
 def test_every_count_of_the_audit_summary_is_singular_for_one_and_plural_otherwise(
     rows, bad_rows, counts

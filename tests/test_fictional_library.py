@@ -5,6 +5,8 @@ change, and each names examplamine and its route and holds no word of the shippe
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import os
 import subprocess
@@ -209,7 +211,7 @@ def test_the_audit_command_on_the_fictional_rules(as_json):
     verdicts = (
         [json.loads(line)["verdict"] for line in out.splitlines()]
         if as_json
-        else [line.split(",")[3] for line in out.splitlines()[1:]]
+        else [row["verdict"] for row in csv.DictReader(io.StringIO(out))]
     )
     assert verdicts == ["within", "above"]
 

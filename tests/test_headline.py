@@ -347,16 +347,19 @@ def test_a_verdict_resting_on_a_doubtful_weight_or_concentration_says_so_first(o
 def test_without_a_weight_a_dose_per_kg_is_not_within_a_librarys_maximum_unchecked():
     result = dosecalc.check(regimen="fictivane-iv", dose="0.2 mg/kg/hr", rules=RULE_SETS["library"])
     assert result.verdict == "within"
-    assert result.headline.outcome == "max-per-24h-not-checked"
-    assert result.headline.action == "enter the weight before giving it"
+    # No weight: the patient was not assessed (that leads), nor the maximum compared.
+    outcomes = [finding.outcome for finding in result.findings]
+    assert outcomes == ["patient-not-covered", "max-per-24h-not-checked"]
+    assert result.findings[1].action == "enter the weight before giving it"
+    assert not result.patient_covered
     audited = dosecalc.audit(
         {"weight": [""], "regimen": ["fictivane-iv"], "dose": ["0.2 mg/kg/hr"]},
         rules=RULE_SETS["library"],
     )
-    assert list(audited["outcome"]) == ["max-per-24h-not-checked"]
+    assert list(audited["outcome"]) == ["patient-not-covered"]
     summary = dosecalc.AuditSummary()
     summary.add(audited)
-    assert "1 not compared with a maximum per 24 hours: weight needed" in summary.lines()
+    assert "1 not checked for the patient (its weight): check the weight first" in summary.lines()
 
 
 def test_the_json_of_a_check_leads_with_its_headline():
@@ -485,6 +488,19 @@ def test_a_calculation_leads_with_what_to_settle_before_any_figure(patient):
     if result.headline.outcome == "patient-not-covered":
         assert result.headline.action.startswith("check the ")
         assert result.headline.says.startswith("THE PATIENT MAY NOT BE COVERED: ")
+
+
+@given(patient=strategies.patients())
+@example(patient={"weight": "3.5 kg", "regimen": "iv", "concentration": "1 mg/mL"})
+def test_a_calculation_for_a_patient_not_covered_heads_its_figures_as_not_theirs(patient):
+    """The figures for a 3.5 kg patient were headed "Result" under the banner, as a dose;
+    they are the source's range at that weight, said so where they are, on every face."""
+    result = dosecalc.calculate(**patient)
+    heading = "Result: at this weight, not checked for this patient"
+    for name in ("text", "markdown", "html"):
+        shown = html.unescape(render(result, name))
+        assert (heading in shown) == (not result.patient_covered), name
+        assert "Result" in shown
 
 
 @given(

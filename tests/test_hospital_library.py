@@ -75,7 +75,9 @@ def test_a_syringe_driver_in_mg_per_24_hours_needs_no_weight_and_gives_its_pump_
 def test_a_dose_beyond_the_hard_limits_is_reported_apart_and_above_the_verdict(
     library, dose, verdict, hard_limit, shown
 ):
-    checked = dosecalc.check(regimen="driver", dose=dose, concentration="2 mg/mL", rules=library)
+    checked = dosecalc.check(
+        weight="70 kg", regimen="driver", dose=dose, concentration="2 mg/mL", rules=library
+    )
     assert (checked.verdict, checked.hard_limit) == (verdict, hard_limit)
     assert checked.display["verdict"].startswith(shown)
     assert checked.display["verdict"] == checked.headline.text
@@ -84,10 +86,10 @@ def test_a_dose_beyond_the_hard_limits_is_reported_apart_and_above_the_verdict(
 
 
 def test_a_checked_rate_over_the_maximum_per_24_hours_warns(library):
-    checked = dosecalc.check(regimen="driver", dose="61 mg/24 h", rules=library)
+    checked = dosecalc.check(weight="70 kg", regimen="driver", dose="61 mg/24 h", rules=library)
     assert [w.code for w in checked.warnings] == ["order-above-max-per-24h"]
     assert "at this rate, 61 mg per 24 hours" in checked.warnings[0].message
-    within = dosecalc.check(regimen="driver", dose="60 mg/24 h", rules=library)
+    within = dosecalc.check(weight="70 kg", regimen="driver", dose="60 mg/24 h", rules=library)
     assert within.warnings == []  # on the maximum is not above it
 
 
@@ -150,7 +152,7 @@ def test_a_fixed_dose_says_how_many_doses_fit_in_the_maximum_and_warns_for_one_a
     result = dosecalc.calculate(regimen="fictivane-oral", rules=library)
     assert "50 mg ÷ 10 mg = 5, so 5 whole doses at the low end" in result.notes[1]
     assert "50 mg ÷ 20 mg = 2.5, so 2 whole doses at the high end" in result.notes[1]
-    big = dosecalc.check(regimen="fictivane-oral", dose="60 mg", rules=library)
+    big = dosecalc.check(weight="70 kg", regimen="fictivane-oral", dose="60 mg", rules=library)
     assert [w.code for w in big.warnings] == ["order-above-max-per-24h"]
     assert "this one dose, 60 mg" in big.warnings[0].message
 
@@ -300,7 +302,7 @@ def test_reports_and_fhir_say_the_breach_as_the_most_severe_state(library):
 def test_an_audit_adds_a_hard_limit_column(library):
     orders = {
         "regimen": ["driver", "driver", "driver", "fictivane-oral"],
-        "weight": ["", "", "", ""],
+        "weight": ["70 kg"] * 4,
         "dose": ["30 mg/24 h", "61 mg/24 h", "4 mg/24 h", "15 mg"],
     }
     audited = dosecalc.audit(orders, rules=library)
@@ -401,10 +403,12 @@ def test_without_a_weight_a_dose_per_kg_is_held_to_the_hard_limits_and_the_maxim
 ):
     checked = dosecalc.check(regimen="fictivane-iv", dose="0.5 mg/kg/hr", rules=library)
     assert (checked.verdict, checked.hard_limit) == ("above", "above")  # 0.5 > 0.4 mg/kg/hr
-    # The maximum is not claimed: it was not compared, and the check says so as a finding.
-    assert [w.code for w in checked.warnings] == ["max-per-24h-not-compared"]
+    # The maximum is not claimed: it was not compared, and the check says so as a finding;
+    # nor is the patient assessed (no weight).
+    assert [w.code for w in checked.warnings] == ["max-per-24h-not-compared", "weight-not-given"]
     assert [f.outcome for f in checked.findings] == [
         "above-hard-limit",
+        "patient-not-covered",
         "max-per-24h-not-checked",
     ]
 
@@ -443,6 +447,7 @@ def test_strict_fails_a_dose_within_the_range_that_passes_the_maximum_per_24_hou
 def test_prepare_holds_an_order_to_the_librarys_limits(library):
     # 40 mg/hr for 24 hr is 960 mg/24 hr: above the hard limits (5 to 60) and the maximum.
     made_up = dosecalc.prepare(
+        weight="70 kg",
         regimen="driver",
         dose="40 mg/hr",
         stock="100 mg/mL",
@@ -467,6 +472,7 @@ def test_prepare_holds_an_order_to_the_librarys_limits(library):
     assert made_up.preparations == []
     assert "non-standard-concentration" not in codes
     anyway = dosecalc.prepare(
+        weight="70 kg",
         regimen="driver",
         dose="40 mg/hr",
         stock="100 mg/mL",

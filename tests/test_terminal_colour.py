@@ -77,8 +77,11 @@ def assert_no_escape_written_out(*outputs: bytes) -> None:
 
 
 def painted(argv: list[str]) -> bool:
-    """Whether this command paints anything on a terminal: a check's text report."""
-    return argv[0] == "check" and "--json" not in argv
+    """Whether this command paints anything on a terminal: a text report with a headline, a
+    check's, or a preparation's of an order without its regimen (NOT CHECKED leads it)."""
+    if "--json" in argv:
+        return False
+    return argv[0] == "check" or (argv[0] == "prepare" and "--regimen" not in argv)
 
 
 @pytest.mark.subprocess

@@ -157,14 +157,31 @@ def test_a_dose_within_and_nothing_else_found_gives_no_card(server, ehrs):
     assert cards(server, ehrs[0], medication_request(rate=(28, "mg/h"))) == []
 
 
-def test_a_dose_per_kg_within_gives_no_card_and_needs_no_weight(server, ehrs):
+def assert_not_assessed(card: dict) -> None:
+    """An order checked with no weight: within its range, but the patient not assessed,
+    so never silence (which means checked and within)."""
+    assert card["indicator"] == "info"
+    assert (
+        "NOT CHECKED FOR THIS PATIENT: no weight was given; within the range" in (card["summary"])
+    )
+    assert "[weight-not-given]" in _plain(card["detail"])
+
+
+def test_a_dose_per_kg_within_needs_no_weight_and_without_one_says_the_patient_was_not_assessed(
+    server, ehrs
+):
     order = medication_request(rate=(0.4, "mg/kg/h"))
-    assert cards(server, ehrs[0], order, weight=OMIT) == []
+    (card,) = cards(server, ehrs[0], order, weight=OMIT)
+    assert_not_assessed(card)
 
 
-def test_a_fixed_dose_within_gives_no_card_and_needs_no_weight(server, ehrs):
+def test_a_fixed_dose_within_needs_no_weight_and_without_one_says_the_patient_was_not_assessed(
+    server, ehrs
+):
     order = medication_request(route=SL_ROUTE, rate=None, dose=(25, "mg"))
-    assert cards(server, ehrs[1], order, weight=OMIT) == []
+    (card,) = cards(server, ehrs[1], order, weight=OMIT)
+    assert_not_assessed(card)
+    assert cards(server, ehrs[1], order) == []  # with the weight: checked and within
 
 
 def test_within_with_a_warning_of_the_check_is_an_info_card_naming_it(server, ehrs):
@@ -477,9 +494,12 @@ def test_each_weight_that_is_not_usable_gives_an_info_card_when_a_weight_is_need
     assert why in summary or why in summary.replace("…", "")
 
 
-def test_an_unusable_weight_does_not_matter_to_an_order_per_kg(server, ehrs):
+def test_an_unusable_weight_leaves_an_order_per_kg_checked_per_kg_and_the_patient_unassessed(
+    server, ehrs
+):
     order = medication_request(rate=(0.45, "mg/kg/h"))
-    assert cards(server, ehrs[0], order, weight="null") == []
+    (card,) = cards(server, ehrs[0], order, weight="null")
+    assert_not_assessed(card)
 
 
 @pytest.mark.parametrize(
@@ -628,7 +648,8 @@ def test_a_request_that_is_not_a_hook_this_service_answers_is_400(server, ehrs, 
 
 def test_a_null_prefetch_is_no_prefetch(server, ehrs):
     request = {**hook_request(medication_request(rate=(0.45, "mg/kg/h"))), "prefetch": None}
-    assert call(server, ehrs[0], request).json() == {"cards": []}
+    (card,) = call(server, ehrs[0], request).json()["cards"]
+    assert_not_assessed(card)
 
 
 def test_a_body_over_1_mib_is_413_before_it_is_read(server, ehrs):
@@ -1206,7 +1227,7 @@ def test_a_dose_not_per_kg_against_a_range_per_kg_needs_the_weight_whatever_its_
     )
     (card,) = cards(library, ehrs[0], per_kg, weight=OMIT)  # checked per kg, no 412
     assert card["indicator"] == "info"
-    assert "not compared with the maximum per 24 hours" in _plain(card["detail"])
+    assert "not compared with the library's maximum per 24 hours" in _plain(card["detail"])
     assert cards(library, ehrs[0], bolus) == []  # 50 mg for 70 kg: 0.714 mg/kg, within
 
 

@@ -92,6 +92,7 @@ from dosecalc.patient.body import (
     read_sex,
     read_unused_measurements,
     source_covers,
+    weight_not_given,
 )
 from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.loader import RuleSet
@@ -336,7 +337,9 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     restated = [q for q in (in_rule_units, patient_dose, pump_rate, volume) if q is not None]
     slips = _slips(verdict, proposed, in_rule_units, result.rule_range)
     beside = [*restated, *(s.in_rule_units for s in slips), *(s.meant for s in slips)]
-    covered = source_covers(result.warnings)
+    weighed = getattr(result, "patient", None) is not None
+    about_the_patient = [*result.warnings, *([] if weighed else [weight_not_given()])]
+    covered = source_covers(about_the_patient)
     entry_error = _probable_entry_error(
         verdict, proposed, in_rule_units, slips, ranges, beside, covered
     )
@@ -346,7 +349,7 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     if result.hard_limits is not None:  # shown beside every check
         display["hard_limits"] = result.hard_limits.display_beside(*beside)
     warnings = [
-        *result.warnings,
+        *about_the_patient,
         *dose_per_24h_warnings(kind, per_patient, result.max_per_24h),
         *_other_weight_reading(form, in_rule_units, verdict, result, beside),
     ]

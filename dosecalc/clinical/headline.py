@@ -18,7 +18,7 @@ from dosecalc.clinical.limits import ORDER_ABOVE_MAXIMUM, RANGE_ABOVE_MAXIMUM, H
 from dosecalc.clinical.result import Basis, EntryErrorFlag, Finding, OutcomeCode, Severity, Verdict
 from dosecalc.foundation.bounds import USUAL_ADULT_WEIGHT_KG
 from dosecalc.foundation.display import format_number
-from dosecalc.patient.body import NOT_COVERED_CODES, DoseWarning
+from dosecalc.patient.body import NOT_COVERED_CODES, WEIGHT_NOT_GIVEN, DoseWarning
 
 PER_KG_WEIGHT_UNCLEAR: Final = "order-per-kg-weight-unclear"
 """The warning code of an order per kg whose verdict depends on which body weight it is
@@ -92,6 +92,8 @@ _ABOUT_THE_WEIGHT: Final[dict[str, str]] = dict(
             "lb and kg may be mixed up",
             f"the ideal or adjusted weight dosed on is below {_LOW} kg (dosecalc's adult "
             "bound), with no low-weight dosing in {document}",
+            "no weight was given, so whether {document} covers the patient (an adult) was "
+            "not checked",
         ),
         strict=True,
     )
@@ -99,7 +101,7 @@ _ABOUT_THE_WEIGHT: Final[dict[str, str]] = dict(
 _CHECK_FIRST: Final[dict[str, str]] = dict(
     zip(
         NOT_COVERED_CODES,
-        ("the weight", "the weight", "the weight", "the height, sex and basis"),
+        ("the weight", "the weight", "the weight", "the height, sex and basis", "the weight"),
         strict=True,
     )
 )
@@ -208,7 +210,9 @@ def _worded(
         return _finding(outcome, f"{side} THE HARD LIMIT of {basis.hard_limits_from}", DO_NOT_GIVE)
     if outcome == "probable-entry-error" and entry_error is not None:
         action = WITHHOLD if slip_withheld(verdict) else ASK_FIRST
-        if codes & set(NOT_COVERED_CODES):  # no dose is suggested for such a patient
+        if WEIGHT_NOT_GIVEN in codes:  # nothing is known of the patient
+            action += "; no weight was given, so no dose is suggested"
+        elif codes & set(NOT_COVERED_CODES):  # no dose is suggested for such a patient
             action += f"; {whose} gives no dosing for this patient, so no dose is suggested"
         elif not slip_withheld(verdict):
             action += "; no higher dose is suggested"

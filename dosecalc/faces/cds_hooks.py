@@ -27,6 +27,7 @@ from dosecalc.foundation.disclaimer import DISCLAIMER, EDUCATIONAL_ONLY
 from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
 from dosecalc.foundation.units import MAX_INPUT_LENGTH, WEIGHT, parse_dose, parse_quantity
+from dosecalc.patient.body import WEIGHT_NOT_GIVEN
 from dosecalc.reports.contents import (
     basis_rows,
     finding_items,
@@ -594,7 +595,11 @@ def _said(result: CheckResult) -> str:
     match = LEAD_WORDS.match(headline.says)
     lead = match.group() if match else result.verdict.upper()
     words = _SUMMARY_WORDS.get(headline.outcome, "{lead}, {verdict} the range")
-    if not result.patient_covered and headline.outcome != "patient-not-covered":
+    if headline.outcome == "patient-not-covered" and any(
+        warning.code == WEIGHT_NOT_GIVEN for warning in result.warnings
+    ):
+        words = "{lead}: no weight was given; {verdict} the range"
+    elif not result.patient_covered and headline.outcome != "patient-not-covered":
         words = "{lead}; the source may not cover the patient"  # never "within" for them
     return words.format(lead=lead, verdict=result.verdict)
 

@@ -59,9 +59,12 @@ written for, or a weight to verify. A check for such a patient is no check for t
 LOW_DOSING_WEIGHT: Final = "low-dosing-weight"
 """The warning of an ideal or adjusted dosing weight below the usual adult band, for an
 actual weight within it: a dose per kg of it is dosing for a weight no source covers."""
-NOT_COVERED_CODES: Final = (*WEIGHT_WARNING_CODES, LOW_DOSING_WEIGHT)
-"""Every warning that the source's range was not written for this patient, or that the
-weight it rests on is to be verified."""
+WEIGHT_NOT_GIVEN: Final = "weight-not-given"
+"""The warning of an order checked with no weight: whether the source's range was written
+for the patient (an adult; a child is dosed on no range here) was never asked."""
+NOT_COVERED_CODES: Final = (*WEIGHT_WARNING_CODES, LOW_DOSING_WEIGHT, WEIGHT_NOT_GIVEN)
+"""Every warning that the source's range was not written for this patient, that the
+weight it rests on is to be verified, or that no weight was given to tell."""
 
 DEVINE_BASE_KG: Final[dict[Sex, Fraction]] = {"male": Fraction(50), "female": Fraction("45.5")}
 DEVINE_KG_PER_INCH: Final = Fraction("2.3")
@@ -348,6 +351,17 @@ def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
                     )
                 )
     return warnings
+
+
+def weight_not_given() -> DoseWarning:
+    """Said of an order checked with no weight: the patient was not assessed."""
+    low, high = (format_number(bound) for bound in USUAL_ADULT_WEIGHT_KG)
+    return DoseWarning(
+        code=WEIGHT_NOT_GIVEN,
+        message="No weight was given: whether the source's range was written for this "
+        f"patient (an adult; dosecalc's adult band is {low} to {high} kg) was not checked. "
+        "Enter the weight to check it.",
+    )
 
 
 def devine_kg(inches: Fraction, sex: Sex) -> Fraction:

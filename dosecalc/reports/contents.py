@@ -207,6 +207,10 @@ def for_this_patient(covered: bool) -> str:
     return "for this patient" if covered else "at this weight (not checked for this patient)"
 
 
+UNCOVERED_RESULT: Final = ": at this weight, not checked for this patient"
+"""Said after "Result" when the source does not cover the patient: figures, not their dose."""
+
+
 def order_check_rows(check: CheckResult) -> list[Row]:
     """The proposed dose, restated in the rule's unit and as a dose rate, pump rate or
     volume, beside the source's range and this patient's range (the verdict is
@@ -365,10 +369,13 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
     sections = (
         order_check_sections(check, half=True) if check is not None else _before_figures(result)
     )
-    marker = f" ({warning_count(result.warnings)} below)" if result.warnings else ""
+    # A check's warnings hold the result's and its own (the order's, the weight not given).
+    warnings = check.warnings if check is not None else result.warnings
+    marker = f" ({warning_count(warnings)} below)" if warnings else ""
+    whose = "" if result.patient_covered else UNCOVERED_RESULT
     sections += [
-        Section(f"Result{marker}", result_rows(result), half=beside),
-        *_warnings(result.warnings, half=beside),
+        Section(f"Result{whose}{marker}", result_rows(result), half=beside),
+        *_warnings(warnings, half=beside),
         *([] if beside else _whose_range(result.basis)),  # a check says it beside its verdict
         _watch_for(result.side_effects, result.supervision),  # with every figure, near it
     ]
