@@ -633,3 +633,29 @@ def test_the_other_per_kg_reading_says_when_it_would_pass_the_librarys_maximum(
         assert ("order-per-kg-actual-above-max-per-24h" in codes) == passes
     if passes:
         assert result.headline.outcome != "within"
+
+
+@given(
+    library=st.sampled_from(sorted(RULE_SETS)),
+    pick=st.integers(min_value=0, max_value=99),
+    factor=st.sampled_from([Fraction(1, 10), Fraction(1), Fraction(3, 2), Fraction(10)])
+    | st.fractions(min_value=Fraction(1, 100), max_value=Fraction(100)),
+)
+def test_an_order_checked_without_a_weight_is_never_a_plain_within(library, pick, factor):
+    """A check of "sublingual 50 mg" with no weight once said a green WITHIN: nothing
+    said the patient (a child?) was never assessed. On any regimen and dose, in the
+    regimen's own unit, the patient is not covered, on every path, the audit's too."""
+    rules = RULE_SETS[library]
+    rule = rules.regimens[pick % len(rules.regimens)]
+    amount = max(round(Fraction(rule.dose.high) * factor, 3), Fraction(1, 1000))
+    dose = f"{float(amount):g} {rule.dose.unit}"
+    try:
+        result = dosecalc.check(regimen=rule.id, dose=dose, rules=rules)
+    except dosecalc.DoseCalcError:
+        reject()
+    assert "weight-not-given" in {warning.code for warning in result.warnings}
+    assert not result.patient_covered
+    assert result.headline.outcome != "within"
+    assert "patient-not-covered" in [finding.outcome for finding in result.findings]
+    audited = dosecalc.audit({"weight": [""], "regimen": [rule.id], "dose": [dose]}, rules=rules)
+    assert audited["outcome"][0] == result.headline.outcome
