@@ -414,7 +414,9 @@ def test_a_slip_of_units_is_never_suggested_against_the_unit_entered(dose):
     assert [s.slip for s in flag.slips if "confused" in s.slip] == []
 
 
-_MASSES = {"microgram": ["milligram"], "milligram": ["microgram"]}
+_MASSES = {"microgram": ["milligram"], "milligram": ["microgram"], "gram": ["milligram"]}
+"""Each mass unit and those a slip may have meant: mcg for mg and back, and g written for
+mg (30 g/hr once was only "857 times the upper bound"); mg for g is no usual slip."""
 _TIMES = {"minute": ["hour"], "hour": ["minute", "day"], "day": ["hour"]}
 
 
@@ -448,9 +450,10 @@ def rate_entries(draw):
 
 
 @given(rate_entries())
+@example((registry().Quantity(Fraction(30), "gram/hour"), "gram", "hour"))  # 30 mg/hr meant
 def test_the_slips_of_units_found_are_exactly_the_neighbouring_units_that_fit(entry):
     """Independent oracle: a slip of units is the number entered read in a neighbouring
-    unit (mg for mcg and back; per minute, hour or day for its neighbour), found exactly
+    unit (mg for mcg and back, mg for g; per minute, hour or day for its neighbour), found exactly
     when the dose is out of range and that reading is within it."""
     dose, mass, time = entry
     per_kg = "kilogram" in str(dose.units)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 import pytest
@@ -89,6 +90,42 @@ def test_weights_outside_the_usual_adult_band_are_warned_and_inside_are_not(kg):
 def test_a_possible_lb_kg_mix_up_is_warned_only_outside_the_usual_band(weight, mixed_up):
     _, warnings = assess_patient(weight)
     assert ("possible-lb-kg-mix-up" in codes(warnings)) == mixed_up
+
+
+POUND_KG = Fraction("0.45359237")  # the international pound, exactly
+
+
+def _hundredths(value: Fraction) -> Fraction:
+    return Fraction(math.floor(value * 100 + Fraction(1, 2)), 100)
+
+
+@given(weights_kg)
+@example(Fraction("31.751"))  # 70 lb: said as 70 lb, never "× 2.2 = 69.85 kg"
+@example(Fraction(154))
+def test_a_possible_lb_kg_mix_up_is_said_in_figures_that_check_by_hand(kg):
+    """The mix-up was said "31.75 kg × 2.2 = 69.85 kg" for 70 lb typed: 2.2 finds it, and
+    every figure said is the exact pound, to 0.01 as weights are used."""
+    _, warnings = assess_patient(text(kg, "kg"))
+    said = [w.message for w in warnings if w.code == "possible-lb-kg-mix-up"]
+    for message in said:
+        assert "2.2" not in message
+        light = re.fullmatch(
+            r"Weight ([\d.]+) kg is ([\d.]+) lb: if \2 kg was meant, that is a usual adult "
+            r"weight\. Check that pounds and kilograms were not mixed up\.",
+            message,
+        )
+        heavy = re.fullmatch(
+            r"Weight ([\d.]+) kg: if \1 lb was meant \(([\d.]+) kg\), that is a usual adult "
+            r"weight\. Check that pounds and kilograms were not mixed up\.",
+            message,
+        )
+        assert light or heavy, message
+        used = Fraction((light or heavy)[1])
+        assert used == _hundredths(kg)
+        if light:
+            assert Fraction(light[2]) == _hundredths(used / POUND_KG)
+        else:
+            assert Fraction(heavy[2]) == _hundredths(used * POUND_KG)
 
 
 def test_lb_and_kg_are_both_echoed():

@@ -4,6 +4,7 @@ feedback, CORS and the errors, each answer checked against schemas from the spec
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -52,6 +53,7 @@ from web_support import (
 import dosecalc
 from dosecalc.faces import cds_hooks
 from dosecalc.faces.trust import LEEWAY_SECONDS
+from dosecalc.foundation.clock import local_today
 from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.units import parse_quantity
 
@@ -533,6 +535,20 @@ def test_the_latest_usable_weight_is_used_and_said_with_its_date(server, ehrs, o
         server, ehrs[0], medication_request(rate=(45, "mg/h")), weight=searchset(*observations)
     )
     assert f"Weight used: {used}." in _plain(card["detail"])
+
+
+@given(days=st.integers(min_value=2, max_value=10**5), kg=st.integers(min_value=40, max_value=150))
+@example(days=26_691, kg=150)  # 2099-12-31, once used as the latest weight
+def test_a_weight_dated_in_the_future_is_never_used_nor_taken_as_the_latest(server, ehrs, days, kg):
+    future = (local_today() + datetime.timedelta(days=days)).isoformat()
+    observations = (weight_observation(kg, when=future), weight_observation(70))
+    order = medication_request(rate=(45, "mg/h"))
+    card = only_card(server, ehrs[0], order, weight=searchset(*observations))
+    assert "Weight used: 70 kg, from 2026-12-01." in _plain(card["detail"])
+    (alone,) = cards(server, ehrs[0], order, weight=searchset(observations[0]))
+    assert alone["indicator"] == "info"
+    assert "in the future" in _plain(alone["detail"])
+    assert "Weight used" not in _plain(alone["detail"])
 
 
 def test_a_single_observation_as_the_prefetch_is_read_too(server, ehrs):

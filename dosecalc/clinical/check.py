@@ -152,6 +152,7 @@ SLIPS: Final[tuple[UsualSlip, ...]] = (
     UsualSlip("decimal point two places out", Fraction(100)),
     UsualSlip("mg and mcg confused", Fraction(1, 1000), "milligram", "microgram", 1, "in mcg"),
     UsualSlip("mg and mcg confused", Fraction(1000), "microgram", "milligram", 1, "in mg"),
+    UsualSlip("g and mg confused", Fraction(1, 1000), "gram", "milligram", 1, "in mg"),
     UsualSlip(
         "per minute and per hour confused", Fraction(1, 60), "minute", "hour", -1, "per hour"
     ),

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 from dosecalc.clinical.check import check
 from dosecalc.clinical.result import CheckResult
+from dosecalc.foundation.clock import is_after_today
 from dosecalc.foundation.disclaimer import DISCLAIMER, EDUCATIONAL_ONLY
 from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
@@ -487,6 +488,8 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     if unit is None or number is None:
         return "the Observation holds no UCUM weight (kg, g or [lb_av])"
     when = _when(observation)
+    if when is not None and is_after_today(when.date()):  # it would win as the latest
+        return f"the Observation is dated {when.date().isoformat()}, in the future"
     date = when.date().isoformat() if when is not None else "an undated Observation"
     return when, f"{number} {unit}", date
 

@@ -30,7 +30,6 @@ from dosecalc.foundation.display import (
     BODY_DECIMALS,
     JsonNumber,
     JsonQuantity,
-    figure,
     format_body,
     format_exact,
     format_number,
@@ -339,18 +338,33 @@ def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
                 "to use).",
             )
         )
-    if kg < low or kg > high:
-        for other, sign in ((kg * LB_KG_MIX_UP_FACTOR, "×"), (kg / LB_KG_MIX_UP_FACTOR, "÷")):
+    if kg < low or kg > high:  # found with 2.2 lb/kg; said with the exact pound
+        for other, light in ((kg * LB_KG_MIX_UP_FACTOR, True), (kg / LB_KG_MIX_UP_FACTOR, False)):
             if low <= other <= high:
-                warnings.append(
-                    DoseWarning(
-                        code=mix_up_code,
-                        message=f"{shown} {sign} {format_number(LB_KG_MIX_UP_FACTOR)} = "
-                        f"{figure(other).with_unit('kg')} would be a usual adult weight: "
-                        "check that pounds and kilograms were not mixed up.",
-                    )
-                )
+                warnings.append(DoseWarning(code=mix_up_code, message=_mixed_up(used, light=light)))
     return warnings
+
+
+def _mixed_up(used: Quantity, *, light: bool) -> str:
+    """Why a weight may be pounds and kilograms mixed up, in exact figures: a light weight
+    is the number typed in lb (70 lb is 31.75 kg: 70 kg meant?); a heavy one, the number in
+    kg that is a usual weight read in lb (154 kg: 154 lb, 69.85 kg, meant?)."""
+    check = "Check that pounds and kilograms were not mixed up."
+    if light:
+        in_lb = body_figure(convert(used, named_unit("lb")))
+        number = format_number(in_lb.magnitude, decimals=BODY_DECIMALS)
+        return (
+            f"Weight {format_body(used)} is {number} lb: if {number} kg was meant, that is a "
+            f"usual adult weight. {check}"
+        )
+    number = format_number(used.magnitude, decimals=BODY_DECIMALS)
+    in_kg = format_body(
+        convert(registry().Quantity(used.magnitude, named_unit("lb")), named_unit("kg"))
+    )
+    return (
+        f"Weight {format_body(used)}: if {number} lb was meant ({in_kg}), that is a usual "
+        f"adult weight. {check}"
+    )
 
 
 def weight_not_given() -> DoseWarning:
