@@ -333,9 +333,10 @@ def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
         warnings.append(
             DoseWarning(
                 code=high_code,
-                message=f"Weight {shown} is above {high} kg: check it, and for a weight-based dose "
-                "consider the ideal or adjusted basis (the source does not say which weight "
-                "to use).",
+                message=f"Weight {shown} is above {high} kg: check it. The source gives no dosing "
+                "for a weight this high and does not say which weight to dose on; an ideal or "
+                "adjusted basis does not make its range this patient's: the supervising "
+                "specialist decides the weight and the dose.",
             )
         )
     if kg < low or kg > high:  # found with 2.2 lb/kg; said with the exact pound
