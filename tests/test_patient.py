@@ -102,13 +102,13 @@ def _hundredths(value: Fraction) -> Fraction:
 @given(weights_kg)
 @example(Fraction("31.751"))  # 70 lb: said as 70 lb, never "× 2.2 = 69.85 kg"
 @example(Fraction(154))
+@example(Fraction("222.2"))  # a weight whose digits hold "2.2" is still said whole
 def test_a_possible_lb_kg_mix_up_is_said_in_figures_that_check_by_hand(kg):
     """The mix-up was said "31.75 kg × 2.2 = 69.85 kg" for 70 lb typed: 2.2 finds it, and
     every figure said is the exact pound, to 0.01 as weights are used."""
     _, warnings = assess_patient(text(kg, "kg"))
     said = [w.message for w in warnings if w.code == "possible-lb-kg-mix-up"]
     for message in said:
-        assert "2.2" not in message
         light = re.fullmatch(
             r"Weight ([\d.]+) kg is ([\d.]+) lb: if \2 kg was meant, that is a usual adult "
             r"weight\. Check that pounds and kilograms were not mixed up\.",

@@ -334,9 +334,7 @@ def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
             DoseWarning(
                 code=high_code,
                 message=f"Weight {shown} is above {high} kg: check it. The source gives no dosing "
-                "for a weight this high and does not say which weight to dose on; an ideal or "
-                "adjusted basis does not make its range this patient's: the supervising "
-                "specialist decides the weight and the dose.",
+                "at this weight and does not say which weight to dose on: the specialist decides.",
             )
         )
     if kg < low or kg > high:  # found with 2.2 lb/kg; said with the exact pound
