@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -22,11 +24,15 @@ from dosecalc.foundation.display import (
     format_data_number,
     format_entered,
     format_exact,
+    format_exact_range,
     format_number,
     format_range,
+    inputs_shown,
     json_number,
     json_quantity,
     number_apart_from,
+    operand,
+    unit_change,
     unit_display,
     unit_ucum,
 )
@@ -388,3 +394,88 @@ def test_a_bound_is_rounded_toward_the_value_with_the_fewest_decimals_that_keep_
     shown = figure_beside(bound, value, way)
     assert shown == _beside_by_hand(bound, value, way)
     assert shown_value(shown.text) == shown.value
+
+
+# ------------------------------------------ the operands, unit changes and ranges of the working
+
+
+def written(value: Fraction) -> str:
+    """A finite decimal as ISMP writes it, by Decimal's exact division: 1,000 or 0.25."""
+    return f"{Decimal(value.numerator) / Decimal(value.denominator):,f}"
+
+
+finite_decimals = st.builds(
+    lambda digits, places: Fraction(digits, 10**places),
+    st.integers(min_value=1, max_value=10**7),
+    st.integers(min_value=0, max_value=6),
+)
+
+
+@given(low=finite_decimals, more=finite_decimals)
+@example(low=Fraction(3, 10), more=Fraction(2, 10))
+def test_a_range_as_a_rule_writes_it_shows_every_decimal_of_both_bounds(low, more):
+    high = low + more
+    mg = registry().Quantity(low, "mg/kg/h")
+    assert format_exact_range(mg, registry().Quantity(high, "mg/kg/h")) == (
+        f"{written(low)} to {written(high)} mg/kg/hr"
+    )
+    per_min = registry().Quantity(high * 1000 / 60, "mcg/kg/min")  # the same high bound
+    assert format_exact_range(mg, per_min) == f"{written(low)} to {written(high)} mg/kg/hr"
+
+
+@given(finite_decimals)
+def test_a_finite_decimal_operand_is_written_exactly(value):
+    assert operand(registry().Quantity(value, "mg/mL")) == f"{written(value)} mg/mL"
+
+
+@given(
+    amount=st.integers(min_value=1, max_value=10**6),
+    volume=st.integers(min_value=1, max_value=10**4).map(lambda n: 3 * n),
+)
+@example(amount=50, volume=3)
+def test_an_operand_with_no_finite_decimal_is_written_as_an_amount_in_a_volume(amount, volume):
+    ratio = Fraction(amount, volume)
+    if ratio.denominator % 3:  # 3 cancelled out: a finite decimal (see above)
+        return
+    assert operand(registry().Quantity(ratio, "mg/mL")) == (
+        f"({ratio.numerator:,} mg in {ratio.denominator:,} mL)"
+    )
+
+
+def test_the_inputs_of_a_basis_are_each_written_by_the_display_rule_none_left_none():
+    assert inputs_shown(
+        {"dose": ".5 mg/mL", "sex": " male ", "height": None, "stock": "5000mg/100.0mL"}
+    ) == {"dose": "0.5 mg/mL", "sex": "male", "height": None, "stock": "5,000 mg/100 mL"}
+
+
+UNITS_BY_DIMENSION = [
+    ["mg/h", "mcg/h", "mg/day", "mg/min", "g/h"],
+    ["mg/kg/h", "mcg/kg/min", "mg/kg/day", "mcg/kg/h"],
+    ["mg", "mcg", "g"],
+    ["mL/h", "mL/min", "L/h"],
+]
+STEP = re.compile(r" ([×÷]) ([\d,.]+)")
+
+
+@given(
+    st.sampled_from(UNITS_BY_DIMENSION).flatmap(
+        lambda units: st.tuples(st.sampled_from(units), st.sampled_from(units))
+    )
+)
+@example(("mcg/kg/min", "mg/kg/h"))
+def test_a_change_of_unit_is_written_with_factors_that_redo_the_conversion(pair):
+    """The oracle is pint's own conversion of 1 of the unit, not dosecalc's factors."""
+    entered, to = (registry().Quantity(1, unit).units for unit in pair)
+    text = unit_change(entered, to)
+    factor = registry().Quantity(1, entered).to(to).magnitude
+    if factor == 1:
+        assert text == ""
+        return
+    steps, words = text.rsplit(" (", 1)
+    assert words == f"{unit_display(entered)} to {unit_display(to)})"
+    worked = Fraction(1)
+    for sign, number in STEP.findall(steps):
+        number = Fraction(number.replace(",", ""))
+        worked = worked * number if sign == "×" else worked / number
+    assert "".join(f" {sign} {n}" for sign, n in STEP.findall(steps)) == steps
+    assert worked == factor
