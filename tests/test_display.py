@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 import pytest
@@ -479,3 +479,61 @@ def test_a_change_of_unit_is_written_with_factors_that_redo_the_conversion(pair)
         worked = worked * number if sign == "×" else worked / number
     assert "".join(f" {sign} {n}" for sign, n in STEP.findall(steps)) == steps
     assert worked == factor
+
+
+# ------------------------------------------------ every decimal typed, up to MAX_TYPED_DECIMALS
+
+
+def every_decimal(value: Fraction) -> str:
+    """A finite decimal of up to 100 places, every decimal, by Decimal at 300 digits."""
+    with localcontext() as context:
+        context.prec = 300
+        return f"{Decimal(value.numerator) / Decimal(value.denominator):f}"
+
+
+@given(base=st.sampled_from([2, 5, 10]), places=st.integers(min_value=1, max_value=100))
+@example(base=2, places=100)
+@example(base=5, places=100)
+@example(base=10, places=100)
+def test_a_finite_decimal_of_up_to_a_hundred_places_is_shown_with_every_one(base, places):
+    """1/2**n and 1/5**n have n decimals, 1/10**n too: each is shown as it is, never cut."""
+    value = Fraction(1, base**places)
+    assert format_exact(registry().Quantity(value, "mg")) == f"{every_decimal(value)} mg"
+
+
+@pytest.mark.parametrize("base", [2, 5, 10])
+def test_a_decimal_of_more_than_a_hundred_places_is_shown_rounded_and_says_so(base):
+    shown = format_exact(registry().Quantity(Fraction(1, base**101), "mg"))
+    assert shown.endswith(" mg (rounded)")
+    assert len(shown) < 30  # to EXACT_DECIMALS places, not 101
+
+
+@given(
+    digits=st.integers(min_value=1, max_value=10**9),
+    places=st.integers(min_value=13, max_value=100),
+)
+@example(digits=1, places=14)
+def test_an_entry_typed_with_more_than_twelve_decimals_is_echoed_with_every_one(digits, places):
+    value = Fraction(digits, 10**places)
+    typed = every_decimal(value)
+    assert format_entered(f"{typed} mg") == f"{typed} mg"
+
+
+@given(
+    st.fractions(min_value=100, max_value=10**9).filter(
+        lambda value: value.denominator % 3 == 0  # no finite decimal: rounded
+    )
+)
+@example(Fraction(10**9 + 1, 3))
+def test_a_long_figure_of_a_hundred_or_more_is_rounded_to_whole_units(value):
+    """Three significant figures never round whole digits away, nor add a decimal."""
+    whole = Decimal(value.numerator) / Decimal(value.denominator)
+    expected = whole.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    shown = figure(value)
+    assert (shown.text, shown.rounding) == (f"{expected:,}", "nearest")
+
+
+def test_a_plain_number_apart_from_others_has_no_unit_and_says_when_it_is_rounded():
+    assert number_apart_from(Fraction(1003, 1000), [Fraction(1)]) == "1.003"
+    assert number_apart_from(Fraction(1, 3), []) == "0.333 (rounded)"
+    assert number_apart_from(Fraction(1, 3), [], "mg") == "0.333 mg (rounded)"
