@@ -17,6 +17,7 @@ from test_prepare import ismp_breaches
 from dosecalc import registry
 from dosecalc.foundation.display import (
     Figure,
+    exact_places,
     figure,
     figure_beside,
     figure_range,
@@ -32,6 +33,7 @@ from dosecalc.foundation.display import (
     json_quantity,
     number_apart_from,
     operand,
+    significant_decimals,
     unit_change,
     unit_display,
     unit_ucum,
@@ -200,7 +202,7 @@ def test_json_quantities_carry_the_exact_value_and_a_ucum_code():
 
 
 def test_a_float_magnitude_is_refused_by_the_display_layer():
-    with pytest.raises(TypeError, match="exact"):
+    with pytest.raises(TypeError, match=r"expected an exact \(Fraction\) magnitude, got float"):
         format_exact(registry().Quantity(2.5, "mg"))
 
 
@@ -537,3 +539,113 @@ def test_a_plain_number_apart_from_others_has_no_unit_and_says_when_it_is_rounde
     assert number_apart_from(Fraction(1003, 1000), [Fraction(1)]) == "1.003"
     assert number_apart_from(Fraction(1, 3), []) == "0.333 (rounded)"
     assert number_apart_from(Fraction(1, 3), [], "mg") == "0.333 mg (rounded)"
+
+
+# ------------------------------------------------- decimals: how many, and on which side
+
+
+def exponent_by_hand(value: Fraction) -> int:
+    """The e with 10**e <= value < 10**(e + 1), found by stepping."""
+    e = 0
+    while Fraction(10) ** e > value:
+        e -= 1
+    while Fraction(10) ** (e + 1) <= value:
+        e += 1
+    return e
+
+
+@given(
+    st.one_of(
+        st.integers(min_value=-9, max_value=9).map(lambda e: Fraction(10) ** e),
+        st.integers(min_value=-9, max_value=9).map(
+            lambda e: Fraction(10) ** e - Fraction(1, 10**12)
+        ),
+        positive,
+    )
+)
+@example(Fraction(1))
+@example(Fraction(10))
+@example(Fraction(1, 10))
+def test_significant_decimals_keep_three_figures_and_every_whole_digit(value):
+    """On a power of ten and just under one, where the count of digits changes."""
+    assert significant_decimals(value) == max(0, 2 - exponent_by_hand(value))
+
+
+def test_zero_takes_no_decimals():
+    assert significant_decimals(Fraction(0)) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (Fraction(123456), -3, "123,000"),
+        (Fraction(123456), -1, "123,460"),
+        (Fraction(125), -1, "130"),  # half up
+        (Fraction(123456), 0, "123,456"),
+        (Fraction(-3, 2), None, "-1.5"),
+        (Fraction(-1, 8), 3, "-0.125"),
+    ],
+)
+def test_a_number_is_rounded_half_up_to_any_decimals_even_to_tens_and_keeps_its_sign(
+    value, decimals, expected
+):
+    assert format_number(value, decimals) == expected
+
+
+@given(st.integers(min_value=1, max_value=40))
+def test_the_exact_decimals_of_a_value_are_capped_at_twelve_unless_asked_for_all(places):
+    value = Fraction(1, 2**places)  # exactly `places` decimals
+    assert exact_places(value) == min(places, 12)
+    assert exact_places(value, most=None) == places
+
+
+def test_a_long_figure_with_eight_whole_digits_and_a_decimal_is_rounded():
+    shown = figure(Fraction(123456785, 10))  # 12,345,678.5: nine significant figures
+    assert (shown.text, shown.rounding) == ("12,345,679", "nearest")
+
+
+LOW, HIGH = Fraction(3, 10), Fraction(1, 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "rounding"),
+    [
+        (LOW + Fraction(1, 3 * 10**6), "0.3", "nearest"),  # the nearest is on a bound: inside
+        (HIGH - Fraction(1, 3 * 10**6), "0.5", "nearest"),
+        (LOW - Fraction(1, 1500), "0.3", "up"),  # just outside: rounded onto the bound
+        (HIGH + Fraction(1, 1500), "0.5", "down"),
+    ],
+)
+def test_a_figure_on_a_bound_of_its_range_is_inside_it(value, text, rounding):
+    """0.3 to 0.5: a figure equal to a bound is inside, whichever way it was rounded."""
+    shown = figure(value, (LOW, HIGH))
+    assert (shown.text, shown.rounding) == (text, rounding)
+
+
+def test_a_figure_that_comes_out_exact_at_its_decimals_is_not_marked():
+    value = Fraction(123456789, 10**9)  # nine significant figures: not short
+    inside = (Fraction(1234567885, 10**10), Fraction(1234567895, 10**10))
+    shown = figure(value, inside)  # only at 9 decimals is a figure inside
+    assert (shown.text, shown.rounding) == ("0.123456789", None)
+
+
+@given(k=st.integers(min_value=16, max_value=40), at=st.sampled_from(["low", "high"]))
+def test_a_figure_of_a_range_narrower_than_twelve_more_decimals_still_lies_inside_it(k, at):
+    low = Fraction(1, 3)
+    high = low + Fraction(1, 10**k)
+    shown = figure(low if at == "low" else high, (low, high))
+    assert low <= shown.value <= high
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (Fraction(1000, 3), Fraction(2000, 3), "334 to 666 mg (low rounded up, high rounded down)"),
+        (Fraction(1000, 3), Fraction(4005, 10), "333.4 to 400.5 mg (low rounded up)"),
+    ],
+)
+def test_a_rounded_bound_is_shown_inward_to_at_least_its_partners_decimals(low, high, expected):
+    """333.33 to 666.67: to nearest, 333 and 667 would lie outside; 400.5 is exact, so the
+    low bound takes its one decimal."""
+    mg = registry().Quantity
+    assert format_range(mg(low, "mg"), mg(high, "mg")) == expected
