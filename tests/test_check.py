@@ -651,6 +651,8 @@ def test_without_a_weight_a_basis_other_than_actual_asks_for_the_weight(basis):
     height=st.sampled_from([None, "170 cm", " 5 ft 7 in ", "  "]),
     sex=st.sampled_from([None, "male", " Female "]),
 )
+@example(regimen="iv", concentration="500 mg/10 mL", height=None, sex=None)
+@example(regimen="iv", concentration=registry().Quantity(2, "mg/mL"), height=None, sex=None)
 def test_without_a_weight_the_basis_and_route_read_as_with_a_weight_less_the_weight(
     regimen, concentration, height, sex
 ):
@@ -668,6 +670,8 @@ def test_without_a_weight_the_basis_and_route_read_as_with_a_weight_less_the_wei
         key: value for key, value in weighed.basis.inputs.items() if key != "weight"
     }
     assert without.route_code == weighed.route_code is not None
+    # The source gives no maximum per 24 hours: none is said to be left uncompared.
+    assert [w.code for w in without.warnings] == [w.code for w in weighed.warnings]
 
 
 HOSPITAL = Path(__file__).parent.parent / "examples" / "hospital-library"
@@ -698,6 +702,7 @@ def test_without_a_weight_a_dose_per_kg_meets_the_library_limits_and_concentrati
     nonstandard = "non-standard-concentration"
     codes = {warning.code for warning in without.warnings}
     assert (nonstandard in codes) == (nonstandard in {w.code for w in weighed.warnings})
+    assert "max-per-24h-not-compared" in codes  # the library has one; no weight to compare
     standard = regimen == "fictivane-iv"  # the bolus has no standard concentration
     assert (nonstandard in codes) == (standard and concentration == "3 mg/mL")
 
