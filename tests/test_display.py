@@ -649,3 +649,28 @@ def test_a_rounded_bound_is_shown_inward_to_at_least_its_partners_decimals(low, 
     low bound takes its one decimal."""
     mg = registry().Quantity
     assert format_range(mg(low, "mg"), mg(high, "mg")) == expected
+
+
+def test_a_figure_takes_the_fewest_decimals_that_put_it_inside_its_range():
+    """0.3001 to 0.3002: at 3 decimals neither 0.3 nor 0.301 is inside; at 4, 0.3002 is."""
+    value = Fraction(30015, 10**5) + Fraction(1, 3 * 10**7)
+    shown = figure(value, (Fraction(3001, 10**4), Fraction(3002, 10**4)))
+    assert (shown.text, shown.rounding) == ("0.3002", "nearest")
+
+
+def test_a_value_just_outside_its_range_is_rounded_onto_it_at_up_to_twelve_more_decimals():
+    """The range's top is 0.300000000000001 (15 decimals: 3 + 12); the value lies 0.7 of
+    that last decimal above it, so only at 15 decimals, rounded down, is it inside."""
+    high = Fraction(3, 10) + Fraction(1, 10**15)
+    low = Fraction(3, 10) + Fraction(5, 10**16)
+    value = high + Fraction(7, 10**16) + Fraction(1, 3 * 10**18)
+    shown = figure(value, (low, high))
+    assert (shown.text, shown.rounding) == ("0.300000000000001", "down")
+
+
+def test_a_bound_worked_from_figures_shown_is_rounded_to_nearest_inside_the_exact_range():
+    """A low bound of 0.34043 (worked from figures shown) of an exact range from 1/3: 0.34,
+    to nearest, is inside the exact range though below the bound worked."""
+    worked = Fraction(3404, 10**4) + Fraction(1, 3 * 10**5)
+    low, _ = figure_range(worked, Fraction(2, 3), (Fraction(1, 3), Fraction(2, 3)))
+    assert (low.text, low.rounding) == ("0.34", "nearest")
