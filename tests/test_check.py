@@ -686,6 +686,7 @@ HOSPITAL = Path(__file__).parent.parent / "examples" / "hospital-library"
     ),
     concentration=st.sampled_from([None, "1 mg/mL", "3 mg/mL", " 1 mg/mL "]),
 )
+@example(order=("fictivane-iv", "mg/kg/h", "0.1"), concentration="3 mg/mL")
 def test_without_a_weight_a_dose_per_kg_meets_the_library_limits_and_concentrations_as_with_one(
     order, concentration
 ):
@@ -915,3 +916,76 @@ def test_an_order_per_kg_with_another_verdict_per_kg_of_the_actual_weight_asks_w
         "; read per kg of the actual body weight (100 kg) it would be 19 mg/hr, above it. "
         "Ask the prescriber which weight the order is per kg of."
     )
+
+
+# ------------------------------------------- what cannot be compared, and why, in its words
+
+
+def test_a_dose_whose_form_does_not_fit_the_regimen_is_refused_quoting_it_and_the_route():
+    with pytest.raises(UnitError) as raised:
+        check(**KG70, dose=" 25 mg ")
+    assert raised.value.field == "dose"
+    assert raised.value.problem == (
+        "'25 mg' is a dose without a time, which does not fit intravenous infusion (iv-infusion)"
+    )
+
+
+def test_a_rate_not_per_kg_against_a_range_per_kg_without_a_weight_asks_for_either():
+    with pytest.raises(MissingInputError) as raised:
+        check(regimen="iv", dose="21 mg/h")
+    error = raised.value
+    assert (error.field, error.problem, error.fix) == (
+        "weight",
+        "the dose '21 mg/h' is a rate, not per kg: comparing it with the range 0.3 to 0.5 "
+        "mg/kg/hr needs the patient's weight",
+        "Enter the weight, or give the dose per kg",
+    )
+
+
+def test_a_rate_per_kg_against_a_range_for_every_patient_without_a_weight_asks_for_it():
+    with pytest.raises(MissingInputError) as raised:
+        check(regimen="fictivane-sc-driver", dose="0.3 mg/kg/h", rules=HOSPITAL)
+    error = raised.value
+    assert (error.field, error.problem, error.fix) == (
+        "weight",
+        "the dose '0.3 mg/kg/h' is a rate per kg: comparing it with the range 10 to 40 "
+        "mg/24 hr needs the patient's weight",
+        "Enter the weight",
+    )
+
+
+def test_the_shared_conversion_refuses_a_form_that_does_not_fit_or_lacks_a_factor_by_name():
+    in_rule_form = dosecalc.clinical.check.in_rule_form
+    with pytest.raises(ValueError, match=r"^a dose in the form fixed-dose does not fit a weight"):
+        in_rule_form(Fraction(1), "fixed-dose", "weight-based-rate", concentration=None, weight=1)
+    with pytest.raises(ValueError, match=r"^a dose in the form pump-rate needs the concentration$"):
+        in_rule_form(Fraction(1), "pump-rate", "absolute-rate", concentration=None, weight=70)
+
+
+def test_a_pump_rate_from_a_dose_per_24_hours_is_worked_per_hour():
+    """40 mg/24 hr ÷ 2 mg/mL = 20 mL/24 hr, ÷ 24 = 0.833 mL/hr."""
+    result = check(
+        weight="70 kg",
+        regimen="fictivane-sc-driver",
+        dose="40 mg/24 h",
+        concentration="2 mg/mL",
+        rules=HOSPITAL,
+    )
+    assert [step for step in result.basis.steps if step.startswith("as a ")] == [
+        "as a pump rate: 40 mg/24 hr ÷ 2 mg/mL ÷ 24 (hours) = 0.833 mL/hr (rounded)"
+    ]
+
+
+def test_a_restatement_shown_as_just_over_a_bound_has_no_line_of_working():
+    """ "just over 35 mg/hr" is no figure to work to: its line is left out, not misstated."""
+    result = check(**KG70, dose="0.500000000000000001 mg/kg/h", concentration="1 mg/mL")
+    assert result.display["dose_rate"] == "just over 35 mg/hr"
+    assert result.display["pump_rate"] == "just over 35 mL/hr"
+    assert not [step for step in result.basis.steps if step.startswith("as a ")]
+
+
+def test_a_dose_not_a_rate_is_shown_for_the_patient_as_a_dose_amount():
+    result = check(weight="70 kg", regimen="fictivane-bolus", dose="0.5 mg/kg", rules=HOSPITAL)
+    assert result.display["dose_amount"] == "35 mg"  # 0.5 mg/kg × 70 kg
+    assert result.display["dose_amount_range"] == "35 to 70 mg"  # 0.5 to 1 mg/kg × 70 kg
+    assert "dose_rate" not in result.display
