@@ -989,3 +989,5 @@ def test_a_dose_not_a_rate_is_shown_for_the_patient_as_a_dose_amount():
     assert result.display["dose_amount"] == "35 mg"  # 0.5 mg/kg × 70 kg
     assert result.display["dose_amount_range"] == "35 to 70 mg"  # 0.5 to 1 mg/kg × 70 kg
     assert "dose_rate" not in result.display
+    assert result.dose_amount == registry().Quantity(35, "mg")
+    assert result.dose_rate is None
