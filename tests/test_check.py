@@ -991,3 +991,16 @@ def test_a_dose_not_a_rate_is_shown_for_the_patient_as_a_dose_amount():
     assert "dose_rate" not in result.display
     assert result.dose_amount == registry().Quantity(35, "mg")
     assert result.dose_rate is None
+
+
+@given(st.integers(min_value=3 * 10**9 + 1, max_value=5 * 10**9 - 1).filter(lambda n: n % 10))
+@example(3 * 10**9 + 1)
+def test_a_dose_typed_with_more_figures_than_shown_is_restated_as_shown_in_its_unit(n):
+    """0.4123456789 mg/kg/hr is shown as 0.412 (rounded): the working says so, in the unit
+    it was entered in, before comparing it with the range."""
+    typed = f"0.{n:010d}"
+    result = check(**KG70, dose=f"{typed} mg/kg/h")
+    entered, _, shown = result.basis.formula.split("; the range is")[0].partition(" = ")
+    assert entered == f"{typed} mg/kg/hr"
+    assert shown == result.display["in_rule_units"]
+    assert shown.endswith(" mg/kg/hr (rounded)")
