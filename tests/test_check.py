@@ -791,11 +791,12 @@ def test_each_restatement_of_a_dose_is_named_and_worked_from_what_was_entered(or
     assert [step for step in result.basis.steps if step.startswith("as a ")] == restated
 
 
-def test_a_dose_between_the_range_and_the_hard_limits_is_worked_against_both():
-    result = check(weight="70 kg", regimen="fictivane-iv", dose="0.3 mg/kg/h", rules=HOSPITAL)
+@pytest.mark.parametrize(("dose", "state"), [("0.3", "within"), ("0.5", "above")])
+def test_a_dose_above_the_range_is_worked_against_the_hard_limits_too(dose, state):
+    result = check(weight="70 kg", regimen="fictivane-iv", dose=f"{dose} mg/kg/h", rules=HOSPITAL)
     assert result.basis.formula == (
-        "0.3 mg/kg/hr; the range is 0.1 to 0.2 mg/kg/hr, so the dose is above it; the "
-        "library's hard limits are 0.05 to 0.4 mg/kg/hr, so the dose is within them"
+        f"{dose} mg/kg/hr; the range is 0.1 to 0.2 mg/kg/hr, so the dose is above it; the "
+        f"library's hard limits are 0.05 to 0.4 mg/kg/hr, so the dose is {state} them"
     )
 
 
@@ -1004,3 +1005,17 @@ def test_a_dose_typed_with_more_figures_than_shown_is_restated_as_shown_in_its_u
     assert entered == f"{typed} mg/kg/hr"
     assert shown == result.display["in_rule_units"]
     assert shown.endswith(" mg/kg/hr (rounded)")
+
+
+def test_an_order_in_volume_with_an_implausible_concentration_leads_with_the_concentration():
+    """20 mL/hr of 1,000 mg/mL is 20,000 mg/hr: a slip of the order cannot be told from a
+    slip of the concentration. The same dose ordered in mg/hr is an entry error first."""
+    order = {"weight": "70 kg", "regimen": "iv", "concentration": "1000 mg/mL"}
+    assert check(**order, dose="20 mL/h").headline.outcome == "implausible-concentration"
+    assert check(**order, dose="20000 mg/h").headline.outcome == "probable-entry-error"
+
+
+def test_a_fixed_dose_with_a_concentration_is_returned_as_a_volume():
+    result = check(weight="70 kg", regimen="sl", dose="30 mg", concentration="10 mg/mL")
+    assert result.volume == registry().Quantity(3, "mL")  # 30 mg ÷ 10 mg/mL
+    assert result.pump_rate is None
