@@ -1019,3 +1019,11 @@ def test_a_fixed_dose_with_a_concentration_is_returned_as_a_volume():
     result = check(weight="70 kg", regimen="sl", dose="30 mg", concentration="10 mg/mL")
     assert result.volume == registry().Quantity(3, "mL")  # 30 mg ÷ 10 mg/mL
     assert result.pump_rate is None
+
+
+@pytest.mark.parametrize("typed", ["40 mg/day", " 40 mg/day ", "40 mg/24 hr"])
+def test_the_basis_records_the_dose_as_it_was_typed_in_its_own_shape(typed):
+    """Values a person entered are echoed as entered: "mg/day" stays "mg/day", though a
+    figure worked per day is written "mg/24 hr"."""
+    result = check(weight="70 kg", regimen="fictivane-sc-driver", dose=typed, rules=HOSPITAL)
+    assert result.basis.inputs["dose"] == typed.strip()
