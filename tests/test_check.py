@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from conftest import reviewed
@@ -314,6 +316,29 @@ def test_the_ratio_is_to_the_nearest_bound_by_factor(dose, ratio):
     assert check(**KG70, dose=dose).ratio_to_bound == ratio
 
 
+@given(
+    st.fractions(min_value=Fraction(999, 1000), max_value=Fraction(1001, 1000)).filter(
+        lambda ratio: ratio != 1
+    )
+)
+@example(Fraction(1) + Fraction(1, 3 * 10**3))
+@example(Fraction(1) - Fraction(1, 3 * 10**9))
+def test_a_ratio_to_its_bound_other_than_1_never_reads_as_1(ratio):
+    """Read on the side of 1 it is on: its number, or "just over 1" / "just under 1"."""
+    text = dosecalc.clinical.check.ratio_text(ratio)
+    side = "over" if ratio > 1 else "under"
+    if text.startswith("just "):
+        assert text == f"just {side} 1"
+    else:
+        shown = Fraction(text.removesuffix(" (rounded)"))
+        assert shown != 1
+        assert (shown > 1) == (ratio > 1)
+
+
+def test_a_ratio_of_exactly_1_reads_as_1():
+    assert dosecalc.clinical.check.ratio_text(Fraction(1)) == "1"
+
+
 def test_a_dose_equally_far_from_both_bounds_is_compared_with_the_low_one(rules_copy):
     path = rules_copy / "ketamine-palliative.toml"
     path.write_text(path.read_text().replace("low = 25, high = 50", "low = 25, high = 100"))
@@ -621,3 +646,387 @@ def test_without_a_weight_a_basis_other_than_actual_asks_for_the_weight(basis):
         "patient's weight, height and sex",
         "Enter the weight, or leave the basis as 'actual'",
     )
+
+
+@given(
+    regimen=st.sampled_from(["iv", "iv-infusion"]),
+    concentration=st.sampled_from([None, "1 mg/mL", " 2 mg/mL ", "500 mg/10 mL"]),
+    height=st.sampled_from([None, "170 cm", " 5 ft 7 in ", "  "]),
+    sex=st.sampled_from([None, "male", " Female "]),
+)
+@example(regimen="iv", concentration="500 mg/10 mL", height=None, sex=None)
+@example(regimen="iv", concentration=registry().Quantity(2, "mg/mL"), height=None, sex=None)
+def test_without_a_weight_the_basis_and_route_read_as_with_a_weight_less_the_weight(
+    regimen, concentration, height, sex
+):
+    """The oracle is the same order checked with a weight, through `calculate`."""
+    order = {
+        "regimen": regimen,
+        "dose": "0.3 mg/kg/h",
+        "concentration": concentration,
+        "height": height,
+        "sex": sex,
+    }
+    without = check(**order)
+    weighed = check(weight="70 kg", **order)
+    assert without.basis.inputs == {
+        key: value for key, value in weighed.basis.inputs.items() if key != "weight"
+    }
+    assert without.route_code == weighed.route_code is not None
+    # The source gives no maximum per 24 hours: none is said to be left uncompared.
+    assert [w.code for w in without.warnings] == [w.code for w in weighed.warnings]
+
+
+HOSPITAL = Path(__file__).parent.parent / "examples" / "hospital-library"
+"""The fictional hospital library: its regimens per kg have hard limits and a maximum per
+24 hours; its intravenous infusion a standard concentration of 1 mg/mL."""
+
+
+@given(
+    order=st.sampled_from(
+        [("fictivane-iv", "mg/kg/h", n) for n in ("0.01", "0.05", "0.1", "0.2", "0.4", "0.5")]
+        + [("fictivane-bolus", "mg/kg", n) for n in ("0.1", "0.25", "0.5", "1", "2", "3")]
+    ),
+    concentration=st.sampled_from([None, "1 mg/mL", "3 mg/mL", " 1 mg/mL "]),
+)
+@example(order=("fictivane-iv", "mg/kg/h", "0.1"), concentration="3 mg/mL")
+def test_without_a_weight_a_dose_per_kg_meets_the_library_limits_and_concentrations_as_with_one(
+    order, concentration
+):
+    """The library's hard limits and standard concentrations are per kg or need no weight:
+    a check without one reads them as the same check at 70 kg does (its oracle)."""
+    regimen, unit, number = order
+    asked = {"regimen": regimen, "dose": f"{number} {unit}", "concentration": concentration}
+    without = check(**asked, rules=HOSPITAL)
+    weighed = check(weight="70 kg", **asked, rules=HOSPITAL)
+    assert without.hard_limits == weighed.hard_limits is not None
+    assert without.hard_limit == weighed.hard_limit
+    assert without.display["hard_limits"] == weighed.display["hard_limits"]
+    assert without.verdict == weighed.verdict
+    nonstandard = "non-standard-concentration"
+    codes = {warning.code for warning in without.warnings}
+    assert (nonstandard in codes) == (nonstandard in {w.code for w in weighed.warnings})
+    assert "max-per-24h-not-compared" in codes  # the library has one; no weight to compare
+    standard = regimen == "fictivane-iv"  # the bolus has no standard concentration
+    assert (nonstandard in codes) == (standard and concentration == "3 mg/mL")
+
+
+def test_without_a_weight_a_pump_rate_with_its_concentration_asks_for_the_weight():
+    with pytest.raises(MissingInputError) as raised:
+        check(regimen="iv", dose="5 mL/h", concentration="1 mg/mL")
+    assert raised.value.field == "weight"
+
+
+# ------------------------------------------- the working and the words, line by line
+
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def decimal_text(value: Fraction) -> str:
+    """A finite decimal as ISMP writes it, worked here without dosecalc: 2,880 or 0.126."""
+    whole, rest = divmod(value, 1)
+    digits = ""
+    while rest:
+        rest *= 10
+        digit, rest = divmod(rest, 1)
+        digits += str(digit)
+    return f"{int(whole):,}" + (f".{digits}" if digits else "")
+
+
+@given(
+    per_kg=st.integers(min_value=1, max_value=100).map(lambda n: Fraction(n, 100)),
+    kg=st.integers(min_value=40, max_value=120),
+)
+@example(per_kg=Fraction(3, 10), kg=70)
+def test_a_dose_per_kg_against_a_rate_for_every_patient_is_worked_with_the_actual_weight(
+    per_kg, kg
+):
+    """The driver's range is in mg/24 h for every patient: a dose per kg is multiplied by
+    the actual weight, then by 24 hours, and the working says so."""
+    dose = f"{decimal_text(per_kg)} mg/kg/h"
+    result = check(weight=f"{kg} kg", regimen="fictivane-sc-driver", dose=dose, rules=HOSPITAL)
+    per_day = decimal_text(per_kg * kg * 24)
+    assert result.basis.formula.startswith(
+        f"{decimal_text(per_kg)} mg/kg/hr × {kg} kg (actual body weight) × 24 "
+        f"(mg/hr to mg/24 hr) = {per_day} mg/24 hr; the range is 10 to 40 mg/24 hr, "
+    )
+    assert result.in_rule_units == registry().Quantity(per_kg * kg * 24, "mg/day")
+
+
+@pytest.mark.parametrize(
+    ("order", "restated"),
+    [
+        (
+            {"weight": "70 kg", "regimen": "iv", "dose": "0.3 mg/kg/h", "concentration": "1 mg/mL"},
+            [  # 0.3 × 70 = 21 mg/hr; 21 ÷ 1 = 21 mL/hr
+                "as a dose rate: 0.3 mg/kg/hr × 70 kg = 21 mg/hr",
+                "as a pump rate: 21 mg/hr ÷ 1 mg/mL = 21 mL/hr",
+            ],
+        ),
+        (
+            {"weight": "70 kg", "regimen": "iv", "dose": "5 mL/h", "concentration": "2 mg/mL"},
+            ["as a dose rate: 5 mL/hr × 2 mg/mL = 10 mg/hr"],  # no pump rate: it was entered
+        ),
+        (
+            {"weight": "70 kg", "regimen": "iv", "dose": "21000 mcg/h", "concentration": "1 mg/mL"},
+            [
+                "as a dose rate: 21,000 mcg/hr ÷ 1,000 (mcg/hr to mg/hr) = 21 mg/hr",
+                "as a pump rate: 21 mg/hr ÷ 1 mg/mL = 21 mL/hr",
+            ],
+        ),
+        (  # entered as the dose rate is shown: nothing to restate but the pump rate
+            {"weight": "70 kg", "regimen": "iv", "dose": "21 mg/h", "concentration": "1 mg/mL"},
+            ["as a pump rate: 21 mg/hr ÷ 1 mg/mL = 21 mL/hr"],
+        ),
+        (
+            {"weight": "70 kg", "regimen": "sl", "dose": "30 mg", "concentration": "10 mg/mL"},
+            ["as a volume: 30 mg ÷ 10 mg/mL = 3 mL"],
+        ),
+        (
+            {"weight": "70 kg", "regimen": "fictivane-bolus", "dose": "0.5 mg/kg"},
+            ["as a dose: 0.5 mg/kg × 70 kg = 35 mg"],
+        ),
+    ],
+)
+def test_each_restatement_of_a_dose_is_named_and_worked_from_what_was_entered(order, restated):
+    rules = HOSPITAL if order["regimen"].startswith("fictivane") else None
+    result = check(**order, rules=rules)
+    assert [step for step in result.basis.steps if step.startswith("as a ")] == restated
+
+
+@pytest.mark.parametrize(("dose", "state"), [("0.3", "within"), ("0.5", "above")])
+def test_a_dose_above_the_range_is_worked_against_the_hard_limits_too(dose, state):
+    result = check(weight="70 kg", regimen="fictivane-iv", dose=f"{dose} mg/kg/h", rules=HOSPITAL)
+    assert result.basis.formula == (
+        f"{dose} mg/kg/hr; the range is 0.1 to 0.2 mg/kg/hr, so the dose is above it; the "
+        f"library's hard limits are 0.05 to 0.4 mg/kg/hr, so the dose is {state} them"
+    )
+
+
+@given(
+    bound=st.sampled_from(["0.05", "0.1", "0.2", "0.4"]),  # fictivane-iv's range, hard limits
+    k=st.integers(min_value=6, max_value=12),
+    side=st.sampled_from([-1, 0, 1]),
+)
+@example(bound="0.4", k=9, side=1)
+@example(bound="0.2", k=9, side=1)
+def test_a_dose_never_reads_as_a_bound_of_the_range_or_hard_limits_it_is_not(bound, k, side):
+    """Outside the range it reads on its side of each of the four bounds, and as one only
+    when it is one; inside, within the range as shown. The bounds are finite decimals, so
+    each comparison here is exact."""
+    dose = Fraction(bound) + Fraction(side, 10**k)
+    result = check(
+        weight="70 kg",
+        regimen="fictivane-iv",
+        dose=f"{decimal_text(dose)} mg/kg/h",
+        rules=HOSPITAL,
+    )
+    text = result.display["in_rule_units"]
+    assert " mg/kg/hr" in text
+    if text.startswith("just "):
+        named = Fraction(NUMBER.search(text)[0])
+        assert ("over" in text) == (dose > named)
+        return
+    shown = Fraction(NUMBER.search(text)[0].replace(",", ""))
+    if Fraction("0.1") < dose < Fraction("0.2"):  # inside: within the bounds as shown
+        assert Fraction("0.1") <= shown <= Fraction("0.2"), text
+        return
+    for other in ("0.05", "0.1", "0.2", "0.4"):
+        assert (shown > Fraction(other)) == (dose > Fraction(other)), text
+        assert (shown == Fraction(other)) == (dose == Fraction(other)), text
+
+
+@given(k=st.integers(min_value=7, max_value=12), side=st.sampled_from(["above", "below"]))
+@example(k=9, side="below")
+def test_the_times_the_bound_of_a_far_dose_never_reads_as_the_tenfold_it_is_past(k, side):
+    """21 to 35 mg/hr at 70 kg: a dose just past ten times the top, or just under a tenth
+    of the bottom, is so many times its bound, never "10" or "0.1"."""
+    dose = (
+        Fraction(350) + Fraction(1, 10**k)
+        if side == "above"
+        else Fraction(21, 10) - Fraction(1, 10**k)
+    )
+    result = check(**KG70, dose=f"{decimal_text(dose)} mg/h")
+    ratio = dose / 35 if side == "above" else dose / 21
+    reason = result.probable_entry_error.reason
+    bound = "upper" if side == "above" else "lower"
+    assert reason.startswith("the dose is ")
+    assert reason.endswith(f" times the {bound} bound")
+    shown = reason.removeprefix("the dose is ")
+    if shown.startswith("just "):
+        assert shown.startswith("just over 10" if side == "above" else "just under 0.1")
+        return
+    number = Fraction(NUMBER.search(shown)[0])
+    assert number != (10 if side == "above" else Fraction(1, 10))
+    assert (number > 10) if side == "above" else (number < Fraction(1, 10)), (ratio, shown)
+
+
+def test_a_far_dose_that_no_usual_slip_explains_says_only_how_far_it_is():
+    """0.01 mg/hr is 1/2,100 of 21 mg/hr; × 10, × 100 or × 60 still leave it below."""
+    flag = check(**KG70, dose="0.01 mg/h").probable_entry_error
+    assert flag.slips == []
+    assert flag.message == f"Probable entry error: {flag.reason}."
+
+
+def test_a_far_dose_for_a_patient_the_source_does_not_cover_suggests_no_dose():
+    flag = check(weight="3.5 kg", regimen="iv", dose="100 mg/h").probable_entry_error
+    assert flag.slips == []
+    assert flag.message == (
+        f"Probable entry error: {flag.reason}. No dose is suggested: the source's range is "
+        "not for this patient."
+    )
+
+
+IDEAL_100_KG = {
+    "weight": "100 kg",
+    "height": "170 cm",
+    "sex": "male",
+    "basis": "ideal",
+    "regimen": "fictivane-iv",
+    "rules": HOSPITAL,
+}
+"""Devine: 50 kg + 2.3 kg x (66.93 in - 60 in) = 65.94 kg ideal, against 100 kg actual.
+fictivane-iv: 0.1 to 0.2 mg/kg/h, at most 300 mg per 24 hours (12.5 mg/h)."""
+
+
+def test_a_dose_per_kg_of_the_ideal_weight_shows_the_range_qualifier_beside_it():
+    result = check(**IDEAL_100_KG, dose="0.13 mg/kg/h")
+    qualifier = "per kg of dosing weight (ideal body weight, 65.94 kg)"
+    assert result.display["in_rule_units"] == f"0.13 mg/kg/hr, {qualifier}"
+    assert result.display["range"] == f"0.1 to 0.2 mg/kg/hr, {qualifier}"
+
+
+@given(st.integers(min_value=126, max_value=131).map(lambda n: Fraction(n, 1000)))
+def test_an_order_past_the_maximum_only_per_kg_of_the_actual_weight_says_how_much_per_day(
+    per_kg,
+):
+    """Within 6.594 to 13.188 mg/hr read either way, but x 100 kg x 24 hr past 300 mg."""
+    result = check(**IDEAL_100_KG, dose=f"{decimal_text(per_kg)} mg/kg/h")
+    (warning,) = [w for w in result.warnings if w.code.startswith("order-per-kg")]
+    assert warning.code == "order-per-kg-actual-above-max-per-24h"
+    per_hour, per_day = per_kg * 100, per_kg * 100 * 24
+    assert (
+        f"read per kg of the actual body weight (100 kg) it would be {decimal_text(per_hour)} "
+        f"mg/hr ({decimal_text(per_day)} mg per 24 hours), above the library's maximum of "
+        "300 mg per 24 hours"
+    ) in warning.message
+
+
+def test_an_order_per_kg_with_another_verdict_per_kg_of_the_actual_weight_asks_which():
+    result = check(**IDEAL_100_KG, dose="0.19 mg/kg/h")  # 19 mg/hr at 100 kg: above
+    (warning,) = [w for w in result.warnings if w.code.startswith("order-per-kg")]
+    assert warning.code == "order-per-kg-weight-unclear"
+    assert warning.message.endswith(
+        "; read per kg of the actual body weight (100 kg) it would be 19 mg/hr, above it. "
+        "Ask the prescriber which weight the order is per kg of."
+    )
+
+
+# ------------------------------------------- what cannot be compared, and why, in its words
+
+
+def test_a_dose_whose_form_does_not_fit_the_regimen_is_refused_quoting_it_and_the_route():
+    with pytest.raises(UnitError) as raised:
+        check(**KG70, dose=" 25 mg ")
+    assert raised.value.field == "dose"
+    assert raised.value.problem == (
+        "'25 mg' is a dose without a time, which does not fit intravenous infusion (iv-infusion)"
+    )
+
+
+def test_a_rate_not_per_kg_against_a_range_per_kg_without_a_weight_asks_for_either():
+    with pytest.raises(MissingInputError) as raised:
+        check(regimen="iv", dose="21 mg/h")
+    error = raised.value
+    assert (error.field, error.problem, error.fix) == (
+        "weight",
+        "the dose '21 mg/h' is a rate, not per kg: comparing it with the range 0.3 to 0.5 "
+        "mg/kg/hr needs the patient's weight",
+        "Enter the weight, or give the dose per kg",
+    )
+
+
+def test_a_rate_per_kg_against_a_range_for_every_patient_without_a_weight_asks_for_it():
+    with pytest.raises(MissingInputError) as raised:
+        check(regimen="fictivane-sc-driver", dose="0.3 mg/kg/h", rules=HOSPITAL)
+    error = raised.value
+    assert (error.field, error.problem, error.fix) == (
+        "weight",
+        "the dose '0.3 mg/kg/h' is a rate per kg: comparing it with the range 10 to 40 "
+        "mg/24 hr needs the patient's weight",
+        "Enter the weight",
+    )
+
+
+def test_the_shared_conversion_refuses_a_form_that_does_not_fit_or_lacks_a_factor_by_name():
+    in_rule_form = dosecalc.clinical.check.in_rule_form
+    with pytest.raises(ValueError, match=r"^a dose in the form fixed-dose does not fit a weight"):
+        in_rule_form(Fraction(1), "fixed-dose", "weight-based-rate", concentration=None, weight=1)
+    with pytest.raises(ValueError, match=r"^a dose in the form pump-rate needs the concentration$"):
+        in_rule_form(Fraction(1), "pump-rate", "absolute-rate", concentration=None, weight=70)
+
+
+def test_a_pump_rate_from_a_dose_per_24_hours_is_worked_per_hour():
+    """40 mg/24 hr ÷ 2 mg/mL = 20 mL/24 hr, ÷ 24 = 0.833 mL/hr."""
+    result = check(
+        weight="70 kg",
+        regimen="fictivane-sc-driver",
+        dose="40 mg/24 h",
+        concentration="2 mg/mL",
+        rules=HOSPITAL,
+    )
+    assert [step for step in result.basis.steps if step.startswith("as a ")] == [
+        "as a pump rate: 40 mg/24 hr ÷ 2 mg/mL ÷ 24 (hours) = 0.833 mL/hr (rounded)"
+    ]
+
+
+def test_a_restatement_shown_as_just_over_a_bound_has_no_line_of_working():
+    """ "just over 35 mg/hr" is no figure to work to: its line is left out, not misstated."""
+    result = check(**KG70, dose="0.500000000000000001 mg/kg/h", concentration="1 mg/mL")
+    assert result.display["dose_rate"] == "just over 35 mg/hr"
+    assert result.display["pump_rate"] == "just over 35 mL/hr"
+    assert not [step for step in result.basis.steps if step.startswith("as a ")]
+
+
+def test_a_dose_not_a_rate_is_shown_for_the_patient_as_a_dose_amount():
+    result = check(weight="70 kg", regimen="fictivane-bolus", dose="0.5 mg/kg", rules=HOSPITAL)
+    assert result.display["dose_amount"] == "35 mg"  # 0.5 mg/kg × 70 kg
+    assert result.display["dose_amount_range"] == "35 to 70 mg"  # 0.5 to 1 mg/kg × 70 kg
+    assert "dose_rate" not in result.display
+    assert result.dose_amount == registry().Quantity(35, "mg")
+    assert result.dose_rate is None
+
+
+@given(st.integers(min_value=3 * 10**9 + 1, max_value=5 * 10**9 - 1).filter(lambda n: n % 10))
+@example(3 * 10**9 + 1)
+def test_a_dose_typed_with_more_figures_than_shown_is_restated_as_shown_in_its_unit(n):
+    """0.4123456789 mg/kg/hr is shown as 0.412 (rounded): the working says so, in the unit
+    it was entered in, before comparing it with the range."""
+    typed = f"0.{n:010d}"
+    result = check(**KG70, dose=f"{typed} mg/kg/h")
+    entered, _, shown = result.basis.formula.split("; the range is")[0].partition(" = ")
+    assert entered == f"{typed} mg/kg/hr"
+    assert shown == result.display["in_rule_units"]
+    assert shown.endswith(" mg/kg/hr (rounded)")
+
+
+def test_an_order_in_volume_with_an_implausible_concentration_leads_with_the_concentration():
+    """20 mL/hr of 1,000 mg/mL is 20,000 mg/hr: a slip of the order cannot be told from a
+    slip of the concentration. The same dose ordered in mg/hr is an entry error first."""
+    order = {"weight": "70 kg", "regimen": "iv", "concentration": "1000 mg/mL"}
+    assert check(**order, dose="20 mL/h").headline.outcome == "implausible-concentration"
+    assert check(**order, dose="20000 mg/h").headline.outcome == "probable-entry-error"
+
+
+def test_a_fixed_dose_with_a_concentration_is_returned_as_a_volume():
+    result = check(weight="70 kg", regimen="sl", dose="30 mg", concentration="10 mg/mL")
+    assert result.volume == registry().Quantity(3, "mL")  # 30 mg ÷ 10 mg/mL
+    assert result.pump_rate is None
+
+
+@pytest.mark.parametrize("typed", ["40 mg/day", " 40 mg/day ", "40 mg/24 hr"])
+def test_the_basis_records_the_dose_as_it_was_typed_in_its_own_shape(typed):
+    """Values a person entered are echoed as entered: "mg/day" stays "mg/day", though a
+    figure worked per day is written "mg/24 hr"."""
+    result = check(weight="70 kg", regimen="fictivane-sc-driver", dose=typed, rules=HOSPITAL)
+    assert result.basis.inputs["dose"] == typed.strip()

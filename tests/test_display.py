@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 import pytest
@@ -15,6 +17,7 @@ from test_prepare import ismp_breaches
 from dosecalc import registry
 from dosecalc.foundation.display import (
     Figure,
+    exact_places,
     figure,
     figure_beside,
     figure_range,
@@ -22,11 +25,16 @@ from dosecalc.foundation.display import (
     format_data_number,
     format_entered,
     format_exact,
+    format_exact_range,
     format_number,
     format_range,
+    inputs_shown,
     json_number,
     json_quantity,
     number_apart_from,
+    operand,
+    significant_decimals,
+    unit_change,
     unit_display,
     unit_ucum,
 )
@@ -194,7 +202,7 @@ def test_json_quantities_carry_the_exact_value_and_a_ucum_code():
 
 
 def test_a_float_magnitude_is_refused_by_the_display_layer():
-    with pytest.raises(TypeError, match="exact"):
+    with pytest.raises(TypeError, match=r"expected an exact \(Fraction\) magnitude, got float"):
         format_exact(registry().Quantity(2.5, "mg"))
 
 
@@ -388,3 +396,281 @@ def test_a_bound_is_rounded_toward_the_value_with_the_fewest_decimals_that_keep_
     shown = figure_beside(bound, value, way)
     assert shown == _beside_by_hand(bound, value, way)
     assert shown_value(shown.text) == shown.value
+
+
+# ------------------------------------------ the operands, unit changes and ranges of the working
+
+
+def written(value: Fraction) -> str:
+    """A finite decimal as ISMP writes it, by Decimal's exact division: 1,000 or 0.25."""
+    return f"{Decimal(value.numerator) / Decimal(value.denominator):,f}"
+
+
+finite_decimals = st.builds(
+    lambda digits, places: Fraction(digits, 10**places),
+    st.integers(min_value=1, max_value=10**7),
+    st.integers(min_value=0, max_value=6),
+)
+
+
+@given(low=finite_decimals, more=finite_decimals)
+@example(low=Fraction(3, 10), more=Fraction(2, 10))
+def test_a_range_as_a_rule_writes_it_shows_every_decimal_of_both_bounds(low, more):
+    high = low + more
+    mg = registry().Quantity(low, "mg/kg/h")
+    assert format_exact_range(mg, registry().Quantity(high, "mg/kg/h")) == (
+        f"{written(low)} to {written(high)} mg/kg/hr"
+    )
+    per_min = registry().Quantity(high * 1000 / 60, "mcg/kg/min")  # the same high bound
+    assert format_exact_range(mg, per_min) == f"{written(low)} to {written(high)} mg/kg/hr"
+
+
+@given(finite_decimals)
+def test_a_finite_decimal_operand_is_written_exactly(value):
+    assert operand(registry().Quantity(value, "mg/mL")) == f"{written(value)} mg/mL"
+
+
+@given(
+    amount=st.integers(min_value=1, max_value=10**6),
+    volume=st.integers(min_value=1, max_value=10**4).map(lambda n: 3 * n),
+)
+@example(amount=50, volume=3)
+def test_an_operand_with_no_finite_decimal_is_written_as_an_amount_in_a_volume(amount, volume):
+    ratio = Fraction(amount, volume)
+    if ratio.denominator % 3:  # 3 cancelled out: a finite decimal (see above)
+        return
+    assert operand(registry().Quantity(ratio, "mg/mL")) == (
+        f"({ratio.numerator:,} mg in {ratio.denominator:,} mL)"
+    )
+
+
+def test_the_inputs_of_a_basis_are_each_written_by_the_display_rule_none_left_none():
+    assert inputs_shown(
+        {"dose": ".5 mg/mL", "sex": " male ", "height": None, "stock": "5000mg/100.0mL"}
+    ) == {"dose": "0.5 mg/mL", "sex": "male", "height": None, "stock": "5,000 mg/100 mL"}
+
+
+UNITS_BY_DIMENSION = [
+    ["mg/h", "mcg/h", "mg/day", "mg/min", "g/h"],
+    ["mg/kg/h", "mcg/kg/min", "mg/kg/day", "mcg/kg/h"],
+    ["mg", "mcg", "g"],
+    ["mL/h", "mL/min", "L/h"],
+]
+STEP = re.compile(r" ([×÷]) ([\d,.]+)")
+
+
+@given(
+    st.sampled_from(UNITS_BY_DIMENSION).flatmap(
+        lambda units: st.tuples(st.sampled_from(units), st.sampled_from(units))
+    )
+)
+@example(("mcg/kg/min", "mg/kg/h"))
+def test_a_change_of_unit_is_written_with_factors_that_redo_the_conversion(pair):
+    """The oracle is pint's own conversion of 1 of the unit, not dosecalc's factors."""
+    entered, to = (registry().Quantity(1, unit).units for unit in pair)
+    text = unit_change(entered, to)
+    factor = registry().Quantity(1, entered).to(to).magnitude
+    if factor == 1:
+        assert text == ""
+        return
+    steps, words = text.rsplit(" (", 1)
+    assert words == f"{unit_display(entered)} to {unit_display(to)})"
+    worked = Fraction(1)
+    for sign, number in STEP.findall(steps):
+        number = Fraction(number.replace(",", ""))
+        worked = worked * number if sign == "×" else worked / number
+    assert "".join(f" {sign} {n}" for sign, n in STEP.findall(steps)) == steps
+    assert worked == factor
+
+
+# ------------------------------------------------ every decimal typed, up to MAX_TYPED_DECIMALS
+
+
+def every_decimal(value: Fraction) -> str:
+    """A finite decimal of up to 100 places, every decimal, by Decimal at 300 digits."""
+    with localcontext() as context:
+        context.prec = 300
+        return f"{Decimal(value.numerator) / Decimal(value.denominator):f}"
+
+
+@given(base=st.sampled_from([2, 5, 10]), places=st.integers(min_value=1, max_value=100))
+@example(base=2, places=100)
+@example(base=5, places=100)
+@example(base=10, places=100)
+def test_a_finite_decimal_of_up_to_a_hundred_places_is_shown_with_every_one(base, places):
+    """1/2**n and 1/5**n have n decimals, 1/10**n too: each is shown as it is, never cut."""
+    value = Fraction(1, base**places)
+    assert format_exact(registry().Quantity(value, "mg")) == f"{every_decimal(value)} mg"
+
+
+@pytest.mark.parametrize("base", [2, 5, 10])
+def test_a_decimal_of_more_than_a_hundred_places_is_shown_rounded_and_says_so(base):
+    shown = format_exact(registry().Quantity(Fraction(1, base**101), "mg"))
+    assert shown.endswith(" mg (rounded)")
+    assert len(shown) < 30  # to EXACT_DECIMALS places, not 101
+
+
+@given(
+    digits=st.integers(min_value=1, max_value=10**9),
+    places=st.integers(min_value=13, max_value=100),
+)
+@example(digits=1, places=14)
+def test_an_entry_typed_with_more_than_twelve_decimals_is_echoed_with_every_one(digits, places):
+    value = Fraction(digits, 10**places)
+    typed = every_decimal(value)
+    assert format_entered(f"{typed} mg") == f"{typed} mg"
+
+
+@given(
+    st.fractions(min_value=100, max_value=10**9).filter(
+        lambda value: value.denominator % 3 == 0  # no finite decimal: rounded
+    )
+)
+@example(Fraction(10**9 + 1, 3))
+def test_a_long_figure_of_a_hundred_or_more_is_rounded_to_whole_units(value):
+    """Three significant figures never round whole digits away, nor add a decimal."""
+    whole = Decimal(value.numerator) / Decimal(value.denominator)
+    expected = whole.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    shown = figure(value)
+    assert (shown.text, shown.rounding) == (f"{expected:,}", "nearest")
+
+
+def test_a_plain_number_apart_from_others_has_no_unit_and_says_when_it_is_rounded():
+    assert number_apart_from(Fraction(1003, 1000), [Fraction(1)]) == "1.003"
+    assert number_apart_from(Fraction(1, 3), []) == "0.333 (rounded)"
+    assert number_apart_from(Fraction(1, 3), [], "mg") == "0.333 mg (rounded)"
+
+
+# ------------------------------------------------- decimals: how many, and on which side
+
+
+def exponent_by_hand(value: Fraction) -> int:
+    """The e with 10**e <= value < 10**(e + 1), found by stepping."""
+    e = 0
+    while Fraction(10) ** e > value:
+        e -= 1
+    while Fraction(10) ** (e + 1) <= value:
+        e += 1
+    return e
+
+
+@given(
+    st.one_of(
+        st.integers(min_value=-9, max_value=9).map(lambda e: Fraction(10) ** e),
+        st.integers(min_value=-9, max_value=9).map(
+            lambda e: Fraction(10) ** e - Fraction(1, 10**12)
+        ),
+        positive,
+    )
+)
+@example(Fraction(1))
+@example(Fraction(10))
+@example(Fraction(1, 10))
+def test_significant_decimals_keep_three_figures_and_every_whole_digit(value):
+    """On a power of ten and just under one, where the count of digits changes."""
+    assert significant_decimals(value) == max(0, 2 - exponent_by_hand(value))
+
+
+def test_zero_takes_no_decimals():
+    assert significant_decimals(Fraction(0)) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (Fraction(123456), -3, "123,000"),
+        (Fraction(123456), -1, "123,460"),
+        (Fraction(125), -1, "130"),  # half up
+        (Fraction(123456), 0, "123,456"),
+        (Fraction(-3, 2), None, "-1.5"),
+        (Fraction(-1, 8), 3, "-0.125"),
+    ],
+)
+def test_a_number_is_rounded_half_up_to_any_decimals_even_to_tens_and_keeps_its_sign(
+    value, decimals, expected
+):
+    assert format_number(value, decimals) == expected
+
+
+@given(st.integers(min_value=1, max_value=40))
+def test_the_exact_decimals_of_a_value_are_capped_at_twelve_unless_asked_for_all(places):
+    value = Fraction(1, 2**places)  # exactly `places` decimals
+    assert exact_places(value) == min(places, 12)
+    assert exact_places(value, most=None) == places
+
+
+def test_a_long_figure_with_eight_whole_digits_and_a_decimal_is_rounded():
+    shown = figure(Fraction(123456785, 10))  # 12,345,678.5: nine significant figures
+    assert (shown.text, shown.rounding) == ("12,345,679", "nearest")
+
+
+LOW, HIGH = Fraction(3, 10), Fraction(1, 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "rounding"),
+    [
+        (LOW + Fraction(1, 3 * 10**6), "0.3", "nearest"),  # the nearest is on a bound: inside
+        (HIGH - Fraction(1, 3 * 10**6), "0.5", "nearest"),
+        (LOW - Fraction(1, 1500), "0.3", "up"),  # just outside: rounded onto the bound
+        (HIGH + Fraction(1, 1500), "0.5", "down"),
+    ],
+)
+def test_a_figure_on_a_bound_of_its_range_is_inside_it(value, text, rounding):
+    """0.3 to 0.5: a figure equal to a bound is inside, whichever way it was rounded."""
+    shown = figure(value, (LOW, HIGH))
+    assert (shown.text, shown.rounding) == (text, rounding)
+
+
+def test_a_figure_that_comes_out_exact_at_its_decimals_is_not_marked():
+    value = Fraction(123456789, 10**9)  # nine significant figures: not short
+    inside = (Fraction(1234567885, 10**10), Fraction(1234567895, 10**10))
+    shown = figure(value, inside)  # only at 9 decimals is a figure inside
+    assert (shown.text, shown.rounding) == ("0.123456789", None)
+
+
+@given(k=st.integers(min_value=16, max_value=40), at=st.sampled_from(["low", "high"]))
+def test_a_figure_of_a_range_narrower_than_twelve_more_decimals_still_lies_inside_it(k, at):
+    low = Fraction(1, 3)
+    high = low + Fraction(1, 10**k)
+    shown = figure(low if at == "low" else high, (low, high))
+    assert low <= shown.value <= high
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (Fraction(1000, 3), Fraction(2000, 3), "334 to 666 mg (low rounded up, high rounded down)"),
+        (Fraction(1000, 3), Fraction(4005, 10), "333.4 to 400.5 mg (low rounded up)"),
+    ],
+)
+def test_a_rounded_bound_is_shown_inward_to_at_least_its_partners_decimals(low, high, expected):
+    """333.33 to 666.67: to nearest, 333 and 667 would lie outside; 400.5 is exact, so the
+    low bound takes its one decimal."""
+    mg = registry().Quantity
+    assert format_range(mg(low, "mg"), mg(high, "mg")) == expected
+
+
+def test_a_figure_takes_the_fewest_decimals_that_put_it_inside_its_range():
+    """0.3001 to 0.3002: at 3 decimals neither 0.3 nor 0.301 is inside; at 4, 0.3002 is."""
+    value = Fraction(30015, 10**5) + Fraction(1, 3 * 10**7)
+    shown = figure(value, (Fraction(3001, 10**4), Fraction(3002, 10**4)))
+    assert (shown.text, shown.rounding) == ("0.3002", "nearest")
+
+
+def test_a_value_just_outside_its_range_is_rounded_onto_it_at_up_to_twelve_more_decimals():
+    """The range's top is 0.300000000000001 (15 decimals: 3 + 12); the value lies 0.7 of
+    that last decimal above it, so only at 15 decimals, rounded down, is it inside."""
+    high = Fraction(3, 10) + Fraction(1, 10**15)
+    low = Fraction(3, 10) + Fraction(5, 10**16)
+    value = high + Fraction(7, 10**16) + Fraction(1, 3 * 10**18)
+    shown = figure(value, (low, high))
+    assert (shown.text, shown.rounding) == ("0.300000000000001", "down")
+
+
+def test_a_bound_worked_from_figures_shown_is_rounded_to_nearest_inside_the_exact_range():
+    """A low bound of 0.34043 (worked from figures shown) of an exact range from 1/3: 0.34,
+    to nearest, is inside the exact range though below the bound worked."""
+    worked = Fraction(3404, 10**4) + Fraction(1, 3 * 10**5)
+    low, _ = figure_range(worked, Fraction(2, 3), (Fraction(1, 3), Fraction(2, 3)))
+    assert (low.text, low.rounding) == ("0.34", "nearest")

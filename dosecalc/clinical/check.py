@@ -344,9 +344,7 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     entry_error = _probable_entry_error(
         verdict, proposed, in_rule_units, slips, ranges, beside, covered
     )
-    display = _display(
-        verdict, proposed, in_rule_units, patient_dose, pump_rate, volume, result, beside
-    )
+    display = _display(proposed, in_rule_units, patient_dose, pump_rate, volume, result, beside)
     if result.hard_limits is not None:  # shown beside every check
         display["hard_limits"] = result.hard_limits.display_beside(*beside)
     warnings = [
@@ -713,7 +711,6 @@ def _value_beside(value: Quantity, ranges: list[QuantityRange], others: list[Qua
 
 
 def _display(
-    verdict: Verdict,
     proposed: Quantity,
     in_rule_units: Quantity,
     patient_dose: Quantity | None,
