@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Final, TypedDict
+from typing import TypedDict
 
 from dosecalc.clinical.delivery import pump_rate_notes, volume_warnings
 from dosecalc.clinical.headline import findings_before_figures
@@ -27,8 +27,6 @@ from dosecalc.clinical.limits import (
 )
 from dosecalc.clinical.plausibility import concentration_warnings, delivery_warnings
 from dosecalc.clinical.result import (
-    DOSE_RATE_UNIT,
-    PUMP_RATE_UNIT,
     Basis,
     DoseResult,
     QuantityRange,
@@ -44,7 +42,13 @@ from dosecalc.foundation.display import (
 )
 from dosecalc.foundation.errors import MissingInputError, RulesError
 from dosecalc.foundation.units import (
+    AMOUNT_UNIT,
     CONCENTRATION,
+    DAILY_RATE_UNIT,
+    DOSE_RATE_UNIT,
+    PER_KG_PER_MIN_UNIT,
+    PUMP_RATE_UNIT,
+    VOLUME_UNIT,
     DoseUnit,
     Quantity,
     Unit,
@@ -73,11 +77,6 @@ from dosecalc.patient.body import (
 )
 from dosecalc.ruleset.loader import RuleSet, load_rules, rules_in_force
 from dosecalc.ruleset.schema import Regimen
-
-DAILY_DOSE_UNIT: Final = "mg"
-DAILY_RATE_UNIT: Final = "mg/day"
-PER_KG_PER_MIN_UNIT: Final = "mcg/kg/min"
-VOLUME_UNIT: Final = "mL"
 
 Rules = RuleSet | str | os.PathLike[str] | None
 
@@ -270,7 +269,7 @@ def _rate_parts(
 ) -> _Derived:
     """A rate's total per 24 hours, its rate per kg per minute (for a rate per kg) and,
     with a concentration, its pump rate; each worked from the figure shown before it."""
-    dose_unit, day_unit = dose.low.units, named_unit(DAILY_DOSE_UNIT)
+    dose_unit, day_unit = dose.low.units, named_unit(AMOUNT_UNIT)
     day = convert(quantity_of(Fraction(1), named_unit("day")), _time_unit(dose_unit))
     to_day = magnitude(day) * conversion_factor(dose_unit * day.units, day_unit)
     per_24h = QuantityRange.between(

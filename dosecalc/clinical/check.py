@@ -25,7 +25,6 @@ from fractions import Fraction
 from typing import Any, Final, TypeVar
 
 from dosecalc.clinical.calculate import (
-    VOLUME_UNIT,
     Rules,
     calculate,
     not_specified,
@@ -49,7 +48,6 @@ from dosecalc.clinical.limits import (
     standard_concentration_warnings,
 )
 from dosecalc.clinical.result import (
-    PUMP_RATE_UNIT,
     Basis,
     CheckResult,
     DoseResult,
@@ -75,6 +73,8 @@ from dosecalc.foundation.text import quoted
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DOSE_FORMS,
+    PUMP_RATE_UNIT,
+    VOLUME_UNIT,
     DoseForm,
     Quantity,
     Unit,

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Final
 
-from dosecalc.clinical.result import PUMP_RATE_UNIT, QuantityRange
+from dosecalc.clinical.result import QuantityRange
 from dosecalc.foundation.bounds import MEASURABLE_VOLUME_ML
 from dosecalc.foundation.display import format_exact, magnitude
-from dosecalc.foundation.units import convert, named_unit, registry
+from dosecalc.foundation.units import PUMP_RATE_UNIT, convert, named_unit, registry
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.schema import Regimen
 

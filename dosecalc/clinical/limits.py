@@ -27,7 +27,14 @@ from dosecalc.foundation.display import (
     number_apart_from,
     unit_display,
 )
-from dosecalc.foundation.units import Quantity, convert, named_unit, registry
+from dosecalc.foundation.units import (
+    AMOUNT_UNIT,
+    CONCENTRATION_UNIT,
+    Quantity,
+    convert,
+    named_unit,
+    registry,
+)
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.kinds import RegimenKind
 from dosecalc.ruleset.schema import Regimen
@@ -40,7 +47,6 @@ HARD_LIMIT_WORDS: Final[dict[HardLimitState, str]] = {
 }
 """How a hard-limit breach is said wherever a verdict is: it outranks the range."""
 
-DAILY_UNIT: Final = "mg"
 
 ORDER_ABOVE_MAXIMUM: Final = "order-above-max-per-24h"
 """The code of a checked dose above the maximum per 24 hours: with a breach of the hard
@@ -96,7 +102,7 @@ def standard_concentration_warnings(rule: Regimen, conc: Quantity | None) -> lis
     standard = [c.quantity() for c in rule.standard_concentrations]
     if conc is None or not standard:
         return []
-    mg_per_ml = named_unit("mg/mL")
+    mg_per_ml = named_unit(CONCENTRATION_UNIT)
     if any(
         magnitude(convert(conc, mg_per_ml)) == magnitude(convert(s, mg_per_ml)) for s in standard
     ):
@@ -178,15 +184,15 @@ def doses_within(kind: RegimenKind, dose: QuantityRange, maximum: Quantity | Non
 
 def _apart(total: Quantity, maximum: Quantity) -> str:
     """A total in mg beside the maximum: never reading as the maximum it passes."""
-    mg = named_unit(DAILY_UNIT)
-    return number_apart_from(magnitude(total.to(mg)), [magnitude(maximum.to(mg))], DAILY_UNIT)
+    mg = named_unit(AMOUNT_UNIT)
+    return number_apart_from(magnitude(total.to(mg)), [magnitude(maximum.to(mg))], AMOUNT_UNIT)
 
 
 def in_24_hours(kind: RegimenKind, per_patient: Quantity) -> Quantity:
     """What an order of ``kind`` gives in 24 hours as written, in mg, to compare with a
     maximum per 24 hours: a rate run for 24 hours, or one dose itself (no frequency is
     read, so one dose is all that is known of its 24 hours)."""
-    mg = named_unit(DAILY_UNIT)
+    mg = named_unit(AMOUNT_UNIT)
     if kind.is_rate:
         day = registry().Quantity(Fraction(24), named_unit("hour"))
         per_day: Quantity = (per_patient * day).to(mg)

@@ -25,7 +25,14 @@ from dosecalc.foundation.display import (
     operand,
     unit_display,
 )
-from dosecalc.foundation.units import Quantity, convert, named_unit, unit_powers
+from dosecalc.foundation.units import (
+    CONCENTRATION_UNIT,
+    VOLUME_UNIT,
+    Quantity,
+    convert,
+    named_unit,
+    unit_powers,
+)
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.schema import Regimen
 
@@ -38,7 +45,7 @@ def concentration_warnings(concentration: Quantity) -> list[DoseWarning]:
     """A concentration outside the usual band; named as a likely mcg/mg slip where ×/÷ 1000
     brings it into the band."""
     low, high = USUAL_CONCENTRATION_MG_PER_ML
-    mg_per_ml = convert(concentration, named_unit("mg/mL")).magnitude
+    mg_per_ml = convert(concentration, named_unit(CONCENTRATION_UNIT)).magnitude
     if low <= mg_per_ml <= high:
         return []
     shown = format_exact(concentration)
@@ -77,7 +84,7 @@ def delivery_warnings(
     least_ml, most_ml = VOLUME_PER_DOSE_ML
     volume_bounds_from = _OWN_BOUND
     if largest is not None:
-        most_ml = magnitude(convert(largest.quantity(), named_unit("mL")))
+        most_ml = magnitude(convert(largest.quantity(), named_unit(VOLUME_UNIT)))
         volume_bounds_from = (
             f"{format_number(least_ml)} mL is a plausibility bound of dosecalc's; "
             f"{format_number(most_ml)} mL is this library's largest volume per dose, "

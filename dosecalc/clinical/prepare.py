@@ -55,8 +55,6 @@ from dosecalc.clinical.limits import (
 )
 from dosecalc.clinical.plausibility import concentration_warnings
 from dosecalc.clinical.result import (
-    DOSE_RATE_UNIT,
-    PUMP_RATE_UNIT,
     CheckResult,
     DoseResult,
     Finding,
@@ -80,11 +78,17 @@ from dosecalc.foundation.display import (
 )
 from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError, UnitError
 from dosecalc.foundation.units import (
+    AMOUNT_UNIT,
     CONCENTRATION,
+    CONCENTRATION_UNIT,
     DOSE_FORMS,
+    DOSE_RATE_UNIT,
     DURATION,
+    HOUR_UNIT,
     PUMP_RATE,
+    PUMP_RATE_UNIT,
     VOLUME_KIND,
+    VOLUME_UNIT,
     Quantity,
     Unit,
     dimension_of,
@@ -98,11 +102,6 @@ from dosecalc.foundation.units import (
 from dosecalc.patient.body import DoseWarning, source_covers
 from dosecalc.ruleset.kinds import KINDS
 from dosecalc.ruleset.schema import Regimen
-
-AMOUNT_UNIT: Final = "mg"
-VOLUME_UNIT: Final = "mL"
-CONCENTRATION_UNIT: Final = "mg/mL"
-HOUR: Final = "h"
 
 DAY_IN_HOURS: Final = 24
 """The per-hour/per-24-hours slip: an order this many times off the range."""
@@ -546,7 +545,7 @@ def _timing(duration: object, pump_rate: object, volume: Quantity) -> _Timing:
             "both a duration and a pump rate were given, and each sets the other",
             "Give one: the duration, e.g. '24 hr', or the pump rate, e.g. '2 mL/hr'",
         )
-    hour = named_unit(HOUR)
+    hour = named_unit(HOUR_UNIT)
     if is_given(duration):
         entered = parse_quantity(duration, DURATION, "duration")
         timing = _Timing(magnitude(entered.to(hour)), entered, None)
@@ -701,7 +700,7 @@ def _preparation(
         "amount": amount.with_unit("mg"),
         "stock_volume": drawn.with_unit("mL"),
         "diluent_volume": diluent.with_unit("mL"),
-        "final_concentration": concentration.with_unit("mg/mL"),
+        "final_concentration": concentration.with_unit(CONCENTRATION_UNIT),
         "pump_rate": pump.with_unit("mL/hr"),
     }
     if timing.pump_rate is None:
@@ -723,7 +722,7 @@ def _preparation(
     return Preparation(
         label=label,
         dose_rate=rate,
-        duration=registry().Quantity(timing.hours, named_unit(HOUR)),
+        duration=registry().Quantity(timing.hours, named_unit(HOUR_UNIT)),
         amount=registry().Quantity(amount_value, mg),
         stock_volume=registry().Quantity(exact_stock, ml),
         diluent_volume=registry().Quantity(v - exact_stock, ml),
@@ -1019,7 +1018,7 @@ def _exact_operand(rate: Quantity, parts: tuple[Quantity, Quantity] | None) -> s
         return format_exact(rate)
     if parts is not None:
         amount = parts[0].to(named_unit(AMOUNT_UNIT))
-        per = parts[1].to(named_unit(HOUR))
+        per = parts[1].to(named_unit(HOUR_UNIT))
         if _terminates(magnitude(amount)) and _terminates(magnitude(per)):
             return f"({format_exact(amount)} in {format_exact(per)})"
     return operand(rate)
@@ -1031,7 +1030,7 @@ def _terminates(value: Fraction) -> bool:
 
 def _duration_text(timing: _Timing) -> str:
     hours = figure(timing.hours).with_unit("hr")
-    if timing.duration is None or timing.duration.units == named_unit(HOUR):
+    if timing.duration is None or timing.duration.units == named_unit(HOUR_UNIT):
         return hours
     return f"{format_exact(timing.duration)} = {hours}"
 
@@ -1039,7 +1038,7 @@ def _duration_text(timing: _Timing) -> str:
 def _to_hours(units: Unit, operation: str) -> str:
     """The factor after a duration in minutes or days, so that the line reads in hours:
     multiplied, ``× 30 min ÷ 60 min/hr``; divided, ``÷ 30 min × 60 min/hr``."""
-    per_hour = magnitude(registry().Quantity(Fraction(1), named_unit(HOUR)).to(units))
+    per_hour = magnitude(registry().Quantity(Fraction(1), named_unit(HOUR_UNIT)).to(units))
     if per_hour == 1:
         return ""
     if per_hour > 1:  # minutes

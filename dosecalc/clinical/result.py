@@ -32,13 +32,18 @@ from dosecalc.foundation.display import (
     range_text,
     unit_display,
 )
-from dosecalc.foundation.units import DoseForm, Quantity, convert, named_unit
+from dosecalc.foundation.units import (
+    DOSE_RATE_UNIT,
+    PUMP_RATE_UNIT,
+    DoseForm,
+    Quantity,
+    convert,
+    named_unit,
+)
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient, source_covers
 from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.schema import RouteCode
 
-DOSE_RATE_UNIT: Final = "mg/h"
-PUMP_RATE_UNIT: Final = "mL/h"
 TITRATION_INTERVALS: Final = 4
 """The titration table splits the rule's range into this many equal steps (0.05 mg/kg/h here)."""
 

@@ -518,28 +518,43 @@ DoseForm = Literal[
 """The form a dose is written in, recognised from its unit (see `dose_form`)."""
 
 
+# The units dosecalc works a figure out in, one home each (a figure is shown in its own).
+AMOUNT_UNIT: Final = "mg"
+"""A dose, a total per 24 hours, an amount of drug in a preparation."""
+DOSE_RATE_UNIT: Final = "mg/h"
+DAILY_RATE_UNIT: Final = "mg/day"
+"""A rate per 24 hours stays per 24 hours: mg/kg/24 h gives mg/24 h, as written."""
+PER_KG_PER_MIN_UNIT: Final = "mcg/kg/min"
+PUMP_RATE_UNIT: Final = "mL/h"
+VOLUME_UNIT: Final = "mL"
+CONCENTRATION_UNIT: Final = "mg/mL"
+HOUR_UNIT: Final = "h"
+
+
 @dataclass(frozen=True)
 class FormShape:
-    """What a dose form is made of: per kg of body weight, per time, in volume; in words."""
+    """What a dose form is made of: per kg of body weight, per time, in volume; in words;
+    and the unit a dose of this form is worked in."""
 
     per_kg: bool
     is_rate: bool
     in_volume: bool
     words: str
+    unit: str
 
 
 DOSE_FORMS: Final[Mapping[DoseForm, FormShape]] = MappingProxyType(
     {
-        "weight-based-rate": FormShape(True, True, False, "a rate per kg"),
-        "absolute-rate": FormShape(False, True, False, "a rate"),
-        "pump-rate": FormShape(False, True, True, "a pump rate"),
-        "fixed-dose": FormShape(False, False, False, "a dose without a time"),
-        "volume": FormShape(False, False, True, "a volume"),
-        "weight-based-dose": FormShape(True, False, False, "a dose per kg without a time"),
+        "weight-based-rate": FormShape(True, True, False, "a rate per kg", "mg/kg/h"),
+        "absolute-rate": FormShape(False, True, False, "a rate", DOSE_RATE_UNIT),
+        "pump-rate": FormShape(False, True, True, "a pump rate", PUMP_RATE_UNIT),
+        "fixed-dose": FormShape(False, False, False, "a dose without a time", AMOUNT_UNIT),
+        "volume": FormShape(False, False, True, "a volume", VOLUME_UNIT),
+        "weight-based-dose": FormShape(True, False, False, "a dose per kg without a time", "mg/kg"),
     }
 )
 """Each form's shape, the one home of what a form is: a regimen kind converts each form by
-it (`dosecalc.ruleset.kinds`)."""
+it (`dosecalc.ruleset.kinds`); the audit works each form in its unit."""
 
 RATE_FORMS: Final[frozenset[DoseForm]] = frozenset(
     form for form, shape in DOSE_FORMS.items() if shape.is_rate

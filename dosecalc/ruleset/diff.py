@@ -27,7 +27,13 @@ from dosecalc.foundation.display import (
     magnitude,
     unit_display,
 )
-from dosecalc.foundation.units import Quantity, dimension_of, named_unit, parse_quantity
+from dosecalc.foundation.units import (
+    CONCENTRATION_UNIT,
+    Quantity,
+    dimension_of,
+    named_unit,
+    parse_quantity,
+)
 from dosecalc.ruleset.loader import RuleFileInfo, RuleSet, regimen_names
 from dosecalc.ruleset.schema import (
     Amount,
@@ -270,7 +276,9 @@ def _concentration_changes(
     strength in both, how it is written and its citation, each said as such."""
 
     def by_strength(items: list[Concentration]) -> dict[Fraction, Concentration]:
-        return {magnitude(_quantity(item).to(named_unit("mg/mL"))): item for item in items}
+        return {
+            magnitude(_quantity(item).to(named_unit(CONCENTRATION_UNIT))): item for item in items
+        }
 
     before, after = by_strength(old), by_strength(new)
     added = [item for strength, item in after.items() if strength not in before]

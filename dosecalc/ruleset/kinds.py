@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-from dosecalc.foundation.units import DOSE_FORMS, DoseForm, DoseUnit
+from dosecalc.foundation.units import (
+    AMOUNT_UNIT,
+    DOSE_FORMS,
+    DOSE_RATE_UNIT,
+    DoseForm,
+    DoseUnit,
+)
 
 KindName = Literal["weight-based-rate", "absolute-rate", "weight-based-dose", "fixed-dose"]
 
@@ -87,7 +93,7 @@ KINDS: Final[Mapping[KindName, RegimenKind]] = MappingProxyType(
                 unit_words="a unit per kg per time (e.g. mg/kg/h)",
                 forms=frozenset({"weight-based-rate", "absolute-rate", "pump-rate"}),
                 enter="a rate, e.g. '30 mg/hr', '0.4 mg/kg/hr' or '25 mL/hr'",
-                patient_unit="mg/h",
+                patient_unit=DOSE_RATE_UNIT,
             ),
             RegimenKind(
                 name="absolute-rate",
@@ -107,7 +113,7 @@ KINDS: Final[Mapping[KindName, RegimenKind]] = MappingProxyType(
                 unit_words="a drug amount per kg (e.g. mg/kg)",
                 forms=frozenset({"weight-based-dose", "fixed-dose", "volume"}),
                 enter="a dose per administration, e.g. '0.5 mg/kg', '35 mg' or '3.5 mL'",
-                patient_unit="mg",
+                patient_unit=AMOUNT_UNIT,
             ),
             RegimenKind(
                 name="fixed-dose",

@@ -22,7 +22,9 @@ from dosecalc.foundation.display import magnitude
 from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.units import (
     CONCENTRATION,
+    CONCENTRATION_UNIT,
     DOSE,
+    DOSE_FORMS,
     MAX_INPUT_LENGTH,
     WEIGHT,
     DoseForm,
@@ -48,15 +50,8 @@ REQUIRED_COLUMNS: Final = ("weight", "regimen", "dose")
 OPTIONAL_COLUMNS: Final = ("concentration", "height", "sex", "basis")
 INPUT_COLUMNS: Final = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
-# The unit each dose form is computed in on the hot path.
-CANONICAL: Final[dict[DoseForm, str]] = {
-    "weight-based-rate": "mg/kg/h",
-    "absolute-rate": "mg/h",
-    "pump-rate": "mL/h",
-    "fixed-dose": "mg",
-    "volume": "mL",
-    "weight-based-dose": "mg/kg",
-}
+# The unit each dose form is computed in on the hot path: the form's own.
+CANONICAL: Final[dict[DoseForm, str]] = {form: shape.unit for form, shape in DOSE_FORMS.items()}
 FORMS: Final[tuple[DoseForm, ...]] = tuple(CANONICAL)
 NOT_READ: Final = -1
 # The digits are 0 to 9 only, as `check` reads them: ``\d`` would also take a Bengali four
@@ -263,6 +258,6 @@ class Readers:
     def new(cls) -> Readers:
         return cls(
             CellReader(WEIGHT, lambda unit: (WEIGHT.unit, 0, 0)),
-            CellReader(CONCENTRATION, lambda unit: ("mg/mL", 0, 0)),
+            CellReader(CONCENTRATION, lambda unit: (CONCENTRATION_UNIT, 0, 0)),
             CellReader(DOSE, _dose_canonical),
         )
