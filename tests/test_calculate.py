@@ -316,8 +316,8 @@ def test_rules_may_be_a_loaded_rule_set_a_folder_or_the_default():
 
 def test_the_fixed_dose_notes_say_the_weight_is_not_used_and_what_the_source_leaves_open():
     assert calculate(weight="70 kg", regimen="sl").notes == [
-        "The weight is not used: the source's range is in mg, not per kg (dosecalc reads it "
-        "as a dose per administration; the source states no frequency).",
+        "The weight is not used: the source's range is in a drug amount, not per kg (dosecalc "
+        "reads it as a dose per administration; the source states no frequency).",
         "The source does not specify: dose frequency; salt or base (ketamine hydrochloride or "
         "ketamine base); age limits or paediatric dosing; maximum daily dose.",
     ]

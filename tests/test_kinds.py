@@ -209,3 +209,44 @@ def test_every_basis_line_of_every_kind_and_unit_holds_when_redone_by_hand(
     )
     for line in [result.basis.formula, *result.basis.steps]:
         check_line(line)
+
+
+@given(kind=st.sampled_from(list(KINDS.values())), value=magnitudes)
+def test_a_kind_gives_its_24_hours_as_a_rate_run_for_24_hours_or_as_one_dose(kind, value):
+    """The oracle: a rate in mg/h times 24; a dose is itself (no frequency is read)."""
+    unit = "mg/h" if kind.is_rate else "mg"
+    total = kind.in_24_hours(registry().Quantity(Fraction(value), named_unit(unit)))
+    assert total.units == named_unit("mg")
+    assert magnitude(total) == Fraction(value) * (24 if kind.is_rate else 1)
+
+
+@given(kind=st.sampled_from(list(KINDS.values())), value=magnitudes)
+def test_a_kind_puts_a_figure_in_the_rate_or_the_amount_place_and_delivers_it_so(kind, value):
+    rate, amount = kind.as_rate_or_amount(value)
+    assert (rate, amount) == ((value, None) if kind.is_rate else (None, value))
+    delivered = named_unit(kind.delivered_unit)
+    per_hour = delivered == named_unit("mL/h")
+    assert per_hour == kind.is_rate
+    assert delivered in (named_unit("mL/h"), named_unit("mL"))
+
+
+@given(kind=st.sampled_from(list(KINDS.values())), value=magnitudes)
+def test_an_order_for_the_patient_is_the_order_itself_only_when_the_range_is_not_per_kg(
+    kind, value
+):
+    order = registry().Quantity(Fraction(value), named_unit("mg"))
+    worked = registry().Quantity(Fraction(value) * 70, named_unit("mg"))
+    assert kind.per_patient(order, worked) is (worked if kind.per_kg else order)
+    assert (kind.per_patient(order, None) is None) == kind.per_kg
+
+
+@pytest.mark.parametrize("kind", list(KINDS.values()), ids=list(KINDS))
+def test_a_kind_words_what_it_is_as_its_flags_say(kind):
+    """A range per kg is nobody's as printed; the words of a rate speak of a rate."""
+    assert (kind.for_every_patient is None) == kind.per_kg
+    assert (kind.measured_in is None) == kind.per_kg
+    assert kind.applies == ("At this weight" if kind.per_kg else "Whatever the weight")
+    assert ("rate" in kind.ordered_as) == kind.is_rate
+    assert ("rate" in kind.read_as) == kind.is_rate
+    assert ("per 24 hours" in kind.order_in_24_hours) == kind.is_rate
+    assert kind.top_in_24_hours.count("{}") == kind.order_in_24_hours.count("{}") == 1

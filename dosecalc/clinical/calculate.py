@@ -234,10 +234,7 @@ def _applied(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) 
         unit = named_unit(kind.patient_unit) if kind.patient_unit else low.units
         rule_range = QuantityRange.between(low, high)
         dose = QuantityRange.between(convert(low, unit), convert(high, unit))
-        formula = (
-            f"{'rate for every patient' if kind.is_rate else 'fixed dose per administration'}"
-            f", as printed in the source: {dose.display}"
-        )
+        formula = f"{kind.for_every_patient}, as printed in the source: {dose.display}"
     parts = (
         _rate_parts(rule_range, dose, conc, per_kg=kind.per_kg)
         if kind.is_rate
@@ -247,10 +244,8 @@ def _applied(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) 
         []
         if kind.per_kg
         else [
-            "The weight is not used: the source's range is in "
-            f"{'an amount per time' if kind.is_rate else 'mg'}, not per kg (dosecalc reads "
-            f"it as {'a rate' if kind.is_rate else 'a dose per administration'}; the source "
-            "states no frequency)."
+            f"The weight is not used: the source's range is in {kind.measured_in}, not per kg "
+            f"(dosecalc reads it as {kind.read_as}; the source states no frequency)."
         ]
     )
     return _Parts(rule_range=rule_range, dose=dose, formula=formula, notes=notes, **parts)

@@ -44,7 +44,6 @@ from dosecalc.clinical.limits import (
     dose_per_24h_warnings,
     hard_limit_state,
     hard_limits_of,
-    in_24_hours,
     standard_concentration_warnings,
 )
 from dosecalc.clinical.result import (
@@ -73,8 +72,6 @@ from dosecalc.foundation.text import quoted
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DOSE_FORMS,
-    PUMP_RATE_UNIT,
-    VOLUME_UNIT,
     DoseForm,
     Quantity,
     Unit,
@@ -320,19 +317,15 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
         if kind.per_kg and result.dosing_weight is not None and result.dose is not None
         else None
     )
-    per_patient = in_rule_units if not kind.per_kg else patient_dose
+    per_patient = kind.per_patient(in_rule_units, patient_dose)
     conc = result.concentration
-    pump_rate = (
-        (per_patient / conc).to(named_unit(PUMP_RATE_UNIT))
-        if kind.is_rate and per_patient is not None and conc is not None
+    delivered = (
+        (per_patient / conc).to(named_unit(kind.delivered_unit))
+        if per_patient is not None and conc is not None
         else None
     )
-    volume = (
-        (per_patient / conc).to(named_unit(VOLUME_UNIT))
-        if not kind.is_rate and per_patient is not None and conc is not None
-        else None
-    )
-    dose_rate, dose_amount = (patient_dose, None) if kind.is_rate else (None, patient_dose)
+    pump_rate, volume = kind.as_rate_or_amount(delivered)
+    dose_rate, dose_amount = kind.as_rate_or_amount(patient_dose)
     hard_limit = hard_limit_state(in_rule_units, result.hard_limits)
     ranges = [r for r in (result.rule_range, result.dose, result.pump_rate, result.volume) if r]
     restated = [q for q in (in_rule_units, patient_dose, pump_rate, volume) if q is not None]
@@ -452,7 +445,7 @@ def _other_weight_reading(
     ask = "Ask the prescriber which weight the order is per kg of."
     if other_verdict == verdict:  # the same verdict, but past the maximum read so
         kind = KINDS[result.kind]
-        total = f" ({format_exact(in_24_hours(kind, other))} per 24 hours)" if kind.is_rate else ""
+        total = f" ({format_exact(kind.in_24_hours(other))} per 24 hours)" if kind.is_rate else ""
         return [
             DoseWarning(
                 code=PER_KG_ACTUAL_ABOVE_MAXIMUM,
@@ -823,18 +816,17 @@ def _restated_steps(
     conc = operand(result.concentration) if result.concentration is not None else ""
     entered = format_exact(proposed)
     key = _patient_dose_key(result)
-    as_what = "as a dose rate" if kind.is_rate else "as a dose"
     steps = []
     if patient_dose is not None and result.dosing_weight is not None:
         if DOSE_FORMS[form].per_kg:
             weight = format_body(result.dosing_weight.quantity)
-            steps.append(f"{as_what}: {operand(in_rule_units)} × {weight} = {shown[key]}")
+            steps.append(f"{kind.ordered_as}: {operand(in_rule_units)} × {weight} = {shown[key]}")
         elif DOSE_FORMS[form].in_volume:
-            steps.append(f"{as_what}: {entered} × {conc} = {shown[key]}")
+            steps.append(f"{kind.ordered_as}: {entered} × {conc} = {shown[key]}")
         elif entered != shown[key]:
             conversion = unit_change(proposed.units, patient_dose.units)
-            steps.append(f"{as_what}: {entered}{conversion} = {shown[key]}")
-    per_patient = patient_dose if kind.per_kg else in_rule_units
+            steps.append(f"{kind.ordered_as}: {entered}{conversion} = {shown[key]}")
+    per_patient = kind.per_patient(in_rule_units, patient_dose)
     for delivered, words in (("pump_rate", "as a pump rate"), ("volume", "as a volume")):
         if delivered in shown and not DOSE_FORMS[form].in_volume and per_patient is not None:
             factor = per_hour(per_patient.units) if delivered == "pump_rate" else ""

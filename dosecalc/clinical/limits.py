@@ -146,13 +146,11 @@ def range_per_24h_warnings(
         return []
     over = "the whole range" if totals.low > maximum else "the top of the range"
     top = _apart(totals.high, maximum)  # never reading as the maximum it passes
-    gives = f"gives {top} per 24 hours" if kind.is_rate else f"is one dose of {top}"
     return [
         DoseWarning(
             code=RANGE_ABOVE_MAXIMUM,
-            message=f"{'At this weight, ' if kind.per_kg else 'Whatever the weight, '}{over} is "
-            f"above this library's maximum of {format_exact(maximum)} per 24 hours: its top "
-            f"{gives}.",
+            message=f"{kind.applies}, {over} is above this library's maximum of "
+            f"{format_exact(maximum)} per 24 hours: its top {kind.top_in_24_hours.format(top)}.",
         )
     ]
 
@@ -188,18 +186,6 @@ def _apart(total: Quantity, maximum: Quantity) -> str:
     return number_apart_from(magnitude(total.to(mg)), [magnitude(maximum.to(mg))], AMOUNT_UNIT)
 
 
-def in_24_hours(kind: RegimenKind, per_patient: Quantity) -> Quantity:
-    """What an order of ``kind`` gives in 24 hours as written, in mg, to compare with a
-    maximum per 24 hours: a rate run for 24 hours, or one dose itself (no frequency is
-    read, so one dose is all that is known of its 24 hours)."""
-    mg = named_unit(AMOUNT_UNIT)
-    if kind.is_rate:
-        day = registry().Quantity(Fraction(24), named_unit("hour"))
-        per_day: Quantity = (per_patient * day).to(mg)
-        return per_day
-    return convert(per_patient, mg)
-
-
 def dose_per_24h_warnings(
     kind: RegimenKind, per_patient: Quantity | None, maximum: Quantity | None
 ) -> list[DoseWarning]:
@@ -208,11 +194,8 @@ def dose_per_24h_warnings(
     from a range that can pass it (``range-above-max-per-24h``)."""
     if maximum is None or per_patient is None:
         return []
-    total = in_24_hours(kind, per_patient)
-    if kind.is_rate:
-        said = f"at this rate, {_apart(total, maximum)} per 24 hours"
-    else:
-        said = f"this one dose, {_apart(total, maximum)}"
+    total = kind.in_24_hours(per_patient)
+    said = kind.order_in_24_hours.format(_apart(total, maximum))
     if total <= maximum:
         return []
     return [

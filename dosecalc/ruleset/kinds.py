@@ -14,15 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from dosecalc.foundation.units import (
     AMOUNT_UNIT,
     DOSE_FORMS,
     DOSE_RATE_UNIT,
+    PUMP_RATE_UNIT,
+    VOLUME_UNIT,
     DoseForm,
     DoseUnit,
+    Quantity,
+    convert,
+    named_unit,
+    registry,
 )
 
 KindName = Literal["weight-based-rate", "absolute-rate", "weight-based-dose", "fixed-dose"]
@@ -30,6 +37,8 @@ KindName = Literal["weight-based-rate", "absolute-rate", "weight-based-dose", "f
 ConversionStep = Literal["× concentration", "× weight", "÷ weight"]
 """One step from a dose as written to the rule's unit: mL to mg, per kg to per patient,
 per patient to per kg."""
+
+_Figure = TypeVar("_Figure")
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,22 @@ class RegimenKind:
     patient_unit: str | None
     """The unit of the range applied to the patient (mg/h for a rate per kg, mg for a dose
     per kg); None keeps the rule's own unit (a range not per kg is the patient's range)."""
+    read_as: str
+    """How dosecalc reads a range of this kind, whose source states no frequency."""
+    ordered_as: str
+    """A dose for the patient, in a line of working: 'as a dose rate: 0.3 mg/kg/hr × …'."""
+    for_every_patient: str | None
+    """A range not per kg, as printed in the source, in words; None for a range per kg (it
+    is no patient's until applied to a weight)."""
+    measured_in: str | None
+    """What a range not per kg is in, said where the weight is not used; None for a range
+    per kg."""
+    applies: str
+    """Of whom a range's figures hold: 'At this weight' or 'Whatever the weight'."""
+    top_in_24_hours: str
+    """The top of a range against a maximum per 24 hours, ``{}`` its total."""
+    order_in_24_hours: str
+    """An order against a maximum per 24 hours, ``{}`` its total."""
 
     @property
     def has_titration(self) -> bool:
@@ -67,6 +92,33 @@ class RegimenKind:
     def fits(self, unit: DoseUnit) -> bool:
         """A rule unit fits this kind if it is per kg and per time exactly as the kind is."""
         return (unit.is_weight_based, unit.is_rate) == (self.per_kg, self.is_rate)
+
+    @property
+    def delivered_unit(self) -> str:
+        """What a concentration turns a patient's dose into: a pump rate for a rate, a
+        volume for a dose per administration."""
+        return PUMP_RATE_UNIT if self.is_rate else VOLUME_UNIT
+
+    def as_rate_or_amount(self, figure: _Figure) -> tuple[_Figure | None, _Figure | None]:
+        """``figure`` in its place of a (rate, amount) pair: a rate's, or a dose's."""
+        return (figure, None) if self.is_rate else (None, figure)
+
+    def per_patient(self, in_rule_units: Quantity, for_weight: Quantity | None) -> Quantity | None:
+        """An order for the patient: the order in the rule's unit when the range is not per
+        kg; otherwise ``for_weight``, the order worked for the dosing weight (None without
+        one)."""
+        return for_weight if self.per_kg else in_rule_units
+
+    def in_24_hours(self, per_patient: Quantity) -> Quantity:
+        """What an order gives in 24 hours as written, in mg, to compare with a maximum per
+        24 hours: a rate run for 24 hours, or one dose itself (no frequency is read, so one
+        dose is all that is known of its 24 hours)."""
+        mg = named_unit(AMOUNT_UNIT)
+        if self.is_rate:
+            day = registry().Quantity(Fraction(24), named_unit("hour"))
+            per_day: Quantity = (per_patient * day).to(mg)
+            return per_day
+        return convert(per_patient, mg)
 
     def conversion(self, form: DoseForm) -> tuple[ConversionStep, ...]:
         """The steps that take a dose of ``form`` (one of `forms`) to the rule's unit."""
@@ -94,6 +146,13 @@ KINDS: Final[Mapping[KindName, RegimenKind]] = MappingProxyType(
                 forms=frozenset({"weight-based-rate", "absolute-rate", "pump-rate"}),
                 enter="a rate, e.g. '30 mg/hr', '0.4 mg/kg/hr' or '25 mL/hr'",
                 patient_unit=DOSE_RATE_UNIT,
+                read_as="a rate",
+                ordered_as="as a dose rate",
+                for_every_patient=None,
+                measured_in=None,
+                applies="At this weight",
+                top_in_24_hours="gives {} per 24 hours",
+                order_in_24_hours="at this rate, {} per 24 hours",
             ),
             RegimenKind(
                 name="absolute-rate",
@@ -104,6 +163,13 @@ KINDS: Final[Mapping[KindName, RegimenKind]] = MappingProxyType(
                 forms=frozenset({"absolute-rate", "pump-rate", "weight-based-rate"}),
                 enter="a rate, e.g. '30 mg/24 h', '1.25 mg/hr' or '2 mL/hr'",
                 patient_unit=None,
+                read_as="a rate",
+                ordered_as="as a dose rate",
+                for_every_patient="rate for every patient",
+                measured_in="an amount per time",
+                applies="Whatever the weight",
+                top_in_24_hours="gives {} per 24 hours",
+                order_in_24_hours="at this rate, {} per 24 hours",
             ),
             RegimenKind(
                 name="weight-based-dose",
@@ -114,6 +180,13 @@ KINDS: Final[Mapping[KindName, RegimenKind]] = MappingProxyType(
                 forms=frozenset({"weight-based-dose", "fixed-dose", "volume"}),
                 enter="a dose per administration, e.g. '0.5 mg/kg', '35 mg' or '3.5 mL'",
                 patient_unit=AMOUNT_UNIT,
+                read_as="a dose per administration",
+                ordered_as="as a dose",
+                for_every_patient=None,
+                measured_in=None,
+                applies="At this weight",
+                top_in_24_hours="is one dose of {}",
+                order_in_24_hours="this one dose, {}",
             ),
             RegimenKind(
                 name="fixed-dose",
@@ -124,6 +197,13 @@ KINDS: Final[Mapping[KindName, RegimenKind]] = MappingProxyType(
                 forms=frozenset({"fixed-dose", "volume"}),
                 enter="a dose per administration, e.g. '25 mg' or '2.5 mL'",
                 patient_unit=None,
+                read_as="a dose per administration",
+                ordered_as="as a dose",
+                for_every_patient="fixed dose per administration",
+                measured_in="a drug amount",
+                applies="Whatever the weight",
+                top_in_24_hours="is one dose of {}",
+                order_in_24_hours="this one dose, {}",
             ),
         )
     }
