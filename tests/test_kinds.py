@@ -250,3 +250,28 @@ def test_a_kind_words_what_it_is_as_its_flags_say(kind):
     assert ("rate" in kind.read_as) == kind.is_rate
     assert ("per 24 hours" in kind.order_in_24_hours) == kind.is_rate
     assert kind.top_in_24_hours.count("{}") == kind.order_in_24_hours.count("{}") == 1
+
+
+def test_the_kind_contributing_shows_is_the_kind_the_code_uses():
+    """CONTRIBUTING's example of a kind, read as literals (a unit constant by its name in
+    `dosecalc.foundation.units`), equals the one in `KINDS`."""
+    import ast
+
+    from dosecalc.foundation import units
+    from dosecalc.ruleset.kinds import RegimenKind
+
+    def value(node: ast.expr) -> object:
+        if isinstance(node, ast.Name):
+            return getattr(units, node.id)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "frozenset":
+            return frozenset(ast.literal_eval(node.args[0]))
+        return ast.literal_eval(node)
+
+    text = (Path(__file__).parent.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## Add a kind of regimen", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    call = ast.parse(example, mode="eval").body
+    assert isinstance(call, ast.Call)
+    assert getattr(call.func, "id", None) == "RegimenKind"
+    built = RegimenKind(**{str(k.arg): value(k.value) for k in call.keywords})
+    assert built == KINDS[built.name]
