@@ -269,7 +269,31 @@ def test_an_order_for_a_drug_the_rules_do_not_name_gets_no_card(server, ehrs):
     order["medicationCodeableConcept"]["text"] = "Morphine 10 mg/mL"
     assert cards(server, ehrs[0], order, weight=OMIT) == []
     assert cards(server, ehrs[0], medication_request(text="Esketamine", rate=(500, "mg/h"))) == []
+    for enantiomer in ("S-ketamine 25 mg/mL", "(R)-Ketamine", "S(+)ketamine"):
+        assert cards(server, ehrs[0], medication_request(text=enantiomer, rate=(500, "mg/h"))) == []
     assert cards(server, ehrs[0], medication_request(text=None, rate=(500, "mg/h"))) == []
+
+
+_JOINERS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212)]+"
+_APART = " \t(/,;:["
+
+
+@given(
+    before=st.text(alphabet="ESRarls()+ 0123456789", max_size=8),
+    joiner=st.sampled_from([*_JOINERS, "es", "ar", "S", "levo"]),
+    apart=st.sampled_from(["", *_APART]),
+    case=st.sampled_from([str.lower, str.upper, str.title]),
+    after=st.sampled_from(["", " 50 mg/mL", "-HCl", " (as hydrochloride)", "/midazolam", "."]),
+)
+def test_a_drug_is_named_by_its_word_standing_apart_never_joined_to_another(
+    before, joiner, apart, case, after
+):
+    """S-ketamine, (R)-ketamine, esketamine: another substance, never read as ketamine; the
+    word apart (at the start, after a space, a bracket, a slash, a comma) is ketamine."""
+    drug = case("ketamine")
+    assert not cds_hooks._names_drug([f"{before}{joiner}{drug}{after}"], "ketamine")
+    if not before or apart:
+        assert cds_hooks._names_drug([f"{before}{apart}{drug}{after}"], "ketamine")
 
 
 def test_the_drug_is_read_from_a_codings_display_as_a_word_in_any_case(server, ehrs):

@@ -283,8 +283,16 @@ def _names(resource: Mapping[str, Any]) -> list[str]:
     return names
 
 
+_JOINED_BEFORE: Final = r"\w\-\u2010-\u2015\u2212)\]+"
+"""What, just before a drug's name, joins another word to it: a letter (esketamine), a
+hyphen or any dash (S-ketamine), a stereo descriptor's closing bracket or sign
+((S)ketamine, S+ketamine). The name so joined is another substance's, which the rules do
+not name: its order gets no card, as any drug's the rules do not name."""
+
+
 def _names_drug(names: Sequence[str], drug: str) -> bool:
-    word = re.compile(rf"(?<!\w){re.escape(drug)}(?!\w)", re.IGNORECASE)
+    """A name holds the drug's name as a word of its own, not joined to another."""
+    word = re.compile(rf"(?<![{_JOINED_BEFORE}]){re.escape(drug)}(?!\w)", re.IGNORECASE)
     return any(word.search(name) for name in names)
 
 
