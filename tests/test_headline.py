@@ -47,7 +47,7 @@ def expected_headline(result: dosecalc.CheckResult) -> str:
         codes
         & {
             "implausible-concentration",
-            "possible-mcg-mg-mix-up",
+            "possible-unit-mix-up",
             "implausible-pump-rate",
             "implausible-volume",
         }
@@ -59,7 +59,7 @@ def expected_headline(result: dosecalc.CheckResult) -> str:
         return f"{result.hard_limit}-hard-limit"
     if result.probable_entry_error is not None and not (implausible and in_volume):
         return "probable-entry-error"
-    if codes & {"implausible-concentration", "possible-mcg-mg-mix-up", "implausible-pump-rate"}:
+    if codes & {"implausible-concentration", "possible-unit-mix-up", "implausible-pump-rate"}:
         return "implausible-concentration"
     if codes & {"implausible-volume"}:
         return "implausible-concentration"
@@ -409,7 +409,7 @@ def expected_lead(warnings) -> list[str]:
     found = []
     if codes & {
         "implausible-concentration",
-        "possible-mcg-mg-mix-up",
+        "possible-unit-mix-up",
         "implausible-pump-rate",
         "implausible-volume",
     }:

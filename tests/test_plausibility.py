@@ -23,7 +23,13 @@ from dosecalc.ruleset.schema import LargestVolumePerDose, MeasurableVolume
 
 magnitudes = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(5000), places=3)
 units = st.sampled_from(
-    [("mg/mL", Fraction(1)), ("mcg/mL", Fraction(1, 1000)), ("g/L", 1), ("mg/L", Fraction(1, 1000))]
+    [
+        ("mg/mL", Fraction(1)),
+        ("mcg/mL", Fraction(1, 1000)),
+        ("g/mL", Fraction(1000)),
+        ("g/L", 1),
+        ("mg/L", Fraction(1, 1000)),
+    ]
 )
 kgs = st.decimals(min_value=Decimal(40), max_value=Decimal(150), places=1)
 
@@ -45,10 +51,16 @@ def test_each_plausibility_warning_fires_exactly_when_its_bound_is_crossed(
     slip = outside and (
         low <= mg_per_ml * 1000 <= high if mg_per_ml < low else low <= mg_per_ml / 1000 <= high
     )
-    assert ("possible-mcg-mg-mix-up" in codes(result)) == slip
-    if slip:  # the mix-up named is one the unit entered allows: mcg for mg, or L for mL
-        (said,) = [w.message for w in result.warnings if w.code == "possible-mcg-mg-mix-up"]
-        mixed = "L and mL" if name.endswith("/L") else "mcg and mg"
+    assert ("possible-unit-mix-up" in codes(result)) == slip
+    if slip:  # the mix-up named is one the unit entered allows: mcg or g for mg, L for mL
+        (said,) = [w.message for w in result.warnings if w.code == "possible-unit-mix-up"]
+        mixed = (
+            "L and mL"
+            if name.endswith("/L")
+            else "g and mg"
+            if name.startswith("g/")
+            else "mcg and mg"
+        )
         assert said.endswith(f"check that {mixed} were not mixed up."), said
     figures = result.pump_rate if regimen == "iv" else result.volume
     assert figures is not None
@@ -76,17 +88,17 @@ def test_a_warning_never_changes_a_figure(value, kg):
         (
             "iv",
             "1 mcg/mL",
-            {"implausible-concentration", "possible-mcg-mg-mix-up", "implausible-pump-rate"},
+            {"implausible-concentration", "possible-unit-mix-up", "implausible-pump-rate"},
         ),
         (
             "sl",
             "50 mcg/5 mL",
-            {"implausible-concentration", "possible-mcg-mg-mix-up", "implausible-volume"},
+            {"implausible-concentration", "possible-unit-mix-up", "implausible-volume"},
         ),
         (
             "iv",
             "0.01 mg/mL",
-            {"implausible-concentration", "possible-mcg-mg-mix-up", "implausible-pump-rate"},
+            {"implausible-concentration", "possible-unit-mix-up", "implausible-pump-rate"},
         ),
         ("sl", "1 mg/mL", {"implausible-volume"}),
         ("iv", "1 mg/mL", set()),
@@ -109,7 +121,7 @@ def test_a_checked_pump_rate_carries_the_concentration_warnings_and_the_audit_ag
     result = dosecalc.check(
         weight="70 kg", regimen="iv", dose="25000 mL/hr", concentration="1 mcg/mL"
     )
-    assert {"possible-mcg-mg-mix-up", "implausible-pump-rate"} <= codes(result)
+    assert {"possible-unit-mix-up", "implausible-pump-rate"} <= codes(result)
     audited = dosecalc.audit(
         {
             "weight": ["70 kg"],

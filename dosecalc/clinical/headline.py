@@ -29,7 +29,7 @@ library's maximum per 24 hours when read per kg of the actual weight."""
 
 _IMPLAUSIBLE: Final[dict[str, str]] = {
     "implausible-concentration": "it",
-    "possible-mcg-mg-mix-up": "it (possibly mcg for mg)",
+    "possible-unit-mix-up": "it (possibly a unit mixed up)",
     "implausible-pump-rate": "the pump rate worked from it",
     "implausible-volume": "the volume worked from it",
 }
@@ -39,13 +39,13 @@ the plausibility bounds (dosecalc's, or a library's largest volume per dose): ev
 worked from it, the verdict too, is in doubt."""
 
 
-_CHECK_THE_LABEL: Final = "check it against the stock's label (mg or mcg)"
+_CHECK_THE_LABEL: Final = "check it against the stock's label (its units)"
 
 
 def _implausible(codes: set[str]) -> str:
     """What is out of the plausibility bounds (the concentration, "it", or what is worked
-    from it), for each of ``codes`` that says so; a possible mcg/mg mix-up says why."""
-    if "possible-mcg-mg-mix-up" in codes:
+    from it), for each of ``codes`` that says so; a possible mix-up of its units says why."""
+    if "possible-unit-mix-up" in codes:
         codes = codes - {"implausible-concentration"}
     subjects = [said for code, said in _IMPLAUSIBLE.items() if code in codes]
     verb = "lies" if len(subjects) == 1 else "lie"

@@ -38,12 +38,15 @@ from dosecalc.ruleset.schema import Regimen
 
 MCG_PER_MG: Final = Fraction(1000)
 
+UNIT_MIX_UP: Final = "possible-unit-mix-up"
+"""The warning code of a concentration that ×/÷ 1,000 would make usual."""
+
 _OWN_BOUND: Final = "a plausibility bound of dosecalc's, not a number of the source"
 
 
 def concentration_warnings(concentration: Quantity) -> list[DoseWarning]:
-    """A concentration outside the usual band; named as a likely mcg/mg slip where ×/÷ 1000
-    brings it into the band."""
+    """A concentration outside the usual band; named as a likely slip of its units where
+    ×/÷ 1000 brings it into the band (mcg for mg, g for mg, L for mL: as entered)."""
     low, high = USUAL_CONCENTRATION_MG_PER_ML
     mg_per_ml = convert(concentration, named_unit(CONCENTRATION_UNIT)).magnitude
     if low <= mg_per_ml <= high:
@@ -59,12 +62,17 @@ def concentration_warnings(concentration: Quantity) -> list[DoseWarning]:
     meant = mg_per_ml * MCG_PER_MG if mg_per_ml < low else mg_per_ml / MCG_PER_MG
     if low <= meant <= high:
         sign = "×" if mg_per_ml < low else "÷"
-        # A factor of 1,000 is mcg for mg, or, per litre, L for mL: named as entered.
+        # A factor of 1,000 is, per litre, L for mL; in grams, g for mg; else mcg for mg.
         terms = unit_powers(concentration.units)
-        mixed = "L and mL" if terms.get("liter") == -1 else "mcg and mg"
+        if terms.get("liter") == -1:
+            mixed = "L and mL"
+        elif "gram" in terms:
+            mixed = "g and mg"
+        else:
+            mixed = "mcg and mg"
         warnings.append(
             DoseWarning(
-                code="possible-mcg-mg-mix-up",
+                code=UNIT_MIX_UP,
                 message=f"{operand(concentration)} {sign} 1,000 = "
                 f"{figure(meant).with_unit('mg/mL')} would be a usual concentration: check "
                 f"that {mixed} were not mixed up.",
