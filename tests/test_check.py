@@ -31,6 +31,7 @@ from dosecalc import (
 )
 from dosecalc.foundation.display import format_number
 from dosecalc.foundation.units import DOSE_FORMS, RATE_FORMS
+from dosecalc.reports.contents import order_check_rows
 
 KG70 = {"weight": "70 kg", "regimen": "iv"}
 
@@ -1033,3 +1034,56 @@ def test_the_basis_records_the_dose_as_it_was_typed_in_its_own_shape(typed):
     figure worked per day is written "mg/24 hr"."""
     result = check(weight="70 kg", regimen="fictivane-sc-driver", dose=typed, rules=HOSPITAL)
     assert result.basis.inputs["dose"] == typed.strip()
+
+
+_FIGURE = r"([\d,]+(?:\.\d+)?)"
+
+
+def _number(text: str) -> Fraction:
+    return Fraction(text.replace(",", ""))
+
+
+@given(
+    order=st.sampled_from(
+        [
+            ("fictivane-sc-driver", "mg/24 hr", 60, True),
+            ("fictivane-iv", "mg/hr", 300, True),
+            ("fictivane-bolus", "mg", 200, False),
+            ("fictivane-oral", "mg", 50, False),
+        ]
+    ),
+    amount=st.decimals(min_value=1, max_value=400, places=1),
+)
+def test_every_check_against_a_maximum_per_24_hours_shows_the_order_beside_it_by_hand(
+    order, amount
+):
+    """A rate: what it gives in 24 hours. A dose per administration: the dose, and how many
+    whole doses of it the maximum holds, by arithmetic only. Each figure redone by hand."""
+    regimen, unit, maximum, is_rate = order
+    try:
+        result = check(weight="70 kg", regimen=regimen, dose=f"{amount} {unit}", rules=HOSPITAL)
+    except dosecalc.DoseCalcError:  # a dose the regimen refuses is refused, never shown
+        return
+    shown = result.display["max_per_24h"]
+    total = Fraction(amount) * (24 if unit == "mg/hr" else 1)
+    if is_rate:
+        said = re.fullmatch(rf"{maximum} mg; at this rate, {_FIGURE} mg per 24 hours", shown)
+        assert said, shown
+        assert _number(said[1]) == total
+    else:
+        said = re.fullmatch(
+            rf"{maximum} mg; this one dose, {_FIGURE} mg: {maximum} mg ÷ {_FIGURE} mg = "
+            rf"{_FIGURE}(?: \(rounded(?: down)?\))?, so "
+            r"(\d+ whole doses?|not one whole dose) of it in 24 hours, by arithmetic only "
+            r"\(how often it is given decides; the source gives no frequency\)",
+            shown,
+        )
+        assert said, shown
+        assert _number(said[1]) == _number(said[2]) == total
+        exact = maximum / total  # the quotient shown is never above it, and near it
+        assert 0 <= exact - _number(said[3]) < exact / 100
+        whole = maximum * total.denominator // total.numerator
+        assert said[4] == (
+            f"{whole} whole dose{'' if whole == 1 else 's'}" if whole else "not one whole dose"
+        )
+    assert ("Maximum per 24 hours (library)", shown) in order_check_rows(result)

@@ -44,6 +44,7 @@ from dosecalc.clinical.limits import (
     dose_per_24h_warnings,
     hard_limit_state,
     hard_limits_of,
+    order_beside_maximum,
     standard_concentration_warnings,
 )
 from dosecalc.clinical.result import (
@@ -340,6 +341,9 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     display = _display(proposed, in_rule_units, patient_dose, pump_rate, volume, result, beside)
     if result.hard_limits is not None:  # shown beside every check
         display["hard_limits"] = result.hard_limits.display_beside(*beside)
+    beside_maximum = order_beside_maximum(kind, per_patient, result.max_per_24h)
+    if beside_maximum is not None:  # shown beside every check against a maximum
+        display["max_per_24h"] = beside_maximum
     warnings = [
         *about_the_patient,
         *dose_per_24h_warnings(kind, per_patient, result.max_per_24h),

@@ -180,6 +180,35 @@ def doses_within(kind: RegimenKind, dose: QuantityRange, maximum: Quantity | Non
     ]
 
 
+def order_beside_maximum(
+    kind: RegimenKind, per_patient: Quantity | None, maximum: Quantity | None
+) -> str | None:
+    """An order beside the library's maximum per 24 hours, shown with every check against a
+    rule that has one: what the order gives in 24 hours as written; for a dose per
+    administration, also how many whole doses of it the maximum holds, by arithmetic only
+    (how often it is given decides, and the source gives no frequency). None without a
+    maximum, or without the order for the patient (a dose per kg without a weight)."""
+    if maximum is None or per_patient is None:
+        return None
+    total = kind.in_24_hours(per_patient)
+    said = f"{format_exact(maximum)}; {kind.order_in_24_hours.format(_apart(total, maximum))}"
+    if kind.is_rate:
+        return said
+    mg = named_unit(AMOUNT_UNIT)
+    ratio = magnitude(convert(maximum, mg)) / magnitude(total)
+    whole = ratio.numerator // ratio.denominator
+    fits = (
+        f"{whole} whole dose{'' if whole == 1 else 's'} of it"
+        if whole
+        else "not one whole dose of it"
+    )
+    return (
+        f"{said}: {format_exact(maximum)} ÷ {_apart(total, maximum)} = "
+        f"{figure(ratio, inside=(Fraction(0), ratio)).marked}, so {fits} in 24 hours, by "
+        "arithmetic only (how often it is given decides; the source gives no frequency)"
+    )
+
+
 def _apart(total: Quantity, maximum: Quantity) -> str:
     """A total in mg beside the maximum: never reading as the maximum it passes."""
     mg = named_unit(AMOUNT_UNIT)

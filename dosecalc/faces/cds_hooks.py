@@ -284,10 +284,11 @@ def _names(resource: Mapping[str, Any]) -> list[str]:
 
 
 _JOINED_BEFORE: Final = r"\w\-\u2010-\u2015\u2212)\]+"
-"""What, just before a drug's name, joins another word to it: a letter (esketamine), a
-hyphen or any dash (S-ketamine), a stereo descriptor's closing bracket or sign
-((S)ketamine, S+ketamine). The name so joined is another substance's, which the rules do
-not name: its order gets no card, as any drug's the rules do not name."""
+"""What, just before a drug's name, joins another word to it: a letter (for a drug named
+"fictivane", esfictivane), a hyphen or any dash (S-fictivane), a stereo descriptor's closing
+bracket or sign ((S)fictivane, S+fictivane). The name so joined is another substance's
+(an enantiomer), which the rules do not name: its order gets no card, as any drug's the
+rules do not name."""
 
 
 def _names_drug(names: Sequence[str], drug: str) -> bool:

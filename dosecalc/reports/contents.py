@@ -232,6 +232,8 @@ def order_check_rows(check: CheckResult) -> list[Row]:
             rows.append((label, f"{shown[key]}; {whose} {shown[f'{key}_range']}"))
     if "hard_limits" in shown:
         rows.append(("Hard limits (library)", shown["hard_limits"]))
+    if "max_per_24h" in shown:
+        rows.append(("Maximum per 24 hours (library)", shown["max_per_24h"]))
     rows.append(("Proposed / nearest bound", ratio_text(check.ratio_to_bound)))
     return rows
 

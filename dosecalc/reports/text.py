@@ -112,7 +112,9 @@ def _report(
 
 def _section(section: Section) -> str:
     lines = [_wrap(section.title)]
-    lines += [_row(label, value) for label, value in section.rows]
+    # One value column per section: wide enough for its longest label, so each row aligns.
+    column = max([_LABEL, *(len(label) + 2 for label, _ in section.rows)])
+    lines += [_row(label, value, column) for label, value in section.rows]
     mark = "! " if section.alert else "- " if len(section.items) > 1 else ""
     lines += [_wrap(f"{mark}{item}", indent="  ") for item in section.items]
     if section.table is not None:
@@ -129,10 +131,10 @@ def _table(table: Table) -> list[str]:
     ]
 
 
-def _row(label: str, value: str) -> str:
-    """``  Label:      value`` in two columns when it fits one line; else the value flows
-    on after its label, continuation lines indented."""
-    head = f"  {label + ':':<{_LABEL - 1}} "
+def _row(label: str, value: str, column: int) -> str:
+    """``  Label:      value`` in two columns, the value at ``column``, when it fits one line;
+    else the value flows on after its label, continuation lines indented."""
+    head = f"  {label + ':':<{column - 1}} "
     if len(head) + len(value) <= _WIDTH:
         return head + value
     return _wrap(f"{label}: {value}", indent="  ")
