@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import tempfile
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -1288,3 +1289,38 @@ def test_the_banner_says_whose_supervision_and_whether_a_ward_reviewed_the_rules
                 assert ("rules unreviewed (--rules DIR)" in banner) == unreviewed
 
         asyncio.run(go())
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    weight=st.sampled_from(["2.5", "3.5", "20", "35", "39.9", "154", "250", "70", "40"]),
+    dose=st.sampled_from(["", "8 mg/hr", "30 mg/hr", "350 mg/hr", "0.4 mg/kg/hr"]),
+)
+def test_a_dose_for_a_patient_the_source_does_not_cover_is_never_shown_unqualified(weight, dose):
+    """With or without an order checked beside it, the pinned result qualifies its figures
+    as every other face does (before them, or on its border beside an order check) whenever
+    the source does not cover the patient; for a patient it covers, it says nothing of it."""
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        await type_weight(pilot, weight)
+        if dose:
+            await pilot.press("ctrl+k", *dose)
+            await pilot.pause()
+        result = pilot.app.calculator.session.result
+        assert result is not None
+        panel = pilot.app.screen.query_one("#result")
+        shown = shown_text(panel)
+        first_dose = DOSE_ON_SCREEN.search(shown)
+        assert first_dose is not None
+        said = shown[: first_dose.start()].casefold()  # before the dose, or on its border
+        border = str(panel.border_subtitle or "").casefold()
+        qualified = any(
+            words in place
+            for words in ("not checked for this patient", "may not be covered")
+            for place in (said, border)
+        )
+        assert qualified == (not result.patient_covered), shown
+
+    with tempfile.TemporaryDirectory() as folder:
+        run(scenario, Path(folder))

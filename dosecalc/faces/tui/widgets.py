@@ -22,6 +22,7 @@ from dosecalc.clinical.result import Basis, CheckResult, DoseResult
 from dosecalc.foundation.units import names_a_unit
 from dosecalc.patient.body import DoseWarning
 from dosecalc.reports.contents import (
+    UNCOVERED_RESULT,
     basis_rows,
     finding_items,
     headline_rows,
@@ -149,6 +150,11 @@ class Field(Vertical):
             said.set_lines([f"Unit typed: {typed}; the unit choice is not used."])
 
 
+_UNCOVERED: Final = UNCOVERED_RESULT.removeprefix(": at this weight, ").upper()
+"""The result's qualifier for a patient the source does not cover, in the reports' words,
+beside an order check ("NOT CHECKED FOR THIS PATIENT")."""
+
+
 class ResultPanel(WrappedText):
     """What matters first: the dose and the pump rate or volume, or why there is none.
 
@@ -187,6 +193,9 @@ class ResultPanel(WrappedText):
         if result.warnings:
             self.border_subtitle = Content(f"{warning_count(result.warnings).upper()} ↓ ctrl+g")
         lead = None if checked else lead_line(result)
+        if checked and not result.patient_covered:  # the check's box leads with why; the
+            # figures stay qualified, as on every face, on the border (no line to spare)
+            self.border_subtitle = Content(f"{_UNCOVERED} ↓ ctrl+g")
         self.set_lines(
             [
                 *([f"! {lead}"] if lead is not None else []),
