@@ -261,6 +261,11 @@ def test_structured_values_are_what_the_clinician_reads_and_never_wider(
         assert exact.display.replace(",", "").startswith(
             f"{exact.shown_low.text} to {exact.shown_high.text} {unit}".replace(",", "")
         )
+    # The text's figures for the patient are qualified exactly when the patient is not covered.
+    route = result.route if result.route_code is None else result.route_code.route
+    introduced = f"{route}, at this weight (not checked for this patient): "
+    assert (introduced in dosage["text"]) == (not covered)
+    assert (f"{route}: {result.dose.display}" in dosage["text"]) == covered
 
 
 def test_to_fhir_refuses_what_it_has_no_resource_for():

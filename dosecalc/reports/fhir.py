@@ -64,6 +64,7 @@ from dosecalc.foundation.display import (
 from dosecalc.foundation.units import Quantity
 from dosecalc.reports.contents import (
     finding_items,
+    for_this_patient,
     order_check_rows,
     rules_advice,
     verdict_line,
@@ -190,7 +191,8 @@ def _range(quantities: QuantityRange) -> dict[str, Any]:
 def _text(result: DoseResult) -> str:
     route = route_of(result)
     first = [f"{result.headline.text}."] if result.headline is not None else []
-    sentences = [*first, f"{result.drug.capitalize()}, {route}: {_instruction(result)}."]
+    whose = "" if result.patient_covered else f", {for_this_patient(False)}"
+    sentences = [*first, f"{result.drug.capitalize()}, {route}{whose}: {_instruction(result)}."]
     sentences += [warning.message for warning in result.warnings]
     advice = rules_advice(result.basis)
     sentences += [advice] if advice else []
