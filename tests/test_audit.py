@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from strategies import order_rows
 
 import dosecalc
-from dosecalc.clinical.audit import INPUT_COLUMNS, OUTCOME_COUNTS, OUTPUT_COLUMNS
+from dosecalc.clinical.audit import INPUT_COLUMNS, OUTCOME_COUNTS, OUTCOME_NAMES, OUTPUT_COLUMNS
 from dosecalc.foundation.display import magnitude
 from dosecalc.foundation.units import is_given
 from dosecalc.reports.audit_file import FILE_COLUMNS, NOT_CHECKED
@@ -87,8 +87,9 @@ def test_every_row_gets_exactly_the_verdict_check_gives(rows):
 
 @given(st.lists(order_rows(), min_size=1, max_size=12))
 def test_a_filed_audit_says_on_every_row_its_worst_finding_and_the_rules_it_rests_on(rows):
-    """The file is the record: each row's headline is the summary's words for the outcome
-    `check` leads with (or that it was not checked), and each row names the rules."""
+    """The file is the record: each row's headline is the name of the outcome `check` leads
+    with and what `check`'s headline says to do (or that it was not checked), and each row
+    names the rules."""
     table = io.StringIO(newline="")
     csv.writer(table, lineterminator="\r\n").writerows([INPUT_COLUMNS, *rows])
     out = io.StringIO(newline="")
@@ -98,9 +99,20 @@ def test_a_filed_audit_says_on_every_row_its_worst_finding_and_the_rules_it_rest
     assert len(filed) == len(rows)
     for row, record in zip(rows, filed, strict=True):
         checked, _ = _check_or_error(row)
-        expected = NOT_CHECKED if checked is None else OUTCOME_COUNTS[checked.headline.outcome][0]
-        assert record["headline"] == expected
+        if checked is None:
+            assert record["headline"] == NOT_CHECKED
+        else:
+            name, _, action = record["headline"].partition(": ")
+            assert name == OUTCOME_NAMES[checked.headline.outcome]
+            assert action
+            assert checked.headline.action.startswith(action)
         assert record["rules"] == f"{rules.version} sha256:{rules.sha256}"
+
+
+def test_each_outcome_is_counted_under_its_own_name():
+    assert set(OUTCOME_NAMES) == set(OUTCOME_COUNTS)
+    for outcome, (one, _) in OUTCOME_COUNTS.items():
+        assert one.startswith(OUTCOME_NAMES[outcome])
 
 
 THRESHOLD_ORDERS = [

@@ -123,6 +123,33 @@ def slip_withheld(verdict: Verdict) -> bool:
     return verdict == "above"
 
 
+_ACTIONS: Final[dict[OutcomeCode, str]] = {
+    "above-hard-limit": DO_NOT_GIVE,
+    "below-hard-limit": DO_NOT_GIVE,
+    "implausible-concentration": f"withhold it and {_CHECK_THE_LABEL} first",
+    "above-max-per-24h": DO_NOT_GIVE,
+    "above": ASK_FIRST,
+    "below": ASK_FIRST,
+    "per-kg-weight-unclear": "ask the prescriber which weight the order is per kg of before "
+    "giving it",
+    "max-per-24h-not-checked": "enter the weight before giving it",
+    "within": VERIFY,
+}
+
+
+def action_of(outcome: OutcomeCode, verdict: Verdict, codes: Iterable[str] = ()) -> str:
+    """What a headline of ``outcome`` says to do, the one home of each action: a slip's by
+    `slip_withheld`, a patient not covered's by what (of the warning ``codes``) to check
+    first. A finding may add why (a slip's question)."""
+    if outcome == "probable-entry-error":
+        return WITHHOLD if slip_withheld(verdict) else ASK_FIRST
+    if outcome == "patient-not-covered":
+        return _not_covered(set(codes), NOT_CHECKED)[1]
+    if outcome == "order-not-checked":
+        return ORDER_NOT_CHECKED.action
+    return _ACTIONS[outcome]
+
+
 def why_not_covered(warnings: Sequence[DoseWarning], document: str) -> str:
     """Why the source (``document``) does not cover the patient, in brief: "the weight is
     below 40 kg (dosecalc's adult bound), with no paediatric dosing in …"."""
@@ -207,9 +234,13 @@ def _worded(
     codes = {warning.code for warning in warnings}
     if outcome in ("above-hard-limit", "below-hard-limit"):
         side = outcome.split("-")[0].upper()
-        return _finding(outcome, f"{side} THE HARD LIMIT of {basis.hard_limits_from}", DO_NOT_GIVE)
+        return _finding(
+            outcome,
+            f"{side} THE HARD LIMIT of {basis.hard_limits_from}",
+            action_of(outcome, verdict),
+        )
     if outcome == "probable-entry-error" and entry_error is not None:
-        action = WITHHOLD if slip_withheld(verdict) else ASK_FIRST
+        action = action_of(outcome, verdict)
         if WEIGHT_NOT_GIVEN in codes:  # nothing is known of the patient
             action += "; no weight was given, so no dose is suggested"
         elif codes & set(NOT_COVERED_CODES):  # no dose is suggested for such a patient
@@ -235,20 +266,24 @@ def _worded(
                 f"CHECK THE CONCENTRATION: {doubts} (the order itself is {verdict} the range "
                 f"of {whose})"
             )
-        return _finding(outcome, says, f"withhold it and {_CHECK_THE_LABEL} first")
+        return _finding(outcome, says, action_of(outcome, verdict))
     if outcome == "max-per-24h-not-checked":
         return _finding(
             outcome,
             f"{verdict.upper()} the range per kg of {whose}, but not compared with the maximum "
             f"per 24 hours of {basis.max_per_24h_from}: that needs the patient's weight",
-            "enter the weight before giving it",
+            action_of(outcome, verdict),
         )
     if outcome == "above-max-per-24h":
         return _finding(
-            outcome, f"ABOVE THE MAXIMUM PER 24 HOURS of {basis.max_per_24h_from}", DO_NOT_GIVE
+            outcome,
+            f"ABOVE THE MAXIMUM PER 24 HOURS of {basis.max_per_24h_from}",
+            action_of(outcome, verdict),
         )
     if outcome in ("above", "below"):
-        return _finding(outcome, f"{verdict.upper()} the range of {whose}", ASK_FIRST)
+        return _finding(
+            outcome, f"{verdict.upper()} the range of {whose}", action_of(outcome, verdict)
+        )
     if outcome == "per-kg-weight-unclear":
         differs = (
             "the verdict differs"
@@ -259,17 +294,17 @@ def _worded(
             outcome,
             f"{verdict.upper()} the range of {whose} only as read per kg of the dosing weight: "
             f"per kg of the actual weight {differs}",
-            "ask the prescriber which weight the order is per kg of before giving it",
+            action_of(outcome, verdict),
         )
     if outcome == "patient-not-covered":
-        about, action = _not_covered(codes, NOT_CHECKED)
+        about, _ = _not_covered(codes, NOT_CHECKED)
         return _finding(
             outcome,
             f"NOT CHECKED FOR THIS PATIENT: {about.format(document=whose)}; the order is "
             f"{verdict} the range of {whose}",
-            action,
+            action_of(outcome, verdict, codes),
         )
-    return _finding("within", f"WITHIN the range of {whose}", VERIFY)
+    return _finding("within", f"WITHIN the range of {whose}", action_of("within", verdict))
 
 
 NOT_FOR_THIS_PATIENT: Final = "check {what} first; the specialist decides the dose"

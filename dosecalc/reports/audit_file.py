@@ -12,15 +12,16 @@ records and are skipped, as by every CSV reader.
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Final, Literal, TextIO
+from typing import Any, Final, Literal, TextIO, cast
 
 from dosecalc.clinical.audit import (
-    OUTCOME_COUNTS,
+    OUTCOME_NAMES,
     OUTPUT_COLUMNS,
     REQUIRED_COLUMNS,
     ROW_COUNTS,
@@ -31,6 +32,8 @@ from dosecalc.clinical.audit import (
     TextArray,
     check_header,
 )
+from dosecalc.clinical.headline import action_of
+from dosecalc.clinical.result import Verdict
 from dosecalc.foundation.display import format_data_number
 from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.text import printable
@@ -289,12 +292,21 @@ def _writer(
     destination: TextIO, header: Sequence[str], output_format: OutputFormat, rule_set: RuleSet
 ) -> Callable[[Sequence[Sequence[str]], Audited], None]:
     rules = f"{rule_set.version} sha256:{rule_set.sha256}"
-    worded: dict[str, str] = {outcome: said for outcome, (said, _) in OUTCOME_COUNTS.items()}
+
+    @functools.cache
+    def headline(outcome: str, verdict: str, warnings: str) -> str:
+        """A row's worst finding and what to do, as every face says it (few distinct)."""
+        if outcome not in OUTCOME_NAMES:
+            return NOT_CHECKED
+        action = action_of(outcome, cast(Verdict, verdict), warnings.split("; "))
+        return f"{OUTCOME_NAMES[outcome]}: {action}"
 
     def filed(audited: Audited) -> list[list[Any]]:
         """The file's columns of one chunk (`FILE_COLUMNS`), as lists."""
         outcomes: list[str] = audited["outcome"].tolist()
-        headlines = [worded.get(outcome, NOT_CHECKED) for outcome in outcomes]
+        headlines = list(
+            map(headline, outcomes, audited["verdict"].tolist(), audited["warnings"].tolist())
+        )
         return [
             *(_listed(name, audited[name]) for name in OUTPUT_COLUMNS),
             headlines,

@@ -41,6 +41,7 @@ from dosecalc.clinical.audit.cells import (
 )
 from dosecalc.clinical.audit.outcome import (
     OUTCOME_COUNTS,
+    OUTCOME_NAMES,
     OUTPUT_COLUMNS,
     ROW_COUNTS,
     Audited,
@@ -53,6 +54,7 @@ __all__ = [
     "NEAR",
     "OPTIONAL_COLUMNS",
     "OUTCOME_COUNTS",
+    "OUTCOME_NAMES",
     "OUTPUT_COLUMNS",
     "REQUIRED_COLUMNS",
     "ROW_COUNTS",

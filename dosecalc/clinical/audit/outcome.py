@@ -65,6 +65,23 @@ OUTCOME_COUNTS: Final[dict[OutcomeCode, tuple[str, str]]] = {
 """How the summary counts each outcome, said of one row and of any other count: every row
 once, by its worst finding ("1 implausible concentration", "2 implausible concentrations")."""
 
+OUTCOME_NAMES: Final[dict[OutcomeCode, str]] = {
+    "above-hard-limit": "above a hard limit",
+    "below-hard-limit": "below a hard limit",
+    "probable-entry-error": "probable entry error",
+    "implausible-concentration": "implausible concentration",
+    "above-max-per-24h": "above a maximum per 24 hours",
+    "patient-not-covered": "not checked for the patient",
+    "above": "above the range",
+    "below": "below the range",
+    "per-kg-weight-unclear": "per kg of an unclear weight",
+    "max-per-24h-not-checked": "not compared with a maximum per 24 hours",
+    "order-not-checked": "not compared with any range",
+    "within": "within the range",
+}
+"""Each outcome's name, as its count begins ("probable entry error"): a filed row's headline
+is its name and what to do (`dosecalc.clinical.headline.action_of`)."""
+
 ROW_COUNTS: Final = {
     "audited": ("row audited", "rows audited"),
     "not checked": (
