@@ -1528,3 +1528,15 @@ def queries_without_a_regimen(draw):
     if draw(st.booleans()):
         query["regimen"] = draw(st.sampled_from(["", " "]))
     return query
+
+
+# ------------------------------------------------------------------ any JSON value
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+"""Any value a JSON document may hold where a FHIR element is expected: an EHR's field of
+the wrong type (a list for a code, an object for a status) must be read as unusable."""

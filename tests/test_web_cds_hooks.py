@@ -264,6 +264,84 @@ def test_above_a_librarys_maximum_per_24_hours_is_critical(library, ehrs):
     assert card["source"]["label"].startswith("Example Hospital drug library (fictional), ")
 
 
+@given(
+    field=st.sampled_from(
+        [
+            ("status",),
+            ("subject",),
+            ("subject", "reference"),
+            ("valueQuantity",),
+            ("valueQuantity", "code"),
+            ("valueQuantity", "system"),
+            ("valueQuantity", "value"),
+            ("effectiveDateTime",),
+            ("effectivePeriod",),
+            ("issued",),
+        ]
+    ),
+    junk=strategies.json_values,
+)
+def test_a_weight_observation_with_any_json_in_any_field_is_read_or_refused_never_raised(
+    field, junk
+):
+    """A list for a code, an object for a status: the Observation is unusable (a reason),
+    or still read; never an exception, which would lose every card of the hook (500)."""
+    observation = weight_observation(70)
+    *path, last = field
+    place = observation
+    for key in path:
+        place = place[key]
+    place[last] = junk
+    read = cds_hooks._reading(observation, PATIENT)
+    assert isinstance(read, str | tuple)
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every place in a JSON document: each key of an object, each item of a list."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield (*path, key)
+            yield from _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield (*path, index)
+            yield from _paths(item, (*path, index))
+
+
+_REQUEST = hook_request(medication_request(rate=(350, "mg/h")), hook="order-select")
+_PLACES = list(_paths(_REQUEST))
+
+
+@given(place=st.sampled_from(_PLACES), junk=strategies.json_values)
+def test_any_json_in_any_place_of_a_hook_request_is_a_card_or_a_refusal_never_a_crash(place, junk):
+    """The class behind a junk weight's 500: every field of the request, replaced by any
+    JSON value, gives cards, or a `HookError` with its status; nothing else is raised."""
+    body = json.loads(json.dumps(_REQUEST))
+    *path, last = place
+    target = body
+    for key in path:
+        target = target[key]
+    target[last] = junk
+    refused: cds_hooks.HookError | None = None
+    issued: list[cds_hooks.IssuedCard] = []
+    try:
+        issued = cds_hooks.answer(body, dosecalc.load_rules(), "http://127.0.0.1:8765")
+    except cds_hooks.HookError as error:
+        refused = error
+    assert refused is None or refused.status in (400, 412)
+    assert all(card.card["indicator"] in ("info", "warning", "critical") for card in issued)
+
+
+def test_one_junk_weight_beside_a_usable_one_never_silences_the_hook(server, ehrs):
+    junk = weight_observation(60, when="2020-01-01T08:00:00Z")
+    junk["valueQuantity"]["code"] = ["kg"]
+    listed = weight_observation(50, when="2020-02-01T08:00:00Z")
+    listed["status"] = ["final"]
+    weight = searchset(weight_observation(70), junk, listed)
+    card = only_card(server, ehrs[0], medication_request(rate=(350, "mg/h")), weight=weight)
+    assert card["indicator"] == "critical"
+
+
 def test_an_order_for_a_drug_the_rules_do_not_name_gets_no_card(server, ehrs):
     order = medication_request(text="Morphine 10 mg/mL (ketamine-free)", rate=(500, "mg/h"))
     order["medicationCodeableConcept"]["text"] = "Morphine 10 mg/mL"

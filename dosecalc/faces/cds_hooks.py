@@ -484,7 +484,8 @@ Reading = tuple[datetime | None, str, str]
 
 def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     """(when, the weight as dosecalc reads it, the date shown), or why it is not usable."""
-    if observation.get("status") not in USABLE_STATUS:
+    status = observation.get("status")  # any JSON: a list or an object is no status
+    if not isinstance(status, str) or status not in USABLE_STATUS:
         return "the Observation is not final, amended or corrected (entered in error?)"
     subject = observation.get("subject")
     if not isinstance(subject, dict) or subject.get("reference") != f"Patient/{patient}":
@@ -492,7 +493,8 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     value = observation.get("valueQuantity")
     if not isinstance(value, dict) or value.get("system") != UCUM:
         return "the Observation holds no UCUM weight (kg, g or [lb_av])"
-    unit = WEIGHT_UNITS.get(value.get("code"))  # type: ignore[arg-type]
+    code = value.get("code")
+    unit = WEIGHT_UNITS.get(code) if isinstance(code, str) else None
     number = _number(value.get("value"))
     if unit is None or number is None:
         return "the Observation holds no UCUM weight (kg, g or [lb_av])"
