@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -91,6 +92,7 @@ class WebService:
         self._cards: OrderedDict[str, dict[str, str]] = OrderedDict()
 
     def app(self) -> web.Application:
+        _quiet_aiohttp_logs()
         app = web.Application(
             client_max_size=MAX_BODY_BYTES, middlewares=[self._guard, self._cds_errors]
         )
@@ -396,6 +398,31 @@ def _append(path: Path, text: str) -> None:
         os.write(handle, text.encode("utf-8"))
     finally:
         os.close(handle)
+
+
+class _NoRequestText(logging.Filter):
+    """aiohttp logs a request it cannot parse with the text it could not parse (a header
+    holding a bearer token, say) and a traceback: said instead in one line, without them,
+    so that no token or request text is ever logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = "dosecalc: a request aiohttp could not handle was refused (%s)"
+        record.args = (type(record.exc_info[1]).__name__ if record.exc_info else "no detail",)
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
+_QUIET: Final = _NoRequestText()
+
+
+def _quiet_aiohttp_logs() -> None:
+    """Put `_NoRequestText` on aiohttp's loggers of requests, once in the process."""
+    for name in ("aiohttp.server", "aiohttp.web"):
+        logger = logging.getLogger(name)
+        if _QUIET not in logger.filters:
+            logger.addFilter(_QUIET)
 
 
 def _to_stderr(line: str) -> None:
