@@ -398,6 +398,19 @@ def test_an_order_not_per_kg_without_a_usable_weight_is_not_checked(server, ehrs
     assert "not checked: no usable weight (the EHR sent none)" in summary
 
 
+ORDERED = {
+    "coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/dose-rate-type", "code": "ordered"}
+    ]
+}
+
+
+def _with_entries(*entries: dict[str, Any]) -> dict[str, Any]:
+    order = medication_request()
+    order["dosageInstruction"][0]["doseAndRate"] = list(entries)
+    return order
+
+
 def _with_instruction(**changes: Any) -> dict[str, Any]:
     order = medication_request()
     order["dosageInstruction"][0].update(changes)
@@ -416,6 +429,28 @@ def _with_instruction(**changes: Any) -> dict[str, Any]:
             "no rule for the order's route",
         ),
         (medication_request(route={"text": "  "}), "no route in the order"),
+        (
+            medication_request(
+                route={
+                    "coding": [{"system": "http://snomed.info/sct", "code": "34206005"}],
+                    "text": "iv",
+                }
+            ),
+            "no rule for the order's route",
+        ),
+        (
+            _with_entries(
+                {"type": ORDERED, "rateQuantity": quantity(30, "mg/h")},
+                {"type": ORDERED, "rateQuantity": quantity(300, "mg/h")},
+            ),
+            "more than one dose typed 'ordered'",
+        ),
+        (
+            _with_entries(
+                {"rateQuantity": quantity(30, "mg/h"), "doseQuantity": quantity(3000, "mg")}
+            ),
+            "both a dose and a rate",
+        ),
         (medication_request(instructions=[]), "no dose in the order"),
         (medication_request(rate=None), "no dose in the order"),
         (_with_instruction(doseAndRate=[]), "no dose in the order"),
@@ -1254,6 +1289,24 @@ def test_a_coding_without_a_display_names_no_drug(server, ehrs):
     order = medication_request(text=None, rate=(450, "mg/h"))
     order["medicationCodeableConcept"] = {"coding": [{"code": "123"}, "x"]}
     assert cards(server, ehrs[0], order) == []
+
+
+@given(
+    code=st.text(alphabet="0123456789", min_size=1, max_size=9),
+    text=st.sampled_from(["iv", "sl", "intravenous infusion", "buccal", "sublingual", ""]),
+)
+def test_a_coded_route_the_rules_do_not_have_is_no_rule_whatever_its_text(code, text):
+    """A SNOMED CT route no regimen of the drug codes (subcutaneous, oral) is never read as
+    the route its text names (the IV range for an order coded subcutaneous)."""
+    rules = dosecalc.load_rules()
+    known = {c.code for regimen in rules.regimens for c in regimen.route_codes}
+    route = {"coding": [{"system": "http://snomed.info/sct", "code": code}], "text": text}
+    found = cds_hooks._regimen(route, list(rules.regimens), rules)
+    if code in known:
+        assert found in rules.regimens
+        assert code in {c.code for c in found.route_codes}
+    else:
+        assert found == "no rule for the order's route"
 
 
 def test_a_route_that_names_another_drugs_regimen_is_no_rule_for_it():

@@ -328,10 +328,15 @@ def _order(resource: Mapping[str, Any], rules: RuleSet) -> Order | None:
 
 
 def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
-    """The regimen the route names, among the drug's; or why there is none."""
+    """The regimen the route names, among the drug's; or why there is none. A coded route
+    wins over its text: a code of a system the rules code routes in that names none of
+    the drug's routes is no rule, whatever the text says; its text is read only beside
+    codes of no such system, or none."""
     if not isinstance(route, dict):
         return "no route in the order"
     codings = route.get("coding")
+    systems = {code.system for regimen in rules.regimens for code in regimen.route_codes}
+    coded = False
     for coding in codings if isinstance(codings, list) else []:
         if not isinstance(coding, dict):
             continue
@@ -339,6 +344,10 @@ def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regi
             for code in regimen.route_codes:
                 if (coding.get("system"), coding.get("code")) == (code.system, code.code):
                     return regimen
+        system = coding.get("system")
+        coded = coded or (isinstance(system, str) and system in systems)
+    if coded:
+        return "no rule for the order's route"
     text = route.get("text")
     if isinstance(text, str) and text.strip():
         try:
@@ -358,15 +367,20 @@ def _dose(instruction: Mapping[str, Any], regimen: Regimen) -> str:
     entries = instruction.get("doseAndRate")
     if not isinstance(entries, list) or not entries:
         return "!no dose in the order"
-    entry = next((e for e in entries if _is_ordered(e)), None)
-    if entry is None:
+    ordered = [e for e in entries if _is_ordered(e)]
+    if len(ordered) > 1:  # which one is given is the prescriber's to say
+        return "!the order has more than one dose typed 'ordered'"
+    if not ordered:
         if len(entries) > 1:
             return "!the order has several doses and none is typed 'ordered'"
-        entry = entries[0]
+        ordered = entries
+    entry = ordered[0]
     if not isinstance(entry, dict):
         return "!no dose in the order"
     if "doseRange" in entry or "rateRange" in entry:
         return "!the dose is a range"
+    if "doseQuantity" in entry and ("rateQuantity" in entry or "rateRatio" in entry):
+        return "!the order gives both a dose and a rate; dosecalc checks one at a time"
     # The kind's own first; any other after them, which the library refuses in its words.
     rate = KINDS[regimen.kind].is_rate
     keys = ("rateQuantity", "rateRatio", "doseQuantity") if rate else ("doseQuantity",)
