@@ -1608,3 +1608,41 @@ def test_a_request_aiohttp_cannot_parse_never_puts_its_text_in_the_log(
     )
     assert token not in logged
     assert token.split(".")[2][:20] not in logged  # not even the signature's start
+
+
+def _post_text(server: Served, ehr: FakeEHR, path: str, text: str) -> Reply:
+    token = ehr.token(f"{server.base}{path}")
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    return server.request("POST", path, text, headers)
+
+
+@given(
+    place=st.sampled_from(_PLACES),
+    twice=st.sampled_from(["value", "code", "hook", "resourceType", "x"]),
+)
+def test_a_key_given_twice_anywhere_is_refused_never_read_one_way(server, ehrs, place, twice):
+    """{"value": 300, "value": 30}: Python's reader keeps 30, an EHR's may show 300. An
+    object anywhere in the request that gives a key twice is a 400, and no card."""
+    body = json.loads(json.dumps(_REQUEST))
+    *path, last = place
+    target = body
+    for key in path:
+        target = target[key]
+    marker = "\u0000twice\u0000"  # a key no request holds, replaced below by the repeat
+    target[last] = {twice: 300, marker: 30}
+    text = json.dumps(body).replace(json.dumps(marker), json.dumps(twice))
+    outcome = outcome_of(_post_text(server, ehrs[0], SERVICE, text), 400)
+    assert "appears twice" in json.dumps(outcome)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_feedback_holding_nan_or_infinity_is_refused_and_never_logged(
+    server, ehrs, feedback_log, constant
+):
+    before = feedback_log.read_text() if feedback_log.exists() else ""
+    text = json.dumps({"feedback": [_entry(str(uuid.uuid4()))]}).replace(
+        '"palliative team agreed"', constant
+    )
+    outcome_of(_post_text(server, ehrs[0], FEEDBACK, text), 400)
+    after = feedback_log.read_text() if feedback_log.exists() else ""
+    assert after == before

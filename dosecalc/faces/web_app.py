@@ -36,7 +36,7 @@ from dosecalc.faces import cds_hooks, html_face
 from dosecalc.faces.trust import TokenError, Trust
 from dosecalc.faces.web import cannot_listen
 from dosecalc.foundation.errors import InputError
-from dosecalc.foundation.text import printable
+from dosecalc.foundation.text import printable, quoted
 from dosecalc.ruleset.loader import RuleSet
 
 MAX_BODY_BYTES: Final = 1024 * 1024
@@ -161,7 +161,14 @@ class WebService:
                     "service": cds_hooks.SERVICE_ID,
                     **known,
                 }
-                lines.append(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+                try:  # NaN or Infinity, which Python reads, is no JSON to write to the log
+                    lines.append(
+                        json.dumps(line, ensure_ascii=False, default=str, allow_nan=False) + "\n"
+                    )
+                except ValueError:
+                    raise cds_hooks.HookError(
+                        400, "invalid", "the feedback holds NaN or Infinity, which is not JSON"
+                    ) from None
             _append(self.feedback_log, "".join(lines))
         return web.json_response({})
 
@@ -305,9 +312,32 @@ async def _json_body(request: web.Request) -> object:
         )
     raw = await request.read()
     try:
-        return json.loads(raw.decode("utf-8"), parse_float=Decimal)
+        return json.loads(
+            raw.decode("utf-8"),
+            parse_float=Decimal,
+            object_pairs_hook=_one_value_per_key,
+        )
+    except _KeyTwiceError as twice:
+        raise cds_hooks.HookError(
+            400,
+            "invalid",
+            f"the key {twice} appears twice in one object: which value is meant cannot be told",
+        ) from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise cds_hooks.HookError(400, "invalid", "the body is not JSON in UTF-8") from None
+
+
+class _KeyTwiceError(ValueError):
+    """A JSON object that gives one key twice: readers differ on which value wins (Python's
+    the last, others the first), so neither is read."""
+
+
+def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    read = dict(pairs)
+    if len(read) != len(pairs):
+        twice = next(key for key, _ in pairs if sum(k == key for k, _ in pairs) > 1)
+        raise _KeyTwiceError(quoted(twice))
+    return read
 
 
 def _feedback_entries(body: object) -> list[dict[str, Any]]:
