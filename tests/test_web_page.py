@@ -352,3 +352,28 @@ def test_the_answers_equal_the_cli_for_each_regimen_and_form(server, run_cli):
 def test_figures_are_bound_to_their_units(server):
     _status, page = get(server, weight="70 kg", regimen="iv")
     assert bind_units("21 to 35 mg/hr") in html.unescape(page)
+
+
+@given(
+    name=st.text(min_size=1, max_size=12).filter(lambda n: n not in html_face.PARAMETERS)
+    | st.sampled_from(["Dose", "DOSE", " dose", "Weight", "doses", "utm_source"]),
+)
+@example(name="Dose")
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25)
+def test_a_parameter_the_page_does_not_read_is_refused_and_no_dose_is_shown(server, name):
+    """?weight=70+kg&regimen=iv&Dose=350+mg/hr showed the range and no check: a dose under
+    another name went unchecked and unsaid. Any name the page does not read is a 400 that
+    names it (and the one meant, when only its case differs); no figure is shown."""
+    page = html_face.answer(
+        {"weight": ["70 kg"], "regimen": ["iv"], name: ["350 mg/hr"]}, dosecalc.load_rules()
+    )
+    assert page.status == 400
+    assert page.result is None
+    assert page.check is None
+    assert page.error is not None
+    assert "not a field of this page" in page.error
+    if name.strip().casefold() in html_face.PARAMETERS:
+        assert f"Write it '{name.strip().casefold()}'" in page.error
+    reply = server.request("GET", "/?" + urlencode({"weight": "70 kg", "regimen": "iv", name: "3"}))
+    assert reply.status == 400
+    _no_dose(reply.text)

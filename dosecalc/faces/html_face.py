@@ -23,7 +23,7 @@ from dosecalc.clinical.check import check
 from dosecalc.clinical.result import CheckResult, DoseResult
 from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.errors import DoseCalcError, MissingInputError
-from dosecalc.foundation.text import printable
+from dosecalc.foundation.text import printable, quoted
 from dosecalc.foundation.version import __version__
 from dosecalc.patient.bases import BASES
 from dosecalc.reports.contents import Section, bind_units, calc_sections, check_sections
@@ -71,6 +71,9 @@ def answer(query: Mapping[str, list[str]], rules: RuleSet) -> Page:
         if len(query.get(name, [])) > 1:
             said = f"{name}: given more than once. Give it once"
             return Page(400, typed, error=said, error_field=name)
+    unknown = [name for name in query if name not in PARAMETERS]
+    if unknown:  # a dose under another name would otherwise go unchecked, and unsaid
+        return Page(400, typed, error=_unknown_parameter(unknown[0]))
     given = {name: value for name, value in typed.items() if value.strip()}
     if "regimen" not in given:
         if not given:
@@ -98,6 +101,14 @@ def answer(query: Mapping[str, list[str]], rules: RuleSet) -> Page:
     else:
         sections = calc_sections(result, checked)
     return Page(200, typed, result=result, check=checked, sections=sections)
+
+
+def _unknown_parameter(name: str) -> str:
+    """Why a parameter the page does not read is refused, naming the one meant when only
+    its case (or surrounding spaces) differ: ``Dose`` for ``dose``."""
+    meant = next((p for p in PARAMETERS if p == name.strip().casefold()), None)
+    fix = f"Write it '{meant}'" if meant else f"Use only: {', '.join(PARAMETERS)}"
+    return f"{quoted(name)}: not a field of this page, so it was not read. {fix}"
 
 
 def _no_regimen(given: Mapping[str, str], rules: RuleSet) -> MissingInputError:
