@@ -1646,3 +1646,59 @@ def test_feedback_holding_nan_or_infinity_is_refused_and_never_logged(
     outcome_of(_post_text(server, ehrs[0], FEEDBACK, text), 400)
     after = feedback_log.read_text() if feedback_log.exists() else ""
     assert after == before
+
+
+_DATES = st.sampled_from(
+    [
+        "2020-01-01T08:00:00Z",
+        "2026-12-01T08:00:00Z",
+        "2026-12-01",
+        "2026-12",
+        "2026",
+        "2099-01",
+        "2026-11-30T23:00:00-05:00",
+        "not a date",
+    ]
+)
+
+
+@given(
+    readings=st.lists(
+        st.tuples(
+            st.sampled_from([50, 70, "70.004", 154]), st.sampled_from(["kg", "[lb_av]"]), _DATES
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    shift=st.integers(min_value=0, max_value=3),
+)
+@example(readings=[(70, "kg", "2026-12-01"), (Decimal("70.004"), "kg", "2026-12-01")], shift=0)
+def test_the_weight_read_never_depends_on_the_order_of_the_observations(readings, shift):
+    """Two weights of one date (70 kg and 50 kg) were resolved by their order in the
+    Bundle. The weight read, or why none is, is the same in any order; the newest readings
+    that disagree (to 0.01 kg) are no usable weight; a year or a year-month is a date."""
+    observations = [weight_observation(v, c, when=w) for v, c, w in readings]
+    turn = shift % len(observations)  # rotated, then reversed: every pair swaps somewhere
+    shuffled = list(reversed(observations[turn:] + observations[:turn]))
+    first = cds_hooks._weight(searchset(*observations), PATIENT)
+    again = cds_hooks._weight(searchset(*shuffled), PATIENT)
+    assert (first.text is None) == (again.text is None)
+    if first.text is not None:
+        assert first.shown == again.shown
+    else:
+        assert ("disagree" in first.why_not) == ("disagree" in again.why_not)
+
+
+def test_the_newest_weights_that_disagree_are_no_usable_weight(server, ehrs):
+    weight = searchset(weight_observation(70), weight_observation(50))
+    summary = _not_checked(server, ehrs[0], medication_request(rate=(30, "mg/h")), weight=weight)
+    assert "the latest weights disagree: 70 kg and 50 kg" in summary
+
+
+def test_a_weight_dated_by_month_is_newer_than_one_of_an_earlier_year_and_a_future_one_unusable():
+    month = searchset(
+        weight_observation(70, when="2020-01-01T08:00:00Z"), weight_observation(50, when="2026-12")
+    )
+    assert cds_hooks._weight(month, PATIENT).text == "50 kg"
+    future = searchset(weight_observation(50, when="2099-01"))
+    assert "in the future" in cds_hooks._weight(future, PATIENT).why_not

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Final, Literal
 from urllib.parse import urlencode
 
@@ -25,9 +26,17 @@ from dosecalc.clinical.check import check
 from dosecalc.clinical.result import CheckResult
 from dosecalc.foundation.clock import is_after_today
 from dosecalc.foundation.disclaimer import DISCLAIMER, EDUCATIONAL_ONLY
-from dosecalc.foundation.display import format_exact
+from dosecalc.foundation.display import format_exact, magnitude
 from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
-from dosecalc.foundation.units import MAX_INPUT_LENGTH, WEIGHT, parse_dose, parse_quantity
+from dosecalc.foundation.units import (
+    MAX_INPUT_LENGTH,
+    WEIGHT,
+    Quantity,
+    convert,
+    named_unit,
+    parse_dose,
+    parse_quantity,
+)
 from dosecalc.patient.body import WEIGHT_NOT_GIVEN
 from dosecalc.reports.contents import (
     basis_rows,
@@ -484,13 +493,27 @@ def _weight(found: object, patient: str) -> Weight:
     if not usable:
         return Weight(None, why_not=why)
     dated = [u for u in usable if u[0] is not None]
-    latest = max(dated, key=lambda u: u[0]) if dated else usable[0]  # type: ignore[arg-type, return-value]
-    text, date = latest[1], latest[2]
+    newest = max(u[0] for u in dated) if dated else None  # type: ignore[type-var]
+    latest = [u for u in usable if u[0] == newest]  # the newest; else every undated one
     try:
-        shown = format_exact(parse_quantity(text, WEIGHT))
+        read = [(parse_quantity(text, WEIGHT), text, date) for _, text, date in latest]
     except DoseCalcError as error:
         return Weight(None, why_not=str(error))
-    return Weight(text, f"{shown}, from {date}")
+    if len({_to_hundredths_kg(weight) for weight, _, _ in read}) > 1:
+        shown = " and ".join(dict.fromkeys(format_exact(weight) for weight, _, _ in read))
+        return Weight(None, why_not=f"the latest weights disagree: {shown}, from {read[0][2]}")
+    # Readings that agree to 0.01 kg: the same one whatever their order in the Bundle.
+    weight, text, date = min(read, key=lambda r: (magnitude(convert(r[0], _KG)), r[1]))
+    return Weight(text, f"{format_exact(weight)}, from {date}")
+
+
+_KG: Final = named_unit("kg")
+
+
+def _to_hundredths_kg(weight: Quantity) -> Fraction:
+    """A weight as dosecalc uses it, to 0.01 kg: two readings that agree to it are one."""
+    kg = magnitude(convert(weight, _KG))
+    return Fraction(round(kg * 100), 100)
 
 
 Reading = tuple[datetime | None, str, str]
@@ -528,12 +551,19 @@ def _when(observation: Mapping[str, Any]) -> datetime | None:
         observation.get("issued"),
     ):
         if isinstance(text, str):
+            partial = _PARTIAL_DATE.fullmatch(text)
+            if partial:  # FHIR's year or year-month: dated by the period's start
+                return datetime(int(partial[1]), int(partial[2] or 1), 1, tzinfo=UTC)
             try:
                 when = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
                 continue
             return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
     return None
+
+
+_PARTIAL_DATE: Final = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2]))?")
+"""A FHIR dateTime of a year or a year and month only ("2026", "2026-12")."""
 
 
 def _card(order: Order, weight: Weight, rules: RuleSet, base: str) -> dict[str, Any] | None:
