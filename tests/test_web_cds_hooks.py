@@ -53,6 +53,7 @@ from web_support import (
 )
 
 import dosecalc
+from dosecalc.clinical.headline import action_of
 from dosecalc.faces import cds_hooks
 from dosecalc.faces.trust import LEEWAY_SECONDS
 from dosecalc.foundation.clock import local_today
@@ -228,7 +229,10 @@ def test_a_dose_out_of_range_is_a_warning_card(server, ehrs, rate, verdict):
 def test_a_probable_entry_error_is_a_critical_card_with_its_reason_and_slip(server, ehrs):
     card = only_card(server, ehrs[0], medication_request(rate=(350, "mg/h")))
     assert card["indicator"] == "critical"
-    assert card["summary"] == "ketamine 350 mg/hr: PROBABLE ENTRY ERROR, above the range"
+    assert card["summary"] == (
+        "ketamine 350 mg/hr: PROBABLE ENTRY ERROR, above the range: withhold it and ask the "
+        "prescriber"
+    )
     result = dosecalc.check(weight="70 kg", regimen="iv", dose="350 mg/h")
     assert result.probable_entry_error is not None
     detail = _plain(card["detail"])
@@ -1495,8 +1499,9 @@ def _summaries_of(library: bool, text: str, route: str, dose, kg) -> tuple[list[
 @example(order=(False, "Ketamine", "intravenous infusion", (45, "mg/h"), 2000.0))
 def test_a_cards_summary_leads_with_the_most_serious_finding_in_whole_words(order):
     """Under 140 characters; the drug and the dose as ordered first; the headline's
-    leading words in capitals when it is more than a plain verdict; never a word cut,
-    never "…", never an unclosed bracket."""
+    leading words in capitals when it is more than a plain verdict, then what to do (the
+    headline's action) whenever it fits whole; never a word cut, never "…", never an
+    unclosed bracket."""
     library, text, route, dose, kg = order
     found, rules = _summaries_of(library, text, route, dose, kg)
     for card in found:
@@ -1519,6 +1524,15 @@ def test_a_cards_summary_leads_with_the_most_serious_finding_in_whole_words(orde
         head = f"{drug} {result.display['proposed']}: "
         assert summary.startswith(head), summary
         said = cds_hooks._said(result)
+        action = result.headline.action
+        done = f"{head}{said}: "
+        codes = [w.code for w in result.warnings]
+        then = action_of(result.headline.outcome, result.verdict, codes)
+        fits = len(done) + len(then) <= cds_hooks.SUMMARY_LIMIT
+        assert summary.startswith(done) == fits, summary
+        if fits:
+            assert action.startswith(summary.removeprefix(done)), (summary, action)
+            continue
         whole, shown = said.split(), summary.removeprefix(head).split()
         assert shown, summary
         assert whole[: len(shown) - 1] == shown[:-1], (summary, said)
@@ -1538,21 +1552,25 @@ def test_a_summary_above_the_maximum_says_the_dose_itself_is_within_the_range():
     found, _ = _summaries_of(True, "Fictivane", "intravenous infusion", (13, "mg/h"), 70.0)
     (card,) = found
     assert card["summary"] == (
-        "fictivane 13 mg/hr: ABOVE THE MAXIMUM PER 24 HOURS (the dose itself is within the range)"
+        "fictivane 13 mg/hr: ABOVE THE MAXIMUM PER 24 HOURS (the dose itself is within the "
+        "range): do not give as ordered; contact the prescriber"
     )
 
 
 def test_a_summary_for_a_patient_the_source_does_not_cover_says_no_word_of_the_range():
     found, _ = _summaries_of(True, "Fictivane", "intravenous infusion", (30, "mg/h"), 160.0)
     (card,) = found
-    assert card["summary"].endswith("; the source may not cover the patient"), card["summary"]
+    assert "; the source may not cover the patient: " in card["summary"], card["summary"]
     assert "the range" not in card["summary"]
 
 
 def test_a_probable_entry_error_leads_the_summary_before_the_verdict():
     found, _ = _summaries_of(False, "Ketamine", "intravenous infusion", (0.4, "mg/kg/min"), 70.0)
     (card,) = found
-    assert card["summary"] == "ketamine 0.4 mg/kg/min: PROBABLE ENTRY ERROR, above the range"
+    assert card["summary"] == (
+        "ketamine 0.4 mg/kg/min: PROBABLE ENTRY ERROR, above the range: withhold it and ask "
+        "the prescriber"
+    )
 
 
 @pytest.mark.parametrize("length", [1, 40, 90, 120, 200])

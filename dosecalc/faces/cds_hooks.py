@@ -23,6 +23,7 @@ from typing import Any, Final, Literal
 from urllib.parse import urlencode
 
 from dosecalc.clinical.check import check
+from dosecalc.clinical.headline import action_of
 from dosecalc.clinical.result import CheckResult
 from dosecalc.foundation.clock import is_after_today
 from dosecalc.foundation.disclaimer import DISCLAIMER, EDUCATIONAL_ONLY
@@ -598,13 +599,16 @@ def indicator_of(result: CheckResult) -> Indicator | None:
     return None
 
 
-def _summary(drug: str, dose: str | None, said: str) -> str:
-    """``<drug> <dose as ordered>: <what was found>``, under `SUMMARY_LIMIT` characters
-    (CDS Hooks' advice). Too long, it says fewer words, never part of one and never "…":
-    the most that fit, ending where a clause or sentence ends when that keeps at least half
-    of them, a bracket left open closed (the detail holds all of it)."""
+def _summary(drug: str, dose: str | None, said: str, then: str | None = None) -> str:
+    """``<drug> <dose as ordered>: <what was found>: <then, what to do>``, under
+    `SUMMARY_LIMIT` characters (CDS Hooks' advice). What to do is said only whole, after
+    all that was found; too long, the summary says fewer words, never part of one and never
+    "…": the most that fit, ending where a clause or sentence ends when that keeps at least
+    half of them, a bracket left open closed (the detail holds all of it)."""
     head = f"{drug} {dose or 'order'}:"
     text = f"{head} {said}"
+    if then is not None and len(f"{text}: {then}") <= SUMMARY_LIMIT:
+        return f"{text}: {then}"
     if len(text) <= SUMMARY_LIMIT:
         return text
     words = said.split()
@@ -662,6 +666,12 @@ def _said(result: CheckResult) -> str:
     return words.format(lead=lead, verdict=result.verdict)
 
 
+def _action(result: CheckResult) -> str:
+    """What a summary says to do: the headline's action, as every face says it."""
+    codes = [warning.code for warning in result.warnings]
+    return action_of(result.headline.outcome, result.verdict, codes)
+
+
 def _checked(
     order: Order,
     result: CheckResult,
@@ -704,7 +714,9 @@ def _checked(
         query = {"weight": weight.text, **query}
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
-        "summary": _summary(order.drug, result.display["proposed"], _said(result)),
+        "summary": _summary(
+            order.drug, result.display["proposed"], _said(result), then=_action(result)
+        ),
         "indicator": indicator,
         "detail": "\n".join(lines),
         "source": {"label": source_label(order.regimen, rules, limit)},
