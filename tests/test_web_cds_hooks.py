@@ -1742,3 +1742,29 @@ def test_a_hook_is_answered_off_the_event_loop_so_a_large_one_never_stalls_the_r
     assert card["indicator"] == "critical"
     (worker,) = threads
     assert worker.name.startswith("asyncio_")
+
+
+@given(
+    amount=st.sampled_from(["mg", "ug", "g"]),
+    per_kg=st.booleans(),
+    time=st.sampled_from([None, "h", "min", "d", "(24.h)"]),
+    bracketed=st.booleans(),
+)
+def test_every_ucum_dose_unit_the_cli_reads_is_read_by_the_service_too(
+    amount, per_kg, time, bracketed
+):
+    """0.03 g/h was WITHIN on the command line and "not checked" by the service: each
+    drug amount, per kg or not, per time or not (both UCUM spellings), is read, and reads
+    as the same dose the command line reads."""
+    if time == "(24.h)" and per_kg:
+        return  # no rule unit is per kg per 24 hours written so
+    if per_kg and time:
+        code = f"{amount}/(kg.{time})" if bracketed else f"{amount}/kg/{time}"
+    else:
+        code = "/".join(part for part in (amount, "kg" if per_kg else None, time) if part)
+    assert code in cds_hooks.DOSE_UNITS
+    written = cds_hooks.DOSE_UNITS[code]
+    read = dosecalc.parse_dose(f"3 {written}")
+    said = {"ug": "mcg"}.get(amount, amount)
+    assert format_exact(read.quantity).startswith(f"3 {said}")
+    assert ("/kg" in written) == per_kg

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any, Final, Literal
 from urllib.parse import urlencode
 
@@ -76,37 +77,27 @@ SUMMARY_LIMIT: Final = 139
 
 Indicator = Literal["info", "warning", "critical"]
 
-DOSE_UNITS: Final[Mapping[str, str]] = {
-    # amounts (a fixed dose; per kg for a dose per kg)
-    "mg": "mg",
-    "ug": "mcg",
-    "g": "g",
-    "mg/kg": "mg/kg",
-    "ug/kg": "mcg/kg",
-    # rates
-    "mg/h": "mg/h",
-    "ug/h": "mcg/h",
-    "mg/min": "mg/min",
-    "ug/min": "mcg/min",
-    "mg/d": "mg/day",
-    "ug/d": "mcg/day",
-    "g/d": "g/day",
-    "mg/(24.h)": "mg/24 h",
-    "mg/kg/h": "mg/kg/h",
-    "mg/(kg.h)": "mg/kg/h",
-    "mg/kg/min": "mg/kg/min",
-    "mg/(kg.min)": "mg/kg/min",
-    "ug/kg/h": "mcg/kg/h",
-    "ug/(kg.h)": "mcg/kg/h",
-    "ug/kg/min": "mcg/kg/min",
-    "ug/(kg.min)": "mcg/kg/min",
-    "mg/kg/d": "mg/kg/day",
-    "mg/(kg.d)": "mg/kg/day",
-}
-"""The UCUM codes of a dose that dosecalc reads, and how dosecalc writes each."""
-
 AMOUNT_UNITS: Final[Mapping[str, str]] = {"mg": "mg", "ug": "mcg", "g": "g"}
 TIME_UNITS: Final[Mapping[str, str]] = {"h": "h", "min": "min", "d": "day"}
+
+
+def _dose_units() -> dict[str, str]:
+    """Every UCUM code of a dose: a drug amount, per kg or not, per time or not (per kg per
+    time written both ways UCUM allows: mg/kg/h and mg/(kg.h)), and per 24 hours."""
+    units: dict[str, str] = {}
+    for amount, said in AMOUNT_UNITS.items():
+        units[amount] = said
+        units[f"{amount}/kg"] = f"{said}/kg"
+        units[f"{amount}/(24.h)"] = f"{said}/24 h"
+        for time, time_said in TIME_UNITS.items():
+            units[f"{amount}/{time}"] = f"{said}/{time_said}"
+            units[f"{amount}/kg/{time}"] = f"{said}/kg/{time_said}"
+            units[f"{amount}/(kg.{time})"] = f"{said}/kg/{time_said}"
+    return units
+
+
+DOSE_UNITS: Final[Mapping[str, str]] = MappingProxyType(_dose_units())
+"""The UCUM codes of a dose that dosecalc reads, and how dosecalc writes each."""
 VOLUME_CODES: Final = frozenset({"mL", "ml", "mL/h", "ml/h", "mL/min", "L", "L/h", "mL/d"})
 WEIGHT_UNITS: Final[Mapping[str, str]] = {"kg": "kg", "g": "g", "[lb_av]": "lb"}
 USABLE_STATUS: Final = frozenset({"final", "amended", "corrected"})
