@@ -405,11 +405,21 @@ def test_a_dimension_without_a_name_is_called_another_kind():
         parse_quantity("70 kg/h/h", WEIGHT)
 
 
-def test_the_thousands_comma_advice_is_exact():
+@given(
+    thousands=st.integers(min_value=1, max_value=999),
+    rest=st.integers(min_value=0, max_value=999),
+    unit=st.sampled_from(["g", "kg", "mg/hr", "mcg/hr", "mg/kg/hr", "mL"]),
+)
+def test_the_thousands_comma_advice_writes_the_entry_itself_both_ways(thousands, rest, unit):
+    """'1,000 mcg/hr' was told "e.g. '1000 g' or '70.5 kg'": a weight offered for a dose.
+    The fix writes the entry itself, without the comma and with a decimal point."""
+    text = f"{thousands},{rest:03d} {unit}"
     with pytest.raises(ParseError) as raised:
-        parse_quantity("1,000 g", WEIGHT)
+        parse_dose(text) if "/" in unit or unit == "mL" else parse_quantity(text, WEIGHT)
     assert raised.value.fix == (
-        "Write the number without commas, with a point for decimals, e.g. '1000 g' or '70.5 kg'"
+        "Write the number without commas, with a point for decimals: "
+        f"'{thousands}{rest:03d} {unit}' if the comma separates thousands, "
+        f"'{thousands}.{rest:03d} {unit}' if it is a decimal comma"
     )
 
 

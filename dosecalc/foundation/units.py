@@ -1202,11 +1202,18 @@ def _check_positive(magnitude: Fraction, name: str, kind: QuantityKind, shown: s
 
 
 def _comma_advice(text: str) -> tuple[str, str]:
+    """A comma in a number, refused with the entry written both ways it may mean: the
+    field's own entry, never another field's example."""
     if _THOUSANDS_COMMA_RE.search(text):
+        thousands = f"{quoted(text.replace(',', ''))} if the comma separates thousands"
+        decimal = (  # several commas are thousands, or a slip: no decimal reading is offered
+            f", {quoted(text.replace(',', '.'))} if it is a decimal comma"
+            if text.count(",") == 1
+            else ""
+        )
         return (
             f"{quoted(text)} has a comma, which could be a decimal or a thousands separator",
-            "Write the number without commas, with a point for decimals, "
-            "e.g. '1000 g' or '70.5 kg'",
+            f"Write the number without commas, with a point for decimals: {thousands}{decimal}",
         )
     with_point = _DECIMAL_COMMA_RE.sub(lambda m: m.group().replace(",", "."), text)
     return (
