@@ -1087,3 +1087,28 @@ def test_every_check_against_a_maximum_per_24_hours_shows_the_order_beside_it_by
             f"{whole} whole dose{'' if whole == 1 else 's'}" if whole else "not one whole dose"
         )
     assert ("Maximum per 24 hours (library)", shown) in order_check_rows(result)
+
+
+@given(kg=st.integers(min_value=40, max_value=150), amount=st.integers(min_value=1, max_value=800))
+def test_the_ratio_to_the_nearest_bound_names_the_bound_it_divides_by(kg, amount):
+    """'Proposed / nearest bound: 0.714' did not check by hand against the nearer-looking
+    bound: the row names the bound of the range shown above it ("Proposed / upper bound"),
+    and its figure is the dose in the rule's unit over that bound, nearest by ratio."""
+    result = check(weight=f"{kg} kg", regimen="iv", dose=f"{amount} mg/hr")
+    rows = dict(order_check_rows(result))
+    assert rows["Range in the source"] == "0.3 to 0.5 mg/kg/hr"
+    (label,) = [label for label in rows if label.startswith("Proposed / ")]
+    which = label.removeprefix("Proposed / ").removesuffix(" bound")
+    assert which in ("lower", "upper")
+    bound, other = (
+        (Fraction(3, 10), Fraction(1, 2)) if which == "lower" else (Fraction(1, 2), Fraction(3, 10))
+    )
+    exact = Fraction(amount, kg) / bound
+    assert exact == result.ratio_to_bound
+    assert _fold(exact) <= _fold(Fraction(amount, kg) / other)
+    assert rows[label] == dosecalc.clinical.check.ratio_text(exact)
+
+
+def _fold(ratio: Fraction) -> Fraction:
+    """How many times apart, whichever is larger (the oracle's own)."""
+    return max(ratio, 1 / ratio)

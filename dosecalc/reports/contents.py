@@ -25,8 +25,9 @@ from dosecalc.clinical.check import ratio_text
 from dosecalc.clinical.limits import reviewed
 from dosecalc.clinical.prepare import Preparation, PrepareBasis, PrepareResult, Refusal
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRange, Severity
-from dosecalc.foundation.display import ROUNDING_RULE, format_exact
+from dosecalc.foundation.display import ROUNDING_RULE, format_exact, magnitude
 from dosecalc.foundation.text import counted
+from dosecalc.foundation.units import convert
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.kinds import KINDS
 from dosecalc.ruleset.schema import Regimen
@@ -234,8 +235,16 @@ def order_check_rows(check: CheckResult) -> list[Row]:
         rows.append(("Hard limits (library)", shown["hard_limits"]))
     if "max_per_24h" in shown:
         rows.append(("Maximum per 24 hours (library)", shown["max_per_24h"]))
-    rows.append(("Proposed / nearest bound", ratio_text(check.ratio_to_bound)))
+    rows.append((f"Proposed / {_nearest_bound(check)} bound", ratio_text(check.ratio_to_bound)))
     return rows
+
+
+def _nearest_bound(check: CheckResult) -> str:
+    """Which bound of the source's range (shown beside it) the proposed dose is divided by,
+    nearest by ratio: "lower" or "upper", so that the figure checks by hand."""
+    unit = check.range.low.units
+    bound = magnitude(convert(check.in_rule_units, unit)) / check.ratio_to_bound
+    return "lower" if bound == magnitude(check.range.low) else "upper"
 
 
 def entry_error_items(check: CheckResult) -> list[str]:
