@@ -1324,3 +1324,31 @@ def test_a_dose_for_a_patient_the_source_does_not_cover_is_never_shown_unqualifi
 
     with tempfile.TemporaryDirectory() as folder:
         run(scenario, Path(folder))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    weight=st.sampled_from(["70", "55", "3.5"]),
+    dose=st.sampled_from(["25 mL/hr", "2 mL/hr", "8 mg/hr", "2.5 mL", "0.4 mg/kg/hr"]),
+    concentration=st.sampled_from(["", "1 mg/mL"]),
+)
+def test_the_order_check_never_says_no_dose_is_on_screen_while_one_is(weight, dose, concentration):
+    """'25 mL/hr' with no concentration: the box said "there is no dose on screen" beside
+    21 to 35 mg/hr. With a dose on screen, a check that cannot be made says why."""
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        pilot.app.screen.query_one("#concentration", Input).value = concentration
+        await type_weight(pilot, weight)
+        await pilot.press("ctrl+k", *dose)
+        await pilot.pause()
+        session = pilot.app.calculator.session
+        panel = shown_text(pilot.app.screen.query_one("#check"))
+        if session.result is not None:
+            assert "no dose on screen" not in panel, panel
+        if session.result is not None and session.check_result is None:
+            assert panel.startswith("No verdict: "), panel
+            assert any(message in panel for message in session.errors.values()), panel
+
+    with tempfile.TemporaryDirectory() as folder:
+        run(scenario, Path(folder))

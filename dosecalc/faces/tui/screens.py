@@ -384,9 +384,13 @@ class CalculatorScreen(Screen[None]):
         self.query_one(ResultPanel).show(
             result, reasons, marked, waiting, checked=state.check_result is not None
         )
+        # With a dose on screen and no check, the check's own refusal (of any field) says why.
+        why_no_check = errors.get("dose") or (
+            next(iter(errors.values()), None) if result is not None else None
+        )
         self.query_one(CheckPanel).show(
             state.check_result,
-            errors.get("dose"),
+            why_no_check,
             bool(inputs.dose.strip()),
             shown=result.warnings if result is not None else [],
         )
