@@ -409,3 +409,29 @@ def test_a_rule_folder_without_a_manifest_closes_the_app_before_any_dose_with_ex
     assert err.count("\n") == 1
     (app,) = app_on_a_terminal
     assert app.calculator is None
+
+
+@pytest.mark.parametrize(
+    ("weight", "dose", "regimen"),
+    [
+        ("20 kg", "8 mg/hr", "iv"),  # a patient the source does not cover: led, made up
+        ("70 kg", "30 mg/hr", "iv"),  # within: no lead
+        ("70 kg", "40 mg/hr", "iv"),  # above the range: led by check's headline
+        (None, "30 mg/hr", None),  # no regimen: NOT CHECKED
+    ],
+)
+def test_prepare_strict_exits_3_exactly_when_a_lead_comes_before_the_recipe(
+    run_cli, weight, dose, regimen
+):
+    """As check --strict fails on any headline but a plain within, prepare --strict fails on
+    any lead: the recipe under "NOT CHECKED FOR THIS PATIENT" exited 0."""
+    arguments = ["prepare", "--dose", dose, "--stock", "100 mg/mL", "--final-volume", "50 mL"]
+    arguments += ["--duration", "24 hr", "--json"]
+    arguments += ["--regimen", regimen, "--weight", weight] if regimen else []
+    code, out, _ = run_cli(*arguments)
+    strict_code, strict_out, _ = run_cli(*arguments, "--strict")
+    document = json.loads(out)
+    led, refused = document["headline"] is not None, document["refusal"] is not None
+    assert code == (3 if refused else 0)
+    assert strict_code == (3 if led or refused else 0)
+    assert strict_out == out

@@ -189,8 +189,10 @@ def _prepare(args: argparse.Namespace) -> Outcome:
     result = prepare(**{name: getattr(args, name) for name in names})
     name = "json" if args.json else args.format
     text = render_prepare(result, name)
-    # A refused order is not to be made up, with its recipe shown on request or not.
-    code = EXIT_NOT_WITHIN if result.refusal is not None else EXIT_OK
+    # A refused order is not to be made up, with its recipe shown on request or not; with
+    # --strict, nor is one led by anything to settle first (as check --strict).
+    led = result.refusal is not None or (args.strict and result.headline is not None)
+    code = EXIT_NOT_WITHIN if led else EXIT_OK
     return Outcome(text, code, _lead_painter(name, result))
 
 
@@ -505,7 +507,8 @@ EXIT_CODES: Final = """exit codes:
   3   check --strict: any headline but a plain 'within' (a verdict out of range, a limit
       passed, a patient the source does not cover, ...);
       prepare: the order is refused (a library limit breached, or a probable entry error),
-      or the range is not made up (a patient the source does not cover), recipe shown or not
+      or the range is not made up (a patient the source does not cover), recipe shown or not;
+      prepare --strict: also any lead (a patient not covered, an order not checked, ...)
   70  an unexpected internal error (--debug shows the traceback)
   130 interrupted (Ctrl-C); 143 stopped by SIGTERM: no output file is left behind"""
 
@@ -599,6 +602,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="for an order the library's limits refuse, or a range for a patient the source "
         "does not cover (exit 3): show the recipe too, marked not to be made up",
+    )
+    made_up.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 3 also when the preparation leads with anything to settle first (a patient "
+        "the source does not cover, an order not checked, ...), as check --strict",
     )
     _format_arguments(made_up, PREPARE_FORMATS)
     made_up.set_defaults(handler=_prepare)
