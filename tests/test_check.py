@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from fractions import Fraction
 from pathlib import Path
 
@@ -1112,3 +1113,130 @@ def test_the_ratio_to_the_nearest_bound_names_the_bound_it_divides_by(kg, amount
 def _fold(ratio: Fraction) -> Fraction:
     """How many times apart, whichever is larger (the oracle's own)."""
     return max(ratio, 1 / ratio)
+
+
+# ------------------------------------------- the library's limits, and what a check carries
+
+
+@given(st.integers(min_value=1, max_value=1000).map(lambda n: Fraction(n, 1000)))
+@example(Fraction(5, 100))  # on the low hard limit: inside
+@example(Fraction(4, 10))  # on the high hard limit: inside
+def test_a_dose_past_a_hard_limit_is_returned_so_and_leads_the_findings(per_kg):
+    """fictivane-iv's hard limits are 0.05 to 0.4 mg/kg/h, inclusive."""
+    result = check(
+        weight="70 kg",
+        regimen="fictivane-iv",
+        dose=f"{decimal_text(per_kg)} mg/kg/h",
+        rules=HOSPITAL,
+    )
+    state = "above" if per_kg > Fraction(4, 10) else "below" if per_kg < Fraction(5, 100) else None
+    assert result.hard_limit == state
+    outcomes = [finding.outcome for finding in result.findings]
+    if state is None:
+        assert not [outcome for outcome in outcomes if outcome.endswith("hard-limit")]
+    else:
+        assert result.headline.outcome == f"{state}-hard-limit"
+
+
+@given(st.sampled_from(["fictivane-sc-driver", "fictivane-bolus"]), st.integers(1, 4000))
+@example("fictivane-sc-driver", 600)  # 60 mg/24 h, on the maximum: not above it
+@example("fictivane-sc-driver", 601)
+@example("fictivane-bolus", 2857)  # 2.857 mg/kg x 70 kg = 199.99 mg
+@example("fictivane-bolus", 2858)  # 200.06 mg
+def test_an_order_above_the_library_maximum_per_24_hours_is_warned_of(regimen, n):
+    """The driver's maximum is 60 mg per 24 hours, a bolus's 200 mg per dose: the order at
+    70 kg, worked here without dosecalc, is warned of exactly when it is above it."""
+    if regimen == "fictivane-sc-driver":
+        amount = Fraction(n, 10)
+        dose, per_patient, maximum = f"{decimal_text(amount)} mg/24 h", amount, 60
+    else:
+        amount = Fraction(n, 1000)
+        dose, per_patient, maximum = f"{decimal_text(amount)} mg/kg", amount * 70, 200
+    result = check(weight="70 kg", regimen=regimen, dose=dose, rules=HOSPITAL)
+    codes = [warning.code for warning in result.warnings]
+    assert ("order-above-max-per-24h" in codes) == (per_patient > maximum)
+
+
+@given(weights_kg, st.sampled_from(["iv", "sl"]))
+def test_a_check_carries_the_patients_range_its_calculation_gives(kg, regimen):
+    weight = registry().Quantity(kg, "kg")
+    calculated = calculate(weight=weight, regimen=regimen)
+    result = check(weight=weight, regimen=regimen, dose=calculated.dose.low)
+    assert result.patient_range == calculated.dose
+
+
+def test_a_check_against_a_calculation_carries_its_disclaimer():
+    calculated = calculate(**KG70).model_copy(update={"disclaimer": "Not for patients."})
+    result = dosecalc.clinical.check.check_against(calculated, "21 mg/h")
+    assert result.disclaimer == "Not for patients."
+
+
+def test_a_bolus_past_the_maximum_only_per_kg_of_the_actual_weight_says_the_one_dose():
+    """2.5 mg/kg: 164.85 mg at the ideal 65.94 kg, 250 mg at the actual 100 kg, past the
+    bolus's 200 mg only so: one dose, with no total per 24 hours to add."""
+    order = {**IDEAL_100_KG, "regimen": "fictivane-bolus"}
+    result = check(**order, dose="2.5 mg/kg")
+    (warning,) = [w for w in result.warnings if w.code.startswith("order-per-kg")]
+    assert warning.code == "order-per-kg-actual-above-max-per-24h"
+    assert (
+        "read per kg of the actual body weight (100 kg) it would be 250 mg, above the "
+        "library's maximum of 200 mg per 24 hours"
+    ) in warning.message
+
+
+@given(st.integers(min_value=13189, max_value=18956).map(lambda n: Fraction(n, 100000)))
+@example(Fraction(15, 100))
+def test_an_order_per_kg_that_would_pass_the_maximum_per_kg_of_the_actual_weight_says_so_too(
+    per_kg,
+):
+    """Within 6.594 to 13.188 mg/hr and under 12.5 mg/hr (300 mg per 24 hours) read per kg
+    of the ideal 65.94 kg; above both read per kg of the actual 100 kg."""
+    result = check(**IDEAL_100_KG, dose=f"{decimal_text(per_kg)} mg/kg/h")
+    (warning,) = [w for w in result.warnings if w.code.startswith("order-per-kg")]
+    assert warning.code == "order-per-kg-weight-unclear"
+    assert warning.message.endswith(
+        ", above it. Read so, it would also pass the library's maximum of 300 mg per 24 hours "
+        "(Example Hospital drug library (fictional)). Ask the prescriber which weight the "
+        "order is per kg of."
+    )
+
+
+def test_an_order_per_kg_of_another_verdict_is_asked_about_where_the_library_has_no_maximum():
+    """Ketamine's infusion has no maximum per 24 hours: 0.4 mg/kg/hr is 26.376 mg/hr at the
+    ideal 65.94 kg, within 19.782 to 32.97 mg/hr, and 40 mg/hr at the actual 100 kg."""
+    order = {**IDEAL_100_KG, "regimen": "iv", "rules": None}
+    result = check(**order, dose="0.4 mg/kg/h")
+    (warning,) = [w for w in result.warnings if w.code.startswith("order-per-kg")]
+    assert warning.message.endswith(
+        "; read per kg of the actual body weight (100 kg) it would be 40 mg/hr, above it. "
+        "Ask the prescriber which weight the order is per kg of."
+    )
+
+
+@pytest.mark.parametrize("bound", ["low", "high"])
+def test_a_dose_on_a_bound_with_more_figures_than_shown_reads_as_the_range_shows_it(
+    tmp_path, bound
+):
+    """10.123456 to 40.156789 mg/24 h is shown as 10.2 to 40.1 mg/24 hr, each bound rounded
+    inward; a dose on a bound reads as that bound as shown (with hard limits, which a dose
+    outside the range is shown apart from, as for one inside), never as a figure outside."""
+    library = tmp_path / "library"
+    shutil.copytree(HOSPITAL, library)
+    rules = library / "fictivane.toml"
+    rules.write_text(
+        rules.read_text().replace(
+            'dose = { low = 10, high = 40, unit = "mg/24 h" }',
+            'dose = { low = 10.123456, high = 40.156789, unit = "mg/24 h" }',
+        )
+    )
+    typed = "10.123456" if bound == "low" else "40.156789"
+    result = check(
+        weight="70 kg",
+        regimen="fictivane-sc-driver",
+        dose=f"{typed} mg/24 h",
+        rules=reviewed(library),
+    )
+    assert result.verdict == "within"
+    low, high = result.display["range"].split(" mg/24 hr")[0].split(" to ")
+    assert (low, high) == ("10.2", "40.1")
+    assert result.display["in_rule_units"].split()[0] == (low if bound == "low" else high)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from test_prepare import ismp_breaches
 
 from dosecalc import registry
+from dosecalc.foundation import display
 from dosecalc.foundation.display import (
     Figure,
     exact_places,
@@ -41,6 +42,19 @@ from dosecalc.foundation.display import (
 from dosecalc.foundation.units import QuantityKind, parse_quantity
 
 positive = st.fractions(min_value=Fraction(1, 10**6), max_value=Fraction(10**6)).filter(bool)
+
+
+@pytest.fixture(autouse=True)
+def _no_text_kept_from_an_earlier_test():
+    """Each test works its text out anew: `format_entered` and the unit spellings keep what
+    they wrote, so a test given text an earlier one wrote would exercise no code at all
+    (nor would a mutant forked after a clean run, as mutmut's are)."""
+    kept = [format_entered, display._spelled, display._compose, display._unit_change]
+    for function in kept:
+        function.cache_clear()
+    yield
+    for function in kept:
+        function.cache_clear()
 
 
 def shown_value(text: str) -> Fraction:
@@ -674,3 +688,22 @@ def test_a_bound_worked_from_figures_shown_is_rounded_to_nearest_inside_the_exac
     worked = Fraction(3404, 10**4) + Fraction(1, 3 * 10**5)
     low, _ = figure_range(worked, Fraction(2, 3), (Fraction(1, 3), Fraction(2, 3)))
     assert (low.text, low.rounding) == ("0.34", "nearest")
+
+
+@given(
+    st.fractions(min_value=-(10**6), max_value=10**6, max_denominator=10**9),
+    st.integers(min_value=-6, max_value=12),
+)
+@example(Fraction(1, 10**6), 2)  # 0 at two decimals: "0", never "-0"
+@example(Fraction(0), 3)
+@example(Fraction(2511, 10), -1)  # 251.1 to tens: 250
+@example(Fraction(251, 2), -1)  # 125.5 to tens: 130
+def test_a_number_is_rounded_half_up_to_any_decimals_and_signed_only_when_below_zero(
+    value, decimals
+):
+    """The oracle: floor(value x 10**decimals + 1/2), for tens and hundreds too."""
+    scale = Fraction(10) ** decimals
+    expected = math.floor(value * scale + Fraction(1, 2)) / scale
+    text = format_number(value, decimals)
+    assert shown_value(text) == expected
+    assert text.startswith("-") == (expected < 0)

@@ -224,7 +224,7 @@ class _RuleOnly:
     pump_rate: None = None
     volume: None = None
     hard_limits: QuantityRange | None
-    max_per_24h: Quantity | None
+    max_per_24h: None = None  # a dose per kg without a weight has no total to compare
     side_effects: list[str]
     supervision: str
     warnings: list[DoseWarning]
@@ -270,7 +270,6 @@ def _without_weight(
         kind=rule.kind,
         rule_range=rule_range,
         hard_limits=hard_limits_of(rule, rule_range.qualifier),
-        max_per_24h=rule.max_per_24h.quantity() if rule.max_per_24h else None,
         concentration=conc,
         side_effects=list(rule.side_effects),
         supervision=rule.supervision,

@@ -241,9 +241,8 @@ def format_exact(quantity: Quantity) -> str:
             f"{format_number(Fraction(value.numerator))} {amount} in "
             f"{format_number(Fraction(value.denominator))} {per}"
         )
-    places = exact_places(value)
-    rounded = not _ends_within(value, places)
-    return f"{format_number(value, decimals=places)} {unit}{_MARKS['nearest'] if rounded else ''}"
+    # No finite decimal form of up to MAX_TYPED_DECIMALS places: never exact in EXACT_DECIMALS.
+    return f"{format_number(value, decimals=exact_places(value))} {unit}{_MARKS['nearest']}"
 
 
 @functools.lru_cache(maxsize=4096)
