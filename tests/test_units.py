@@ -636,3 +636,21 @@ def test_pint_sets_a_quantity_s_and_a_unit_s_attributes_as_object_does():
     pint's: true while pint defines none of its own."""
     assert pint.UnitRegistry.Quantity.__setattr__ is object.__setattr__
     assert pint.UnitRegistry.Unit.__setattr__ is object.__setattr__
+
+
+@given(
+    sign=st.sampled_from(["-", "\u2212", "- "]),
+    zeros=st.sampled_from(["0", "0.0", "0.000", "00", ".0", "0."]),
+    digit=st.integers(min_value=1, max_value=9),
+    unit=st.sampled_from(["kg", "lb"]),
+)
+def test_a_signed_zero_is_zero_and_only_a_signed_figure_above_zero_is_negative(
+    sign, zeros, digit, unit
+):
+    """'-0.0 mg/h' was "negative": a signed zero is refused as zero, as 0 is."""
+    with pytest.raises(OutOfRangeError) as zero:
+        parse_quantity(f"{sign}{zeros} {unit}", WEIGHT)
+    assert " is zero" in zero.value.problem
+    with pytest.raises(OutOfRangeError) as negative:
+        parse_quantity(f"{sign}{zeros}{digit} {unit}", WEIGHT)
+    assert " is negative" in negative.value.problem

@@ -968,7 +968,10 @@ def _from_text(text: str, kind: QuantityKind, name: str) -> Quantity:
             f"{quoted(shown)} uses exponent notation",
             f"Write the number out in plain decimals, e.g. {kind.example}",
         )
-    if _NEGATIVE_RE.match(shown):
+    signed = _NEGATIVE_RE.match(shown)
+    if signed:
+        if Decimal(signed.group()[1:].strip()) == 0:  # -0 and -0.0 are zero, not negative
+            _check_positive(Fraction(0), name, kind, quoted(shown))
         raise OutOfRangeError(
             name,
             f"{quoted(shown)} is negative",
