@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import order_rows
 
@@ -106,7 +106,10 @@ def test_a_filed_audit_says_on_every_row_its_worst_finding_and_the_rules_it_rest
             assert name == OUTCOME_NAMES[checked.headline.outcome]
             assert action
             assert checked.headline.action.startswith(action)
-        assert record["rules"] == f"{rules.version} sha256:{rules.sha256}"
+        # The shipped rules restate an article no ward has reviewed: every row says so.
+        assert record["rules"] == (
+            f"{rules.version} sha256:{rules.sha256}; rules unreviewed (--rules DIR)"
+        )
 
 
 def test_each_outcome_is_counted_under_its_own_name():
@@ -589,3 +592,31 @@ def test_every_count_of_the_audit_summary_is_singular_for_one_and_plural_otherwi
     assert not any(line.startswith("1 ") and " rows " in f" {line} " for line in lines)
     for plural in ("errors:", "concentrations:"):
         assert not any(line.startswith("1 ") and plural in line for line in lines)
+
+
+SHIPPED_IDS = {"iv": "iv-infusion", "sl": "sublingual-buccal"}
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=8)
+@given(marked=st.sets(st.sampled_from(sorted(SHIPPED_IDS)), max_size=2))
+def test_a_filed_rows_rules_say_when_no_ward_reviewed_them(tmp_path_factory, marked):
+    """Every face says beside a verdict when no ward has reviewed its rules; the filed audit,
+    the record, says it on every row: of all of them, of some, or not at all."""
+    from conftest import REPO, reviewed
+
+    from dosecalc.reports.audit_file import rules_cell
+
+    folder = tmp_path_factory.mktemp("rules")
+    for path in (REPO / "rules").glob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        for regimen in marked:  # a reviewer's sign-off, as a ward's library carries it
+            line = f'id = "{SHIPPED_IDS[regimen]}"'
+            signed = f'{line}\nreviewed_by = "A. Pharmacist (test)"\nreview_date = 2026-12-01'
+            text = text.replace(line, signed)
+        (folder / path.name).write_text(text, encoding="utf-8")
+    rules = dosecalc.load_rules(reviewed(folder))
+    head = f"{rules.version} sha256:{rules.sha256}"
+    said = rules_cell(rules)
+    assert said.startswith(head)
+    expected = {0: "; rules unreviewed (--rules DIR)", 1: "; some rules unreviewed (--rules DIR)"}
+    assert said.removeprefix(head) == expected.get(len(marked), "")

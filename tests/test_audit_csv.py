@@ -71,7 +71,7 @@ def test_a_carriage_return_inside_a_cell_is_quoted_so_the_record_stays_one():
     assert out.endswith(
         '1,70 kg,iv,30 mg/hr,"a\rb",within,within,0.428571,mg/kg/h,,,,,'
         "within the range: verify the order independently before giving it,"
-        f"{rules.version} sha256:{rules.sha256}\r\n"
+        f"{rules.version} sha256:{rules.sha256}; rules unreviewed (--rules DIR)\r\n"
     )
     assert len(list(csv.reader(io.StringIO(out, newline="")))) == 2
 

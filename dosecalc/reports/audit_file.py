@@ -33,10 +33,12 @@ from dosecalc.clinical.audit import (
     check_header,
 )
 from dosecalc.clinical.headline import action_of
+from dosecalc.clinical.limits import reviewed
 from dosecalc.clinical.result import Verdict
 from dosecalc.foundation.display import format_data_number
 from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.text import printable
+from dosecalc.reports.contents import UNREVIEWED_TAG
 from dosecalc.ruleset.loader import RuleSet
 
 CHUNK_ROWS: Final = 50_000
@@ -288,10 +290,22 @@ def _fit(chunk: Sequence[list[str]], width: int) -> tuple[list[list[str]], dict[
     return list(chunk), misshapen
 
 
+def rules_cell(rule_set: RuleSet) -> str:
+    """A filed row's `rules`: the version and SHA-256 it was checked against, and, as every
+    face says beside a verdict, when no ward has reviewed them (`UNREVIEWED_TAG`)."""
+    unreviewed = sum(reviewed(regimen) is None for regimen in rule_set.regimens)
+    said = f"{rule_set.version} sha256:{rule_set.sha256}"
+    if unreviewed == len(rule_set.regimens):
+        return f"{said}; {UNREVIEWED_TAG}"
+    if unreviewed:
+        return f"{said}; some {UNREVIEWED_TAG}"
+    return said
+
+
 def _writer(
     destination: TextIO, header: Sequence[str], output_format: OutputFormat, rule_set: RuleSet
 ) -> Callable[[Sequence[Sequence[str]], Audited], None]:
-    rules = f"{rule_set.version} sha256:{rule_set.sha256}"
+    rules = rules_cell(rule_set)
 
     @functools.cache
     def headline(outcome: str, verdict: str, warnings: str) -> str:
