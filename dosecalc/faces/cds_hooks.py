@@ -495,17 +495,17 @@ def _weight(found: object, patient: str) -> Weight:
         shown = " and ".join(dict.fromkeys(format_exact(weight) for weight, _, _ in read))
         return Weight(None, why_not=f"the latest weights disagree: {shown}, from {read[0][2]}")
     # Readings that agree to 0.01 kg: the same one whatever their order in the Bundle.
-    weight, text, date = min(read, key=lambda r: (magnitude(convert(r[0], _KG)), r[1]))
+    weight, text, date = min(read, key=lambda r: (_in_kg(r[0]), r[1]))
     return Weight(text, f"{format_exact(weight)}, from {date}")
 
 
-_KG: Final = named_unit("kg")
+def _in_kg(weight: Quantity) -> Fraction:
+    return magnitude(convert(weight, named_unit("kg")))
 
 
 def _to_hundredths_kg(weight: Quantity) -> Fraction:
     """A weight as dosecalc uses it, to 0.01 kg: two readings that agree to it are one."""
-    kg = magnitude(convert(weight, _KG))
-    return Fraction(round(kg * 100), 100)
+    return Fraction(round(_in_kg(weight) * 100), 100)
 
 
 Reading = tuple[datetime | None, str, str]
