@@ -334,10 +334,11 @@ class _KeyTwiceError(ValueError):
 
 
 def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    read = dict(pairs)
-    if len(read) != len(pairs):
-        twice = next(key for key, _ in pairs if sum(k == key for k, _ in pairs) > 1)
-        raise _KeyTwiceError(quoted(twice))
+    read: dict[str, Any] = {}
+    for key, value in pairs:  # one pass: an object of a million keys costs no more
+        if key in read:
+            raise _KeyTwiceError(quoted(key))
+        read[key] = value
     return read
 
 
