@@ -449,12 +449,6 @@ def _with_instruction(**changes: Any) -> dict[str, Any]:
             ),
             "more than one dose typed 'ordered'",
         ),
-        (
-            _with_entries(
-                {"rateQuantity": quantity(30, "mg/h"), "doseQuantity": quantity(3000, "mg")}
-            ),
-            "both a dose and a rate",
-        ),
         (medication_request(instructions=[]), "no dose in the order"),
         (medication_request(rate=None), "no dose in the order"),
         (_with_instruction(doseAndRate=[]), "no dose in the order"),

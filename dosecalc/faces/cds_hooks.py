@@ -380,8 +380,6 @@ def _dose(instruction: Mapping[str, Any], regimen: Regimen) -> str:
         return "!no dose in the order"
     if "doseRange" in entry or "rateRange" in entry:
         return "!the dose is a range"
-    if "doseQuantity" in entry and ("rateQuantity" in entry or "rateRatio" in entry):
-        return "!the order gives both a dose and a rate; dosecalc checks one at a time"
     # The kind's own first; any other after them, which the library refuses in its words.
     rate = KINDS[regimen.kind].is_rate
     keys = ("rateQuantity", "rateRatio", "doseQuantity") if rate else ("doseQuantity",)
