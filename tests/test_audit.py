@@ -112,10 +112,19 @@ def test_a_filed_audit_says_on_every_row_its_worst_finding_and_the_rules_it_rest
         )
 
 
-def test_each_outcome_is_counted_under_its_own_name():
+def test_each_outcome_is_counted_under_its_own_name_with_the_headlines_action():
+    """The summary says what to do as the headline says it: one home for each action."""
+    from dosecalc.clinical.headline import action_of
+
     assert set(OUTCOME_NAMES) == set(OUTCOME_COUNTS)
     for outcome, (one, _) in OUTCOME_COUNTS.items():
-        assert one.startswith(OUTCOME_NAMES[outcome])
+        assert one.startswith(f"{OUTCOME_NAMES[outcome]}")
+        if outcome in ("probable-entry-error", "order-not-checked"):
+            continue  # an action that depends on the verdict; a preparation's own
+        verdict = outcome if outcome in ("above", "below") else "within"
+        action = action_of(outcome, verdict, ["low-weight"])
+        said = one.removeprefix(OUTCOME_NAMES[outcome]).removeprefix(" (its weight)")
+        assert said == f": {action}"
 
 
 THRESHOLD_ORDERS = [
@@ -402,10 +411,11 @@ def test_the_summary_counts_every_verdict_entry_error_and_bad_row():
     )
     assert summary.lines() == [
         "5 rows audited",
-        "2 probable entry errors: clarify them with the prescriber before giving",
-        "0 above the range: check with the prescriber",
-        "0 below the range: check with the prescriber",
-        "2 within the range, nothing else found",
+        "2 probable entry errors: ask the prescriber before giving (above the range, "
+        "withhold them)",
+        "0 above the range: check each order with the prescriber before giving it",
+        "0 below the range: check each order with the prescriber before giving it",
+        "2 within the range: verify each order independently before giving it",
         "1 row not checked (its error column says why)",
     ]
     assert summary.verdicts == {"below": 1, "within": 2, "above": 1}

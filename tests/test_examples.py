@@ -55,7 +55,7 @@ def test_the_example_orders_hold_exactly_what_the_readme_counts(run_cli):
     assert code == 0
     assert f"\n{len(out['id'])} rows audited\n" in f"\n{summary}"
     assert f"\n{counts['probable entry errors']} probable entry errors: " in summary
-    assert f"\n{sum(o == 'within' for o in out['outcome'])} within the range, nothing " in summary
+    assert f"\n{sum(o == 'within' for o in out['outcome'])} within the range: " in summary
     not_checked = counts["weight with no unit"] + counts["unknown regimen"]
     assert f"\n{not_checked} rows not checked " in summary
 

@@ -42,28 +42,54 @@ Audited: TypeAlias = dict[str, FloatArray | TextArray]
 
 
 OUTCOME_COUNTS: Final[dict[OutcomeCode, tuple[str, str]]] = {
-    "above-hard-limit": ("above a hard limit: do not give as ordered",) * 2,
-    "below-hard-limit": ("below a hard limit: do not give as ordered",) * 2,
+    "above-hard-limit": ("above a hard limit: do not give as ordered; contact the prescriber",) * 2,
+    "below-hard-limit": ("below a hard limit: do not give as ordered; contact the prescriber",) * 2,
     "probable-entry-error": (
-        "probable entry error: clarify it with the prescriber before giving",
-        "probable entry errors: clarify them with the prescriber before giving",
+        "probable entry error: ask the prescriber before giving (above the range, withhold it)",
+        "probable entry errors: ask the prescriber before giving (above the range, withhold them)",
     ),
     "implausible-concentration": (
-        "implausible concentration: withhold, check the concentration",
-        "implausible concentrations: withhold, check the concentration",
+        "implausible concentration: withhold it and check it against the stock's label (its "
+        "units) first",
+        "implausible concentrations: withhold them and check each against the stock's label "
+        "(its units) first",
     ),
-    "above-max-per-24h": ("above a maximum per 24 hours: do not give as ordered",) * 2,
-    "patient-not-covered": ("not checked for the patient (its weight): check the weight first",)
+    "above-max-per-24h": (
+        "above a maximum per 24 hours: do not give as ordered; contact the prescriber",
+    )
     * 2,
-    "above": ("above the range: check with the prescriber",) * 2,
-    "below": ("below the range: check with the prescriber",) * 2,
-    "per-kg-weight-unclear": ("per kg of an unclear weight: ask the prescriber which",) * 2,
-    "max-per-24h-not-checked": ("not compared with a maximum per 24 hours: weight needed",) * 2,
+    "patient-not-covered": (
+        "not checked for the patient (its weight): check the weight first; the supervising "
+        "specialist decides the dose",
+    )
+    * 2,
+    "above": (
+        "above the range: check the order with the prescriber before giving it",
+        "above the range: check each order with the prescriber before giving it",
+    ),
+    "below": (
+        "below the range: check the order with the prescriber before giving it",
+        "below the range: check each order with the prescriber before giving it",
+    ),
+    "per-kg-weight-unclear": (
+        "per kg of an unclear weight: ask the prescriber which weight the order is per kg of "
+        "before giving it",
+        "per kg of an unclear weight: ask the prescriber which weight each order is per kg of "
+        "before giving it",
+    ),
+    "max-per-24h-not-checked": (
+        "not compared with a maximum per 24 hours: enter the weight before giving it",
+        "not compared with a maximum per 24 hours: enter the weight before giving each",
+    ),
     "order-not-checked": ("not compared with any range: regimen needed",) * 2,
-    "within": ("within the range, nothing else found",) * 2,
+    "within": (
+        "within the range: verify the order independently before giving it",
+        "within the range: verify each order independently before giving it",
+    ),
 }
 """How the summary counts each outcome, said of one row and of any other count: every row
-once, by its worst finding ("1 implausible concentration", "2 implausible concentrations")."""
+once, by its worst finding ("1 implausible concentration", "2 implausible concentrations"),
+and what to do, in the words of the headline's action (`dosecalc.clinical.headline`)."""
 
 OUTCOME_NAMES: Final[dict[OutcomeCode, str]] = {
     "above-hard-limit": "above a hard limit",
