@@ -359,7 +359,10 @@ def test_without_a_weight_a_dose_per_kg_is_not_within_a_librarys_maximum_uncheck
     assert list(audited["outcome"]) == ["patient-not-covered"]
     summary = dosecalc.AuditSummary()
     summary.add(audited)
-    assert "1 not checked for the patient (its weight): check the weight first" in summary.lines()
+    assert (
+        "1 not checked for the patient (its weight): check the weight first; the supervising "
+        "specialist decides the dose" in summary.lines()
+    )
 
 
 def test_the_json_of_a_check_leads_with_its_headline():

@@ -311,8 +311,8 @@ def test_an_audit_adds_a_hard_limit_column(library):
     summary = dosecalc.AuditSummary()
     summary.add(audited)
     assert list(audited["outcome"]) == ["within", "above-hard-limit", "below-hard-limit", "within"]
-    assert "1 above a hard limit: do not give as ordered" in summary.lines()
-    assert "1 below a hard limit: do not give as ordered" in summary.lines()
+    assert "1 above a hard limit: do not give as ordered; contact the prescriber" in summary.lines()
+    assert "1 below a hard limit: do not give as ordered; contact the prescriber" in summary.lines()
     assert summary.hard_limits == 2
     written = io.StringIO()
     csv.writer(written).writerows(zip(*([k, *v] for k, v in audited.items()), strict=True))
