@@ -21,7 +21,7 @@ import dosecalc
 from dosecalc.foundation.display import magnitude
 from dosecalc.foundation.units import DOSE_FORMS as FORMS
 from dosecalc.foundation.units import DoseForm, DoseUnit, named_unit, parse_dose_unit, registry
-from dosecalc.ruleset.kinds import KINDS, KindName
+from dosecalc.ruleset.kinds import KINDS, ConversionStep, KindName
 
 LIBRARY = Path(__file__).parent.parent / "examples" / "hospital-library"
 BY_KIND = {
@@ -70,9 +70,27 @@ def test_each_form_a_kind_reads_converts_to_the_rule_unit_by_its_own_steps(kind)
         shape = FORMS[form]
         assert shape.is_rate == kind.is_rate, (kind.name, form)  # a rate is never a dose
         steps = kind.conversion(form)
-        assert ("× concentration" in steps) == shape.in_volume
-        assert ("÷ weight" in steps) == (kind.per_kg and not shape.per_kg)
-        assert ("× weight" in steps) == (shape.per_kg and not kind.per_kg)
+        assert (ConversionStep.TIMES_CONCENTRATION in steps) == shape.in_volume
+        assert (ConversionStep.PER_WEIGHT in steps) == (kind.per_kg and not shape.per_kg)
+        assert (ConversionStep.TIMES_WEIGHT in steps) == (shape.per_kg and not kind.per_kg)
+        assert kind.needs_weight(form) == (shape.per_kg != kind.per_kg)
+
+
+@given(
+    amount=st.fractions(min_value=0, max_value=10_000),
+    factor=st.fractions(min_value=Fraction(1, 1000), max_value=10_000),
+)
+def test_a_conversion_step_applies_its_operator_by_its_factor_and_per_weight_undoes_times_weight(
+    amount, factor
+):
+    for step in ConversionStep:
+        operator, named = step.value.split()
+        assert (step.operator, step.factor) == (operator, named)
+        assert step.needs_weight == (named == "weight")
+        expected = amount / factor if operator == "÷" else amount * factor
+        assert step.apply(amount, factor) == expected
+    times = ConversionStep.TIMES_WEIGHT.apply(amount, factor)
+    assert ConversionStep.PER_WEIGHT.apply(times, factor) == amount
 
 
 @pytest.mark.parametrize("kind", KINDS.values(), ids=lambda kind: kind.name)

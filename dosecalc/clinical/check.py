@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 from dosecalc.clinical.calculate import (
     Rules,
@@ -92,7 +92,7 @@ from dosecalc.patient.body import (
     source_covers,
     weight_not_given,
 )
-from dosecalc.ruleset.kinds import KINDS, KindName
+from dosecalc.ruleset.kinds import KINDS, ConversionStep, KindName
 from dosecalc.ruleset.loader import RuleSet
 from dosecalc.ruleset.schema import Regimen, RouteCode
 
@@ -485,7 +485,7 @@ def _in_rule_units(
             f"Enter {kind.enter}",
         )
     steps = kind.conversion(form)
-    if "× concentration" in steps and result.concentration is None:
+    if ConversionStep.TIMES_CONCENTRATION in steps and result.concentration is None:
         raise MissingInputError(
             "concentration",
             f"the dose {quoted(shown)} is {DOSE_FORMS[form].words}, which needs the "
@@ -493,8 +493,8 @@ def _in_rule_units(
             "Give the concentration, e.g. '1 mg/mL'",
         )
     weighed = _conversion_weight(result)
-    if ("÷ weight" in steps or "× weight" in steps) and weighed is None:
-        per_kg = "÷ weight" in steps
+    if kind.needs_weight(form) and weighed is None:
+        per_kg = ConversionStep.PER_WEIGHT in steps
         raise MissingInputError(
             "weight",
             f"the dose {quoted(shown)} is {DOSE_FORMS[form].words}"
@@ -541,13 +541,13 @@ def in_rule_form(
     regimen_kind = KINDS[kind]
     if form not in regimen_kind.forms:
         raise ValueError(f"a dose in the form {form} does not fit a {kind} regimen")
-    amount: Any = dose
+    amount = dose
     for step in regimen_kind.conversion(form):
-        factor = concentration if step == "× concentration" else weight
+        factor = weight if step.needs_weight else concentration
         if factor is None:
-            raise ValueError(f"a dose in the form {form} needs the {step.split()[1]}")
-        amount = amount / factor if step == "÷ weight" else amount * factor
-    return amount  # type: ignore[no-any-return]
+            raise ValueError(f"a dose in the form {form} needs the {step.factor}")
+        amount = step.apply(amount, factor)
+    return amount
 
 
 def verdict_of(dose: Quantity, low: Quantity, high: Quantity) -> Verdict:
@@ -755,13 +755,13 @@ def _restatement(
     via = ""
     worked = proposed
     for step in KINDS[result.kind].conversion(form):  # `_in_rule_units` has them all
-        if step == "× concentration" and result.concentration is not None:
-            via += f" × {operand(result.concentration)}"
-            worked = worked * result.concentration
-        elif step != "× concentration" and (weighed := _conversion_weight(result)):
+        if not step.needs_weight and result.concentration is not None:
+            via += f" {step.operator} {operand(result.concentration)}"
+            worked = step.apply(worked, result.concentration)
+        elif step.needs_weight and (weighed := _conversion_weight(result)):
             kg, basis = weighed
-            via += f" {step[0]} {format_body(kg)} ({basis} body weight)"
-            worked = worked / kg if step == "÷ weight" else worked * kg
+            via += f" {step.operator} {format_body(kg)} ({basis} body weight)"
+            worked = step.apply(worked, kg)
     via += unit_change(worked.units, result.rule_range.low.units)
     working = entered if not via and entered == restated else f"{entered}{via} = {restated}"
     return (

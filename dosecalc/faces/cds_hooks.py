@@ -323,8 +323,7 @@ def _order(resource: Mapping[str, Any], rules: RuleSet) -> Order | None:
     except DoseCalcError as error:
         return Order(drug, regimen, not_checked=str(error))
     kind = KINDS[regimen.kind]
-    steps = kind.conversion(read.form) if read.form in kind.forms else ()
-    needs = "÷ weight" in steps or "× weight" in steps
+    needs = read.form in kind.forms and kind.needs_weight(read.form)
     return Order(drug, regimen, dose, needs_weight=needs, shown=format_exact(read.quantity))
 
 

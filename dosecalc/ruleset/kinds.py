@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Final, Literal, TypeVar
@@ -34,11 +35,38 @@ from dosecalc.foundation.units import (
 
 KindName = Literal["weight-based-rate", "absolute-rate", "weight-based-dose", "fixed-dose"]
 
-ConversionStep = Literal["× concentration", "× weight", "÷ weight"]
-"""One step from a dose as written to the rule's unit: mL to mg, per kg to per patient,
-per patient to per kg."""
-
 _Figure = TypeVar("_Figure")
+_Number = TypeVar("_Number")
+
+
+class ConversionStep(Enum):
+    """One step from a dose as written to the rule's unit: mL to mg, per kg to per patient,
+    per patient to per kg. An enum, so that a misspelt step is an error, never a branch
+    that silently never runs. Its value is the step in symbols: operator, then factor."""
+
+    TIMES_CONCENTRATION = "× concentration"
+    TIMES_WEIGHT = "× weight"
+    PER_WEIGHT = "÷ weight"
+
+    @property
+    def needs_weight(self) -> bool:
+        """The step multiplies or divides by the patient's weight."""
+        return self is not ConversionStep.TIMES_CONCENTRATION
+
+    @property
+    def factor(self) -> str:
+        """What the step multiplies or divides by: 'concentration' or 'weight'."""
+        return self.value.split()[1]
+
+    @property
+    def operator(self) -> str:
+        """``×`` or ``÷``, as the step is written in a line of working."""
+        return "÷" if self is ConversionStep.PER_WEIGHT else "×"
+
+    def apply(self, amount: _Number, factor: _Number) -> _Number:
+        """``amount`` taken through this step by its ``factor`` (the concentration or the
+        weight the step names)."""
+        return amount / factor if self is ConversionStep.PER_WEIGHT else amount * factor  # type: ignore[operator,no-any-return]
 
 
 @dataclass(frozen=True)
@@ -125,12 +153,16 @@ class RegimenKind:
         shape = DOSE_FORMS[form]
         steps: list[ConversionStep] = []
         if shape.in_volume:
-            steps.append("× concentration")
+            steps.append(ConversionStep.TIMES_CONCENTRATION)
         if shape.per_kg and not self.per_kg:
-            steps.append("× weight")
+            steps.append(ConversionStep.TIMES_WEIGHT)
         if self.per_kg and not shape.per_kg:
-            steps.append("÷ weight")
+            steps.append(ConversionStep.PER_WEIGHT)
         return tuple(steps)
+
+    def needs_weight(self, form: DoseForm) -> bool:
+        """A dose of ``form`` is compared with this kind of range only through a weight."""
+        return any(step.needs_weight for step in self.conversion(form))
 
 
 KINDS: Final[Mapping[KindName, RegimenKind]] = MappingProxyType(
