@@ -11,7 +11,7 @@ from test_readme import README, _columns
 
 import dosecalc
 from dosecalc import load_rules
-from dosecalc.ruleset.diff import diff
+from dosecalc.reports.rules_diff import diff
 
 ORDERS = REPO / "examples" / "orders.csv"
 PROPOSED = REPO / "examples" / "rules-proposed"

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from strategies import REGIMEN_FIELD_VALUES, regimen_edits, regimen_lists, rule_regimens
 
 from dosecalc.foundation.display import format_exact, format_exact_range
+from dosecalc.reports.rules_diff import FIELD_WORDS, Change, RuleDiff, diff, diff_regimens
 from dosecalc.ruleset import schema
-from dosecalc.ruleset.diff import FIELD_WORDS, Change, RuleDiff, diff, diff_regimens
 from dosecalc.ruleset.loader import RuleFileInfo, RuleSet, load_rules
 from dosecalc.ruleset.schema import DoseRange, Regimen
 

@@ -434,17 +434,17 @@ def _rules(args: argparse.Namespace) -> Outcome:
 
         return Outcome(to_json(RuleFile.model_json_schema()))
     if args.check is not None:
-        rule_set = load_rules(args.check)
-        return Outcome(
-            f"OK: {rule_set.path} holds {len(rule_set.regimens)} valid regimens\n"
-            f"version {rule_set.version}\nsha256 {rule_set.sha256}\n"
-        )
-    return Outcome(_list_rules(load_rules(args.rules)))
+        from dosecalc.reports.rules_listing import rules_valid
+
+        return Outcome(rules_valid(load_rules(args.check)))
+    from dosecalc.reports.rules_listing import rules_listing
+
+    return Outcome(rules_listing(load_rules(args.rules)))
 
 
 def _rules_diff(args: argparse.Namespace) -> Outcome:
     """``rules diff OLD NEW``: exit 0 when nothing changed, 1 when anything did (as ``diff``)."""
-    from dosecalc.ruleset.diff import diff
+    from dosecalc.reports.rules_diff import diff
 
     old, new = _load_compared("old", args.old), _load_compared("new", args.new)
     changes = diff(old, new)
@@ -474,30 +474,6 @@ def _load_compared(which: str, folder: str) -> RuleSet:
         return load_rules(folder)
     except RulesError as error:
         raise RulesError(f"{error} (in the {which} rules, {folder})") from None
-
-
-def _list_rules(rule_set: RuleSet) -> str:
-    from dosecalc.clinical.limits import limit_lines, reviewed
-    from dosecalc.foundation.display import format_range
-
-    lines = [
-        f"Rules in {rule_set.path}",
-        f"version {rule_set.version}",
-        f"sha256 {rule_set.sha256}",
-        "",
-    ]
-    for regimen in rule_set.regimens:
-        aliases = f" (also: {', '.join(regimen.aliases)})" if regimen.aliases else ""
-        lines += [
-            f"{regimen.id}{aliases}",
-            f"  {regimen.drug}, {regimen.route}: {format_range(*regimen.dose.quantities())} "
-            f"({regimen.kind})",
-            f"  side effects: {', '.join(regimen.side_effects)}",
-            f"  source: {regimen.source.cited}",
-            *(f"  {line}" for line in limit_lines(regimen)),
-            *([f"  {reviewed(regimen)}"] if reviewed(regimen) else []),
-        ]
-    return "\n".join(lines) + "\n"
 
 
 EXIT_CODES: Final = """exit codes:
