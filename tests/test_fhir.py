@@ -241,14 +241,16 @@ def test_structured_values_are_what_the_clinician_reads_and_never_wider(
         concentration=None if concentration is None else strategies.text(concentration, "mg/mL"),
     )
     dosage = dosecalc.to_fhir(result)
-    ranges = [result.rule_range]
     covered = not {w.code for w in result.warnings} & set(NOT_COVERED_CODES)
+    # No figure is structured for a patient the source does not cover, not even the
+    # source's range: a receiving system would read it as theirs.
+    ranges = [result.rule_range] if covered else []
     if covered and result.kind == "weight-based-rate":
         ranges.append(result.dose)
-    if covered:  # no figure is structured for a patient the source does not cover
+    if covered:
         ranges += [r for r in (result.pump_rate, result.volume) if r is not None]
     calculated = [e for e in dosage["doseAndRate"] if "type" in e]
-    assert (not calculated) == (not covered or len(ranges) == 1)
+    assert (not calculated) == (len(ranges) <= 1)
     structured = [
         entry.get("rateRange") or entry.get("doseRange") for entry in dosage["doseAndRate"]
     ]

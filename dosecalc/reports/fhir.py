@@ -13,7 +13,9 @@ What goes where, and why:
   entries for this patient: mg/h, and mL/h (or mL per dose) with a
   concentration. A fixed dose gets no calculated mg entry: it does not depend
   on the patient. For a patient the source does not cover (``patient_covered`` false)
-  there is no calculated entry at all: a receiving system would take it as their dose.
+  there is no entry at all, not even the source's range: a receiving system would take a
+  fixed range in mg, or a range per kg times their weight, as their dose. The text says
+  why.
   Values are those the clinician reads (never outside the exact range, see
   `dosecalc.foundation.display`), so the record is never wider than the exact
   range and agrees with the text. Every Quantity is UCUM.
@@ -151,10 +153,10 @@ def _route(result: DoseResult | CheckResult) -> dict[str, Any]:
 
 
 def _dose_and_rate(result: DoseResult) -> list[dict[str, Any]]:
+    if not result.patient_covered:  # no figure for them: the text says why
+        return []
     element = KINDS[result.kind].fhir_element
     entries = [_entry(None, element, result.rule_range)]  # the source's, as it states it
-    if not result.patient_covered:  # no figure for them: the text says why
-        return entries
     if result.dose.low.units != result.rule_range.low.units:  # worked for the patient
         entries.append(_entry("calculated", element, result.dose))
     delivered = result.pump_rate or result.volume
