@@ -1494,8 +1494,10 @@ def _summaries_of(library: bool, text: str, route: str, dose, kg) -> tuple[list[
 def test_a_cards_summary_leads_with_the_most_serious_finding_in_whole_words(order):
     """Under 140 characters; the drug and the dose as ordered first; the headline's
     leading words in capitals when it is more than a plain verdict, then what to do (the
-    headline's action) whenever it fits whole; never a word cut, never "…", never an
-    unclosed bracket."""
+    headline's action) whenever it fits whole, and for a finding not to be given as
+    ordered, after the leading words alone when it does not fit after all that was found;
+    never a word cut, never "…", never an unclosed
+    bracket."""
     library, text, route, dose, kg = order
     found, rules = _summaries_of(library, text, route, dose, kg)
     for card in found:
@@ -1527,6 +1529,12 @@ def test_a_cards_summary_leads_with_the_most_serious_finding_in_whole_words(orde
         if fits:
             assert action.startswith(summary.removeprefix(done)), (summary, action)
             continue
+        lead = cds_hooks.LEAD_WORDS.match(result.headline.says)
+        if result.headline.severity == "stop" and lead is not None:
+            short = f"{head}{lead.group()}: {then}"
+            if len(short) <= cds_hooks.SUMMARY_LIMIT:
+                assert summary == short
+                continue
         whole, shown = said.split(), summary.removeprefix(head).split()
         assert shown, summary
         assert whole[: len(shown) - 1] == shown[:-1], (summary, said)
@@ -1548,6 +1556,18 @@ def test_a_summary_above_the_maximum_says_the_dose_itself_is_within_the_range():
     assert card["summary"] == (
         "fictivane 13 mg/hr: ABOVE THE MAXIMUM PER 24 HOURS (the dose itself is within the "
         "range): do not give as ordered; contact the prescriber"
+    )
+
+
+def test_a_summary_above_the_maximum_keeps_do_not_give_before_the_within_words():
+    """0.19 mg/kg/h at 70 kg (13.3 mg/h, 319.2 mg per 24 hours against 300 mg): with the
+    dose as ordered the words do not all fit, and the action is what stays."""
+    found, _ = _summaries_of(True, "Fictivane", "intravenous infusion", (0.19, "mg/kg/h"), 70.0)
+    (card,) = found
+    assert card["indicator"] == "critical"
+    assert card["summary"] == (
+        "fictivane 0.19 mg/kg/hr: ABOVE THE MAXIMUM PER 24 HOURS: do not give as ordered; "
+        "contact the prescriber"
     )
 
 

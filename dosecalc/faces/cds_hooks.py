@@ -587,16 +587,22 @@ def indicator_of(result: CheckResult) -> Indicator | None:
     return None
 
 
-def _summary(drug: str, dose: str | None, said: str, then: str | None = None) -> str:
+def _summary(
+    drug: str, dose: str | None, said: str, then: str | None = None, lead: str | None = None
+) -> str:
     """``<drug> <dose as ordered>: <what was found>: <then, what to do>``, under
     `SUMMARY_LIMIT` characters (CDS Hooks' advice). What to do is said only whole, after
-    all that was found; too long, the summary says fewer words, never part of one and never
-    "…": the most that fit, ending where a clause or sentence ends when that keeps at least
-    half of them, a bracket left open closed (the detail holds all of it)."""
+    all that was found; when both do not fit, after the finding's ``lead`` (its capitals)
+    alone, since the summary may be all a prescriber reads. Otherwise the summary says
+    fewer words, never part of one and never "…": the most that fit, ending where a clause
+    or sentence ends when that keeps at least half of them, a bracket left open closed (the
+    detail holds all of it)."""
     head = f"{drug} {dose or 'order'}:"
     text = f"{head} {said}"
     if then is not None and len(f"{text}: {then}") <= SUMMARY_LIMIT:
         return f"{text}: {then}"
+    if then is not None and lead is not None and len(f"{head} {lead}: {then}") <= SUMMARY_LIMIT:
+        return f"{head} {lead}: {then}"
     if len(text) <= SUMMARY_LIMIT:
         return text
     words = said.split()
@@ -642,8 +648,7 @@ def _said(result: CheckResult) -> str:
         return verdict
     if headline.outcome == "within":
         return f"{verdict}; read the warnings"
-    match = LEAD_WORDS.match(headline.says)
-    lead = match.group() if match else result.verdict.upper()
+    lead = _lead(result) or result.verdict.upper()
     words = _SUMMARY_WORDS.get(headline.outcome, "{lead}, {verdict} the range")
     if headline.outcome == "patient-not-covered" and any(
         warning.code == WEIGHT_NOT_GIVEN for warning in result.warnings
@@ -652,6 +657,15 @@ def _said(result: CheckResult) -> str:
     elif not result.patient_covered and headline.outcome != "patient-not-covered":
         words = "{lead}; the source may not cover the patient"  # never "within" for them
     return words.format(lead=lead, verdict=result.verdict)
+
+
+def _lead(result: CheckResult) -> str | None:
+    """The headline's leading words in capitals (``ABOVE THE MAXIMUM PER 24 HOURS``), for a
+    finding more than a plain verdict; None for above, below or within."""
+    if result.headline.outcome in ("above", "below", "within"):
+        return None
+    match = LEAD_WORDS.match(result.headline.says)
+    return match.group() if match else None
 
 
 def _action(result: CheckResult) -> str:
@@ -703,7 +717,12 @@ def _checked(
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": _summary(
-            order.drug, result.display["proposed"], _said(result), then=_action(result)
+            order.drug,
+            result.display["proposed"],
+            _said(result),
+            then=_action(result),
+            # Not to be given as ordered: that action never gives way to the finding's detail.
+            lead=_lead(result) if result.headline.severity == "stop" else None,
         ),
         "indicator": indicator,
         "detail": "\n".join(lines),
