@@ -1782,3 +1782,91 @@ def test_every_ucum_dose_unit_the_cli_reads_is_read_by_the_service_too(
     said = {"ug": "mcg"}.get(amount, amount)
     assert format_exact(read.quantity).startswith(f"3 {said}")
     assert ("/kg" in written) == per_kg
+
+
+# The medication named by reference: as the EHR writes it, never silence for a drug named
+
+
+def _named(way: str, name: str, order: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
+    """``order`` with its medication named ``name`` in one of the ways FHIR allows, and the
+    other resources of the draft orders' Bundle that naming needs."""
+    del order["medicationCodeableConcept"]
+    medication = {"resourceType": "Medication", "id": "med-1", "code": {"text": name}}
+    if way == "coding display":
+        order["medicationCodeableConcept"] = {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "display": name}]
+        }
+    elif way == "reference display":
+        order["medicationReference"] = {"reference": "Medication/elsewhere", "display": name}
+    elif way.startswith("contained"):
+        if way == "contained coding":
+            medication["code"] = {"coding": [{"display": name}]}
+        order["contained"] = [medication]
+        order["medicationReference"] = {"reference": "#med-1"}
+    elif way == "in the Bundle":
+        order["medicationReference"] = {"reference": "Medication/med-1"}
+        return order, [medication]
+    elif way == "in the Bundle by fullUrl":
+        order["medicationReference"] = {
+            "reference": "urn:uuid:7d1e8a0c-aaaa-4bbb-8ccc-1234567890ab"
+        }
+        return order, [
+            {"fullUrl": "urn:uuid:7d1e8a0c-aaaa-4bbb-8ccc-1234567890ab", "resource": medication}
+        ]
+    return order, []
+
+
+def _cards_for(order: dict[str, Any], others: list[dict]) -> list[dict]:
+    request = hook_request(order)
+    for other in others:
+        entry = other if "fullUrl" in other else {"resource": other}
+        request["context"]["draftOrders"]["entry"].append(entry)
+    return [card.card for card in cds_hooks.answer(request, _SHIPPED, "http://dosecalc.test")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    way=st.sampled_from(
+        [
+            "coding display",
+            "reference display",
+            "contained text",
+            "contained coding",
+            "in the Bundle",
+            "in the Bundle by fullUrl",
+        ]
+    ),
+    rate=st.sampled_from([(0.4, "mg/kg/min"), (45, "mg/h"), (400, "mg/h"), (5, "mg/h")]),
+)
+def test_a_drug_named_by_any_element_fhir_allows_gets_the_card_its_text_gets(way, rate):
+    """A Medication contained in the order or in the Bundle, a reference's display, a
+    coding's display: each names the drug as the order's text does, so the card is the
+    same (an 11-fold overdose is never silent because the EHR named the drug by reference)."""
+    by_text = _cards_for(medication_request(rate=rate), [])
+    assert by_text  # every rate here is out of the range
+    order, others = _named(way, "Ketamine 500 mg/10 mL injection", medication_request(rate=rate))
+    named = _cards_for(order, others)
+    drop = ("uuid",)
+    assert [{k: v for k, v in c.items() if k not in drop} for c in named] == [
+        {k: v for k, v in c.items() if k not in drop} for c in by_text
+    ]
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        {"reference": "#other"},  # contained, but not that one
+        {"reference": "Medication/absent"},
+        {"reference": "Medication/med-1", "display": "Morphine"},
+        {"reference": 7},
+    ],
+)
+def test_a_reference_that_names_no_drug_of_the_rules_gets_no_card(reference):
+    order = medication_request(rate=(400, "mg/h"))
+    del order["medicationCodeableConcept"]
+    order["medicationReference"] = reference
+    order["contained"] = [
+        {"resourceType": "Medication", "id": "med-1", "code": {"text": "Ketamine"}}
+    ]
+    others = [{"resourceType": "Medication", "id": "med-1", "code": {"text": "Morphine"}}]
+    assert _cards_for(order, others) == []

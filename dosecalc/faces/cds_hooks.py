@@ -199,10 +199,11 @@ def answer(body: object, rules: RuleSet, base: str) -> list[IssuedCard]:
     request that is not one (400) or that lacks the weight an order needs (412)."""
     hook, instance, context, prefetch = _request(body)
     patient = context["patientId"]
+    medications = _bundled_medications(context["draftOrders"])
     orders = [
         order
         for resource in _examined(hook, context)
-        if (order := _order(resource, rules)) is not None
+        if (order := _order(resource, rules, medications)) is not None
     ]
     if any(order.needs_weight for order in orders) and "weight" not in prefetch:
         raise HookError(
@@ -272,8 +273,55 @@ def _examined(hook: str, context: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [r for r in resources if f"MedicationRequest/{r.get('id')}" in selected]
 
 
-def _names(resource: Mapping[str, Any]) -> list[str]:
-    concept = resource.get("medicationCodeableConcept")
+def _bundled_medications(bundle: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The Medication resources of the draft orders' Bundle, by the references that may
+    name them: ``Medication/<id>`` and their entry's ``fullUrl``."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for entry in bundle.get("entry", []):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or resource.get("resourceType") != "Medication":
+            continue
+        if isinstance(resource.get("id"), str):
+            found[f"Medication/{resource['id']}"] = resource
+        if isinstance(entry.get("fullUrl"), str):
+            found[entry["fullUrl"]] = resource
+    return found
+
+
+def _names(resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Every name the order gives its medication: its ``medicationCodeableConcept``, or its
+    ``medicationReference`` (the reference's display, and the code of the Medication it
+    points to: one contained in the order, or one in the draft orders' Bundle). A drug named
+    by a code alone is not named: dosecalc holds no table of codes."""
+    names = _concept_names(resource.get("medicationCodeableConcept"))
+    reference = resource.get("medicationReference")
+    if not isinstance(reference, dict):
+        return names
+    if isinstance(reference.get("display"), str):
+        names.append(reference["display"])
+    target = reference.get("reference")
+    medication: Mapping[str, Any] | None
+    if isinstance(target, str) and target.startswith("#"):
+        contained = resource.get("contained")
+        medication = next(
+            (
+                item
+                for item in (contained if isinstance(contained, list) else [])
+                if isinstance(item, dict)
+                and item.get("resourceType") == "Medication"
+                and item.get("id") == target[1:]
+            ),
+            None,
+        )
+    else:
+        medication = medications.get(target) if isinstance(target, str) else None
+    if medication is not None:
+        names += _concept_names(medication.get("code"))
+    return names
+
+
+def _concept_names(concept: object) -> list[str]:
+    """A CodeableConcept's text and its codings' displays."""
     if not isinstance(concept, dict):
         return []
     names = [concept["text"]] if isinstance(concept.get("text"), str) else []
@@ -298,9 +346,11 @@ def _names_drug(names: Sequence[str], drug: str) -> bool:
     return any(word.search(name) for name in names)
 
 
-def _order(resource: Mapping[str, Any], rules: RuleSet) -> Order | None:
+def _order(
+    resource: Mapping[str, Any], rules: RuleSet, medications: Mapping[str, Mapping[str, Any]]
+) -> Order | None:
     """How one MedicationRequest is read; None for a drug the rules do not name."""
-    names = _names(resource)
+    names = _names(resource, medications)
     regimens = [r for r in rules.regimens if _names_drug(names, r.drug)]
     if not regimens:
         return None
