@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
 import json
 import os
 import re
@@ -12,6 +15,8 @@ from typing import Any
 
 import pytest
 from conftest import reviewed
+from hypothesis import given
+from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc.faces import cli
@@ -435,3 +440,78 @@ def test_prepare_strict_exits_3_exactly_when_a_lead_comes_before_the_recipe(
     assert code == (3 if refused else 0)
     assert strict_code == (3 if led or refused else 0)
     assert strict_out == out
+
+
+def _value_for(action: argparse.Action) -> str:
+    """A value argparse itself accepts for ``action`` (its first choice, a number for a
+    number), so that any refusal seen is dosecalc's."""
+    if action.choices:
+        return str(next(iter(action.choices)))
+    return "8000" if action.type is int else "70 kg"
+
+
+def _commands_and_options() -> list[tuple[list[str], argparse.Action]]:
+    """Every (command line that parses, option) of the parser, help and version aside: read
+    from the parser itself, so an option added later is covered. The command line gives
+    each required argument of its command."""
+    found: list[tuple[list[str], argparse.Action]] = []
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]) -> None:
+        required = [
+            part
+            for action in parser._actions
+            if action.required and not isinstance(action, argparse._SubParsersAction)
+            for part in (
+                [action.option_strings[0], _value_for(action)]
+                if action.option_strings
+                else [_value_for(action)] * (action.nargs if isinstance(action.nargs, int) else 1)
+            )
+        ]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, [*path, name])
+            elif action.option_strings and not isinstance(
+                action, argparse._HelpAction | argparse._VersionAction
+            ):
+                found.append(([*path, *required], action))
+
+    walk(cli._parser(), [])
+    return found
+
+
+@given(chosen=st.sampled_from(_commands_and_options()), joined=st.booleans())
+def test_an_option_given_twice_is_refused_by_name_and_nothing_is_worked(chosen, joined):
+    """argparse keeps the last of a repeated option in silence (--weight 70 kg --weight
+    80 kg worked for 80 kg): dosecalc refuses it, naming the option, before reading any."""
+    base, action = chosen
+    option = action.option_strings[-1]
+    if action.nargs == 0:
+        twice = [option, option]
+    elif joined:
+        twice = [f"{option}={_value_for(action)}"] * 2
+    else:
+        twice = [option, _value_for(action)] * 2
+    with (
+        pytest.raises(SystemExit) as exited,
+        contextlib.redirect_stderr(io.StringIO()) as err,
+        contextlib.redirect_stdout(io.StringIO()) as out,
+    ):
+        cli.main([*base, *twice])
+    assert exited.value.code == 2
+    assert f"{option} was given more than once: give it once" in err.getvalue(), err.getvalue()
+    assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize("shortened", ["--conc", "--weig", "--bas", "--form"])
+def test_an_option_is_read_only_by_its_whole_name(shortened):
+    argv = ["calc", "--regimen", "iv", shortened, "x"]
+    with (
+        pytest.raises(SystemExit) as exited,
+        contextlib.redirect_stderr(io.StringIO()) as err,
+        contextlib.redirect_stdout(io.StringIO()) as out,
+    ):
+        cli.main(argv)
+    assert exited.value.code == 2
+    assert f"unrecognized arguments: {shortened} x" in err.getvalue()
+    assert out.getvalue() == ""

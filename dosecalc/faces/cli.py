@@ -69,7 +69,11 @@ class Outcome(NamedTuple):
 
 
 class _PrintableParser(argparse.ArgumentParser):
-    """argparse echoes what it cannot parse: never an escape sequence, raw."""
+    """argparse echoes what it cannot parse: never an escape sequence, raw. An option is
+    read only by its whole name (``--reg`` is not ``--regimen``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{"allow_abbrev": False, **kwargs})
 
     def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         super()._print_message(printable(message), file)
@@ -86,6 +90,12 @@ def _run(argv: Sequence[str] | None) -> int:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     parser = _parser()
     args = parser.parse_args(argv)
+    repeated = _given_twice(sys.argv[1:] if argv is None else argv)
+    if repeated is not None:
+        parser.error(
+            f"{repeated} was given more than once: give it once (one value is used, and "
+            "dosecalc will not choose which)"
+        )
     if _writes_json(args):
         streams.json_escaped(sys.stdout)
     if args.command is None:
@@ -135,6 +145,21 @@ def _run(argv: Sequence[str] | None) -> int:
         )
         return EXIT_INTERNAL_ERROR
     return outcome.code
+
+
+def _given_twice(argv: Sequence[str]) -> str | None:
+    """The first option named twice in ``argv`` (before and after the command alike: a
+    common option means the same in both places), or None."""
+    seen: set[str] = set()
+    for token in argv:
+        if token == "--":
+            break
+        if token.startswith("--"):
+            name = token.split("=", 1)[0]
+            if name in seen:
+                return name
+            seen.add(name)
+    return None
 
 
 def _writes_json(args: argparse.Namespace) -> bool:
