@@ -153,6 +153,26 @@ def test_an_unknown_session_field_is_a_programming_error():
         Session().set(colour="red")
 
 
+@given(
+    field=st.sampled_from(
+        ["weight", "weight_unit", "regimen", "height", "sex", "basis", "concentration", "dose"]
+    ),
+    value=st.none()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.binary(max_size=8)
+    | st.lists(st.text(max_size=3), max_size=2),
+)
+def test_a_session_field_given_other_than_text_is_a_typed_error_and_changes_nothing(field, value):
+    """``set(weight=70)`` never guesses the unit of a bare number, nor fails untyped."""
+    session = Session()
+    session.set(weight="70 kg")
+    before = session.state
+    with pytest.raises(dosecalc.ParseError, match=f"^{field}: a session field holds text"):
+        session.set(**{field: value})
+    assert session.state is before
+
+
 def test_an_invalid_rule_folder_shows_no_dose_and_says_why(tmp_path):
     session = Session(rules=tmp_path / "missing")
     session.set(weight="70")

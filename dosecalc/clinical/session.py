@@ -17,7 +17,8 @@ from typing import TypedDict
 from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
 from dosecalc.clinical.check import check, check_against
 from dosecalc.clinical.result import CheckResult, DoseResult
-from dosecalc.foundation.errors import DoseCalcError, InputError, RulesError
+from dosecalc.foundation.errors import DoseCalcError, InputError, ParseError, RulesError
+from dosecalc.foundation.text import quoted
 from dosecalc.foundation.units import (
     CONCENTRATION,
     HEIGHT,
@@ -111,10 +112,20 @@ class Session:
         return self.state.errors
 
     def set(self, **changes: str) -> None:
-        """Change fields by name (``weight="70"``, ``regimen="sl"``) and recalculate."""
+        """Change fields by name (``weight="70"``, ``regimen="sl"``) and recalculate. Each
+        is text as typed into a form; anything else raises `ParseError` and changes
+        nothing (a session never guesses the unit of a bare 70)."""
         unknown = set(changes) - set(asdict(self.inputs))
         if unknown:
             raise TypeError(f"unknown session fields: {', '.join(sorted(unknown))}")
+        for field, value in changes.items():
+            if not isinstance(value, str):
+                raise ParseError(
+                    field,
+                    "a session field holds text as typed, not "
+                    + ("None" if value is None else f"{type(value).__name__} {quoted(value)}"),
+                    "Give text, e.g. weight='70 kg' (or weight='70' with weight_unit='kg')",
+                )
         self.state = self._calculated(replace(self.inputs, **changes))
 
     def calculate_arguments(self) -> CalculateArguments:
