@@ -119,8 +119,12 @@ def test_each_outcome_is_counted_under_its_own_name_with_the_headlines_action():
     assert set(OUTCOME_NAMES) == set(OUTCOME_COUNTS)
     for outcome, (one, _) in OUTCOME_COUNTS.items():
         assert one.startswith(f"{OUTCOME_NAMES[outcome]}")
-        if outcome in ("probable-entry-error", "order-not-checked"):
-            continue  # an action that depends on the verdict; a preparation's own
+        if outcome == "probable-entry-error":  # its action depends on the verdict: both
+            above, below = (action_of(outcome, verdict) for verdict in ("above", "below"))
+            assert one == f"{OUTCOME_NAMES[outcome]}: above the range, {above}; below it, {below}"
+            continue
+        if outcome == "order-not-checked":
+            continue  # a preparation's own
         verdict = outcome if outcome in ("above", "below") else "within"
         action = action_of(outcome, verdict, ["low-weight"])
         said = one.removeprefix(OUTCOME_NAMES[outcome]).removeprefix(" (its weight)")
@@ -411,8 +415,8 @@ def test_the_summary_counts_every_verdict_entry_error_and_bad_row():
     )
     assert summary.lines() == [
         "5 rows audited",
-        "2 probable entry errors: ask the prescriber before giving (above the range, "
-        "withhold them)",
+        "2 probable entry errors: above the range, withhold them and ask the prescriber; below "
+        "it, check each order with the prescriber before giving it",
         "0 above the range: check each order with the prescriber before giving it",
         "0 below the range: check each order with the prescriber before giving it",
         "2 within the range: verify each order independently before giving it",

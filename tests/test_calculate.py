@@ -19,6 +19,8 @@ from strategies import (
 
 import dosecalc
 from dosecalc import DoseCalcError, calculate, registry
+from dosecalc.foundation.text import SPACE_SEPARATORS
+from dosecalc.foundation.units import is_given
 
 
 def exact(quantity, unit: str) -> Fraction:
@@ -327,3 +329,23 @@ def test_the_fixed_dose_notes_say_the_weight_is_not_used_and_what_the_source_lea
 def test_rules_of_no_kind_dosecalc_reads_are_refused_by_name(rules):
     with pytest.raises(dosecalc.RulesError, match="expected a RuleSet, a rule folder's path"):
         dosecalc.calculate(weight="70 kg", regimen="iv", rules=rules)
+
+
+@given(
+    blank=st.text(alphabet=st.sampled_from(SPACE_SEPARATORS), max_size=4),
+    other=st.sampled_from(["\t", "\n", "\r", "\x0b", "\x0c", "\x85", "\u2028", "\x00"]),
+)
+def test_text_of_spaces_of_any_kind_is_not_given_and_any_other_character_is_an_entry(blank, other):
+    """One rule for a field left out, on every path: a no-break or thin space is a space
+    (the reader takes it so), so text of them alone is no entry, as "" is; a tab, line
+    break or other control character is an entry, read and refused by name."""
+    assert not is_given(blank)
+    left = calculate(weight=blank, regimen="sl", concentration=blank, height=blank)
+    none = calculate(weight=None, regimen="sl")
+    assert (left.patient, left.concentration) == (None, None)
+    assert (left.dose, left.warnings) == (none.dose, none.warnings)
+    entered = blank + other
+    assert is_given(entered)
+    for field in ("weight", "concentration", "height"):
+        with pytest.raises(DoseCalcError, match=f"^{field}: "):
+            calculate(**{"weight": "70 kg", "regimen": "sl", field: entered})

@@ -211,6 +211,7 @@ def test_unknown_session_fields_are_all_named():
 def test_a_keystroke_parses_the_changed_field_once_and_no_other(monkeypatch):
     from dosecalc.foundation import units
 
+    units._read_text.cache_clear()  # whatever other tests read before, in this process
     session = Session()
     session.set(weight="70", height="170", sex="male", concentration="1 mg/mL", dose="30 mg/h")
     parsed: list[str] = []

@@ -118,7 +118,7 @@ def calculate(
             "patient's weight",
             "Enter the weight, e.g. '70 kg' or '154 lb'",
         )
-    if uses_weight or not left_out(weight):
+    if uses_weight or is_given(weight):
         patient, warnings = assess_patient(weight, height, sex)
     else:
         read_unused_measurements(height, sex)
@@ -443,12 +443,6 @@ def not_specified(rule: Regimen) -> list[str]:
     """The note of what the source leaves unsaid, if anything."""
     unsaid = rule.source_does_not_specify
     return [f"The source does not specify: {'; '.join(unsaid)}."] if unsaid else []
-
-
-def left_out(value: object) -> bool:
-    """Whether an input was not given at all: None, or text of nothing but spaces (a tab
-    or another character is an entry, and is read, and refused, as one)."""
-    return value is None or (isinstance(value, str) and not value.strip(" "))
 
 
 def rule_set_of(rules: Rules) -> RuleSet:

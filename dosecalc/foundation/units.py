@@ -452,8 +452,12 @@ def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) 
 
 
 def is_given(value: object) -> bool:
-    """False for an optional input left out: None or blank text."""
-    return value is not None and not (isinstance(value, str) and not value.strip())
+    """False for an optional input left out: None, or text of nothing but spaces (any space
+    separator: a no-break or thin space is a space, as the reader takes it). A tab or any
+    other character is an entry, read, and refused, as one."""
+    return value is not None and not (
+        isinstance(value, str) and not spaces_as_space(value).strip(" ")
+    )
 
 
 def names_a_unit(text: str) -> bool:

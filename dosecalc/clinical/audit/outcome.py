@@ -45,8 +45,10 @@ OUTCOME_COUNTS: Final[dict[OutcomeCode, tuple[str, str]]] = {
     "above-hard-limit": ("above a hard limit: do not give as ordered; contact the prescriber",) * 2,
     "below-hard-limit": ("below a hard limit: do not give as ordered; contact the prescriber",) * 2,
     "probable-entry-error": (
-        "probable entry error: ask the prescriber before giving (above the range, withhold it)",
-        "probable entry errors: ask the prescriber before giving (above the range, withhold them)",
+        "probable entry error: above the range, withhold it and ask the prescriber; below it, "
+        "check the order with the prescriber before giving it",
+        "probable entry errors: above the range, withhold them and ask the prescriber; below "
+        "it, check each order with the prescriber before giving it",
     ),
     "implausible-concentration": (
         "implausible concentration: withhold it and check it against the stock's label (its "
