@@ -70,6 +70,21 @@ def test_each_plausibility_warning_fires_exactly_when_its_bound_is_crossed(
     delivered = [q.to(unit_name).magnitude for q in (figures.low, figures.high)]
     code = "implausible-pump-rate" if regimen == "iv" else "implausible-volume"
     assert (code in codes(result)) == (delivered[0] < least or delivered[1] > most)
+    # The warning names which part is outside, never "lies outside" for one end.
+    low_out, high_out = delivered[0] < least, delivered[1] > most
+    wholly = delivered[1] < least or delivered[0] > most
+    where = (
+        "lies wholly outside"
+        if wholly
+        else "reaches outside, at both ends,"
+        if low_out and high_out
+        else "reaches outside, at its low end,"
+        if low_out
+        else "reaches outside, at its high end,"
+    )
+    for warning in result.warnings:
+        if warning.code == code:
+            assert f"{figures.display} {where} " in warning.message, warning.message
 
 
 @given(value=magnitudes, kg=kgs)

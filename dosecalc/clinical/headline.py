@@ -48,7 +48,12 @@ def _implausible(codes: set[str]) -> str:
     if "possible-unit-mix-up" in codes:
         codes = codes - {"implausible-concentration"}
     subjects = [said for code, said in _IMPLAUSIBLE.items() if code in codes]
-    verb = "lies" if len(subjects) == 1 else "lie"
+    # A pump rate or a volume is a range, which may be outside the bounds at one end only.
+    one = len(subjects) == 1
+    if codes & {"implausible-pump-rate", "implausible-volume"}:
+        verb = "reaches" if one else "reach"
+    else:
+        verb = "lies" if one else "lie"
     return f"{' and '.join(subjects)} {verb} outside the plausibility bounds given in the warnings"
 
 

@@ -115,12 +115,25 @@ def delivery_warnings(
         least = convert(figures.low, named_unit(unit)).magnitude
         most = convert(figures.high, named_unit(unit)).magnitude
         if least < low or most > high:
+            shown = unit_display(named_unit(unit))
             warnings.append(
                 DoseWarning(
                     code=code,
-                    message=f"The {what} {figures.display} lies outside {format_number(low)} to "
-                    f"{format_number(high)} {unit_display(named_unit(unit))} ({whose}): "
+                    message=f"The {what} {figures.display} "
+                    f"{_where_outside(least, most, low, high)} {format_number(low)} to "
+                    f"{format_number(high)} {shown} ({whose}): "
                     "check the concentration.",
                 )
             )
     return warnings
+
+
+def _where_outside(least: Fraction, most: Fraction, low: Fraction, high: Fraction) -> str:
+    """Which part of a range ``least`` to ``most`` is outside the bounds ``low`` to
+    ``high``, in words before the bounds: all of it, one end, or both ends."""
+    below, above = least < low, most > high
+    if below and above:
+        return "reaches outside, at both ends,"
+    if most < low or least > high:
+        return "lies wholly outside"
+    return "reaches outside, at its high end," if above else "reaches outside, at its low end,"
