@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
@@ -349,3 +350,21 @@ def test_text_of_spaces_of_any_kind_is_not_given_and_any_other_character_is_an_e
     for field in ("weight", "concentration", "height"):
         with pytest.raises(DoseCalcError, match=f"^{field}: "):
             calculate(**{"weight": "70 kg", "regimen": "sl", field: entered})
+
+
+@given(thousandths=st.integers(min_value=59_000, max_value=84_000))
+def test_a_height_used_to_the_hundredth_of_an_inch_says_so_in_the_working(thousandths):
+    """67.125 in is worked as 67.13 in: the working says the height was used so, as it
+    says of a weight, before Devine's formula reads it."""
+    typed = Fraction(thousandths, 1000)
+    text = f"{float(typed):.3f}".rstrip("0").rstrip(".")
+    result = calculate(weight="95 kg", regimen="iv", height=f"{text} in", sex="male", basis="ideal")
+    used = Decimal(text).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # half up
+    shown = f"{used}".rstrip("0").rstrip(".")
+    said = [step for step in result.basis.steps if step.startswith("height: ")]
+    if used == typed:
+        assert said == []
+    else:
+        assert said == [f"height: {text} in, used as {shown} in (nearest 0.01 in)"]
+    (devine,) = [step for step in result.basis.steps if step.startswith("ideal body weight")]
+    assert f"× ({shown} in − 60 in)" in devine

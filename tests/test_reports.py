@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from test_prepare import ismp_breaches
 
 import dosecalc
-from dosecalc.reports.contents import NO_BREAK_SPACE, bind_units, input_rows
+from dosecalc.reports.contents import NO_BREAK_SPACE, bind_units, calc_sections, input_rows
 from dosecalc.reports.formats import render_check
 from dosecalc.reports.text import wrap
 
@@ -75,3 +75,44 @@ def test_the_inputs_a_calculation_and_a_check_echo_are_written_by_the_display_ru
         assert not ismp_breaches(shown), shown
         assert not ismp_breaches(" ".join(filter(None, basis.inputs.values())))
     assert not ismp_breaches(render_check(checked, "text").split("Inputs, as entered")[1])
+
+
+def _row_lines(rendered: list[str], label: str, after: int) -> tuple[list[str], int]:
+    """The lines of the next row ``label`` from line ``after`` (its first, and each
+    continuation), and the line after them."""
+    start = next(i for i in range(after, len(rendered)) if rendered[i].startswith(f"  {label}:"))
+    end = start + 1
+    while end < len(rendered) and rendered[end].startswith("    "):
+        end += 1
+    return rendered[start:end], end
+
+
+@given(patient=strategies.patients())
+def test_a_text_sections_values_share_one_column_and_the_working_flows_after_its_label(patient):
+    """In a section of values each starts at the section's column and wraps within it,
+    unless that takes more lines than flowing on after its label; the basis's rows are
+    sentences of working, each flowing on after its label (never padded to a column).
+    Either way every word of the value is there, in order."""
+    from dosecalc.reports import text
+
+    result = dosecalc.calculate(**patient)
+    for section in calc_sections(result):
+        rendered = text._section(section).splitlines()
+        column = max([text._LABEL, *(len(label) + 2 for label, _ in section.rows)])
+        after = 1
+        for label, value in section.rows:
+            lines, after = _row_lines(rendered, label, after)
+            said = " ".join(line.strip() for line in lines).removeprefix(f"{label}:").split()
+            assert said == value.split(), (lines, value)
+            head = f"  {label + ':':<{column - 1}} "
+            in_column = lines[0].startswith(head) and all(
+                line.startswith(" " * len(head)) for line in lines[1:]
+            )
+            if section.flowing or not in_column:
+                assert lines[0].startswith(f"  {label}: {value.split()[0]}"), lines
+                assert all(line.startswith("    ") for line in lines[1:])
+            if not section.flowing and not in_column:  # flowing is shorter here
+                narrow = text.wrap(value, text._WIDTH - len(head))
+                assert narrow.count("\n") + 1 > len(lines), (lines, value)
+            if section.flowing:
+                assert lines[0][len(label) + 4] != " ", lines  # never padded

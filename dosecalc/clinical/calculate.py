@@ -388,6 +388,11 @@ def _weight_steps(patient: Patient | None, dosing: DosingWeight | None) -> list[
                 f"height: {format_exact(patient.height)} = {format_body(inches)} "
                 "(1 in = 2.54 cm; nearest 0.01 in)"
             )
+        elif patient.height is not None and format_exact(patient.height) != format_body(inches):
+            lines.append(
+                f"height: {format_exact(patient.height)}, used as {format_body(inches)} "
+                "(nearest 0.01 in)"
+            )
         ibw = patient.ideal_body_weight
         worked = quantity_of(devine_kg(magnitude(inches), patient.sex), kg)
         lines.append(

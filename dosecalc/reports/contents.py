@@ -76,6 +76,9 @@ class Section:
     """Its items are warnings, shown as such."""
     half: bool = False
     """May be printed beside a neighbour, so that the report fits one page."""
+    flowing: bool = False
+    """Its rows are sentences of working: each flows on after its label, never in a
+    column of values."""
 
 
 def bind_units(text: str) -> str:
@@ -404,7 +407,7 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
     basis = basis_rows(result.basis)
     if check is not None:
         basis.insert(0, ("Order check", check.basis.formula))
-    sections.append(Section("Basis (check by hand)", basis))
+    sections.append(Section("Basis (check by hand)", basis, flowing=True))
     return sections
 
 
@@ -434,7 +437,7 @@ def check_sections(check: CheckResult) -> list[Section]:
         *_sign_off(check.disclaimer),
         Section("Inputs, as entered", input_rows(check.basis), half=True),
         *_notes(check.notes),
-        Section("Basis (check by hand)", basis_rows(check.basis)),
+        Section("Basis (check by hand)", basis_rows(check.basis), flowing=True),
     ]
 
 
@@ -575,5 +578,5 @@ def prepare_sections(result: PrepareResult) -> list[Section]:
             ("Rules", f"{result.basis.rules_version}, SHA-256 {result.basis.rules_sha256}"),
         ]
     basis.append(("Rounding", ROUNDING_RULE))
-    sections.append(Section("Basis (check by hand)", basis))
+    sections.append(Section("Basis (check by hand)", basis, flowing=True))
     return sections

@@ -114,7 +114,10 @@ def _section(section: Section) -> str:
     lines = [_wrap(section.title)]
     # One value column per section: wide enough for its longest label, so each row aligns.
     column = max([_LABEL, *(len(label) + 2 for label, _ in section.rows)])
-    lines += [_row(label, value, column) for label, value in section.rows]
+    if section.flowing:
+        lines += [_wrap(f"{label}: {value}", indent="  ") for label, value in section.rows]
+    else:
+        lines += [_row(label, value, column) for label, value in section.rows]
     mark = "! " if section.alert else "- " if len(section.items) > 1 else ""
     lines += [_wrap(f"{mark}{item}", indent="  ") for item in section.items]
     if section.table is not None:
@@ -132,12 +135,16 @@ def _table(table: Table) -> list[str]:
 
 
 def _row(label: str, value: str, column: int) -> str:
-    """``  Label:      value`` in two columns, the value at ``column``, when it fits one line;
-    else the value flows on after its label, continuation lines indented."""
+    """``  Label:      value`` in two columns, the value at ``column``; a value too long for
+    one line wraps within its column, so that every value of a section starts in it, unless
+    that takes more lines than flowing on after its label (the answer stays in the first
+    screenful)."""
     head = f"  {label + ':':<{column - 1}} "
     if len(head) + len(value) <= _WIDTH:
         return head + value
-    return _wrap(f"{label}: {value}", indent="  ")
+    flowing = _wrap(f"{label}: {value}", indent="  ")
+    in_column = head + wrap(value, _WIDTH - len(head), "").replace("\n  ", "\n" + " " * len(head))
+    return in_column if in_column.count("\n") <= flowing.count("\n") else flowing
 
 
 def _wrap(text: str, indent: str = "") -> str:
