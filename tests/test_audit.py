@@ -123,6 +123,13 @@ def test_each_outcome_is_counted_under_its_own_name_with_the_headlines_action():
             above, below = (action_of(outcome, verdict) for verdict in ("above", "below"))
             assert one == f"{OUTCOME_NAMES[outcome]}: above the range, {above}; below it, {below}"
             continue
+        if outcome == "max-per-24h-not-checked":  # its action depends on what was missing
+            weight = action_of(outcome, "within", ["max-per-24h-not-compared"])
+            interval = action_of(outcome, "within", ["max-per-24h-interval-not-given"])
+            assert one == (
+                f"{OUTCOME_NAMES[outcome]}: with no weight, {weight}; with no interval, {interval}"
+            )
+            continue
         if outcome == "order-not-checked":
             continue  # a preparation's own
         verdict = outcome if outcome in ("above", "below") else "within"

@@ -304,6 +304,7 @@ def test_an_audit_adds_a_hard_limit_column(library):
         "regimen": ["driver", "driver", "driver", "fictivane-oral"],
         "weight": ["70 kg"] * 4,
         "dose": ["30 mg/24 h", "61 mg/24 h", "4 mg/24 h", "15 mg"],
+        "every": ["", "", "", "12 hr"],
     }
     audited = dosecalc.audit(orders, rules=library)
     assert list(audited["verdict"]) == ["within", "above", "below", "within"]
@@ -563,3 +564,61 @@ def test_the_highest_rate_within_a_maximum_per_24_hours_never_passes_it(maximum_
     assert said.endswith("mg/hr") == (shown == exact)  # a rounded one is marked
     dose_kind = next(kind for kind in KINDS.values() if not kind.is_rate)
     assert hourly_ceiling(dose_kind, registry().Quantity(300, "mg")) is None
+
+
+# How often a dose is given, against the library's maximum per 24 hours
+
+_INTERVAL_UNITS = {"min": Fraction(1, 60), "hr": Fraction(1), "day": Fraction(24)}
+
+
+@given(
+    regimen=st.sampled_from(["fictivane-oral", "fictivane-bolus"]),
+    milligrams=st.integers(1, 250),
+    interval=st.none()
+    | st.tuples(
+        st.integers(1, 48).map(Fraction) | st.fractions(Fraction(1, 4), 48, max_denominator=4),
+        st.sampled_from(sorted(_INTERVAL_UNITS)),
+    ),
+)
+@example(regimen="fictivane-oral", milligrams=20, interval=(Fraction(5), "hr"))
+@example(regimen="fictivane-oral", milligrams=20, interval=(Fraction(6), "hr"))
+@example(regimen="fictivane-oral", milligrams=10, interval=(Fraction(5), "hr"))
+def test_a_dose_given_every_interval_is_compared_with_the_maximum_by_the_doses_any_24_hours_hold(
+    library, regimen, milligrams, interval
+):
+    """By hand, with its own arithmetic: any 24 hours holds 24 hours over the interval,
+    rounded up, doses (at 0, e, 2e, ... before 24 hours), and their total is compared with
+    the maximum; the working beside the maximum says those figures. Without an interval, a
+    dose within the maximum is never a plain within: not compared, and says so."""
+    maximum = {"fictivane-oral": 50, "fictivane-bolus": 200}[regimen]
+    every = None
+    if interval is not None:
+        value, unit = interval
+        every = f"{float(value):g} {unit}"  # quarters and wholes: exact in decimals
+    result = dosecalc.check(
+        weight="70 kg", regimen=regimen, dose=f"{milligrams} mg", rules=library, every=every
+    )
+    outcomes = [finding.outcome for finding in result.findings]
+    if every is None:
+        doses = 1
+    else:
+        hours = Fraction(every.split()[0]) * _INTERVAL_UNITS[every.split()[1]]
+        doses = -(-Fraction(24) // hours)
+        doses_said = "dose" if doses == 1 else "doses"
+        assert (
+            f"so at most {doses} {doses_said} in any 24 hours: {doses} × {milligrams} mg = "
+            in result.display["max_per_24h"]
+        ), result.display["max_per_24h"]
+    above = milligrams * doses > maximum
+    assert ("above-max-per-24h" in outcomes) == above
+    assert ("max-per-24h-not-checked" in outcomes) == (every is None and not above)
+    if outcomes[0] == "max-per-24h-not-checked":
+        assert "that needs how often it is given" in result.headline.says
+        assert result.headline.action.startswith("check how often it is given")
+
+
+def test_an_interval_for_a_rate_is_refused_by_name(library):
+    with pytest.raises(dosecalc.InputError, match=r"^every: .* is a rate, which runs continuously"):
+        dosecalc.check(
+            weight="70 kg", regimen="driver", dose="30 mg/24 h", rules=library, every="6 hr"
+        )

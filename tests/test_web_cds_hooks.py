@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -1399,7 +1400,11 @@ def test_a_dose_not_per_kg_against_a_range_per_kg_needs_the_weight_whatever_its_
     (card,) = cards(library, ehrs[0], per_kg, weight=OMIT)  # checked per kg, no 412
     assert card["indicator"] == "info"
     assert "not compared with the library's maximum per 24 hours" in _plain(card["detail"])
-    assert cards(library, ehrs[0], bolus) == []  # 50 mg for 70 kg: 0.714 mg/kg, within
+    # 50 mg for 70 kg: 0.714 mg/kg, within; once a day, within the maximum per 24 hours.
+    bolus["dosageInstruction"][0]["timing"] = {
+        "repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}
+    }
+    assert cards(library, ehrs[0], bolus) == []
 
 
 # Any finite JSON number the CLI would read is read (the dose and the weight)
@@ -1870,3 +1875,73 @@ def test_a_reference_that_names_no_drug_of_the_rules_gets_no_card(reference):
     ]
     others = [{"resourceType": "Medication", "id": "med-1", "code": {"text": "Morphine"}}]
     assert _cards_for(order, others) == []
+
+
+# How often a dose is given: the order's timing.repeat, read as check --every reads it
+
+_PERIOD_HOURS = {"min": Fraction(1, 60), "h": Fraction(1), "d": Fraction(24), "wk": Fraction(168)}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    milligrams=st.integers(1, 60),
+    frequency=st.integers(1, 6),
+    frequency_max=st.none() | st.integers(1, 8),
+    period=st.integers(1, 12),
+    unit=st.sampled_from(sorted(_PERIOD_HOURS)),
+)
+def test_a_dose_orders_timing_repeat_is_its_interval_as_check_every_reads_it(
+    milligrams, frequency, frequency_max, period, unit
+):
+    """A dose per administration given ``frequency`` (at most ``frequencyMax``) times per
+    ``period``: the card is the one `check` gives with that interval, by its own
+    arithmetic; a dose with no timing is never silent against a library's maximum."""
+    order = medication_request(
+        text="Fictivane", route={"text": "oral"}, rate=None, dose=(milligrams, "mg")
+    )
+    repeat: dict[str, Any] = {"frequency": frequency, "period": period, "periodUnit": unit}
+    if frequency_max is not None:
+        repeat["frequencyMax"] = frequency_max
+    order["dosageInstruction"][0]["timing"] = {"repeat": repeat}
+    found = [c.card for c in cds_hooks.answer(hook_request(order), _HOSPITAL, "http://x.test")]
+    times = frequency_max if frequency_max is not None else frequency
+    hours = Fraction(period) * _PERIOD_HOURS[unit] / times
+    result = dosecalc.check(
+        weight="70 kg",
+        regimen="fictivane-oral",
+        dose=f"{milligrams} mg",
+        rules=_HOSPITAL,
+        every=dosecalc.registry().Quantity(hours, "hour"),
+    )
+    doses = -(-Fraction(24) // hours)  # by hand: any 24 hours holds this many doses
+    outcomes = [finding.outcome for finding in result.findings]
+    assert ("above-max-per-24h" in outcomes) == (milligrams * doses > 50)
+    indicator = cds_hooks.indicator_of(result)
+    if indicator is None:
+        assert found == [], [c["summary"] for c in found]
+    else:
+        (card,) = found
+        assert card["indicator"] == indicator
+        assert card["summary"].startswith(f"fictivane {milligrams} mg: ")
+    del order["dosageInstruction"][0]["timing"]
+    untimed = [c.card for c in cds_hooks.answer(hook_request(order), _HOSPITAL, "http://x.test")]
+    assert untimed, "never silent without how often it is given"
+
+
+@pytest.mark.parametrize(
+    "repeat",
+    [
+        {"frequency": 1, "period": 1, "periodUnit": "mo"},
+        {"frequency": 0, "period": 6, "periodUnit": "h"},
+        {"frequency": 1, "period": -6, "periodUnit": "h"},
+        {"frequency": "2", "period": 6, "periodUnit": "h"},
+        {"frequency": 1, "period": 6},
+        [],
+    ],
+)
+def test_a_timing_that_cannot_be_read_is_not_checked(repeat):
+    order = medication_request(text="Fictivane", route={"text": "oral"}, rate=None, dose=(15, "mg"))
+    order["dosageInstruction"][0]["timing"] = {"repeat": repeat}
+    (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _HOSPITAL, "http://x.test")]
+    assert card["indicator"] == "info"
+    assert " not checked: the order's timing" in card["summary"]

@@ -40,6 +40,7 @@ from dosecalc.clinical.headline import (
     slip_withheld,
 )
 from dosecalc.clinical.limits import (
+    ORDER_ABOVE_MAXIMUM,
     HardLimitState,
     dose_per_24h_warnings,
     hard_limit_state,
@@ -68,11 +69,12 @@ from dosecalc.foundation.display import (
     unit_change,
     unit_display,
 )
-from dosecalc.foundation.errors import MissingInputError, UnitError
+from dosecalc.foundation.errors import InputError, MissingInputError, UnitError
 from dosecalc.foundation.text import quoted
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DOSE_FORMS,
+    DURATION,
     DoseForm,
     Quantity,
     Unit,
@@ -92,7 +94,7 @@ from dosecalc.patient.body import (
     source_covers,
     weight_not_given,
 )
-from dosecalc.ruleset.kinds import KINDS, ConversionStep, KindName
+from dosecalc.ruleset.kinds import KINDS, ConversionStep, KindName, RegimenKind
 from dosecalc.ruleset.loader import RuleSet
 from dosecalc.ruleset.schema import Regimen, RouteCode
 
@@ -180,10 +182,14 @@ def check(
     sex: str | None = None,
     basis: str = "actual",
     rules: Rules = None,
+    every: object = None,
 ) -> CheckResult:
     """Check a proposed ``dose`` against the regimen's range for this patient.
 
-    Arguments are as for `calculate`, plus ``dose`` (text or a pint Quantity).
+    Arguments are as for `calculate`, plus ``dose`` (text or a pint Quantity) and, for a
+    dose per administration, ``every``: the interval between doses ("6 hr"), with which
+    its total per 24 hours is compared with a library's maximum per 24 hours (without it,
+    that comparison is said not to be made).
     Without a weight (None), a fixed dose is checked as usual and a dose per kg
     against the range per kg (nothing is restated in mg/hr, and a note says the
     weight is needed for that). Raises `InputError` for unusable input,
@@ -194,7 +200,7 @@ def check(
     rule = rule_set.find(regimen)
     if rule.regimen_kind.per_kg and weight is None:
         without = _without_weight(rule, rule_set, regimen, concentration, height, sex, basis)
-        return check_against(without, dose)
+        return check_against(without, dose, every=every)
     result = calculate(
         weight=weight,
         regimen=regimen,
@@ -204,7 +210,7 @@ def check(
         basis=basis,
         rules=rule_set,
     )
-    return check_against(result, dose)
+    return check_against(result, dose, every=every)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -303,11 +309,15 @@ NO_WEIGHT_MAXIMUM_NOTE: Final = (
 )
 
 
-def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
-    """Check a proposed ``dose`` against a range already calculated for a patient."""
+def check_against(
+    result: DoseResult | _RuleOnly, dose: object, *, every: object = None
+) -> CheckResult:
+    """Check a proposed ``dose`` (given ``every`` interval, for a dose per administration:
+    see `check`) against a range already calculated for a patient."""
     read = parse_dose(dose)
     proposed, form = read.quantity, read.form
     in_rule_units = _in_rule_units(proposed, form, result, _shown(dose, proposed))
+    interval = _interval(every, result)
     low, high = result.rule_range.low, result.rule_range.high
     verdict = verdict_of(in_rule_units, low, high)
     ratio = _ratio_to_nearest_bound(in_rule_units, low, high)
@@ -340,13 +350,13 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     display = _display(proposed, in_rule_units, patient_dose, pump_rate, volume, result, beside)
     if result.hard_limits is not None:  # shown beside every check
         display["hard_limits"] = result.hard_limits.display_beside(*beside)
-    beside_maximum = order_beside_maximum(kind, per_patient, result.max_per_24h)
+    beside_maximum = order_beside_maximum(kind, per_patient, result.max_per_24h, interval)
     if beside_maximum is not None:  # shown beside every check against a maximum
         display["max_per_24h"] = beside_maximum
     warnings = [
         *about_the_patient,
-        *dose_per_24h_warnings(kind, per_patient, result.max_per_24h),
-        *_other_weight_reading(form, in_rule_units, verdict, result, beside),
+        *dose_per_24h_warnings(kind, per_patient, result.max_per_24h, interval),
+        *_other_weight_reading(form, in_rule_units, verdict, result, beside, interval),
     ]
     findings = findings_of(
         verdict=verdict,
@@ -385,7 +395,11 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
         notes=result.notes,
         basis=result.basis.model_copy(
             update={
-                "inputs": {**result.basis.inputs, "dose": _shown(dose, proposed)},
+                "inputs": {
+                    **result.basis.inputs,
+                    "dose": _shown(dose, proposed),
+                    **({"every": _shown(every, interval)} if interval is not None else {}),
+                },
                 "formula": _restatement(proposed, form, in_rule_units, result, verdict)
                 + _against_hard_limits(in_rule_units, result.hard_limits, hard_limit),
                 "steps": [
@@ -401,12 +415,37 @@ def check_against(result: DoseResult | _RuleOnly, dose: object) -> CheckResult:
     )
 
 
+def _interval(every: object, result: DoseResult | _RuleOnly) -> Quantity | None:
+    """The interval between doses, read by the one reader of durations; None when not
+    given. A rate has none: it runs continuously."""
+    if not is_given(every):
+        return None
+    interval = parse_quantity(every, DURATION, "every")
+    if KINDS[result.kind].is_rate:
+        raise InputError(
+            "every",
+            f"{result.route} ({result.regimen}) is a rate, which runs continuously: it has no "
+            "interval between doses",
+            "Leave 'every' out for a rate",
+        )
+    return interval
+
+
+def _passes(
+    kind: RegimenKind, per_patient: Quantity, maximum: Quantity, interval: Quantity | None
+) -> bool:
+    """Whether the order for the patient is above the maximum per 24 hours."""
+    warnings = dose_per_24h_warnings(kind, per_patient, maximum, interval)
+    return any(warning.code == ORDER_ABOVE_MAXIMUM for warning in warnings)
+
+
 def _other_weight_reading(
     form: DoseForm,
     in_rule_units: Quantity,
     verdict: Verdict,
     result: DoseResult | _RuleOnly,
     beside: list[Quantity],
+    interval: Quantity | None,
 ) -> list[DoseWarning]:
     """An order written per kg is read per kg of the dosing weight. When that is not the
     actual weight, and the order read per kg of the actual weight gets another verdict
@@ -429,8 +468,8 @@ def _other_weight_reading(
     maximum = result.max_per_24h
     passes = (
         maximum is not None
-        and bool(dose_per_24h_warnings(KINDS[result.kind], other, maximum))
-        and not dose_per_24h_warnings(KINDS[result.kind], read_as, maximum)
+        and _passes(KINDS[result.kind], other, maximum, interval)
+        and not _passes(KINDS[result.kind], read_as, maximum, interval)
     )
     if other_verdict == verdict and not passes:
         return []

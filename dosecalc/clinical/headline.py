@@ -14,7 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from dosecalc.clinical.limits import ORDER_ABOVE_MAXIMUM, RANGE_ABOVE_MAXIMUM, HardLimitState
+from dosecalc.clinical.limits import (
+    INTERVAL_NOT_GIVEN,
+    ORDER_ABOVE_MAXIMUM,
+    RANGE_ABOVE_MAXIMUM,
+    HardLimitState,
+)
 from dosecalc.clinical.result import Basis, EntryErrorFlag, Finding, OutcomeCode, Severity, Verdict
 from dosecalc.foundation.bounds import USUAL_ADULT_WEIGHT_KG
 from dosecalc.foundation.display import format_number
@@ -66,6 +71,9 @@ WITHHOLD: Final = "withhold it and ask the prescriber"
 ASK_FIRST: Final = "check the order with the prescriber before giving it"
 NOT_CHECKED: Final = "check {what} first; the supervising specialist decides the dose"
 VERIFY: Final = "verify the order independently before giving it"
+INTERVAL_ACTION: Final = (
+    "check how often it is given against the maximum per 24 hours before giving it"
+)
 
 SEVERITY: Final[dict[OutcomeCode, Severity]] = {
     "above-hard-limit": "stop",
@@ -137,7 +145,6 @@ _ACTIONS: Final[dict[OutcomeCode, str]] = {
     "below": ASK_FIRST,
     "per-kg-weight-unclear": "ask the prescriber which weight the order is per kg of before "
     "giving it",
-    "max-per-24h-not-checked": "enter the weight before giving it",
     "within": VERIFY,
 }
 
@@ -152,6 +159,10 @@ def action_of(outcome: OutcomeCode, verdict: Verdict, codes: Iterable[str] = ())
         return _not_covered(set(codes), NOT_CHECKED)[1]
     if outcome == "order-not-checked":
         return ORDER_NOT_CHECKED.action
+    if outcome == "max-per-24h-not-checked":
+        if MAXIMUM_NOT_COMPARED in set(codes):
+            return "enter the weight before giving it"
+        return INTERVAL_ACTION
     return _ACTIONS[outcome]
 
 
@@ -197,7 +208,7 @@ def outcomes_of(
         found.append(verdict)
     if PER_KG_WEIGHT_UNCLEAR in codes or PER_KG_ACTUAL_ABOVE_MAXIMUM in codes:
         found.append("per-kg-weight-unclear")
-    if MAXIMUM_NOT_COMPARED in codes:
+    if MAXIMUM_NOT_COMPARED in codes or INTERVAL_NOT_GIVEN in codes:
         found.append("max-per-24h-not-checked")
     return found or ["within"]
 
@@ -273,11 +284,15 @@ def _worded(
             )
         return _finding(outcome, says, action_of(outcome, verdict))
     if outcome == "max-per-24h-not-checked":
+        if MAXIMUM_NOT_COMPARED in codes:
+            checked, needs = "the range per kg", "the patient's weight"
+        else:
+            checked, needs = "the range", "how often it is given"
         return _finding(
             outcome,
-            f"{verdict.upper()} the range per kg of {whose}, but not compared with the maximum "
-            f"per 24 hours of {basis.max_per_24h_from}: that needs the patient's weight",
-            action_of(outcome, verdict),
+            f"{verdict.upper()} {checked} of {whose}, but not compared with the maximum "
+            f"per 24 hours of {basis.max_per_24h_from}: that needs {needs}",
+            action_of(outcome, verdict, codes),
         )
     if outcome == "above-max-per-24h":
         return _finding(

@@ -52,6 +52,21 @@ ORDER_ABOVE_MAXIMUM: Final = "order-above-max-per-24h"
 """The code of a checked dose above the maximum per 24 hours: with a breach of the hard
 limits, it makes ``check --strict`` fail even for a dose within the range."""
 
+INTERVAL_NOT_GIVEN: Final = "max-per-24h-interval-not-given"
+"""The code of a dose per administration checked against a maximum per 24 hours without
+how often it is given: one dose is within the maximum, but its total per 24 hours is not
+known, so it was not compared."""
+
+
+def doses_in_24_hours(interval: Quantity) -> tuple[Fraction, int]:
+    """24 hours over the ``interval`` between doses, and the most doses any 24 hours then
+    holds: that ratio rounded up (every 5 hours, 4.8: 5 doses, at 0, 5, 10, 15 and 20)."""
+    ratio = magnitude(
+        convert(registry().Quantity(Fraction(24), named_unit("hour")), interval.units)
+    )
+    ratio /= magnitude(interval)
+    return ratio, -(-ratio.numerator // ratio.denominator)
+
 
 def hard_limits_of(rule: Regimen, qualifier: str = "") -> QuantityRange | None:
     """The rule's hard limits, in its own unit, as exact quantities."""
@@ -181,15 +196,30 @@ def doses_within(kind: RegimenKind, dose: QuantityRange, maximum: Quantity | Non
 
 
 def order_beside_maximum(
-    kind: RegimenKind, per_patient: Quantity | None, maximum: Quantity | None
+    kind: RegimenKind,
+    per_patient: Quantity | None,
+    maximum: Quantity | None,
+    interval: Quantity | None = None,
 ) -> str | None:
     """An order beside the library's maximum per 24 hours, shown with every check against a
-    rule that has one: what the order gives in 24 hours as written; for a dose per
-    administration, also how many whole doses of it the maximum holds, by arithmetic only
+    rule that has one: what the order gives in 24 hours as written. For a dose per
+    administration given every ``interval``, the most doses any 24 hours holds and their
+    total; without one, how many whole doses of it the maximum holds, by arithmetic only
     (how often it is given decides, and the source gives no frequency). None without a
     maximum, or without the order for the patient (a dose per kg without a weight)."""
     if maximum is None or per_patient is None:
         return None
+    if not kind.is_rate and interval is not None:
+        ratio, doses = doses_in_24_hours(interval)
+        one = convert(per_patient, named_unit(AMOUNT_UNIT))
+        total = one * doses
+        hours = format_exact(registry().Quantity(Fraction(24), named_unit("hour")))
+        return (
+            f"{format_exact(maximum)}; given every {format_exact(interval)}: {hours} ÷ "
+            f"{format_exact(interval)} = {figure(ratio, inside=(Fraction(0), ratio)).marked}, "
+            f"so at most {doses} dose{'' if doses == 1 else 's'} in any 24 hours: {doses} × "
+            f"{format_exact(one)} = {_apart(total, maximum)}"
+        )
     total = kind.in_24_hours(per_patient)
     said = f"{format_exact(maximum)}; {kind.order_in_24_hours.format(_apart(total, maximum))}"
     if kind.is_rate:
@@ -216,17 +246,39 @@ def _apart(total: Quantity, maximum: Quantity) -> str:
 
 
 def dose_per_24h_warnings(
-    kind: RegimenKind, per_patient: Quantity | None, maximum: Quantity | None
+    kind: RegimenKind,
+    per_patient: Quantity | None,
+    maximum: Quantity | None,
+    interval: Quantity | None = None,
 ) -> list[DoseWarning]:
-    """A checked dose whose total per 24 hours (a rate) or whose one dose (per
-    administration) is above the maximum: the order itself (`ORDER_ABOVE_MAXIMUM`), apart
-    from a range that can pass it (``range-above-max-per-24h``)."""
+    """A checked dose whose total per 24 hours is above the maximum: a rate run for 24
+    hours; a dose per administration, each dose given every ``interval`` (the most any 24
+    hours holds), or without one, the one dose (`ORDER_ABOVE_MAXIMUM`, apart from a range
+    that can pass it, ``range-above-max-per-24h``). A dose per administration within the
+    maximum whose interval was not given was not compared (`INTERVAL_NOT_GIVEN`)."""
     if maximum is None or per_patient is None:
         return []
-    total = kind.in_24_hours(per_patient)
-    said = kind.order_in_24_hours.format(_apart(total, maximum))
+    if not kind.is_rate and interval is not None:
+        _, doses = doses_in_24_hours(interval)
+        total = convert(per_patient, named_unit(AMOUNT_UNIT)) * doses
+        said = (
+            f"given every {format_exact(interval)}, at most {doses} dose"
+            f"{'' if doses == 1 else 's'} in any 24 hours, {_apart(total, maximum)}"
+        )
+    else:
+        total = kind.in_24_hours(per_patient)
+        said = kind.order_in_24_hours.format(_apart(total, maximum))
     if total <= maximum:
-        return []
+        if kind.is_rate or interval is not None:
+            return []
+        return [
+            DoseWarning(
+                code=INTERVAL_NOT_GIVEN,
+                message=f"How often the dose is given was not entered, so its total per 24 "
+                f"hours was not compared with this library's maximum of "
+                f"{format_exact(maximum)}: {said}, within it, but a second dose may not be.",
+            )
+        ]
     return [
         DoseWarning(
             code=ORDER_ABOVE_MAXIMUM,

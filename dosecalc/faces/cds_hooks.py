@@ -38,6 +38,7 @@ from dosecalc.foundation.units import (
     named_unit,
     parse_dose,
     parse_quantity,
+    registry,
 )
 from dosecalc.patient.body import WEIGHT_NOT_GIVEN
 from dosecalc.reports.contents import (
@@ -183,6 +184,8 @@ class Order:
     needs_weight: bool = False
     shown: str | None = None
     """The dose as ordered, in the library's display."""
+    every: Quantity | None = None
+    """For a dose per administration, the interval between doses its timing gives."""
 
 
 @dataclass(frozen=True)
@@ -368,13 +371,17 @@ def _order(
     dose = _dose(instruction, regimen)
     if dose.startswith("!"):
         return Order(drug, regimen, not_checked=dose[1:])
+    every = None if regimen.regimen_kind.is_rate else _interval(instruction.get("timing"))
+    if isinstance(every, str):
+        return Order(drug, regimen, not_checked=every)
     try:
         read = parse_dose(dose)
     except DoseCalcError as error:
         return Order(drug, regimen, not_checked=str(error))
     kind = KINDS[regimen.kind]
     needs = read.form in kind.forms and kind.needs_weight(read.form)
-    return Order(drug, regimen, dose, needs_weight=needs, shown=format_exact(read.quantity))
+    shown = format_exact(read.quantity)
+    return Order(drug, regimen, dose, needs_weight=needs, shown=shown, every=every)
 
 
 def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
@@ -410,6 +417,45 @@ def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regi
     if codings:
         return "no rule for the order's route"
     return "no route in the order"
+
+
+_PERIOD_UNITS: Final[Mapping[str, str]] = {
+    "s": "second",
+    "min": "minute",
+    "h": "hour",
+    "d": "day",
+    "wk": "week",
+}
+"""A FHIR ``Timing.repeat.periodUnit`` of a fixed length, as dosecalc reads it (a month or
+a year is not of one length)."""
+
+
+def _interval(timing: object) -> Quantity | str | None:
+    """The interval between doses a Timing gives (6 h: its period over its frequency, the
+    most frequent when it gives a range), exactly; None when it gives none (no ``repeat``,
+    or ``when`` or ``timeOfDay`` only); why not, when its repeat cannot be read."""
+    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    if repeat is None:
+        return None
+    if not isinstance(repeat, dict):
+        return "the order's timing cannot be read"
+    if "period" not in repeat and "frequency" not in repeat:
+        return None
+    frequency = repeat.get("frequencyMax", repeat.get("frequency", 1))
+    period, unit = repeat.get("period"), repeat.get("periodUnit")
+    if (
+        not isinstance(frequency, int)
+        or isinstance(frequency, bool)
+        or frequency < 1
+        or not isinstance(period, int | float | Decimal)
+        or isinstance(period, bool)
+        or not period > 0
+        or not isinstance(unit, str)
+        or unit not in _PERIOD_UNITS
+    ):
+        return "the order's timing (frequency per period) cannot be read"
+    interval = Fraction(str(period)) / frequency
+    return registry().Quantity(interval, named_unit(_PERIOD_UNITS[unit]))
 
 
 def _dose(instruction: Mapping[str, Any], regimen: Regimen) -> str:
@@ -611,7 +657,13 @@ def _card(order: Order, weight: Weight, rules: RuleSet, base: str) -> dict[str, 
     if order.needs_weight and weight.text is None:
         return _not_checked(order, f"no usable weight ({weight.why_not})", rules)
     try:
-        result = check(weight=weight.text, regimen=order.regimen.id, dose=order.dose, rules=rules)
+        result = check(
+            weight=weight.text,
+            regimen=order.regimen.id,
+            dose=order.dose,
+            rules=rules,
+            every=order.every,
+        )
     except DoseCalcError as error:
         if getattr(error, "field", None) == "weight" and weight.text is not None:
             return _not_checked(order, f"no usable weight ({error})", rules)

@@ -187,7 +187,7 @@ def _calc(args: argparse.Namespace) -> Outcome:
 def _check(args: argparse.Namespace) -> Outcome:
     from dosecalc.clinical.check import check
 
-    result = check(**_patient(args), dose=args.dose)
+    result = check(**_patient(args), dose=args.dose, every=args.every)
     name = "json" if args.json else args.format
     code = EXIT_NOT_WITHIN if args.strict and _not_to_give(result) else EXIT_OK
     if name == "text" and _colour_wanted():
@@ -562,6 +562,11 @@ def _parser() -> argparse.ArgumentParser:
         "--dose",
         required=True,
         help='the proposed dose: "30 mg/hr", "0.4 mg/kg/hr", "6 mcg/kg/min", "25 mL/hr", "25 mg"',
+    )
+    order.add_argument(
+        "--every",
+        help='for a dose per administration, the interval between doses ("6 hr"): its total '
+        "per 24 hours is then compared with a library's maximum per 24 hours",
     )
     order.add_argument(
         "--strict",

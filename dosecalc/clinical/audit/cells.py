@@ -31,6 +31,7 @@ from dosecalc.foundation.units import (
     QuantityKind,
     Unit,
     dose_form,
+    is_given,
     named_unit,
     parse_quantity,
 )
@@ -47,7 +48,7 @@ IndexArray: TypeAlias = npt.NDArray[np.intp]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
 
 REQUIRED_COLUMNS: Final = ("weight", "regimen", "dose")
-OPTIONAL_COLUMNS: Final = ("concentration", "height", "sex", "basis")
+OPTIONAL_COLUMNS: Final = ("concentration", "height", "sex", "basis", "every")
 INPUT_COLUMNS: Final = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 # The unit each dose form is computed in on the hot path: the form's own.
@@ -85,7 +86,7 @@ def is_blank(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip()
+        return not is_given(value)  # as `check` reads a field left out
     if isinstance(value, float):
         return math.isnan(value)
     if isinstance(value, Decimal):

@@ -29,6 +29,7 @@ from dosecalc.foundation.units import (
     CONCENTRATION,
     DOSE,
     DOSE_FORMS,
+    DURATION,
     HEIGHT,
     WEIGHT,
     named_unit,
@@ -102,6 +103,7 @@ _EXAMPLES: Final = dict(
             HEIGHT.example,
             "'male' or 'female'",
             "'actual', 'ideal' or 'adjusted'",
+            f"the interval between doses, e.g. {DURATION.example}",
         ),
         strict=True,
     )
@@ -156,7 +158,7 @@ class CheckedRows:
         unread = unread_cell(cells)
         if unread is not None:
             return Outcome(error=unread)
-        weight, regimen, dose, concentration, height, sex, basis = cells
+        weight, regimen, dose, concentration, height, sex, basis, every = cells
         try:
             outcome = outcome_of(
                 check(
@@ -168,6 +170,7 @@ class CheckedRows:
                     sex=sex,  # type: ignore[arg-type]
                     basis=basis if is_given_cell(basis) else "actual",  # type: ignore[arg-type]
                     rules=self._rule_set,
+                    every=every if is_given_cell(every) else None,
                 )
             )
         except InputError as error:

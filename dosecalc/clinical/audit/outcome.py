@@ -80,9 +80,11 @@ OUTCOME_COUNTS: Final[dict[OutcomeCode, tuple[str, str]]] = {
         "before giving it",
     ),
     "max-per-24h-not-checked": (
-        "not compared with a maximum per 24 hours: enter the weight before giving it",
-        "not compared with a maximum per 24 hours: enter the weight before giving each",
-    ),
+        "not compared with a maximum per 24 hours: with no weight, enter the weight before "
+        "giving it; with no interval, check how often it is given against the maximum per 24 "
+        "hours before giving it",
+    )
+    * 2,
     "order-not-checked": ("not compared with any range: regimen needed",) * 2,
     "within": (
         "within the range: verify the order independently before giving it",

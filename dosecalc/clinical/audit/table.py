@@ -17,9 +17,11 @@ from dosecalc.clinical.audit.cells import (
     INPUT_COLUMNS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
+    BoolArray,
     Column,
     Readers,
     cell,
+    is_given_cell,
     kind_of,
 )
 from dosecalc.clinical.audit.exact import CheckedRows, ExactDecision
@@ -127,10 +129,18 @@ class Auditor:
             if decided is not None:
                 out.fill(row, decided)
                 hot.done[row] = True
-        for row in np.flatnonzero(~hot.done).tolist():
+        for row in np.flatnonzero(~hot.done | _every_given(columns, rows)).tolist():
             cells = [cell(columns[name], row) if name in columns else "" for name in INPUT_COLUMNS]
             out.fill(row, self._checked.outcome(cells))
         return out.as_dict()
+
+
+def _every_given(columns: Mapping[str, Column], rows: int) -> BoolArray:
+    """The rows with an interval between doses: `check` itself reads them (it compares a
+    dose's total per 24 hours with a library's maximum, and refuses one for a rate)."""
+    if "every" not in columns:
+        return np.zeros(rows, dtype=np.bool_)
+    return np.fromiter((is_given_cell(value) for value in columns["every"]), np.bool_, rows)
 
 
 def check_header(names: Sequence[str]) -> None:
