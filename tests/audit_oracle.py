@@ -12,15 +12,19 @@ RULE_UNITS = {"iv-infusion": "mg/kg/h", "sublingual-buccal": "mg"}
 
 
 def orders_of(rows):
-    """Rows of the seven input cells as a mapping of columns."""
-    return {name: [row[i] for row in rows] for i, name in enumerate(INPUT_COLUMNS)}
+    """Rows of the input cells as a mapping of columns (a row without its last cells: blank)."""
+    return {
+        name: [row[i] if i < len(row) else "" for row in rows]
+        for i, name in enumerate(INPUT_COLUMNS)
+    }
 
 
 def check_or_error(row):
     """`check` on a row of text cells, as a blank CSV cell is read: (result, "") or (None,
     the error)."""
-    weight, regimen, dose, concentration, height, sex, basis = (
-        cell if cell.strip() else "" for cell in row
+    padded = [*row, *[""] * (len(INPUT_COLUMNS) - len(row))]
+    weight, regimen, dose, concentration, height, sex, basis, every = (
+        cell if cell.strip() else "" for cell in padded
     )
     try:
         return dosecalc.check(
@@ -31,6 +35,7 @@ def check_or_error(row):
             height=height,
             sex=sex,
             basis=basis or "actual",  # a blank basis is actual
+            every=every or None,
         ), ""
     except dosecalc.InputError as error:
         return None, str(error)

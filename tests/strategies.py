@@ -173,7 +173,8 @@ def _finite_decimal(value: Fraction) -> bool:
 
 @st.composite
 def order_rows(draw):
-    """One order: weight, regimen, dose, concentration, height, sex, basis (text cells)."""
+    """One order: weight, regimen, dose, concentration, height, sex, basis, every (text
+    cells)."""
     kg = draw(st.one_of(weights_kg, st.sampled_from([Fraction(40), Fraction(150), Fraction(70)])))
     weight = draw(
         st.one_of(
@@ -228,7 +229,8 @@ def order_rows(draw):
             ]
         )
     )
-    return weight, regimen, dose, concentration, height, sex, basis
+    every = draw(st.sampled_from(["", "", "", "", "", "6 hr", "24 h", "30 min", "abc", "0 h"]))
+    return weight, regimen, dose, concentration, height, sex, basis, every
 
 
 # --- The spellings clinicians write: stones, feet and inch marks, "in", "per", routes. ---
@@ -863,6 +865,7 @@ AUDIT_TEXT_CELLS = {
     "height": ["170 cm", "5 ft 7 in", "2 m"],
     "sex": ["male", "female", "x"],
     "basis": ["actual", "ideal", "adjusted", "bogus"],
+    "every": ["6 hr", "24 h", "abc"],
 }
 
 

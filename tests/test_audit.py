@@ -24,11 +24,16 @@ from dosecalc.reports.audit_file import FILE_COLUMNS, NOT_CHECKED
 
 
 def _orders(rows):
-    return {name: [row[i] for row in rows] for i, name in enumerate(INPUT_COLUMNS)}
+    """Rows as columns; a row without its last cells leaves them blank."""
+    return {
+        name: [row[i] if i < len(row) else "" for row in rows]
+        for i, name in enumerate(INPUT_COLUMNS)
+    }
 
 
 def _check_row(row):
-    weight, regimen, dose, concentration, height, sex, basis = row
+    padded = [*row, *[""] * (len(INPUT_COLUMNS) - len(row))]
+    weight, regimen, dose, concentration, height, sex, basis, every = padded
     return dosecalc.check(
         weight=weight if is_given(weight) else None,  # a blank cell is no weight
         regimen=regimen,
@@ -37,6 +42,7 @@ def _check_row(row):
         height=height,
         sex=sex,
         basis=basis or "actual",
+        every=every if is_given(every) else None,
     )
 
 

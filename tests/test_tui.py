@@ -1073,13 +1073,28 @@ def test_a_regimen_change_clears_its_concentration_and_a_dose_that_no_longer_fit
     run(scenario, tmp_path)
 
 
-@pytest.mark.parametrize(
-    ("typed", "chosen", "follows"),
-    [("154 lb", "kg", "lb"), ("70kg", "lb", "kg"), ("154 LB", "kg", "lb")],
+_KG_AND_LB_SPELLINGS = {
+    "kg": ["kg", "KG", "kgs", "kilos", "kilograms", "kilogram"],
+    "lb": ["lb", "LB", "lbs", "pounds", "pound"],
+}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    follows=st.sampled_from(["kg", "lb"]),
+    spelling=st.integers(0, 5),
+    joined=st.booleans(),
 )
 def test_a_unit_typed_in_the_weight_wins_and_the_unit_choice_follows_and_says_so(
-    typed, chosen, follows, tmp_path
+    follows, spelling, joined
 ):
+    """Any spelling of kg or lb the reader takes ("kilos", "pounds", "70kg"): the choice
+    shows the unit the weight is read in, never the other one beside it."""
+    spellings = _KG_AND_LB_SPELLINGS[follows]
+    unit = spellings[spelling % len(spellings)]
+    typed = f"154{'' if joined else ' '}{unit}"
+    chosen = "kg" if follows == "lb" else "lb"
+
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
         screen = pilot.app.screen
@@ -1088,13 +1103,26 @@ def test_a_unit_typed_in_the_weight_wins_and_the_unit_choice_follows_and_says_so
         await type_weight(pilot, typed)
         assert choice.value == follows
         assert choice.disabled
-        assert "Unit typed" in on_screen(pilot)
+        assert f"the unit choice follows it ({follows})" in on_screen(pilot)
         assert pilot.app.calculator.session.result.patient.display["weight"].startswith(
-            typed[:-2].strip()
+            f"154 {follows}"
         )
         await type_weight(pilot, "70")  # a bare number: the choice is the unit again
         assert not choice.disabled
         assert "Unit typed" not in on_screen(pilot)
+
+    run(scenario, Path.cwd())
+
+
+@pytest.mark.parametrize(("number", "unit"), [("11", "st"), ("2400", "oz"), ("70000", "g")])
+def test_a_weight_unit_the_choice_cannot_show_names_the_choice_not_used(number, unit, tmp_path):
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#weight_unit", Select).value = "lb"
+        await type_weight(pilot, f"{number} {unit}")
+        assert screen.query_one("#weight_unit", Select).disabled
+        assert f"Unit typed: {unit}; the unit choice (lb) is not used." in on_screen(pilot)
 
     run(scenario, tmp_path)
 
@@ -1107,7 +1135,7 @@ def test_a_typed_unit_the_choice_cannot_show_locks_the_choice_and_says_it_is_not
         screen.query_one("#height", Input).value = "5 ft 7 in"
         await pilot.pause()
         assert screen.query_one("#height_unit", Select).disabled
-        assert "Unit typed: ft 7 in; the unit choice is not used." in on_screen(pilot)
+        assert "Unit typed: ft 7 in; the unit choice (cm) is not used." in on_screen(pilot)
 
     run(scenario, tmp_path)
 

@@ -31,7 +31,6 @@ from dosecalc.foundation.units import (
     QuantityKind,
     Unit,
     dose_form,
-    is_given,
     named_unit,
     parse_quantity,
 )
@@ -86,7 +85,7 @@ def is_blank(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return not is_given(value)  # as `check` reads a field left out
+        return not value.strip()
     if isinstance(value, float):
         return math.isnan(value)
     if isinstance(value, Decimal):

@@ -19,7 +19,9 @@ from textual.events import Resize
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult
-from dosecalc.foundation.units import names_a_unit
+from dosecalc.foundation.display import unit_display
+from dosecalc.foundation.errors import DoseCalcError
+from dosecalc.foundation.units import HEIGHT, WEIGHT, QuantityKind, names_a_unit, parse_quantity
 from dosecalc.patient.body import DoseWarning
 from dosecalc.reports.contents import (
     UNCOVERED_RESULT,
@@ -63,6 +65,23 @@ def typed_unit(text: str) -> str | None:
     if found is None or not names_a_unit(found.group(1)):
         return None
     return " ".join(found.group(1).split())
+
+
+_KINDS: Final[dict[str, QuantityKind]] = {"weight": WEIGHT, "height": HEIGHT}
+"""What each field with a unit choice holds, for the reader."""
+
+
+def unit_as_written(typed: str, field: str) -> str | None:
+    """A unit typed as one word, as dosecalc writes it ("kilos" -> "kg", "pounds" -> "lb"),
+    by the one reader; None for a unit of several parts (5 ft 7 in), marks, or no unit of
+    the field's kind."""
+    kind = _KINDS.get(field)
+    if kind is None or not typed.isalpha():
+        return None
+    try:
+        return unit_display(parse_quantity(f"1 {typed}", kind).units)
+    except DoseCalcError:
+        return None
 
 
 def grouped_hash(text: str) -> str:
@@ -136,18 +155,22 @@ class Field(Vertical):
         choice.disabled = typed is not None
         said.display = note and typed is not None
         known = {value.casefold(): value for _, value in self._units}
-        shown = known.get(typed.casefold(), chosen) if typed is not None else chosen
+        written = None if typed is None else unit_as_written(typed, self.field_name)
+        followed = known.get((written or "").casefold())
+        shown = followed or chosen
         if choice.value != shown:
             with choice.prevent(Select.Changed):  # shown, never taken as the user's choice
                 choice.value = shown
         if typed is None:
             return
-        if typed.casefold() in known:
-            said.set_lines([f"Unit typed: {typed}; the unit choice follows it."])
+        if followed is not None:
+            said.set_lines([f"Unit typed: {typed}; the unit choice follows it ({followed})."])
         elif not any(char.isalpha() for char in typed):  # the reader takes marks as ft and in
-            said.set_lines(["Feet and inches typed by their marks; the unit choice is not used."])
+            said.set_lines(
+                [f"Feet and inches typed by their marks; the unit choice ({chosen}) is not used."]
+            )
         else:
-            said.set_lines([f"Unit typed: {typed}; the unit choice is not used."])
+            said.set_lines([f"Unit typed: {typed}; the unit choice ({chosen}) is not used."])
 
 
 _UNCOVERED: Final = UNCOVERED_RESULT.removeprefix(": at this weight, ").upper()
