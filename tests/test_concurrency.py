@@ -22,7 +22,7 @@ from strategies import order_rows
 import dosecalc
 from dosecalc.foundation import errors
 
-COLUMNS = ("weight", "regimen", "dose", "concentration", "height", "sex", "basis")
+COLUMNS = ("weight", "regimen", "dose", "concentration", "height", "sex", "basis", "every")
 
 # Runs in a fresh Python: N threads wait at a barrier, then all make their first calls at
 # once (check, calculate and audit); afterwards one thread does the same work alone.
@@ -37,8 +37,9 @@ def work():
     for order in orders:
         given = {k: v for k, v in order.items() if v or k in {"weight", "regimen"}}
         given.pop("dose", None)
-        for call, arguments in ((dosecalc.check, {**given, "dose": order["dose"]}),
-                                (dosecalc.calculate, given)):
+        every = given.pop("every", None)
+        checked = {**given, "dose": order["dose"], "every": every}
+        for call, arguments in ((dosecalc.check, checked), (dosecalc.calculate, given)):
             try:
                 out.append(call(**arguments).model_dump(mode="json"))
             except dosecalc.DoseCalcError as error:

@@ -71,7 +71,7 @@ def expected_headline(result: dosecalc.CheckResult) -> str:
         return result.verdict
     if codes & {"order-per-kg-weight-unclear", "order-per-kg-actual-above-max-per-24h"}:
         return "per-kg-weight-unclear"
-    if "max-per-24h-not-compared" in codes:
+    if codes & {"max-per-24h-not-compared", "max-per-24h-interval-not-given"}:
         return "max-per-24h-not-checked"
     return "within"
 

@@ -205,7 +205,7 @@ def test_a_volume_per_dose_warns_exactly_past_the_librarys_largest_or_else_dosec
 def test_the_example_librarys_bolus_of_7_ml_is_within_and_says_nothing_of_the_volume():
     result = dosecalc.check(
         weight="70 kg", regimen="fictivane-bolus", dose="70 mg", concentration="10 mg/mL",
-        rules=strategies.HOSPITAL_LIBRARY,
+        rules=strategies.HOSPITAL_LIBRARY, every="24 hr",
     )  # fmt: skip
     assert result.headline.outcome == "within"
     assert "implausible-volume" not in codes(result)
