@@ -677,7 +677,8 @@ LIBRARY_FORMS = {
 def library_orders(draw):
     """Keyword arguments for `dosecalc.check` against the fictional library (without
     ``rules``): a weight (usual, extreme or none), a regimen and a dose in one of its units,
-    often a round multiple that lands on or near a range bound, a hard limit or a maximum."""
+    often a round multiple that lands on or near a range bound, a hard limit or a maximum;
+    for a dose per administration, sometimes how often it is given."""
     regimen = draw(st.sampled_from(sorted(LIBRARY_FORMS)))
     unit = draw(st.sampled_from(LIBRARY_FORMS[regimen]))
     weight = draw(st.sampled_from(["70 kg", "50 kg", "3.5 kg", "160 kg", "154 kg", None]))
@@ -689,6 +690,8 @@ def library_orders(draw):
     order = {"regimen": regimen, "dose": text(typed, unit)}
     if weight is not None:
         order["weight"] = weight
+    if regimen in ("fictivane-oral", "fictivane-bolus") and draw(st.booleans()):
+        order["every"] = draw(st.sampled_from(["30 min", "4 hr", "5 hr", "6 hr", "24 hr"]))
     return order
 
 

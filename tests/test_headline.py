@@ -57,7 +57,10 @@ def expected_headline(result: dosecalc.CheckResult) -> str:
         return "implausible-concentration"
     if result.hard_limit is not None:
         return f"{result.hard_limit}-hard-limit"
-    if result.probable_entry_error is not None and not (implausible and in_volume):
+    slip = result.probable_entry_error is not None and not (implausible and in_volume)
+    if slip and result.verdict == "below" and "order-above-max-per-24h" in codes:
+        return "above-max-per-24h"  # do not give, before a word with the prescriber
+    if slip:
         return "probable-entry-error"
     if codes & {"implausible-concentration", "possible-unit-mix-up", "implausible-pump-rate"}:
         return "implausible-concentration"
@@ -86,6 +89,11 @@ def test_the_headline_is_the_most_serious_finding_that_applies(case):
     outcomes = [finding.outcome for finding in result.findings]
     if outcomes[0] == "implausible-concentration":  # may lead an order in volume
         outcomes = outcomes[1:]
+    pair = ["above-max-per-24h", "probable-entry-error"]
+    at = next((i for i in range(len(outcomes) - 1) if outcomes[i : i + 2] == pair), None)
+    if at is not None:  # a slip below the range comes after a total above the maximum
+        assert result.verdict == "below"
+        outcomes[at : at + 2] = reversed(pair)
     ranks = [OUTCOMES.index(outcome) for outcome in outcomes]
     assert ranks == sorted(set(ranks))  # most serious first, each once
     assert all(f.severity == SEVERITY[f.outcome] for f in result.findings)

@@ -187,7 +187,9 @@ def outcomes_of(
     An order written in volume (``in_volume``: mL/hr, mL) is a drug amount only through
     its concentration: with a concentration in doubt, a slip of the order cannot be told
     from a slip of the concentration, and the concentration is checked first, before
-    even a hard limit (the one exception to `SEVERITY`'s order)."""
+    even a hard limit (an exception to `SEVERITY`'s order). The other: a probable slip
+    below the range (which asks only for a word with the prescriber) comes after a total
+    per 24 hours above the maximum (not to be given as ordered)."""
     codes = set(warning_codes)
     implausible = bool(codes & set(IMPLAUSIBLE_ENTRY_CODES))
     entry_error = entry_error and not (implausible and in_volume)
@@ -210,6 +212,11 @@ def outcomes_of(
         found.append("per-kg-weight-unclear")
     if MAXIMUM_NOT_COMPARED in codes or INTERVAL_NOT_GIVEN in codes:
         found.append("max-per-24h-not-checked")
+    if verdict == "below" and "probable-entry-error" in found and "above-max-per-24h" in found:
+        # A slip below the range only asks for a word with the prescriber; a total above the
+        # maximum is not to be given as ordered: that leads.
+        found.remove("above-max-per-24h")
+        found.insert(found.index("probable-entry-error"), "above-max-per-24h")
     return found or ["within"]
 
 
