@@ -1240,3 +1240,23 @@ def test_a_dose_on_a_bound_with_more_figures_than_shown_reads_as_the_range_shows
     low, high = result.display["range"].split(" mg/24 hr")[0].split(" to ")
     assert (low, high) == ("10.2", "40.1")
     assert result.display["in_rule_units"].split()[0] == (low if bound == "low" else high)
+
+
+@given(
+    milligrams=st.integers(1, 80),
+    minutes=st.integers(1, 3000),
+)
+def test_an_interval_under_rules_with_no_maximum_says_its_total_and_that_nothing_compared_it(
+    milligrams, minutes
+):
+    """The shipped rules give no maximum per 24 hours: a dose given every interval is never
+    dropped unsaid. Its total in any 24 hours is said, by its own arithmetic, as compared with
+    nothing; the verdict is the range's alone."""
+    result = check(weight="70 kg", regimen="sl", dose=f"{milligrams} mg", every=f"{minutes} min")
+    plain = check(weight="70 kg", regimen="sl", dose=f"{milligrams} mg")
+    assert result.headline.outcome == plain.headline.outcome
+    doses = -(-(24 * 60) // minutes)
+    (said,) = [w.message for w in result.warnings if w.code == "interval-not-compared"]
+    many = "dose" if doses == 1 else "doses"
+    assert f"at most {doses} {many} in any 24 hours: {doses} × {milligrams} mg = " in said
+    assert f"= {doses * milligrams:,} mg. That total was not compared with anything" in said

@@ -58,6 +58,11 @@ how often it is given: one dose is within the maximum, but its total per 24 hour
 known, so it was not compared."""
 
 
+INTERVAL_NOT_COMPARED: Final = "interval-not-compared"
+"""The code of a dose given every interval against rules with no maximum per 24 hours: its
+total per 24 hours is said, and compared with nothing."""
+
+
 def doses_in_24_hours(interval: Quantity) -> tuple[Fraction, int]:
     """24 hours over the ``interval`` between doses, and the most doses any 24 hours then
     holds: that ratio rounded up (every 5 hours, 4.8: 5 doses, at 0, 5, 10, 15 and 20)."""
@@ -256,8 +261,10 @@ def dose_per_24h_warnings(
     hours holds), or without one, the one dose (`ORDER_ABOVE_MAXIMUM`, apart from a range
     that can pass it, ``range-above-max-per-24h``). A dose per administration within the
     maximum whose interval was not given was not compared (`INTERVAL_NOT_GIVEN`)."""
-    if maximum is None or per_patient is None:
+    if per_patient is None:
         return []
+    if maximum is None:
+        return _without_maximum(kind, per_patient, interval)
     if not kind.is_rate and interval is not None:
         _, doses = doses_in_24_hours(interval)
         total = convert(per_patient, named_unit(AMOUNT_UNIT)) * doses
@@ -284,5 +291,26 @@ def dose_per_24h_warnings(
             code=ORDER_ABOVE_MAXIMUM,
             message=f"The order is above this library's maximum of {format_exact(maximum)} "
             f"per 24 hours: {said}.",
+        )
+    ]
+
+
+def _without_maximum(
+    kind: RegimenKind, per_patient: Quantity, interval: Quantity | None
+) -> list[DoseWarning]:
+    """A dose given every ``interval`` under rules with no maximum per 24 hours: its total
+    in any 24 hours, said so that an interval read is never dropped unsaid, and compared
+    with nothing (no number is invented)."""
+    if kind.is_rate or interval is None:
+        return []
+    _, doses = doses_in_24_hours(interval)
+    one = convert(per_patient, named_unit(AMOUNT_UNIT))
+    return [
+        DoseWarning(
+            code=INTERVAL_NOT_COMPARED,
+            message=f"Given every {format_exact(interval)}, at most {doses} dose"
+            f"{'' if doses == 1 else 's'} in any 24 hours: {doses} × {format_exact(one)} = "
+            f"{format_exact(one * doses)}. That total was not compared with anything: these "
+            "rules give no maximum per 24 hours.",
         )
     ]
