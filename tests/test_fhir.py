@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import strategies
-from conftest import reviewed
+from conftest import REPO, reviewed
 from fhir.resources.R4B.dosage import Dosage
 from hypothesis import given
 from hypothesis import strategies as st
@@ -249,11 +249,11 @@ def test_structured_values_are_what_the_clinician_reads_and_never_wider(
         ranges.append(result.dose)
     if covered:
         ranges += [r for r in (result.pump_rate, result.volume) if r is not None]
-    calculated = [e for e in dosage["doseAndRate"] if "type" in e]
+    assert ("doseAndRate" in dosage) == covered  # FHIR JSON has no empty array
+    entries = dosage.get("doseAndRate", [])
+    calculated = [e for e in entries if "type" in e]
     assert (not calculated) == (len(ranges) <= 1)
-    structured = [
-        entry.get("rateRange") or entry.get("doseRange") for entry in dosage["doseAndRate"]
-    ]
+    structured = [entry.get("rateRange") or entry.get("doseRange") for entry in entries]
     assert len(structured) == len(ranges)
     for shown, exact in zip(structured, ranges, strict=True):
         low, high = Fraction(str(shown["low"]["value"])), Fraction(str(shown["high"]["value"]))
@@ -276,3 +276,36 @@ def test_to_fhir_refuses_what_it_has_no_resource_for():
     )
     with pytest.raises(TypeError, match="result of calculate or check, not a PrepareResult"):
         dosecalc.to_fhir(prepared)
+
+
+_UNIT_HOURS = {"min": Fraction(1, 60), "hr": Fraction(1), "days": Fraction(24)}
+
+
+@given(
+    amount=st.integers(1, 384).map(lambda quarters: Fraction(quarters, 4)),
+    unit=st.sampled_from(sorted(_UNIT_HOURS)),
+)
+def test_a_checked_dose_given_every_interval_carries_it_as_the_orders_timing(amount, unit):
+    """The order as checked, how often included: a MedicationRequest given once per the
+    interval, exactly, which FHIR's own model reads."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    text = f"{float(amount):g} {unit}"
+    result = dosecalc.check(
+        weight="70 kg",
+        regimen="fictivane-oral",
+        dose="15 mg",
+        rules=REPO / "examples" / "hospital-library",
+        every=text,
+    )
+    bundle = dosecalc.to_fhir(result)
+    Bundle.model_validate(bundle)
+    (request,) = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "MedicationRequest"
+    ]
+    repeat = request["dosageInstruction"][0]["timing"]["repeat"]
+    hours = {"min": Fraction(1, 60), "h": Fraction(1), "d": Fraction(24)}[repeat["periodUnit"]]
+    assert repeat["frequency"] == 1
+    assert Fraction(str(repeat["period"])) * hours == amount * _UNIT_HOURS[unit]

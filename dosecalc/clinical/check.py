@@ -381,6 +381,7 @@ def check_against(
         dose_amount=dose_amount,
         pump_rate=pump_rate,
         volume=volume,
+        every=interval,
         hard_limit=hard_limit,
         hard_limits=result.hard_limits,
         range=result.rule_range,

@@ -423,6 +423,10 @@ class CheckResult(_Frozen):
     dose_amount: JsonQuantity | None = None
     pump_rate: JsonQuantity | None
     volume: JsonQuantity | None
+    every: JsonQuantity | None = Field(
+        default=None,
+        description="For a dose per administration, the interval between doses, when given.",
+    )
     hard_limit: Literal["below", "above"] | None = None
     hard_limits: QuantityRange | None = None
     range: QuantityRange

@@ -63,7 +63,7 @@ from dosecalc.foundation.display import (
     unit_display,
     unit_ucum,
 )
-from dosecalc.foundation.units import Quantity
+from dosecalc.foundation.units import Quantity, convert, named_unit
 from dosecalc.reports.contents import (
     finding_items,
     for_this_patient,
@@ -119,8 +119,10 @@ def fhir_dosage(result: DoseResult) -> dict[str, Any]:
         "text": _text(result),
         "additionalInstruction": [*watch_for, {"text": result.supervision}],
         "route": _route(result),
-        "doseAndRate": _dose_and_rate(result),
     }
+    dose_and_rate = _dose_and_rate(result)
+    if dose_and_rate:  # FHIR JSON has no empty arrays: none at all, for a patient not covered
+        dosage["doseAndRate"] = dose_and_rate
     if result.max_per_24h is not None:  # the library's maximum, exactly
         dosage["maxDosePerPeriod"] = {
             "numerator": _exact_quantity(result.max_per_24h),
@@ -300,10 +302,30 @@ def _proposed_dosage(check: CheckResult) -> dict[str, Any]:
         f"{check.display['range']} from {source.source}; rules {source.rules_version}, "
         f"SHA-256 {source.rules_sha256}. {check.supervision} {check.disclaimer}",
         "route": _route(check),
+        **({"timing": _timing(check.every)} if check.every is not None else {}),
         "doseAndRate": [
             _exact_entry("ordered", check.proposed),
             *(_exact_entry("calculated", q) for q in restated if q is not None),
         ],
+    }
+
+
+_PERIOD_UNITS: Final = {"second": "s", "minute": "min", "hour": "h", "day": "d", "week": "wk"}
+"""FHIR's ``Timing.repeat.periodUnit`` of each unit of time it has (UCUM)."""
+
+
+def _timing(every: Quantity) -> dict[str, Any]:
+    """How often the order is given, as FHIR says it: once per the interval, exactly (in
+    hours when its unit is none of FHIR's)."""
+    unit = str(every.units)
+    if unit not in _PERIOD_UNITS:
+        every, unit = convert(every, named_unit("hour")), "hour"
+    return {
+        "repeat": {
+            "frequency": 1,
+            "period": json_number(magnitude(every)),
+            "periodUnit": _PERIOD_UNITS[unit],
+        }
     }
 
 
