@@ -480,18 +480,20 @@ def _commands_and_options() -> list[tuple[list[str], argparse.Action]]:
     return found
 
 
-@given(chosen=st.sampled_from(_commands_and_options()), joined=st.booleans())
-def test_an_option_given_twice_is_refused_by_name_and_nothing_is_worked(chosen, joined):
+@given(chosen=st.sampled_from(_commands_and_options()), joined=st.booleans(), data=st.data())
+def test_an_option_given_twice_is_refused_by_name_and_nothing_is_worked(chosen, joined, data):
     """argparse keeps the last of a repeated option in silence (--weight 70 kg --weight
-    80 kg worked for 80 kg): dosecalc refuses it, naming the option, before reading any."""
+    80 kg worked for 80 kg; -o a.csv -o b.csv wrote b.csv): dosecalc refuses it, by any
+    of its names (-o and --output are one), before reading any."""
     base, action = chosen
-    option = action.option_strings[-1]
+    names = [data.draw(st.sampled_from(action.option_strings)) for _ in range(2)]
+    option = names[1]
     if action.nargs == 0:
-        twice = [option, option]
-    elif joined:
-        twice = [f"{option}={_value_for(action)}"] * 2
+        twice = names
+    elif joined and all(name.startswith("--") for name in names):
+        twice = [f"{name}={_value_for(action)}" for name in names]
     else:
-        twice = [option, _value_for(action)] * 2
+        twice = [part for name in names for part in (name, _value_for(action))]
     with (
         pytest.raises(SystemExit) as exited,
         contextlib.redirect_stderr(io.StringIO()) as err,

@@ -90,7 +90,7 @@ def _run(argv: Sequence[str] | None) -> int:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     parser = _parser()
     args = parser.parse_args(argv)
-    repeated = _given_twice(sys.argv[1:] if argv is None else argv)
+    repeated = _given_twice(parser, sys.argv[1:] if argv is None else argv)
     if repeated is not None:
         parser.error(
             f"{repeated} was given more than once: give it once (one value is used, and "
@@ -147,19 +147,35 @@ def _run(argv: Sequence[str] | None) -> int:
     return outcome.code
 
 
-def _given_twice(argv: Sequence[str]) -> str | None:
-    """The first option named twice in ``argv`` (before and after the command alike: a
-    common option means the same in both places), or None."""
-    seen: set[str] = set()
+def _given_twice(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """The first option named twice in ``argv``, by any of its names (``-o`` and
+    ``--output`` are one), before and after the command alike (a common option means the
+    same in both places); None when each is given once."""
+    names = _option_names(parser)
+    seen: dict[str, str] = {}
     for token in argv:
         if token == "--":
             break
-        if token.startswith("--"):
-            name = token.split("=", 1)[0]
-            if name in seen:
-                return name
-            seen.add(name)
+        name = token.split("=", 1)[0] if token.startswith("--") else token[:2]
+        if token[:1] != "-" or name not in names:
+            continue
+        if names[name] in seen:
+            first = seen[names[name]]
+            return name if first == name else f"{name} (also given as {first})"
+        seen[names[name]] = name
     return None
+
+
+def _option_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Every option string of ``parser`` and its commands, to the value it sets."""
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                names |= _option_names(command)
+        else:
+            names |= dict.fromkeys(action.option_strings, action.dest)
+    return names
 
 
 def _writes_json(args: argparse.Namespace) -> bool:
