@@ -517,3 +517,15 @@ def test_an_option_is_read_only_by_its_whole_name(shortened):
     assert exited.value.code == 2
     assert f"unrecognized arguments: {shortened} x" in err.getvalue()
     assert out.getvalue() == ""
+
+
+def test_the_audit_help_names_every_column_the_audit_reads(run_cli):
+    """The help is written where the audit (numpy) is not loaded: tied to its columns here."""
+    from dosecalc.clinical.audit import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
+    with pytest.raises(SystemExit):
+        run_cli("audit", "--help")
+    said = " ".join(run_cli.last_out().split())
+    assert (
+        f"columns {', '.join(REQUIRED_COLUMNS)}; optionally {', '.join(OPTIONAL_COLUMNS)};" in said
+    )

@@ -688,7 +688,8 @@ def _parser() -> argparse.ArgumentParser:
         "audit",
         "check every order in a CSV file",
         "Check every order in a CSV file (columns weight, regimen, dose; optionally "
-        "concentration, height, sex, basis; others pass through). Rows out == rows in: a bad row "
+        "concentration, height, sex, basis, every; others pass through). Rows out == rows in: "
+        "a bad row "
         "gets an error, never a verdict. A summary goes to stderr. Exit 0 when the audit ran, "
         "whatever the verdicts; 2 for a file that cannot be audited. Use -o: the file then "
         "appears only when the audit completes, where standard output may be left cut short.",
