@@ -167,8 +167,10 @@ def assert_not_assessed(card: dict) -> None:
     """An order checked with no weight: within its range, but the patient not assessed,
     so never silence (which means checked and within)."""
     assert card["indicator"] == "info"
-    assert (
-        "NOT CHECKED FOR THIS PATIENT: no weight was given; within the range" in (card["summary"])
+    assert "NOT CHECKED FOR THIS PATIENT" in card["summary"]
+    # What to do ends the summary; why is in its detail.
+    assert card["summary"].endswith(
+        action_of("patient-not-covered", "within", ["weight-not-given"])
     )
     assert "[weight-not-given]" in _plain(card["detail"])
 
@@ -194,7 +196,9 @@ def test_within_with_a_warning_of_the_check_is_an_info_card_naming_it(server, eh
     weight = searchset(weight_observation(154, "kg"))  # lb typed as kg?
     card = only_card(server, ehrs[0], medication_request(rate=(0.4, "mg/kg/h")), weight=weight)
     assert card["indicator"] == "info"
-    assert "within the range" in card["summary"].lower()  # WITHIN, when a finding leads
+    assert card["summary"].startswith("ketamine 0.4 mg/kg/hr: NOT CHECKED FOR THIS PATIENT")
+    assert card["summary"].endswith("the supervising specialist decides the dose")  # the action
+    assert "within the range" in _plain(card["detail"]).lower()  # the verdict, in the detail
     assert "[possible-lb-kg-mix-up]" in _plain(card["detail"])
     assert "[high-weight]" in _plain(card["detail"])
     assert "overrideReasons" not in card
@@ -1499,9 +1503,8 @@ def _summaries_of(library: bool, text: str, route: str, dose, kg) -> tuple[list[
 def test_a_cards_summary_leads_with_the_most_serious_finding_in_whole_words(order):
     """Under 140 characters; the drug and the dose as ordered first; the headline's
     leading words in capitals when it is more than a plain verdict, then what to do (the
-    headline's action) whenever it fits whole, and for a finding not to be given as
-    ordered, after the leading words alone when it does not fit after all that was found;
-    never a word cut, never "…", never an unclosed
+    headline's action) whenever it fits whole, after the leading words alone when it does
+    not fit after all that was found; never a word cut, never "…", never an unclosed
     bracket."""
     library, text, route, dose, kg = order
     found, rules = _summaries_of(library, text, route, dose, kg)
@@ -1535,7 +1538,7 @@ def test_a_cards_summary_leads_with_the_most_serious_finding_in_whole_words(orde
             assert action.startswith(summary.removeprefix(done)), (summary, action)
             continue
         lead = cds_hooks.LEAD_WORDS.match(result.headline.says)
-        if result.headline.severity == "stop" and lead is not None:
+        if result.headline.outcome not in ("above", "below", "within") and lead is not None:
             short = f"{head}{lead.group()}: {then}"
             if len(short) <= cds_hooks.SUMMARY_LIMIT:
                 assert summary == short

@@ -71,9 +71,7 @@ WITHHOLD: Final = "withhold it and ask the prescriber"
 ASK_FIRST: Final = "check the order with the prescriber before giving it"
 NOT_CHECKED: Final = "check {what} first; the supervising specialist decides the dose"
 VERIFY: Final = "verify the order independently before giving it"
-INTERVAL_ACTION: Final = (
-    "check how often it is given against the maximum per 24 hours before giving it"
-)
+INTERVAL_ACTION: Final = "check how often it is given before giving it"
 
 SEVERITY: Final[dict[OutcomeCode, Severity]] = {
     "above-hard-limit": "stop",

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 from dosecalc.clinical.check import check
 from dosecalc.clinical.headline import action_of
+from dosecalc.clinical.limits import INTERVAL_NOT_GIVEN
 from dosecalc.clinical.result import CheckResult
 from dosecalc.foundation.clock import is_after_today
 from dosecalc.foundation.disclaimer import DISCLAIMER, EDUCATIONAL_ONLY
@@ -752,6 +753,8 @@ def _said(result: CheckResult) -> str:
         return f"{verdict}; read the warnings"
     lead = _lead(result) or result.verdict.upper()
     words = _SUMMARY_WORDS.get(headline.outcome, "{lead}, {verdict} the range")
+    if any(warning.code == INTERVAL_NOT_GIVEN for warning in result.warnings):
+        words = "{lead} the range; not compared with the maximum per 24 hours"
     if headline.outcome == "patient-not-covered" and any(
         warning.code == WEIGHT_NOT_GIVEN for warning in result.warnings
     ):
@@ -823,8 +826,8 @@ def _checked(
             result.display["proposed"],
             _said(result),
             then=_action(result),
-            # Not to be given as ordered: that action never gives way to the finding's detail.
-            lead=_lead(result) if result.headline.severity == "stop" else None,
+            # What to do never gives way to the finding's detail (which the card's detail holds).
+            lead=_lead(result),
         ),
         "indicator": indicator,
         "detail": "\n".join(lines),

@@ -81,8 +81,7 @@ OUTCOME_COUNTS: Final[dict[OutcomeCode, tuple[str, str]]] = {
     ),
     "max-per-24h-not-checked": (
         "not compared with a maximum per 24 hours: with no weight, enter the weight before "
-        "giving it; with no interval, check how often it is given against the maximum per 24 "
-        "hours before giving it",
+        "giving it; with no interval, check how often it is given before giving it",
     )
     * 2,
     "order-not-checked": ("not compared with any range: regimen needed",) * 2,
