@@ -1814,6 +1814,12 @@ def _named(way: str, name: str, order: dict[str, Any]) -> tuple[dict[str, Any], 
     elif way == "in the Bundle":
         order["medicationReference"] = {"reference": "Medication/med-1"}
         return order, [medication]
+    elif way == "in the Bundle, by an absolute URL":
+        order["medicationReference"] = {"reference": "https://ehr.test/fhir/Medication/med-1"}
+        return order, [medication]
+    elif way == "in the Bundle, one version":
+        order["medicationReference"] = {"reference": "Medication/med-1/_history/2"}
+        return order, [medication]
     elif way == "in the Bundle by fullUrl":
         order["medicationReference"] = {
             "reference": "urn:uuid:7d1e8a0c-aaaa-4bbb-8ccc-1234567890ab"
@@ -1841,6 +1847,8 @@ def _cards_for(order: dict[str, Any], others: list[dict]) -> list[dict]:
             "contained text",
             "contained coding",
             "in the Bundle",
+            "in the Bundle, by an absolute URL",
+            "in the Bundle, one version",
             "in the Bundle by fullUrl",
         ]
     ),

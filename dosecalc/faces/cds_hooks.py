@@ -277,6 +277,10 @@ def _examined(hook: str, context: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [r for r in resources if f"MedicationRequest/{r.get('id')}" in selected]
 
 
+_MEDICATION_REFERENCE: Final = re.compile(r"(?:^|/)(Medication/[^/]+)(?:/_history/[^/]+)?$")
+"""A reference to a Medication by its id: relative, absolute, or to one version."""
+
+
 def _bundled_medications(bundle: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """The Medication resources of the draft orders' Bundle, by the references that may
     name them: ``Medication/<id>`` and their entry's ``fullUrl``."""
@@ -317,8 +321,13 @@ def _names(resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, A
             ),
             None,
         )
+    elif isinstance(target, str):
+        local = _MEDICATION_REFERENCE.search(target)  # a server's absolute URL, a version
+        medication = medications.get(target) or (
+            medications.get(local.group(1)) if local is not None else None
+        )
     else:
-        medication = medications.get(target) if isinstance(target, str) else None
+        medication = None
     if medication is not None:
         names += _concept_names(medication.get("code"))
     return names
