@@ -36,7 +36,16 @@ STATES = {
     "check per kg": {"regimen": "iv", "dose": "0.4 mg/kg/hr"},
     "error": {"weight": "70", "regimen": "iv-infusion", "dose": "35 mg/hr"},
 }
-FIELDS = ["f-weight", "f-regimen", "f-concentration", "f-height", "f-sex", "f-basis", "f-dose"]
+FIELDS = [
+    "f-weight",
+    "f-regimen",
+    "f-concentration",
+    "f-height",
+    "f-sex",
+    "f-basis",
+    "f-dose",
+    "f-every",
+]
 
 
 @pytest.fixture(scope="module")

@@ -1917,6 +1917,11 @@ def test_a_dose_orders_timing_repeat_is_its_interval_as_check_every_reads_it(
     found = [c.card for c in cds_hooks.answer(hook_request(order), _HOSPITAL, "http://x.test")]
     times = frequency_max if frequency_max is not None else frequency
     hours = Fraction(period) * _PERIOD_HOURS[unit] / times
+    minutes = hours * 60
+    if not strategies._finite_decimal(minutes) and not strategies._finite_decimal(hours):
+        (card,) = found  # no interval it could write as checked: said, never guessed
+        assert " not checked: the order's timing " in card["summary"], card["summary"]
+        return
     result = dosecalc.check(
         weight="70 kg",
         regimen="fictivane-oral",
@@ -1956,3 +1961,36 @@ def test_a_timing_that_cannot_be_read_is_not_checked(repeat):
     (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _HOSPITAL, "http://x.test")]
     assert card["indicator"] == "info"
     assert " not checked: the order's timing" in card["summary"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    milligrams=st.integers(5, 60),
+    period=st.integers(1, 3600),
+    unit=st.sampled_from(["s", "min", "h", "d", "wk"]),
+)
+def test_a_cards_link_opens_the_page_on_the_check_the_card_made(milligrams, period, unit):
+    """The page the card links to checks the same order, how often included: its headline
+    is the card's, never a milder one for want of the interval."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from dosecalc.faces import html_face
+
+    order = medication_request(
+        text="Fictivane", route={"text": "oral"}, rate=None, dose=(milligrams, "mg")
+    )
+    repeat = {"frequency": 1, "period": period, "periodUnit": unit}
+    order["dosageInstruction"][0]["timing"] = {"repeat": repeat}
+    for issued in cds_hooks.answer(hook_request(order), _HOSPITAL, "http://x.test"):
+        card = issued.card
+        if " not checked: " in card["summary"]:  # no check to open: an interval not exact
+            assert "links" not in card
+            continue
+        query = parse_qs(urlsplit(card["links"][0]["url"]).query)
+        page = html_face.answer(query, _HOSPITAL)
+        assert page.status == 200, page.error
+        assert page.check is not None
+        assert card["summary"].startswith(f"fictivane {milligrams} mg: ")
+        lead = cds_hooks._lead(page.check)
+        said = lead if lead is not None else f"{page.check.verdict} the range"
+        assert said in card["summary"], (card["summary"], page.check.headline.text)

@@ -70,6 +70,7 @@ def test_the_empty_page_is_one_get_form_with_a_labelled_control_per_parameter(se
         "sex": "select",
         "basis": "select",
         "dose": "input",
+        "every": "input",
     }
     labelled = {a["for"] for a in parsed.all("label")}
     for tag, attrs in parsed.tags:

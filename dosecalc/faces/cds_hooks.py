@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, Final, Literal
@@ -39,7 +39,6 @@ from dosecalc.foundation.units import (
     named_unit,
     parse_dose,
     parse_quantity,
-    registry,
 )
 from dosecalc.patient.body import WEIGHT_NOT_GIVEN
 from dosecalc.reports.contents import (
@@ -185,8 +184,9 @@ class Order:
     needs_weight: bool = False
     shown: str | None = None
     """The dose as ordered, in the library's display."""
-    every: Quantity | None = None
-    """For a dose per administration, the interval between doses its timing gives."""
+    every: str | None = None
+    """For a dose per administration, the interval between doses its timing gives, as text
+    the CLI and the page read (``"1000 min"``)."""
 
 
 @dataclass(frozen=True)
@@ -382,8 +382,8 @@ def _order(
     if dose.startswith("!"):
         return Order(drug, regimen, not_checked=dose[1:])
     every = None if regimen.regimen_kind.is_rate else _interval(instruction.get("timing"))
-    if isinstance(every, str):
-        return Order(drug, regimen, not_checked=every)
+    if every is not None and every.startswith("!"):
+        return Order(drug, regimen, not_checked=every[1:])
     try:
         read = parse_dose(dose)
     except DoseCalcError as error:
@@ -429,26 +429,27 @@ def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regi
     return "no route in the order"
 
 
-_PERIOD_UNITS: Final[Mapping[str, str]] = {
-    "s": "second",
-    "min": "minute",
-    "h": "hour",
-    "d": "day",
-    "wk": "week",
+_PERIOD_UNITS: Final[Mapping[str, tuple[str, Fraction]]] = {
+    "s": ("minute", Fraction(1, 60)),
+    "min": ("minute", Fraction(1)),
+    "h": ("hour", Fraction(1)),
+    "d": ("day", Fraction(1)),
+    "wk": ("day", Fraction(7)),
 }
-"""A FHIR ``Timing.repeat.periodUnit`` of a fixed length, as dosecalc reads it (a month or
-a year is not of one length)."""
+"""A FHIR ``Timing.repeat.periodUnit`` of a fixed length, in a unit dosecalc writes, and how
+many of it one makes (a month or a year is not of one length)."""
 
 
-def _interval(timing: object) -> Quantity | str | None:
-    """The interval between doses a Timing gives (6 h: its period over its frequency, the
-    most frequent when it gives a range), exactly; None when it gives none (no ``repeat``,
-    or ``when`` or ``timeOfDay`` only); why not, when its repeat cannot be read."""
+def _interval(timing: object) -> str | None:
+    """The interval between doses a Timing gives (``"6 hr"``: its period over its frequency,
+    the most frequent when it gives a range), exactly, as text the CLI and the page read;
+    None when it gives none (no ``repeat``, or ``when`` or ``timeOfDay`` only); ``"!"`` and
+    why not, when its repeat cannot be read (as `_dose` says it)."""
     repeat = timing.get("repeat") if isinstance(timing, dict) else None
     if repeat is None:
         return None
     if not isinstance(repeat, dict):
-        return "the order's timing cannot be read"
+        return "!the order's timing cannot be read"
     if "period" not in repeat and "frequency" not in repeat:
         return None
     frequency = repeat.get("frequencyMax", repeat.get("frequency", 1))
@@ -463,9 +464,39 @@ def _interval(timing: object) -> Quantity | str | None:
         or not isinstance(unit, str)
         or unit not in _PERIOD_UNITS
     ):
-        return "the order's timing (frequency per period) cannot be read"
-    interval = Fraction(str(period)) / frequency
-    return registry().Quantity(interval, named_unit(_PERIOD_UNITS[unit]))
+        return "!the order's timing (frequency per period) cannot be read"
+    written, factor = _PERIOD_UNITS[unit]
+    interval = Fraction(str(period)) * factor / frequency
+    minutes = interval * _MINUTES[written]
+    if not _written_exactly(minutes):  # a page or a record could not say it as checked
+        return (
+            f"!the order's timing ({frequency} times per {period} {unit}) gives an interval "
+            "dosecalc cannot write exactly; check how often it is given by hand"
+        )
+    for name in (written, "hour", "minute"):  # the unit given, else one that writes it
+        if _written_exactly(minutes / _MINUTES[name]):
+            return f"{_plain(minutes / _MINUTES[name])} {_MINUTES_WORDS[name]}"
+    raise AssertionError("an interval exact in minutes is written in minutes")
+
+
+_MINUTES: Final[Mapping[str, int]] = {"minute": 1, "hour": 60, "day": 1440}
+_MINUTES_WORDS: Final[Mapping[str, str]] = {"minute": "min", "hour": "hr", "day": "day"}
+
+
+def _plain(value: Fraction) -> str:
+    """A finite decimal in plain decimals, every one of them (no grouping, no rounding)."""
+    with localcontext() as exact:
+        exact.prec = 2 * MAX_INPUT_LENGTH
+        return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+
+
+def _written_exactly(value: Fraction) -> bool:
+    """``value`` has a finite decimal form: it can be written as typed, and read back."""
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    return denominator == 1
 
 
 def _dose(instruction: Mapping[str, Any], regimen: Regimen) -> str:
@@ -828,6 +859,8 @@ def _checked(
     query = {"regimen": order.regimen.id, "dose": order.dose}
     if weight.text is not None:
         query = {"weight": weight.text, **query}
+    if order.every is not None:  # the page checks what the card checked
+        query["every"] = order.every
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": _summary(

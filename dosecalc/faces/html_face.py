@@ -29,7 +29,16 @@ from dosecalc.patient.bases import BASES
 from dosecalc.reports.contents import Section, bind_units, calc_sections, check_sections
 from dosecalc.ruleset.loader import RuleSet
 
-PARAMETERS: Final = ("weight", "regimen", "concentration", "height", "sex", "basis", "dose")
+PARAMETERS: Final = (
+    "weight",
+    "regimen",
+    "concentration",
+    "height",
+    "sex",
+    "basis",
+    "dose",
+    "every",
+)
 """The page's query parameters: the options of ``dosecalc calc`` and ``check``."""
 
 PACKAGE: Final = Path(__file__).resolve().parent
@@ -83,9 +92,17 @@ def answer(query: Mapping[str, list[str]], rules: RuleSet) -> Page:
     patient = {name: given.get(name) for name in ("weight", "concentration", "height", "sex")}
     inputs = {**patient, "regimen": given["regimen"], "basis": given.get("basis", "actual")}
     checked: CheckResult | None = None
+    if "every" in given and "dose" not in given:  # never read, and never dropped unsaid
+        said = "every: how often applies to a proposed dose. Give the dose too, or leave it out"
+        return Page(422, typed, error=said, error_field="every")
     try:
         if "dose" in given:
-            checked = check(**inputs, dose=given["dose"], rules=rules)  # type: ignore[arg-type]
+            checked = check(
+                **inputs,  # type: ignore[arg-type]
+                dose=given["dose"],
+                every=given.get("every"),
+                rules=rules,
+            )
         try:
             result = calculate(**inputs, rules=rules)  # type: ignore[arg-type]
         except MissingInputError as error:
