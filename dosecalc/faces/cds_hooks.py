@@ -473,10 +473,10 @@ def _interval(timing: object) -> str | None:
             f"!the order's timing ({frequency} times per {period} {unit}) gives an interval "
             "dosecalc cannot write exactly; check how often it is given by hand"
         )
-    for name in (written, "hour", "minute"):  # the unit given, else one that writes it
+    for name in (written, "hour"):  # the unit given, else one that writes it exactly
         if _written_exactly(minutes / _MINUTES[name]):
             return f"{_plain(minutes / _MINUTES[name])} {_MINUTES_WORDS[name]}"
-    raise AssertionError("an interval exact in minutes is written in minutes")
+    return f"{_plain(minutes)} min"
 
 
 _MINUTES: Final[Mapping[str, int]] = {"minute": 1, "hour": 60, "day": 1440}

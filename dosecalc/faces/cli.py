@@ -92,8 +92,10 @@ def _run(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     repeated = _given_twice(parser, sys.argv[1:] if argv is None else argv)
     if repeated is not None:
+        option, first = repeated
+        also = "" if first == option else f" (as {first} too)"
         parser.error(
-            f"{repeated} was given more than once: give it once (one value is used, and "
+            f"{option} was given more than once{also}: give it once (one value is used, and "
             "dosecalc will not choose which)"
         )
     if _writes_json(args):
@@ -147,10 +149,11 @@ def _run(argv: Sequence[str] | None) -> int:
     return outcome.code
 
 
-def _given_twice(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+def _given_twice(parser: argparse.ArgumentParser, argv: Sequence[str]) -> tuple[str, str] | None:
     """The first option named twice in ``argv``, by any of its names (``-o`` and
     ``--output`` are one), before and after the command alike (a common option means the
-    same in both places); None when each is given once."""
+    same in both places): the name it was given by the second time, and the first; None
+    when each is given once."""
     names = _option_names(parser)
     seen: dict[str, str] = {}
     for token in argv:
@@ -160,8 +163,7 @@ def _given_twice(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | 
         if token[:1] != "-" or name not in names:
             continue
         if names[name] in seen:
-            first = seen[names[name]]
-            return name if first == name else f"{name} (also given as {first})"
+            return name, seen[names[name]]
         seen[names[name]] = name
     return None
 
