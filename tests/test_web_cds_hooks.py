@@ -1904,9 +1904,11 @@ _PERIOD_HOURS = {"min": Fraction(1, 60), "h": Fraction(1), "d": Fraction(24), "w
 def test_a_dose_orders_timing_repeat_is_its_interval_as_check_every_reads_it(
     milligrams, frequency, frequency_max, period, unit
 ):
-    """A dose per administration given ``frequency`` (at most ``frequencyMax``) times per
-    ``period``: the card is the one `check` gives with that interval, by its own
-    arithmetic; a dose with no timing is never silent against a library's maximum."""
+    """A dose per administration given ``frequency`` (or ``frequencyMax``, the most) times
+    per ``period``: the card is the one `check` gives with that interval, by its own
+    arithmetic. Several doses per a period that does not divide 24 hours, or an interval
+    with no exact decimal form, give no interval: the dose is checked as one, the maximum
+    said not compared, and the timing said not read. No timing: never silent."""
     order = medication_request(
         text="Fictivane", route={"text": "oral"}, rate=None, dose=(milligrams, "mg")
     )
@@ -1915,30 +1917,30 @@ def test_a_dose_orders_timing_repeat_is_its_interval_as_check_every_reads_it(
         repeat["frequencyMax"] = frequency_max
     order["dosageInstruction"][0]["timing"] = {"repeat": repeat}
     found = [c.card for c in cds_hooks.answer(hook_request(order), _HOSPITAL, "http://x.test")]
-    times = frequency_max if frequency_max is not None else frequency
-    hours = Fraction(period) * _PERIOD_HOURS[unit] / times
-    minutes = hours * 60
-    if not strategies._finite_decimal(minutes) and not strategies._finite_decimal(hours):
-        (card,) = found  # no interval it could write as checked: said, never guessed
-        assert " not checked: the order's timing " in card["summary"], card["summary"]
-        return
-    result = dosecalc.check(
-        weight="70 kg",
-        regimen="fictivane-oral",
-        dose=f"{milligrams} mg",
-        rules=_HOSPITAL,
-        every=dosecalc.registry().Quantity(hours, "hour"),
+    times = max(frequency, frequency_max or 1)
+    span = Fraction(period) * _PERIOD_HOURS[unit]  # hours
+    minutes = span * 60 / times
+    unread = (times > 1 and (span > 24 or Fraction(24) / span != int(Fraction(24) / span))) or (
+        not strategies._finite_decimal(minutes)
     )
-    doses = -(-Fraction(24) // hours)  # by hand: any 24 hours holds this many doses
-    outcomes = [finding.outcome for finding in result.findings]
-    assert ("above-max-per-24h" in outcomes) == (milligrams * doses > 50)
+    every = None if unread else dosecalc.registry().Quantity(minutes, "minute")
+    result = dosecalc.check(
+        weight="70 kg", regimen="fictivane-oral", dose=f"{milligrams} mg", rules=_HOSPITAL,
+        every=every,
+    )  # fmt: skip
+    if not unread:
+        doses = -(-Fraction(24 * 60) // minutes)  # by hand: any 24 hours holds this many
+        outcomes = [finding.outcome for finding in result.findings]
+        assert ("above-max-per-24h" in outcomes) == (milligrams * doses > 50)
     indicator = cds_hooks.indicator_of(result)
+    assert indicator is not None or not unread  # not compared: never silence
     if indicator is None:
         assert found == [], [c["summary"] for c in found]
     else:
         (card,) = found
         assert card["indicator"] == indicator
         assert card["summary"].startswith(f"fictivane {milligrams} mg: ")
+        assert ("Not read: the order's timing" in _plain(card["detail"])) == unread
     del order["dosageInstruction"][0]["timing"]
     untimed = [c.card for c in cds_hooks.answer(hook_request(order), _HOSPITAL, "http://x.test")]
     assert untimed, "never silent without how often it is given"
@@ -1952,15 +1954,30 @@ def test_a_dose_orders_timing_repeat_is_its_interval_as_check_every_reads_it(
         {"frequency": 1, "period": -6, "periodUnit": "h"},
         {"frequency": "2", "period": 6, "periodUnit": "h"},
         {"frequency": 1, "period": 6},
+        {"frequency": 1, "period": "Infinity", "periodUnit": "h"},
+        {"frequency": 1, "period": 1e999, "periodUnit": "h"},
+        {"frequency": 7, "period": 1, "periodUnit": "d"},
+        {"frequency": 14, "period": 1, "periodUnit": "wk"},
+        {"frequency": 2, "period": 7, "periodUnit": "h"},
+        {"frequency": 1, "period": 1, "periodUnit": "d", "timeOfDay": ["08:00", "20:00"]},
+        {"frequency": 1, "period": 1, "periodUnit": "d", "when": ["MORN", "EVE"]},
         [],
     ],
 )
-def test_a_timing_that_cannot_be_read_is_not_checked(repeat):
+def test_a_timing_that_cannot_be_read_still_checks_the_dose_and_says_it_was_not_read(repeat):
+    """An unread timing never hides what the dose itself is: 500 mg of ketamine is still a
+    probable entry error; the fictional oral dose is within, its maximum not compared."""
     order = medication_request(text="Fictivane", route={"text": "oral"}, rate=None, dose=(15, "mg"))
     order["dosageInstruction"][0]["timing"] = {"repeat": repeat}
     (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _HOSPITAL, "http://x.test")]
     assert card["indicator"] == "info"
-    assert " not checked: the order's timing" in card["summary"]
+    assert "not compared with the maximum per 24 hours" in card["summary"]
+    assert "Not read: the order's timing" in _plain(card["detail"])
+    ketamine = medication_request(rate=None, dose=(500, "mg"), route=SL_ROUTE)
+    ketamine["dosageInstruction"][0]["timing"] = {"repeat": repeat}
+    (card,) = [c.card for c in cds_hooks.answer(hook_request(ketamine), _SHIPPED, "http://x.test")]
+    assert card["indicator"] == "critical"
+    assert "PROBABLE ENTRY ERROR" in card["summary"]
 
 
 @settings(max_examples=40, deadline=None)

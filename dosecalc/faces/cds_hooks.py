@@ -187,6 +187,9 @@ class Order:
     every: str | None = None
     """For a dose per administration, the interval between doses its timing gives, as text
     the CLI and the page read (``"1000 min"``)."""
+    timing_unread: str | None = None
+    """Why its timing gives no interval dosecalc reads, when it has one: the dose is checked
+    without it (a library's maximum per 24 hours is then said not to be compared)."""
 
 
 @dataclass(frozen=True)
@@ -382,8 +385,9 @@ def _order(
     if dose.startswith("!"):
         return Order(drug, regimen, not_checked=dose[1:])
     every = None if regimen.regimen_kind.is_rate else _interval(instruction.get("timing"))
-    if every is not None and every.startswith("!"):
-        return Order(drug, regimen, not_checked=every[1:])
+    timing_unread = every[1:] if every is not None and every.startswith("!") else None
+    if timing_unread is not None:  # the dose is still checked, without it
+        every = None
     try:
         read = parse_dose(dose)
     except DoseCalcError as error:
@@ -391,7 +395,15 @@ def _order(
     kind = KINDS[regimen.kind]
     needs = read.form in kind.forms and kind.needs_weight(read.form)
     shown = format_exact(read.quantity)
-    return Order(drug, regimen, dose, needs_weight=needs, shown=shown, every=every)
+    return Order(
+        drug,
+        regimen,
+        dose,
+        needs_weight=needs,
+        shown=shown,
+        every=every,
+        timing_unread=timing_unread,
+    )
 
 
 def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
@@ -441,10 +453,15 @@ many of it one makes (a month or a year is not of one length)."""
 
 
 def _interval(timing: object) -> str | None:
-    """The interval between doses a Timing gives (``"6 hr"``: its period over its frequency,
-    the most frequent when it gives a range), exactly, as text the CLI and the page read;
-    None when it gives none (no ``repeat``, or ``when`` or ``timeOfDay`` only); ``"!"`` and
-    why not, when its repeat cannot be read (as `_dose` says it)."""
+    """The interval between doses a Timing gives (``"6 hr"``), exactly, as text the CLI and
+    the page read; None when it gives none; ``"!"`` and why not, when it gives one dosecalc
+    cannot read as evenly spaced doses (as `_dose` says it).
+
+    The most frequent reading counts: ``frequencyMax`` over ``period`` when it is more,
+    ``periodMax`` never (it spaces doses further). Doses are read as evenly spaced only
+    where FHIR leaves no other reading: one per period, or several per a period that divides
+    24 hours (several per 7 hours, or per week, may fall close together on one day). Times
+    of day (``timeOfDay``, ``when``) beside a frequency are not read."""
     repeat = timing.get("repeat") if isinstance(timing, dict) else None
     if repeat is None:
         return None
@@ -452,27 +469,29 @@ def _interval(timing: object) -> str | None:
         return "!the order's timing cannot be read"
     if "period" not in repeat and "frequency" not in repeat:
         return None
-    frequency = repeat.get("frequencyMax", repeat.get("frequency", 1))
-    period, unit = repeat.get("period"), repeat.get("periodUnit")
+    if repeat.get("timeOfDay") or repeat.get("when"):
+        return "!the order's timing gives times of day beside its frequency"
+    counts = [repeat.get("frequency", 1), repeat.get("frequencyMax", 1)]
+    period, unit = _number(repeat.get("period")), repeat.get("periodUnit")
     if (
-        not isinstance(frequency, int)
-        or isinstance(frequency, bool)
-        or frequency < 1
-        or not isinstance(period, int | float | Decimal)
-        or isinstance(period, bool)
-        or not period > 0
+        not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in counts)
+        or period is None
+        or not Fraction(period) > 0
         or not isinstance(unit, str)
         or unit not in _PERIOD_UNITS
     ):
         return "!the order's timing (frequency per period) cannot be read"
+    frequency = max(counts)
     written, factor = _PERIOD_UNITS[unit]
-    interval = Fraction(str(period)) * factor / frequency
-    minutes = interval * _MINUTES[written]
-    if not _written_exactly(minutes):  # a page or a record could not say it as checked
+    minutes = Fraction(period) * factor * _MINUTES[written]
+    if frequency > 1 and (minutes > _MINUTES["day"] or _MINUTES["day"] % minutes != 0):
         return (
-            f"!the order's timing ({frequency} times per {period} {unit}) gives an interval "
-            "dosecalc cannot write exactly; check how often it is given by hand"
+            f"!the order's timing ({frequency} doses per {period} {unit}) does not say how "
+            "they are spaced within 24 hours"
         )
+    minutes /= frequency
+    if not _written_exactly(minutes):  # a page or a record could not say it as checked
+        return "!the order's timing gives an interval dosecalc cannot write exactly"
     for name in (written, "hour"):  # the unit given, else one that writes it exactly
         if _written_exactly(minutes / _MINUTES[name]):
             return f"{_plain(minutes / _MINUTES[name])} {_MINUTES_WORDS[name]}"
@@ -847,6 +866,8 @@ def _checked(
         whose = f"Range {for_this_patient(result.patient_covered)}"
         lines.append(f"- **{whose}:** {_md(result.display['patient_range'])}")
     lines += ["", _md(weighed)]
+    if order.timing_unread is not None:  # said, never dropped: checked without an interval
+        lines += ["", _md(f"Not read: {order.timing_unread}; checked as one dose.")]
     limit = _limit_source(result, order.regimen)
     if limit is not None:
         lines += ["", f"- **The limit's source:** {_md(limit.cited)}: {_md(repr(limit.quote))}"]
