@@ -1258,5 +1258,5 @@ def test_an_interval_under_rules_with_no_maximum_says_its_total_and_that_nothing
     doses = -(-(24 * 60) // minutes)
     (said,) = [w.message for w in result.warnings if w.code == "interval-not-compared"]
     many = "dose" if doses == 1 else "doses"
-    assert f"at most {doses} {many} in any 24 hours: {doses} × {milligrams} mg = " in said
+    assert f"at most {doses:,} {many} in any 24 hours: {doses:,} × {milligrams} mg = " in said
     assert f"= {doses * milligrams:,} mg. That total was not compared with anything" in said

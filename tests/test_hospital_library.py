@@ -605,10 +605,14 @@ def test_a_dose_given_every_interval_is_compared_with_the_maximum_by_the_doses_a
         hours = Fraction(every.split()[0]) * _INTERVAL_UNITS[every.split()[1]]
         doses = -(-Fraction(24) // hours)
         doses_said = "dose" if doses == 1 else "doses"
-        assert (
-            f"so at most {doses} {doses_said} in any 24 hours: {doses} × {milligrams} mg = "
-            in result.display["max_per_24h"]
-        ), result.display["max_per_24h"]
+        said = result.display["max_per_24h"]
+        count = f"{doses:,}"
+        assert f"so at most {count} {doses_said} in any 24 hours: {count} × {milligrams} mg = " in (
+            said
+        ), said
+        # The quotient shown gives the count by hand: never a whole number that is more.
+        shown = said.split(", so at most")[0].split(" = ")[-1].removesuffix(" (rounded down)")
+        assert -(-Fraction(shown.replace(",", "")) // 1) == doses, said
     above = milligrams * doses > maximum
     assert ("above-max-per-24h" in outcomes) == above
     assert ("max-per-24h-not-checked" in outcomes) == (every is None and not above)

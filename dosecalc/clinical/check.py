@@ -43,6 +43,7 @@ from dosecalc.clinical.limits import (
     ORDER_ABOVE_MAXIMUM,
     HardLimitState,
     dose_per_24h_warnings,
+    doses_in_24_hours,
     hard_limit_state,
     hard_limits_of,
     order_beside_maximum,
@@ -489,6 +490,12 @@ def _other_weight_reading(
     if other_verdict == verdict:  # the same verdict, but past the maximum read so
         kind = KINDS[result.kind]
         total = f" ({format_exact(kind.in_24_hours(other))} per 24 hours)" if kind.is_rate else ""
+        if not kind.is_rate and interval is not None:  # the doses any 24 hours holds
+            doses = doses_in_24_hours(interval)[1]
+            total = (
+                f" (given every {format_exact(interval)}, {doses:,} × {format_exact(other)} = "
+                f"{format_exact(other * doses)} in any 24 hours)"
+            )
         return [
             DoseWarning(
                 code=PER_KG_ACTUAL_ABOVE_MAXIMUM,

@@ -23,6 +23,7 @@ from dosecalc.clinical.result import QuantityRange
 from dosecalc.foundation.display import (
     figure,
     format_exact,
+    format_number,
     magnitude,
     number_apart_from,
     unit_display,
@@ -218,11 +219,11 @@ def order_beside_maximum(
         ratio, doses = doses_in_24_hours(interval)
         one = convert(per_patient, named_unit(AMOUNT_UNIT))
         total = one * doses
-        hours = format_exact(registry().Quantity(Fraction(24), named_unit("hour")))
+        day = convert(registry().Quantity(Fraction(24), named_unit("hour")), interval.units)
         return (
-            f"{format_exact(maximum)}; given every {format_exact(interval)}: {hours} ÷ "
-            f"{format_exact(interval)} = {figure(ratio, inside=(Fraction(0), ratio)).marked}, "
-            f"so at most {doses} dose{'' if doses == 1 else 's'} in any 24 hours: {doses} × "
+            f"{format_exact(maximum)}; given every {format_exact(interval)}: "
+            f"{format_exact(day)} ÷ {format_exact(interval)} = {_above_whole(ratio)}, so at "
+            f"most {_doses(doses)} in any 24 hours: {format_number(Fraction(doses))} × "
             f"{format_exact(one)} = {_apart(total, maximum)}"
         )
     total = kind.in_24_hours(per_patient)
@@ -242,6 +243,26 @@ def order_beside_maximum(
         f"{figure(ratio, inside=(Fraction(0), ratio)).marked}, so {fits} in 24 hours, by "
         "arithmetic only (how often it is given decides; the source gives no frequency)"
     )
+
+
+def _doses(count: int) -> str:
+    """``1 dose``, ``240,000 doses``."""
+    return f"{format_number(Fraction(count))} dose{'' if count == 1 else 's'}"
+
+
+def _above_whole(ratio: Fraction) -> str:
+    """A quotient whose whole part decides a count, never shown as that whole number when it
+    is more: exactly when it ends within 6 decimals, else cut to the first decimals that
+    show it above its whole part (24 hr ÷ 5.99 hr = 4.006, rounded down: more than 4, so 5
+    doses)."""
+    for places in range(7):
+        if (ratio * 10**places).denominator == 1:
+            return format_number(ratio, decimals=places)
+    whole = ratio.numerator // ratio.denominator
+    places = 1
+    while (cut := Fraction(int(ratio * 10**places), 10**places)) == whole:
+        places += 1
+    return f"{format_number(cut, decimals=places)} (rounded down)"
 
 
 def _apart(total: Quantity, maximum: Quantity) -> str:
@@ -269,8 +290,8 @@ def dose_per_24h_warnings(
         _, doses = doses_in_24_hours(interval)
         total = convert(per_patient, named_unit(AMOUNT_UNIT)) * doses
         said = (
-            f"given every {format_exact(interval)}, at most {doses} dose"
-            f"{'' if doses == 1 else 's'} in any 24 hours, {_apart(total, maximum)}"
+            f"given every {format_exact(interval)}, at most {_doses(doses)} in any 24 hours, "
+            f"{_apart(total, maximum)}"
         )
     else:
         total = kind.in_24_hours(per_patient)
@@ -308,8 +329,8 @@ def _without_maximum(
     return [
         DoseWarning(
             code=INTERVAL_NOT_COMPARED,
-            message=f"Given every {format_exact(interval)}, at most {doses} dose"
-            f"{'' if doses == 1 else 's'} in any 24 hours: {doses} × {format_exact(one)} = "
+            message=f"Given every {format_exact(interval)}, at most {_doses(doses)} in any 24 "
+            f"hours: {format_number(Fraction(doses))} × {format_exact(one)} = "
             f"{format_exact(one * doses)}. That total was not compared with anything: these "
             "rules give no maximum per 24 hours.",
         )

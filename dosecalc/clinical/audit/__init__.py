@@ -14,6 +14,7 @@ row) whenever anything about it is unusual:
   refuse) and a unit without digits ("5 ft 7 in" and "600 mg/24 h" go to
   `check`), and any input error, whose message only `check` gives;
 * a height, a sex, or a basis other than "actual" (blank means actual);
+* an interval between doses (``every``);
 * a concentration that is not well inside dosecalc's plausibility bounds, or that gives
   a pump rate or volume per dose that is not (`check` words those warnings);
 * a value within a relative `NEAR` of any threshold a decision turns on (a

@@ -36,7 +36,7 @@ def audit(orders: Any, *, rules: Rules = None) -> Any:
 
     ``orders`` is a mapping of column name to a sequence or array (one value
     per row), or a pandas DataFrame. Columns: ``weight``, ``regimen``,
-    ``dose`` (required), ``concentration``, ``height``, ``sex``, ``basis``
+    ``dose`` (required), ``concentration``, ``height``, ``sex``, ``basis``, ``every``
     (optional; a blank cell means not given, a blank basis means actual);
     names are matched without regard to case or outer spaces. Any other
     column passes through untouched. Returns the same kind of table: the input
