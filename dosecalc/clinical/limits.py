@@ -22,6 +22,7 @@ from typing import Final, Literal
 from dosecalc.clinical.result import QuantityRange
 from dosecalc.foundation.display import (
     figure,
+    finite_places,
     format_exact,
     format_number,
     magnitude,
@@ -255,9 +256,9 @@ def _above_whole(ratio: Fraction) -> str:
     is more: exactly when it ends within 6 decimals, else cut to the first decimals that
     show it above its whole part (24 hr ÷ 5.99 hr = 4.006, rounded down: more than 4, so 5
     doses)."""
-    for places in range(7):
-        if (ratio * 10**places).denominator == 1:
-            return format_number(ratio, decimals=places)
+    exact = finite_places(ratio)
+    if exact is not None and exact <= 6:
+        return format_number(ratio, decimals=exact)
     whole = ratio.numerator // ratio.denominator
     places = 1
     while (cut := Fraction(int(ratio * 10**places), 10**places)) == whole:

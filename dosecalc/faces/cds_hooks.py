@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, Final, Literal
@@ -29,7 +29,13 @@ from dosecalc.clinical.limits import INTERVAL_NOT_GIVEN
 from dosecalc.clinical.result import CheckResult
 from dosecalc.foundation.clock import is_after_today
 from dosecalc.foundation.disclaimer import DISCLAIMER, EDUCATIONAL_ONLY
-from dosecalc.foundation.display import format_exact, magnitude
+from dosecalc.foundation.display import (
+    exact_places,
+    finite_places,
+    format_exact,
+    format_number,
+    magnitude,
+)
 from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
 from dosecalc.foundation.units import (
     MAX_INPUT_LENGTH,
@@ -503,19 +509,14 @@ _MINUTES_WORDS: Final[Mapping[str, str]] = {"minute": "min", "hour": "hr", "day"
 
 
 def _plain(value: Fraction) -> str:
-    """A finite decimal in plain decimals, every one of them (no grouping, no rounding)."""
-    with localcontext() as exact:
-        exact.prec = 2 * MAX_INPUT_LENGTH
-        return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+    """A finite decimal in plain decimals, every one of them, as the page's reader takes it:
+    the display rule's writing without its thousands commas."""
+    return format_number(value, decimals=exact_places(value, most=None)).replace(",", "")
 
 
 def _written_exactly(value: Fraction) -> bool:
     """``value`` has a finite decimal form: it can be written as typed, and read back."""
-    denominator = value.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    return denominator == 1
+    return finite_places(value) is not None
 
 
 def _dose(instruction: Mapping[str, Any], regimen: Regimen) -> str:

@@ -274,13 +274,19 @@ def _places_of(value: Fraction) -> int:
 def _finite_places(value: Fraction) -> int | None:
     """The decimals ``value`` takes to be written exactly when it is a finite decimal of at
     most MAX_TYPED_DECIMALS of them (anything typed is); else None (1/3, 1 g/3 mL)."""
+    places = finite_places(value)
+    return places if places is not None and places <= MAX_TYPED_DECIMALS else None
+
+
+def finite_places(value: Fraction) -> int | None:
+    """The decimals ``value`` takes to be written exactly, however many; None when it has no
+    finite decimal form (1/3). A denominator of 2**twos x 5**fives takes max(twos, fives)."""
     rest, twos, fives = value.denominator, 0, 0
     while rest % 2 == 0:
         rest, twos = rest // 2, twos + 1
     while rest % 5 == 0:
         rest, fives = rest // 5, fives + 1
-    places = max(twos, fives)
-    return places if rest == 1 and places <= MAX_TYPED_DECIMALS else None
+    return max(twos, fives) if rest == 1 else None
 
 
 @dataclass(frozen=True)
@@ -405,15 +411,10 @@ def _ends_within(value: Fraction, places: int) -> bool:
 def exact_places(value: Fraction, most: int | None = EXACT_DECIMALS) -> int:
     """The decimals ``value`` takes to be written exactly, at ``most`` (None: as many as it
     takes); EXACT_DECIMALS if it has no finite decimal form that short."""
-    # A denominator of 2**twos x 5**fives takes max(twos, fives) decimals; any other, none.
-    rest, twos, fives = value.denominator, 0, 0
-    while rest % 2 == 0:
-        rest, twos = rest // 2, twos + 1
-    while rest % 5 == 0:
-        rest, fives = rest // 5, fives + 1
-    if rest != 1:
+    places = finite_places(value)
+    if places is None:
         return EXACT_DECIMALS
-    return max(twos, fives) if most is None else min(max(twos, fives), most)
+    return places if most is None else min(places, most)
 
 
 def figure_beside(bound: Fraction, value: Fraction, rounding: Rounding) -> Figure:
