@@ -27,3 +27,8 @@ def agrees(shown_text: str, mark: str | None, worked: Fraction) -> bool:
     if mark == "rounded up":
         return worked <= shown < worked + unit
     return worked - unit < shown <= worked
+
+
+def lines(steps: list[object]) -> list[str]:
+    """A basis's lines of working as a clinician reads them."""
+    return [str(step) for step in steps]

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from by_hand import lines
 from conftest import reviewed
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -158,7 +159,7 @@ def test_the_restatement_is_exact_and_in_every_unit():
     assert result.dose_rate == registry().Quantity(25, "mg/h")
     assert result.pump_rate == registry().Quantity(25, "mL/h")
     assert result.display["in_rule_units"] == "0.357 mg/kg/hr (rounded)"
-    assert result.basis.formula == (
+    assert str(result.basis.formula) == (
         "25 mL/hr × 1 mg/mL ÷ 70 kg (actual body weight) = 0.357 mg/kg/hr (rounded); "
         "the range is 0.3 to 0.5 mg/kg/hr, so the dose is within it"
     )
@@ -539,7 +540,7 @@ def test_a_dose_within_a_very_wide_range_is_never_flagged(rules_copy):
 )
 def test_the_restatement_shows_its_working_for_every_form(dose, regimen, concentration, formula):
     result = check(weight="70 kg", regimen=regimen, dose=dose, concentration=concentration)
-    assert result.basis.formula.startswith(formula)
+    assert str(result.basis.formula).startswith(formula)
 
 
 def test_the_display_names_the_verdict_and_every_restatement():
@@ -751,7 +752,7 @@ def test_a_dose_per_kg_against_a_rate_for_every_patient_is_worked_with_the_actua
     dose = f"{decimal_text(per_kg)} mg/kg/h"
     result = check(weight=f"{kg} kg", regimen="fictivane-sc-driver", dose=dose, rules=HOSPITAL)
     per_day = decimal_text(per_kg * kg * 24)
-    assert result.basis.formula.startswith(
+    assert str(result.basis.formula).startswith(
         f"{decimal_text(per_kg)} mg/kg/hr × {kg} kg (actual body weight) × 24 "
         f"(mg/hr to mg/24 hr) = {per_day} mg/24 hr; the range is 10 to 40 mg/24 hr, "
     )
@@ -796,13 +797,13 @@ def test_a_dose_per_kg_against_a_rate_for_every_patient_is_worked_with_the_actua
 def test_each_restatement_of_a_dose_is_named_and_worked_from_what_was_entered(order, restated):
     rules = HOSPITAL if order["regimen"].startswith("fictivane") else None
     result = check(**order, rules=rules)
-    assert [step for step in result.basis.steps if step.startswith("as a ")] == restated
+    assert [step for step in lines(result.basis.steps) if step.startswith("as a ")] == restated
 
 
 @pytest.mark.parametrize(("dose", "state"), [("0.3", "within"), ("0.5", "above")])
 def test_a_dose_above_the_range_is_worked_against_the_hard_limits_too(dose, state):
     result = check(weight="70 kg", regimen="fictivane-iv", dose=f"{dose} mg/kg/h", rules=HOSPITAL)
-    assert result.basis.formula == (
+    assert str(result.basis.formula) == (
         f"{dose} mg/kg/hr; the range is 0.1 to 0.2 mg/kg/hr, so the dose is above it; the "
         f"library's hard limits are 0.05 to 0.4 mg/kg/hr, so the dose is {state} them"
     )
@@ -980,7 +981,7 @@ def test_a_pump_rate_from_a_dose_per_24_hours_is_worked_per_hour():
         concentration="2 mg/mL",
         rules=HOSPITAL,
     )
-    assert [step for step in result.basis.steps if step.startswith("as a ")] == [
+    assert [step for step in lines(result.basis.steps) if step.startswith("as a ")] == [
         "as a pump rate: 40 mg/24 hr ÷ 2 mg/mL ÷ 24 (hours) = 0.833 mL/hr (rounded)"
     ]
 
@@ -990,7 +991,7 @@ def test_a_restatement_shown_as_just_over_a_bound_has_no_line_of_working():
     result = check(**KG70, dose="0.500000000000000001 mg/kg/h", concentration="1 mg/mL")
     assert result.display["dose_rate"] == "just over 35 mg/hr"
     assert result.display["pump_rate"] == "just over 35 mL/hr"
-    assert not [step for step in result.basis.steps if step.startswith("as a ")]
+    assert not [step for step in lines(result.basis.steps) if step.startswith("as a ")]
 
 
 def test_a_dose_not_a_rate_is_shown_for_the_patient_as_a_dose_amount():
@@ -1009,7 +1010,7 @@ def test_a_dose_typed_with_more_figures_than_shown_is_restated_as_shown_in_its_u
     it was entered in, before comparing it with the range."""
     typed = f"0.{n:010d}"
     result = check(**KG70, dose=f"{typed} mg/kg/h")
-    entered, _, shown = result.basis.formula.split("; the range is")[0].partition(" = ")
+    entered, _, shown = str(result.basis.formula).split("; the range is")[0].partition(" = ")
     assert entered == f"{typed} mg/kg/hr"
     assert shown == result.display["in_rule_units"]
     assert shown.endswith(" mg/kg/hr (rounded)")
@@ -1250,11 +1251,22 @@ def test_an_interval_under_rules_with_no_maximum_says_its_total_and_that_nothing
     milligrams, minutes
 ):
     """The shipped rules give no maximum per 24 hours: a dose given every interval is never
-    dropped unsaid. Its total in any 24 hours is said, by its own arithmetic, as compared with
-    nothing; the verdict is the range's alone."""
+    dropped unsaid, nor called plainly within. Its total in any 24 hours is said, by its own
+    arithmetic, as compared with nothing; the range's verdict is unchanged, and the headline
+    says that how often it is given was not checked (unless something worse leads)."""
     result = check(weight="70 kg", regimen="sl", dose=f"{milligrams} mg", every=f"{minutes} min")
     plain = check(weight="70 kg", regimen="sl", dose=f"{milligrams} mg")
-    assert result.headline.outcome == plain.headline.outcome
+    assert result.verdict == plain.verdict
+    outcomes = [finding.outcome for finding in result.findings]
+    assert outcomes == [
+        *(o for o in [plain.headline.outcome] if o != "within"),
+        "max-per-24h-not-checked",
+    ]
+    if plain.headline.outcome == "within":
+        assert result.headline.text.startswith(
+            "WITHIN the range of ketamine-overview.txt for one dose, but not how often"
+        )
+        assert result.headline.action == "check how often it is given before giving it"
     doses = -(-(24 * 60) // minutes)
     (said,) = [w.message for w in result.warnings if w.code == "interval-not-compared"]
     many = "dose" if doses == 1 else "doses"

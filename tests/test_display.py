@@ -707,3 +707,19 @@ def test_a_number_is_rounded_half_up_to_any_decimals_and_signed_only_when_below_
     text = format_number(value, decimals)
     assert shown_value(text) == expected
     assert text.startswith("-") == (expected < 0)
+
+
+@given(
+    days=st.decimals(min_value=Decimal("0.01"), max_value=Decimal(60), places=2),
+    spelling=st.sampled_from(["d", "day", "days"]),
+)
+def test_a_number_of_days_reads_in_the_plural_except_one_day(days, spelling):
+    """ "Given every 2 days", never "2 day"; "1 day". A day per unit of a rate is untouched."""
+    from dosecalc.foundation.display import format_entered, format_exact
+    from dosecalc.foundation.units import named_unit, quantity_of
+
+    plural = "day" if days == 1 else "days"
+    typed = f"{days} {spelling}"
+    assert format_entered(typed).endswith(f" {plural}")
+    assert format_exact(quantity_of(Fraction(days), named_unit("day"))).endswith(f" {plural}")
+    assert format_entered(f"{days} mg/{spelling}").endswith("mg/day")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from by_hand import lines
 from conftest import REPO, reviewed
 
 import dosecalc
@@ -50,8 +51,8 @@ def test_the_report_holds_everything_a_chart_needs(renderer, inputs):
         result.dose.display,
         *result.side_effects,
         result.supervision,
-        result.basis.formula,
-        *result.basis.steps,
+        str(result.basis.formula),
+        *lines(result.basis.steps),
         result.basis.source_quote,
         result.basis.rules_version,
         result.basis.rules_sha256,

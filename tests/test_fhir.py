@@ -309,3 +309,27 @@ def test_a_checked_dose_given_every_interval_carries_it_as_the_orders_timing(amo
     hours = {"min": Fraction(1, 60), "h": Fraction(1), "d": Fraction(24)}[repeat["periodUnit"]]
     assert repeat["frequency"] == 1
     assert Fraction(str(repeat["period"])) * hours == amount * _UNIT_HOURS[unit]
+
+
+@given(strategies.checked_orders())
+def test_a_checked_order_is_written_once_as_ordered_and_never_again_as_calculated(order):
+    """A restatement that merely repeats the order (400 mg/hr ordered, 400 mg/hr as a dose
+    rate) is not written as ``calculated``: a receiver could read it as a dose dosecalc
+    worked out, even for a probable entry error. Each figure worked from it appears once."""
+    try:
+        result = dosecalc.check(**order)
+    except dosecalc.InputError:
+        return
+    bundle = dosecalc.to_fhir(result)
+    (request,) = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "MedicationRequest"
+    ]
+    entries = request["dosageInstruction"][0]["doseAndRate"]
+    figures = [
+        (e["type"]["coding"][0]["code"], json.dumps(e.get("doseQuantity") or e["rateQuantity"]))
+        for e in entries
+    ]
+    assert figures[0][0] == "ordered"
+    assert len({figure for _, figure in figures}) == len(figures), figures

@@ -1,10 +1,10 @@
 """Every figure shown checks by hand, as a pharmacist would redo it.
 
-Each test reads only what is shown (the basis lines, the ranges, the check's
-restatements), redoes the arithmetic with the operands as shown, and holds the
-result to the display rule: an unmarked figure is exact, a figure marked
-"(rounded)" is the nearest at the decimals shown, "(rounded up)" and "(rounded
-down)" the next one in that direction. And no figure shown lies outside the
+Each test reads only what is shown (the basis's steps, kept as data and written from it;
+the ranges; the check's restatements), redoes the arithmetic with the operands as shown,
+and holds the result to the display rule: an unmarked figure is exact, a figure marked
+"(rounded)" is the nearest at the decimals shown, "(rounded up)" and "(rounded down)" the
+next one in that direction. And no figure shown lies outside the
 exact range it stands for.
 """
 
@@ -16,12 +16,13 @@ from decimal import Decimal
 from fractions import Fraction
 
 import strategies
-from by_hand import agrees, value
+from by_hand import MARKS, agrees, value
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 import dosecalc
-from dosecalc.foundation.display import magnitude
+from dosecalc.foundation.display import exact_places, format_number, magnitude, unit_display
+from dosecalc.foundation.working import Convert, Equation, Step, operands
 from dosecalc.reports.formats import render
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -88,6 +89,10 @@ def all_figures_inside(result: dosecalc.DoseResult) -> None:
         assert low <= shown_low <= shown_high <= high, shown.display
 
 
+def exact(value: Fraction) -> str:
+    return format_number(value, decimals=exact_places(value))
+
+
 weights = st.one_of(
     strategies.weights_kg.map(lambda kg: strategies.text(kg, "kg")),
     strategies.weights_lb.map(lambda lb: strategies.text(lb, "lb")),
@@ -110,6 +115,19 @@ bases = st.one_of(
         st.integers(min_value=56, max_value=84),
         st.sampled_from(["male", "female"]),
     ),
+    st.builds(  # in metres and in feet: each conversion states its own factor
+        lambda basis, height, sex: {"basis": basis, "height": height, "sex": sex},
+        st.sampled_from(["ideal", "adjusted"]),
+        st.one_of(
+            st.decimals(min_value=Decimal("1.4"), max_value=Decimal("2.2"), places=3).map(
+                lambda m: f"{m} m"
+            ),
+            st.decimals(min_value=Decimal("4.7"), max_value=Decimal("7"), places=2).map(
+                lambda ft: f"{ft} ft"
+            ),
+        ),
+        st.sampled_from(["male", "female"]),
+    ),
 )
 
 
@@ -126,9 +144,59 @@ def test_every_line_of_the_basis_holds_when_redone_with_the_figures_shown(
         )
     except dosecalc.InputError:  # e.g. a height at which Devine's formula gives nothing
         return
-    for line in [result.basis.formula, *result.basis.steps]:
-        check_line(line)
+    steps = [line for line in [result.basis.formula, *result.basis.steps] if isinstance(line, Step)]
+    assert len(steps) == len(result.basis.steps) + (regimen == "iv")  # "sl": stated, not worked
+    for step in steps:
+        for equation in step.equations:
+            check_worked(equation)
+        says_the_same(step)
     all_figures_inside(result)
+
+
+def check_worked(equation: Equation) -> None:
+    """The equation's arithmetic redone exactly on its operands as shown: the result agrees
+    under the rounding it is marked with, and a figure used next is the result (or, with
+    no result, the entry) to its stated nearest."""
+    done = equation.worked
+    if equation.result is not None:
+        shown = equation.result.figure
+        if shown is None:  # written exactly, or used to its nearest (0.01 kg)
+            step = equation.nearest.value if equation.nearest and not equation.used else 0
+            assert abs(equation.result.value - done) <= step / 2, equation
+        else:
+            mark = MARKS[shown.rounding]
+            assert agrees(shown.text, mark, done), equation
+        done = equation.result.value
+    if equation.used is not None:
+        assert equation.nearest is not None
+        assert abs(equation.used.value - done) <= equation.nearest.value / 2, equation
+
+
+def says_the_same(step: Step) -> None:
+    """The line a clinician reads holds the step's figures, as shown, in the order worked."""
+    figures = [
+        *(
+            figure
+            for equation in step.equations
+            for figure in [
+                *(operand.text for operand in operands(equation.left)),
+                *([equation.result.text] if equation.result else []),
+                *([equation.used.text] if equation.used else []),
+            ]
+        )
+    ]
+    text, at = step.text, 0
+    for figure in figures:
+        found = text.find(figure, at)
+        assert found >= 0, (figure, text)
+        at = found + len(figure)
+    for equation in step.equations:  # a change of unit states its factor, one way or the other
+        if isinstance(equation.left, Convert):
+            entered = unit_display(equation.left.entered.units)
+            factor = equation.left.factor
+            assert f"1 {entered} = {exact(factor)} " in equation.note or (
+                f" = {exact(1 / factor)} {entered}" in equation.note
+            ), equation.note
 
 
 def _shown_range(display: str) -> tuple[Fraction, Fraction]:
@@ -210,11 +278,11 @@ def test_the_check_restatement_holds_when_redone(weight, concentration, dose):
         result = dosecalc.check(weight=weight, regimen="iv", dose=dose, concentration=concentration)
     except dosecalc.InputError:
         return
-    working = result.basis.formula.split("; the range is")[0]
+    working = str(result.basis.formula).split("; the range is")[0]
     if " = " in working and "just " not in working:
         check_equation(working)
-    for step in result.basis.steps:
-        if step.startswith("as a "):  # each restatement shown beside a range
+    for step in result.basis.steps:  # the order check's lines are text
+        if isinstance(step, str) and step.startswith("as a "):  # each beside a range
             check_equation(step.partition(": ")[2])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import subprocess
 from decimal import Decimal
@@ -18,6 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from by_hand import lines
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -45,12 +47,19 @@ def test_a_syringe_driver_in_mg_per_24_hours_needs_no_weight_and_gives_its_pump_
     assert result.dose_per_24h.display == "10 to 40 mg"
     assert result.pump_rate is not None
     assert result.pump_rate.display == "0.209 to 0.833 mL/hr (low rounded up, high rounded)"
-    assert result.basis.steps == [
+    assert lines(result.basis.steps) == [
         "pump rate: 10 mg/24 hr ÷ 2 mg/mL ÷ 24 (hours) = 0.209 mL/hr (rounded up); "
         "40 mg/24 hr ÷ 2 mg/mL ÷ 24 (hours) = 0.833 mL/hr (rounded)"
     ]
     assert result.titration == []
-    assert result.warnings == []  # 40 mg is within the 60 mg maximum; 2 mg/mL is standard
+    # Without a weight, nothing is known of the patient; with one, nothing else is said:
+    # 40 mg is within the 60 mg maximum, and 2 mg/mL is standard.
+    assert [w.code for w in result.warnings] == ["weight-not-given"]
+    weighed = dosecalc.calculate(
+        weight="70 kg", regimen="driver", concentration="2 mg/mL", rules=library
+    )
+    assert weighed.warnings == []
+    assert weighed.pump_rate == result.pump_rate
     assert result.basis.reviewed == "reviewed by A. Pharmacist (fictional), 2026-11-30"
     assert result.basis.limits[:2] == [
         "hard limits: 5 to 60 mg/24 hr (Example Hospital drug library (fictional), "
@@ -81,7 +90,7 @@ def test_a_dose_beyond_the_hard_limits_is_reported_apart_and_above_the_verdict(
     assert (checked.verdict, checked.hard_limit) == (verdict, hard_limit)
     assert checked.display["verdict"].startswith(shown)
     assert checked.display["verdict"] == checked.headline.text
-    assert ("the library's hard limits are 5 to 60 mg/24 hr") in checked.basis.formula
+    assert ("the library's hard limits are 5 to 60 mg/24 hr") in str(checked.basis.formula)
     assert checked.model_dump(mode="json")["hard_limit"] == hard_limit
 
 
@@ -127,7 +136,7 @@ def test_a_dose_per_kg_gives_the_dose_and_the_doses_the_maximum_holds(library):
     assert result.dose.display == "35 to 70 mg"
     assert result.volume is not None
     assert result.volume.display == "3.5 to 7 mL"
-    assert result.basis.formula == "0.5 mg/kg × 70 kg = 35 mg; 1 mg/kg × 70 kg = 70 mg"
+    assert str(result.basis.formula) == "0.5 mg/kg × 70 kg = 35 mg; 1 mg/kg × 70 kg = 70 mg"
     # 200 ÷ 35 = 5.714…, 5 whole doses; 200 ÷ 70 = 2.857…, 2 whole doses (rounded down:
     # a count of doses is never rounded up past the maximum).
     assert (
@@ -281,7 +290,9 @@ def test_reports_and_fhir_say_the_breach_as_the_most_severe_state(library):
         "ABOVE THE HARD LIMIT of Example Hospital drug library (fictional): do not give as "
         "ordered; contact the prescriber"
     )
-    result = dosecalc.calculate(regimen="driver", concentration="2 mg/mL", rules=library)
+    result = dosecalc.calculate(
+        weight="70 kg", regimen="driver", concentration="2 mg/mL", rules=library
+    )
     dosage = dosecalc.to_fhir(result)
     assert [entry.keys() - {"type"} for entry in dosage["doseAndRate"]] == [
         {"rateRange"},
@@ -348,6 +359,7 @@ def test_every_kind_is_a_valid_fhir_dosage_saying_rate_or_dose_as_its_kind_is(li
 
 def test_a_syringe_driver_is_prepared_from_its_range_per_24_hours_as_written(library):
     prepared = dosecalc.prepare(
+        weight="70 kg",
         regimen="driver",
         stock="500 mg/10 mL",
         final_volume="48 mL",
@@ -360,7 +372,7 @@ def test_a_syringe_driver_is_prepared_from_its_range_per_24_hours_as_written(lib
     assert (low.display["amount"], low.display["stock_volume"]) == ("10 mg", "0.2 mL")
     assert low.display["diluent_volume"] == "47.8 mL"
     assert high.display["amount"] == "40 mg"
-    assert "amount (high end): 40 mg/24 hr × 24 hr = 40 mg" in prepared.basis.steps
+    assert "amount (high end): 40 mg/24 hr × 24 hr = 40 mg" in lines(prepared.basis.steps)
 
 
 def test_the_app_offers_the_librarys_concentrations_and_says_a_hard_limit_breach_first(tmp_path):
@@ -487,6 +499,7 @@ def test_prepare_holds_an_order_to_the_librarys_limits(library):
     # 960 mg in 20 mL is 48 mg/mL, none of the library's standard concentrations.
     assert "non-standard-concentration" in [w.code for w in anyway.warnings]
     within = dosecalc.prepare(
+        weight="70 kg",
         regimen="driver",
         dose="24 mg/24 h",
         stock="100 mg/mL",
@@ -611,8 +624,13 @@ def test_a_dose_given_every_interval_is_compared_with_the_maximum_by_the_doses_a
             said
         ), said
         # The quotient shown gives the count by hand: never a whole number that is more.
-        shown = said.split(", so at most")[0].split(" = ")[-1].removesuffix(" (rounded down)")
+        quotient = said.split(", so at most")[0].split(" = ")[-1]
+        shown = quotient.removesuffix(" (rounded down)")
         assert -(-Fraction(shown.replace(",", "")) // 1) == doses, said
+        if shown != quotient:  # rounded down, to 3 significant figures at least, as the rule
+            exact, figure = Fraction(24) / hours, Fraction(shown.replace(",", ""))
+            places = 2 - math.floor(math.log10(exact))  # the decimals of 3 significant figures
+            assert 0 < exact - figure < Fraction(1, 10**places), said
     above = milligrams * doses > maximum
     assert ("above-max-per-24h" in outcomes) == above
     assert ("max-per-24h-not-checked" in outcomes) == (every is None and not above)

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import strategies
+from by_hand import lines
 from conftest import DATA
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
@@ -93,7 +94,7 @@ def test_35_mg_an_hour_for_24_hours_from_500_mg_in_10_ml_as_worked_by_hand(order
 
 def test_the_basis_reads_as_the_working_of_the_hand_worked_case():
     result = dosecalc.prepare(dose="35 mg/hr", **ORDER)
-    assert result.basis.steps == [
+    assert lines(result.basis.steps) == [
         "amount: 35 mg/hr × 24 hr = 840 mg",
         "stock volume: 840 mg ÷ (500 mg in 10 mL) = 16.8 mL",
         "diluent: 50 mL − 16.8 mL = 33.2 mL",
@@ -109,8 +110,8 @@ def test_the_basis_reads_as_the_working_of_the_hand_worked_case():
 def test_an_amount_ordered_is_taken_as_the_amount_and_its_rate_worked_from_it():
     # 840 mg over 24 hr: 840 ÷ 24 = 35 mg/hr; the amount is the order's, not re-worked.
     result = dosecalc.prepare(dose="840 mg", **ORDER)
-    assert result.basis.steps[0] == "dose rate: 840 mg ÷ 24 hr = 35 mg/hr"
-    assert not any(step.startswith("amount:") for step in result.basis.steps)
+    assert lines(result.basis.steps)[0] == "dose rate: 840 mg ÷ 24 hr = 35 mg/hr"
+    assert not any(step.startswith("amount:") for step in lines(result.basis.steps))
 
 
 def test_a_pump_rate_sets_the_duration_and_a_daily_order_its_amount_exactly():
@@ -129,8 +130,8 @@ def test_a_pump_rate_sets_the_duration_and_a_daily_order_its_amount_exactly():
         "final_concentration": "20.8 mg/mL (rounded)",
         "pump_rate": "2 mL/hr",
     }
-    assert "amount: (1,000 mg in 24 hr) × 48 mL ÷ 2 mL/hr = 1,000 mg" in result.basis.steps
-    assert "duration: 48 mL ÷ 2 mL/hr = 24 hr" in result.basis.steps
+    assert "amount: (1,000 mg in 24 hr) × 48 mL ÷ 2 mL/hr = 1,000 mg" in lines(result.basis.steps)
+    assert "duration: 48 mL ÷ 2 mL/hr = 24 hr" in lines(result.basis.steps)
 
 
 def test_a_short_infusion_in_minutes_reads_its_working_in_hours():
@@ -148,7 +149,7 @@ def test_a_short_infusion_in_minutes_reads_its_working_in_hours():
         "final_concentration": "0.1 mg/mL",
         "pump_rate": "20 mL/hr",
     }
-    assert result.basis.steps[0] == "amount: 2 mg/hr × 30 min ÷ 60 min/hr = 1 mg"
+    assert lines(result.basis.steps)[0] == "amount: 2 mg/hr × 30 min ÷ 60 min/hr = 1 mg"
 
 
 def test_micrograms_are_worked_in_milligrams_with_the_factor_shown():
@@ -164,7 +165,9 @@ def test_micrograms_are_worked_in_milligrams_with_the_factor_shown():
         "12 mL",
     )
     assert (shown["diluent_volume"], shown["final_concentration"]) == ("38 mL", "0.24 mg/mL")
-    assert result.basis.steps[0] == "dose rate: 500 mcg/hr ÷ 1,000 (mcg/hr to mg/hr) = 0.5 mg/hr"
+    assert lines(result.basis.steps)[0] == (
+        "dose rate: 500 mcg/hr ÷ 1,000 (mcg/hr to mg/hr) = 0.5 mg/hr"
+    )
 
 
 def test_the_patients_range_gives_a_low_and_a_high_preparation():
@@ -193,8 +196,8 @@ def test_the_patients_range_gives_a_low_and_a_high_preparation():
     assert result.basis.source_quote
     # The range's own working comes first, then each preparation's.
     calculated = dosecalc.calculate(regimen="iv", weight="70 kg")
-    assert result.basis.steps[0] == calculated.basis.formula
-    assert "amount (low end): 21 mg/hr × 24 hr = 504 mg" in result.basis.steps
+    assert lines(result.basis.steps)[0] == str(calculated.basis.formula)
+    assert "amount (low end): 21 mg/hr × 24 hr = 504 mg" in lines(result.basis.steps)
 
 
 def test_an_order_without_a_range_is_not_checked_and_the_result_says_so_first():
@@ -373,7 +376,7 @@ def test_every_line_of_the_working_holds_when_redone_with_the_figures_shown(
     result = _prepared(dose=dose, stock=stock, final_volume=f"{volume} mL", **timing)
     if result is None:
         return
-    for line in result.basis.steps:
+    for line in lines(result.basis.steps):
         check_line(line)
     shown = figures(result)
     # Every figure in the answer is the one its line of working arrived at.
@@ -382,7 +385,7 @@ def test_every_line_of_the_working_holds_when_redone_with_the_figures_shown(
         keys.remove("amount")
     for key in keys:
         figure = shown[key].removesuffix(UNMEASURABLE_MARK)  # the mark is said beside it
-        assert any(line.endswith(f"= {figure}") for line in result.basis.steps), key
+        assert any(line.endswith(f"= {figure}") for line in lines(result.basis.steps)), key
     stock_ml = magnitude(result.preparations[0].stock_volume)
     assert shown["stock_volume"].endswith(UNMEASURABLE_MARK) == (stock_ml < Fraction(1, 10))
 
@@ -406,7 +409,7 @@ def test_a_range_gives_two_preparations_that_hold_the_arithmetic_and_check_by_ha
     if result is None:
         return
     _holds_the_arithmetic(result)
-    for line in result.basis.steps:
+    for line in lines(result.basis.steps):
         check_line(line)
     low, high = result.preparations
     assert magnitude(low.dose_rate) < magnitude(high.dose_rate)
@@ -540,7 +543,7 @@ def test_prepare_prints_each_figure_as_the_result_shows_it(run_cli):
     # the range's before it.
     own = [line for p in result.preparations for line in p.working]
     assert len(own) == 10  # amount, stock, diluent, concentration and pump rate, each end
-    for step in [*result.basis.steps[: -len(own)], *own]:
+    for step in [*lines(result.basis.steps)[: -len(own)], *own]:
         assert " ".join(step.split()) in text
     for preparation in result.preparations:
         assert f"Working for {preparation.label}" in text

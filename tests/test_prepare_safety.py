@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import strategies
+from by_hand import lines
 from conftest import REPO
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
@@ -110,7 +111,8 @@ def test_an_order_that_breaches_a_limit_is_refused_first_and_no_recipe_is_shown(
     assert refused.preparations == []
     # What the recipe would have held, worked out only when asked for: none of its lines.
     anyway = _made(**order, rules=LIBRARY, show_recipe_anyway=True)
-    recipe_lines = [] if anyway is None else anyway.basis.steps[len(refused.basis.steps) :]
+    done = len(refused.basis.steps)
+    recipe_lines = [] if anyway is None else lines(anyway.basis.steps)[done:]
     for name, output in outputs(refused).items():
         assert first_words(name, output).count(DO_NOT_MAKE_UP) >= 1, name
         words = plain(output)
@@ -321,7 +323,7 @@ def test_the_vials_hold_the_stock_volume_with_none_to_spare_and_their_lines_chec
         assert (made.vials_needed - 1) * size < drawn <= made.vials_needed * size
         assert made.volume_left_over is not None
         assert magnitude(made.volume_left_over) == made.vials_needed * size - drawn
-    vial_lines = [s for s in result.basis.steps if s.startswith(("vials", "left over"))]
+    vial_lines = [s for s in lines(result.basis.steps) if s.startswith(("vials", "left over"))]
     assert len(vial_lines) == 2 * len(result.preparations)
     for line in vial_lines:
         check_line(line)
@@ -338,7 +340,7 @@ def test_35_mg_an_hour_takes_two_10_ml_vials_and_leaves_3_2_ml_as_worked_by_hand
     )
     made = result.preparations[0]
     assert (made.vials, made.left_over) == ("2 vials of 10 mL", "3.2 mL")
-    assert "vials: 16.8 mL ÷ 10 mL = 1.68, so 2 vials of 10 mL" in result.basis.steps
+    assert "vials: 16.8 mL ÷ 10 mL = 1.68, so 2 vials of 10 mL" in lines(result.basis.steps)
 
 
 # --- 3. figures a nurse can set and measure ---------------------------------------------

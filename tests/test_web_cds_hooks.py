@@ -60,6 +60,7 @@ from dosecalc.faces.trust import LEEWAY_SECONDS
 from dosecalc.foundation.clock import local_today
 from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.units import parse_quantity
+from dosecalc.ruleset.loader import RuleSet
 
 SERVICE = "/cds-services/dosecalc-order-check"
 FEEDBACK = f"{SERVICE}/feedback"
@@ -1312,6 +1313,30 @@ def test_a_coded_route_the_rules_do_not_have_is_no_rule_whatever_its_text(code, 
         assert found == "no rule for the order's route"
 
 
+@given(
+    spelling=st.sampled_from([str.lower, str.upper, str.title, str.capitalize]),
+    suffix=st.sampled_from(["", " route"]),
+    pad=st.sampled_from(["", " ", "  "]),
+)
+def test_a_route_text_that_is_the_display_of_a_rules_route_code_names_its_regimen(
+    spelling, suffix, pad
+):
+    """A route given as text alone, as the route code's display ("Intravenous route") or
+    without SNOMED's trailing "route" ("intravenous"), names the regimen that code is of,
+    in any case; a display two of the drug's regimens share names neither."""
+    rules = dosecalc.load_rules()
+    for regimen in rules.regimens:
+        for code in regimen.route_codes:
+            said = code.display.removesuffix(" route") + suffix
+            found = cds_hooks._regimen({"text": pad + spelling(said) + pad}, [regimen], rules)
+            assert found == regimen
+    iv = rules.find("iv")
+    twin = iv.model_copy(update={"id": "iv-twin", "aliases": ["iv-twin"], "route": "iv twin"})
+    both = RuleSet(rules.path, rules.files, (*rules.regimens, twin))
+    found = cds_hooks._regimen({"text": spelling("intravenous" + suffix)}, [iv, twin], both)
+    assert found == "the order's route names more than one rule (iv-infusion, iv-twin)"
+
+
 def test_a_route_that_names_another_drugs_regimen_is_no_rule_for_it():
     rules = dosecalc.load_rules()
     assert cds_hooks._regimen({"text": "iv"}, [], rules) == "no rule for the order's route"
@@ -1755,9 +1780,9 @@ def test_a_hook_is_answered_off_the_event_loop_so_a_large_one_never_stalls_the_r
     threads: list[threading.Thread] = []
     answer = cds_hooks.answer
 
-    def recorded(*args: Any) -> Any:
+    def recorded(*args: Any, **options: Any) -> Any:
         threads.append(threading.current_thread())
-        return answer(*args)
+        return answer(*args, **options)
 
     monkeypatch.setattr(cds_hooks, "answer", recorded)
     card = only_card(server, ehrs[0], medication_request(rate=(350, "mg/h")))
@@ -2011,3 +2036,60 @@ def test_a_cards_link_opens_the_page_on_the_check_the_card_made(milligrams, peri
         lead = cds_hooks._lead(page.check)
         said = lead if lead is not None else f"{page.check.verdict} the range"
         assert said in card["summary"], (card["summary"], page.check.headline.text)
+
+
+@given(
+    age=st.integers(0, 4000),
+    max_age=st.none() | st.integers(0, 400),
+    dated=st.sampled_from(["day", "year", "undated"]),
+)
+def test_a_weight_older_than_the_wards_policy_is_no_usable_weight_and_never_silence(
+    age, max_age, dated
+):
+    """With ``--weight-max-age`` (a ward's policy; dosecalc sets none), a weight measured more
+    days ago than it allows, or undated, is not used: an order that needs it is not checked,
+    and says why, with the weight's date; never the silence of "checked and within". Within
+    the policy, or without one, the weight is used as before."""
+    measured = local_today() - datetime.timedelta(days=age)
+    observation = weight_observation(when=measured.isoformat())
+    if dated == "year":  # FHIR's partial date: the start of the year
+        observation["effectiveDateTime"] = str(measured.year)
+        age = (local_today() - datetime.date(measured.year, 1, 1)).days
+    elif dated == "undated":
+        del observation["effectiveDateTime"]
+    body = hook_request(medication_request(rate=(30, "mg/h")), weight=searchset(observation))
+    issued = cds_hooks.answer(body, dosecalc.load_rules(), "http://x", weight_max_age=max_age)
+    too_old = max_age is not None and (dated == "undated" or age > max_age)
+    if not too_old:
+        assert issued == []  # 30 mg/h at 70 kg: within, checked, silence
+        return
+    (card,) = [issued_card.card for issued_card in issued]
+    assert card["indicator"] == "info"
+    assert "not checked: no usable weight" in card["summary"] + card["detail"]
+    said = _plain(card["detail"])
+    assert f"measured at most {max_age:,} day" in said
+    if dated != "undated":
+        assert f"was measured {age:,} day" in said
+
+
+def test_the_weight_max_age_option_takes_only_a_whole_number_of_days(run_cli):
+    for bad in ("-1", "7.5", "a week", "٣"):
+        code, out, err = run_cli("web", "--weight-max-age", bad, "--port", "1")
+        assert code == 2, (bad, err)
+        assert "weight-max-age" in err
+        assert "whole number of days" in err
+        assert out == ""
+
+
+@given(milligrams=st.integers(25, 50), hours=st.integers(1, 48))
+def test_a_sublingual_dose_with_a_timing_is_never_called_plainly_within(milligrams, hours):
+    """The shipped rules give no maximum per 24 hours: a dose within the range given every
+    so often gets a card that says how often it is given was not checked, never silence nor
+    a plain "within"."""
+    order = medication_request(rate=None, dose=(milligrams, "mg"), route=SL_ROUTE)
+    order["dosageInstruction"][0]["timing"] = {"repeat": {"period": hours, "periodUnit": "h"}}
+    issued = cds_hooks.answer(hook_request(order), dosecalc.load_rules(), "http://x")
+    (card,) = [issued_card.card for issued_card in issued]
+    assert card["indicator"] == "info"  # the contract's §3: within, with a warning
+    assert "how often it is given is not checked" in card["summary"]
+    assert "check how often it is given before giving it" in _plain(card["detail"])

@@ -10,9 +10,10 @@ number is computed.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TypedDict
+from typing import Final, TypedDict
 
 from dosecalc.clinical.delivery import pump_rate_notes, volume_warnings
 from dosecalc.clinical.headline import findings_before_figures
@@ -32,12 +33,10 @@ from dosecalc.clinical.result import (
     QuantityRange,
 )
 from dosecalc.foundation.display import (
+    finite_places,
     format_body,
     format_exact,
-    format_number,
     magnitude,
-    operand,
-    unit_change,
     unit_display,
 )
 from dosecalc.foundation.errors import MissingInputError, RulesError
@@ -59,21 +58,31 @@ from dosecalc.foundation.units import (
     parse_quantity,
     quantity_of,
 )
+from dosecalc.foundation.working import (
+    Apply,
+    Convert,
+    Equation,
+    Factor,
+    Line,
+    Operand,
+    Step,
+    chain,
+    unit_change_factors,
+    worked,
+)
 from dosecalc.patient.body import (
-    ADJUSTED_WEIGHT_FACTOR,
-    DEVINE_BASE_KG,
-    DEVINE_FROM_INCHES,
-    DEVINE_KG_PER_INCH,
     DoseWarning,
     DosingWeight,
     Patient,
+    adjusted_formula,
     assess_patient,
     body_figure,
     choose_dosing_weight,
-    devine_kg,
+    devine_formula,
     height_in_inches,
     read_basis,
     read_unused_measurements,
+    weight_not_given,
 )
 from dosecalc.ruleset.loader import RuleSet, load_rules, rules_in_force
 from dosecalc.ruleset.schema import Regimen
@@ -144,6 +153,8 @@ def calculate(
         *(concentration_warnings(conc) if conc is not None else []),
         *delivery_warnings(rule, parts.pump_rate, parts.volume),
         *_measurable(rule, parts.volume),
+        # A range not per kg needs no weight, but without one nothing is known of the patient.
+        *([weight_not_given()] if patient is None else []),
     ]
     working = rule_basis(rule, rule_set, inputs, parts.formula, steps)
     findings = findings_before_figures(
@@ -201,8 +212,8 @@ class _Parts:
 
     rule_range: QuantityRange
     dose: QuantityRange
-    formula: str
-    steps: list[str]
+    formula: Line
+    steps: list[Step]
     notes: list[str]
     dose_per_24h: QuantityRange | None = None
     dose_per_kg_per_min: QuantityRange | None = None
@@ -228,8 +239,11 @@ def _applied(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) 
             quantity_of(magnitude(high) * to_dose, unit),
             worked_from=rule_range.worked(lambda value: value * to_dose),
         )
-        change = unit_change(low.units * weight.units, unit)
-        formula = _line("", rule_range, f"× {format_body(weight)}{change}", dose)
+        by_weight = [
+            ("×", Operand.exact(weight)),
+            *unit_change_factors(low.units * weight.units, unit),
+        ]
+        formula: Line = _range_step("", rule_range, by_weight, dose)
     else:
         unit = named_unit(kind.patient_unit) if kind.patient_unit else low.units
         rule_range = QuantityRange.between(low, high)
@@ -252,7 +266,7 @@ def _applied(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) 
 
 
 class _Derived(TypedDict, total=False):
-    steps: list[str]
+    steps: list[Step]
     dose_per_24h: QuantityRange
     dose_per_kg_per_min: QuantityRange
     pump_rate: QuantityRange
@@ -274,7 +288,9 @@ def _rate_parts(
     )
     per_day = magnitude(day) == 1  # mg/24 hr: the same figures, no step to show
     derived = _Derived(
-        steps=[] if per_day else [_line("per 24 hours", dose, f"× {format_exact(day)}", per_24h)],
+        steps=[]
+        if per_day
+        else [_range_step("per 24 hours", dose, [("×", Operand.exact(day))], per_24h)],
         dose_per_24h=per_24h,
     )
     if per_kg:
@@ -286,9 +302,9 @@ def _rate_parts(
             worked_from=rule_range.worked(lambda rate: rate * to_per_min),
             qualifier=rule_range.qualifier,
         )
-        change = unit_change(rule_range.low.units, per_min_unit)
+        change = unit_change_factors(rule_range.low.units, per_min_unit)
         if change:  # none for a rule in mcg/kg/min: the same figures
-            derived["steps"].append(_line("per kg per minute", rule_range, change, per_min))
+            derived["steps"].append(_range_step("per kg per minute", rule_range, change, per_min))
         derived["dose_per_kg_per_min"] = per_min
     if conc is not None:
         pump_unit = named_unit(PUMP_RATE_UNIT)
@@ -299,22 +315,22 @@ def _rate_parts(
             quantity_of(magnitude(dose.high) / by_conc * to_pump, pump_unit),
             worked_from=dose.worked(lambda rate: rate / by_conc * to_pump),
         )
-        to_hours = per_hour(dose_unit)
-        derived["steps"].append(_line("pump rate", dose, f"÷ {operand(conc)}{to_hours}", pump))
+        by_conc_per_hour = [("÷", Operand.exact(conc)), *per_hour(dose_unit)]
+        derived["steps"].append(_range_step("pump rate", dose, by_conc_per_hour, pump))
         derived["pump_rate"] = pump
     return derived
 
 
-def per_hour(rate: Unit) -> str:
+def per_hour(rate: Unit) -> list[Factor]:
     """`` ÷ 24 (hours)``: the factor that makes a rate per 24 hours (or per minute) one per
-    hour, written into a line so that it checks by hand; empty for a rate per hour."""
+    hour, kept in a line so that it checks by hand; none for a rate per hour."""
     time = _time_unit(rate)
     hours = conversion_factor(time, named_unit("hour"))
     if hours == 1:
-        return ""
+        return []
     if hours > 1:
-        return f" ÷ {format_number(hours)} (hours)"
-    return f" × {format_number(1 / hours)} {unit_display(time)}/hr"
+        return [("÷", Operand.number(hours, note="(hours)"))]
+    return [("×", Operand.number(1 / hours, note=f"{unit_display(time)}/hr"))]
 
 
 def _dose_parts(dose: QuantityRange, conc: Quantity | None) -> _Derived:
@@ -328,7 +344,8 @@ def _dose_parts(dose: QuantityRange, conc: Quantity | None) -> _Derived:
         quantity_of(magnitude(dose.high) / by_conc * to_volume, volume_unit),
         worked_from=dose.worked(lambda amount: amount / by_conc * to_volume),
     )
-    return _Derived(steps=[_line("volume", dose, f"÷ {operand(conc)}", volume)], volume=volume)
+    divide: list[Factor] = [("÷", Operand.exact(conc))]
+    return _Derived(steps=[_range_step("volume", dose, divide, volume)], volume=volume)
 
 
 def _time_unit(rate: Unit) -> Unit:
@@ -348,89 +365,111 @@ def per_kg_of(dosing: DosingWeight) -> str:
     return f"per kg of dosing weight ({dosing.basis} body weight, {format_body(dosing.quantity)})"
 
 
-def _line(name: str, operands: QuantityRange, operation: str, results: QuantityRange) -> str:
-    """``pump rate: 19.458 mg/hr ÷ 2 mg/mL = 9.729 mL/hr; …``: one step for each bound,
+def _range_step(
+    label: str, given: QuantityRange, factors: list[Factor], got: QuantityRange
+) -> Step:
+    """``pump rate: 19.458 mg/hr ÷ 2 mg/mL = 9.729 mL/hr; …``: one equation for each bound,
     from the figures shown, to the figures shown (each with its rounding, if any)."""
-    units = unit_display(operands.low.units), unit_display(results.low.units)
-    pairs = (
-        (operands.shown_low, results.shown_low),
-        (operands.shown_high, results.shown_high),
+    pairs = ((given.shown_low, got.shown_low), (given.shown_high, got.shown_high))
+    return Step(
+        label,
+        tuple(
+            Equation(
+                chain(Operand.shown(start, given.low.units), factors),
+                Operand.shown(end, got.low.units),
+            )
+            for start, end in pairs
+        ),
     )
-    text = "; ".join(
-        f"{given.with_unit(units[0])} {operation.strip()} = {got.with_unit(units[1])}"
-        for given, got in pairs
-    )
-    return f"{name}: {text}" if name else text
 
 
-def _weight_steps(patient: Patient | None, dosing: DosingWeight | None) -> list[str]:
+_NEAREST_KG: Final = Operand.number(Fraction(1, 100), note="kg")
+_NEAREST_INCH: Final = Operand.number(Fraction(1, 100), note="in")
+
+
+def _weight_steps(patient: Patient | None, dosing: DosingWeight | None) -> list[Step]:
     """How the dosing weight was reached, each figure as shown and used."""
     if patient is None or dosing is None:
         return []
     entered = patient.weight
     kg = named_unit("kg")
-    actual = format_body(patient.weight_kg)
-    lines = []
+    actual = Operand.exact(body_figure(patient.weight_kg))
+    steps = []
     if entered.units != kg:
-        factor = format_exact(quantity_of(conversion_factor(entered.units, kg), kg))
-        unit = unit_display(entered.units)
-        lines.append(
-            f"weight: {format_exact(entered)} = {actual} (1 {unit} = {factor}; nearest 0.01 kg)"
+        factor = conversion_factor(entered.units, kg)
+        conversion = Equation(
+            Convert(Operand.exact(entered), factor),
+            actual,
+            note=_one_unit(entered.units, kg, factor),
+            nearest=_NEAREST_KG,
         )
-    elif format_exact(entered) != actual:
-        lines.append(f"weight: {format_exact(entered)}, used as {actual} (nearest 0.01 kg)")
+        steps.append(Step("weight", (conversion,)))
+    elif magnitude(entered) != actual.value:
+        steps.append(Step("weight", (_used_as(Operand.exact(entered), actual, _NEAREST_KG),)))
     if dosing.requested_basis in ("ideal", "adjusted") and patient.ideal_body_weight is not None:
         assert patient.sex is not None
         assert patient.height_cm is not None
-        inches = height_in_inches(patient.height_cm)
-        if patient.height is not None and patient.height.units != named_unit("inch"):
-            lines.append(
-                f"height: {format_exact(patient.height)} = {format_body(inches)} "
-                "(1 in = 2.54 cm; nearest 0.01 in)"
+        inches = Operand.exact(height_in_inches(patient.height_cm))
+        height = patient.height
+        if height is not None and height.units != named_unit("inch"):
+            factor = conversion_factor(height.units, named_unit("inch"))
+            conversion = Equation(
+                Convert(Operand.exact(height), factor),
+                inches,
+                note=_one_unit(height.units, named_unit("inch"), factor),
+                nearest=_NEAREST_INCH,
             )
-        elif patient.height is not None and format_exact(patient.height) != format_body(inches):
-            lines.append(
-                f"height: {format_exact(patient.height)}, used as {format_body(inches)} "
-                "(nearest 0.01 in)"
-            )
+            steps.append(Step("height", (conversion,)))
+        elif height is not None and magnitude(height) != inches.value:
+            steps.append(Step("height", (_used_as(Operand.exact(height), inches, _NEAREST_INCH),)))
         ibw = patient.ideal_body_weight
-        worked = quantity_of(devine_kg(magnitude(inches), patient.sex), kg)
-        lines.append(
-            f"ideal body weight (Devine, {patient.sex}): "
-            f"{format_number(DEVINE_BASE_KG[patient.sex])} kg + "
-            f"{format_number(DEVINE_KG_PER_INCH)} kg × ({format_body(inches)} − "
-            f"{format_number(DEVINE_FROM_INCHES)} in) = {_used_as(worked, ibw)}"
-        )
+        devine = devine_formula(height_in_inches(patient.height_cm), patient.sex)
+        steps.append(Step(f"ideal body weight (Devine, {patient.sex})", (_worked(devine, ibw),)))
         abw = patient.adjusted_body_weight
         if dosing.basis == "adjusted" and abw is not None:  # not when the actual is used
-            worked = ibw + ADJUSTED_WEIGHT_FACTOR * (body_figure(patient.weight_kg) - ibw)
-            lines.append(
-                f"adjusted body weight: {format_body(ibw)} + "
-                f"{format_number(ADJUSTED_WEIGHT_FACTOR)} × ({actual} − "
-                f"{format_body(ibw)}) = {_used_as(worked, abw)}"
-            )
-    return lines
+            adjusted = adjusted_formula(ibw, body_figure(patient.weight_kg))
+            steps.append(Step("adjusted body weight", (_worked(adjusted, abw),)))
+    return steps
 
 
-def _used_as(worked: Quantity, used: Quantity) -> str:
-    """``65.939 kg, used as 65.94 kg (nearest 0.01 kg)``, or one figure when they agree."""
-    if magnitude(worked) == magnitude(used):
-        return format_body(used)
-    return f"{format_exact(worked)}, used as {format_body(used)} (nearest 0.01 kg)"
+def _one_unit(entered: Unit, used: Unit, factor: Fraction) -> str:
+    """The factor of a conversion as a person checks it: ``1 lb = 0.45359237 kg``, or, where
+    that has no exact decimal, the other way round: ``1 in = 2.54 cm``."""
+    if finite_places(factor) is not None:
+        return f"1 {unit_display(entered)} = {format_exact(quantity_of(factor, used))}"
+    return f"1 {unit_display(used)} = {format_exact(quantity_of(1 / factor, entered))}"
+
+
+def _used_as(entered: Operand, used: Operand, nearest: Operand) -> Equation:
+    """``70.125 kg, used as 70.13 kg (nearest 0.01 kg)``."""
+    return Equation(entered, used=used, nearest=nearest)
+
+
+def _worked(left: Apply, used: Quantity) -> Equation:
+    """``… = 65.939 kg, used as 65.94 kg (nearest 0.01 kg)``, or one figure when they agree."""
+    value = worked(left)
+    if value == magnitude(used):
+        return Equation(left, Operand.exact(used))
+    return Equation(
+        left,
+        Operand.exact(quantity_of(value, used.units)),
+        used=Operand.exact(used),
+        nearest=_NEAREST_KG,
+    )
 
 
 def rule_basis(
     rule: Regimen,
     rule_set: RuleSet,
     inputs: dict[str, str | None],
-    formula: str,
-    steps: list[str],
+    formula: Line,
+    steps: Sequence[Line],
 ) -> Basis:
     """The basis of a figure worked from ``rule``: inputs, working, rule, source, rules."""
     return Basis(
         inputs=inputs,
         formula=formula,
-        steps=steps,
+        steps=list(steps),
         rule=rule.id,
         source=rule.source.cited,
         source_quote=rule.source.quote,

@@ -86,6 +86,7 @@ from dosecalc.foundation.units import (
     registry,
     unit_powers,
 )
+from dosecalc.foundation.working import factors_text
 from dosecalc.patient.body import (
     DoseWarning,
     body_figure,
@@ -287,6 +288,7 @@ def _without_weight(
                 if rule.max_per_24h is not None
                 else []
             ),
+            weight_not_given(),
         ],
         notes=[
             NO_WEIGHT_NOTE,
@@ -342,8 +344,7 @@ def check_against(
     restated = [q for q in (in_rule_units, patient_dose, pump_rate, volume) if q is not None]
     slips = _slips(verdict, proposed, in_rule_units, result.rule_range)
     beside = [*restated, *(s.in_rule_units for s in slips), *(s.meant for s in slips)]
-    weighed = getattr(result, "patient", None) is not None
-    about_the_patient = [*result.warnings, *([] if weighed else [weight_not_given()])]
+    about_the_patient = result.warnings  # "no weight was given" among them, if none was
     covered = source_covers(about_the_patient)
     entry_error = _probable_entry_error(
         verdict, proposed, in_rule_units, slips, ranges, beside, covered
@@ -879,7 +880,7 @@ def _restated_steps(
     per_patient = kind.per_patient(in_rule_units, patient_dose)
     for delivered, words in (("pump_rate", "as a pump rate"), ("volume", "as a volume")):
         if delivered in shown and not DOSE_FORMS[form].in_volume and per_patient is not None:
-            factor = per_hour(per_patient.units) if delivered == "pump_rate" else ""
+            factor = factors_text(per_hour(per_patient.units)) if delivered == "pump_rate" else ""
             steps.append(f"{words}: {operand(per_patient)} ÷ {conc}{factor} = {shown[delivered]}")
     return [step for step in steps if "just " not in step]  # "just over" is no operand
 

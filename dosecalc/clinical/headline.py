@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from dosecalc.clinical.limits import (
+    INTERVAL_NOT_COMPARED,
     INTERVAL_NOT_GIVEN,
     ORDER_ABOVE_MAXIMUM,
     RANGE_ABOVE_MAXIMUM,
@@ -208,7 +209,7 @@ def outcomes_of(
         found.append(verdict)
     if PER_KG_WEIGHT_UNCLEAR in codes or PER_KG_ACTUAL_ABOVE_MAXIMUM in codes:
         found.append("per-kg-weight-unclear")
-    if MAXIMUM_NOT_COMPARED in codes or INTERVAL_NOT_GIVEN in codes:
+    if codes & {MAXIMUM_NOT_COMPARED, INTERVAL_NOT_GIVEN, INTERVAL_NOT_COMPARED}:
         found.append("max-per-24h-not-checked")
     if verdict == "below" and "probable-entry-error" in found and "above-max-per-24h" in found:
         # A slip below the range only asks for a word with the prescriber; a total above the
@@ -289,6 +290,13 @@ def _worded(
             )
         return _finding(outcome, says, action_of(outcome, verdict))
     if outcome == "max-per-24h-not-checked":
+        if INTERVAL_NOT_COMPARED in codes:  # how often it is given, with nothing to compare
+            return _finding(
+                outcome,
+                f"{verdict.upper()} the range of {whose} for one dose, but not how often it is "
+                "given: these rules give no maximum per 24 hours",
+                action_of(outcome, verdict, codes),
+            )
         if MAXIMUM_NOT_COMPARED in codes:
             checked, needs = "the range per kg", "the patient's weight"
         else:

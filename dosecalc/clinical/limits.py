@@ -27,6 +27,7 @@ from dosecalc.foundation.display import (
     format_number,
     magnitude,
     number_apart_from,
+    significant_decimals,
     unit_display,
 )
 from dosecalc.foundation.units import (
@@ -253,14 +254,14 @@ def _doses(count: int) -> str:
 
 def _above_whole(ratio: Fraction) -> str:
     """A quotient whose whole part decides a count, never shown as that whole number when it
-    is more: exactly when it ends within 6 decimals, else cut to the first decimals that
-    show it above its whole part (24 hr ÷ 5.99 hr = 4.006, rounded down: more than 4, so 5
-    doses)."""
+    is more: exactly when it ends within 6 decimals, else rounded down to 3 significant
+    figures (the display rule's), or to the first decimals beyond them that show it above
+    its whole part (24 hr ÷ 7 hr = 3.42; 24 hr ÷ 5.99 hr = 4.006: more than 4, so 5 doses)."""
     exact = finite_places(ratio)
     if exact is not None and exact <= 6:
         return format_number(ratio, decimals=exact)
     whole = ratio.numerator // ratio.denominator
-    places = 1
+    places = max(significant_decimals(ratio), 1)
     while (cut := Fraction(int(ratio * 10**places), 10**places)) == whole:
         places += 1
     return f"{format_number(cut, decimals=places)} (rounded down)"

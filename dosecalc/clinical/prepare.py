@@ -59,6 +59,7 @@ from dosecalc.clinical.result import (
     DoseResult,
     Finding,
     QuantityRange,
+    ShownLine,
     Verdict,
 )
 from dosecalc.foundation.bounds import DURATION_HOURS, FINAL_VOLUME_ML, PUMP_RATE_ML_PER_H
@@ -99,6 +100,7 @@ from dosecalc.foundation.units import (
     ratio_parts,
     registry,
 )
+from dosecalc.foundation.working import Line, line_text
 from dosecalc.patient.body import DoseWarning, source_covers
 from dosecalc.ruleset.kinds import KINDS
 from dosecalc.ruleset.schema import Regimen
@@ -189,7 +191,7 @@ class PrepareBasis(_Frozen):
     input is written under the display rule, in the shape it was entered (`ShownInputs`)."""
 
     inputs: ShownInputs
-    steps: list[str]
+    steps: list[ShownLine]
     rule: str | None = None
     source: str | None = None
     source_quote: str | None = None
@@ -349,7 +351,7 @@ def prepare(
                 "there is no infusion to make up from its range",
                 "Give a regimen dosed as a rate, or an order alone",
             )
-    steps = [result.basis.formula, *result.basis.steps] if result is not None else []
+    steps: list[Line] = [result.basis.formula, *result.basis.steps] if result is not None else []
     rule = rule_set_of(rules).find(result.regimen) if result is not None else None
     warnings = concentration_warnings(labelled_strength)  # in the unit on the label
     notes = []
@@ -504,7 +506,7 @@ def prepare(
     )
 
 
-def _basis(result: DoseResult | None, steps: list[str], given: dict[str, object]) -> PrepareBasis:
+def _basis(result: DoseResult | None, steps: list[Line], given: dict[str, object]) -> PrepareBasis:
     inputs = {name: _entered(value) for name, value in given.items()}
     if result is None:
         return PrepareBasis(inputs=inputs, steps=steps)
@@ -611,7 +613,7 @@ class _Making:
     volume: Quantity
     strength: Quantity
     stock_text: str
-    steps: list[str]
+    steps: list[Line]
     vial: Quantity | None
     rule: Regimen | None
     stock_doubt: str
@@ -730,7 +732,7 @@ def _preparation(
         pump_rate=registry().Quantity(pump_value, named_unit(PUMP_RATE_UNIT)),
         display=shown,
         pump_setting=pump_setting(making.rule, pump_value),
-        working=[line.replace(suffix, "", 1) for line in steps[first_line:]],
+        working=[line_text(line).replace(suffix, "", 1) for line in steps[first_line:]],
         **counted,
     )
 
@@ -743,7 +745,7 @@ class _Counted(TypedDict, total=False):
 
 
 def _vials(
-    vial: Quantity | None, exact_stock: Fraction, drawn: Figure, suffix: str, steps: list[str]
+    vial: Quantity | None, exact_stock: Fraction, drawn: Figure, suffix: str, steps: list[Line]
 ) -> _Counted:
     """How many whole vials the stock volume takes (from its exact value, so never one too
     few) and what is left over (from the volume as shown), with their lines; nothing

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
-from typing import Final, Literal
+from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf, PlainSerializer, computed_field
 
 from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.display import (
@@ -40,6 +40,7 @@ from dosecalc.foundation.units import (
     convert,
     named_unit,
 )
+from dosecalc.foundation.working import Step, line_text
 from dosecalc.patient.body import DoseWarning, DosingWeight, Patient, source_covers
 from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.schema import RouteCode
@@ -169,6 +170,10 @@ class TitrationStep(_Frozen):
     display: dict[str, str]
 
 
+ShownLine = Annotated[InstanceOf[Step] | str, PlainSerializer(line_text, when_used="json")]
+"""A line of working (`dosecalc.foundation.working.Line`): its text in JSON."""
+
+
 class Basis(_Frozen):
     """Where the numbers come from, enough to check them by hand. ``inputs`` are the
     inputs as entered, each figure written under the display rule (".5 mg/mL" as "0.5
@@ -179,8 +184,8 @@ class Basis(_Frozen):
     )
 
     inputs: ShownInputs
-    formula: str
-    steps: list[str]
+    formula: ShownLine
+    steps: list[ShownLine]
     rule: str
     source: str
     source_quote: str

@@ -25,9 +25,9 @@ from urllib.parse import urlencode
 
 from dosecalc.clinical.check import check
 from dosecalc.clinical.headline import action_of
-from dosecalc.clinical.limits import INTERVAL_NOT_GIVEN
+from dosecalc.clinical.limits import INTERVAL_NOT_COMPARED, INTERVAL_NOT_GIVEN
 from dosecalc.clinical.result import CheckResult
-from dosecalc.foundation.clock import is_after_today
+from dosecalc.foundation.clock import is_after_today, local_today
 from dosecalc.foundation.disclaimer import DISCLAIMER, EDUCATIONAL_ONLY
 from dosecalc.foundation.display import (
     exact_places,
@@ -207,9 +207,13 @@ class IssuedCard:
     hook_instance: str
 
 
-def answer(body: object, rules: RuleSet, base: str) -> list[IssuedCard]:
+def answer(
+    body: object, rules: RuleSet, base: str, *, weight_max_age: int | None = None
+) -> list[IssuedCard]:
     """The cards for a hook request (``body``, parsed JSON); raises `HookError` for a
-    request that is not one (400) or that lacks the weight an order needs (412)."""
+    request that is not one (400) or that lacks the weight an order needs (412). A weight
+    measured more than ``weight_max_age`` days ago, or undated, is not used when that is
+    given (a ward's policy: dosecalc sets none)."""
     hook, instance, context, prefetch = _request(body)
     patient = context["patientId"]
     medications = _bundled_medications(context["draftOrders"])
@@ -225,7 +229,11 @@ def answer(body: object, rules: RuleSet, base: str) -> list[IssuedCard]:
             "the 'weight' prefetch is required: an order here needs the patient's weight, and "
             "this service fetches nothing itself",
         )
-    weight = _weight(prefetch.get("weight"), patient) if "weight" in prefetch else Weight(None)
+    weight = (
+        _weight(prefetch.get("weight"), patient, weight_max_age)
+        if "weight" in prefetch
+        else Weight(None)
+    )
     cards = []
     for order in orders:
         card = _card(order, weight, rules, base)
@@ -435,16 +443,31 @@ def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regi
         return "no rule for the order's route"
     text = route.get("text")
     if isinstance(text, str) and text.strip():
-        try:
-            found = rules.find(text)
-        except UnknownRegimenError:
-            return "no rule for the order's route"
-        if found in regimens:
-            return found
-        return "no rule for the order's route"
+        return _by_route_text(text, regimens, rules)
     if codings:
         return "no rule for the order's route"
     return "no route in the order"
+
+
+def _by_route_text(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
+    """The regimen a route's text names: by a name the rules give it (id, alias, route), or
+    else by the display of one of its route codes, with or without SNOMED's trailing
+    "route" ("Intravenous route", "intravenous"); a text that names several is none."""
+    try:
+        found = rules.find(text)
+    except UnknownRegimenError:
+        wanted = text.strip(" ").lower()
+        named = [regimen for regimen in regimens if wanted in _code_names(regimen)]
+        if len(named) > 1:
+            ids = ", ".join(regimen.id for regimen in named)
+            return f"the order's route names more than one rule ({ids})"
+        return named[0] if named else "no rule for the order's route"
+    return found if found in regimens else "no rule for the order's route"
+
+
+def _code_names(regimen: Regimen) -> set[str]:
+    displays = [code.display.lower() for code in regimen.route_codes if code.display]
+    return {*displays, *(display.removesuffix(" route") for display in displays)}
 
 
 _PERIOD_UNITS: Final[Mapping[str, tuple[str, Fraction]]] = {
@@ -604,8 +627,9 @@ def _number(value: object) -> str | None:
     return written if len(written) <= MAX_INPUT_LENGTH else None
 
 
-def _weight(found: object, patient: str) -> Weight:
-    """The patient's latest usable weight in the prefetch, or why there is none."""
+def _weight(found: object, patient: str, max_age: int | None = None) -> Weight:
+    """The patient's latest usable weight in the prefetch, or why there is none: also when
+    it is older than ``max_age`` days, or undated while a ``max_age`` is set."""
     if found is None:
         return Weight(None, why_not="the EHR sent none")
     if not isinstance(found, dict):
@@ -650,7 +674,22 @@ def _weight(found: object, patient: str) -> Weight:
         return Weight(None, why_not=f"the latest weights disagree: {shown}, from {read[0][2]}")
     # Readings that agree to 0.01 kg: the same one whatever their order in the Bundle.
     weight, text, date = min(read, key=lambda r: (_in_kg(r[0]), r[1]))
+    if max_age is not None:
+        policy = f"this service uses a weight measured at most {_days_said(max_age)} ago"
+        if newest is None:
+            return Weight(None, why_not=f"the latest weight is undated, and {policy}")
+        age = (local_today() - newest.date()).days
+        if age > max_age:
+            return Weight(
+                None,
+                why_not=f"the latest weight, {format_exact(weight)} from {date}, was measured "
+                f"{_days_said(age)} ago, and {policy}",
+            )
     return Weight(text, f"{format_exact(weight)}, from {date}")
+
+
+def _days_said(days: int) -> str:
+    return f"{days:,} day{'' if days == 1 else 's'}"
 
 
 def _in_kg(weight: Quantity) -> Fraction:
@@ -813,8 +852,11 @@ def _said(result: CheckResult) -> str:
         return f"{verdict}; read the warnings"
     lead = _lead(result) or result.verdict.upper()
     words = _SUMMARY_WORDS.get(headline.outcome, "{lead}, {verdict} the range")
-    if any(warning.code == INTERVAL_NOT_GIVEN for warning in result.warnings):
+    codes = {warning.code for warning in result.warnings}
+    if INTERVAL_NOT_GIVEN in codes:
         words = "{lead} the range; not compared with the maximum per 24 hours"
+    elif headline.outcome == "max-per-24h-not-checked" and INTERVAL_NOT_COMPARED in codes:
+        words = "{lead} the range for one dose; how often it is given is not checked"
     if headline.outcome == "patient-not-covered" and any(
         warning.code == WEIGHT_NOT_GIVEN for warning in result.warnings
     ):
@@ -864,7 +906,7 @@ def _checked(
         *(f"- **{_md(label)}:** {_md(value)}" for label, value in order_check_rows(result)),
     ]
     if "patient_range" in result.display:
-        whose = f"Range {for_this_patient(result.patient_covered)}"
+        whose = f"Range {for_this_patient(result.warnings)}"
         lines.append(f"- **{whose}:** {_md(result.display['patient_range'])}")
     lines += ["", _md(weighed)]
     if order.timing_unread is not None:  # said, never dropped: checked without an interval

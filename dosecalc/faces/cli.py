@@ -27,7 +27,7 @@ from dosecalc.faces import streams, web  # stdlib only; textual-serve loads only
 from dosecalc.faces.output_file import replaced_on_success
 from dosecalc.foundation.disclaimer import DISCLAIMER, EDUCATIONAL_ONLY
 from dosecalc.foundation.errors import DoseCalcError, InputError, RulesError
-from dosecalc.foundation.text import printable
+from dosecalc.foundation.text import printable, quoted
 from dosecalc.foundation.version import __version__
 from dosecalc.patient.bases import BASES
 from dosecalc.reports.formats import (
@@ -416,10 +416,24 @@ def _serve(args: argparse.Namespace) -> Outcome:
     return Outcome("", 128 + stopped_by if stopped_by else EXIT_OK)
 
 
+def _days(text: str | None) -> int | None:
+    """``--weight-max-age``: a whole number of days, 0 or more (0: measured today)."""
+    if text is None:
+        return None
+    if not text.strip().isdigit() or not text.strip().isascii():
+        raise InputError(
+            "weight-max-age",
+            f"{quoted(text)} is not a whole number of days",
+            "Give the most days ago a weight may have been measured, e.g. --weight-max-age 7",
+        )
+    return int(text.strip())
+
+
 def _web(args: argparse.Namespace) -> Outcome:
     """``dosecalc web``: the HTML face and, with ``--trust``, the CDS Hooks service."""
     if not 1 <= args.port <= 65535:
         raise InputError("port", f"{args.port} is not a TCP port", "Give a port from 1 to 65535")
+    weight_max_age = _days(args.weight_max_age)
     try:
         from dosecalc.faces import web_app
         from dosecalc.faces.trust import load_trust
@@ -447,6 +461,7 @@ def _web(args: argparse.Namespace) -> Outcome:
             allowed_hosts=web.allowed_hosts(args.host, args.port, args.public_url),
             trust=trust,
             feedback_log=feedback_log,
+            weight_max_age=weight_max_age,
             debug=args.debug,
         )
         addresses = web.addresses(args.host, args.port, args.public_url)
@@ -683,6 +698,12 @@ def _parser() -> argparse.ArgumentParser:
         "--feedback-log",
         metavar="FILE",
         help="append CDS Hooks feedback here, a JSON line each (created with mode 0600)",
+    )
+    served.add_argument(
+        "--weight-max-age",
+        metavar="DAYS",
+        help="CDS Hooks: use a weight only if measured at most this many days ago (your "
+        "ward's policy; dosecalc sets none): an older or undated one is no usable weight",
     )
     served.set_defaults(handler=_web)
 

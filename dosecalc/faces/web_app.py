@@ -77,6 +77,7 @@ class WebService:
         allowed_hosts: frozenset[str] | None,
         trust: Trust | None = None,
         feedback_log: Path | None = None,
+        weight_max_age: int | None = None,
         log: Callable[[str], None] | None = None,
         debug: bool = False,
     ) -> None:
@@ -87,6 +88,7 @@ class WebService:
         self.allowed_hosts = allowed_hosts
         self.trust = trust
         self.feedback_log = feedback_log
+        self.weight_max_age = weight_max_age
         self._log = log or _to_stderr
         self._debug = debug
         self._cards: OrderedDict[str, dict[str, str]] = OrderedDict()
@@ -140,7 +142,9 @@ class WebService:
         self._authenticate(request, f"{self.base_url}{SERVICE_PATH}")
         body = await _json_body(request)
         # Off the event loop: a request of thousands of orders never stalls other requests.
-        issued = await asyncio.to_thread(cds_hooks.answer, body, self.rules, self.base_url)
+        issued = await asyncio.to_thread(
+            cds_hooks.answer, body, self.rules, self.base_url, weight_max_age=self.weight_max_age
+        )
         for card in issued:
             self._remember(card)
         return web.json_response({"cards": [card.card for card in issued]})

@@ -231,7 +231,7 @@ def format_exact(quantity: Quantity) -> str:
     EXACT_DECIMALS places, marked rounded.
     """
     value = magnitude(quantity)
-    unit = unit_display(quantity.units)
+    unit = counted_unit(value, unit_display(quantity.units))
     typed = _finite_places(value)
     if typed is not None:  # a finite decimal (whatever was typed): every decimal of it
         return f"{format_number(value, decimals=typed)} {unit}"
@@ -260,9 +260,16 @@ def format_entered(text: str) -> str:
     return joiner.join(
         UNIT_NAMES[name].display
         if number is None
-        else f"{format_number(number, decimals=_places_of(number))} {UNIT_NAMES[name].display}"
+        else f"{format_number(number, decimals=_places_of(number))} "
+        f"{counted_unit(number, UNIT_NAMES[name].display)}"
         for number, name in terms
     )
+
+
+def counted_unit(value: Fraction, unit: str) -> str:
+    """A unit written after its number: "day" is the one unit whose plural is written ("2
+    days"); abbreviations (hr, min, mg) take none, as ISMP writes them."""
+    return "days" if unit == "day" and value != 1 else unit
 
 
 def _places_of(value: Fraction) -> int:
@@ -501,14 +508,28 @@ JsonQuantity = Annotated[Quantity, PlainSerializer(json_quantity, when_used="jso
 def unit_change(units: Unit, to: Unit) -> str:
     """`` × 60 ÷ 1,000 (mcg/kg/min to mg/kg/hr)``: the factor each changed unit
     multiplies by, written into a line of working so that it checks by hand; empty when
-    the units agree. The one way a change of unit is written; made once per pair."""
+    the units agree. The one way a change of unit is written (`unit_change_terms`)."""
+    factors, words = unit_change_terms(units, to)
+    steps = "".join(f" {sign} {format_number(f, decimals=exact_places(f))}" for sign, f in factors)
+    return f"{steps} ({words})" if factors else ""
+
+
+def unit_change_terms(
+    units: Unit, to: Unit
+) -> tuple[tuple[tuple[Literal["×", "÷"], Fraction], ...], str]:
+    """A change of unit as a line of working holds it: each factor with its sign (times a
+    whole factor, divided by one whose inverse is whole), and the words that name the
+    change ("mcg/kg/min to mg/kg/hr"); no factors when the units agree. Made once per pair."""
     return _unit_change(to_units_container(units), to_units_container(to))
 
 
 @functools.cache
-def _unit_change(units: UnitsContainer, to: UnitsContainer) -> str:
+def _unit_change(
+    units: UnitsContainer, to: UnitsContainer
+) -> tuple[tuple[tuple[Literal["×", "÷"], Fraction], ...], str]:
     targets = {(dimension_of(name), power): name for name, power in unit_powers(to).items()}
-    times, by = [], []
+    times: list[Fraction] = []
+    by: list[Fraction] = []
     for name, power in unit_powers(units).items():
         target = targets.get((dimension_of(name), power), name)
         factor = conversion_factor(named_unit(name), named_unit(target)) ** power
@@ -518,9 +539,9 @@ def _unit_change(units: UnitsContainer, to: UnitsContainer) -> str:
             by.append(1 / factor)
         elif factor != 1:  # no whole factor either way: the exact decimal
             times.append(factor)
-    if not times and not by:
-        return ""
-    steps = [f" × {format_number(f, decimals=exact_places(f))}" for f in times]
-    steps += [f" ÷ {format_number(f, decimals=exact_places(f))}" for f in by]
+    factors: tuple[tuple[Literal["×", "÷"], Fraction], ...] = (
+        *(("×", f) for f in times),
+        *(("÷", f) for f in by),
+    )
     words = f"{_compose(tuple(unit_powers(units).items()), ucum=False)} to "
-    return "".join(steps) + f" ({words}{_compose(tuple(unit_powers(to).items()), ucum=False)})"
+    return factors, words + _compose(tuple(unit_powers(to).items()), ucum=False)

@@ -45,8 +45,10 @@ from dosecalc.foundation.units import (
     is_given,
     named_unit,
     parse_quantity,
+    quantity_of,
     registry,
 )
+from dosecalc.foundation.working import Apply, Group, Operand, worked
 from dosecalc.patient.bases import BASES, Basis
 
 Sex = Literal["male", "female"]
@@ -192,7 +194,8 @@ def assess_patient(
             ibw, ibw_warnings = _ideal_body_weight(height_cm, chosen_sex)
             warnings += ibw_warnings
             if ibw is not None:
-                abw = body_figure(ibw + ADJUSTED_WEIGHT_FACTOR * (body_figure(weight_kg) - ibw))
+                adjusted = worked(adjusted_formula(ibw, body_figure(weight_kg)))
+                abw = body_figure(quantity_of(adjusted, named_unit("kg")))
     patient = Patient(
         weight=entered_weight,
         weight_kg=weight_kg,
@@ -377,14 +380,28 @@ def weight_not_given() -> DoseWarning:
     )
 
 
-def devine_kg(inches: Fraction, sex: Sex) -> Fraction:
-    """Devine's ideal body weight in kg, before rounding, for a height in inches."""
-    return DEVINE_BASE_KG[sex] + DEVINE_KG_PER_INCH * (inches - DEVINE_FROM_INCHES)
+def devine_formula(inches: Quantity, sex: Sex) -> Apply:
+    """Devine's ideal body weight for a height in inches (as shown, 0.01 in), as a line of
+    working: ``50 kg + 2.3 kg × (66.93 in − 60 in)``; its value is in kg, before rounding."""
+    kg, inch = named_unit("kg"), named_unit("inch")
+    over_60 = Group(
+        Apply(Operand.exact(inches), "−", Operand.exact(quantity_of(DEVINE_FROM_INCHES, inch)))
+    )
+    per_inch = Apply(Operand.exact(quantity_of(DEVINE_KG_PER_INCH, kg)), "×", over_60)
+    return Apply(Operand.exact(quantity_of(DEVINE_BASE_KG[sex], kg)), "+", per_inch)
+
+
+def adjusted_formula(ibw: Quantity, actual: Quantity) -> Apply:
+    """The adjusted body weight from the ideal and the actual (each as used, 0.01 kg), as a
+    line of working: ``65.94 kg + 0.4 × (100 kg − 65.94 kg)``; its value is in kg."""
+    ideal = Operand.exact(ibw)
+    over_ideal = Group(Apply(Operand.exact(actual), "−", ideal))
+    return Apply(ideal, "+", Apply(Operand.number(ADJUSTED_WEIGHT_FACTOR), "×", over_ideal))
 
 
 def _ideal_body_weight(height_cm: Quantity, sex: Sex) -> tuple[Quantity | None, list[DoseWarning]]:
     inches = height_in_inches(height_cm).magnitude
-    kg = devine_kg(inches, sex)
+    kg = worked(devine_formula(height_in_inches(height_cm), sex))
     ibw = body_figure(registry().Quantity(kg, named_unit("kg")))
     if inches >= DEVINE_FROM_INCHES:
         return ibw, []

@@ -28,7 +28,8 @@ from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRan
 from dosecalc.foundation.display import ROUNDING_RULE, format_exact, magnitude
 from dosecalc.foundation.text import counted
 from dosecalc.foundation.units import convert
-from dosecalc.patient.body import DoseWarning
+from dosecalc.foundation.working import line_text
+from dosecalc.patient.body import WEIGHT_NOT_GIVEN, DoseWarning, source_covers
 from dosecalc.ruleset.kinds import KINDS
 from dosecalc.ruleset.schema import Regimen
 
@@ -205,14 +206,31 @@ def finding_items(check: CheckResult) -> list[str]:
     ]
 
 
-def for_this_patient(covered: bool) -> str:
-    """Whose a range worked at the patient's weight is: theirs, or, for a patient the source
-    does not cover, only the source's range at that weight."""
-    return "for this patient" if covered else "at this weight (not checked for this patient)"
+def for_this_patient(warnings: Sequence[DoseWarning]) -> str:
+    """Whose a range worked for the patient is (of a result with these ``warnings``): theirs;
+    for a patient the source does not cover, only the source's range at that weight; with
+    no weight given, no patient's."""
+    if source_covers(warnings):
+        return "for this patient"
+    if _no_weight(warnings):
+        return "(not checked for this patient: no weight was given)"
+    return "at this weight (not checked for this patient)"
+
+
+def uncovered_result(warnings: Sequence[DoseWarning]) -> str:
+    """Said after "Result" when the source does not cover the patient: figures, not their
+    dose; nothing when it does."""
+    if source_covers(warnings):
+        return ""
+    return UNCOVERED_NO_WEIGHT if _no_weight(warnings) else UNCOVERED_RESULT
+
+
+def _no_weight(warnings: Sequence[DoseWarning]) -> bool:
+    return any(warning.code == WEIGHT_NOT_GIVEN for warning in warnings)
 
 
 UNCOVERED_RESULT: Final = ": at this weight, not checked for this patient"
-"""Said after "Result" when the source does not cover the patient: figures, not their dose."""
+UNCOVERED_NO_WEIGHT: Final = ": no weight given, not checked for this patient"
 
 
 def order_check_rows(check: CheckResult) -> list[Row]:
@@ -232,7 +250,7 @@ def order_check_rows(check: CheckResult) -> list[Row]:
         ("volume", "As a volume"),
     ):
         if key in shown:  # each beside the range it is compared with
-            whose = for_this_patient(check.patient_covered)
+            whose = for_this_patient(check.warnings)
             rows.append((label, f"{shown[key]}; {whose} {shown[f'{key}_range']}"))
     if "hard_limits" in shown:
         rows.append(("Hard limits (library)", shown["hard_limits"]))
@@ -311,8 +329,8 @@ def basis_rows(basis: Basis) -> list[Row]:
     """Enough to check the result by hand: the formula with the patient's numbers, each
     step after it, the rule and its source, the source's words, the rules' identity."""
     return [
-        ("Formula", basis.formula),
-        *(("Then", step) for step in basis.steps),
+        ("Formula", line_text(basis.formula)),
+        *(("Then", line_text(step)) for step in basis.steps),
         ("Rule", f"{basis.rule}, from {basis.source}"),
         ("Source says", f'"{basis.source_quote}"'),
         *(("Library limit", line) for line in basis.limits),
@@ -386,7 +404,7 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
     # A check's warnings hold the result's and its own (the order's, the weight not given).
     warnings = check.warnings if check is not None else result.warnings
     marker = f" ({warning_count(warnings)} below)" if warnings else ""
-    whose = "" if result.patient_covered else UNCOVERED_RESULT
+    whose = uncovered_result(result.warnings)
     sections += [
         Section(f"Result{whose}{marker}", result_rows(result), half=beside),
         *_warnings(warnings, half=beside),
@@ -406,7 +424,7 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
     sections += _notes(result.notes)
     basis = basis_rows(result.basis)
     if check is not None:
-        basis.insert(0, ("Order check", check.basis.formula))
+        basis.insert(0, ("Order check", line_text(check.basis.formula)))
     sections.append(Section("Basis (check by hand)", basis, flowing=True))
     return sections
 
@@ -554,7 +572,7 @@ def prepare_sections(result: PrepareResult) -> list[Section]:
     sections += _sign_off(result.disclaimer)
     inputs = [(name, value) for name, value in result.basis.inputs.items() if value]
     if result.patient_range is not None:
-        whose = for_this_patient(result.patient_covered)
+        whose = for_this_patient(result.warnings)
         inputs.append((f"range {whose}", result.patient_range.display))
     # One line: each input is in a preparation's rows too, and the page is one page.
     entered = "; ".join(f"{name}: {value}" for name, value in inputs)
@@ -570,7 +588,7 @@ def prepare_sections(result: PrepareResult) -> list[Section]:
             Section(f"Working for {p.label}", items=p.working, half=True)
             for p in result.preparations
         ]
-    basis = [("Then", step) for step in steps]
+    basis = [("Then", line_text(step)) for step in steps]
     if result.basis.rule is not None:
         basis += [
             ("Rule", f"{result.basis.rule}, from {result.basis.source}"),

@@ -64,6 +64,7 @@ from dosecalc.foundation.display import (
     unit_ucum,
 )
 from dosecalc.foundation.units import Quantity, convert, named_unit
+from dosecalc.foundation.working import line_text
 from dosecalc.reports.contents import (
     finding_items,
     for_this_patient,
@@ -195,7 +196,7 @@ def _range(quantities: QuantityRange) -> dict[str, Any]:
 def _text(result: DoseResult) -> str:
     route = route_of(result)
     first = [f"{result.headline.text}."] if result.headline is not None else []
-    whose = "" if result.patient_covered else f", {for_this_patient(False)}"
+    whose = "" if result.patient_covered else f", {for_this_patient(result.warnings)}"
     sentences = [*first, f"{result.drug.capitalize()}, {route}{whose}: {_instruction(result)}."]
     sentences += [warning.message for warning in result.warnings]
     advice = rules_advice(result.basis)
@@ -238,7 +239,7 @@ def fhir_check(check: CheckResult) -> dict[str, Any]:
         "medicationCodeableConcept": {"text": check.drug},
         "subject": {"display": NO_PATIENT},
         "note": [
-            {"text": f"{summary} Working: {check.basis.formula}. {check.disclaimer}"},
+            {"text": f"{summary} Working: {line_text(check.basis.formula)}. {check.disclaimer}"},
             {"text": f"Supervision: {check.supervision}"},
         ],
         "dosageInstruction": [_proposed_dosage(check)],
@@ -292,9 +293,12 @@ def _check_summary(check: CheckResult) -> str:
 def _proposed_dosage(check: CheckResult) -> dict[str, Any]:
     route = route_of(check)
     source = check.basis
-    restated = [check.dose_rate, check.pump_rate, check.volume]
-    if check.in_rule_units != check.proposed:  # restated, not merely repeated
-        restated.insert(0, check.in_rule_units)
+    # Each restatement once, and none that merely repeats the order: a ``calculated`` entry
+    # of the ordered figure could be read as a dose dosecalc worked out.
+    restated: list[Quantity] = []
+    for quantity in (check.in_rule_units, check.dose_rate, check.pump_rate, check.volume):
+        if quantity is not None and not _same(quantity, [check.proposed, *restated]):
+            restated.append(quantity)
     return {
         # The verdict first, as on every face; the range after it, never read as an instruction.
         "text": f"{verdict_line(check)}. {check.drug.capitalize()}, {route}: "
@@ -305,9 +309,14 @@ def _proposed_dosage(check: CheckResult) -> dict[str, Any]:
         **({"timing": _timing(check.every)} if check.every is not None else {}),
         "doseAndRate": [
             _exact_entry("ordered", check.proposed),
-            *(_exact_entry("calculated", q) for q in restated if q is not None),
+            *(_exact_entry("calculated", q) for q in restated),
         ],
     }
+
+
+def _same(quantity: Quantity, others: list[Quantity]) -> bool:
+    """Whether ``quantity`` is one of ``others``: the same value in the same unit."""
+    return any(quantity.units == other.units and quantity == other for other in others)
 
 
 _PERIOD_UNITS: Final = {"second": "s", "minute": "min", "hour": "h", "day": "d", "week": "wk"}

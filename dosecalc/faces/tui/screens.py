@@ -33,6 +33,7 @@ from dosecalc.faces.tui.widgets import (
 from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.errors import DoseCalcError
 from dosecalc.foundation.units import CONCENTRATION, parse_quantity
+from dosecalc.foundation.working import line_text
 from dosecalc.reports.contents import (
     banner_lines,
     for_this_patient,
@@ -199,14 +200,20 @@ def preparation_lines(result: PrepareResult) -> list[str]:
     )
     lines = [f"! {lead}", *said, ""] if lead else []
     if result.patient_range is not None:
-        whose = for_this_patient(result.patient_covered)
+        whose = for_this_patient(result.warnings)
         lines.append(f"The range {whose} ({result.regimen}): {result.patient_range.display}")
     for preparation in result.preparations:
         lines += [f"For {preparation.label}:"]
         lines += [f"  {label}: {value}" for label, value in preparation_rows(preparation, result)]
     lines += [f"! {item}" for item in warning_items(result.warnings)]
     lines += [f"{supervision_section(result).title}: {item}" for item in result.supervision]
-    lines += [*result.notes, result.out_of_scope, "", "Working:", *result.basis.steps]
+    lines += [
+        *result.notes,
+        result.out_of_scope,
+        "",
+        "Working:",
+        *map(line_text, result.basis.steps),
+    ]
     return lines
 
 
