@@ -527,6 +527,13 @@ def route_codes(route: str):
     )
 
 
+def drug_names():
+    """Another name of the drug, with its own citation."""
+    from dosecalc.ruleset.schema import DrugName
+
+    return st.builds(DrugName, name=_WORDS, source=citations())
+
+
 def amounts():
     from dosecalc.ruleset.schema import Amount
 
@@ -563,6 +570,7 @@ REGIMEN_FIELD_VALUES = {
     "source": lambda r: citations(),
     "source_does_not_specify": lambda r: _word_lists,
     "route_codes": lambda r: st.lists(route_codes(r.route), max_size=1),
+    "other_names": lambda r: st.lists(drug_names(), max_size=2),
     "hard_limits": lambda r: st.none() | hard_limits(_units_of(r.kind)),
     "max_per_24h": lambda r: st.none() | amounts(),
     "standard_concentrations": lambda r: st.lists(concentrations(), max_size=3),

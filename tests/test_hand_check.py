@@ -16,12 +16,13 @@ from decimal import Decimal
 from fractions import Fraction
 
 import strategies
-from by_hand import MARKS, agrees, value
+from by_hand import MARKS, agrees, lines, value
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc.foundation.display import exact_places, format_number, magnitude, unit_display
+from dosecalc.foundation.units import DOSE_FORMS
 from dosecalc.foundation.working import Convert, Equation, Step, operands
 from dosecalc.reports.formats import render
 
@@ -281,9 +282,21 @@ def test_the_check_restatement_holds_when_redone(weight, concentration, dose):
     working = str(result.basis.formula).split("; the range is")[0]
     if " = " in working and "just " not in working:
         check_equation(working)
-    for step in result.basis.steps:  # the order check's lines are text
-        if isinstance(step, str) and step.startswith("as a "):  # each beside a range
-            check_equation(step.partition(": ")[2])
+    restated = [
+        step
+        for step in result.basis.steps
+        if isinstance(step, Step) and step.label.startswith("as a ")
+    ]
+    for step in restated:  # each restatement beside a range, redone from the data
+        for equation in step.equations:
+            check_worked(equation)
+        says_the_same(step)
+    shown = result.display  # each restatement with a figure beside its range is worked
+    worked = {step.label.removeprefix("as a ") for step in restated}
+    in_volume = DOSE_FORMS[dosecalc.parse_dose(dose).form].in_volume  # the order is the volume
+    for key, label in (("pump_rate", "pump rate"), ("volume", "volume")):
+        if key in shown and not shown[key].startswith("just ") and not in_volume:
+            assert label in worked, (key, lines(result.basis.steps))
 
 
 @given(weights, st.sampled_from([None, "2 mg/mL", "3.21 mg/mL", "50 mg/3 mL"]), proposed_doses)

@@ -644,3 +644,14 @@ def test_an_interval_for_a_rate_is_refused_by_name(library):
         dosecalc.check(
             weight="70 kg", regimen="driver", dose="30 mg/24 h", rules=library, every="6 hr"
         )
+
+
+def test_the_rules_listing_names_each_other_name_of_the_drug_with_its_citation(library):
+    from dosecalc.reports.rules_listing import rules_listing
+
+    listing = rules_listing(library)
+    regimens = library.regimens
+    for regimen in regimens:
+        for other in regimen.other_names:
+            assert f"  also ordered as: {other.name} ({other.source.cited})" in listing
+    assert listing.count("also ordered as: ") == sum(len(r.other_names) for r in regimens) == 4

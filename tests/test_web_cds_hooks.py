@@ -2093,3 +2093,40 @@ def test_a_sublingual_dose_with_a_timing_is_never_called_plainly_within(milligra
     assert card["indicator"] == "info"  # the contract's §3: within, with a warning
     assert "how often it is given is not checked" in card["summary"]
     assert "check how often it is given before giving it" in _plain(card["detail"])
+
+
+@given(
+    spelling=st.sampled_from([str.lower, str.upper, str.title]),
+    around=st.sampled_from(["{} 10 mg/mL injection", "{}", "Oral {} solution"]),
+    joined=st.sampled_from(["", "ol", "es"]),
+    milligrams=st.integers(1, 400),
+)
+def test_an_order_named_by_another_name_the_library_gives_the_drug_is_checked_as_the_drug(
+    spelling, around, joined, milligrams
+):
+    """A library may give a drug other names (a brand), each cited: an order named by one,
+    in any case and among other words, gets the card an order named by the drug gets; the
+    name joined to another word is another substance's, and gets none."""
+    brand = _HOSPITAL.find("fictivane-oral").other_names[0].name  # "Fictivax", cited
+
+    def cards(name: str) -> list[dict]:
+        order = medication_request(
+            text=around.format(name), route={"text": "oral"}, rate=None, dose=(milligrams, "mg")
+        )
+        issued = cds_hooks.answer(hook_request(order), _HOSPITAL, "http://dosecalc.test")
+        return [card.card for card in issued]
+
+    by_drug = cards(spelling("fictivane"))
+    by_brand = cards(spelling(brand) if not joined else spelling(brand + joined))
+    if joined:
+        assert by_brand == []
+    else:
+        assert [(c["indicator"], c["summary"]) for c in by_brand] == [
+            (c["indicator"], c["summary"]) for c in by_drug
+        ]
+        assert by_drug  # an oral dose without an interval is never silent (the maximum)
+
+
+def test_the_shipped_rules_give_no_other_name_the_source_does_not():
+    """The source names no brand of ketamine: the shipped rules give none (a library may)."""
+    assert all(regimen.other_names == [] for regimen in _SHIPPED.regimens)

@@ -86,7 +86,16 @@ from dosecalc.foundation.units import (
     registry,
     unit_powers,
 )
-from dosecalc.foundation.working import factors_text
+from dosecalc.foundation.working import (
+    Apply,
+    Equation,
+    Factor,
+    Operand,
+    Step,
+    Term,
+    chain,
+    unit_change_factors,
+)
 from dosecalc.patient.body import (
     DoseWarning,
     body_figure,
@@ -407,7 +416,12 @@ def check_against(
                 + _against_hard_limits(in_rule_units, result.hard_limits, hard_limit),
                 "steps": [
                     *_restated_steps(
-                        proposed, form, (in_rule_units, patient_dose), display, result
+                        proposed,
+                        form,
+                        (in_rule_units, patient_dose),
+                        (pump_rate, volume),
+                        result,
+                        beside,
                     ),
                     result.basis.formula,
                     *result.basis.steps,
@@ -857,32 +871,49 @@ def _restated_steps(
     proposed: Quantity,
     form: DoseForm,
     restated: tuple[Quantity, Quantity | None],
-    shown: dict[str, str],
+    delivered: tuple[Quantity | None, Quantity | None],
     result: DoseResult | _RuleOnly,
-) -> list[str]:
+    beside: list[Quantity],
+) -> list[Step]:
     """The working of each restatement shown beside a range, each from exact operands
-    (``restated``: the dose in the rule's unit and for this patient), to the figure shown."""
+    (``restated``: the dose in the rule's unit and for this patient; ``delivered``: its
+    pump rate and volume), to the figure shown beside that range (none for a figure shown
+    only as "just over" a bound)."""
     in_rule_units, patient_dose = restated
     kind = KINDS[result.kind]
-    conc = operand(result.concentration) if result.concentration is not None else ""
-    entered = format_exact(proposed)
-    key = _patient_dose_key(result)
+    conc = Operand.exact(result.concentration) if result.concentration is not None else None
+    entered = Operand.exact(proposed)
     steps = []
+
+    def step(label: str, term: Term, value: Quantity, compared: QuantityRange | None) -> None:
+        shown = compared.figure_beside(value, *beside) if compared is not None else None
+        if compared is None or shown is None:
+            return
+        got = Operand.shown(shown, compared.low.units)
+        if term != entered or got.text != entered.text:  # not the order, merely repeated
+            steps.append(Step(label, (Equation(term, got),)))
+
     if patient_dose is not None and result.dosing_weight is not None:
         if DOSE_FORMS[form].per_kg:
-            weight = format_body(result.dosing_weight.quantity)
-            steps.append(f"{kind.ordered_as}: {operand(in_rule_units)} × {weight} = {shown[key]}")
-        elif DOSE_FORMS[form].in_volume:
-            steps.append(f"{kind.ordered_as}: {entered} × {conc} = {shown[key]}")
-        elif entered != shown[key]:
-            conversion = unit_change(proposed.units, patient_dose.units)
-            steps.append(f"{kind.ordered_as}: {entered}{conversion} = {shown[key]}")
+            weight = Operand.exact(result.dosing_weight.quantity)
+            by_weight = Apply(Operand.exact(in_rule_units), "×", weight)
+            step(kind.ordered_as, by_weight, patient_dose, result.dose)
+        elif DOSE_FORMS[form].in_volume and conc is not None:
+            step(kind.ordered_as, Apply(entered, "×", conc), patient_dose, result.dose)
+        else:
+            conversion = unit_change_factors(proposed.units, patient_dose.units)
+            step(kind.ordered_as, chain(entered, conversion), patient_dose, result.dose)
     per_patient = kind.per_patient(in_rule_units, patient_dose)
-    for delivered, words in (("pump_rate", "as a pump rate"), ("volume", "as a volume")):
-        if delivered in shown and not DOSE_FORMS[form].in_volume and per_patient is not None:
-            factor = factors_text(per_hour(per_patient.units)) if delivered == "pump_rate" else ""
-            steps.append(f"{words}: {operand(per_patient)} ÷ {conc}{factor} = {shown[delivered]}")
-    return [step for step in steps if "just " not in step]  # "just over" is no operand
+    pump_rate, volume = delivered
+    if conc is not None and per_patient is not None and not DOSE_FORMS[form].in_volume:
+        by_conc: list[Factor] = [("÷", conc)]
+        if pump_rate is not None:
+            by_conc_per_hour = [*by_conc, *per_hour(per_patient.units)]
+            term = chain(Operand.exact(per_patient), by_conc_per_hour)
+            step("as a pump rate", term, pump_rate, result.pump_rate)
+        if volume is not None:
+            step("as a volume", chain(Operand.exact(per_patient), by_conc), volume, result.volume)
+    return steps
 
 
 def _patient_dose_key(result: DoseResult | _RuleOnly) -> str:

@@ -25,10 +25,10 @@ from dosecalc.foundation.display import (
     JsonQuantity,
     ShownInputs,
     figure,
+    figure_apart_from,
     figure_beside,
     figure_range,
     magnitude,
-    number_apart_from,
     range_text,
     unit_display,
 )
@@ -124,21 +124,28 @@ class QuantityRange(_Frozen):
         """``value`` as shown beside this range (`display_beside` of it and ``others``):
         on a bound, as that bound is shown; inside, inside the bounds as shown; outside,
         with the decimals it takes never to read as a bound, or "just over" the bound."""
+        unit = unit_display(self.low.units)
+        shown = self.figure_beside(value, *others)
+        if shown is not None:
+            return shown.with_unit(unit)
+        low, high = self._bounds_beside((value, *others))
+        over = magnitude(convert(value, self.low.units)) > self._exact()[1]
+        return f"just {'over' if over else 'under'} {(high if over else low).text} {unit}"
+
+    def figure_beside(self, value: Quantity, *others: Quantity) -> Figure | None:
+        """``value`` as `value_beside` shows it, as a figure in ``low``'s unit; None when
+        no figure shows it apart from a bound ("just over" it)."""
         low, high = self._bounds_beside((value, *others))
         exact_low, exact_high = self._exact()
         number = magnitude(convert(value, self.low.units))
-        unit = unit_display(self.low.units)
         if number == exact_low:
-            return low.with_unit(unit)
+            return low
         if number == exact_high:
-            return high.with_unit(unit)
+            return high
         if exact_low < number < exact_high:
-            return figure(number, inside=(low.value, high.value)).with_unit(unit)
-        text = number_apart_from(number, [exact_low, exact_high], unit)
-        if text.startswith("just "):
-            over = number > exact_high
-            return f"just {'over' if over else 'under'} {(high if over else low).text} {unit}"
-        return text
+            return figure(number, inside=(low.value, high.value))
+        shown = figure_apart_from(number, [exact_low, exact_high])
+        return shown if isinstance(shown, Figure) else None
 
     def _exact(self) -> tuple[Fraction, Fraction]:
         return magnitude(self.low), magnitude(convert(self.high, self.low.units))

@@ -371,7 +371,8 @@ rules do not name."""
 
 
 def _names_drug(names: Sequence[str], drug: str) -> bool:
-    """A name holds the drug's name as a word of its own, not joined to another."""
+    """A name holds the drug's name (or another name the rules give it, a brand's) as a word
+    of its own, not joined to another."""
     word = re.compile(rf"(?<![{_JOINED_BEFORE}]){re.escape(drug)}(?!\w)", re.IGNORECASE)
     return any(word.search(name) for name in names)
 
@@ -381,7 +382,11 @@ def _order(
 ) -> Order | None:
     """How one MedicationRequest is read; None for a drug the rules do not name."""
     names = _names(resource, medications)
-    regimens = [r for r in rules.regimens if _names_drug(names, r.drug)]
+    regimens = [
+        r
+        for r in rules.regimens
+        if any(_names_drug(names, name) for name in (r.drug, *(o.name for o in r.other_names)))
+    ]
     if not regimens:
         return None
     drug = regimens[0].drug

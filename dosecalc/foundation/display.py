@@ -198,22 +198,30 @@ def format_apart_from(quantity: Quantity, bounds: Sequence[Quantity]) -> str:
 def number_apart_from(value: Fraction, others: Sequence[Fraction], unit: str = "") -> str:
     """`format_apart_from` for a plain number (a ratio: "1.003", never "1" for 1.003)."""
     spaced = f" {unit}" if unit else ""
+    shown = figure_apart_from(value, others)
+    if isinstance(shown, Figure):
+        return f"{shown.text}{spaced}{shown.mark}"
+    return f"just {'over' if value > shown else 'under'} {format_number(shown)}{spaced}"
+
+
+def figure_apart_from(value: Fraction, others: Sequence[Fraction]) -> Figure | Fraction:
+    """``value`` as `number_apart_from` shows it, as a figure; or, closer to one of
+    ``others`` than any figure can show, that other value (said "just over" it)."""
     if _is_short(value):
-        return f"{figure(value).text}{spaced}"
+        return figure(value)
     places = significant_decimals(value)
     for extra in range(_MAX_EXTRA_DECIMALS + 1):
-        shown = _rounded(value, places + extra, "nearest")
+        shown = _figure_at(value, places + extra, "nearest")
         # Another value, however it is rounded at this precision, must not look the same.
         alike = [
             other
             for other in others
-            if other != value and shown in {_rounded(other, places + extra, r) for r in _ROUNDINGS}
+            if other != value
+            and shown.value in {_rounded(other, places + extra, r) for r in _ROUNDINGS}
         ]
         if not alike:
-            text = format_number(shown, decimals=places + extra)
-            return f"{text}{spaced}{_MARKS['nearest'] if shown != value else ''}"
-    bound = alike[0]
-    return f"just {'over' if value > bound else 'under'} {format_number(bound)}{spaced}"
+            return shown
+    return alike[0]
 
 
 def format_body(quantity: Quantity) -> str:

@@ -18,6 +18,7 @@ from dosecalc.foundation.display import (
     Figure,
     exact_places,
     format_number,
+    magnitude,
     operand,
     unit_change_terms,
     unit_display,
@@ -47,12 +48,9 @@ class Operand:
     note: str = ""
 
     @classmethod
-    def exact(cls, quantity: Quantity, note: str = "") -> Operand:
+    def exact(cls, quantity: Quantity) -> Operand:
         """A quantity entered or stated (a weight, a concentration, a rule's rate)."""
-        value = quantity.magnitude
-        return cls(
-            value if isinstance(value, Fraction) else Fraction(value), quantity.units, None, note
-        )
+        return cls(magnitude(quantity), quantity.units)
 
     @classmethod
     def number(cls, value: Fraction, note: str = "") -> Operand:
@@ -206,11 +204,6 @@ def chain(first: Term, factors: list[Factor]) -> Term:
     return term
 
 
-def factors_text(factors: list[Factor]) -> str:
-    """`` ÷ 2 mg/mL ÷ 24 (hours)``: factors as a line writes them after a figure."""
-    return "".join(f" {operator} {factor.text}" for operator, factor in factors)
-
-
 def unit_change_factors(units: Unit, to: Unit) -> list[Factor]:
     """A change of unit as factors, the last one followed by the words that name the
     change: `` × 1,000 ÷ 60 (mg/kg/hr to mcg/kg/min)``; none when the units agree."""
@@ -225,7 +218,7 @@ def unit_change_factors(units: Unit, to: Unit) -> list[Factor]:
 Line = Step | str
 """A line of a basis: a step kept as data, or a line kept as text: a statement with no
 arithmetic ("fixed dose for every patient, as printed in the source: 25 to 50 mg"), or an
-order check's or a preparation's working, which are not yet kept as data."""
+order check's verdict line or a preparation's working, which are not yet kept as data."""
 
 
 def line_text(line: Line) -> str:

@@ -65,6 +65,7 @@ FIELD_WORDS: Final[dict[str, str]] = {
     "source": "source",
     "source_does_not_specify": "what the source does not specify",
     "route_codes": "route codes",
+    "other_names": "other names of the drug",
     "hard_limits": "hard limits",
     "max_per_24h": "maximum per 24 hours",
     "standard_concentrations": "standard concentrations",

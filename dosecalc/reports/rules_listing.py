@@ -33,6 +33,10 @@ def rules_listing(rule_set: RuleSet) -> str:
             f"({regimen.kind})",
             f"  side effects: {', '.join(regimen.side_effects)}",
             f"  source: {regimen.source.cited}",
+            *(
+                f"  also ordered as: {other.name} ({other.source.cited})"
+                for other in regimen.other_names
+            ),
             *(f"  {line}" for line in limit_lines(regimen)),
             *([f"  {reviewed(regimen)}"] if reviewed(regimen) else []),
         ]

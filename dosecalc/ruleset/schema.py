@@ -316,6 +316,14 @@ class RouteCode(_Strict):
     source: Text = Field(description="Where this code is from (terminology and edition).")
 
 
+class DrugName(_Strict):
+    """Another name a drug is ordered by (a brand name), with where that name is given: the
+    rule's source may name none, so each name carries its own citation."""
+
+    name: Text
+    source: Citation
+
+
 class Regimen(_Strict):
     """One regimen: a drug by one route, its dose range and what to watch for."""
 
@@ -336,6 +344,11 @@ class Regimen(_Strict):
         default_factory=list,
         description="Codes for the route, each with its own citation; a route without one is "
         "exported as text only, never given a guessed code.",
+    )
+    other_names: list[DrugName] = Field(
+        default_factory=list,
+        description="Other names the drug is ordered by (brand names), each with its own "
+        "citation: CDS Hooks reads an order named by any of them as one for this drug.",
     )
     # Optional: for a hospital drug library, each limit with its own citation. The shipped
     # rules set none (the source gives none). Each acts: see the module's docstring.
