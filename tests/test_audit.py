@@ -132,9 +132,9 @@ def test_each_outcome_is_counted_under_its_own_name_with_the_headlines_action():
         if outcome == "max-per-24h-not-checked":  # its action depends on what was missing
             weight = action_of(outcome, "within", ["max-per-24h-not-compared"])
             interval = action_of(outcome, "within", ["max-per-24h-interval-not-given"])
-            assert one == (
-                f"{OUTCOME_NAMES[outcome]}: with no weight, {weight}; with no interval, {interval}"
-            )
+            no_maximum = action_of(outcome, "within", ["interval-not-compared"])
+            assert interval == no_maximum  # with no interval, or no maximum: the same action
+            assert one == f"{OUTCOME_NAMES[outcome]}: with no weight, {weight}; else {interval}"
             continue
         if outcome == "order-not-checked":
             continue  # a preparation's own

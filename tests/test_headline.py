@@ -76,6 +76,8 @@ def expected_headline(result: dosecalc.CheckResult) -> str:
         return "per-kg-weight-unclear"
     if codes & {"max-per-24h-not-compared", "max-per-24h-interval-not-given"}:
         return "max-per-24h-not-checked"
+    if "interval-not-compared" in codes:  # how often: never checked with no maximum
+        return "max-per-24h-not-checked"
     return "within"
 
 
@@ -135,8 +137,10 @@ def test_every_finding_names_the_document_whose_range_or_limit_it_is(case):
             "below-hard-limit": basis.hard_limits_from,
             "above-max-per-24h": basis.max_per_24h_from,
         }.get(finding.outcome, basis.range_from)
-        if finding.outcome == "max-per-24h-not-checked":
+        if finding.outcome == "max-per-24h-not-checked" and basis.max_per_24h_from is not None:
             assert f" of {basis.max_per_24h_from}" in finding.says
+        elif finding.outcome == "max-per-24h-not-checked":  # no maximum: said, none named
+            assert "these rules give no maximum per 24 hours" in finding.says
         assert whose
         assert f" of {whose}" in finding.says, (finding, whose)
 
@@ -251,10 +255,16 @@ def test_an_order_above_the_maximum_per_24_hours_is_never_a_green_within(regimen
 
 def test_the_example_orders_count_a_small_patient_apart_from_within():
     audited = dosecalc.audit(
-        {"weight": ["3.5 kg", "70 kg"], "regimen": ["sl", "sl"], "dose": ["50 mg", "50 mg"]}
+        {"weight": ["3.5 kg", "70 kg"], "regimen": ["iv", "iv"], "dose": ["0.4 mg/kg/hr"] * 2}
     )
     assert list(audited["verdict"]) == ["within", "within"]
     assert list(audited["outcome"]) == ["patient-not-covered", "within"]
+    # A sublingual dose is never plainly within: how often it is given is not checked.
+    audited = dosecalc.audit(
+        {"weight": ["3.5 kg", "70 kg"], "regimen": ["sl", "sl"], "dose": ["50 mg", "50 mg"]}
+    )
+    assert list(audited["verdict"]) == ["within", "within"]
+    assert list(audited["outcome"]) == ["patient-not-covered", "max-per-24h-not-checked"]
 
 
 @given(

@@ -417,7 +417,8 @@ def test_impact_lists_an_order_that_a_new_regimen_lets_be_checked(tmp_path):
     [change] = result.changes  # the unknown regimen stays unknown: its words change, not it
     assert change.row == 1
     assert change.text().startswith("row 1 (weight 70 kg, regimen sl, dose 30 mg): not checked (")
-    assert change.text().endswith(") → within")
+    # Within the new range for one dose; how often it is given is not checked (no maximum).
+    assert ") → within; outcome: none → max-per-24h-not-checked" in change.text()
 
 
 # --- The command ---

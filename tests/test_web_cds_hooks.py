@@ -190,7 +190,11 @@ def test_a_fixed_dose_within_needs_no_weight_and_without_one_says_the_patient_wa
     order = medication_request(route=SL_ROUTE, rate=None, dose=(25, "mg"))
     (card,) = cards(server, ehrs[1], order, weight=OMIT)
     assert_not_assessed(card)
-    assert cards(server, ehrs[1], order) == []  # with the weight: checked and within
+    # With the weight: within the range for one dose, but how often it is given is not
+    # checked (the rules give no maximum per 24 hours): an info card, never silence.
+    (card,) = cards(server, ehrs[1], order)
+    assert card["indicator"] == "info"
+    assert "how often it is given is not checked" in card["summary"]
 
 
 def test_within_with_a_warning_of_the_check_is_an_info_card_naming_it(server, ehrs):
@@ -2042,43 +2046,52 @@ def test_a_cards_link_opens_the_page_on_the_check_the_card_made(milligrams, peri
     age=st.integers(0, 4000),
     max_age=st.none() | st.integers(0, 400),
     dated=st.sampled_from(["day", "year", "undated"]),
+    per_kg=st.booleans(),
 )
 def test_a_weight_older_than_the_wards_policy_is_no_usable_weight_and_never_silence(
-    age, max_age, dated
+    age, max_age, dated, per_kg
 ):
     """With ``--weight-max-age`` (a ward's policy; dosecalc sets none), a weight measured more
-    days ago than it allows, or undated, is not used: an order that needs it is not checked,
-    and says why, with the weight's date; never the silence of "checked and within". Within
-    the policy, or without one, the weight is used as before."""
+    days ago than it allows, undated, or dated only by its year, is not used: an order that
+    needs it is not checked, one per kg is checked without it; either card says why, with
+    the weight's date as the EHR gave it, and never the silence of "checked and within" nor
+    "no weight was given". Within the policy, or without one, the weight is used as before."""
     measured = local_today() - datetime.timedelta(days=age)
     observation = weight_observation(when=measured.isoformat())
-    if dated == "year":  # FHIR's partial date: the start of the year
+    if dated == "year":  # FHIR's partial date
         observation["effectiveDateTime"] = str(measured.year)
-        age = (local_today() - datetime.date(measured.year, 1, 1)).days
     elif dated == "undated":
         del observation["effectiveDateTime"]
-    body = hook_request(medication_request(rate=(30, "mg/h")), weight=searchset(observation))
+    rate = (0.4, "mg/kg/h") if per_kg else (30, "mg/h")
+    body = hook_request(medication_request(rate=rate), weight=searchset(observation))
     issued = cds_hooks.answer(body, dosecalc.load_rules(), "http://x", weight_max_age=max_age)
-    too_old = max_age is not None and (dated == "undated" or age > max_age)
+    too_old = max_age is not None and (dated != "day" or age > max_age)
     if not too_old:
-        assert issued == []  # 30 mg/h at 70 kg: within, checked, silence
+        assert issued == []  # 30 mg/h or 0.4 mg/kg/h at 70 kg: within, checked, silence
         return
     (card,) = [issued_card.card for issued_card in issued]
     assert card["indicator"] == "info"
-    assert "not checked: no usable weight" in card["summary"] + card["detail"]
-    said = _plain(card["detail"])
+    said = _plain(card["summary"] + " " + card["detail"])
+    assert "no usable weight" in said
+    assert "no weight was given;" not in card["summary"]
     assert f"measured at most {max_age:,} day" in said
-    if dated != "undated":
-        assert f"was measured {age:,} day" in said
+    if dated == "day":
+        assert f"from {measured.isoformat()}, was measured {age:,} day" in said
+    elif dated == "year":
+        assert f"dated only {measured.year}," in said
 
 
-def test_the_weight_max_age_option_takes_only_a_whole_number_of_days(run_cli):
+def test_the_weight_max_age_option_takes_only_a_whole_number_of_days_and_needs_trust(run_cli):
     for bad in ("-1", "7.5", "a week", "٣"):
         code, out, err = run_cli("web", "--weight-max-age", bad, "--port", "1")
         assert code == 2, (bad, err)
         assert "weight-max-age" in err
         assert "whole number of days" in err
         assert out == ""
+    code, out, err = run_cli("web", "--weight-max-age", "7", "--port", "1")  # no --trust
+    assert code == 2, err
+    assert "only --trust switches on" in err
+    assert out == ""
 
 
 @given(milligrams=st.integers(25, 50), hours=st.integers(1, 48))

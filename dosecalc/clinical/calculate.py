@@ -258,8 +258,9 @@ def _applied(rule: Regimen, dosing: DosingWeight | None, conc: Quantity | None) 
         []
         if kind.per_kg
         else [
-            f"The weight is not used: the source's range is in {kind.measured_in}, not per kg "
-            f"(dosecalc reads it as {kind.read_as}; the source states no frequency)."
+            f"The weight does not change the range: the source's range is in {kind.measured_in}, "
+            f"not per kg (dosecalc reads it as {kind.read_as}). The weight shows whether the "
+            "patient is one the range is applied to."
         ]
     )
     return _Parts(rule_range=rule_range, dose=dose, formula=formula, notes=notes, **parts)

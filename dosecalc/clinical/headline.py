@@ -104,8 +104,9 @@ _ABOUT_THE_WEIGHT: Final[dict[str, str]] = dict(
             "lb and kg may be mixed up",
             f"the ideal or adjusted weight dosed on is below {_LOW} kg (dosecalc's adult "
             "bound), with no low-weight dosing in {document}",
-            "no weight was given, so whether {document} covers the patient (an adult) was "
-            "not checked",
+            f"no weight was given, so whether the patient is within dosecalc's adult band ({_LOW} "
+            f"to {_HIGH} kg), the only patients it applies {{document}}'s range to, was not "
+            "checked",
         ),
         strict=True,
     )

@@ -62,8 +62,16 @@ known, so it was not compared."""
 
 
 INTERVAL_NOT_COMPARED: Final = "interval-not-compared"
-"""The code of a dose given every interval against rules with no maximum per 24 hours: its
-total per 24 hours is said, and compared with nothing."""
+"""The code of a dose per administration checked against rules with no maximum per 24
+hours: how often it is given is not checked. Given every interval, its total per 24 hours
+is said, and compared with nothing; without one, that it was not entered."""
+
+
+def frequency_unchecked(kind: RegimenKind, *, has_maximum: bool) -> bool:
+    """Whether how often a dose is given goes unchecked (`INTERVAL_NOT_COMPARED`): a dose per
+    administration under rules with no maximum per 24 hours to compare its total with. The
+    one policy for `check` and both paths of the audit."""
+    return not kind.is_rate and not has_maximum
 
 
 def doses_in_24_hours(interval: Quantity) -> tuple[Fraction, int]:
@@ -321,11 +329,21 @@ def dose_per_24h_warnings(
 def _without_maximum(
     kind: RegimenKind, per_patient: Quantity, interval: Quantity | None
 ) -> list[DoseWarning]:
-    """A dose given every ``interval`` under rules with no maximum per 24 hours: its total
-    in any 24 hours, said so that an interval read is never dropped unsaid, and compared
-    with nothing (no number is invented)."""
-    if kind.is_rate or interval is None:
+    """A dose per administration under rules with no maximum per 24 hours: how often it is
+    given is not checked, whether or not it was entered (never a plain within, and never a
+    stricter answer for saying more). Given every ``interval``, its total in any 24 hours is
+    said, so that an interval read is never dropped unsaid, compared with nothing (no number
+    is invented)."""
+    if not frequency_unchecked(kind, has_maximum=False):
         return []
+    if interval is None:
+        return [
+            DoseWarning(
+                code=INTERVAL_NOT_COMPARED,
+                message="How often the dose is given was not entered, and these rules give no "
+                "maximum per 24 hours: how much is given in 24 hours was not checked.",
+            )
+        ]
     _, doses = doses_in_24_hours(interval)
     one = convert(per_patient, named_unit(AMOUNT_UNIT))
     return [

@@ -3,7 +3,7 @@
 Every result carries the inputs used, the formula with the patient's numbers,
 the rule, the source citation, the rules' version and SHA-256, the side
 effects, the supervision statement and the disclaimer, so that a clinician can
-check it by hand. ``model_dump(mode="json")`` gives exact values with UCUM
+check it by hand. ``model_dump(mode="json")`` gives unrounded values with UCUM
 units; ``display`` strings follow the rounding rule in `dosecalc.foundation.display`.
 `CheckResult` is what checking a proposed order returns, with the same basis.
 """
@@ -249,6 +249,9 @@ class Finding(_Frozen):
     def text(self) -> str:
         """``ABOVE THE HARD LIMIT of …: do not give as ordered; contact the prescriber``."""
         return f"{self.says}: {self.action}"
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class DoseResult(_Frozen):

@@ -677,12 +677,19 @@ def _weight(found: object, patient: str, max_age: int | None = None) -> Weight:
     if len({_to_hundredths_kg(weight) for weight, _, _ in read}) > 1:
         shown = " and ".join(dict.fromkeys(format_exact(weight) for weight, _, _ in read))
         return Weight(None, why_not=f"the latest weights disagree: {shown}, from {read[0][2]}")
-    # Readings that agree to 0.01 kg: the same one whatever their order in the Bundle.
-    weight, text, date = min(read, key=lambda r: (_in_kg(r[0]), r[1]))
+    # Readings that agree to 0.01 kg: the same one whatever their order in the Bundle (of one
+    # instant, the one dated most precisely: 2026-12-01 before 2026-12).
+    weight, text, date = min(read, key=lambda r: (_in_kg(r[0]), r[1], -len(r[2]), r[2]))
     if max_age is not None:
         policy = f"this service uses a weight measured at most {_days_said(max_age)} ago"
         if newest is None:
             return Weight(None, why_not=f"the latest weight is undated, and {policy}")
+        if _PARTIAL_DATE.fullmatch(date):  # how many days ago is not known
+            return Weight(
+                None,
+                why_not=f"the latest weight, {format_exact(weight)}, is dated only {date}, and "
+                f"{policy}",
+            )
         age = (local_today() - newest.date()).days
         if age > max_age:
             return Weight(
@@ -725,14 +732,17 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     number = _number(value.get("value"))
     if unit is None or number is None:
         return "the Observation holds no UCUM weight (kg, g or [lb_av])"
-    when = _when(observation)
+    when, partial = _when(observation)
     if when is not None and is_after_today(when.date()):  # it would win as the latest
         return f"the Observation is dated {when.date().isoformat()}, in the future"
-    date = when.date().isoformat() if when is not None else "an undated Observation"
+    # A year or a year-month is said as the EHR gave it, never as a day it did not give.
+    date = partial or (when.date().isoformat() if when is not None else "an undated Observation")
     return when, f"{number} {unit}", date
 
 
-def _when(observation: Mapping[str, Any]) -> datetime | None:
+def _when(observation: Mapping[str, Any]) -> tuple[datetime | None, str]:
+    """When a weight was measured, and, for a year or a year-month (FHIR's partial dates,
+    dated by their start), that date as given; else an empty text."""
     period = observation.get("effectivePeriod")
     for text in (
         observation.get("effectiveDateTime"),
@@ -743,13 +753,13 @@ def _when(observation: Mapping[str, Any]) -> datetime | None:
         if isinstance(text, str):
             partial = _PARTIAL_DATE.fullmatch(text)
             if partial:  # FHIR's year or year-month: dated by the period's start
-                return datetime(int(partial[1]), int(partial[2] or 1), 1, tzinfo=UTC)
+                return datetime(int(partial[1]), int(partial[2] or 1), 1, tzinfo=UTC), text
             try:
                 when = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
                 continue
-            return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    return None
+            return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)), ""
+    return None, ""
 
 
 _PARTIAL_DATE: Final = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2]))?")
@@ -845,7 +855,7 @@ _SUMMARY_WORDS: Final[Mapping[str, str]] = {
 ``<its capitals>, <verdict> the range``."""
 
 
-def _said(result: CheckResult) -> str:
+def _said(result: CheckResult, *, unusable: bool = False) -> str:
     """What a summary says after the drug and dose, the most serious finding first: its
     leading words in capitals (``PROBABLE ENTRY ERROR, above the range``); a plain verdict
     as ``above the range``; within with warnings, ``within the range; read the warnings``."""
@@ -865,7 +875,8 @@ def _said(result: CheckResult) -> str:
     if headline.outcome == "patient-not-covered" and any(
         warning.code == WEIGHT_NOT_GIVEN for warning in result.warnings
     ):
-        words = "{lead}: no weight was given; {verdict} the range"
+        weightless = "no usable weight" if unusable else "no weight was given"
+        words = "{lead}: " + weightless + "; {verdict} the range"
     elif not result.patient_covered and headline.outcome != "patient-not-covered":
         words = "{lead}; the source may not cover the patient"  # never "within" for them
     return words.format(lead=lead, verdict=result.verdict)
@@ -896,16 +907,25 @@ def _checked(
 ) -> dict[str, Any]:
     assert order.regimen is not None
     assert order.dose is not None
-    if weight.shown is not None and weight.text is not None:
+    unweighed = weight.text is None
+    if not unweighed:
         weighed = f"Weight used: {weight.shown}."
-    elif order.regimen.regimen_kind.per_kg:
-        weighed = "Checked per kg without a weight: the order and the range are both per kg."
-    else:
-        weighed = "No weight is needed for this regimen."
+    else:  # why none was used comes first: the EHR may have sent one that was not usable
+        why = f"no usable weight: {weight.why_not}" if weight.why_not else "no weight was sent"
+        if order.regimen.regimen_kind.per_kg:
+            weighed = (
+                f"Checked per kg without a weight ({why}): the order and the range are both per kg."
+            )
+        else:
+            weighed = (
+                f"Checked without a weight ({why}): this regimen's range does not use one, but "
+                "the patient was not assessed."
+            )
     found = [*finding_items(result), *filter(None, [rules_advice(result.basis)])]
     lines = [
         f"**{_md(verdict_line(result))}**",
         "",
+        *([_md(weighed), ""] if unweighed else []),
         *(f"- {_md(item)}" for item in found),
         *([""] if found else []),
         *(f"- **{_md(label)}:** {_md(value)}" for label, value in order_check_rows(result)),
@@ -913,7 +933,7 @@ def _checked(
     if "patient_range" in result.display:
         whose = f"Range {for_this_patient(result.warnings)}"
         lines.append(f"- **{whose}:** {_md(result.display['patient_range'])}")
-    lines += ["", _md(weighed)]
+    lines += [] if unweighed else ["", _md(weighed)]
     if order.timing_unread is not None:  # said, never dropped: checked without an interval
         lines += ["", _md(f"Not read: {order.timing_unread}; checked as one dose.")]
     limit = _limit_source(result, order.regimen)
@@ -935,7 +955,7 @@ def _checked(
         "summary": _summary(
             order.drug,
             result.display["proposed"],
-            _said(result),
+            _said(result, unusable=weight.why_not is not None),
             then=_action(result),
             # What to do never gives way to the finding's detail (which the card's detail holds).
             lead=_lead(result),

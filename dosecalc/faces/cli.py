@@ -434,6 +434,12 @@ def _web(args: argparse.Namespace) -> Outcome:
     if not 1 <= args.port <= 65535:
         raise InputError("port", f"{args.port} is not a TCP port", "Give a port from 1 to 65535")
     weight_max_age = _days(args.weight_max_age)
+    if weight_max_age is not None and args.trust is None:
+        raise InputError(
+            "weight-max-age",
+            "it applies to CDS Hooks, which only --trust switches on",
+            "Give --trust FILE too, or leave --weight-max-age out",
+        )
     try:
         from dosecalc.faces import web_app
         from dosecalc.faces.trust import load_trust
@@ -783,14 +789,17 @@ def _format_arguments(
         help="; ".join(f"{FORMATS[n].name}: {FORMATS[n].description}" for n in names)
         + " (default: text)",
     )
-    output.add_argument("--json", action="store_true", help="exact values as JSON (--format json)")
+    output.add_argument(
+        "--json", action="store_true", help="unrounded values as JSON (--format json)"
+    )
 
 
 def _patient_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--weight",
-        help='with its unit: "70 kg", "154 lb", "9 st 6 lb"; not needed for a fixed dose, '
-        "nor to check a dose per kg against the range per kg",
+        help='with its unit: "70 kg", "154 lb", "9 st 6 lb". A fixed dose\'s range, and a '
+        "dose per kg checked against the range per kg, do not use it; without it, the patient "
+        "is not assessed (the answer says so)",
     )
     command.add_argument(
         "--regimen",

@@ -49,7 +49,7 @@ ROUNDING_RULE: Final = (
     "Figures of up to 7 significant figures are exact; others are rounded to 3 (in a "
     "range, to its other bound's decimals), to nearest or, where that would leave the "
     "range, inward, and marked so. Each is worked from the figures shown before it; "
-    "weights and heights are used to 2 decimal places. JSON holds exact values."
+    "weights and heights are used to 2 decimal places. JSON holds the values unrounded."
 )
 EXACT_SIGNIFICANT_FIGURES: Final = 7
 """A figure with at most this many significant figures is shown exactly: every product of a

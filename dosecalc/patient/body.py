@@ -61,8 +61,8 @@ LOW_DOSING_WEIGHT: Final = "low-dosing-weight"
 """The warning of an ideal or adjusted dosing weight below the usual adult band, for an
 actual weight within it: a dose per kg of it is dosing for a weight no source covers."""
 WEIGHT_NOT_GIVEN: Final = "weight-not-given"
-"""The warning of an order checked with no weight: whether the source's range was written
-for the patient (an adult; a child is dosed on no range here) was never asked."""
+"""The warning of an order checked with no weight: whether the patient is one dosecalc applies
+the source's range to (its adult band; a child is dosed on no range here) was never asked."""
 NOT_COVERED_CODES: Final = (*WEIGHT_WARNING_CODES, LOW_DOSING_WEIGHT, WEIGHT_NOT_GIVEN)
 """Every warning that the source's range was not written for this patient, that the
 weight it rests on is to be verified, or that no weight was given to tell."""
@@ -374,9 +374,9 @@ def weight_not_given() -> DoseWarning:
     low, high = (format_number(bound) for bound in USUAL_ADULT_WEIGHT_KG)
     return DoseWarning(
         code=WEIGHT_NOT_GIVEN,
-        message="No weight was given: whether the source's range was written for this "
-        f"patient (an adult; dosecalc's adult band is {low} to {high} kg) was not checked. "
-        "Enter the weight to check it.",
+        message="No weight was given: whether the patient is within dosecalc's adult band "
+        f"({low} to {high} kg), the only patients it applies the source's range to, was not "
+        "checked. Enter the weight to check it.",
     )
 
 

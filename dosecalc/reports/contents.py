@@ -129,7 +129,12 @@ def result_rows(result: DoseResult) -> list[Row]:
 def patient_rows(result: DoseResult) -> list[Row]:
     """The patient as entered and as derived (the dosing weight is in `result_rows`)."""
     if result.patient is None:
-        return [("Weight", "not given (not used by this regimen)")]
+        return [
+            (
+                "Weight",
+                "not given: this regimen's range does not use it, but the patient was not assessed",
+            )
+        ]
     shown = result.patient.display
     rows = [("Weight", shown["weight"])]
     if "height" in shown:
@@ -213,7 +218,7 @@ def for_this_patient(warnings: Sequence[DoseWarning]) -> str:
     if source_covers(warnings):
         return "for this patient"
     if _no_weight(warnings):
-        return "(not checked for this patient: no weight was given)"
+        return "with no weight given (not checked for this patient)"
     return "at this weight (not checked for this patient)"
 
 

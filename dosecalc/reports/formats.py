@@ -31,7 +31,7 @@ FORMATS: Final = {
     f.name: f
     for f in (
         Format("text", "plain-text report", ".txt", "text/plain"),
-        Format("json", "exact values, UCUM units", ".json", "application/json"),
+        Format("json", "unrounded values, UCUM units", ".json", "application/json"),
         Format(
             "fhir", "a FHIR R4 Dosage (a check: a Bundle)", ".fhir.json", "application/fhir+json"
         ),

@@ -28,6 +28,7 @@ from dosecalc.clinical.audit.cells import (
     per_distinct,
 )
 from dosecalc.clinical.audit.outcome import (
+    HOT_WARNING_CODES,
     VERDICTS,
     Output,
     entry_text,
@@ -36,6 +37,7 @@ from dosecalc.clinical.audit.outcome import (
     warnings_text,
 )
 from dosecalc.clinical.check import ENTRY_ERROR_RATIO, SLIPS, in_rule_form
+from dosecalc.clinical.limits import frequency_unchecked
 from dosecalc.foundation.bounds import (
     PUMP_RATE_ML_PER_H,
     USUAL_ADULT_WEIGHT_KG,
@@ -47,7 +49,6 @@ from dosecalc.foundation.display import magnitude, unit_ucum
 from dosecalc.foundation.errors import UnknownRegimenError
 from dosecalc.patient.body import (
     LB_KG_MIX_UP_FACTOR,
-    WEIGHT_WARNING_CODES,
 )
 from dosecalc.ruleset.kinds import KINDS, KindName
 from dosecalc.ruleset.loader import RuleSet
@@ -142,7 +143,9 @@ class HotPath:
             _between(weight * float(LB_KG_MIX_UP_FACTOR), usual_low, usual_high)
             | _between(weight / float(LB_KG_MIX_UP_FACTOR), usual_low, usual_high)
         )
-        warning = warned_low * 1 + warned_high * 2 + mix_up * 4
+        # As `HOT_WARNING_CODES`: the weight's, then that how often it is given is not checked.
+        unchecked = rules.frequency_unchecked[rule]
+        warning = warned_low * 1 + warned_high * 2 + mix_up * 4 + unchecked * 8
 
         out.verdict[done] = np.array(VERDICTS, dtype=object)[verdict[done]]
         out.dose_in_rule_units[done] = (value * rules.to_rule_unit[rule])[done]
@@ -150,7 +153,7 @@ class HotPath:
         out.probable_entry_error[done] = texts(entry[done], entry_text)
         out.warnings[done] = texts(warning[done], warnings_text)
         entry_error = far | (slips != 0)
-        worst = (verdict * 2 + entry_error) << len(WEIGHT_WARNING_CODES) | warning
+        worst = (verdict * 2 + entry_error) << len(HOT_WARNING_CODES) | warning
         out.outcome[done] = texts(worst[done], outcome_text)
         return Hot(done, near, rule, form)
 
@@ -232,6 +235,7 @@ class _RuleArrays:
 
     hot: BoolArray
     is_rate: BoolArray
+    frequency_unchecked: BoolArray
     low: FloatArray
     high: FloatArray
     to_rule_unit: FloatArray
@@ -240,6 +244,7 @@ class _RuleArrays:
     @classmethod
     def of(cls, rule_set: RuleSet) -> _RuleArrays:
         hot, is_rate, low, high, to_rule_unit, rule_unit = [], [], [], [], [], []
+        unchecked = []
         for regimen in rule_set.regimens:
             rule_low, rule_high = regimen.dose.quantities()
             kind = regimen.regimen_kind
@@ -249,6 +254,7 @@ class _RuleArrays:
             )
             hot.append(kind.is_rate == kind.per_kg and not any(limits))
             is_rate.append(kind.is_rate)
+            unchecked.append(frequency_unchecked(kind, has_maximum=regimen.max_per_24h is not None))
             if not hot[-1]:  # never read: its rows are `check`'s
                 low.append(np.nan)
                 high.append(np.nan)
@@ -264,6 +270,7 @@ class _RuleArrays:
         return cls(
             np.array(hot, dtype=np.bool_),
             np.array(is_rate, dtype=np.bool_),
+            np.array(unchecked, dtype=np.bool_),
             np.array(low),
             np.array(high),
             np.array(to_rule_unit),

@@ -23,6 +23,7 @@ from dosecalc.clinical.audit.cells import (
 )
 from dosecalc.clinical.audit.outcome import Outcome, decided, outcome_of, with_weight_warnings
 from dosecalc.clinical.check import check, in_rule_form, verdict_of
+from dosecalc.clinical.limits import INTERVAL_NOT_COMPARED, frequency_unchecked
 from dosecalc.foundation.bounds import WEIGHT_LIMITS_KG
 from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.units import (
@@ -71,7 +72,13 @@ class ExactDecision:
             weight=kg,
         )
         decision = self._decision(rule, admitted, value)
-        return with_weight_warnings(decision, self._warnings(kg))
+        regimen = self._rule_set.regimens[rule]
+        unchecked = frequency_unchecked(
+            regimen.regimen_kind, has_maximum=regimen.max_per_24h is not None
+        )
+        return with_weight_warnings(
+            decision, (*self._warnings(kg), *([INTERVAL_NOT_COMPARED] if unchecked else []))
+        )
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019  # one per stream
     def _decision(self, rule: int, admitted: int, value: Fraction) -> Outcome:

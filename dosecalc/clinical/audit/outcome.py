@@ -19,6 +19,7 @@ from dosecalc.clinical.check import (
     slip_factor,
 )
 from dosecalc.clinical.headline import OUTCOMES, outcomes_of
+from dosecalc.clinical.limits import INTERVAL_NOT_COMPARED
 from dosecalc.clinical.result import CheckResult, OutcomeCode, Verdict
 from dosecalc.foundation.display import magnitude, unit_ucum
 from dosecalc.foundation.text import counted
@@ -80,8 +81,8 @@ OUTCOME_COUNTS: Final[dict[OutcomeCode, tuple[str, str]]] = {
         "before giving it",
     ),
     "max-per-24h-not-checked": (
-        "not compared with a maximum per 24 hours: with no weight, enter the weight before "
-        "giving it; with no interval, check how often it is given before giving it",
+        "total per 24 hours not checked: with no weight, enter the weight before giving it; "
+        "else check how often it is given before giving it",
     )
     * 2,
     "order-not-checked": ("not compared with any range: regimen needed",) * 2,
@@ -104,7 +105,7 @@ OUTCOME_NAMES: Final[dict[OutcomeCode, str]] = {
     "above": "above the range",
     "below": "below the range",
     "per-kg-weight-unclear": "per kg of an unclear weight",
-    "max-per-24h-not-checked": "not compared with a maximum per 24 hours",
+    "max-per-24h-not-checked": "total per 24 hours not checked",
     "order-not-checked": "not compared with any range",
     "within": "within the range",
 }
@@ -166,26 +167,32 @@ def entry_text(key: int) -> str:
     return entry_error_text(verdict, bool(far), fitting)
 
 
+HOT_WARNING_CODES: Final = (*WEIGHT_WARNING_CODES, INTERVAL_NOT_COMPARED)
+"""The warnings the hot path decides, a bit each in this order (as `check` lists them): the
+weight's, then, for a dose per administration (its rules have no maximum per 24 hours),
+that how often it is given is not checked."""
+
+
 def warnings_text(key: int) -> str:
-    """The warnings of a hot-path key: a bit per weight warning."""
-    return warning_text(_weight_codes(key))
+    """The warnings of a hot-path key: a bit per warning of `HOT_WARNING_CODES`."""
+    return warning_text(_hot_codes(key))
 
 
 def outcome_text(key: int) -> str:
     """The outcome of a hot-path key: (verdict, entry error) above a bit per weight warning
     (`outcomes_of`, as `check` decides it; the hot path has no library limits)."""
-    warnings = len(WEIGHT_WARNING_CODES)
+    warnings = len(HOT_WARNING_CODES)
     verdict, entry_error = VERDICTS[key >> (warnings + 1)], bool(key >> warnings & 1)
     return outcomes_of(
         verdict=verdict,
         hard_limit=None,
         entry_error=entry_error,
-        warning_codes=_weight_codes(key),
+        warning_codes=_hot_codes(key),
     )[0]
 
 
-def _weight_codes(key: int) -> list[str]:
-    return [code for bit, code in enumerate(WEIGHT_WARNING_CODES) if key >> bit & 1]
+def _hot_codes(key: int) -> list[str]:
+    return [code for bit, code in enumerate(HOT_WARNING_CODES) if key >> bit & 1]
 
 
 def entry_error_text(verdict: Verdict, far: bool, slips: Sequence[tuple[str, str]]) -> str:
