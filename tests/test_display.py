@@ -35,11 +35,11 @@ from dosecalc.foundation.display import (
     number_apart_from,
     operand,
     significant_decimals,
-    unit_change,
     unit_display,
     unit_ucum,
 )
 from dosecalc.foundation.units import QuantityKind, parse_quantity
+from dosecalc.foundation.working import unit_change
 
 positive = st.fractions(min_value=Fraction(1, 10**6), max_value=Fraction(10**6)).filter(bool)
 

@@ -67,7 +67,6 @@ from dosecalc.foundation.display import (
     magnitude,
     number_apart_from,
     operand,
-    unit_change,
     unit_display,
 )
 from dosecalc.foundation.errors import InputError, MissingInputError, UnitError
@@ -94,6 +93,7 @@ from dosecalc.foundation.working import (
     Step,
     Term,
     chain,
+    unit_change,
     unit_change_factors,
 )
 from dosecalc.patient.body import (

@@ -30,6 +30,7 @@ from dosecalc.foundation.display import (
     significant_decimals,
     unit_display,
 )
+from dosecalc.foundation.text import counted
 from dosecalc.foundation.units import (
     AMOUNT_UNIT,
     CONCENTRATION_UNIT,
@@ -257,7 +258,7 @@ def order_beside_maximum(
 
 def _doses(count: int) -> str:
     """``1 dose``, ``240,000 doses``."""
-    return f"{format_number(Fraction(count))} dose{'' if count == 1 else 's'}"
+    return counted(count, ("dose", "doses"))
 
 
 def _above_whole(ratio: Fraction) -> str:

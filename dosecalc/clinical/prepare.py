@@ -74,7 +74,6 @@ from dosecalc.foundation.display import (
     format_number,
     magnitude,
     operand,
-    unit_change,
     unit_display,
 )
 from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError, UnitError
@@ -100,7 +99,7 @@ from dosecalc.foundation.units import (
     ratio_parts,
     registry,
 )
-from dosecalc.foundation.working import Line, line_text
+from dosecalc.foundation.working import Line, line_text, unit_change
 from dosecalc.patient.body import DoseWarning, source_covers
 from dosecalc.ruleset.kinds import KINDS
 from dosecalc.ruleset.schema import Regimen

@@ -37,6 +37,7 @@ from dosecalc.foundation.display import (
     magnitude,
 )
 from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
+from dosecalc.foundation.text import counted
 from dosecalc.foundation.units import (
     MAX_INPUT_LENGTH,
     WEIGHT,
@@ -471,7 +472,7 @@ def _by_route_text(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> Re
 
 
 def _code_names(regimen: Regimen) -> set[str]:
-    displays = [code.display.lower() for code in regimen.route_codes if code.display]
+    displays = [code.display.lower() for code in regimen.route_codes]
     return {*displays, *(display.removesuffix(" route") for display in displays)}
 
 
@@ -701,7 +702,7 @@ def _weight(found: object, patient: str, max_age: int | None = None) -> Weight:
 
 
 def _days_said(days: int) -> str:
-    return f"{days:,} day{'' if days == 1 else 's'}"
+    return counted(days, ("day", "days"))
 
 
 def _in_kg(weight: Quantity) -> Fraction:

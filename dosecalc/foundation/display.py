@@ -513,15 +513,6 @@ JsonQuantity = Annotated[Quantity, PlainSerializer(json_quantity, when_used="jso
 """A pint Quantity field that is ``{"value", "unit"}`` (UCUM) in JSON."""
 
 
-def unit_change(units: Unit, to: Unit) -> str:
-    """`` × 60 ÷ 1,000 (mcg/kg/min to mg/kg/hr)``: the factor each changed unit
-    multiplies by, written into a line of working so that it checks by hand; empty when
-    the units agree. The one way a change of unit is written (`unit_change_terms`)."""
-    factors, words = unit_change_terms(units, to)
-    steps = "".join(f" {sign} {format_number(f, decimals=exact_places(f))}" for sign, f in factors)
-    return f"{steps} ({words})" if factors else ""
-
-
 def unit_change_terms(
     units: Unit, to: Unit
 ) -> tuple[tuple[tuple[Literal["×", "÷"], Fraction], ...], str]:

@@ -204,6 +204,13 @@ def chain(first: Term, factors: list[Factor]) -> Term:
     return term
 
 
+def unit_change(units: Unit, to: Unit) -> str:
+    """`` × 60 ÷ 1,000 (mcg/kg/min to mg/kg/hr)``: a change of unit written into a line kept
+    as text, as a step writes it (`unit_change_factors`); empty when the units agree."""
+    factors = unit_change_factors(units, to)
+    return "".join(f" {operator} {factor.text}" for operator, factor in factors)
+
+
 def unit_change_factors(units: Unit, to: Unit) -> list[Factor]:
     """A change of unit as factors, the last one followed by the words that name the
     change: `` × 1,000 ÷ 60 (mg/kg/hr to mcg/kg/min)``; none when the units agree."""

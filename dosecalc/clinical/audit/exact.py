@@ -21,7 +21,7 @@ from dosecalc.clinical.audit.cells import (
     kind_of,
     remember,
 )
-from dosecalc.clinical.audit.outcome import Outcome, decided, outcome_of, with_weight_warnings
+from dosecalc.clinical.audit.outcome import Outcome, decided, outcome_of, with_row_warnings
 from dosecalc.clinical.check import check, in_rule_form, verdict_of
 from dosecalc.clinical.limits import INTERVAL_NOT_COMPARED, frequency_unchecked
 from dosecalc.foundation.bounds import WEIGHT_LIMITS_KG
@@ -76,7 +76,7 @@ class ExactDecision:
         unchecked = frequency_unchecked(
             regimen.regimen_kind, has_maximum=regimen.max_per_24h is not None
         )
-        return with_weight_warnings(
+        return with_row_warnings(
             decision, (*self._warnings(kg), *([INTERVAL_NOT_COMPARED] if unchecked else []))
         )
 

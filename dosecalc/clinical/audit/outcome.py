@@ -246,9 +246,10 @@ def outcome_of(result: CheckResult) -> Outcome:
     )
 
 
-def with_weight_warnings(decision: Outcome, codes: Sequence[str]) -> Outcome:
-    """A decision of the hot or exact path (rules without library limits) with the weight
-    warnings of its row, and the outcome they come to (`outcomes_of`)."""
+def with_row_warnings(decision: Outcome, codes: Sequence[str]) -> Outcome:
+    """A decision of the hot or exact path (rules without library limits) with the warnings
+    of its row (the weight's, and how often it is given), and the outcome they come to
+    (`outcomes_of`)."""
     worst = outcomes_of(
         verdict=decision.verdict,  # type: ignore[arg-type]  # `decided` sets one
         hard_limit=None,
