@@ -51,6 +51,7 @@ def test_the_report_holds_everything_a_chart_needs(renderer, inputs):
         result.dose.display,
         *result.side_effects,
         result.supervision,
+        *lines(result.basis.weight_steps),
         str(result.basis.formula),
         *lines(result.basis.steps),
         result.basis.source_quote,

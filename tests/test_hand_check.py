@@ -24,6 +24,7 @@ import dosecalc
 from dosecalc.foundation.display import exact_places, format_number, magnitude, unit_display
 from dosecalc.foundation.units import DOSE_FORMS
 from dosecalc.foundation.working import Convert, Equation, Step, operands
+from dosecalc.reports.contents import basis_rows
 from dosecalc.reports.formats import render
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -145,13 +146,53 @@ def test_every_line_of_the_basis_holds_when_redone_with_the_figures_shown(
         )
     except dosecalc.InputError:  # e.g. a height at which Devine's formula gives nothing
         return
-    steps = [line for line in [result.basis.formula, *result.basis.steps] if isinstance(line, Step)]
-    assert len(steps) == len(result.basis.steps) + (regimen == "iv")  # "sl": stated, not worked
+    basis = result.basis
+    every = [*basis.weight_steps, basis.formula, *basis.steps]
+    steps = [line for line in every if isinstance(line, Step)]
+    assert len(steps) == len(every) - (regimen == "sl")  # "sl": stated, not worked
     for step in steps:
         for equation in step.equations:
             check_worked(equation)
         says_the_same(step)
     all_figures_inside(result)
+
+
+@given(weights, bases)
+@example("154 lb", {"basis": "adjusted", "height": "5 ft 7 in", "sex": "male"})
+def test_the_working_reads_in_the_order_it_was_done_the_weight_before_the_formula_using_it(
+    weight, basis
+):
+    """How the dosing weight was reached is read first, and the weight the formula
+    multiplies by is the figure that working ended on (as used), on every face's rows."""
+    try:
+        result = dosecalc.calculate(weight=weight, regimen="iv", **basis)
+    except dosecalc.InputError:
+        return
+    labels = [label for label, _ in basis_rows(result.basis)]
+    firsts = labels.count("First")
+    assert labels[: firsts + 1] == ["First"] * firsts + ["Formula"]
+    assert "First" not in labels[firsts:]
+    weighed = result.dosing_weight.quantity
+    times_weight = [
+        operand
+        for equation in result.basis.formula.equations
+        for operand in operands(equation.left)
+        if operand.units == weighed.units
+    ]
+    assert {operand.value for operand in times_weight} == {weighed.magnitude}
+
+    def reached(step: Step) -> tuple[Fraction, object]:
+        (*_, equation) = step.equations
+        figure = equation.used or equation.result
+        return figure.value, figure.units
+
+    steps = {step.label: step for step in result.basis.weight_steps}
+    if result.dosing_weight.basis != "actual":  # the working ends on the weight asked for
+        assert reached(result.basis.weight_steps[-1]) == (weighed.magnitude, weighed.units)
+    elif "weight" in steps:  # the entry, as used in kg
+        assert reached(steps["weight"]) == (weighed.magnitude, weighed.units)
+    else:  # a weight in kg to the hundredth, used as entered: nothing to work
+        assert result.patient.weight == weighed
 
 
 def check_worked(equation: Equation) -> None:

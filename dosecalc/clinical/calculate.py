@@ -144,7 +144,6 @@ def calculate(
         "sex": patient.sex if patient else None,
         "basis": chosen_basis,
     }
-    steps = [*_weight_steps(patient, dosing_weight), *parts.steps]
     kind = rule.regimen_kind
     maximum = rule.max_per_24h.quantity() if rule.max_per_24h else None
     warnings += [
@@ -156,7 +155,14 @@ def calculate(
         # A range not per kg needs no weight, but without one nothing is known of the patient.
         *([weight_not_given()] if patient is None else []),
     ]
-    working = rule_basis(rule, rule_set, inputs, parts.formula, steps)
+    working = rule_basis(
+        rule,
+        rule_set,
+        inputs,
+        parts.formula,
+        parts.steps,
+        weight_steps=_weight_steps(patient, dosing_weight),
+    )
     findings = findings_before_figures(
         warnings,
         range_from=working.range_from,
@@ -465,10 +471,13 @@ def rule_basis(
     inputs: dict[str, str | None],
     formula: Line,
     steps: Sequence[Line],
+    *,
+    weight_steps: Sequence[Line] = (),
 ) -> Basis:
     """The basis of a figure worked from ``rule``: inputs, working, rule, source, rules."""
     return Basis(
         inputs=inputs,
+        weight_steps=list(weight_steps),
         formula=formula,
         steps=list(steps),
         rule=rule.id,

@@ -350,7 +350,11 @@ def prepare(
                 "there is no infusion to make up from its range",
                 "Give a regimen dosed as a rate, or an order alone",
             )
-    steps: list[Line] = [result.basis.formula, *result.basis.steps] if result is not None else []
+    steps: list[Line] = (
+        [*result.basis.weight_steps, result.basis.formula, *result.basis.steps]
+        if result is not None
+        else []
+    )
     rule = rule_set_of(rules).find(result.regimen) if result is not None else None
     warnings = concentration_warnings(labelled_strength)  # in the unit on the label
     notes = []

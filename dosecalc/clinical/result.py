@@ -191,6 +191,11 @@ class Basis(_Frozen):
     )
 
     inputs: ShownInputs
+    weight_steps: list[ShownLine] = Field(
+        default_factory=list,
+        description="How the dosing weight was reached from the weight (and height) entered: "
+        "read before the formula, which uses it.",
+    )
     formula: ShownLine
     steps: list[ShownLine]
     rule: str

@@ -331,9 +331,11 @@ def watch_for_rows(side_effects: list[str], supervision: str) -> list[Row]:
 
 
 def basis_rows(basis: Basis) -> list[Row]:
-    """Enough to check the result by hand: the formula with the patient's numbers, each
-    step after it, the rule and its source, the source's words, the rules' identity."""
+    """Enough to check the result by hand, in the order it was worked: how the dosing weight
+    was reached, the formula with the patient's numbers, each step after it, the rule and
+    its source, the source's words, the rules' identity."""
     return [
+        *(("First", line_text(step)) for step in basis.weight_steps),
         ("Formula", line_text(basis.formula)),
         *(("Then", line_text(step)) for step in basis.steps),
         ("Rule", f"{basis.rule}, from {basis.source}"),
