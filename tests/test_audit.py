@@ -138,6 +138,15 @@ def test_each_outcome_is_counted_under_its_own_name_with_the_headlines_action():
             continue
         if outcome == "order-not-checked":
             continue  # a preparation's own
+        if outcome == "above":  # withheld for a patient not checked against the range
+            covered = action_of(outcome, "above")
+            not_covered = action_of(outcome, "above", ["low-weight"])
+            assert not_covered.startswith("withhold it and ask the prescriber")
+            assert one == (
+                f"{OUTCOME_NAMES[outcome]}: {covered}; for a patient not checked against the "
+                "range, withhold it and ask the prescriber"
+            )
+            continue
         verdict = outcome if outcome in ("above", "below") else "within"
         action = action_of(outcome, verdict, ["low-weight"])
         said = one.removeprefix(OUTCOME_NAMES[outcome]).removeprefix(" (its weight)")
@@ -430,7 +439,8 @@ def test_the_summary_counts_every_verdict_entry_error_and_bad_row():
         "5 rows audited",
         "2 probable entry errors: above the range, withhold them and ask the prescriber; below "
         "it, check each order with the prescriber before giving it",
-        "0 above the range: check each order with the prescriber before giving it",
+        "0 above the range: check each order with the prescriber before giving it; for a "
+        "patient not checked against the range, withhold them and ask the prescriber",
         "0 below the range: check each order with the prescriber before giving it",
         "2 within the range: verify each order independently before giving it",
         "1 row not checked (its error column says why)",

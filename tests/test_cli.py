@@ -397,8 +397,11 @@ def test_a_dose_per_kg_is_checked_without_a_weight_and_a_rate_is_not(run_cli):
     code, out, _ = run_cli("check", "--regimen", "iv", "--dose", "1.5 mg/kg/hr")
     assert code == 0
     verdict = " ".join(out.split("dosecalc check:", 1)[0].split())
-    assert verdict.startswith("Verdict: NOT CHECKED FOR THIS PATIENT: no weight was given")
-    assert "the order is above the range of ketamine-overview.txt" in verdict
+    # Above even without a weight: that leads, and the patient is checked too.
+    assert verdict.startswith(
+        "Verdict: ABOVE the range of ketamine-overview.txt, and the patient was not checked "
+        "against it: withhold it and ask the prescriber; check the weight too"
+    )
     assert "needs the patient's weight" in out
     code, out, err = run_cli("check", "--regimen", "iv", "--dose", "30 mg/hr")
     assert (code, out) == (2, "")

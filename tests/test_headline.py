@@ -68,6 +68,8 @@ def expected_headline(result: dosecalc.CheckResult) -> str:
         return "implausible-concentration"
     if "order-above-max-per-24h" in codes:
         return "above-max-per-24h"
+    if result.verdict == "above":  # above even a range not written for the patient
+        return "above"
     if codes & set(NOT_COVERED_CODES):  # a verdict resting on a doubtful weight
         return "patient-not-covered"
     if result.verdict != "within":
@@ -123,6 +125,14 @@ def test_a_verdict_reads_within_only_when_nothing_worse_applies(case):
     elif result.headline.outcome == "patient-not-covered":
         assert result.headline.action.startswith("check the ")
         assert result.headline.says.startswith("NOT CHECKED FOR THIS PATIENT: ")
+        assert result.verdict != "above"
+    elif result.headline.outcome == "above" and not result.patient_covered:
+        # above a range not written for the patient: withheld, and the patient checked
+        assert result.headline.says.endswith(", and the patient was not checked against it")
+        assert result.headline.action.startswith("withhold it and ask the prescriber; check ")
+        assert "patient-not-covered" in [finding.outcome for finding in result.findings]
+    elif result.headline.outcome == "max-per-24h-not-checked":
+        assert says.startswith(("NOT COMPARED WITH THE MAXIMUM", "HOW OFTEN IT IS GIVEN"))
 
 
 @given(orders)

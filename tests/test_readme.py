@@ -135,6 +135,9 @@ def test_each_readme_command_runs_as_written_and_gives_what_its_comment_says(
         r"((?:PROBABLE ENTRY ERROR: )?\b[A-Z]+ (?:the range|THE HARD LIMIT))", comment
     ):
         assert f"Verdict: {verdict[1]} of " in " ".join(run.stdout.split())
+    elif " check " in command and (lead := re.match(r"[A-Z]+(?: [A-Z0-9]+)+\b", comment)):
+        # a headline's leading capitals, as the verdict's first words
+        assert re.match(rf"Verdict: {lead[0]}\b", " ".join(run.stdout.split())), run.stdout
     if "-o audited.csv" in command:
         audited = _columns(tmp_path / "audited.csv")
         assert audited["id"] == _columns(tmp_path / "examples" / "orders.csv")["id"]

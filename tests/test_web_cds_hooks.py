@@ -194,7 +194,7 @@ def test_a_fixed_dose_within_needs_no_weight_and_without_one_says_the_patient_wa
     # checked (the rules give no maximum per 24 hours): an info card, never silence.
     (card,) = cards(server, ehrs[1], order)
     assert card["indicator"] == "info"
-    assert "how often it is given is not checked" in card["summary"]
+    assert "HOW OFTEN IT IS GIVEN IS NOT CHECKED; one dose is within" in card["summary"]
 
 
 def test_within_with_a_warning_of_the_check_is_an_info_card_naming_it(server, ehrs):
@@ -2000,7 +2000,7 @@ def test_a_timing_that_cannot_be_read_still_checks_the_dose_and_says_it_was_not_
     order["dosageInstruction"][0]["timing"] = {"repeat": repeat}
     (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _HOSPITAL, "http://x.test")]
     assert card["indicator"] == "info"
-    assert "not compared with the maximum per 24 hours" in card["summary"]
+    assert "NOT COMPARED WITH THE MAXIMUM PER 24 HOURS; within the range" in card["summary"]
     assert "Not read: the order's timing" in _plain(card["detail"])
     ketamine = medication_request(rate=None, dose=(500, "mg"), route=SL_ROUTE)
     ketamine["dosageInstruction"][0]["timing"] = {"repeat": repeat}
@@ -2104,7 +2104,7 @@ def test_a_sublingual_dose_with_a_timing_is_never_called_plainly_within(milligra
     issued = cds_hooks.answer(hook_request(order), dosecalc.load_rules(), "http://x")
     (card,) = [issued_card.card for issued_card in issued]
     assert card["indicator"] == "info"  # the contract's §3: within, with a warning
-    assert "how often it is given is not checked" in card["summary"]
+    assert "HOW OFTEN IT IS GIVEN IS NOT CHECKED; one dose is within" in card["summary"]
     assert "check how often it is given before giving it" in _plain(card["detail"])
 
 

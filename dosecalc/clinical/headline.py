@@ -2,9 +2,10 @@
 
 A face leads with the first finding (the headline) and never with a milder one: a
 breach of a library's hard limit, then a probable entry error, then a total per
-24 hours above the library's maximum, then a dose outside the range, then a patient
-the range was not written for (a weight outside the usual adult band, or a
-possible lb/kg mix-up), and only then "within". Each names whose range or limit it
+24 hours above the library's maximum, then a dose above the range (for any patient:
+one the range was not written for too), then a patient the range was not written for
+(a weight outside the usual adult band, a possible lb/kg mix-up, no weight), then a
+dose below the range, and only then "within". Each names whose range or limit it
 is (the document it comes from), so that "within" never reads as more than
 "within what that document says".
 """
@@ -80,8 +81,8 @@ SEVERITY: Final[dict[OutcomeCode, Severity]] = {
     "probable-entry-error": "stop",
     "implausible-concentration": "stop",
     "above-max-per-24h": "stop",
-    "patient-not-covered": "not-checked",
     "above": "out-of-range",
+    "patient-not-covered": "not-checked",
     "below": "out-of-range",
     "per-kg-weight-unclear": "out-of-range",
     "max-per-24h-not-checked": "not-checked",
@@ -157,6 +158,9 @@ def action_of(outcome: OutcomeCode, verdict: Verdict, codes: Iterable[str] = ())
         return WITHHOLD if slip_withheld(verdict) else ASK_FIRST
     if outcome == "patient-not-covered":
         return _not_covered(set(codes), NOT_CHECKED)[1]
+    if outcome == "above" and set(codes) & set(NOT_COVERED_CODES):
+        # Above even a range not written for this patient: not given until settled.
+        return _not_covered(set(codes), f"{WITHHOLD}; check {{what}} too")[1]
     if outcome == "order-not-checked":
         return ORDER_NOT_CHECKED.action
     if outcome == "max-per-24h-not-checked":
@@ -204,9 +208,15 @@ def outcomes_of(
         found.append("implausible-concentration")
     if ORDER_ABOVE_MAXIMUM in codes:
         found.append("above-max-per-24h")
-    if codes & set(NOT_COVERED_CODES):  # before the verdict, which rests on the weight
+    # Outside the range, unless said above as a hard limit or a slip. Above it leads a
+    # patient not covered (above a range not written for them, it is withheld all the
+    # same); below it follows, as it rests on the weight.
+    out_of_range = verdict != "within" and hard_limit is None and not entry_error
+    if out_of_range and verdict == "above":
+        found.append(verdict)
+    if codes & set(NOT_COVERED_CODES):
         found.append("patient-not-covered")
-    if verdict != "within" and hard_limit is None and not entry_error:  # else said above
+    if out_of_range and verdict == "below":
         found.append(verdict)
     if PER_KG_WEIGHT_UNCLEAR in codes or PER_KG_ACTUAL_ABOVE_MAXIMUM in codes:
         found.append("per-kg-weight-unclear")
@@ -290,22 +300,22 @@ def _worded(
                 f"of {whose})"
             )
         return _finding(outcome, says, action_of(outcome, verdict))
-    if outcome == "max-per-24h-not-checked":
+    if outcome == "max-per-24h-not-checked":  # what was not checked leads, never WITHIN
         if INTERVAL_NOT_COMPARED in codes:  # how often it is given, with nothing to compare
             return _finding(
                 outcome,
-                f"{verdict.upper()} the range of {whose} for one dose, but not how often it is "
-                "given: these rules give no maximum per 24 hours",
+                "HOW OFTEN IT IS GIVEN IS NOT CHECKED: these rules give no maximum per 24 "
+                f"hours; one dose is {verdict} the range of {whose}",
                 action_of(outcome, verdict, codes),
             )
         if MAXIMUM_NOT_COMPARED in codes:
-            checked, needs = "the range per kg", "the patient's weight"
+            needs, checked = "the patient's weight", "the range per kg"
         else:
-            checked, needs = "the range", "how often it is given"
+            needs, checked = "how often it is given", "the range"
         return _finding(
             outcome,
-            f"{verdict.upper()} {checked} of {whose}, but not compared with the maximum "
-            f"per 24 hours of {basis.max_per_24h_from}: that needs {needs}",
+            f"NOT COMPARED WITH THE MAXIMUM PER 24 HOURS of {basis.max_per_24h_from}: that "
+            f"needs {needs}; the order is {verdict} {checked} of {whose}",
             action_of(outcome, verdict, codes),
         )
     if outcome == "above-max-per-24h":
@@ -315,9 +325,10 @@ def _worded(
             action_of(outcome, verdict),
         )
     if outcome in ("above", "below"):
-        return _finding(
-            outcome, f"{verdict.upper()} the range of {whose}", action_of(outcome, verdict)
-        )
+        says = f"{verdict.upper()} the range of {whose}"
+        if outcome == "above" and codes & set(NOT_COVERED_CODES):  # why: the next finding
+            says += ", and the patient was not checked against it"
+        return _finding(outcome, says, action_of(outcome, verdict, codes))
     if outcome == "per-kg-weight-unclear":
         differs = (
             "the verdict differs"

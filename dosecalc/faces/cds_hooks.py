@@ -849,7 +849,7 @@ _SUMMARY_WORDS: Final[Mapping[str, str]] = {
     "implausible-concentration": "{lead}: {verdict} the range only if the concentration is right",
     "per-kg-weight-unclear": "{lead} the range only per kg of the dosing weight: which weight?",
     "patient-not-covered": "{lead}: the source may not cover them; {verdict} the range",
-    "max-per-24h-not-checked": "{lead} the range per kg; maximum per 24 hours not compared",
+    "max-per-24h-not-checked": "{lead}: no weight; {verdict} the range per kg",
     "above-max-per-24h": "{lead} (the dose itself is {verdict} the range)",
 }
 """A summary's words for a finding whose capitals alone would not say it; any other reads
@@ -863,16 +863,16 @@ def _said(result: CheckResult, *, unusable: bool = False) -> str:
     headline = result.headline
     verdict = f"{result.verdict} the range"
     if headline.outcome in ("above", "below"):
-        return verdict
+        return verdict if result.patient_covered else f"{verdict}; patient not checked against it"
     if headline.outcome == "within":
         return f"{verdict}; read the warnings"
     lead = _lead(result) or result.verdict.upper()
     words = _SUMMARY_WORDS.get(headline.outcome, "{lead}, {verdict} the range")
     codes = {warning.code for warning in result.warnings}
     if INTERVAL_NOT_GIVEN in codes:
-        words = "{lead} the range; not compared with the maximum per 24 hours"
+        words = "{lead}; {verdict} the range"
     elif headline.outcome == "max-per-24h-not-checked" and INTERVAL_NOT_COMPARED in codes:
-        words = "{lead} the range for one dose; how often it is given is not checked"
+        words = "{lead}; one dose is {verdict} the range"
     if headline.outcome == "patient-not-covered" and any(
         warning.code == WEIGHT_NOT_GIVEN for warning in result.warnings
     ):

@@ -61,15 +61,17 @@ OUTCOME_COUNTS: Final[dict[OutcomeCode, tuple[str, str]]] = {
         "above a maximum per 24 hours: do not give as ordered; contact the prescriber",
     )
     * 2,
+    "above": (
+        "above the range: check the order with the prescriber before giving it; for a patient "
+        "not checked against the range, withhold it and ask the prescriber",
+        "above the range: check each order with the prescriber before giving it; for a "
+        "patient not checked against the range, withhold them and ask the prescriber",
+    ),
     "patient-not-covered": (
         "not checked for the patient (its weight): check the weight first; the supervising "
         "specialist decides the dose",
     )
     * 2,
-    "above": (
-        "above the range: check the order with the prescriber before giving it",
-        "above the range: check each order with the prescriber before giving it",
-    ),
     "below": (
         "below the range: check the order with the prescriber before giving it",
         "below the range: check each order with the prescriber before giving it",
@@ -101,8 +103,8 @@ OUTCOME_NAMES: Final[dict[OutcomeCode, str]] = {
     "probable-entry-error": "probable entry error",
     "implausible-concentration": "implausible concentration",
     "above-max-per-24h": "above a maximum per 24 hours",
-    "patient-not-covered": "not checked for the patient",
     "above": "above the range",
+    "patient-not-covered": "not checked for the patient",
     "below": "below the range",
     "per-kg-weight-unclear": "per kg of an unclear weight",
     "max-per-24h-not-checked": "total per 24 hours not checked",
