@@ -493,23 +493,36 @@ def hard_limits(units):
     """Hard limits in one of ``units``, with their citation."""
     from dosecalc.ruleset.schema import HardLimits
 
-    return st.builds(
-        lambda limits, source: HardLimits(**limits.model_dump(), source=source),
-        rule_ranges(units),
-        citations(),
+    return rule_ranges(units).flatmap(
+        lambda limits: citations(limits.low, limits.high).map(
+            lambda source: HardLimits(**limits.model_dump(), source=source)
+        )
     )
 
 
 @st.composite
-def citations(draw):
+def citations(draw, *figures: Decimal):
+    """A citation whose quote prints ``figures`` (a rule carries only figures its quote
+    prints), each as a file writes it, among words."""
     from dosecalc.ruleset.schema import Citation
 
+    printed = " ".join(f"{figure:f}" for figure in figures)
     return Citation(
         document=draw(_WORDS),
         description=draw(_WORDS),
         section=draw(_WORDS),
         table=draw(st.none() | _WORDS),
-        quote=draw(_WORDS),
+        quote=f"{draw(_WORDS)} {printed}".strip(),
+    )
+
+
+def _cited(model, values, units):
+    """``model`` (a value, a unit and a citation) of one of ``values`` in one of ``units``,
+    its citation printing the value."""
+    return st.tuples(values, st.sampled_from(units)).flatmap(
+        lambda pair: citations(pair[0]).map(
+            lambda source: model(value=pair[0], unit=pair[1], source=source)
+        )
     )
 
 
@@ -537,20 +550,13 @@ def drug_names():
 def amounts():
     from dosecalc.ruleset.schema import Amount
 
-    return st.builds(
-        Amount, value=rule_decimals(), unit=st.sampled_from(_AMOUNT_UNITS), source=citations()
-    )
+    return _cited(Amount, rule_decimals(), _AMOUNT_UNITS)
 
 
 def concentrations():
     from dosecalc.ruleset.schema import Concentration
 
-    return st.builds(
-        Concentration,
-        value=rule_decimals(),
-        unit=st.sampled_from(["mg/mL", "mcg/mL", "g/L"]),
-        source=citations(),
-    )
+    return _cited(Concentration, rule_decimals(), ["mg/mL", "mcg/mL", "g/L"])
 
 
 _word_lists = st.lists(_WORDS, max_size=4, unique=True)
@@ -567,7 +573,7 @@ REGIMEN_FIELD_VALUES = {
     "dose": lambda r: rule_ranges(_units_of(r.kind)),
     "side_effects": lambda r: _word_lists.filter(bool),
     "supervision": lambda r: _WORDS,
-    "source": lambda r: citations(),
+    "source": lambda r: citations(r.dose.low, r.dose.high),
     "source_does_not_specify": lambda r: _word_lists,
     "route_codes": lambda r: st.lists(route_codes(r.route), max_size=1),
     "other_names": lambda r: st.lists(drug_names(), max_size=2),
@@ -589,11 +595,8 @@ def pump_rate_increments(values=None):
     """A library's pump rate step (mL/h), with its citation."""
     from dosecalc.ruleset.schema import PumpRateStep
 
-    return st.builds(
-        PumpRateStep,
-        value=values if values is not None else rule_decimals(),
-        unit=st.sampled_from(["mL/h", "mL/hr"]),
-        source=citations(),
+    return _cited(
+        PumpRateStep, values if values is not None else rule_decimals(), ["mL/h", "mL/hr"]
     )
 
 
@@ -601,24 +604,14 @@ def measurable_volumes(values=None):
     """A library's smallest measurable volume (mL), with its citation."""
     from dosecalc.ruleset.schema import MeasurableVolume
 
-    return st.builds(
-        MeasurableVolume,
-        value=values if values is not None else rule_decimals(),
-        unit=st.just("mL"),
-        source=citations(),
-    )
+    return _cited(MeasurableVolume, values if values is not None else rule_decimals(), ["mL"])
 
 
 def largest_volumes(values=None):
     """A library's largest volume per dose (mL), with its citation."""
     from dosecalc.ruleset.schema import LargestVolumePerDose
 
-    return st.builds(
-        LargestVolumePerDose,
-        value=values if values is not None else rule_decimals(),
-        unit=st.just("mL"),
-        source=citations(),
-    )
+    return _cited(LargestVolumePerDose, values if values is not None else rule_decimals(), ["mL"])
 
 
 @st.composite
@@ -634,10 +627,10 @@ def rule_regimens(draw):
         route=draw(_WORDS),
         label=draw(_WORDS),
         kind=kind,
-        dose=draw(rule_ranges(_units_of(kind))),
+        dose=(dose := draw(rule_ranges(_units_of(kind)))),
         side_effects=draw(_word_lists.filter(bool)),
         supervision=draw(_WORDS),
-        source=draw(citations()),
+        source=draw(citations(dose.low, dose.high)),
         source_does_not_specify=draw(_word_lists),
     )
     optional = [

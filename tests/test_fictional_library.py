@@ -271,7 +271,7 @@ def test_the_app_reads_the_fictional_rules_from_the_environment_on_every_screen(
 
 CITED = (
     'source = { document = "Test pharmacy list", description = "test data", '
-    'section = "Concentrations", quote = "test" }'
+    'section = "Concentrations", quote = "Examplamine 5 mg/mL" }'
 )
 
 

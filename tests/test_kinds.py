@@ -197,7 +197,7 @@ supervision = "Test data."
 document = "Generated test rule"
 description = "test data"
 section = "Generated"
-quote = "generated"
+quote = "generated: {low} to {high} {unit}"
 """
 
 

@@ -250,7 +250,7 @@ def test_a_largest_volume_per_dose_on_a_rate_is_refused_as_the_folder_loads(tmp_
     marker = f'id = "{regimen}"\n'
     field = (
         'largest_volume_per_dose = { value = 20, unit = "mL", source = { document = "d", '
-        'description = "x", section = "s", quote = "q" } }\n'
+        'description = "x", section = "s", quote = "20 mL" } }\n'
     )
     folder = tmp_path / "library"
     folder.mkdir()

@@ -38,7 +38,8 @@ from dosecalc.ruleset.schema import (
 
 SHIPPED = dosecalc.default_rules_path() / "ketamine-palliative.toml"
 LIBRARY = Path(__file__).resolve().parents[1] / "examples" / "hospital-library"
-CITED = 'source = { document = "Test library", description = "test data", section = "Limits", quote = "test" }'  # noqa: E501
+# The quote prints every figure these tests give a cited field: a rule carries only those.
+CITED = 'source = { document = "Test library", description = "test data", section = "Limits", quote = "test: 0.000001, 0.1, 1 and 1000000" }'  # noqa: E501
 
 # Where each regimen of the shipped file may take a field: after its aliases, or in place of
 # its dose. Values wide enough that any fitting unit keeps the range within them.
@@ -193,7 +194,7 @@ def test_a_maximum_per_24_hours_in_a_body_weight_unit_is_refused_and_never_passe
 
 @pytest.mark.parametrize("unit", ["kg", "lb", "oz", "st", "kilograms"])
 def test_an_amount_or_a_concentration_alone_refuses_a_body_weight_unit(unit):
-    cited = {"document": "d", "description": "d", "section": "s", "quote": "q"}
+    cited = {"document": "d", "description": "d", "section": "s", "quote": "300 mg; 1 mg/mL"}
     with pytest.raises(ValueError, match="unit of body weight"):
         Amount(value=300, unit=unit, source=cited)
     with pytest.raises(ValueError, match="unit of body weight"):
@@ -212,7 +213,15 @@ def test_a_regimen_built_in_code_is_held_to_the_same_units_as_one_read_from_a_fi
     fields = regimen.model_dump()
     for field, value in (
         ("dose", DoseRange(low=1, high=2, unit=unit)),
-        ("hard_limits", HardLimits(low=1, high=2, unit=unit, source=regimen.source)),
+        (
+            "hard_limits",
+            HardLimits(
+                low=1,
+                high=2,
+                unit=unit,
+                source=regimen.source.model_copy(update={"quote": "1 to 2"}),
+            ),
+        ),
     ):
         with pytest.raises(
             ValueError, match=rf"regimen '{regimen.id}': {field}\.unit: "

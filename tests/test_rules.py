@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -177,9 +178,9 @@ def test_an_empty_or_missing_folder_is_refused(tmp_path: Path):
         load_rules(tmp_path / "nowhere")
 
 
-_CITED = (
+_CITED = (  # its quote prints each figure of HOSPITAL_LIMITS: a rule carries only those
     'source = { document = "Test library", description = "test data", section = "Limits", '
-    'quote = "test" }'
+    'quote = "test: 0.1 to 1 mg/kg/h; 1200 mg; 1 mg/mL" }'
 )
 HOSPITAL_LIMITS = {
     "hard_limits": 'hard_limits = { low = 0.1, high = 1, unit = "mg/kg/h"%s }',
@@ -317,7 +318,8 @@ def test_a_folder_matching_its_manifest_loads(reviewed_copy: Path):
 
 
 def test_a_rule_file_edited_after_review_refuses_the_folder(reviewed_copy: Path):
-    _replace(reviewed_copy / "ketamine-palliative.toml", "high = 0.5", "high = 5")
+    # A figure its quote prints all the same (0.3 to 0.3): only the manifest tells.
+    _replace(reviewed_copy / "ketamine-palliative.toml", "high = 0.5", "high = 0.3")
     with pytest.raises(RulesError, match=r"ketamine-palliative\.toml differs from its reviewed"):
         load_rules(reviewed_copy)
 
@@ -484,3 +486,46 @@ def test_a_route_code_for_a_route_the_regimen_has_not_or_twice_is_refused(
     _replace(rules_copy / "ketamine-palliative.toml", old, new)
     with pytest.raises(RulesError, match=rf"route_codes: each codes the route .*{problem}"):
         load_rules(rules_copy)
+
+
+_SHIPPED_FIGURES = [
+    ("iv-infusion", "low = 0.3"),
+    ("iv-infusion", "high = 0.5"),
+    ("sublingual-buccal", "low = 25"),
+    ("sublingual-buccal", "high = 50"),
+]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    where=st.sampled_from(_SHIPPED_FIGURES),
+    figure=st.decimals(min_value=Decimal("0.01"), max_value=Decimal(500), places=2),
+)
+def test_a_figure_its_quote_does_not_print_is_refused_even_with_a_fresh_manifest(
+    rules_copy: Path, where: tuple[str, str], figure: Decimal
+):
+    """The eleventh review's attack: 0.5 edited to 5 and the manifest written again ran as
+    the source's range. A rule carries only figures its own citation prints, so an edited
+    figure is refused by name, with the quote, however the folder is signed."""
+    regimen, written = where
+    path = rules_copy / "ketamine-palliative.toml"
+    text = (dosecalc.default_rules_path() / path.name).read_text(encoding="utf-8")  # afresh
+    start = text.index(f'id = "{regimen}"')
+    name = written.split(" = ")[0]
+    edited = text[:start] + text[start:].replace(written, f"{name} = {figure}", 1)
+    path.write_text(edited, encoding="utf-8")
+    reviewed(rules_copy)
+    printed = {"iv-infusion": {Decimal("0.3"), Decimal("0.5")}, "sublingual-buccal": {25, 50}}
+    if figure in printed[regimen]:  # a figure the quote prints: only the manifest could tell
+        return
+    with pytest.raises(RulesError) as refused:
+        load_rules(rules_copy)
+    said = str(refused.value)
+    if "is above high" in said:  # refused before the quote is read: low above high
+        return
+    found = re.search(
+        rf"regimen '{regimen}': dose: (\S+) is not a figure its source is quoted", said
+    )
+    assert found is not None, said
+    assert Decimal(found[1]) == figure
+    assert "Low Dose: 0.3-0.5 mg/kg/hr" in said or "Sublingual/Buccal: 25-50 mg" in said

@@ -28,7 +28,7 @@ DEFAULTS = {
     "high": "0.5",
     "unit": "mg/kg/h",
     "side_effects": '"confusion", "nausea"',
-    "quote": "Low Dose: 0.3-0.5 mg/kg/hr",
+    "quote": "Low Dose: {low}-{high} {unit}",  # a rule carries only what its quote prints
     "extra": "",
     "more": "",
 }
@@ -80,9 +80,15 @@ def rule_folder(tmp_path: Path, name: str, **fields: str) -> Path:
     """A small rule folder in ``tmp_path``: one file, the iv regimen with ``fields`` changed."""
     folder = tmp_path / name
     folder.mkdir(parents=True)
-    text = RULE_FILE.format(**{**DEFAULTS, **fields})
+    merged = {**DEFAULTS, **fields}
+    text = RULE_FILE.format(**{**merged, "quote": merged["quote"].format(**merged)})
     (folder / "ketamine.toml").write_text(text, encoding="utf-8")
     return reviewed(folder)
+
+
+def requoted(quote: str) -> str:
+    """What the diff says of the default folder's quote changed to ``quote``."""
+    return f"iv-infusion: source quote 'Low Dose: 0.3-0.5 mg/kg/h' → {quote!r}"
 
 
 def texts(tmp_path: Path, old: dict[str, str], new: dict[str, str]) -> list[str]:
@@ -94,9 +100,11 @@ def texts(tmp_path: Path, old: dict[str, str], new: dict[str, str]) -> list[str]
     return [change.text for change in changes if change.file is None]
 
 
+QUOTE = "test: 0.1 to 1.2, 1, 2, 10 or 2400"
+"""A limit's quote, printing every figure these tests give a limit."""
 CITED = (
     'source = { document = "Ward policy", description = "test data", section = "Limits", '
-    'quote = "test" }'
+    f'quote = "{QUOTE}" }}'
 )
 
 # --- Hand-worked cases ---
@@ -105,21 +113,23 @@ CITED = (
 def test_a_raised_high_bound_is_said_with_both_ranges_and_by_how_much(tmp_path):
     assert texts(tmp_path, {}, {"high": "0.6"}) == [
         "iv-infusion: dose range 0.3 to 0.5 mg/kg/hr → 0.3 to 0.6 mg/kg/hr "
-        "(high raised by 0.1 mg/kg/hr)"
+        "(high raised by 0.1 mg/kg/hr)",
+        requoted("Low Dose: 0.3-0.6 mg/kg/h"),  # a figure changes with its quote
     ]
 
 
 def test_both_bounds_moved_are_each_said(tmp_path):
     assert texts(tmp_path, {}, {"low": "0.25", "high": "0.45"}) == [
         "iv-infusion: dose range 0.3 to 0.5 mg/kg/hr → 0.25 to 0.45 mg/kg/hr "
-        "(low lowered by 0.05 mg/kg/hr; high lowered by 0.05 mg/kg/hr)"
+        "(low lowered by 0.05 mg/kg/hr; high lowered by 0.05 mg/kg/hr)",
+        requoted("Low Dose: 0.25-0.45 mg/kg/h"),
     ]
 
 
 def test_a_bound_is_shown_with_every_decimal_of_the_file_so_a_small_change_is_seen(tmp_path):
     # 123,456.123456 has 12 significant figures: the display rule would round it to
     # 123,000, and a change in its last decimal would read as no change.
-    [text] = texts(tmp_path, {"high": "123456.123456"}, {"high": "123456.123457"})
+    text, _requoted = texts(tmp_path, {"high": "123456.123456"}, {"high": "123456.123457"})
     assert "0.3 to 123,456.123456 mg/kg/hr → 0.3 to 123,456.123457 mg/kg/hr" in text
     assert text.endswith("(high raised by 0.000001 mg/kg/hr)")
 
@@ -130,7 +140,8 @@ def test_a_unit_change_to_the_same_dose_is_said_as_such(tmp_path):
     # (0.3 × 24 = 7.2, 0.5 × 24 = 12).
     assert texts(tmp_path, {}, {"low": "7.2", "high": "12", "unit": "mg/kg/day"}) == [
         "iv-infusion: dose range 0.3 to 0.5 mg/kg/hr → 7.2 to 12 mg/kg/24 hr "
-        "(the unit changed from mg/kg/hr to mg/kg/24 hr: the same dose once converted)"
+        "(the unit changed from mg/kg/hr to mg/kg/24 hr: the same dose once converted)",
+        requoted("Low Dose: 7.2-12 mg/kg/day"),
     ]
 
 
@@ -140,12 +151,14 @@ def test_a_unit_change_to_another_dose_is_converted_and_the_difference_said(tmp_
     assert texts(tmp_path, {}, {"low": "5", "high": "8", "unit": "mcg/kg/min"}) == [
         "iv-infusion: dose range 0.3 to 0.5 mg/kg/hr → 5 to 8 mcg/kg/min "
         "(the unit changed from mg/kg/hr to mcg/kg/min; converted, 0.3 to 0.48 mg/kg/hr: "
-        "high lowered by 0.02 mg/kg/hr)"
+        "high lowered by 0.02 mg/kg/hr)",
+        requoted("Low Dose: 5-8 mcg/kg/min"),
     ]
 
 
 def test_a_unit_spelled_another_way_is_the_same_unit(tmp_path):
-    assert texts(tmp_path, {}, {"unit": "mg/kg/hr"}) == [
+    as_quoted = {"quote": "Low Dose: 0.3-0.5 mg/kg/h"}  # the quote unchanged
+    assert texts(tmp_path, {}, {"unit": "mg/kg/hr", **as_quoted}) == [
         "iv-infusion: dose range 0.3 to 0.5 mg/kg/hr → 0.3 to 0.5 mg/kg/hr "
         "(the unit written 'mg/kg/h', now 'mg/kg/hr': the same unit)"
     ]
@@ -165,8 +178,8 @@ def test_side_effects_added_and_removed_are_named(tmp_path):
 
 
 def test_a_citation_change_names_the_citation_field(tmp_path):
-    assert texts(tmp_path, {}, {"quote": "Low Dose: 0.3-0.6 mg/kg/hr"}) == [
-        "iv-infusion: source quote 'Low Dose: 0.3-0.5 mg/kg/hr' → 'Low Dose: 0.3-0.6 mg/kg/hr'"
+    assert texts(tmp_path, {}, {"quote": "Low Dose: 0.3-0.5 mg/kg/hr"}) == [
+        "iv-infusion: source quote 'Low Dose: 0.3-0.5 mg/kg/h' → 'Low Dose: 0.3-0.5 mg/kg/hr'"
     ]
 
 
@@ -230,7 +243,9 @@ def test_a_rename_that_keeps_the_old_id_as_an_alias_says_the_old_id_still_finds_
 
 def test_an_amount_in_another_unit_is_converted_and_a_kind_change_is_not(tmp_path):
     [regimen] = load_rules(rule_folder(tmp_path, "old")).regimens
-    cited = schema.Citation(document="Ward policy", description="test", section="A", quote="q")
+    cited = schema.Citation(
+        document="Ward policy", description="test", section="A", quote="2400 mg (2.4 g)"
+    )
     before = regimen.model_copy(
         update={"max_per_24h": schema.Amount(value=2400, unit="mg", source=cited)}
     )
@@ -284,8 +299,8 @@ def test_a_file_edited_without_a_version_bump_is_said_to_need_one(tmp_path):
 def test_the_summary_counts_the_changes_and_names_what_changed(tmp_path):
     old, new = rule_folder(tmp_path, "old"), rule_folder(tmp_path, "new", high="0.6")
     result = diff(load_rules(old), load_rules(new))
-    assert result.summary() == (
-        "2 changes: files changed: ketamine.toml; regimens changed: iv-infusion; "
+    assert result.summary() == (  # the file, the range and its quote
+        "3 changes: files changed: ketamine.toml; regimens changed: iv-infusion; "
         "added: none; removed: none."
     )
     same = diff(load_rules(old), load_rules(old))
@@ -519,9 +534,9 @@ def test_the_command_in_process_prints_the_diff_and_the_impact(narrowed, run_cli
 
 def test_a_limit_whose_citation_alone_changes_is_said_as_a_change_of_its_source(tmp_path):
     old = f'hard_limits = {{ low = 0.1, high = 1, unit = "mg/kg/h", {CITED} }}'
-    new = old.replace('quote = "test"', 'quote = "test, revised"')
+    new = old.replace(QUOTE, f"{QUOTE}, revised")
     assert texts(tmp_path, {"extra": old}, {"extra": new}) == [
-        "iv-infusion: hard limits source quote 'test' → 'test, revised'"
+        f"iv-infusion: hard limits source quote '{QUOTE}' → '{QUOTE}, revised'"
     ]
 
 
@@ -534,9 +549,9 @@ def test_a_standard_concentration_rewritten_or_recited_is_said_as_such_not_added
         "iv-infusion: standard concentrations 2 mg/mL written '2 mg/mL' → '10 mg/5 mL' "
         "(the same strength)"
     ]
-    recited = old.replace('quote = "test"', 'quote = "test, revised"')
+    recited = old.replace(QUOTE, f"{QUOTE}, revised")
     assert texts(tmp_path / "b", {"extra": old}, {"extra": recited}) == [
-        "iv-infusion: standard concentrations 2 mg/mL source quote 'test' → 'test, revised'"
+        f"iv-infusion: standard concentrations 2 mg/mL source quote '{QUOTE}' → '{QUOTE}, revised'"
     ]
     added = old.replace("}]", f'}}, {{ value = 1, unit = "mg/mL", {CITED} }}]')
     assert texts(tmp_path / "c", {"extra": old}, {"extra": added}) == [

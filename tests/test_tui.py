@@ -595,7 +595,7 @@ def test_the_shipped_rules_give_no_standard_concentration_so_no_quick_button_is_
 
 CITED = (
     'source = { document = "Test pharmacy list", description = "test data", '
-    'section = "Concentrations", quote = "test" }'
+    'section = "Concentrations", quote = "Ketamine 2 mg/mL; 50 mg/5 mL" }'
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, ClassVar, Final, Literal, Self
@@ -187,6 +188,23 @@ class Citation(_Strict):
         return f"{self.document}, section '{self.section}'{table} ({self.description})"
 
 
+_PRINTED_NUMBER: Final = re.compile(r"\d[\d,]*(?:\.\d+)?|\.\d+")
+
+
+def said_in(citation: Citation, what: str, *numbers: Decimal) -> None:
+    """Refuse a number its citation's quote does not print: a rule carries only what its
+    source says, so a slip in a copied figure (0.5 typed as 5) never runs under the source's
+    name. The number is compared as a value (0.50 is 0.5), in the rule's own unit."""
+    printed = {Decimal(text.replace(",", "")) for text in _PRINTED_NUMBER.findall(citation.quote)}
+    for number in numbers:
+        if number not in printed:
+            raise ValueError(
+                f"{what}: {number} is not a figure its source is quoted printing "
+                f"({citation.quote!r}): correct the figure, or quote the source's words that "
+                "give it, in the rule's unit"
+            )
+
+
 class DoseRange(_Strict):
     """An inclusive range in one dose unit, such as 0.3 to 0.5 mg/kg/h."""
 
@@ -242,6 +260,7 @@ class _RuleQuantity(_Strict):
 
     value: PositiveDecimal
     unit: Text
+    source: Citation
     _kind: ClassVar[QuantityKind]
     _role: ClassVar[UnitRole]
 
@@ -263,7 +282,6 @@ class Amount(_RuleQuantity):
 
     _kind = DRUG_AMOUNT
     _role = "amount"
-    source: Citation
 
 
 class Concentration(_RuleQuantity):
@@ -271,7 +289,6 @@ class Concentration(_RuleQuantity):
 
     _kind = CONCENTRATION
     _role = "concentration"
-    source: Citation
 
 
 class PumpRateStep(_RuleQuantity):
@@ -280,7 +297,6 @@ class PumpRateStep(_RuleQuantity):
 
     _kind = PUMP_RATE
     _role = "pump-rate"
-    source: Citation
 
 
 class MeasurableVolume(_RuleQuantity):
@@ -289,7 +305,6 @@ class MeasurableVolume(_RuleQuantity):
 
     _kind = VOLUME_KIND
     _role = "volume"
-    source: Citation
 
 
 class LargestVolumePerDose(_RuleQuantity):
@@ -299,7 +314,6 @@ class LargestVolumePerDose(_RuleQuantity):
 
     _kind = VOLUME_KIND
     _role = "volume"
-    source: Citation
 
 
 class RouteCode(_Strict):
@@ -445,7 +459,27 @@ class Regimen(_Strict):
             self._within_hard_limits(self.hard_limits)
         if self.max_per_24h is not None:
             self._can_keep_below(self.max_per_24h)
+        self._as_quoted()
         return self
+
+    def _as_quoted(self) -> None:
+        """Each figure the rule carries is one its own citation prints (`said_in`)."""
+        named = f"regimen '{self.id}'"
+        said_in(self.source, f"{named}: dose", self.dose.low, self.dose.high)
+        if self.hard_limits is not None:
+            limits = self.hard_limits
+            said_in(limits.source, f"{named}: hard_limits", limits.low, limits.high)
+        single: dict[str, Sequence[_RuleQuantity | None]] = {
+            "max_per_24h": [self.max_per_24h],
+            "standard_concentrations": self.standard_concentrations,
+            "pump_rate_increment": [self.pump_rate_increment],
+            "smallest_measurable_volume": [self.smallest_measurable_volume],
+            "largest_volume_per_dose": [self.largest_volume_per_dose],
+        }
+        for field, values in single.items():
+            for value in values:
+                if value is not None:
+                    said_in(value.source, f"{named}: {field}", value.value)
 
     def _within_hard_limits(self, limits: HardLimits) -> None:
         """A range that crosses its own hard limits would flag every dose it recommends."""
