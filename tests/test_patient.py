@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 from hypothesis import example, given
+from hypothesis import strategies as st
 from strategies import heights_cm, sexes, text, weights_kg
 
 from dosecalc import ChoiceError, MissingInputError, OutOfRangeError
 from dosecalc.foundation.bounds import USUAL_ADULT_WEIGHT_KG, WEIGHT_LIMITS_KG
+from dosecalc.foundation.display import exact_places, format_number
 from dosecalc.patient.body import (
+    LB_KG_MIX_UP_FACTOR,
     assess_patient,
     choose_dosing_weight,
     read_basis,
@@ -267,3 +271,24 @@ def test_a_refused_sex_is_echoed_trimmed():
     with pytest.raises(ChoiceError) as raised:
         read_sex("  other ")
     assert str(raised.value).startswith("sex: 'other' is not a sex dosecalc uses.")
+
+
+@given(st.decimals(min_value=Decimal("40"), max_value=Decimal("88.18"), places=2))
+@example(Decimal("88"))  # 39.92 kg made again is 88.01 lb: never said
+def test_a_mix_up_of_a_weight_typed_in_lb_says_the_figure_typed(pounds):
+    """A weight typed in lb that would be a usual weight in kg is said with the number as
+    typed (88 lb: if 88 kg was meant), never a figure made again from the weight in kg."""
+    typed = f"{pounds.normalize():f}"
+    _, warnings = assess_patient(f"{typed} lb")
+    said = [w.message for w in warnings if w.code == "possible-lb-kg-mix-up"]
+    kg = _hundredths(Fraction(pounds) * POUND_KG)
+    found = kg < 40 and 40 <= kg * LB_KG_MIX_UP_FACTOR <= 150  # found with 2.2 lb/kg
+    assert bool(said) == found
+    if not found:
+        return
+    (message,) = said
+    assert message == (
+        f"Weight {typed} lb ({format_number(kg, decimals=exact_places(kg))} kg): if {typed} kg "
+        "was meant, that is a usual adult weight. Check that pounds and kilograms were not "
+        "mixed up."
+    )

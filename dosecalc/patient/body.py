@@ -30,9 +30,11 @@ from dosecalc.foundation.display import (
     BODY_DECIMALS,
     JsonNumber,
     JsonQuantity,
+    exact_places,
     format_body,
     format_exact,
     format_number,
+    magnitude,
 )
 from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError
 from dosecalc.foundation.text import quoted, unusual_characters
@@ -186,7 +188,7 @@ def assess_patient(
         else None
     )
     chosen_sex = read_sex(sex)
-    warnings = weight_warnings(weight_kg)
+    warnings = weight_warnings(weight_kg, entered=entered_weight)
     ibw = abw = bmi = None
     if height_cm is not None:
         bmi = weight_kg.magnitude / convert(height_cm, named_unit("m")).magnitude ** 2
@@ -316,8 +318,10 @@ def _within(
     return value
 
 
-def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
-    """Warnings for a weight outside the usual adult band, and for a likely lb/kg mix-up."""
+def weight_warnings(weight_kg: Quantity, entered: Quantity | None = None) -> list[DoseWarning]:
+    """Warnings for a weight outside the usual adult band, and for a likely lb/kg mix-up:
+    which apply is decided by the weight in kg alone (as the audit's hot path decides it);
+    ``entered``, the weight as typed, words the mix-up with the figure typed."""
     low, high = USUAL_ADULT_WEIGHT_KG
     low_code, high_code, mix_up_code = WEIGHT_WARNING_CODES
     used = body_figure(weight_kg)  # judged as used and shown, to the nearest 10 g
@@ -343,15 +347,23 @@ def weight_warnings(weight_kg: Quantity) -> list[DoseWarning]:
     if kg < low or kg > high:  # found with 2.2 lb/kg; said with the exact pound
         for other, light in ((kg * LB_KG_MIX_UP_FACTOR, True), (kg / LB_KG_MIX_UP_FACTOR, False)):
             if low <= other <= high:
-                warnings.append(DoseWarning(code=mix_up_code, message=_mixed_up(used, light=light)))
+                said = _mixed_up(used, light=light, entered=entered)
+                warnings.append(DoseWarning(code=mix_up_code, message=said))
     return warnings
 
 
-def _mixed_up(used: Quantity, *, light: bool) -> str:
+def _mixed_up(used: Quantity, *, light: bool, entered: Quantity | None) -> str:
     """Why a weight may be pounds and kilograms mixed up, in exact figures: a light weight
-    is the number typed in lb (70 lb is 31.75 kg: 70 kg meant?); a heavy one, the number in
-    kg that is a usual weight read in lb (154 kg: 154 lb, 69.85 kg, meant?)."""
+    is the number typed in lb (70 lb is 31.75 kg: 70 kg meant?), said as typed when it was
+    typed in lb (88 lb, never the 88.01 lb that 39.92 kg makes again); a heavy one, the
+    number in kg that is a usual weight read in lb (154 kg: 154 lb, 69.85 kg, meant?)."""
     check = "Check that pounds and kilograms were not mixed up."
+    if light and entered is not None and entered.units == named_unit("lb"):
+        number = format_number(magnitude(entered), decimals=exact_places(magnitude(entered)))
+        return (
+            f"Weight {number} lb ({format_body(used)}): if {number} kg was meant, that is a "
+            f"usual adult weight. {check}"
+        )
     if light:
         in_lb = body_figure(convert(used, named_unit("lb")))
         number = format_number(in_lb.magnitude, decimals=BODY_DECIMALS)
