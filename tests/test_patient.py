@@ -292,3 +292,30 @@ def test_a_mix_up_of_a_weight_typed_in_lb_says_the_figure_typed(pounds):
         "was meant, that is a usual adult weight. Check that pounds and kilograms were not "
         "mixed up."
     )
+
+
+@given(
+    feet=st.integers(min_value=4, max_value=7),
+    decimals=st.sampled_from(["1", "5", "7", "9", "10", "11", "12", "25", "05", "75"]),
+    spelled=st.sampled_from(["ft", "feet", "'"]),
+)
+def test_a_height_in_decimal_feet_whose_decimals_could_be_inches_says_both_readings(
+    feet, decimals, spelled
+):
+    """5.7 ft is read as 5.7 feet (68.4 in), never silently as 5 ft 7 in, nor silently at all
+    when 7 could be inches: the warning gives both readings, each checking by hand."""
+    gap = "" if spelled == "'" else " "
+    typed = f"{feet}.{decimals}{gap}{spelled}"
+    patient, warnings = assess_patient("70 kg", typed, "male")
+    read = Fraction(f"{feet}.{decimals}") * 12
+    assert patient.height.magnitude * 12 == read  # decimal feet, as typed
+    said = [w.message for w in warnings if w.code == "height-decimal-feet"]
+    inches = int(decimals)
+    if decimals.startswith("0") or not 1 <= inches <= 11:
+        assert said == []
+        return
+    shown = format_number(read, decimals=exact_places(read))
+    assert said == [
+        f"Height {feet}.{decimals} ft is read as decimal feet ({shown} in): if {feet} ft "
+        f"{inches} in ({feet * 12 + inches} in) was meant, type it so."
+    ]

@@ -416,7 +416,12 @@ def test_a_rule_number_is_refused_or_calculated_with_never_a_hang(rules_copy: Pa
     path = rules_copy / "ketamine-palliative.toml"
     original = path.read_text(encoding="utf-8")
     path.write_text(
-        original.replace("low = 0.3, high = 0.5", f"low = {low}, high = {high}", 1), "utf-8"
+        original.replace("low = 0.3, high = 0.5", f"low = {low}, high = {high}", 1).replace(
+            "Low Dose: 0.3-0.5",
+            f"Low Dose: {low}-{high}",
+            1,  # printed by its quote
+        ),
+        "utf-8",
     )
     try:
         rules = load_rules(rules_copy)

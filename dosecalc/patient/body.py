@@ -19,6 +19,7 @@ line of the basis checks by hand.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Final, Literal
@@ -189,6 +190,7 @@ def assess_patient(
     )
     chosen_sex = read_sex(sex)
     warnings = weight_warnings(weight_kg, entered=entered_weight)
+    warnings += _feet_or_inches(height, entered_height)
     ibw = abw = bmi = None
     if height_cm is not None:
         bmi = weight_kg.magnitude / convert(height_cm, named_unit("m")).magnitude ** 2
@@ -379,6 +381,30 @@ def _mixed_up(used: Quantity, *, light: bool, entered: Quantity | None) -> str:
         f"Weight {format_body(used)}: if {number} lb was meant ({in_kg}), that is a usual "
         f"adult weight. {check}"
     )
+
+
+HEIGHT_DECIMAL_FEET: Final = "height-decimal-feet"
+_DECIMAL_FEET: Final = re.compile(r"\s*(\d+)\.([1-9]|1[01])(?![\d.])")
+"""Feet whose decimals could be inches: 5.7, 5.10 and 5.11 (not 5.25, nor 5.05)."""
+
+
+def _feet_or_inches(typed: object, entered: Quantity | None) -> list[DoseWarning]:
+    """A height typed in decimal feet whose decimals could be inches (5.7 ft is 68.4 in, and
+    5 ft 7 in is 67 in): it is read as decimal feet, and said so with both readings."""
+    if entered is None or entered.units != named_unit("foot") or not isinstance(typed, str):
+        return []
+    number = _DECIMAL_FEET.match(typed)
+    if number is None:
+        return []
+    feet, inches = int(number[1]), int(number[2])
+    read = format_exact(convert(entered, named_unit("inch")))
+    return [
+        DoseWarning(
+            code=HEIGHT_DECIMAL_FEET,
+            message=f"Height {number[1]}.{number[2]} ft is read as decimal feet ({read}): if "
+            f"{feet} ft {inches} in ({feet * 12 + inches} in) was meant, type it so.",
+        )
+    ]
 
 
 def weight_not_given() -> DoseWarning:
