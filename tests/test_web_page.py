@@ -378,3 +378,27 @@ def test_a_parameter_the_page_does_not_read_is_refused_and_no_dose_is_shown(serv
     reply = server.request("GET", "/?" + urlencode({"weight": "70 kg", "regimen": "iv", name: "3"}))
     assert reply.status == 400
     _no_dose(reply.text)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(
+    weight=st.sampled_from(["3.5 kg", "70 lb", "38 kg", "70 kg", "154 kg", "200 kg", None]),
+    regimen=st.sampled_from(["iv", "sl"]),
+)
+def test_the_pages_title_leads_with_what_leads_the_page(server, weight, regimen):
+    """A tab's title is often all that is seen of a page: a result with something to settle
+    before any figure (a patient the source does not cover) says it there too."""
+    params = {"regimen": regimen, **({"weight": weight} if weight is not None else {})}
+    try:
+        result = dosecalc.calculate(**params)
+    except dosecalc.InputError:
+        return
+    status, page = get(server, **params)
+    assert status == 200
+    (title,) = re.findall(r"<title>(.*?)</title>", page, flags=re.DOTALL)
+    title = html.unescape(title).replace("\xa0", " ")  # a figure bound to its unit
+    if result.headline is not None:
+        assert title.startswith(f"{result.headline.says} · ")
+        assert result.headline.says.split(":")[0] in plain(page)
+    else:
+        assert title == f"{result.drug}, {result.route} · dosecalc"

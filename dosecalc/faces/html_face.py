@@ -179,6 +179,7 @@ def _title(page: Page) -> str:
         return "Input refused · dosecalc"
     if page.check is not None:
         return f"{page.check.headline.says} · dosecalc"
-    if page.result is not None:
-        return f"{page.result.drug}, {page.result.route} · dosecalc"
+    if page.result is not None:  # what to settle before any figure leads, as on the page
+        lead = f"{page.result.headline.says} · " if page.result.headline is not None else ""
+        return f"{lead}{page.result.drug}, {page.result.route} · dosecalc"
     return "dosecalc: dose range calculator"
