@@ -128,13 +128,25 @@ def test_the_text_holds_the_instruction_the_basis_and_the_disclaimer():
     assert "No ward has reviewed" not in dosecalc.to_fhir(reviewed)["text"]
 
 
-def test_side_effects_and_supervision_travel_as_additional_instructions():
-    result = dosecalc.calculate(weight="70 kg", regimen="sl")
-    instructions = [i["text"] for i in dosecalc.to_fhir(result)["additionalInstruction"]]
+@given(
+    weight=st.sampled_from(["70 kg", "3.5 kg", "154 lb", "200 kg", None]),
+    regimen=st.sampled_from(["iv", "sl"]),
+)
+def test_side_effects_and_supervision_travel_with_every_dosage_in_its_text_too(weight, regimen):
+    """The supervision statement is in the text every receiving system shows beside the
+    dose, as well as in the additional instructions, whatever the patient."""
+    try:
+        result = dosecalc.calculate(weight=weight, regimen=regimen)
+    except dosecalc.InputError:
+        return
+    dosage = dosecalc.to_fhir(result)
+    instructions = [i["text"] for i in dosage["additionalInstruction"]]
     for effect in result.side_effects:
         assert any(effect in instruction for instruction in instructions)
     assert result.supervision in instructions
-    assert "patientInstruction" not in dosecalc.to_fhir(result)
+    assert f"Supervision: {result.supervision}" in dosage["text"]
+    assert dosage["text"].endswith(result.disclaimer)
+    assert "patientInstruction" not in dosage
 
 
 def test_a_weight_warning_is_in_the_text():

@@ -20,7 +20,7 @@ What goes where, and why:
   `dosecalc.foundation.display`), so the record is never wider than the exact
   range and agrees with the text. Every Quantity is UCUM.
 * ``text``: the instruction, any warnings, the basis (source, rules version
-  and SHA-256) and the disclaimer. It is the element every receiving system
+  and SHA-256), the source's supervision statement and the disclaimer. It is the element every receiving system
   shows beside the dose; an extension would need a published definition, and
   systems drop one they do not know, disclaimer and all.
 * ``additionalInstruction``: the side effects to watch for and the
@@ -205,7 +205,7 @@ def _text(result: DoseResult) -> str:
     sentences.append(
         f"Range from {source.source}; rules {source.rules_version}, SHA-256 {source.rules_sha256}."
     )
-    sentences.append(result.disclaimer)
+    sentences += [f"Supervision: {result.supervision}", result.disclaimer]  # with every dose
     return " ".join(sentences)
 
 
