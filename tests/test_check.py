@@ -1239,10 +1239,12 @@ def test_a_dose_on_a_bound_with_more_figures_than_shown_reads_as_the_range_shows
     shutil.copytree(HOSPITAL, library)
     rules = library / "fictivane.toml"
     rules.write_text(
-        rules.read_text().replace(
+        rules.read_text()
+        .replace(
             'dose = { low = 10, high = 40, unit = "mg/24 h" }',
             'dose = { low = 10.123456, high = 40.156789, unit = "mg/24 h" }',
         )
+        .replace("10-40 mg over 24 hours", "10.123456-40.156789 mg over 24 hours")
     )
     typed = "10.123456" if bound == "low" else "40.156789"
     result = check(

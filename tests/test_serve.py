@@ -235,6 +235,7 @@ def wait_to_see(
 def test_a_real_browser_sees_the_disclaimer_first_then_a_dose(server, chromium, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -249,12 +250,16 @@ def test_a_real_browser_sees_the_disclaimer_first_then_a_dose(server, chromium, 
         shot = tmp_path / "page.png"
         first = wait_to_see(driver, shot, DISCLAIMER_START)
         assert not re.search(r"\d\s*mg/hr", first)  # no dose before the disclaimer is accepted
-        keyboard = driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea")
-        keyboard.send_keys(Keys.ENTER)  # "I understand"
+        # Keys go where a person's go: to xterm.js's helper textarea, given the focus (a
+        # click could land on a button); Chromium may call the textarea not interactable, so
+        # the keys are sent to whatever has the focus, as a keyboard sends them.
+        textarea = driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea")
+        driver.execute_script("arguments[0].focus()", textarea)
+        ActionChains(driver).send_keys(Keys.ENTER).perform()  # "I understand"
         # As a person would, type only once the disclaimer has gone: keys that arrive while
         # it is still closing go to it, and are lost.
         wait_to_see(driver, shot, r"enter the patient s weight", gone=DISCLAIMER_START)
-        keyboard.send_keys("70")
+        ActionChains(driver).send_keys("70").perform()
         wait_to_see(driver, shot, r"21 to 35 mg/hr")
     finally:
         driver.quit()
