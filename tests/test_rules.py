@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc import RulesError, UnknownRegimenError, load_rules
+from dosecalc.foundation.units import parse_dose_unit
 from dosecalc.ruleset import loader
 from dosecalc.ruleset.schema import RuleFile
 
@@ -534,3 +535,35 @@ def test_a_figure_its_quote_does_not_print_is_refused_even_with_a_fresh_manifest
     assert found is not None, said
     assert Decimal(found[1]) == figure
     assert "Low Dose: 0.3-0.5 mg/kg/hr" in said or "Sublingual/Buccal: 25-50 mg" in said
+
+
+_SHIPPED_UNITS = {
+    "iv-infusion": ('unit = "mg/kg/h"', ["mg/kg/h", "mg/kg/hr", "mg/kg/hour", "mg/kg/min",
+                                          "mcg/kg/h", "g/kg/h", "mg/kg/day", "mcg/kg/min"]),
+    "sublingual-buccal": ('unit = "mg"', ["mg", "milligrams", "g", "mcg", "ug"]),
+}  # fmt: skip
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(regimen=st.sampled_from(sorted(_SHIPPED_UNITS)), data=st.data())
+def test_a_unit_its_quote_prints_otherwise_is_refused_even_with_a_fresh_manifest(
+    rules_copy: Path, regimen: str, data: st.DataObject
+):
+    """The twelfth review's attack: mg/kg/h edited to mg/kg/min (60 times the dose) with the
+    manifest written again ran as the source's range. The unit the quote prints beside a
+    figure must be the rule's: another spelling of it loads, another unit is refused."""
+    written, units = _SHIPPED_UNITS[regimen]
+    unit = data.draw(st.sampled_from(units))
+    path = rules_copy / "ketamine-palliative.toml"
+    text = (dosecalc.default_rules_path() / path.name).read_text(encoding="utf-8")
+    start = text.index(f'id = "{regimen}"')
+    edited = text[:start] + text[start:].replace(written, f'unit = "{unit}"', 1)
+    path.write_text(edited, encoding="utf-8")
+    reviewed(rules_copy)
+    shipped = dosecalc.load_rules().find(regimen).dose.dose_unit
+    if parse_dose_unit(unit) == shipped:  # the same unit, spelled another way
+        assert load_rules(rules_copy).find(regimen).dose.dose_unit == shipped
+        return
+    with pytest.raises(RulesError, match=rf"regimen '{regimen}': dose: .* {re.escape(unit)} is "
+                       r"printed in its source's quote in another unit only"):  # fmt: skip
+        load_rules(rules_copy)

@@ -501,19 +501,27 @@ class DoseUnit:
     def of(cls, unit: Unit) -> DoseUnit | None:
         """The parts of ``unit`` if it is a dose unit (g, mg or mcg; per kg; per hr, min or
         day), else None."""
-        powers = unit_powers(unit)
-        amounts = [name for name, power in powers.items() if power == 1]
-        per = {name for name, power in powers.items() if power == -1}
-        per_weight, per_time = per & _BODY_WEIGHT_UNITS, per & _TIME_UNITS
-        if (
-            len(amounts) != 1
-            or amounts[0] not in _DRUG_AMOUNT_UNITS
-            or len(per_weight) > 1
-            or len(per_time) > 1
-            or len(powers) != 1 + len(per_weight) + len(per_time)
-        ):
-            return None
-        return cls(amounts[0], next(iter(per_weight), None), next(iter(per_time), None))
+        return _dose_unit_of(pint.util.to_units_container(unit))
+
+
+# Read once per distinct unit (by its terms, never by Unit: see `_dimension`); a DoseUnit
+# is frozen, so one is shared safely.
+@functools.lru_cache(maxsize=256)
+def _dose_unit_of(unit: pint.util.UnitsContainer) -> DoseUnit | None:
+    """`DoseUnit.of`, worked out."""
+    powers = unit_powers(unit)
+    amounts = [name for name, power in powers.items() if power == 1]
+    per = {name for name, power in powers.items() if power == -1}
+    per_weight, per_time = per & _BODY_WEIGHT_UNITS, per & _TIME_UNITS
+    if (
+        len(amounts) != 1
+        or amounts[0] not in _DRUG_AMOUNT_UNITS
+        or len(per_weight) > 1
+        or len(per_time) > 1
+        or len(powers) != 1 + len(per_weight) + len(per_time)
+    ):
+        return None
+    return DoseUnit(amounts[0], next(iter(per_weight), None), next(iter(per_time), None))
 
 
 DoseForm = Literal[

@@ -20,9 +20,10 @@ What goes where, and why:
   `dosecalc.foundation.display`), so the record is never wider than the exact
   range and agrees with the text. Every Quantity is UCUM.
 * ``text``: the instruction, any warnings, the basis (source, rules version
-  and SHA-256), the source's supervision statement and the disclaimer. It is the element every receiving system
-  shows beside the dose; an extension would need a published definition, and
-  systems drop one they do not know, disclaimer and all.
+  and SHA-256), the source's supervision statement and the disclaimer. It is
+  the element every receiving system shows beside the dose; an extension would
+  need a published definition, and systems drop one they do not know,
+  disclaimer and all.
 * ``additionalInstruction``: the side effects to watch for and the
   supervision statement, as text (FHIR's "warnings", like "may cause
   drowsiness"). None is coded: the source names them in words only.

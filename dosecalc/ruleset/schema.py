@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, ClassVar, Final, Literal, Self
@@ -189,19 +189,62 @@ class Citation(_Strict):
 
 
 _PRINTED_NUMBER: Final = re.compile(r"\d[\d,]*(?:\.\d+)?|\.\d+")
+_RANGE_REST: Final = re.compile(r"\s*(?:-|\u2013|to)\s*(?:\d[\d,]*(?:\.\d+)?|\.\d+)")
+_UNIT_ENDS: Final = re.compile(r"[|;,()]")
+_JOINING_WORDS: Final = frozenset({"per", "over", "in"})
+
+SameUnit = Callable[[Decimal, str], bool]
+"""Whether a figure printed with a unit (``0.5``, ``"mg/kg/hr"``) is the rule's figure in
+the rule's unit; raises `InputError` for words that are no unit of the field's kind."""
 
 
-def said_in(citation: Citation, what: str, *numbers: Decimal) -> None:
-    """Refuse a number its citation's quote does not print: a rule carries only what its
-    source says, so a slip in a copied figure (0.5 typed as 5) never runs under the source's
-    name. The number is compared as a value (0.50 is 0.5), in the rule's own unit."""
-    printed = {Decimal(text.replace(",", "")) for text in _PRINTED_NUMBER.findall(citation.quote)}
+def _units_printed(quote: str, end: int) -> list[str]:
+    """What may be the unit printed after a figure that ends at ``end`` (past a range's
+    other bound: "0.3-0.5 mg/kg/hr"), up to a separator, longest first; "per", "over" and
+    "in" read as "/" ("10-40 mg over 24 hours" is mg/24 hours)."""
+    rest = quote[end:]
+    if (bound := _RANGE_REST.match(rest)) is not None:
+        rest = rest[bound.end() :]
+    words = ["/" if word in _JOINING_WORDS else word for word in _UNIT_ENDS.split(rest)[0].split()]
+    return [" ".join(words[:count]).replace(" / ", "/") for count in range(len(words), 0, -1)]
+
+
+def _printed_unit_agrees(figure: Decimal, quote: str, end: int, same: SameUnit) -> bool | None:
+    """Whether the unit printed after one printing of ``figure`` is the rule's; None when
+    none is printed there."""
+    for words in _units_printed(quote, end):
+        try:
+            return same(figure, words)
+        except InputError:  # no unit of this kind: fewer words
+            continue
+    return None
+
+
+def said_in(citation: Citation, what: str, unit: str, same: SameUnit, *numbers: Decimal) -> None:
+    """Refuse a figure its citation's quote does not print, or prints only in another unit:
+    a rule carries only what its source says, so a slip in copying a figure (0.5 typed as
+    5) or its unit (mg/kg/h for mg/kg/hr typed as mg/kg/min) never runs under the source's
+    name. A figure is compared as a value (0.50 is 0.5); where the quote prints a unit beside
+    it, that unit must be the rule's (``same``)."""
+    quote = citation.quote
+    printed = [
+        (Decimal(match[0].replace(",", "")), match.end())
+        for match in _PRINTED_NUMBER.finditer(quote)
+    ]
     for number in numbers:
-        if number not in printed:
+        ends = [end for figure, end in printed if figure == number]
+        if not ends:
             raise ValueError(
                 f"{what}: {number} is not a figure its source is quoted printing "
-                f"({citation.quote!r}): correct the figure, or quote the source's words that "
-                "give it, in the rule's unit"
+                f"({quote!r}): correct the figure, or quote the source's words that give it, "
+                "in the rule's unit"
+            )
+        agrees = [_printed_unit_agrees(number, quote, end, same) for end in ends]
+        if False in agrees and True not in agrees and None not in agrees:
+            raise ValueError(
+                f"{what}: {number} {unit} is printed in its source's quote in another unit only "
+                f"({quote!r}): correct the unit, or quote the source's words that give it in "
+                "the rule's unit"
             )
 
 
@@ -222,6 +265,10 @@ class DoseRange(_Strict):
     @property
     def dose_unit(self) -> DoseUnit:
         return _dose_unit(self.unit)
+
+    def same_unit(self, figure: Decimal, printed: str) -> bool:
+        """`SameUnit` for a bound: the unit printed is this range's (mg/kg/hr is mg/kg/h)."""
+        return parse_dose_unit(printed) == self.dose_unit
 
     def quantities(self) -> tuple[Quantity, Quantity]:
         """Low and high as exact Quantities (TOML decimals become exact fractions)."""
@@ -275,6 +322,10 @@ class _RuleQuantity(_Strict):
     def quantity(self) -> Quantity:
         """The value as an exact Quantity, in the file's unit."""
         return parse_quantity(f"{self.value} {self.unit}", self._kind, "unit")
+
+    def same_unit(self, figure: Decimal, printed: str) -> bool:
+        """`SameUnit` for the value: the figure in the unit printed is this value."""
+        return bool(parse_quantity(f"{figure} {printed}", self._kind, "unit") == self.quantity())
 
 
 class Amount(_RuleQuantity):
@@ -465,10 +516,12 @@ class Regimen(_Strict):
     def _as_quoted(self) -> None:
         """Each figure the rule carries is one its own citation prints (`said_in`)."""
         named = f"regimen '{self.id}'"
-        said_in(self.source, f"{named}: dose", self.dose.low, self.dose.high)
+        dose = self.dose
+        said_in(self.source, f"{named}: dose", dose.unit, dose.same_unit, dose.low, dose.high)
         if self.hard_limits is not None:
             limits = self.hard_limits
-            said_in(limits.source, f"{named}: hard_limits", limits.low, limits.high)
+            bounds = (limits.low, limits.high)
+            said_in(limits.source, f"{named}: hard_limits", limits.unit, limits.same_unit, *bounds)
         single: dict[str, Sequence[_RuleQuantity | None]] = {
             "max_per_24h": [self.max_per_24h],
             "standard_concentrations": self.standard_concentrations,
@@ -479,7 +532,9 @@ class Regimen(_Strict):
         for field, values in single.items():
             for value in values:
                 if value is not None:
-                    said_in(value.source, f"{named}: {field}", value.value)
+                    said_in(
+                        value.source, f"{named}: {field}", value.unit, value.same_unit, value.value
+                    )
 
     def _within_hard_limits(self, limits: HardLimits) -> None:
         """A range that crosses its own hard limits would flag every dose it recommends."""
