@@ -284,6 +284,8 @@ def test_above_a_librarys_maximum_per_24_hours_is_critical(library, ehrs):
     field=st.sampled_from(
         [
             ("status",),
+            ("code",),
+            ("code", "coding"),
             ("subject",),
             ("subject", "reference"),
             ("valueQuantity",),
@@ -346,6 +348,29 @@ def test_any_json_in_any_place_of_a_hook_request_is_a_card_or_a_refusal_never_a_
         refused = error
     assert refused is None or refused.status in (400, 412)
     assert all(card.card["indicator"] in ("info", "warning", "critical") for card in issued)
+
+
+@given(
+    codings=st.lists(
+        st.tuples(
+            st.sampled_from(["http://loinc.org", "http://snomed.info/sct", "urn:x"]),
+            st.sampled_from(["29463-7", "3141-9", "8302-2", "39156-5", "8310-5", "27113001"]),
+        ),
+        max_size=3,
+    )
+)
+def test_an_observation_is_read_as_the_weight_only_when_coded_as_a_body_weight(codings):
+    """A height (LOINC 8302-2) or a BMI sent with a value in kg is never the weight: an
+    Observation is read only when a coding is LOINC's body weight (29463-7, 3141-9)."""
+    observation = weight_observation(70)
+    observation["code"] = {"coding": [{"system": s, "code": c} for s, c in codings]}
+    read = cds_hooks._reading(observation, PATIENT)
+    loinc = {code for system, code in codings if system == "http://loinc.org"}
+    if loinc & {"29463-7", "3141-9"}:
+        assert isinstance(read, tuple)
+        assert read[1] == "70 kg"
+    else:
+        assert read == "the Observation is not coded as a body weight (LOINC 29463-7)"
 
 
 def test_one_junk_weight_beside_a_usable_one_never_silences_the_hook(server, ehrs):

@@ -67,6 +67,10 @@ HOOKS: Final = ("order-select", "order-sign")
 SPEC_VERSION: Final = "3.0.0"
 UCUM: Final = "http://unitsofmeasure.org"
 WEIGHT_LOINC: Final = "29463-7"
+WEIGHT_CODES: Final = frozenset({WEIGHT_LOINC, "3141-9"})
+"""LOINC's body weight (FHIR's vital-signs code) and body weight measured: an Observation
+coded with neither (a height, a BMI) is never read as the weight, whatever its unit."""
+LOINC: Final = "http://loinc.org"
 OVERRIDE_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
 OVERRIDE_REASONS: Final = (
     ("expert-contradicts", "Advice from expert contradicts the recommended action"),
@@ -138,8 +142,8 @@ def discovery(rules: RuleSet) -> dict[str, Any]:
     drugs = ", ".join(dict.fromkeys(regimen.drug for regimen in rules.regimens))
     prefetch = {
         "patient": "Patient/{{context.patientId}}",
-        "weight": "Observation?patient={{context.patientId}}&code=http://loinc.org|"
-        f"{WEIGHT_LOINC}&_sort=-date&_count=1",
+        "weight": "Observation?patient={{context.patientId}}&code="
+        f"{LOINC}|{WEIGHT_LOINC}&_sort=-date&_count=1",
     }
     common = {
         "id": SERVICE_ID,
@@ -725,6 +729,8 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     subject = observation.get("subject")
     if not isinstance(subject, dict) or subject.get("reference") != f"Patient/{patient}":
         return "the Observation is another patient's"
+    if not _coded_as_weight(observation.get("code")):
+        return f"the Observation is not coded as a body weight (LOINC {WEIGHT_LOINC})"
     value = observation.get("valueQuantity")
     if not isinstance(value, dict) or value.get("system") != UCUM:
         return "the Observation holds no UCUM weight (kg, g or [lb_av])"
@@ -739,6 +745,17 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     # A year or a year-month is said as the EHR gave it, never as a day it did not give.
     date = partial or (when.date().isoformat() if when is not None else "an undated Observation")
     return when, f"{number} {unit}", date
+
+
+def _coded_as_weight(code: object) -> bool:
+    """Whether an Observation's ``code`` (any JSON) holds a LOINC body weight coding."""
+    codings = code.get("coding") if isinstance(code, dict) else None
+    return isinstance(codings, list) and any(
+        isinstance(coding, dict)
+        and coding.get("system") == LOINC
+        and coding.get("code") in WEIGHT_CODES
+        for coding in codings
+    )
 
 
 def _when(observation: Mapping[str, Any]) -> tuple[datetime | None, str]:
