@@ -245,7 +245,7 @@ def test_the_app_reads_the_fictional_rules_from_the_environment_on_every_screen(
         await pilot.pause()
         for regimen in RULES.regimens:
             weight, dose, _ = ORDERS[regimen.id]
-            app.screen.query_one("#weight", Input).value = weight.split()[0]
+            app.screen.query_one("#weight", Input).value = weight
             app.screen.query_one("#dose", Input).value = dose
             await pilot.pause()
             shown = fictional(screen_text(pilot), regimen.route)

@@ -650,7 +650,7 @@ def test_the_app_prepares_for_the_patients_range_and_for_an_order_at_80x24(tmp_p
 
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         await pilot.press("ctrl+b")
         await pilot.pause()
         assert isinstance(pilot.app.screen, PrepareScreen)

@@ -259,7 +259,7 @@ def test_a_real_browser_sees_the_disclaimer_first_then_a_dose(server, chromium, 
         # As a person would, type only once the disclaimer has gone: keys that arrive while
         # it is still closing go to it, and are lost.
         wait_to_see(driver, shot, r"enter the patient s weight", gone=DISCLAIMER_START)
-        ActionChains(driver).send_keys("70").perform()
+        ActionChains(driver).send_keys("70 kg").perform()
         wait_to_see(driver, shot, r"21 to 35 mg/hr")
     finally:
         driver.quit()

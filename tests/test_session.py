@@ -53,7 +53,7 @@ class CalculatorSession(RuleBasedStateMachine):
     def type_weight(self, value: str) -> None:
         self.session.set(weight=value)
 
-    @rule(unit=st.sampled_from(["kg", "lb"]))
+    @rule(unit=st.sampled_from(["kg", "lb", ""]))
     def choose_weight_unit(self, unit: str) -> None:
         self.session.set(weight_unit=unit)
 
@@ -117,7 +117,9 @@ TestCalculatorSession = CalculatorSession.TestCase
 
 def test_every_invalid_field_gets_its_own_message_and_no_dose_is_shown():
     session = Session()
-    session.set(weight="70,5", height="x", concentration="1", sex="other", basis="lean")
+    session.set(
+        weight="70,5", weight_unit="kg", height="x", concentration="1", sex="other", basis="lean"
+    )
     assert session.result is None
     assert set(session.errors) == {"weight", "height", "concentration", "sex", "basis"}
     assert "70.5 kg" in session.errors["weight"]
@@ -134,7 +136,7 @@ def test_a_number_takes_the_chosen_unit_and_a_typed_unit_wins():
 
 def test_a_stale_result_disappears_when_an_input_becomes_invalid():
     session = Session()
-    session.set(weight="70")
+    session.set(weight="70 kg")
     assert session.result is not None
     session.set(weight="70 m")
     assert session.result is None
@@ -143,7 +145,7 @@ def test_a_stale_result_disappears_when_an_input_becomes_invalid():
 
 def test_a_cross_field_error_is_reported_on_its_field():
     session = Session()
-    session.set(weight="70", basis="ideal")
+    session.set(weight="70 kg", basis="ideal")
     assert session.result is None
     assert "needs the patient's height and sex" in session.errors["basis"]
 
@@ -175,14 +177,14 @@ def test_a_session_field_given_other_than_text_is_a_typed_error_and_changes_noth
 
 def test_an_invalid_rule_folder_shows_no_dose_and_says_why(tmp_path):
     session = Session(rules=tmp_path / "missing")
-    session.set(weight="70")
+    session.set(weight="70 kg")
     assert session.result is None
     assert "does not exist" in session.errors["rules"]
 
 
 def test_a_height_number_takes_the_chosen_unit():
     session = Session()
-    session.set(weight="70", height="170", height_unit="cm", sex="male", basis="ideal")
+    session.set(weight="70 kg", height="170", height_unit="cm", sex="male", basis="ideal")
     assert session.result.patient.height_cm.magnitude == 170
     session.set(height_unit="in", height="67")
     assert session.result.patient.display["height"] == "67 in (170.18 cm)"
@@ -192,13 +194,13 @@ def test_the_session_checks_the_dose_against_its_own_rules(rules_copy):
     path = rules_copy / "ketamine-palliative.toml"
     path.write_text(path.read_text().replace('version = "1.1.0"', 'version = "9.9.9"'))
     session = Session(rules=reviewed(rules_copy))
-    session.set(weight="70", dose="30 mg/h")
+    session.set(weight="70 kg", dose="30 mg/h")
     assert session.check_result.basis.rules_version == "ketamine-palliative@9.9.9"
 
 
 def test_a_dose_that_cannot_be_checked_is_reported_on_its_field():
     session = Session()
-    session.set(weight="70", dose="30 mg")
+    session.set(weight="70 kg", dose="30 mg")
     assert session.check_result is None
     assert session.errors["dose"].startswith("dose: '30 mg' is a dose without a time")
 
@@ -213,13 +215,20 @@ def test_a_keystroke_parses_the_changed_field_once_and_no_other(monkeypatch):
 
     units._read_text.cache_clear()  # whatever other tests read before, in this process
     session = Session()
-    session.set(weight="70", height="170", sex="male", concentration="1 mg/mL", dose="30 mg/h")
+    session.set(
+        weight="70",
+        weight_unit="kg",
+        height="170 cm",
+        sex="male",
+        concentration="1 mg/mL",
+        dose="30 mg/h",
+    )
     parsed: list[str] = []
     read = units._from_text
     monkeypatch.setattr(
         units, "_from_text", lambda text, *rest: parsed.append(text) or read(text, *rest)
     )
-    session.set(weight="71")
+    session.set(weight="71 kg")
     assert parsed == ["71 kg"]
     assert session.result == calculate(**session.calculate_arguments())
 
@@ -263,10 +272,10 @@ def test_a_height_with_a_unit_of_its_own_is_read_as_calculate_reads_it_whatever_
 
 def test_each_change_makes_a_new_state_and_leaves_the_one_shown_before_as_it_was():
     session = Session()
-    session.set(weight="70", dose="30 mg/h")
+    session.set(weight="70 kg", dose="30 mg/h")
     shown = session.state
-    session.set(weight="80")
-    assert shown.inputs.weight == "70"
+    session.set(weight="80 kg")
+    assert shown.inputs.weight == "70 kg"
     assert shown.result == calculate(weight="70 kg", regimen="iv-infusion")
     assert shown.check_result == check(weight="70 kg", regimen="iv-infusion", dose="30 mg/h")
     assert session.state.result == calculate(weight="80 kg", regimen="iv-infusion")
@@ -285,6 +294,26 @@ def test_a_session_starts_on_the_first_regimen_of_the_library_it_was_given(folde
     session = dosecalc.Session(rules)
     assert session.inputs.regimen == rules.regimens[0].id
     assert set(session.errors) <= {"weight"}
-    session.set(weight="70")
+    session.set(weight="70 kg")
     assert session.result is not None
     assert session.result.regimen == rules.regimens[0].id
+
+
+@given(number=st.decimals(min_value=5, max_value=300, places=2).map(str))
+def test_a_bare_number_is_refused_until_a_unit_is_chosen_or_typed(number):
+    """No unit is chosen at first: a bare weight or height is refused by name, never read
+    as kg or cm; choosing a unit, or typing one, reads it as `calculate` does."""
+    session = Session()
+    session.set(weight=number, dose="30 mg/h")
+    assert session.result is None
+    assert session.check_result is None
+    assert session.errors["weight"] == f"weight: {number!r} has no unit. " + (
+        "Write the unit after the number, e.g. '70 kg' or '154 lb'"
+    )
+    session.set(weight_unit="lb")
+    assert session.result == calculated(weight=f"{number} lb", regimen="iv-infusion")
+    session.set(weight_unit="")
+    assert session.result is None
+    session.set(weight=f"{number} kg", height=number)
+    assert session.result is None
+    assert session.errors["height"].startswith(f"height: {number!r} has no unit.")

@@ -44,7 +44,7 @@ from dosecalc.clinical.result import DoseResult
 from dosecalc.faces.tui.app import DoseCalcApp
 from dosecalc.faces.tui.disclaimer import LOADING, DisclaimerScreen
 from dosecalc.faces.tui.screens import CalculatorScreen, ExportScreen, SourceScreen
-from dosecalc.faces.tui.widgets import typed_unit
+from dosecalc.faces.tui.widgets import chosen_unit, typed_unit
 from dosecalc.foundation.units import names_a_unit
 from dosecalc.reports.contents import (
     bind_units,
@@ -202,7 +202,7 @@ def test_accepted_after_the_load_the_calculator_answers_at_once(tmp_path):
         await accept(pilot)
         assert isinstance(pilot.app.screen, CalculatorScreen)
         assert pilot.app.focused is pilot.app.screen.query_one("#weight", Input)
-        await pilot.press("7", "0")
+        await pilot.press(*"70 kg")
         await pilot.pause()
         assert dose_for_70_kg() in on_screen(pilot)
 
@@ -216,7 +216,7 @@ def test_accepted_before_the_load_the_disclaimer_waits_then_applies_the_keys_typ
 
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await pilot.press("7", "0", "ctrl+r", "ctrl+s", "ctrl+o")
+        await pilot.press(*"70 kg", "ctrl+r", "ctrl+s", "ctrl+o")
         await pilot.pause()
         assert isinstance(pilot.app.screen, DisclaimerScreen)
         button = pilot.app.screen.query_one("#understand", Button)
@@ -225,11 +225,11 @@ def test_accepted_before_the_load_the_disclaimer_waits_then_applies_the_keys_typ
         loader.release()
         await until_loaded(pilot)
         await until(pilot, lambda: isinstance(pilot.app.screen, ExportScreen), "ctrl+s")
-        # The keys typed while it loaded, in order, as if typed now: 70, the next regimen,
+        # The keys typed while it loaded, in order, as if typed now: 70 kg, the next regimen,
         # the choice of format to save in (over which ctrl+o, typed after it, does nothing).
         (_, calculator, export) = pilot.app.screen_stack
         assert (type(calculator), type(export)) == (CalculatorScreen, ExportScreen)
-        assert calculator.query_one("#weight", Input).value == "70"
+        assert calculator.query_one("#weight", Input).value == "70 kg"
         assert calculator.session.inputs.regimen == load_rules().regimens[1].id
 
     run_loading(scenario, loader, tmp_path)
@@ -256,11 +256,12 @@ def pinned_and_body(result: DoseResult) -> tuple[str, str]:
     return pinned, as_shown(body)
 
 
-async def weight_shown(pilot: Pilot[None], text: str, chosen: str = "kg") -> None:
+async def weight_shown(pilot: Pilot[None], text: str, chosen: str = "") -> None:
     """Once the calculator holds ``text`` as its weight: the field holds exactly it, and
     the pinned dose and the column below are both `calculate` for it, or no dose shows.
     A bare number is read in the unit ``chosen`` beside the field by the user, whatever
-    unit was typed and taken back before (the choice only showed it meanwhile)."""
+    unit was typed and taken back before (the choice only showed it meanwhile); with none
+    chosen (""), it is refused as `calculate` refuses it."""
     app = pilot.app
     assert isinstance(app, DoseCalcApp)
     await until(
@@ -271,9 +272,9 @@ async def weight_shown(pilot: Pilot[None], text: str, chosen: str = "kg") -> Non
     assert app.screen.query_one("#weight", Input).value == text
     assert app.focused is app.screen.query_one("#weight", Input)
     regimen = load_rules().regimens[0].id
-    beside = app.screen.query_one("#weight_unit", Select).value
-    read = text if names_a_unit(text) else f"{text} {chosen}"  # as the README says
-    if not names_a_unit(text):  # the choice shows the unit the number is read in
+    beside = chosen_unit(app.screen.query_one("#weight_unit", Select))
+    read = text if names_a_unit(text) or not chosen else f"{text} {chosen}"  # as the README says
+    if not names_a_unit(text):  # the choice shows the unit the number is read in, or none
         assert beside == chosen
     assert_shows(pilot, calculated(weight=read, regimen=regimen))
 
@@ -299,8 +300,8 @@ def assert_shows(pilot: Pilot[None], expected: DoseResult | str) -> None:
 
 def test_keys_typed_at_once_after_enter_all_reach_the_weight_field(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
-        typed_at_once(pilot.app, "enter", "1", "5", "4")
-        await weight_shown(pilot, "154")
+        typed_at_once(pilot.app, "enter", "1", "5", "4", " ", "l", "b")
+        await weight_shown(pilot, "154 lb")
 
     run(scenario, tmp_path)
 
@@ -309,11 +310,11 @@ def test_keys_typed_at_once_after_enter_while_the_calculator_loads_all_reach_it(
     loader = HeldLoader()
 
     async def scenario(pilot: Pilot[None]) -> None:
-        typed_at_once(pilot.app, "enter", "7", "0")
+        typed_at_once(pilot.app, "enter", "7", "0", " ", "k", "g")
         await pilot.pause()
         assert pilot.app.calculator is None
         loader.release()
-        await weight_shown(pilot, "70")
+        await weight_shown(pilot, "70 kg")
 
     run_loading(scenario, loader, tmp_path)
 
@@ -356,12 +357,14 @@ def test_after_rapid_edits_the_pinned_dose_and_the_column_below_are_both_for_the
 ):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
+        pilot.app.screen.query_one("#weight_unit", Select).value = "kg"  # the user's choice
+        await pilot.pause()
         typed_at_once(pilot.app, "1", "5", "4", "backspace", "backspace", "8", "2")
-        await weight_shown(pilot, "182")
+        await weight_shown(pilot, "182", "kg")
         # A unit typed and taken back: the unit choice follows lb, then kg, behind the keys.
         typed_at_once(pilot.app, *["backspace"] * 3, "7", "0", " ", "l", "b")
         typed_at_once(pilot.app, "backspace", "backspace", "k", "g")
-        await weight_shown(pilot, "70 kg")
+        await weight_shown(pilot, "70 kg", "kg")
 
     run(scenario, tmp_path)
 
@@ -398,23 +401,54 @@ def test_whatever_rapid_edits_end_on_the_pinned_dose_and_the_column_are_calculat
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    chosen=st.sampled_from(["kg", "lb"]),
+    chosen=st.sampled_from(["kg", "lb", ""]),
     typed_unit_taken_back=st.sampled_from([" lb", " kg", "lb", " LB", " kg"]),
 )
 def test_a_unit_typed_and_taken_back_leaves_a_bare_number_in_the_unit_the_user_chose(
     chosen, typed_unit_taken_back
 ):
     """Typed "100 lb" then back to "100" once read 100 lb, the unit the choice had
-    followed, with no sign: a bare number is read in the unit the user chose."""
+    followed, with no sign: a bare number is read in the unit the user chose, or refused
+    when they chose none."""
 
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        pilot.app.screen.query_one("#weight_unit", Select).value = chosen  # the user's choice
+        choice = pilot.app.screen.query_one("#weight_unit", Select)
+        if chosen:  # the user's choice, or none
+            choice.value = chosen
         await pilot.pause()
         typed_at_once(pilot.app, "1", "0", "0", *typed_unit_taken_back)
         await weight_shown(pilot, "100" + typed_unit_taken_back, chosen)
         typed_at_once(pilot.app, *["backspace"] * len(typed_unit_taken_back))
         await weight_shown(pilot, "100", chosen)
+
+    run(scenario, Path.cwd())
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    weight=weights_kg.filter(lambda kg: 1 <= kg <= 300).map(decimal_text),
+    unit=st.sampled_from(["kg", "lb"]),
+)
+def test_a_bare_weight_shows_no_dose_until_a_unit_is_chosen_and_none_once_it_is_taken_back(
+    weight, unit
+):
+    """No unit is chosen at first: a bare number is refused (saying both ways to give its
+    unit), read once a unit is chosen, and refused again once the choice is cleared."""
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        choice = pilot.app.screen.query_one("#weight_unit", Select)
+        assert chosen_unit(choice) == ""
+        typed_at_once(pilot.app, *weight)
+        await weight_shown(pilot, weight)
+        assert "or choose kg or lb beside the field" in on_screen(pilot)
+        choice.value = unit
+        await until(pilot, lambda: pilot.app.calculator.session.inputs.weight_unit == unit, unit)
+        await weight_shown(pilot, weight, unit)
+        choice.clear()
+        await until(pilot, lambda: not pilot.app.calculator.session.inputs.weight_unit, "none")
+        await weight_shown(pilot, weight)
 
     run(scenario, Path.cwd())
 
@@ -494,7 +528,7 @@ def test_nothing_behind_the_disclaimer_is_reachable_before_it_is_accepted(tmp_pa
 def test_typing_70_shows_21_to_35_mg_per_hr_live_with_cautions_and_disclaimer(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await pilot.press("7", "0")
+        await pilot.press(*"70 kg")
         await pilot.pause()
         text = on_screen(pilot)
         assert "Dose rate: 21 to 35 mg/hr" in text
@@ -509,7 +543,7 @@ def test_typing_70_shows_21_to_35_mg_per_hr_live_with_cautions_and_disclaimer(tm
 def test_switching_to_sublingual_shows_25_to_50_mg(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         await pilot.press("ctrl+r")
         await pilot.pause()
         text = on_screen(pilot)
@@ -521,11 +555,11 @@ def test_switching_to_sublingual_shows_25_to_50_mg(tmp_path):
     run(scenario, tmp_path)
 
 
-@pytest.mark.parametrize("bad", ["abc", "-5", "0", "70,5", "700"])
+@pytest.mark.parametrize("bad", ["abc", "-5", "0", "70,5", "700", "70"])
 def test_an_invalid_weight_leaves_no_dose_anywhere_on_screen(bad, tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         assert DOSE_ON_SCREEN.search(on_screen(pilot))
         await type_weight(pilot, bad)
         text = on_screen(pilot)
@@ -569,7 +603,7 @@ def test_a_weight_in_lb_gives_the_same_range_as_the_same_weight_in_kg(tmp_path):
 def test_the_check_panel_gives_the_verdict_in_words(dose, words, tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         pilot.app.screen.query_one("#dose", Input).value = dose
         await pilot.pause()
         text = str(pilot.app.screen.query_one("#check", Static).render())
@@ -583,7 +617,7 @@ def test_the_check_panel_gives_the_verdict_in_words(dose, words, tmp_path):
 def test_the_shipped_rules_give_no_standard_concentration_so_no_quick_button_is_shown(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         for _ in load_rules().regimens:
             assert not pilot.app.screen.query("Button.quick")
             assert not pilot.app.screen.query_one("#quick-concentrations").display
@@ -618,7 +652,7 @@ def test_a_quick_concentration_from_the_rule_fills_the_field_and_shows_the_pump_
 
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         buttons = pilot.app.screen.query("Button.quick")
         assert [str(b.label) for b in buttons] == ["2 mg/mL", "10 mg/mL"]
         await pilot.click("Button.quick")
@@ -663,7 +697,7 @@ def test_export_writes_the_summary_with_basis_cautions_and_disclaimer(tmp_path):
         await pilot.pause()
         assert isinstance(pilot.app.screen, CalculatorScreen)
         assert list(tmp_path.iterdir()) == []
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(pilot.app.screen, ExportScreen)
@@ -695,7 +729,7 @@ def test_export_writes_the_summary_with_basis_cautions_and_disclaimer(tmp_path):
 def test_export_offers_every_format_the_command_line_has(tmp_path, name, suffix, expected):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         await pilot.press("ctrl+s")
         await pilot.pause()
         options = pilot.app.screen.query_one("#formats", OptionList)
@@ -712,7 +746,7 @@ def test_export_offers_every_format_the_command_line_has(tmp_path, name, suffix,
 def test_every_saved_format_holds_the_order_check_on_screen(tmp_path, name):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         pilot.app.screen.query_one("#dose", Input).value = "400 mg/h"
         await pilot.pause()
         check = pilot.app.calculator.session.check_result
@@ -729,7 +763,7 @@ def test_every_saved_format_holds_the_order_check_on_screen(tmp_path, name):
 def test_closing_the_export_choice_saves_nothing(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("escape")
@@ -775,7 +809,7 @@ def test_ctrl_q_quits(tmp_path):
 def test_the_titration_table_follows_the_result(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         pilot.app.screen.query_one("#concentration", Input).value = "1 mg/mL"
         await pilot.pause()
         table = pilot.app.screen.query_one("#titration", DataTable)
@@ -826,9 +860,9 @@ def test_no_number_is_split_from_its_unit_at_80_columns(tmp_path):
 def test_height_and_sex_show_ibw_and_abw_and_the_basis_can_use_them(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "95")
+        await type_weight(pilot, "95 kg")
         screen = pilot.app.screen
-        screen.query_one("#height", Input).value = "170"
+        screen.query_one("#height", Input).value = "170 cm"
         screen.query_one("#sex").value = "female"
         await pilot.pause()
         text = on_screen(pilot)
@@ -857,7 +891,7 @@ def test_the_command_palette_offers_the_apps_commands(tmp_path):
             "Toggle dark/light",
         ):
             assert title in titles
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         command = next(
             c
             for c in pilot.app.get_system_commands(pilot.app.screen)
@@ -879,7 +913,7 @@ def test_the_app_starts_on_the_first_regimen_of_the_rules_in_force(tmp_path, rul
     async def go() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await accept(pilot)
-            await type_weight(pilot, "70")
+            await type_weight(pilot, "70 kg")
             assert "Dose per administration: 25 to 50 mg" in on_screen(pilot)
 
     asyncio.run(go())
@@ -903,7 +937,7 @@ def test_saving_twice_in_the_same_second_keeps_both_reports(tmp_path, monkeypatc
 
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         for _ in range(3):
             pilot.app.save("text")  # at once, before any of the files is written
         deadline = asyncio.get_running_loop().time() + 10
@@ -972,7 +1006,7 @@ def test_at_80x24_the_pump_rate_sits_with_the_dose_above_the_warnings(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
         pilot.app.screen.query_one("#concentration", Input).value = "1 mg/mL"
-        await type_weight(pilot, "154")
+        await type_weight(pilot, "154 kg")
         result = pilot.app.calculator.session.result
         assert result is not None
         assert result.pump_rate is not None
@@ -987,7 +1021,7 @@ def test_at_80x24_the_pump_rate_sits_with_the_dose_above_the_warnings(tmp_path):
 def test_the_warnings_key_brings_the_warnings_back_into_view(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "154")
+        await type_weight(pilot, "154 kg")
         screen = pilot.app.screen
         screen.query_one("#details").scroll_end(animate=False)
         await pilot.pause()
@@ -1002,7 +1036,7 @@ def test_the_warnings_key_brings_the_warnings_back_into_view(tmp_path):
 def test_at_80x24_checking_350_mg_per_hr_at_70_kg_shows_the_verdict_and_entry_error(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         await pilot.press("ctrl+k", *"350 mg/hr")
         await pilot.pause()
         check = pilot.app.calculator.session.check_result
@@ -1057,7 +1091,7 @@ def test_a_regimen_change_clears_its_concentration_and_a_dose_that_no_longer_fit
         screen = pilot.app.screen
         screen.query_one("#concentration", Input).value = "1 mg/mL"
         screen.query_one("#dose", Input).value = "30 mg/hr"
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         assert pilot.app.calculator.session.result.pump_rate is not None
         await pilot.press("ctrl+r")
         await pilot.pause()
@@ -1130,8 +1164,9 @@ def test_a_weight_unit_the_choice_cannot_show_names_the_choice_not_used(number, 
 def test_a_typed_unit_the_choice_cannot_show_locks_the_choice_and_says_it_is_not_used(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         screen = pilot.app.screen
+        screen.query_one("#height_unit", Select).value = "cm"
         screen.query_one("#height", Input).value = "5 ft 7 in"
         await pilot.pause()
         assert screen.query_one("#height_unit", Select).disabled
@@ -1168,7 +1203,7 @@ def test_the_footer_shows_quit_and_check_at_80x24(key, words, tmp_path):
 def test_the_keys_panel_lies_over_the_results_and_escape_closes_it(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         result = pilot.app.screen.query_one("#result")
         width = result.region.width
         pilot.app.action_show_help_panel()
@@ -1204,7 +1239,7 @@ def test_each_error_is_said_once(tmp_path):
         message = pilot.app.calculator.session.errors["weight"]
         assert on_screen(pilot).count(" ".join(message.split())) == 1
         assert "NO DOSE SHOWN: fix the marked field (Weight)." in on_screen(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         pilot.app.screen.query_one("#dose", Input).value = "30 mg"
         await pilot.pause()
         message = pilot.app.calculator.session.errors["dose"]
@@ -1216,7 +1251,7 @@ def test_each_error_is_said_once(tmp_path):
 def test_the_rules_sha256_wraps_between_groups_never_inside_one(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         sha = pilot.app.rules.sha256
         lines = str(pilot.app.screen.query_one("#basis-panel").render()).splitlines()
         groups = [sha[i : i + 8] for i in range(0, 64, 8)]
@@ -1229,7 +1264,7 @@ def test_the_rules_sha256_wraps_between_groups_never_inside_one(tmp_path):
 def test_a_saved_files_name_is_never_split_in_its_toast(tmp_path):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, "70")
+        await type_weight(pilot, "70 kg")
         pilot.app.save("fhir")
         path = await saved(pilot, tmp_path, "dosecalc-*.fhir.json")
         for _ in range(100):
@@ -1284,7 +1319,7 @@ def test_the_order_check_box_is_marked_by_its_headline_and_leads_with_it(
 ):
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, weight)
+        await type_weight(pilot, f"{weight} kg")
         await pilot.press("ctrl+k", *dose)
         await pilot.pause()
         check = pilot.app.calculator.session.check_result
@@ -1331,7 +1366,7 @@ def test_a_dose_for_a_patient_the_source_does_not_cover_is_never_shown_unqualifi
 
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
-        await type_weight(pilot, weight)
+        await type_weight(pilot, f"{weight} kg")
         if dose:
             await pilot.press("ctrl+k", *dose)
             await pilot.pause()
@@ -1367,7 +1402,7 @@ def test_the_order_check_never_says_no_dose_is_on_screen_while_one_is(weight, do
     async def scenario(pilot: Pilot[None]) -> None:
         await accept(pilot)
         pilot.app.screen.query_one("#concentration", Input).value = concentration
-        await type_weight(pilot, weight)
+        await type_weight(pilot, f"{weight} kg")
         await pilot.press("ctrl+k", *dose)
         await pilot.pause()
         session = pilot.app.calculator.session

@@ -34,14 +34,15 @@ from dosecalc.patient.body import read_basis, read_sex
 class SessionInputs:
     """The fields of the form, as typed. A number typed without a unit takes the
     unit chosen beside it; text with its own unit ("154 lb", "5'7\"") goes to the
-    reader exactly as typed, as the command line's does."""
+    reader exactly as typed, as the command line's does. No unit is chosen at first:
+    a bare number is refused until the clinician types or chooses one."""
 
     weight: str = ""
-    weight_unit: str = "kg"
+    weight_unit: str = ""
     regimen: str = ""
     """Empty: the first regimen of the session's rules (`Session` fills it in)."""
     height: str = ""
-    height_unit: str = "cm"
+    height_unit: str = ""
     sex: str = ""
     basis: str = "actual"
     concentration: str = ""
@@ -201,6 +202,7 @@ def _field_errors(inputs: SessionInputs) -> dict[str, str]:
 
 
 def _with_unit(value: str, unit: str) -> str:
-    """A number with no unit of its own takes ``unit``; anything else is read as typed."""
+    """A number with no unit of its own takes ``unit`` when one was chosen; anything else
+    is read as typed (a bare number with none chosen is then refused by the reader)."""
     text = value.strip()
-    return text if not text or names_a_unit(text) else f"{text} {unit}"
+    return text if not text or not unit or names_a_unit(text) else f"{text} {unit}"

@@ -29,6 +29,7 @@ from dosecalc.faces.tui.widgets import (
     TitrationTable,
     WarningPanel,
     WrappedText,
+    unit_choice_hint,
 )
 from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.errors import DoseCalcError
@@ -251,14 +252,14 @@ class CalculatorScreen(Screen[None]):
         regimens = [(regimen_choice(regimen), regimen.id) for regimen in self.rules.regimens]
         with Horizontal(id="main"):
             with VerticalScroll(id="form"):
-                yield Field("Weight", "weight", "e.g. 70", WEIGHT_UNITS)
+                yield Field("Weight", "weight", "e.g. 70 kg", WEIGHT_UNITS)
                 yield Label("Regimen", classes="field-label")
                 yield Select(
                     regimens, value=regimens[0][1], allow_blank=False, id="regimen", compact=True
                 )
                 yield Field("Concentration (optional)", "concentration", "e.g. 1 mg/mL")
                 yield Horizontal(id="quick-concentrations")
-                yield Field("Height (optional)", "height", "e.g. 170", HEIGHT_UNITS)
+                yield Field("Height (optional)", "height", "e.g. 170 cm", HEIGHT_UNITS)
                 yield Label("Sex (optional)", classes="field-label")
                 yield Select(SEXES, value="", allow_blank=False, id="sex", compact=True)
                 yield Label("Dosing-weight basis", classes="field-label")
@@ -320,7 +321,9 @@ class CalculatorScreen(Screen[None]):
 
     @on(Select.Changed)
     def choice_changed(self, event: Select.Changed) -> None:
-        name, value = event.select.id, event.value
+        name = event.select.id
+        # A unit choice taken back is no unit: a bare number is refused again.
+        value = "" if event.select.is_blank() else event.value
         if name is None or not isinstance(value, str):
             return
         if name == "regimen" and value != self.session.inputs.regimen:
@@ -372,11 +375,13 @@ class CalculatorScreen(Screen[None]):
         for field in self.query(Field):
             typed = getattr(inputs, field.field_name).strip()
             message = errors.get(field.field_name) if typed else None
+            chosen = getattr(inputs, f"{field.field_name}_unit", "")
+            if message is not None and not chosen:
+                message += unit_choice_hint(typed, field.field_name)
             if field.field_name == "dose":  # said by the order check, next to the result
                 field.show_error(None, marked=message is not None)
             else:
                 field.show_error(message)
-            chosen = getattr(inputs, f"{field.field_name}_unit", "")
             field.follow_typed_unit(note=message is None, chosen=chosen)
             if message is not None:
                 said.add(field.field_name)

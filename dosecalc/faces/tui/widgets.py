@@ -70,6 +70,12 @@ def typed_unit(text: str) -> str | None:
 _KINDS: Final[dict[str, QuantityKind]] = {"weight": WEIGHT, "height": HEIGHT}
 """What each field with a unit choice holds, for the reader."""
 
+_CHOICES: Final[dict[str, list[tuple[str, str]]]] = {"weight": WEIGHT_UNITS, "height": HEIGHT_UNITS}
+"""The units offered beside each field with a unit choice."""
+
+UNIT_PROMPT: Final = "unit?"
+"""What a unit choice shows before one is chosen."""
+
 
 def unit_as_written(typed: str, field: str) -> str | None:
     """A unit typed as one word, as dosecalc writes it ("kilos" -> "kg", "pounds" -> "lb"),
@@ -123,10 +129,10 @@ class Field(Vertical):
         with Horizontal(classes="field-row"):
             yield Input(placeholder=self._placeholder, id=self.field_name, compact=True)
             if self._units is not None:
-                yield Select(
+                yield Select(  # no unit until one is chosen or typed: a bare 70 is refused
                     self._units,
-                    value=self._units[0][1],
-                    allow_blank=False,
+                    prompt=UNIT_PROMPT,
+                    allow_blank=True,
                     id=f"{self.field_name}_unit",
                     compact=True,
                 )
@@ -158,19 +164,46 @@ class Field(Vertical):
         written = None if typed is None else unit_as_written(typed, self.field_name)
         followed = known.get((written or "").casefold())
         shown = followed or chosen
-        if choice.value != shown:
+        if chosen_unit(choice) != shown:
             with choice.prevent(Select.Changed):  # shown, never taken as the user's choice
-                choice.value = shown
+                if shown:
+                    choice.value = shown
+                else:
+                    choice.clear()
         if typed is None:
             return
         if followed is not None:
             said.set_lines([f"Unit typed: {typed}; the unit choice follows it ({followed})."])
         elif not any(char.isalpha() for char in typed):  # the reader takes marks as ft and in
-            said.set_lines(
-                [f"Feet and inches typed by their marks; the unit choice ({chosen}) is not used."]
-            )
+            said.set_lines([f"Feet and inches typed by their marks{_unused(chosen)}."])
         else:
-            said.set_lines([f"Unit typed: {typed}; the unit choice ({chosen}) is not used."])
+            said.set_lines([f"Unit typed: {typed}{_unused(chosen)}."])
+
+
+def chosen_unit(choice: Select[str]) -> str:
+    """The unit a unit choice shows, or "" while it shows none."""
+    return "" if choice.is_blank() else str(choice.value)
+
+
+def _unused(chosen: str) -> str:
+    """What the note adds about a unit chosen beside the field and not used (none chosen,
+    nothing)."""
+    return f"; the unit choice ({chosen}) is not used" if chosen else ""
+
+
+def unit_choice_hint(text: str, field: str) -> str:
+    """What the form adds to the reader's refusal of ``text`` when it is a number that
+    lacks only its unit and no unit is chosen beside it: the reader asks for the unit
+    typed, and this form offers its choice too. Nothing for any other text."""
+    kind, units = _KINDS.get(field), _CHOICES.get(field)
+    number = text.strip()
+    if kind is None or units is None or names_a_unit(number):
+        return ""
+    try:
+        parse_quantity(f"{number} {units[0][1]}", kind)
+    except DoseCalcError:
+        return ""
+    return f"; or choose {' or '.join(unit for _, unit in units)} beside the field"
 
 
 _UNCOVERED: Final = UNCOVERED_RESULT.removeprefix(": at this weight, ").upper()
