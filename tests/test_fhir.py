@@ -275,11 +275,13 @@ def test_structured_values_are_what_the_clinician_reads_and_never_wider(
         assert exact.display.replace(",", "").startswith(
             f"{exact.shown_low.text} to {exact.shown_high.text} {unit}".replace(",", "")
         )
-    # The text's figures for the patient are qualified exactly when the patient is not covered.
+    # The text is shown as the instruction: for a patient not covered it states no figure
+    # either, and says why, as the doseAndRate beside it has none.
     route = result.route if result.route_code is None else result.route_code.route
-    introduced = f"{route}, at this weight (not checked for this patient): "
+    introduced = f"{route}, at this weight (not checked for this patient): no dose is stated"
     assert (introduced in dosage["text"]) == (not covered)
     assert (f"{route}: {result.dose.display}" in dosage["text"]) == covered
+    assert (result.dose.display in dosage["text"]) == covered
 
 
 def test_to_fhir_refuses_what_it_has_no_resource_for():
@@ -327,7 +329,8 @@ def test_a_checked_dose_given_every_interval_carries_it_as_the_orders_timing(amo
 def test_a_checked_order_is_written_once_as_ordered_and_never_again_as_calculated(order):
     """A restatement that merely repeats the order (400 mg/hr ordered, 400 mg/hr as a dose
     rate) is not written as ``calculated``: a receiver could read it as a dose dosecalc
-    worked out, even for a probable entry error. Each figure worked from it appears once."""
+    worked out, even for a probable entry error. Each figure worked from it appears once;
+    for a patient the source does not cover, none does."""
     try:
         result = dosecalc.check(**order)
     except dosecalc.InputError:
@@ -345,3 +348,5 @@ def test_a_checked_order_is_written_once_as_ordered_and_never_again_as_calculate
     ]
     assert figures[0][0] == "ordered"
     assert len({figure for _, figure in figures}) == len(figures), figures
+    if not result.patient_covered:  # the order restated for their weight would read as theirs
+        assert [kind for kind, _ in figures] == ["ordered"]

@@ -15,7 +15,8 @@ What goes where, and why:
   on the patient. For a patient the source does not cover (``patient_covered`` false)
   there is no entry at all, not even the source's range: a receiving system would take a
   fixed range in mg, or a range per kg times their weight, as their dose. The text says
-  why.
+  why, and states no figure either; an order check for them keeps the order as ordered
+  and restates it in no other unit.
   Values are those the clinician reads (never outside the exact range, see
   `dosecalc.foundation.display`), so the record is never wider than the exact
   range and agrees with the text. Every Quantity is UCUM.
@@ -197,8 +198,11 @@ def _range(quantities: QuantityRange) -> dict[str, Any]:
 def _text(result: DoseResult) -> str:
     route = route_of(result)
     first = [f"{result.headline.text}."] if result.headline is not None else []
+    # No figure for a patient not covered: the text is shown as the instruction, as the
+    # doseAndRate it stands beside would be (which has no entry for them either).
+    instruction = _instruction(result) if result.patient_covered else NO_FIGURE
     whose = "" if result.patient_covered else f", {for_this_patient(result.warnings)}"
-    sentences = [*first, f"{result.drug.capitalize()}, {route}{whose}: {_instruction(result)}."]
+    sentences = [*first, f"{result.drug.capitalize()}, {route}{whose}: {instruction}."]
     sentences += [warning.message for warning in result.warnings]
     advice = rules_advice(result.basis)
     sentences += [advice] if advice else []
@@ -208,6 +212,10 @@ def _text(result: DoseResult) -> str:
     )
     sentences += [f"Supervision: {result.supervision}", result.disclaimer]  # with every dose
     return " ".join(sentences)
+
+
+NO_FIGURE: Final = "no dose is stated, since the source does not cover this patient"
+"""The instruction of a Dosage for a patient the source does not cover, in place of figures."""
 
 
 def _instruction(result: DoseResult) -> str:
@@ -296,9 +304,12 @@ def _proposed_dosage(check: CheckResult) -> dict[str, Any]:
     source = check.basis
     # Each restatement once, and none that merely repeats the order: a ``calculated`` entry
     # of the ordered figure could be read as a dose dosecalc worked out.
+    # For a patient the source does not cover, none at all: the order restated for their
+    # weight would be read as a dose worked out for them (the text says why).
     restated: list[Quantity] = []
+    covered = check.patient_covered
     for quantity in (check.in_rule_units, check.dose_rate, check.pump_rate, check.volume):
-        if quantity is not None and not _same(quantity, [check.proposed, *restated]):
+        if covered and quantity is not None and not _same(quantity, [check.proposed, *restated]):
             restated.append(quantity)
     return {
         # The verdict first, as on every face; the range after it, never read as an instruction.
