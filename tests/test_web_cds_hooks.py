@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jwt
 import pytest
@@ -588,12 +588,84 @@ def test_the_route_text_is_read_as_regimen_reads_it(server, ehrs):
     assert only_card(server, ehrs[0], order)["indicator"] == "warning"
 
 
-def test_the_unit_display_text_is_never_read(server, ehrs):
+def test_a_unit_text_naming_another_unit_than_its_code_is_not_checked(server, ehrs):
+    """The EHR shows "35 mg/min" and codes 35 mg/h: silence would say the dose the
+    clinician saw was checked and within. Neither is checked, and the card says why."""
     order = medication_request(rate=None)
     order["dosageInstruction"][0]["doseAndRate"][0]["rateQuantity"] = quantity(
         35, "mg/h", unit="mg/min"
     )
+    summary = _not_checked(server, ehrs[0], order)
+    assert summary.endswith(f"not checked: {cds_hooks.UNIT_TEXT_DISAGREES}")
+    order["dosageInstruction"][0]["doseAndRate"][0]["rateQuantity"] = quantity(
+        35, "mg/h", unit="milligrams per hour"
+    )
     assert cards(server, ehrs[0], order) == []
+
+
+_MG: Final = {"mg": Fraction(1), "ug": Fraction(1, 1000), "g": Fraction(1000)}
+_HOURS: Final = {
+    "h": Fraction(1),
+    "min": Fraction(1, 60),
+    "d": Fraction(24),
+    "(24.h)": Fraction(24),
+}
+
+
+def _meaning(code: str) -> tuple[Fraction, bool, bool]:
+    """What a UCUM dose code means, worked out apart from dosecalc: mg per hour (or mg,
+    without a time), per kg or not, per time or not."""
+    amount, _, rest = code.partition("/")
+    per_kg = rest.startswith(("kg", "(kg."))
+    time = rest.removeprefix("(kg.").removesuffix(")") if rest.startswith("(kg.") else rest
+    time = time.removeprefix("kg").removeprefix("/")
+    hours = _HOURS.get(time)
+    return (_MG[amount] / hours if hours else _MG[amount]), per_kg, hours is None
+
+
+_SPELLINGS: Final = {"h": ["hr", "hour", "hours"], "min": ["minute"], "d": ["day", "24 hr"]}
+
+
+@given(
+    code=st.sampled_from(sorted(cds_hooks.DOSE_UNITS)),
+    shown=st.sampled_from(sorted(cds_hooks.DOSE_UNITS)),
+    respelled=st.integers(0, 3),
+)
+def test_a_dose_is_read_only_when_its_unit_text_names_the_unit_of_its_code(code, shown, respelled):
+    """Each code beside the unit text of every code (as the EHR would write it, in the
+    spellings the reader takes): read when the two name one unit (mg/d and mg/(24.h), mg/h
+    and "mg/hr"), refused as disagreeing otherwise, whatever the magnitude."""
+    text = cds_hooks.DOSE_UNITS[shown]
+    for unit, spellings in _SPELLINGS.items():
+        if text.endswith(f"/{unit}") and respelled:
+            text = text.removesuffix(unit) + spellings[respelled % len(spellings)]
+    read = cds_hooks._quantity(quantity(35, code, unit=text), cds_hooks.DOSE_UNITS)
+    if _meaning(code) == _meaning(shown):
+        assert read == f"35 {cds_hooks.DOSE_UNITS[code]}"
+    else:
+        assert read == f"!{cds_hooks.UNIT_TEXT_DISAGREES}"
+
+
+@pytest.mark.parametrize(
+    ("code", "unit", "read"),
+    [
+        ("kg", "kilograms", "70 kg"),
+        ("[lb_av]", "lbs", "70 lb"),
+        ("kg", "lb", None),
+        ("[lb_av]", "kg", None),
+        ("g", "kg", None),
+        ("kg", "[weird]", "70 kg"),  # text the reader cannot take says nothing either way
+    ],
+)
+def test_a_weight_is_read_only_when_its_unit_text_names_the_unit_of_its_code(code, unit, read):
+    observation = weight_observation(70, code)
+    observation["valueQuantity"]["unit"] = unit
+    reading = cds_hooks._reading(observation, PATIENT)
+    if read is None:
+        assert reading == "the Observation's unit text and its UCUM code name different units"
+    else:
+        assert isinstance(reading, tuple)
+        assert reading[1] == read
 
 
 def test_order_sign_examines_every_medication_request_and_ignores_other_resources(server, ehrs):

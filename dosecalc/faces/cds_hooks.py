@@ -39,10 +39,16 @@ from dosecalc.foundation.display import (
 from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
 from dosecalc.foundation.text import counted
 from dosecalc.foundation.units import (
+    DOSE,
+    DRUG_AMOUNT,
+    DURATION,
     MAX_INPUT_LENGTH,
     WEIGHT,
     Quantity,
+    QuantityKind,
+    conversion_factor,
     convert,
+    dimension_of,
     named_unit,
     parse_dose,
     parse_quantity,
@@ -115,6 +121,7 @@ WEIGHT_UNITS: Final[Mapping[str, str]] = {"kg": "kg", "g": "g", "[lb_av]": "lb"}
 USABLE_STATUS: Final = frozenset({"final", "amended", "corrected"})
 
 NO_CONCENTRATION: Final = "the dose is a volume (mL or mL/h), and the order holds no concentration"
+UNIT_TEXT_DISAGREES: Final = "the dose's unit text and its UCUM code name different units"
 
 
 class HookError(Exception):
@@ -590,7 +597,7 @@ def _is_ordered(entry: object) -> bool:
     )
 
 
-def _quantity(quantity: object, units: Mapping[str, str]) -> str:
+def _quantity(quantity: object, units: Mapping[str, str], kind: QuantityKind = DOSE) -> str:
     if not isinstance(quantity, dict):
         return "!no dose in the order"
     code = quantity.get("code")
@@ -600,19 +607,38 @@ def _quantity(quantity: object, units: Mapping[str, str]) -> str:
         return f"!{NO_CONCENTRATION}"
     if code not in units:
         return "!the dose's UCUM unit is not one dosecalc reads"
+    if not unit_text_agrees(quantity.get("unit"), code, units[code], kind):
+        return f"!{UNIT_TEXT_DISAGREES}"
     number = _number(quantity.get("value"))
     if number is None:
         return "!the dose has no number dosecalc reads"
     return f"{number} {units[code]}"
 
 
+def unit_text_agrees(text: object, code: str, read_as: str, kind: QuantityKind) -> bool:
+    """Whether a Quantity's ``unit`` text (what the EHR shows beside the number) names the
+    unit its UCUM ``code`` is read as (``read_as``): the same unit in any spelling the one
+    reader takes ("mg/hr", "milligrams per hour" for mg/h), or no text, or the code itself.
+    Text that names another unit (mcg/h beside mg/h) does not agree: the clinician saw one
+    dose and the code holds another, so neither is checked. Text the reader cannot take
+    says nothing either way, and the code is read."""
+    if not isinstance(text, str) or not text.strip() or text.strip() == code:
+        return True
+    try:
+        shown = parse_quantity(f"1 {text}", kind).units
+    except DoseCalcError:
+        return True
+    read = parse_quantity(f"1 {read_as}", kind).units
+    return dimension_of(shown) == dimension_of(read) and conversion_factor(shown, read) == 1
+
+
 def _ratio(ratio: object) -> str:
     if not isinstance(ratio, dict):
         return "!no dose in the order"
-    top = _quantity(ratio.get("numerator"), AMOUNT_UNITS)
+    top = _quantity(ratio.get("numerator"), AMOUNT_UNITS, DRUG_AMOUNT)
     if top.startswith("!"):
         return top
-    bottom = _quantity(ratio.get("denominator"), TIME_UNITS)
+    bottom = _quantity(ratio.get("denominator"), TIME_UNITS, DURATION)
     if bottom.startswith("!"):
         return bottom.replace("the dose", "the dose's time")
     return f"{top}/{bottom}"
@@ -739,6 +765,8 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     number = _number(value.get("value"))
     if unit is None or number is None:
         return "the Observation holds no UCUM weight (kg, g or [lb_av])"
+    if not unit_text_agrees(value.get("unit"), str(code), unit, WEIGHT):
+        return "the Observation's unit text and its UCUM code name different units"
     when, partial = _when(observation)
     if when is not None and is_after_today(when.date()):  # it would win as the latest
         return f"the Observation is dated {when.date().isoformat()}, in the future"
