@@ -118,7 +118,7 @@ def test_the_public_namespace_holds_the_api_and_nothing_else():
 
 def test_the_calculator_session_is_public():
     session = dosecalc.Session()
-    session.set(weight="70", regimen="iv")
+    session.set(weight="70", weight_unit="kg", regimen="iv")
     assert session.result == dosecalc.calculate(**session.calculate_arguments())
     assert isinstance(session.inputs, dosecalc.SessionInputs)
 

@@ -350,3 +350,8 @@ def test_a_checked_order_is_written_once_as_ordered_and_never_again_as_calculate
     assert len({figure for _, figure in figures}) == len(figures), figures
     if not result.patient_covered:  # the order restated for their weight would read as theirs
         assert [kind for kind, _ in figures] == ["ordered"]
+        # Nor, in any text, a range worked for them, nor the source's in the Dosage's.
+        texts = [note["text"] for note in request["note"]]
+        texts += [e["resource"].get("detail", "") for e in bundle["entry"]]
+        assert not any(re.search(r"not checked for this patient\) \d", t) for t in texts)
+        assert result.display["range"] not in request["dosageInstruction"][0]["text"]

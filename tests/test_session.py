@@ -317,3 +317,20 @@ def test_a_bare_number_is_refused_until_a_unit_is_chosen_or_typed(number):
     session.set(weight=f"{number} kg", height=number)
     assert session.result is None
     assert session.errors["height"].startswith(f"height: {number!r} has no unit.")
+
+
+@given(
+    mark=st.sampled_from(["\t", "\n", "\r", "\x1c", "\x85", "\u2028", "\u2029", "\x0b"]),
+    before=st.booleans(),
+    unit=st.sampled_from(["kg", "lb"]),
+)
+def test_a_number_with_a_control_character_at_its_end_is_refused_as_calculate_refuses_it(
+    mark, before, unit
+):
+    """Only spaces are trimmed: "70\\t" with kg chosen is "70\\t kg", which the reader
+    refuses by naming the character, as `calculate` does; never read as 70 kg."""
+    typed = f"{mark}70" if before else f"70{mark}"
+    session = Session()
+    session.set(weight=typed, weight_unit=unit)
+    assert session.result is None
+    assert session.errors["weight"] == calculated(weight=f"{typed} {unit}", regimen="iv")

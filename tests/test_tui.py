@@ -453,6 +453,31 @@ def test_a_bare_weight_shows_no_dose_until_a_unit_is_chosen_and_none_once_it_is_
     run(scenario, Path.cwd())
 
 
+def test_a_unit_chosen_or_cleared_in_the_same_instant_as_an_edit_is_the_one_used(tmp_path):
+    """The refresh for the edit set the choice back to the session's unit before the
+    choice's own event was handled: "70 lb" typed and the kg choice cleared at once, then
+    " lb" taken back, read 70 kg."""
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        screen = pilot.app.screen
+        choice = screen.query_one("#weight_unit", Select)
+        field = screen.query_one("#weight", Input)
+        choice.value = "kg"
+        await type_weight(pilot, "70")
+        await weight_shown(pilot, "70", "kg")
+        field.insert_text_at_cursor(" lb")
+        choice.clear()
+        await pilot.pause()
+        await pilot.press(*["backspace"] * 3)
+        await weight_shown(pilot, "70")  # no unit chosen: refused
+        field.value = "75"
+        choice.value = "lb"
+        await weight_shown(pilot, "75", "lb")
+
+    run(scenario, tmp_path)
+
+
 async def patient_shown(pilot: Pilot[None], height: str, basis: str) -> None:
     """Once the calculator holds 95 kg, ``height``, female and ``basis``: it shows what
     `calculate` gives for the same text, or no dose and `calculate`'s own message."""

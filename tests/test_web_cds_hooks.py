@@ -629,21 +629,53 @@ _SPELLINGS: Final = {"h": ["hr", "hour", "hours"], "min": ["minute"], "d": ["day
 @given(
     code=st.sampled_from(sorted(cds_hooks.DOSE_UNITS)),
     shown=st.sampled_from(sorted(cds_hooks.DOSE_UNITS)),
+    as_code=st.booleans(),
     respelled=st.integers(0, 3),
 )
-def test_a_dose_is_read_only_when_its_unit_text_names_the_unit_of_its_code(code, shown, respelled):
-    """Each code beside the unit text of every code (as the EHR would write it, in the
-    spellings the reader takes): read when the two name one unit (mg/d and mg/(24.h), mg/h
-    and "mg/hr"), refused as disagreeing otherwise, whatever the magnitude."""
-    text = cds_hooks.DOSE_UNITS[shown]
+def test_a_dose_is_read_only_when_its_unit_text_names_the_unit_of_its_code(
+    code, shown, as_code, respelled
+):
+    """Each code beside the unit text of every code, as the EHR would write it (the UCUM
+    code itself, or words the reader takes): read when the two name one unit (mg/d and
+    mg/(24.h), mg/h and "mg/hr"), refused as disagreeing otherwise."""
+    text = shown if as_code else cds_hooks.DOSE_UNITS[shown]
     for unit, spellings in _SPELLINGS.items():
-        if text.endswith(f"/{unit}") and respelled:
+        if not as_code and text.endswith(f"/{unit}") and respelled:
             text = text.removesuffix(unit) + spellings[respelled % len(spellings)]
     read = cds_hooks._quantity(quantity(35, code, unit=text), cds_hooks.DOSE_UNITS)
     if _meaning(code) == _meaning(shown):
         assert read == f"35 {cds_hooks.DOSE_UNITS[code]}"
     else:
         assert read == f"!{cds_hooks.UNIT_TEXT_DISAGREES}"
+
+
+@given(
+    code=st.sampled_from(sorted(cds_hooks.DOSE_UNITS)),
+    text=st.one_of(
+        st.sampled_from(sorted(cds_hooks.DOSE_UNITS.values())).flatmap(
+            lambda said: st.sampled_from([f"{said}.", f"{said} (IV)", f"{said}\n"])
+        ),
+        strategies.json_values.filter(
+            lambda value: value is not None and not isinstance(value, str)
+        ),
+        st.sampled_from(["ng/h", "units/h", "#", "㎍/h"]),
+    ),
+)
+def test_a_unit_text_the_reader_cannot_take_is_never_read_as_agreeing(code, text):
+    """ "mcg/hr." or "mg/kg/hr (IV)" beside mg/h, or a list: whatever it names, the
+    clinician may have seen another dose than the code holds, so none is checked (and
+    silence never says it was)."""
+    dose = {**quantity(35, code), "unit": text}
+    assert cds_hooks._quantity(dose, cds_hooks.DOSE_UNITS) == f"!{cds_hooks.UNIT_TEXT_DISAGREES}"
+
+
+@pytest.mark.parametrize("absent", [None, "", "  "])
+def test_a_dose_with_no_unit_text_is_read_by_its_code(absent):
+    dose = quantity(35, "mg/h")
+    dose["unit"] = absent
+    assert cds_hooks._quantity(dose, cds_hooks.DOSE_UNITS) == "35 mg/h"
+    del dose["unit"]
+    assert cds_hooks._quantity(dose, cds_hooks.DOSE_UNITS) == "35 mg/h"
 
 
 @pytest.mark.parametrize(
@@ -654,7 +686,10 @@ def test_a_dose_is_read_only_when_its_unit_text_names_the_unit_of_its_code(code,
         ("kg", "lb", None),
         ("[lb_av]", "kg", None),
         ("g", "kg", None),
-        ("kg", "[weird]", "70 kg"),  # text the reader cannot take says nothing either way
+        ("kg", "[lb_av]", None),
+        ("[lb_av]", "[lb_av]", "70 lb"),
+        ("kg", "lbs.", None),  # text the reader cannot take is never read as agreeing
+        ("kg", "[weird]", None),
     ],
 )
 def test_a_weight_is_read_only_when_its_unit_text_names_the_unit_of_its_code(code, unit, read):
@@ -824,16 +859,19 @@ def test_nothing_from_the_request_is_copied_into_a_card(server, ehrs):
     order = medication_request(f"{PLANTED}-id", text=f"ketamine {PLANTED}", rate=(450, "mg/h"))
     order["dosageInstruction"][0]["text"] = PLANTED
     order["dosageInstruction"][0]["route"] = {"text": "iv", "coding": [{"display": PLANTED}]}
-    order["dosageInstruction"][0]["doseAndRate"][0]["rateQuantity"]["unit"] = PLANTED
     request = hook_request(order)
     request["hookInstance"] = PLANTED
-    reply = call(server, ehrs[0], request)
-    assert reply.status == 200
-    assert "evil" not in reply.text
-    assert "onerror" not in reply.text
-    assert "SECRET-ACCESS-TOKEN" not in reply.text
-    (card,) = reply.json()["cards"]
-    assert card["indicator"] == "critical"
+    # A unit text in the dose: not checked (it names no unit the code holds), and not copied.
+    planted_unit = medication_request(text="ketamine", rate=(450, "mg/h"))
+    planted_unit["dosageInstruction"][0]["doseAndRate"][0]["rateQuantity"]["unit"] = PLANTED
+    for sent, indicator in ((request, "critical"), (hook_request(planted_unit), "info")):
+        reply = call(server, ehrs[0], sent)
+        assert reply.status == 200
+        assert "evil" not in reply.text
+        assert "onerror" not in reply.text
+        assert "SECRET-ACCESS-TOKEN" not in reply.text
+        (card,) = reply.json()["cards"]
+        assert card["indicator"] == indicator
 
 
 @settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])

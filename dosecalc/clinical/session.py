@@ -204,5 +204,5 @@ def _field_errors(inputs: SessionInputs) -> dict[str, str]:
 def _with_unit(value: str, unit: str) -> str:
     """A number with no unit of its own takes ``unit`` when one was chosen; anything else
     is read as typed (a bare number with none chosen is then refused by the reader)."""
-    text = value.strip()
+    text = value.strip(" ")  # only spaces: a tab or a line break is refused by the reader
     return text if not text or not unit or names_a_unit(text) else f"{text} {unit}"

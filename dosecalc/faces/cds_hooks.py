@@ -607,7 +607,7 @@ def _quantity(quantity: object, units: Mapping[str, str], kind: QuantityKind = D
         return f"!{NO_CONCENTRATION}"
     if code not in units:
         return "!the dose's UCUM unit is not one dosecalc reads"
-    if not unit_text_agrees(quantity.get("unit"), code, units[code], kind):
+    if not unit_text_agrees(quantity.get("unit"), code, units, kind):
         return f"!{UNIT_TEXT_DISAGREES}"
     number = _number(quantity.get("value"))
     if number is None:
@@ -615,21 +615,27 @@ def _quantity(quantity: object, units: Mapping[str, str], kind: QuantityKind = D
     return f"{number} {units[code]}"
 
 
-def unit_text_agrees(text: object, code: str, read_as: str, kind: QuantityKind) -> bool:
+def unit_text_agrees(text: object, code: str, units: Mapping[str, str], kind: QuantityKind) -> bool:
     """Whether a Quantity's ``unit`` text (what the EHR shows beside the number) names the
-    unit its UCUM ``code`` is read as (``read_as``): the same unit in any spelling the one
-    reader takes ("mg/hr", "milligrams per hour" for mg/h), or no text, or the code itself.
-    Text that names another unit (mcg/h beside mg/h) does not agree: the clinician saw one
-    dose and the code holds another, so neither is checked. Text the reader cannot take
-    says nothing either way, and the code is read."""
-    if not isinstance(text, str) or not text.strip() or text.strip() == code:
+    unit its UCUM ``code`` is read as (``units[code]``): no text, the code itself, another
+    code of ``units`` read as the same unit (mg/(kg.h) beside mg/kg/h), or the same unit in
+    any spelling the one reader takes ("mg/hr", "milligrams per hour" for mg/h). Anything
+    else does not agree, text that names another unit (mcg/h beside mg/h) and text the
+    reader cannot take alike (a "mcg/hr." or a list): the clinician may have seen another
+    dose than the code holds, so neither is checked, and silence never says it was."""
+    if text is None or (isinstance(text, str) and not text.strip(" ")):
+        return True
+    if not isinstance(text, str):
+        return False
+    shown = text.strip(" ")
+    if shown == code or units.get(shown) == units[code]:
         return True
     try:
-        shown = parse_quantity(f"1 {text}", kind).units
+        said = parse_quantity(f"1 {shown}", kind).units
     except DoseCalcError:
-        return True
-    read = parse_quantity(f"1 {read_as}", kind).units
-    return dimension_of(shown) == dimension_of(read) and conversion_factor(shown, read) == 1
+        return False
+    read = parse_quantity(f"1 {units[code]}", kind).units
+    return dimension_of(said) == dimension_of(read) and conversion_factor(said, read) == 1
 
 
 def _ratio(ratio: object) -> str:
@@ -765,7 +771,7 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     number = _number(value.get("value"))
     if unit is None or number is None:
         return "the Observation holds no UCUM weight (kg, g or [lb_av])"
-    if not unit_text_agrees(value.get("unit"), str(code), unit, WEIGHT):
+    if not unit_text_agrees(value.get("unit"), str(code), WEIGHT_UNITS, WEIGHT):
         return "the Observation's unit text and its UCUM code name different units"
     when, partial = _when(observation)
     if when is not None and is_after_today(when.date()):  # it would win as the latest
@@ -781,7 +787,8 @@ def _coded_as_weight(code: object) -> bool:
     return isinstance(codings, list) and any(
         isinstance(coding, dict)
         and coding.get("system") == LOINC
-        and coding.get("code") in WEIGHT_CODES
+        and isinstance(coding.get("code"), str)  # a list or an object is no code, nor hashable
+        and coding["code"] in WEIGHT_CODES
         for coding in codings
     )
 

@@ -238,10 +238,11 @@ UNCOVERED_RESULT: Final = ": at this weight, not checked for this patient"
 UNCOVERED_NO_WEIGHT: Final = ": no weight given, not checked for this patient"
 
 
-def order_check_rows(check: CheckResult) -> list[Row]:
+def order_check_rows(check: CheckResult, *, patient_ranges: bool = True) -> list[Row]:
     """The proposed dose, restated in the rule's unit and as a dose rate, pump rate or
     volume, beside the source's range and this patient's range (the verdict is
-    `verdict_line`)."""
+    `verdict_line`); without ``patient_ranges``, no range worked for the patient (a
+    record for a patient the source does not cover)."""
     shown = check.display
     rows = [
         ("Proposed", shown["proposed"]),
@@ -254,7 +255,9 @@ def order_check_rows(check: CheckResult) -> list[Row]:
         ("pump_rate", "As a pump rate"),
         ("volume", "As a volume"),
     ):
-        if key in shown:  # each beside the range it is compared with
+        if key in shown and not patient_ranges:
+            rows.append((label, shown[key]))
+        elif key in shown:  # each beside the range it is compared with
             whose = for_this_patient(check.warnings)
             rows.append((label, f"{shown[key]}; {whose} {shown[f'{key}_range']}"))
     if "hard_limits" in shown:

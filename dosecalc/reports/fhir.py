@@ -291,7 +291,11 @@ def _per_kg(check: CheckResult) -> bool:
 def _check_summary(check: CheckResult) -> str:
     """The verdict, the restatements and ranges, the other findings, any probable entry
     error, whose rules they are, and the warnings, in words."""
-    rows = "; ".join(f"{label}: {value}" for label, value in order_check_rows(check))
+    # For a patient the source does not cover, no range worked for them, as in the Dosage.
+    rows = "; ".join(
+        f"{label}: {value}"
+        for label, value in order_check_rows(check, patient_ranges=check.patient_covered)
+    )
     advice = rules_advice(check.basis)
     sentences = [f"{verdict_line(check)}.", f"{rows}.", *finding_items(check)]
     sentences += [advice] if advice else []
@@ -311,11 +315,17 @@ def _proposed_dosage(check: CheckResult) -> dict[str, Any]:
     for quantity in (check.in_rule_units, check.dose_rate, check.pump_rate, check.volume):
         if covered and quantity is not None and not _same(quantity, [check.proposed, *restated]):
             restated.append(quantity)
+    # For a patient the source does not cover, not even the source's range (a fixed range
+    # in mg would be read as theirs), as in a calculation's Dosage.
+    against = (
+        f"checked against the range {check.display['range']} from {source.source}"
+        if check.patient_covered
+        else f"not checked for this patient against the range of {source.source}"
+    )
     return {
         # The verdict first, as on every face; the range after it, never read as an instruction.
         "text": f"{verdict_line(check)}. {check.drug.capitalize()}, {route}: "
-        f"{check.display['proposed']} proposed, checked against the range "
-        f"{check.display['range']} from {source.source}; rules {source.rules_version}, "
+        f"{check.display['proposed']} proposed, {against}; rules {source.rules_version}, "
         f"SHA-256 {source.rules_sha256}. {check.supervision} {check.disclaimer}",
         "route": _route(check),
         **({"timing": _timing(check.every)} if check.every is not None else {}),

@@ -321,10 +321,12 @@ class CalculatorScreen(Screen[None]):
 
     @on(Select.Changed)
     def choice_changed(self, event: Select.Changed) -> None:
-        name = event.select.id
-        # A unit choice taken back is no unit: a bare number is refused again.
-        value = "" if event.select.is_blank() else event.value
-        if name is None or not isinstance(value, str):
+        name, chosen = event.select.id, event.value
+        # A unit choice taken back is no unit: a bare number is refused again. The event's
+        # own value, never the choice's state now, which a refresh may since have set.
+        unit_taken_back = name is not None and name.endswith("_unit")
+        value = chosen if isinstance(chosen, str) else "" if unit_taken_back else None
+        if name is None or value is None:
             return
         if name == "regimen" and value != self.session.inputs.regimen:
             self._change_regimen(value)
