@@ -25,7 +25,7 @@ from test_prepare import doses, final_volumes, stocks, timings, weights_kg
 
 import dosecalc
 from dosecalc.clinical.delivery import NO_STEP, NOT_A_SETTING, UNMEASURABLE
-from dosecalc.clinical.prepare import DO_NOT_MAKE_UP, NOT_GIVEN
+from dosecalc.clinical.prepare import ABOVE_FOR_PATIENT_NOT_COVERED, DO_NOT_MAKE_UP, NOT_GIVEN
 from dosecalc.faces.tui.screens import preparation_lines
 from dosecalc.foundation.bounds import MEASURABLE_VOLUME_ML
 from dosecalc.foundation.display import magnitude
@@ -541,22 +541,29 @@ def test_calc_warns_for_a_volume_per_dose_under_the_librarys_smallest_measurable
 
 @given(
     rules=st.sampled_from(["shipped", "library"]),
-    kg=st.decimals(min_value=Decimal(40), max_value=Decimal(150), places=1),
+    kg=st.decimals(min_value=Decimal(40), max_value=Decimal(150), places=1)
+    | st.decimals(min_value=Decimal(3), max_value=Decimal(300), places=1),
     per_kg_hour=st.sampled_from([Fraction(n, 100) for n in range(1, 100)])
     | st.fractions(min_value=Fraction(1, 1000), max_value=Fraction(30)),
 )
 def test_prepare_refuses_exactly_the_orders_check_would_stop(rules, kg, per_kg_hour):
     """One policy: an order is refused by `prepare` exactly when `check`, given the same
     order, finds what says not to give it (a hard limit, a probable entry error above the
-    range, a maximum per 24 hours); a probable slip below the range is asked about, not
-    withheld."""
+    range, a maximum per 24 hours, a dose above the range for a patient the source does not
+    cover); a probable slip below the range is asked about, not withheld."""
     folder = REPO / "examples" / "hospital-library" if rules == "library" else None
     rule_set = dosecalc.load_rules(folder) if folder else dosecalc.load_rules()
     regimen = "fictivane-iv" if rules == "library" else "iv"
     mg_per_hour = Fraction(round(per_kg_hour * Fraction(kg) * 1000), 1000) or Fraction(1, 1000)
     dose = f"{Decimal(mg_per_hour.numerator) / Decimal(mg_per_hour.denominator)} mg/hr"
     checked = dosecalc.check(weight=f"{kg} kg", regimen=regimen, dose=dose, rules=rule_set)
-    stopping = ("above-hard-limit", "below-hard-limit", "probable-entry-error", "above-max-per-24h")
+    stopping = (
+        "above-hard-limit",
+        "below-hard-limit",
+        "probable-entry-error",
+        "above-max-per-24h",
+        "above",  # withheld only for a patient the source does not cover
+    )
     stopped = {
         f.outcome
         for f in checked.findings
@@ -579,6 +586,7 @@ def test_prepare_refuses_exactly_the_orders_check_would_stop(rules, kg, per_kg_h
     if made.refusal is not None:
         assert made.preparations == []
         named = {code.replace("order-", "") for code in made.refusal.codes}
+        named = {"above" if code == ABOVE_FOR_PATIENT_NOT_COVERED else code for code in named}
         assert named == stopped
 
 

@@ -128,6 +128,10 @@ PROBABLE_ENTRY_ERROR: Final = "probable-entry-error"
 DO_NOT_MAKE_UP: Final = "DO NOT MAKE THIS UP AS ORDERED"
 """How a refusal starts, wherever it is shown: an action, before anything else."""
 
+ABOVE_FOR_PATIENT_NOT_COVERED: Final = "above-range-patient-not-covered"
+"""The refusal's code for an order above the range for a patient the source does not cover
+(`check` would have it withheld: above even a range not written for them)."""
+
 NO_RECIPE_FOR_THIS_PATIENT: Final = "NO RECIPE FOR THIS PATIENT"
 """How a refusal of a range's recipe starts, for a patient the source does not cover."""
 
@@ -379,6 +383,7 @@ def prepare(
                 rule,
                 order_warnings,
                 entry_error=_probable_entry_error(checked),
+                above_uncovered=_above_for_patient_not_covered(checked),
                 shown=show_recipe_anyway,
             )
             warnings = order_warnings + warnings
@@ -879,6 +884,18 @@ def _probable_entry_error(checked: CheckResult) -> str | None:
     )
 
 
+def _above_for_patient_not_covered(checked: CheckResult) -> str | None:
+    """An order above the range for a patient the source does not cover, in words, when
+    `check` finds it (as a finding of its own, so not beside a worse one that says it: a
+    hard limit, a probable entry error) and withholds it; or None."""
+    if checked.patient_covered or not any(f.outcome == "above" for f in checked.findings):
+        return None
+    return (
+        f"the order is above the range of {checked.basis.range_from}, and the patient was "
+        f"not checked against it: {why_not_covered(checked.warnings, checked.basis.range_from)}"
+    )
+
+
 def _refusal(
     state: HardLimitState | None,
     in_rule_units: Quantity,
@@ -887,12 +904,14 @@ def _refusal(
     order_warnings: list[DoseWarning],
     *,
     entry_error: str | None,
+    above_uncovered: str | None,
     shown: bool,
 ) -> Refusal | None:
     """The order refused when it breaches the library's limits: its hard limits
     (``state``), or its maximum per 24 hours (what fails ``check --strict`` beside a
     verdict), each reason with the library's citation; or when `check` would have it
-    withheld as a probable entry error (``entry_error``). None when none applies."""
+    withheld: as a probable entry error (``entry_error``), or above the range for a patient
+    the source does not cover (``above_uncovered``). None when none applies."""
     reasons: list[str] = []
     codes: list[str] = []
     if state is not None:
@@ -907,6 +926,9 @@ def _refusal(
     if entry_error is not None:  # in the order every finding of a check is ranked in
         reasons.append(entry_error)
         codes.append(PROBABLE_ENTRY_ERROR)
+    if above_uncovered is not None:
+        reasons.append(above_uncovered)
+        codes.append(ABOVE_FOR_PATIENT_NOT_COVERED)
     for warning in order_warnings:
         if warning.code == ORDER_ABOVE_MAXIMUM:
             assert rule.max_per_24h is not None
