@@ -654,3 +654,25 @@ def test_a_signed_zero_is_zero_and_only_a_signed_figure_above_zero_is_negative(
     with pytest.raises(OutOfRangeError) as negative:
         parse_quantity(f"{sign}{zeros}{digit} {unit}", WEIGHT)
     assert " is negative" in negative.value.problem
+
+
+@given(
+    number=st.decimals(min_value=Decimal("0.01"), max_value=Decimal(100), places=2),
+    per=st.sampled_from(["lb", "oz", "g", "st"]),
+    time=st.sampled_from(["", "/hr", "/min"]),
+)
+def test_a_dose_per_another_body_weight_unit_says_how_to_convert_it_never_the_same_figure_per_kg(
+    number, per, time
+):
+    """'0.4 mg/lb/hr' once got "Convert it to a dose per kg, e.g. '0.4 mg/kg/hr'", which,
+    typed as offered, is 2.2 times less. The fix gives the unit's size in kg, which turns
+    the dose per that unit into the dose per kg exactly, and no figure per kg at all."""
+    with pytest.raises(DoseCalcError) as raised:
+        parse_dose(f"{number} mg/{per}{time}")
+    fix = raised.value.fix
+    assert "/kg" not in fix
+    size = re.fullmatch(rf"Have it written per kg: 1 {per} is ([\d.]+) kg, .* by \1", fix)
+    assert size is not None, fix
+    pint_name = {"lb": "pound", "oz": "ounce", "g": "gram", "st": "stone"}[per]
+    exact = registry().Quantity(Fraction(number), f"mg/{pint_name}").to("mg/kg").magnitude
+    assert Fraction(number) / Fraction(size.group(1)) == exact

@@ -623,11 +623,15 @@ def parse_dose(value: object, field: str = "dose") -> Dose:
         if power < 0 and dimension_of(name) == MASS and name not in _BODY_WEIGHT_UNITS
     ]
     if per_body:
+        # No example figure: one with the number typed, per kg, reads as its conversion.
+        unit = UNIT_NAMES[per_body[0]].display
+        kg_each = conversion_factor(named_unit(per_body[0]), named_unit("kg"))
         raise UnitError(
             field,
-            f"{quoted(shown)} is a dose per {UNIT_NAMES[per_body[0]].display} "
-            "of body weight; dosecalc reads a dose per kg only",
-            "Convert it to a dose per kg, e.g. '0.4 mg/kg/hr'",
+            f"{quoted(shown)} is a dose per {unit} of body weight; dosecalc reads a dose "
+            "per kg only",
+            f"Have it written per kg: 1 {unit} is {_exact_text(kg_each)} kg, so the dose "
+            f"per kg is the dose per {unit} divided by {_exact_text(kg_each)}",
         )
     raise UnitError(
         field,
@@ -906,6 +910,11 @@ def _exact_magnitude(magnitude: object, kind: QuantityKind, name: str) -> Fracti
             f"Enter {kind.example}",
         )
     return Fraction(magnitude)
+
+
+def _exact_text(value: Fraction) -> str:
+    """A fraction with a finite decimal form (a unit's size in kg) written out exactly."""
+    return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
 
 
 def _number_text(number: object) -> str:
