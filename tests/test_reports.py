@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from test_prepare import ismp_breaches
 
 import dosecalc
-from dosecalc.reports.contents import NO_BREAK_SPACE, bind_units, calc_sections, input_rows
+from dosecalc.reports.contents import (
+    EQUAL_STEPS_TITLE,
+    NO_BREAK_SPACE,
+    UNCOVERED_RESULT,
+    bind_units,
+    calc_sections,
+    input_rows,
+)
 from dosecalc.reports.formats import render_check
 from dosecalc.reports.text import wrap
 
@@ -116,3 +123,33 @@ def test_a_text_sections_values_share_one_column_and_the_working_flows_after_its
                 assert narrow.count("\n") + 1 > len(lines), (lines, value)
             if section.flowing:
                 assert lines[0][len(label) + 4] != " ", lines  # never padded
+
+
+@given(strategies.checked_orders(), st.sampled_from([None, "4 hr", "30 min"]))
+def test_a_report_of_a_calculation_with_an_order_checked_lists_the_order_among_its_inputs(
+    order, every
+):
+    """The web page's record of what was entered (a calculation with the order checked
+    beside it) left out the dose and the interval, which the check's own report lists."""
+    every = every if order["regimen"] == "sl" else None
+    try:
+        checked = dosecalc.check(**order, every=every)
+    except dosecalc.InputError:
+        return
+    arguments = {key: value for key, value in order.items() if key != "dose"}
+    sections = calc_sections(dosecalc.calculate(**arguments), checked)
+    (inputs,) = [section for section in sections if section.title == "Inputs, as entered"]
+    assert inputs.rows == input_rows(checked.basis)
+    assert ("dose", checked.basis.inputs["dose"]) in inputs.rows
+    assert (every is not None) == any(name == "every" for name, _ in inputs.rows)
+
+
+@given(strategies.weights_kg)
+def test_the_range_in_equal_steps_is_qualified_exactly_as_the_result_is(kg):
+    """For a patient the source does not cover, the table's figures are no more theirs than
+    the result's: its title says so, as the result's heading does."""
+    result = dosecalc.calculate(weight=strategies.text(kg, "kg"), regimen="iv")
+    (table,) = [s for s in calc_sections(result) if s.title.startswith(EQUAL_STEPS_TITLE)]
+    (heading,) = [s.title for s in calc_sections(result) if s.title.startswith("Result")]
+    assert (UNCOVERED_RESULT in table.title) == (not result.patient_covered)
+    assert (UNCOVERED_RESULT in heading) == (not result.patient_covered)

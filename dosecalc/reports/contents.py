@@ -424,12 +424,14 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
     sections += _sign_off(result.disclaimer)
     sections += [
         Section("Patient", patient_rows(result), half=True),
-        Section("Inputs, as entered", input_rows(result.basis), half=True),
+        # With an order check, its inputs: the calculation's and the order (dose, every).
+        Section("Inputs, as entered", input_rows((check or result).basis), half=True),
     ]
     table = titration_table(result)
     if table is not None:
         which_kg = f", {result.rule_range.qualifier}" if result.rule_range.qualifier else ""
-        title = f"{EQUAL_STEPS_TITLE}{which_kg}"
+        # Qualified as the result is: for a patient not covered, figures, not their dose.
+        title = f"{EQUAL_STEPS_TITLE}{uncovered_result(result.warnings)}{which_kg}"
         sections.append(Section(title, table=table, half=True))
     sections += _notes(result.notes)
     basis = basis_rows(result.basis)
