@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -327,6 +328,38 @@ def test_the_vials_hold_the_stock_volume_with_none_to_spare_and_their_lines_chec
     assert len(vial_lines) == 2 * len(result.preparations)
     for line in vial_lines:
         check_line(line)
+        assert_vials_follow(line, size)
+
+
+def assert_vials_follow(line: str, size: Fraction) -> None:
+    """ "vials: 20.1 mL (rounded up) ÷ 10 mL = 2.01, so 3 vials": the count is the whole
+    number of vials the volume shown in the line takes, so the line checks by hand."""
+    found = re.search(r"^vials[^:]*: ([\d.,]+) mL.* so (\d+) vials? of", line)
+    if found is not None:
+        shown = Fraction(found.group(1).replace(",", ""))
+        assert math.ceil(shown / size) == int(found.group(2)), line
+
+
+@given(
+    vials=st.integers(1, 4),
+    over=st.sampled_from([Fraction(1, 10**4), Fraction(1, 10**3), Fraction(-1, 10**4), 0]),
+)
+def test_a_volume_just_over_whole_vials_is_shown_in_the_vials_line_as_needing_one_more(vials, over):
+    """140.0001 mg of 7 mg/mL is 20.0001 mL: "20 mL ÷ 10 mL = 2, so 3 vials" did not check
+    by hand. The line shows the volume to the decimals that take as many vials as it does."""
+    amount = vials * 70 + over
+    result = dosecalc.prepare(
+        dose=f"{Decimal(amount.numerator) / Decimal(amount.denominator)} mg",
+        stock="7 mg/mL",
+        final_volume="100 mL",
+        duration="24 hr",
+        vial_volume="10 mL",
+    )
+    (made,) = result.preparations
+    assert made.vials_needed == math.ceil(amount / 70)
+    (line,) = [s for s in lines(result.basis.steps) if s.startswith("vials")]
+    check_line(line)
+    assert_vials_follow(line, Fraction(10))
 
 
 def test_35_mg_an_hour_takes_two_10_ml_vials_and_leaves_3_2_ml_as_worked_by_hand():

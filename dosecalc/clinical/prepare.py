@@ -763,11 +763,18 @@ def _vials(
     size = magnitude(vial)
     count = math.ceil(exact_stock / size)
     vial_text = format_exact(vial)
-    ratio = figure(drawn.value / size)
+    divided = f"{drawn.text} mL"
+    if math.ceil(drawn.value / size) != count:  # 20.0001 mL shown as 20 mL: one vial short
+        # The volume to as many decimals as it takes to need as many vials as it does.
+        drawn_up = figure(exact_stock, inside=(exact_stock, count * size))
+        divided = drawn_up.with_unit("mL")
+        ratio = figure(drawn_up.value / size)
+    else:
+        ratio = figure(drawn.value / size)
     left = _carried(figure(count * size - drawn.value), drawn)
     vials = f"{count} vial{'' if count == 1 else 's'} of {vial_text}"
     steps += [
-        f"vials{suffix}: {drawn.text} mL ÷ {vial_text} = {ratio.marked}, so {vials}",
+        f"vials{suffix}: {divided} ÷ {vial_text} = {ratio.marked}, so {vials}",
         f"left over{suffix}: {count} × {vial_text} − {drawn.text} mL = {left.with_unit('mL')}",
     ]
     return {
