@@ -596,9 +596,12 @@ def test_a_preparation_of_an_order_leads_with_the_orders_own_verdict(weight, rat
     within_limits = checked.hard_limit is None and "order-above-max-per-24h" not in {
         w.code for w in checked.warnings
     }
-    if within_limits:  # refused only for a probable slip above the range, never below it
+    if within_limits:  # refused only for what check withholds, never for a slip below
         flagged_above = checked.probable_entry_error is not None and checked.verdict == "above"
-        assert (result.refusal is not None) == flagged_above
+        above_uncovered = not checked.patient_covered and "above" in {
+            f.outcome for f in checked.findings
+        }
+        assert (result.refusal is not None) == (flagged_above or above_uncovered)
     if worst == "within":
         about_the_order = [o for o in expected_lead(result.warnings) if o != "above-max-per-24h"]
         assert [f.outcome for f in result.findings] == about_the_order
