@@ -39,12 +39,12 @@ from textual.widgets import (
 from textual.widgets._footer import FooterKey
 from textual.widgets._toast import Toast
 
-from dosecalc import DISCLAIMER, DoseCalcError, RulesError, calculate, load_rules
+from dosecalc import DISCLAIMER, DoseCalcError, RulesError, Session, calculate, load_rules
 from dosecalc.clinical.result import DoseResult
 from dosecalc.faces.tui.app import DoseCalcApp
 from dosecalc.faces.tui.disclaimer import LOADING, DisclaimerScreen
 from dosecalc.faces.tui.screens import CalculatorScreen, ExportScreen, SourceScreen
-from dosecalc.faces.tui.widgets import chosen_unit, typed_unit
+from dosecalc.faces.tui.widgets import chosen_unit, typed_unit, unit_choice_hint
 from dosecalc.foundation.units import names_a_unit
 from dosecalc.reports.contents import (
     bind_units,
@@ -1440,3 +1440,18 @@ def test_the_order_check_never_says_no_dose_is_on_screen_while_one_is(weight, do
 
     with tempfile.TemporaryDirectory() as folder:
         run(scenario, Path(folder))
+
+
+@given(
+    kg=weights_kg.filter(lambda kg: 1 <= kg <= 300).map(decimal_text),
+    mark=st.sampled_from(["\t", "\n", "\x85", "\u2028"]),
+)
+def test_the_unit_choice_is_offered_only_for_a_number_that_choosing_a_unit_would_read(kg, mark):
+    """ "70" with no unit chosen: choosing kg or lb reads it, so the form offers that beside
+    the reader's refusal. "70" and a tab: the session trims only spaces, and the reader
+    refuses the tab whatever is chosen, so the choice is not offered."""
+    assert unit_choice_hint(f" {kg} ", "weight") == "; or choose kg or lb beside the field"
+    assert unit_choice_hint(f"{kg}{mark}", "weight") == ""
+    session = Session()
+    session.set(weight=f"{kg}{mark}", weight_unit="kg")
+    assert session.result is None

@@ -379,7 +379,7 @@ class CalculatorScreen(Screen[None]):
             message = errors.get(field.field_name) if typed else None
             chosen = getattr(inputs, f"{field.field_name}_unit", "")
             if message is not None and not chosen:
-                message += unit_choice_hint(typed, field.field_name)
+                message += unit_choice_hint(getattr(inputs, field.field_name), field.field_name)
             if field.field_name == "dose":  # said by the order check, next to the result
                 field.show_error(None, marked=message is not None)
             else:

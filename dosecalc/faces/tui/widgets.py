@@ -196,7 +196,7 @@ def unit_choice_hint(text: str, field: str) -> str:
     lacks only its unit and no unit is chosen beside it: the reader asks for the unit
     typed, and this form offers its choice too. Nothing for any other text."""
     kind, units = _KINDS.get(field), _CHOICES.get(field)
-    number = text.strip()
+    number = text.strip(" ")  # as the session trims it: a tab is refused for itself
     if kind is None or units is None or names_a_unit(number):
         return ""
     try:
