@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import dosecalc
+from dosecalc.foundation.disclaimer import EDUCATIONAL_ONLY
 from dosecalc.reports.audit_file import FILE_COLUMNS, utf8_lines
 
 HEADER = ["id", "weight", "regimen", "dose", "note"]
@@ -71,7 +72,8 @@ def test_a_carriage_return_inside_a_cell_is_quoted_so_the_record_stays_one():
     assert out.endswith(
         '1,70 kg,iv,30 mg/hr,"a\rb",within,within,0.428571,mg/kg/h,,,,,'
         "within the range: verify the order independently before giving it,"
-        f"{rules.version} sha256:{rules.sha256}; rules unreviewed (--rules DIR)\r\n"
+        f"{rules.version} sha256:{rules.sha256}; rules unreviewed (--rules DIR),"
+        f'"{rules.find("iv").supervision}",{EDUCATIONAL_ONLY}\r\n'
     )
     assert len(list(csv.reader(io.StringIO(out, newline="")))) == 2
 
@@ -138,3 +140,51 @@ def test_json_lines_refuse_a_header_that_names_a_column_twice_and_never_drop_a_v
         import json
 
         assert all(json.loads(line)[name] == name for name in names)
+
+
+@given(
+    rows=rows,
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+    output_format=st.sampled_from(["csv", "jsonl"]),
+)
+def test_every_row_carries_the_disclaimer_and_a_checked_row_its_rules_supervision(
+    rows, quoting, output_format
+):
+    """A filed audit is kept and shared without the summary printed beside it: each row
+    says what it is not, and a row with a verdict (a dose restated) the supervision its
+    rule's source requires, as every face does beside a dose."""
+    import json
+
+    rules = dosecalc.load_rules()
+    table = [HEADER, *map(list, rows)]
+    out = audited(written(table, quoting), output_format)
+    if output_format == "csv":
+        back = list(csv.reader(io.StringIO(out, newline=""), strict=True))
+        filed = [dict(zip(back[0], record, strict=True)) for record in back[1:]]
+    else:
+        filed = [json.loads(line) for line in out.splitlines()]
+    assert len(filed) == len(rows)
+    for row in filed:
+        assert row["disclaimer"] == EDUCATIONAL_ONLY
+        expected = rules.find(row["regimen"]).supervision if row["outcome"] else ""
+        assert row["supervision"] == expected
+
+
+@given(
+    name=st.sampled_from(FILE_COLUMNS).flatmap(
+        lambda name: st.sampled_from([name, name.upper(), f" {name} ", name.capitalize()])
+    ),
+    output_format=st.sampled_from(["csv", "jsonl"]),
+)
+def test_an_input_column_named_as_one_the_audit_adds_is_refused_before_anything_is_written(
+    name, output_format
+):
+    """An input column 'rules' or 'headline' was overwritten in JSON Lines, its cells lost,
+    and named twice in CSV. Every column the filed audit adds is refused as a name."""
+    data = f"id,weight,regimen,dose,{name}\r\n1,70 kg,iv,30 mg/hr,kept\r\n".encode()
+    out = io.StringIO(newline="")
+    with pytest.raises(dosecalc.InputError, match="which the audit adds"):
+        dosecalc.audit_file(
+            utf8_lines(io.BytesIO(data)), out, dosecalc.load_rules(), output_format=output_format
+        )
+    assert out.getvalue() == ""

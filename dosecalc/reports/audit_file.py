@@ -35,8 +35,9 @@ from dosecalc.clinical.audit import (
 from dosecalc.clinical.headline import action_of
 from dosecalc.clinical.limits import reviewed
 from dosecalc.clinical.result import Verdict
+from dosecalc.foundation.disclaimer import EDUCATIONAL_ONLY
 from dosecalc.foundation.display import format_data_number
-from dosecalc.foundation.errors import InputError
+from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.foundation.text import printable
 from dosecalc.reports.contents import UNREVIEWED_TAG
 from dosecalc.ruleset.loader import RuleSet
@@ -52,10 +53,11 @@ OutputFormat = Literal["csv", "jsonl"]
 NOT_CHECKED: Final = ROW_COUNTS["not checked"][0]
 """The headline of a row with an error and no verdict."""
 
-FILE_COLUMNS: Final = (*OUTPUT_COLUMNS, "headline", "rules")
+FILE_COLUMNS: Final = (*OUTPUT_COLUMNS, "headline", "rules", "supervision", "disclaimer")
 """A filed audit's columns after the input's: the audit's own, then each row's worst finding
-in words (as the summary counts it: what to do), and the rules it was checked against
-(version and SHA-256), so that the file says on every row what it rests on."""
+in words (as the summary counts it: what to do), the rules it was checked against (version
+and SHA-256), the supervision its rule's source requires (a row checked) and the
+disclaimer, so that the file says on every row what it rests on and what it is not."""
 
 
 def audit_file(
@@ -305,7 +307,24 @@ def rules_cell(rule_set: RuleSet) -> str:
 def _writer(
     destination: TextIO, header: Sequence[str], output_format: OutputFormat, rule_set: RuleSet
 ) -> Callable[[Sequence[Sequence[str]], Audited], None]:
+    keys = [name.strip().lower() for name in header]
+    for name, key in zip(header, keys, strict=True):
+        if key in FILE_COLUMNS:  # its cells would be overwritten (JSON) or named twice (CSV)
+            raise InputError(
+                "orders",
+                f"there is already a column named '{name}', which the audit adds",
+                "Rename or remove that column",
+            )
+    regimen_at = keys.index("regimen")
     rules = rules_cell(rule_set)
+
+    @functools.cache
+    def supervision(regimen: str) -> str:
+        """The supervision statement of the rule ``regimen`` names (few distinct)."""
+        try:
+            return rule_set.find(regimen).supervision
+        except DoseCalcError:
+            return ""
 
     @functools.cache
     def headline(outcome: str, verdict: str, warnings: str) -> str:
@@ -315,16 +334,22 @@ def _writer(
         action = action_of(outcome, cast(Verdict, verdict), warnings.split("; "))
         return f"{OUTCOME_NAMES[outcome]}: {action}"
 
-    def filed(audited: Audited) -> list[list[Any]]:
+    def filed(cells: Sequence[Sequence[str]], audited: Audited) -> list[list[Any]]:
         """The file's columns of one chunk (`FILE_COLUMNS`), as lists."""
         outcomes: list[str] = audited["outcome"].tolist()
         headlines = list(
             map(headline, outcomes, audited["verdict"].tolist(), audited["warnings"].tolist())
         )
+        supervised = [
+            supervision(record[regimen_at]) if outcome else ""  # a row checked: a dose shown
+            for record, outcome in zip(cells, outcomes, strict=True)
+        ]
         return [
             *(_listed(name, audited[name]) for name in OUTPUT_COLUMNS),
             headlines,
             [rules] * len(outcomes),
+            supervised,
+            [EDUCATIONAL_ONLY] * len(outcomes),
         ]
 
     if output_format == "csv":
@@ -333,7 +358,7 @@ def _writer(
         writer.writerow([*header, *FILE_COLUMNS])
 
         def write_csv(cells: Sequence[Sequence[str]], audited: Audited) -> None:
-            outputs = filed(audited)
+            outputs = filed(cells, audited)
             writer.writerows(
                 [*record, *out]
                 for record, out in zip(cells, zip(*outputs, strict=True), strict=True)
@@ -351,7 +376,7 @@ def _writer(
         )
 
     def write_json_lines(cells: Sequence[Sequence[str]], audited: Audited) -> None:
-        outputs = filed(audited)
+        outputs = filed(cells, audited)
         outputs[OUTPUT_COLUMNS.index("dose_in_rule_units")] = audited["dose_in_rule_units"].tolist()
         for record, out in zip(cells, zip(*outputs, strict=True), strict=True):
             row: dict[str, Any] = dict(zip(header, record, strict=True))
