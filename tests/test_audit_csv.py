@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -188,3 +189,45 @@ def test_an_input_column_named_as_one_the_audit_adds_is_refused_before_anything_
             utf8_lines(io.BytesIO(data)), out, dosecalc.load_rules(), output_format=output_format
         )
     assert out.getvalue() == ""
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["iv", "sl"]),
+            st.sampled_from([Fraction(3, 10), Fraction(1, 2), Fraction(25), Fraction(50)]),
+            st.integers(-(10**7), 10**7).map(lambda n: 1 + Fraction(n, 10**13)),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_a_filed_dose_never_reads_as_a_bound_it_is_beyond(orders):
+    """35.0000000001 mg/hr at 70 kg was filed as "0.5" beside "above": 6 significant figures
+    made it the bound. Each filed figure reads against the rule's bounds as its verdict
+    says, with as few figures as that takes (6 when they do)."""
+    from decimal import Decimal
+
+    rules = dosecalc.load_rules()
+    lines = ["weight,regimen,dose"]
+    for regimen, bound, factor in orders:
+        per_kg = regimen == "iv" and bound < 1
+        amount = bound * factor * (70 if per_kg else 1)
+        if (regimen == "sl" and bound < 1) or (regimen == "iv" and bound > 1):
+            continue
+        text = format(Decimal(amount.numerator) / Decimal(amount.denominator), "f")
+        lines.append(f"70 kg,{regimen},{text} {'mg/hr' if per_kg else 'mg'}")
+    back = list(csv.DictReader(io.StringIO(audited("\r\n".join(lines).encode()), newline="")))
+    for row in back:
+        rule = rules.find(row["regimen"])
+        low, high = Fraction(rule.dose.low), Fraction(rule.dose.high)
+        shown = Fraction(row["dose_in_rule_units"])
+        reads = "below" if shown < low else "above" if shown > high else "within"
+        assert reads == row["verdict"], row
+        assert len(row["dose_in_rule_units"].replace(".", "").lstrip("0")) <= 17
+        value = float(row["dose_in_rule_units"])
+        six = f"{value:.6g}"
+        if ("below" if Fraction(six) < low else "above" if Fraction(six) > high else "within") == (
+            row["verdict"]
+        ):
+            assert row["dose_in_rule_units"] == six

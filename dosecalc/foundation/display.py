@@ -133,12 +133,13 @@ def format_number(value: Fraction, decimals: int | None = None) -> str:
     return f"{sign}{whole:,}.{decimals_shown}" if decimals_shown else f"{sign}{whole:,}"
 
 
-def format_data_number(value: float) -> str:
-    """A float for a data file (an audit's CSV): ``DATA_SIGNIFICANT_FIGURES``
-    significant figures, leading zero, no trailing zero, no exponent; '' for NaN."""
+def format_data_number(value: float, figures: int = DATA_SIGNIFICANT_FIGURES) -> str:
+    """A float for a data file (an audit's CSV): ``figures`` significant figures
+    (``DATA_SIGNIFICANT_FIGURES`` unless more are needed beside a bound), leading zero, no
+    trailing zero, no exponent; '' for NaN."""
     if math.isnan(value):
         return ""
-    text = f"{value:.{DATA_SIGNIFICANT_FIGURES}g}"
+    text = f"{value:.{figures}g}"
     return format(Decimal(text), "f") if "e" in text else text
 
 

@@ -18,6 +18,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from fractions import Fraction
 from typing import Any, Final, Literal, TextIO, cast
 
 from dosecalc.clinical.audit import (
@@ -28,19 +29,19 @@ from dosecalc.clinical.audit import (
     Audited,
     Auditor,
     AuditSummary,
-    FloatArray,
-    TextArray,
     check_header,
 )
+from dosecalc.clinical.audit.outcome import VERDICTS
 from dosecalc.clinical.headline import action_of
 from dosecalc.clinical.limits import reviewed
 from dosecalc.clinical.result import Verdict
 from dosecalc.foundation.disclaimer import EDUCATIONAL_ONLY
-from dosecalc.foundation.display import format_data_number
+from dosecalc.foundation.display import DATA_SIGNIFICANT_FIGURES, format_data_number
 from dosecalc.foundation.errors import DoseCalcError, InputError
 from dosecalc.foundation.text import printable
 from dosecalc.reports.contents import UNREVIEWED_TAG
 from dosecalc.ruleset.loader import RuleSet
+from dosecalc.ruleset.schema import Regimen
 
 CHUNK_ROWS: Final = 50_000
 """Rows audited at a time: large enough for arrays to pay, small enough for flat memory."""
@@ -319,12 +320,25 @@ def _writer(
     rules = rules_cell(rule_set)
 
     @functools.cache
-    def supervision(regimen: str) -> str:
-        """The supervision statement of the rule ``regimen`` names (few distinct)."""
+    def rule_of(regimen: str) -> Regimen | None:
+        """The rule a row's ``regimen`` cell names, as the audit reads it (few distinct)."""
         try:
-            return rule_set.find(regimen).supervision
+            return rule_set.find(regimen)
         except DoseCalcError:
-            return ""
+            return None
+
+    def supervision(regimen: str) -> str:
+        rule = rule_of(regimen)
+        return rule.supervision if rule is not None else ""
+
+    def doses(audited: Audited, regimens: list[str]) -> list[str]:
+        """The dose restated, each beside its verdict: never reading as a bound it is beyond."""
+        values: list[float] = audited["dose_in_rule_units"].tolist()
+        verdicts: list[str] = audited["verdict"].tolist()
+        return [
+            dose_beside_bounds(value, verdict, rule_of(regimen))
+            for value, verdict, regimen in zip(values, verdicts, regimens, strict=True)
+        ]
 
     @functools.cache
     def headline(outcome: str, verdict: str, warnings: str) -> str:
@@ -340,12 +354,16 @@ def _writer(
         headlines = list(
             map(headline, outcomes, audited["verdict"].tolist(), audited["warnings"].tolist())
         )
+        regimens = [record[regimen_at] for record in cells]
         supervised = [
-            supervision(record[regimen_at]) if outcome else ""  # a row checked: a dose shown
-            for record, outcome in zip(cells, outcomes, strict=True)
+            supervision(regimen) if outcome else ""  # a row checked: a dose shown
+            for regimen, outcome in zip(regimens, outcomes, strict=True)
         ]
         return [
-            *(_listed(name, audited[name]) for name in OUTPUT_COLUMNS),
+            *(
+                doses(audited, regimens) if name == "dose_in_rule_units" else audited[name].tolist()
+                for name in OUTPUT_COLUMNS
+            ),
             headlines,
             [rules] * len(outcomes),
             supervised,
@@ -388,8 +406,22 @@ def _writer(
     return write_json_lines
 
 
-def _listed(name: str, column: FloatArray | TextArray) -> list[str]:
-    values: list[Any] = column.tolist()
-    if name == "dose_in_rule_units":
-        return [format_data_number(value) for value in values]
-    return values
+MOST_SIGNIFICANT_FIGURES: Final = 17
+"""A double's significant figures: at these, its text reads back as the same double."""
+
+
+def dose_beside_bounds(value: float, verdict: str, rule: Regimen | None) -> str:
+    """``value`` (a dose in ``rule``'s unit) for a data file: to `DATA_SIGNIFICANT_FIGURES`,
+    or to the figures it takes to lie beyond the bound its ``verdict`` says it is beyond
+    (35.0000000001 mg/hr at 70 kg is "0.5000000000014286", above, never "0.5"), nor as
+    within a bound it is within (a library's bound of more figures)."""
+    text = format_data_number(value)
+    if rule is None or verdict not in VERDICTS:
+        return text
+    low, high = Fraction(rule.dose.low), Fraction(rule.dose.high)
+    for figures in range(DATA_SIGNIFICANT_FIGURES, MOST_SIGNIFICANT_FIGURES + 1):
+        text = format_data_number(value, figures)
+        shown = Fraction(text)
+        if verdict == ("below" if shown < low else "above" if shown > high else "within"):
+            return text
+    return text
