@@ -565,21 +565,23 @@ _word_lists = st.lists(_WORDS, max_size=4, unique=True)
 # of the regimen's kind). tests/test_rules_diff.py checks that every field is here.
 REGIMEN_FIELD_VALUES = {
     "id": lambda r: st.sampled_from(_RULE_IDS),
-    "aliases": lambda r: st.lists(st.sampled_from(["a", "b", "c", "iv", "sl"]), unique=True),
+    "aliases": lambda r: st.lists(st.sampled_from(["a", "b", "c", "iv", "sl"]), unique=True).map(
+        tuple
+    ),
     "drug": lambda r: _WORDS,
     "route": lambda r: _WORDS,
     "label": lambda r: _WORDS,
     "kind": lambda r: st.sampled_from(sorted(_UNITS_OF_KIND)),
     "dose": lambda r: rule_ranges(_units_of(r.kind)),
-    "side_effects": lambda r: _word_lists.filter(bool),
+    "side_effects": lambda r: _word_lists.filter(bool).map(tuple),
     "supervision": lambda r: _WORDS,
     "source": lambda r: citations(r.dose.low, r.dose.high),
-    "source_does_not_specify": lambda r: _word_lists,
-    "route_codes": lambda r: st.lists(route_codes(r.route), max_size=1),
-    "other_names": lambda r: st.lists(drug_names(), max_size=2),
+    "source_does_not_specify": lambda r: _word_lists.map(tuple),
+    "route_codes": lambda r: st.lists(route_codes(r.route), max_size=1).map(tuple),
+    "other_names": lambda r: st.lists(drug_names(), max_size=2).map(tuple),
     "hard_limits": lambda r: st.none() | hard_limits(_units_of(r.kind)),
     "max_per_24h": lambda r: st.none() | amounts(),
-    "standard_concentrations": lambda r: st.lists(concentrations(), max_size=3),
+    "standard_concentrations": lambda r: st.lists(concentrations(), max_size=3).map(tuple),
     "pump_rate_increment": lambda r: st.none() | pump_rate_increments(),
     "smallest_measurable_volume": lambda r: st.none() | measurable_volumes(),
     # a dose given at once only: a rate has no volume per dose

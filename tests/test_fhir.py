@@ -227,7 +227,7 @@ def test_every_shipped_snomed_route_code_is_a_well_formed_concept_id_with_its_ci
 def test_asked_by_an_alternative_the_rule_does_not_code_the_route_is_the_whole_routes_code():
     regimen = dosecalc.load_rules().find("sl")
     buccal_only = regimen.model_copy(
-        update={"route_codes": [c for c in regimen.route_codes if c.route == "buccal"]}
+        update={"route_codes": tuple(c for c in regimen.route_codes if c.route == "buccal")}
     )
     assert buccal_only.route_code_for("Buccal") == regimen.route_code_for("buccal")
     assert buccal_only.route_code_for("sublingual") is None  # no guess from a sibling

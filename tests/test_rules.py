@@ -13,6 +13,7 @@ import pytest
 from conftest import DATA, REPO, reviewed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 import dosecalc
 from dosecalc import RulesError, UnknownRegimenError, load_rules
@@ -31,16 +32,16 @@ def test_the_shipped_rules_hold_exactly_table_1_of_the_source():
         "mg/kg/h",
     )
     assert iv.route == "intravenous infusion"
-    assert iv.side_effects == ["confusion", "nausea", "dizziness", "blurred vision"]
+    assert iv.side_effects == ("confusion", "nausea", "dizziness", "blurred vision")
     assert (sl.kind, sl.dose.low, sl.dose.high, sl.dose.unit) == ("fixed-dose", 25, 50, "mg")
     assert sl.route == "sublingual or buccal"
-    assert sl.side_effects == ["disorientation", "hallucinations", "prolonged sedation"]
+    assert sl.side_effects == ("disorientation", "hallucinations", "prolonged sedation")
     assert len(rules.regimens) == 2
     for regimen in rules.regimens:
         assert regimen.drug == "ketamine"
         assert regimen.hard_limits is None
         assert regimen.max_per_24h is None
-        assert regimen.standard_concentrations == []
+        assert regimen.standard_concentrations == ()
 
 
 def test_every_quoted_row_and_the_supervision_statement_are_in_the_source_document():
@@ -567,3 +568,32 @@ def test_a_unit_its_quote_prints_otherwise_is_refused_even_with_a_fresh_manifest
     with pytest.raises(RulesError, match=rf"regimen '{regimen}': dose: .* {re.escape(unit)} is "
                        r"printed in its source's quote in another unit only"):  # fmt: skip
         load_rules(rules_copy)
+
+
+@given(
+    field=st.sampled_from(
+        [
+            "aliases",
+            "side_effects",
+            "source_does_not_specify",
+            "route_codes",
+            "other_names",
+            "standard_concentrations",
+        ]
+    ),
+    folder=st.sampled_from([None, "examples/hospital-library"]),
+)
+def test_loaded_rules_cannot_be_changed_in_place(field, folder):
+    """A rule set names the SHA-256 of the files it was read from: none of its regimens'
+    lists can be changed after loading (an alias moved, a side effect added), so what a
+    result cites is what it was worked from."""
+    from conftest import REPO
+
+    rules = load_rules(REPO / folder) if folder else load_rules()
+    for regimen in rules.regimens:
+        held = getattr(regimen, field)
+        assert isinstance(held, tuple)
+        with pytest.raises((AttributeError, TypeError)):
+            held.append("x")  # type: ignore[attr-defined]
+        with pytest.raises(ValidationError):
+            setattr(regimen, field, ())

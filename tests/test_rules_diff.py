@@ -233,7 +233,7 @@ def test_a_regimen_added_removed_or_renamed_is_said(tmp_path):
 
 def test_a_rename_that_keeps_the_old_id_as_an_alias_says_the_old_id_still_finds_it(tmp_path):
     [regimen] = load_rules(rule_folder(tmp_path, "old")).regimens
-    renamed = regimen.model_copy(update={"id": "iv-continuous", "aliases": ["iv", "iv-infusion"]})
+    renamed = regimen.model_copy(update={"id": "iv-continuous", "aliases": ("iv", "iv-infusion")})
     assert [c.text for c in diff_regimens([regimen], [renamed])] == [
         "iv-continuous: renamed from 'iv-infusion' (same drug, route and label); "
         "'iv-infusion' still finds it",
@@ -606,7 +606,7 @@ def test_a_route_code_removed_is_said_in_words(tmp_path):
     shipped = load_rules()
     [first, *rest] = shipped.regimens
     uncoded = RuleSet(
-        shipped.path, shipped.files, (first.model_copy(update={"route_codes": []}), *rest)
+        shipped.path, shipped.files, (first.model_copy(update={"route_codes": ()}), *rest)
     )
     [change] = diff(shipped, uncoded).changes
     code = first.route_codes[0]

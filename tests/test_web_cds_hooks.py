@@ -1470,7 +1470,7 @@ def test_a_route_text_that_is_the_display_of_a_rules_route_code_names_its_regime
             found = cds_hooks._regimen({"text": pad + spelling(said) + pad}, [regimen], rules)
             assert found == regimen
     iv = rules.find("iv")
-    twin = iv.model_copy(update={"id": "iv-twin", "aliases": ["iv-twin"], "route": "iv twin"})
+    twin = iv.model_copy(update={"id": "iv-twin", "aliases": ("iv-twin",), "route": "iv twin"})
     both = RuleSet(rules.path, rules.files, (*rules.regimens, twin))
     found = cds_hooks._regimen({"text": spelling("intravenous" + suffix)}, [iv, twin], both)
     assert found == "the order's route names more than one rule (iv-infusion, iv-twin)"
@@ -2277,4 +2277,4 @@ def test_an_order_named_by_another_name_the_library_gives_the_drug_is_checked_as
 
 def test_the_shipped_rules_give_no_other_name_the_source_does_not():
     """The source names no brand of ketamine: the shipped rules give none (a library may)."""
-    assert all(regimen.other_names == [] for regimen in _SHIPPED.regimens)
+    assert all(regimen.other_names == () for regimen in _SHIPPED.regimens)

@@ -246,7 +246,7 @@ def _compare(regimen: str, field: str, words: str, old: object, new: object) -> 
         old, new = (limit.model_copy(update={"source": None}) for limit in (old, new))
         if old == new:
             return
-    if field == "standard_concentrations" and isinstance(old, list) and isinstance(new, list):
+    if field == "standard_concentrations" and isinstance(old, tuple) and isinstance(new, tuple):
         yield from _concentration_changes(regimen, field, words, old, new)
         return
     if isinstance(old, DoseRange) and isinstance(new, DoseRange):
@@ -263,7 +263,7 @@ def _compare(regimen: str, field: str, words: str, old: object, new: object) -> 
                 getattr(new, name),
             )
         return
-    elif isinstance(old, list) and isinstance(new, list):
+    elif isinstance(old, tuple) and isinstance(new, tuple):
         text = _list_text(old, new)
     else:
         text = f"{_shown(old)} → {_shown(new)}"
@@ -271,12 +271,16 @@ def _compare(regimen: str, field: str, words: str, old: object, new: object) -> 
 
 
 def _concentration_changes(
-    regimen: str, field: str, words: str, old: list[Concentration], new: list[Concentration]
+    regimen: str,
+    field: str,
+    words: str,
+    old: tuple[Concentration, ...],
+    new: tuple[Concentration, ...],
 ) -> Iterator[Change]:
     """Standard concentrations compared by strength: those added and removed; for a
     strength in both, how it is written and its citation, each said as such."""
 
-    def by_strength(items: list[Concentration]) -> dict[Fraction, Concentration]:
+    def by_strength(items: tuple[Concentration, ...]) -> dict[Fraction, Concentration]:
         return {
             magnitude(_quantity(item).to(named_unit(CONCENTRATION_UNIT))): item for item in items
         }
@@ -364,7 +368,7 @@ def _direction(difference: Quantity) -> str:
     return "raised" if magnitude(difference) > 0 else "lowered"
 
 
-def _list_text(old: list[object], new: list[object]) -> str:
+def _list_text(old: tuple[object, ...], new: tuple[object, ...]) -> str:
     """What a list gained and lost; or, when it holds the same items, its new order."""
     added = [item for item in new if item not in old]
     removed = [item for item in old if item not in new]

@@ -393,25 +393,25 @@ class Regimen(_Strict):
     """One regimen: a drug by one route, its dose range and what to watch for."""
 
     id: Identifier
-    aliases: list[Identifier] = Field(default_factory=list, description="Input only.")
+    aliases: tuple[Identifier, ...] = Field(default=(), description="Input only.")
     drug: Text
     route: Text = Field(description="Spelled out for display, e.g. 'intravenous infusion'.")
     label: Text = Field(description="The source's own name for the row, e.g. 'Low dose'.")
     kind: KindName
     dose: DoseRange
-    side_effects: list[Text] = Field(min_length=1)
+    side_effects: tuple[Text, ...] = Field(min_length=1)
     supervision: Text
     source: Citation
-    source_does_not_specify: list[Text] = Field(
-        default_factory=list, description="What a clinician would ask that the source leaves open."
+    source_does_not_specify: tuple[Text, ...] = Field(
+        default=(), description="What a clinician would ask that the source leaves open."
     )
-    route_codes: list[RouteCode] = Field(
-        default_factory=list,
+    route_codes: tuple[RouteCode, ...] = Field(
+        default=(),
         description="Codes for the route, each with its own citation; a route without one is "
         "exported as text only, never given a guessed code.",
     )
-    other_names: list[DrugName] = Field(
-        default_factory=list,
+    other_names: tuple[DrugName, ...] = Field(
+        default=(),
         description="Other names the drug is ordered by (brand names), each with its own "
         "citation: CDS Hooks reads an order named by any of them as one for this drug.",
     )
@@ -423,8 +423,8 @@ class Regimen(_Strict):
     max_per_24h: Amount | None = Field(
         default=None, description="A range or dose whose total per 24 hours can exceed it warns."
     )
-    standard_concentrations: list[Concentration] = Field(
-        default_factory=list, description="Offered as quick choices; any other concentration warns."
+    standard_concentrations: tuple[Concentration, ...] = Field(
+        default=(), description="Offered as quick choices; any other concentration warns."
     )
     pump_rate_increment: PumpRateStep | None = Field(
         default=None,
@@ -466,14 +466,14 @@ class Regimen(_Strict):
         kind = next((k for name, k in KINDS.items() if name == raw_kind), None)
         for field, role in QUANTITY_FIELDS.items():
             value = data.get(field)
-            entries = value if isinstance(value, list) else [value]
+            entries = value if isinstance(value, list | tuple) else [value]
             for position, entry in enumerate(entries):
                 unit = entry.get("unit") if isinstance(entry, dict) else None
                 if not isinstance(unit, str) or any(is_control(c) for c in unit):
                     continue  # missing, or not text: the field's own validation says so
                 problem = unit_problem(role, unit.strip(), kind)
                 if problem is not None:
-                    where = f"{field}[{position}]" if isinstance(value, list) else field
+                    where = f"{field}[{position}]" if isinstance(value, list | tuple) else field
                     if field == "hard_limits" and kind is not None:
                         problem = f"hard_limits must be in the same kind of unit as dose: {problem}"
                     raise ValueError(f"{named}: {where}.unit: {problem}")
@@ -579,4 +579,4 @@ class RuleFile(_Strict):
 
     schema_version: Literal[1]
     version: Text = Field(description="Bumped on every reviewed change of this file.")
-    regimens: list[Regimen] = Field(min_length=1)
+    regimens: list[Regimen] = Field(min_length=1)  # read once: the loader keeps a tuple
