@@ -54,6 +54,7 @@ from dosecalc.reports.contents import (
     patient_rows,
     result_rows,
 )
+from dosecalc.reports.text import wrap
 from dosecalc.ruleset.loader import RuleSet
 
 MADE_AT = datetime(2026, 11, 24, 14, 5, tzinfo=UTC)
@@ -995,6 +996,23 @@ def seen_whole(pilot: Pilot[None], widget: Widget) -> bool:
     return all(screen.get_widget_at(middle, y)[0] is widget for y in range(region.y, region.bottom))
 
 
+def first_row_seen(pilot: Pilot[None], widget: Widget) -> bool:
+    """The first row of ``widget`` is painted on the first screen (as `seen_whole`, one row)."""
+    return rows_seen(pilot, widget, 1)
+
+
+def rows_seen(pilot: Pilot[None], widget: Widget, rows: int) -> bool:
+    """The first ``rows`` rows of ``widget`` are painted on the first screen (`seen_whole`)."""
+    screen = pilot.app.screen
+    region = widget.region
+    if not widget.display or not region.area or not screen.region.contains_point(region.offset):
+        return False
+    middle = region.x + region.width // 2
+    return all(
+        screen.get_widget_at(middle, y)[0] is widget for y in range(region.y, region.y + rows)
+    )
+
+
 def shown_text(widget: Widget) -> str:
     """What a text widget shows, with wrapped lines joined again."""
     return " ".join(str(widget.render()).split())
@@ -1353,7 +1371,12 @@ def test_the_order_check_box_is_marked_by_its_headline_and_leads_with_it(
         panel = pilot.app.screen.query_one("#check")
         assert severity in panel.classes
         assert shown_text(panel).startswith(check.headline.text)
-        assert seen_whole(pilot, panel)
+        if pilot.app.calculator.session.result.warnings:  # beside them, its verdict in view
+            verdict = wrap(check.display["verdict"], panel.content_region.width).splitlines()
+            assert rows_seen(pilot, panel, 1 + len(verdict))  # the top border, the verdict
+            assert first_row_seen(pilot, pilot.app.screen.query_one("#warnings"))
+        else:
+            assert seen_whole(pilot, panel)
 
     run(scenario, tmp_path)
 
@@ -1455,3 +1478,40 @@ def test_the_unit_choice_is_offered_only_for_a_number_that_choosing_a_unit_would
     session = Session()
     session.set(weight=f"{kg}{mark}", weight_unit="kg")
     assert session.result is None
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    weight=st.sampled_from(["68 lb", "6.8 kg", "154 kg", "35 kg", "70 kg"]),
+    concentration=st.sampled_from(["", "10 mcg/mL", "10 mg/mL", "1 mg/mL"]),
+    dose=st.sampled_from(["2.8 mL/hr", "28 mg/hr", "350 mg/hr", "0.4 mg/kg/hr", "40 mg/hr"]),
+)
+def test_at_80x24_a_long_order_check_never_pushes_the_warnings_off_the_first_screen(
+    weight, concentration, dose
+):
+    """68 lb, 10 mcg/mL and 2.8 mL/hr: the order check's box ran from row 7 to row 37, and
+    every warning (the lb/kg mix-up, mcg for mg) lay below the screen, ctrl+g or not.
+    Beside warnings the box takes at most half the column and scrolls in itself: its verdict
+    and the first warning are both on the first screen, and ctrl+g keeps the warnings there."""
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await accept(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#concentration", Input).value = concentration
+        screen.query_one("#dose", Input).value = dose
+        await type_weight(pilot, weight)
+        result = pilot.app.calculator.session.result
+        check = screen.query_one("#check")
+        if result is None or not check.display:
+            return
+        assert first_row_seen(pilot, check)
+        assert first_row_seen(pilot, screen.query_one("#result"))
+        if result.warnings:
+            warnings = screen.query_one("#warnings")
+            assert first_row_seen(pilot, warnings)
+            screen.query_one("#details").scroll_end(animate=False)
+            await pilot.press("ctrl+g")
+            await pilot.pause()
+            assert first_row_seen(pilot, warnings)
+
+    run(scenario, Path.cwd())

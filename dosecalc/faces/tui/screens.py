@@ -268,7 +268,10 @@ class CalculatorScreen(Screen[None]):
                 yield Field("Check an order: proposed dose", "dose", "dose with its unit")
             with Vertical(id="results"):
                 yield ResultPanel(id="result")
-                yield CheckPanel(id="check", classes="check-panel")
+                # Beside warnings, held to half the column (scrolling in itself), so that
+                # however long an order check is, the warnings stay on the first screen.
+                with VerticalScroll(id="check-scroll"):
+                    yield CheckPanel(id="check", classes="check-panel")
                 with VerticalScroll(id="details"):
                     yield WarningPanel(id="warnings")
                     yield DetailsPanel(id="details-panel")
@@ -409,6 +412,8 @@ class CalculatorScreen(Screen[None]):
             shown=result.warnings if result is not None else [],
         )
         self.query_one(WarningPanel).show(result)
+        warned = result is not None and bool(result.warnings)
+        self.query_one("#check-scroll").set_class(warned, "beside-warnings")
         self.query_one(DetailsPanel).show(result)
         self.query_one(CautionPanel).show(result)
         self.query_one(TitrationTable).show(result)
