@@ -697,3 +697,24 @@ def test_an_order_checked_without_a_weight_is_never_a_plain_within(library, pick
     assert "patient-not-covered" in [finding.outcome for finding in result.findings]
     audited = dosecalc.audit({"weight": [""], "regimen": [rule.id], "dose": [dose]}, rules=rules)
     assert audited["outcome"][0] == result.headline.outcome
+
+
+@given(
+    kg=st.decimals(min_value=Decimal("3"), max_value=Decimal("39.9"), places=1)
+    | st.decimals(min_value=Decimal("150.1"), max_value=Decimal("400"), places=1),
+    times=st.sampled_from([10, 12, 100, 1000]),
+    per_kg_hour=st.sampled_from([Decimal("0.3"), Decimal("0.4"), Decimal("0.5")]),
+    per_kg=st.booleans(),
+)
+def test_a_probable_slip_for_a_patient_not_covered_says_to_check_the_weight_too(
+    kg, times, per_kg_hour, per_kg
+):
+    """6.8 kg and 28 mg/hr (68 kg meant): "PROBABLE ENTRY ERROR … withhold it and ask the
+    prescriber" blamed the order alone. For a patient the source does not cover, the slip
+    may be the weight's: the action says to check it too, wherever the headline is said."""
+    dose = f"{per_kg_hour * times} mg/kg/hr" if per_kg else f"{per_kg_hour * kg * times} mg/hr"
+    checked = dosecalc.check(weight=f"{kg} kg", regimen="iv", dose=dose)
+    assert not checked.patient_covered
+    assert checked.headline.outcome == "probable-entry-error"
+    assert "withhold it and ask the prescriber; check the weight too" in checked.headline.text
+    assert checked.display["verdict"].startswith(checked.headline.text)

@@ -155,7 +155,10 @@ def action_of(outcome: OutcomeCode, verdict: Verdict, codes: Iterable[str] = ())
     `slip_withheld`, a patient not covered's by what (of the warning ``codes``) to check
     first. A finding may add why (a slip's question)."""
     if outcome == "probable-entry-error":
-        return WITHHOLD if slip_withheld(verdict) else ASK_FIRST
+        asked = WITHHOLD if slip_withheld(verdict) else ASK_FIRST
+        if set(codes) & set(NOT_COVERED_CODES):  # the slip may be the weight's (6.8 for 68 kg)
+            return _not_covered(set(codes), f"{asked}; check {{what}} too")[1]
+        return asked
     if outcome == "patient-not-covered":
         return _not_covered(set(codes), NOT_CHECKED)[1]
     if outcome == "above" and set(codes) & set(NOT_COVERED_CODES):
@@ -273,7 +276,7 @@ def _worded(
             action_of(outcome, verdict),
         )
     if outcome == "probable-entry-error" and entry_error is not None:
-        action = action_of(outcome, verdict)
+        action = action_of(outcome, verdict, codes)
         if WEIGHT_NOT_GIVEN in codes:  # nothing is known of the patient
             action += "; no weight was given, so no dose is suggested"
         elif codes & set(NOT_COVERED_CODES):  # no dose is suggested for such a patient
