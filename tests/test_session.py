@@ -334,3 +334,53 @@ def test_a_number_with_a_control_character_at_its_end_is_refused_as_calculate_re
     session.set(weight=typed, weight_unit=unit)
     assert session.result is None
     assert session.errors["weight"] == calculated(weight=f"{typed} {unit}", regimen="iv")
+
+
+@given(
+    concentration=st.sampled_from(["", "10 mg/mL", "1 mg/mL"]),
+    dose=st.sampled_from(["", "28 mg/hr", "0.4 mg/kg/hr", "30 mg", "2.8 mL/hr"]),
+    to=st.sampled_from(["sl", "sublingual-buccal", "buccal", "iv", "iv-infusion"]),
+)
+def test_a_change_of_regimen_clears_its_concentration_and_a_dose_that_no_longer_fits(
+    concentration, dose, to
+):
+    """The app cleared these in its screen code; a script's `Session` kept an IV stock's
+    strength and worked sublingual volumes from it. Now the session clears them, says
+    what it cleared, and a name of the same regimen (an alias) clears nothing."""
+    session = Session()
+    session.set(weight="68 kg", regimen="iv", concentration=concentration, dose=dose)
+    before = session.inputs
+    session.set(regimen=to)
+    same = dosecalc.load_rules().find(to).id == "iv-infusion"
+    if same:
+        assert session.state.cleared == {}
+        assert (session.inputs.concentration, session.inputs.dose) == (concentration, dose)
+        return
+    assert session.inputs.concentration == ""
+    assert session.state.cleared.get("concentration", "") == concentration
+    fits = calculated(weight="68 kg", regimen=to, concentration=None)
+    assert isinstance(fits, DoseResult)
+    try:
+        dosecalc.check(weight="68 kg", regimen=to, dose=dose) if dose else None
+    except dosecalc.InputError:
+        assert session.inputs.dose == ""
+        assert session.state.cleared["dose"] == before.dose
+    else:
+        assert session.inputs.dose == dose
+        assert "dose" not in session.state.cleared
+    assert session.result == calculate(**session.calculate_arguments())
+
+
+@given(
+    field=st.sampled_from(["weight_unit", "height_unit"]),
+    unit=st.sampled_from(["st", "lb 0 oz", "KG", "kg ", "m", "ft", "mm"]),
+)
+def test_a_unit_choice_is_one_the_form_offers_or_none(field, unit):
+    """`weight_unit="st"` read a bare 68 as 68 stone (431.82 kg). The choice beside a
+    number is one of the form's (kg or lb; cm or in) or none: anything else is refused
+    by name and changes nothing (a unit of another kind is typed in the field)."""
+    session = Session()
+    before = session.state
+    with pytest.raises(dosecalc.ChoiceError, match=f"^{field}: "):
+        session.set(**{field: unit})
+    assert session.state is before

@@ -11,13 +11,19 @@ show two different calculations.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
-from typing import TypedDict
+from dataclasses import asdict, dataclass, field, replace
+from typing import Final, TypedDict
 
 from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
 from dosecalc.clinical.check import check, check_against
 from dosecalc.clinical.result import CheckResult, DoseResult
-from dosecalc.foundation.errors import DoseCalcError, InputError, ParseError, RulesError
+from dosecalc.foundation.errors import (
+    ChoiceError,
+    DoseCalcError,
+    InputError,
+    ParseError,
+    RulesError,
+)
 from dosecalc.foundation.text import quoted
 from dosecalc.foundation.units import (
     CONCENTRATION,
@@ -76,6 +82,9 @@ class SessionState:
     check_result: CheckResult | None
     errors: dict[str, str]
     """Field name -> message, for every field that stops a result."""
+    cleared: dict[str, str] = field(default_factory=dict)
+    """Field name -> the text a change of regimen cleared (its concentration, and a proposed
+    dose that no longer fits), so that a face can clear its fields too and say so."""
 
 
 class Session:
@@ -119,15 +128,48 @@ class Session:
         unknown = set(changes) - set(asdict(self.inputs))
         if unknown:
             raise TypeError(f"unknown session fields: {', '.join(sorted(unknown))}")
-        for field, value in changes.items():
+        for name, value in changes.items():
             if not isinstance(value, str):
                 raise ParseError(
-                    field,
+                    name,
                     "a session field holds text as typed, not "
                     + ("None" if value is None else f"{type(value).__name__} {quoted(value)}"),
                     "Give text, e.g. weight='70 kg' (or weight='70' with weight_unit='kg')",
                 )
-        self.state = self._calculated(replace(self.inputs, **changes))
+        for name in ("weight_unit", "height_unit"):
+            if changes.get(name, "") not in _UNIT_CHOICES[name]:
+                raise ChoiceError(
+                    name,
+                    f"{quoted(changes[name])} is not a unit choice",
+                    f"Choose one of {', '.join(repr(u) for u in _UNIT_CHOICES[name] if u)}, "
+                    "or '' for none (or type the unit in the field)",
+                )
+        inputs = replace(self.inputs, **changes)
+        if "regimen" not in changes or self._same_regimen(changes["regimen"]):
+            self.state = self._calculated(inputs)
+            return
+        # A new regimen starts without what belonged to the old one: its concentration
+        # (unless given with it), and a proposed dose that no longer fits.
+        cleared = {}
+        if "concentration" not in changes and inputs.concentration.strip():
+            cleared["concentration"] = inputs.concentration
+            inputs = replace(inputs, concentration="")
+        state = self._calculated(inputs)
+        if "dose" not in changes and inputs.dose.strip() and "dose" in state.errors:
+            cleared["dose"] = inputs.dose
+            state = self._calculated(replace(inputs, dose=""))
+        self.state = replace(state, cleared=cleared)
+
+    def _same_regimen(self, regimen: str) -> bool:
+        """Whether ``regimen`` names the regimen in use (an alias of it too)."""
+
+        def named(text: str) -> str:
+            try:
+                return rule_set_of(self._rules).find(text).id
+            except DoseCalcError:
+                return text
+
+        return named(regimen) == named(self.inputs.regimen)
 
     def calculate_arguments(self) -> CalculateArguments:
         """The arguments this session passes to `calculate`."""
@@ -193,12 +235,19 @@ def _field_errors(inputs: SessionInputs) -> dict[str, str]:
         "basis": lambda: read_basis(inputs.basis),
     }
     errors = {}
-    for field, validate in checks.items():
+    for name, validate in checks.items():
         try:
             validate()
         except InputError as error:
-            errors[field] = str(error)
+            errors[name] = str(error)
     return errors
+
+
+_UNIT_CHOICES: Final[dict[str, tuple[str, ...]]] = {
+    "weight_unit": ("", "kg", "lb"),
+    "height_unit": ("", "cm", "in"),
+}
+"""The units a form offers beside a number ("" for none chosen: a bare number is refused)."""
 
 
 def _with_unit(value: str, unit: str) -> str:

@@ -338,27 +338,19 @@ class CalculatorScreen(Screen[None]):
         self.refresh_results()
 
     def _change_regimen(self, regimen: str) -> None:
-        """A new regimen starts without what belonged to the old one: its concentration,
-        and a proposed dose that no longer fits. Each clearing is said in words."""
-        cleared = []
-        concentration = self.query_one("#concentration", Input)
-        if concentration.value.strip():
-            cleared.append(f"concentration {concentration.value.strip()}")
-        self._clear(concentration)
-        self.session.set(regimen=regimen, concentration="")
+        """A new regimen: the session clears what belonged to the old one (its
+        concentration, and a proposed dose that no longer fits); the form clears those
+        fields too, and says what it cleared."""
+        self.session.set(regimen=regimen)
         self._show_quick_concentrations()
-        dose = self.query_one("#dose", Input)
-        if dose.value.strip() and "dose" in self.session.errors:
-            cleared.append(f"proposed dose {dose.value.strip()}")
-            self._clear(dose)
-            self.session.set(dose="")
+        cleared = self.session.state.cleared
+        for name in cleared:
+            self._clear(self.query_one(f"#{name}", Input))
         if cleared:
+            said = {"concentration": "concentration", "dose": "proposed dose"}
+            what = " and ".join(f"{said[name]} {text.strip()}" for name, text in cleared.items())
             route = self.rules.find(regimen).route
-            self.notify(
-                f"Cleared for {route}: {' and '.join(cleared)}.",
-                title="Regimen changed",
-                markup=False,
-            )
+            self.notify(f"Cleared for {route}: {what}.", title="Regimen changed", markup=False)
 
     @staticmethod
     def _clear(field: Input) -> None:
