@@ -676,3 +676,32 @@ def test_a_dose_per_another_body_weight_unit_says_how_to_convert_it_never_the_sa
     pint_name = {"lb": "pound", "oz": "ounce", "g": "gram", "st": "stone"}[per]
     exact = registry().Quantity(Fraction(number), f"mg/{pint_name}").to("mg/kg").magnitude
     assert Fraction(number) / Fraction(size.group(1)) == exact
+
+
+@given(
+    case=st.sampled_from(
+        [
+            ("weight", "70 kg"),
+            ("height", "5 ft 7 in"),
+            ("drug amount", "25 mg"),
+            ("concentration", "50 mg/5 mL"),
+            ("volume", "2.5 mL"),
+            ("duration", "24 hr"),
+            ("pump rate", "2 mL/hr"),
+            ("dose", "0.4 mg/kg/hr"),
+        ]
+    ),
+    other=st.one_of(st.text(max_size=12), st.none(), st.integers(), st.binary(max_size=4)),
+)
+def test_a_kind_is_given_as_itself_or_by_its_name_and_anything_else_is_a_typed_error(case, other):
+    """`parse_quantity("70 kg", "weight")` raised AttributeError, untyped: a kind's name reads
+    as the kind, and anything that names no kind is a `ChoiceError` naming the kinds."""
+    from dosecalc.foundation import units
+
+    name, text = case
+    (kind,) = [k for k in units._KINDS if k.name == name]
+    assert parse_quantity(text, name) == parse_quantity(text, kind)
+    if other in {k.name for k in units._KINDS}:
+        return
+    with pytest.raises(dosecalc.ChoiceError, match=r"(?s)^kind: .* is not a kind of quantity"):
+        parse_quantity(text, other)

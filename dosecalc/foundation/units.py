@@ -42,6 +42,7 @@ import pint
 import platformdirs
 
 from dosecalc.foundation.errors import (
+    ChoiceError,
     FrozenQuantityError,
     OutOfRangeError,
     ParseError,
@@ -412,14 +413,17 @@ _THOUSANDS_COMMA_RE: Final = re.compile(r"\d,\d{3}(?!\d)")
 _EXPONENT_RE: Final = re.compile(r"\d[eE][+\-]?\d")
 
 
-def parse_quantity(value: object, kind: QuantityKind, field: str | None = None) -> Quantity:
-    """Read ``value`` (text or a pint Quantity) as a positive, finite ``kind``.
+def parse_quantity(value: object, kind: QuantityKind | str, field: str | None = None) -> Quantity:
+    """Read ``value`` (text or a pint Quantity) as a positive, finite ``kind`` (a kind, such
+    as `WEIGHT`, or its name: "weight").
 
     Returns a Quantity of this package's registry with a Fraction magnitude, in
     the units that were entered. Raises a subclass of `InputError` naming
     ``field`` (default: the kind's name) for anything else: no unit, unknown
-    or wrong-dimension unit, zero, negative, NaN, infinity, unreadable text.
+    or wrong-dimension unit, zero, negative, NaN, infinity, unreadable text;
+    `ChoiceError` for a kind that is none of dosecalc's.
     """
+    kind = kind if isinstance(kind, QuantityKind) else _kind_named(kind)
     name = field or kind.name
     if isinstance(value, pint.Quantity):
         quantity = _from_pint(value, kind, name)
@@ -601,6 +605,22 @@ class Dose:
 DOSE: Final = QuantityKind(
     "dose", None, "mg", "'30 mg/hr', '0.4 mg/kg/hr', '25 mL/hr' (with a concentration) or '25 mg'"
 )
+
+
+def _kind_named(name: object) -> QuantityKind:
+    """The kind of quantity ``name`` names ("weight"); `ChoiceError` for any other."""
+    kinds = {kind.name: kind for kind in _KINDS}
+    if isinstance(name, str) and name in kinds:
+        return kinds[name]
+    raise ChoiceError(
+        "kind",
+        f"{quoted(name)} is not a kind of quantity dosecalc reads",
+        f"Give one of {', '.join(repr(k) for k in kinds)}, or the kind itself (WEIGHT)",
+    )
+
+
+_KINDS: Final = (WEIGHT, HEIGHT, DRUG_AMOUNT, CONCENTRATION, VOLUME_KIND, DURATION, PUMP_RATE, DOSE)
+"""Every kind of quantity dosecalc reads."""
 
 
 def parse_dose(value: object, field: str = "dose") -> Dose:
