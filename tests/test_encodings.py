@@ -194,10 +194,10 @@ def test_an_internal_error_after_rows_are_written_never_says_nothing_was_calcula
 ):
     from dosecalc.reports import audit_file
 
-    def broken(name: str, column: object) -> list[str]:
+    def broken(value: float, verdict: str, rule: object) -> str:
         raise RuntimeError("a fault of dosecalc's own")
 
-    monkeypatch.setattr(audit_file, "_listed", broken)
+    monkeypatch.setattr(audit_file, "dose_beside_bounds", broken)
     code = main(["audit", str(ORDERS)])
     out, err = capsys.readouterr()
     assert code == 70
