@@ -206,6 +206,7 @@ def test_a_filed_dose_never_reads_as_a_bound_it_is_beyond(orders):
     """35.0000000001 mg/hr at 70 kg was filed as "0.5" beside "above": 6 significant figures
     made it the bound. Each filed figure reads against the rule's bounds as its verdict
     says, with as few figures as that takes (6 when they do)."""
+    import json
     from decimal import Decimal
 
     rules = dosecalc.load_rules()
@@ -217,17 +218,22 @@ def test_a_filed_dose_never_reads_as_a_bound_it_is_beyond(orders):
             continue
         text = format(Decimal(amount.numerator) / Decimal(amount.denominator), "f")
         lines.append(f"70 kg,{regimen},{text} {'mg/hr' if per_kg else 'mg'}")
-    back = list(csv.DictReader(io.StringIO(audited("\r\n".join(lines).encode()), newline="")))
-    for row in back:
+    data = "\r\n".join(lines).encode()
+    back = list(csv.DictReader(io.StringIO(audited(data), newline="")))
+    jsonl = audited(data, "jsonl").splitlines()
+    floats = [json.loads(line)["dose_in_rule_units"] for line in jsonl]
+    for row, value in zip(back, floats, strict=True):
         rule = rules.find(row["regimen"])
-        low, high = Fraction(rule.dose.low), Fraction(rule.dose.high)
-        shown = Fraction(row["dose_in_rule_units"])
-        reads = "below" if shown < low else "above" if shown > high else "within"
-        assert reads == row["verdict"], row
-        assert len(row["dose_in_rule_units"].replace(".", "").lstrip("0")) <= 17
-        value = float(row["dose_in_rule_units"])
-        six = f"{value:.6g}"
-        if ("below" if Fraction(six) < low else "above" if Fraction(six) > high else "within") == (
-            row["verdict"]
-        ):
-            assert row["dose_in_rule_units"] == six
+        assert reads(row["dose_in_rule_units"], rule) == row["verdict"], row
+        # As few significant figures as that takes, from 6 (of the whole float, as JSON has it).
+        texts = (f"{value:.{n}g}" for n in range(6, 18))
+        fewest = next((text for text in texts if reads(text, rule) == row["verdict"]), None)
+        assert fewest is not None
+        assert Fraction(row["dose_in_rule_units"]) == Fraction(fewest)
+
+
+def reads(text: str, rule: object) -> str:
+    """Where the decimal ``text`` lies against ``rule``'s range: below, within or above."""
+    shown = Fraction(text)
+    low, high = Fraction(rule.dose.low), Fraction(rule.dose.high)  # type: ignore[attr-defined]
+    return "below" if shown < low else "above" if shown > high else "within"

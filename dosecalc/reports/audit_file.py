@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
-from typing import Any, Final, Literal, TextIO, cast
+from typing import Any, Final, Literal, NamedTuple, TextIO, cast
 
 from dosecalc.clinical.audit import (
     OUTCOME_NAMES,
@@ -331,12 +331,17 @@ def _writer(
         rule = rule_of(regimen)
         return rule.supervision if rule is not None else ""
 
+    @functools.cache
+    def bounds_of(regimen: str) -> Bounds | None:
+        rule = rule_of(regimen)
+        return Bounds.of(rule) if rule is not None else None
+
     def doses(audited: Audited, regimens: list[str]) -> list[str]:
         """The dose restated, each beside its verdict: never reading as a bound it is beyond."""
         values: list[float] = audited["dose_in_rule_units"].tolist()
         verdicts: list[str] = audited["verdict"].tolist()
         return [
-            dose_beside_bounds(value, verdict, rule_of(regimen))
+            dose_beside_bounds(value, verdict, bounds_of(regimen))
             for value, verdict, regimen in zip(values, verdicts, regimens, strict=True)
         ]
 
@@ -410,18 +415,44 @@ MOST_SIGNIFICANT_FIGURES: Final = 17
 """A double's significant figures: at these, its text reads back as the same double."""
 
 
-def dose_beside_bounds(value: float, verdict: str, rule: Regimen | None) -> str:
-    """``value`` (a dose in ``rule``'s unit) for a data file: to `DATA_SIGNIFICANT_FIGURES`,
+class Bounds(NamedTuple):
+    """A rule's range in its unit, exactly and as the nearest doubles (for a quick look)."""
+
+    low: Fraction
+    high: Fraction
+    low_float: float
+    high_float: float
+
+    @classmethod
+    def of(cls, rule: Regimen) -> Bounds:
+        low, high = Fraction(rule.dose.low), Fraction(rule.dose.high)
+        return cls(low, high, float(low), float(high))
+
+    def verdict_of(self, text: str) -> str:
+        """Where the decimal ``text`` lies: "below", "within" or "above", bounds inclusive."""
+        shown = float(text)
+        # Rounding to a double never reorders two numbers, so a strict order of the doubles
+        # is the order of the decimals; only a double equal to a bound's is looked at exactly.
+        if shown < self.low_float:
+            return "below"
+        if shown > self.high_float:
+            return "above"
+        if self.low_float < shown < self.high_float:
+            return "within"
+        exact = Fraction(text)
+        return "below" if exact < self.low else "above" if exact > self.high else "within"
+
+
+def dose_beside_bounds(value: float, verdict: str, bounds: Bounds | None) -> str:
+    """``value`` (a dose in the rule's unit) for a data file: to `DATA_SIGNIFICANT_FIGURES`,
     or to the figures it takes to lie beyond the bound its ``verdict`` says it is beyond
     (35.0000000001 mg/hr at 70 kg is "0.5000000000014286", above, never "0.5"), nor as
     within a bound it is within (a library's bound of more figures)."""
     text = format_data_number(value)
-    if rule is None or verdict not in VERDICTS:
+    if bounds is None or verdict not in VERDICTS or bounds.verdict_of(text) == verdict:
         return text
-    low, high = Fraction(rule.dose.low), Fraction(rule.dose.high)
-    for figures in range(DATA_SIGNIFICANT_FIGURES, MOST_SIGNIFICANT_FIGURES + 1):
+    for figures in range(DATA_SIGNIFICANT_FIGURES + 1, MOST_SIGNIFICANT_FIGURES + 1):
         text = format_data_number(value, figures)
-        shown = Fraction(text)
-        if verdict == ("below" if shown < low else "above" if shown > high else "within"):
+        if bounds.verdict_of(text) == verdict:
             return text
     return text
