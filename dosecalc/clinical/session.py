@@ -137,11 +137,11 @@ class Session:
                     "Give text, e.g. weight='70 kg' (or weight='70' with weight_unit='kg')",
                 )
         for name in ("weight_unit", "height_unit"):
-            if changes.get(name, "") not in _UNIT_CHOICES[name]:
+            if changes.get(name, "") not in ("", *UNIT_CHOICES[name]):
                 raise ChoiceError(
                     name,
                     f"{quoted(changes[name])} is not a unit choice",
-                    f"Choose one of {', '.join(repr(u) for u in _UNIT_CHOICES[name] if u)}, "
+                    f"Choose one of {', '.join(repr(u) for u in UNIT_CHOICES[name])}, "
                     "or '' for none (or type the unit in the field)",
                 )
         inputs = replace(self.inputs, **changes)
@@ -243,11 +243,12 @@ def _field_errors(inputs: SessionInputs) -> dict[str, str]:
     return errors
 
 
-_UNIT_CHOICES: Final[dict[str, tuple[str, ...]]] = {
-    "weight_unit": ("", "kg", "lb"),
-    "height_unit": ("", "cm", "in"),
+UNIT_CHOICES: Final[dict[str, tuple[str, ...]]] = {
+    "weight_unit": ("kg", "lb"),
+    "height_unit": ("cm", "in"),
 }
-"""The units a form offers beside a number ("" for none chosen: a bare number is refused)."""
+"""The units a form offers beside a number, the one list every face reads ("" is none
+chosen: a bare number is then refused)."""
 
 
 def _with_unit(value: str, unit: str) -> str:

@@ -19,6 +19,7 @@ from textual.events import Resize
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult
+from dosecalc.clinical.session import UNIT_CHOICES
 from dosecalc.foundation.display import unit_display
 from dosecalc.foundation.errors import DoseCalcError
 from dosecalc.foundation.units import HEIGHT, WEIGHT, QuantityKind, names_a_unit, parse_quantity
@@ -40,8 +41,8 @@ from dosecalc.reports.contents import (
 )
 from dosecalc.reports.text import wrap
 
-WEIGHT_UNITS = [("kg", "kg"), ("lb", "lb")]
-HEIGHT_UNITS = [("cm", "cm"), ("in", "in")]
+WEIGHT_UNITS = [(unit, unit) for unit in UNIT_CHOICES["weight_unit"]]
+HEIGHT_UNITS = [(unit, unit) for unit in UNIT_CHOICES["height_unit"]]
 SEXES = [("not given", ""), ("female", "female"), ("male", "male")]
 BASES = [
     ("actual body weight", "actual"),
