@@ -353,8 +353,11 @@ def _writer(
         action = action_of(outcome, cast(Verdict, verdict), warnings.split("; "))
         return f"{OUTCOME_NAMES[outcome]}: {action}"
 
-    def filed(cells: Sequence[Sequence[str]], audited: Audited) -> list[list[Any]]:
-        """The file's columns of one chunk (`FILE_COLUMNS`), as lists."""
+    def filed(
+        cells: Sequence[Sequence[str]], audited: Audited, *, whole_floats: bool = False
+    ) -> list[list[Any]]:
+        """The file's columns of one chunk (`FILE_COLUMNS`), as lists; the dose restated as
+        text beside its bounds (CSV), or as the whole float (``whole_floats``, JSON)."""
         outcomes: list[str] = audited["outcome"].tolist()
         headlines = list(
             map(headline, outcomes, audited["verdict"].tolist(), audited["warnings"].tolist())
@@ -366,7 +369,9 @@ def _writer(
         ]
         return [
             *(
-                doses(audited, regimens) if name == "dose_in_rule_units" else audited[name].tolist()
+                doses(audited, regimens)
+                if name == "dose_in_rule_units" and not whole_floats
+                else audited[name].tolist()
                 for name in OUTPUT_COLUMNS
             ),
             headlines,
@@ -399,8 +404,7 @@ def _writer(
         )
 
     def write_json_lines(cells: Sequence[Sequence[str]], audited: Audited) -> None:
-        outputs = filed(cells, audited)
-        outputs[OUTPUT_COLUMNS.index("dose_in_rule_units")] = audited["dose_in_rule_units"].tolist()
+        outputs = filed(cells, audited, whole_floats=True)
         for record, out in zip(cells, zip(*outputs, strict=True), strict=True):
             row: dict[str, Any] = dict(zip(header, record, strict=True))
             row.update(zip(FILE_COLUMNS, out, strict=True))
@@ -446,7 +450,7 @@ class Bounds(NamedTuple):
 def dose_beside_bounds(value: float, verdict: str, bounds: Bounds | None) -> str:
     """``value`` (a dose in the rule's unit) for a data file: to `DATA_SIGNIFICANT_FIGURES`,
     or to the figures it takes to lie beyond the bound its ``verdict`` says it is beyond
-    (35.0000000001 mg/hr at 70 kg is "0.5000000000014286", above, never "0.5"), nor as
+    (35.0000000001 mg/hr at 70 kg is "0.500000000001", above, never "0.5"), nor as
     within a bound it is within (a library's bound of more figures)."""
     text = format_data_number(value)
     if bounds is None or verdict not in VERDICTS or bounds.verdict_of(text) == verdict:
