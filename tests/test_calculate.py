@@ -78,7 +78,7 @@ def test_sublingual_gives_25_to_50_mg_whatever_the_weight(kg):
     assert r.dose.display == "25 to 50 mg"
     assert r.dosing_weight is None
     assert r.dose_per_24h is None
-    assert r.titration == []
+    assert r.titration == ()
     assert any("weight does not change the range" in note for note in r.notes)
 
 
@@ -323,13 +323,13 @@ def test_rules_may_be_a_loaded_rule_set_a_folder_or_the_default():
 
 
 def test_the_fixed_dose_notes_say_the_weight_does_not_change_it_and_what_the_source_leaves_open():
-    assert calculate(weight="70 kg", regimen="sl").notes == [
+    assert calculate(weight="70 kg", regimen="sl").notes == (
         "The weight does not change the range: the source's range is in a drug amount, not per "
         "kg (dosecalc reads it as a dose per administration). The weight shows whether the "
         "patient is one the range is applied to.",
         "The source does not specify: dose frequency; salt or base (ketamine hydrochloride or "
         "ketamine base); age limits or paediatric dosing; maximum daily dose.",
-    ]
+    )
 
 
 @pytest.mark.parametrize("rules", [{}, 42, ["rules"], b"rules"])

@@ -391,7 +391,7 @@ def test_a_high_dose_asks_about_the_slip_with_what_was_meant():
 def test_a_far_low_dose_names_the_lower_bound():
     flag = check(**KG70, dose="2 mg/h").probable_entry_error
     assert flag.reason == "the dose is 0.0952 (rounded) times the lower bound"
-    assert flag.slips == []
+    assert flag.slips == ()
 
 
 def test_exactly_a_tenth_of_the_lower_bound_is_flagged_and_a_fifth_is_not():
@@ -884,13 +884,13 @@ def test_the_times_the_bound_of_a_far_dose_never_reads_as_the_tenfold_it_is_past
 def test_a_far_dose_that_no_usual_slip_explains_says_only_how_far_it_is():
     """0.01 mg/hr is 1/2,100 of 21 mg/hr; × 10, × 100 or × 60 still leave it below."""
     flag = check(**KG70, dose="0.01 mg/h").probable_entry_error
-    assert flag.slips == []
+    assert flag.slips == ()
     assert flag.message == f"Probable entry error: {flag.reason}."
 
 
 def test_a_far_dose_for_a_patient_the_source_does_not_cover_suggests_no_dose():
     flag = check(weight="3.5 kg", regimen="iv", dose="100 mg/h").probable_entry_error
-    assert flag.slips == []
+    assert flag.slips == ()
     assert flag.message == (
         f"Probable entry error: {flag.reason}. No dose is suggested: the source's range is "
         "not for this patient."

@@ -224,7 +224,7 @@ def test_with_no_warnings_and_no_notes_there_is_no_empty_section(rules_copy):
     text = re.sub(r"source_does_not_specify = \[[^\]]*\]\n", "", text)
     path.write_text(text, encoding="utf-8")
     result = dosecalc.calculate(weight="70 kg", regimen="iv", rules=reviewed(rules_copy))
-    assert (result.warnings, result.notes) == ([], [])
+    assert (result.warnings, result.notes) == ((), ())
     markdown = render_markdown(result, MADE_AT)
     assert "## Warnings" not in markdown
     assert "## Notes" not in markdown

@@ -51,22 +51,22 @@ def test_a_syringe_driver_in_mg_per_24_hours_needs_no_weight_and_gives_its_pump_
         "pump rate: 10 mg/24 hr ÷ 2 mg/mL ÷ 24 (hours) = 0.209 mL/hr (rounded up); "
         "40 mg/24 hr ÷ 2 mg/mL ÷ 24 (hours) = 0.833 mL/hr (rounded)"
     ]
-    assert result.titration == []
+    assert result.titration == ()
     # Without a weight, nothing is known of the patient; with one, nothing else is said:
     # 40 mg is within the 60 mg maximum, and 2 mg/mL is standard.
     assert [w.code for w in result.warnings] == ["weight-not-given"]
     weighed = dosecalc.calculate(
         weight="70 kg", regimen="driver", concentration="2 mg/mL", rules=library
     )
-    assert weighed.warnings == []
+    assert weighed.warnings == ()
     assert weighed.pump_rate == result.pump_rate
     assert result.basis.reviewed == "reviewed by A. Pharmacist (fictional), 2026-11-30"
-    assert result.basis.limits[:2] == [
+    assert result.basis.limits[:2] == (
         "hard limits: 5 to 60 mg/24 hr (Example Hospital drug library (fictional), "
         "section 'Syringe drivers' (Fictional test data; not a clinical source))",
         "maximum per 24 hours: 60 mg (Example Hospital drug library (fictional), "
         "section 'Syringe drivers' (Fictional test data; not a clinical source))",
-    ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_a_checked_rate_over_the_maximum_per_24_hours_warns(library):
     assert [w.code for w in checked.warnings] == ["order-above-max-per-24h"]
     assert "at this rate, 61 mg per 24 hours" in checked.warnings[0].message
     within = dosecalc.check(weight="70 kg", regimen="driver", dose="60 mg/24 h", rules=library)
-    assert within.warnings == []  # on the maximum is not above it
+    assert within.warnings == ()  # on the maximum is not above it
 
 
 def test_an_infusion_whose_range_can_pass_the_maximum_per_24_hours_warns(library):
@@ -110,7 +110,7 @@ def test_an_infusion_whose_range_can_pass_the_maximum_per_24_hours_warns(library
     assert "its top gives 336 mg per 24 hours" in result.warnings[0].message
     # 62.5 kg: 0.2 × 62.5 × 24 = 300 mg, exactly the maximum: no warning.
     assert (
-        dosecalc.calculate(weight="62.5 kg", regimen="fictivane-iv", rules=library).warnings == []
+        dosecalc.calculate(weight="62.5 kg", regimen="fictivane-iv", rules=library).warnings == ()
     )
 
 
@@ -125,7 +125,7 @@ def test_a_concentration_that_is_not_standard_warns_and_a_standard_one_in_any_un
         result = dosecalc.calculate(
             weight="50 kg", regimen="fictivane-iv", concentration=same, rules=library
         )
-        assert result.warnings == [], same
+        assert result.warnings == (), same
 
 
 def test_a_dose_per_kg_gives_the_dose_and_the_doses_the_maximum_holds(library):
@@ -476,13 +476,13 @@ def test_prepare_holds_an_order_to_the_librarys_limits(library):
     # Refused: the recipe is withheld, and no warning about it is worked out.
     assert made_up.refusal is not None
     # 40 mg/hr on a 10 to 40 mg/24 hr driver is the per-hour for per-24-hours slip too.
-    assert made_up.refusal.codes == [
+    assert made_up.refusal.codes == (
         "above-hard-limit",
         "probable-entry-error",
         "order-above-max-per-24h",
-    ]
+    )
     assert "(was 40 mg/24 hr meant?)" in made_up.refusal.message
-    assert made_up.preparations == []
+    assert made_up.preparations == ()
     assert "non-standard-concentration" not in codes
     anyway = dosecalc.prepare(
         weight="70 kg",

@@ -204,7 +204,7 @@ def test_an_order_without_a_range_is_not_checked_and_the_result_says_so_first():
     result = dosecalc.prepare(
         dose="840 mg/hr", stock="500 mg/10 mL", final_volume="500 mL", duration="24 hr"
     )
-    assert result.warnings == []
+    assert result.warnings == ()
     assert result.headline is not None
     assert result.headline.outcome == "order-not-checked"
     assert result.headline.text.startswith("NOT CHECKED: this order was not compared")
@@ -266,8 +266,8 @@ def test_the_report_says_before_any_figure_that_warnings_follow(run_cli):
 
 def test_an_order_within_the_range_raises_no_warning():
     result = dosecalc.prepare(dose="30 mg/hr", regimen="iv", weight="70 kg", **ORDER)
-    assert result.warnings == []
-    assert result.notes == []
+    assert result.warnings == ()
+    assert result.notes == ()
 
 
 def test_an_order_out_of_range_but_not_by_24_is_flagged_without_a_slip():

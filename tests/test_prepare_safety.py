@@ -109,7 +109,7 @@ def test_an_order_that_breaches_a_limit_is_refused_first_and_no_recipe_is_shown(
     expected = "order-above-max-per-24h" if breach == "above-max" else f"{breach}-hard-limit"
     assert expected in refused.refusal.codes
     assert CITED in refused.refusal.message  # the library's citation, with the action
-    assert refused.preparations == []
+    assert refused.preparations == ()
     # What the recipe would have held, worked out only when asked for: none of its lines.
     anyway = _made(**order, rules=LIBRARY, show_recipe_anyway=True)
     done = len(refused.basis.steps)
@@ -175,7 +175,7 @@ def test_no_recipe_is_made_up_from_the_range_of_a_patient_the_source_does_not_co
         return
     assert made.refusal is not None
     assert not made.refusal.for_order
-    assert made.refusal.codes == ["patient-not-covered"]
+    assert made.refusal.codes == ("patient-not-covered",)
     assert made.refusal.recipe_shown is anyway
     assert bool(made.preparations) is anyway
     for name, output in outputs(made).items():
@@ -286,7 +286,7 @@ def test_every_format_of_every_preparation_carries_supervision_filing_lines_and_
     result = _made(dose=dose, **patient, **arguments)
     if result is None:
         return
-    assert result.supervision == [SHIPPED_SUPERVISION]
+    assert result.supervision == (SHIPPED_SUPERVISION,)
     for name, output in outputs(result).items():
         words = plain(output)
         assert SHIPPED_SUPERVISION in words, name
@@ -304,7 +304,7 @@ def test_an_order_without_a_regimen_carries_the_supervision_of_every_regimen_of_
     result = dosecalc.prepare(
         dose="10 mg/hr", stock="10 mg/mL", final_volume="50 mL", duration="24 hr", rules=LIBRARY
     )
-    assert result.supervision == list(dict.fromkeys(r.supervision for r in LIBRARY.regimens))
+    assert result.supervision == tuple(dict.fromkeys(r.supervision for r in LIBRARY.regimens))
     for output in outputs(result).values():
         assert all(statement in plain(output) for statement in result.supervision)
 
@@ -617,7 +617,7 @@ def test_prepare_refuses_exactly_the_orders_check_would_stop(rules, kg, per_kg_h
         return  # more stock than the final volume holds: nothing is made up at all
     assert (made.refusal is not None) == bool(stopped), (checked.headline, made.refusal)
     if made.refusal is not None:
-        assert made.preparations == []
+        assert made.preparations == ()
         named = {code.replace("order-", "") for code in made.refusal.codes}
         named = {"above" if code == ABOVE_FOR_PATIENT_NOT_COVERED else code for code in named}
         assert named == stopped
@@ -658,7 +658,7 @@ def test_a_range_asked_for_anyway_whose_ends_are_both_past_the_maximum_promises_
         show_recipe_anyway=True,
         rules=LIBRARY,
     )
-    assert result.preparations == []
+    assert result.preparations == ()
     assert result.refusal is not None
     assert not result.refusal.recipe_shown
     assert "asked for anyway" not in result.refusal.message

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from strategies import checked_orders, hospital_orders, patients
 
 import dosecalc
 from dosecalc import FrozenQuantityError, registry
+from dosecalc.foundation.display import ReadOnlyDict
 from dosecalc.foundation.units import DOSE
 
 HOSPITAL_DIR = Path(__file__).resolve().parents[1] / "examples" / "hospital-library"
@@ -238,6 +240,49 @@ def test_an_in_place_operator_gives_a_new_quantity_and_leaves_the_old_one():
     total *= 2
     total **= 1
     assert (dose, total) == (registry().Quantity(21, "mg/h"), registry().Quantity(84, "mg/h"))
+
+
+def mutable_parts(value: object, path: str = "result") -> Iterator[str]:
+    """The path of every part of ``value`` a caller could change in place: a list, set or
+    plain dict, or a model or dataclass that is not frozen, however deep."""
+    if isinstance(value, BaseModel):
+        if not type(value).model_config.get("frozen"):
+            yield path
+        names = [*type(value).model_fields, *type(value).model_computed_fields]
+        for name in names:
+            yield from mutable_parts(getattr(value, name), f"{path}.{name}")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            yield path
+        for field in dataclasses.fields(value):
+            yield from mutable_parts(getattr(value, field.name), f"{path}.{field.name}")
+    elif isinstance(value, ReadOnlyDict):
+        for key, item in value.items():
+            yield from mutable_parts(item, f"{path}[{key!r}]")
+    elif isinstance(value, list | set | dict | bytearray):
+        yield path
+    elif isinstance(value, tuple):
+        for i, item in enumerate(value):
+            yield from mutable_parts(item, f"{path}[{i}]")
+
+
+@settings(max_examples=25, deadline=None)
+@given(orders=st.lists(hospital_orders(), min_size=1, max_size=2))
+def test_no_part_of_a_result_can_be_changed_in_place(orders):
+    """A result's lists, shown figures and inputs are as fixed as its quantities: a script
+    cannot append a warning away, or rewrite the figure shown beside a verdict."""
+    for made in returned_objects(orders):
+        if isinstance(made, dosecalc.RuleSet):
+            continue  # a rule set is checked by its own tests (test_rules)
+        assert list(mutable_parts(made)) == [], type(made).__name__
+        for shown in (getattr(made, "display", None), getattr(made, "basis", None)):
+            texts = shown.inputs if isinstance(shown, BaseModel) else shown
+            if isinstance(texts, Mapping) and texts:
+                key = next(iter(texts))
+                with pytest.raises(TypeError, match="read-only"):
+                    texts[key] = "0.35 mg/kg/hr"  # type: ignore[index]
+                with pytest.raises(TypeError, match="read-only"):
+                    texts.update({key: "1 mg"})  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------ pickle, copy, deepcopy

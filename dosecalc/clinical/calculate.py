@@ -172,7 +172,7 @@ def calculate(
     )
     return DoseResult(
         headline=findings[0] if findings else None,
-        findings=findings,
+        findings=tuple(findings),
         drug=rule.drug,
         regimen=rule.id,
         route=rule.route,
@@ -189,15 +189,15 @@ def calculate(
         volume=parts.volume,
         hard_limits=hard_limits_of(rule, parts.rule_range.qualifier),
         max_per_24h=maximum,
-        side_effects=list(rule.side_effects),
+        side_effects=tuple(rule.side_effects),
         supervision=rule.supervision,
-        warnings=warnings,
-        notes=[
+        warnings=tuple(warnings),
+        notes=(
             *parts.notes,
             *pump_rate_notes(rule, parts.pump_rate),
             *doses_within(kind, parts.dose, maximum),
             *not_specified(rule),
-        ],
+        ),
         basis=working,
     )
 
@@ -477,15 +477,15 @@ def rule_basis(
     """The basis of a figure worked from ``rule``: inputs, working, rule, source, rules."""
     return Basis(
         inputs=inputs,
-        weight_steps=list(weight_steps),
+        weight_steps=tuple(weight_steps),
         formula=formula,
-        steps=list(steps),
+        steps=tuple(steps),
         rule=rule.id,
         source=rule.source.cited,
         source_quote=rule.source.quote,
         rules_version=rule_set.version,
         rules_sha256=rule_set.sha256,
-        limits=limit_lines(rule),
+        limits=tuple(limit_lines(rule)),
         reviewed=reviewed(rule),
         range_from=rule.source.document,
         hard_limits_from=rule.hard_limits.source.document if rule.hard_limits else None,

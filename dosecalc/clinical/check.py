@@ -242,10 +242,10 @@ class _RuleOnly:
     volume: None = None
     hard_limits: QuantityRange | None
     max_per_24h: None = None  # a dose per kg without a weight has no total to compare
-    side_effects: list[str]
+    side_effects: tuple[str, ...]
     supervision: str
-    warnings: list[DoseWarning]
-    notes: list[str]
+    warnings: tuple[DoseWarning, ...]
+    notes: tuple[str, ...]
     basis: Basis
     disclaimer: str = DISCLAIMER
 
@@ -288,9 +288,9 @@ def _without_weight(
         rule_range=rule_range,
         hard_limits=hard_limits_of(rule, rule_range.qualifier),
         concentration=conc,
-        side_effects=list(rule.side_effects),
+        side_effects=tuple(rule.side_effects),
         supervision=rule.supervision,
-        warnings=[
+        warnings=(
             *standard_concentration_warnings(rule, conc),
             *(
                 [DoseWarning(code=MAXIMUM_NOT_COMPARED, message=NO_WEIGHT_MAXIMUM_NOTE)]
@@ -298,11 +298,8 @@ def _without_weight(
                 else []
             ),
             weight_not_given(),
-        ],
-        notes=[
-            NO_WEIGHT_NOTE,
-            *not_specified(rule),
-        ],
+        ),
+        notes=(NO_WEIGHT_NOTE, *not_specified(rule)),
         basis=rule_basis(
             rule, rule_set, inputs, f"the range in the source: {rule_range.display}", []
         ),
@@ -399,11 +396,11 @@ def check_against(
         patient_range=result.dose,
         ratio_to_bound=ratio,
         probable_entry_error=entry_error,
-        findings=findings,
+        findings=tuple(findings),
         display=display,
         side_effects=result.side_effects,
         supervision=result.supervision,
-        warnings=warnings,
+        warnings=tuple(warnings),
         notes=result.notes,
         basis=result.basis.model_copy(
             update={
@@ -754,7 +751,9 @@ def _probable_entry_error(
     elif not asked and entry_slips:
         message += " No dose is suggested: a higher dose is the prescriber's to order."
     question = f"was {' or '.join(dict.fromkeys(meant))} meant?" if meant and asked else ""
-    return EntryErrorFlag(reason=reason, slips=entry_slips, question=question, message=message)
+    return EntryErrorFlag(
+        reason=reason, slips=tuple(entry_slips), question=question, message=message
+    )
 
 
 def _value_beside(value: Quantity, ranges: list[QuantityRange], others: list[Quantity]) -> str:

@@ -69,6 +69,7 @@ from dosecalc.foundation.display import (
     Figure,
     JsonQuantity,
     ShownInputs,
+    ShownTexts,
     figure,
     format_exact,
     format_number,
@@ -152,8 +153,8 @@ class Refusal(_Frozen):
     (the default), True when it was asked for anyway, and is then marked so."""
 
     message: str
-    codes: list[str]
-    reasons: list[str]
+    codes: tuple[str, ...]
+    reasons: tuple[str, ...]
     recipe_shown: bool
     for_order: bool = Field(
         default=True,
@@ -177,14 +178,14 @@ class Preparation(_Frozen):
     diluent_volume: JsonQuantity
     final_concentration: JsonQuantity
     pump_rate: JsonQuantity
-    display: dict[str, str]
+    display: ShownTexts
     pump_setting: str
     """Whether the pump rate is a setting of the library's pump, in words."""
     vials_needed: int | None = None
     volume_left_over: JsonQuantity | None = None
     vials: str = NOT_GIVEN
     left_over: str = NOT_GIVEN
-    working: list[str] = []
+    working: tuple[str, ...] = ()
     """Its own lines of working, in order: the basis's last lines, there named by end."""
 
 
@@ -194,7 +195,7 @@ class PrepareBasis(_Frozen):
     input is written under the display rule, in the shape it was entered (`ShownInputs`)."""
 
     inputs: ShownInputs
-    steps: list[ShownLine]
+    steps: tuple[ShownLine, ...]
     rule: str | None = None
     source: str | None = None
     source_quote: str | None = None
@@ -226,19 +227,19 @@ class PrepareResult(_Frozen):
         description="What must be settled before any figure is used (`DoseResult.headline`), "
         "after the refusal, which leads when there is one.",
     )
-    findings: list[Finding] = Field(default_factory=list)
+    findings: tuple[Finding, ...] = Field(default=())
     drug: str | None
     regimen: str | None
     route: str | None
     stock: JsonQuantity
     final_volume: JsonQuantity
-    preparations: list[Preparation]
+    preparations: tuple[Preparation, ...]
     patient_range: QuantityRange | None
     hard_limit: HardLimitState | None = None
-    warnings: list[DoseWarning]
-    notes: list[str]
+    warnings: tuple[DoseWarning, ...]
+    notes: tuple[str, ...]
     out_of_scope: str
-    supervision: list[str]
+    supervision: tuple[str, ...]
     vial_volume: JsonQuantity | None = None
     basis: PrepareBasis
     disclaimer: str = DISCLAIMER
@@ -484,19 +485,19 @@ def prepare(
     return PrepareResult(
         refusal=refusal,
         headline=findings[0] if findings else None,
-        findings=findings,
+        findings=tuple(findings),
         drug=result.drug if result else None,
         regimen=result.regimen if result else None,
         route=result.route if result else None,
         stock=strength,
         final_volume=volume,
-        preparations=preparations,
+        preparations=tuple(preparations),
         patient_range=result.dose if result else None,
         hard_limit=hard_limit,
-        warnings=warnings,
-        notes=notes,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
         out_of_scope=OUT_OF_SCOPE,
-        supervision=supervision,
+        supervision=tuple(supervision),
         vial_volume=vial,
         basis=_basis(
             result,
@@ -517,13 +518,13 @@ def prepare(
 def _basis(result: DoseResult | None, steps: list[Line], given: dict[str, object]) -> PrepareBasis:
     inputs = {name: _entered(value) for name, value in given.items()}
     if result is None:
-        return PrepareBasis(inputs=inputs, steps=steps)
+        return PrepareBasis(inputs=inputs, steps=tuple(steps))
     inputs |= {
         k: v for k, v in result.basis.inputs.items() if k not in ("regimen", "concentration")
     }
     return PrepareBasis(
         inputs=inputs,
-        steps=steps,
+        steps=tuple(steps),
         rule=result.basis.rule,
         source=result.basis.source,
         source_quote=result.basis.source_quote,
@@ -740,7 +741,7 @@ def _preparation(
         pump_rate=registry().Quantity(pump_value, named_unit(PUMP_RATE_UNIT)),
         display=shown,
         pump_setting=pump_setting(making.rule, pump_value),
-        working=[line_text(line).replace(suffix, "", 1) for line in steps[first_line:]],
+        working=tuple(line_text(line).replace(suffix, "", 1) for line in steps[first_line:]),
         **counted,
     )
 
@@ -958,8 +959,8 @@ def _range_refused(result: DoseResult, *, shown: bool) -> Refusal:
     )
     return Refusal(
         message=f"{NO_RECIPE_FOR_THIS_PATIENT}: {'; and '.join(reasons)}. {ask}",
-        codes=[NOT_COVERED],
-        reasons=reasons,
+        codes=(NOT_COVERED,),
+        reasons=tuple(reasons),
         recipe_shown=shown,
         for_order=False,
     )
@@ -976,8 +977,8 @@ def _refused(reasons: list[str], codes: list[str], *, shown: bool) -> Refusal | 
     )
     return Refusal(
         message=f"{DO_NOT_MAKE_UP}: {'; and '.join(reasons)}. {ask}",
-        codes=codes,
-        reasons=reasons,
+        codes=tuple(codes),
+        reasons=tuple(reasons),
         recipe_shown=shown,
     )
 

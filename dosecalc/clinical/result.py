@@ -24,6 +24,7 @@ from dosecalc.foundation.display import (
     JsonNumber,
     JsonQuantity,
     ShownInputs,
+    ShownTexts,
     figure,
     figure_apart_from,
     figure_beside,
@@ -174,7 +175,7 @@ class TitrationStep(_Frozen):
     rate_per_kg: JsonQuantity
     dose_rate: JsonQuantity
     pump_rate: JsonQuantity | None
-    display: dict[str, str]
+    display: ShownTexts
 
 
 ShownLine = Annotated[InstanceOf[Step] | str, PlainSerializer(line_text, when_used="json")]
@@ -191,20 +192,20 @@ class Basis(_Frozen):
     )
 
     inputs: ShownInputs
-    weight_steps: list[ShownLine] = Field(
-        default_factory=list,
+    weight_steps: tuple[ShownLine, ...] = Field(
+        default=(),
         description="How the dosing weight was reached from the weight (and height) entered: "
         "read before the formula, which uses it.",
     )
     formula: ShownLine
-    steps: list[ShownLine]
+    steps: tuple[ShownLine, ...]
     rule: str
     source: str
     source_quote: str
     rules_version: str
     rules_sha256: str
-    limits: list[str] = Field(
-        default_factory=list,
+    limits: tuple[str, ...] = Field(
+        default=(),
         description="The rule's own limits (hard limits, maximum per 24 hours, standard "
         "concentrations), each with its source.",
     )
@@ -281,7 +282,7 @@ class DoseResult(_Frozen):
         description="The most serious finding (the first of ``findings``), which every face "
         "shows before any figure; None when nothing is to be settled first.",
     )
-    findings: list[Finding] = Field(default_factory=list)
+    findings: tuple[Finding, ...] = Field(default=())
     drug: str
     regimen: str
     route: str
@@ -304,10 +305,10 @@ class DoseResult(_Frozen):
     max_per_24h: JsonQuantity | None = Field(
         default=None, description="The rule's maximum per 24 hours, if it has one."
     )
-    side_effects: list[str]
+    side_effects: tuple[str, ...]
     supervision: str
-    warnings: list[DoseWarning]
-    notes: list[str]
+    warnings: tuple[DoseWarning, ...]
+    notes: tuple[str, ...]
     basis: Basis
     disclaimer: str = DISCLAIMER
 
@@ -320,11 +321,11 @@ class DoseResult(_Frozen):
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property
-    def titration(self) -> list[TitrationStep]:
+    def titration(self) -> tuple[TitrationStep, ...]:
         """The rule's rate range in equal steps, for this patient; built when first read
         (most callers never do), then kept."""
         if not KINDS[self.kind].has_titration or self.dosing_weight is None:
-            return []
+            return ()
         low_rate, high_rate = self.rule_range.low, self.rule_range.high
         width = (high_rate - low_rate) / TITRATION_INTERVALS
         count = 1 if width.magnitude == 0 else TITRATION_INTERVALS + 1
@@ -353,7 +354,7 @@ class DoseResult(_Frozen):
             table.append(
                 TitrationStep(rate_per_kg=rate, dose_rate=dose, pump_rate=pump, display=shown)
             )
-        return table
+        return tuple(table)
 
 
 def _carry(shown: Figure, source: Figure) -> Figure:
@@ -405,7 +406,7 @@ class EntryErrorFlag(_Frozen):
     a dose to give."""
 
     reason: str
-    slips: list[EntrySlip]
+    slips: tuple[EntrySlip, ...]
     question: str
     message: str
 
@@ -453,12 +454,12 @@ class CheckResult(_Frozen):
     patient_range: QuantityRange | None
     ratio_to_bound: JsonNumber
     probable_entry_error: EntryErrorFlag | None
-    findings: list[Finding] = Field(min_length=1)
-    display: dict[str, str]
-    side_effects: list[str]
+    findings: tuple[Finding, ...] = Field(min_length=1)
+    display: ShownTexts
+    side_effects: tuple[str, ...]
     supervision: str
-    warnings: list[DoseWarning]
-    notes: list[str]
+    warnings: tuple[DoseWarning, ...]
+    notes: tuple[str, ...]
     basis: Basis
     disclaimer: str = DISCLAIMER
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Final, Literal, assert_never
+from typing import Annotated, Any, Final, Literal, NoReturn, assert_never
 
 from pint.util import UnitsContainer, to_units_container
 from pydantic import AfterValidator, PlainSerializer
@@ -499,13 +499,37 @@ def json_quantity(quantity: Quantity) -> dict[str, int | float | str]:
     return {"value": json_number(magnitude(quantity)), "unit": unit_ucum(quantity.units)}
 
 
-def inputs_shown(inputs: dict[str, str | None]) -> dict[str, str | None]:
+def inputs_shown(inputs: Mapping[str, str | None]) -> dict[str, str | None]:
     """Each input of a result's basis written by `format_entered` (None left out stays None)."""
     return {name: None if text is None else format_entered(text) for name, text in inputs.items()}
 
 
-ShownInputs = Annotated[dict[str, str | None], AfterValidator(inputs_shown)]
-"""A basis's inputs: each as a person entered it, written under the display rule."""
+class ReadOnlyDict(dict[str, Any]):
+    """A dict that refuses to change once made: a result's figures and inputs as shown,
+    which must stay those it was worked from. It pickles, copies and serialises as a
+    dict does."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError(
+            "a result's shown figures and inputs are read-only: "
+            "make a new result instead (`model_copy(update=...)`)"
+        )
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[type[ReadOnlyDict], tuple[dict[str, Any]]]:
+        return ReadOnlyDict, (dict(self),)
+
+
+ShownInputs = Annotated[
+    Mapping[str, str | None], AfterValidator(inputs_shown), AfterValidator(ReadOnlyDict)
+]
+"""A basis's inputs: each as a person entered it, written under the display rule;
+read-only, so that a result cannot be changed to say it was worked from other inputs."""
+
+ShownTexts = Annotated[Mapping[str, str], AfterValidator(ReadOnlyDict)]
+"""A result's figures as shown, by name; read-only, like the values they show."""
 
 JsonNumber = Annotated[Fraction, PlainSerializer(json_number, when_used="json")]
 """An exact (Fraction) field that is a plain number in JSON."""

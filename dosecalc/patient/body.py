@@ -31,6 +31,7 @@ from dosecalc.foundation.display import (
     BODY_DECIMALS,
     JsonNumber,
     JsonQuantity,
+    ShownTexts,
     exact_places,
     format_body,
     format_exact,
@@ -114,7 +115,7 @@ class Patient(BaseModel):
     adjusted_body_weight: JsonQuantity | None
     bmi: JsonNumber | None
     """Body mass index in kg/m², a plain number (pint cannot print m² exactly, pint#2386)."""
-    display: dict[str, str]
+    display: ShownTexts
 
 
 class DosingWeight(BaseModel):

@@ -287,7 +287,7 @@ def entry_error_items(check: CheckResult) -> list[str]:
     return [flag.message]
 
 
-def warning_items(warnings: list[DoseWarning]) -> list[str]:
+def warning_items(warnings: Sequence[DoseWarning]) -> list[str]:
     """Each warning with its code: ``The weight ... [high-weight]``."""
     return [f"{warning.message} [{warning.code}]" for warning in warnings]
 
@@ -325,7 +325,7 @@ def input_rows(basis: Basis) -> list[Row]:
     return [(name, value) for name, value in basis.inputs.items() if value]
 
 
-def watch_for_rows(side_effects: list[str], supervision: str) -> list[Row]:
+def watch_for_rows(side_effects: Sequence[str], supervision: str) -> list[Row]:
     """The side effects the source names, and its supervision statement."""
     return [
         ("Side effects in the source", ", ".join(side_effects)),
@@ -351,7 +351,7 @@ def basis_rows(basis: Basis) -> list[Row]:
 
 
 def order_check_sections(
-    check: CheckResult, *, half: bool = False, warnings: list[DoseWarning] | None = None
+    check: CheckResult, *, half: bool = False, warnings: Sequence[DoseWarning] | None = None
 ) -> list[Section]:
     """The answer of a check: the verdict and any probable entry error, then ``warnings``
     (so that all of it comes first), then the dose restated beside each range."""
@@ -369,7 +369,7 @@ def order_check_sections(
     ]
 
 
-def _warnings(warnings: list[DoseWarning], *, half: bool = False) -> list[Section]:
+def _warnings(warnings: Sequence[DoseWarning], *, half: bool = False) -> list[Section]:
     if not warnings:
         return []
     return [Section("Warnings", items=warning_items(warnings), alert=True, half=half)]
@@ -382,13 +382,13 @@ def _sign_off(disclaimer: str) -> list[Section]:
     ]
 
 
-def _watch_for(side_effects: list[str], supervision: str) -> Section:
+def _watch_for(side_effects: Sequence[str], supervision: str) -> Section:
     """The side effects the source names and its supervision statement."""
     return Section("Watch for", watch_for_rows(side_effects, supervision), half=True)
 
 
-def _notes(notes: list[str]) -> list[Section]:
-    return [Section("Notes", items=notes)] if notes else []
+def _notes(notes: Sequence[str]) -> list[Section]:
+    return [Section("Notes", items=list(notes))] if notes else []
 
 
 def _whose_range(basis: Basis | PrepareBasis) -> list[Section]:
@@ -590,14 +590,14 @@ def prepare_sections(result: PrepareResult) -> list[Section]:
     entered = "; ".join(f"{name}: {value}" for name, value in inputs)
     sections.append(Section("Inputs, as entered", items=[entered]))
     if result.notes:
-        sections.append(Section("Notes", items=result.notes))
+        sections.append(Section("Notes", items=list(result.notes)))
     # Two preparations: each one's working beside the other's, under the range's.
     # (The preparations' lines are the basis's last: there each is named by its end.)
     steps = result.basis.steps
     if len(result.preparations) > 1:
         steps = steps[: len(steps) - sum(len(p.working) for p in result.preparations)]
         sections += [
-            Section(f"Working for {p.label}", items=p.working, half=True)
+            Section(f"Working for {p.label}", items=list(p.working), half=True)
             for p in result.preparations
         ]
     basis = [("Then", line_text(step)) for step in steps]
