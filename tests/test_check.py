@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from by_hand import lines
 from conftest import reviewed
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from strategies import (
     DOSE_UNITS_WITH_SLASHES,
@@ -31,8 +32,9 @@ from dosecalc import (
     parse_dose,
     registry,
 )
-from dosecalc.foundation.display import format_number
+from dosecalc.foundation.display import format_entered, format_number, magnitude
 from dosecalc.foundation.units import DOSE_FORMS, RATE_FORMS
+from dosecalc.foundation.working import Step
 from dosecalc.reports.contents import order_check_rows
 
 KG70 = {"weight": "70 kg", "regimen": "iv"}
@@ -1287,3 +1289,38 @@ def test_an_interval_under_rules_with_no_maximum_says_its_total_and_that_nothing
     many = "dose" if doses == 1 else "doses"
     assert f"at most {doses:,} {many} in any 24 hours: {doses:,} × {milligrams} mg = " in said
     assert f"= {doses * milligrams:,} mg. That total was not compared with anything" in said
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    amount=st.decimals(min_value=Decimal("0.1"), max_value=Decimal(900), places=2),
+    unit=st.sampled_from(["mg", "mcg", "mL"]),
+    per=st.sampled_from([2, 3, 7, 12, 15, 24, 30, 45, 90]),
+    time=st.sampled_from(["min", "hr"]),
+    weight=st.sampled_from(["70 kg", "154 lb", "55.5 kg"]),
+)
+def test_an_order_written_over_a_stated_time_is_shown_and_worked_as_written(
+    amount, unit, per, time, weight
+):
+    """ "17.5 mg/30 min" is shown as the order says it, never as the rate it reduces to
+    ("7 mg in 12 min", figures nobody wrote), and its working starts from its own figures;
+    FHIR states it as the ratio it is."""
+    text = f"{format(amount.normalize(), 'f')} {unit}/{per} {time}"
+    result = dosecalc.check(weight=weight, regimen="iv", dose=text, concentration="2 mg/mL")
+    written = format_entered(text)
+    assert result.display["proposed"] == written == result.basis.inputs["dose"]
+    figures = f"{format_entered(f'{amount} {unit}')} ÷ {per} {time}"
+    assert str(result.basis.formula).startswith(f"{figures} "), result.basis.formula
+    restated = [s for s in result.basis.steps if isinstance(s, Step) and s.label.startswith("as")]
+    assert restated
+    assert all(s.text.startswith(f"{s.label}: {figures} ") for s in restated[:1]), restated
+    stated_amount, stated_per = result.proposed_as_written
+    assert (magnitude(stated_amount), magnitude(stated_per)) == (Fraction(amount), per)
+    assert (stated_amount / stated_per).to(result.proposed.units) == result.proposed
+    dosage = dosecalc.to_fhir(result)["entry"][0]["resource"]["dosageInstruction"][0]
+    ratio = dosage["doseAndRate"][0]["rateRatio"]
+    assert (Fraction(str(ratio["numerator"]["value"])), ratio["denominator"]["value"]) == (
+        Fraction(amount),
+        per,
+    )
+    assert f"{written} proposed" in dosage["text"]

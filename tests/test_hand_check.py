@@ -281,10 +281,19 @@ def test_figures_derived_from_one_another_agree_as_shown(weight, concentration, 
             assert agrees(NUMBER.search(pump).group(), mark.group(1) if mark else None, worked)
 
 
+_dose_numbers = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(2000), places=4)
 proposed_doses = st.builds(
     lambda number, unit: f"{format(number.normalize(), 'f')} {unit}",
-    st.decimals(min_value=Decimal("0.001"), max_value=Decimal(2000), places=4),
-    st.sampled_from(["mg/hr", "mg/kg/hr", "mcg/kg/min", "mL/hr"]),
+    _dose_numbers,
+    st.sampled_from(
+        ["mg/hr", "mg/kg/hr", "mcg/kg/min", "mL/hr", "mL/min", "mg/min", "mcg/min", "mg/24 hr"]
+    ),
+) | st.builds(  # a rate written as an amount over a stated time: "17.5 mg/30 min"
+    lambda number, unit, per, time: f"{format(number.normalize(), 'f')} {unit}/{per} {time}",
+    _dose_numbers,
+    st.sampled_from(["mg", "mcg", "mL"]),
+    st.sampled_from([1, 2, 4, 5, 12, 15, 24, 30, 45, 90]),
+    st.sampled_from(["min", "hr"]),
 )
 
 

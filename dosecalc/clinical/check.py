@@ -62,6 +62,7 @@ from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.display import (
     format_apart_from,
     format_body,
+    format_entered,
     format_exact,
     format_number,
     magnitude,
@@ -75,6 +76,7 @@ from dosecalc.foundation.units import (
     CONCENTRATION,
     DOSE_FORMS,
     DURATION,
+    Dose,
     DoseForm,
     Quantity,
     Unit,
@@ -95,6 +97,7 @@ from dosecalc.foundation.working import (
     chain,
     unit_change,
     unit_change_factors,
+    written,
 )
 from dosecalc.patient.body import (
     DoseWarning,
@@ -356,6 +359,7 @@ def check_against(
         verdict, proposed, in_rule_units, slips, ranges, beside, covered
     )
     display = _display(proposed, in_rule_units, patient_dose, pump_rate, volume, result, beside)
+    display["proposed"] = format_entered(_shown(dose, proposed))  # as written, never reduced
     if result.hard_limits is not None:  # shown beside every check
         display["hard_limits"] = result.hard_limits.display_beside(*beside)
     beside_maximum = order_beside_maximum(kind, per_patient, result.max_per_24h, interval)
@@ -384,6 +388,7 @@ def check_against(
         route_code=result.route_code,
         form=form,
         proposed=proposed,
+        proposed_as_written=read.written_as,
         in_rule_units=in_rule_units,
         dose_rate=dose_rate,
         dose_amount=dose_amount,
@@ -409,12 +414,11 @@ def check_against(
                     "dose": _shown(dose, proposed),
                     **({"every": _shown(every, interval)} if interval is not None else {}),
                 },
-                "formula": _restatement(proposed, form, in_rule_units, result, verdict)
+                "formula": _restatement(read, in_rule_units, result, verdict)
                 + _against_hard_limits(in_rule_units, result.hard_limits, hard_limit),
                 "steps": [
                     *_restated_steps(
-                        proposed,
-                        form,
+                        read,
                         (in_rule_units, patient_dose),
                         (pump_rate, volume),
                         result,
@@ -781,7 +785,6 @@ def _display(
     (`QuantityRange.display_beside`)."""
     qualifier = result.rule_range.qualifier
     shown = {
-        "proposed": format_exact(proposed),
         "in_rule_units": _in_rule_text(in_rule_units, result, beside)
         + (f", {qualifier}" if qualifier else ""),
         "range": result.rule_range.display_beside(*beside),
@@ -804,18 +807,24 @@ def ratio_text(ratio: Fraction) -> str:
     return number_apart_from(ratio, [Fraction(1)])
 
 
+def _as_entered(read: Dose) -> tuple[Term, Quantity]:
+    """The order as a line of working starts from it, and its exact value in the unit of
+    that start: "17.5 mg ÷ 30 min" (35/60 mg/min) for a rate written over a stated time,
+    else the dose itself."""
+    if read.written_as is None:
+        return Operand.exact(read.quantity), read.quantity
+    amount, per = read.written_as
+    return Apply(Operand.exact(amount), "÷", Operand.exact(per)), amount / per
+
+
 def _restatement(
-    proposed: Quantity,
-    form: DoseForm,
-    in_rule_units: Quantity,
-    result: DoseResult | _RuleOnly,
-    verdict: Verdict,
+    read: Dose, in_rule_units: Quantity, result: DoseResult | _RuleOnly, verdict: Verdict
 ) -> str:
-    entered = format_exact(proposed)
+    term, worked = _as_entered(read)
+    entered = written(term)
     restated = _in_rule_text(in_rule_units, result, [])
     via = ""
-    worked = proposed
-    for step in KINDS[result.kind].conversion(form):  # `_in_rule_units` has them all
+    for step in KINDS[result.kind].conversion(read.form):  # `_in_rule_units` has them all
         if not step.needs_weight and result.concentration is not None:
             via += f" {step.operator} {operand(result.concentration)}"
             worked = step.apply(worked, result.concentration)
@@ -867,8 +876,7 @@ def _against_hard_limits(
 
 
 def _restated_steps(
-    proposed: Quantity,
-    form: DoseForm,
+    read: Dose,
     restated: tuple[Quantity, Quantity | None],
     delivered: tuple[Quantity | None, Quantity | None],
     result: DoseResult | _RuleOnly,
@@ -879,9 +887,10 @@ def _restated_steps(
     pump rate and volume), to the figure shown beside that range (none for a figure shown
     only as "just over" a bound)."""
     in_rule_units, patient_dose = restated
+    form = read.form
     kind = KINDS[result.kind]
-    conc = Operand.exact(result.concentration) if result.concentration is not None else None
-    entered = Operand.exact(proposed)
+    conc = result.concentration
+    entered, start = _as_entered(read)
     steps = []
 
     def step(label: str, term: Term, value: Quantity, compared: QuantityRange | None) -> None:
@@ -889,23 +898,30 @@ def _restated_steps(
         if compared is None or shown is None:
             return
         got = Operand.shown(shown, compared.low.units)
-        if term != entered or got.text != entered.text:  # not the order, merely repeated
+        if term != entered or got.text != written(entered):  # not the order, merely repeated
             steps.append(Step(label, (Equation(term, got),)))
 
     if patient_dose is not None and result.dosing_weight is not None:
+        to_patient = patient_dose.units
         if DOSE_FORMS[form].per_kg:
-            weight = Operand.exact(result.dosing_weight.quantity)
-            by_weight = Apply(Operand.exact(in_rule_units), "×", weight)
-            step(kind.ordered_as, by_weight, patient_dose, result.dose)
+            weight = result.dosing_weight.quantity
+            by_weight = Apply(Operand.exact(in_rule_units), "×", Operand.exact(weight))
+            change = unit_change_factors(in_rule_units.units * weight.units, to_patient)
+            step(kind.ordered_as, chain(by_weight, change), patient_dose, result.dose)
         elif DOSE_FORMS[form].in_volume and conc is not None:
-            step(kind.ordered_as, Apply(entered, "×", conc), patient_dose, result.dose)
+            change = unit_change_factors(start.units * conc.units, to_patient)
+            times_conc = chain(Apply(entered, "×", Operand.exact(conc)), change)
+            step(kind.ordered_as, times_conc, patient_dose, result.dose)
         else:
-            conversion = unit_change_factors(proposed.units, patient_dose.units)
+            conversion = unit_change_factors(start.units, to_patient)
             step(kind.ordered_as, chain(entered, conversion), patient_dose, result.dose)
     per_patient = kind.per_patient(in_rule_units, patient_dose)
     pump_rate, volume = delivered
+    if DOSE_FORMS[form].in_volume and pump_rate is not None:  # the order is the pump rate
+        change = unit_change_factors(start.units, pump_rate.units)
+        step("as a pump rate", chain(entered, change), pump_rate, result.pump_rate)
     if conc is not None and per_patient is not None and not DOSE_FORMS[form].in_volume:
-        by_conc: list[Factor] = [("÷", conc)]
+        by_conc: list[Factor] = [("÷", Operand.exact(conc))]
         if pump_rate is not None:
             by_conc_per_hour = [*by_conc, *per_hour(per_patient.units)]
             term = chain(Operand.exact(per_patient), by_conc_per_hour)

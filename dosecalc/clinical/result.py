@@ -439,6 +439,11 @@ class CheckResult(_Frozen):
     )
     form: DoseForm
     proposed: JsonQuantity
+    proposed_as_written: tuple[JsonQuantity, JsonQuantity] | None = Field(
+        default=None,
+        description='A rate written as an amount over a stated time ("17.5 mg/30 min"): '
+        "that amount and time, as the order states them; None for any other order.",
+    )
     in_rule_units: JsonQuantity
     dose_rate: JsonQuantity | None
     dose_amount: JsonQuantity | None = None

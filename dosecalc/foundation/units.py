@@ -595,11 +595,15 @@ def dose_form(unit: Unit) -> DoseForm | None:
 @dataclass(frozen=True)
 class Dose:
     """A dose as entered: its exact quantity, its form, and the parts of its unit (None for
-    a pump rate or a volume, which become a drug amount only with a concentration)."""
+    a pump rate or a volume, which become a drug amount only with a concentration).
+    ``written_as`` is a rate written as an amount over a stated time ("17.5 mg/30 min"):
+    that amount and time, which a face shows and works from as written, never the rate
+    they reduce to ("7 mg in 12 min")."""
 
     quantity: Quantity
     unit: DoseUnit | None
     form: DoseForm
+    written_as: tuple[Quantity, Quantity] | None = None
 
 
 DOSE: Final = QuantityKind(
@@ -635,7 +639,8 @@ def parse_dose(value: object, field: str = "dose") -> Dose:
     quantity = parse_quantity(value, DOSE, field)
     form = dose_form(quantity.units)
     if form is not None:
-        return Dose(quantity, DoseUnit.of(quantity.units), form)
+        parts = ratio_parts(value) if form in RATE_FORMS else None
+        return Dose(quantity, DoseUnit.of(quantity.units), form, parts)
     shown = value.strip() if isinstance(value, str) else _written_quantity(value)
     per_body = [
         name

@@ -312,8 +312,10 @@ def _proposed_dosage(check: CheckResult) -> dict[str, Any]:
     # weight would be read as a dose worked out for them (the text says why).
     restated: list[Quantity] = []
     covered = check.patient_covered
+    # (An order written over a stated time, "360 mg/12 hr", is not the 30 mg/hr it comes to.)
+    ordered = [check.proposed] if check.proposed_as_written is None else []
     for quantity in (check.in_rule_units, check.dose_rate, check.pump_rate, check.volume):
-        if covered and quantity is not None and not _same(quantity, [check.proposed, *restated]):
+        if covered and quantity is not None and not _same(quantity, [*ordered, *restated]):
             restated.append(quantity)
     # For a patient the source does not cover, not even the source's range (a fixed range
     # in mg would be read as theirs), as in a calculation's Dosage.
@@ -330,7 +332,7 @@ def _proposed_dosage(check: CheckResult) -> dict[str, Any]:
         "route": _route(check),
         **({"timing": _timing(check.every)} if check.every is not None else {}),
         "doseAndRate": [
-            _exact_entry("ordered", check.proposed),
+            _ordered_entry(check),
             *(_exact_entry("calculated", q) for q in restated),
         ],
     }
@@ -357,6 +359,18 @@ def _timing(every: Quantity) -> dict[str, Any]:
             "period": json_number(magnitude(every)),
             "periodUnit": _PERIOD_UNITS[unit],
         }
+    }
+
+
+def _ordered_entry(check: CheckResult) -> dict[str, Any]:
+    """The order as entered: a rate written over a stated time ("17.5 mg/30 min") as the
+    ``rateRatio`` it is, else its quantity exactly (`_exact_entry`)."""
+    if check.proposed_as_written is None:
+        return _exact_entry("ordered", check.proposed)
+    amount, per = check.proposed_as_written
+    return {
+        "type": {"coding": [{"system": DOSE_RATE_TYPE, "code": "ordered", "display": "Ordered"}]},
+        "rateRatio": {"numerator": _exact_quantity(amount), "denominator": _exact_quantity(per)},
     }
 
 
