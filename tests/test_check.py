@@ -1324,3 +1324,29 @@ def test_an_order_written_over_a_stated_time_is_shown_and_worked_as_written(
         per,
     )
     assert f"{written} proposed" in dosage["text"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    factor=st.sampled_from([Fraction(10), Fraction(1, 10), Fraction(1)]),
+    offset=st.fractions(min_value=Fraction(-1, 100), max_value=Fraction(1, 100)),
+    weight=st.sampled_from(["70 kg", "55 kg", "154 lb"]),
+)
+def test_the_ratio_to_a_bound_is_written_one_way_and_never_reads_as_a_threshold_it_is_not(
+    factor, offset, weight
+):
+    """The headline's "10.03 times the upper bound" and the row "Proposed / upper bound" are
+    one figure: near 10 (or 0.1, or 1) neither reads as the threshold unless it is it."""
+    high, low = Fraction(1, 2), Fraction(3, 10)
+    bound = high if factor >= 1 else low
+    per_kg = bound * factor * (1 + offset)
+    dose = f"{format_number(per_kg, decimals=12)} mg/kg/hr"
+    result = dosecalc.check(weight=weight, regimen="iv", dose=dose)
+    row = dict(order_check_rows(result))
+    ratio_row = next(value for label, value in row.items() if label.startswith("Proposed /"))
+    for threshold in (Fraction(1), Fraction(10), Fraction(1, 10)):
+        if ratio_row == format_number(threshold):
+            assert result.ratio_to_bound == threshold, (dose, ratio_row)
+    flag = result.probable_entry_error
+    if flag is not None and "times the" in flag.reason:
+        assert f"the dose is {ratio_row} times the" in flag.reason, (flag.reason, ratio_row)

@@ -740,9 +740,8 @@ def _probable_entry_error(
     if not entry_slips and not far:
         return None
     ratio = dose.magnitude / (high.magnitude if verdict == "above" else low.magnitude)
-    threshold = [Fraction(ENTRY_ERROR_RATIO), Fraction(1, ENTRY_ERROR_RATIO)]
     reason = (
-        f"the dose is {number_apart_from(ratio, threshold)} times the "
+        f"the dose is {ratio_text(ratio)} times the "
         f"{'upper' if verdict == 'above' else 'lower'} bound"
         if far
         else "a usual slip would bring the dose into range"
@@ -802,9 +801,13 @@ def _display(
     return shown
 
 
+_RATIOS_APART: Final = (Fraction(1), Fraction(ENTRY_ERROR_RATIO), Fraction(1, ENTRY_ERROR_RATIO))
+
+
 def ratio_text(ratio: Fraction) -> str:
-    """The proposed dose over its nearest bound, never reading as 1 unless it is 1."""
-    return number_apart_from(ratio, [Fraction(1)])
+    """The proposed dose over a bound, the one way every line writes it: never reading as
+    1 (on a bound) or as the probable-entry-error ratio (10 or 0.1) unless it is one."""
+    return number_apart_from(ratio, _RATIOS_APART)
 
 
 def _as_entered(read: Dose) -> tuple[Term, Quantity]:
