@@ -12,6 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from strategies import heights_cm, sexes, text, weights_kg
 
+import dosecalc
 from dosecalc import ChoiceError, MissingInputError, OutOfRangeError
 from dosecalc.foundation.bounds import USUAL_ADULT_WEIGHT_KG, WEIGHT_LIMITS_KG
 from dosecalc.foundation.display import exact_places, format_number
@@ -298,24 +299,34 @@ def test_a_mix_up_of_a_weight_typed_in_lb_says_the_figure_typed(pounds):
     feet=st.integers(min_value=4, max_value=7),
     decimals=st.sampled_from(["1", "5", "7", "9", "10", "11", "12", "25", "05", "75"]),
     spelled=st.sampled_from(["ft", "feet", "'"]),
+    basis=st.sampled_from(["actual", "ideal", "adjusted"]),
 )
-def test_a_height_in_decimal_feet_whose_decimals_could_be_inches_says_both_readings(
-    feet, decimals, spelled
+def test_a_height_in_decimal_feet_whose_decimals_could_be_inches_is_refused_naming_both(
+    feet, decimals, spelled, basis
 ):
-    """5.7 ft is read as 5.7 feet (68.4 in), never silently as 5 ft 7 in, nor silently at all
-    when 7 could be inches: the warning gives both readings, each checking by hand."""
+    """5.7 ft is 68.4 in, and 5 ft 7 in is 67 in: through an ideal or adjusted weight the two
+    readings can give two verdicts, so no figure is shown until the height reads one way
+    (the error gives both readings, each checking by hand). Other decimals (5.25 ft) are
+    decimal feet, read as typed."""
     gap = "" if spelled == "'" else " "
     typed = f"{feet}.{decimals}{gap}{spelled}"
-    patient, warnings = assess_patient("70 kg", typed, "male")
     read = Fraction(f"{feet}.{decimals}") * 12
-    assert patient.height.magnitude * 12 == read  # decimal feet, as typed
-    said = [w.message for w in warnings if w.code == "height-decimal-feet"]
     inches = int(decimals)
+    patient = {"weight": "70 kg", "height": typed, "sex": "male", "basis": basis}
     if decimals.startswith("0") or not 1 <= inches <= 11:
-        assert said == []
+        result = dosecalc.calculate(**patient, regimen="iv")
+        assert result.patient.height.magnitude * 12 == read  # decimal feet, as typed
         return
     shown = format_number(read, decimals=exact_places(read))
-    assert said == [
-        f"Height {feet}.{decimals} ft is read as decimal feet ({shown} in): if {feet} ft "
-        f"{inches} in ({feet * 12 + inches} in) was meant, type it so."
-    ]
+    for attempt in (
+        lambda: dosecalc.calculate(**patient, regimen="iv"),
+        lambda: dosecalc.check(**patient, regimen="iv", dose="28 mg/hr"),
+        lambda: dosecalc.calculate(**patient, regimen="sl"),  # read though not used
+    ):
+        with pytest.raises(dosecalc.ParseError) as refused:
+            attempt()
+        assert refused.value.field == "height"
+        assert f"could be {feet}.{decimals} feet ({shown} in) or {feet} ft {inches} in " in str(
+            refused.value
+        )
+        assert f"({feet * 12 + inches} in)" in str(refused.value)

@@ -38,7 +38,7 @@ from dosecalc.foundation.display import (
     format_number,
     magnitude,
 )
-from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError
+from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError, ParseError
 from dosecalc.foundation.text import quoted, unusual_characters
 from dosecalc.foundation.units import (
     HEIGHT,
@@ -183,7 +183,7 @@ def assess_patient(
     """
     entered_weight = parse_quantity(weight, WEIGHT)
     weight_kg = _within(entered_weight, WEIGHT, WEIGHT_LIMITS_KG, "patient weighs")
-    entered_height = parse_quantity(height, HEIGHT) if is_given(height) else None
+    entered_height = _read_height(height) if is_given(height) else None
     height_cm = (
         _within(entered_height, HEIGHT, HEIGHT_LIMITS_CM, "patient measures")
         if entered_height is not None
@@ -191,7 +191,6 @@ def assess_patient(
     )
     chosen_sex = read_sex(sex)
     warnings = weight_warnings(weight_kg, entered=entered_weight)
-    warnings += _feet_or_inches(height, entered_height)
     ibw = abw = bmi = None
     if height_cm is not None:
         bmi = weight_kg.magnitude / convert(height_cm, named_unit("m")).magnitude ** 2
@@ -220,7 +219,7 @@ def read_unused_measurements(height: object, sex: object) -> None:
     """Read a height and sex given for a regimen that uses no weight: a wrong entry is
     refused as it would be anywhere else, never passed over in silence."""
     if is_given(height):
-        _within(parse_quantity(height, HEIGHT), HEIGHT, HEIGHT_LIMITS_CM, "patient measures")
+        _within(_read_height(height), HEIGHT, HEIGHT_LIMITS_CM, "patient measures")
     read_sex(sex)
 
 
@@ -384,28 +383,30 @@ def _mixed_up(used: Quantity, *, light: bool, entered: Quantity | None) -> str:
     )
 
 
-HEIGHT_DECIMAL_FEET: Final = "height-decimal-feet"
 _DECIMAL_FEET: Final = re.compile(r"\s*(\d+)\.([1-9]|1[01])(?![\d.])")
 """Feet whose decimals could be inches: 5.7, 5.10 and 5.11 (not 5.25, nor 5.05)."""
 
 
-def _feet_or_inches(typed: object, entered: Quantity | None) -> list[DoseWarning]:
-    """A height typed in decimal feet whose decimals could be inches (5.7 ft is 68.4 in, and
-    5 ft 7 in is 67 in): it is read as decimal feet, and said so with both readings."""
-    if entered is None or entered.units != named_unit("foot") or not isinstance(typed, str):
-        return []
+def _read_height(typed: object) -> Quantity:
+    """The height entered (`parse_quantity`), refused when it is in decimal feet whose
+    decimals could be inches: 5.7 ft is 68.4 in, and 5 ft 7 in is 67 in. Through an ideal
+    or adjusted body weight, the two readings can give two verdicts: which was meant is
+    the person's to say, as for "1,000 mg"."""
+    entered = parse_quantity(typed, HEIGHT)
+    if entered.units != named_unit("foot") or not isinstance(typed, str):
+        return entered
     number = _DECIMAL_FEET.match(typed)
     if number is None:
-        return []
+        return entered
     feet, inches = int(number[1]), int(number[2])
     read = format_exact(convert(entered, named_unit("inch")))
-    return [
-        DoseWarning(
-            code=HEIGHT_DECIMAL_FEET,
-            message=f"Height {number[1]}.{number[2]} ft is read as decimal feet ({read}): if "
-            f"{feet} ft {inches} in ({feet * 12 + inches} in) was meant, type it so.",
-        )
-    ]
+    raise ParseError(
+        "height",
+        f"{quoted(typed.strip())} could be {number[1]}.{number[2]} feet ({read}) or {feet} ft "
+        f"{inches} in ({feet * 12 + inches} in)",
+        f"Write the height so that it reads one way: '{feet} ft {inches} in' if that was "
+        f"meant, else in inches or cm ('{read}')",
+    )
 
 
 def weight_not_given() -> DoseWarning:
