@@ -18,6 +18,7 @@ from strategies import checked_orders, library_orders
 
 import dosecalc
 from dosecalc.clinical.headline import OUTCOMES, SEVERITY
+from dosecalc.clinical.limits import ORDER_ABOVE_MAXIMUM
 from dosecalc.foundation.display import magnitude
 from dosecalc.patient.body import NOT_COVERED_CODES
 from dosecalc.reports.contents import order_check_rows
@@ -156,6 +157,12 @@ def test_every_finding_names_the_document_whose_range_or_limit_it_is(case):
 
 
 @given(orders)
+@example(
+    (
+        {"regimen": "fictivane-oral", "dose": "1.125 mg", "weight": "70 kg", "every": "30 min"},
+        "library",
+    )
+)
 def test_a_probable_slip_is_a_question_for_the_prescriber_never_a_dose_to_give(case):
     result = checked(*case)
     if result is None or result.probable_entry_error is None:
@@ -163,12 +170,18 @@ def test_a_probable_slip_is_a_question_for_the_prescriber_never_a_dose_to_give(c
     flag = result.probable_entry_error
     codes = {warning.code for warning in result.warnings}
     implausible = any(code.startswith(("implausible", "possible-mcg")) for code in codes)
+    # A slip below the range asks only for a word with the prescriber: a total above the
+    # maximum per 24 hours (not to be given as ordered) leads it (`outcomes_of`).
+    past_maximum = result.verdict == "below" and ORDER_ABOVE_MAXIMUM in codes
     assert result.headline.outcome in (
         "above-hard-limit",
         "below-hard-limit",
         "probable-entry-error",
         *(["implausible-concentration"] if implausible else []),
+        *(["above-max-per-24h"] if past_maximum else []),
     )
+    if past_maximum:
+        assert [f.outcome for f in result.findings].index("probable-entry-error") > 0
     if codes & set(NOT_COVERED_CODES):  # the range is not this patient's: no dose asked about
         assert flag.question == ""
         assert all(" meant?" not in slip.display for slip in flag.slips)
