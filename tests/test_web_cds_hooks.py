@@ -111,6 +111,15 @@ def cards(server: Served, ehr: FakeEHR, *orders: dict[str, Any], **options: Any)
     return answer["cards"]
 
 
+TOTAL_NOT_CHECKED: Final = "each checked alone; their total was not checked"
+
+
+def per_order(found: list[dict]) -> list[dict]:
+    """The cards of the orders one by one: all but the card saying orders of one drug were
+    never added together."""
+    return [card for card in found if TOTAL_NOT_CHECKED not in card["summary"]]
+
+
 def only_card(server: Served, ehr: FakeEHR, *orders: dict[str, Any], **options: Any) -> dict:
     (card,) = cards(server, ehr, *orders, **options)
     return card
@@ -713,8 +722,10 @@ def test_order_sign_examines_every_medication_request_and_ignores_other_resource
         medication_request("b", rate=(15, "mg/h")),
         medication_request("c", rate=(30, "mg/h")),
     )
-    assert [c["indicator"] for c in found] == ["warning", "warning"]
-    assert len({c["uuid"] for c in found}) == 2
+    assert [c["indicator"] for c in per_order(found)] == ["warning", "warning"]
+    assert len({c["uuid"] for c in found}) == 3
+    (total,) = [c for c in found if c not in per_order(found)]  # the three, never added
+    assert "(MedicationRequest c)" in total["detail"]
 
 
 def test_order_select_examines_only_the_orders_selected(server, ehrs):
@@ -723,7 +734,7 @@ def test_order_select_examines_only_the_orders_selected(server, ehrs):
         medication_request("b", rate=(350, "mg/h")),
     )
     found = cards(server, ehrs[0], *orders, hook="order-select", selections=["MedicationRequest/b"])
-    assert [c["indicator"] for c in found] == ["critical"]
+    assert [c["indicator"] for c in per_order(found)] == ["critical"]
     assert cards(server, ehrs[0], *orders, hook="order-select", selections=[]) == []
 
 
@@ -2278,3 +2289,77 @@ def test_an_order_named_by_another_name_the_library_gives_the_drug_is_checked_as
 def test_the_shipped_rules_give_no_other_name_the_source_does_not():
     """The source names no brand of ketamine: the shipped rules give none (a library may)."""
     assert all(regimen.other_names == () for regimen in _SHIPPED.regimens)
+
+
+# Several orders of one drug: each checked alone, never their total in silence
+
+
+def _oral_fictivane(id_: str, milligrams: int, hours: int) -> dict[str, Any]:
+    order = medication_request(
+        id_,
+        text="fictivane 10 mg tablet",
+        route={"text": "oral"},
+        rate=None,
+        dose=(milligrams, "mg"),
+    )
+    order["dosageInstruction"][0]["timing"] = {
+        "repeat": {"frequency": 1, "period": hours, "periodUnit": "h"}
+    }
+    return order
+
+
+_ONE_OF_SEVERAL = st.sampled_from(
+    [
+        lambda id_, n: medication_request(id_, rate=(21 + n % 15, "mg/h")),  # within at 70 kg
+        lambda id_, n: medication_request(id_, rate=(Decimal(n % 3 + 3) / 10, "mg/kg/h")),
+        lambda id_, n: medication_request(id_, route=SL_ROUTE, rate=None, dose=(25 + n % 26, "mg")),
+        lambda id_, n: medication_request(id_, rate=(25, "mL/h")),  # not checked, still named
+    ]
+)
+
+
+@given(
+    makers=st.lists(st.tuples(_ONE_OF_SEVERAL, st.integers(0, 100)), min_size=2, max_size=4),
+    hook=st.sampled_from(["order-sign", "order-select"]),
+    data=st.data(),
+)
+def test_several_orders_of_one_drug_are_said_never_added_together_naming_each(makers, hook, data):
+    """Two 30 mg/hr orders are each within the range, and 60 mg/hr together is not: dosecalc
+    checks one order at a time, so whenever the draft orders hold more than one of a drug and
+    one of them is examined, a warning card says their total was not checked, naming each
+    order by its dose as read and its id; silence never stands for the total."""
+    orders = [make(f"o-{i}", n) for i, (make, n) in enumerate(makers)]
+    chosen = data.draw(st.lists(st.sampled_from(orders), min_size=1, unique_by=id))
+    selections = [f"MedicationRequest/{order['id']}" for order in chosen]
+    body = hook_request(*orders, hook=hook, selections=selections)
+    found = [c.card for c in cds_hooks.answer(body, _SHIPPED, "http://x.test")]
+    totals = [card for card in found if card not in per_order(found)]
+    assert len(totals) == 1, [card["summary"] for card in found]
+    (total,) = totals
+    assert total["indicator"] == "warning"
+    assert total["summary"] == f"ketamine ({len(orders)} orders): {TOTAL_NOT_CHECKED}"
+    detail = _plain(total["detail"])
+    for order in orders:
+        entry = order["dosageInstruction"][0]["doseAndRate"][0]
+        value, code = next(
+            (entry[key]["value"], entry[key]["code"])
+            for key in ("rateQuantity", "doseQuantity")
+            if key in entry
+        )
+        named = f"(MedicationRequest {order['id']})"
+        if code == "mL/h":
+            assert f"- a dose not read {named}" in detail
+        else:
+            assert f"- {format_exact(parse_quantity(f'{value} {code}', 'dose'))} {named}" in detail
+
+
+def test_two_doses_of_a_library_within_its_maximum_each_are_never_silent_together():
+    """Two orders of 20 mg every 12 hours: 40 mg per 24 hours each, within a maximum of 50;
+    80 mg together is not, and no card would have said so."""
+    body = hook_request(_oral_fictivane("a", 20, 12), _oral_fictivane("b", 20, 12))
+    found = [c.card for c in cds_hooks.answer(body, _HOSPITAL, "http://x.test")]
+    assert per_order(found) == []  # each alone: checked and within
+    (total,) = found
+    assert total["indicator"] == "warning"
+    assert "20 mg (MedicationRequest a)" in _plain(total["detail"])
+    assert "20 mg (MedicationRequest b)" in _plain(total["detail"])

@@ -3,7 +3,8 @@ with cards, from the same `check` and rules every other face uses.
 
 Nothing here knows HTTP (that is `dosecalc.faces.web_app`): a hook request goes in as
 parsed JSON, cards or a `HookError` (status and OperationOutcome) come out. Nothing from
-the request is copied into a card: the drug is the rule's name for it, the dose is read
+the request is copied into a card but an order's id, only when it is a FHIR id (letters,
+digits, '-' and '.'): the drug is the rule's name for it, the dose is read
 into dosecalc's own quantity (a number and a unit from a fixed table of UCUM codes) and
 said in the library's display strings, and every sentence is dosecalc's own or the
 rules'. So a request cannot plant text, HTML or links in the EHR. No card ever suggests
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -208,6 +209,9 @@ class Order:
     timing_unread: str | None = None
     """Why its timing gives no interval dosecalc reads, when it has one: the dose is checked
     without it (a library's maximum per 24 hours is then said not to be compared)."""
+    fhir_id: str | None = None
+    """The MedicationRequest's id, when it is a FHIR id (letters, digits, '-' and '.'; at most
+    64): it names the order to the EHR, and can carry no markup or link."""
 
 
 @dataclass(frozen=True)
@@ -229,11 +233,13 @@ def answer(
     hook, instance, context, prefetch = _request(body)
     patient = context["patientId"]
     medications = _bundled_medications(context["draftOrders"])
-    orders = [
-        order
-        for resource in _examined(hook, context)
+    drafts = [
+        (resource, order)
+        for resource in _drafts(context)
         if (order := _order(resource, rules, medications)) is not None
     ]
+    examined = _examined(hook, context, [resource for resource, _ in drafts])
+    orders = [order for resource, order in drafts if any(resource is e for e in examined)]
     if any(order.needs_weight for order in orders) and "weight" not in prefetch:
         raise HookError(
             412,
@@ -251,6 +257,14 @@ def answer(
         card = _card(order, weight, rules, base)
         if card is not None:
             cards.append(IssuedCard(card, hook, instance))
+    by_drug: dict[str, list[Order]] = {}
+    for _, order in drafts:
+        by_drug.setdefault(order.drug, []).append(order)
+    examined_drugs = {order.drug for order in orders}
+    for drug, same in by_drug.items():
+        # Never silence on an order examined for a total no one checked.
+        if len(same) > 1 and drug in examined_drugs:
+            cards.append(IssuedCard(_not_added(drug, same, rules), hook, instance))
     return cards
 
 
@@ -291,19 +305,34 @@ def _request(body: object) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
     return hook, instance, context, prefetch
 
 
-def _examined(hook: str, context: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The MedicationRequests the hook examines: those selected (order-select), or all."""
-    resources = [
+def _drafts(context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The draft orders' MedicationRequests."""
+    return [
         entry["resource"]
         for entry in context["draftOrders"].get("entry", [])
         if isinstance(entry, dict)
         and isinstance(entry.get("resource"), dict)
         and entry["resource"].get("resourceType") == "MedicationRequest"
     ]
+
+
+def _examined(
+    hook: str, context: Mapping[str, Any], resources: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """The ``resources`` the hook examines: those selected (order-select), or all."""
     if hook == "order-sign":
-        return resources
+        return list(resources)
     selected = set(context["selections"])
     return [r for r in resources if f"MedicationRequest/{r.get('id')}" in selected]
+
+
+_FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+"""FHIR R4's id: what a card may say of an order's id, being no markup and no link."""
+
+
+def _fhir_id(resource: Mapping[str, Any]) -> str | None:
+    found = resource.get("id")
+    return found if isinstance(found, str) and _FHIR_ID.fullmatch(found) else None
 
 
 _MEDICATION_REFERENCE: Final = re.compile(r"(?:^|/)(Medication/[^/]+)(?:/_history/[^/]+)?$")
@@ -392,7 +421,15 @@ def _names_drug(names: Sequence[str], drug: str) -> bool:
 def _order(
     resource: Mapping[str, Any], rules: RuleSet, medications: Mapping[str, Mapping[str, Any]]
 ) -> Order | None:
-    """How one MedicationRequest is read; None for a drug the rules do not name."""
+    """How one MedicationRequest is read, with its FHIR id; None for a drug the rules do
+    not name."""
+    order = _read_order(resource, rules, medications)
+    return None if order is None else replace(order, fhir_id=_fhir_id(resource))
+
+
+def _read_order(
+    resource: Mapping[str, Any], rules: RuleSet, medications: Mapping[str, Mapping[str, Any]]
+) -> Order | None:
     names = _names(resource, medications)
     regimens = [
         r
@@ -1025,10 +1062,7 @@ def _checked(
         ],
     }
     if indicator in ("warning", "critical"):
-        card["overrideReasons"] = [
-            {"system": OVERRIDE_SYSTEM, "code": code, "display": display}
-            for code, display in OVERRIDE_REASONS
-        ]
+        card["overrideReasons"] = _override_reasons()
     return card
 
 
@@ -1054,6 +1088,57 @@ def _not_checked(order: Order, reason: str, rules: RuleSet) -> dict[str, Any]:
         "detail": "\n".join(lines),
         "source": {"label": source_label(regimen, rules)},
     }
+
+
+def order_named(order: Order) -> str:
+    """An order as a card names it: its dose as dosecalc read it, else that it was not
+    read, and its FHIR id when it has one (``30 mg/hr (MedicationRequest mr-1)``)."""
+    dose = order.shown or "a dose not read"
+    return dose if order.fhir_id is None else f"{dose} (MedicationRequest {order.fhir_id})"
+
+
+def _not_added(drug: str, orders: Sequence[Order], rules: RuleSet) -> dict[str, Any]:
+    """The card for several orders of one drug: each was checked alone, and what they give
+    together was not (adding doses across regimens is a clinical judgment no rule here
+    makes), so silence on each never stands for their total."""
+    regimen = next(
+        (order.regimen for order in orders if order.regimen is not None),
+        next(r for r in rules.regimens if r.drug == drug),
+    )
+    said = f"{len(orders)} {drug} orders, each checked alone: their total was not checked"
+    lines = [
+        f"**{_md(said)}**",
+        "",
+        _md(
+            "dosecalc compares one order at a time with the range of the source its rules "
+            "cite, and never adds orders together: check what they give together "
+            "independently."
+        ),
+        "",
+        *(f"- {_md(order_named(order))}" for order in orders),
+        "",
+        f"- **Supervision:** {_md(regimen.supervision)}",
+        f"- **Rules:** {_md(f'{rules.version}, SHA-256 {rules.sha256}')}",
+        "",
+        f"_{_md(DISCLAIMER)}_",
+    ]
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": _summary(
+            drug, f"({len(orders)} orders)", "each checked alone; their total was not checked"
+        ),
+        "indicator": "warning",
+        "detail": "\n".join(lines),
+        "source": {"label": source_label(regimen, rules)},
+        "overrideReasons": _override_reasons(),
+    }
+
+
+def _override_reasons() -> list[dict[str, str]]:
+    return [
+        {"system": OVERRIDE_SYSTEM, "code": code, "display": display}
+        for code, display in OVERRIDE_REASONS
+    ]
 
 
 def _limit_source(result: CheckResult, regimen: Regimen) -> Citation | None:
