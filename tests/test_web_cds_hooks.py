@@ -2363,3 +2363,36 @@ def test_two_doses_of_a_library_within_its_maximum_each_are_never_silent_togethe
     assert total["indicator"] == "warning"
     assert "20 mg (MedicationRequest a)" in _plain(total["detail"])
     assert "20 mg (MedicationRequest b)" in _plain(total["detail"])
+
+
+# A doseAndRate of more than one figure: never checked on one of them in silence
+
+_FIGURES: Final = {
+    "doseQuantity": lambda n: quantity(n, "mg"),
+    "rateQuantity": lambda n: quantity(n, "mg/h"),
+    "rateRatio": lambda n: {"numerator": quantity(n, "mg"), "denominator": quantity(1, "h")},
+}
+
+
+@given(
+    figures=st.lists(st.sampled_from(sorted(_FIGURES)), min_size=2, max_size=3, unique=True),
+    values=st.lists(st.integers(1, 400), min_size=3, max_size=3),
+    route=st.sampled_from([IV_ROUTE, SL_ROUTE]),
+)
+def test_an_order_of_more_than_one_dose_figure_is_not_checked_and_names_each(
+    figures, values, route
+):
+    """A dose of 5000 mg beside a rate of 30 mg/hr: checking the rate alone would be silence
+    on the dose. Which figure is meant is the prescriber's to say: the order is not
+    checked, and its card names every figure as read."""
+    entry: dict[str, Any] = {
+        key: _FIGURES[key](value) for key, value in zip(figures, values, strict=False)
+    }
+    order = medication_request(route=route, entry=entry)
+    (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x.test")]
+    assert card["indicator"] == "info"
+    detail = _plain(card["detail"])
+    assert "Not checked: the order gives more than one dose figure" in detail
+    for key, value in zip(figures, values, strict=False):
+        read = f"{value} mg/h" if key == "rateQuantity" else f"{value} mg"
+        assert f"{key} {read}" in detail

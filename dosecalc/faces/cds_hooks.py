@@ -449,7 +449,7 @@ def _read_order(
     regimen = _regimen(instruction.get("route"), regimens, rules)
     if isinstance(regimen, str):
         return Order(drug, not_checked=regimen)
-    dose = _dose(instruction, regimen)
+    dose = _dose(instruction)
     if dose.startswith("!"):
         return Order(drug, regimen, not_checked=dose[1:])
     every = None if regimen.regimen_kind.is_rate else _interval(instruction.get("timing"))
@@ -596,7 +596,7 @@ def _written_exactly(value: Fraction) -> bool:
     return finite_places(value) is not None
 
 
-def _dose(instruction: Mapping[str, Any], regimen: Regimen) -> str:
+def _dose(instruction: Mapping[str, Any]) -> str:
     """The dose as dosecalc reads it (``"35 mg/h"``), or ``"!"`` and why there is none."""
     entries = instruction.get("doseAndRate")
     if not isinstance(entries, list) or not entries:
@@ -613,16 +613,28 @@ def _dose(instruction: Mapping[str, Any], regimen: Regimen) -> str:
         return "!no dose in the order"
     if "doseRange" in entry or "rateRange" in entry:
         return "!the dose is a range"
-    # The kind's own first; any other after them, which the library refuses in its words.
-    rate = KINDS[regimen.kind].is_rate
-    keys = ("rateQuantity", "rateRatio", "doseQuantity") if rate else ("doseQuantity",)
-    keys = (*keys, "doseQuantity", "rateQuantity", "rateRatio")
-    for key in keys:
-        if key in entry:
-            if key == "rateRatio":
-                return _ratio(entry[key])
-            return _quantity(entry[key], DOSE_UNITS)
-    return "!no dose in the order"
+    given = [key for key in DOSE_FIGURES if key in entry]
+    if len(given) > 1:  # checking one would be silence on the other
+        figures = " and ".join(f"{key} {_figure(key, entry[key])}" for key in given)
+        return f"!the order gives more than one dose figure ({figures}): which is meant is unclear"
+    if not given:
+        return "!no dose in the order"
+    return _figure_read(given[0], entry[given[0]])
+
+
+DOSE_FIGURES: Final = ("doseQuantity", "rateQuantity", "rateRatio")
+"""The elements of a ``doseAndRate`` that each give a dose (a range is refused before)."""
+
+
+def _figure_read(key: str, figure: object) -> str:
+    """One dose figure as dosecalc reads it, or ``"!"`` and why not."""
+    return _ratio(figure) if key == "rateRatio" else _quantity(figure, DOSE_UNITS)
+
+
+def _figure(key: str, figure: object) -> str:
+    """One dose figure as a card names it: as dosecalc reads it, else "not read"."""
+    read = _figure_read(key, figure)
+    return "not read" if read.startswith("!") else read
 
 
 def _is_ordered(entry: object) -> bool:
