@@ -641,6 +641,7 @@ _SPELLINGS: Final = {"h": ["hr", "hour", "hours"], "min": ["minute"], "d": ["day
     as_code=st.booleans(),
     respelled=st.integers(0, 3),
 )
+@example(code="mg/d", shown="mg/(24.h)", as_code=True, respelled=0)  # written apart: one unit
 def test_a_dose_is_read_only_when_its_unit_text_names_the_unit_of_its_code(
     code, shown, as_code, respelled
 ):

@@ -679,6 +679,7 @@ def unit_text_agrees(text: object, code: str, units: Mapping[str, str], kind: Qu
     shown = text.strip(" ")
     if shown == code or units.get(shown) == units[code]:
         return True
+    shown = units.get(shown, shown)  # another UCUM code, as dosecalc writes it (mg/(24.h))
     try:
         said = parse_quantity(f"1 {shown}", kind).units
     except DoseCalcError:
