@@ -870,13 +870,23 @@ PLANTED = "<img src=x onerror=alert(1)>[click](https://evil.example)"
 def test_nothing_from_the_request_is_copied_into_a_card(server, ehrs):
     order = medication_request(f"{PLANTED}-id", text=f"ketamine {PLANTED}", rate=(450, "mg/h"))
     order["dosageInstruction"][0]["text"] = PLANTED
-    order["dosageInstruction"][0]["route"] = {"text": "iv", "coding": [{"display": PLANTED}]}
+    order["dosageInstruction"][0]["route"] = {"text": "iv"}
     request = hook_request(order)
     request["hookInstance"] = PLANTED
     # A unit text in the dose: not checked (it names no unit the code holds), and not copied.
     planted_unit = medication_request(text="ketamine", rate=(450, "mg/h"))
     planted_unit["dosageInstruction"][0]["doseAndRate"][0]["rateQuantity"]["unit"] = PLANTED
-    for sent, indicator in ((request, "critical"), (hook_request(planted_unit), "info")):
+    # A route's display: not checked (it names no route the text names), and not copied.
+    planted_route = medication_request(text="ketamine", rate=(450, "mg/h"))
+    planted_route["dosageInstruction"][0]["route"] = {
+        "text": "iv",
+        "coding": [{"display": PLANTED}],
+    }
+    for sent, indicator in (
+        (request, "critical"),
+        (hook_request(planted_unit), "info"),
+        (hook_request(planted_route), "info"),
+    ):
         reply = call(server, ehrs[0], sent)
         assert reply.status == 200
         assert "evil" not in reply.text
@@ -2397,3 +2407,74 @@ def test_an_order_of_more_than_one_dose_figure_is_not_checked_and_names_each(
     for key, value in zip(figures, values, strict=False):
         read = f"{value} mg/h" if key == "rateQuantity" else f"{value} mg"
         assert f"{key} {read}" in detail
+
+
+# A route's words are held to its code, as a dose's unit text is
+
+
+def _route_words(regimen: Any) -> list[str]:
+    """Every way the rules let a route's text name ``regimen``: its names, its codes'
+    displays (with and without SNOMED's "route"), its route's alternatives joined by "/"."""
+    from dosecalc.ruleset.loader import regimen_names
+
+    displays = [code.display for code in regimen.route_codes]
+    words = [*regimen_names(regimen), *displays, *(d.removesuffix(" route") for d in displays)]
+    parts = [name for name in regimen_names(regimen) if name in regimen.route.lower().split()]
+    return [*words, "/".join(parts)] if len(parts) > 1 else words
+
+
+_CODED = [(regimen, code) for regimen in _SHIPPED.regimens for code in regimen.route_codes]
+
+
+@given(
+    coded=st.sampled_from(_CODED),
+    data=st.data(),
+    where=st.sampled_from(["text", "display"]),
+    case=st.sampled_from([str, str.upper, str.title]),
+)
+def test_a_routes_text_or_display_is_read_only_when_it_names_the_route_of_its_code(
+    coded, data, where, case
+):
+    """Coded intravenous and shown as "Subcutaneous route": the clinician read another route
+    than the one whose range is checked. A route's text or a coding's display must name the
+    regimen its code names, in any spelling the route reader takes (its names, a code's
+    display, the source's "Sublingual/Buccal"); else the order is not checked, saying so."""
+    regimen, code = coded
+    same = data.draw(st.booleans())
+    if same:
+        text = data.draw(st.sampled_from(_route_words(regimen)))
+    else:
+        others = [w for r in _SHIPPED.regimens if r is not regimen for w in _route_words(r)]
+        mine = {w.lower() for w in _route_words(regimen)}
+        unknown = ["subcutaneous", "Subcutaneous route", "IV push", "IV/SC", "oral", "rectal"]
+        text = data.draw(st.sampled_from([w for w in others + unknown if w.lower() not in mine]))
+    coding = {"system": code.system, "code": code.code}
+    route: dict[str, Any] = {"coding": [coding]}
+    if where == "text":
+        route["text"] = case(text)
+    else:
+        coding["display"] = case(text)
+    found = cds_hooks._regimen(route, list(_SHIPPED.regimens), _SHIPPED)
+    if same:
+        assert found is regimen
+    else:
+        assert found == cds_hooks.ROUTE_TEXT_DISAGREES
+        order = medication_request(route=route, rate=(30, "mg/h"))
+        (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x")]
+        assert card["indicator"] == "info"
+        assert f"Not checked: {cds_hooks.ROUTE_TEXT_DISAGREES}" in _plain(card["detail"])
+
+
+@pytest.mark.parametrize("text", ["sublingual/buccal", "Sublingual/Buccal", "buccal / sublingual"])
+def test_the_sources_own_route_wording_names_its_regimen(text):
+    """The source writes the route "Sublingual/Buccal" (the rule's label): each alternative
+    names the one regimen, so the text is read, as "sublingual or buccal" is."""
+    found = cds_hooks._regimen({"text": text}, list(_SHIPPED.regimens), _SHIPPED)
+    assert found is _SHIPPED.find("sublingual-buccal")
+
+
+@pytest.mark.parametrize("text", ["IV/SC", "iv or sublingual", "IV infusion"])
+def test_a_route_text_of_alternatives_naming_several_regimens_or_none_is_no_rule(text):
+    assert cds_hooks._regimen({"text": text}, list(_SHIPPED.regimens), _SHIPPED) == (
+        "no rule for the order's route"
+    )

@@ -38,7 +38,7 @@ from dosecalc.foundation.display import (
     magnitude,
 )
 from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
-from dosecalc.foundation.text import counted
+from dosecalc.foundation.text import counted, route_alternatives
 from dosecalc.foundation.units import (
     DOSE,
     DRUG_AMOUNT,
@@ -123,6 +123,7 @@ USABLE_STATUS: Final = frozenset({"final", "amended", "corrected"})
 
 NO_CONCENTRATION: Final = "the dose is a volume (mL or mL/h), and the order holds no concentration"
 UNIT_TEXT_DISAGREES: Final = "the dose's unit text and its UCUM code name different units"
+ROUTE_TEXT_DISAGREES: Final = "the route's text and its code name different routes"
 
 
 class HookError(Exception):
@@ -475,7 +476,38 @@ def _read_order(
 
 
 def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
-    """The regimen the route names, among the drug's; or why there is none. A coded route
+    """The regimen the route names, among the drug's; or why there is none. Every word the
+    route shows beside it (its text, a coding's display) must name the same regimen, as a
+    dose's unit text must name its code's unit: the clinician may have read another route
+    than the one checked, so the order is not checked, and silence never says it was."""
+    found = _coded_or_said(route, regimens, rules)
+    if isinstance(found, str):
+        return found
+    assert isinstance(route, dict)
+    codings = route.get("coding")
+    shown = [route.get("text")] + [
+        coding["display"]
+        for coding in (codings if isinstance(codings, list) else [])
+        if isinstance(coding, dict) and "display" in coding
+    ]
+    if not all(_route_text_agrees(text, found, regimens, rules) for text in shown):
+        return ROUTE_TEXT_DISAGREES
+    return found
+
+
+def _route_text_agrees(
+    text: object, regimen: Regimen, regimens: Sequence[Regimen], rules: RuleSet
+) -> bool:
+    """Whether a route's text or display names ``regimen`` as the route's text is read: no
+    text, or a blank one, leaves the code alone; any other text, one that names another
+    route and one that names none the rules know, does not agree."""
+    if text is None or (isinstance(text, str) and not text.strip(" ")):
+        return True
+    return isinstance(text, str) and _by_route_text(text, regimens, rules) is regimen
+
+
+def _coded_or_said(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
+    """The regimen a route's code names, else its text; or why there is none. A coded route
     wins over its text: a code of a system the rules code routes in that names none of
     the drug's routes is no rule, whatever the text says; its text is read only beside
     codes of no such system, or none."""
@@ -506,7 +538,9 @@ def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regi
 def _by_route_text(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
     """The regimen a route's text names: by a name the rules give it (id, alias, route), or
     else by the display of one of its route codes, with or without SNOMED's trailing
-    "route" ("Intravenous route", "intravenous"); a text that names several is none."""
+    "route" ("Intravenous route", "intravenous"), or else as alternatives written with "/"
+    or "or" that each name that one regimen (the source's "Sublingual/Buccal"); a text
+    that names several is none."""
     try:
         found = rules.find(text)
     except UnknownRegimenError:
@@ -515,8 +549,22 @@ def _by_route_text(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> Re
         if len(named) > 1:
             ids = ", ".join(regimen.id for regimen in named)
             return f"the order's route names more than one rule ({ids})"
-        return named[0] if named else "no rule for the order's route"
+        if named:
+            return named[0]
+        return _by_alternatives(text, regimens, rules)
     return found if found in regimens else "no rule for the order's route"
+
+
+def _by_alternatives(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
+    """The one regimen every alternative of a route written with "/" or "or" names."""
+    alternatives = route_alternatives(text.strip(" "))
+    if len(alternatives) < 2:
+        return "no rule for the order's route"
+    named = [_by_route_text(part, regimens, rules) for part in alternatives]
+    first = named[0]
+    if isinstance(first, Regimen) and all(regimen is first for regimen in named):
+        return first
+    return "no rule for the order's route"
 
 
 def _code_names(regimen: Regimen) -> set[str]:
