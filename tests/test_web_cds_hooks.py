@@ -2478,3 +2478,53 @@ def test_a_route_text_of_alternatives_naming_several_regimens_or_none_is_no_rule
     assert cds_hooks._regimen({"text": text}, list(_SHIPPED.regimens), _SHIPPED) == (
         "no rule for the order's route"
     )
+
+
+# Cards worst first; a card not checked says which order it is about
+
+_ANY_CARD = st.sampled_from(
+    [
+        lambda id_: medication_request(id_, rate=(350, "mg/h")),  # critical
+        lambda id_: medication_request(id_, rate=(45, "mg/h")),  # warning
+        lambda id_: medication_request(id_, rate=(15, "mg/h")),  # warning
+        lambda id_: medication_request(id_, rate=(30, "mg/h")),  # none
+        lambda id_: medication_request(id_, rate=(25, "mL/h")),  # not checked, no dose read
+        lambda id_: medication_request(id_, route=None),  # not checked, its dose read
+        lambda id_: medication_request(id_, route=SL_ROUTE, rate=None, dose=(25, "mg")),  # info
+    ]
+)
+
+
+@given(makers=st.lists(_ANY_CARD, min_size=1, max_size=6))
+def test_cards_come_worst_first_in_the_order_sent_within_a_level(makers):
+    """An EHR may show only the first card, or show them as sent: a critical card never
+    follows a warning, nor a warning an info; cards of one level keep the orders' order."""
+    orders = [make(f"o-{i}") for i, make in enumerate(makers)]
+
+    def said(found: list[Any]) -> list[tuple[str, str]]:
+        return [(c.card["indicator"], c.card["summary"]) for c in found]
+
+    alone = [
+        card
+        for order in orders
+        for card in said(cds_hooks.answer(hook_request(order), _SHIPPED, "http://x"))
+    ]
+    found = said(cds_hooks.answer(hook_request(*orders), _SHIPPED, "http://x"))
+    rank = ("critical", "warning", "info").index
+    assert [card for card in found if TOTAL_NOT_CHECKED not in card[1]] == sorted(
+        alone, key=lambda card: rank(card[0])
+    )
+    assert [rank(i) for i, _ in found] == sorted(rank(i) for i, _ in found)
+
+
+@given(make=_ANY_CARD, id_=st.from_regex(r"[A-Za-z0-9\-.]{1,64}", fullmatch=True))
+def test_a_card_not_checked_says_which_order_it_is_about(make, id_):
+    """ "ketamine order: not checked" beside three ketamine orders says not which: the card
+    names the order by its dose as read, else by its id, and its detail by both."""
+    order = make(id_)
+    for issued in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x"):
+        card = issued.card
+        if "not checked:" not in card["summary"]:
+            continue
+        assert not card["summary"].startswith("ketamine order:")
+        assert f"(MedicationRequest {id_})" in _plain(card["detail"])

@@ -95,6 +95,7 @@ SUMMARY_LIMIT: Final = 139
 """A card's summary is under 140 characters (the spec's advice)."""
 
 Indicator = Literal["info", "warning", "critical"]
+WORST_FIRST: Final[tuple[Indicator, ...]] = ("critical", "warning", "info")
 
 AMOUNT_UNITS: Final[Mapping[str, str]] = {"mg": "mg", "ug": "mcg", "g": "g"}
 TIME_UNITS: Final[Mapping[str, str]] = {"h": "h", "min": "min", "d": "day"}
@@ -266,6 +267,8 @@ def answer(
         # Never silence on an order examined for a total no one checked.
         if len(same) > 1 and drug in examined_drugs:
             cards.append(IssuedCard(_not_added(drug, same, rules), hook, instance))
+    # The worst first (an EHR may show the first alone); within a level, as sent (stable).
+    cards.sort(key=lambda issued: WORST_FIRST.index(issued.card["indicator"]))
     return cards
 
 
@@ -447,23 +450,25 @@ def _read_order(
     if len(instructions) > 1:
         return Order(drug, not_checked="the order has more than one dosage instruction")
     instruction = instructions[0] if isinstance(instructions[0], dict) else {}
+    dose = _dose(instruction)
+    try:  # read first: a card not checked for its route still says which order it is
+        read = None if dose.startswith("!") else parse_dose(dose)
+    except DoseCalcError as error:
+        read, refused = None, error
+    shown = format_exact(read.quantity) if read is not None else None
     regimen = _regimen(instruction.get("route"), regimens, rules)
     if isinstance(regimen, str):
-        return Order(drug, not_checked=regimen)
-    dose = _dose(instruction)
+        return Order(drug, not_checked=regimen, shown=shown)
     if dose.startswith("!"):
         return Order(drug, regimen, not_checked=dose[1:])
+    if read is None:
+        return Order(drug, regimen, not_checked=str(refused))
     every = None if regimen.regimen_kind.is_rate else _interval(instruction.get("timing"))
     timing_unread = every[1:] if every is not None and every.startswith("!") else None
     if timing_unread is not None:  # the dose is still checked, without it
         every = None
-    try:
-        read = parse_dose(dose)
-    except DoseCalcError as error:
-        return Order(drug, regimen, not_checked=str(error))
     kind = KINDS[regimen.kind]
     needs = read.form in kind.forms and kind.needs_weight(read.form)
-    shown = format_exact(read.quantity)
     return Order(
         drug,
         regimen,
@@ -1137,6 +1142,7 @@ def _not_checked(order: Order, reason: str, rules: RuleSet) -> dict[str, Any]:
             "cite; check the dose independently."
         ),
         "",
+        f"- **Order:** {_md(order_named(order))}",
         f"- **Supervision:** {_md(regimen.supervision)}",
         f"- **Rules:** {_md(f'{rules.version}, SHA-256 {rules.sha256}')}",
         "",
@@ -1144,11 +1150,18 @@ def _not_checked(order: Order, reason: str, rules: RuleSet) -> dict[str, Any]:
     ]
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": _summary(order.drug, order.shown, f"not checked: {reason}"),
+        "summary": _summary(order.drug, _which(order), f"not checked: {reason}"),
         "indicator": "info",
         "detail": "\n".join(lines),
         "source": {"label": source_label(regimen, rules)},
     }
+
+
+def _which(order: Order) -> str | None:
+    """Which order a summary is about: its dose as read, else its id (``order mr-1``)."""
+    if order.shown is not None or order.fhir_id is None:
+        return order.shown
+    return f"order {order.fhir_id}"
 
 
 def order_named(order: Order) -> str:
