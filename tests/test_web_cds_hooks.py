@@ -2528,3 +2528,33 @@ def test_a_card_not_checked_says_which_order_it_is_about(make, id_):
             continue
         assert not card["summary"].startswith("ketamine order:")
         assert f"(MedicationRequest {id_})" in _plain(card["detail"])
+
+
+# No card carries an example dose
+
+_DOSE_FIGURE: Final = re.compile(r"(?<![\w.])(-?\d[\d,]*(?:\.\d+)?) ?(?:mg|mcg|ug|g|mL)\b")
+
+
+@given(
+    value=st.sampled_from([0, -3, Decimal("0.000000001"), 30, 450, 10**40, "30", None]),
+    code=st.sampled_from([*sorted(cds_hooks.DOSE_UNITS), "mL/h", "mL", "mmol/h"]),
+    key=st.sampled_from(["rateQuantity", "doseQuantity"]),
+    route=st.sampled_from([IV_ROUTE, SL_ROUTE, {"text": "iv"}, None]),
+    kg=st.sampled_from([70, 0, -70, 5000, "seventy"]),
+)
+def test_no_card_for_an_order_dosecalc_refuses_holds_an_example_dose(value, code, key, route, kg):
+    """The library's messages tell a person at a keyboard how to retype an input, with
+    examples ("e.g. '30 mg/hr', '0.4 mg/kg/hr'"): beside a ketamine order in the EHR, an
+    example reads as a dose suggested. A card says why the order was refused, never how
+    to retype it: no "e.g.", and a card not checked holds no dose figure but the order's
+    own."""
+    order = medication_request(route=route, rate=None, entry={key: quantity(value, code)})
+    weight = searchset(weight_observation(kg))
+    for issued in cds_hooks.answer(hook_request(order, weight=weight), _SHIPPED, "http://x"):
+        card = issued.card
+        said = _plain(f"{card['summary']}\n{card['detail']}")
+        assert "e.g." not in said
+        if "not checked:" in card["summary"]:
+            figures = {Decimal(f.replace(",", "")) for f in _DOSE_FIGURE.findall(said)}
+            own = {Decimal(value)} if isinstance(value, int | Decimal) else set()
+            assert figures <= own, (figures, said)

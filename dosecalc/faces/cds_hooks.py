@@ -37,7 +37,7 @@ from dosecalc.foundation.display import (
     format_number,
     magnitude,
 )
-from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
+from dosecalc.foundation.errors import DoseCalcError, InputError, UnknownRegimenError
 from dosecalc.foundation.text import counted, route_alternatives
 from dosecalc.foundation.units import (
     DOSE,
@@ -462,7 +462,7 @@ def _read_order(
     if dose.startswith("!"):
         return Order(drug, regimen, not_checked=dose[1:])
     if read is None:
-        return Order(drug, regimen, not_checked=str(refused))
+        return Order(drug, regimen, not_checked=refusal(refused))
     every = None if regimen.regimen_kind.is_rate else _interval(instruction.get("timing"))
     timing_unread = every[1:] if every is not None and every.startswith("!") else None
     if timing_unread is not None:  # the dose is still checked, without it
@@ -813,7 +813,7 @@ def _weight(found: object, patient: str, max_age: int | None = None) -> Weight:
     try:
         read = [(parse_quantity(text, WEIGHT), text, date) for _, text, date in latest]
     except DoseCalcError as error:
-        return Weight(None, why_not=str(error))
+        return Weight(None, why_not=refusal(error))
     if len({_to_hundredths_kg(weight) for weight, _, _ in read}) > 1:
         shown = " and ".join(dict.fromkeys(format_exact(weight) for weight, _, _ in read))
         return Weight(None, why_not=f"the latest weights disagree: {shown}, from {read[0][2]}")
@@ -937,12 +937,22 @@ def _card(order: Order, weight: Weight, rules: RuleSet, base: str) -> dict[str, 
         )
     except DoseCalcError as error:
         if getattr(error, "field", None) == "weight" and weight.text is not None:
-            return _not_checked(order, f"no usable weight ({error})", rules)
-        return _not_checked(order, str(error), rules)
+            return _not_checked(order, f"no usable weight ({refusal(error)})", rules)
+        return _not_checked(order, refusal(error), rules)
     indicator = indicator_of(result)
     if indicator is None:
         return None
     return _checked(order, result, indicator, weight, rules, base)
+
+
+def refusal(error: DoseCalcError) -> str:
+    """Why the library refused an order or a weight, as a card says it: the field and the
+    problem, never the fix. A fix tells a person at a keyboard how to retype the input,
+    with examples ("e.g. '30 mg/hr'"), which beside an order in the EHR would read as a
+    dose suggested; and no one retypes an EHR's order in dosecalc."""
+    if isinstance(error, InputError):
+        return f"{error.field}: {error.problem}"
+    return str(error)
 
 
 def indicator_of(result: CheckResult) -> Indicator | None:
