@@ -164,6 +164,32 @@ def test_with_trust_the_service_never_starts_until_told_how_old_a_weight_may_be(
         assert started.pop()["service"].weight_max_age == used
 
 
+@given(
+    host=st.sampled_from(["0.0.0.0", "::", "[::]", "192.168.1.20", "10.0.0.7", "cds-host"]),
+    port=st.integers(1024, 65535),
+)
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_with_trust_another_host_needs_the_public_url_the_ehr_calls(
+    run_cli, started, trust_file, host, port
+):
+    """On 0.0.0.0 the service would believe tokens for http://0.0.0.0:PORT only, which no EHR
+    calls: every hook refused, and the EHR shows no card. It does not start without the URL
+    the EHR calls; with it, it does."""
+    policy = ("--trust", str(trust_file), "--weight-max-age", "7")
+    code, out, err = run_cli("web", "--host", host, "--port", str(port), *policy)
+    assert (code, out) == (2, "")
+    assert err.startswith("dosecalc: public-url: with --trust on --host ")
+    assert "Give --public-url" in err
+    assert "Traceback" not in err
+    assert started == []
+    url = "https://cds.example.org"
+    code, _out, err = run_cli(
+        "web", "--host", host, "--port", str(port), *policy, "--public-url", url
+    )
+    assert code == 128 + signal.SIGTERM, err
+    assert started.pop()["service"].base_url == url
+
+
 def test_a_broken_rule_folder_exits_2_and_nothing_listens(run_cli, started, rules_copy):
     code, _out, err = run_cli("web", "--rules", str(rules_copy))  # no manifest
     assert code == 2

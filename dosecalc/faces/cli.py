@@ -458,6 +458,17 @@ def _web(args: argparse.Namespace) -> Outcome:
     if not 1 <= args.port <= 65535:
         raise InputError("port", f"{args.port} is not a TCP port", "Give a port from 1 to 65535")
     weight_max_age = _weight_max_age(args.weight_max_age, args.trust)
+    if args.trust is not None and args.public_url is None and not web.is_loopback(args.host):
+        # A token's audience is the exact URL called: one of this machine's own addresses
+        # beside an address it is reached by otherwise fails every token, in silence.
+        raise InputError(
+            "public-url",
+            f"with --trust on --host {args.host}, the service would believe only tokens for "
+            f"{web.url_of(args.host, args.port)}, not the URL an EHR calls, so it would "
+            "refuse every hook and the EHR would show no card",
+            "Give --public-url with the base URL the EHR calls (e.g. https://cds.example.org),"
+            " or leave --host out to serve this machine only",
+        )
     try:
         from dosecalc.faces import web_app
         from dosecalc.faces.trust import load_trust
