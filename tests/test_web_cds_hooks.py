@@ -111,6 +111,15 @@ def cards(server: Served, ehr: FakeEHR, *orders: dict[str, Any], **options: Any)
     return answer["cards"]
 
 
+TOTAL_NOT_CHECKED: Final = "each checked alone; their total was not checked"
+
+
+def per_order(found: list[dict]) -> list[dict]:
+    """The cards of the orders one by one: all but the card saying orders of one drug were
+    never added together."""
+    return [card for card in found if TOTAL_NOT_CHECKED not in card["summary"]]
+
+
 def only_card(server: Served, ehr: FakeEHR, *orders: dict[str, Any], **options: Any) -> dict:
     (card,) = cards(server, ehr, *orders, **options)
     return card
@@ -632,6 +641,7 @@ _SPELLINGS: Final = {"h": ["hr", "hour", "hours"], "min": ["minute"], "d": ["day
     as_code=st.booleans(),
     respelled=st.integers(0, 3),
 )
+@example(code="mg/d", shown="mg/(24.h)", as_code=True, respelled=0)  # written apart: one unit
 def test_a_dose_is_read_only_when_its_unit_text_names_the_unit_of_its_code(
     code, shown, as_code, respelled
 ):
@@ -713,8 +723,10 @@ def test_order_sign_examines_every_medication_request_and_ignores_other_resource
         medication_request("b", rate=(15, "mg/h")),
         medication_request("c", rate=(30, "mg/h")),
     )
-    assert [c["indicator"] for c in found] == ["warning", "warning"]
-    assert len({c["uuid"] for c in found}) == 2
+    assert [c["indicator"] for c in per_order(found)] == ["warning", "warning"]
+    assert len({c["uuid"] for c in found}) == 3
+    (total,) = [c for c in found if c not in per_order(found)]  # the three, never added
+    assert "(MedicationRequest c)" in total["detail"]
 
 
 def test_order_select_examines_only_the_orders_selected(server, ehrs):
@@ -723,7 +735,7 @@ def test_order_select_examines_only_the_orders_selected(server, ehrs):
         medication_request("b", rate=(350, "mg/h")),
     )
     found = cards(server, ehrs[0], *orders, hook="order-select", selections=["MedicationRequest/b"])
-    assert [c["indicator"] for c in found] == ["critical"]
+    assert [c["indicator"] for c in per_order(found)] == ["critical"]
     assert cards(server, ehrs[0], *orders, hook="order-select", selections=[]) == []
 
 
@@ -858,13 +870,23 @@ PLANTED = "<img src=x onerror=alert(1)>[click](https://evil.example)"
 def test_nothing_from_the_request_is_copied_into_a_card(server, ehrs):
     order = medication_request(f"{PLANTED}-id", text=f"ketamine {PLANTED}", rate=(450, "mg/h"))
     order["dosageInstruction"][0]["text"] = PLANTED
-    order["dosageInstruction"][0]["route"] = {"text": "iv", "coding": [{"display": PLANTED}]}
+    order["dosageInstruction"][0]["route"] = {"text": "iv"}
     request = hook_request(order)
     request["hookInstance"] = PLANTED
     # A unit text in the dose: not checked (it names no unit the code holds), and not copied.
     planted_unit = medication_request(text="ketamine", rate=(450, "mg/h"))
     planted_unit["dosageInstruction"][0]["doseAndRate"][0]["rateQuantity"]["unit"] = PLANTED
-    for sent, indicator in ((request, "critical"), (hook_request(planted_unit), "info")):
+    # A route's display: not checked (it names no route the text names), and not copied.
+    planted_route = medication_request(text="ketamine", rate=(450, "mg/h"))
+    planted_route["dosageInstruction"][0]["route"] = {
+        "text": "iv",
+        "coding": [{"display": PLANTED}],
+    }
+    for sent, indicator in (
+        (request, "critical"),
+        (hook_request(planted_unit), "info"),
+        (hook_request(planted_route), "info"),
+    ):
         reply = call(server, ehrs[0], sent)
         assert reply.status == 200
         assert "evil" not in reply.text
@@ -2278,3 +2300,261 @@ def test_an_order_named_by_another_name_the_library_gives_the_drug_is_checked_as
 def test_the_shipped_rules_give_no_other_name_the_source_does_not():
     """The source names no brand of ketamine: the shipped rules give none (a library may)."""
     assert all(regimen.other_names == () for regimen in _SHIPPED.regimens)
+
+
+# Several orders of one drug: each checked alone, never their total in silence
+
+
+def _oral_fictivane(id_: str, milligrams: int, hours: int) -> dict[str, Any]:
+    order = medication_request(
+        id_,
+        text="fictivane 10 mg tablet",
+        route={"text": "oral"},
+        rate=None,
+        dose=(milligrams, "mg"),
+    )
+    order["dosageInstruction"][0]["timing"] = {
+        "repeat": {"frequency": 1, "period": hours, "periodUnit": "h"}
+    }
+    return order
+
+
+_ONE_OF_SEVERAL = st.sampled_from(
+    [
+        lambda id_, n: medication_request(id_, rate=(21 + n % 15, "mg/h")),  # within at 70 kg
+        lambda id_, n: medication_request(id_, rate=(Decimal(n % 3 + 3) / 10, "mg/kg/h")),
+        lambda id_, n: medication_request(id_, route=SL_ROUTE, rate=None, dose=(25 + n % 26, "mg")),
+        lambda id_, n: medication_request(id_, rate=(25, "mL/h")),  # not checked, still named
+    ]
+)
+
+
+@given(
+    makers=st.lists(st.tuples(_ONE_OF_SEVERAL, st.integers(0, 100)), min_size=2, max_size=4),
+    hook=st.sampled_from(["order-sign", "order-select"]),
+    data=st.data(),
+)
+def test_several_orders_of_one_drug_are_said_never_added_together_naming_each(makers, hook, data):
+    """Two 30 mg/hr orders are each within the range, and 60 mg/hr together is not: dosecalc
+    checks one order at a time, so whenever the draft orders hold more than one of a drug and
+    one of them is examined, a warning card says their total was not checked, naming each
+    order by its dose as read and its id; silence never stands for the total."""
+    orders = [make(f"o-{i}", n) for i, (make, n) in enumerate(makers)]
+    chosen = data.draw(st.lists(st.sampled_from(orders), min_size=1, unique_by=id))
+    selections = [f"MedicationRequest/{order['id']}" for order in chosen]
+    body = hook_request(*orders, hook=hook, selections=selections)
+    found = [c.card for c in cds_hooks.answer(body, _SHIPPED, "http://x.test")]
+    totals = [card for card in found if card not in per_order(found)]
+    assert len(totals) == 1, [card["summary"] for card in found]
+    (total,) = totals
+    assert total["indicator"] == "warning"
+    assert total["summary"] == f"ketamine ({len(orders)} orders): {TOTAL_NOT_CHECKED}"
+    detail = _plain(total["detail"])
+    for order in orders:
+        entry = order["dosageInstruction"][0]["doseAndRate"][0]
+        value, code = next(
+            (entry[key]["value"], entry[key]["code"])
+            for key in ("rateQuantity", "doseQuantity")
+            if key in entry
+        )
+        named = f"(MedicationRequest {order['id']})"
+        if code == "mL/h":
+            assert f"- a dose not read {named}" in detail
+        else:
+            assert f"- {format_exact(parse_quantity(f'{value} {code}', 'dose'))} {named}" in detail
+
+
+def test_two_doses_of_a_library_within_its_maximum_each_are_never_silent_together():
+    """Two orders of 20 mg every 12 hours: 40 mg per 24 hours each, within a maximum of 50;
+    80 mg together is not, and no card would have said so."""
+    body = hook_request(_oral_fictivane("a", 20, 12), _oral_fictivane("b", 20, 12))
+    found = [c.card for c in cds_hooks.answer(body, _HOSPITAL, "http://x.test")]
+    assert per_order(found) == []  # each alone: checked and within
+    (total,) = found
+    assert total["indicator"] == "warning"
+    assert "20 mg (MedicationRequest a)" in _plain(total["detail"])
+    assert "20 mg (MedicationRequest b)" in _plain(total["detail"])
+
+
+# A doseAndRate of more than one figure: never checked on one of them in silence
+
+_FIGURES: Final = {
+    "doseQuantity": lambda n: quantity(n, "mg"),
+    "rateQuantity": lambda n: quantity(n, "mg/h"),
+    "rateRatio": lambda n: {"numerator": quantity(n, "mg"), "denominator": quantity(1, "h")},
+}
+
+
+@given(
+    figures=st.lists(st.sampled_from(sorted(_FIGURES)), min_size=2, max_size=3, unique=True),
+    values=st.lists(st.integers(1, 400), min_size=3, max_size=3),
+    route=st.sampled_from([IV_ROUTE, SL_ROUTE]),
+)
+def test_an_order_of_more_than_one_dose_figure_is_not_checked_and_names_each(
+    figures, values, route
+):
+    """A dose of 5000 mg beside a rate of 30 mg/hr: checking the rate alone would be silence
+    on the dose. Which figure is meant is the prescriber's to say: the order is not
+    checked, and its card names every figure as read."""
+    entry: dict[str, Any] = {
+        key: _FIGURES[key](value) for key, value in zip(figures, values, strict=False)
+    }
+    order = medication_request(route=route, entry=entry)
+    (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x.test")]
+    assert card["indicator"] == "info"
+    detail = _plain(card["detail"])
+    assert "Not checked: the order gives more than one dose figure" in detail
+    for key, value in zip(figures, values, strict=False):
+        read = f"{value} mg/h" if key == "rateQuantity" else f"{value} mg"
+        assert f"{key} {read}" in detail
+
+
+# A route's words are held to its code, as a dose's unit text is
+
+
+def _route_words(regimen: Any) -> list[str]:
+    """Every way the rules let a route's text name ``regimen``: its names, its codes'
+    displays (with and without SNOMED's "route"), its route's alternatives joined by "/"."""
+    from dosecalc.ruleset.loader import regimen_names
+
+    displays = [code.display for code in regimen.route_codes]
+    words = [*regimen_names(regimen), *displays, *(d.removesuffix(" route") for d in displays)]
+    parts = [name for name in regimen_names(regimen) if name in regimen.route.lower().split()]
+    return [*words, "/".join(parts)] if len(parts) > 1 else words
+
+
+_CODED = [(regimen, code) for regimen in _SHIPPED.regimens for code in regimen.route_codes]
+
+
+@given(
+    coded=st.sampled_from(_CODED),
+    data=st.data(),
+    where=st.sampled_from(["text", "display"]),
+    case=st.sampled_from([str, str.upper, str.title]),
+)
+def test_a_routes_text_or_display_is_read_only_when_it_names_the_route_of_its_code(
+    coded, data, where, case
+):
+    """Coded intravenous and shown as "Subcutaneous route": the clinician read another route
+    than the one whose range is checked. A route's text or a coding's display must name the
+    regimen its code names, in any spelling the route reader takes (its names, a code's
+    display, the source's "Sublingual/Buccal"); else the order is not checked, saying so."""
+    regimen, code = coded
+    same = data.draw(st.booleans())
+    if same:
+        text = data.draw(st.sampled_from(_route_words(regimen)))
+    else:
+        others = [w for r in _SHIPPED.regimens if r is not regimen for w in _route_words(r)]
+        mine = {w.lower() for w in _route_words(regimen)}
+        unknown = ["subcutaneous", "Subcutaneous route", "IV push", "IV/SC", "oral", "rectal"]
+        text = data.draw(st.sampled_from([w for w in others + unknown if w.lower() not in mine]))
+    coding = {"system": code.system, "code": code.code}
+    route: dict[str, Any] = {"coding": [coding]}
+    if where == "text":
+        route["text"] = case(text)
+    else:
+        coding["display"] = case(text)
+    found = cds_hooks._regimen(route, list(_SHIPPED.regimens), _SHIPPED)
+    if same:
+        assert found is regimen
+    else:
+        assert found == cds_hooks.ROUTE_TEXT_DISAGREES
+        order = medication_request(route=route, rate=(30, "mg/h"))
+        (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x")]
+        assert card["indicator"] == "info"
+        assert f"Not checked: {cds_hooks.ROUTE_TEXT_DISAGREES}" in _plain(card["detail"])
+
+
+@pytest.mark.parametrize("text", ["sublingual/buccal", "Sublingual/Buccal", "buccal / sublingual"])
+def test_the_sources_own_route_wording_names_its_regimen(text):
+    """The source writes the route "Sublingual/Buccal" (the rule's label): each alternative
+    names the one regimen, so the text is read, as "sublingual or buccal" is."""
+    found = cds_hooks._regimen({"text": text}, list(_SHIPPED.regimens), _SHIPPED)
+    assert found is _SHIPPED.find("sublingual-buccal")
+
+
+@pytest.mark.parametrize("text", ["IV/SC", "iv or sublingual", "IV infusion"])
+def test_a_route_text_of_alternatives_naming_several_regimens_or_none_is_no_rule(text):
+    assert cds_hooks._regimen({"text": text}, list(_SHIPPED.regimens), _SHIPPED) == (
+        "no rule for the order's route"
+    )
+
+
+# Cards worst first; a card not checked says which order it is about
+
+_ANY_CARD = st.sampled_from(
+    [
+        lambda id_: medication_request(id_, rate=(350, "mg/h")),  # critical
+        lambda id_: medication_request(id_, rate=(45, "mg/h")),  # warning
+        lambda id_: medication_request(id_, rate=(15, "mg/h")),  # warning
+        lambda id_: medication_request(id_, rate=(30, "mg/h")),  # none
+        lambda id_: medication_request(id_, rate=(25, "mL/h")),  # not checked, no dose read
+        lambda id_: medication_request(id_, route=None),  # not checked, its dose read
+        lambda id_: medication_request(id_, route=SL_ROUTE, rate=None, dose=(25, "mg")),  # info
+    ]
+)
+
+
+@given(makers=st.lists(_ANY_CARD, min_size=1, max_size=6))
+def test_cards_come_worst_first_in_the_order_sent_within_a_level(makers):
+    """An EHR may show only the first card, or show them as sent: a critical card never
+    follows a warning, nor a warning an info; cards of one level keep the orders' order."""
+    orders = [make(f"o-{i}") for i, make in enumerate(makers)]
+
+    def said(found: list[Any]) -> list[tuple[str, str]]:
+        return [(c.card["indicator"], c.card["summary"]) for c in found]
+
+    alone = [
+        card
+        for order in orders
+        for card in said(cds_hooks.answer(hook_request(order), _SHIPPED, "http://x"))
+    ]
+    found = said(cds_hooks.answer(hook_request(*orders), _SHIPPED, "http://x"))
+    rank = ("critical", "warning", "info").index
+    assert [card for card in found if TOTAL_NOT_CHECKED not in card[1]] == sorted(
+        alone, key=lambda card: rank(card[0])
+    )
+    assert [rank(i) for i, _ in found] == sorted(rank(i) for i, _ in found)
+
+
+@given(make=_ANY_CARD, id_=st.from_regex(r"[A-Za-z0-9\-.]{1,64}", fullmatch=True))
+def test_a_card_not_checked_says_which_order_it_is_about(make, id_):
+    """ "ketamine order: not checked" beside three ketamine orders says not which: the card
+    names the order by its dose as read, else by its id, and its detail by both."""
+    order = make(id_)
+    for issued in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x"):
+        card = issued.card
+        if "not checked:" not in card["summary"]:
+            continue
+        assert not card["summary"].startswith("ketamine order:")
+        assert f"(MedicationRequest {id_})" in _plain(card["detail"])
+
+
+# No card carries an example dose
+
+_DOSE_FIGURE: Final = re.compile(r"(?<![\w.])(-?\d[\d,]*(?:\.\d+)?) ?(?:mg|mcg|ug|g|mL)\b")
+
+
+@given(
+    value=st.sampled_from([0, -3, Decimal("0.000000001"), 30, 450, 10**40, "30", None]),
+    code=st.sampled_from([*sorted(cds_hooks.DOSE_UNITS), "mL/h", "mL", "mmol/h"]),
+    key=st.sampled_from(["rateQuantity", "doseQuantity"]),
+    route=st.sampled_from([IV_ROUTE, SL_ROUTE, {"text": "iv"}, None]),
+    kg=st.sampled_from([70, 0, -70, 5000, "seventy"]),
+)
+def test_no_card_for_an_order_dosecalc_refuses_holds_an_example_dose(value, code, key, route, kg):
+    """The library's messages tell a person at a keyboard how to retype an input, with
+    examples ("e.g. '30 mg/hr', '0.4 mg/kg/hr'"): beside a ketamine order in the EHR, an
+    example reads as a dose suggested. A card says why the order was refused, never how
+    to retype it: no "e.g.", and a card not checked holds no dose figure but the order's
+    own."""
+    order = medication_request(route=route, rate=None, entry={key: quantity(value, code)})
+    weight = searchset(weight_observation(kg))
+    for issued in cds_hooks.answer(hook_request(order, weight=weight), _SHIPPED, "http://x"):
+        card = issued.card
+        said = _plain(f"{card['summary']}\n{card['detail']}")
+        assert "e.g." not in said
+        if "not checked:" in card["summary"]:
+            figures = {Decimal(f.replace(",", "")) for f in _DOSE_FIGURE.findall(said)}
+            own = {Decimal(value)} if isinstance(value, int | Decimal) else set()
+            assert figures <= own, (figures, said)

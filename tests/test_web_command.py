@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 from conftest import reviewed
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from web_support import EHR_ISS, SANDBOX_ISS, FakeEHR, free_port, write_trust
 
 import dosecalc
@@ -83,7 +85,13 @@ def test_another_host_prints_the_same_warning_as_serve(run_cli, started, host):
 
 def test_the_public_url_is_the_base_and_a_host_it_answers_to(run_cli, started, trust_file):
     code, _out, err = run_cli(
-        "web", "--public-url", "https://cds.example.org/", "--trust", str(trust_file)
+        "web",
+        "--public-url",
+        "https://cds.example.org/",
+        "--trust",
+        str(trust_file),
+        "--weight-max-age",
+        "7",
     )
     assert code == 128 + signal.SIGTERM, err
     service = started[0]["service"]
@@ -102,7 +110,10 @@ def test_the_public_url_is_the_base_and_a_host_it_answers_to(run_cli, started, t
         (("--public-url", "https://cds.example.org:99999"), "is not a base URL"),
         (("--public-url", "https://cds.example.org/?x=1"), "is not a base URL"),
         (("--feedback-log", "/nonexistent-folder/feedback.jsonl"), "cannot be opened"),
-        (("--trust", "/nonexistent-folder/trust.json"), "/nonexistent-folder/trust.json"),
+        (
+            ("--trust", "/nonexistent-folder/trust.json", "--weight-max-age", "7"),
+            "/nonexistent-folder/trust.json",
+        ),
     ],
 )
 def test_a_bad_option_exits_2_with_one_message_before_listening(run_cli, started, arguments, said):
@@ -113,6 +124,70 @@ def test_a_bad_option_exits_2_with_one_message_before_listening(run_cli, started
     assert err.count("\n") == 1
     assert "Traceback" not in err
     assert started == []
+
+
+_OTHER_OPTIONS = st.lists(
+    st.sampled_from(
+        [
+            ("--public-url", "https://cds.example.org"),
+            ("--port", "8123"),
+            ("--host", "localhost"),
+            ("--debug",),
+        ]
+    ),
+    unique=True,
+).map(lambda options: [word for option in options for word in option])
+
+
+@given(others=_OTHER_OPTIONS)
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_with_trust_the_service_never_starts_until_told_how_old_a_weight_may_be(
+    run_cli, started, trust_file, others
+):
+    """A weight of any age would be used, and a dose within the range gets no card: no one
+    would see the weight was years old. dosecalc sets no number of days (no source gives
+    one), so with --trust the person starting it must say: DAYS, or 'any'."""
+    code, out, err = run_cli("web", "--trust", str(trust_file), *others)
+    assert (code, out) == (2, "")
+    assert err.startswith("dosecalc: weight-max-age: ")
+    assert "no one would see the weight's date" in err
+    assert "--weight-max-age DAYS" in err
+    assert "--weight-max-age any" in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert started == []
+    for policy, used in (("7", 7), ("0", 0), ("any", None), ("ANY", None)):
+        code, _out, err = run_cli(
+            "web", "--trust", str(trust_file), *others, "--weight-max-age", policy
+        )
+        assert code == 128 + signal.SIGTERM, err
+        assert started.pop()["service"].weight_max_age == used
+
+
+@given(
+    host=st.sampled_from(["0.0.0.0", "::", "[::]", "192.168.1.20", "10.0.0.7", "cds-host"]),
+    port=st.integers(1024, 65535),
+)
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_with_trust_another_host_needs_the_public_url_the_ehr_calls(
+    run_cli, started, trust_file, host, port
+):
+    """On 0.0.0.0 the service would believe tokens for http://0.0.0.0:PORT only, which no EHR
+    calls: every hook refused, and the EHR shows no card. It does not start without the URL
+    the EHR calls; with it, it does."""
+    policy = ("--trust", str(trust_file), "--weight-max-age", "7")
+    code, out, err = run_cli("web", "--host", host, "--port", str(port), *policy)
+    assert (code, out) == (2, "")
+    assert err.startswith("dosecalc: public-url: with --trust on --host ")
+    assert "Give --public-url" in err
+    assert "Traceback" not in err
+    assert started == []
+    url = "https://cds.example.org"
+    code, _out, err = run_cli(
+        "web", "--host", host, "--port", str(port), *policy, "--public-url", url
+    )
+    assert code == 128 + signal.SIGTERM, err
+    assert started.pop()["service"].base_url == url
 
 
 def test_a_broken_rule_folder_exits_2_and_nothing_listens(run_cli, started, rules_copy):
@@ -241,7 +316,7 @@ def test_any_breach_of_the_trust_file_exits_2_naming_the_file_and_the_problem(
 ):
     document, said = _breaches(ehrs[0])[breach]
     path = _trust(tmp_path, document)
-    code, out, err = run_cli("web", "--trust", str(path))
+    code, out, err = run_cli("web", "--trust", str(path), "--weight-max-age", "any")
     assert (code, out) == (2, "")
     assert err.startswith(f"dosecalc: trust: {path}: ")
     assert said in err
@@ -290,7 +365,9 @@ def test_the_server_serves_the_page_and_the_service_until_a_signal(
     trust_file, rules_copy, signum, code
 ):
     folder = reviewed(rules_copy)
-    process, port = _start("--trust", str(trust_file), "--rules", str(folder))
+    process, port = _start(
+        "--trust", str(trust_file), "--rules", str(folder), "--weight-max-age", "7"
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         edited = folder / "ketamine-palliative.toml"

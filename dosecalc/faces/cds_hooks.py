@@ -3,7 +3,8 @@ with cards, from the same `check` and rules every other face uses.
 
 Nothing here knows HTTP (that is `dosecalc.faces.web_app`): a hook request goes in as
 parsed JSON, cards or a `HookError` (status and OperationOutcome) come out. Nothing from
-the request is copied into a card: the drug is the rule's name for it, the dose is read
+the request is copied into a card but an order's id, only when it is a FHIR id (letters,
+digits, '-' and '.'): the drug is the rule's name for it, the dose is read
 into dosecalc's own quantity (a number and a unit from a fixed table of UCUM codes) and
 said in the library's display strings, and every sentence is dosecalc's own or the
 rules'. So a request cannot plant text, HTML or links in the EHR. No card ever suggests
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -36,8 +37,8 @@ from dosecalc.foundation.display import (
     format_number,
     magnitude,
 )
-from dosecalc.foundation.errors import DoseCalcError, UnknownRegimenError
-from dosecalc.foundation.text import counted
+from dosecalc.foundation.errors import DoseCalcError, InputError, UnknownRegimenError
+from dosecalc.foundation.text import counted, route_alternatives
 from dosecalc.foundation.units import (
     DOSE,
     DRUG_AMOUNT,
@@ -94,6 +95,7 @@ SUMMARY_LIMIT: Final = 139
 """A card's summary is under 140 characters (the spec's advice)."""
 
 Indicator = Literal["info", "warning", "critical"]
+WORST_FIRST: Final[tuple[Indicator, ...]] = ("critical", "warning", "info")
 
 AMOUNT_UNITS: Final[Mapping[str, str]] = {"mg": "mg", "ug": "mcg", "g": "g"}
 TIME_UNITS: Final[Mapping[str, str]] = {"h": "h", "min": "min", "d": "day"}
@@ -122,6 +124,7 @@ USABLE_STATUS: Final = frozenset({"final", "amended", "corrected"})
 
 NO_CONCENTRATION: Final = "the dose is a volume (mL or mL/h), and the order holds no concentration"
 UNIT_TEXT_DISAGREES: Final = "the dose's unit text and its UCUM code name different units"
+ROUTE_TEXT_DISAGREES: Final = "the route's text and its code name different routes"
 
 
 class HookError(Exception):
@@ -208,6 +211,9 @@ class Order:
     timing_unread: str | None = None
     """Why its timing gives no interval dosecalc reads, when it has one: the dose is checked
     without it (a library's maximum per 24 hours is then said not to be compared)."""
+    fhir_id: str | None = None
+    """The MedicationRequest's id, when it is a FHIR id (letters, digits, '-' and '.'; at most
+    64): it names the order to the EHR, and can carry no markup or link."""
 
 
 @dataclass(frozen=True)
@@ -229,11 +235,13 @@ def answer(
     hook, instance, context, prefetch = _request(body)
     patient = context["patientId"]
     medications = _bundled_medications(context["draftOrders"])
-    orders = [
-        order
-        for resource in _examined(hook, context)
+    drafts = [
+        (resource, order)
+        for resource in _drafts(context)
         if (order := _order(resource, rules, medications)) is not None
     ]
+    examined = _examined(hook, context, [resource for resource, _ in drafts])
+    orders = [order for resource, order in drafts if any(resource is e for e in examined)]
     if any(order.needs_weight for order in orders) and "weight" not in prefetch:
         raise HookError(
             412,
@@ -251,6 +259,16 @@ def answer(
         card = _card(order, weight, rules, base)
         if card is not None:
             cards.append(IssuedCard(card, hook, instance))
+    by_drug: dict[str, list[Order]] = {}
+    for _, order in drafts:
+        by_drug.setdefault(order.drug, []).append(order)
+    examined_drugs = {order.drug for order in orders}
+    for drug, same in by_drug.items():
+        # Never silence on an order examined for a total no one checked.
+        if len(same) > 1 and drug in examined_drugs:
+            cards.append(IssuedCard(_not_added(drug, same, rules), hook, instance))
+    # The worst first (an EHR may show the first alone); within a level, as sent (stable).
+    cards.sort(key=lambda issued: WORST_FIRST.index(issued.card["indicator"]))
     return cards
 
 
@@ -291,19 +309,34 @@ def _request(body: object) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
     return hook, instance, context, prefetch
 
 
-def _examined(hook: str, context: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The MedicationRequests the hook examines: those selected (order-select), or all."""
-    resources = [
+def _drafts(context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The draft orders' MedicationRequests."""
+    return [
         entry["resource"]
         for entry in context["draftOrders"].get("entry", [])
         if isinstance(entry, dict)
         and isinstance(entry.get("resource"), dict)
         and entry["resource"].get("resourceType") == "MedicationRequest"
     ]
+
+
+def _examined(
+    hook: str, context: Mapping[str, Any], resources: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """The ``resources`` the hook examines: those selected (order-select), or all."""
     if hook == "order-sign":
-        return resources
+        return list(resources)
     selected = set(context["selections"])
     return [r for r in resources if f"MedicationRequest/{r.get('id')}" in selected]
+
+
+_FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+"""FHIR R4's id: what a card may say of an order's id, being no markup and no link."""
+
+
+def _fhir_id(resource: Mapping[str, Any]) -> str | None:
+    found = resource.get("id")
+    return found if isinstance(found, str) and _FHIR_ID.fullmatch(found) else None
 
 
 _MEDICATION_REFERENCE: Final = re.compile(r"(?:^|/)(Medication/[^/]+)(?:/_history/[^/]+)?$")
@@ -392,7 +425,15 @@ def _names_drug(names: Sequence[str], drug: str) -> bool:
 def _order(
     resource: Mapping[str, Any], rules: RuleSet, medications: Mapping[str, Mapping[str, Any]]
 ) -> Order | None:
-    """How one MedicationRequest is read; None for a drug the rules do not name."""
+    """How one MedicationRequest is read, with its FHIR id; None for a drug the rules do
+    not name."""
+    order = _read_order(resource, rules, medications)
+    return None if order is None else replace(order, fhir_id=_fhir_id(resource))
+
+
+def _read_order(
+    resource: Mapping[str, Any], rules: RuleSet, medications: Mapping[str, Mapping[str, Any]]
+) -> Order | None:
     names = _names(resource, medications)
     regimens = [
         r
@@ -409,23 +450,25 @@ def _order(
     if len(instructions) > 1:
         return Order(drug, not_checked="the order has more than one dosage instruction")
     instruction = instructions[0] if isinstance(instructions[0], dict) else {}
+    dose = _dose(instruction)
+    try:  # read first: a card not checked for its route still says which order it is
+        read = None if dose.startswith("!") else parse_dose(dose)
+    except DoseCalcError as error:
+        read, refused = None, error
+    shown = format_exact(read.quantity) if read is not None else None
     regimen = _regimen(instruction.get("route"), regimens, rules)
     if isinstance(regimen, str):
-        return Order(drug, not_checked=regimen)
-    dose = _dose(instruction, regimen)
+        return Order(drug, not_checked=regimen, shown=shown)
     if dose.startswith("!"):
         return Order(drug, regimen, not_checked=dose[1:])
+    if read is None:
+        return Order(drug, regimen, not_checked=refusal(refused))
     every = None if regimen.regimen_kind.is_rate else _interval(instruction.get("timing"))
     timing_unread = every[1:] if every is not None and every.startswith("!") else None
     if timing_unread is not None:  # the dose is still checked, without it
         every = None
-    try:
-        read = parse_dose(dose)
-    except DoseCalcError as error:
-        return Order(drug, regimen, not_checked=str(error))
     kind = KINDS[regimen.kind]
     needs = read.form in kind.forms and kind.needs_weight(read.form)
-    shown = format_exact(read.quantity)
     return Order(
         drug,
         regimen,
@@ -438,7 +481,38 @@ def _order(
 
 
 def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
-    """The regimen the route names, among the drug's; or why there is none. A coded route
+    """The regimen the route names, among the drug's; or why there is none. Every word the
+    route shows beside it (its text, a coding's display) must name the same regimen, as a
+    dose's unit text must name its code's unit: the clinician may have read another route
+    than the one checked, so the order is not checked, and silence never says it was."""
+    found = _coded_or_said(route, regimens, rules)
+    if isinstance(found, str):
+        return found
+    assert isinstance(route, dict)
+    codings = route.get("coding")
+    shown = [route.get("text")] + [
+        coding["display"]
+        for coding in (codings if isinstance(codings, list) else [])
+        if isinstance(coding, dict) and "display" in coding
+    ]
+    if not all(_route_text_agrees(text, found, regimens, rules) for text in shown):
+        return ROUTE_TEXT_DISAGREES
+    return found
+
+
+def _route_text_agrees(
+    text: object, regimen: Regimen, regimens: Sequence[Regimen], rules: RuleSet
+) -> bool:
+    """Whether a route's text or display names ``regimen`` as the route's text is read: no
+    text, or a blank one, leaves the code alone; any other text, one that names another
+    route and one that names none the rules know, does not agree."""
+    if text is None or (isinstance(text, str) and not text.strip(" ")):
+        return True
+    return isinstance(text, str) and _by_route_text(text, regimens, rules) is regimen
+
+
+def _coded_or_said(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
+    """The regimen a route's code names, else its text; or why there is none. A coded route
     wins over its text: a code of a system the rules code routes in that names none of
     the drug's routes is no rule, whatever the text says; its text is read only beside
     codes of no such system, or none."""
@@ -469,7 +543,9 @@ def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regi
 def _by_route_text(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
     """The regimen a route's text names: by a name the rules give it (id, alias, route), or
     else by the display of one of its route codes, with or without SNOMED's trailing
-    "route" ("Intravenous route", "intravenous"); a text that names several is none."""
+    "route" ("Intravenous route", "intravenous"), or else as alternatives written with "/"
+    or "or" that each name that one regimen (the source's "Sublingual/Buccal"); a text
+    that names several is none."""
     try:
         found = rules.find(text)
     except UnknownRegimenError:
@@ -478,8 +554,22 @@ def _by_route_text(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> Re
         if len(named) > 1:
             ids = ", ".join(regimen.id for regimen in named)
             return f"the order's route names more than one rule ({ids})"
-        return named[0] if named else "no rule for the order's route"
+        if named:
+            return named[0]
+        return _by_alternatives(text, regimens, rules)
     return found if found in regimens else "no rule for the order's route"
+
+
+def _by_alternatives(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
+    """The one regimen every alternative of a route written with "/" or "or" names."""
+    alternatives = route_alternatives(text.strip(" "))
+    if len(alternatives) < 2:
+        return "no rule for the order's route"
+    named = [_by_route_text(part, regimens, rules) for part in alternatives]
+    first = named[0]
+    if isinstance(first, Regimen) and all(regimen is first for regimen in named):
+        return first
+    return "no rule for the order's route"
 
 
 def _code_names(regimen: Regimen) -> set[str]:
@@ -559,7 +649,7 @@ def _written_exactly(value: Fraction) -> bool:
     return finite_places(value) is not None
 
 
-def _dose(instruction: Mapping[str, Any], regimen: Regimen) -> str:
+def _dose(instruction: Mapping[str, Any]) -> str:
     """The dose as dosecalc reads it (``"35 mg/h"``), or ``"!"`` and why there is none."""
     entries = instruction.get("doseAndRate")
     if not isinstance(entries, list) or not entries:
@@ -576,16 +666,28 @@ def _dose(instruction: Mapping[str, Any], regimen: Regimen) -> str:
         return "!no dose in the order"
     if "doseRange" in entry or "rateRange" in entry:
         return "!the dose is a range"
-    # The kind's own first; any other after them, which the library refuses in its words.
-    rate = KINDS[regimen.kind].is_rate
-    keys = ("rateQuantity", "rateRatio", "doseQuantity") if rate else ("doseQuantity",)
-    keys = (*keys, "doseQuantity", "rateQuantity", "rateRatio")
-    for key in keys:
-        if key in entry:
-            if key == "rateRatio":
-                return _ratio(entry[key])
-            return _quantity(entry[key], DOSE_UNITS)
-    return "!no dose in the order"
+    given = [key for key in DOSE_FIGURES if key in entry]
+    if len(given) > 1:  # checking one would be silence on the other
+        figures = " and ".join(f"{key} {_figure(key, entry[key])}" for key in given)
+        return f"!the order gives more than one dose figure ({figures}): which is meant is unclear"
+    if not given:
+        return "!no dose in the order"
+    return _figure_read(given[0], entry[given[0]])
+
+
+DOSE_FIGURES: Final = ("doseQuantity", "rateQuantity", "rateRatio")
+"""The elements of a ``doseAndRate`` that each give a dose (a range is refused before)."""
+
+
+def _figure_read(key: str, figure: object) -> str:
+    """One dose figure as dosecalc reads it, or ``"!"`` and why not."""
+    return _ratio(figure) if key == "rateRatio" else _quantity(figure, DOSE_UNITS)
+
+
+def _figure(key: str, figure: object) -> str:
+    """One dose figure as a card names it: as dosecalc reads it, else "not read"."""
+    read = _figure_read(key, figure)
+    return "not read" if read.startswith("!") else read
 
 
 def _is_ordered(entry: object) -> bool:
@@ -630,6 +732,7 @@ def unit_text_agrees(text: object, code: str, units: Mapping[str, str], kind: Qu
     shown = text.strip(" ")
     if shown == code or units.get(shown) == units[code]:
         return True
+    shown = units.get(shown, shown)  # another UCUM code, as dosecalc writes it (mg/(24.h))
     try:
         said = parse_quantity(f"1 {shown}", kind).units
     except DoseCalcError:
@@ -710,7 +813,7 @@ def _weight(found: object, patient: str, max_age: int | None = None) -> Weight:
     try:
         read = [(parse_quantity(text, WEIGHT), text, date) for _, text, date in latest]
     except DoseCalcError as error:
-        return Weight(None, why_not=str(error))
+        return Weight(None, why_not=refusal(error))
     if len({_to_hundredths_kg(weight) for weight, _, _ in read}) > 1:
         shown = " and ".join(dict.fromkeys(format_exact(weight) for weight, _, _ in read))
         return Weight(None, why_not=f"the latest weights disagree: {shown}, from {read[0][2]}")
@@ -834,12 +937,22 @@ def _card(order: Order, weight: Weight, rules: RuleSet, base: str) -> dict[str, 
         )
     except DoseCalcError as error:
         if getattr(error, "field", None) == "weight" and weight.text is not None:
-            return _not_checked(order, f"no usable weight ({error})", rules)
-        return _not_checked(order, str(error), rules)
+            return _not_checked(order, f"no usable weight ({refusal(error)})", rules)
+        return _not_checked(order, refusal(error), rules)
     indicator = indicator_of(result)
     if indicator is None:
         return None
     return _checked(order, result, indicator, weight, rules, base)
+
+
+def refusal(error: DoseCalcError) -> str:
+    """Why the library refused an order or a weight, as a card says it: the field and the
+    problem, never the fix. A fix tells a person at a keyboard how to retype the input,
+    with examples ("e.g. '30 mg/hr'"), which beside an order in the EHR would read as a
+    dose suggested; and no one retypes an EHR's order in dosecalc."""
+    if isinstance(error, InputError):
+        return f"{error.field}: {error.problem}"
+    return str(error)
 
 
 def indicator_of(result: CheckResult) -> Indicator | None:
@@ -1025,10 +1138,7 @@ def _checked(
         ],
     }
     if indicator in ("warning", "critical"):
-        card["overrideReasons"] = [
-            {"system": OVERRIDE_SYSTEM, "code": code, "display": display}
-            for code, display in OVERRIDE_REASONS
-        ]
+        card["overrideReasons"] = _override_reasons()
     return card
 
 
@@ -1042,6 +1152,7 @@ def _not_checked(order: Order, reason: str, rules: RuleSet) -> dict[str, Any]:
             "cite; check the dose independently."
         ),
         "",
+        f"- **Order:** {_md(order_named(order))}",
         f"- **Supervision:** {_md(regimen.supervision)}",
         f"- **Rules:** {_md(f'{rules.version}, SHA-256 {rules.sha256}')}",
         "",
@@ -1049,11 +1160,69 @@ def _not_checked(order: Order, reason: str, rules: RuleSet) -> dict[str, Any]:
     ]
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": _summary(order.drug, order.shown, f"not checked: {reason}"),
+        "summary": _summary(order.drug, _which(order), f"not checked: {reason}"),
         "indicator": "info",
         "detail": "\n".join(lines),
         "source": {"label": source_label(regimen, rules)},
     }
+
+
+def _which(order: Order) -> str | None:
+    """Which order a summary is about: its dose as read, else its id (``order mr-1``)."""
+    if order.shown is not None or order.fhir_id is None:
+        return order.shown
+    return f"order {order.fhir_id}"
+
+
+def order_named(order: Order) -> str:
+    """An order as a card names it: its dose as dosecalc read it, else that it was not
+    read, and its FHIR id when it has one (``30 mg/hr (MedicationRequest mr-1)``)."""
+    dose = order.shown or "a dose not read"
+    return dose if order.fhir_id is None else f"{dose} (MedicationRequest {order.fhir_id})"
+
+
+def _not_added(drug: str, orders: Sequence[Order], rules: RuleSet) -> dict[str, Any]:
+    """The card for several orders of one drug: each was checked alone, and what they give
+    together was not (adding doses across regimens is a clinical judgment no rule here
+    makes), so silence on each never stands for their total."""
+    regimen = next(
+        (order.regimen for order in orders if order.regimen is not None),
+        next(r for r in rules.regimens if r.drug == drug),
+    )
+    said = f"{len(orders)} {drug} orders, each checked alone: their total was not checked"
+    lines = [
+        f"**{_md(said)}**",
+        "",
+        _md(
+            "dosecalc compares one order at a time with the range of the source its rules "
+            "cite, and never adds orders together: check what they give together "
+            "independently."
+        ),
+        "",
+        *(f"- {_md(order_named(order))}" for order in orders),
+        "",
+        f"- **Supervision:** {_md(regimen.supervision)}",
+        f"- **Rules:** {_md(f'{rules.version}, SHA-256 {rules.sha256}')}",
+        "",
+        f"_{_md(DISCLAIMER)}_",
+    ]
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": _summary(
+            drug, f"({len(orders)} orders)", "each checked alone; their total was not checked"
+        ),
+        "indicator": "warning",
+        "detail": "\n".join(lines),
+        "source": {"label": source_label(regimen, rules)},
+        "overrideReasons": _override_reasons(),
+    }
+
+
+def _override_reasons() -> list[dict[str, str]]:
+    return [
+        {"system": OVERRIDE_SYSTEM, "code": code, "display": display}
+        for code, display in OVERRIDE_REASONS
+    ]
 
 
 def _limit_source(result: CheckResult, regimen: Regimen) -> Citation | None:

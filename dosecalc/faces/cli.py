@@ -416,29 +416,58 @@ def _serve(args: argparse.Namespace) -> Outcome:
     return Outcome("", 128 + stopped_by if stopped_by else EXIT_OK)
 
 
-def _days(text: str | None) -> int | None:
-    """``--weight-max-age``: a whole number of days, 0 or more (0: measured today)."""
+ANY_AGE: Final = "any"
+"""``--weight-max-age any``: a weight however old it is, said so by the person who starts
+the service (dosecalc sets no number of days)."""
+
+
+def _weight_max_age(text: str | None, trust: str | None) -> int | None:
+    """``--weight-max-age``: a whole number of days, 0 or more (0: measured today), or
+    `ANY_AGE` (None: a weight of any age). With ``--trust`` it must be given: a dose within
+    the range gets no card, so no one would see how old the weight it was checked with is,
+    and how old is acceptable is a ward's policy, which no source here gives."""
     if text is None:
+        if trust is not None:
+            raise InputError(
+                "weight-max-age",
+                "the CDS Hooks service needs to be told how old a weight it may use: a dose "
+                "within the range gets no card, so no one would see the weight's date, and "
+                "dosecalc sets no number of days",
+                "Give --weight-max-age DAYS (your ward's policy, e.g. --weight-max-age 7), or "
+                f"--weight-max-age {ANY_AGE} to use a weight however old it is",
+            )
         return None
-    if not text.strip().isdigit() or not text.strip().isascii():
+    written = text.strip()
+    if written.lower() != ANY_AGE and (not written.isdigit() or not written.isascii()):
         raise InputError(
             "weight-max-age",
-            f"{quoted(text)} is not a whole number of days",
+            f"{quoted(text)} is not a whole number of days, nor '{ANY_AGE}'",
             "Give the most days ago a weight may have been measured, e.g. --weight-max-age 7",
         )
-    return int(text.strip())
+    if trust is None:
+        raise InputError(
+            "weight-max-age",
+            "it applies to CDS Hooks, which only --trust switches on",
+            "Give --trust FILE too, or leave --weight-max-age out",
+        )
+    return None if written.lower() == ANY_AGE else int(written)
 
 
 def _web(args: argparse.Namespace) -> Outcome:
     """``dosecalc web``: the HTML face and, with ``--trust``, the CDS Hooks service."""
     if not 1 <= args.port <= 65535:
         raise InputError("port", f"{args.port} is not a TCP port", "Give a port from 1 to 65535")
-    weight_max_age = _days(args.weight_max_age)
-    if weight_max_age is not None and args.trust is None:
+    weight_max_age = _weight_max_age(args.weight_max_age, args.trust)
+    if args.trust is not None and args.public_url is None and not web.is_loopback(args.host):
+        # A token's audience is the exact URL called: one of this machine's own addresses
+        # beside an address it is reached by otherwise fails every token, in silence.
         raise InputError(
-            "weight-max-age",
-            "it applies to CDS Hooks, which only --trust switches on",
-            "Give --trust FILE too, or leave --weight-max-age out",
+            "public-url",
+            f"with --trust on --host {args.host}, the service would believe only tokens for "
+            f"{web.url_of(args.host, args.port)}, not the URL an EHR calls, so it would "
+            "refuse every hook and the EHR would show no card",
+            "Give --public-url with the base URL the EHR calls (e.g. https://cds.example.org),"
+            " or leave --host out to serve this machine only",
         )
     try:
         from dosecalc.faces import web_app
@@ -708,8 +737,9 @@ def _parser() -> argparse.ArgumentParser:
     served.add_argument(
         "--weight-max-age",
         metavar="DAYS",
-        help="CDS Hooks: use a weight only if measured at most this many days ago (your "
-        "ward's policy; dosecalc sets none): an older or undated one is no usable weight",
+        help="CDS Hooks, needed with --trust: use a weight only if measured at most this many "
+        "days ago (your ward's policy; dosecalc sets none): an older or undated one is no "
+        f"usable weight; '{ANY_AGE}' uses a weight however old it is",
     )
     served.set_defaults(handler=_web)
 
