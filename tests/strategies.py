@@ -503,10 +503,12 @@ def hard_limits(units):
 @st.composite
 def citations(draw, *figures: Decimal):
     """A citation whose quote prints ``figures`` (a rule carries only figures its quote
-    prints), each as a file writes it, among words."""
+    prints), each as a file writes it, among words; two figures are a range's bounds,
+    printed as one range, low first ("0.3-0.5", "0.3 to 0.5")."""
     from dosecalc.ruleset.schema import Citation
 
-    printed = " ".join(f"{figure:f}" for figure in figures)
+    joiner = draw(st.sampled_from(["-", "\u2013", " to "])) if len(figures) == 2 else " "
+    printed = joiner.join(f"{figure:f}" for figure in figures)
     return Citation(
         document=draw(_WORDS),
         description=draw(_WORDS),

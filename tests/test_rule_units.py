@@ -40,7 +40,7 @@ from dosecalc.ruleset.schema import (
 SHIPPED = dosecalc.default_rules_path() / "ketamine-palliative.toml"
 LIBRARY = Path(__file__).resolve().parents[1] / "examples" / "hospital-library"
 # The quote prints every figure these tests give a cited field: a rule carries only those.
-CITED = 'source = { document = "Test library", description = "test data", section = "Limits", quote = "test: 0.000001, 0.1, 1 and 1000000" }'  # noqa: E501
+CITED = 'source = { document = "Test library", description = "test data", section = "Limits", quote = "test: 0.000001-1000000, 0.1, 1 and 1000000" }'  # noqa: E501
 
 # Where each regimen of the shipped file may take a field: after its aliases, or in place of
 # its dose. Values wide enough that any fitting unit keeps the range within them.

@@ -320,10 +320,33 @@ def test_a_folder_matching_its_manifest_loads(reviewed_copy: Path):
 
 
 def test_a_rule_file_edited_after_review_refuses_the_folder(reviewed_copy: Path):
-    # A figure its quote prints all the same (0.3 to 0.3): only the manifest tells.
-    _replace(reviewed_copy / "ketamine-palliative.toml", "high = 0.5", "high = 0.3")
+    # An edit no check of the figures sees (a side effect's words): only the manifest tells.
+    _replace(reviewed_copy / "ketamine-palliative.toml", '"blurred vision"', '"blurred sight"')
     with pytest.raises(RulesError, match=r"ketamine-palliative\.toml differs from its reviewed"):
         load_rules(reviewed_copy)
+
+
+@given(
+    regimen=st.sampled_from([("0.3", "0.5"), ("25", "50")]),
+    edit=st.sampled_from(["low to high", "high to low"]),
+)
+def test_a_bound_edited_to_the_other_bound_the_quote_prints_is_refused_by_the_quote(
+    tmp_path_factory, regimen, edit
+):
+    """0.5 made 0.3 (a figure the quote prints, as the other bound) is no range the quote
+    prints ("0.3-0.5"): refused with the quote, even in a folder re-signed after the edit."""
+    low, high = regimen
+    new_low, new_high = {"low to high": (high, high), "high to low": (low, low)}[edit]
+    folder = tmp_path_factory.mktemp("rules")
+    shipped = dosecalc.default_rules_path() / "ketamine-palliative.toml"
+    text = shipped.read_text(encoding="utf-8").replace(
+        f"low = {low}, high = {high},", f"low = {new_low}, high = {new_high},"
+    )
+    assert text != shipped.read_text(encoding="utf-8")
+    (folder / "ketamine-palliative.toml").write_text(text, encoding="utf-8")
+    said = f"{new_low} to {new_high} is not a range its source is quoted printing"
+    with pytest.raises(RulesError, match=re.escape(said)):
+        load_rules(folder, unverified=True)
 
 
 def test_an_unlisted_rule_file_refuses_the_folder(reviewed_copy: Path):

@@ -100,7 +100,7 @@ def texts(tmp_path: Path, old: dict[str, str], new: dict[str, str]) -> list[str]
     return [change.text for change in changes if change.file is None]
 
 
-QUOTE = "test: 0.1 to 1.2, 1, 2, 10 or 2400"
+QUOTE = "test: 0.1 to 1.2, 0.1 to 1, 1, 2, 10 or 2400"
 """A limit's quote, printing every figure these tests give a limit."""
 CITED = (
     'source = { document = "Ward policy", description = "test data", section = "Limits", '

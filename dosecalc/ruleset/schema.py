@@ -227,10 +227,7 @@ def said_in(citation: Citation, what: str, unit: str, same: SameUnit, *numbers: 
     name. A figure is compared as a value (0.50 is 0.5); where the quote prints a unit beside
     it, that unit must be the rule's (``same``)."""
     quote = citation.quote
-    printed = [
-        (Decimal(match[0].replace(",", "")), match.end())
-        for match in _PRINTED_NUMBER.finditer(quote)
-    ]
+    printed = [(_printed_value(match[0]), match.end()) for match in _PRINTED_NUMBER.finditer(quote)]
     for number in numbers:
         ends = [end for figure, end in printed if figure == number]
         if not ends:
@@ -246,6 +243,37 @@ def said_in(citation: Citation, what: str, unit: str, same: SameUnit, *numbers: 
                 f"({quote!r}): correct the unit, or quote the source's words that give it in "
                 "the rule's unit"
             )
+
+
+def said_as_range(citation: Citation, what: str, low: Decimal, high: Decimal) -> None:
+    """Refuse a range whose two bounds its citation's quote does not print as one range
+    ("0.3-0.5", "10 to 40"), low first: each bound printed somewhere (`said_in`) is not
+    enough, since a bound edited to a figure the quote prints as the other (0.5 made 0.3)
+    would pass. A range of one value may be printed alone ("0.3") too."""
+    quote = citation.quote
+    printed = list(_PRINTED_NUMBER.finditer(quote))
+    ranges: set[tuple[Decimal, Decimal]] = set()
+    alone: set[Decimal] = set()
+    index = 0
+    while index < len(printed):
+        first = _printed_value(printed[index][0])
+        rest = _RANGE_REST.match(quote, printed[index].end())
+        if rest is not None and index + 1 < len(printed) and printed[index + 1].end() == rest.end():
+            ranges.add((first, _printed_value(printed[index + 1][0])))
+            index += 2
+        else:
+            alone.add(first)
+            index += 1
+    if (low, high) in ranges or (low == high and low in alone):
+        return
+    raise ValueError(
+        f"{what}: {low} to {high} is not a range its source is quoted printing ({quote!r}): "
+        "correct the bounds, or quote the source's words that give this range"
+    )
+
+
+def _printed_value(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
 
 
 class DoseRange(_Strict):
@@ -518,10 +546,12 @@ class Regimen(_Strict):
         named = f"regimen '{self.id}'"
         dose = self.dose
         said_in(self.source, f"{named}: dose", dose.unit, dose.same_unit, dose.low, dose.high)
+        said_as_range(self.source, f"{named}: dose", dose.low, dose.high)
         if self.hard_limits is not None:
             limits = self.hard_limits
             bounds = (limits.low, limits.high)
             said_in(limits.source, f"{named}: hard_limits", limits.unit, limits.same_unit, *bounds)
+            said_as_range(limits.source, f"{named}: hard_limits", *bounds)
         single: dict[str, Sequence[_RuleQuantity | None]] = {
             "max_per_24h": [self.max_per_24h],
             "standard_concentrations": self.standard_concentrations,
