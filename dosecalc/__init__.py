@@ -57,16 +57,15 @@ _HOMES: _typing.Final = {
         "UnitError",
         "UnknownRegimenError",
     ),
+    "dosecalc.foundation.dose_units": ("Dose", "DoseUnit"),
+    "dosecalc.foundation.unit_registry": ("registry",),
     "dosecalc.foundation.units": (
         "CONCENTRATION",
         "HEIGHT",
         "WEIGHT",
-        "Dose",
-        "DoseUnit",
         "QuantityKind",
         "parse_dose",
         "parse_quantity",
-        "registry",
     ),
     "dosecalc.patient.body": ("DoseWarning", "DosingWeight", "Patient"),
     "dosecalc.reports.audit_file": ("audit_file",),
@@ -109,6 +108,10 @@ if _typing.TYPE_CHECKING:
     )
     from dosecalc.clinical.session import Session, SessionInputs
     from dosecalc.foundation.disclaimer import DISCLAIMER
+    from dosecalc.foundation.dose_units import (
+        Dose,
+        DoseUnit,
+    )
     from dosecalc.foundation.errors import (
         ChoiceError,
         DoseCalcError,
@@ -121,16 +124,16 @@ if _typing.TYPE_CHECKING:
         UnitError,
         UnknownRegimenError,
     )
+    from dosecalc.foundation.unit_registry import (
+        registry,
+    )
     from dosecalc.foundation.units import (
         CONCENTRATION,
         HEIGHT,
         WEIGHT,
-        Dose,
-        DoseUnit,
         QuantityKind,
         parse_dose,
         parse_quantity,
-        registry,
     )
     from dosecalc.patient.body import DoseWarning, DosingWeight, Patient
     from dosecalc.reports.audit_file import audit_file

@@ -19,7 +19,9 @@ from strategies import order_rows
 import dosecalc
 from dosecalc.clinical.audit import INPUT_COLUMNS, OUTCOME_COUNTS, OUTCOME_NAMES, OUTPUT_COLUMNS
 from dosecalc.foundation.display import magnitude
-from dosecalc.foundation.units import is_given
+from dosecalc.foundation.units import (
+    is_given,
+)
 from dosecalc.reports.audit_file import FILE_COLUMNS, NOT_CHECKED
 
 

@@ -10,7 +10,9 @@ import pytest
 from conftest import DATA, plain_id
 
 import dosecalc
-from dosecalc.foundation.units import MAX_INPUT_LENGTH
+from dosecalc.foundation.units import (
+    MAX_INPUT_LENGTH,
+)
 
 CORPUS = tomllib.loads((DATA / "bad_inputs.toml").read_text("utf-8"))
 CASES: list[dict[str, Any]] = CORPUS["case"]

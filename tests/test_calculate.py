@@ -22,7 +22,9 @@ from strategies import (
 import dosecalc
 from dosecalc import DoseCalcError, calculate, registry
 from dosecalc.foundation.text import SPACE_SEPARATORS
-from dosecalc.foundation.units import is_given
+from dosecalc.foundation.units import (
+    is_given,
+)
 
 
 def exact(quantity, unit: str) -> Fraction:

@@ -33,7 +33,10 @@ from dosecalc import (
     registry,
 )
 from dosecalc.foundation.display import format_entered, format_number, magnitude
-from dosecalc.foundation.units import DOSE_FORMS, RATE_FORMS
+from dosecalc.foundation.dose_units import (
+    DOSE_FORMS,
+    RATE_FORMS,
+)
 from dosecalc.foundation.working import Step
 from dosecalc.reports.contents import order_check_rows
 

@@ -42,7 +42,13 @@ from dosecalc import (
     registry,
 )
 from dosecalc.foundation.display import format_exact
-from dosecalc.foundation.units import Dose, parse_dose, parse_dose_unit
+from dosecalc.foundation.dose_units import (
+    Dose,
+)
+from dosecalc.foundation.units import (
+    parse_dose,
+    parse_dose_unit,
+)
 from dosecalc.ruleset.loader import RuleSet
 
 

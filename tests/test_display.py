@@ -38,7 +38,10 @@ from dosecalc.foundation.display import (
     unit_display,
     unit_ucum,
 )
-from dosecalc.foundation.units import QuantityKind, parse_quantity
+from dosecalc.foundation.units import (
+    QuantityKind,
+    parse_quantity,
+)
 from dosecalc.foundation.working import unit_change
 
 positive = st.fractions(min_value=Fraction(1, 10**6), max_value=Fraction(10**6)).filter(bool)
@@ -716,7 +719,10 @@ def test_a_number_is_rounded_half_up_to_any_decimals_and_signed_only_when_below_
 def test_a_number_of_days_reads_in_the_plural_except_one_day(days, spelling):
     """ "Given every 2 days", never "2 day"; "1 day". A day per unit of a rate is untouched."""
     from dosecalc.foundation.display import format_entered, format_exact
-    from dosecalc.foundation.units import named_unit, quantity_of
+    from dosecalc.foundation.unit_registry import (
+        named_unit,
+        quantity_of,
+    )
 
     plural = "day" if days == 1 else "days"
     typed = f"{days} {spelling}"

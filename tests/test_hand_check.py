@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc.foundation.display import exact_places, format_number, magnitude, unit_display
-from dosecalc.foundation.units import DOSE_FORMS
+from dosecalc.foundation.dose_units import (
+    DOSE_FORMS,
+)
 from dosecalc.foundation.working import Convert, Equation, Step, operands
 from dosecalc.reports.contents import basis_rows
 from dosecalc.reports.formats import render

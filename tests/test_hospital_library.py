@@ -564,7 +564,9 @@ def test_a_dose_a_hair_beyond_a_hard_limit_never_reads_as_the_limit(excess, side
 @example(Decimal(250))  # 10.4166… mg/hr: 10.4, never 10.5
 def test_the_highest_rate_within_a_maximum_per_24_hours_never_passes_it(maximum_mg):
     from dosecalc.clinical.limits import hourly_ceiling
-    from dosecalc.foundation.units import registry
+    from dosecalc.foundation.unit_registry import (
+        registry,
+    )
     from dosecalc.ruleset.kinds import KINDS
 
     rate_kind = next(kind for kind in KINDS.values() if kind.is_rate)

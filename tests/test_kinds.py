@@ -19,8 +19,20 @@ from test_hand_check import check_worked, says_the_same
 
 import dosecalc
 from dosecalc.foundation.display import magnitude
-from dosecalc.foundation.units import DOSE_FORMS as FORMS
-from dosecalc.foundation.units import DoseForm, DoseUnit, named_unit, parse_dose_unit, registry
+from dosecalc.foundation.dose_units import (
+    DOSE_FORMS as FORMS,
+)
+from dosecalc.foundation.dose_units import (
+    DoseForm,
+    DoseUnit,
+)
+from dosecalc.foundation.unit_registry import (
+    named_unit,
+    registry,
+)
+from dosecalc.foundation.units import (
+    parse_dose_unit,
+)
 from dosecalc.foundation.working import Step
 from dosecalc.ruleset.kinds import KINDS, ConversionStep, KindName
 
@@ -279,10 +291,10 @@ def test_a_kind_words_what_it_is_as_its_flags_say(kind):
 
 def test_the_kind_contributing_shows_is_the_kind_the_code_uses():
     """CONTRIBUTING's example of a kind, read as literals (a unit constant by its name in
-    `dosecalc.foundation.units`), equals the one in `KINDS`."""
+    `dosecalc.foundation.dose_units`), equals the one in `KINDS`."""
     import ast
 
-    from dosecalc.foundation import units
+    from dosecalc.foundation import dose_units as units
     from dosecalc.ruleset.kinds import RegimenKind
 
     def value(node: ast.expr) -> object:

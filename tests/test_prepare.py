@@ -34,7 +34,9 @@ from dosecalc.clinical.delivery import UNMEASURABLE_MARK
 from dosecalc.clinical.prepare import OUT_OF_SCOPE, OUTSIDE_CODE, SLIP_CODE
 from dosecalc.faces.tui.screens import CalculatorScreen, PrepareScreen, preparation_lines
 from dosecalc.foundation.display import magnitude
-from dosecalc.foundation.units import registry
+from dosecalc.foundation.unit_registry import (
+    registry,
+)
 from dosecalc.reports.contents import APP_BANNER, preparation_rows
 from dosecalc.reports.formats import render_prepare
 

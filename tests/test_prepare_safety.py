@@ -30,7 +30,10 @@ from dosecalc.clinical.prepare import ABOVE_FOR_PATIENT_NOT_COVERED, DO_NOT_MAKE
 from dosecalc.faces.tui.screens import preparation_lines
 from dosecalc.foundation.bounds import MEASURABLE_VOLUME_ML
 from dosecalc.foundation.display import magnitude
-from dosecalc.foundation.units import VOLUME_KIND, parse_quantity
+from dosecalc.foundation.units import (
+    VOLUME_KIND,
+    parse_quantity,
+)
 from dosecalc.reports.contents import (
     FILL_IN_LABELS,
     NOT_AS_ORDERED,

@@ -214,7 +214,9 @@ def test_the_numbers_the_readme_states_are_the_ones_the_code_uses():
     import tomllib
 
     from dosecalc.foundation import bounds
-    from dosecalc.foundation.units import MAX_INPUT_LENGTH
+    from dosecalc.foundation.units import (
+        MAX_INPUT_LENGTH,
+    )
     from dosecalc.patient import body
     from dosecalc.reports.audit_file import CHUNK_ROWS
 

@@ -21,7 +21,9 @@ from strategies import checked_orders, hospital_orders, patients
 import dosecalc
 from dosecalc import FrozenQuantityError, registry
 from dosecalc.foundation.display import ReadOnlyDict
-from dosecalc.foundation.units import DOSE
+from dosecalc.foundation.units import (
+    DOSE,
+)
 
 HOSPITAL_DIR = Path(__file__).resolve().parents[1] / "examples" / "hospital-library"
 HOSPITAL = dosecalc.load_rules(HOSPITAL_DIR)

@@ -17,7 +17,9 @@ from pydantic import ValidationError
 
 import dosecalc
 from dosecalc import RulesError, UnknownRegimenError, load_rules
-from dosecalc.foundation.units import parse_dose_unit
+from dosecalc.foundation.units import (
+    parse_dose_unit,
+)
 from dosecalc.ruleset import loader
 from dosecalc.ruleset.schema import RuleFile
 

@@ -112,7 +112,9 @@ def test_the_server_holds_a_private_copy_of_the_rules_it_checked(rules_copy, tmp
     assert (held.sha256, held.path) == (rules.sha256, held_folder)
     assert held_folder.stat().st_mode & 0o777 == 0o700
     edited = rules_copy / "ketamine-palliative.toml"
-    edited.write_text(edited.read_text().replace("high = 0.5", "high = 0.3"), encoding="utf-8")
+    edited.write_text(
+        edited.read_text().replace("blurred vision", "blurred sight"), encoding="utf-8"
+    )
     assert load_rules(held_folder).sha256 == rules.sha256  # the edit never reaches a session
 
 
@@ -120,7 +122,9 @@ def test_the_server_holds_a_private_copy_of_the_rules_it_checked(rules_copy, tmp
 def test_a_session_refuses_to_start_on_rules_other_than_the_ones_checked(rules_copy):
     rules = load_rules(reviewed(rules_copy))
     edited = rules_copy / "ketamine-palliative.toml"
-    edited.write_text(edited.read_text().replace("high = 0.5", "high = 0.3"), encoding="utf-8")
+    edited.write_text(
+        edited.read_text().replace("blurred vision", "blurred sight"), encoding="utf-8"
+    )
     command = shlex.split(web.app_command(rules))
     run = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 2
@@ -482,7 +486,8 @@ def test_a_rule_folder_changed_while_the_server_starts_is_refused(
 ):
     rules = load_rules(reviewed(rules_copy))
     edited = rules_copy / "ketamine-palliative.toml"
-    edited.write_text(edited.read_text().replace("high = 0.5", "high = 0.3"), encoding="utf-8")
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace('"blurred vision"', '"blurred sight"'), encoding="utf-8")
     reviewed(rules_copy)  # a reviewed change, signed, while the server starts
     held = tmp_path / "held"
     held.mkdir()

@@ -45,7 +45,9 @@ from dosecalc.faces.tui.app import DoseCalcApp
 from dosecalc.faces.tui.disclaimer import LOADING, DisclaimerScreen
 from dosecalc.faces.tui.screens import CalculatorScreen, ExportScreen, SourceScreen
 from dosecalc.faces.tui.widgets import chosen_unit, typed_unit, unit_choice_hint
-from dosecalc.foundation.units import names_a_unit
+from dosecalc.foundation.units import (
+    names_a_unit,
+)
 from dosecalc.reports.contents import (
     bind_units,
     entry_error_items,

@@ -26,7 +26,14 @@ from ucumvert.xml_util import UCUM_ESSENCE_FILE
 
 import dosecalc
 from dosecalc.foundation.display import unit_ucum
-from dosecalc.foundation.units import UNIT_NAMES, Quantity, Unit, named_unit
+from dosecalc.foundation.unit_registry import (
+    Quantity,
+    Unit,
+    named_unit,
+)
+from dosecalc.foundation.units import (
+    UNIT_NAMES,
+)
 
 UCUM_PARSER = get_ucum_parser()
 # UCUM's table of prefixes and units, the one ucumvert generated its grammar from.

@@ -32,17 +32,19 @@ from dosecalc import (
 )
 from dosecalc.foundation.display import unit_display
 from dosecalc.foundation.text import SPACE_SEPARATORS
+from dosecalc.foundation.unit_registry import (
+    conversion_factor,
+    convert,
+    named_unit,
+    quantity_of,
+    unit_powers,
+)
 from dosecalc.foundation.units import (
     DOSE,
     MAX_INPUT_LENGTH,
     UNIT_NAMES,
-    conversion_factor,
-    convert,
-    named_unit,
     parse_dose,
     parse_dose_unit,
-    quantity_of,
-    unit_powers,
 )
 
 EXAMPLE = re.compile(r"'[^']*\d[^']*'")  # a quoted entry with a number: '70 kg'
@@ -380,7 +382,9 @@ def test_a_magnitude_that_is_not_one_real_number_is_refused():
 
 
 def test_fractional_powers_of_units_are_refused():
-    from dosecalc.foundation.units import unit_powers
+    from dosecalc.foundation.unit_registry import (
+        unit_powers,
+    )
 
     with pytest.raises(ValueError, match="whole powers"):
         unit_powers(registry().Unit("m**0.5"))
@@ -552,7 +556,7 @@ def test_a_quantity_of_any_magnitude_is_read_or_refused_at_once(magnitude):
 
 
 def test_the_registry_is_built_without_the_disk_cache_when_asked(monkeypatch):
-    from dosecalc.foundation import units
+    from dosecalc.foundation import unit_registry as units
 
     monkeypatch.setenv(units.UNIT_CACHE_ENV, "0")
     assert units._build_registry()._diskcache is None
@@ -561,7 +565,7 @@ def test_the_registry_is_built_without_the_disk_cache_when_asked(monkeypatch):
 def test_a_cache_that_cannot_be_read_is_dropped_and_the_registry_built_without_it(
     monkeypatch, tmp_path
 ):
-    from dosecalc.foundation import units
+    from dosecalc.foundation import unit_registry as units
 
     built = []
     real_registry = units._ExactRegistry
@@ -584,7 +588,7 @@ def test_a_cache_that_cannot_be_read_is_dropped_and_the_registry_built_without_i
 
 
 def test_a_child_forked_while_the_registry_lock_was_held_gets_a_free_lock():
-    from dosecalc.foundation import units
+    from dosecalc.foundation import unit_registry as units
 
     held = units._registry_lock
     held.acquire()

@@ -59,7 +59,9 @@ from dosecalc.faces import cds_hooks
 from dosecalc.faces.trust import LEEWAY_SECONDS
 from dosecalc.foundation.clock import local_today
 from dosecalc.foundation.display import format_exact
-from dosecalc.foundation.units import parse_quantity
+from dosecalc.foundation.units import (
+    parse_quantity,
+)
 from dosecalc.ruleset.loader import RuleSet
 
 SERVICE = "/cds-services/dosecalc-order-check"

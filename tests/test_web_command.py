@@ -371,7 +371,7 @@ def test_the_server_serves_the_page_and_the_service_until_a_signal(
     try:
         base = f"http://127.0.0.1:{port}"
         edited = folder / "ketamine-palliative.toml"
-        edited.write_text(edited.read_text().replace("high = 0.5", "high = 0.3"))
+        edited.write_text(edited.read_text().replace("blurred vision", "blurred sight"))
         reviewed(folder)  # a new, "reviewed" rule file: never reaches the running server
         with urllib.request.urlopen(f"{base}/?weight=70+kg&regimen=iv") as page:
             assert "21 to 35" in page.read().decode().replace("\u00a0", " ")

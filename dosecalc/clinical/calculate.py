@@ -39,24 +39,28 @@ from dosecalc.foundation.display import (
     magnitude,
     unit_display,
 )
-from dosecalc.foundation.errors import MissingInputError, RulesError
-from dosecalc.foundation.units import (
+from dosecalc.foundation.dose_units import (
     AMOUNT_UNIT,
-    CONCENTRATION,
     DAILY_RATE_UNIT,
     DOSE_RATE_UNIT,
     PER_KG_PER_MIN_UNIT,
     PUMP_RATE_UNIT,
     VOLUME_UNIT,
     DoseUnit,
+)
+from dosecalc.foundation.errors import MissingInputError, RulesError
+from dosecalc.foundation.unit_registry import (
     Quantity,
     Unit,
     conversion_factor,
     convert,
-    is_given,
     named_unit,
-    parse_quantity,
     quantity_of,
+)
+from dosecalc.foundation.units import (
+    CONCENTRATION,
+    is_given,
+    parse_quantity,
 )
 from dosecalc.foundation.working import (
     Apply,

@@ -70,22 +70,26 @@ from dosecalc.foundation.display import (
     operand,
     unit_display,
 )
-from dosecalc.foundation.errors import InputError, MissingInputError, UnitError
-from dosecalc.foundation.text import quoted
-from dosecalc.foundation.units import (
-    CONCENTRATION,
+from dosecalc.foundation.dose_units import (
     DOSE_FORMS,
-    DURATION,
     Dose,
     DoseForm,
+)
+from dosecalc.foundation.errors import InputError, MissingInputError, UnitError
+from dosecalc.foundation.text import quoted
+from dosecalc.foundation.unit_registry import (
     Quantity,
     Unit,
-    is_given,
     named_unit,
-    parse_dose,
-    parse_quantity,
     registry,
     unit_powers,
+)
+from dosecalc.foundation.units import (
+    CONCENTRATION,
+    DURATION,
+    is_given,
+    parse_dose,
+    parse_quantity,
 )
 from dosecalc.foundation.working import (
     Apply,

@@ -19,7 +19,14 @@ from typing import Final
 from dosecalc.clinical.result import QuantityRange
 from dosecalc.foundation.bounds import MEASURABLE_VOLUME_ML
 from dosecalc.foundation.display import format_exact, magnitude
-from dosecalc.foundation.units import PUMP_RATE_UNIT, convert, named_unit, registry
+from dosecalc.foundation.dose_units import (
+    PUMP_RATE_UNIT,
+)
+from dosecalc.foundation.unit_registry import (
+    convert,
+    named_unit,
+    registry,
+)
 from dosecalc.patient.body import DoseWarning
 from dosecalc.ruleset.schema import Regimen
 

@@ -30,10 +30,12 @@ from dosecalc.foundation.display import (
     significant_decimals,
     unit_display,
 )
-from dosecalc.foundation.text import counted
-from dosecalc.foundation.units import (
+from dosecalc.foundation.dose_units import (
     AMOUNT_UNIT,
     CONCENTRATION_UNIT,
+)
+from dosecalc.foundation.text import counted
+from dosecalc.foundation.unit_registry import (
     Quantity,
     convert,
     named_unit,

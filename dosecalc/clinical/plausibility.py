@@ -25,9 +25,11 @@ from dosecalc.foundation.display import (
     operand,
     unit_display,
 )
-from dosecalc.foundation.units import (
+from dosecalc.foundation.dose_units import (
     CONCENTRATION_UNIT,
     VOLUME_UNIT,
+)
+from dosecalc.foundation.unit_registry import (
     Quantity,
     convert,
     named_unit,

@@ -77,28 +77,32 @@ from dosecalc.foundation.display import (
     operand,
     unit_display,
 )
-from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError, UnitError
-from dosecalc.foundation.units import (
+from dosecalc.foundation.dose_units import (
     AMOUNT_UNIT,
-    CONCENTRATION,
     CONCENTRATION_UNIT,
     DOSE_FORMS,
     DOSE_RATE_UNIT,
-    DURATION,
     HOUR_UNIT,
-    PUMP_RATE,
     PUMP_RATE_UNIT,
-    VOLUME_KIND,
     VOLUME_UNIT,
+)
+from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError, UnitError
+from dosecalc.foundation.unit_registry import (
     Quantity,
     Unit,
     dimension_of,
-    is_given,
     named_unit,
+    registry,
+)
+from dosecalc.foundation.units import (
+    CONCENTRATION,
+    DURATION,
+    PUMP_RATE,
+    VOLUME_KIND,
+    is_given,
     parse_dose,
     parse_quantity,
     ratio_parts,
-    registry,
 )
 from dosecalc.foundation.working import Line, line_text, unit_change
 from dosecalc.patient.body import DoseWarning, source_covers

@@ -33,10 +33,12 @@ from dosecalc.foundation.display import (
     range_text,
     unit_display,
 )
-from dosecalc.foundation.units import (
+from dosecalc.foundation.dose_units import (
     DOSE_RATE_UNIT,
     PUMP_RATE_UNIT,
     DoseForm,
+)
+from dosecalc.foundation.unit_registry import (
     Quantity,
     convert,
     named_unit,

@@ -39,18 +39,20 @@ from dosecalc.foundation.display import (
 )
 from dosecalc.foundation.errors import DoseCalcError, InputError, UnknownRegimenError
 from dosecalc.foundation.text import counted, route_alternatives
+from dosecalc.foundation.unit_registry import (
+    Quantity,
+    conversion_factor,
+    convert,
+    dimension_of,
+    named_unit,
+)
 from dosecalc.foundation.units import (
     DOSE,
     DRUG_AMOUNT,
     DURATION,
     MAX_INPUT_LENGTH,
     WEIGHT,
-    Quantity,
     QuantityKind,
-    conversion_factor,
-    convert,
-    dimension_of,
-    named_unit,
     parse_dose,
     parse_quantity,
 )

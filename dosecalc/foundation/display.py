@@ -33,8 +33,7 @@ from typing import Annotated, Any, Final, Literal, NoReturn, assert_never
 from pint.util import UnitsContainer, to_units_container
 from pydantic import AfterValidator, PlainSerializer
 
-from dosecalc.foundation.units import (
-    UNIT_NAMES,
+from dosecalc.foundation.unit_registry import (
     Quantity,
     Unit,
     conversion_factor,
@@ -42,6 +41,9 @@ from dosecalc.foundation.units import (
     dimension_of,
     named_unit,
     unit_powers,
+)
+from dosecalc.foundation.units import (
+    UNIT_NAMES,
     written_terms,
 )
 

@@ -1,4 +1,4 @@
-"""The one unit registry and the one parser for quantities that people type.
+"""The one parser for quantities that people type (the registry is `unit_registry`'s).
 
 Why not hand user text to pint? pint evaluates expressions: it reads
 ``50 mg/5 mL`` as 10 mg·mL, ``5 ft 7 in`` as an area, ``70 ** 2 kg`` as
@@ -25,251 +25,48 @@ from __future__ import annotations
 
 import functools
 import numbers
-import os
 import re
-import shutil
-import threading
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import pint
-import platformdirs
 
+from dosecalc.foundation.dose_units import (
+    BODY_WEIGHT_UNITS,
+    RATE_FORMS,
+    Dose,
+    DoseUnit,
+    dose_form,
+)
 from dosecalc.foundation.errors import (
     ChoiceError,
-    FrozenQuantityError,
     OutOfRangeError,
     ParseError,
     UnitError,
 )
 from dosecalc.foundation.text import excerpt, is_control, quoted, spaces_as_space
-
-if TYPE_CHECKING:
-    from pint.facets.plain import PlainUnit
-
-    Quantity: TypeAlias = pint.Quantity[Fraction]  # the registry's magnitudes are Fractions
-    Unit: TypeAlias = PlainUnit
-    Registry: TypeAlias = pint.UnitRegistry[Fraction]
-else:
-    Quantity = pint.Quantity
-    Unit = pint.Unit
-    Registry = pint.UnitRegistry
-
-UNIT_CACHE_ENV: Final = "DOSECALC_UNIT_CACHE"
-"""Set to ``0`` to build the registry without pint's disk cache."""
+from dosecalc.foundation.unit_registry import (
+    FLOW,
+    LENGTH,
+    MASS,
+    TIME,
+    VOLUME,
+    Dimension,
+    Quantity,
+    Registry,
+    Unit,
+    conversion_factor,
+    dimension_of,
+    named_unit,
+    registry,
+    unit_powers,
+)
 
 MAX_INPUT_LENGTH: Final = 100
 """Longer text is refused before any parsing is attempted."""
-
-
-_registry: Registry | None = None
-_registry_lock = threading.Lock()
-
-
-def _new_lock_after_fork() -> None:
-    """A child forked while another thread held the lock would wait on it for ever."""
-    global _registry_lock
-    _registry_lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_new_lock_after_fork)
-
-
-def registry() -> Registry:
-    """The package's only pint registry, built once, on first use, from any thread.
-
-    Every cache in dosecalc holds units of this one registry: two threads making
-    their first call at once must not build two (pint refuses to mix them).
-    pint's definition cache makes later starts faster; set
-    ``DOSECALC_UNIT_CACHE=0`` to build without it (read-only or shared home folders).
-    """
-    global _registry
-    if _registry is None:
-        with _registry_lock:
-            if _registry is None:
-                _registry = _build_registry()
-    return _registry
-
-
-def unit_cache_folder() -> Path:
-    """dosecalc's own folder for pint's definition cache: ours to rebuild when it breaks."""
-    return platformdirs.user_cache_path("dosecalc", appauthor=False) / "pint"
-
-
-def _build_registry() -> Registry:
-    if os.environ.get(UNIT_CACHE_ENV, "1") == "0":
-        return _ExactRegistry(cache_folder=None, non_int_type=Fraction)
-    folder = unit_cache_folder()
-    try:
-        return _ExactRegistry(cache_folder=folder, non_int_type=Fraction)
-    except Exception:  # whatever a torn or unwritable cache raises
-        # pint writes its cache in place: a full disk or two cold starts at once can leave
-        # a truncated file that every later start would fail on. Drop the folder (ours
-        # alone) and build from the definitions; the next start writes a whole cache.
-        shutil.rmtree(folder, ignore_errors=True)
-        return _ExactRegistry(cache_folder=None, non_int_type=Fraction)
-
-
-def _refuse_in_place(method: str) -> FrozenQuantityError:
-    return FrozenQuantityError(
-        f"a dosecalc quantity cannot be changed in place ({method}): it may be shared with "
-        "every later result. Use q.to(unit), which returns a new quantity"
-    )
-
-
-_SEALED: Final = frozenset({"_magnitude", "_units"})
-
-
-class _FrozenQuantity(pint.UnitRegistry.Quantity):  # type: ignore[type-arg]
-    """A quantity of dosecalc's registry: it never changes once made.
-
-    A rule's range is read once and then shared by every result (and an entry's reading by
-    every call that types it): a caller's ``result.rule_range.low.ito("mcg/kg/min")`` would
-    otherwise change the range of every later check in the process. So every way pint has
-    of changing a quantity in place refuses (`FrozenQuantityError`), and the in-place
-    operators (``+=``, ``*=``, ...) give a new quantity, as they do for a number.
-
-    Pickled, it comes back in this registry, exactly (pint's own pickling rebuilds a
-    quantity in its application registry, of floats: 21 mg/hr came back 350.00000000000003
-    mcg/min).
-    """
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in self.__dict__ and name in _SEALED:  # set once, when made
-            raise _refuse_in_place(f"setting {name}")
-        object.__setattr__(self, name, value)  # pint's own: object's (tests/test_units.py)
-
-    def __delattr__(self, name: str) -> None:
-        raise _refuse_in_place(f"deleting {name}")
-
-    def __reduce__(self) -> tuple[object, tuple[object, dict[str, object]]]:  # type: ignore[override]
-        return _unpickle_quantity, (self._magnitude, dict(self._units))
-
-    def ito(self, *args: object, **kwargs: object) -> None:
-        raise _refuse_in_place("ito")
-
-    def ito_base_units(self, *args: object, **kwargs: object) -> None:
-        raise _refuse_in_place("ito_base_units")
-
-    def ito_root_units(self, *args: object, **kwargs: object) -> None:
-        raise _refuse_in_place("ito_root_units")
-
-    def ito_reduced_units(self, *args: object, **kwargs: object) -> None:
-        raise _refuse_in_place("ito_reduced_units")
-
-    def ito_preferred(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
-        raise _refuse_in_place("ito_preferred")
-
-    def ito_unprefixed(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
-        raise _refuse_in_place("ito_unprefixed")
-
-    def __setitem__(self, key: object, value: object) -> None:
-        raise _refuse_in_place("item assignment")
-
-    def put(self, *args: object, **kwargs: object) -> None:
-        raise _refuse_in_place("put")
-
-    def fill(self, *args: object, **kwargs: object) -> None:
-        raise _refuse_in_place("fill")
-
-    # pint changes some quantities in place for these (//=, **= and %= always; the others
-    # when the magnitude is an array): here each gives a new quantity, as for a number.
-    def __iadd__(self, other: Any) -> Any:
-        return self + other
-
-    def __isub__(self, other: Any) -> Any:
-        return self - other
-
-    def __imul__(self, other: Any) -> Any:
-        return self * other
-
-    def __itruediv__(self, other: Any) -> Any:
-        return self / other
-
-    __idiv__ = __itruediv__
-
-    def __ifloordiv__(self, other: Any) -> Any:  # type: ignore[misc]
-        return self // other
-
-    def __imod__(self, other: Any) -> Any:  # type: ignore[misc]
-        return self % other
-
-    def __ipow__(self, other: Any) -> Any:  # type: ignore[misc]
-        return self**other
-
-
-class _RegistryUnit(pint.UnitRegistry.Unit):
-    """A unit of dosecalc's registry, pickled back into it (not pint's application registry)."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in self.__dict__ and name == "_units":
-            raise _refuse_in_place("setting _units")
-        object.__setattr__(self, name, value)
-
-    def __reduce__(self) -> tuple[object, tuple[dict[str, object]]]:
-        return _unpickle_unit, (dict(self._units),)
-
-
-class _ExactRegistry(pint.UnitRegistry):  # type: ignore[type-arg]
-    """pint's registry with `_FrozenQuantity` and `_RegistryUnit` as its classes."""
-
-    Quantity = _FrozenQuantity
-    Unit = _RegistryUnit
-
-
-def _unpickle_quantity(magnitude: Fraction, units: dict[str, object]) -> Quantity:
-    """A pickled quantity, back in dosecalc's registry with its exact magnitude."""
-    return registry().Quantity(magnitude, _unpickle_unit(units))
-
-
-def _unpickle_unit(units: dict[str, object]) -> Unit:
-    """A pickled unit, back in dosecalc's registry."""
-    return registry().Unit(registry().UnitsContainer(units))
-
-
-@functools.cache
-def named_unit(name: str) -> Unit:
-    """The registry's unit called ``name``, parsed once (parsing is most of what a pint
-    conversion by name costs)."""
-    return registry().Unit(name)
-
-
-def convert(quantity: Quantity, unit: Unit) -> Quantity:
-    """``quantity.to(unit)``, the same exact value: by `conversion_factor`, found once per
-    pair of units, where pint works its way to the factor again on every call."""
-    return quantity_of(quantity.magnitude * _factor(quantity._units, unit._units), unit)
-
-
-def conversion_factor(source: Unit, target: Unit) -> Fraction:
-    """What a magnitude in ``source`` is multiplied by to be in ``target``, exactly: pint's
-    own factor, kept per pair of units (by their terms, never by Unit: a Unit of another
-    registry refuses to be compared with ours). Raises pint's DimensionalityError for units
-    of different dimensions, as ``to`` does."""
-    return _factor(source._units, target._units)
-
-
-@functools.lru_cache(maxsize=1024)
-def _factor(source: pint.util.UnitsContainer, target: pint.util.UnitsContainer) -> Fraction:
-    units = registry()
-    if units.convert(Fraction(0), source, target) != 0:  # an offset unit: no one factor
-        raise ValueError(f"{source} to {target} is no multiplication")
-    return Fraction(units.convert(Fraction(1), source, target))
-
-
-def quantity_of(value: Fraction, unit: Unit) -> Quantity:
-    """An exact quantity of the registry: ``value`` in ``unit``, as ``Quantity(value, unit)``
-    makes it (its two attributes) without the checks for arrays and strings, which an
-    exact magnitude and a Unit of ours never need (tests/test_units.py holds the two equal)."""
-    quantity = object.__new__(registry().Quantity)
-    quantity._magnitude = value
-    quantity._units = unit._units
-    return quantity
 
 
 @dataclass(frozen=True)
@@ -347,18 +144,6 @@ VOLUME_KIND: Final = QuantityKind("volume", "[length]**3", "mL", "'50 mL' or '0.
 DURATION: Final = QuantityKind("duration", "[time]", "hr", "'24 hr', '12 hours' or '30 min'")
 PUMP_RATE: Final = QuantityKind("pump rate", "[length]**3/[time]", "mL/hr", "'2 mL/hr'")
 
-Dimension = tuple[tuple[str, int], ...]
-"""A dimension as sorted (base dimension, power) pairs: (("[mass]", 1), ("[time]", -1)).
-
-Compared as tuples, never via pint's text: pint cannot format a power other
-than 1 when magnitudes are Fractions (hgrecco/pint#2386).
-"""
-
-MASS: Final[Dimension] = (("[mass]", 1),)
-LENGTH: Final[Dimension] = (("[length]", 1),)
-TIME: Final[Dimension] = (("[time]", 1),)
-VOLUME: Final[Dimension] = (("[length]", 3),)
-FLOW: Final[Dimension] = (("[length]", 3), ("[time]", -1))
 
 # How a dimension is named in an error message ("'70 m' is a length, not a weight").
 _DIMENSION_WORDS: Final[dict[Dimension, str]] = {
@@ -471,139 +256,7 @@ def names_a_unit(text: str) -> bool:
     return _UNIT_OF_ITS_OWN_RE.search(text) is not None
 
 
-_DRUG_AMOUNT_UNITS: Final = frozenset({"gram", "milligram", "microgram"})
-_BODY_WEIGHT_UNITS: Final = frozenset({"kilogram"})
-_TIME_UNITS: Final = frozenset({"hour", "minute", "day"})
 _DOSE_UNIT_EXAMPLE: Final = "'mg', 'mg/kg', 'mg/h', 'mg/24 h' or 'mg/kg/h'"
-
-
-@dataclass(frozen=True)
-class DoseUnit:
-    """A dose unit taken apart: drug amount, per kg of body weight, per time.
-
-    pint reduces ``mg/kg/h`` to 1/time; keeping the parts separate means a
-    weight-based rate can never be mistaken for an absolute one.
-    """
-
-    amount: str
-    per_body_weight: str | None
-    per_time: str | None
-
-    @property
-    def is_weight_based(self) -> bool:
-        return self.per_body_weight is not None
-
-    @property
-    def is_rate(self) -> bool:
-        return self.per_time is not None
-
-    def pint_unit(self) -> Unit:
-        text = "/".join(p for p in (self.amount, self.per_body_weight, self.per_time) if p)
-        return named_unit(text)
-
-    @classmethod
-    def of(cls, unit: Unit) -> DoseUnit | None:
-        """The parts of ``unit`` if it is a dose unit (g, mg or mcg; per kg; per hr, min or
-        day), else None."""
-        return _dose_unit_of(pint.util.to_units_container(unit))
-
-
-# Read once per distinct unit (by its terms, never by Unit: see `_dimension`); a DoseUnit
-# is frozen, so one is shared safely.
-@functools.lru_cache(maxsize=256)
-def _dose_unit_of(unit: pint.util.UnitsContainer) -> DoseUnit | None:
-    """`DoseUnit.of`, worked out."""
-    powers = unit_powers(unit)
-    amounts = [name for name, power in powers.items() if power == 1]
-    per = {name for name, power in powers.items() if power == -1}
-    per_weight, per_time = per & _BODY_WEIGHT_UNITS, per & _TIME_UNITS
-    if (
-        len(amounts) != 1
-        or amounts[0] not in _DRUG_AMOUNT_UNITS
-        or len(per_weight) > 1
-        or len(per_time) > 1
-        or len(powers) != 1 + len(per_weight) + len(per_time)
-    ):
-        return None
-    return DoseUnit(amounts[0], next(iter(per_weight), None), next(iter(per_time), None))
-
-
-DoseForm = Literal[
-    "weight-based-rate", "absolute-rate", "pump-rate", "fixed-dose", "volume", "weight-based-dose"
-]
-"""The form a dose is written in, recognised from its unit (see `dose_form`)."""
-
-
-# The units dosecalc works a figure out in, one home each (a figure is shown in its own).
-AMOUNT_UNIT: Final = "mg"
-"""A dose, a total per 24 hours, an amount of drug in a preparation."""
-DOSE_RATE_UNIT: Final = "mg/h"
-DAILY_RATE_UNIT: Final = "mg/day"
-"""A rate per 24 hours stays per 24 hours: mg/kg/24 h gives mg/24 h, as written."""
-PER_KG_PER_MIN_UNIT: Final = "mcg/kg/min"
-PUMP_RATE_UNIT: Final = "mL/h"
-VOLUME_UNIT: Final = "mL"
-CONCENTRATION_UNIT: Final = "mg/mL"
-HOUR_UNIT: Final = "h"
-
-
-@dataclass(frozen=True)
-class FormShape:
-    """What a dose form is made of: per kg of body weight, per time, in volume; in words;
-    and the unit a dose of this form is worked in."""
-
-    per_kg: bool
-    is_rate: bool
-    in_volume: bool
-    words: str
-    unit: str
-
-
-DOSE_FORMS: Final[Mapping[DoseForm, FormShape]] = MappingProxyType(
-    {
-        "weight-based-rate": FormShape(True, True, False, "a rate per kg", "mg/kg/h"),
-        "absolute-rate": FormShape(False, True, False, "a rate", DOSE_RATE_UNIT),
-        "pump-rate": FormShape(False, True, True, "a pump rate", PUMP_RATE_UNIT),
-        "fixed-dose": FormShape(False, False, False, "a dose without a time", AMOUNT_UNIT),
-        "volume": FormShape(False, False, True, "a volume", VOLUME_UNIT),
-        "weight-based-dose": FormShape(True, False, False, "a dose per kg without a time", "mg/kg"),
-    }
-)
-"""Each form's shape, the one home of what a form is: a regimen kind converts each form by
-it (`dosecalc.ruleset.kinds`); the audit works each form in its unit."""
-
-RATE_FORMS: Final[frozenset[DoseForm]] = frozenset(
-    form for form, shape in DOSE_FORMS.items() if shape.is_rate
-)
-_FORMS_BY_DIMENSION: Final[dict[Dimension, DoseForm]] = {FLOW: "pump-rate", VOLUME: "volume"}
-
-
-def dose_form(unit: Unit) -> DoseForm | None:
-    """The form of a dose written in ``unit``, from its parts; None if it is no dose.
-
-    pint reduces mg/kg/h to 1/time, so "per kg" is read from the unit's parts,
-    never from its dimension.
-    """
-    parts = DoseUnit.of(unit)
-    if parts is not None:
-        if parts.is_weight_based:
-            return "weight-based-rate" if parts.is_rate else "weight-based-dose"
-        return "absolute-rate" if parts.is_rate else "fixed-dose"
-    return _FORMS_BY_DIMENSION.get(dimension_of(unit))
-
-
-@dataclass(frozen=True)
-class Dose:
-    """A dose as entered: its exact quantity, its form, and the parts of its unit (None for
-    a pump rate or a volume, which become a drug amount only with a concentration).
-    ``written_as`` is a rate written as an amount over a stated time ("17.5 mg/30 min"):
-    that amount and time, which a face shows and works from as written, never the rate
-    they reduce to ("7 mg in 12 min")."""
-
-    quantity: Quantity
-    unit: DoseUnit | None
-    form: DoseForm
-    written_as: tuple[Quantity, Quantity] | None = None
 
 
 DOSE: Final = QuantityKind(
@@ -645,7 +298,7 @@ def parse_dose(value: object, field: str = "dose") -> Dose:
     per_body = [
         name
         for name, power in unit_powers(quantity.units).items()
-        if power < 0 and dimension_of(name) == MASS and name not in _BODY_WEIGHT_UNITS
+        if power < 0 and dimension_of(name) == MASS and name not in BODY_WEIGHT_UNITS
     ]
     if per_body:
         # No example figure: one with the number typed, per kg, reads as its conversion.
@@ -783,37 +436,6 @@ def parse_dose_unit(text: str) -> DoseUnit:
 def describe_dimension(quantity: Quantity) -> str:
     """Name a quantity's dimension in words for messages: 'a length', 'a concentration'..."""
     return _DIMENSION_WORDS.get(dimension_of(quantity.units), "a quantity of another kind")
-
-
-def dimension_of(of: Unit | str) -> Dimension:
-    """The dimension of a unit as comparable (base dimension, power) pairs."""
-    return _dimension(of if isinstance(of, str) else pint.util.to_units_container(of))
-
-
-def unit_powers(of: Unit | pint.util.UnitsContainer) -> dict[str, int]:
-    """The unit's terms and whole powers: mg/kg/h -> {milligram: 1, kilogram: -1, hour: -1}."""
-    return dict(_unit_powers(pint.util.to_units_container(of)))
-
-
-# Cached by name or by units container, never by Unit: a Unit of another registry
-# refuses to be compared with ours.
-@functools.cache
-def _dimension(of: str | pint.util.UnitsContainer) -> Dimension:
-    return tuple(sorted(_whole_powers(registry().get_dimensionality(of)).items()))
-
-
-@functools.cache
-def _unit_powers(of: pint.util.UnitsContainer) -> tuple[tuple[str, int], ...]:
-    return tuple(_whole_powers(of).items())
-
-
-def _whole_powers(terms: Mapping[str, object]) -> dict[str, int]:
-    powers = {}
-    for name, power in terms.items():
-        if not isinstance(power, int | Fraction | float) or power != int(power):
-            raise ValueError(f"dosecalc uses whole powers of units only, not {name}**{power}")
-        powers[name] = int(power)
-    return powers
 
 
 def _from_pint(value: Quantity, kind: QuantityKind, name: str) -> Quantity:

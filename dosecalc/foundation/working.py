@@ -23,7 +23,11 @@ from dosecalc.foundation.display import (
     unit_change_terms,
     unit_display,
 )
-from dosecalc.foundation.units import Quantity, Unit, quantity_of
+from dosecalc.foundation.unit_registry import (
+    Quantity,
+    Unit,
+    quantity_of,
+)
 
 Operator = Literal["×", "÷", "+", "−"]
 

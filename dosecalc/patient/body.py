@@ -40,17 +40,19 @@ from dosecalc.foundation.display import (
 )
 from dosecalc.foundation.errors import ChoiceError, MissingInputError, OutOfRangeError, ParseError
 from dosecalc.foundation.text import quoted, unusual_characters
+from dosecalc.foundation.unit_registry import (
+    Quantity,
+    convert,
+    named_unit,
+    quantity_of,
+    registry,
+)
 from dosecalc.foundation.units import (
     HEIGHT,
     WEIGHT,
-    Quantity,
     QuantityKind,
-    convert,
     is_given,
-    named_unit,
     parse_quantity,
-    quantity_of,
-    registry,
 )
 from dosecalc.foundation.working import Apply, Group, Operand, worked
 from dosecalc.patient.bases import BASES, Basis

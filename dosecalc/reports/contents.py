@@ -27,7 +27,9 @@ from dosecalc.clinical.prepare import Preparation, PrepareBasis, PrepareResult, 
 from dosecalc.clinical.result import Basis, CheckResult, DoseResult, QuantityRange, Severity
 from dosecalc.foundation.display import ROUNDING_RULE, format_exact, magnitude
 from dosecalc.foundation.text import counted
-from dosecalc.foundation.units import convert
+from dosecalc.foundation.unit_registry import (
+    convert,
+)
 from dosecalc.foundation.working import line_text
 from dosecalc.patient.body import WEIGHT_NOT_GIVEN, DoseWarning, source_covers
 from dosecalc.ruleset.kinds import KINDS

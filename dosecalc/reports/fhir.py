@@ -65,7 +65,11 @@ from dosecalc.foundation.display import (
     unit_display,
     unit_ucum,
 )
-from dosecalc.foundation.units import Quantity, convert, named_unit
+from dosecalc.foundation.unit_registry import (
+    Quantity,
+    convert,
+    named_unit,
+)
 from dosecalc.foundation.working import line_text
 from dosecalc.reports.contents import (
     finding_items,

@@ -27,11 +27,15 @@ from dosecalc.foundation.display import (
     magnitude,
     unit_display,
 )
-from dosecalc.foundation.units import (
+from dosecalc.foundation.dose_units import (
     CONCENTRATION_UNIT,
+)
+from dosecalc.foundation.unit_registry import (
     Quantity,
     dimension_of,
     named_unit,
+)
+from dosecalc.foundation.units import (
     parse_quantity,
 )
 from dosecalc.ruleset.loader import RuleFileInfo, RuleSet, regimen_names

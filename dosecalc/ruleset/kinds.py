@@ -19,7 +19,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Final, Literal, TypeVar
 
-from dosecalc.foundation.units import (
+from dosecalc.foundation.dose_units import (
     AMOUNT_UNIT,
     DOSE_FORMS,
     DOSE_RATE_UNIT,
@@ -27,6 +27,8 @@ from dosecalc.foundation.units import (
     VOLUME_UNIT,
     DoseForm,
     DoseUnit,
+)
+from dosecalc.foundation.unit_registry import (
     Quantity,
     convert,
     named_unit,

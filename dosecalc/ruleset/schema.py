@@ -30,27 +30,31 @@ from pydantic import (
 
 from dosecalc.foundation.clock import is_after_today, local_today
 from dosecalc.foundation.display import format_exact, format_range
+from dosecalc.foundation.dose_units import (
+    DoseUnit,
+)
 from dosecalc.foundation.errors import InputError
 from dosecalc.foundation.text import is_control, route_alternatives
+from dosecalc.foundation.unit_registry import (
+    MASS,
+    TIME,
+    VOLUME,
+    Quantity,
+    dimension_of,
+    named_unit,
+    registry,
+    unit_powers,
+)
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DOSE,
     DRUG_AMOUNT,
-    MASS,
     PUMP_RATE,
-    TIME,
-    VOLUME,
     VOLUME_KIND,
-    DoseUnit,
-    Quantity,
     QuantityKind,
     describe_dimension,
-    dimension_of,
-    named_unit,
     parse_dose_unit,
     parse_quantity,
-    registry,
-    unit_powers,
 )
 from dosecalc.ruleset.kinds import KINDS, KindName, RegimenKind
 

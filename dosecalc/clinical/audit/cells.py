@@ -19,19 +19,23 @@ import numpy.typing as npt
 
 from dosecalc.clinical.check import admitted_slips
 from dosecalc.foundation.display import magnitude
+from dosecalc.foundation.dose_units import (
+    CONCENTRATION_UNIT,
+    DOSE_FORMS,
+    DoseForm,
+    dose_form,
+)
 from dosecalc.foundation.errors import InputError
+from dosecalc.foundation.unit_registry import (
+    Unit,
+    named_unit,
+)
 from dosecalc.foundation.units import (
     CONCENTRATION,
-    CONCENTRATION_UNIT,
     DOSE,
-    DOSE_FORMS,
     MAX_INPUT_LENGTH,
     WEIGHT,
-    DoseForm,
     QuantityKind,
-    Unit,
-    dose_form,
-    named_unit,
     parse_quantity,
 )
 from dosecalc.ruleset.schema import Regimen

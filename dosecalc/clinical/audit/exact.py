@@ -25,16 +25,20 @@ from dosecalc.clinical.audit.outcome import Outcome, decided, outcome_of, with_r
 from dosecalc.clinical.check import check, in_rule_form, verdict_of
 from dosecalc.clinical.limits import INTERVAL_NOT_COMPARED, frequency_unchecked
 from dosecalc.foundation.bounds import WEIGHT_LIMITS_KG
+from dosecalc.foundation.dose_units import (
+    DOSE_FORMS,
+)
 from dosecalc.foundation.errors import InputError
+from dosecalc.foundation.unit_registry import (
+    named_unit,
+    registry,
+)
 from dosecalc.foundation.units import (
     CONCENTRATION,
     DOSE,
-    DOSE_FORMS,
     DURATION,
     HEIGHT,
     WEIGHT,
-    named_unit,
-    registry,
 )
 from dosecalc.patient.body import body_figure, weight_warnings
 from dosecalc.ruleset.loader import RuleSet

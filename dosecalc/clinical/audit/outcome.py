@@ -23,7 +23,9 @@ from dosecalc.clinical.limits import INTERVAL_NOT_COMPARED
 from dosecalc.clinical.result import CheckResult, OutcomeCode, Verdict
 from dosecalc.foundation.display import magnitude, unit_ucum
 from dosecalc.foundation.text import counted
-from dosecalc.foundation.units import Quantity
+from dosecalc.foundation.unit_registry import (
+    Quantity,
+)
 from dosecalc.patient.body import WEIGHT_WARNING_CODES
 
 OUTPUT_COLUMNS: Final = (

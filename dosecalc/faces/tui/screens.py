@@ -33,7 +33,10 @@ from dosecalc.faces.tui.widgets import (
 )
 from dosecalc.foundation.display import format_exact
 from dosecalc.foundation.errors import DoseCalcError
-from dosecalc.foundation.units import CONCENTRATION, parse_quantity
+from dosecalc.foundation.units import (
+    CONCENTRATION,
+    parse_quantity,
+)
 from dosecalc.foundation.working import line_text
 from dosecalc.reports.contents import (
     banner_lines,

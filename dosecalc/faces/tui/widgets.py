@@ -22,7 +22,13 @@ from dosecalc.clinical.result import Basis, CheckResult, DoseResult
 from dosecalc.clinical.session import UNIT_CHOICES
 from dosecalc.foundation.display import unit_display
 from dosecalc.foundation.errors import DoseCalcError
-from dosecalc.foundation.units import HEIGHT, WEIGHT, QuantityKind, names_a_unit, parse_quantity
+from dosecalc.foundation.units import (
+    HEIGHT,
+    WEIGHT,
+    QuantityKind,
+    names_a_unit,
+    parse_quantity,
+)
 from dosecalc.patient.body import DoseWarning
 from dosecalc.reports.contents import (
     UNCOVERED_RESULT,
