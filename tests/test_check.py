@@ -32,7 +32,7 @@ from dosecalc import (
     parse_dose,
     registry,
 )
-from dosecalc.foundation.display import format_entered, format_number, magnitude
+from dosecalc.foundation.display import exact_places, format_entered, format_number, magnitude
 from dosecalc.foundation.dose_units import (
     DOSE_FORMS,
     RATE_FORMS,
@@ -1297,7 +1297,7 @@ def test_an_interval_under_rules_with_no_maximum_says_its_total_and_that_nothing
 @settings(max_examples=60, deadline=None)
 @given(
     amount=st.decimals(min_value=Decimal("0.1"), max_value=Decimal(900), places=2),
-    unit=st.sampled_from(["mg", "mcg", "mL"]),
+    unit=st.sampled_from(["mg", "mcg", "mL", "mg/kg", "mcg/kg"]),
     per=st.sampled_from([2, 3, 7, 12, 15, 24, 30, 45, 90]),
     time=st.sampled_from(["min", "hr"]),
     weight=st.sampled_from(["70 kg", "154 lb", "55.5 kg"]),
@@ -1353,3 +1353,39 @@ def test_the_ratio_to_a_bound_is_written_one_way_and_never_reads_as_a_threshold_
     flag = result.probable_entry_error
     if flag is not None and "times the" in flag.reason:
         assert f"the dose is {ratio_row} times the" in flag.reason, (flag.reason, ratio_row)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rate=st.decimals(min_value=Decimal(21), max_value=Decimal(35), places=1),
+    per=st.sampled_from([(15, "min"), (30, "min"), (45, "min"), (2, "hr"), (12, "hr")]),
+    out=st.sampled_from([10, 100]),
+    per_kg=st.booleans(),
+)
+def test_a_slip_of_an_order_written_over_a_stated_time_is_asked_in_its_own_shape(
+    rate, per, out, per_kg
+):
+    """ "175 mg/30 min", a decimal point out, is asked as "was 17.5 mg/30 min meant?", exactly:
+    never as a rounded rate nobody wrote ("0.583 mg/min (rounded)") from figures nobody
+    wrote ("35 mg in 6 min")."""
+    number, time = per
+    hours = Fraction(number, 60) if time == "min" else Fraction(number)
+    # Within the range at 70 kg: 21 to 35 mg/hr, or 0.3 to 0.5 mg/kg/hr.
+    meant = (Fraction(rate) / 70 if per_kg else Fraction(rate)) * hours
+    unit = "mg/kg" if per_kg else "mg"
+
+    def plain(value: Fraction) -> str:
+        return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+
+    if per_kg and exact_places(meant) is None:
+        meant = Fraction(3, 10) * hours  # a per-kg rate with a finite decimal
+    typed = f"{plain(meant * out)} {unit}/{number} {time}"
+    result = dosecalc.check(weight="70 kg", regimen="iv", dose=typed)
+    flag = result.probable_entry_error
+    assert flag is not None, typed
+    asked = format_entered(f"{plain(meant)} {unit}/{number} {time}")
+    assert asked in flag.question, (typed, flag.question)
+    assert "(rounded)" not in flag.question, flag.question
+    assert " in " not in flag.message, flag.message
+    assert f"({format_entered(typed)} ÷ {out:,} = {asked}," in flag.message, flag.message
+    assert asked in result.headline.action

@@ -60,6 +60,7 @@ from dosecalc.clinical.result import (
 )
 from dosecalc.foundation.disclaimer import DISCLAIMER
 from dosecalc.foundation.display import (
+    finite_places,
     format_apart_from,
     format_body,
     format_entered,
@@ -81,6 +82,7 @@ from dosecalc.foundation.unit_registry import (
     Quantity,
     Unit,
     named_unit,
+    quantity_of,
     registry,
     unit_powers,
 )
@@ -360,7 +362,7 @@ def check_against(
     about_the_patient = result.warnings  # "no weight was given" among them, if none was
     covered = source_covers(about_the_patient)
     entry_error = _probable_entry_error(
-        verdict, proposed, in_rule_units, slips, ranges, beside, covered
+        verdict, read, in_rule_units, slips, ranges, beside, covered
     )
     display = _display(proposed, in_rule_units, patient_dose, pump_rate, volume, result, beside)
     display["proposed"] = format_entered(_shown(dose, proposed))  # as written, never reduced
@@ -692,9 +694,36 @@ def _slips(
     return slips
 
 
+def _written_meant(read: Dose, slip: UsualSlip) -> str | None:
+    """What ``slip`` would make of an order written over a stated time, in the order's own
+    shape and exactly ("17.5 mg/30 min" for 175 mg/30 min a decimal place out, never the
+    rate it reduces to); None for any other order, and for a slip of a unit its figures do
+    not show (840 mg/24 hr read per hour: the time is in hours, not days)."""
+    if read.written_as is None:
+        return None
+    amount, per = read.written_as
+    if not slip.confuses_units:
+        amount = amount * slip.factor
+    elif slip.power == 1 and unit_powers(amount.units).get(slip.entered or "") == 1:
+        amount = amount.magnitude * slip.meant_units(amount.units)
+    elif slip.power == -1 and per.units == named_unit(slip.entered or ""):
+        per = quantity_of(magnitude(per), named_unit(slip.meant or ""))
+    else:
+        return None
+    return f"{format_exact(amount)}/{format_exact(per)}"
+
+
+def _order_as_written(read: Dose) -> str:
+    """The order in its own shape: "175 mg/30 min", else the dose ("30 mg/hr")."""
+    if read.written_as is None:
+        return format_exact(read.quantity)
+    amount, per = read.written_as
+    return f"{format_exact(amount)}/{format_exact(per)}"
+
+
 def _probable_entry_error(
     verdict: Verdict,
-    proposed: Quantity,
+    read: Dose,
     dose: Quantity,
     slips: list[_Slip],
     ranges: list[QuantityRange],
@@ -710,26 +739,28 @@ def _probable_entry_error(
     suggest, and the range is not that patient's."""
     low, high = ranges[0].low, ranges[0].high
     asked = covered and slip_withheld(verdict)
+    entered = _order_as_written(read)
     entry_slips = []
     meant = []
     for found in slips:
-        text = _value_beside(found.meant, ranges, beside)
+        as_written = _written_meant(read, found.slip)
+        text = as_written or _value_beside(found.meant, ranges, beside)
         meant.append(text)
         worked = text
         in_rule_units = _value_beside(found.in_rule_units, ranges, beside)
-        if found.slip.confuses_units and in_rule_units != text:
+        if (found.slip.confuses_units or as_written) and in_rule_units != text:
             worked += f", that is {in_rule_units}"
         factor = slip_factor(found.slip)
         if not asked:
             display = f"{found.slip.name} ({factor})"
         elif found.slip.confuses_units:  # the same number, in the unit meant
             display = (
-                f"{found.slip.name}: was {text} meant? ({format_exact(proposed)} read "
+                f"{found.slip.name}: was {text} meant? ({entered} read "
                 f"{found.slip.reading}: {worked}, within the range)"
             )
         else:
             display = (
-                f"{found.slip.name}: was {text} meant? ({format_exact(proposed)} {factor} = "
+                f"{found.slip.name}: was {text} meant? ({entered} {factor} = "
                 f"{worked}, within the range)"
             )
         entry_slips.append(
@@ -908,33 +939,43 @@ def _restated_steps(
         if term != entered or got.text != written(entered):  # not the order, merely repeated
             steps.append(Step(label, (Equation(term, got),)))
 
+    patient_term: Term | None = None  # what comes to the dose for this patient, exactly
     if patient_dose is not None and result.dosing_weight is not None:
         to_patient = patient_dose.units
         if DOSE_FORMS[form].per_kg:
             weight = result.dosing_weight.quantity
-            by_weight = Apply(Operand.exact(in_rule_units), "×", Operand.exact(weight))
-            change = unit_change_factors(in_rule_units.units * weight.units, to_patient)
-            step(kind.ordered_as, chain(by_weight, change), patient_dose, result.dose)
+            # From the order's own figures when it states a time ("0.25 mg/kg ÷ 30 min").
+            per_kg = in_rule_units if read.written_as is None else start
+            first = Operand.exact(per_kg) if read.written_as is None else entered
+            by_weight = Apply(first, "×", Operand.exact(weight))
+            change = unit_change_factors(per_kg.units * weight.units, to_patient)
+            patient_term = chain(by_weight, change)
         elif DOSE_FORMS[form].in_volume and conc is not None:
             change = unit_change_factors(start.units * conc.units, to_patient)
-            times_conc = chain(Apply(entered, "×", Operand.exact(conc)), change)
-            step(kind.ordered_as, times_conc, patient_dose, result.dose)
+            patient_term = chain(Apply(entered, "×", Operand.exact(conc)), change)
         else:
-            conversion = unit_change_factors(start.units, to_patient)
-            step(kind.ordered_as, chain(entered, conversion), patient_dose, result.dose)
+            patient_term = chain(entered, unit_change_factors(start.units, to_patient))
+        step(kind.ordered_as, patient_term, patient_dose, result.dose)
     per_patient = kind.per_patient(in_rule_units, patient_dose)
     pump_rate, volume = delivered
     if DOSE_FORMS[form].in_volume and pump_rate is not None:  # the order is the pump rate
         change = unit_change_factors(start.units, pump_rate.units)
         step("as a pump rate", chain(entered, change), pump_rate, result.pump_rate)
     if conc is not None and per_patient is not None and not DOSE_FORMS[form].in_volume:
+        # An order written over a time comes to a dose with no exact decimal (1 mg/kg ÷ 3
+        # hr × 70 kg): worked on from its own figures, never from "70 mg in 3 hr".
+        source: Term = Operand.exact(per_patient)
+        if read.written_as is not None and finite_places(magnitude(per_patient)) is None:
+            if patient_term is not None and per_patient is patient_dose:
+                source = patient_term
+            elif not DOSE_FORMS[form].per_kg:
+                source = chain(entered, unit_change_factors(start.units, per_patient.units))
         by_conc: list[Factor] = [("÷", Operand.exact(conc))]
         if pump_rate is not None:
             by_conc_per_hour = [*by_conc, *per_hour(per_patient.units)]
-            term = chain(Operand.exact(per_patient), by_conc_per_hour)
-            step("as a pump rate", term, pump_rate, result.pump_rate)
+            step("as a pump rate", chain(source, by_conc_per_hour), pump_rate, result.pump_rate)
         if volume is not None:
-            step("as a volume", chain(Operand.exact(per_patient), by_conc), volume, result.volume)
+            step("as a volume", chain(source, by_conc), volume, result.volume)
     return steps
 
 

@@ -59,6 +59,7 @@ from dosecalc.foundation.unit_registry import (
     Registry,
     Unit,
     conversion_factor,
+    convert,
     dimension_of,
     named_unit,
     registry,
@@ -292,7 +293,7 @@ def parse_dose(value: object, field: str = "dose") -> Dose:
     quantity = parse_quantity(value, DOSE, field)
     form = dose_form(quantity.units)
     if form is not None:
-        parts = ratio_parts(value) if form in RATE_FORMS else None
+        parts = _rate_as_written(value, quantity) if form in RATE_FORMS else None
         return Dose(quantity, DoseUnit.of(quantity.units), form, parts)
     shown = value.strip() if isinstance(value, str) else _written_quantity(value)
     per_body = [
@@ -346,6 +347,35 @@ def ratio_parts(value: object) -> tuple[Quantity, Quantity] | None:
         registry().Quantity(Fraction(amount), amount_unit),
         registry().Quantity(Fraction(per), per_unit),
     )
+
+
+_WRITTEN_PER_KG_RATE_RE: Final = re.compile(
+    rf"({_NUMBER})\s*({_TERM})\s*(?:/|\bper\b)\s*({_TERM})\s*(?:/|\bper\b)\s*({_NUMBER})\s*({_TERM})",
+    re.IGNORECASE,
+)
+
+
+def _rate_as_written(value: object, quantity: Quantity) -> tuple[Quantity, Quantity] | None:
+    """A rate written as an amount over a stated time, the amount per kg or not ("17.5
+    mg/30 min", "0.25 mg/kg/30 min"): that amount and time, which come to ``quantity``;
+    None for any other entry."""
+    parts = ratio_parts(value)
+    if parts is None and isinstance(value, str):
+        match = _WRITTEN_PER_KG_RATE_RE.fullmatch(spaces_as_space(value).strip())
+        if match is not None:
+            amount, amount_term, body, per, per_term = match.groups()
+            try:
+                terms = [named_unit(_VOCABULARY[t.lower()]) for t in (amount_term, body, per_term)]
+            except KeyError:
+                return None
+            parts = (
+                registry().Quantity(Fraction(amount), terms[0] / terms[1]),
+                registry().Quantity(Fraction(per), terms[2]),
+            )
+    if parts is None or dimension_of(parts[1].units) != TIME:
+        return None
+    amount, per = parts
+    return parts if convert(amount / per, quantity.units) == quantity else None
 
 
 Term: TypeAlias = tuple[Fraction | None, str]
