@@ -30,7 +30,7 @@ from cds_hooks_schemas import (
     valid,
 )
 from conftest import REPO
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from web_support import (
     ALLOWED_ORIGIN,
@@ -737,6 +737,78 @@ def test_order_select_examines_only_the_orders_selected(server, ehrs):
     found = cards(server, ehrs[0], *orders, hook="order-select", selections=["MedicationRequest/b"])
     assert [c["indicator"] for c in per_order(found)] == ["critical"]
     assert cards(server, ehrs[0], *orders, hook="order-select", selections=[]) == []
+
+
+@given(
+    base=st.sampled_from(["", "https://ehr.example.org/fhir/", "http://10.0.0.1:8080/r4/"]),
+    version=st.none() | st.integers(1, 10**6),
+    order_id=st.from_regex(r"[A-Za-z0-9\-.]{1,64}", fullmatch=True),
+)
+@example(base="", version=1, order_id="a")
+@example(base="https://ehr.example.org/fhir/", version=None, order_id="a")
+def test_a_selection_names_its_order_relative_absolute_or_to_one_version(base, version, order_id):
+    """FHIR writes a reference relative, absolute or to one version: each selects the draft
+    order of that type and id (a 350 mg/h order's critical card), where anything but the
+    relative form selected nothing and the answer was silence."""
+    selection = f"{base}MedicationRequest/{order_id}" + (
+        f"/_history/{version}" if version is not None else ""
+    )
+    body = hook_request(
+        medication_request(order_id, rate=(350, "mg/h")),
+        hook="order-select",
+        selections=[selection],
+    )
+    issued = cds_hooks.answer(body, dosecalc.load_rules(), "http://x")
+    assert [card.card["indicator"] for card in issued] == ["critical"]
+
+
+@given(
+    selection=st.sampled_from(
+        [
+            "MedicationRequest/b",
+            "medicationrequest/a",
+            "ServiceRequest/a",
+            "MedicationRequest/a/b",
+            "a",
+            "",
+            "#a",
+            "https://ehr.example.org/fhir/MedicationRequest/b/_history/1",
+        ]
+    )
+    | st.text(max_size=30),
+    selected_first=st.booleans(),
+)
+def test_a_selection_that_names_no_draft_order_is_refused_never_passed_by(
+    selection, selected_first
+):
+    """A selection that names no order of the draft orders (another id, another type, no
+    reference at all) is a 400 OperationOutcome, whatever else is selected: it was passed
+    by, and the answer {"cards": []} read as "checked and within"."""
+    assume(not re.fullmatch(r"(https?://\S+/)?MedicationRequest/a(/_history/[\w\-.]+)?", selection))
+    selections = ["MedicationRequest/a", selection]
+    body = hook_request(
+        medication_request("a", rate=(30, "mg/h")),
+        hook="order-select",
+        selections=selections if selected_first else selections[::-1],
+    )
+    with pytest.raises(cds_hooks.HookError) as refused:
+        cds_hooks.answer(body, dosecalc.load_rules(), "http://x")
+    assert refused.value.status == 400
+    assert "names no order of context.draftOrders" in refused.value.text
+
+
+def test_a_selection_of_another_kind_of_draft_order_is_examined_and_gets_no_card(server, ehrs):
+    """A selected ServiceRequest is a draft order the rules name no drug of: no card, as for
+    any drug the rules do not name; over HTTP, a selection naming nothing is a 400."""
+    other = {"resourceType": "ServiceRequest", "id": "sr-1", "status": "draft"}
+    orders = (medication_request("a", rate=(350, "mg/h")), other)
+    assert (
+        cards(server, ehrs[0], *orders, hook="order-select", selections=["ServiceRequest/sr-1"])
+        == []
+    )
+    request = hook_request(*orders, hook="order-select", selections=["MedicationRequest/zz"])
+    outcome = outcome_of(call(server, ehrs[0], request), 400)
+    assert "context.selections[0]" in outcome["issue"][0]["details"]["text"]
 
 
 # The weight prefetch

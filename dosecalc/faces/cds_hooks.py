@@ -240,8 +240,12 @@ def answer(
         for resource in _drafts(context)
         if (order := _order(resource, rules, medications)) is not None
     ]
-    examined = _examined(hook, context, [resource for resource, _ in drafts])
-    orders = [order for resource, order in drafts if any(resource is e for e in examined)]
+    selected = _selected(hook, context)
+    orders = [
+        order
+        for resource, order in drafts
+        if selected is None or ("MedicationRequest", _id_of(resource)) in selected
+    ]
     if any(order.needs_weight for order in orders) and "weight" not in prefetch:
         raise HookError(
             412,
@@ -320,14 +324,52 @@ def _drafts(context: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _examined(
-    hook: str, context: Mapping[str, Any], resources: Sequence[Mapping[str, Any]]
-) -> list[Mapping[str, Any]]:
-    """The ``resources`` the hook examines: those selected (order-select), or all."""
+_REFERENCE: Final = re.compile(
+    r"(?:https?://[^\s?#]+/)?([A-Z][A-Za-z]{0,63})/([A-Za-z0-9\-.]{1,64})"
+    r"(?:/_history/[A-Za-z0-9\-.]{1,64})?"
+)
+"""A FHIR literal reference to a resource: relative (``Patient/pat-1``), absolute (a
+server's base URL before it), or to one version of it (``/_history/2`` after it)."""
+
+
+def _named(reference: object) -> tuple[str, str] | None:
+    """The resource type and id a reference names (``("Patient", "pat-1")``), whichever way
+    FHIR writes it; None for anything else."""
+    found = _REFERENCE.fullmatch(reference) if isinstance(reference, str) else None
+    return (found[1], found[2]) if found is not None else None
+
+
+def _id_of(resource: Mapping[str, Any]) -> str | None:
+    """A resource's id, when it is text (any JSON may stand there: a list is no id)."""
+    found = resource.get("id")
+    return found if isinstance(found, str) else None
+
+
+def _selected(hook: str, context: Mapping[str, Any]) -> set[tuple[str, str | None]] | None:
+    """The draft orders the hook examines, by type and id: those selected (order-select), or
+    None for all (order-sign). A selection that names no draft order is refused (400): the
+    spec has it name one, and passing it by would be silence on an order never examined."""
     if hook == "order-sign":
-        return list(resources)
-    selected = set(context["selections"])
-    return [r for r in resources if f"MedicationRequest/{r.get('id')}" in selected]
+        return None
+    drafts = {
+        (kind, _id_of(entry["resource"]))
+        for entry in context["draftOrders"].get("entry", [])
+        if isinstance(entry, dict)
+        and isinstance(entry.get("resource"), dict)
+        and isinstance(kind := entry["resource"].get("resourceType"), str)
+    }
+    selected: set[tuple[str, str | None]] = set()
+    for position, selection in enumerate(context["selections"]):
+        named = _named(selection)
+        if named is None or named not in drafts:
+            raise HookError(
+                400,
+                "invalid",
+                f"context.selections[{position}] names no order of context.draftOrders: "
+                "that order could not be examined",
+            )
+        selected.add(named)
+    return selected
 
 
 _FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
