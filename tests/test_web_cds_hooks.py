@@ -859,6 +859,81 @@ def test_each_weight_that_is_not_usable_gives_an_info_card_when_a_weight_is_need
     assert why in summary or why in summary.replace("…", "")
 
 
+_COMPARATORS = st.sampled_from(["<", "<=", ">=", ">", "ad"])
+
+
+@given(
+    comparator=_COMPARATORS,
+    kg=st.integers(40, 150),
+    per_kg=st.booleans(),
+)
+def test_a_weight_given_with_a_comparator_is_never_used_as_the_weight(comparator, kg, per_kg):
+    """A weight of "<70 kg" (a bound, or "ad") is no weight of 70 kg: an order that needs one
+    is not checked, one per kg is checked per kg with the patient unassessed, and each card
+    says why. It was read as exact, and 30 mg/h against "<70 kg" was silence."""
+    observation = weight_observation(kg)
+    observation["valueQuantity"]["comparator"] = comparator
+    rate = (0.4, "mg/kg/h") if per_kg else (30, "mg/h")
+    body = hook_request(medication_request(rate=rate), weight=searchset(observation))
+    (card,) = [issued.card for issued in cds_hooks.answer(body, dosecalc.load_rules(), "http://x")]
+    assert card["indicator"] == "info"
+    said = _plain(card["summary"] + " " + card["detail"])
+    assert "no usable weight" in said
+    assert "Weight used" not in said
+    if not per_kg:
+        assert "given with a comparator" in said
+        assert said.startswith("ketamine 30 mg/hr: not checked: no usable weight")
+
+
+@given(
+    comparator=_COMPARATORS,
+    place=st.sampled_from(["rateQuantity", "doseQuantity", "numerator", "denominator"]),
+)
+def test_a_dose_given_with_a_comparator_is_not_checked(comparator, place):
+    """A dose of "<300 mg/h" is no dose as ordered (FHIR's SimpleQuantity allows no
+    comparator): not checked, never checked as 300 mg/h."""
+    if place in ("numerator", "denominator"):
+        ratio = {"numerator": quantity(300, "mg"), "denominator": quantity(1, "h")}
+        ratio[place]["comparator"] = comparator
+        entry: dict[str, Any] = {"rateRatio": ratio}
+    else:
+        entry = {place: quantity(300, "mg/h" if place == "rateQuantity" else "mg")}
+        entry[place]["comparator"] = comparator
+    body = hook_request(medication_request(entry=entry))
+    (card,) = [issued.card for issued in cds_hooks.answer(body, dosecalc.load_rules(), "http://x")]
+    assert card["indicator"] == "info"
+    assert "not checked: the dose" in card["summary"]
+    assert "given with a comparator" in _plain(card["detail"])
+
+
+@given(
+    base=st.sampled_from(["", "https://ehr.example.org/fhir/", "http://10.0.0.1:8080/r4/"]),
+    version=st.none() | st.integers(1, 10**6),
+    same=st.booleans(),
+)
+@example(base="https://ehr.example.org/fhir/", version=None, same=True)
+@example(base="", version=2, same=True)
+def test_a_weights_subject_names_the_patient_relative_absolute_or_to_one_version(
+    base, version, same
+):
+    """The weight's subject written absolute or to one version of the Patient is this
+    patient's weight, used as such; it was called another patient's. Another id, however
+    written, is still another patient's."""
+    patient = PATIENT if same else "pat-2"
+    observation = weight_observation()
+    observation["subject"]["reference"] = f"{base}Patient/{patient}" + (
+        f"/_history/{version}" if version is not None else ""
+    )
+    body = hook_request(medication_request(rate=(45, "mg/h")), weight=searchset(observation))
+    (card,) = [issued.card for issued in cds_hooks.answer(body, dosecalc.load_rules(), "http://x")]
+    said = _plain(card["detail"])
+    if same:
+        assert card["indicator"] == "warning"
+        assert "Weight used: 70 kg, from 2026-12-01." in said
+    else:
+        assert "another patient's" in card["summary"]
+
+
 def test_an_unusable_weight_leaves_an_order_per_kg_checked_per_kg_and_the_patient_unassessed(
     server, ehrs
 ):

@@ -125,6 +125,9 @@ USABLE_STATUS: Final = frozenset({"final", "amended", "corrected"})
 NO_CONCENTRATION: Final = "the dose is a volume (mL or mL/h), and the order holds no concentration"
 UNIT_TEXT_DISAGREES: Final = "the dose's unit text and its UCUM code name different units"
 ROUTE_TEXT_DISAGREES: Final = "the route's text and its code name different routes"
+NOT_EXACT: Final = "given with a comparator (<, <=, >=, > or ad): a bound, not an exact figure"
+"""Why a Quantity with a ``comparator`` is never read as its number: "<70 kg" is no weight
+of 70 kg, nor "<300 mg/h" a dose of 300 mg/h."""
 
 
 class HookError(Exception):
@@ -744,6 +747,8 @@ def _is_ordered(entry: object) -> bool:
 def _quantity(quantity: object, units: Mapping[str, str], kind: QuantityKind = DOSE) -> str:
     if not isinstance(quantity, dict):
         return "!no dose in the order"
+    if "comparator" in quantity:
+        return f"!the dose is {NOT_EXACT}"
     code = quantity.get("code")
     if quantity.get("system") != UCUM or not isinstance(code, str):
         return "!the dose has no UCUM code"
@@ -903,8 +908,8 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     status = observation.get("status")  # any JSON: a list or an object is no status
     if not isinstance(status, str) or status not in USABLE_STATUS:
         return "the Observation is not final, amended or corrected (entered in error?)"
-    subject = observation.get("subject")
-    if not isinstance(subject, dict) or subject.get("reference") != f"Patient/{patient}":
+    subject = observation.get("subject")  # relative, absolute or to one version
+    if not isinstance(subject, dict) or _named(subject.get("reference")) != ("Patient", patient):
         return "the Observation is another patient's"
     if not _coded_as_weight(observation.get("code")):
         return f"the Observation is not coded as a body weight (LOINC {WEIGHT_LOINC})"
@@ -918,6 +923,8 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
         return "the Observation holds no UCUM weight (kg, g or [lb_av])"
     if not unit_text_agrees(value.get("unit"), str(code), WEIGHT_UNITS, WEIGHT):
         return "the Observation's unit text and its UCUM code name different units"
+    if "comparator" in value:
+        return f"the Observation's weight is {NOT_EXACT}"
     when, partial = _when(observation)
     if when is not None and is_after_today(when.date()):  # it would win as the latest
         return f"the Observation is dated {when.date().isoformat()}, in the future"
