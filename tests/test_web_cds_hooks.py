@@ -1113,6 +1113,40 @@ def test_a_request_that_is_not_a_hook_this_service_answers_is_400(server, ehrs, 
     outcome_of(reply, 400)
 
 
+@settings(max_examples=15)
+@given(
+    over=st.integers(1, 3 * cds_hooks.MAX_DRAFT_ORDERS),
+    ketamine=st.integers(0, 5),
+    hook=st.sampled_from(cds_hooks.HOOKS),
+)
+def test_more_draft_orders_than_the_stated_limit_are_refused_whole(over, ketamine, hook):
+    """A request of more draft orders than `MAX_DRAFT_ORDERS` (entries of any kind) is a 413
+    naming the limit, never answered in part: 3,500 orders took seconds and answered with
+    13 MB of cards."""
+    count = cds_hooks.MAX_DRAFT_ORDERS + over
+    orders = [medication_request(f"k{i}", rate=(350, "mg/h")) for i in range(ketamine)]
+    orders += [
+        {"resourceType": "ServiceRequest", "id": f"s{i}", "status": "draft"}
+        for i in range(count - ketamine)
+    ]
+    body = hook_request(*orders, hook=hook)
+    with pytest.raises(cds_hooks.HookError) as refused:
+        cds_hooks.answer(body, dosecalc.load_rules(), "http://x")
+    assert (refused.value.status, refused.value.code) == (413, "too-costly")
+    assert f"at most {cds_hooks.MAX_DRAFT_ORDERS:,} in one request" in refused.value.text
+
+
+def test_as_many_draft_orders_as_the_limit_are_all_answered(server, ehrs):
+    orders = [
+        medication_request(f"k{i}", rate=(350, "mg/h")) for i in range(cds_hooks.MAX_DRAFT_ORDERS)
+    ]
+    found = cards(server, ehrs[0], *orders)
+    assert len(per_order(found)) == cds_hooks.MAX_DRAFT_ORDERS
+    request = hook_request(*orders, medication_request("one-more"))
+    outcome = outcome_of(call(server, ehrs[0], request), 413)
+    assert outcome["issue"][0]["code"] == "too-costly"
+
+
 def test_a_null_prefetch_is_no_prefetch(server, ehrs):
     request = {**hook_request(medication_request(rate=(0.45, "mg/kg/h"))), "prefetch": None}
     (card,) = call(server, ehrs[0], request).json()["cards"]

@@ -91,6 +91,12 @@ OVERRIDE_REASONS: Final = (
 """The reasons a clinician may give for going on with a warning or critical card: the code
 system's own codes and displays (CDS Hooks 3.0)."""
 
+MAX_DRAFT_ORDERS: Final = 200
+"""The most entries of ``context.draftOrders`` one hook request may hold; a request of more
+is refused (413), never answered in part. Far more than one prescriber signs at once, and
+it bounds the work and the answer (a card is a few kB): 3,500 orders took seconds and
+answered with 13 MB of cards."""
+
 SUMMARY_LIMIT: Final = 139
 """A card's summary is under 140 characters (the spec's advice)."""
 
@@ -303,6 +309,13 @@ def _request(body: object) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
         raise bad("'context.draftOrders' must be a FHIR Bundle")
     if not isinstance(orders.get("entry", []), list):
         raise bad("'context.draftOrders.entry' must be an array")
+    if len(orders.get("entry", [])) > MAX_DRAFT_ORDERS:
+        raise HookError(
+            413,
+            "too-costly",
+            f"'context.draftOrders' holds {len(orders['entry']):,} entries: this service checks "
+            f"at most {MAX_DRAFT_ORDERS:,} in one request, and none was checked",
+        )
     selections = context.get("selections")
     if hook == "order-select" and (
         not isinstance(selections, list) or not all(isinstance(s, str) for s in selections)
