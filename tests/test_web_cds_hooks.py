@@ -1147,6 +1147,52 @@ def test_as_many_draft_orders_as_the_limit_are_all_answered(server, ehrs):
     assert outcome["issue"][0]["code"] == "too-costly"
 
 
+@settings(max_examples=40)
+@given(
+    content_type=st.sampled_from(
+        [
+            None,
+            "text/plain",
+            "text/plain; charset=utf-8",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/fhir+json",
+            "application/xml",
+            "application/jsonx",
+        ]
+    )
+    | st.from_regex(r"[a-z]{1,12}/[a-z+.\-]{1,20}", fullmatch=True),
+    path=st.sampled_from([SERVICE, FEEDBACK]),
+)
+def test_a_body_not_sent_as_application_json_is_415_and_never_read(
+    server, ehrs, content_type, path
+):
+    """CDS Hooks sends JSON as application/json: a hook or feedback sent as text/plain or a
+    form (any other type, or none) is refused with a 415 OperationOutcome, its body unread;
+    it was read as JSON whatever its type."""
+    assume(content_type != "application/json")
+    token = ehrs[0].token(f"{server.base}{path}")
+    headers = {"Authorization": f"Bearer {token}"}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    body = hook_request(medication_request(rate=(350, "mg/h")))
+    if path == FEEDBACK:
+        body = {"feedback": [_entry(str(uuid.uuid4()))]}
+    outcome = outcome_of(server.request("POST", path, json.dumps(body), headers), 415)
+    assert "application/json" in outcome["issue"][0]["details"]["text"]
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8"])
+def test_a_body_sent_as_application_json_is_read(server, ehrs, content_type):
+    reply = server.post_json(
+        SERVICE,
+        hook_request(medication_request(rate=(350, "mg/h"))),
+        ehrs[0].token(f"{server.base}{SERVICE}"),
+        **{"Content-Type": content_type},
+    )
+    assert [card["indicator"] for card in reply.json()["cards"]] == ["critical"]
+
+
 def test_a_null_prefetch_is_no_prefetch(server, ehrs):
     request = {**hook_request(medication_request(rate=(0.45, "mg/kg/h"))), "prefetch": None}
     (card,) = call(server, ehrs[0], request).json()["cards"]
@@ -1328,9 +1374,8 @@ def test_a_header_not_of_the_bearer_scheme_is_401(server, ehrs, scheme):
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
 def test_the_bearer_scheme_is_case_insensitive(server, ehrs, scheme):
     token = ehrs[0].token(f"{server.base}{SERVICE}")
-    reply = server.request(
-        "POST", SERVICE, json.dumps(hook_request()), {"Authorization": f"{scheme} {token}"}
-    )
+    headers = {"Authorization": f"{scheme} {token}", "Content-Type": "application/json"}
+    reply = server.request("POST", SERVICE, json.dumps(hook_request()), headers)
     assert reply.status == 200
 
 
@@ -1559,7 +1604,11 @@ def test_every_answer_to_an_allowed_origin_carries_its_cors_headers(server, ehrs
             "POST",
             SERVICE,
             "x",
-            {"Authorization": f"Bearer {ehrs[0].token(f'{server.base}{SERVICE}')}", **origin},
+            {
+                "Authorization": f"Bearer {ehrs[0].token(f'{server.base}{SERVICE}')}",
+                "Content-Type": "application/json",
+                **origin,
+            },
         ),
         server.request("GET", SERVICE, headers=origin),
     ]

@@ -49,6 +49,7 @@ REMEMBERED_CARDS: Final = 10_000
 """How many issued cards are remembered for their feedback (the oldest are forgotten)."""
 
 FHIR_JSON: Final = "application/fhir+json"
+JSON: Final = "application/json"
 PAGE_HEADERS: Final = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -309,8 +310,13 @@ def _page_error(status: int, why: str) -> web.Response:
 
 
 async def _json_body(request: web.Request) -> object:
-    """The request's JSON (numbers with decimals as `Decimal`, read as written); 413 for
-    a body over `MAX_BODY_BYTES`, 400 for one that is not JSON."""
+    """The request's JSON (numbers with decimals as `Decimal`, read as written); 415 for a
+    body not sent as ``application/json`` (CDS Hooks sends no other), 413 for one over
+    `MAX_BODY_BYTES`, 400 for one that is not JSON."""
+    if request.content_type != JSON:  # text/plain or a form is not read as JSON anyway
+        raise cds_hooks.HookError(
+            415, "not-supported", f"the body must be sent as {JSON} (CDS Hooks' only type)"
+        )
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(
             max_size=MAX_BODY_BYTES, actual_size=request.content_length
