@@ -55,7 +55,7 @@ from web_support import (
 
 import dosecalc
 from dosecalc.clinical.headline import action_of
-from dosecalc.faces import cds_hooks
+from dosecalc.faces import cds_hooks, web_app
 from dosecalc.faces.trust import LEEWAY_SECONDS
 from dosecalc.foundation.clock import local_today
 from dosecalc.foundation.display import format_exact
@@ -1190,6 +1190,59 @@ def test_a_body_sent_as_application_json_is_read(server, ehrs, content_type):
         ehrs[0].token(f"{server.base}{SERVICE}"),
         **{"Content-Type": content_type},
     )
+    assert [card["indicator"] for card in reply.json()["cards"]] == ["critical"]
+
+
+@settings(max_examples=20)
+@given(
+    depth=st.integers(web_app.MAX_JSON_DEPTH, 20_000),
+    digits=st.integers(4_301, 20_000),
+    which=st.sampled_from(["nested", "long integer", "not UTF-8", "not JSON"]),
+    path=st.sampled_from([SERVICE, FEEDBACK]),
+)
+def test_a_body_that_cannot_be_read_is_refused_with_its_own_reason(
+    server, ehrs, depth, digits, which, path
+):
+    """Valid JSON nested more than `MAX_JSON_DEPTH` levels (1,000 was refused only past
+    Python's recursion limit), or holding an integer of more digits than Python turns into
+    a number, is refused saying so; it was called "not JSON in UTF-8", as were bytes that
+    are not UTF-8 and text that is not JSON, each now said apart."""
+    sent = json.dumps(hook_request(medication_request(rate=(350, "mg/h"))))
+    said = {
+        "nested": f"nests more than {web_app.MAX_JSON_DEPTH} levels deep",
+        "long integer": "more than 4,300 digits",
+        "not UTF-8": "not UTF-8",
+        "not JSON": "not JSON",
+    }[which]
+    if which == "nested":
+        sent = sent[:-1] + ', "extension": ' + "[" * depth + "]" * depth + "}"
+    elif which == "long integer":
+        sent = sent[:-1] + ', "extension": ' + "7" * digits + "}"
+    elif which == "not JSON":
+        sent = sent[:-1]
+    body = sent.encode()
+    if which == "not UTF-8":
+        body = body.replace(b"Ketamine", b"K\xffetamine")
+    headers = {
+        "Authorization": f"Bearer {ehrs[0].token(f'{server.base}{path}')}",
+        "Content-Type": "application/json",
+    }
+    reply = server.request("POST", path, body, headers)
+    outcome = outcome_of(reply, 400)
+    text_said = outcome["issue"][0]["details"]["text"]
+    assert said in text_said
+    assert "not JSON in UTF-8" not in text_said
+
+
+def test_json_nested_as_deep_as_the_limit_is_read(server, ehrs):
+    request = hook_request(medication_request(rate=(350, "mg/h")))
+    depth = web_app.MAX_JSON_DEPTH - 1  # under the request's own object
+    sent = json.dumps(request)[:-1] + ', "extension": ' + "[" * depth + "]" * depth + "}"
+    headers = {
+        "Authorization": f"Bearer {ehrs[0].token(f'{server.base}{SERVICE}')}",
+        "Content-Type": "application/json",
+    }
+    reply = server.request("POST", SERVICE, sent, headers)
     assert [card["indicator"] for card in reply.json()["cards"]] == ["critical"]
 
 

@@ -41,6 +41,10 @@ from dosecalc.ruleset.loader import RuleSet
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 """A hook request or feedback larger than this is refused (413)."""
+MAX_JSON_DEPTH: Final = 100
+"""The most arrays and objects a hook request or feedback may nest (a hook request nests
+about a dozen): deeper is refused (400) saying so, the same whatever Python's recursion
+limit, and nothing after the reading recurses without bound."""
 
 CDS_ROOT: Final = "/cds-services"
 SERVICE_PATH: Final = f"{CDS_ROOT}/{cds_hooks.SERVICE_ID}"
@@ -323,19 +327,48 @@ async def _json_body(request: web.Request) -> object:
         )
     raw = await request.read()
     try:
-        return json.loads(
-            raw.decode("utf-8"),
-            parse_float=Decimal,
-            object_pairs_hook=_one_value_per_key,
-        )
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise cds_hooks.HookError(400, "invalid", "the body is not UTF-8") from None
+    # Each refusal says its own reason: valid JSON nested too deeply, or with an integer too
+    # long to read, was called "not JSON in UTF-8", sending the EHR's staff the wrong way.
+    deep = f"the body's JSON nests more than {MAX_JSON_DEPTH} levels deep"
+    try:
+        read = json.loads(text, parse_float=Decimal, object_pairs_hook=_one_value_per_key)
     except _KeyTwiceError as twice:
         raise cds_hooks.HookError(
             400,
             "invalid",
             f"the key {twice} appears twice in one object: which value is meant cannot be told",
         ) from None
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise cds_hooks.HookError(400, "invalid", "the body is not JSON in UTF-8") from None
+    except json.JSONDecodeError:
+        raise cds_hooks.HookError(400, "invalid", "the body is not JSON") from None
+    except RecursionError:
+        raise cds_hooks.HookError(400, "too-costly", deep) from None
+    except ValueError:  # the one other: an integer longer than Python turns into a number
+        raise cds_hooks.HookError(
+            400,
+            "too-costly",
+            f"a number in the body has more than {sys.get_int_max_str_digits():,} digits, "
+            "more than this service reads",
+        ) from None
+    if _nests_deeper(read, MAX_JSON_DEPTH):
+        raise cds_hooks.HookError(400, "too-costly", deep)
+    return read
+
+
+def _nests_deeper(value: object, limit: int) -> bool:
+    """Whether JSON nests more than ``limit`` arrays and objects deep; walked without
+    recursion, so any depth is measured."""
+    waiting: list[tuple[object, int]] = [(value, 1)]
+    while waiting:
+        found, depth = waiting.pop()
+        inner = list(found.values()) if isinstance(found, dict) else found
+        if isinstance(inner, list):
+            if depth > limit:
+                return True
+            waiting.extend((item, depth + 1) for item in inner)
+    return False
 
 
 class _KeyTwiceError(ValueError):
