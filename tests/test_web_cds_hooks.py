@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import time
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -1556,6 +1557,33 @@ def test_feedback_on_a_card_this_process_issued_is_logged_with_the_card(server, 
     assert line["rules_sha256"] == SHA
     assert token not in feedback_log.read_text()
     assert stat.S_IMODE(os.stat(feedback_log).st_mode) == 0o600
+
+
+_CONTROLS: Final = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+
+
+@settings(max_examples=40)
+@given(
+    comment=st.text(st.characters(categories=_CONTROLS) | st.characters(codec="utf-8"), min_size=1)
+)
+@example(comment="agreed\u202e ,dedirrevo ton")
+@example(comment="line one\u2028line two\x1b[2J")
+@example(comment="\udc80")
+def test_feedback_comments_are_logged_with_every_control_character_escaped(
+    server, ehrs, feedback_log, comment
+):
+    """A userComment holding U+202E (which reorders what a terminal shows), U+2028 (which
+    splits a line for many readers), an escape sequence or a lone surrogate is logged as
+    its \\uXXXX escape, one line of JSON that reads back as the comment sent: U+202E was
+    written raw, and a lone surrogate could not be written at all."""
+    entry = _entry(str(uuid.uuid4()))
+    entry["overrideReason"]["userComment"] = comment
+    before = feedback_log.read_bytes() if feedback_log.exists() else b""
+    assert _feedback(server, ehrs[0], [entry]).status == 200
+    written = feedback_log.read_bytes()[len(before) :].decode("utf-8")
+    assert written.endswith("\n")
+    assert not any(unicodedata.category(c) in _CONTROLS for c in written[:-1])
+    assert json.loads(written)["overrideReason"]["userComment"] == comment
 
 
 def test_feedback_on_an_unknown_card_is_logged_without_the_cards_fields(server, ehrs, feedback_log):

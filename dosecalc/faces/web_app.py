@@ -36,7 +36,7 @@ from dosecalc.faces import cds_hooks, html_face
 from dosecalc.faces.trust import TokenError, Trust
 from dosecalc.faces.web import cannot_listen
 from dosecalc.foundation.errors import InputError
-from dosecalc.foundation.text import printable, quoted
+from dosecalc.foundation.text import one_line, printable, quoted
 from dosecalc.ruleset.loader import RuleSet
 
 MAX_BODY_BYTES: Final = 1024 * 1024
@@ -172,9 +172,11 @@ class WebService:
                     **known,
                 }
                 try:  # NaN or Infinity, which Python reads, is no JSON to write to the log
-                    lines.append(
-                        json.dumps(line, ensure_ascii=False, default=str, allow_nan=False) + "\n"
-                    )
+                    written = json.dumps(line, ensure_ascii=False, default=str, allow_nan=False)
+                    # A control character (U+202E, U+2028, a lone surrogate) only ever stands
+                    # inside a JSON string, where its \uXXXX escape is the same JSON: escaped,
+                    # no reader of the log is reordered, split or refused by one.
+                    lines.append(one_line(written) + "\n")
                 except ValueError:
                     raise cds_hooks.HookError(
                         400, "invalid", "the feedback holds NaN or Infinity, which is not JSON"
