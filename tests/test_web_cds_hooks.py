@@ -831,6 +831,75 @@ def test_the_patient_prefetch_is_never_needed(server, ehrs):
     assert call(server, ehrs[0], request).status == 200
 
 
+def _years_old(born: datetime.date, on: datetime.date) -> int:
+    """Whole years from ``born`` to ``on``, by the calendar (the test's own arithmetic)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+@settings(max_examples=150)
+@given(
+    days=st.integers(-400, 40 * 366),
+    given_as=st.sampled_from(["day", "month", "year", "none", "another patient's"]),
+    rate=st.sampled_from(
+        [(15, "mg/h"), (30, "mg/h"), (45, "mg/h"), (350, "mg/h"), (0.4, "mg/kg/h")]
+    ),
+    kg=st.sampled_from([45, 70]),
+)
+@example(days=18 * 365 + 3, given_as="day", rate=(30, "mg/h"), kg=70)  # 18 less a day or so
+@example(days=10 * 365, given_as="day", rate=(15, "mg/h"), kg=45)  # the reviewer's 10-year-old
+def test_an_order_for_a_child_is_never_checked_in_silence(days, given_as, rate, kg):
+    """A Patient whose birthDate shows them under `CHILD_UNDER_YEARS` (18) today is a child,
+    for whom the source gives no paediatric dosing: each order is "NOT CHECKED FOR THIS
+    PATIENT" (a warning when outside even the source's range), or a stop that leads as for
+    anyone with the child said first in its detail; never silence, never "within". A year
+    or month alone counts only when its first day shows a child; no birthDate, or another
+    patient's Patient, changes nothing. A 10-year-old's 15 mg/h at 45 kg was silence."""
+    today = local_today()
+    born = today - datetime.timedelta(days=days)
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": PATIENT}
+    earliest = born
+    if given_as == "day":
+        patient["birthDate"] = born.isoformat()
+    elif given_as == "month":
+        patient["birthDate"] = born.isoformat()[:7]
+        earliest = born.replace(day=1)
+    elif given_as == "year":
+        patient["birthDate"] = str(born.year)
+        earliest = born.replace(month=1, day=1)
+    elif given_as == "another patient's":
+        patient |= {"id": "pat-2", "birthDate": born.isoformat()}
+    child = given_as in ("day", "month", "year") and _years_old(earliest, today) < 18
+    rules = dosecalc.load_rules()
+    weight = searchset(weight_observation(kg))
+    order = medication_request(rate=rate)
+    found = [
+        issued.card
+        for issued in cds_hooks.answer(
+            hook_request(order, weight=weight, patient=patient), rules, "http://x"
+        )
+    ]
+    adult = [
+        issued.card
+        for issued in cds_hooks.answer(hook_request(order, weight=weight), rules, "http://x")
+    ]
+    if not child:
+        assert [(c["indicator"], c["summary"]) for c in found] == [
+            (c["indicator"], c["summary"]) for c in adult
+        ]
+        return
+    (card,) = found
+    said = _plain(card["summary"] + " " + card["detail"])
+    assert "under 18 years old" in said
+    assert "within" not in card["summary"]
+    if adult and adult[0]["indicator"] == "critical":
+        assert (card["indicator"], card["summary"]) == ("critical", adult[0]["summary"])
+        assert _plain(card["detail"]).startswith("Not checked for this patient:")
+    else:
+        assert "NOT CHECKED FOR THIS PATIENT: under 18" in card["summary"]
+        outside = bool(adult) and adult[0]["indicator"] == "warning"
+        assert card["indicator"] == ("warning" if outside else "info")
+
+
 @pytest.mark.parametrize(
     ("weight", "why"),
     [

@@ -97,6 +97,12 @@ is refused (413), never answered in part. Far more than one prescriber signs at 
 it bounds the work and the answer (a card is a few kB): 3,500 orders took seconds and
 answered with 13 MB of cards."""
 
+CHILD_UNDER_YEARS: Final = 18
+"""The definition of a child: a patient under this many years old on the day the hook is
+answered, by the ``patient`` prefetch's ``birthDate``. It is no dose and no bound of one:
+the source gives no paediatric dosing (its rules list "age limits or paediatric dosing" as
+unspecified), so an order for a child is never checked in silence."""
+
 SUMMARY_LIMIT: Final = 139
 """A card's summary is under 140 characters (the spec's advice)."""
 
@@ -171,7 +177,9 @@ def discovery(rules: RuleSet) -> dict[str, Any]:
         "usageRequirements": (
             f"{EDUCATIONAL_ONLY} Send the "
             "'weight' prefetch (the patient's latest body weight Observation): a rate not "
-            "per kg cannot be checked without it."
+            "per kg cannot be checked without it. Send the 'patient' prefetch too: by its "
+            f"birthDate, an order for a child (under {CHILD_UNDER_YEARS}, for whom the source "
+            "gives no dosing) is said not checked for them, never passed in silence."
         ),
         "version": SPEC_VERSION,
     }
@@ -267,9 +275,10 @@ def answer(
         if "weight" in prefetch
         else Weight(None)
     )
+    child = _child(prefetch.get("patient"), patient)
     cards = []
     for order in orders:
-        card = _card(order, weight, rules, base)
+        card = _card(order, weight, rules, base, child)
         if card is not None:
             cards.append(IssuedCard(card, hook, instance))
     by_drug: dict[str, list[Order]] = {}
@@ -984,7 +993,46 @@ _PARTIAL_DATE: Final = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2]))?")
 """A FHIR dateTime of a year or a year and month only ("2026", "2026-12")."""
 
 
-def _card(order: Order, weight: Weight, rules: RuleSet, base: str) -> dict[str, Any] | None:
+_BIRTH_DATE: Final = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?")
+"""A FHIR date: a year, a year and month, or a day."""
+
+
+def _child(found: object, patient: str) -> str | None:
+    """Why the ``patient`` prefetch shows a child (`CHILD_UNDER_YEARS`), or None: also for
+    no Patient, another patient's, or a birthDate that leaves it open. A year or a month
+    alone counts only when even its first day shows a child (born in 2016: a child until
+    2034)."""
+    if not isinstance(found, dict) or found.get("resourceType") != "Patient":
+        return None
+    if "id" in found and found["id"] != patient:
+        return None
+    birth = found.get("birthDate")
+    given = _BIRTH_DATE.fullmatch(birth) if isinstance(birth, str) else None
+    if given is None:
+        return None
+    year, month, day = int(given[1]), int(given[2] or 1), int(given[3] or 1)
+    try:
+        earliest = datetime(year, month, day).date()
+    except ValueError:  # 2016-02-30: no date
+        return None
+    try:
+        adult = earliest.replace(year=year + CHILD_UNDER_YEARS)
+    except ValueError:  # born on 29 February: of age on 1 March, never a day early
+        adult = datetime(year + CHILD_UNDER_YEARS, 3, 1).date()
+    if local_today() >= adult:
+        return None
+    return (
+        f"the patient is under {CHILD_UNDER_YEARS} years old (born {given[0]}), and the "
+        "source gives no paediatric dosing"
+    )
+
+
+def _card(
+    order: Order, weight: Weight, rules: RuleSet, base: str, child: str | None = None
+) -> dict[str, Any] | None:
+    """The order's card, or None for silence: checked and within, for this patient. For a
+    child (``child`` says why), never silence nor "within": the source's range is not
+    theirs; only a stop (a probable slip, a limit) leads as for anyone, the child said."""
     if order.not_checked is not None or order.regimen is None or order.dose is None:
         return _not_checked(order, order.not_checked or "no dose in the order", rules)
     if order.needs_weight and weight.text is None:
@@ -1002,9 +1050,36 @@ def _card(order: Order, weight: Weight, rules: RuleSet, base: str) -> dict[str, 
             return _not_checked(order, f"no usable weight ({refusal(error)})", rules)
         return _not_checked(order, refusal(error), rules)
     indicator = indicator_of(result)
+    if child is not None and indicator != "critical":
+        return _not_for_child(order, result, child, rules)
     if indicator is None:
         return None
-    return _checked(order, result, indicator, weight, rules, base)
+    card = _checked(order, result, indicator, weight, rules, base)
+    if child is not None:  # a stop leads; the child is said first in its detail
+        card["detail"] = f"**{_md(f'Not checked for this patient: {child}.')}**\n\n{card['detail']}"
+    return card
+
+
+def _not_for_child(order: Order, result: CheckResult, child: str, rules: RuleSet) -> dict[str, Any]:
+    """A child's order short of a stop: not checked for this patient (`CHILD_UNDER_YEARS`),
+    still a warning when it would be one for anyone (above or below even the source's
+    range), never "within"."""
+    warned = indicator_of(result) == "warning"
+    said = f"NOT CHECKED FOR THIS PATIENT: under {CHILD_UNDER_YEARS}"
+    if result.verdict != "within":
+        said += f"; {result.verdict} the source's range"
+    card = _not_checked(
+        order,
+        f"for this patient: {child}",
+        rules,
+        "The range of the source its rules cite is not this patient's, so dosecalc did not "
+        "check the dose for them: the supervising specialist decides the dose.",
+    )
+    card["summary"] = _summary(order.drug, _which(order), said)
+    if warned:
+        card["indicator"] = "warning"
+        card["overrideReasons"] = _override_reasons()
+    return card
 
 
 def refusal(error: DoseCalcError) -> str:
@@ -1204,15 +1279,18 @@ def _checked(
     return card
 
 
-def _not_checked(order: Order, reason: str, rules: RuleSet) -> dict[str, Any]:
+def _not_checked(
+    order: Order,
+    reason: str,
+    rules: RuleSet,
+    explained: str = "dosecalc could not compare this order with the range of the source its "
+    "rules cite; check the dose independently.",
+) -> dict[str, Any]:
     regimen = order.regimen or next(r for r in rules.regimens if r.drug == order.drug)
     lines = [
         f"**{_md(f'Not checked: {reason}')}**",
         "",
-        _md(
-            "dosecalc could not compare this order with the range of the source its rules "
-            "cite; check the dose independently."
-        ),
+        _md(explained),
         "",
         f"- **Order:** {_md(order_named(order))}",
         f"- **Supervision:** {_md(regimen.supervision)}",
