@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import time
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -30,7 +31,7 @@ from cds_hooks_schemas import (
     valid,
 )
 from conftest import REPO
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from web_support import (
     ALLOWED_ORIGIN,
@@ -55,7 +56,7 @@ from web_support import (
 
 import dosecalc
 from dosecalc.clinical.headline import action_of
-from dosecalc.faces import cds_hooks
+from dosecalc.faces import cds_hooks, web_app
 from dosecalc.faces.trust import LEEWAY_SECONDS
 from dosecalc.foundation.clock import local_today
 from dosecalc.foundation.display import format_exact
@@ -741,6 +742,78 @@ def test_order_select_examines_only_the_orders_selected(server, ehrs):
     assert cards(server, ehrs[0], *orders, hook="order-select", selections=[]) == []
 
 
+@given(
+    base=st.sampled_from(["", "https://ehr.example.org/fhir/", "http://10.0.0.1:8080/r4/"]),
+    version=st.none() | st.integers(1, 10**6),
+    order_id=st.from_regex(r"[A-Za-z0-9\-.]{1,64}", fullmatch=True),
+)
+@example(base="", version=1, order_id="a")
+@example(base="https://ehr.example.org/fhir/", version=None, order_id="a")
+def test_a_selection_names_its_order_relative_absolute_or_to_one_version(base, version, order_id):
+    """FHIR writes a reference relative, absolute or to one version: each selects the draft
+    order of that type and id (a 350 mg/h order's critical card), where anything but the
+    relative form selected nothing and the answer was silence."""
+    selection = f"{base}MedicationRequest/{order_id}" + (
+        f"/_history/{version}" if version is not None else ""
+    )
+    body = hook_request(
+        medication_request(order_id, rate=(350, "mg/h")),
+        hook="order-select",
+        selections=[selection],
+    )
+    issued = cds_hooks.answer(body, dosecalc.load_rules(), "http://x")
+    assert [card.card["indicator"] for card in issued] == ["critical"]
+
+
+@given(
+    selection=st.sampled_from(
+        [
+            "MedicationRequest/b",
+            "medicationrequest/a",
+            "ServiceRequest/a",
+            "MedicationRequest/a/b",
+            "a",
+            "",
+            "#a",
+            "https://ehr.example.org/fhir/MedicationRequest/b/_history/1",
+        ]
+    )
+    | st.text(max_size=30),
+    selected_first=st.booleans(),
+)
+def test_a_selection_that_names_no_draft_order_is_refused_never_passed_by(
+    selection, selected_first
+):
+    """A selection that names no order of the draft orders (another id, another type, no
+    reference at all) is a 400 OperationOutcome, whatever else is selected: it was passed
+    by, and the answer {"cards": []} read as "checked and within"."""
+    assume(not re.fullmatch(r"(https?://\S+/)?MedicationRequest/a(/_history/[\w\-.]+)?", selection))
+    selections = ["MedicationRequest/a", selection]
+    body = hook_request(
+        medication_request("a", rate=(30, "mg/h")),
+        hook="order-select",
+        selections=selections if selected_first else selections[::-1],
+    )
+    with pytest.raises(cds_hooks.HookError) as refused:
+        cds_hooks.answer(body, dosecalc.load_rules(), "http://x")
+    assert refused.value.status == 400
+    assert "names no order of context.draftOrders" in refused.value.text
+
+
+def test_a_selection_of_another_kind_of_draft_order_is_examined_and_gets_no_card(server, ehrs):
+    """A selected ServiceRequest is a draft order the rules name no drug of: no card, as for
+    any drug the rules do not name; over HTTP, a selection naming nothing is a 400."""
+    other = {"resourceType": "ServiceRequest", "id": "sr-1", "status": "draft"}
+    orders = (medication_request("a", rate=(350, "mg/h")), other)
+    assert (
+        cards(server, ehrs[0], *orders, hook="order-select", selections=["ServiceRequest/sr-1"])
+        == []
+    )
+    request = hook_request(*orders, hook="order-select", selections=["MedicationRequest/zz"])
+    outcome = outcome_of(call(server, ehrs[0], request), 400)
+    assert "context.selections[0]" in outcome["issue"][0]["details"]["text"]
+
+
 # The weight prefetch
 
 
@@ -758,6 +831,75 @@ def test_the_patient_prefetch_is_never_needed(server, ehrs):
         medication_request(rate=(45, "mg/h")), patient={"resourceType": "Patient"}
     )
     assert call(server, ehrs[0], request).status == 200
+
+
+def _years_old(born: datetime.date, on: datetime.date) -> int:
+    """Whole years from ``born`` to ``on``, by the calendar (the test's own arithmetic)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+@settings(max_examples=150)
+@given(
+    days=st.integers(-400, 40 * 366),
+    given_as=st.sampled_from(["day", "month", "year", "none", "another patient's"]),
+    rate=st.sampled_from(
+        [(15, "mg/h"), (30, "mg/h"), (45, "mg/h"), (350, "mg/h"), (0.4, "mg/kg/h")]
+    ),
+    kg=st.sampled_from([45, 70]),
+)
+@example(days=18 * 365 + 3, given_as="day", rate=(30, "mg/h"), kg=70)  # 18 less a day or so
+@example(days=10 * 365, given_as="day", rate=(15, "mg/h"), kg=45)  # the reviewer's 10-year-old
+def test_an_order_for_a_child_is_never_checked_in_silence(days, given_as, rate, kg):
+    """A Patient whose birthDate shows them under `CHILD_UNDER_YEARS` (18) today is a child,
+    for whom the source gives no paediatric dosing: each order is "NOT CHECKED FOR THIS
+    PATIENT" (a warning when outside even the source's range), or a stop that leads as for
+    anyone with the child said first in its detail; never silence, never "within". A year
+    or month alone counts only when its first day shows a child; no birthDate, or another
+    patient's Patient, changes nothing. A 10-year-old's 15 mg/h at 45 kg was silence."""
+    today = local_today()
+    born = today - datetime.timedelta(days=days)
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": PATIENT}
+    earliest = born
+    if given_as == "day":
+        patient["birthDate"] = born.isoformat()
+    elif given_as == "month":
+        patient["birthDate"] = born.isoformat()[:7]
+        earliest = born.replace(day=1)
+    elif given_as == "year":
+        patient["birthDate"] = str(born.year)
+        earliest = born.replace(month=1, day=1)
+    elif given_as == "another patient's":
+        patient |= {"id": "pat-2", "birthDate": born.isoformat()}
+    child = given_as in ("day", "month", "year") and _years_old(earliest, today) < 18
+    rules = dosecalc.load_rules()
+    weight = searchset(weight_observation(kg))
+    order = medication_request(rate=rate)
+    found = [
+        issued.card
+        for issued in cds_hooks.answer(
+            hook_request(order, weight=weight, patient=patient), rules, "http://x"
+        )
+    ]
+    adult = [
+        issued.card
+        for issued in cds_hooks.answer(hook_request(order, weight=weight), rules, "http://x")
+    ]
+    if not child:
+        assert [(c["indicator"], c["summary"]) for c in found] == [
+            (c["indicator"], c["summary"]) for c in adult
+        ]
+        return
+    (card,) = found
+    said = _plain(card["summary"] + " " + card["detail"])
+    assert "under 18 years old" in said
+    assert "within" not in card["summary"]
+    if adult and adult[0]["indicator"] == "critical":
+        assert (card["indicator"], card["summary"]) == ("critical", adult[0]["summary"])
+        assert _plain(card["detail"]).startswith("Not checked for this patient:")
+    else:
+        assert "NOT CHECKED FOR THIS PATIENT: under 18" in card["summary"]
+        outside = bool(adult) and adult[0]["indicator"] == "warning"
+        assert card["indicator"] == ("warning" if outside else "info")
 
 
 @pytest.mark.parametrize(
@@ -787,6 +929,81 @@ def test_each_weight_that_is_not_usable_gives_an_info_card_when_a_weight_is_need
     summary = _not_checked(server, ehrs[0], medication_request(rate=(45, "mg/h")), weight=weight)
     assert "no usable weight (" in summary
     assert why in summary or why in summary.replace("…", "")
+
+
+_COMPARATORS = st.sampled_from(["<", "<=", ">=", ">", "ad"])
+
+
+@given(
+    comparator=_COMPARATORS,
+    kg=st.integers(40, 150),
+    per_kg=st.booleans(),
+)
+def test_a_weight_given_with_a_comparator_is_never_used_as_the_weight(comparator, kg, per_kg):
+    """A weight of "<70 kg" (a bound, or "ad") is no weight of 70 kg: an order that needs one
+    is not checked, one per kg is checked per kg with the patient unassessed, and each card
+    says why. It was read as exact, and 30 mg/h against "<70 kg" was silence."""
+    observation = weight_observation(kg)
+    observation["valueQuantity"]["comparator"] = comparator
+    rate = (0.4, "mg/kg/h") if per_kg else (30, "mg/h")
+    body = hook_request(medication_request(rate=rate), weight=searchset(observation))
+    (card,) = [issued.card for issued in cds_hooks.answer(body, dosecalc.load_rules(), "http://x")]
+    assert card["indicator"] == "info"
+    said = _plain(card["summary"] + " " + card["detail"])
+    assert "no usable weight" in said
+    assert "Weight used" not in said
+    if not per_kg:
+        assert "given with a comparator" in said
+        assert said.startswith("ketamine 30 mg/hr: not checked: no usable weight")
+
+
+@given(
+    comparator=_COMPARATORS,
+    place=st.sampled_from(["rateQuantity", "doseQuantity", "numerator", "denominator"]),
+)
+def test_a_dose_given_with_a_comparator_is_not_checked(comparator, place):
+    """A dose of "<300 mg/h" is no dose as ordered (FHIR's SimpleQuantity allows no
+    comparator): not checked, never checked as 300 mg/h."""
+    if place in ("numerator", "denominator"):
+        ratio = {"numerator": quantity(300, "mg"), "denominator": quantity(1, "h")}
+        ratio[place]["comparator"] = comparator
+        entry: dict[str, Any] = {"rateRatio": ratio}
+    else:
+        entry = {place: quantity(300, "mg/h" if place == "rateQuantity" else "mg")}
+        entry[place]["comparator"] = comparator
+    body = hook_request(medication_request(entry=entry))
+    (card,) = [issued.card for issued in cds_hooks.answer(body, dosecalc.load_rules(), "http://x")]
+    assert card["indicator"] == "info"
+    assert "not checked: the dose" in card["summary"]
+    assert "given with a comparator" in _plain(card["detail"])
+
+
+@given(
+    base=st.sampled_from(["", "https://ehr.example.org/fhir/", "http://10.0.0.1:8080/r4/"]),
+    version=st.none() | st.integers(1, 10**6),
+    same=st.booleans(),
+)
+@example(base="https://ehr.example.org/fhir/", version=None, same=True)
+@example(base="", version=2, same=True)
+def test_a_weights_subject_names_the_patient_relative_absolute_or_to_one_version(
+    base, version, same
+):
+    """The weight's subject written absolute or to one version of the Patient is this
+    patient's weight, used as such; it was called another patient's. Another id, however
+    written, is still another patient's."""
+    patient = PATIENT if same else "pat-2"
+    observation = weight_observation()
+    observation["subject"]["reference"] = f"{base}Patient/{patient}" + (
+        f"/_history/{version}" if version is not None else ""
+    )
+    body = hook_request(medication_request(rate=(45, "mg/h")), weight=searchset(observation))
+    (card,) = [issued.card for issued in cds_hooks.answer(body, dosecalc.load_rules(), "http://x")]
+    said = _plain(card["detail"])
+    if same:
+        assert card["indicator"] == "warning"
+        assert "Weight used: 70 kg, from 2026-12-01." in said
+    else:
+        assert "another patient's" in card["summary"]
 
 
 def test_an_unusable_weight_leaves_an_order_per_kg_checked_per_kg_and_the_patient_unassessed(
@@ -966,6 +1183,139 @@ def test_a_request_that_is_not_a_hook_this_service_answers_is_400(server, ehrs, 
         {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     outcome_of(reply, 400)
+
+
+@settings(max_examples=15)
+@given(
+    over=st.integers(1, 3 * cds_hooks.MAX_DRAFT_ORDERS),
+    ketamine=st.integers(0, 5),
+    hook=st.sampled_from(cds_hooks.HOOKS),
+)
+def test_more_draft_orders_than_the_stated_limit_are_refused_whole(over, ketamine, hook):
+    """A request of more draft orders than `MAX_DRAFT_ORDERS` (entries of any kind) is a 413
+    naming the limit, never answered in part: 3,500 orders took seconds and answered with
+    13 MB of cards."""
+    count = cds_hooks.MAX_DRAFT_ORDERS + over
+    orders = [medication_request(f"k{i}", rate=(350, "mg/h")) for i in range(ketamine)]
+    orders += [
+        {"resourceType": "ServiceRequest", "id": f"s{i}", "status": "draft"}
+        for i in range(count - ketamine)
+    ]
+    body = hook_request(*orders, hook=hook)
+    with pytest.raises(cds_hooks.HookError) as refused:
+        cds_hooks.answer(body, dosecalc.load_rules(), "http://x")
+    assert (refused.value.status, refused.value.code) == (413, "too-costly")
+    assert f"at most {cds_hooks.MAX_DRAFT_ORDERS:,} in one request" in refused.value.text
+
+
+def test_as_many_draft_orders_as_the_limit_are_all_answered(server, ehrs):
+    orders = [
+        medication_request(f"k{i}", rate=(350, "mg/h")) for i in range(cds_hooks.MAX_DRAFT_ORDERS)
+    ]
+    found = cards(server, ehrs[0], *orders)
+    assert len(per_order(found)) == cds_hooks.MAX_DRAFT_ORDERS
+    request = hook_request(*orders, medication_request("one-more"))
+    outcome = outcome_of(call(server, ehrs[0], request), 413)
+    assert outcome["issue"][0]["code"] == "too-costly"
+
+
+@settings(max_examples=40)
+@given(
+    content_type=st.sampled_from(
+        [
+            None,
+            "text/plain",
+            "text/plain; charset=utf-8",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/fhir+json",
+            "application/xml",
+            "application/jsonx",
+        ]
+    )
+    | st.from_regex(r"[a-z]{1,12}/[a-z+.\-]{1,20}", fullmatch=True),
+    path=st.sampled_from([SERVICE, FEEDBACK]),
+)
+def test_a_body_not_sent_as_application_json_is_415_and_never_read(
+    server, ehrs, content_type, path
+):
+    """CDS Hooks sends JSON as application/json: a hook or feedback sent as text/plain or a
+    form (any other type, or none) is refused with a 415 OperationOutcome, its body unread;
+    it was read as JSON whatever its type."""
+    assume(content_type != "application/json")
+    token = ehrs[0].token(f"{server.base}{path}")
+    headers = {"Authorization": f"Bearer {token}"}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    body = hook_request(medication_request(rate=(350, "mg/h")))
+    if path == FEEDBACK:
+        body = {"feedback": [_entry(str(uuid.uuid4()))]}
+    outcome = outcome_of(server.request("POST", path, json.dumps(body), headers), 415)
+    assert "application/json" in outcome["issue"][0]["details"]["text"]
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8"])
+def test_a_body_sent_as_application_json_is_read(server, ehrs, content_type):
+    reply = server.post_json(
+        SERVICE,
+        hook_request(medication_request(rate=(350, "mg/h"))),
+        ehrs[0].token(f"{server.base}{SERVICE}"),
+        **{"Content-Type": content_type},
+    )
+    assert [card["indicator"] for card in reply.json()["cards"]] == ["critical"]
+
+
+@settings(max_examples=20)
+@given(
+    depth=st.integers(web_app.MAX_JSON_DEPTH, 20_000),
+    digits=st.integers(4_301, 20_000),
+    which=st.sampled_from(["nested", "long integer", "not UTF-8", "not JSON"]),
+    path=st.sampled_from([SERVICE, FEEDBACK]),
+)
+def test_a_body_that_cannot_be_read_is_refused_with_its_own_reason(
+    server, ehrs, depth, digits, which, path
+):
+    """Valid JSON nested more than `MAX_JSON_DEPTH` levels (1,000 was refused only past
+    Python's recursion limit), or holding an integer of more digits than Python turns into
+    a number, is refused saying so; it was called "not JSON in UTF-8", as were bytes that
+    are not UTF-8 and text that is not JSON, each now said apart."""
+    sent = json.dumps(hook_request(medication_request(rate=(350, "mg/h"))))
+    said = {
+        "nested": f"nests more than {web_app.MAX_JSON_DEPTH} levels deep",
+        "long integer": "more than 4,300 digits",
+        "not UTF-8": "not UTF-8",
+        "not JSON": "not JSON",
+    }[which]
+    if which == "nested":
+        sent = sent[:-1] + ', "extension": ' + "[" * depth + "]" * depth + "}"
+    elif which == "long integer":
+        sent = sent[:-1] + ', "extension": ' + "7" * digits + "}"
+    elif which == "not JSON":
+        sent = sent[:-1]
+    body = sent.encode()
+    if which == "not UTF-8":
+        body = body.replace(b"Ketamine", b"K\xffetamine")
+    headers = {
+        "Authorization": f"Bearer {ehrs[0].token(f'{server.base}{path}')}",
+        "Content-Type": "application/json",
+    }
+    reply = server.request("POST", path, body, headers)
+    outcome = outcome_of(reply, 400)
+    text_said = outcome["issue"][0]["details"]["text"]
+    assert said in text_said
+    assert "not JSON in UTF-8" not in text_said
+
+
+def test_json_nested_as_deep_as_the_limit_is_read(server, ehrs):
+    request = hook_request(medication_request(rate=(350, "mg/h")))
+    depth = web_app.MAX_JSON_DEPTH - 1  # under the request's own object
+    sent = json.dumps(request)[:-1] + ', "extension": ' + "[" * depth + "]" * depth + "}"
+    headers = {
+        "Authorization": f"Bearer {ehrs[0].token(f'{server.base}{SERVICE}')}",
+        "Content-Type": "application/json",
+    }
+    reply = server.request("POST", SERVICE, sent, headers)
+    assert [card["indicator"] for card in reply.json()["cards"]] == ["critical"]
 
 
 def test_a_null_prefetch_is_no_prefetch(server, ehrs):
@@ -1149,9 +1499,8 @@ def test_a_header_not_of_the_bearer_scheme_is_401(server, ehrs, scheme):
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
 def test_the_bearer_scheme_is_case_insensitive(server, ehrs, scheme):
     token = ehrs[0].token(f"{server.base}{SERVICE}")
-    reply = server.request(
-        "POST", SERVICE, json.dumps(hook_request()), {"Authorization": f"{scheme} {token}"}
-    )
+    headers = {"Authorization": f"{scheme} {token}", "Content-Type": "application/json"}
+    reply = server.request("POST", SERVICE, json.dumps(hook_request()), headers)
     assert reply.status == 200
 
 
@@ -1281,6 +1630,33 @@ def test_feedback_on_a_card_this_process_issued_is_logged_with_the_card(server, 
     assert stat.S_IMODE(os.stat(feedback_log).st_mode) == 0o600
 
 
+_CONTROLS: Final = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+
+
+@settings(max_examples=40)
+@given(
+    comment=st.text(st.characters(categories=_CONTROLS) | st.characters(codec="utf-8"), min_size=1)
+)
+@example(comment="agreed\u202e ,dedirrevo ton")
+@example(comment="line one\u2028line two\x1b[2J")
+@example(comment="\udc80")
+def test_feedback_comments_are_logged_with_every_control_character_escaped(
+    server, ehrs, feedback_log, comment
+):
+    """A userComment holding U+202E (which reorders what a terminal shows), U+2028 (which
+    splits a line for many readers), an escape sequence or a lone surrogate is logged as
+    its \\uXXXX escape, one line of JSON that reads back as the comment sent: U+202E was
+    written raw, and a lone surrogate could not be written at all."""
+    entry = _entry(str(uuid.uuid4()))
+    entry["overrideReason"]["userComment"] = comment
+    before = feedback_log.read_bytes() if feedback_log.exists() else b""
+    assert _feedback(server, ehrs[0], [entry]).status == 200
+    written = feedback_log.read_bytes()[len(before) :].decode("utf-8")
+    assert written.endswith("\n")
+    assert not any(unicodedata.category(c) in _CONTROLS for c in written[:-1])
+    assert json.loads(written)["overrideReason"]["userComment"] == comment
+
+
 def test_feedback_on_an_unknown_card_is_logged_without_the_cards_fields(server, ehrs, feedback_log):
     before = len(_log_lines(feedback_log))
     accepted = _entry(
@@ -1380,7 +1756,11 @@ def test_every_answer_to_an_allowed_origin_carries_its_cors_headers(server, ehrs
             "POST",
             SERVICE,
             "x",
-            {"Authorization": f"Bearer {ehrs[0].token(f'{server.base}{SERVICE}')}", **origin},
+            {
+                "Authorization": f"Bearer {ehrs[0].token(f'{server.base}{SERVICE}')}",
+                "Content-Type": "application/json",
+                **origin,
+            },
         ),
         server.request("GET", SERVICE, headers=origin),
     ]

@@ -93,6 +93,18 @@ OVERRIDE_REASONS: Final = (
 """The reasons a clinician may give for going on with a warning or critical card: the code
 system's own codes and displays (CDS Hooks 3.0)."""
 
+MAX_DRAFT_ORDERS: Final = 200
+"""The most entries of ``context.draftOrders`` one hook request may hold; a request of more
+is refused (413), never answered in part. Far more than one prescriber signs at once, and
+it bounds the work and the answer (a card is a few kB): 3,500 orders took seconds and
+answered with 13 MB of cards."""
+
+CHILD_UNDER_YEARS: Final = 18
+"""The definition of a child: a patient under this many years old on the day the hook is
+answered, by the ``patient`` prefetch's ``birthDate``. It is no dose and no bound of one:
+the source gives no paediatric dosing (its rules list "age limits or paediatric dosing" as
+unspecified), so an order for a child is never checked in silence."""
+
 SUMMARY_LIMIT: Final = 139
 """A card's summary is under 140 characters (the spec's advice)."""
 
@@ -127,6 +139,9 @@ USABLE_STATUS: Final = frozenset({"final", "amended", "corrected"})
 NO_CONCENTRATION: Final = "the dose is a volume (mL or mL/h), and the order holds no concentration"
 UNIT_TEXT_DISAGREES: Final = "the dose's unit text and its UCUM code name different units"
 ROUTE_TEXT_DISAGREES: Final = "the route's text and its code name different routes"
+NOT_EXACT: Final = "given with a comparator (<, <=, >=, > or ad): a bound, not an exact figure"
+"""Why a Quantity with a ``comparator`` is never read as its number: "<70 kg" is no weight
+of 70 kg, nor "<300 mg/h" a dose of 300 mg/h."""
 
 
 class HookError(Exception):
@@ -164,7 +179,9 @@ def discovery(rules: RuleSet) -> dict[str, Any]:
         "usageRequirements": (
             f"{EDUCATIONAL_ONLY} Send the "
             "'weight' prefetch (the patient's latest body weight Observation): a rate not "
-            "per kg cannot be checked without it."
+            "per kg cannot be checked without it. Send the 'patient' prefetch too: by its "
+            f"birthDate, an order for a child (under {CHILD_UNDER_YEARS}, for whom the source "
+            "gives no dosing) is said not checked for them, never passed in silence."
         ),
         "version": SPEC_VERSION,
     }
@@ -242,8 +259,12 @@ def answer(
         for resource in _drafts(context)
         if (order := _order(resource, rules, medications)) is not None
     ]
-    examined = _examined(hook, context, [resource for resource, _ in drafts])
-    orders = [order for resource, order in drafts if any(resource is e for e in examined)]
+    selected = _selected(hook, context)
+    orders = [
+        order
+        for resource, order in drafts
+        if selected is None or ("MedicationRequest", _id_of(resource)) in selected
+    ]
     if any(order.needs_weight for order in orders) and "weight" not in prefetch:
         raise HookError(
             412,
@@ -256,9 +277,10 @@ def answer(
         if "weight" in prefetch
         else Weight(None)
     )
+    child = _child(prefetch.get("patient"), patient)
     cards = []
     for order in orders:
-        card = _card(order, weight, rules, base)
+        card = _card(order, weight, rules, base, child)
         if card is not None:
             cards.append(IssuedCard(card, hook, instance))
     by_drug: dict[str, list[Order]] = {}
@@ -298,6 +320,13 @@ def _request(body: object) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
         raise bad("'context.draftOrders' must be a FHIR Bundle")
     if not isinstance(orders.get("entry", []), list):
         raise bad("'context.draftOrders.entry' must be an array")
+    if len(orders.get("entry", [])) > MAX_DRAFT_ORDERS:
+        raise HookError(
+            413,
+            "too-costly",
+            f"'context.draftOrders' holds {len(orders['entry']):,} entries: this service checks "
+            f"at most {MAX_DRAFT_ORDERS:,} in one request, and none was checked",
+        )
     selections = context.get("selections")
     if hook == "order-select" and (
         not isinstance(selections, list) or not all(isinstance(s, str) for s in selections)
@@ -322,14 +351,52 @@ def _drafts(context: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _examined(
-    hook: str, context: Mapping[str, Any], resources: Sequence[Mapping[str, Any]]
-) -> list[Mapping[str, Any]]:
-    """The ``resources`` the hook examines: those selected (order-select), or all."""
+_REFERENCE: Final = re.compile(
+    r"(?:https?://[^\s?#]+/)?([A-Z][A-Za-z]{0,63})/([A-Za-z0-9\-.]{1,64})"
+    r"(?:/_history/[A-Za-z0-9\-.]{1,64})?"
+)
+"""A FHIR literal reference to a resource: relative (``Patient/pat-1``), absolute (a
+server's base URL before it), or to one version of it (``/_history/2`` after it)."""
+
+
+def _named(reference: object) -> tuple[str, str] | None:
+    """The resource type and id a reference names (``("Patient", "pat-1")``), whichever way
+    FHIR writes it; None for anything else."""
+    found = _REFERENCE.fullmatch(reference) if isinstance(reference, str) else None
+    return (found[1], found[2]) if found is not None else None
+
+
+def _id_of(resource: Mapping[str, Any]) -> str | None:
+    """A resource's id, when it is text (any JSON may stand there: a list is no id)."""
+    found = resource.get("id")
+    return found if isinstance(found, str) else None
+
+
+def _selected(hook: str, context: Mapping[str, Any]) -> set[tuple[str, str | None]] | None:
+    """The draft orders the hook examines, by type and id: those selected (order-select), or
+    None for all (order-sign). A selection that names no draft order is refused (400): the
+    spec has it name one, and passing it by would be silence on an order never examined."""
     if hook == "order-sign":
-        return list(resources)
-    selected = set(context["selections"])
-    return [r for r in resources if f"MedicationRequest/{r.get('id')}" in selected]
+        return None
+    drafts = {
+        (kind, _id_of(entry["resource"]))
+        for entry in context["draftOrders"].get("entry", [])
+        if isinstance(entry, dict)
+        and isinstance(entry.get("resource"), dict)
+        and isinstance(kind := entry["resource"].get("resourceType"), str)
+    }
+    selected: set[tuple[str, str | None]] = set()
+    for position, selection in enumerate(context["selections"]):
+        named = _named(selection)
+        if named is None or named not in drafts:
+            raise HookError(
+                400,
+                "invalid",
+                f"context.selections[{position}] names no order of context.draftOrders: "
+                "that order could not be examined",
+            )
+        selected.add(named)
+    return selected
 
 
 _FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -704,6 +771,8 @@ def _is_ordered(entry: object) -> bool:
 def _quantity(quantity: object, units: Mapping[str, str], kind: QuantityKind = DOSE) -> str:
     if not isinstance(quantity, dict):
         return "!no dose in the order"
+    if "comparator" in quantity:
+        return f"!the dose is {NOT_EXACT}"
     code = quantity.get("code")
     if quantity.get("system") != UCUM or not isinstance(code, str):
         return "!the dose has no UCUM code"
@@ -863,8 +932,8 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     status = observation.get("status")  # any JSON: a list or an object is no status
     if not isinstance(status, str) or status not in USABLE_STATUS:
         return "the Observation is not final, amended or corrected (entered in error?)"
-    subject = observation.get("subject")
-    if not isinstance(subject, dict) or subject.get("reference") != f"Patient/{patient}":
+    subject = observation.get("subject")  # relative, absolute or to one version
+    if not isinstance(subject, dict) or _named(subject.get("reference")) != ("Patient", patient):
         return "the Observation is another patient's"
     if not _coded_as_weight(observation.get("code")):
         return f"the Observation is not coded as a body weight (LOINC {WEIGHT_LOINC})"
@@ -878,6 +947,8 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
         return "the Observation holds no UCUM weight (kg, g or [lb_av])"
     if not unit_text_agrees(value.get("unit"), str(code), WEIGHT_UNITS, WEIGHT):
         return "the Observation's unit text and its UCUM code name different units"
+    if "comparator" in value:
+        return f"the Observation's weight is {NOT_EXACT}"
     when, partial = _when(observation)
     if when is not None and is_after_today(when.date()):  # it would win as the latest
         return f"the Observation is dated {when.date().isoformat()}, in the future"
@@ -924,7 +995,46 @@ _PARTIAL_DATE: Final = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2]))?")
 """A FHIR dateTime of a year or a year and month only ("2026", "2026-12")."""
 
 
-def _card(order: Order, weight: Weight, rules: RuleSet, base: str) -> dict[str, Any] | None:
+_BIRTH_DATE: Final = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?")
+"""A FHIR date: a year, a year and month, or a day."""
+
+
+def _child(found: object, patient: str) -> str | None:
+    """Why the ``patient`` prefetch shows a child (`CHILD_UNDER_YEARS`), or None: also for
+    no Patient, another patient's, or a birthDate that leaves it open. A year or a month
+    alone counts only when even its first day shows a child (born in 2016: a child until
+    2034)."""
+    if not isinstance(found, dict) or found.get("resourceType") != "Patient":
+        return None
+    if "id" in found and found["id"] != patient:
+        return None
+    birth = found.get("birthDate")
+    given = _BIRTH_DATE.fullmatch(birth) if isinstance(birth, str) else None
+    if given is None:
+        return None
+    year, month, day = int(given[1]), int(given[2] or 1), int(given[3] or 1)
+    try:
+        earliest = datetime(year, month, day).date()
+    except ValueError:  # 2016-02-30: no date
+        return None
+    try:
+        adult = earliest.replace(year=year + CHILD_UNDER_YEARS)
+    except ValueError:  # born on 29 February: of age on 1 March, never a day early
+        adult = datetime(year + CHILD_UNDER_YEARS, 3, 1).date()
+    if local_today() >= adult:
+        return None
+    return (
+        f"the patient is under {CHILD_UNDER_YEARS} years old (born {given[0]}), and the "
+        "source gives no paediatric dosing"
+    )
+
+
+def _card(
+    order: Order, weight: Weight, rules: RuleSet, base: str, child: str | None = None
+) -> dict[str, Any] | None:
+    """The order's card, or None for silence: checked and within, for this patient. For a
+    child (``child`` says why), never silence nor "within": the source's range is not
+    theirs; only a stop (a probable slip, a limit) leads as for anyone, the child said."""
     if order.not_checked is not None or order.regimen is None or order.dose is None:
         return _not_checked(order, order.not_checked or "no dose in the order", rules)
     if order.needs_weight and weight.text is None:
@@ -942,9 +1052,36 @@ def _card(order: Order, weight: Weight, rules: RuleSet, base: str) -> dict[str, 
             return _not_checked(order, f"no usable weight ({refusal(error)})", rules)
         return _not_checked(order, refusal(error), rules)
     indicator = indicator_of(result)
+    if child is not None and indicator != "critical":
+        return _not_for_child(order, result, child, rules)
     if indicator is None:
         return None
-    return _checked(order, result, indicator, weight, rules, base)
+    card = _checked(order, result, indicator, weight, rules, base)
+    if child is not None:  # a stop leads; the child is said first in its detail
+        card["detail"] = f"**{_md(f'Not checked for this patient: {child}.')}**\n\n{card['detail']}"
+    return card
+
+
+def _not_for_child(order: Order, result: CheckResult, child: str, rules: RuleSet) -> dict[str, Any]:
+    """A child's order short of a stop: not checked for this patient (`CHILD_UNDER_YEARS`),
+    still a warning when it would be one for anyone (above or below even the source's
+    range), never "within"."""
+    warned = indicator_of(result) == "warning"
+    said = f"NOT CHECKED FOR THIS PATIENT: under {CHILD_UNDER_YEARS}"
+    if result.verdict != "within":
+        said += f"; {result.verdict} the source's range"
+    card = _not_checked(
+        order,
+        f"for this patient: {child}",
+        rules,
+        "The range of the source its rules cite is not this patient's, so dosecalc did not "
+        "check the dose for them: the supervising specialist decides the dose.",
+    )
+    card["summary"] = _summary(order.drug, _which(order), said)
+    if warned:
+        card["indicator"] = "warning"
+        card["overrideReasons"] = _override_reasons()
+    return card
 
 
 def refusal(error: DoseCalcError) -> str:
@@ -1144,15 +1281,18 @@ def _checked(
     return card
 
 
-def _not_checked(order: Order, reason: str, rules: RuleSet) -> dict[str, Any]:
+def _not_checked(
+    order: Order,
+    reason: str,
+    rules: RuleSet,
+    explained: str = "dosecalc could not compare this order with the range of the source its "
+    "rules cite; check the dose independently.",
+) -> dict[str, Any]:
     regimen = order.regimen or next(r for r in rules.regimens if r.drug == order.drug)
     lines = [
         f"**{_md(f'Not checked: {reason}')}**",
         "",
-        _md(
-            "dosecalc could not compare this order with the range of the source its rules "
-            "cite; check the dose independently."
-        ),
+        _md(explained),
         "",
         f"- **Order:** {_md(order_named(order))}",
         f"- **Supervision:** {_md(regimen.supervision)}",

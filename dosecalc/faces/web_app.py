@@ -36,11 +36,15 @@ from dosecalc.faces import cds_hooks, html_face
 from dosecalc.faces.trust import TokenError, Trust
 from dosecalc.faces.web import cannot_listen
 from dosecalc.foundation.errors import InputError
-from dosecalc.foundation.text import printable, quoted
+from dosecalc.foundation.text import one_line, printable, quoted
 from dosecalc.ruleset.loader import RuleSet
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 """A hook request or feedback larger than this is refused (413)."""
+MAX_JSON_DEPTH: Final = 100
+"""The most arrays and objects a hook request or feedback may nest (a hook request nests
+about a dozen): deeper is refused (400) saying so, the same whatever Python's recursion
+limit, and nothing after the reading recurses without bound."""
 
 CDS_ROOT: Final = "/cds-services"
 SERVICE_PATH: Final = f"{CDS_ROOT}/{cds_hooks.SERVICE_ID}"
@@ -49,6 +53,7 @@ REMEMBERED_CARDS: Final = 10_000
 """How many issued cards are remembered for their feedback (the oldest are forgotten)."""
 
 FHIR_JSON: Final = "application/fhir+json"
+JSON: Final = "application/json"
 PAGE_HEADERS: Final = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -167,9 +172,11 @@ class WebService:
                     **known,
                 }
                 try:  # NaN or Infinity, which Python reads, is no JSON to write to the log
-                    lines.append(
-                        json.dumps(line, ensure_ascii=False, default=str, allow_nan=False) + "\n"
-                    )
+                    written = json.dumps(line, ensure_ascii=False, default=str, allow_nan=False)
+                    # A control character (U+202E, U+2028, a lone surrogate) only ever stands
+                    # inside a JSON string, where its \uXXXX escape is the same JSON: escaped,
+                    # no reader of the log is reordered, split or refused by one.
+                    lines.append(one_line(written) + "\n")
                 except ValueError:
                     raise cds_hooks.HookError(
                         400, "invalid", "the feedback holds NaN or Infinity, which is not JSON"
@@ -309,27 +316,61 @@ def _page_error(status: int, why: str) -> web.Response:
 
 
 async def _json_body(request: web.Request) -> object:
-    """The request's JSON (numbers with decimals as `Decimal`, read as written); 413 for
-    a body over `MAX_BODY_BYTES`, 400 for one that is not JSON."""
+    """The request's JSON (numbers with decimals as `Decimal`, read as written); 415 for a
+    body not sent as ``application/json`` (CDS Hooks sends no other), 413 for one over
+    `MAX_BODY_BYTES`, 400 for one that is not JSON."""
+    if request.content_type != JSON:  # text/plain or a form is not read as JSON anyway
+        raise cds_hooks.HookError(
+            415, "not-supported", f"the body must be sent as {JSON} (CDS Hooks' only type)"
+        )
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(
             max_size=MAX_BODY_BYTES, actual_size=request.content_length
         )
     raw = await request.read()
     try:
-        return json.loads(
-            raw.decode("utf-8"),
-            parse_float=Decimal,
-            object_pairs_hook=_one_value_per_key,
-        )
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise cds_hooks.HookError(400, "invalid", "the body is not UTF-8") from None
+    # Each refusal says its own reason: valid JSON nested too deeply, or with an integer too
+    # long to read, was called "not JSON in UTF-8", sending the EHR's staff the wrong way.
+    deep = f"the body's JSON nests more than {MAX_JSON_DEPTH} levels deep"
+    try:
+        read = json.loads(text, parse_float=Decimal, object_pairs_hook=_one_value_per_key)
     except _KeyTwiceError as twice:
         raise cds_hooks.HookError(
             400,
             "invalid",
             f"the key {twice} appears twice in one object: which value is meant cannot be told",
         ) from None
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise cds_hooks.HookError(400, "invalid", "the body is not JSON in UTF-8") from None
+    except json.JSONDecodeError:
+        raise cds_hooks.HookError(400, "invalid", "the body is not JSON") from None
+    except RecursionError:
+        raise cds_hooks.HookError(400, "too-costly", deep) from None
+    except ValueError:  # the one other: an integer longer than Python turns into a number
+        raise cds_hooks.HookError(
+            400,
+            "too-costly",
+            f"a number in the body has more than {sys.get_int_max_str_digits():,} digits, "
+            "more than this service reads",
+        ) from None
+    if _nests_deeper(read, MAX_JSON_DEPTH):
+        raise cds_hooks.HookError(400, "too-costly", deep)
+    return read
+
+
+def _nests_deeper(value: object, limit: int) -> bool:
+    """Whether JSON nests more than ``limit`` arrays and objects deep; walked without
+    recursion, so any depth is measured."""
+    waiting: list[tuple[object, int]] = [(value, 1)]
+    while waiting:
+        found, depth = waiting.pop()
+        inner = list(found.values()) if isinstance(found, dict) else found
+        if isinstance(inner, list):
+            if depth > limit:
+                return True
+            waiting.extend((item, depth + 1) for item in inner)
+    return False
 
 
 class _KeyTwiceError(ValueError):
