@@ -2940,3 +2940,29 @@ def test_no_card_for_an_order_dosecalc_refuses_holds_an_example_dose(value, code
             figures = {Decimal(f.replace(",", "")) for f in _DOSE_FIGURE.findall(said)}
             own = {Decimal(value)} if isinstance(value, int | Decimal) else set()
             assert figures <= own, (figures, said)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rate=st.decimals(min_value=Decimal(36), max_value=Decimal(340), places=1),
+    per=st.sampled_from([(15, "min"), (30, "min"), (45, "min"), (2, "h"), (12, "h")]),
+)
+def test_an_order_over_a_stated_time_is_named_in_its_cards_as_written(server, ehrs, rate, per):
+    """A ``rateRatio`` of 17.5 mg / 30 min is "17.5 mg/30 min" in the card's summary and
+    detail, as on every face: never the rate it reduces to ("7 mg in 12 min")."""
+    number, unit = per
+    hours = Fraction(number, 60) if unit == "min" else Fraction(number)
+    amount = Fraction(rate) * hours  # above the range at 70 kg: 36 mg/hr or more
+    order = medication_request(rate=None)
+    order["dosageInstruction"][0]["doseAndRate"][0]["rateRatio"] = {
+        "numerator": quantity(float(amount), "mg"),
+        "denominator": quantity(number, unit),
+    }
+    card = only_card(server, ehrs[0], order)
+    time = "hr" if unit == "h" else unit
+    written = f"{format_exact(dosecalc.registry().Quantity(amount, 'mg'))}/{number} {time}"
+    assert card["summary"].startswith(f"ketamine {written}: "), card["summary"]
+    assert f"{written}" in _plain(card["detail"])
+    assert " in " not in card["summary"]

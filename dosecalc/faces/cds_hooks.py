@@ -33,6 +33,7 @@ from dosecalc.foundation.disclaimer import DISCLAIMER, EDUCATIONAL_ONLY
 from dosecalc.foundation.display import (
     exact_places,
     finite_places,
+    format_entered,
     format_exact,
     format_number,
     magnitude,
@@ -524,7 +525,8 @@ def _read_order(
         read = None if dose.startswith("!") else parse_dose(dose)
     except DoseCalcError as error:
         read, refused = None, error
-    shown = format_exact(read.quantity) if read is not None else None
+    # The order in its own shape ("17.5 mg/30 min"), as every face shows it, never reduced.
+    shown = format_entered(dose) if read is not None else None
     regimen = _regimen(instruction.get("route"), regimens, rules)
     if isinstance(regimen, str):
         return Order(drug, not_checked=regimen, shown=shown)
