@@ -33,10 +33,11 @@ import dosecalc
 from dosecalc.clinical.delivery import UNMEASURABLE_MARK
 from dosecalc.clinical.prepare import OUT_OF_SCOPE, OUTSIDE_CODE, SLIP_CODE
 from dosecalc.faces.tui.screens import CalculatorScreen, PrepareScreen, preparation_lines
-from dosecalc.foundation.display import magnitude
+from dosecalc.foundation.display import exact_places, format_number, magnitude
 from dosecalc.foundation.unit_registry import (
     registry,
 )
+from dosecalc.foundation.working import line_text
 from dosecalc.reports.contents import APP_BANNER, preparation_rows
 from dosecalc.reports.formats import render_prepare
 
@@ -932,3 +933,23 @@ def test_a_per_hour_or_per_24_hours_slip_suggests_a_dose_only_above_the_range_of
         assert not re.search(r"= ([\d.,]+ mg/hr) \(\1\)", message)
     if low <= per_hour <= high:
         assert slips == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    amount=st.decimals(min_value=Decimal("0.5"), max_value=Decimal(20), places=1),
+    per=st.sampled_from([(15, "min"), (30, "min"), (2, "hr"), (12, "hr"), (24, "hr")]),
+)
+def test_a_dose_written_over_a_stated_time_is_worked_by_dividing_by_it(amount, per):
+    """ "17.5 mg/30 min" comes to a dose rate by "17.5 mg ÷ 30 min × 60": never written
+    "17.5 mg in 30 min × 60", which reads as 1,050."""
+    number, time = per
+    dose = f"{amount} mg/{number} {time}"
+    result = dosecalc.prepare(
+        dose=dose, stock="500 mg/10 mL", final_volume="500 mL", duration="1 hr"
+    )
+    said = [line_text(step) for step in result.basis.steps]
+    (line,) = [text for text in said if text.startswith("dose rate: ")]
+    amount_shown = format_number(Fraction(amount), decimals=exact_places(Fraction(amount)))
+    assert line.startswith(f"dose rate: {amount_shown} mg ÷ {number} {time}"), line
+    assert " in " not in line

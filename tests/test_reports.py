@@ -153,3 +153,27 @@ def test_the_range_in_equal_steps_is_qualified_exactly_as_the_result_is(kg):
     (heading,) = [s.title for s in calc_sections(result) if s.title.startswith("Result")]
     assert (UNCOVERED_RESULT in table.title) == (not result.patient_covered)
     assert (UNCOVERED_RESULT in heading) == (not result.patient_covered)
+
+
+@settings(max_examples=30, deadline=None)
+@given(order=strategies.checked_orders())
+def test_a_calculation_shown_with_its_order_check_carries_the_working_of_every_figure(order):
+    """The web page and the app's report (a calculation with its order check) show each
+    restatement of the order ("As a pump rate 50 mL/hr"): each one's working is in the basis,
+    as `check`'s own report has it, and nothing of the check's basis is left out."""
+    from dosecalc.foundation.working import line_text
+    from dosecalc.reports.formats import render
+
+    patient = {key: value for key, value in order.items() if key != "dose"}
+    try:
+        result = dosecalc.calculate(**patient)
+        check = dosecalc.check(**order)
+    except dosecalc.DoseCalcError:
+        return
+    for name in ("text", "markdown", "html"):
+        shown = " ".join(render(result, name, check=check).replace("\u00a0", " ").split())
+        for line in [check.basis.formula, *check.basis.steps]:
+            words = " ".join(line_text(line).split())
+            if name == "html":
+                words = words.replace("&", "&amp;").replace("'", "&#x27;")
+            assert words in shown, (name, words)

@@ -285,6 +285,8 @@ def test_no_part_of_a_result_can_be_changed_in_place(orders):
                     texts[key] = "0.35 mg/kg/hr"  # type: ignore[index]
                 with pytest.raises(TypeError, match="read-only"):
                     texts.update({key: "1 mg"})  # type: ignore[attr-defined]
+                with pytest.raises(TypeError, match="read-only"):
+                    texts.__init__({key: "1 mg"})  # type: ignore[misc]
 
 
 # ------------------------------------------------------------ pickle, copy, deepcopy

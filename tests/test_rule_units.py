@@ -233,3 +233,35 @@ def test_a_regimen_built_in_code_is_held_to_the_same_units_as_one_read_from_a_fi
         ) as refused:
             Regimen(**{**fields, "hard_limits": None, "review_date": None, field: value})
         assert kind.unit_words in str(refused.value)
+
+
+@given(
+    value=st.integers(min_value=1, max_value=500),
+    time=st.sampled_from(["h", "hr", "hours", "min", "day", "days"]),
+    field=st.sampled_from(["max_per_24h", "largest_volume_per_dose"]),
+)
+def test_a_figure_its_quote_prints_only_beside_a_unit_of_another_kind_is_refused(
+    value, time, field
+):
+    """ "no more than 300 mg in 24 h" prints 24 as hours: a maximum of 24 mg (or a volume of
+    24 mL) is no figure it gives. Printed beside its own unit, or with none, it is."""
+    from dosecalc.foundation.units import DRUG_AMOUNT, VOLUME_KIND
+    from dosecalc.ruleset.schema import Citation, said_in
+
+    unit = {"max_per_24h": "mg", "largest_volume_per_dose": "mL"}[field]
+    kind = DRUG_AMOUNT if field == "max_per_24h" else VOLUME_KIND
+
+    def same(figure, printed):
+        return dosecalc.parse_quantity(f"{figure} {printed}", kind) == dosecalc.parse_quantity(
+            f"{value} {unit}", kind
+        )
+
+    def cited(quote):
+        return Citation(document="d", description="d", section="s", quote=quote)
+
+    with pytest.raises(ValueError, match="in another unit only"):
+        said_in(
+            cited(f"no more than {value + 1} {unit} in {value} {time}"), field, unit, same, value
+        )
+    said_in(cited(f"no more than {value} {unit} in 24 {time}"), field, unit, same, value)
+    said_in(cited(f"test: {value}"), field, unit, same, value)

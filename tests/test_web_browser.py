@@ -78,6 +78,16 @@ def open_page(driver: Any, server: Served, params: dict[str, str], scheme: str =
         {"media": "", "features": [{"name": "prefers-color-scheme", "value": scheme}]},
     )
     driver.get(f"{server.base}/?{urlencode(params)}" if params else f"{server.base}/")
+    # Measured once its stylesheet applies (a busy machine can run the check before it does).
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script(
+            "return document.readyState === 'complete' && [...document.styleSheets]"
+            ".some(sheet => sheet.href && sheet.href.endsWith('/static/dosecalc.css')"
+            " && sheet.cssRules.length > 0)"
+        )
+    )
 
 
 def axe(driver: Any) -> dict[str, Any]:

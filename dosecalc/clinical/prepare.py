@@ -609,7 +609,7 @@ def _order_rate(
     text = _exact_operand(rate, parts)
     shown = figure(magnitude(rate)).with_unit("mg/hr")
     if parts is not None and parts[1].magnitude != 1:  # 840 mg/24 hr: written out
-        written = f"{format_exact(parts[0])} in {format_exact(parts[1])}"
+        written = f"{format_exact(parts[0])} ÷ {format_exact(parts[1])}"
         conversion = unit_change(parts[0].units / parts[1].units, rate_unit)
         return rate, [f"dose rate: {written}{conversion} = {shown}"], text
     if entered.units != rate_unit:

@@ -511,10 +511,16 @@ class ReadOnlyDict(dict[str, Any]):
     which must stay those it was worked from. It pickles, copies and serialises as a
     dict does."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if self:  # made once: calling __init__ again would change it
+            self._refuse()
+        super().__init__(*args, **kwargs)
+
     def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
         raise TypeError(
-            "a result's shown figures and inputs are read-only: "
-            "make a new result instead (`model_copy(update=...)`)"
+            "a result's shown figures and inputs are read-only: they are those it was "
+            "worked from. For other inputs, work a new result out (dosecalc.calculate, "
+            "check or prepare)"
         )
 
     __setitem__ = __delitem__ = __ior__ = _refuse
@@ -524,13 +530,17 @@ class ReadOnlyDict(dict[str, Any]):
         return ReadOnlyDict, (dict(self),)
 
 
+def _read_only(texts: Mapping[str, Any]) -> ReadOnlyDict:
+    return ReadOnlyDict(texts)
+
+
 ShownInputs = Annotated[
-    Mapping[str, str | None], AfterValidator(inputs_shown), AfterValidator(ReadOnlyDict)
+    Mapping[str, str | None], AfterValidator(inputs_shown), AfterValidator(_read_only)
 ]
 """A basis's inputs: each as a person entered it, written under the display rule;
 read-only, so that a result cannot be changed to say it was worked from other inputs."""
 
-ShownTexts = Annotated[Mapping[str, str], AfterValidator(ReadOnlyDict)]
+ShownTexts = Annotated[Mapping[str, str], AfterValidator(_read_only)]
 """A result's figures as shown, by name; read-only, like the values they show."""
 
 JsonNumber = Annotated[Fraction, PlainSerializer(json_number, when_used="json")]

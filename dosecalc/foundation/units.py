@@ -250,6 +250,11 @@ def is_given(value: object) -> bool:
     )
 
 
+def is_unit_word(text: str) -> bool:
+    """Whether ``text`` is one unit this reader knows, of any kind ("h", "mg", "mL")."""
+    return text.strip().lower() in _VOCABULARY
+
+
 def names_a_unit(text: str) -> bool:
     """Whether ``text`` carries a unit of its own, in letters (``170 cm``) or by the feet
     and inch marks this reader takes (``5'7"``). A form gives the unit chosen beside a

@@ -385,8 +385,9 @@ def _mixed_up(used: Quantity, *, light: bool, entered: Quantity | None) -> str:
     )
 
 
-_DECIMAL_FEET: Final = re.compile(r"\s*(\d+)\.([1-9]|1[01])(?![\d.])")
-"""Feet whose decimals could be inches: 5.7, 5.10 and 5.11 (not 5.25, nor 5.05)."""
+_DECIMAL_FEET: Final = re.compile(r"\s*(\d+)\.(0?[1-9]|1[01])(?![\d.])")
+"""Feet whose decimals could be inches: 5.7, 5.08, 5.10 and 5.11 (not 5.25, nor 5.5 ft
+written 5.50)."""
 
 
 def _read_height(typed: object) -> Quantity:

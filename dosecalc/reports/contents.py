@@ -436,10 +436,11 @@ def calc_sections(result: DoseResult, check: CheckResult | None = None) -> list[
         title = f"{EQUAL_STEPS_TITLE}{uncovered_result(result.warnings)}{which_kg}"
         sections.append(Section(title, table=table, half=True))
     sections += _notes(result.notes)
-    basis = basis_rows(result.basis)
-    if check is not None:
-        basis.insert(0, ("Order check", line_text(check.basis.formula)))
-    sections.append(Section("Basis (check by hand)", basis, flowing=True))
+    # With an order checked, the check's basis: its restatement, the working of each figure
+    # restated beside a range, then the calculation's own working (as `check` shows it).
+    sections.append(
+        Section("Basis (check by hand)", basis_rows((check or result).basis), flowing=True)
+    )
     return sections
 
 

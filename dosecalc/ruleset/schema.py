@@ -53,6 +53,7 @@ from dosecalc.foundation.units import (
     VOLUME_KIND,
     QuantityKind,
     describe_dimension,
+    is_unit_word,
     parse_dose_unit,
     parse_quantity,
 )
@@ -215,13 +216,15 @@ def _units_printed(quote: str, end: int) -> list[str]:
 
 def _printed_unit_agrees(figure: Decimal, quote: str, end: int, same: SameUnit) -> bool | None:
     """Whether the unit printed after one printing of ``figure`` is the rule's; None when
-    none is printed there."""
-    for words in _units_printed(quote, end):
+    none is printed there. A unit of another kind printed there ("24 h" for 24 mg) is not
+    the rule's: False, never None."""
+    printed = _units_printed(quote, end)
+    for words in printed:
         try:
             return same(figure, words)
         except InputError:  # no unit of this kind: fewer words
             continue
-    return None
+    return False if printed and is_unit_word(printed[-1]) else None
 
 
 def said_in(citation: Citation, what: str, unit: str, same: SameUnit, *numbers: Decimal) -> None:
