@@ -2862,6 +2862,67 @@ def test_a_route_text_of_alternatives_naming_several_regimens_or_none_is_no_rule
     )
 
 
+_ROUTE_CODINGS = st.sampled_from(
+    [
+        *({"system": code.system, "code": code.code} for _, code in _CODED),
+        {"system": "http://snomed.info/sct", "code": "34206005"},  # subcutaneous: no rule
+        {"system": "http://snomed.info/sct", "code": "26643006"},  # oral: no rule
+        {"system": "http://snomed.info/sct"},  # no code
+        {"system": "urn:example:routes", "code": "SC"},  # a system the rules code none in
+    ]
+)
+
+
+def _coded_as(coding: dict[str, Any]) -> Any:
+    """The regimen the shipped rules code ``coding`` as, None for none they code; "other"
+    for a coding of a system the rules code no route in."""
+    if coding["system"] not in {code.system for _, code in _CODED}:
+        return "other"
+    return next((r for r, code in _CODED if code.code == coding.get("code")), None)
+
+
+@given(
+    codings=st.lists(_ROUTE_CODINGS, min_size=1, max_size=4),
+    dose=st.sampled_from([{"rate": (30, "mg/h")}, {"rate": None, "dose": (25, "mg")}]),
+)
+@example(  # the reviewer's: intravenous beside subcutaneous, 30 mg/h
+    codings=[
+        {"system": "http://snomed.info/sct", "code": "47625008"},
+        {"system": "http://snomed.info/sct", "code": "34206005"},
+    ],
+    dose={"rate": (30, "mg/h")},
+)
+@example(  # sublingual beside intravenous, 25 mg: was checked as sublingual
+    codings=[
+        {"system": "http://snomed.info/sct", "code": "37839007"},
+        {"system": "http://snomed.info/sct", "code": "47625008"},
+    ],
+    dose={"rate": None, "dose": (25, "mg")},
+)
+def test_a_route_whose_codes_name_different_routes_is_not_checked_never_read_by_its_first(
+    codings, dose
+):
+    """A route coded intravenous and subcutaneous, or sublingual and intravenous: checking
+    the first code the rules know is silence on the route the other names. Codes of a
+    system the rules code routes in must all name one regimen (a code the rules do not
+    have names none, which is not that one); else the order is not checked, saying so.
+    Codes of another system are not read, as before."""
+    route = {"coding": codings}
+    found = cds_hooks._regimen(route, list(_SHIPPED.regimens), _SHIPPED)
+    named = {id(r): r for r in map(_coded_as, codings) if r != "other"}
+    if len(named) > 1:
+        assert found == cds_hooks.ROUTE_CODES_DISAGREE
+        order = medication_request(route=route, **dose)
+        (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x")]
+        assert card["indicator"] == "info"
+        assert f"Not checked: {cds_hooks.ROUTE_CODES_DISAGREE}" in _plain(card["detail"])
+    elif named:
+        (regimen,) = named.values()
+        assert found == (regimen or "no rule for the order's route")
+    else:
+        assert found == "no rule for the order's route"
+
+
 # Cards worst first; a card not checked says which order it is about
 
 _ANY_CARD = st.sampled_from(

@@ -140,6 +140,10 @@ USABLE_STATUS: Final = frozenset({"final", "amended", "corrected"})
 NO_CONCENTRATION: Final = "the dose is a volume (mL or mL/h), and the order holds no concentration"
 UNIT_TEXT_DISAGREES: Final = "the dose's unit text and its UCUM code name different units"
 ROUTE_TEXT_DISAGREES: Final = "the route's text and its code name different routes"
+ROUTE_CODES_DISAGREE: Final = "the route's codes name different routes"
+"""Why a route coded twice, each code of a system the rules code routes in, is not checked
+when its codes do not name one regimen (intravenous beside subcutaneous): checking the first
+the rules know would be silence on the other."""
 NOT_EXACT: Final = "given with a comparator (<, <=, >=, > or ad): a bound, not an exact figure"
 """Why a Quantity with a ``comparator`` is never read as its number: "<70 kg" is no weight
 of 70 kg, nor "<300 mg/h" a dose of 300 mg/h."""
@@ -583,32 +587,43 @@ def _route_text_agrees(
 
 
 def _coded_or_said(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
-    """The regimen a route's code names, else its text; or why there is none. A coded route
+    """The regimen a route's codes name, else its text; or why there is none. A coded route
     wins over its text: a code of a system the rules code routes in that names none of
     the drug's routes is no rule, whatever the text says; its text is read only beside
-    codes of no such system, or none."""
+    codes of no such system, or none. Every code of such a system must name the one
+    regimen (`ROUTE_CODES_DISAGREE`): intravenous beside subcutaneous is neither."""
     if not isinstance(route, dict):
         return "no route in the order"
     codings = route.get("coding")
     systems = {code.system for regimen in rules.regimens for code in regimen.route_codes}
-    coded = False
+    named: list[Regimen | None] = []  # per code of such a system: its regimen, or none
     for coding in codings if isinstance(codings, list) else []:
-        if not isinstance(coding, dict):
-            continue
-        for regimen in regimens:
-            for code in regimen.route_codes:
-                if (coding.get("system"), coding.get("code")) == (code.system, code.code):
-                    return regimen
-        system = coding.get("system")
-        coded = coded or (isinstance(system, str) and system in systems)
-    if coded:
-        return "no rule for the order's route"
+        system = coding.get("system") if isinstance(coding, dict) else None
+        if isinstance(system, str) and system in systems:
+            named.append(_coded_regimen(system, coding.get("code"), regimens))
+    if named:
+        if any(regimen is not named[0] for regimen in named):
+            return ROUTE_CODES_DISAGREE
+        return named[0] or "no rule for the order's route"
     text = route.get("text")
     if isinstance(text, str) and text.strip():
         return _by_route_text(text, regimens, rules)
     if codings:
         return "no rule for the order's route"
     return "no route in the order"
+
+
+def _coded_regimen(system: str, code: object, regimens: Sequence[Regimen]) -> Regimen | None:
+    """The drug's regimen whose route codes hold ``code`` of ``system``; None for none."""
+    return next(
+        (
+            regimen
+            for regimen in regimens
+            for coded in regimen.route_codes
+            if (system, code) == (coded.system, coded.code)
+        ),
+        None,
+    )
 
 
 def _by_route_text(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
