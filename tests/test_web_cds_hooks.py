@@ -1036,7 +1036,7 @@ def test_an_unusable_weight_leaves_an_order_per_kg_checked_per_kg_and_the_patien
         ),
         (
             (weight_observation(70, status="corrected", when="not a date"),),
-            "70 kg, from an undated Observation",
+            f"70 kg, from {cds_hooks.UNDATED}",
         ),
     ],
 )
@@ -2618,6 +2618,46 @@ def test_a_weight_older_than_the_wards_policy_is_no_usable_weight_and_never_sile
         assert f"from {measured.isoformat()}, was measured {age:,} day" in said
     elif dated == "year":
         assert f"dated only {measured.year}," in said
+
+
+@given(
+    effective=st.sampled_from(
+        [
+            {},
+            {"effectiveDateTime": "not a date"},
+            {"effectiveDateTime": "2026-13-45"},
+            {"effectiveDateTime": ""},
+            {"effectiveDateTime": 20261201},
+            {"effectivePeriod": {"start": "yesterday"}},
+            {"effectivePeriod": {"end": "2026-12-01"}},
+        ]
+    ),
+    issued_days_ago=st.integers(0, 4000),
+    max_age=st.none() | st.integers(0, 400),
+)
+def test_a_weight_with_no_readable_effective_date_is_undated_never_dated_by_its_issued(
+    effective, issued_days_ago, max_age
+):
+    """``issued`` is when the record was released, not when the weight was measured: an old
+    weight issued again today must not pass ``--weight-max-age``. A weight with no readable
+    ``effective[x]`` is undated: under a policy it is no usable weight, saying it is undated;
+    without one it is used and its date said unknown, never the ``issued`` date."""
+    issued = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=issued_days_ago)
+    observation = weight_observation()
+    del observation["effectiveDateTime"]
+    observation.update(effective, issued=issued.isoformat().replace("+00:00", "Z"))
+    body = hook_request(medication_request(rate=(45, "mg/h")), weight=searchset(observation))
+    issued_cards = cds_hooks.answer(body, _SHIPPED, "http://x", weight_max_age=max_age)
+    (card,) = [c.card for c in issued_cards]  # 45 mg/h at 70 kg is above the range
+    said = _plain(card["summary"] + " " + card["detail"])
+    assert issued.date().isoformat() not in said
+    if max_age is not None:
+        assert card["indicator"] == "info"
+        assert "no usable weight" in said
+        assert "the latest weight is undated" in said
+    else:
+        assert card["indicator"] == "warning"
+        assert f"Weight used: 70 kg, from {cds_hooks.UNDATED}" in said
 
 
 def test_the_weight_max_age_option_takes_only_a_whole_number_of_days_and_needs_trust(run_cli):

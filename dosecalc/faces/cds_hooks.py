@@ -970,7 +970,7 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     if when is not None and is_after_today(when.date()):  # it would win as the latest
         return f"the Observation is dated {when.date().isoformat()}, in the future"
     # A year or a year-month is said as the EHR gave it, never as a day it did not give.
-    date = partial or (when.date().isoformat() if when is not None else "an undated Observation")
+    date = partial or (when.date().isoformat() if when is not None else UNDATED)
     return when, f"{number} {unit}", date
 
 
@@ -986,15 +986,21 @@ def _coded_as_weight(code: object) -> bool:
     )
 
 
+UNDATED: Final = "an unknown date (the Observation gives no date of measurement dosecalc reads)"
+"""The date said of a weight with no ``effective[x]`` dosecalc reads. Its ``issued`` is when
+the record was released, not when the weight was measured (an old weight issued again
+today), so it never dates a weight."""
+
+
 def _when(observation: Mapping[str, Any]) -> tuple[datetime | None, str]:
-    """When a weight was measured, and, for a year or a year-month (FHIR's partial dates,
-    dated by their start), that date as given; else an empty text."""
+    """When a weight was measured, by its ``effective[x]`` alone (never `UNDATED`'s
+    ``issued``), and, for a year or a year-month (FHIR's partial dates, dated by their
+    start), that date as given; else an empty text."""
     period = observation.get("effectivePeriod")
     for text in (
         observation.get("effectiveDateTime"),
         observation.get("effectiveInstant"),
         period.get("start") if isinstance(period, dict) else None,
-        observation.get("issued"),
     ):
         if isinstance(text, str):
             partial = _PARTIAL_DATE.fullmatch(text)
