@@ -59,7 +59,7 @@ from dosecalc.clinical.headline import action_of
 from dosecalc.faces import cds_hooks, web_app
 from dosecalc.faces.trust import LEEWAY_SECONDS
 from dosecalc.foundation.clock import local_today
-from dosecalc.foundation.display import format_exact
+from dosecalc.foundation.display import format_entered, format_exact
 from dosecalc.foundation.units import (
     parse_quantity,
 )
@@ -558,12 +558,17 @@ def test_several_doses_none_typed_ordered_are_not_guessed_between(server, ehrs):
 
 
 def test_the_dose_typed_ordered_is_the_one_checked(server, ehrs):
+    """The ordered 35 mg/h is checked (within), never the calculated 450 mg/h (a probable
+    entry error, critical); the calculated figure, not checked, is said (an info card)."""
     order = medication_request()
     order["dosageInstruction"][0]["doseAndRate"] = [
         {"type": {"coding": [{"code": "calculated"}]}, "rateQuantity": quantity(450, "mg/h")},
         {"type": {"coding": [{"code": "ordered"}]}, "rateQuantity": quantity(35, "mg/h")},
     ]
-    assert cards(server, ehrs[0], order) == []
+    card = only_card(server, ehrs[0], order)
+    assert card["indicator"] == "info"
+    assert card["summary"].startswith("ketamine 35 mg/hr: not checked: the order's calculated")
+    assert "found it within the range" in _plain(card["detail"])
 
 
 @pytest.mark.parametrize(
@@ -2829,6 +2834,95 @@ def test_an_order_of_more_than_one_dose_figure_is_not_checked_and_names_each(
     for key, value in zip(figures, values, strict=False):
         read = f"{value} mg/h" if key == "rateQuantity" else f"{value} mg"
         assert f"{key} {read}" in detail
+
+
+# A calculated figure beside the ordered dose: said unless it is that dose restated
+
+_RESTATED: Final[dict[str, Fraction]] = {
+    "mg/min": Fraction(1, 60),
+    "mg/d": Fraction(24),
+    "mg/(24.h)": Fraction(24),
+    "ug/h": Fraction(1000),
+    "g/h": Fraction(1, 1000),
+}
+"""UCUM codes a rate in mg/h may be restated in, and what a figure in mg/h is in each."""
+
+
+def _exactly(value: Fraction) -> Decimal | None:
+    """``value`` as a decimal JSON number writes it exactly; None when none does."""
+    written = Decimal(value.numerator) / Decimal(value.denominator)
+    return written if Fraction(written) == value else None
+
+
+def _typed_entry(code: str, key: str, figure: dict[str, Any]) -> dict[str, Any]:
+    system = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
+    return {"type": {"coding": [{"system": system, "code": code}]}, key: figure}
+
+
+@given(
+    ordered=st.sampled_from([30, 45, 15, 350]),  # within, above, below, a slip (at 70 kg)
+    calculated=st.sampled_from(
+        [
+            *(("restated", code) for code in _RESTATED),
+            *(("scaled", factor) for factor in (100, 10, Fraction(1, 2), Fraction(11, 10))),
+            ("other form", ("rateQuantity", 0.4, "mg/kg/h")),
+            ("other form", ("doseQuantity", 30, "mg")),
+            ("not read", ("rateQuantity", 25, "mL/h")),
+        ]
+    ),
+    calculated_first=st.booleans(),
+)
+@example(ordered=30, calculated=("scaled", 100), calculated_first=False)  # the reviewer's
+def test_a_calculated_figure_that_is_not_the_ordered_dose_restated_is_never_passed_in_silence(
+    ordered, calculated, calculated_first
+):
+    """Ordered 30 mg/h beside a calculated 3000 mg/h gave no card: the clinician sees both,
+    and only one was checked. A calculated figure is read by the same reader as the ordered
+    one: exactly the ordered dose in another unit (0.5 mg/min, 720 mg/d) changes nothing;
+    any other (another figure, another form, one not read) is said not checked, named as
+    read beside the ordered dose, first in the detail and in the summary unless a warning
+    or a stop leads there. The ordered dose is still the one checked."""
+    how, given_as = calculated
+    if how == "restated":
+        value = _exactly(Fraction(ordered) * _RESTATED[given_as])
+        assume(value is not None)
+        key, figure, named = "rateQuantity", quantity(value, given_as), None
+    elif how == "scaled":
+        value = _exactly(Fraction(ordered) * given_as)
+        key, figure = "rateQuantity", quantity(value, "mg/h")
+        named = format_entered(f"{value} mg/h")
+    else:
+        key, number, code = given_as
+        figure = quantity(number, code)
+        named = "not read" if how == "not read" else format_entered(f"{number} {code}")
+    entries = [
+        _typed_entry("ordered", "rateQuantity", quantity(ordered, "mg/h")),
+        _typed_entry("calculated", key, figure),
+    ]
+    order = medication_request(entry={})
+    order["dosageInstruction"][0]["doseAndRate"] = entries[::-1] if calculated_first else entries
+    found = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x")]
+    alone = medication_request(rate=(ordered, "mg/h"))
+    expected = [c.card for c in cds_hooks.answer(hook_request(alone), _SHIPPED, "http://x")]
+    if named is None:  # a restatement: as the ordered dose alone
+        assert [(c["indicator"], c["summary"]) for c in found] == [
+            (c["indicator"], c["summary"]) for c in expected
+        ]
+        return
+    (card,) = found  # never silence
+    detail = _plain(card["detail"])
+    assert detail.startswith(f"Not checked: the order's calculated figure ({named})")
+    assert f"its ordered dose ({ordered} mg/hr)" in detail
+    if expected and expected[0]["indicator"] in ("warning", "critical"):  # it leads
+        assert (card["indicator"], card["summary"]) == (
+            expected[0]["indicator"],
+            expected[0]["summary"],
+        )
+    else:
+        assert card["indicator"] == "info"
+        assert card["summary"].startswith(
+            f"ketamine {ordered} mg/hr: not checked: the order's calculated figure"
+        )
 
 
 # A route's words are held to its code, as a dose's unit text is

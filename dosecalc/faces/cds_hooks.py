@@ -38,6 +38,7 @@ from dosecalc.foundation.display import (
     format_number,
     magnitude,
 )
+from dosecalc.foundation.dose_units import Dose
 from dosecalc.foundation.errors import DoseCalcError, InputError, UnknownRegimenError
 from dosecalc.foundation.text import counted, route_alternatives
 from dosecalc.foundation.unit_registry import (
@@ -238,6 +239,9 @@ class Order:
     fhir_id: str | None = None
     """The MedicationRequest's id, when it is a FHIR id (letters, digits, '-' and '.'; at most
     64): it names the order to the EHR, and can carry no markup or link."""
+    calculated: str | None = None
+    """Why a ``calculated`` figure beside the ordered dose was not checked, when one is not
+    that dose restated: the clinician sees it, so the order is never silent."""
 
 
 @dataclass(frozen=True)
@@ -552,6 +556,7 @@ def _read_order(
         shown=shown,
         every=every,
         timing_unread=timing_unread,
+        calculated=_calculated_differs(instruction, read, format_entered(dose)),
     )
 
 
@@ -740,7 +745,7 @@ def _dose(instruction: Mapping[str, Any]) -> str:
     entries = instruction.get("doseAndRate")
     if not isinstance(entries, list) or not entries:
         return "!no dose in the order"
-    ordered = [e for e in entries if _is_ordered(e)]
+    ordered = [e for e in entries if _typed(e, "ordered")]
     if len(ordered) > 1:  # which one is given is the prescriber's to say
         return "!the order has more than one dose typed 'ordered'"
     if not ordered:
@@ -776,13 +781,57 @@ def _figure(key: str, figure: object) -> str:
     return "not read" if read.startswith("!") else read
 
 
-def _is_ordered(entry: object) -> bool:
+def _typed(entry: object, code: str) -> bool:
+    """Whether a ``doseAndRate`` entry's type holds ``code`` (``ordered``, ``calculated``)."""
     if not isinstance(entry, dict) or not isinstance(entry.get("type"), dict):
         return False
     codings = entry["type"].get("coding")
     return isinstance(codings, list) and any(
-        isinstance(c, dict) and c.get("code") == "ordered" for c in codings
+        isinstance(c, dict) and c.get("code") == code for c in codings
     )
+
+
+def _calculated_differs(instruction: Mapping[str, Any], ordered: Dose, shown: str) -> str | None:
+    """Why the figures of the ``doseAndRate`` entries typed ``calculated`` (not ``ordered``)
+    were not checked, when one is not the ordered dose: read by the same reader, a figure
+    is that dose only in the same form and exactly equal (35 mg/h restated as 840 mg/d);
+    any other, or one not read, is a dose the clinician sees that no one checked. None when
+    each is the ordered dose restated, or there is none."""
+    entries = instruction.get("doseAndRate")
+    figures = [
+        (key, entry[key])
+        for entry in (entries if isinstance(entries, list) else [])
+        if _typed(entry, "calculated") and not _typed(entry, "ordered")
+        for key in (*DOSE_FIGURES, "doseRange", "rateRange")
+        if key in entry
+    ]
+    differing = [
+        read
+        for key, figure in figures
+        if not _same_dose(read := _figure_read(key, figure), ordered)
+    ]
+    if not differing:
+        return None
+    said = "; ".join("not read" if r.startswith("!") else format_entered(r) for r in differing)
+    which = "the order's calculated " + ("figure" if len(differing) == 1 else "figures")
+    if any(read.startswith("!") for read in differing):  # not read: not known to differ
+        return f"{which} ({said}) could not be read as its ordered dose ({shown})"
+    differ = "differs" if len(differing) == 1 else "differ"
+    return f"{which} ({said}) {differ} from its ordered dose ({shown})"
+
+
+def _same_dose(text: str, ordered: Dose) -> bool:
+    """Whether a figure as read (``"840 mg/d"``; ``"!"`` and why not) is ``ordered``, exactly,
+    in the same form: a restatement in another unit, never a dose per kg beside one not."""
+    if text.startswith("!"):
+        return False
+    try:
+        read = parse_dose(text)
+    except DoseCalcError:
+        return False
+    if read.form != ordered.form:
+        return False
+    return magnitude(convert(read.quantity, ordered.quantity.units)) == magnitude(ordered.quantity)
 
 
 def _quantity(quantity: object, units: Mapping[str, str], kind: QuantityKind = DOSE) -> str:
@@ -1057,7 +1106,8 @@ def _card(
 ) -> dict[str, Any] | None:
     """The order's card, or None for silence: checked and within, for this patient. For a
     child (``child`` says why), never silence nor "within": the source's range is not
-    theirs; only a stop (a probable slip, a limit) leads as for anyone, the child said."""
+    theirs; only a stop (a probable slip, a limit) leads as for anyone, the child said. A
+    calculated figure not checked beside an order checked is said (`_calculated_said`)."""
     if order.not_checked is not None or order.regimen is None or order.dose is None:
         return _not_checked(order, order.not_checked or "no dose in the order", rules)
     if order.needs_weight and weight.text is None:
@@ -1075,13 +1125,42 @@ def _card(
             return _not_checked(order, f"no usable weight ({refusal(error)})", rules)
         return _not_checked(order, refusal(error), rules)
     indicator = indicator_of(result)
+    card: dict[str, Any] | None
     if child is not None and indicator != "critical":
-        return _not_for_child(order, result, child, rules)
-    if indicator is None:
-        return None
-    card = _checked(order, result, indicator, weight, rules, base)
-    if child is not None:  # a stop leads; the child is said first in its detail
-        card["detail"] = f"**{_md(f'Not checked for this patient: {child}.')}**\n\n{card['detail']}"
+        card = _not_for_child(order, result, child, rules)
+    elif indicator is None:
+        card = None
+    else:
+        card = _checked(order, result, indicator, weight, rules, base)
+        if child is not None:  # a stop leads; the child is said first in its detail
+            said = f"Not checked for this patient: {child}."
+            card["detail"] = f"**{_md(said)}**\n\n{card['detail']}"
+    if order.calculated is None:
+        return card
+    return _calculated_said(order, card, rules, lead=child is None)
+
+
+def _calculated_said(
+    order: Order, card: dict[str, Any] | None, rules: RuleSet, *, lead: bool
+) -> dict[str, Any]:
+    """The card of an order checked beside a calculated figure not checked
+    (`Order.calculated`): never silence; the figure first in the detail, and in the summary
+    too, when ``lead``, if nothing worse than ``info`` was found (a warning or a stop leads
+    there; so does a child's "not checked for this patient", which covers every figure)."""
+    assert order.calculated is not None
+    if card is None:  # the ordered dose alone was checked, and found within
+        return _not_checked(
+            order,
+            order.calculated,
+            rules,
+            "dosecalc checked the ordered dose alone and found it within the range of the "
+            "source its rules cite, nothing else found; it did not check the calculated "
+            "figure: check it independently.",
+        )
+    said = f"Not checked: {order.calculated}; dosecalc checked the ordered dose alone."
+    card["detail"] = f"**{_md(said)}**\n\n{card['detail']}"
+    if lead and card["indicator"] == "info":
+        card["summary"] = _summary(order.drug, _which(order), f"not checked: {order.calculated}")
     return card
 
 
