@@ -60,6 +60,7 @@ from dosecalc.faces import cds_hooks, web_app
 from dosecalc.faces.trust import LEEWAY_SECONDS
 from dosecalc.foundation.clock import local_today
 from dosecalc.foundation.display import format_entered, format_exact
+from dosecalc.foundation.text import route_alternatives
 from dosecalc.foundation.units import (
     parse_quantity,
 )
@@ -2930,11 +2931,17 @@ def test_a_calculated_figure_that_is_not_the_ordered_dose_restated_is_never_pass
 
 def _route_words(regimen: Any) -> list[str]:
     """Every way the rules let a route's text name ``regimen``: its names, its codes'
-    displays (with and without SNOMED's "route"), its route's alternatives joined by "/"."""
+    displays (with and without SNOMED's "route", and as SNOMED's fully specified name, its
+    "(qualifier value)" after it), its route's alternatives joined by "/"."""
     from dosecalc.ruleset.loader import regimen_names
 
     displays = [code.display for code in regimen.route_codes]
-    words = [*regimen_names(regimen), *displays, *(d.removesuffix(" route") for d in displays)]
+    words = [
+        *regimen_names(regimen),
+        *displays,
+        *(d.removesuffix(" route") for d in displays),
+        *(f"{d} (qualifier value)" for d in displays),
+    ]
     parts = [name for name in regimen_names(regimen) if name in regimen.route.lower().split()]
     return [*words, "/".join(parts)] if len(parts) > 1 else words
 
@@ -2951,10 +2958,13 @@ _CODED = [(regimen, code) for regimen in _SHIPPED.regimens for code in regimen.r
 def test_a_routes_text_or_display_is_read_only_when_it_names_the_route_of_its_code(
     coded, data, where, case
 ):
-    """Coded intravenous and shown as "Subcutaneous route": the clinician read another route
+    """Coded intravenous and shown as "Sublingual route": the clinician read another route
     than the one whose range is checked. A route's text or a coding's display must name the
     regimen its code names, in any spelling the route reader takes (its names, a code's
-    display, the source's "Sublingual/Buccal"); else the order is not checked, saying so."""
+    display, the source's "Sublingual/Buccal"); else the order is not checked, saying so:
+    "different routes" when the text, or one of its alternatives, names another route the
+    rules know; else that the text could not be read as a route ("Subcutaneous route",
+    which the shipped rules do not know)."""
     regimen, code = coded
     same = data.draw(st.booleans())
     if same:
@@ -2974,11 +2984,83 @@ def test_a_routes_text_or_display_is_read_only_when_it_names_the_route_of_its_co
     if same:
         assert found is regimen
     else:
-        assert found == cds_hooks.ROUTE_TEXT_DISAGREES
+        parts = {text.lower(), *route_alternatives(text)}
+        another = any(
+            part in {w.lower() for w in _route_words(r)}
+            for r in _SHIPPED.regimens
+            if r is not regimen
+            for part in parts
+        )
+        why = cds_hooks.ROUTE_TEXT_DISAGREES if another else cds_hooks.ROUTE_TEXT_UNREAD
+        assert found == why
         order = medication_request(route=route, rate=(30, "mg/h"))
         (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x")]
         assert card["indicator"] == "info"
-        assert f"Not checked: {cds_hooks.ROUTE_TEXT_DISAGREES}" in _plain(card["detail"])
+        assert f"Not checked: {why}" in _plain(card["detail"])
+
+
+_NO_ROUTE_WORDS: Final = ("infusion", "use", "drip", "push", "only", "administration", "(route)")
+"""Words no rule names a route by: beside a route's own word, a text the reader cannot read."""
+
+
+_CODED_WORDS: Final = [(r, c, w) for r, c in _CODED for w in _route_words(r)]
+_IV_CODED = next((r, c, "IV") for r, c in _CODED if c.code == "47625008")
+_SL_CODED = next((r, c, "Sublingual") for r, c in _CODED if c.code == "37839007")
+
+
+@given(
+    coded=st.sampled_from(_CODED_WORDS),
+    other=st.sampled_from(_NO_ROUTE_WORDS),
+    before=st.booleans(),
+    where=st.sampled_from(["text", "display"]),
+    case=st.sampled_from([str, str.upper, str.title]),
+)
+@example(coded=_IV_CODED, other="infusion", before=False, where="text", case=str)
+@example(coded=_SL_CODED, other="use", before=False, where="text", case=str)
+def test_a_route_text_the_reader_cannot_read_is_said_unread_never_a_different_route(
+    coded, other, before, where, case
+):
+    """ "IV infusion" beside the intravenous code, "Sublingual use" beside the sublingual
+    one: the reader cannot read the text as a route, and "the route's text and its code name
+    different routes" was a reason no one found. Such a text is not checked against its
+    code, saying it could not be read as a route."""
+    _, code, word = coded
+    text = case(f"{other} {word}" if before else f"{word} {other}")
+    known = {w.lower() for r in _SHIPPED.regimens for w in _route_words(r)}
+    assume(text.lower() not in known)  # "intravenous infusion" is the rule's own route
+    coding = {"system": code.system, "code": code.code}
+    route: dict[str, Any] = {"coding": [coding]}
+    if where == "text":
+        route["text"] = text
+    else:
+        coding["display"] = text
+    assert cds_hooks._regimen(route, list(_SHIPPED.regimens), _SHIPPED) == (
+        cds_hooks.ROUTE_TEXT_UNREAD
+    )
+    order = medication_request(route=route, rate=(30, "mg/h"))
+    (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x")]
+    assert card["indicator"] == "info"
+    assert f"Not checked: {cds_hooks.ROUTE_TEXT_UNREAD}" in _plain(card["detail"])
+    assert "different routes" not in card["summary"] + card["detail"]
+
+
+@given(
+    coded=st.sampled_from(_CODED),
+    where=st.sampled_from(["text", "display"]),
+    case=st.sampled_from([str, str.lower, str.upper, str.title]),
+)
+def test_snomeds_own_full_name_of_a_route_names_its_regimen(coded, where, case):
+    """An EHR may show a route code by SNOMED CT's fully specified name, "Intravenous route
+    (qualifier value)": that names the route of its code, as its display does."""
+    regimen, code = coded
+    name = case(f"{code.display} (qualifier value)")
+    coding = {"system": code.system, "code": code.code}
+    route: dict[str, Any] = {"coding": [coding]}
+    if where == "text":
+        route["text"] = name
+    else:
+        coding["display"] = name
+    assert cds_hooks._regimen(route, list(_SHIPPED.regimens), _SHIPPED) is regimen
 
 
 @pytest.mark.parametrize("text", ["sublingual/buccal", "Sublingual/Buccal", "buccal / sublingual"])

@@ -70,13 +70,16 @@ from dosecalc.reports.contents import (
     watch_for_rows,
 )
 from dosecalc.ruleset.kinds import KINDS
-from dosecalc.ruleset.loader import RuleSet
+from dosecalc.ruleset.loader import RuleSet, regimen_names
 from dosecalc.ruleset.schema import Citation, Regimen
 
 SERVICE_ID: Final = "dosecalc-order-check"
 HOOKS: Final = ("order-select", "order-sign")
 SPEC_VERSION: Final = "3.0.0"
 UCUM: Final = "http://unitsofmeasure.org"
+SNOMED_ROUTE_TAG: Final = "(qualifier value)"
+"""SNOMED CT's semantic tag of a route concept, which ends its fully specified name
+("Intravenous route (qualifier value)"): an EHR may show that name as the display."""
 WEIGHT_LOINC: Final = "29463-7"
 WEIGHT_CODES: Final = frozenset({WEIGHT_LOINC, "3141-9"})
 """LOINC's body weight (FHIR's vital-signs code) and body weight measured: an Observation
@@ -141,6 +144,12 @@ USABLE_STATUS: Final = frozenset({"final", "amended", "corrected"})
 NO_CONCENTRATION: Final = "the dose is a volume (mL or mL/h), and the order holds no concentration"
 UNIT_TEXT_DISAGREES: Final = "the dose's unit text and its UCUM code name different units"
 ROUTE_TEXT_DISAGREES: Final = "the route's text and its code name different routes"
+ROUTE_TEXT_UNREAD: Final = (
+    "the route's text could not be read as a route; it is not checked against its code"
+)
+"""Why a coded route is not checked beside a text or display the route reader cannot read
+as any route the rules know ("IV infusion"): it may name another route, or the same one;
+"different routes" would be a reason no one found."""
 ROUTE_CODES_DISAGREE: Final = "the route's codes name different routes"
 """Why a route coded twice, each code of a system the rules code routes in, is not checked
 when its codes do not name one regimen (intravenous beside subcutaneous): checking the first
@@ -575,20 +584,43 @@ def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regi
         for coding in (codings if isinstance(codings, list) else [])
         if isinstance(coding, dict) and "display" in coding
     ]
-    if not all(_route_text_agrees(text, found, regimens, rules) for text in shown):
+    why = {_route_text_against(text, found, regimens, rules) for text in shown}
+    if ROUTE_TEXT_DISAGREES in why:  # another route named leads: it is the worse
         return ROUTE_TEXT_DISAGREES
+    if ROUTE_TEXT_UNREAD in why:
+        return ROUTE_TEXT_UNREAD
     return found
 
 
-def _route_text_agrees(
+def _route_text_against(
     text: object, regimen: Regimen, regimens: Sequence[Regimen], rules: RuleSet
-) -> bool:
-    """Whether a route's text or display names ``regimen`` as the route's text is read: no
-    text, or a blank one, leaves the code alone; any other text, one that names another
-    route and one that names none the rules know, does not agree."""
+) -> str | None:
+    """Why a route's text or display does not agree with its code's ``regimen``, or None when
+    it does: no text, a blank one, or one naming ``regimen`` as the route's text is read.
+    A text naming another route the rules know, whole or as one of its alternatives
+    ("iv or sublingual"), names different routes (`ROUTE_TEXT_DISAGREES`); any other is
+    one the reader cannot read (`ROUTE_TEXT_UNREAD`), never said to name another route."""
     if text is None or (isinstance(text, str) and not text.strip(" ")):
-        return True
-    return isinstance(text, str) and _by_route_text(text, regimens, rules) is regimen
+        return None
+    if not isinstance(text, str):
+        return ROUTE_TEXT_UNREAD
+    if _by_route_text(text, regimens, rules) is regimen:
+        return None
+    parts = {text, *route_alternatives(text.strip(" "))}
+    named = {other.id for part in parts for other in _named_by(part, rules)}
+    return ROUTE_TEXT_DISAGREES if named - {regimen.id} else ROUTE_TEXT_UNREAD
+
+
+def _named_by(text: str, rules: RuleSet) -> list[Regimen]:
+    """Every regimen of the rules a route's text names, as `RuleSet.find` and the route
+    codes' displays read it (several when the text is ambiguous, none when unread)."""
+    trimmed = text.strip(" ")
+    wanted = trimmed.lower() if trimmed.isascii() else trimmed
+    return [
+        regimen
+        for regimen in rules.regimens
+        if wanted in regimen_names(regimen) or wanted in _code_names(regimen)
+    ]
 
 
 def _coded_or_said(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
@@ -664,8 +696,15 @@ def _by_alternatives(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> 
 
 
 def _code_names(regimen: Regimen) -> set[str]:
+    """The texts that name a regimen by its route codes' displays, in lower case: each
+    display, without SNOMED's trailing "route" ("intravenous"), and as SNOMED's own fully
+    specified name, with its semantic tag ("intravenous route (qualifier value)")."""
     displays = [code.display.lower() for code in regimen.route_codes]
-    return {*displays, *(display.removesuffix(" route") for display in displays)}
+    return {
+        *displays,
+        *(display.removesuffix(" route") for display in displays),
+        *(f"{display} {SNOMED_ROUTE_TAG}" for display in displays),
+    }
 
 
 _PERIOD_UNITS: Final[Mapping[str, tuple[str, Fraction]]] = {
