@@ -59,7 +59,8 @@ from dosecalc.clinical.headline import action_of
 from dosecalc.faces import cds_hooks, web_app
 from dosecalc.faces.trust import LEEWAY_SECONDS
 from dosecalc.foundation.clock import local_today
-from dosecalc.foundation.display import format_exact
+from dosecalc.foundation.display import format_entered, format_exact
+from dosecalc.foundation.text import route_alternatives
 from dosecalc.foundation.units import (
     parse_quantity,
 )
@@ -558,12 +559,17 @@ def test_several_doses_none_typed_ordered_are_not_guessed_between(server, ehrs):
 
 
 def test_the_dose_typed_ordered_is_the_one_checked(server, ehrs):
+    """The ordered 35 mg/h is checked (within), never the calculated 450 mg/h (a probable
+    entry error, critical); the calculated figure, not checked, is said (an info card)."""
     order = medication_request()
     order["dosageInstruction"][0]["doseAndRate"] = [
         {"type": {"coding": [{"code": "calculated"}]}, "rateQuantity": quantity(450, "mg/h")},
         {"type": {"coding": [{"code": "ordered"}]}, "rateQuantity": quantity(35, "mg/h")},
     ]
-    assert cards(server, ehrs[0], order) == []
+    card = only_card(server, ehrs[0], order)
+    assert card["indicator"] == "info"
+    assert card["summary"].startswith("ketamine 35 mg/hr: not checked: the order's calculated")
+    assert "found it within the range" in _plain(card["detail"])
 
 
 @pytest.mark.parametrize(
@@ -1036,7 +1042,7 @@ def test_an_unusable_weight_leaves_an_order_per_kg_checked_per_kg_and_the_patien
         ),
         (
             (weight_observation(70, status="corrected", when="not a date"),),
-            "70 kg, from an undated Observation",
+            f"70 kg, from {cds_hooks.UNDATED}",
         ),
     ],
 )
@@ -2620,6 +2626,46 @@ def test_a_weight_older_than_the_wards_policy_is_no_usable_weight_and_never_sile
         assert f"dated only {measured.year}," in said
 
 
+@given(
+    effective=st.sampled_from(
+        [
+            {},
+            {"effectiveDateTime": "not a date"},
+            {"effectiveDateTime": "2026-13-45"},
+            {"effectiveDateTime": ""},
+            {"effectiveDateTime": 20261201},
+            {"effectivePeriod": {"start": "yesterday"}},
+            {"effectivePeriod": {"end": "2026-12-01"}},
+        ]
+    ),
+    issued_days_ago=st.integers(0, 4000),
+    max_age=st.none() | st.integers(0, 400),
+)
+def test_a_weight_with_no_readable_effective_date_is_undated_never_dated_by_its_issued(
+    effective, issued_days_ago, max_age
+):
+    """``issued`` is when the record was released, not when the weight was measured: an old
+    weight issued again today must not pass ``--weight-max-age``. A weight with no readable
+    ``effective[x]`` is undated: under a policy it is no usable weight, saying it is undated;
+    without one it is used and its date said unknown, never the ``issued`` date."""
+    issued = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=issued_days_ago)
+    observation = weight_observation()
+    del observation["effectiveDateTime"]
+    observation.update(effective, issued=issued.isoformat().replace("+00:00", "Z"))
+    body = hook_request(medication_request(rate=(45, "mg/h")), weight=searchset(observation))
+    issued_cards = cds_hooks.answer(body, _SHIPPED, "http://x", weight_max_age=max_age)
+    (card,) = [c.card for c in issued_cards]  # 45 mg/h at 70 kg is above the range
+    said = _plain(card["summary"] + " " + card["detail"])
+    assert issued.date().isoformat() not in said
+    if max_age is not None:
+        assert card["indicator"] == "info"
+        assert "no usable weight" in said
+        assert "the latest weight is undated" in said
+    else:
+        assert card["indicator"] == "warning"
+        assert f"Weight used: 70 kg, from {cds_hooks.UNDATED}" in said
+
+
 def test_the_weight_max_age_option_takes_only_a_whole_number_of_days_and_needs_trust(run_cli):
     for bad in ("-1", "7.5", "a week", "٣"):
         code, out, err = run_cli("web", "--weight-max-age", bad, "--port", "1")
@@ -2791,16 +2837,111 @@ def test_an_order_of_more_than_one_dose_figure_is_not_checked_and_names_each(
         assert f"{key} {read}" in detail
 
 
+# A calculated figure beside the ordered dose: said unless it is that dose restated
+
+_RESTATED: Final[dict[str, Fraction]] = {
+    "mg/min": Fraction(1, 60),
+    "mg/d": Fraction(24),
+    "mg/(24.h)": Fraction(24),
+    "ug/h": Fraction(1000),
+    "g/h": Fraction(1, 1000),
+}
+"""UCUM codes a rate in mg/h may be restated in, and what a figure in mg/h is in each."""
+
+
+def _exactly(value: Fraction) -> Decimal | None:
+    """``value`` as a decimal JSON number writes it exactly; None when none does."""
+    written = Decimal(value.numerator) / Decimal(value.denominator)
+    return written if Fraction(written) == value else None
+
+
+def _typed_entry(code: str, key: str, figure: dict[str, Any]) -> dict[str, Any]:
+    system = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
+    return {"type": {"coding": [{"system": system, "code": code}]}, key: figure}
+
+
+@given(
+    ordered=st.sampled_from([30, 45, 15, 350]),  # within, above, below, a slip (at 70 kg)
+    calculated=st.sampled_from(
+        [
+            *(("restated", code) for code in _RESTATED),
+            *(("scaled", factor) for factor in (100, 10, Fraction(1, 2), Fraction(11, 10))),
+            ("other form", ("rateQuantity", 0.4, "mg/kg/h")),
+            ("other form", ("doseQuantity", 30, "mg")),
+            ("not read", ("rateQuantity", 25, "mL/h")),
+        ]
+    ),
+    calculated_first=st.booleans(),
+)
+@example(ordered=30, calculated=("scaled", 100), calculated_first=False)  # the reviewer's
+def test_a_calculated_figure_that_is_not_the_ordered_dose_restated_is_never_passed_in_silence(
+    ordered, calculated, calculated_first
+):
+    """Ordered 30 mg/h beside a calculated 3000 mg/h gave no card: the clinician sees both,
+    and only one was checked. A calculated figure is read by the same reader as the ordered
+    one: exactly the ordered dose in another unit (0.5 mg/min, 720 mg/d) changes nothing;
+    any other (another figure, another form, one not read) is said not checked, named as
+    read beside the ordered dose, first in the detail and in the summary unless a warning
+    or a stop leads there. The ordered dose is still the one checked."""
+    how, given_as = calculated
+    if how == "restated":
+        value = _exactly(Fraction(ordered) * _RESTATED[given_as])
+        assume(value is not None)
+        key, figure, named = "rateQuantity", quantity(value, given_as), None
+    elif how == "scaled":
+        value = _exactly(Fraction(ordered) * given_as)
+        key, figure = "rateQuantity", quantity(value, "mg/h")
+        named = format_entered(f"{value} mg/h")
+    else:
+        key, number, code = given_as
+        figure = quantity(number, code)
+        named = "not read" if how == "not read" else format_entered(f"{number} {code}")
+    entries = [
+        _typed_entry("ordered", "rateQuantity", quantity(ordered, "mg/h")),
+        _typed_entry("calculated", key, figure),
+    ]
+    order = medication_request(entry={})
+    order["dosageInstruction"][0]["doseAndRate"] = entries[::-1] if calculated_first else entries
+    found = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x")]
+    alone = medication_request(rate=(ordered, "mg/h"))
+    expected = [c.card for c in cds_hooks.answer(hook_request(alone), _SHIPPED, "http://x")]
+    if named is None:  # a restatement: as the ordered dose alone
+        assert [(c["indicator"], c["summary"]) for c in found] == [
+            (c["indicator"], c["summary"]) for c in expected
+        ]
+        return
+    (card,) = found  # never silence
+    detail = _plain(card["detail"])
+    assert detail.startswith(f"Not checked: the order's calculated figure ({named})")
+    assert f"its ordered dose ({ordered} mg/hr)" in detail
+    if expected and expected[0]["indicator"] in ("warning", "critical"):  # it leads
+        assert (card["indicator"], card["summary"]) == (
+            expected[0]["indicator"],
+            expected[0]["summary"],
+        )
+    else:
+        assert card["indicator"] == "info"
+        assert card["summary"].startswith(
+            f"ketamine {ordered} mg/hr: not checked: the order's calculated figure"
+        )
+
+
 # A route's words are held to its code, as a dose's unit text is
 
 
 def _route_words(regimen: Any) -> list[str]:
     """Every way the rules let a route's text name ``regimen``: its names, its codes'
-    displays (with and without SNOMED's "route"), its route's alternatives joined by "/"."""
+    displays (with and without SNOMED's "route", and as SNOMED's fully specified name, its
+    "(qualifier value)" after it), its route's alternatives joined by "/"."""
     from dosecalc.ruleset.loader import regimen_names
 
     displays = [code.display for code in regimen.route_codes]
-    words = [*regimen_names(regimen), *displays, *(d.removesuffix(" route") for d in displays)]
+    words = [
+        *regimen_names(regimen),
+        *displays,
+        *(d.removesuffix(" route") for d in displays),
+        *(f"{d} (qualifier value)" for d in displays),
+    ]
     parts = [name for name in regimen_names(regimen) if name in regimen.route.lower().split()]
     return [*words, "/".join(parts)] if len(parts) > 1 else words
 
@@ -2817,10 +2958,13 @@ _CODED = [(regimen, code) for regimen in _SHIPPED.regimens for code in regimen.r
 def test_a_routes_text_or_display_is_read_only_when_it_names_the_route_of_its_code(
     coded, data, where, case
 ):
-    """Coded intravenous and shown as "Subcutaneous route": the clinician read another route
+    """Coded intravenous and shown as "Sublingual route": the clinician read another route
     than the one whose range is checked. A route's text or a coding's display must name the
     regimen its code names, in any spelling the route reader takes (its names, a code's
-    display, the source's "Sublingual/Buccal"); else the order is not checked, saying so."""
+    display, the source's "Sublingual/Buccal"); else the order is not checked, saying so:
+    "different routes" when the text, or one of its alternatives, names another route the
+    rules know; else that the text could not be read as a route ("Subcutaneous route",
+    which the shipped rules do not know)."""
     regimen, code = coded
     same = data.draw(st.booleans())
     if same:
@@ -2840,11 +2984,83 @@ def test_a_routes_text_or_display_is_read_only_when_it_names_the_route_of_its_co
     if same:
         assert found is regimen
     else:
-        assert found == cds_hooks.ROUTE_TEXT_DISAGREES
+        parts = {text.lower(), *route_alternatives(text)}
+        another = any(
+            part in {w.lower() for w in _route_words(r)}
+            for r in _SHIPPED.regimens
+            if r is not regimen
+            for part in parts
+        )
+        why = cds_hooks.ROUTE_TEXT_DISAGREES if another else cds_hooks.ROUTE_TEXT_UNREAD
+        assert found == why
         order = medication_request(route=route, rate=(30, "mg/h"))
         (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x")]
         assert card["indicator"] == "info"
-        assert f"Not checked: {cds_hooks.ROUTE_TEXT_DISAGREES}" in _plain(card["detail"])
+        assert f"Not checked: {why}" in _plain(card["detail"])
+
+
+_NO_ROUTE_WORDS: Final = ("infusion", "use", "drip", "push", "only", "administration", "(route)")
+"""Words no rule names a route by: beside a route's own word, a text the reader cannot read."""
+
+
+_CODED_WORDS: Final = [(r, c, w) for r, c in _CODED for w in _route_words(r)]
+_IV_CODED = next((r, c, "IV") for r, c in _CODED if c.code == "47625008")
+_SL_CODED = next((r, c, "Sublingual") for r, c in _CODED if c.code == "37839007")
+
+
+@given(
+    coded=st.sampled_from(_CODED_WORDS),
+    other=st.sampled_from(_NO_ROUTE_WORDS),
+    before=st.booleans(),
+    where=st.sampled_from(["text", "display"]),
+    case=st.sampled_from([str, str.upper, str.title]),
+)
+@example(coded=_IV_CODED, other="infusion", before=False, where="text", case=str)
+@example(coded=_SL_CODED, other="use", before=False, where="text", case=str)
+def test_a_route_text_the_reader_cannot_read_is_said_unread_never_a_different_route(
+    coded, other, before, where, case
+):
+    """ "IV infusion" beside the intravenous code, "Sublingual use" beside the sublingual
+    one: the reader cannot read the text as a route, and "the route's text and its code name
+    different routes" was a reason no one found. Such a text is not checked against its
+    code, saying it could not be read as a route."""
+    _, code, word = coded
+    text = case(f"{other} {word}" if before else f"{word} {other}")
+    known = {w.lower() for r in _SHIPPED.regimens for w in _route_words(r)}
+    assume(text.lower() not in known)  # "intravenous infusion" is the rule's own route
+    coding = {"system": code.system, "code": code.code}
+    route: dict[str, Any] = {"coding": [coding]}
+    if where == "text":
+        route["text"] = text
+    else:
+        coding["display"] = text
+    assert cds_hooks._regimen(route, list(_SHIPPED.regimens), _SHIPPED) == (
+        cds_hooks.ROUTE_TEXT_UNREAD
+    )
+    order = medication_request(route=route, rate=(30, "mg/h"))
+    (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x")]
+    assert card["indicator"] == "info"
+    assert f"Not checked: {cds_hooks.ROUTE_TEXT_UNREAD}" in _plain(card["detail"])
+    assert "different routes" not in card["summary"] + card["detail"]
+
+
+@given(
+    coded=st.sampled_from(_CODED),
+    where=st.sampled_from(["text", "display"]),
+    case=st.sampled_from([str, str.lower, str.upper, str.title]),
+)
+def test_snomeds_own_full_name_of_a_route_names_its_regimen(coded, where, case):
+    """An EHR may show a route code by SNOMED CT's fully specified name, "Intravenous route
+    (qualifier value)": that names the route of its code, as its display does."""
+    regimen, code = coded
+    name = case(f"{code.display} (qualifier value)")
+    coding = {"system": code.system, "code": code.code}
+    route: dict[str, Any] = {"coding": [coding]}
+    if where == "text":
+        route["text"] = name
+    else:
+        coding["display"] = name
+    assert cds_hooks._regimen(route, list(_SHIPPED.regimens), _SHIPPED) is regimen
 
 
 @pytest.mark.parametrize("text", ["sublingual/buccal", "Sublingual/Buccal", "buccal / sublingual"])
@@ -2860,6 +3076,67 @@ def test_a_route_text_of_alternatives_naming_several_regimens_or_none_is_no_rule
     assert cds_hooks._regimen({"text": text}, list(_SHIPPED.regimens), _SHIPPED) == (
         "no rule for the order's route"
     )
+
+
+_ROUTE_CODINGS = st.sampled_from(
+    [
+        *({"system": code.system, "code": code.code} for _, code in _CODED),
+        {"system": "http://snomed.info/sct", "code": "34206005"},  # subcutaneous: no rule
+        {"system": "http://snomed.info/sct", "code": "26643006"},  # oral: no rule
+        {"system": "http://snomed.info/sct"},  # no code
+        {"system": "urn:example:routes", "code": "SC"},  # a system the rules code none in
+    ]
+)
+
+
+def _coded_as(coding: dict[str, Any]) -> Any:
+    """The regimen the shipped rules code ``coding`` as, None for none they code; "other"
+    for a coding of a system the rules code no route in."""
+    if coding["system"] not in {code.system for _, code in _CODED}:
+        return "other"
+    return next((r for r, code in _CODED if code.code == coding.get("code")), None)
+
+
+@given(
+    codings=st.lists(_ROUTE_CODINGS, min_size=1, max_size=4),
+    dose=st.sampled_from([{"rate": (30, "mg/h")}, {"rate": None, "dose": (25, "mg")}]),
+)
+@example(  # the reviewer's: intravenous beside subcutaneous, 30 mg/h
+    codings=[
+        {"system": "http://snomed.info/sct", "code": "47625008"},
+        {"system": "http://snomed.info/sct", "code": "34206005"},
+    ],
+    dose={"rate": (30, "mg/h")},
+)
+@example(  # sublingual beside intravenous, 25 mg: was checked as sublingual
+    codings=[
+        {"system": "http://snomed.info/sct", "code": "37839007"},
+        {"system": "http://snomed.info/sct", "code": "47625008"},
+    ],
+    dose={"rate": None, "dose": (25, "mg")},
+)
+def test_a_route_whose_codes_name_different_routes_is_not_checked_never_read_by_its_first(
+    codings, dose
+):
+    """A route coded intravenous and subcutaneous, or sublingual and intravenous: checking
+    the first code the rules know is silence on the route the other names. Codes of a
+    system the rules code routes in must all name one regimen (a code the rules do not
+    have names none, which is not that one); else the order is not checked, saying so.
+    Codes of another system are not read, as before."""
+    route = {"coding": codings}
+    found = cds_hooks._regimen(route, list(_SHIPPED.regimens), _SHIPPED)
+    named = {id(r): r for r in map(_coded_as, codings) if r != "other"}
+    if len(named) > 1:
+        assert found == cds_hooks.ROUTE_CODES_DISAGREE
+        order = medication_request(route=route, **dose)
+        (card,) = [c.card for c in cds_hooks.answer(hook_request(order), _SHIPPED, "http://x")]
+        assert card["indicator"] == "info"
+        assert f"Not checked: {cds_hooks.ROUTE_CODES_DISAGREE}" in _plain(card["detail"])
+    elif named:
+        (regimen,) = named.values()
+        assert found == (regimen or "no rule for the order's route")
+    else:
+        assert found == "no rule for the order's route"
 
 
 # Cards worst first; a card not checked says which order it is about

@@ -38,6 +38,7 @@ from dosecalc.foundation.display import (
     format_number,
     magnitude,
 )
+from dosecalc.foundation.dose_units import Dose
 from dosecalc.foundation.errors import DoseCalcError, InputError, UnknownRegimenError
 from dosecalc.foundation.text import counted, route_alternatives
 from dosecalc.foundation.unit_registry import (
@@ -69,13 +70,16 @@ from dosecalc.reports.contents import (
     watch_for_rows,
 )
 from dosecalc.ruleset.kinds import KINDS
-from dosecalc.ruleset.loader import RuleSet
+from dosecalc.ruleset.loader import RuleSet, regimen_names
 from dosecalc.ruleset.schema import Citation, Regimen
 
 SERVICE_ID: Final = "dosecalc-order-check"
 HOOKS: Final = ("order-select", "order-sign")
 SPEC_VERSION: Final = "3.0.0"
 UCUM: Final = "http://unitsofmeasure.org"
+SNOMED_ROUTE_TAG: Final = "(qualifier value)"
+"""SNOMED CT's semantic tag of a route concept, which ends its fully specified name
+("Intravenous route (qualifier value)"): an EHR may show that name as the display."""
 WEIGHT_LOINC: Final = "29463-7"
 WEIGHT_CODES: Final = frozenset({WEIGHT_LOINC, "3141-9"})
 """LOINC's body weight (FHIR's vital-signs code) and body weight measured: an Observation
@@ -140,6 +144,16 @@ USABLE_STATUS: Final = frozenset({"final", "amended", "corrected"})
 NO_CONCENTRATION: Final = "the dose is a volume (mL or mL/h), and the order holds no concentration"
 UNIT_TEXT_DISAGREES: Final = "the dose's unit text and its UCUM code name different units"
 ROUTE_TEXT_DISAGREES: Final = "the route's text and its code name different routes"
+ROUTE_TEXT_UNREAD: Final = (
+    "the route's text could not be read as a route; it is not checked against its code"
+)
+"""Why a coded route is not checked beside a text or display the route reader cannot read
+as any route the rules know ("IV infusion"): it may name another route, or the same one;
+"different routes" would be a reason no one found."""
+ROUTE_CODES_DISAGREE: Final = "the route's codes name different routes"
+"""Why a route coded twice, each code of a system the rules code routes in, is not checked
+when its codes do not name one regimen (intravenous beside subcutaneous): checking the first
+the rules know would be silence on the other."""
 NOT_EXACT: Final = "given with a comparator (<, <=, >=, > or ad): a bound, not an exact figure"
 """Why a Quantity with a ``comparator`` is never read as its number: "<70 kg" is no weight
 of 70 kg, nor "<300 mg/h" a dose of 300 mg/h."""
@@ -234,6 +248,9 @@ class Order:
     fhir_id: str | None = None
     """The MedicationRequest's id, when it is a FHIR id (letters, digits, '-' and '.'; at most
     64): it names the order to the EHR, and can carry no markup or link."""
+    calculated: str | None = None
+    """Why a ``calculated`` figure beside the ordered dose was not checked, when one is not
+    that dose restated: the clinician sees it, so the order is never silent."""
 
 
 @dataclass(frozen=True)
@@ -548,6 +565,7 @@ def _read_order(
         shown=shown,
         every=every,
         timing_unread=timing_unread,
+        calculated=_calculated_differs(instruction, read, format_entered(dose)),
     )
 
 
@@ -566,49 +584,83 @@ def _regimen(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regi
         for coding in (codings if isinstance(codings, list) else [])
         if isinstance(coding, dict) and "display" in coding
     ]
-    if not all(_route_text_agrees(text, found, regimens, rules) for text in shown):
+    why = {_route_text_against(text, found, regimens, rules) for text in shown}
+    if ROUTE_TEXT_DISAGREES in why:  # another route named leads: it is the worse
         return ROUTE_TEXT_DISAGREES
+    if ROUTE_TEXT_UNREAD in why:
+        return ROUTE_TEXT_UNREAD
     return found
 
 
-def _route_text_agrees(
+def _route_text_against(
     text: object, regimen: Regimen, regimens: Sequence[Regimen], rules: RuleSet
-) -> bool:
-    """Whether a route's text or display names ``regimen`` as the route's text is read: no
-    text, or a blank one, leaves the code alone; any other text, one that names another
-    route and one that names none the rules know, does not agree."""
+) -> str | None:
+    """Why a route's text or display does not agree with its code's ``regimen``, or None when
+    it does: no text, a blank one, or one naming ``regimen`` as the route's text is read.
+    A text naming another route the rules know, whole or as one of its alternatives
+    ("iv or sublingual"), names different routes (`ROUTE_TEXT_DISAGREES`); any other is
+    one the reader cannot read (`ROUTE_TEXT_UNREAD`), never said to name another route."""
     if text is None or (isinstance(text, str) and not text.strip(" ")):
-        return True
-    return isinstance(text, str) and _by_route_text(text, regimens, rules) is regimen
+        return None
+    if not isinstance(text, str):
+        return ROUTE_TEXT_UNREAD
+    if _by_route_text(text, regimens, rules) is regimen:
+        return None
+    parts = {text, *route_alternatives(text.strip(" "))}
+    named = {other.id for part in parts for other in _named_by(part, rules)}
+    return ROUTE_TEXT_DISAGREES if named - {regimen.id} else ROUTE_TEXT_UNREAD
+
+
+def _named_by(text: str, rules: RuleSet) -> list[Regimen]:
+    """Every regimen of the rules a route's text names, as `RuleSet.find` and the route
+    codes' displays read it (several when the text is ambiguous, none when unread)."""
+    trimmed = text.strip(" ")
+    wanted = trimmed.lower() if trimmed.isascii() else trimmed
+    return [
+        regimen
+        for regimen in rules.regimens
+        if wanted in regimen_names(regimen) or wanted in _code_names(regimen)
+    ]
 
 
 def _coded_or_said(route: object, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
-    """The regimen a route's code names, else its text; or why there is none. A coded route
+    """The regimen a route's codes name, else its text; or why there is none. A coded route
     wins over its text: a code of a system the rules code routes in that names none of
     the drug's routes is no rule, whatever the text says; its text is read only beside
-    codes of no such system, or none."""
+    codes of no such system, or none. Every code of such a system must name the one
+    regimen (`ROUTE_CODES_DISAGREE`): intravenous beside subcutaneous is neither."""
     if not isinstance(route, dict):
         return "no route in the order"
     codings = route.get("coding")
     systems = {code.system for regimen in rules.regimens for code in regimen.route_codes}
-    coded = False
+    named: list[Regimen | None] = []  # per code of such a system: its regimen, or none
     for coding in codings if isinstance(codings, list) else []:
-        if not isinstance(coding, dict):
-            continue
-        for regimen in regimens:
-            for code in regimen.route_codes:
-                if (coding.get("system"), coding.get("code")) == (code.system, code.code):
-                    return regimen
-        system = coding.get("system")
-        coded = coded or (isinstance(system, str) and system in systems)
-    if coded:
-        return "no rule for the order's route"
+        system = coding.get("system") if isinstance(coding, dict) else None
+        if isinstance(system, str) and system in systems:
+            named.append(_coded_regimen(system, coding.get("code"), regimens))
+    if named:
+        if any(regimen is not named[0] for regimen in named):
+            return ROUTE_CODES_DISAGREE
+        return named[0] or "no rule for the order's route"
     text = route.get("text")
     if isinstance(text, str) and text.strip():
         return _by_route_text(text, regimens, rules)
     if codings:
         return "no rule for the order's route"
     return "no route in the order"
+
+
+def _coded_regimen(system: str, code: object, regimens: Sequence[Regimen]) -> Regimen | None:
+    """The drug's regimen whose route codes hold ``code`` of ``system``; None for none."""
+    return next(
+        (
+            regimen
+            for regimen in regimens
+            for coded in regimen.route_codes
+            if (system, code) == (coded.system, coded.code)
+        ),
+        None,
+    )
 
 
 def _by_route_text(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> Regimen | str:
@@ -644,8 +696,15 @@ def _by_alternatives(text: str, regimens: Sequence[Regimen], rules: RuleSet) -> 
 
 
 def _code_names(regimen: Regimen) -> set[str]:
+    """The texts that name a regimen by its route codes' displays, in lower case: each
+    display, without SNOMED's trailing "route" ("intravenous"), and as SNOMED's own fully
+    specified name, with its semantic tag ("intravenous route (qualifier value)")."""
     displays = [code.display.lower() for code in regimen.route_codes]
-    return {*displays, *(display.removesuffix(" route") for display in displays)}
+    return {
+        *displays,
+        *(display.removesuffix(" route") for display in displays),
+        *(f"{display} {SNOMED_ROUTE_TAG}" for display in displays),
+    }
 
 
 _PERIOD_UNITS: Final[Mapping[str, tuple[str, Fraction]]] = {
@@ -725,7 +784,7 @@ def _dose(instruction: Mapping[str, Any]) -> str:
     entries = instruction.get("doseAndRate")
     if not isinstance(entries, list) or not entries:
         return "!no dose in the order"
-    ordered = [e for e in entries if _is_ordered(e)]
+    ordered = [e for e in entries if _typed(e, "ordered")]
     if len(ordered) > 1:  # which one is given is the prescriber's to say
         return "!the order has more than one dose typed 'ordered'"
     if not ordered:
@@ -761,13 +820,57 @@ def _figure(key: str, figure: object) -> str:
     return "not read" if read.startswith("!") else read
 
 
-def _is_ordered(entry: object) -> bool:
+def _typed(entry: object, code: str) -> bool:
+    """Whether a ``doseAndRate`` entry's type holds ``code`` (``ordered``, ``calculated``)."""
     if not isinstance(entry, dict) or not isinstance(entry.get("type"), dict):
         return False
     codings = entry["type"].get("coding")
     return isinstance(codings, list) and any(
-        isinstance(c, dict) and c.get("code") == "ordered" for c in codings
+        isinstance(c, dict) and c.get("code") == code for c in codings
     )
+
+
+def _calculated_differs(instruction: Mapping[str, Any], ordered: Dose, shown: str) -> str | None:
+    """Why the figures of the ``doseAndRate`` entries typed ``calculated`` (not ``ordered``)
+    were not checked, when one is not the ordered dose: read by the same reader, a figure
+    is that dose only in the same form and exactly equal (35 mg/h restated as 840 mg/d);
+    any other, or one not read, is a dose the clinician sees that no one checked. None when
+    each is the ordered dose restated, or there is none."""
+    entries = instruction.get("doseAndRate")
+    figures = [
+        (key, entry[key])
+        for entry in (entries if isinstance(entries, list) else [])
+        if _typed(entry, "calculated") and not _typed(entry, "ordered")
+        for key in (*DOSE_FIGURES, "doseRange", "rateRange")
+        if key in entry
+    ]
+    differing = [
+        read
+        for key, figure in figures
+        if not _same_dose(read := _figure_read(key, figure), ordered)
+    ]
+    if not differing:
+        return None
+    said = "; ".join("not read" if r.startswith("!") else format_entered(r) for r in differing)
+    which = "the order's calculated " + ("figure" if len(differing) == 1 else "figures")
+    if any(read.startswith("!") for read in differing):  # not read: not known to differ
+        return f"{which} ({said}) could not be read as its ordered dose ({shown})"
+    differ = "differs" if len(differing) == 1 else "differ"
+    return f"{which} ({said}) {differ} from its ordered dose ({shown})"
+
+
+def _same_dose(text: str, ordered: Dose) -> bool:
+    """Whether a figure as read (``"840 mg/d"``; ``"!"`` and why not) is ``ordered``, exactly,
+    in the same form: a restatement in another unit, never a dose per kg beside one not."""
+    if text.startswith("!"):
+        return False
+    try:
+        read = parse_dose(text)
+    except DoseCalcError:
+        return False
+    if read.form != ordered.form:
+        return False
+    return magnitude(convert(read.quantity, ordered.quantity.units)) == magnitude(ordered.quantity)
 
 
 def _quantity(quantity: object, units: Mapping[str, str], kind: QuantityKind = DOSE) -> str:
@@ -955,7 +1058,7 @@ def _reading(observation: Mapping[str, Any], patient: str) -> Reading | str:
     if when is not None and is_after_today(when.date()):  # it would win as the latest
         return f"the Observation is dated {when.date().isoformat()}, in the future"
     # A year or a year-month is said as the EHR gave it, never as a day it did not give.
-    date = partial or (when.date().isoformat() if when is not None else "an undated Observation")
+    date = partial or (when.date().isoformat() if when is not None else UNDATED)
     return when, f"{number} {unit}", date
 
 
@@ -971,15 +1074,21 @@ def _coded_as_weight(code: object) -> bool:
     )
 
 
+UNDATED: Final = "an unknown date (the Observation gives no date of measurement dosecalc reads)"
+"""The date said of a weight with no ``effective[x]`` dosecalc reads. Its ``issued`` is when
+the record was released, not when the weight was measured (an old weight issued again
+today), so it never dates a weight."""
+
+
 def _when(observation: Mapping[str, Any]) -> tuple[datetime | None, str]:
-    """When a weight was measured, and, for a year or a year-month (FHIR's partial dates,
-    dated by their start), that date as given; else an empty text."""
+    """When a weight was measured, by its ``effective[x]`` alone (never `UNDATED`'s
+    ``issued``), and, for a year or a year-month (FHIR's partial dates, dated by their
+    start), that date as given; else an empty text."""
     period = observation.get("effectivePeriod")
     for text in (
         observation.get("effectiveDateTime"),
         observation.get("effectiveInstant"),
         period.get("start") if isinstance(period, dict) else None,
-        observation.get("issued"),
     ):
         if isinstance(text, str):
             partial = _PARTIAL_DATE.fullmatch(text)
@@ -1036,7 +1145,8 @@ def _card(
 ) -> dict[str, Any] | None:
     """The order's card, or None for silence: checked and within, for this patient. For a
     child (``child`` says why), never silence nor "within": the source's range is not
-    theirs; only a stop (a probable slip, a limit) leads as for anyone, the child said."""
+    theirs; only a stop (a probable slip, a limit) leads as for anyone, the child said. A
+    calculated figure not checked beside an order checked is said (`_calculated_said`)."""
     if order.not_checked is not None or order.regimen is None or order.dose is None:
         return _not_checked(order, order.not_checked or "no dose in the order", rules)
     if order.needs_weight and weight.text is None:
@@ -1054,13 +1164,42 @@ def _card(
             return _not_checked(order, f"no usable weight ({refusal(error)})", rules)
         return _not_checked(order, refusal(error), rules)
     indicator = indicator_of(result)
+    card: dict[str, Any] | None
     if child is not None and indicator != "critical":
-        return _not_for_child(order, result, child, rules)
-    if indicator is None:
-        return None
-    card = _checked(order, result, indicator, weight, rules, base)
-    if child is not None:  # a stop leads; the child is said first in its detail
-        card["detail"] = f"**{_md(f'Not checked for this patient: {child}.')}**\n\n{card['detail']}"
+        card = _not_for_child(order, result, child, rules)
+    elif indicator is None:
+        card = None
+    else:
+        card = _checked(order, result, indicator, weight, rules, base)
+        if child is not None:  # a stop leads; the child is said first in its detail
+            said = f"Not checked for this patient: {child}."
+            card["detail"] = f"**{_md(said)}**\n\n{card['detail']}"
+    if order.calculated is None:
+        return card
+    return _calculated_said(order, card, rules, lead=child is None)
+
+
+def _calculated_said(
+    order: Order, card: dict[str, Any] | None, rules: RuleSet, *, lead: bool
+) -> dict[str, Any]:
+    """The card of an order checked beside a calculated figure not checked
+    (`Order.calculated`): never silence; the figure first in the detail, and in the summary
+    too, when ``lead``, if nothing worse than ``info`` was found (a warning or a stop leads
+    there; so does a child's "not checked for this patient", which covers every figure)."""
+    assert order.calculated is not None
+    if card is None:  # the ordered dose alone was checked, and found within
+        return _not_checked(
+            order,
+            order.calculated,
+            rules,
+            "dosecalc checked the ordered dose alone and found it within the range of the "
+            "source its rules cite, nothing else found; it did not check the calculated "
+            "figure: check it independently.",
+        )
+    said = f"Not checked: {order.calculated}; dosecalc checked the ordered dose alone."
+    card["detail"] = f"**{_md(said)}**\n\n{card['detail']}"
+    if lead and card["indicator"] == "info":
+        card["summary"] = _summary(order.drug, _which(order), f"not checked: {order.calculated}")
     return card
 
 
