@@ -2861,10 +2861,11 @@ def _typed_entry(code: str, key: str, figure: dict[str, Any]) -> dict[str, Any]:
 
 
 @given(
-    ordered=st.sampled_from([30, 45, 15, 350]),  # within, above, below, a slip (at 70 kg)
+    ordered=st.sampled_from([30, 28, 45, 42, 15, 350]),  # within, above, below, a slip (70 kg)
     calculated=st.sampled_from(
         [
             *(("restated", code) for code in _RESTATED),
+            ("restated per kg", "mg/kg/h"),  # as the check restates it at the weight used
             *(("scaled", factor) for factor in (100, 10, Fraction(1, 2), Fraction(11, 10))),
             ("other form", ("rateQuantity", 0.4, "mg/kg/h")),
             ("other form", ("doseQuantity", 30, "mg")),
@@ -2879,13 +2880,19 @@ def test_a_calculated_figure_that_is_not_the_ordered_dose_restated_is_never_pass
 ):
     """Ordered 30 mg/h beside a calculated 3000 mg/h gave no card: the clinician sees both,
     and only one was checked. A calculated figure is read by the same reader as the ordered
-    one: exactly the ordered dose in another unit (0.5 mg/min, 720 mg/d) changes nothing;
-    any other (another figure, another form, one not read) is said not checked, named as
-    read beside the ordered dose, first in the detail and in the summary unless a warning
-    or a stop leads there. The ordered dose is still the one checked."""
+    one: exactly the ordered dose in another unit (0.5 mg/min, 720 mg/d), or exactly as the
+    check restates it at the weight it used (28 mg/h as 0.4 mg/kg/h at 70 kg), changes
+    nothing (an EHR's calculated figure beside a dose per kg is no alert). Any other
+    (another figure, another form, one not read) is said not checked, named as read beside
+    the ordered dose, first in the detail and in the summary unless a warning or a stop
+    leads there. The ordered dose is still the one checked."""
     how, given_as = calculated
     if how == "restated":
         value = _exactly(Fraction(ordered) * _RESTATED[given_as])
+        assume(value is not None)
+        key, figure, named = "rateQuantity", quantity(value, given_as), None
+    elif how == "restated per kg":
+        value = _exactly(Fraction(ordered, 70))  # the weight the hook request gives
         assume(value is not None)
         key, figure, named = "rateQuantity", quantity(value, given_as), None
     elif how == "scaled":
@@ -2896,6 +2903,8 @@ def test_a_calculated_figure_that_is_not_the_ordered_dose_restated_is_never_pass
         key, number, code = given_as
         figure = quantity(number, code)
         named = "not read" if how == "not read" else format_entered(f"{number} {code}")
+        if code == "mg/kg/h" and Fraction(str(number)) == Fraction(ordered, 70):
+            named = None  # the check's own restatement at 70 kg
     entries = [
         _typed_entry("ordered", "rateQuantity", quantity(ordered, "mg/h")),
         _typed_entry("calculated", key, figure),

@@ -38,7 +38,6 @@ from dosecalc.foundation.display import (
     format_number,
     magnitude,
 )
-from dosecalc.foundation.dose_units import Dose
 from dosecalc.foundation.errors import DoseCalcError, InputError, UnknownRegimenError
 from dosecalc.foundation.text import counted, route_alternatives
 from dosecalc.foundation.unit_registry import (
@@ -248,9 +247,10 @@ class Order:
     fhir_id: str | None = None
     """The MedicationRequest's id, when it is a FHIR id (letters, digits, '-' and '.'; at most
     64): it names the order to the EHR, and can carry no markup or link."""
-    calculated: str | None = None
-    """Why a ``calculated`` figure beside the ordered dose was not checked, when one is not
-    that dose restated: the clinician sees it, so the order is never silent."""
+    calculated: tuple[str, ...] = ()
+    """The ``calculated`` figures beside the ordered dose, as read ("!" and why, when not),
+    that are not that dose in its own form: the clinician sees them, so unless the check
+    restates the dose as each (`_restates`), the order is never silent."""
 
 
 @dataclass(frozen=True)
@@ -565,7 +565,7 @@ def _read_order(
         shown=shown,
         every=every,
         timing_unread=timing_unread,
-        calculated=_calculated_differs(instruction, read, format_entered(dose)),
+        calculated=_calculated_figures(instruction),
     )
 
 
@@ -830,12 +830,10 @@ def _typed(entry: object, code: str) -> bool:
     )
 
 
-def _calculated_differs(instruction: Mapping[str, Any], ordered: Dose, shown: str) -> str | None:
-    """Why the figures of the ``doseAndRate`` entries typed ``calculated`` (not ``ordered``)
-    were not checked, when one is not the ordered dose: read by the same reader, a figure
-    is that dose only in the same form and exactly equal (35 mg/h restated as 840 mg/d);
-    any other, or one not read, is a dose the clinician sees that no one checked. None when
-    each is the ordered dose restated, or there is none."""
+def _calculated_figures(instruction: Mapping[str, Any]) -> tuple[str, ...]:
+    """The figures of the ``doseAndRate`` entries typed ``calculated`` (not ``ordered``), as
+    read by the one reader ("!" and why, when not): each is a dose the clinician may see,
+    which is checked against the check's own restatements of the ordered one (`_restates`)."""
     entries = instruction.get("doseAndRate")
     figures = [
         (key, entry[key])
@@ -844,33 +842,45 @@ def _calculated_differs(instruction: Mapping[str, Any], ordered: Dose, shown: st
         for key in (*DOSE_FIGURES, "doseRange", "rateRange")
         if key in entry
     ]
-    differing = [
-        read
-        for key, figure in figures
-        if not _same_dose(read := _figure_read(key, figure), ordered)
-    ]
-    if not differing:
-        return None
+    return tuple(_figure_read(key, figure) for key, figure in figures)
+
+
+def _restates(text: str, result: CheckResult) -> bool:
+    """Whether a calculated figure as read is the ordered dose or one of the check's own
+    restatements of it, exactly, in any unit of the same kind (840 mg/d beside 35 mg/h; 28
+    mg/h beside 0.4 mg/kg/h at 70 kg; its pump rate): the same dose, worked as dosecalc
+    works it at the weight it used, so nothing new to check."""
+    if text.startswith("!"):
+        return False
+    try:
+        read = parse_dose(text).quantity
+    except DoseCalcError:
+        return False
+    restated = (
+        result.proposed,
+        result.in_rule_units,
+        result.dose_rate,
+        result.dose_amount,
+        result.pump_rate,
+        result.volume,
+    )
+    return any(
+        figure is not None
+        and read.dimensionality == figure.dimensionality
+        and convert(read, figure.units) == figure
+        for figure in restated
+    )
+
+
+def _calculated_reason(differing: Sequence[str], shown: str | None) -> str:
+    """Why calculated figures were not checked: they differ from the ordered dose, or could
+    not be read as it."""
     said = "; ".join("not read" if r.startswith("!") else format_entered(r) for r in differing)
     which = "the order's calculated " + ("figure" if len(differing) == 1 else "figures")
     if any(read.startswith("!") for read in differing):  # not read: not known to differ
         return f"{which} ({said}) could not be read as its ordered dose ({shown})"
     differ = "differs" if len(differing) == 1 else "differ"
     return f"{which} ({said}) {differ} from its ordered dose ({shown})"
-
-
-def _same_dose(text: str, ordered: Dose) -> bool:
-    """Whether a figure as read (``"840 mg/d"``; ``"!"`` and why not) is ``ordered``, exactly,
-    in the same form: a restatement in another unit, never a dose per kg beside one not."""
-    if text.startswith("!"):
-        return False
-    try:
-        read = parse_dose(text)
-    except DoseCalcError:
-        return False
-    if read.form != ordered.form:
-        return False
-    return magnitude(convert(read.quantity, ordered.quantity.units)) == magnitude(ordered.quantity)
 
 
 def _quantity(quantity: object, units: Mapping[str, str], kind: QuantityKind = DOSE) -> str:
@@ -1174,32 +1184,33 @@ def _card(
         if child is not None:  # a stop leads; the child is said first in its detail
             said = f"Not checked for this patient: {child}."
             card["detail"] = f"**{_md(said)}**\n\n{card['detail']}"
-    if order.calculated is None:
+    differing = [text for text in order.calculated if not _restates(text, result)]
+    if not differing:
         return card
-    return _calculated_said(order, card, rules, lead=child is None)
+    reason = _calculated_reason(differing, order.shown)
+    return _calculated_said(order, card, rules, reason, lead=child is None)
 
 
 def _calculated_said(
-    order: Order, card: dict[str, Any] | None, rules: RuleSet, *, lead: bool
+    order: Order, card: dict[str, Any] | None, rules: RuleSet, reason: str, *, lead: bool
 ) -> dict[str, Any]:
     """The card of an order checked beside a calculated figure not checked
     (`Order.calculated`): never silence; the figure first in the detail, and in the summary
     too, when ``lead``, if nothing worse than ``info`` was found (a warning or a stop leads
     there; so does a child's "not checked for this patient", which covers every figure)."""
-    assert order.calculated is not None
     if card is None:  # the ordered dose alone was checked, and found within
         return _not_checked(
             order,
-            order.calculated,
+            reason,
             rules,
             "dosecalc checked the ordered dose alone and found it within the range of the "
             "source its rules cite, nothing else found; it did not check the calculated "
             "figure: check it independently.",
         )
-    said = f"Not checked: {order.calculated}; dosecalc checked the ordered dose alone."
+    said = f"Not checked: {reason}; dosecalc checked the ordered dose alone."
     card["detail"] = f"**{_md(said)}**\n\n{card['detail']}"
     if lead and card["indicator"] == "info":
-        card["summary"] = _summary(order.drug, _which(order), f"not checked: {order.calculated}")
+        card["summary"] = _summary(order.drug, _which(order), f"not checked: {reason}")
     return card
 
 
