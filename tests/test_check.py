@@ -16,6 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from strategies import (
     DOSE_UNITS_WITH_SLASHES,
+    checked_orders,
     dose_forms,
     dose_rates_mg_per_h,
     positive_decimal_text,
@@ -32,6 +33,7 @@ from dosecalc import (
     parse_dose,
     registry,
 )
+from dosecalc.clinical.check import READ_AS_CONTINUOUS
 from dosecalc.foundation.display import exact_places, format_entered, format_number, magnitude
 from dosecalc.foundation.dose_units import (
     DOSE_FORMS,
@@ -1327,6 +1329,20 @@ def test_an_order_written_over_a_stated_time_is_shown_and_worked_as_written(
         per,
     )
     assert f"{written} proposed" in dosage["text"]
+    # Read as a rate given without a break: said, since a loading dose over that time is not.
+    (said,) = [w.message for w in result.warnings if w.code == READ_AS_CONTINUOUS]
+    assert said.startswith(f"{written} is read as a continuous rate, ")
+    assert f"one dose given once over {per} {time}" in said
+
+
+@settings(max_examples=60, deadline=None)
+@given(order=checked_orders())
+def test_an_order_not_written_over_a_stated_time_is_not_said_to_be_read_as_a_rate(order):
+    try:
+        result = dosecalc.check(**order)
+    except dosecalc.DoseCalcError:
+        return
+    assert READ_AS_CONTINUOUS not in {warning.code for warning in result.warnings}
 
 
 @settings(max_examples=80, deadline=None)

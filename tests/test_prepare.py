@@ -953,3 +953,30 @@ def test_a_dose_written_over_a_stated_time_is_worked_by_dividing_by_it(amount, p
     amount_shown = format_number(Fraction(amount), decimals=exact_places(Fraction(amount)))
     assert line.startswith(f"dose rate: {amount_shown} mg ÷ {number} {time}"), line
     assert " in " not in line
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    times=st.integers(min_value=3, max_value=50),
+    final=st.sampled_from(["20 mL", "50 mL"]),
+)
+def test_an_order_out_of_range_that_the_stock_cannot_make_up_says_the_range_first(times, final):
+    """200 mg/hr at 70 kg in a 50 mL syringe: the only advice was how to make it up ("use a
+    stronger stock"); what the check found leads, and making it up comes after, if it stands."""
+    dose = f"{35 * times} mg/hr"  # 840 mg × times in 24 hours: more than 50 mL of the stock
+    checked = dosecalc.check(weight="70 kg", regimen="iv", dose=dose)
+    order = {
+        "weight": "70 kg",
+        "regimen": "iv",
+        "dose": dose,
+        "stock": "500 mg/10 mL",
+        "final_volume": final,
+        "duration": "24 hr",
+    }
+    if checked.headline.severity == "stop":  # refused first: no recipe, nothing to make up
+        assert dosecalc.prepare(**order).preparations == ()
+        return
+    with pytest.raises(dosecalc.OutOfRangeError) as refused:
+        dosecalc.prepare(**order)
+    assert refused.value.problem.startswith(checked.headline.says), refused.value.problem
+    assert refused.value.fix.startswith(f"First {checked.headline.action}"), refused.value.fix

@@ -371,8 +371,10 @@ def check_against(
     beside_maximum = order_beside_maximum(kind, per_patient, result.max_per_24h, interval)
     if beside_maximum is not None:  # shown beside every check against a maximum
         display["max_per_24h"] = beside_maximum
+    rate_shown = display.get(_patient_dose_key(result)) or display["in_rule_units"]
     warnings = [
         *about_the_patient,
+        *continuous_rate_warnings(read, rate_shown),
         *dose_per_24h_warnings(kind, per_patient, result.max_per_24h, interval),
         *_other_weight_reading(form, in_rule_units, verdict, result, beside, interval),
     ]
@@ -711,6 +713,28 @@ def _written_meant(read: Dose, slip: UsualSlip) -> str | None:
     else:
         return None
     return f"{format_exact(amount)}/{format_exact(per)}"
+
+
+READ_AS_CONTINUOUS: Final = "order-read-as-continuous-rate"
+"""The warning code of an order written as an amount over a stated time ("17.5 mg/30 min"),
+which dosecalc reads as a rate given without a break: one dose given once over that time (a
+loading dose) is no rate, and nothing here checks it."""
+
+
+def continuous_rate_warnings(read: Dose, rate: str) -> list[DoseWarning]:
+    """Said of an order written as an amount over a stated time, read as the continuous
+    ``rate`` it comes to (as shown); none for any other order."""
+    if read.written_as is None or not DOSE_FORMS[read.form].is_rate:
+        return []
+    over = format_exact(read.written_as[1])
+    return [
+        DoseWarning(
+            code=READ_AS_CONTINUOUS,
+            message=f"{_order_as_written(read)} is read as a continuous rate, {rate}, given "
+            f"without a break. If it is one dose given once over {over} (a loading dose), "
+            "it is not a rate and is not checked here: check it with the prescriber.",
+        )
+    ]
 
 
 def _order_as_written(read: Dose) -> str:

@@ -317,7 +317,8 @@ def dose_per_24h_warnings(
                 code=INTERVAL_NOT_GIVEN,
                 message=f"How often the dose is given was not entered, so its total per 24 "
                 f"hours was not compared with this library's maximum of "
-                f"{format_exact(maximum)}: {said}, within it, but a second dose may not be.",
+                f"{format_exact(maximum)}. {said[0].upper()}{said[1:]}, is within it, but a "
+                "second dose may not be.",
             )
         ]
     return [

@@ -28,7 +28,12 @@ from typing import Final, TypedDict
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from dosecalc.clinical.calculate import Rules, calculate, rule_set_of
-from dosecalc.clinical.check import DAY_WRITTEN_PER_HOUR, HOUR_WRITTEN_PER_DAY, check_against
+from dosecalc.clinical.check import (
+    DAY_WRITTEN_PER_HOUR,
+    HOUR_WRITTEN_PER_DAY,
+    check_against,
+    continuous_rate_warnings,
+)
 from dosecalc.clinical.delivery import (
     UNMEASURABLE_MARK,
     measurable_below,
@@ -374,6 +379,7 @@ def prepare(
     hard_limit, refusal, checked = None, None, None
     if order is not None:
         rate, rate_steps, rate_text = _order_rate(order.quantity, dose, timing, volume)
+        warnings += continuous_rate_warnings(order, figure(magnitude(rate)).with_unit("mg/hr"))
         # A rate is checked as entered, so that a slip of its units goes the way they allow.
         as_entered = order.quantity if DOSE_FORMS[order.form].is_rate else rate
         steps += rate_steps
@@ -393,18 +399,21 @@ def prepare(
             )
             warnings = order_warnings + warnings
         withheld = refusal is not None and not refusal.recipe_shown
-        preparations = (
-            []
-            if withheld
-            else [
-                made.preparation(
-                    "the order",
-                    rate,
-                    rate_text,
-                    amount_ordered=not DOSE_FORMS[order.form].is_rate,
-                )
-            ]
-        )
+        try:
+            preparations = (
+                []
+                if withheld
+                else [
+                    made.preparation(
+                        "the order",
+                        rate,
+                        rate_text,
+                        amount_ordered=not DOSE_FORMS[order.form].is_rate,
+                    )
+                ]
+            )
+        except OutOfRangeError as error:
+            raise _checked_first(error, checked) from None
         if result is not None:
             shown = figure(magnitude(rate)).with_unit("mg/hr")
             entered = order.quantity if DOSE_FORMS[order.form].is_rate else None
@@ -616,6 +625,20 @@ def _order_rate(
         conversion = unit_change(entered.units, rate_unit)
         return rate, [f"dose rate: {format_exact(entered)}{conversion} = {shown}"], text
     return rate, [], text
+
+
+def _checked_first(error: OutOfRangeError, checked: CheckResult | None) -> OutOfRangeError:
+    """``error`` (the order cannot be made up as asked: too weak a stock), led by what the
+    check found when it found anything: how to make an order up is never the only advice
+    for one outside the range."""
+    if checked is None or checked.headline.severity == "within":
+        return error
+    headline = checked.headline
+    return OutOfRangeError(
+        error.field,
+        f"{headline.says} ({headline.action}); and {error.problem}",
+        f"First {headline.action}; if the order stands, {error.fix[0].lower()}{error.fix[1:]}",
+    )
 
 
 @dataclass(frozen=True)
