@@ -81,6 +81,7 @@ from dosecalc.foundation.text import quoted
 from dosecalc.foundation.unit_registry import (
     Quantity,
     Unit,
+    conversion_factor,
     named_unit,
     quantity_of,
     registry,
@@ -718,7 +719,8 @@ def _written_meant(read: Dose, slip: UsualSlip) -> str | None:
 READ_AS_CONTINUOUS: Final = "order-read-as-continuous-rate"
 """The warning code of an order written as an amount over a stated time ("17.5 mg/30 min"),
 which dosecalc reads as a rate given without a break: one dose given once over that time (a
-loading dose) is no rate, and nothing here checks it."""
+loading dose) is no rate, and nothing here checks it. Per one unit of time or per 24 hours
+is how a rate is written, and is not said so."""
 
 
 def continuous_rate_warnings(read: Dose, rate: str) -> list[DoseWarning]:
@@ -726,7 +728,11 @@ def continuous_rate_warnings(read: Dose, rate: str) -> list[DoseWarning]:
     ``rate`` it comes to (as shown); none for any other order."""
     if read.written_as is None or not DOSE_FORMS[read.form].is_rate:
         return []
-    over = format_exact(read.written_as[1])
+    per = read.written_as[1]
+    days = magnitude(per) * conversion_factor(per.units, named_unit("day"))
+    if magnitude(per) == 1 or days == 1:
+        return []  # "30 mg/1 hr", "840 mg/24 hr": how a rate is written, a syringe driver's
+    over = format_exact(per)
     return [
         DoseWarning(
             code=READ_AS_CONTINUOUS,
