@@ -1447,6 +1447,18 @@ def _not_checked(
         _md(explained),
         "",
         f"- **Order:** {_md(order_named(order))}",
+    ]
+    summary = _summary(order.drug, _which(order), f"not checked: {reason}")
+    return _unchecked_card(summary, "info", lines, regimen, rules)
+
+
+def _unchecked_card(
+    summary: str, indicator: Indicator, lines: list[str], regimen: Regimen, rules: RuleSet
+) -> dict[str, Any]:
+    """A card of something not checked: its ``lines``, then the supervision, the rules and
+    the disclaimer, as every such card ends."""
+    detail = [
+        *lines,
         f"- **Supervision:** {_md(regimen.supervision)}",
         f"- **Rules:** {_md(f'{rules.version}, SHA-256 {rules.sha256}')}",
         "",
@@ -1454,9 +1466,9 @@ def _not_checked(
     ]
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": _summary(order.drug, _which(order), f"not checked: {reason}"),
-        "indicator": "info",
-        "detail": "\n".join(lines),
+        "summary": summary,
+        "indicator": indicator,
+        "detail": "\n".join(detail),
         "source": {"label": source_label(regimen, rules)},
     }
 
@@ -1495,19 +1507,12 @@ def _not_added(drug: str, orders: Sequence[Order], rules: RuleSet) -> dict[str, 
         "",
         *(f"- {_md(order_named(order))}" for order in orders),
         "",
-        f"- **Supervision:** {_md(regimen.supervision)}",
-        f"- **Rules:** {_md(f'{rules.version}, SHA-256 {rules.sha256}')}",
-        "",
-        f"_{_md(DISCLAIMER)}_",
     ]
+    summary = _summary(
+        drug, f"({len(orders)} orders)", "each checked alone; their total was not checked"
+    )
     return {
-        "uuid": str(uuid.uuid4()),
-        "summary": _summary(
-            drug, f"({len(orders)} orders)", "each checked alone; their total was not checked"
-        ),
-        "indicator": "warning",
-        "detail": "\n".join(lines),
-        "source": {"label": source_label(regimen, rules)},
+        **_unchecked_card(summary, "warning", lines, regimen, rules),
         "overrideReasons": _override_reasons(),
     }
 
