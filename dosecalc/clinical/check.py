@@ -713,7 +713,7 @@ def _written_meant(read: Dose, slip: UsualSlip) -> str | None:
         per = quantity_of(magnitude(per), named_unit(slip.meant or ""))
     else:
         return None
-    return f"{format_exact(amount)}/{format_exact(per)}"
+    return _over(amount, per)
 
 
 READ_AS_CONTINUOUS: Final = "order-read-as-continuous-rate"
@@ -747,7 +747,11 @@ def _order_as_written(read: Dose) -> str:
     """The order in its own shape: "175 mg/30 min", else the dose ("30 mg/hr")."""
     if read.written_as is None:
         return format_exact(read.quantity)
-    amount, per = read.written_as
+    return _over(*read.written_as)
+
+
+def _over(amount: Quantity, per: Quantity) -> str:
+    """An amount over a stated time, in the shape an order writes it: "17.5 mg/30 min"."""
     return f"{format_exact(amount)}/{format_exact(per)}"
 
 
